@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# deploy/deps.sh — install every Debian package ANTT needs to build, test and run.
+#
+# Idempotent and quiet: when everything is present it only asks dpkg and exits.
+# Works as root, or as an ordinary user with sudo (used for apt-get only).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config git
+  # fuzzing (clang's libFuzzer runtime lives in libclang-rt-14-dev)
+  clang libclang-rt-14-dev
+  # libraries (see README "Dependencies")
+  libzmq3-dev libmsgpack-dev libpq-dev libcriterion-dev
+  # PostgreSQL server and client: the tests and deploy/run.sh start a private one
+  postgresql-15 postgresql-client-15
+  # interop test: a client written from PROTOCOL.md in another language
+  python3 python3-msgpack
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$st" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done" >&2

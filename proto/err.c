@@ -1,0 +1,59 @@
+/* err.c — names and default texts of the protocol's error codes. */
+#include "proto/err.h"
+
+#include <stdlib.h>
+
+struct err_row {
+    int code;
+    const char *name;
+    const char *text;
+};
+
+static const struct err_row ROWS[] = {
+    {ANTT_OK, "OK", "accepted"},
+    {ANTT_E_MALFORMED, "MALFORMED", "message is not one complete msgpack object"},
+    {ANTT_E_MSG_TOO_LARGE, "MSG_TOO_LARGE", "message exceeds the size limit"},
+    {ANTT_E_NOT_EVENTS, "NOT_EVENTS", "message is neither an event map nor an array of events"},
+    {ANTT_E_BATCH_TOO_LARGE, "BATCH_TOO_LARGE", "batch holds more events than allowed"},
+    {ANTT_E_BATCH_EMPTY, "BATCH_EMPTY", "batch holds no events"},
+    {ANTT_E_TOO_DEEP, "TOO_DEEP", "message nests deeper than allowed"},
+    {ANTT_E_TRAILING_BYTES, "TRAILING_BYTES", "bytes follow the message's msgpack object"},
+    {ANTT_E_EVENT_NOT_MAP, "EVENT_NOT_MAP", "event is not a map"},
+    {ANTT_E_EVENT_TOO_LARGE, "EVENT_TOO_LARGE", "event exceeds the size or key-count limit"},
+    {ANTT_E_BAD_KEY, "BAD_KEY", "map key is not a short string"},
+    {ANTT_E_DUPLICATE_KEY, "DUPLICATE_KEY", "key appears more than once"},
+    {ANTT_E_MISSING_FIELD, "MISSING_FIELD", "required field is missing"},
+    {ANTT_E_WRONG_TYPE, "WRONG_TYPE", "field has the wrong type"},
+    {ANTT_E_OUT_OF_RANGE, "OUT_OF_RANGE", "number is out of range"},
+    {ANTT_E_TOO_LONG, "TOO_LONG", "string length is outside its limits"},
+    {ANTT_E_BAD_UTF8, "BAD_UTF8", "string is not valid UTF-8 text"},
+    {ANTT_E_BAD_FORMAT, "BAD_FORMAT", "string does not match the field's format"},
+    {ANTT_E_BAD_ENUM, "BAD_ENUM", "value is not one of the allowed names"},
+    {ANTT_E_BAD_ID, "BAD_ID", "event id is not a valid non-nil UUID"},
+    {ANTT_E_BAD_TIME, "BAD_TIME", "timestamp encoding is invalid"},
+    {ANTT_E_TIME_RANGE, "TIME_RANGE", "time is before 2000 or too far in the future"},
+    {ANTT_E_VERSION, "VERSION", "schema version is not supported"},
+    {ANTT_E_UNKNOWN_TYPE, "UNKNOWN_TYPE", "event type is not known"},
+    {ANTT_E_FIELD_NOT_ALLOWED, "FIELD_NOT_ALLOWED", "field does not belong to this event type"},
+    {ANTT_E_NOTHING_TO_CORRECT, "NOTHING_TO_CORRECT", "correction carries no new value"},
+};
+
+static const struct err_row *find(int code)
+{
+    if (code < 0) code = -code;
+    for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++)
+        if (ROWS[i].code == code) return &ROWS[i];
+    return NULL;
+}
+
+const char *antt_err_name(int code)
+{
+    const struct err_row *r = find(code);
+    return r ? r->name : "UNKNOWN";
+}
+
+const char *antt_err_text(int code)
+{
+    const struct err_row *r = find(code);
+    return r ? r->text : "unknown error";
+}

@@ -1,0 +1,55 @@
+/* err.h — the stable numeric codes every refusal carries on the wire.
+ *
+ * These numbers are part of the protocol (proto/PROTOCOL.md, "Error codes"):
+ * once published a code never changes meaning and is never reused. Ranges:
+ *   1xx  the message as a whole (framing, size, not msgpack)
+ *   2xx  one event: a field's type, format, limits or the event's shape
+ *   3xx  one event against the database's state (units, nodes, cases)
+ *   4xx  authorisation and rate limits
+ *   5xx  the server itself
+ * Codes are returned as negative values by proto functions (-ANTT_E_*) and
+ * travel positive on the wire.
+ */
+#ifndef ANTT_PROTO_ERR_H
+#define ANTT_PROTO_ERR_H
+
+enum antt_err {
+    ANTT_OK = 0,
+
+    /* 1xx: message level — no per-event acks are possible */
+    ANTT_E_MALFORMED = 100,       /* not one complete msgpack object */
+    ANTT_E_MSG_TOO_LARGE = 101,   /* over ANTT_MAX_MSG_BYTES */
+    ANTT_E_NOT_EVENTS = 102,      /* top level is neither a map nor an array */
+    ANTT_E_BATCH_TOO_LARGE = 103, /* more than ANTT_MAX_BATCH events */
+    ANTT_E_BATCH_EMPTY = 104,     /* an array with no events */
+    ANTT_E_TOO_DEEP = 105,        /* nesting deeper than ANTT_MAX_DEPTH */
+    ANTT_E_TRAILING_BYTES = 106,  /* bytes after the top-level object */
+
+    /* 2xx: event level — the event is refused, the rest of a batch is not */
+    ANTT_E_EVENT_NOT_MAP = 200,   /* a batch element is not a map */
+    ANTT_E_EVENT_TOO_LARGE = 201, /* one event over ANTT_MAX_EVENT_BYTES or ANTT_MAX_KEYS */
+    ANTT_E_BAD_KEY = 202,         /* a map key that is not a short string */
+    ANTT_E_DUPLICATE_KEY = 203,   /* the same key twice in one event */
+    ANTT_E_MISSING_FIELD = 204,   /* a required field is absent */
+    ANTT_E_WRONG_TYPE = 205,      /* a field has the wrong msgpack type */
+    ANTT_E_OUT_OF_RANGE = 206,    /* an integer outside its limits */
+    ANTT_E_TOO_LONG = 207,        /* a string longer than its limit, or empty when it may not be */
+    ANTT_E_BAD_UTF8 = 208,        /* a string that is not valid UTF-8, or holds control characters */
+    ANTT_E_BAD_FORMAT = 209,      /* a string that breaks its field's syntax (unit code, node id, ...) */
+    ANTT_E_BAD_ENUM = 210,        /* a value not in the field's list */
+    ANTT_E_BAD_ID = 211,          /* event id is not a UUID (16-byte bin or 36-char string), or nil */
+    ANTT_E_BAD_TIME = 212,        /* a timestamp that is not one of the accepted encodings */
+    ANTT_E_TIME_RANGE = 213,      /* a time before 2000 or too far in the future */
+    ANTT_E_VERSION = 214,         /* schema version this daemon does not speak */
+    ANTT_E_UNKNOWN_TYPE = 215,    /* event type this daemon does not know */
+    ANTT_E_FIELD_NOT_ALLOWED = 216, /* a protocol field that does not belong to this event type */
+    ANTT_E_NOTHING_TO_CORRECT = 217, /* incident.corrected without any new value */
+};
+
+/* Stable symbolic name of a code ("MALFORMED"), or "UNKNOWN" — for logs and tools. */
+const char *antt_err_name(int code);
+
+/* One-line English description of a code — the default message on the wire. */
+const char *antt_err_text(int code);
+
+#endif

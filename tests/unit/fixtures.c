@@ -1,0 +1,113 @@
+/* fixtures.c — sample events of every type (see fixtures.h). */
+#include "fixtures.h"
+
+#include "proto/uuid.h"
+
+#include <ctype.h>
+#include <string.h>
+
+void fx_event(ev_type_t t, ev_t *ev)
+{
+    static const uint8_t RND[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, (uint8_t)0xa0};
+    memset(ev, 0, sizeof *ev);
+    ev->version = 1;
+    ev->type = t;
+    uuid_v7(ev->id, (uint64_t)(FX_NOW_US / 1000) - 5000 + (uint64_t)t, RND);
+    ev->node = ev_cstr("ls-183-06040");
+    ev->unit = ev_cstr("06040");
+    ev->seq = 1000 + (uint64_t)t;
+    ev->time_us = FX_NOW_US - 60 * 1000000LL;
+    const int incident = t <= EV_INCIDENT_VOIDED;
+    ev->ref = ev_cstr(incident ? "12/VV-CAX" : "TG-2023-0042");
+    switch (t) {
+    case EV_INCIDENT_REPORTED:
+        ev->group = ev_cstr("social_order");
+        ev->severity = SEV_SERIOUS;
+        ev->occurred_us = FX_NOW_US - 2 * FX_DAY_US;
+        ev->occurred_unit = ev_cstr("06043");
+        ev->deaths = 0;
+        ev->injuries = 2;
+        ev->summary = ev_cstr("Cố ý gây thương tích tại chợ Đồng Đăng; 2 người bị thương.");
+        break;
+    case EV_INCIDENT_CLEARED:
+        ev->at_us = FX_NOW_US - FX_DAY_US;
+        ev->suspects = 3;
+        break;
+    case EV_INCIDENT_CORRECTED:
+        ev->group = ev_cstr("drugs");
+        ev->severity = SEV_VERY_SERIOUS;
+        ev->occurred_us = FX_NOW_US - 3 * FX_DAY_US;
+        ev->occurred_unit = ev_cstr("06046");
+        ev->deaths = 1;
+        ev->injuries = 0;
+        ev->reason = ev_cstr("Giám định xác định là ma túy tổng hợp");
+        break;
+    case EV_INCIDENT_VOIDED:
+        ev->reason = ev_cstr("Nhập trùng");
+        break;
+    case EV_TIPOFF_RECEIVED:
+        ev->kind = TIPKIND_DENUNCIATION;
+        ev->source = SRC_CITIZEN;
+        ev->at_us = FX_NOW_US - 4 * FX_DAY_US;
+        ev->group = ev_cstr("economic");
+        break;
+    case EV_TIPOFF_EXTENDED:
+        ev->deadline_us = FX_NOW_US + 60 * FX_DAY_US;
+        ev->basis = BASIS_COMPLEX;
+        ev->reason = ev_cstr("Cần trưng cầu giám định");
+        break;
+    case EV_TIPOFF_RESOLVED:
+        ev->outcome = OUT_PROSECUTE;
+        ev->at_us = FX_NOW_US - 3600 * 1000000LL;
+        ev->reason = ev_cstr("Khởi tố vụ án");
+        break;
+    case EV_TIPOFF_RESUMED:
+        ev->at_us = FX_NOW_US - 7200 * 1000000LL;
+        ev->deadline_us = FX_NOW_US + 20 * FX_DAY_US;
+        ev->reason = ev_cstr("Đã có kết quả giám định");
+        break;
+    default:
+        break;
+    }
+    ev->present = ev_allowed(t);
+}
+
+void fx_encode(const ev_t *ev, msgpack_sbuffer *sb)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    enc_event(&pk, ev);
+}
+
+void fx_encode_batch(const ev_t *evs, size_t n, msgpack_sbuffer *sb)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    enc_batch(&pk, evs, n);
+}
+
+int fx_decode1(const void *buf, size_t len, ev_t *ev, dec_err_t *err)
+{
+    dec_msg_t m;
+    int rc = dec_open(&m, buf, len, FX_NOW_US, err);
+    if (rc < 0) return rc;
+    rc = dec_next(&m, ev, err);
+    return rc;
+}
+
+size_t fx_hex(const char *hex, unsigned char *out, size_t cap)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (const char *p = hex; *p && n < cap; p++) {
+        if (!isxdigit((unsigned char)*p)) continue;
+        int v = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[n++] = (unsigned char)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return n;
+}
