@@ -4,6 +4,7 @@
 #include "proto/uuid.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 void fx_event(ev_type_t t, ev_t *ev)
@@ -110,4 +111,80 @@ size_t fx_hex(const char *hex, unsigned char *out, size_t cap)
         }
     }
     return n;
+}
+
+void fx_rewrite(const char *in, size_t n, const char *key, fx_val_fn fn, const void *arg,
+                msgpack_sbuffer *out)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    if (msgpack_unpack_next(&u, in, n, &off) != MSGPACK_UNPACK_SUCCESS ||
+        u.data.type != MSGPACK_OBJECT_MAP)
+        abort();
+    const msgpack_object_map *m = &u.data.via.map;
+    const size_t klen = strlen(key);
+    int found = 0;
+    for (uint32_t i = 0; i < m->size; i++)
+        if (m->ptr[i].key.type == MSGPACK_OBJECT_STR && m->ptr[i].key.via.str.size == klen &&
+            !memcmp(m->ptr[i].key.via.str.ptr, key, klen))
+            found = 1;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, m->size + (found ? 0 : 1) - (fn ? 0 : (size_t)found));
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object_kv *kv = &m->ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == klen &&
+            !memcmp(kv->key.via.str.ptr, key, klen)) {
+            if (!fn) continue;
+            msgpack_pack_object(&pk, kv->key);
+            fn(&pk, arg);
+            continue;
+        }
+        msgpack_pack_object(&pk, kv->key);
+        msgpack_pack_object(&pk, kv->val);
+    }
+    if (!found && fn) {
+        enc_str(&pk, key, klen);
+        fn(&pk, arg);
+    }
+    msgpack_unpacked_destroy(&u);
+}
+
+int fx_try(ev_type_t t, const char *key, fx_val_fn fn, const void *arg, dec_err_t *err)
+{
+    ev_t ev, out;
+    fx_event(t, &ev);
+    msgpack_sbuffer a, b;
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&b);
+    fx_encode(&ev, &a);
+    fx_rewrite(a.data, a.size, key, fn, arg, &b);
+    memset(err, 0, sizeof *err);
+    int rc = fx_decode1(b.data, b.size, &out, err);
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&b);
+    return rc;
+}
+
+void fx_val_str(msgpack_packer *pk, const void *cstr)
+{
+    enc_str(pk, cstr, strlen(cstr));
+}
+
+void fx_val_u64(msgpack_packer *pk, const void *u64)
+{
+    msgpack_pack_uint64(pk, *(const uint64_t *)u64);
+}
+
+void fx_val_i64(msgpack_packer *pk, const void *i64)
+{
+    msgpack_pack_int64(pk, *(const int64_t *)i64);
+}
+
+void fx_val_raw(msgpack_packer *pk, const void *hex)
+{
+    unsigned char buf[4096];
+    size_t n = fx_hex(hex, buf, sizeof buf);
+    msgpack_sbuffer_write(pk->data, (const char *)buf, n);
 }

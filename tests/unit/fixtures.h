@@ -24,6 +24,24 @@ void fx_encode_batch(const ev_t *evs, size_t n, msgpack_sbuffer *sb);
  * message-level or event-level refusal. */
 int fx_decode1(const void *buf, size_t len, ev_t *ev, dec_err_t *err);
 
+/* Writes one replacement value (see fx_rewrite). */
+typedef void (*fx_val_fn)(msgpack_packer *pk, const void *arg);
+
+/* Re-pack the one-event message in[0..n) into out (initialised by the caller):
+ * the value of key is written by fn instead (fn NULL drops the key); a key
+ * that is absent is appended. Uses msgpack-c, independently of proto/. */
+void fx_rewrite(const char *in, size_t n, const char *key, fx_val_fn fn, const void *arg,
+                msgpack_sbuffer *out);
+
+/* Encode a sample of type t with key rewritten, decode it: 1 or -code. */
+int fx_try(ev_type_t t, const char *key, fx_val_fn fn, const void *arg, dec_err_t *err);
+
+/* Ready-made value writers; arg is the value (string, int64_t *, ...). */
+void fx_val_str(msgpack_packer *pk, const void *cstr);
+void fx_val_u64(msgpack_packer *pk, const void *u64);
+void fx_val_i64(msgpack_packer *pk, const void *i64);
+void fx_val_raw(msgpack_packer *pk, const void *hex); /* bytes given as hex */
+
 /* Hex string ("de ad be ef", spaces and newlines ignored) to bytes; returns length. */
 size_t fx_hex(const char *hex, unsigned char *out, size_t cap);
 
