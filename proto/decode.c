@@ -162,16 +162,6 @@ int dec_open(dec_msg_t *m, const void *buf, size_t len, int64_t now_us, dec_err_
 
 /* ---- one event --------------------------------------------------------- */
 
-/* Map a key to its field, or -1. Keys are compared by length first. */
-static int field_of(const uint8_t *k, uint32_t n)
-{
-    for (int f = 0; f < EVF_COUNT; f++) {
-        const char *name = ev_field_name((ev_field_t)f);
-        if (name[0] == (char)k[0] && strlen(name) == n && memcmp(name, k, n) == 0) return f;
-    }
-    return -1;
-}
-
 static const uint8_t NODE_CHARS[256] = {
     ['-'] = 1, ['.'] = 1, ['_'] = 1, [':'] = 1,
     ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
@@ -237,7 +227,7 @@ static int check_time(int64_t us, int64_t ahead, int64_t now_us, const char *nam
 static int read_field(mp_reader_t *r, int f, ev_t *ev, int64_t now_us, dec_err_t *err)
 {
     const struct fdesc *d = &FD[f];
-    const char *name = ev_field_name((ev_field_t)f);
+#define name ev_field_name((ev_field_t)f) /* looked up only when a fault is reported */
     char *dst = (char *)ev + d->off;
     const uint8_t *at = r->p;
     mp_obj_t o;
@@ -333,6 +323,7 @@ static int read_field(mp_reader_t *r, int f, ev_t *ev, int64_t now_us, dec_err_t
         return 0;
     }
     return fail(err, ANTT_E_MALFORMED, name, "internal: no reader for this field");
+#undef name
 }
 
 int dec_next(dec_msg_t *m, ev_t *ev, dec_err_t *err)
@@ -381,7 +372,7 @@ int dec_next(dec_msg_t *m, ev_t *ev, dec_err_t *err)
             if (mp_skip(r, MP_DEPTH_CAP) < 0) goto broken;
             continue;
         }
-        int f = field_of(k.p, k.n);
+        int f = ev_field_lookup((const char *)k.p, k.n);
         if (f < 0) { /* unknown keys are ignored: forward compatibility */
             if (mp_skip(r, MP_DEPTH_CAP) < 0) goto broken;
             continue;

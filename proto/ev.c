@@ -22,8 +22,11 @@ const char *ev_enum_name(const ev_enum_t *e, int v)
 
 int ev_enum_parse(const ev_enum_t *e, const char *s, size_t n)
 {
+    if (n == 0) return 0;
     for (int i = 1; i < e->count; i++)
-        if (strlen(e->names[i]) == n && memcmp(e->names[i], s, n) == 0) return i;
+        if (e->names[i][0] == s[0] && strncmp(e->names[i], s, n) == 0 &&
+            strlen(e->names[i]) == n) /* strlen only on a match; s may hold a NUL */
+            return i;
     return 0;
 }
 
@@ -60,6 +63,51 @@ static const char *const FIELD_NAMES[EVF_COUNT] = {
 const char *ev_field_name(ev_field_t f)
 {
     return (f >= 0 && f < EVF_COUNT) ? FIELD_NAMES[f] : "";
+}
+
+/* A hand-made perfect hash on (length, a letter or two), then one check
+ * that the whole key matches. The test suite maps every field's name back
+ * through here, so a key added to FIELD_NAMES but not below fails it. */
+int ev_field_lookup(const char *k, size_t n)
+{
+    int f;
+    if (n == 0) return -1;
+    switch (n) {
+    case 1: f = EVF_V; break;
+    case 2: f = EVF_ID; break;
+    case 3: f = k[0] == 's' ? EVF_SEQ : EVF_REF; break;
+    case 4:
+        switch (k[0]) {
+        case 't': f = k[1] == 'y' ? EVF_TYPE : EVF_TIME; break;
+        case 'n': f = EVF_NODE; break;
+        case 'u': f = EVF_UNIT; break;
+        case 'c': f = EVF_CASE; break;
+        case 'k': f = EVF_KIND; break;
+        default: return -1;
+        }
+        break;
+    case 5: f = k[0] == 'g' ? EVF_GROUP : EVF_BASIS; break;
+    case 6: f = k[0] == 'd' ? EVF_DEATHS : k[0] == 'r' ? EVF_REASON : EVF_SOURCE; break;
+    case 7: f = k[0] == 's' ? EVF_SUMMARY : EVF_OUTCOME; break;
+    case 8:
+        switch (k[0]) {
+        case 's': f = k[1] == 'e' ? EVF_SEVERITY : EVF_SUSPECTS; break;
+        case 'i': f = EVF_INJURIES; break;
+        case 'd': f = EVF_DEADLINE; break;
+        default: return -1;
+        }
+        break;
+    case 10: f = k[0] == 'c' ? EVF_CLEARED_AT : EVF_RESUMED_AT; break;
+    case 11:
+        f = k[0] == 'o' ? EVF_OCCURRED_AT : (n > 2 && k[2] == 'c') ? EVF_RECEIVED_AT : EVF_RESOLVED_AT;
+        break;
+    case 13: f = EVF_OCCURRED_UNIT; break;
+    default: return -1;
+    }
+    const char *name = FIELD_NAMES[f];
+    size_t i = 0; /* keys are short: a loop beats a call to memcmp */
+    while (i < n && name[i] && name[i] == k[i]) i++; /* stops at the name's end */
+    return (i == n && name[n] == '\0') ? f : -1;
 }
 
 #define ENVELOPE                                                                         \

@@ -184,6 +184,9 @@ int ev_enum_parse(const ev_enum_t *e, const char *s, size_t n);
 /* Wire key of a field ("occurred_at"). */
 const char *ev_field_name(ev_field_t f);
 
+/* The field whose wire key is k[0..n), or -1 for a key v1 does not define. */
+int ev_field_lookup(const char *k, size_t n);
+
 /* Keys every event of type t must carry / may carry (envelope included). */
 uint32_t ev_required(ev_type_t t);
 uint32_t ev_allowed(ev_type_t t);

@@ -23,7 +23,7 @@ static inline void set_int(mp_obj_t *o, int64_t v)
     }
 }
 
-int mp_next(mp_reader_t *r, mp_obj_t *o)
+int mp_read(mp_reader_t *r, mp_obj_t *o)
 {
     const uint8_t *p = r->p;
     const size_t left = mp_left(r);

@@ -64,7 +64,30 @@ static inline size_t mp_left(const mp_reader_t *r) { return (size_t)(r->end - r-
  * elements (pairs) follow. Returns 0, or -ANTT_E_MALFORMED on truncation,
  * the never-used byte 0xc1 or a declared length the buffer cannot hold; the
  * reader does not move on error. */
-int mp_next(mp_reader_t *r, mp_obj_t *o);
+int mp_read(mp_reader_t *r, mp_obj_t *o);
+
+/* mp_read() with the forms that make up most of an event — short strings
+ * (keys, codes, names) and small positive integers — decoded inline. */
+static inline int mp_next(mp_reader_t *r, mp_obj_t *o)
+{
+    if (r->p < r->end) {
+        const uint8_t c = *r->p;
+        if (c <= 0x7f) {
+            o->type = MP_UINT;
+            o->v.u = c;
+            r->p++;
+            return 0;
+        }
+        if ((c & 0xe0) == 0xa0 && (size_t)(c & 0x1f) < mp_left(r)) {
+            o->type = MP_STR;
+            o->n = c & 0x1f;
+            o->p = r->p + 1;
+            r->p += 1 + o->n;
+            return 0;
+        }
+    }
+    return mp_read(r, o);
+}
 
 /* Skip one complete object, containers included, without recursion. Nesting
  * deeper than max_depth (1 = a container of scalars) gives -ANTT_E_TOO_DEEP;

@@ -270,3 +270,24 @@ Test(roundtrip, positive_values_in_signed_encodings_are_accepted)
     cr_expect_eq(out.suspects, 5);
     msgpack_sbuffer_destroy(&sb);
 }
+
+Test(roundtrip, every_field_name_maps_back_to_its_field)
+{
+    for (int f = 0; f < EVF_COUNT; f++) {
+        const char *k = ev_field_name((ev_field_t)f);
+        cr_expect_eq(ev_field_lookup(k, strlen(k)), f, "%s", k);
+    }
+    cr_expect_eq(ev_field_lookup("cases", 5), -1);
+    cr_expect_eq(ev_field_lookup("", 0), -1);
+    cr_expect_eq(ev_field_lookup("occurred_units", 14), -1);
+    cr_expect_eq(ev_enum_parse(&EV_SEVERITIES, "serious\0x", 9), 0, "a NUL inside is no match");
+    cr_expect_eq(ev_enum_parse(&EV_SEVERITIES, "serious", 7), SEV_SERIOUS);
+}
+
+Test(roundtrip, a_key_with_a_nul_where_a_name_ends_is_unknown)
+{
+    cr_expect_eq(ev_field_lookup("v", 1), EVF_V);
+    cr_expect_eq(ev_field_lookup("id\0", 3), -1);
+    cr_expect_eq(ev_field_lookup("seq\0", 4), -1);
+    cr_expect_eq(ev_field_lookup("type\0\0\0\0", 8), -1);
+}
