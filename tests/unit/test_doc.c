@@ -1,0 +1,161 @@
+/* test_doc.c — the annotated messages in proto/PROTOCOL.md are real.
+ *
+ * Every "<!-- check: WHAT -->" line in the document is followed by a
+ * ```hex block; the bytes (text after '#' on each line is commentary) must
+ * be what WHAT says:
+ *   event TYPE             one valid event of that type
+ *   batch TYPE TYPE...     a batch of valid events of those types, in order
+ *   reply STATUS[:CODE]... a reply whose acks have those statuses (and codes)
+ *   refusal CODE           a reply refusing a whole message with CODE
+ *   instant MICROSECONDS   one msgpack value that reads as that instant
+ */
+#include "fixtures.h"
+
+#include "proto/ack.h"
+#include "proto/err.h"
+#include "proto/ts.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Bytes of the ```hex block starting at p; *end is set past its closing fence. */
+static size_t hex_block(const char *p, unsigned char *out, size_t cap, const char **end)
+{
+    const char *open = strstr(p, "```hex\n");
+    cr_assert(open, "a check marker without a hex block");
+    const char *body = open + 7, *close = strstr(body, "\n```");
+    cr_assert(close);
+    size_t n = 0;
+    for (const char *line = body; line < close;) {
+        const char *eol = memchr(line, '\n', (size_t)(close - line));
+        if (!eol) eol = close;
+        const char *hash = memchr(line, '#', (size_t)(eol - line));
+        size_t len = (size_t)((hash ? hash : eol) - line);
+        char tmp[256];
+        cr_assert_lt(len, sizeof tmp);
+        memcpy(tmp, line, len);
+        tmp[len] = '\0';
+        n += fx_hex(tmp, out + n, cap - n);
+        line = eol + 1;
+    }
+    *end = close + 4;
+    return n;
+}
+
+static void check_events(const unsigned char *b, size_t n, const char *what, int batch)
+{
+    dec_msg_t m;
+    dec_err_t err;
+    cr_assert_eq(dec_open(&m, b, n, FX_NOW_US, &err), 0, "%s: %s", what, err.msg);
+    cr_expect_eq(m.batch, batch, "%s", what);
+    char types[256];
+    snprintf(types, sizeof types, "%s", what);
+    char *save = NULL;
+    strtok_r(types, " ", &save); /* skip "event"/"batch" */
+    ev_t ev;
+    for (char *t = strtok_r(NULL, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        int rc = dec_next(&m, &ev, &err);
+        cr_assert_eq(rc, 1, "%s: %s", what, err.msg);
+        cr_expect_str_eq(ev_enum_name(&EV_TYPES, ev.type), t);
+    }
+    cr_expect_eq(dec_next(&m, &ev, &err), 0, "%s: no more events than listed", what);
+}
+
+static void check_reply(const unsigned char *b, size_t n, const char *what)
+{
+    ack_reply_t rep;
+    cr_assert_eq(ack_open(&rep, b, n), 0, "%s", what);
+    cr_expect_eq(rep.version, 1);
+    char list[256];
+    snprintf(list, sizeof list, "%s", what);
+    char *save = NULL;
+    const char *kind = strtok_r(list, " ", &save);
+    if (!strcmp(kind, "refusal")) {
+        cr_expect_eq(rep.code, atoi(strtok_r(NULL, " ", &save)), "%s", what);
+        cr_expect_eq(rep.count, 0);
+        cr_expect_gt(rep.msg.n, 0, "a refusal says why");
+        return;
+    }
+    cr_expect_eq(rep.code, 0);
+    ack_t a;
+    for (char *s = strtok_r(NULL, " ", &save); s; s = strtok_r(NULL, " ", &save)) {
+        cr_assert_eq(ack_next(&rep, &a), 1, "%s", what);
+        char *colon = strchr(s, ':');
+        if (colon) *colon = '\0';
+        cr_expect_str_eq(ack_status_name(a.status), s);
+        cr_expect_eq(a.code, colon ? atoi(colon + 1) : 0);
+        cr_expect(a.has_id);
+    }
+    cr_expect_eq(ack_next(&rep, &a), 0);
+}
+
+Test(doc, every_annotated_message_is_what_it_says)
+{
+    char *doc = slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
+    const char *p = doc;
+    int checked = 0;
+    while ((p = strstr(p, "<!-- check: ")) != NULL) {
+        p += strlen("<!-- check: ");
+        const char *stop = strstr(p, " -->");
+        cr_assert(stop);
+        char what[256];
+        snprintf(what, sizeof what, "%.*s", (int)(stop - p), p);
+        unsigned char buf[4096];
+        size_t n = hex_block(stop, buf, sizeof buf, &p);
+        if (!strncmp(what, "event ", 6)) {
+            check_events(buf, n, what, 0);
+        } else if (!strncmp(what, "batch ", 6)) {
+            check_events(buf, n, what, 1);
+        } else if (!strncmp(what, "reply ", 6) || !strncmp(what, "refusal ", 8)) {
+            check_reply(buf, n, what);
+        } else if (!strncmp(what, "instant ", 8)) {
+            mp_reader_t r;
+            mp_obj_t o;
+            int64_t us;
+            mp_init(&r, buf, n);
+            cr_assert_eq(mp_next(&r, &o), 0, "%s", what);
+            cr_expect_eq(mp_left(&r), 0, "%s: one value", what);
+            cr_assert_eq(ts_from_mp(&o, &us), 0, "%s", what);
+            cr_expect_eq(us, strtoll(what + 8, NULL, 10), "%s: got %lld", what, (long long)us);
+        } else {
+            cr_assert_fail("unknown check \"%s\"", what);
+        }
+        checked++;
+    }
+    cr_expect_geq(checked, 8, "PROTOCOL.md has its annotated messages (%d found)", checked);
+    free(doc);
+}
+
+Test(doc, every_error_code_in_the_code_is_in_the_document_and_back)
+{
+    char *doc = slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
+    for (int code = 1; code < 1000; code++) {
+        const char *name = antt_err_name(code);
+        char row[64];
+        snprintf(row, sizeof row, "| %d | `%s` |", code, name);
+        if (strcmp(name, "UNKNOWN") != 0)
+            cr_expect(strstr(doc, row) != NULL, "PROTOCOL.md lacks the row for %d %s", code, name);
+        else {
+            snprintf(row, sizeof row, "\n| %d | `", code);
+            cr_expect(strstr(doc, row) == NULL, "PROTOCOL.md lists %d, which err.c does not know",
+                      code);
+        }
+    }
+    free(doc);
+}
