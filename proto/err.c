@@ -36,6 +36,22 @@ static const struct err_row ROWS[] = {
     {ANTT_E_UNKNOWN_TYPE, "UNKNOWN_TYPE", "event type is not known"},
     {ANTT_E_FIELD_NOT_ALLOWED, "FIELD_NOT_ALLOWED", "field does not belong to this event type"},
     {ANTT_E_NOTHING_TO_CORRECT, "NOTHING_TO_CORRECT", "correction carries no new value"},
+    {ANTT_E_UNKNOWN_UNIT, "UNKNOWN_UNIT", "unit is not known or not valid at the event's time"},
+    {ANTT_E_UNKNOWN_NODE, "UNKNOWN_NODE", "node is not registered"},
+    {ANTT_E_OUT_OF_SCOPE, "OUT_OF_SCOPE", "unit is outside the node's area"},
+    {ANTT_E_UNKNOWN_GROUP, "UNKNOWN_GROUP", "crime group is not in the configured list"},
+    {ANTT_E_UNKNOWN_CASE, "UNKNOWN_CASE", "no incident with this case reference"},
+    {ANTT_E_UNKNOWN_TIPOFF, "UNKNOWN_TIPOFF", "no tip-off with this reference"},
+    {ANTT_E_CASE_EXISTS, "CASE_EXISTS", "case reference already reported by another event"},
+    {ANTT_E_TIPOFF_EXISTS, "TIPOFF_EXISTS", "tip-off reference already received by another event"},
+    {ANTT_E_CASE_VOIDED, "CASE_VOIDED", "incident was voided"},
+    {ANTT_E_ALREADY_CLEARED, "ALREADY_CLEARED", "incident was already cleared"},
+    {ANTT_E_TIPOFF_CLOSED, "TIPOFF_CLOSED", "tip-off is not pending"},
+    {ANTT_E_NOT_SUSPENDED, "NOT_SUSPENDED", "tip-off is not suspended"},
+    {ANTT_E_BAD_DEADLINE, "BAD_DEADLINE", "deadline is not later than the current one or exceeds the legal limit"},
+    {ANTT_E_SEVERITY_REQUIRED, "SEVERITY_REQUIRED", "a crime needs a severity"},
+    {ANTT_E_TIME_ORDER, "TIME_ORDER", "times are out of order"},
+    {ANTT_E_INTERNAL, "INTERNAL", "the server could not store the event; resend later"},
 };
 
 static const struct err_row *find(int code)

@@ -44,6 +44,26 @@ enum antt_err {
     ANTT_E_UNKNOWN_TYPE = 215,    /* event type this daemon does not know */
     ANTT_E_FIELD_NOT_ALLOWED = 216, /* a protocol field that does not belong to this event type */
     ANTT_E_NOTHING_TO_CORRECT = 217, /* incident.corrected without any new value */
+
+    /* 3xx: event level, against the database (issued by anttd) */
+    ANTT_E_UNKNOWN_UNIT = 300,      /* unit code not known, or not valid at the event's time */
+    ANTT_E_UNKNOWN_NODE = 301,      /* node id not registered, or revoked */
+    ANTT_E_OUT_OF_SCOPE = 302,      /* unit outside the node's unit subtree */
+    ANTT_E_UNKNOWN_GROUP = 303,     /* crime group not in the configured list */
+    ANTT_E_UNKNOWN_CASE = 304,      /* no incident with this case reference (deferred while young) */
+    ANTT_E_UNKNOWN_TIPOFF = 305,    /* no tip-off with this reference (deferred while young) */
+    ANTT_E_CASE_EXISTS = 306,       /* the case reference was reported by another event */
+    ANTT_E_TIPOFF_EXISTS = 307,     /* the tip-off reference was received by another event */
+    ANTT_E_CASE_VOIDED = 308,       /* the incident was voided */
+    ANTT_E_ALREADY_CLEARED = 309,   /* the incident was cleared before */
+    ANTT_E_TIPOFF_CLOSED = 310,     /* the tip-off is not pending (resolved, suspended, transferred) */
+    ANTT_E_NOT_SUSPENDED = 311,     /* resumed, but the tip-off is not suspended */
+    ANTT_E_BAD_DEADLINE = 312,      /* deadline not later than the current one, or past the legal limit */
+    ANTT_E_SEVERITY_REQUIRED = 313, /* a crime group without a severity */
+    ANTT_E_TIME_ORDER = 314,        /* cleared before it occurred, resolved before received, ... */
+
+    /* 5xx: the server — resend later with the same id */
+    ANTT_E_INTERNAL = 500,          /* the event could not be stored (unexpected database error) */
 };
 
 /* Stable symbolic name of a code ("MALFORMED"), or "UNKNOWN" — for logs and tools. */

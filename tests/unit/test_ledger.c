@@ -1,0 +1,342 @@
+/* test_ledger.c — what each event does to its case and to the tallies. */
+#include "fixtures.h"
+
+#include "daemon/ledger.h"
+#include "proto/err.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#define H (3600LL * 1000000)
+#define D (24 * H)
+
+/* A tiny tally sink: sums deltas per key. */
+typedef struct {
+    tally_key_t k[64];
+    int64_t v[64];
+    int n;
+} sink_t;
+
+static void emit(void *ctx, const tally_key_t *k, int64_t d)
+{
+    sink_t *s = ctx;
+    for (int i = 0; i < s->n; i++)
+        if (!memcmp(&s->k[i], k, sizeof *k)) {
+            s->v[i] += d;
+            return;
+        }
+    cr_assert_lt(s->n, 64);
+    s->k[s->n] = *k;
+    s->v[s->n++] = d;
+}
+
+/* Sum of a metric at (unit, day) over every group and severity, or for one severity. */
+static int64_t get(const sink_t *s, const char *unit, int32_t day, metric_t m, int sev)
+{
+    int64_t t = 0;
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->k[i].unit, unit) && s->k[i].day == day && s->k[i].metric == m &&
+            (sev < 0 || (int)s->k[i].severity == sev))
+            t += s->v[i];
+    return t;
+}
+
+static int all_zero(const sink_t *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->v[i]) return 0;
+    return 1;
+}
+
+static int is_crime(void *ctx, const char *g)
+{
+    (void)ctx;
+    return strcmp(g, "traffic") && strcmp(g, "fire");
+}
+
+static ledger_cfg_t cfg(void)
+{
+    ledger_cfg_t c = {
+        .utc_offset_us = 7 * H,
+        .tip_limit_us = 20 * D,
+        .tip_complex_max_us = 60 * D,
+        .tip_procuracy_max_us = 120 * D,
+        .orphan_max_age_us = 30 * D,
+        .is_crime = is_crime,
+    };
+    return c;
+}
+
+static ev_t ev_of(ev_type_t t)
+{
+    ev_t e;
+    fx_event(t, &e);
+    return e;
+}
+
+/* FX_NOW is 2023-06-15T03:00Z = 10:00 local: "today" for the tests. */
+static int32_t today(void)
+{
+    ledger_cfg_t c = cfg();
+    return ledger_day(&c, FX_NOW_US);
+}
+
+Test(ledger, statistics_days_turn_at_local_midnight_utc_plus_7)
+{
+    ledger_cfg_t c = cfg();
+    const int64_t midnight_local = 1686762000000000LL; /* 2023-06-14T17:00:00Z */
+    cr_expect_eq(ledger_day(&c, midnight_local), ledger_day(&c, midnight_local - 1) + 1);
+    cr_expect_eq(ledger_day(&c, midnight_local), 19523, "2023-06-15 is day 19523 since 1970");
+}
+
+Test(ledger, a_report_counts_on_its_occurrence_day_in_its_place)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t e = ev_of(EV_INCIDENT_REPORTED); /* occurred two days ago at 06043, 2 injured */
+    cr_assert_eq(ledger_incident(&c, &st, &e, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(get(&s, "06043", today() - 2, M_INCIDENTS, SEV_SERIOUS), 1);
+    cr_expect_eq(get(&s, "06043", today() - 2, M_INJURIES, -1), 2);
+    cr_expect_eq(get(&s, "06043", today() - 2, M_DEATHS, -1), 0);
+    cr_expect_eq(get(&s, "06040", today() - 2, M_INCIDENTS, -1), 0, "not at the reporter");
+    cr_expect_eq(st.version, 1);
+}
+
+Test(ledger, a_late_report_lands_on_the_day_it_happened)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t e = ev_of(EV_INCIDENT_REPORTED);
+    e.occurred_us = FX_NOW_US - 9 * D; /* a commune offline for nine days */
+    cr_assert_eq(ledger_incident(&c, &st, &e, FX_NOW_US, emit, &s, &v), 0);
+    cr_expect_eq(get(&s, "06043", today() - 9, M_INCIDENTS, -1), 1);
+    cr_expect_eq(get(&s, "06043", today(), M_INCIDENTS, -1), 0);
+}
+
+Test(ledger, a_clearance_counts_on_its_own_day_with_its_suspects)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_INCIDENT_REPORTED), k = ev_of(EV_INCIDENT_CLEARED);
+    k.at_us = FX_NOW_US; /* cleared today, occurred two days ago */
+    cr_assert_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
+    cr_assert_eq(ledger_incident(&c, &st, &k, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(get(&s, "06043", today(), M_CLEARED, SEV_SERIOUS), 1);
+    cr_expect_eq(get(&s, "06043", today(), M_SUSPECTS, -1), 3);
+    cr_expect_eq(get(&s, "06043", today() - 2, M_CLEARED, -1), 0);
+    cr_expect_eq(get(&s, "06043", today() - 2, M_INCIDENTS, -1), 1, "the report stays");
+}
+
+Test(ledger, a_correction_moves_every_count_of_the_case)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_INCIDENT_REPORTED), k = ev_of(EV_INCIDENT_CLEARED);
+    k.at_us = FX_NOW_US;
+    ev_t x = ev_of(EV_INCIDENT_CORRECTED); /* drugs, very serious, 3 days ago, at 06046, 1 death */
+    cr_assert_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
+    cr_assert_eq(ledger_incident(&c, &st, &k, FX_NOW_US, emit, &s, &v), 0);
+    cr_assert_eq(ledger_incident(&c, &st, &x, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(get(&s, "06043", today() - 2, M_INCIDENTS, -1), 0, "moved away");
+    cr_expect_eq(get(&s, "06043", today(), M_CLEARED, -1), 0, "the clearance moved too");
+    cr_expect_eq(get(&s, "06046", today() - 3, M_INCIDENTS, SEV_VERY_SERIOUS), 1);
+    cr_expect_eq(get(&s, "06046", today() - 3, M_DEATHS, -1), 1);
+    cr_expect_eq(get(&s, "06046", today() - 3, M_INJURIES, -1), 0, "injuries corrected to 0");
+    cr_expect_eq(get(&s, "06046", today(), M_CLEARED, SEV_VERY_SERIOUS), 1,
+                 "clearance keeps its day, takes the new class");
+    cr_expect_eq(st.version, 3);
+}
+
+Test(ledger, a_void_removes_everything_and_closes_the_case)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_INCIDENT_REPORTED), k = ev_of(EV_INCIDENT_CLEARED),
+         x = ev_of(EV_INCIDENT_VOIDED);
+    cr_assert_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
+    cr_assert_eq(ledger_incident(&c, &st, &k, FX_NOW_US, emit, &s, &v), 0);
+    cr_assert_eq(ledger_incident(&c, &st, &x, FX_NOW_US, emit, &s, &v), 0);
+    cr_expect(all_zero(&s), "every count the case made is gone");
+    ev_t again = ev_of(EV_INCIDENT_CORRECTED);
+    cr_expect_eq(ledger_incident(&c, &st, &again, FX_NOW_US, emit, &s, &v), -ANTT_E_CASE_VOIDED);
+    cr_expect_eq(v.status, ACK_REJECTED);
+}
+
+Test(ledger, refusals_leave_state_and_tallies_untouched)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_INCIDENT_REPORTED), k = ev_of(EV_INCIDENT_CLEARED);
+    cr_assert_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
+    cr_assert_eq(ledger_incident(&c, &st, &k, FX_NOW_US, emit, &s, &v), 0);
+    inc_state_t before = st;
+    sink_t snap = s;
+    cr_expect_eq(ledger_incident(&c, &st, &k, FX_NOW_US, emit, &s, &v), -ANTT_E_ALREADY_CLEARED);
+    cr_expect_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), -ANTT_E_CASE_EXISTS);
+    ev_t early = ev_of(EV_INCIDENT_CORRECTED);
+    early.present = ev_required(EV_INCIDENT_CORRECTED) | EVB(EVF_OCCURRED_AT);
+    early.occurred_us = FX_NOW_US + H; /* after the clearance */
+    cr_expect_eq(ledger_incident(&c, &st, &early, FX_NOW_US, emit, &s, &v), -ANTT_E_TIME_ORDER);
+    cr_expect(!memcmp(&before, &st, sizeof st), "state unchanged");
+    cr_expect(!memcmp(&snap, &s, sizeof s), "no delta emitted");
+}
+
+Test(ledger, a_clearance_before_the_occurrence_is_refused)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_INCIDENT_REPORTED), k = ev_of(EV_INCIDENT_CLEARED);
+    k.at_us = r.occurred_us - 1;
+    cr_assert_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
+    cr_expect_eq(ledger_incident(&c, &st, &k, FX_NOW_US, emit, &s, &v), -ANTT_E_TIME_ORDER);
+    cr_expect_str_eq(v.field, "cleared_at");
+}
+
+Test(ledger, an_unknown_case_is_deferred_while_young_then_rejected)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t k = ev_of(EV_INCIDENT_CLEARED);
+    cr_expect_eq(ledger_incident(&c, &st, &k, FX_NOW_US, emit, &s, &v), -ANTT_E_UNKNOWN_CASE);
+    cr_expect_eq(v.status, ACK_DEFERRED, "the report may still be on its way");
+    cr_expect_eq(ledger_incident(&c, &st, &k, k.time_us + 31 * D, emit, &s, &v),
+                 -ANTT_E_UNKNOWN_CASE);
+    cr_expect_eq(v.status, ACK_REJECTED, "a month later it is not coming");
+    cr_expect_eq(s.n, 0);
+}
+
+Test(ledger, a_crime_needs_a_severity_a_traffic_accident_does_not)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    inc_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_INCIDENT_REPORTED);
+    r.present &= ~EVB(EVF_SEVERITY);
+    r.severity = SEV_NONE;
+    cr_expect_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v),
+                 -ANTT_E_SEVERITY_REQUIRED);
+    r.group = ev_cstr("traffic");
+    r.deaths = 1;
+    cr_assert_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(get(&s, "06043", today() - 2, M_DEATHS, SEV_NONE), 1);
+    /* and reclassifying it as a crime without a severity is refused */
+    ev_t x = ev_of(EV_INCIDENT_CORRECTED);
+    x.present = ev_required(EV_INCIDENT_CORRECTED) | EVB(EVF_GROUP);
+    cr_expect_eq(ledger_incident(&c, &st, &x, FX_NOW_US, emit, &s, &v),
+                 -ANTT_E_SEVERITY_REQUIRED);
+}
+
+/* ---- tip-offs ---------------------------------------------------------- */
+
+Test(ledger, a_tipoff_gets_its_legal_deadline_and_counts_on_receipt)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    tip_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_TIPOFF_RECEIVED); /* received four days ago */
+    cr_assert_eq(ledger_tipoff(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(st.deadline_us, r.at_us + 20 * D);
+    cr_expect_eq(st.status, TIP_PENDING);
+    cr_expect_eq(get(&s, "06040", today() - 4, M_TIP_RECEIVED, -1), 1);
+    cr_expect_eq(ledger_tipoff(&c, &st, &r, FX_NOW_US, emit, &s, &v), -ANTT_E_TIPOFF_EXISTS);
+}
+
+Test(ledger, extensions_follow_article_147)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    tip_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_TIPOFF_RECEIVED), x = ev_of(EV_TIPOFF_EXTENDED);
+    cr_assert_eq(ledger_tipoff(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
+    x.deadline_us = r.at_us + 61 * D;
+    cr_expect_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
+                 "a complex matter gets at most 2 months");
+    x.deadline_us = r.at_us + 10 * D;
+    cr_expect_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
+                 "an extension that shortens");
+    x.deadline_us = r.at_us + 60 * D;
+    cr_assert_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    x.basis = BASIS_PROCURACY;
+    x.deadline_us = r.at_us + 120 * D;
+    cr_assert_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(st.deadline_us, r.at_us + 120 * D);
+    x.deadline_us = r.at_us + 121 * D;
+    cr_expect_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
+                 "the procuracy extends once");
+}
+
+Test(ledger, outcomes_count_as_the_law_reads_them)
+{
+    ledger_cfg_t c = cfg();
+    verdict_t v;
+    const struct {
+        ev_outcome_t out;
+        tip_status_t status;
+        metric_t counted, also;
+    } T[] = {
+        {OUT_PROSECUTE, TIP_RESOLVED, M_TIP_RESOLVED, M_TIP_PROSECUTED},
+        {OUT_NOT_PROSECUTE, TIP_RESOLVED, M_TIP_RESOLVED, M_COUNT},
+        {OUT_SUSPEND, TIP_SUSPENDED, M_TIP_RESOLVED, M_TIP_SUSPENDED},
+        {OUT_TRANSFER, TIP_TRANSFERRED, M_TIP_TRANSFERRED, M_COUNT},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        sink_t s = {0};
+        tip_state_t st = {0};
+        ev_t r = ev_of(EV_TIPOFF_RECEIVED), d = ev_of(EV_TIPOFF_RESOLVED);
+        d.outcome = T[i].out;
+        cr_assert_eq(ledger_tipoff(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
+        cr_assert_eq(ledger_tipoff(&c, &st, &d, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+        cr_expect_eq(st.status, T[i].status);
+        cr_expect_eq(get(&s, "06040", today(), T[i].counted, -1), 1, "outcome %d", T[i].out);
+        if (T[i].also != M_COUNT) cr_expect_eq(get(&s, "06040", today(), T[i].also, -1), 1);
+        if (T[i].out == OUT_TRANSFER)
+            cr_expect_eq(get(&s, "06040", today(), M_TIP_RESOLVED, -1), 0,
+                         "a transfer is not a resolution");
+        cr_expect_eq(ledger_tipoff(&c, &st, &d, FX_NOW_US, emit, &s, &v), -ANTT_E_TIPOFF_CLOSED);
+    }
+}
+
+Test(ledger, a_suspended_tipoff_resumes_with_a_fresh_deadline)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    tip_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_TIPOFF_RECEIVED), d = ev_of(EV_TIPOFF_RESOLVED), u = ev_of(EV_TIPOFF_RESUMED);
+    cr_expect_eq(ledger_tipoff(&c, &st, &u, FX_NOW_US, emit, &s, &v), -ANTT_E_UNKNOWN_TIPOFF);
+    cr_expect_eq(v.status, ACK_DEFERRED);
+    cr_assert_eq(ledger_tipoff(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
+    cr_expect_eq(ledger_tipoff(&c, &st, &u, FX_NOW_US, emit, &s, &v), -ANTT_E_NOT_SUSPENDED);
+    d.outcome = OUT_SUSPEND;
+    d.at_us = FX_NOW_US - 3 * H;
+    cr_assert_eq(ledger_tipoff(&c, &st, &d, FX_NOW_US, emit, &s, &v), 0);
+    u.present &= ~EVB(EVF_DEADLINE);
+    u.at_us = FX_NOW_US - 2 * H;
+    cr_assert_eq(ledger_tipoff(&c, &st, &u, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(st.status, TIP_PENDING);
+    cr_expect_eq(st.deadline_us, u.at_us + 20 * D);
+    cr_expect_eq(get(&s, "06040", today(), M_TIP_RESUMED, -1), 1);
+    d.outcome = OUT_PROSECUTE;
+    d.at_us = FX_NOW_US - H;
+    cr_assert_eq(ledger_tipoff(&c, &st, &d, FX_NOW_US, emit, &s, &v), 0, "resolved again");
+    cr_expect_eq(get(&s, "06040", today(), M_TIP_RESOLVED, -1), 2, "two decisions");
+}
