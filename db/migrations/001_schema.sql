@@ -141,6 +141,7 @@ CREATE TABLE antt.rejects (
     n        bigserial PRIMARY KEY,
     at       timestamptz NOT NULL DEFAULT now(),
     path     text NOT NULL,          -- 'acked' or 'publish'
+    status   text NOT NULL,          -- 'rejected' or 'deferred' (see PROTOCOL.md)
     node     text,
     event_id uuid,
     code     integer NOT NULL,

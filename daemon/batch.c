@@ -1,0 +1,241 @@
+/* batch.c — see batch.h. */
+#include "daemon/batch.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    uint32_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static int64_t arena_put(batch_t *b, const void *p, size_t n)
+{
+    if (b->cap_arena - b->narena < n) {
+        size_t c = b->cap_arena ? b->cap_arena : 16384;
+        while (c - b->narena < n) c *= 2;
+        uint8_t *a = realloc(b->arena, c);
+        if (!a) return -1;
+        b->arena = a;
+        b->cap_arena = c;
+    }
+    size_t off = b->narena;
+    if (n) memcpy(b->arena + off, p, n);
+    b->narena += n;
+    return (int64_t)off;
+}
+
+void batch_clear(batch_t *b)
+{
+    for (uint32_t i = 0; i < b->nmsg; i++) {
+        bmsg_t *m = batch_msg_at(b, i);
+        if (m->has_payload) zmq_msg_close(&m->payload);
+        m->has_payload = 0;
+    }
+    b->nev = b->nmsg = 0;
+    b->narena = 0;
+    b->weight = 0;
+    b->opened_us = 0;
+    b->sealed = 0;
+    b->nslot_used = 0;
+}
+
+void batch_free(batch_t *b)
+{
+    batch_clear(b);
+    free(b->ev);
+    for (uint32_t i = 0; i < b->nchunks; i++) free(b->chunks[i]);
+    free(b->chunks);
+    free(b->arena);
+    free(b->dslot);
+    memset(b, 0, sizeof *b);
+}
+
+bmsg_t *batch_msg(batch_t *b, path_t path, zmq_msg_t *payload, const zmq_msg_t *frames,
+                  int nframes, int64_t now_us)
+{
+    if (nframes > BATCH_MAX_FRAMES) nframes = BATCH_MAX_FRAMES;
+    if (b->nmsg == b->nchunks * BATCH_CHUNK) {
+        bmsg_t **c = realloc(b->chunks, (b->nchunks + 1) * sizeof *c);
+        if (!c) goto oom;
+        b->chunks = c;
+        if (!(c[b->nchunks] = malloc(BATCH_CHUNK * sizeof **c))) goto oom;
+        b->nchunks++;
+    }
+    bmsg_t *m = batch_msg_at(b, b->nmsg);
+    memset(m, 0, sizeof *m);
+    m->path = path;
+    m->first = b->nev;
+    m->env_off = (uint32_t)b->narena;
+    for (int i = 0; i < nframes; i++) {
+        size_t n = zmq_msg_size((zmq_msg_t *)&frames[i]);
+        if (n > 255) n = 255; /* the caller refuses longer envelope frames */
+        if (arena_put(b, zmq_msg_data((zmq_msg_t *)&frames[i]), n) < 0) goto oom;
+        m->flen[i] = (uint8_t)n;
+    }
+    m->nframes = (uint8_t)nframes;
+    zmq_msg_init(&m->payload);
+    if (payload) {
+        zmq_msg_move(&m->payload, payload);
+        m->has_payload = 1;
+    }
+    if (!b->nmsg) b->opened_us = now_us;
+    b->nmsg++;
+    return m;
+oom:
+    if (payload) zmq_msg_close(payload);
+    return NULL;
+}
+
+bev_t *batch_event(batch_t *b, bmsg_t *m)
+{
+    if (grow((void **)&b->ev, &b->cap_ev, b->nev + 1, sizeof *b->ev) < 0) return NULL;
+    bev_t *e = &b->ev[b->nev++];
+    memset(&e->ev, 0, sizeof e->ev);
+    e->v.status = ACK_ACCEPTED;
+    e->v.code = 0;
+    e->v.field = NULL;
+    e->v.msg[0] = '\0';
+    e->fixed = 0;
+    e->dup_of = -1;
+    e->case_version = 0;
+    m->count++;
+    b->weight++;
+    return e;
+}
+
+void batch_weigh(batch_t *b, uint32_t w) { b->weight += w; }
+
+int batch_keep_raw(batch_t *b, bmsg_t *m, const void *raw, size_t len, size_t keep)
+{
+    size_t n = len < keep ? len : keep;
+    int64_t off = arena_put(b, raw, n);
+    if (off < 0) return -1;
+    m->raw_off = (uint32_t)off;
+    m->raw_len = (uint32_t)n;
+    m->raw_total = (uint32_t)len;
+    return 0;
+}
+
+const uint8_t *batch_frame(const batch_t *b, const bmsg_t *m, int i)
+{
+    uint32_t off = m->env_off;
+    for (int k = 0; k < i; k++) off += m->flen[k];
+    return b->arena + off;
+}
+
+/* Events of one batch with the same id: rare (a node resending before its
+ * ack came back), so a small hash over the batch's ids is enough. */
+static uint32_t id_hash(const uint8_t id[16])
+{
+    uint64_t h;
+    memcpy(&h, id + 8, 8); /* the random bits of a v7 (and of a v4) */
+    return (uint32_t)(h ^ (h >> 29) ^ (h >> 41));
+}
+
+int batch_link_duplicates(batch_t *b)
+{
+    uint32_t ns = 64;
+    while (ns < 2 * b->nev) ns *= 2;
+    if (grow((void **)&b->dslot, &b->cap_dslot, ns, sizeof *b->dslot) < 0) return -1;
+    int32_t *slot = b->dslot;
+    memset(slot, 0xff, ns * sizeof *slot);
+    for (uint32_t i = 0; i < b->nev; i++) {
+        bev_t *e = &b->ev[i];
+        if (!(e->ev.present & EVB(EVF_ID)) || e->fixed) continue;
+        e->dup_of = -1;
+        for (uint32_t s = id_hash(e->ev.id) & (ns - 1);; s = (s + 1) & (ns - 1)) {
+            if (slot[s] < 0) {
+                slot[s] = (int32_t)i;
+                break;
+            }
+            if (!memcmp(b->ev[slot[s]].ev.id, e->ev.id, 16)) {
+                e->dup_of = slot[s];
+                break;
+            }
+        }
+    }
+    b->nslot_used = ns;
+    return 0;
+}
+
+long batch_find_id(const batch_t *b, const uint8_t id[16])
+{
+    uint32_t ns = b->nslot_used;
+    if (!ns) return -1;
+    for (uint32_t s = id_hash(id) & (ns - 1);; s = (s + 1) & (ns - 1)) {
+        int32_t v = b->dslot[s];
+        if (v < 0) return -1;
+        if (!memcmp(b->ev[v].ev.id, id, 16)) return v;
+    }
+}
+
+/* ---- queue ---- */
+
+int bqueue_init(bqueue_t *q, uint32_t batch_max, uint32_t queue_max)
+{
+    memset(q, 0, sizeof *q);
+    q->max_weight = batch_max;
+    q->max_held = queue_max;
+    q->cap = queue_max / batch_max + 2;
+    q->ring = calloc(q->cap, sizeof *q->ring);
+    return q->ring ? 0 : -1;
+}
+
+void bqueue_free(bqueue_t *q)
+{
+    for (uint32_t i = 0; i < q->cap; i++)
+        if (q->ring[i]) {
+            batch_free(q->ring[i]);
+            free(q->ring[i]);
+        }
+    free(q->ring);
+    memset(q, 0, sizeof *q);
+}
+
+static batch_t *slot_at(bqueue_t *q, uint32_t k) { return q->ring[(q->head + k) % q->cap]; }
+
+batch_t *bqueue_open(bqueue_t *q, uint32_t weight)
+{
+    if (q->held + weight > q->max_held && q->held > 0) return NULL;
+    if (q->n) {
+        batch_t *open = slot_at(q, q->n - 1);
+        if (!open->sealed && (open->weight + weight <= q->max_weight || open->weight == 0)) {
+            q->held += weight;
+            return open;
+        }
+    }
+    if (q->n == q->cap) return NULL;
+    uint32_t i = (q->head + q->n) % q->cap;
+    if (!q->ring[i] && !(q->ring[i] = calloc(1, sizeof(batch_t)))) return NULL;
+    q->n++;
+    q->held += weight;
+    return q->ring[i];
+}
+
+batch_t *bqueue_oldest(bqueue_t *q) { return q->n ? slot_at(q, 0) : NULL; }
+
+void bqueue_seal(bqueue_t *q)
+{
+    if (q->n) slot_at(q, q->n - 1)->sealed = 1;
+}
+
+void bqueue_pop(bqueue_t *q)
+{
+    if (!q->n) return;
+    batch_t *b = slot_at(q, 0);
+    q->held -= b->weight < q->held ? b->weight : q->held;
+    batch_clear(b);
+    q->head = (q->head + 1) % q->cap;
+    q->n--;
+}
+
+int bqueue_full(const bqueue_t *q) { return q->held + ANTT_MAX_BATCH > q->max_held; }

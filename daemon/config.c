@@ -1,0 +1,265 @@
+/* config.c — the table of settings and the three layers (see config.h). */
+#include "daemon/config.h"
+
+#include "daemon/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { K_STR, K_INT, K_BOOL, K_LEVEL } kind_t;
+
+typedef struct {
+    const char *key;
+    kind_t kind;
+    size_t off;
+    size_t cap;     /* strings: buffer size */
+    long min, max;  /* integers */
+    const char *def;
+    const char *help;
+} key_t_;
+
+#define S(f) K_STR, offsetof(cfg_t, f), sizeof(((cfg_t *)0)->f), 0, 0
+#define I(f, lo, hi) K_INT, offsetof(cfg_t, f), 0, lo, hi
+
+static const key_t_ KEYS[] = {
+    {"db", S(db), "", "libpq conninfo (\"host=... dbname=...\" or a postgresql:// URI); empty: PG* variables"},
+    {"listen", S(listen), "tcp://127.0.0.1:7720", "ROUTER endpoint for acked submissions"},
+    {"publish_listen", S(publish_listen), "tcp://127.0.0.1:7721", "PULL endpoint for publish-only nodes; empty: off"},
+    {"batch_max_events", I(batch_max_events, 1, 100000), "2000", "events per transaction, at most"},
+    {"batch_max_ms", I(batch_max_ms, 0, 10000), "2", "how long a batch waits for more events"},
+    {"queue_max_events", I(queue_max_events, 1000, 10000000), "100000", "events held in memory while the database is slow or down"},
+    {"rcvhwm", I(rcvhwm, 1, 1000000), "1000", "ZeroMQ receive high-water mark (messages per peer)"},
+    {"sndhwm", I(sndhwm, 1, 1000000), "1000", "ZeroMQ send high-water mark (replies per peer)"},
+    {"heartbeat_ivl_ms", I(heartbeat_ivl_ms, 0, 600000), "10000", "ZMTP heartbeat interval; 0: off"},
+    {"heartbeat_timeout_ms", I(heartbeat_timeout_ms, 0, 3600000), "30000", "drop a peer silent this long"},
+    {"max_sockets", I(max_sockets, 1024, 1000000), "20000", "ZMQ_MAX_SOCKETS and the file descriptor limit asked for"},
+    {"reconnect_max_ms", I(reconnect_max_ms, 100, 600000), "5000", "database reconnect back-off ceiling"},
+    {"orphan_max_age_days", I(orphan_max_age_days, 0, 3650), "30", "an event for an unknown case is deferred while younger, then rejected"},
+    {"utc_offset_min", I(utc_offset_min, -720, 840), "420", "statistics day offset from UTC (Asia/Ho_Chi_Minh: 420)"},
+    {"tipoff_limit_days", I(tipoff_limit_days, 1, 366), "20", "tip-off time limit from receipt (CPC 2015 Art. 147)"},
+    {"tipoff_complex_max_days", I(tipoff_complex_max_days, 1, 366), "60", "complex-matter extension: deadline at most this from receipt"},
+    {"tipoff_procuracy_max_days", I(tipoff_procuracy_max_days, 1, 732), "120", "procuracy extension: deadline at most this from receipt"},
+    {"reject_raw_max", I(reject_raw_max, 0, 1 << 20), "4096", "bytes of a refused message kept in antt.rejects"},
+    {"reject_queue_max", I(reject_queue_max, 16, 1000000), "10000", "refusals waiting to be recorded; beyond this only counted"},
+    {"migrate_on_start", K_BOOL, offsetof(cfg_t, migrate_on_start), 0, 0, 1, "0", "apply pending migrations at start"},
+    {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0, "info", "error, warn, info or debug"},
+};
+#define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+static const key_t_ *find(const char *key)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(KEYS[i].key, key)) return &KEYS[i];
+    return NULL;
+}
+
+void cfg_defaults(cfg_t *c)
+{
+    memset(c, 0, sizeof *c);
+    char err[256];
+    for (size_t i = 0; i < NKEYS; i++) {
+        int rc = cfg_set(c, KEYS[i].key, KEYS[i].def, err, sizeof err);
+        (void)rc; /* the defaults are valid: test_config checks it */
+    }
+}
+
+int cfg_set(cfg_t *c, const char *key, const char *value, char *err, size_t errlen)
+{
+    const key_t_ *k = find(key);
+    if (!k) {
+        snprintf(err, errlen, "unknown setting '%s'", key);
+        return -1;
+    }
+    char *field = (char *)c + k->off;
+    switch (k->kind) {
+    case K_LEVEL:
+        if (log_level_parse(value) < 0) {
+            snprintf(err, errlen, "%s: '%s' is not error, warn, info or debug", key, value);
+            return -1;
+        }
+        /* fall through */
+    case K_STR:
+        if (strlen(value) >= k->cap) {
+            snprintf(err, errlen, "%s: value longer than %zu bytes", key, k->cap - 1);
+            return -1;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    case K_BOOL:
+        if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes") ||
+            !strcmp(value, "on")) {
+            *(int *)field = 1;
+        } else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "no") ||
+                   !strcmp(value, "off")) {
+            *(int *)field = 0;
+        } else {
+            snprintf(err, errlen, "%s: '%s' is not a boolean (true/false)", key, value);
+            return -1;
+        }
+        return 0;
+    case K_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end) {
+            snprintf(err, errlen, "%s: '%s' is not an integer", key, value);
+            return -1;
+        }
+        if (v < k->min || v > k->max) {
+            snprintf(err, errlen, "%s: '%s' is outside %ld..%ld", key, value, k->min, k->max);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s)) s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    return s;
+}
+
+int cfg_load_file(cfg_t *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[2048], sub[256];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#') continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        size_t n = strlen(val); /* optional double quotes around a value */
+        if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
+            val[n - 1] = '\0';
+            val++;
+        }
+        if (cfg_set(c, key, val, sub, sizeof sub) < 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, sub);
+            rc = -1;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int cfg_load_env(cfg_t *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        char name[64] = "ANTT_";
+        size_t n = 5;
+        for (const char *p = KEYS[i].key; *p && n < sizeof name - 1; p++)
+            name[n++] = (char)toupper((unsigned char)*p);
+        name[n] = '\0';
+        const char *v = getenv(name);
+        if (!v) continue;
+        char sub[256];
+        if (cfg_set(c, KEYS[i].key, v, sub, sizeof sub) < 0) {
+            snprintf(err, errlen, "environment %s: %s", name, sub);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Mask the value of password=... in a key/value conninfo, and the password of
+ * a URI (postgresql://user:secret@host/db). */
+void cfg_mask_conninfo(const char *ci, char *out, size_t len)
+{
+    size_t o = 0;
+    const char *p = ci;
+    const int uri = !strncmp(ci, "postgresql://", 13) || !strncmp(ci, "postgres://", 11);
+    if (uri) {
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s", ci);
+        char *user = strstr(tmp, "://") + 3;
+        char *at = strchr(user, '@');
+        char *colon = strchr(user, ':');
+        char *slash = strchr(user, '/');
+        if (at && (!slash || at < slash) && colon && colon < at)
+            snprintf(out, len, "%.*s****%s", (int)(colon + 1 - tmp), tmp, at);
+        else
+            snprintf(out, len, "%s", tmp);
+        char *pw = strstr(out, "password=");
+        if (pw) { /* in the query string */
+            char *e = pw + 9;
+            while (*e && *e != '&') e++;
+            if ((size_t)(pw + 13 - out) + strlen(e) < len) {
+                memmove(pw + 13, e, strlen(e) + 1);
+                memcpy(pw + 9, "****", 4);
+            } else {
+                *pw = '\0';
+            }
+        }
+        return;
+    }
+    while (*p && o + 1 < len) {
+        if (!strncmp(p, "password", 8)) {
+            const char *q = p + 8;
+            while (*q == ' ') q++;
+            if (*q == '=' && (p == ci || p[-1] == ' ')) {
+                q++;
+                while (*q == ' ') q++;
+                o += (size_t)snprintf(out + o, len - o, "password=****");
+                if (*q == '\'') { /* quoted value, with \' escapes */
+                    for (q++; *q && *q != '\''; q++)
+                        if (*q == '\\' && q[1]) q++;
+                    if (*q) q++;
+                } else {
+                    while (*q && *q != ' ') q++;
+                }
+                p = q;
+                if (o >= len) break;
+                continue;
+            }
+        }
+        out[o++] = *p++;
+    }
+    out[o < len ? o : len - 1] = '\0';
+}
+
+void cfg_describe(const cfg_t *c, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < NKEYS && o < len; i++) {
+        const key_t_ *k = &KEYS[i];
+        const char *field = (const char *)c + k->off;
+        if (k->kind == K_STR || k->kind == K_LEVEL) {
+            char v[1024];
+            if (!strcmp(k->key, "db")) cfg_mask_conninfo(field, v, sizeof v);
+            else snprintf(v, sizeof v, "%s", field);
+            o += (size_t)snprintf(buf + o, len - o, "%s = \"%s\"\n", k->key, v);
+        } else {
+            o += (size_t)snprintf(buf + o, len - o, "%s = %d\n", k->key, *(const int *)field);
+        }
+    }
+}
+
+void cfg_usage(char *buf, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < NKEYS && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "  %-26s %s (default: \"%s\")\n", KEYS[i].key,
+                              KEYS[i].help, KEYS[i].def);
+}

@@ -1,0 +1,55 @@
+/* config.h — anttd's settings: one struct, filled in layers
+ *   built-in defaults <- file (--config, key = value) <- environment (ANTT_KEY)
+ *   <- command-line flags (--key=value)
+ * and validated once, with an error naming the key and the value. The list of
+ * keys, their defaults and limits is the table in config.c, printed by
+ * `anttd --help` and shown in deploy/anttd.conf.example. */
+#ifndef ANTT_DAEMON_CONFIG_H
+#define ANTT_DAEMON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char db[1024];           /* libpq conninfo; empty: the PG* environment variables */
+    char listen[256];        /* ROUTER endpoint, acked submissions */
+    char publish_listen[256];/* PULL endpoint, publish-only; empty: off */
+    int batch_max_events;    /* a transaction holds at most this many events ... */
+    int batch_max_ms;        /* ... and waits at most this long for more */
+    int queue_max_events;    /* events held in memory (database slow or down) */
+    int rcvhwm, sndhwm;      /* ZeroMQ high-water marks, messages per peer */
+    int heartbeat_ivl_ms, heartbeat_timeout_ms;
+    int max_sockets;         /* ZMQ_MAX_SOCKETS, and the descriptor limit we ask for */
+    int reconnect_max_ms;    /* database reconnect back-off ceiling */
+    int orphan_max_age_days; /* events for unknown cases are deferred while younger */
+    int utc_offset_min;      /* statistics day: Asia/Ho_Chi_Minh is +420 */
+    int tipoff_limit_days, tipoff_complex_max_days, tipoff_procuracy_max_days;
+    int reject_raw_max;      /* bytes of a refused message kept in antt.rejects */
+    int reject_queue_max;    /* refusals waiting to be recorded; beyond: counted only */
+    int migrate_on_start;    /* 1: apply pending migrations at start */
+    char log_level[16];
+} cfg_t;
+
+/* Fill c with the built-in defaults. */
+void cfg_defaults(cfg_t *c);
+
+/* Apply key=value (one setting). 0, or -1 with err filled ("batch_max_ms:
+ * '0' is below 1"). */
+int cfg_set(cfg_t *c, const char *key, const char *value, char *err, size_t errlen);
+
+/* Read a file of `key = value` lines (# comments, blank lines). 0 or -1. */
+int cfg_load_file(cfg_t *c, const char *path, char *err, size_t errlen);
+
+/* Apply every ANTT_<KEY> environment variable that names a key. 0 or -1. */
+int cfg_load_env(cfg_t *c, char *err, size_t errlen);
+
+/* Write every setting, one per line, secrets masked, to buf. */
+void cfg_describe(const cfg_t *c, char *buf, size_t len);
+
+/* The conninfo with any password replaced by "****" (for logs). */
+void cfg_mask_conninfo(const char *conninfo, char *out, size_t len);
+
+/* One line per key: name, default, meaning (for --help). */
+void cfg_usage(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,399 @@
+/* daemon.c — the loop (see daemon.h). */
+#include "daemon/daemon.h"
+
+#include "daemon/log.h"
+#include "proto/decode.h"
+#include "proto/err.h"
+#include "proto/ts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+volatile sig_atomic_t daemon_stop, daemon_reload;
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static ledger_cfg_t ledger_cfg(const cfg_t *c)
+{
+    const int64_t day = 86400LL * 1000000;
+    ledger_cfg_t l = {
+        .utc_offset_us = (int64_t)c->utc_offset_min * 60 * 1000000,
+        .tip_limit_us = c->tipoff_limit_days * day,
+        .tip_complex_max_us = c->tipoff_complex_max_days * day,
+        .tip_procuracy_max_us = c->tipoff_procuracy_max_days * day,
+        .orphan_max_age_us = c->orphan_max_age_days * day,
+    };
+    return l;
+}
+
+int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    d->cfg = *cfg;
+    d->config_path = config_path;
+    log_set_level((log_level_t)log_level_parse(cfg->log_level));
+    ledger_cfg_t l = ledger_cfg(cfg);
+    d->store = store_new(cfg->db, &l, (uint32_t)cfg->reject_raw_max);
+    d->reg = reg_new();
+    if (!d->store || !d->reg ||
+        bqueue_init(&d->q, (uint32_t)cfg->batch_max_events, (uint32_t)cfg->queue_max_events) < 0) {
+        snprintf(err, errlen, "out of memory");
+        daemon_fini(d);
+        return -1;
+    }
+    store_set_migrate(d->store, cfg->migrate_on_start);
+    msgpack_sbuffer_init(&d->sbuf);
+    msgpack_packer_init(&d->pk, &d->sbuf, msgpack_sbuffer_write);
+    d->backoff_ms = 100;
+    d->db_up = -1; /* nothing logged yet */
+    return 0;
+}
+
+void daemon_fini(daemon_t *d)
+{
+    if (d->q.ring) bqueue_free(&d->q);
+    store_free(&d->store);
+    reg_free(&d->reg);
+    msgpack_sbuffer_destroy(&d->sbuf);
+    memset(&d->sbuf, 0, sizeof d->sbuf);
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void reply_whole(daemon_t *d, const zmq_msg_t *routing, int code, const char *msg)
+{
+    if (!d->in.router) return;
+    msgpack_sbuffer_clear(&d->sbuf);
+    ack_reply_begin(&d->pk, code, msg, 0);
+    const uint8_t *f[1] = {zmq_msg_data((zmq_msg_t *)routing)};
+    uint8_t fl[1] = {(uint8_t)zmq_msg_size((zmq_msg_t *)routing)};
+    intake_reply(&d->in, f, fl, 1, d->sbuf.data, d->sbuf.size);
+}
+
+static void reply_batch(daemon_t *d, const batch_t *b)
+{
+    if (!d->in.router) return;
+    for (uint32_t mi = 0; mi < b->nmsg; mi++) {
+        const bmsg_t *m = batch_msg_at(b, mi);
+        if (m->path != PATH_ACKED || m->code) continue;
+        msgpack_sbuffer_clear(&d->sbuf);
+        ack_reply_begin(&d->pk, 0, NULL, m->count);
+        for (uint32_t i = 0; i < m->count; i++) {
+            const bev_t *e = &b->ev[m->first + i];
+            ack_t a = {.index = i,
+                       .has_id = (e->ev.present & EVB(EVF_ID)) != 0,
+                       .status = e->v.status,
+                       .code = e->v.code,
+                       .field = ev_cstr(e->v.field),
+                       .msg = ev_cstr(e->v.msg)};
+            memcpy(a.id, e->ev.id, 16);
+            ack_pack(&d->pk, &a);
+        }
+        const uint8_t *f[BATCH_MAX_FRAMES];
+        for (int k = 0; k < m->nframes; k++) f[k] = batch_frame(b, m, k);
+        intake_reply(&d->in, f, m->flen, m->nframes, d->sbuf.data, d->sbuf.size);
+    }
+}
+
+/* ---- taking a message -------------------------------------------------- */
+
+/* A message refused whole: answered now, recorded with the next batch. */
+static void refuse(daemon_t *d, path_t path, const zmq_msg_t *routing, zmq_msg_t *payload,
+                   int code, const char *msg)
+{
+    d->refused_msgs++;
+    if (path == PATH_ACKED && routing) reply_whole(d, routing, code, msg);
+    batch_t *b = bqueue_open(&d->q, 1);
+    bmsg_t *m = b ? batch_msg(b, path, NULL, NULL, 0, mono_us()) : NULL;
+    if (m) {
+        m->code = code;
+        snprintf(m->msg, sizeof m->msg, "%s", msg);
+        batch_keep_raw(b, m, zmq_msg_data(payload), zmq_msg_size(payload),
+                       (size_t)d->cfg.reject_raw_max);
+        batch_weigh(b, 1);
+    }
+    zmq_msg_close(payload);
+    zmq_msg_init(payload);
+}
+
+static void admit(daemon_t *d, bev_t *e)
+{
+    int rc = reg_admit(d->reg, &e->ev, &e->v);
+    if (rc == 0) return;
+    /* An operator may just have registered this node or unit: look again,
+     * at most once a second. */
+    int64_t now = mono_us();
+    if (reg_might_learn(d->reg, &e->ev) && store_connected(d->store) &&
+        now - d->reg_loaded_us > 1000000) {
+        char err[256];
+        d->reg_loaded_us = now;
+        if (reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0)
+            log_warn("registry", "reload failed: %s", err);
+        rc = reg_admit(d->reg, &e->ev, &e->v);
+        if (rc == 0) return;
+    }
+    e->fixed = 1;
+}
+
+void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int toomany)
+{
+    zmq_msg_t *payload = &frames[nframes - 1];
+    const zmq_msg_t *routing = path == PATH_ACKED ? &frames[0] : NULL;
+    int nenv = nframes - 1; /* frames echoed in the reply: routing id + envelope */
+    d->msgs++;
+
+    if (path == PATH_ACKED && nframes < 2) return; /* a ROUTER always gives a routing id */
+    if (toomany || (path == PATH_PUBLISH && nframes != 1)) {
+        refuse(d, path, routing, payload, ANTT_E_MALFORMED,
+               path == PATH_ACKED ? "more than 4 envelope frames before the payload"
+                                  : "publish-only messages have exactly one frame");
+        return;
+    }
+    for (int i = 1; i < nenv; i++)
+        if (zmq_msg_size(&frames[i]) > 255) {
+            refuse(d, path, routing, payload, ANTT_E_MALFORMED, "an envelope frame over 255 bytes");
+            return;
+        }
+
+    dec_msg_t m;
+    dec_err_t e;
+    if (dec_open(&m, zmq_msg_data(payload), zmq_msg_size(payload), ts_now_us(), &e) < 0) {
+        refuse(d, path, routing, payload, e.code, e.msg);
+        return;
+    }
+    batch_t *b = bqueue_open(&d->q, m.count);
+    if (!b) { /* the loop stops reading before this can happen */
+        refuse(d, path, routing, payload, ANTT_E_INTERNAL, "server queue full; resend later");
+        return;
+    }
+    bmsg_t *bm = batch_msg(b, path, payload, frames, path == PATH_ACKED ? nenv : 0, mono_us());
+    if (!bm) {
+        log_error("intake", "out of memory taking a message");
+        return;
+    }
+    /* Re-open the decoder on the payload's new home (a small zmq_msg_t
+     * holds its bytes inside itself, and it has moved). */
+    dec_open(&m, zmq_msg_data(&bm->payload), zmq_msg_size(&bm->payload), ts_now_us(), &e);
+    for (uint32_t i = 0; i < m.count; i++) {
+        bev_t *ev = batch_event(b, bm);
+        if (!ev) {
+            log_error("intake", "out of memory taking an event");
+            return;
+        }
+        d->events_in++;
+        int rc = dec_next(&m, &ev->ev, &e);
+        if (rc < 0) {
+            ev->fixed = 1;
+            ev->v.status = ACK_REJECTED;
+            ev->v.code = e.code;
+            ev->v.field = e.field;
+            snprintf(ev->v.msg, sizeof ev->v.msg, "%.159s", e.msg);
+        } else {
+            admit(d, ev);
+        }
+    }
+}
+
+/* ---- database ---------------------------------------------------------- */
+
+static void ensure_db(daemon_t *d, int64_t now)
+{
+    if (store_connected(d->store) || now < d->next_connect_us) return;
+    char err[512];
+    int rc = store_connect(d->store, err, sizeof err);
+    if (rc == -2) {
+        log_error("store", "%s", err);
+        d->fatal = 1;
+        daemon_stop = 1;
+        return;
+    }
+    int ok = rc == 0;
+    if (ok && reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0) {
+        store_disconnect(d->store);
+        ok = 0;
+    }
+    if (ok) {
+        int u, n, g;
+        reg_counts(d->reg, &u, &n, &g);
+        d->reg_loaded_us = now;
+        log_info("store", "database connected units=%d nodes=%d groups=%d", u, n, g);
+        d->db_up = 1;
+        d->backoff_ms = 100;
+        return;
+    }
+    if (d->db_up != 0)
+        log_warn("store", "database unavailable, holding events and retrying: %s", err);
+    d->db_up = 0;
+    d->next_connect_us = now + d->backoff_ms * 1000;
+    d->backoff_ms = d->backoff_ms * 2 > d->cfg.reconnect_max_ms ? d->cfg.reconnect_max_ms
+                                                                 : d->backoff_ms * 2;
+}
+
+static int flush_due(daemon_t *d, int64_t now)
+{
+    batch_t *b = bqueue_oldest(&d->q);
+    if (!b || !b->weight || !store_connected(d->store)) return 0;
+    return d->q.n > 1 || b->sealed || b->weight >= d->q.max_weight ||
+           now - b->opened_us >= (int64_t)d->cfg.batch_max_ms * 1000;
+}
+
+/* Commit the oldest batch and answer it. */
+static void flush_oldest(daemon_t *d)
+{
+    batch_t *b = bqueue_oldest(&d->q);
+    if (d->q.n == 1) bqueue_seal(&d->q);
+    char err[512];
+    store_rc_t rc = store_commit(d->store, b, d->reg, ts_now_us(), err, sizeof err);
+    if (rc == STORE_DOWN) {
+        log_warn("store", "database connection lost, holding %u events: %s", d->q.held, err);
+        d->db_up = 0;
+        d->next_connect_us = 0; /* try again at once, then back off */
+        return;
+    }
+    if (rc == STORE_FAILED) {
+        /* Not stored: every event not already refused is deferred with 500,
+         * so its node resends it; the batch's refusals are not recorded. */
+        log_error("store", "batch of %u events not stored: %s", b->nev, err);
+        for (uint32_t i = 0; i < b->nev; i++) {
+            bev_t *e = &b->ev[i];
+            if (e->fixed) continue;
+            e->v.status = ACK_DEFERRED;
+            e->v.code = ANTT_E_INTERNAL;
+            e->v.field = NULL;
+            snprintf(e->v.msg, sizeof e->v.msg, "the server could not store the event; resend later");
+        }
+    }
+    reply_batch(d, b);
+    bqueue_pop(&d->q);
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+static void reload(daemon_t *d)
+{
+    cfg_t c = d->cfg;
+    char err[512];
+    if ((d->config_path && cfg_load_file(&c, d->config_path, err, sizeof err) < 0) ||
+        cfg_load_env(&c, err, sizeof err) < 0) {
+        log_error("config", "reload refused, keeping the running settings: %s", err);
+        return;
+    }
+    /* Settings that need a restart: endpoints, database, queue sizes. */
+    d->cfg.batch_max_ms = c.batch_max_ms;
+    snprintf(d->cfg.log_level, sizeof d->cfg.log_level, "%s", c.log_level);
+    log_set_level((log_level_t)log_level_parse(c.log_level));
+    if (store_connected(d->store)) {
+        if (reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0)
+            log_error("registry", "reload failed: %s", err);
+        d->reg_loaded_us = mono_us();
+    }
+    int u, n, g;
+    reg_counts(d->reg, &u, &n, &g);
+    log_info("config", "reloaded log_level=%s batch_max_ms=%d units=%d nodes=%d groups=%d",
+             d->cfg.log_level, d->cfg.batch_max_ms, u, n, g);
+}
+
+static void drain(daemon_t *d)
+{
+    void *socks[2] = {d->in.router, d->in.pull};
+    for (int round = 0; round < 4096 && !bqueue_full(&d->q); round++) {
+        int got = 0;
+        for (int k = 0; k < 2; k++) {
+            if (!socks[k]) continue;
+            zmq_msg_t fr[INTAKE_MAX_FRAMES];
+            int toomany;
+            int n = intake_recv(socks[k], fr, &toomany);
+            if (n <= 0) continue;
+            got = 1;
+            daemon_take(d, k == 0 ? PATH_ACKED : PATH_PUBLISH, fr, n, toomany);
+            for (int i = 0; i < n; i++) zmq_msg_close(&fr[i]);
+        }
+        if (!got) break;
+        /* Let a full batch go to the database instead of reading on. */
+        batch_t *open = d->q.n ? d->q.ring[(d->q.head + d->q.n - 1) % d->q.cap] : NULL;
+        if (open && open->weight >= d->q.max_weight && store_connected(d->store)) break;
+    }
+}
+
+int daemon_run(daemon_t *d)
+{
+    char err[512];
+    if (intake_open(&d->in, &d->cfg, err, sizeof err) < 0) {
+        log_error("intake", "%s", err);
+        return 1;
+    }
+    log_info("intake", "listening acked=%s publish=%s batch_max_events=%d batch_max_ms=%d",
+             d->cfg.listen, d->cfg.publish_listen[0] ? d->cfg.publish_listen : "off",
+             d->cfg.batch_max_events, d->cfg.batch_max_ms);
+
+    while (!daemon_stop) {
+        if (daemon_reload) {
+            daemon_reload = 0;
+            reload(d);
+        }
+        int64_t now = mono_us();
+        ensure_db(d, now);
+        if (flush_due(d, now)) {
+            flush_oldest(d);
+            continue;
+        }
+        int full = bqueue_full(&d->q);
+        if (full != d->queue_full_logged) {
+            if (full) log_warn("intake", "queue full (%u events held): not reading until the database catches up", d->q.held);
+            else log_info("intake", "queue has room again: reading");
+            d->queue_full_logged = full;
+        }
+        zmq_pollitem_t items[2] = {{d->in.router, 0, full ? 0 : ZMQ_POLLIN, 0},
+                                   {d->in.pull, 0, full ? 0 : ZMQ_POLLIN, 0}};
+        long timeout = 1000;
+        batch_t *old = bqueue_oldest(&d->q);
+        if (old && old->weight && store_connected(d->store)) {
+            int64_t due = old->opened_us + (int64_t)d->cfg.batch_max_ms * 1000 - now;
+            timeout = due <= 0 ? 0 : (long)((due + 999) / 1000);
+        } else if (!store_connected(d->store)) {
+            int64_t wait = d->next_connect_us - now;
+            timeout = wait <= 0 ? 0 : (long)((wait + 999) / 1000);
+        }
+        int rc = zmq_poll(items, d->in.pull ? 2 : 1, timeout);
+        if (rc < 0) {
+            if (zmq_errno() == EINTR) continue;
+            log_error("intake", "zmq_poll: %s", zmq_strerror(zmq_errno()));
+            break;
+        }
+        if (rc > 0 && !full) drain(d);
+    }
+
+    /* SIGTERM: what was received is committed and answered, if the database
+     * lets us; what cannot be stored is not acked, and nodes will resend it. */
+    if (d->q.n) bqueue_seal(&d->q);
+    while (bqueue_oldest(&d->q) && store_connected(d->store)) {
+        if (!bqueue_oldest(&d->q)->weight) {
+            bqueue_pop(&d->q);
+            continue;
+        }
+        flush_oldest(d);
+    }
+    if (d->q.held)
+        log_warn("intake", "stopping with %u events not stored (database down): not acked",
+                 d->q.held);
+    const store_stats_t *st = store_stats(d->store);
+    log_info("anttd",
+             "stopped messages=%llu refused_messages=%llu events=%llu accepted=%llu "
+             "duplicate=%llu rejected=%llu deferred=%llu batches=%llu retries=%llu "
+             "replies_dropped=%llu",
+             (unsigned long long)d->msgs, (unsigned long long)d->refused_msgs,
+             (unsigned long long)d->events_in, (unsigned long long)st->accepted,
+             (unsigned long long)st->duplicates, (unsigned long long)st->rejected,
+             (unsigned long long)st->deferred, (unsigned long long)st->batches,
+             (unsigned long long)st->retries, (unsigned long long)d->in.replies_dropped);
+    intake_close(&d->in, 2000);
+    return d->fatal ? 1 : 0;
+}

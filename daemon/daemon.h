@@ -1,0 +1,57 @@
+/* daemon.h — anttd's loop: sockets in, batches, store, replies out.
+ *
+ * One thread, one zmq_poll loop:
+ *   receive (non-blocking, while the queue has room)
+ *     -> daemon_take: decode + validate (proto/), admit (reg), into the open batch
+ *   when the oldest batch is full, old enough (batch_max_ms) or sealed:
+ *     -> store_commit (one transaction) -> replies, only now
+ *   database down: batches wait in the bounded queue; when it is full the
+ *     loop stops reading, ZeroMQ's high-water marks push back on senders, and
+ *     the store reconnects with back-off.
+ * daemon_take is callable without sockets (tests, fuzzing). */
+#ifndef ANTT_DAEMON_DAEMON_H
+#define ANTT_DAEMON_DAEMON_H
+
+#include "daemon/batch.h"
+#include "daemon/config.h"
+#include "daemon/intake.h"
+#include "daemon/reg.h"
+#include "daemon/store.h"
+
+#include <msgpack.h>
+#include <signal.h>
+
+typedef struct {
+    cfg_t cfg;
+    const char *config_path; /* for SIGHUP; may be NULL */
+    intake_t in;
+    store_t *store;
+    reg_t *reg;
+    bqueue_t q;
+    msgpack_sbuffer sbuf;
+    msgpack_packer pk;
+    int db_up;               /* last state logged */
+    int queue_full_logged;
+    int fatal;               /* stopping because of an error that retrying cannot fix */
+    int64_t next_connect_us, backoff_ms;
+    int64_t reg_loaded_us;
+    uint64_t msgs, refused_msgs, events_in;
+} daemon_t;
+
+/* Set by the signal handlers; the loop acts on them. */
+extern volatile sig_atomic_t daemon_stop, daemon_reload;
+
+/* Set up everything but the sockets' binding and the database connection. */
+int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *err, size_t errlen);
+void daemon_fini(daemon_t *d);
+
+/* Take one received message (frames: envelope then payload, as received;
+ * for PATH_ACKED frames[0] is the routing id). Ownership of the payload
+ * frame passes to the daemon; the caller closes the others. A message
+ * refused whole is answered at once; the rest wait for their batch. */
+void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int toomany);
+
+/* Bind and run until SIGTERM/SIGINT: 0 on a clean stop. */
+int daemon_run(daemon_t *d);
+
+#endif

@@ -1,0 +1,46 @@
+/* pgcopy.h — rows in PostgreSQL's binary COPY format, built in one growable
+ * buffer that is reused from batch to batch (no allocation once warm).
+ *
+ *   pgcopy_begin(&b);
+ *   for each row: pgcopy_row(&b, 3); pgcopy_uuid(&b, id); pgcopy_text(...); ...
+ *   pgcopy_send(conn, "COPY t (a, b, c) FROM STDIN (FORMAT binary)", &b, err, n);
+ *
+ * Binary COPY skips the text escaping and parsing of every value, and sends
+ * bytea (the raw events) as is rather than hex-doubled. */
+#ifndef ANTT_DAEMON_PGCOPY_H
+#define ANTT_DAEMON_PGCOPY_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+    uint32_t rows;
+    int oom; /* an allocation failed: pgcopy_send refuses the buffer */
+} pgcopy_t;
+
+void pgcopy_free(pgcopy_t *b);
+
+void pgcopy_begin(pgcopy_t *b);
+void pgcopy_row(pgcopy_t *b, int16_t ncols);
+void pgcopy_null(pgcopy_t *b);
+void pgcopy_text(pgcopy_t *b, const char *s, size_t n);
+void pgcopy_cstr(pgcopy_t *b, const char *s);
+void pgcopy_bytea(pgcopy_t *b, const void *p, size_t n);
+void pgcopy_bool(pgcopy_t *b, int v);
+void pgcopy_int4(pgcopy_t *b, int32_t v);
+void pgcopy_int8(pgcopy_t *b, int64_t v);
+void pgcopy_uuid(pgcopy_t *b, const uint8_t id[16]);
+/* timestamptz from Unix microseconds; 0 writes NULL (our "not set"). */
+void pgcopy_ts(pgcopy_t *b, int64_t unix_us);
+/* date from days since 1970-01-01. */
+void pgcopy_date(pgcopy_t *b, int32_t unix_days);
+
+/* Run `copy_sql` and stream the buffer (with its trailer). 0, or -1 with err
+ * and *sqlstate (5 chars + NUL, "" when not a server error) filled. */
+int pgcopy_send(PGconn *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char *err,
+                size_t errlen);
+
+#endif

@@ -1,0 +1,637 @@
+/* store.c — see store.h. */
+#include "daemon/store.h"
+
+#include "daemon/migrate.h"
+#include "daemon/pgcopy.h"
+#include "daemon/sql.h"
+#include "daemon/tallymap.h"
+#include "proto/err.h"
+#include "proto/uuid.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ATTEMPTS 8
+
+/* One incident or tip-off the batch touches. */
+typedef struct {
+    char kind; /* 'i' or 't' */
+    char unit[LEDGER_UNIT_CAP];
+    char ref[ANTT_MAX_REF_BYTES + 1];
+    uint8_t refn;
+    uint8_t is_new; /* not in the database when the batch began */
+    uint8_t dirty;  /* changed by an accepted event */
+    union {
+        inc_state_t inc;
+        tip_state_t tip;
+    } st;
+} case_t;
+
+struct store {
+    char conninfo[1024];
+    PGconn *c;
+    ledger_cfg_t lcfg;
+    uint32_t reject_raw_max;
+    int migrate;
+    store_stats_t stats;
+    pgcopy_t cp;
+
+    /* scratch for one batch, kept between batches */
+    case_t *cases;
+    uint32_t ncases, cap_cases;
+    uint32_t *cslot, ncslot;
+    tallymap_t tallies;
+    uint32_t *case_of; /* event -> case index + 1 (0: none) */
+    uint8_t *dup;      /* event -> stored before this batch */
+    uint32_t cap_ev;
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+store_t *store_new(const char *conninfo, const ledger_cfg_t *lcfg, uint32_t reject_raw_max)
+{
+    store_t *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    snprintf(s->conninfo, sizeof s->conninfo, "%s", conninfo ? conninfo : "");
+    s->lcfg = *lcfg;
+    s->reject_raw_max = reject_raw_max;
+    return s;
+}
+
+void store_free(store_t **sp)
+{
+    store_t *s = *sp;
+    if (!s) return;
+    store_disconnect(s);
+    pgcopy_free(&s->cp);
+    free(s->cases);
+    free(s->cslot);
+    tallymap_free(&s->tallies);
+    free(s->case_of);
+    free(s->dup);
+    free(s);
+    *sp = NULL;
+}
+
+PGconn *store_conn(store_t *s) { return s->c; }
+void store_set_migrate(store_t *s, int on) { s->migrate = on; }
+int store_connected(const store_t *s) { return s->c && PQstatus(s->c) == CONNECTION_OK; }
+const store_stats_t *store_stats(const store_t *s) { return &s->stats; }
+
+void store_disconnect(store_t *s)
+{
+    if (s->c) PQfinish(s->c);
+    s->c = NULL;
+}
+
+static void chomp(char *e)
+{
+    size_t n = strlen(e);
+    while (n && (e[n - 1] == '\n' || e[n - 1] == ' ')) e[--n] = '\0';
+}
+
+/* Run SQL that returns no rows. 0, or -1 with sqlstate and err. */
+static int exec(PGconn *c, const char *sql, char *sqlstate, char *err, size_t errlen)
+{
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) {
+        const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        snprintf(sqlstate, 6, "%s", st ? st : "");
+        snprintf(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+        chomp(err);
+    }
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+int store_connect(store_t *s, char *err, size_t errlen)
+{
+    store_disconnect(s);
+    /* Our defaults first: the operator's conninfo (expanded from "dbname")
+     * comes later and overrides them. */
+    const char *keys[] = {"connect_timeout", "application_name", "keepalives_idle",
+                          "keepalives_interval", "keepalives_count", "dbname", NULL};
+    const char *vals[] = {"5", "anttd", "10", "5", "3", s->conninfo[0] ? s->conninfo : NULL, NULL};
+    if (!s->conninfo[0]) keys[5] = NULL;
+    s->c = PQconnectdbParams(keys, vals, 1);
+    if (!s->c || PQstatus(s->c) != CONNECTION_OK) {
+        snprintf(err, errlen, "%s", s->c ? PQerrorMessage(s->c) : "out of memory");
+        chomp(err);
+        store_disconnect(s);
+        return -1;
+    }
+    int current = 0, applied = 0;
+    if (s->migrate && migrate_apply(s->c, &applied, err, errlen) < 0) goto fail;
+    if (migrate_current(s->c, &current, err, errlen) < 0) goto fail;
+    if (current > migrate_latest()) {
+        snprintf(err, errlen,
+                 "the database schema is version %d, newer than this anttd knows (%d): "
+                 "upgrade anttd",
+                 current, migrate_latest());
+        store_disconnect(s);
+        return -2;
+    }
+    if (current < migrate_latest()) {
+        snprintf(err, errlen,
+                 "the database schema is version %d, this anttd needs %d: run anttd --migrate",
+                 current, migrate_latest());
+        store_disconnect(s);
+        return -2;
+    }
+    char st[6];
+    if (exec(s->c, SQL_SESSION, st, err, errlen) < 0) goto fail;
+    return 0;
+fail:
+    store_disconnect(s);
+    return -1;
+}
+
+/* ---- scratch tables ---------------------------------------------------- */
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int ensure(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    uint32_t c = *cap ? *cap : 256;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* Slot index sized for `n` entries: cleared, power of two. */
+static int slots_reset(uint32_t **slot, uint32_t *ns, uint32_t n)
+{
+    uint32_t want = 64;
+    while (want < 2 * n + 2) want *= 2;
+    if (want > *ns) {
+        free(*slot);
+        *slot = malloc(want * sizeof **slot);
+        if (!*slot) {
+            *ns = 0;
+            return -1;
+        }
+        *ns = want;
+    }
+    memset(*slot, 0, *ns * sizeof **slot);
+    return 0;
+}
+
+static uint64_t case_hash(char kind, const char *unit, const char *ref, size_t refn)
+{
+    uint64_t h = hash_bytes(&kind, 1, 1469598103934665603ULL);
+    h = hash_bytes(unit, strlen(unit), h);
+    return hash_bytes(ref, refn, h ^ 0xff);
+}
+
+/* The case (kind, unit, ref), created empty when absent. NULL on OOM. */
+static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref, size_t refn,
+                        int create)
+{
+    uint32_t mask = s->ncslot - 1;
+    for (uint32_t i = (uint32_t)case_hash(kind, unit, ref, refn) & mask;; i = (i + 1) & mask) {
+        uint32_t v = s->cslot[i];
+        if (!v) {
+            if (!create) return NULL;
+            if (s->ncases + 1 > s->ncslot / 2) return NULL; /* sized for the batch: cannot happen */
+            case_t *c = &s->cases[s->ncases];
+            memset(c, 0, sizeof *c);
+            c->kind = kind;
+            snprintf(c->unit, sizeof c->unit, "%s", unit);
+            memcpy(c->ref, ref, refn);
+            c->ref[refn] = '\0';
+            c->refn = (uint8_t)refn;
+            c->is_new = 1;
+            s->cslot[i] = ++s->ncases;
+            return c;
+        }
+        case_t *c = &s->cases[v - 1];
+        if (c->kind == kind && c->refn == refn && !memcmp(c->ref, ref, refn) &&
+            !strcmp(c->unit, unit))
+            return c;
+    }
+}
+
+/* ---- one attempt ------------------------------------------------------- */
+
+static char kind_of(ev_type_t t) { return t >= EV_TIPOFF_RECEIVED ? 't' : 'i'; }
+
+static int parse_uuid(const char *s, uint8_t out[16])
+{
+    return uuid_parse(s, strlen(s), out);
+}
+
+static int64_t i64(PGresult *r, int row, int col) { return strtoll(PQgetvalue(r, row, col), NULL, 10); }
+
+static void str_field(char *dst, size_t cap, PGresult *r, int row, int col)
+{
+    snprintf(dst, cap, "%s", PQgetvalue(r, row, col));
+}
+
+static int enum_of(const ev_enum_t *e, PGresult *r, int row, int col)
+{
+    const char *v = PQgetvalue(r, row, col);
+    return ev_enum_parse(e, v, strlen(v));
+}
+
+void store_row_incident(PGresult *r, int row, inc_state_t *st)
+{
+    memset(st, 0, sizeof *st);
+    st->exists = 1;
+    parse_uuid(PQgetvalue(r, row, 2), st->report_id);
+    str_field(st->grp, sizeof st->grp, r, row, 3);
+    st->severity = (ev_severity_t)enum_of(&EV_SEVERITIES, r, row, 4);
+    st->occurred_us = i64(r, row, 5);
+    str_field(st->occurred_unit, sizeof st->occurred_unit, r, row, 6);
+    st->deaths = (uint32_t)i64(r, row, 7);
+    st->injuries = (uint32_t)i64(r, row, 8);
+    st->cleared_us = i64(r, row, 9);
+    st->suspects = (uint32_t)i64(r, row, 10);
+    st->voided_us = i64(r, row, 11);
+    st->version = (int32_t)i64(r, row, 12);
+}
+
+void store_row_tipoff(PGresult *r, int row, tip_state_t *st)
+{
+    memset(st, 0, sizeof *st);
+    st->exists = 1;
+    parse_uuid(PQgetvalue(r, row, 2), st->report_id);
+    st->kind = (ev_tipkind_t)enum_of(&EV_TIPKINDS, r, row, 3);
+    st->source = (ev_source_t)enum_of(&EV_SOURCES, r, row, 4);
+    str_field(st->grp, sizeof st->grp, r, row, 5);
+    st->received_us = i64(r, row, 6);
+    st->deadline_us = i64(r, row, 7);
+    st->complex_extended = PQgetvalue(r, row, 8)[0] == 't';
+    st->procuracy_extended = PQgetvalue(r, row, 9)[0] == 't';
+    st->status = ledger_tip_status_parse(PQgetvalue(r, row, 10));
+    st->outcome = (ev_outcome_t)enum_of(&EV_OUTCOMES, r, row, 11);
+    st->resolved_us = i64(r, row, 12);
+    st->version = (int32_t)i64(r, row, 13);
+}
+
+/* Fill the cases from a SELECT ... FOR UPDATE. */
+static void load_cases(store_t *s, PGresult *r, char kind)
+{
+    for (int row = 0; row < PQntuples(r); row++) {
+        const char *ref = PQgetvalue(r, row, 1);
+        case_t *c = case_get(s, kind, PQgetvalue(r, row, 0), ref, strlen(ref), 0);
+        if (!c) continue;
+        if (kind == 'i') store_row_incident(r, row, &c->st.inc);
+        else store_row_tipoff(r, row, &c->st.tip);
+        c->is_new = 0;
+    }
+}
+
+typedef struct {
+    char sqlstate[6];
+    char *err;
+    size_t errlen;
+} fail_t;
+
+static int send_copy(store_t *s, const char *sql, fail_t *f)
+{
+    return pgcopy_send(s->c, sql, &s->cp, f->sqlstate, f->err, f->errlen);
+}
+
+static int query(store_t *s, const char *sql, PGresult **out, fail_t *f)
+{
+    *out = PQexec(s->c, sql);
+    if (PQresultStatus(*out) == PGRES_TUPLES_OK) return 0;
+    const char *st = PQresultErrorField(*out, PG_DIAG_SQLSTATE);
+    snprintf(f->sqlstate, 6, "%s", st ? st : "");
+    snprintf(f->err, f->errlen, "%s", *out ? PQresultErrorMessage(*out) : PQerrorMessage(s->c));
+    chomp(f->err);
+    PQclear(*out);
+    *out = NULL;
+    return -1;
+}
+
+static const char *path_name(path_t p) { return p == PATH_ACKED ? "acked" : "publish"; }
+
+/* The refusals of the batch, for antt.rejects. */
+static void copy_rejects(store_t *s, const batch_t *b)
+{
+    pgcopy_begin(&s->cp);
+    for (uint32_t mi = 0; mi < b->nmsg; mi++) {
+        const bmsg_t *m = batch_msg_at(b, mi);
+        if (m->code) {
+            pgcopy_row(&s->cp, 10);
+            pgcopy_cstr(&s->cp, path_name(m->path));
+            if (m->node[0]) pgcopy_cstr(&s->cp, m->node);
+            else pgcopy_null(&s->cp);
+            pgcopy_null(&s->cp);
+            pgcopy_cstr(&s->cp, "rejected");
+            pgcopy_int4(&s->cp, m->code);
+            pgcopy_cstr(&s->cp, antt_err_name(m->code));
+            pgcopy_cstr(&s->cp, "");
+            pgcopy_cstr(&s->cp, m->msg);
+            pgcopy_bytea(&s->cp, b->arena + m->raw_off, m->raw_len);
+            pgcopy_int4(&s->cp, (int32_t)m->raw_total);
+            continue;
+        }
+        for (uint32_t i = m->first; i < m->first + m->count; i++) {
+            const bev_t *e = &b->ev[i];
+            if (e->v.status != ACK_REJECTED && e->v.status != ACK_DEFERRED) continue;
+            pgcopy_row(&s->cp, 10);
+            pgcopy_cstr(&s->cp, path_name(m->path));
+            if (e->ev.present & EVB(EVF_NODE)) pgcopy_text(&s->cp, e->ev.node.p, e->ev.node.n);
+            else pgcopy_null(&s->cp);
+            if (e->ev.present & EVB(EVF_ID)) pgcopy_uuid(&s->cp, e->ev.id);
+            else pgcopy_null(&s->cp);
+            pgcopy_cstr(&s->cp, ack_status_name(e->v.status));
+            pgcopy_int4(&s->cp, e->v.code);
+            pgcopy_cstr(&s->cp, antt_err_name(e->v.code));
+            pgcopy_cstr(&s->cp, e->v.field ? e->v.field : "");
+            pgcopy_cstr(&s->cp, e->v.msg);
+            uint32_t n = e->ev.raw_len < s->reject_raw_max ? e->ev.raw_len : s->reject_raw_max;
+            pgcopy_bytea(&s->cp, e->ev.raw, e->ev.raw ? n : 0);
+            pgcopy_int4(&s->cp, (int32_t)e->ev.raw_len);
+        }
+    }
+}
+
+static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f)
+{
+    PGresult *r = NULL;
+    uint32_t ncand = 0;
+
+    s->ncases = 0;
+    tallymap_clear(&s->tallies);
+    if (ensure((void **)&s->cases, &s->cap_cases, b->nev + 1, sizeof *s->cases) < 0 ||
+        slots_reset(&s->cslot, &s->ncslot, b->nev + 1) < 0 ||
+        ensure((void **)&s->case_of, &s->cap_ev, b->nev + 1, sizeof *s->case_of) < 0)
+        goto oom;
+    {
+        void *d = realloc(s->dup, s->cap_ev); /* one byte per event, as many as case_of */
+        if (!d) goto oom;
+        s->dup = d;
+    }
+    memset(s->dup, 0, b->nev);
+
+    for (uint32_t i = 0; i < b->nev; i++) {
+        bev_t *e = &b->ev[i];
+        s->case_of[i] = 0;
+        if (!e->fixed) { /* reset what an earlier attempt decided */
+            e->v.status = ACK_ACCEPTED;
+            e->v.code = 0;
+            e->v.field = NULL;
+            e->v.msg[0] = '\0';
+            e->case_version = 0;
+        }
+        if (e->fixed || e->dup_of >= 0) continue;
+        char unit[LEDGER_UNIT_CAP];
+        snprintf(unit, sizeof unit, "%.*s", (int)e->ev.unit.n, e->ev.unit.p);
+        case_t *c = case_get(s, kind_of(e->ev.type), unit, e->ev.ref.p, e->ev.ref.n, 1);
+        if (!c) goto oom;
+        s->case_of[i] = (uint32_t)(c - s->cases) + 1;
+        ncand++;
+    }
+
+    if (exec(s->c, "BEGIN", f->sqlstate, f->err, f->errlen) < 0) return -1;
+
+    if (ncand) {
+        pgcopy_begin(&s->cp);
+        for (uint32_t i = 0; i < b->nev; i++)
+            if (s->case_of[i]) {
+                pgcopy_row(&s->cp, 1);
+                pgcopy_uuid(&s->cp, b->ev[i].ev.id);
+            }
+        if (send_copy(s, SQL_COPY_STAGE_IDS, f) < 0) return -1;
+        pgcopy_begin(&s->cp);
+        for (uint32_t k = 0; k < s->ncases; k++) {
+            pgcopy_row(&s->cp, 3);
+            pgcopy_text(&s->cp, &s->cases[k].kind, 1);
+            pgcopy_cstr(&s->cp, s->cases[k].unit);
+            pgcopy_text(&s->cp, s->cases[k].ref, s->cases[k].refn);
+        }
+        if (send_copy(s, SQL_COPY_STAGE_KEYS, f) < 0) return -1;
+
+        if (query(s, SQL_SELECT_DUPS, &r, f) < 0) return -1;
+        for (int row = 0; row < PQntuples(r); row++) {
+            uint8_t id[16];
+            if (parse_uuid(PQgetvalue(r, row, 0), id) < 0) continue;
+            long i = batch_find_id(b, id);
+            if (i >= 0) s->dup[i] = 1;
+        }
+        PQclear(r);
+        if (query(s, SQL_LOCK_INCIDENTS, &r, f) < 0) return -1;
+        load_cases(s, r, 'i');
+        PQclear(r);
+        if (query(s, SQL_LOCK_TIPOFFS, &r, f) < 0) return -1;
+        load_cases(s, r, 't');
+        PQclear(r);
+        r = NULL;
+    }
+
+    /* The ledger, in arrival order. */
+    ledger_cfg_t lcfg = s->lcfg;
+    lcfg.is_crime = reg_is_crime;
+    lcfg.is_crime_ctx = reg;
+    uint32_t naccepted = 0;
+    for (uint32_t i = 0; i < b->nev; i++) {
+        bev_t *e = &b->ev[i];
+        if (!s->case_of[i]) continue;
+        if (s->dup[i]) {
+            e->v.status = ACK_DUPLICATE;
+            continue;
+        }
+        case_t *c = &s->cases[s->case_of[i] - 1];
+        int rc;
+        if (c->kind == 'i') {
+            rc = ledger_incident(&lcfg, &c->st.inc, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
+            if (!rc) e->case_version = c->st.inc.version;
+        } else {
+            rc = ledger_tipoff(&lcfg, &c->st.tip, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
+            if (!rc) e->case_version = c->st.tip.version;
+        }
+        if (!rc) {
+            c->dirty = 1;
+            naccepted++;
+        }
+    }
+    if (s->tallies.oom) goto oom;
+    for (uint32_t i = 0; i < b->nev; i++) { /* repeats within the batch answer as their first */
+        bev_t *e = &b->ev[i];
+        if (e->fixed || e->dup_of < 0) continue;
+        e->v = b->ev[e->dup_of].v;
+        if (e->v.status == ACK_ACCEPTED) e->v.status = ACK_DUPLICATE;
+    }
+
+    if (naccepted) {
+        pgcopy_begin(&s->cp);
+        for (uint32_t i = 0; i < b->nev; i++)
+            if (s->case_of[i] && b->ev[i].v.status == ACK_ACCEPTED) {
+                pgcopy_row(&s->cp, 1);
+                pgcopy_uuid(&s->cp, b->ev[i].ev.id);
+            }
+        if (send_copy(s, SQL_COPY_EVENT_IDS, f) < 0) return -1;
+
+        pgcopy_begin(&s->cp);
+        for (uint32_t i = 0; i < b->nev; i++) {
+            const bev_t *e = &b->ev[i];
+            if (!s->case_of[i] || e->v.status != ACK_ACCEPTED) continue;
+            pgcopy_row(&s->cp, 9);
+            pgcopy_uuid(&s->cp, e->ev.id);
+            pgcopy_cstr(&s->cp, ev_enum_name(&EV_TYPES, e->ev.type));
+            pgcopy_text(&s->cp, e->ev.node.p, e->ev.node.n);
+            pgcopy_text(&s->cp, e->ev.unit.p, e->ev.unit.n);
+            pgcopy_int8(&s->cp, (int64_t)e->ev.seq);
+            pgcopy_ts(&s->cp, e->ev.time_us);
+            pgcopy_text(&s->cp, e->ev.ref.p, e->ev.ref.n);
+            pgcopy_int4(&s->cp, e->case_version);
+            pgcopy_bytea(&s->cp, e->ev.raw, e->ev.raw_len);
+        }
+        if (send_copy(s, SQL_COPY_EVENTS, f) < 0) return -1;
+
+        int ninc = 0, ntip = 0;
+        pgcopy_begin(&s->cp);
+        for (uint32_t k = 0; k < s->ncases; k++) {
+            const case_t *c = &s->cases[k];
+            if (!c->dirty || c->kind != 'i') continue;
+            const inc_state_t *st = &c->st.inc;
+            pgcopy_row(&s->cp, 14);
+            pgcopy_bool(&s->cp, c->is_new);
+            pgcopy_cstr(&s->cp, c->unit);
+            pgcopy_text(&s->cp, c->ref, c->refn);
+            pgcopy_uuid(&s->cp, st->report_id);
+            pgcopy_cstr(&s->cp, st->grp);
+            pgcopy_cstr(&s->cp, ev_enum_name(&EV_SEVERITIES, st->severity));
+            pgcopy_ts(&s->cp, st->occurred_us);
+            pgcopy_cstr(&s->cp, st->occurred_unit);
+            pgcopy_int4(&s->cp, (int32_t)st->deaths);
+            pgcopy_int4(&s->cp, (int32_t)st->injuries);
+            pgcopy_ts(&s->cp, st->cleared_us);
+            pgcopy_int4(&s->cp, (int32_t)st->suspects);
+            pgcopy_ts(&s->cp, st->voided_us);
+            pgcopy_int4(&s->cp, st->version);
+            ninc++;
+        }
+        if (ninc && send_copy(s, SQL_COPY_STAGE_INC, f) < 0) return -1;
+        pgcopy_begin(&s->cp);
+        for (uint32_t k = 0; k < s->ncases; k++) {
+            const case_t *c = &s->cases[k];
+            if (!c->dirty || c->kind != 't') continue;
+            const tip_state_t *st = &c->st.tip;
+            pgcopy_row(&s->cp, 15);
+            pgcopy_bool(&s->cp, c->is_new);
+            pgcopy_cstr(&s->cp, c->unit);
+            pgcopy_text(&s->cp, c->ref, c->refn);
+            pgcopy_uuid(&s->cp, st->report_id);
+            pgcopy_cstr(&s->cp, ev_enum_name(&EV_TIPKINDS, st->kind));
+            pgcopy_cstr(&s->cp, ev_enum_name(&EV_SOURCES, st->source));
+            pgcopy_cstr(&s->cp, st->grp);
+            pgcopy_ts(&s->cp, st->received_us);
+            pgcopy_ts(&s->cp, st->deadline_us);
+            pgcopy_bool(&s->cp, st->complex_extended);
+            pgcopy_bool(&s->cp, st->procuracy_extended);
+            pgcopy_cstr(&s->cp, ledger_tip_status_name(st->status));
+            pgcopy_cstr(&s->cp, ev_enum_name(&EV_OUTCOMES, st->outcome));
+            pgcopy_ts(&s->cp, st->resolved_us);
+            pgcopy_int4(&s->cp, st->version);
+            ntip++;
+        }
+        if (ntip && send_copy(s, SQL_COPY_STAGE_TIP, f) < 0) return -1;
+
+        uint32_t ntal = 0;
+        pgcopy_begin(&s->cp);
+        for (uint32_t t = 0; t < s->tallies.n; t++) {
+            const tally_t *tl = &s->tallies.items[t];
+            if (!tl->value) continue; /* a correction that moved nothing */
+            pgcopy_row(&s->cp, 6);
+            pgcopy_cstr(&s->cp, tl->k.unit);
+            pgcopy_date(&s->cp, tl->k.day);
+            pgcopy_cstr(&s->cp, ledger_metric_name(tl->k.metric));
+            pgcopy_cstr(&s->cp, tl->k.grp);
+            pgcopy_cstr(&s->cp, ev_enum_name(&EV_SEVERITIES, tl->k.severity));
+            pgcopy_int8(&s->cp, tl->value);
+            ntal++;
+        }
+        if (ntal && send_copy(s, SQL_COPY_STAGE_TALLY, f) < 0) return -1;
+
+        char apply[4096];
+        snprintf(apply, sizeof apply, "%s%s%sCOMMIT", ninc ? SQL_APPLY_INCIDENTS : "",
+                 ntip ? SQL_APPLY_TIPOFFS : "", ntal ? SQL_APPLY_TALLIES : "");
+        copy_rejects(s, b);
+        if (s->cp.rows && send_copy(s, SQL_COPY_REJECTS, f) < 0) return -1;
+        return exec(s->c, apply, f->sqlstate, f->err, f->errlen);
+    }
+    copy_rejects(s, b);
+    if (s->cp.rows && send_copy(s, SQL_COPY_REJECTS, f) < 0) return -1;
+    return exec(s->c, "COMMIT", f->sqlstate, f->err, f->errlen);
+oom:
+    snprintf(f->sqlstate, 6, "53200"); /* out_of_memory: not retried */
+    snprintf(f->err, f->errlen, "out of memory preparing a batch of %u events", b->nev);
+    if (PQtransactionStatus(s->c) != PQTRANS_IDLE) {
+        char st[6], e[64];
+        exec(s->c, "ROLLBACK", st, e, sizeof e);
+    }
+    return -2;
+}
+
+static int retryable(const char *st)
+{
+    return !strcmp(st, "23505") || !strcmp(st, "40P01") || !strcmp(st, "40001");
+}
+
+store_rc_t store_commit(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, char *err,
+                        size_t errlen)
+{
+    if (!store_connected(s)) {
+        snprintf(err, errlen, "not connected");
+        return STORE_DOWN;
+    }
+    if (batch_link_duplicates(b) < 0) {
+        snprintf(err, errlen, "out of memory linking duplicates");
+        return STORE_FAILED;
+    }
+    fail_t f = {.err = err, .errlen = errlen};
+    int64_t t0 = mono_us();
+    for (int attempt_no = 0; attempt_no < MAX_ATTEMPTS; attempt_no++) {
+        f.sqlstate[0] = '\0';
+        int rc = attempt(s, b, reg, now_us, &f);
+        if (rc == 0) {
+            s->stats.batches++;
+            s->stats.events += b->nev;
+            for (uint32_t i = 0; i < b->nev; i++) {
+                switch (b->ev[i].v.status) {
+                case ACK_ACCEPTED: s->stats.accepted++; break;
+                case ACK_DUPLICATE: s->stats.duplicates++; break;
+                case ACK_REJECTED: s->stats.rejected++; break;
+                default: s->stats.deferred++; break;
+                }
+            }
+            s->stats.commit_us_total += (uint64_t)(mono_us() - t0);
+            return STORE_OK;
+        }
+        if (PQstatus(s->c) != CONNECTION_OK) {
+            store_disconnect(s);
+            return STORE_DOWN;
+        }
+        if (PQtransactionStatus(s->c) != PQTRANS_IDLE) {
+            char st[6], e[128];
+            if (exec(s->c, "ROLLBACK", st, e, sizeof e) < 0 || PQstatus(s->c) != CONNECTION_OK) {
+                store_disconnect(s);
+                return STORE_DOWN;
+            }
+        }
+        if (rc == -2 || !retryable(f.sqlstate)) return STORE_FAILED;
+        s->stats.retries++;
+    }
+    return STORE_FAILED;
+}

@@ -1,0 +1,76 @@
+/* store.h — a batch into PostgreSQL in one transaction; verdicts out.
+ *
+ *   BEGIN
+ *   COPY the batch's ids and case keys into session temp tables
+ *   SELECT which ids are stored already; SELECT the touched incidents and
+ *     tip-offs FOR UPDATE (in key order, so concurrent daemons cannot deadlock
+ *     on them)
+ *   run the ledger over the events in arrival order (in C, no round trips)
+ *   COPY the accepted ids, the accepted events (with their original bytes),
+ *     the new case states, the tally deltas summed per key, the refusals
+ *   INSERT/UPDATE the case states, upsert the tallies; COMMIT
+ *
+ * About fifteen round trips per batch, however many events it holds. Only
+ * after COMMIT are the verdicts in the batch final and may be sent.
+ *
+ * Two daemons on one database: an id or a new case stored concurrently by
+ * the other makes an INSERT fail with a unique violation; deadlocks and
+ * serialization failures likewise. The store then rolls back and runs the
+ * batch again from the start, reading the other daemon's committed work. */
+#ifndef ANTT_DAEMON_STORE_H
+#define ANTT_DAEMON_STORE_H
+
+#include "daemon/batch.h"
+#include "daemon/ledger.h"
+#include "daemon/reg.h"
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+typedef struct store store_t;
+
+typedef enum {
+    STORE_OK = 0,
+    STORE_DOWN = -1,   /* the connection is gone: keep the batch, reconnect, try again */
+    STORE_FAILED = -2, /* the database refused the batch for another reason, repeatedly */
+} store_rc_t;
+
+typedef struct {
+    uint64_t batches, events, accepted, duplicates, rejected, deferred, retries;
+    uint64_t commit_us_total;
+} store_stats_t;
+
+/* A store for the conninfo (copied; empty: PG* variables). Not connected. */
+store_t *store_new(const char *conninfo, const ledger_cfg_t *lcfg, uint32_t reject_raw_max);
+void store_free(store_t **s);
+
+/* Apply pending migrations on each connect (migrate_on_start). */
+void store_set_migrate(store_t *s, int on);
+
+/* Connect, check the schema version, prepare the session. 0; -1 with err
+ * when the database cannot be reached (try again later); -2 when its schema
+ * is not the one this binary needs (retrying will not help). The password
+ * never appears in err. */
+int store_connect(store_t *s, char *err, size_t errlen);
+int store_connected(const store_t *s);
+void store_disconnect(store_t *s);
+
+/* The connection, for the registry and admin commands. Borrowed; NULL when down. */
+PGconn *store_conn(store_t *s);
+
+/* Store batch b. reg supplies crime groups to the ledger; now_us is the
+ * clock for deferring events about unknown cases. On STORE_OK every event of
+ * b has its final verdict; on error b is unchanged apart from scratch
+ * fields and may be committed again. err describes the failure. */
+store_rc_t store_commit(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, char *err,
+                        size_t errlen);
+
+const store_stats_t *store_stats(const store_t *s);
+
+/* Parse a row of SQL_LOCK_INCIDENTS / SQL_LOCK_TIPOFFS (or the verify
+ * queries, same columns) into a state. */
+void store_row_incident(PGresult *r, int row, inc_state_t *st);
+void store_row_tipoff(PGresult *r, int row, tip_state_t *st);
+
+
+#endif

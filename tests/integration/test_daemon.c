@@ -1,0 +1,332 @@
+/* test_daemon.c — anttd end to end: the real binary, ZeroMQ over loopback
+ * TCP, a real PostgreSQL. Each test has its own database and daemon. */
+#include "harness.h"
+
+#include "proto/encode.h"
+#include "proto/err.h"
+#include "proto/ts.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+static it_db_t db;
+static it_daemon_t d;
+static it_client_t cl;
+
+static void up(void)
+{
+    it_db_create(&db, NULL);
+    it_daemon_start(&d, db.dsn, NULL);
+    it_client_open(&cl, d.port);
+}
+
+static void down(void)
+{
+    it_client_close(&cl);
+    if (d.pid) it_daemon_stop(&d, SIGTERM);
+    it_daemon_forget(&d);
+    it_db_drop(&db, NULL);
+    it_strings_free();
+}
+
+TestSuite(daemon, .init = up, .fini = down, .timeout = 120);
+
+static ack_t one(const ev_t *ev)
+{
+    ack_t a[1];
+    cr_assert_eq(it_submit(&cl, ev, 1, a, 10000), 0, "no reply or message refused");
+    return a[0];
+}
+
+#define ACCEPTED(ev)                                                                             \
+    do {                                                                                         \
+        ack_t a_ = one(ev);                                                                      \
+        cr_assert_eq(a_.status, ACK_ACCEPTED, "status %d code %d: %.*s", a_.status, a_.code,    \
+                     (int)a_.msg.n, a_.msg.p ? a_.msg.p : "");                                   \
+    } while (0)
+
+static void expect_refusal(const ev_t *ev, ack_status_t status, int code)
+{
+    ack_t a = one(ev);
+    cr_expect_eq(a.status, status, "status %d, wanted %d (code %d: %.*s)", a.status, status, a.code,
+                 (int)a.msg.n, a.msg.p ? a.msg.p : "");
+    cr_expect_eq(a.code, code, "code %d, wanted %d: %.*s", a.code, code, (int)a.msg.n,
+                 a.msg.p ? a.msg.p : "");
+}
+
+static long long q(PGconn *c, const char *sql) { return it_scalar(c, sql); }
+
+#define DAY(s) "day = '" s "'"
+
+Test(daemon, every_event_type_lands_with_hand_computed_tallies)
+{
+    ev_t ev;
+    /* A: social order, serious, 2 injured, cleared a day later with 3 suspects. */
+    it_incident(&ev, "A", "social_order", SEV_SERIOUS, IT_NOW_US - 2 * IT_DAY_US);
+    ev.injuries = 2;
+    ev.present |= EVB(EVF_INJURIES);
+    ACCEPTED(&ev);
+    it_cleared(&ev, "A", IT_NOW_US - IT_DAY_US, 3);
+    ACCEPTED(&ev);
+    /* B: drugs, very serious; corrected to especially serious with a death. */
+    it_incident(&ev, "B", "drugs", SEV_VERY_SERIOUS, IT_NOW_US - 3 * IT_DAY_US);
+    ACCEPTED(&ev);
+    it_incident(&ev, "B", "drugs", SEV_NONE, 0);
+    ev.type = EV_INCIDENT_CORRECTED;
+    ev.severity = SEV_ESPECIALLY_SERIOUS;
+    ev.deaths = 1;
+    ev.present = ev_required(EV_INCIDENT_CORRECTED) | EVB(EVF_SEVERITY) | EVB(EVF_DEATHS);
+    ACCEPTED(&ev);
+    /* C: a traffic accident (not a crime: no severity), then voided. */
+    it_incident(&ev, "C", "traffic", SEV_NONE, IT_NOW_US - IT_DAY_US);
+    ev.deaths = 2;
+    ev.present |= EVB(EVF_DEATHS);
+    ACCEPTED(&ev);
+    it_cleared(&ev, "C", 0, 0);
+    ev.type = EV_INCIDENT_VOIDED;
+    ev.present = ev_required(EV_INCIDENT_VOIDED);
+    ev.reason = ev_cstr("Nhập trùng");
+    ev.present |= EVB(EVF_REASON);
+    ACCEPTED(&ev);
+    /* D: reported by the district node for another of its communes, late:
+     * it happened 40 days ago and lands on that day. */
+    it_incident(&ev, "D", "economic", SEV_LESS_SERIOUS, IT_NOW_US - 40 * IT_DAY_US);
+    ev.node = ev_cstr("ls-180");
+    ev.unit = ev_cstr("06043");
+    ACCEPTED(&ev);
+
+    /* T1: received, extended (complex matter), resolved: prosecute. */
+    it_tipoff(&ev, "T1", IT_NOW_US - 4 * IT_DAY_US);
+    ACCEPTED(&ev);
+    it_tipoff(&ev, "T1", 0);
+    ev.type = EV_TIPOFF_EXTENDED;
+    ev.present = ev_required(EV_TIPOFF_EXTENDED);
+    ev.deadline_us = IT_NOW_US + 50 * IT_DAY_US;
+    ev.basis = BASIS_COMPLEX;
+    ACCEPTED(&ev);
+    it_resolved(&ev, "T1", OUT_PROSECUTE, IT_NOW_US - 3600 * 1000000LL);
+    ACCEPTED(&ev);
+    /* T2: received, suspended, resumed. */
+    it_tipoff(&ev, "T2", IT_NOW_US - 25 * IT_DAY_US);
+    ACCEPTED(&ev);
+    it_resolved(&ev, "T2", OUT_SUSPEND, IT_NOW_US - 2 * IT_DAY_US);
+    ACCEPTED(&ev);
+    it_tipoff(&ev, "T2", 0);
+    ev.type = EV_TIPOFF_RESUMED;
+    ev.present = ev_required(EV_TIPOFF_RESUMED);
+    ev.at_us = IT_NOW_US - IT_DAY_US;
+    ACCEPTED(&ev);
+    /* T3: transferred. */
+    it_tipoff(&ev, "T3", IT_NOW_US - IT_DAY_US);
+    ACCEPTED(&ev);
+    it_resolved(&ev, "T3", OUT_TRANSFER, IT_NOW_US - 60 * 1000000LL);
+    ACCEPTED(&ev);
+
+    PGconn *c = it_pg(&db);
+    /* IT_NOW is 2023-06-15 10:00 in Hanoi. */
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.events"), 15);
+    cr_expect_eq(it_tally(c, "incidents", NULL), 3); /* A, B, D; C voided */
+    cr_expect_eq(it_tally(c, "incidents", DAY("2023-06-13") " AND grp = 'social_order' AND severity = 'serious'"), 1);
+    cr_expect_eq(it_tally(c, "incidents", "grp = 'drugs' AND severity = 'very_serious'"), 0);
+    cr_expect_eq(it_tally(c, "incidents", DAY("2023-06-12") " AND grp = 'drugs' AND severity = 'especially_serious'"), 1);
+    cr_expect_eq(it_tally(c, "incidents", DAY("2023-05-06") " AND unit = '06043'"), 1);
+    cr_expect_eq(it_tally(c, "injuries", NULL), 2);
+    cr_expect_eq(it_tally(c, "deaths", NULL), 1); /* B's; C's two were voided */
+    cr_expect_eq(it_tally(c, "cleared", DAY("2023-06-14") " AND grp = 'social_order'"), 1);
+    cr_expect_eq(it_tally(c, "suspects", NULL), 3);
+    cr_expect_eq(it_tally(c, "tipoffs_received", NULL), 3);
+    cr_expect_eq(it_tally(c, "tipoffs_received", DAY("2023-06-11")), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_received", DAY("2023-05-21")), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_extended", NULL), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_resolved", NULL), 2); /* prosecute + suspend */
+    cr_expect_eq(it_tally(c, "tipoffs_prosecuted", DAY("2023-06-15")), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_suspended", DAY("2023-06-13")), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_resumed", DAY("2023-06-14")), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_transferred", NULL), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs WHERE ref = 'T2' AND status = 'pending'"
+                      " AND deadline = timestamptz '2023-06-14 03:00Z' + interval '20 days'"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.incidents WHERE ref = 'C' AND voided_at IS NOT NULL"), 1);
+    PQfinish(c);
+
+    char out[4096];
+    const char *args[] = {"--verify", NULL};
+    cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "0 differences"), "%s", out);
+}
+
+Test(daemon, refusals_carry_their_codes_and_are_recorded)
+{
+    ev_t ev, first;
+    it_incident(&first, "R1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ACCEPTED(&first);
+    /* The same id again: duplicate, nothing changes. */
+    ack_t a = one(&first);
+    cr_expect_eq(a.status, ACK_DUPLICATE);
+    /* The same case under a new id. */
+    it_incident(&ev, "R1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_CASE_EXISTS);
+    /* A commune node reporting for a neighbour commune. */
+    it_incident(&ev, "R2", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ev.unit = ev_cstr("06043");
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_OUT_OF_SCOPE);
+    /* Another district's node for this commune. */
+    it_incident(&ev, "R3", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ev.node = ev_cstr("ls-181");
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_OUT_OF_SCOPE);
+    /* occurred_unit outside the node's area. */
+    it_incident(&ev, "R4", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ev.occurred_unit = ev_cstr("06049");
+    ev.present |= EVB(EVF_OCCURRED_UNIT);
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_OUT_OF_SCOPE);
+    /* A node nobody registered: deferred, so the station keeps the event. */
+    it_incident(&ev, "R5", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ev.node = ev_cstr("ls-999-unknown");
+    expect_refusal(&ev, ACK_DEFERRED, ANTT_E_UNKNOWN_NODE);
+    /* An unknown unit. */
+    it_incident(&ev, "R6", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ev.unit = ev_cstr("99999");
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT);
+    /* An unknown crime group. */
+    it_incident(&ev, "R7", "piracy", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_UNKNOWN_GROUP);
+    /* A crime without severity. */
+    it_incident(&ev, "R8", "drugs", SEV_NONE, IT_NOW_US - IT_DAY_US);
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_SEVERITY_REQUIRED);
+    /* Clearing a case nobody reported: an old event is rejected ... */
+    it_cleared(&ev, "NOPE", IT_NOW_US, 1);
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_UNKNOWN_CASE);
+    /* ... a recent one deferred (its report may still be on the way). */
+    it_cleared(&ev, "NOPE", ts_now_us() - IT_DAY_US, 1);
+    ev.time_us = ts_now_us() - 3600 * 1000000LL;
+    expect_refusal(&ev, ACK_DEFERRED, ANTT_E_UNKNOWN_CASE);
+    /* Cleared before it occurred. */
+    it_cleared(&ev, "R1", IT_NOW_US - 2 * IT_DAY_US, 1);
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_TIME_ORDER);
+    /* Resolving an unknown tip-off; extending past the legal limit. */
+    it_resolved(&ev, "TX", OUT_PROSECUTE, IT_NOW_US);
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_UNKNOWN_TIPOFF);
+    it_tipoff(&ev, "T9", IT_NOW_US - IT_DAY_US);
+    ACCEPTED(&ev);
+    it_tipoff(&ev, "T9", 0);
+    ev.type = EV_TIPOFF_EXTENDED;
+    ev.present = ev_required(EV_TIPOFF_EXTENDED);
+    ev.deadline_us = IT_NOW_US + 90 * IT_DAY_US;
+    ev.basis = BASIS_COMPLEX;
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_BAD_DEADLINE);
+
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.events"), 2);
+    cr_expect_eq(it_tally(c, "incidents", NULL), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 306 AND field = 'case'"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 302"), 3);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 301 AND status = 'deferred'"
+                      " AND node = 'ls-999-unknown' AND raw_len > 0 AND event_id IS NOT NULL"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 304"), 2);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code IN (300, 303, 305, 312, 313, 314)"), 6);
+    PQfinish(c);
+}
+
+Test(daemon, an_operator_registers_a_node_without_a_restart)
+{
+    ev_t ev;
+    it_incident(&ev, "N1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ev.node = ev_cstr("ls-180-06043-new");
+    ev.unit = ev_cstr("06043");
+    expect_refusal(&ev, ACK_DEFERRED, ANTT_E_UNKNOWN_NODE);
+    const char *args[] = {"--add-node", "ls-180-06043-new=06043", NULL};
+    cr_assert_eq(it_anttd(db.dsn, args, NULL, 0), 0);
+    /* The registry is looked at again at most once a second. */
+    ack_t a = {0};
+    for (int i = 0; i < 30; i++) {
+        a = one(&ev);
+        if (a.status == ACK_ACCEPTED) break;
+        struct timespec ts = {0, 200000000};
+        nanosleep(&ts, NULL);
+    }
+    cr_expect_eq(a.status, ACK_ACCEPTED);
+}
+
+Test(daemon, a_batch_mixes_verdicts_and_a_repeat_inside_it_counts_once)
+{
+    ev_t evs[4];
+    it_incident(&evs[0], "M1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    it_incident(&evs[1], "M2", "piracy", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    evs[2] = evs[0]; /* the same event twice in one message */
+    it_cleared(&evs[3], "M1", IT_NOW_US, 2);
+    ack_t a[4];
+    cr_assert_eq(it_submit(&cl, evs, 4, a, 10000), 0);
+    cr_expect_eq(a[0].status, ACK_ACCEPTED);
+    cr_expect_eq(a[1].status, ACK_REJECTED);
+    cr_expect_eq(a[1].code, ANTT_E_UNKNOWN_GROUP);
+    cr_expect_eq(a[2].status, ACK_DUPLICATE);
+    cr_expect_eq(a[3].status, ACK_ACCEPTED, "code %d", a[3].code);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_tally(c, "incidents", NULL), 1);
+    cr_expect_eq(it_tally(c, "suspects", NULL), 2);
+    PQfinish(c);
+}
+
+Test(daemon, publish_only_events_are_stored_without_a_reply)
+{
+    ev_t ev;
+    it_incident(&ev, "P1", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    enc_event(&pk, &ev);
+    it_publish(d.pub_port, sb.data, sb.size);
+    it_publish(d.pub_port, "\xc1", 1); /* refused, recorded */
+    msgpack_sbuffer_destroy(&sb);
+    PGconn *c = it_pg(&db);
+    long long n = 0, r = 0;
+    for (int i = 0; i < 100 && (n < 1 || r < 1); i++) {
+        n = q(c, "SELECT count(*) FROM antt.events WHERE ref = 'P1'");
+        r = q(c, "SELECT count(*) FROM antt.rejects WHERE path = 'publish' AND code = 100");
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    cr_expect_eq(n, 1);
+    cr_expect_eq(r, 1);
+    cr_expect_eq(it_tally(c, "incidents", "grp = 'drugs'"), 1);
+    PQfinish(c);
+}
+
+Test(daemon, sigterm_answers_what_it_received_and_exits_0)
+{
+    ev_t ev;
+    it_incident(&ev, "S1", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ACCEPTED(&ev);
+    cr_expect_eq(it_daemon_stop(&d, SIGTERM), 0);
+    cr_expect(it_log_has(&d, "stopped messages=1"));
+}
+
+Test(daemon, verify_reports_a_tampered_tally)
+{
+    ev_t ev;
+    it_incident(&ev, "V1", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ACCEPTED(&ev);
+    PGconn *c = it_pg(&db);
+    PQclear(PQexec(c, "UPDATE antt.tallies SET value = value + 1 WHERE metric = 'incidents'"));
+    PQclear(PQexec(c, "UPDATE antt.incidents SET deaths = 7"));
+    PQfinish(c);
+    char out[4096];
+    const char *args[] = {"--verify", NULL};
+    cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 1, "%s", out);
+    cr_expect(strstr(out, "metric=incidents"), "%s", out);
+    cr_expect(strstr(out, "deaths stored=7 replayed=0"), "%s", out);
+}
+
+Test(daemon, refuses_a_schema_newer_than_it_knows)
+{
+    it_daemon_stop(&d, SIGTERM);
+    PGconn *c = it_pg(&db);
+    PQclear(PQexec(c, "INSERT INTO antt.schema_migrations (version, name) VALUES (999, 'future')"));
+    PQfinish(c);
+    const char *args[] = {"--listen", "tcp://127.0.0.1:0", NULL};
+    char out[4096];
+    cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 1, "%s", out);
+    cr_expect(strstr(out, "newer than this anttd knows"), "%s", out);
+}
