@@ -68,14 +68,21 @@ void daemon_fini(daemon_t *d)
 
 /* ---- replies ----------------------------------------------------------- */
 
-static void reply_whole(daemon_t *d, const zmq_msg_t *routing, int code, const char *msg)
+/* Reply at once to a message refused whole, echoing its envelope frames
+ * (frames[0] is the routing id; nframes 1 when the envelope itself was bad). */
+static void reply_whole(daemon_t *d, const zmq_msg_t *frames, int nframes, int code, const char *msg)
 {
     if (!d->in.router) return;
     msgpack_sbuffer_clear(&d->sbuf);
     ack_reply_begin(&d->pk, code, msg, 0);
-    const uint8_t *f[1] = {zmq_msg_data((zmq_msg_t *)routing)};
-    uint8_t fl[1] = {(uint8_t)zmq_msg_size((zmq_msg_t *)routing)};
-    intake_reply(&d->in, f, fl, 1, d->sbuf.data, d->sbuf.size);
+    const uint8_t *f[BATCH_MAX_FRAMES];
+    uint8_t fl[BATCH_MAX_FRAMES];
+    if (nframes > BATCH_MAX_FRAMES) nframes = 1;
+    for (int i = 0; i < nframes; i++) {
+        f[i] = zmq_msg_data((zmq_msg_t *)&frames[i]);
+        fl[i] = (uint8_t)zmq_msg_size((zmq_msg_t *)&frames[i]);
+    }
+    intake_reply(&d->in, f, fl, nframes, d->sbuf.data, d->sbuf.size);
 }
 
 static void reply_batch(daemon_t *d, const batch_t *b)
@@ -106,11 +113,11 @@ static void reply_batch(daemon_t *d, const batch_t *b)
 /* ---- taking a message -------------------------------------------------- */
 
 /* A message refused whole: answered now, recorded with the next batch. */
-static void refuse(daemon_t *d, path_t path, const zmq_msg_t *routing, zmq_msg_t *payload,
+static void refuse(daemon_t *d, path_t path, const zmq_msg_t *env, int nenv, zmq_msg_t *payload,
                    int code, const char *msg)
 {
     d->refused_msgs++;
-    if (path == PATH_ACKED && routing) reply_whole(d, routing, code, msg);
+    if (path == PATH_ACKED && env && nenv > 0) reply_whole(d, env, nenv, code, msg);
     batch_t *b = bqueue_open(&d->q, 1);
     bmsg_t *m = b ? batch_msg(b, path, NULL, NULL, 0, mono_us()) : NULL;
     if (m) {
@@ -146,32 +153,32 @@ static void admit(daemon_t *d, bev_t *e)
 void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int toomany)
 {
     zmq_msg_t *payload = &frames[nframes - 1];
-    const zmq_msg_t *routing = path == PATH_ACKED ? &frames[0] : NULL;
+    const zmq_msg_t *env = path == PATH_ACKED ? frames : NULL;
     int nenv = nframes - 1; /* frames echoed in the reply: routing id + envelope */
     d->msgs++;
 
     if (path == PATH_ACKED && nframes < 2) return; /* a ROUTER always gives a routing id */
     if (toomany || (path == PATH_PUBLISH && nframes != 1)) {
-        refuse(d, path, routing, payload, ANTT_E_MALFORMED,
+        refuse(d, path, env, 1, payload, ANTT_E_MALFORMED, /* echo the routing id only */
                path == PATH_ACKED ? "more than 4 envelope frames before the payload"
                                   : "publish-only messages have exactly one frame");
         return;
     }
     for (int i = 1; i < nenv; i++)
         if (zmq_msg_size(&frames[i]) > 255) {
-            refuse(d, path, routing, payload, ANTT_E_MALFORMED, "an envelope frame over 255 bytes");
+            refuse(d, path, env, 1, payload, ANTT_E_MALFORMED, "an envelope frame over 255 bytes");
             return;
         }
 
     dec_msg_t m;
     dec_err_t e;
     if (dec_open(&m, zmq_msg_data(payload), zmq_msg_size(payload), ts_now_us(), &e) < 0) {
-        refuse(d, path, routing, payload, e.code, e.msg);
+        refuse(d, path, env, nenv, payload, e.code, e.msg);
         return;
     }
     batch_t *b = bqueue_open(&d->q, m.count);
     if (!b) { /* the loop stops reading before this can happen */
-        refuse(d, path, routing, payload, ANTT_E_INTERNAL, "server queue full; resend later");
+        refuse(d, path, env, nenv, payload, ANTT_E_INTERNAL, "server queue full; resend later");
         return;
     }
     bmsg_t *bm = batch_msg(b, path, payload, frames, path == PATH_ACKED ? nenv : 0, mono_us());
