@@ -1,0 +1,143 @@
+/* test_rollups.c — the SQL roll-ups and rates of db/migrations/002 on seeded
+ * tallies, with report figures computed by hand (Lạng Sơn 2023: 274 cases,
+ * 300 cleared "including earlier cases" = 97.72% with 33 carried over). */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+static it_db_t db;
+static PGconn *c;
+
+static void exec_ok(const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK,
+              "%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+static void up(void)
+{
+    it_db_create(&db, NULL);
+    c = it_pg(&db);
+    /* 2022: 357 social-order crimes, 324 of them cleared in 2022 (33 carried into 2023). */
+    exec_ok("INSERT INTO antt.tallies VALUES"
+            " ('06040', '2022-03-01', 'incidents', 'social_order', 'serious', 300),"
+            " ('06043', '2022-11-20', 'incidents', 'social_order', 'very_serious', 57),"
+            " ('06040', '2022-12-01', 'cleared', 'social_order', 'serious', 280),"
+            " ('06043', '2022-12-20', 'cleared', 'social_order', 'very_serious', 44),"
+            /* 2023: 274 cases (20 of them major), 300 cleared (incl. earlier), 530 suspects. */
+            " ('06040', '2023-02-01', 'incidents', 'social_order', 'serious', 254),"
+            " ('06043', '2023-05-01', 'incidents', 'social_order', 'especially_serious', 20),"
+            " ('06040', '2023-06-01', 'cleared', 'social_order', 'serious', 270),"
+            " ('06043', '2023-07-01', 'cleared', 'social_order', 'especially_serious', 30),"
+            " ('06040', '2023-06-01', 'suspects', 'social_order', 'serious', 500),"
+            " ('06043', '2023-07-01', 'suspects', 'social_order', 'especially_serious', 30),"
+            /* not crimes: never in crime totals */
+            " ('06040', '2023-03-01', 'incidents', 'traffic', '', 12),"
+            " ('06040', '2023-03-01', 'deaths', 'traffic', '', 5),"
+            " ('06040', '2023-03-01', 'injuries', 'traffic', '', 9),"
+            /* drugs */
+            " ('06046', '2023-04-01', 'incidents', 'drugs', 'serious', 7),"
+            " ('06046', '2023-04-02', 'cleared', 'drugs', 'serious', 7),"
+            " ('06046', '2023-04-02', 'suspects', 'drugs', 'serious', 11),"
+            /* tip-offs: 10 pending from 2022; 611 received in 2023, 6 transferred, 600 resolved */
+            " ('06040', '2022-12-10', 'tipoffs_received', '', '', 10),"
+            " ('06040', '2023-01-10', 'tipoffs_received', '', '', 611),"
+            " ('06040', '2023-08-10', 'tipoffs_transferred', '', '', 6),"
+            " ('06040', '2023-09-10', 'tipoffs_resolved', '', '', 600),"
+            /* another province, outside Lạng Sơn */
+            " ('01234', '2023-02-01', 'incidents', 'social_order', 'serious', 1000)");
+}
+
+static void down(void)
+{
+    PQfinish(c);
+    it_db_drop(&db, NULL);
+}
+
+TestSuite(rollups, .init = up, .fini = down, .timeout = 60);
+
+/* One column of antt.rates(...) as text ("" for NULL). */
+static char *rate(const char *args, const char *col)
+{
+    static char out[64];
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT %s FROM antt.rates(%s)", col, args);
+    PGresult *r = PQexec(c, sql);
+    cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
+    snprintf(out, sizeof out, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return out;
+}
+
+#define Y2023 "'20', '2023-01-01', '2024-01-01'"
+
+Test(rollups, lang_son_2023_clearance_both_conventions)
+{
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "occurred"), "274");
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "cleared"), "300");
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "suspects"), "530");
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "carried_over"), "33");
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "clearance_carry"), "97.72");
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "clearance_plain"), "109.49");
+    /* Major cases: 20 occurred, 30 cleared, 13 carried over. */
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "major_carried_over"), "13");
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "major_clearance_carry"), "90.91");
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "major_clearance_plain"), "150.00");
+    /* All crime groups: drugs added, traffic never. */
+    cr_expect_str_eq(rate(Y2023, "occurred"), "281");
+    cr_expect_str_eq(rate(Y2023, "drug_cases"), "7");
+    cr_expect_str_eq(rate(Y2023, "drug_suspects"), "11");
+    cr_expect_str_eq(rate(Y2023, "traffic_accidents"), "12");
+    cr_expect_str_eq(rate(Y2023, "traffic_deaths"), "5");
+    cr_expect_str_eq(rate(Y2023, "traffic_injuries"), "9");
+    /* The comparison year. */
+    cr_expect_str_eq(rate("'20', '2022-01-01', '2023-01-01', 'social_order'", "occurred"), "357");
+}
+
+Test(rollups, tipoff_resolution_with_carry_over_and_transfers)
+{
+    cr_expect_str_eq(rate(Y2023, "tipoffs_received"), "611");
+    cr_expect_str_eq(rate(Y2023, "tipoffs_carried_over"), "10");
+    cr_expect_str_eq(rate(Y2023, "tipoffs_to_resolve"), "615"); /* 611 + 10 - 6 */
+    cr_expect_str_eq(rate(Y2023, "resolution_rate"), "97.56");  /* 600 / 615 */
+    cr_expect_str_eq(rate(Y2023, "resolution_plain"), "98.20"); /* 600 / 611 */
+}
+
+Test(rollups, subtrees_children_and_clusters)
+{
+    /* A district's subtree, a commune alone, a range with nothing. */
+    cr_expect_str_eq(rate("'180', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "274");
+    cr_expect_str_eq(rate("'06043', '2023-01-01', '2024-01-01'", "occurred"), "20");
+    cr_expect_str_eq(rate("'20', '2021-01-01', '2022-01-01'", "occurred"), "0");
+    cr_expect_str_eq(rate("'20', '2021-01-01', '2022-01-01'", "clearance_plain"), "");
+    /* Children of the province: district 180 carries everything. */
+    cr_expect_eq(it_scalar(c, "SELECT sum(value) FROM antt.rollup_children('20', '2023-01-01', "
+                              "'2024-01-01') WHERE unit = '180' AND metric = 'incidents'"),
+                 254 + 20 + 12 + 7);
+    cr_expect_eq(it_scalar(c, "SELECT count(DISTINCT unit) FROM antt.rollup_children('20', "
+                              "'2023-01-01', '2024-01-01')"),
+                 1);
+    /* An emulation cluster is a named group of units. */
+    exec_ok("INSERT INTO antt.unit_groups VALUES ('cluster2', '20'), ('cluster2', '04')");
+    cr_expect_str_eq(rate("'group:cluster2', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "274");
+    cr_expect_eq(it_scalar(c, "SELECT sum(value) FROM antt.rollup('20', '2023-01-01', '2024-01-01')"
+                              " WHERE metric = 'cleared'"),
+                 307);
+}
+
+Test(rollups, overdue_counts_pending_tipoffs_past_their_deadline)
+{
+    exec_ok("INSERT INTO antt.tipoffs (unit, ref, report_id, kind, source, received_at, deadline,"
+            " status, version) VALUES"
+            " ('06040', 'late', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '30 days',"
+            "  now() - interval '10 days', 'pending', 1),"
+            " ('06040', 'due', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '5 days',"
+            "  now() + interval '15 days', 'pending', 1),"
+            " ('06040', 'done', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '30 days',"
+            "  now() - interval '10 days', 'resolved', 2)");
+    cr_expect_str_eq(rate(Y2023, "tipoffs_overdue"), "1");
+}
