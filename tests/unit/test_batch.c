@@ -1,0 +1,126 @@
+/* test_batch.c — batches and their queue (the bound that pauses intake), and
+ * the binary COPY rows the store builds from them. */
+#include "daemon/batch.h"
+#include "daemon/pgcopy.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+static bmsg_t *msg_with(batch_t *b, const char *payload, int nevents)
+{
+    zmq_msg_t p, env[2];
+    zmq_msg_init_size(&p, strlen(payload));
+    memcpy(zmq_msg_data(&p), payload, strlen(payload));
+    zmq_msg_init_size(&env[0], 5);
+    memcpy(zmq_msg_data(&env[0]), "\x00rid1", 5);
+    zmq_msg_init_size(&env[1], 3);
+    memcpy(zmq_msg_data(&env[1]), "c01", 3);
+    bmsg_t *m = batch_msg(b, PATH_ACKED, &p, env, 2, 1);
+    cr_assert(m);
+    for (int i = 0; i < nevents; i++) cr_assert(batch_event(b, m));
+    zmq_msg_close(&p);
+    zmq_msg_close(&env[0]);
+    zmq_msg_close(&env[1]);
+    return m;
+}
+
+Test(batch, keeps_payloads_and_envelopes_in_place_across_growth)
+{
+    batch_t b = {0};
+    /* Small payloads live inside the zmq_msg_t itself: they must not move. */
+    bmsg_t *first = msg_with(&b, "tiny", 1);
+    const void *data = zmq_msg_data(&first->payload);
+    for (int i = 0; i < 1000; i++) msg_with(&b, "another small one", 1);
+    cr_expect_eq(batch_msg_at(&b, 0), first);
+    cr_expect_eq(zmq_msg_data(&first->payload), data);
+    cr_expect_eq(memcmp(data, "tiny", 4), 0);
+    cr_expect_eq(b.nmsg, 1001);
+    cr_expect_eq(b.weight, 1001);
+    const bmsg_t *m = batch_msg_at(&b, 500);
+    cr_expect_eq(m->nframes, 2);
+    cr_expect_eq(memcmp(batch_frame(&b, m, 0), "\x00rid1", 5), 0);
+    cr_expect_eq(memcmp(batch_frame(&b, m, 1), "c01", 3), 0);
+    batch_free(&b);
+}
+
+Test(batch, links_repeated_ids_to_their_first_occurrence)
+{
+    batch_t b = {0};
+    bmsg_t *m = msg_with(&b, "x", 5);
+    (void)m;
+    for (int i = 0; i < 5; i++) {
+        b.ev[i].ev.present = EVB(EVF_ID);
+        memset(b.ev[i].ev.id, i == 3 ? 1 : i + 10, 16);
+    }
+    memset(b.ev[3].ev.id, 11, 16);          /* event 3 repeats event 1 */
+    b.ev[4].fixed = 1;                      /* refused before the store: ignored */
+    memset(b.ev[4].ev.id, 10, 16);
+    cr_assert_eq(batch_link_duplicates(&b), 0);
+    cr_expect_eq(b.ev[0].dup_of, -1);
+    cr_expect_eq(b.ev[3].dup_of, 1);
+    cr_expect_eq(b.ev[4].dup_of, -1);
+    uint8_t id[16];
+    memset(id, 11, 16);
+    cr_expect_eq(batch_find_id(&b, id), 1);
+    memset(id, 99, 16);
+    cr_expect_eq(batch_find_id(&b, id), -1);
+    batch_free(&b);
+}
+
+Test(bqueue, seals_at_the_batch_size_and_refuses_beyond_the_bound)
+{
+    bqueue_t q;
+    cr_assert_eq(bqueue_init(&q, 100, 2100), 0); /* full above 2100 - 1000 (a largest message) */
+    batch_t *b1 = bqueue_open(&q, 60);
+    msg_with(b1, "a", 60);
+    batch_t *b2 = bqueue_open(&q, 60); /* would exceed 100: a new batch */
+    cr_expect_neq(b1, b2);
+    msg_with(b2, "b", 60);
+    cr_expect_eq(bqueue_open(&q, 30), b2);
+    msg_with(b2, "c", 30);
+    bqueue_seal(&q);
+    batch_t *b3 = bqueue_open(&q, 1);
+    cr_expect_neq(b3, b2, "a sealed batch takes no more");
+    msg_with(b3, "d", 1);
+    cr_expect_eq(q.held, 151);
+    cr_expect(!bqueue_full(&q));
+    /* Fill towards the bound: a message that does not fit is refused. */
+    for (int i = 0; i < 10; i++) {
+        batch_t *b = bqueue_open(&q, 100);
+        cr_assert(b);
+        msg_with(b, "e", 100);
+    }
+    cr_expect_eq(q.held, 1151);
+    cr_expect(bqueue_full(&q));
+    cr_expect_null(bqueue_open(&q, 1100), "beyond the bound");
+    cr_expect_eq(bqueue_oldest(&q), b1);
+    bqueue_pop(&q);
+    cr_expect_eq(bqueue_oldest(&q), b2);
+    cr_expect_eq(q.held, 1091);
+    cr_expect(!bqueue_full(&q));
+    bqueue_free(&q);
+}
+
+Test(pgcopy, writes_postgres_binary_copy_format)
+{
+    pgcopy_t b = {0};
+    pgcopy_begin(&b);
+    pgcopy_row(&b, 4);
+    pgcopy_int4(&b, 258);
+    pgcopy_cstr(&b, "ab");
+    pgcopy_null(&b);
+    pgcopy_ts(&b, 946684800000000LL + 1); /* 2000-01-01T00:00:00.000001Z */
+    static const uint8_t want[] = {
+        'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0, /* signature */
+        0, 0, 0, 0, 0, 0, 0, 0,                                  /* flags, extension */
+        0, 4,                                                    /* 4 columns */
+        0, 0, 0, 4, 0, 0, 1, 2,                                  /* int4 258 */
+        0, 0, 0, 2, 'a', 'b',                                    /* text */
+        0xff, 0xff, 0xff, 0xff,                                  /* NULL */
+        0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1,                      /* timestamptz: 1 µs after the PG epoch */
+    };
+    cr_assert_eq(b.n, sizeof want);
+    cr_expect_eq(memcmp(b.p, want, sizeof want), 0);
+    cr_expect_eq(b.rows, 1);
+    pgcopy_free(&b);
+}

@@ -1,0 +1,99 @@
+/* test_config.c — settings in layers, validation that names the key, secrets masked. */
+#include "daemon/config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+Test(config, defaults_are_valid_and_documented)
+{
+    cfg_t c;
+    cfg_defaults(&c);
+    cr_expect_str_eq(c.listen, "tcp://127.0.0.1:7720");
+    cr_expect_eq(c.batch_max_events, 2000);
+    cr_expect_eq(c.utc_offset_min, 420);
+    cr_expect_eq(c.tipoff_limit_days, 20);
+    char usage[8192];
+    cfg_usage(usage, sizeof usage);
+    cr_expect(strstr(usage, "batch_max_ms"));
+    /* Every default passes its own validation: re-apply the description. */
+    char desc[8192], err[256];
+    cfg_describe(&c, desc, sizeof desc);
+    cr_expect(strstr(desc, "queue_max_events = 100000"), "%s", desc);
+    cr_expect_eq(cfg_set(&c, "batch_max_events", "2000", err, sizeof err), 0);
+}
+
+Test(config, bad_values_name_the_key)
+{
+    cfg_t c;
+    char err[256];
+    cfg_defaults(&c);
+    cr_expect_eq(cfg_set(&c, "batch_max_ms", "soon", err, sizeof err), -1);
+    cr_expect(strstr(err, "batch_max_ms") && strstr(err, "soon"), "%s", err);
+    cr_expect_eq(cfg_set(&c, "batch_max_events", "0", err, sizeof err), -1);
+    cr_expect(strstr(err, "outside"), "%s", err);
+    cr_expect_eq(cfg_set(&c, "no_such_key", "1", err, sizeof err), -1);
+    cr_expect(strstr(err, "no_such_key"), "%s", err);
+    cr_expect_eq(cfg_set(&c, "log_level", "loud", err, sizeof err), -1);
+    cr_expect_eq(cfg_set(&c, "migrate_on_start", "yes", err, sizeof err), 0);
+    cr_expect_eq(c.migrate_on_start, 1);
+}
+
+Test(config, file_then_environment_then_flags)
+{
+    char path[] = "/tmp/antt-cfg-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char *text = "# comment\n\nbatch_max_ms = 7\nlisten = \"tcp://0.0.0.0:9000\"\n"
+                       "batch_max_events=500\n";
+    cr_assert(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    cfg_t c;
+    char err[256];
+    cfg_defaults(&c);
+    cr_assert_eq(cfg_load_file(&c, path, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(c.batch_max_ms, 7);
+    cr_expect_str_eq(c.listen, "tcp://0.0.0.0:9000");
+    setenv("ANTT_BATCH_MAX_MS", "9", 1);
+    cr_assert_eq(cfg_load_env(&c, err, sizeof err), 0, "%s", err);
+    unsetenv("ANTT_BATCH_MAX_MS");
+    cr_expect_eq(c.batch_max_ms, 9);
+    cr_expect_eq(c.batch_max_events, 500);
+    cr_assert_eq(cfg_set(&c, "batch_max_ms", "1", err, sizeof err), 0);
+    cr_expect_eq(c.batch_max_ms, 1);
+
+    FILE *f = fopen(path, "w");
+    fputs("batch_max_ms = 1\nthis line has no equals sign\n", f);
+    fclose(f);
+    cr_expect_eq(cfg_load_file(&c, path, err, sizeof err), -1);
+    cr_expect(strstr(err, ":2:"), "%s", err);
+    setenv("ANTT_BATCH_MAX_MS", "-5", 1);
+    cr_expect_eq(cfg_load_env(&c, err, sizeof err), -1);
+    cr_expect(strstr(err, "ANTT_BATCH_MAX_MS"), "%s", err);
+    unsetenv("ANTT_BATCH_MAX_MS");
+    unlink(path);
+}
+
+Test(config, passwords_never_reach_a_log_line)
+{
+    char out[256];
+    cfg_mask_conninfo("host=db password=s3cret user=antt", out, sizeof out);
+    cr_expect_str_eq(out, "host=db password=**** user=antt");
+    cfg_mask_conninfo("password = 'it\\'s secret' dbname=x", out, sizeof out);
+    cr_expect(!strstr(out, "secret"), "%s", out);
+    cr_expect(strstr(out, "dbname=x"), "%s", out);
+    cfg_mask_conninfo("postgresql://antt:s3cret@db:5432/antt?sslmode=require", out, sizeof out);
+    cr_expect_str_eq(out, "postgresql://antt:****@db:5432/antt?sslmode=require");
+    cfg_mask_conninfo("postgresql://db/antt?password=s3cret&sslmode=require", out, sizeof out);
+    cr_expect_str_eq(out, "postgresql://db/antt?password=****&sslmode=require");
+    cfg_mask_conninfo("host=db user=antt", out, sizeof out);
+    cr_expect_str_eq(out, "host=db user=antt");
+    cfg_t c;
+    cfg_defaults(&c);
+    char err[64], desc[8192];
+    cfg_set(&c, "db", "host=db password=hunter2", err, sizeof err);
+    cfg_describe(&c, desc, sizeof desc);
+    cr_expect(!strstr(desc, "hunter2"), "%s", desc);
+}
