@@ -401,6 +401,10 @@ int daemon_run(daemon_t *d)
              (unsigned long long)st->duplicates, (unsigned long long)st->rejected,
              (unsigned long long)st->deferred, (unsigned long long)st->batches,
              (unsigned long long)st->retries, (unsigned long long)d->in.replies_dropped);
+    log_info("store", "time_ms stage=%llu read=%llu ledger=%llu write=%llu commit=%llu total=%llu",
+             (unsigned long long)st->phase_us[0] / 1000, (unsigned long long)st->phase_us[1] / 1000,
+             (unsigned long long)st->phase_us[2] / 1000, (unsigned long long)st->phase_us[3] / 1000,
+             (unsigned long long)st->phase_us[4] / 1000, (unsigned long long)st->commit_us_total / 1000);
     intake_close(&d->in, 2000);
     return d->fatal ? 1 : 0;
 }

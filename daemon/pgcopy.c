@@ -56,6 +56,13 @@ void pgcopy_begin(pgcopy_t *b)
     be32(w + 15, 0); /* header extension length */
 }
 
+void pgcopy_reset(pgcopy_t *b)
+{
+    b->n = 0;
+    b->rows = 0;
+    b->oom = 0;
+}
+
 void pgcopy_row(pgcopy_t *b, int16_t ncols)
 {
     uint8_t *w = room(b, 2);
@@ -113,6 +120,25 @@ void pgcopy_ts(pgcopy_t *b, int64_t unix_us)
 }
 
 void pgcopy_date(pgcopy_t *b, int32_t unix_days) { pgcopy_int4(b, unix_days - PG_EPOCH_DAYS); }
+
+size_t pgcopy_array_begin(pgcopy_t *b, uint32_t elem_oid)
+{
+    size_t start = b->n;
+    uint8_t *w = room(b, 20);
+    if (!w) return start;
+    be32(w, 1);          /* one dimension */
+    be32(w + 4, 1);      /* may hold NULLs (timestamps that are not set) */
+    be32(w + 8, elem_oid);
+    be32(w + 12, 0);     /* element count, patched by pgcopy_array_end */
+    be32(w + 16, 1);     /* lower bound */
+    return start;
+}
+
+void pgcopy_array_end(pgcopy_t *b, size_t start, uint32_t count)
+{
+    if (b->oom || start + 20 > b->n) return;
+    be32(b->p + start + 12, count);
+}
 
 static void result_error(PGresult *r, PGconn *c, char *sqlstate, char *err, size_t errlen)
 {

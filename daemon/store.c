@@ -43,10 +43,13 @@ struct store {
     uint32_t ncases, cap_cases;
     uint32_t *cslot, ncslot;
     tallymap_t tallies;
+    pgcopy_t arr; /* the binary array parameters of one pipeline */
     uint32_t *case_of; /* event -> case index + 1 (0: none) */
     uint8_t *dup;      /* event -> stored before this batch */
     uint32_t cap_ev;
 };
+
+static int prepare_all(PGconn *c, char *err, size_t errlen);
 
 static int64_t mono_us(void)
 {
@@ -71,6 +74,7 @@ void store_free(store_t **sp)
     if (!s) return;
     store_disconnect(s);
     pgcopy_free(&s->cp);
+    pgcopy_free(&s->arr);
     free(s->cases);
     free(s->cslot);
     tallymap_free(&s->tallies);
@@ -148,6 +152,7 @@ int store_connect(store_t *s, char *err, size_t errlen)
     }
     char st[6];
     if (exec(s->c, SQL_SESSION, st, err, errlen) < 0) goto fail;
+    if (prepare_all(s->c, err, errlen) < 0) goto fail;
     return 0;
 fail:
     store_disconnect(s);
@@ -304,22 +309,173 @@ typedef struct {
     size_t errlen;
 } fail_t;
 
+static void fail_from(PGresult *r, PGconn *c, fail_t *f)
+{
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (!f->sqlstate[0]) {
+        snprintf(f->sqlstate, 6, "%s", st ? st : "");
+        const char *m = r ? PQresultErrorMessage(r) : "";
+        snprintf(f->err, f->errlen, "%s", m && *m ? m : PQerrorMessage(c));
+        chomp(f->err);
+    }
+}
+
+/* ---- statements: prepared once per connection, run in pipelines ---------- */
+
+enum {
+    ST_DUPS,
+    ST_LOCK_INC,
+    ST_LOCK_TIP,
+    ST_IDS,
+    ST_INC_NEW,
+    ST_INC_UPD,
+    ST_TIP_NEW,
+    ST_TIP_UPD,
+    ST_TALLY,
+    ST_COUNT,
+    ST_BEGIN = 100, /* plain statements, not prepared */
+    ST_COMMIT
+};
+
+static const char *const ST_SQL[ST_COUNT] = {
+    [ST_DUPS] = SQL_DUPS,
+    [ST_LOCK_INC] = SQL_LOCK_INCIDENTS,
+    [ST_LOCK_TIP] = SQL_LOCK_TIPOFFS,
+    [ST_IDS] = SQL_INSERT_IDS,
+    [ST_INC_NEW] = SQL_INSERT_INCIDENTS,
+    [ST_INC_UPD] = SQL_UPDATE_INCIDENTS,
+    [ST_TIP_NEW] = SQL_INSERT_TIPOFFS,
+    [ST_TIP_UPD] = SQL_UPDATE_TIPOFFS,
+    [ST_TALLY] = SQL_UPSERT_TALLIES,
+};
+
+static int prepare_all(PGconn *c, char *err, size_t errlen)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "antt_%d", i);
+        PGresult *r = PQprepare(c, name, ST_SQL[i], 0, NULL);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok) {
+            snprintf(err, errlen, "prepare %s: %s", name, PQresultErrorMessage(r));
+            chomp(err);
+        }
+        PQclear(r);
+        if (!ok) return -1;
+    }
+    return 0;
+}
+
+/* One statement of a pipeline: its binary array parameters live in s->arr
+ * at the offsets given (the buffer may move while it is built). */
+#define MAX_PARAMS 16
+typedef struct {
+    int st;
+    int nparams;
+    size_t off[MAX_PARAMS], len[MAX_PARAMS];
+    PGresult *res; /* rows, for the SELECTs */
+} step_t;
+
+/* Send the steps as one pipeline and read every result. 0, or -1 with f. */
+static int pipeline(store_t *s, step_t *steps, int n, fail_t *f)
+{
+    PGconn *c = s->c;
+    if (s->arr.oom) {
+        snprintf(f->sqlstate, 6, "53200");
+        snprintf(f->err, f->errlen, "out of memory building parameters");
+        return -1;
+    }
+    if (!PQenterPipelineMode(c)) {
+        fail_from(NULL, c, f);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        step_t *p = &steps[i];
+        p->res = NULL;
+        int ok;
+        if (p->st >= ST_BEGIN) {
+            ok = PQsendQueryParams(c, p->st == ST_BEGIN ? "BEGIN" : "COMMIT", 0, NULL, NULL, NULL,
+                                   NULL, 0);
+        } else {
+            const char *vals[MAX_PARAMS];
+            int lens[MAX_PARAMS], fmts[MAX_PARAMS];
+            for (int k = 0; k < p->nparams; k++) {
+                vals[k] = (const char *)s->arr.p + p->off[k];
+                lens[k] = (int)p->len[k];
+                fmts[k] = 1;
+            }
+            char name[24];
+            snprintf(name, sizeof name, "antt_%d", p->st);
+            ok = PQsendQueryPrepared(c, name, p->nparams, vals, lens, fmts, 0);
+        }
+        if (!ok) rc = -1;
+    }
+    if (rc == 0 && !PQpipelineSync(c)) rc = -1;
+    if (rc < 0) {
+        fail_from(NULL, c, f);
+        PQexitPipelineMode(c); /* fails while results are pending; the connection is reset */
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        PGresult *r = PQgetResult(c);
+        if (!r) { /* the connection broke */
+            fail_from(NULL, c, f);
+            rc = -1;
+            break;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_TUPLES_OK && steps[i].st < ST_BEGIN) {
+            steps[i].res = r;
+        } else {
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                if (st != PGRES_PIPELINE_ABORTED) fail_from(r, c, f);
+                rc = -1;
+            }
+            PQclear(r);
+        }
+        while ((r = PQgetResult(c))) PQclear(r); /* the NULL ending this statement's results */
+    }
+    PGresult *r;
+    while ((r = PQgetResult(c))) { /* the sync */
+        ExecStatusType st = PQresultStatus(r);
+        PQclear(r);
+        if (st == PGRES_PIPELINE_SYNC) break;
+    }
+    if (!PQexitPipelineMode(c) && rc == 0) {
+        fail_from(NULL, c, f);
+        rc = -1;
+    }
+    if (rc < 0)
+        for (int i = 0; i < n; i++) {
+            PQclear(steps[i].res);
+            steps[i].res = NULL;
+        }
+    return rc;
+}
+
+static void param_begin(step_t *p, pgcopy_t *a, uint32_t oid)
+{
+    p->off[p->nparams] = pgcopy_array_begin(a, oid);
+}
+
+static void param_end(step_t *p, pgcopy_t *a, uint32_t count)
+{
+    pgcopy_array_end(a, p->off[p->nparams], count);
+    p->len[p->nparams] = a->n - p->off[p->nparams];
+    p->nparams++;
+}
+
+/* ---- one attempt ------------------------------------------------------- */
+
 static int send_copy(store_t *s, const char *sql, fail_t *f)
 {
     return pgcopy_send(s->c, sql, &s->cp, f->sqlstate, f->err, f->errlen);
 }
 
-static int query(store_t *s, const char *sql, PGresult **out, fail_t *f)
+static int exec_f(store_t *s, const char *sql, fail_t *f)
 {
-    *out = PQexec(s->c, sql);
-    if (PQresultStatus(*out) == PGRES_TUPLES_OK) return 0;
-    const char *st = PQresultErrorField(*out, PG_DIAG_SQLSTATE);
-    snprintf(f->sqlstate, 6, "%s", st ? st : "");
-    snprintf(f->err, f->errlen, "%s", *out ? PQresultErrorMessage(*out) : PQerrorMessage(s->c));
-    chomp(f->err);
-    PQclear(*out);
-    *out = NULL;
-    return -1;
+    return exec(s->c, sql, f->sqlstate, f->err, f->errlen);
 }
 
 static const char *path_name(path_t p) { return p == PATH_ACKED ? "acked" : "publish"; }
@@ -366,9 +522,126 @@ static void copy_rejects(store_t *s, const batch_t *b)
     }
 }
 
+/* The keys of the batch's cases of one kind, as two text arrays. */
+static void key_params(store_t *s, step_t *p, char kind)
+{
+    uint32_t n = 0;
+    param_begin(p, &s->arr, PGCOPY_OID_TEXT);
+    for (uint32_t k = 0; k < s->ncases; k++)
+        if (s->cases[k].kind == kind) pgcopy_cstr(&s->arr, s->cases[k].unit), n++;
+    param_end(p, &s->arr, n);
+    param_begin(p, &s->arr, PGCOPY_OID_TEXT);
+    for (uint32_t k = 0; k < s->ncases; k++)
+        if (s->cases[k].kind == kind) pgcopy_text(&s->arr, s->cases[k].ref, s->cases[k].refn);
+    param_end(p, &s->arr, n);
+}
+
+static const uint32_t INC_OIDS[13] = {
+    PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_UUID, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,
+    PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_TEXT, PGCOPY_OID_INT4, PGCOPY_OID_INT4,
+    PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4};
+
+static void inc_value(pgcopy_t *a, const case_t *c, int col)
+{
+    const inc_state_t *st = &c->st.inc;
+    switch (col) {
+    case 0: pgcopy_cstr(a, c->unit); break;
+    case 1: pgcopy_text(a, c->ref, c->refn); break;
+    case 2: pgcopy_uuid(a, st->report_id); break;
+    case 3: pgcopy_cstr(a, st->grp); break;
+    case 4: pgcopy_cstr(a, ev_enum_name(&EV_SEVERITIES, st->severity)); break;
+    case 5: pgcopy_ts(a, st->occurred_us); break;
+    case 6: pgcopy_cstr(a, st->occurred_unit); break;
+    case 7: pgcopy_int4(a, (int32_t)st->deaths); break;
+    case 8: pgcopy_int4(a, (int32_t)st->injuries); break;
+    case 9: pgcopy_ts(a, st->cleared_us); break;
+    case 10: pgcopy_int4(a, (int32_t)st->suspects); break;
+    case 11: pgcopy_ts(a, st->voided_us); break;
+    default: pgcopy_int4(a, st->version); break;
+    }
+}
+
+static const uint32_t TIP_OIDS[14] = {
+    PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_UUID, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,
+    PGCOPY_OID_TEXT, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_BOOL,
+    PGCOPY_OID_BOOL, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4};
+
+static void tip_value(pgcopy_t *a, const case_t *c, int col)
+{
+    const tip_state_t *st = &c->st.tip;
+    switch (col) {
+    case 0: pgcopy_cstr(a, c->unit); break;
+    case 1: pgcopy_text(a, c->ref, c->refn); break;
+    case 2: pgcopy_uuid(a, st->report_id); break;
+    case 3: pgcopy_cstr(a, ev_enum_name(&EV_TIPKINDS, st->kind)); break;
+    case 4: pgcopy_cstr(a, ev_enum_name(&EV_SOURCES, st->source)); break;
+    case 5: pgcopy_cstr(a, st->grp); break;
+    case 6: pgcopy_ts(a, st->received_us); break;
+    case 7: pgcopy_ts(a, st->deadline_us); break;
+    case 8: pgcopy_bool(a, st->complex_extended); break;
+    case 9: pgcopy_bool(a, st->procuracy_extended); break;
+    case 10: pgcopy_cstr(a, ledger_tip_status_name(st->status)); break;
+    case 11: pgcopy_cstr(a, ev_enum_name(&EV_OUTCOMES, st->outcome)); break;
+    case 12: pgcopy_ts(a, st->resolved_us); break;
+    default: pgcopy_int4(a, st->version); break;
+    }
+}
+
+/* A step writing the changed cases of one kind that are (or are not) new.
+ * 0 when there are none (the step is left out). */
+static int case_step(store_t *s, step_t *p, char kind, int is_new)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < s->ncases; k++)
+        n += s->cases[k].dirty && s->cases[k].kind == kind && s->cases[k].is_new == is_new;
+    if (!n) return 0;
+    const int ncols = kind == 'i' ? 13 : 14;
+    p->st = kind == 'i' ? (is_new ? ST_INC_NEW : ST_INC_UPD) : (is_new ? ST_TIP_NEW : ST_TIP_UPD);
+    p->nparams = 0;
+    for (int col = 0; col < ncols; col++) {
+        param_begin(p, &s->arr, kind == 'i' ? INC_OIDS[col] : TIP_OIDS[col]);
+        for (uint32_t k = 0; k < s->ncases; k++) {
+            const case_t *c = &s->cases[k];
+            if (!c->dirty || c->kind != kind || c->is_new != is_new) continue;
+            if (kind == 'i') inc_value(&s->arr, c, col);
+            else tip_value(&s->arr, c, col);
+        }
+        param_end(p, &s->arr, n);
+    }
+    return 1;
+}
+
+/* The tally deltas (non-zero), as six arrays. 0 when there are none. */
+static int tally_step(store_t *s, step_t *p)
+{
+    uint32_t n = 0;
+    for (uint32_t t = 0; t < s->tallies.n; t++) n += s->tallies.items[t].value != 0;
+    if (!n) return 0;
+    static const uint32_t oids[6] = {PGCOPY_OID_TEXT, PGCOPY_OID_DATE, PGCOPY_OID_TEXT,
+                                     PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_INT8};
+    p->st = ST_TALLY;
+    p->nparams = 0;
+    for (int col = 0; col < 6; col++) {
+        param_begin(p, &s->arr, oids[col]);
+        for (uint32_t t = 0; t < s->tallies.n; t++) {
+            const tally_t *tl = &s->tallies.items[t];
+            if (!tl->value) continue; /* a correction that moved nothing */
+            switch (col) {
+            case 0: pgcopy_cstr(&s->arr, tl->k.unit); break;
+            case 1: pgcopy_date(&s->arr, tl->k.day); break;
+            case 2: pgcopy_cstr(&s->arr, ledger_metric_name(tl->k.metric)); break;
+            case 3: pgcopy_cstr(&s->arr, tl->k.grp); break;
+            case 4: pgcopy_cstr(&s->arr, ev_enum_name(&EV_SEVERITIES, tl->k.severity)); break;
+            default: pgcopy_int8(&s->arr, tl->value); break;
+            }
+        }
+        param_end(p, &s->arr, n);
+    }
+    return 1;
+}
+
 static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f)
 {
-    PGresult *r = NULL;
     uint32_t ncand = 0;
 
     s->ncases = 0;
@@ -403,43 +676,39 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
         ncand++;
     }
 
-    if (exec(s->c, "BEGIN", f->sqlstate, f->err, f->errlen) < 0) return -1;
-
-    if (ncand) {
-        pgcopy_begin(&s->cp);
-        for (uint32_t i = 0; i < b->nev; i++)
-            if (s->case_of[i]) {
-                pgcopy_row(&s->cp, 1);
-                pgcopy_uuid(&s->cp, b->ev[i].ev.id);
-            }
-        if (send_copy(s, SQL_COPY_STAGE_IDS, f) < 0) return -1;
-        pgcopy_begin(&s->cp);
-        for (uint32_t k = 0; k < s->ncases; k++) {
-            pgcopy_row(&s->cp, 3);
-            pgcopy_text(&s->cp, &s->cases[k].kind, 1);
-            pgcopy_cstr(&s->cp, s->cases[k].unit);
-            pgcopy_text(&s->cp, s->cases[k].ref, s->cases[k].refn);
-        }
-        if (send_copy(s, SQL_COPY_STAGE_KEYS, f) < 0) return -1;
-
-        if (query(s, SQL_SELECT_DUPS, &r, f) < 0) return -1;
-        for (int row = 0; row < PQntuples(r); row++) {
-            uint8_t id[16];
-            if (parse_uuid(PQgetvalue(r, row, 0), id) < 0) continue;
-            long i = batch_find_id(b, id);
-            if (i >= 0) s->dup[i] = 1;
-        }
-        PQclear(r);
-        if (query(s, SQL_LOCK_INCIDENTS, &r, f) < 0) return -1;
-        load_cases(s, r, 'i');
-        PQclear(r);
-        if (query(s, SQL_LOCK_TIPOFFS, &r, f) < 0) return -1;
-        load_cases(s, r, 't');
-        PQclear(r);
-        r = NULL;
+    int64_t tp = mono_us();
+    if (!ncand) { /* only refusals to record */
+        copy_rejects(s, b);
+        if (exec_f(s, "BEGIN", f) < 0) return -1;
+        if (s->cp.rows && send_copy(s, SQL_COPY_REJECTS, f) < 0) return -1;
+        int rc = exec_f(s, "COMMIT", f);
+        s->stats.phase_us[4] += (uint64_t)(mono_us() - tp);
+        return rc;
     }
 
-    /* The ledger, in arrival order. */
+    /* 1. BEGIN; which ids are stored already; lock the touched cases. */
+    step_t rd[4] = {{.st = ST_BEGIN}, {.st = ST_DUPS}, {.st = ST_LOCK_INC}, {.st = ST_LOCK_TIP}};
+    pgcopy_reset(&s->arr);
+    param_begin(&rd[1], &s->arr, PGCOPY_OID_UUID);
+    for (uint32_t i = 0; i < b->nev; i++)
+        if (s->case_of[i]) pgcopy_uuid(&s->arr, b->ev[i].ev.id);
+    param_end(&rd[1], &s->arr, ncand);
+    key_params(s, &rd[2], 'i');
+    key_params(s, &rd[3], 't');
+    s->stats.phase_us[0] += (uint64_t)(mono_us() - tp), tp = mono_us();
+    if (pipeline(s, rd, 4, f) < 0) return -1;
+    for (int row = 0; row < PQntuples(rd[1].res); row++) {
+        uint8_t id[16];
+        if (parse_uuid(PQgetvalue(rd[1].res, row, 0), id) < 0) continue;
+        long i = batch_find_id(b, id);
+        if (i >= 0) s->dup[i] = 1;
+    }
+    load_cases(s, rd[2].res, 'i');
+    load_cases(s, rd[3].res, 't');
+    for (int k = 1; k < 4; k++) PQclear(rd[k].res);
+    s->stats.phase_us[1] += (uint64_t)(mono_us() - tp), tp = mono_us();
+
+    /* 2. The ledger, in arrival order. */
     ledger_cfg_t lcfg = s->lcfg;
     lcfg.is_crime = reg_is_crime;
     lcfg.is_crime_ctx = reg;
@@ -472,16 +741,10 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
         e->v = b->ev[e->dup_of].v;
         if (e->v.status == ACK_ACCEPTED) e->v.status = ACK_DUPLICATE;
     }
+    s->stats.phase_us[2] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
+    /* 3. The log and the refusals, by COPY. */
     if (naccepted) {
-        pgcopy_begin(&s->cp);
-        for (uint32_t i = 0; i < b->nev; i++)
-            if (s->case_of[i] && b->ev[i].v.status == ACK_ACCEPTED) {
-                pgcopy_row(&s->cp, 1);
-                pgcopy_uuid(&s->cp, b->ev[i].ev.id);
-            }
-        if (send_copy(s, SQL_COPY_EVENT_IDS, f) < 0) return -1;
-
         pgcopy_begin(&s->cp);
         for (uint32_t i = 0; i < b->nev; i++) {
             const bev_t *e = &b->ev[i];
@@ -498,82 +761,32 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
             pgcopy_bytea(&s->cp, e->ev.raw, e->ev.raw_len);
         }
         if (send_copy(s, SQL_COPY_EVENTS, f) < 0) return -1;
-
-        int ninc = 0, ntip = 0;
-        pgcopy_begin(&s->cp);
-        for (uint32_t k = 0; k < s->ncases; k++) {
-            const case_t *c = &s->cases[k];
-            if (!c->dirty || c->kind != 'i') continue;
-            const inc_state_t *st = &c->st.inc;
-            pgcopy_row(&s->cp, 14);
-            pgcopy_bool(&s->cp, c->is_new);
-            pgcopy_cstr(&s->cp, c->unit);
-            pgcopy_text(&s->cp, c->ref, c->refn);
-            pgcopy_uuid(&s->cp, st->report_id);
-            pgcopy_cstr(&s->cp, st->grp);
-            pgcopy_cstr(&s->cp, ev_enum_name(&EV_SEVERITIES, st->severity));
-            pgcopy_ts(&s->cp, st->occurred_us);
-            pgcopy_cstr(&s->cp, st->occurred_unit);
-            pgcopy_int4(&s->cp, (int32_t)st->deaths);
-            pgcopy_int4(&s->cp, (int32_t)st->injuries);
-            pgcopy_ts(&s->cp, st->cleared_us);
-            pgcopy_int4(&s->cp, (int32_t)st->suspects);
-            pgcopy_ts(&s->cp, st->voided_us);
-            pgcopy_int4(&s->cp, st->version);
-            ninc++;
-        }
-        if (ninc && send_copy(s, SQL_COPY_STAGE_INC, f) < 0) return -1;
-        pgcopy_begin(&s->cp);
-        for (uint32_t k = 0; k < s->ncases; k++) {
-            const case_t *c = &s->cases[k];
-            if (!c->dirty || c->kind != 't') continue;
-            const tip_state_t *st = &c->st.tip;
-            pgcopy_row(&s->cp, 15);
-            pgcopy_bool(&s->cp, c->is_new);
-            pgcopy_cstr(&s->cp, c->unit);
-            pgcopy_text(&s->cp, c->ref, c->refn);
-            pgcopy_uuid(&s->cp, st->report_id);
-            pgcopy_cstr(&s->cp, ev_enum_name(&EV_TIPKINDS, st->kind));
-            pgcopy_cstr(&s->cp, ev_enum_name(&EV_SOURCES, st->source));
-            pgcopy_cstr(&s->cp, st->grp);
-            pgcopy_ts(&s->cp, st->received_us);
-            pgcopy_ts(&s->cp, st->deadline_us);
-            pgcopy_bool(&s->cp, st->complex_extended);
-            pgcopy_bool(&s->cp, st->procuracy_extended);
-            pgcopy_cstr(&s->cp, ledger_tip_status_name(st->status));
-            pgcopy_cstr(&s->cp, ev_enum_name(&EV_OUTCOMES, st->outcome));
-            pgcopy_ts(&s->cp, st->resolved_us);
-            pgcopy_int4(&s->cp, st->version);
-            ntip++;
-        }
-        if (ntip && send_copy(s, SQL_COPY_STAGE_TIP, f) < 0) return -1;
-
-        uint32_t ntal = 0;
-        pgcopy_begin(&s->cp);
-        for (uint32_t t = 0; t < s->tallies.n; t++) {
-            const tally_t *tl = &s->tallies.items[t];
-            if (!tl->value) continue; /* a correction that moved nothing */
-            pgcopy_row(&s->cp, 6);
-            pgcopy_cstr(&s->cp, tl->k.unit);
-            pgcopy_date(&s->cp, tl->k.day);
-            pgcopy_cstr(&s->cp, ledger_metric_name(tl->k.metric));
-            pgcopy_cstr(&s->cp, tl->k.grp);
-            pgcopy_cstr(&s->cp, ev_enum_name(&EV_SEVERITIES, tl->k.severity));
-            pgcopy_int8(&s->cp, tl->value);
-            ntal++;
-        }
-        if (ntal && send_copy(s, SQL_COPY_STAGE_TALLY, f) < 0) return -1;
-
-        char apply[4096];
-        snprintf(apply, sizeof apply, "%s%s%sCOMMIT", ninc ? SQL_APPLY_INCIDENTS : "",
-                 ntip ? SQL_APPLY_TIPOFFS : "", ntal ? SQL_APPLY_TALLIES : "");
-        copy_rejects(s, b);
-        if (s->cp.rows && send_copy(s, SQL_COPY_REJECTS, f) < 0) return -1;
-        return exec(s->c, apply, f->sqlstate, f->err, f->errlen);
     }
     copy_rejects(s, b);
     if (s->cp.rows && send_copy(s, SQL_COPY_REJECTS, f) < 0) return -1;
-    return exec(s->c, "COMMIT", f->sqlstate, f->err, f->errlen);
+    s->stats.phase_us[3] += (uint64_t)(mono_us() - tp), tp = mono_us();
+
+    /* 4. Ids, case states, tallies, COMMIT: one pipeline. */
+    step_t wr[7];
+    int n = 0;
+    pgcopy_reset(&s->arr);
+    if (naccepted) {
+        wr[n] = (step_t){.st = ST_IDS};
+        param_begin(&wr[n], &s->arr, PGCOPY_OID_UUID);
+        for (uint32_t i = 0; i < b->nev; i++)
+            if (s->case_of[i] && b->ev[i].v.status == ACK_ACCEPTED) pgcopy_uuid(&s->arr, b->ev[i].ev.id);
+        param_end(&wr[n], &s->arr, naccepted);
+        n++;
+        n += case_step(s, &wr[n], 'i', 1);
+        n += case_step(s, &wr[n], 'i', 0);
+        n += case_step(s, &wr[n], 't', 1);
+        n += case_step(s, &wr[n], 't', 0);
+        n += tally_step(s, &wr[n]);
+    }
+    wr[n++] = (step_t){.st = ST_COMMIT};
+    int rc = pipeline(s, wr, n, f);
+    s->stats.phase_us[4] += (uint64_t)(mono_us() - tp);
+    return rc;
 oom:
     snprintf(f->sqlstate, 6, "53200"); /* out_of_memory: not retried */
     snprintf(f->err, f->errlen, "out of memory preparing a batch of %u events", b->nev);

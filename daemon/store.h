@@ -38,6 +38,8 @@ typedef enum {
 typedef struct {
     uint64_t batches, events, accepted, duplicates, rejected, deferred, retries;
     uint64_t commit_us_total;
+    /* time in: begin+stage, read (dups, locks), ledger, write (COPY), apply+COMMIT */
+    uint64_t phase_us[5];
 } store_stats_t;
 
 /* A store for the conninfo (copied; empty: PG* variables). Not connected. */

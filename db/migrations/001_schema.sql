@@ -1,6 +1,9 @@
 -- 001_schema.sql — the ANTT schema: units, nodes, the event log, case and
 -- tip-off state, running tallies, rejects. Applied by `anttd --migrate`.
--- Every object lives in schema antt. Names of event types, severities etc.
+-- Identifier columns (codes, references, slugs, names of the protocol) use
+-- the "C" collation: they are compared byte by byte, never as words of a
+-- language, which keeps their indexes fast and their order the same on every
+-- server whatever its locale. Every object lives in schema antt. Names of event types, severities etc.
 -- are the wire names of proto/PROTOCOL.md, stored as text so that SQL read
 -- by people says what it means.
 
@@ -10,36 +13,36 @@ CREATE SCHEMA IF NOT EXISTS antt;
 -- number of levels; path is the chain of codes from the root, dot-separated
 -- ('20.183.06040'), so a subtree is a path prefix.
 CREATE TABLE antt.units (
-    code        text PRIMARY KEY CHECK (code ~ '^([0-9]{2}|[0-9]{3}|[0-9]{5})$'),
+    code        text COLLATE "C" PRIMARY KEY CHECK (code ~ '^([0-9]{2}|[0-9]{3}|[0-9]{5})$'),
     name        text NOT NULL,
     level       text NOT NULL CHECK (level IN ('province', 'district', 'commune')),
-    kind        text NOT NULL,
-    parent_code text REFERENCES antt.units (code),
-    path        text NOT NULL,
+    kind        text COLLATE "C" NOT NULL,
+    parent_code text COLLATE "C" REFERENCES antt.units (code),
+    path        text COLLATE "C" NOT NULL,
     valid_from  date,               -- NULL: from before the data begins
     valid_to    date,               -- exclusive; NULL: still valid
-    source      text NOT NULL       -- the file the row was loaded from
+    source      text COLLATE "C" NOT NULL       -- the file the row was loaded from
 );
 CREATE INDEX units_path_idx ON antt.units (path text_pattern_ops);
 CREATE INDEX units_parent_idx ON antt.units (parent_code);
 
 -- Merges: code was succeeded by successor from `effective` on.
 CREATE TABLE antt.unit_successors (
-    code      text NOT NULL REFERENCES antt.units (code),
-    successor text NOT NULL REFERENCES antt.units (code),
+    code      text COLLATE "C" NOT NULL REFERENCES antt.units (code),
+    successor text COLLATE "C" NOT NULL REFERENCES antt.units (code),
     effective date NOT NULL,
     PRIMARY KEY (code, successor)
 );
 
 -- Named groups of units for roll-ups (emulation clusters, cụm thi đua).
 CREATE TABLE antt.unit_groups (
-    grp  text NOT NULL,
-    code text NOT NULL REFERENCES antt.units (code),
+    grp  text COLLATE "C" NOT NULL,
+    code text COLLATE "C" NOT NULL REFERENCES antt.units (code),
     PRIMARY KEY (grp, code)
 );
 
 CREATE TABLE antt.crime_groups (
-    slug     text PRIMARY KEY CHECK (slug ~ '^[a-z][a-z0-9_]{0,31}$'),
+    slug     text COLLATE "C" PRIMARY KEY CHECK (slug ~ '^[a-z][a-z0-9_]{0,31}$'),
     name_vi  text NOT NULL,
     name_en  text NOT NULL,
     is_crime boolean NOT NULL
@@ -47,8 +50,8 @@ CREATE TABLE antt.crime_groups (
 
 -- Reporting nodes. A node reports for units in its own unit's subtree.
 CREATE TABLE antt.nodes (
-    node_id    text PRIMARY KEY CHECK (node_id ~ '^[A-Za-z0-9._:-]{1,64}$'),
-    unit_code  text NOT NULL REFERENCES antt.units (code),
+    node_id    text COLLATE "C" PRIMARY KEY CHECK (node_id ~ '^[A-Za-z0-9._:-]{1,64}$'),
+    unit_code  text COLLATE "C" NOT NULL REFERENCES antt.units (code),
     created_at timestamptz NOT NULL DEFAULT now(),
     revoked_at timestamptz
 );
@@ -69,12 +72,12 @@ CREATE TABLE antt.events (
     n            bigint NOT NULL DEFAULT nextval('antt.events_n_seq'),
     id           uuid NOT NULL,
     logged_at    timestamptz NOT NULL DEFAULT now(),
-    type         text NOT NULL,
-    node         text NOT NULL,
-    unit         text NOT NULL,
+    type         text COLLATE "C" NOT NULL,
+    node         text COLLATE "C" NOT NULL,
+    unit         text COLLATE "C" NOT NULL,
     seq          bigint NOT NULL,
     event_time   timestamptz NOT NULL,
-    ref          text NOT NULL,
+    ref          text COLLATE "C" NOT NULL,
     case_version integer NOT NULL,   -- the case's (tip-off's) version this event made
     raw          bytea NOT NULL
 ) PARTITION BY RANGE (logged_at);
@@ -84,13 +87,13 @@ CREATE INDEX events_id_idx ON antt.events (id);
 
 -- Current state of each incident, keyed by reporting unit and case reference.
 CREATE TABLE antt.incidents (
-    unit          text NOT NULL,
-    ref           text NOT NULL,
+    unit          text COLLATE "C" NOT NULL,
+    ref           text COLLATE "C" NOT NULL,
     report_id     uuid NOT NULL,
-    grp           text NOT NULL,
-    severity      text NOT NULL DEFAULT '',
+    grp           text COLLATE "C" NOT NULL,
+    severity      text COLLATE "C" NOT NULL DEFAULT '',
     occurred_at   timestamptz NOT NULL,
-    occurred_unit text NOT NULL,
+    occurred_unit text COLLATE "C" NOT NULL,
     deaths        integer NOT NULL DEFAULT 0,
     injuries      integer NOT NULL DEFAULT 0,
     cleared_at    timestamptz,
@@ -104,18 +107,18 @@ CREATE INDEX incidents_occurred_unit_idx ON antt.incidents (occurred_unit);
 
 -- Current state of each tip-off.
 CREATE TABLE antt.tipoffs (
-    unit               text NOT NULL,
-    ref                text NOT NULL,
+    unit               text COLLATE "C" NOT NULL,
+    ref                text COLLATE "C" NOT NULL,
     report_id          uuid NOT NULL,
-    kind               text NOT NULL,
-    source             text NOT NULL,
-    grp                text NOT NULL DEFAULT '',
+    kind               text COLLATE "C" NOT NULL,
+    source             text COLLATE "C" NOT NULL,
+    grp                text COLLATE "C" NOT NULL DEFAULT '',
     received_at        timestamptz NOT NULL,
     deadline           timestamptz NOT NULL,
     complex_extended   boolean NOT NULL DEFAULT false,
     procuracy_extended boolean NOT NULL DEFAULT false,
-    status             text NOT NULL CHECK (status IN ('pending', 'resolved', 'suspended', 'transferred')),
-    outcome            text NOT NULL DEFAULT '',
+    status             text COLLATE "C" NOT NULL CHECK (status IN ('pending', 'resolved', 'suspended', 'transferred')),
+    outcome            text COLLATE "C" NOT NULL DEFAULT '',
     resolved_at        timestamptz,
     version            integer NOT NULL,
     updated_at         timestamptz NOT NULL DEFAULT now(),
@@ -126,11 +129,11 @@ CREATE INDEX tipoffs_open_idx ON antt.tipoffs (deadline) WHERE status = 'pending
 -- Running counters: unit x local day (Asia/Ho_Chi_Minh) x metric x crime
 -- group x severity. Incremented in the transaction that stores the events.
 CREATE TABLE antt.tallies (
-    unit     text NOT NULL,
+    unit     text COLLATE "C" NOT NULL,
     day      date NOT NULL,
-    metric   text NOT NULL,
-    grp      text NOT NULL DEFAULT '',
-    severity text NOT NULL DEFAULT '',
+    metric   text COLLATE "C" NOT NULL,
+    grp      text COLLATE "C" NOT NULL DEFAULT '',
+    severity text COLLATE "C" NOT NULL DEFAULT '',
     value    bigint NOT NULL,
     PRIMARY KEY (unit, day, metric, grp, severity)
 );
@@ -140,9 +143,9 @@ CREATE TABLE antt.tallies (
 CREATE TABLE antt.rejects (
     n        bigserial PRIMARY KEY,
     at       timestamptz NOT NULL DEFAULT now(),
-    path     text NOT NULL,          -- 'acked' or 'publish'
-    status   text NOT NULL,          -- 'rejected' or 'deferred' (see PROTOCOL.md)
-    node     text,
+    path     text COLLATE "C" NOT NULL,          -- 'acked' or 'publish'
+    status   text COLLATE "C" NOT NULL,          -- 'rejected' or 'deferred' (see PROTOCOL.md)
+    node     text COLLATE "C",
     event_id uuid,
     code     integer NOT NULL,
     name     text NOT NULL,
