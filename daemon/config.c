@@ -30,7 +30,7 @@ static const key_t_ KEYS[] = {
     {"listen", S(listen), "tcp://127.0.0.1:7720", "ROUTER endpoint for acked submissions"},
     {"publish_listen", S(publish_listen), "tcp://127.0.0.1:7721", "PULL endpoint for publish-only nodes; empty: off"},
     {"batch_max_events", I(batch_max_events, 1, 100000), "2000", "events per transaction, at most"},
-    {"batch_max_ms", I(batch_max_ms, 0, 10000), "2", "how long a batch waits for more events"},
+    {"batch_max_ms", I(batch_max_ms, 0, 10000), "0", "how long a batch waits for more events (0: commit what has arrived; more arrives while it commits)"},
     {"queue_max_events", I(queue_max_events, 1000, 10000000), "100000", "events held in memory while the database is slow or down"},
     {"rcvhwm", I(rcvhwm, 1, 1000000), "1000", "ZeroMQ receive high-water mark (messages per peer)"},
     {"sndhwm", I(sndhwm, 1, 1000000), "1000", "ZeroMQ send high-water mark (replies per peer)"},
@@ -44,7 +44,6 @@ static const key_t_ KEYS[] = {
     {"tipoff_complex_max_days", I(tipoff_complex_max_days, 1, 366), "60", "complex-matter extension: deadline at most this from receipt"},
     {"tipoff_procuracy_max_days", I(tipoff_procuracy_max_days, 1, 732), "120", "procuracy extension: deadline at most this from receipt"},
     {"reject_raw_max", I(reject_raw_max, 0, 1 << 20), "4096", "bytes of a refused message kept in antt.rejects"},
-    {"reject_queue_max", I(reject_queue_max, 16, 1000000), "10000", "refusals waiting to be recorded; beyond this only counted"},
     {"migrate_on_start", K_BOOL, offsetof(cfg_t, migrate_on_start), 0, 0, 1, "0", "apply pending migrations at start"},
     {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0, "info", "error, warn, info or debug"},
 };

@@ -25,7 +25,6 @@ typedef struct {
     int utc_offset_min;      /* statistics day: Asia/Ho_Chi_Minh is +420 */
     int tipoff_limit_days, tipoff_complex_max_days, tipoff_procuracy_max_days;
     int reject_raw_max;      /* bytes of a refused message kept in antt.rejects */
-    int reject_queue_max;    /* refusals waiting to be recorded; beyond: counted only */
     int migrate_on_start;    /* 1: apply pending migrations at start */
     char log_level[16];
 } cfg_t;

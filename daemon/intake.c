@@ -33,6 +33,9 @@ static void *bind_socket(intake_t *in, int type, const char *ep, const cfg_t *cf
     setopt(s, ZMQ_RCVHWM, cfg->rcvhwm);
     setopt(s, ZMQ_SNDHWM, cfg->sndhwm);
     setopt(s, ZMQ_LINGER, 0);
+    /* 10,000 stations reconnect at once after a restart: a short listen
+     * queue drops their SYNs and they come back only after TCP's backoff. */
+    setopt(s, ZMQ_BACKLOG, 4096);
     if (cfg->heartbeat_ivl_ms > 0) {
         setopt(s, ZMQ_HEARTBEAT_IVL, cfg->heartbeat_ivl_ms);
         setopt(s, ZMQ_HEARTBEAT_TIMEOUT, cfg->heartbeat_timeout_ms);

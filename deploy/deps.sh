@@ -16,6 +16,8 @@ PACKAGES=(
   postgresql-15 postgresql-client-15
   # interop test: a client written from PROTOCOL.md in another language
   python3 python3-msgpack
+  # the daemon benchmark counts established connections with ss
+  iproute2
 )
 
 missing=()

@@ -97,3 +97,28 @@ Test(config, passwords_never_reach_a_log_line)
     cfg_describe(&c, desc, sizeof desc);
     cr_expect(!strstr(desc, "hunter2"), "%s", desc);
 }
+
+Test(config, the_shipped_example_loads_and_names_every_key)
+{
+    cfg_t c;
+    char err[256];
+    cfg_defaults(&c);
+    const char *path = ANTT_SOURCE_DIR "/deploy/anttd.conf.example";
+    cr_assert_eq(cfg_load_file(&c, path, err, sizeof err), 0, "%s", err);
+    FILE *f = fopen(path, "r");
+    cr_assert(f);
+    static char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    char usage[8192];
+    cfg_usage(usage, sizeof usage);
+    /* Each usage line starts with two spaces and the key. */
+    for (char *line = strtok(usage, "\n"); line; line = strtok(NULL, "\n")) {
+        char key[64];
+        cr_assert_eq(sscanf(line, " %63s", key), 1);
+        char want[80];
+        snprintf(want, sizeof want, "\n%s = ", key);
+        cr_expect(strstr(text, want), "deploy/anttd.conf.example does not set %s", key);
+    }
+}

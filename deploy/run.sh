@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# deploy/run.sh — install what is missing, build, and run anttd in the foreground.
+#
+#   deploy/run.sh [anttd flags ...]
+#
+# The database: ANTT_DB (a libpq conninfo) when set. Otherwise a private
+# PostgreSQL is initialised under the state folder (ANTT_STATE_DIR, default
+# ./state; created on first use, reused later), started on loopback and
+# stopped again when anttd exits. Either way the schema is migrated and the
+# unit list (db/units-cluster2.csv) and crime groups are loaded (idempotent).
+# Ctrl-C stops everything this script started.
+#
+#   ANTT_CONFIG   an anttd configuration file (see deploy/anttd.conf.example)
+#   ANTT_PG_PORT  the private server's port (default: 54320, or the next free one)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+bash deploy/deps.sh
+echo "run: building (Release) in build/" >&2
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
+cmake --build build --target anttd -j"$(nproc)" >/dev/null
+anttd=$root/build/daemon/anttd
+
+state=${ANTT_STATE_DIR:-$root/state}
+pg_user=""
+if [[ $(id -u) -eq 0 ]]; then
+  # PostgreSQL refuses to run as root: its files belong to `nobody`, who must
+  # be able to reach them.
+  pg_user=nobody
+  mkdir -p "$state"
+  if ! runuser -u nobody -- test -x "$state"; then
+    echo "run: $state is not reachable by user nobody; using /var/lib/antt instead" >&2
+    state=/var/lib/antt
+  fi
+fi
+mkdir -p "$state"
+as_pg() { if [[ -n "$pg_user" ]]; then runuser -u "$pg_user" -- "$@"; else "$@"; fi; }
+
+pgdir=$state/pg
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+started_pg=""
+apid=""
+stop_all() {
+  trap - INT TERM EXIT
+  if [[ -n "$apid" ]] && kill -0 "$apid" 2>/dev/null; then
+    kill -TERM "$apid" 2>/dev/null || true
+    wait "$apid" 2>/dev/null || true
+  fi
+  if [[ -n "$started_pg" ]]; then
+    echo "run: stopping the private PostgreSQL" >&2
+    as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+if [[ -n "${ANTT_DB:-}" ]]; then
+  db=$ANTT_DB
+else
+  mkdir -p "$pgdir"
+  [[ -n "$pg_user" ]] && chown "$pg_user" "$pgdir"
+  if [[ ! -f "$pgdir/data/PG_VERSION" ]]; then
+    echo "run: initialising a private PostgreSQL in $pgdir/data" >&2
+    as_pg "$pgbin/initdb" -D "$pgdir/data" -U antt --auth=trust -E UTF8 --locale=C.UTF-8 \
+      >"$pgdir/initdb.log" 2>&1 || { cat "$pgdir/initdb.log" >&2; exit 1; }
+  fi
+  port=${ANTT_PG_PORT:-$(cat "$pgdir/port" 2>/dev/null || echo 54320)}
+  if [[ ! -f "$pgdir/data/postmaster.pid" ]] || ! as_pg "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    echo "$port" >"$pgdir/port"
+    as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 \
+      -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1" start >/dev/null
+    started_pg=1
+    echo "run: private PostgreSQL on 127.0.0.1:$port (log: $pgdir/server.log)" >&2
+  else
+    port=$(cat "$pgdir/port")
+    echo "run: private PostgreSQL already running on 127.0.0.1:$port" >&2
+  fi
+  "$pgbin/psql" -h 127.0.0.1 -p "$port" -U antt -d postgres -Atqc \
+    "SELECT 1 FROM pg_database WHERE datname = 'antt'" | grep -q 1 ||
+    "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U antt antt
+  db="host=127.0.0.1 port=$port user=antt dbname=antt"
+fi
+
+cfg=()
+[[ -n "${ANTT_CONFIG:-}" ]] && cfg=(--config "$ANTT_CONFIG")
+"$anttd" "${cfg[@]}" --db "$db" --migrate \
+  --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv"
+echo "run: anttd in the foreground; Ctrl-C stops it" >&2
+"$anttd" "${cfg[@]}" --db "$db" "$@" &
+apid=$!
+wait "$apid" || true
