@@ -1,21 +1,11 @@
 /* batch.c — see batch.h. */
 #include "daemon/batch.h"
 
+#include "daemon/util.h"
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
-{
-    if (need <= *cap) return 0;
-    uint32_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, (size_t)c * size);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
 
 static int64_t arena_put(batch_t *b, const void *p, size_t n)
 {
@@ -97,7 +87,7 @@ oom:
 
 bev_t *batch_event(batch_t *b, bmsg_t *m)
 {
-    if (grow((void **)&b->ev, &b->cap_ev, b->nev + 1, sizeof *b->ev) < 0) return NULL;
+    if (grow_array((void **)&b->ev, &b->cap_ev, b->nev + 1, sizeof *b->ev) < 0) return NULL;
     bev_t *e = &b->ev[b->nev++];
     memset(&e->ev, 0, sizeof e->ev);
     e->v.status = ACK_ACCEPTED;
@@ -145,7 +135,7 @@ int batch_link_duplicates(batch_t *b)
 {
     uint32_t ns = 64;
     while (ns < 2 * b->nev) ns *= 2;
-    if (grow((void **)&b->dslot, &b->cap_dslot, ns, sizeof *b->dslot) < 0) return -1;
+    if (grow_array((void **)&b->dslot, &b->cap_dslot, ns, sizeof *b->dslot) < 0) return -1;
     int32_t *slot = b->dslot;
     memset(slot, 0xff, ns * sizeof *slot);
     for (uint32_t i = 0; i < b->nev; i++) {

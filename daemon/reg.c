@@ -1,6 +1,8 @@
 /* reg.c — see reg.h. Three open-addressing tables keyed by short strings. */
 #include "daemon/reg.h"
 
+#include "daemon/util.h"
+
 #include "proto/err.h"
 
 #include <stdio.h>
@@ -40,9 +42,7 @@ struct reg {
 
 static uint64_t hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
-    return h;
+    return fnv1a(s, n, FNV_SEED);
 }
 
 /* Every item type starts with its NUL-terminated key. */

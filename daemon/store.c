@@ -5,6 +5,7 @@
 #include "daemon/pgcopy.h"
 #include "daemon/sql.h"
 #include "daemon/tallymap.h"
+#include "daemon/util.h"
 #include "proto/err.h"
 #include "proto/uuid.h"
 
@@ -161,25 +162,6 @@ fail:
 
 /* ---- scratch tables ---------------------------------------------------- */
 
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
-static int ensure(void **p, uint32_t *cap, uint32_t need, size_t size)
-{
-    if (need <= *cap) return 0;
-    uint32_t c = *cap ? *cap : 256;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, (size_t)c * size);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 /* Slot index sized for `n` entries: cleared, power of two. */
 static int slots_reset(uint32_t **slot, uint32_t *ns, uint32_t n)
 {
@@ -200,9 +182,9 @@ static int slots_reset(uint32_t **slot, uint32_t *ns, uint32_t n)
 
 static uint64_t case_hash(char kind, const char *unit, const char *ref, size_t refn)
 {
-    uint64_t h = hash_bytes(&kind, 1, 1469598103934665603ULL);
-    h = hash_bytes(unit, strlen(unit), h);
-    return hash_bytes(ref, refn, h ^ 0xff);
+    uint64_t h = fnv1a(&kind, 1, FNV_SEED);
+    h = fnv1a(unit, strlen(unit), h);
+    return fnv1a(ref, refn, h ^ 0xff);
 }
 
 /* The case (kind, unit, ref), created empty when absent. NULL on OOM. */
@@ -646,9 +628,9 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
 
     s->ncases = 0;
     tallymap_clear(&s->tallies);
-    if (ensure((void **)&s->cases, &s->cap_cases, b->nev + 1, sizeof *s->cases) < 0 ||
+    if (grow_array((void **)&s->cases, &s->cap_cases, b->nev + 1, sizeof *s->cases) < 0 ||
         slots_reset(&s->cslot, &s->ncslot, b->nev + 1) < 0 ||
-        ensure((void **)&s->case_of, &s->cap_ev, b->nev + 1, sizeof *s->case_of) < 0)
+        grow_array((void **)&s->case_of, &s->cap_ev, b->nev + 1, sizeof *s->case_of) < 0)
         goto oom;
     {
         void *d = realloc(s->dup, s->cap_ev); /* one byte per event, as many as case_of */

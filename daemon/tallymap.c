@@ -1,14 +1,14 @@
 /* tallymap.c — open addressing over an append-only array (see tallymap.h). */
 #include "daemon/tallymap.h"
 
+#include "daemon/util.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 static uint32_t hash(const tally_key_t *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < sizeof *k; i++) h = (h ^ p[i]) * 1099511628211ULL;
+    uint64_t h = fnv1a(k, sizeof *k, FNV_SEED);
     return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -49,109 +49,113 @@ static void expect_exact(const it_db_t *db, size_t n)
     cr_expect_eq(it_anttd(db->dsn, args, out, sizeof out), 0, "%s", out);
 }
 
-Test(resilience, ten_thousand_events_sent_twice_are_stored_once, .timeout = 300)
-{
+/* One scenario's world: a database (on the suite's server, or on a private
+ * one the test may stop), an anttd on it, and the workload. */
+typedef struct {
+    int private_pg;
+    it_server_t srv;
     it_db_t db;
     it_daemon_t d;
-    it_db_create(&db, NULL);
-    it_daemon_start(&d, db.dsn, NULL);
+    ev_t *evs;
+} world_t;
+
+static void world_up(world_t *w, int private_pg, const char *const *extra, size_t n, const char *tag)
+{
+    memset(w, 0, sizeof *w);
+    w->private_pg = private_pg;
+    if (private_pg) it_server_init(&w->srv);
+    it_db_create(&w->db, private_pg ? w->srv.dsn : NULL);
+    it_daemon_start(&w->d, w->db.dsn, extra);
+    w->evs = workload(n, tag);
+}
+
+static void world_down(world_t *w)
+{
+    if (w->d.pid) it_daemon_stop(&w->d, SIGTERM);
+    it_daemon_forget(&w->d);
+    it_db_drop(&w->db, w->private_pg ? w->srv.dsn : NULL);
+    if (w->private_pg) it_server_destroy(&w->srv);
+    free(w->evs);
+    it_strings_free();
+}
+
+Test(resilience, ten_thousand_events_sent_twice_are_stored_once, .timeout = 300)
+{
     const size_t n = 10000;
-    ev_t *evs = workload(n, "x");
+    world_t w;
+    world_up(&w, 0, NULL, n, "x");
+    const ev_t *evs = w.evs;
     size_t acc, dup, rej, def;
 
-    it_sender_t *s = it_sender_new(d.port, evs, n, 100);
+    it_sender_t *s = it_sender_new(w.d.port, evs, n, 100);
     cr_assert_eq(it_sender_run(s, 120000, 16, 5000, 0), n);
     it_sender_counts(s, &acc, &dup, &rej, &def);
     cr_expect_eq(acc + dup, n);
     cr_expect_eq(rej, 0);
     it_sender_free(&s);
-    PGconn *c = it_pg(&db);
+    PGconn *c = it_pg(&w.db);
     long long before = it_scalar(c, "SELECT sum(value) * 1000 + count(*) FROM antt.tallies");
     PQfinish(c);
 
-    s = it_sender_new(d.port, evs, n, 100); /* the same bytes again */
+    s = it_sender_new(w.d.port, evs, n, 100); /* the same bytes again */
     cr_assert_eq(it_sender_run(s, 120000, 16, 5000, 0), n);
     it_sender_counts(s, &acc, &dup, &rej, &def);
     cr_expect_eq(dup, n, "second pass: %zu duplicate of %zu", dup, n);
     cr_expect_eq(acc, 0);
     it_sender_free(&s);
-    c = it_pg(&db);
+    c = it_pg(&w.db);
     cr_expect_eq(it_scalar(c, "SELECT sum(value) * 1000 + count(*) FROM antt.tallies"), before);
     PQfinish(c);
-    expect_exact(&db, n);
-
-    it_daemon_stop(&d, SIGTERM);
-    it_daemon_forget(&d);
-    it_db_drop(&db, NULL);
-    free(evs);
-    it_strings_free();
+    expect_exact(&w.db, n);
+    world_down(&w);
 }
 
 Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
 {
-    it_server_t srv;
-    it_server_init(&srv);
-    it_db_t db;
-    it_db_create(&db, srv.dsn);
-    it_daemon_t d;
-    const char *extra[] = {"--reconnect-max-ms", "500", NULL};
-    it_daemon_start(&d, db.dsn, extra);
     const size_t n = 20000;
-    ev_t *evs = workload(n, "pg");
-    it_sender_t *s = it_sender_new(d.port, evs, n, 100);
+    const char *extra[] = {"--reconnect-max-ms", "500", NULL};
+    world_t w;
+    world_up(&w, 1, extra, n, "pg");
+    it_sender_t *s = it_sender_new(w.d.port, w.evs, n, 100);
 
     size_t first = it_sender_run(s, 120000, 16, 3000, n / 4);
     cr_assert_geq(first, n / 4);
-    it_server_stop(&srv);
+    it_server_stop(&w.srv);
     size_t during = it_sender_run(s, 3000, 16, 3000, 0); /* nothing can commit now */
-    it_server_start(&srv);
+    it_server_start(&w.srv);
     size_t all = it_sender_run(s, 240000, 16, 3000, 0);
     cr_expect_eq(all, n, "answered %zu of %zu (before stop %zu, while down %zu)", all, n, first, during);
     size_t acc, dup, rej, def;
     it_sender_counts(s, &acc, &dup, &rej, &def);
     cr_expect_eq(acc + dup, n);
     cr_expect_eq(rej, 0);
-    cr_expect(it_log_has(&d, "database connection lost") || it_log_has(&d, "database unavailable"));
-    cr_expect(it_daemon_alive(&d));
-    expect_exact(&db, n);
-
+    cr_expect(it_log_has(&w.d, "database connection lost") || it_log_has(&w.d, "database unavailable"));
+    cr_expect(it_daemon_alive(&w.d));
+    expect_exact(&w.db, n);
     it_sender_free(&s);
-    it_daemon_stop(&d, SIGTERM);
-    it_daemon_forget(&d);
-    it_db_drop(&db, srv.dsn);
-    it_server_destroy(&srv);
-    free(evs);
-    it_strings_free();
+    world_down(&w);
 }
 
 Test(resilience, sigkill_mid_stream_then_resend_gives_exact_totals, .timeout = 300)
 {
-    it_db_t db;
-    it_daemon_t d;
-    it_db_create(&db, NULL);
-    it_daemon_start(&d, db.dsn, NULL);
     const size_t n = 20000;
-    ev_t *evs = workload(n, "k");
-    it_sender_t *s = it_sender_new(d.port, evs, n, 100);
+    world_t w;
+    world_up(&w, 0, NULL, n, "k");
+    it_sender_t *s = it_sender_new(w.d.port, w.evs, n, 100);
 
     size_t first = it_sender_run(s, 120000, 16, 2000, n / 3);
     cr_assert_geq(first, n / 3);
-    cr_assert_eq(it_daemon_stop(&d, SIGKILL), 128 + SIGKILL);
-    it_daemon_restart(&d, db.dsn, NULL);
+    cr_assert_eq(it_daemon_stop(&w.d, SIGKILL), 128 + SIGKILL);
+    it_daemon_restart(&w.d, w.db.dsn, NULL);
     size_t all = it_sender_run(s, 240000, 16, 2000, 0);
     cr_expect_eq(all, n, "answered %zu of %zu", all, n);
     size_t acc, dup, rej, def;
     it_sender_counts(s, &acc, &dup, &rej, &def);
     cr_expect_eq(acc + dup, n);
     cr_expect_eq(rej, 0);
-    expect_exact(&db, n);
-
+    expect_exact(&w.db, n);
     it_sender_free(&s);
-    it_daemon_stop(&d, SIGTERM);
-    it_daemon_forget(&d);
-    it_db_drop(&db, NULL);
-    free(evs);
-    it_strings_free();
+    world_down(&w);
 }
 
 /* Send raw frames on a DEALER: a correlation frame, extra envelope frames,
@@ -190,15 +194,13 @@ static int hostile(void *sock, int extra_frames, const void *p, size_t n)
 
 Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .timeout = 300)
 {
-    it_db_t db;
-    it_daemon_t d;
-    it_db_create(&db, NULL);
-    it_daemon_start(&d, db.dsn, NULL);
     const size_t n = 4000;
-    ev_t *evs = workload(n, "h");
-    it_sender_t *good = it_sender_new(d.port, evs, n, 40);
+    world_t w;
+    world_up(&w, 0, NULL, n, "h");
+    it_daemon_t *d = &w.d;
+    it_sender_t *good = it_sender_new(d->port, w.evs, n, 40);
     it_client_t bad;
-    it_client_open(&bad, d.port);
+    it_client_open(&bad, d->port);
 
     static const struct {
         const char *bytes;
@@ -249,7 +251,7 @@ Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .t
     mix[1].present |= EVB(EVF_SUMMARY);
     it_incident(&mix[2], "U3", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
     it_client_t c2;
-    it_client_open(&c2, d.port);
+    it_client_open(&c2, d->port);
     ack_t a[3];
     cr_assert_eq(it_submit(&c2, mix, 3, a, 10000), 0);
     cr_expect_eq(a[0].status, ACK_ACCEPTED);
@@ -260,9 +262,9 @@ Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .t
 
     progress = it_sender_run(good, 120000, 8, 5000, 0);
     cr_expect_eq(progress, n);
-    cr_expect(it_daemon_alive(&d));
+    cr_expect(it_daemon_alive(d));
 
-    PGconn *c = it_pg(&db);
+    PGconn *c = it_pg(&w.db);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), (long long)n + 2);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 100"), 6);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code IN (101, 102, 103, 104, 105, 106)"), 5);
@@ -272,9 +274,5 @@ Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .t
 
     it_client_close(&bad);
     it_sender_free(&good);
-    it_daemon_stop(&d, SIGTERM);
-    it_daemon_forget(&d);
-    it_db_drop(&db, NULL);
-    free(evs);
-    it_strings_free();
+    world_down(&w);
 }
