@@ -405,6 +405,13 @@ int daemon_run(daemon_t *d)
              (unsigned long long)st->phase_us[0] / 1000, (unsigned long long)st->phase_us[1] / 1000,
              (unsigned long long)st->phase_us[2] / 1000, (unsigned long long)st->phase_us[3] / 1000,
              (unsigned long long)st->phase_us[4] / 1000, (unsigned long long)st->commit_us_total / 1000);
+    const uint64_t *h = st->commit_hist;
+    log_info("store",
+             "commits_by_ms le1=%llu le2=%llu le5=%llu le10=%llu le20=%llu le50=%llu le100=%llu "
+             "over=%llu",
+             (unsigned long long)h[0], (unsigned long long)h[1], (unsigned long long)h[2],
+             (unsigned long long)h[3], (unsigned long long)h[4], (unsigned long long)h[5],
+             (unsigned long long)h[6], (unsigned long long)h[7]);
     intake_close(&d->in, 2000);
     return d->fatal ? 1 : 0;
 }

@@ -39,12 +39,15 @@
     " JOIN antt.tipoffs t ON t.unit = k.unit " C_ " AND t.ref = k.ref " C_                       \
     " ORDER BY t.unit, t.ref FOR UPDATE OF t"
 
-#define SQL_COPY_EVENTS                                                                          \
-    "COPY antt.events (id, type, node, unit, seq, event_time, ref, case_version, raw)"          \
-    " FROM STDIN (FORMAT binary)"
-#define SQL_COPY_REJECTS                                                                         \
-    "COPY antt.rejects (path, node, event_id, status, code, name, field, message, raw, raw_len)" \
-    " FROM STDIN (FORMAT binary)"
+/* The log, with each event's original bytes, and the refusals. */
+#define SQL_INSERT_EVENTS                                                                        \
+    "INSERT INTO antt.events (id, type, node, unit, seq, event_time, ref, case_version, raw)"    \
+    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[],"          \
+    " $6::timestamptz[], $7::text[], $8::int4[], $9::bytea[])"
+#define SQL_INSERT_REJECTS                                                                       \
+    "INSERT INTO antt.rejects (path, node, event_id, status, code, name, field, message, raw,"    \
+    " raw_len) SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::int4[],"  \
+    " $6::text[], $7::text[], $8::text[], $9::bytea[], $10::int4[])"
 
 /* A concurrent daemon's insert of the same id or of the same new case makes
  * these fail with a unique violation, and the batch is run again. */

@@ -16,6 +16,8 @@
 
 #define MAX_ATTEMPTS 8
 
+const int STORE_COMMIT_BUCKETS_MS[7] = {1, 2, 5, 10, 20, 50, 100};
+
 /* One incident or tip-off the batch touches. */
 typedef struct {
     char kind; /* 'i' or 't' */
@@ -30,6 +32,14 @@ typedef struct {
     } st;
 } case_t;
 
+/* One refusal on its way to antt.rejects (pointers into the batch). */
+typedef struct {
+    const char *path, *node, *status, *field, *msg;
+    uint32_t node_n, raw_n, raw_total;
+    const uint8_t *id, *raw;
+    int code;
+} rej_t;
+
 struct store {
     char conninfo[1024];
     PGconn *c;
@@ -37,7 +47,6 @@ struct store {
     uint32_t reject_raw_max;
     int migrate;
     store_stats_t stats;
-    pgcopy_t cp;
 
     /* scratch for one batch, kept between batches */
     case_t *cases;
@@ -45,6 +54,8 @@ struct store {
     uint32_t *cslot, ncslot;
     tallymap_t tallies;
     pgcopy_t arr; /* the binary array parameters of one pipeline */
+    rej_t *rej;   /* the batch's refusals, gathered for their arrays */
+    uint32_t nrej, cap_rej;
     uint32_t *case_of; /* event -> case index + 1 (0: none) */
     uint8_t *dup;      /* event -> stored before this batch */
     uint32_t cap_ev;
@@ -74,8 +85,8 @@ void store_free(store_t **sp)
     store_t *s = *sp;
     if (!s) return;
     store_disconnect(s);
-    pgcopy_free(&s->cp);
     pgcopy_free(&s->arr);
+    free(s->rej);
     free(s->cases);
     free(s->cslot);
     tallymap_free(&s->tallies);
@@ -314,6 +325,8 @@ enum {
     ST_TIP_NEW,
     ST_TIP_UPD,
     ST_TALLY,
+    ST_EVENTS,
+    ST_REJECTS,
     ST_COUNT,
     ST_BEGIN = 100, /* plain statements, not prepared */
     ST_COMMIT
@@ -329,6 +342,8 @@ static const char *const ST_SQL[ST_COUNT] = {
     [ST_TIP_NEW] = SQL_INSERT_TIPOFFS,
     [ST_TIP_UPD] = SQL_UPDATE_TIPOFFS,
     [ST_TALLY] = SQL_UPSERT_TALLIES,
+    [ST_EVENTS] = SQL_INSERT_EVENTS,
+    [ST_REJECTS] = SQL_INSERT_REJECTS,
 };
 
 static int prepare_all(PGconn *c, char *err, size_t errlen)
@@ -450,57 +465,108 @@ static void param_end(step_t *p, pgcopy_t *a, uint32_t count)
 
 /* ---- one attempt ------------------------------------------------------- */
 
-static int send_copy(store_t *s, const char *sql, fail_t *f)
-{
-    return pgcopy_send(s->c, sql, &s->cp, f->sqlstate, f->err, f->errlen);
-}
-
-static int exec_f(store_t *s, const char *sql, fail_t *f)
-{
-    return exec(s->c, sql, f->sqlstate, f->err, f->errlen);
-}
-
 static const char *path_name(path_t p) { return p == PATH_ACKED ? "acked" : "publish"; }
 
-/* The refusals of the batch, for antt.rejects. */
-static void copy_rejects(store_t *s, const batch_t *b)
+/* The refusals of the batch, for antt.rejects, as ten arrays. 0 when there
+ * are none. */
+static int rejects_step(store_t *s, const batch_t *b, step_t *p)
 {
-    pgcopy_begin(&s->cp);
+    s->nrej = 0;
     for (uint32_t mi = 0; mi < b->nmsg; mi++) {
         const bmsg_t *m = batch_msg_at(b, mi);
         if (m->code) {
-            pgcopy_row(&s->cp, 10);
-            pgcopy_cstr(&s->cp, path_name(m->path));
-            if (m->node[0]) pgcopy_cstr(&s->cp, m->node);
-            else pgcopy_null(&s->cp);
-            pgcopy_null(&s->cp);
-            pgcopy_cstr(&s->cp, "rejected");
-            pgcopy_int4(&s->cp, m->code);
-            pgcopy_cstr(&s->cp, antt_err_name(m->code));
-            pgcopy_cstr(&s->cp, "");
-            pgcopy_cstr(&s->cp, m->msg);
-            pgcopy_bytea(&s->cp, b->arena + m->raw_off, m->raw_len);
-            pgcopy_int4(&s->cp, (int32_t)m->raw_total);
+            if (grow_array((void **)&s->rej, &s->cap_rej, s->nrej + 1, sizeof *s->rej) < 0) {
+                s->arr.oom = 1;
+                return 0;
+            }
+            s->rej[s->nrej++] = (rej_t){.path = path_name(m->path), .node = m->node,
+                                        .node_n = (uint32_t)strlen(m->node), .status = "rejected",
+                                        .code = m->code, .field = "", .msg = m->msg,
+                                        .raw = b->arena + m->raw_off, .raw_n = m->raw_len,
+                                        .raw_total = m->raw_total};
             continue;
         }
         for (uint32_t i = m->first; i < m->first + m->count; i++) {
             const bev_t *e = &b->ev[i];
             if (e->v.status != ACK_REJECTED && e->v.status != ACK_DEFERRED) continue;
-            pgcopy_row(&s->cp, 10);
-            pgcopy_cstr(&s->cp, path_name(m->path));
-            if (e->ev.present & EVB(EVF_NODE)) pgcopy_text(&s->cp, e->ev.node.p, e->ev.node.n);
-            else pgcopy_null(&s->cp);
-            if (e->ev.present & EVB(EVF_ID)) pgcopy_uuid(&s->cp, e->ev.id);
-            else pgcopy_null(&s->cp);
-            pgcopy_cstr(&s->cp, ack_status_name(e->v.status));
-            pgcopy_int4(&s->cp, e->v.code);
-            pgcopy_cstr(&s->cp, antt_err_name(e->v.code));
-            pgcopy_cstr(&s->cp, e->v.field ? e->v.field : "");
-            pgcopy_cstr(&s->cp, e->v.msg);
-            uint32_t n = e->ev.raw_len < s->reject_raw_max ? e->ev.raw_len : s->reject_raw_max;
-            pgcopy_bytea(&s->cp, e->ev.raw, e->ev.raw ? n : 0);
-            pgcopy_int4(&s->cp, (int32_t)e->ev.raw_len);
+            if (grow_array((void **)&s->rej, &s->cap_rej, s->nrej + 1, sizeof *s->rej) < 0) {
+                s->arr.oom = 1;
+                return 0;
+            }
+            const int has_node = (e->ev.present & EVB(EVF_NODE)) != 0;
+            s->rej[s->nrej++] = (rej_t){
+                .path = path_name(m->path), .node = has_node ? e->ev.node.p : "",
+                .node_n = has_node ? e->ev.node.n : 0,
+                .id = (e->ev.present & EVB(EVF_ID)) ? e->ev.id : NULL,
+                .status = ack_status_name(e->v.status), .code = e->v.code,
+                .field = e->v.field ? e->v.field : "", .msg = e->v.msg, .raw = e->ev.raw,
+                .raw_n = e->ev.raw ? (e->ev.raw_len < s->reject_raw_max ? e->ev.raw_len
+                                                                        : s->reject_raw_max)
+                                   : 0,
+                .raw_total = e->ev.raw_len};
         }
+    }
+    if (!s->nrej) return 0;
+    static const uint32_t oids[10] = {PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_UUID,
+                                      PGCOPY_OID_TEXT, PGCOPY_OID_INT4, PGCOPY_OID_TEXT,
+                                      PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_BYTEA,
+                                      PGCOPY_OID_INT4};
+    p->st = ST_REJECTS;
+    p->nparams = 0;
+    for (int col = 0; col < 10; col++) {
+        param_begin(p, &s->arr, oids[col]);
+        for (uint32_t k = 0; k < s->nrej; k++) {
+            const rej_t *r = &s->rej[k];
+            switch (col) {
+            case 0: pgcopy_cstr(&s->arr, r->path); break;
+            case 1:
+                if (r->node_n) pgcopy_text(&s->arr, r->node, r->node_n);
+                else pgcopy_null(&s->arr);
+                break;
+            case 2:
+                if (r->id) pgcopy_uuid(&s->arr, r->id);
+                else pgcopy_null(&s->arr);
+                break;
+            case 3: pgcopy_cstr(&s->arr, r->status); break;
+            case 4: pgcopy_int4(&s->arr, r->code); break;
+            case 5: pgcopy_cstr(&s->arr, antt_err_name(r->code)); break;
+            case 6: pgcopy_cstr(&s->arr, r->field); break;
+            case 7: pgcopy_cstr(&s->arr, r->msg); break;
+            case 8: pgcopy_bytea(&s->arr, r->raw, r->raw_n); break;
+            default: pgcopy_int4(&s->arr, (int32_t)r->raw_total); break;
+            }
+        }
+        param_end(p, &s->arr, s->nrej);
+    }
+    return 1;
+}
+
+/* The accepted events, for the log, as nine arrays. */
+static void events_step(store_t *s, const batch_t *b, step_t *p, uint32_t n)
+{
+    static const uint32_t oids[9] = {PGCOPY_OID_UUID, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,
+                                     PGCOPY_OID_TEXT, PGCOPY_OID_INT8, PGCOPY_OID_TIMESTAMPTZ,
+                                     PGCOPY_OID_TEXT, PGCOPY_OID_INT4, PGCOPY_OID_BYTEA};
+    p->st = ST_EVENTS;
+    p->nparams = 0;
+    for (int col = 0; col < 9; col++) {
+        param_begin(p, &s->arr, oids[col]);
+        for (uint32_t i = 0; i < b->nev; i++) {
+            const bev_t *e = &b->ev[i];
+            if (!s->case_of[i] || e->v.status != ACK_ACCEPTED) continue;
+            switch (col) {
+            case 0: pgcopy_uuid(&s->arr, e->ev.id); break;
+            case 1: pgcopy_cstr(&s->arr, ev_enum_name(&EV_TYPES, e->ev.type)); break;
+            case 2: pgcopy_text(&s->arr, e->ev.node.p, e->ev.node.n); break;
+            case 3: pgcopy_text(&s->arr, e->ev.unit.p, e->ev.unit.n); break;
+            case 4: pgcopy_int8(&s->arr, (int64_t)e->ev.seq); break;
+            case 5: pgcopy_ts(&s->arr, e->ev.time_us); break;
+            case 6: pgcopy_text(&s->arr, e->ev.ref.p, e->ev.ref.n); break;
+            case 7: pgcopy_int4(&s->arr, e->case_version); break;
+            default: pgcopy_bytea(&s->arr, e->ev.raw, e->ev.raw_len); break;
+            }
+        }
+        param_end(p, &s->arr, n);
     }
 }
 
@@ -659,11 +725,13 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
     }
 
     int64_t tp = mono_us();
-    if (!ncand) { /* only refusals to record */
-        copy_rejects(s, b);
-        if (exec_f(s, "BEGIN", f) < 0) return -1;
-        if (s->cp.rows && send_copy(s, SQL_COPY_REJECTS, f) < 0) return -1;
-        int rc = exec_f(s, "COMMIT", f);
+    if (!ncand) { /* only refusals to record: BEGIN, INSERT, COMMIT in one round trip */
+        step_t only[3] = {{.st = ST_BEGIN}};
+        int n = 1;
+        pgcopy_reset(&s->arr);
+        n += rejects_step(s, b, &only[n]);
+        only[n++] = (step_t){.st = ST_COMMIT};
+        int rc = pipeline(s, only, n, f);
         s->stats.phase_us[4] += (uint64_t)(mono_us() - tp);
         return rc;
     }
@@ -725,34 +793,12 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
     }
     s->stats.phase_us[2] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
-    /* 3. The log and the refusals, by COPY. */
-    if (naccepted) {
-        pgcopy_begin(&s->cp);
-        for (uint32_t i = 0; i < b->nev; i++) {
-            const bev_t *e = &b->ev[i];
-            if (!s->case_of[i] || e->v.status != ACK_ACCEPTED) continue;
-            pgcopy_row(&s->cp, 9);
-            pgcopy_uuid(&s->cp, e->ev.id);
-            pgcopy_cstr(&s->cp, ev_enum_name(&EV_TYPES, e->ev.type));
-            pgcopy_text(&s->cp, e->ev.node.p, e->ev.node.n);
-            pgcopy_text(&s->cp, e->ev.unit.p, e->ev.unit.n);
-            pgcopy_int8(&s->cp, (int64_t)e->ev.seq);
-            pgcopy_ts(&s->cp, e->ev.time_us);
-            pgcopy_text(&s->cp, e->ev.ref.p, e->ev.ref.n);
-            pgcopy_int4(&s->cp, e->case_version);
-            pgcopy_bytea(&s->cp, e->ev.raw, e->ev.raw_len);
-        }
-        if (send_copy(s, SQL_COPY_EVENTS, f) < 0) return -1;
-    }
-    copy_rejects(s, b);
-    if (s->cp.rows && send_copy(s, SQL_COPY_REJECTS, f) < 0) return -1;
-    s->stats.phase_us[3] += (uint64_t)(mono_us() - tp), tp = mono_us();
-
-    /* 4. Ids, case states, tallies, COMMIT: one pipeline. */
-    step_t wr[7];
+    /* 3. The log, ids, case states, tallies, refusals, COMMIT: one pipeline. */
+    step_t wr[10];
     int n = 0;
     pgcopy_reset(&s->arr);
     if (naccepted) {
+        events_step(s, b, &wr[n++], naccepted);
         wr[n] = (step_t){.st = ST_IDS};
         param_begin(&wr[n], &s->arr, PGCOPY_OID_UUID);
         for (uint32_t i = 0; i < b->nev; i++)
@@ -765,6 +811,7 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
         n += case_step(s, &wr[n], 't', 0);
         n += tally_step(s, &wr[n]);
     }
+    n += rejects_step(s, b, &wr[n]);
     wr[n++] = (step_t){.st = ST_COMMIT};
     int rc = pipeline(s, wr, n, f);
     s->stats.phase_us[4] += (uint64_t)(mono_us() - tp);
@@ -811,7 +858,11 @@ store_rc_t store_commit(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, char
                 default: s->stats.deferred++; break;
                 }
             }
-            s->stats.commit_us_total += (uint64_t)(mono_us() - t0);
+            int64_t took = mono_us() - t0;
+            s->stats.commit_us_total += (uint64_t)took;
+            int k = 0;
+            while (k < 7 && took > STORE_COMMIT_BUCKETS_MS[k] * 1000LL) k++;
+            s->stats.commit_hist[k]++;
             return STORE_OK;
         }
         if (PQstatus(s->c) != CONNECTION_OK) {

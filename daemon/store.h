@@ -40,6 +40,8 @@ typedef struct {
     uint64_t commit_us_total;
     /* time in: begin+stage, read (dups, locks), ledger, write (COPY), apply+COMMIT */
     uint64_t phase_us[5];
+    /* committed batches by duration: <= 1, 2, 5, 10, 20, 50, 100 ms, more */
+    uint64_t commit_hist[8];
 } store_stats_t;
 
 /* A store for the conninfo (copied; empty: PG* variables). Not connected. */
@@ -68,6 +70,9 @@ store_rc_t store_commit(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, char
                         size_t errlen);
 
 const store_stats_t *store_stats(const store_t *s);
+
+/* Upper bounds (ms) of commit_hist's buckets but the last. */
+extern const int STORE_COMMIT_BUCKETS_MS[7];
 
 /* Parse a row of SQL_LOCK_INCIDENTS / SQL_LOCK_TIPOFFS (or the verify
  * queries, same columns) into a state. */
