@@ -1,17 +1,18 @@
 /* store.h — a batch into PostgreSQL in one transaction; verdicts out.
  *
- *   BEGIN
- *   COPY the batch's ids and case keys into session temp tables
- *   SELECT which ids are stored already; SELECT the touched incidents and
- *     tip-offs FOR UPDATE (in key order, so concurrent daemons cannot deadlock
- *     on them)
- *   run the ledger over the events in arrival order (in C, no round trips)
- *   COPY the accepted ids, the accepted events (with their original bytes),
- *     the new case states, the tally deltas summed per key, the refusals
- *   INSERT/UPDATE the case states, upsert the tallies; COMMIT
+ *   pipeline 1: BEGIN; which of the batch's ids are stored already; the
+ *               touched incidents and tip-offs SELECT ... FOR UPDATE (in key
+ *               order, so concurrent daemons cannot deadlock on them)
+ *   in C:       the ledger over the events in arrival order; tally deltas
+ *               summed per key
+ *   pipeline 2: the accepted events (with their original bytes), their ids,
+ *               the new and changed case states, the tally upserts, the
+ *               refusals; COMMIT
  *
- * About fifteen round trips per batch, however many events it holds. Only
- * after COMMIT are the verdicts in the batch final and may be sent.
+ * Two round trips per batch, however many events it holds: every statement
+ * is prepared once per connection and takes the batch's values as binary
+ * arrays (unnest), so there is never a statement per row. Only after COMMIT
+ * are the verdicts in the batch final and may be sent.
  *
  * Two daemons on one database: an id or a new case stored concurrently by
  * the other makes an INSERT fail with a unique violation; deadlocks and

@@ -85,6 +85,8 @@ echo "$lat_out"
 p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$lat_out")
 
 echo "== 4. $cnodes connected nodes (in 4 client processes), each sending one event, held 20 s"
+before_kb=$(awk '/^VmRSS/ {print $2}' /proc/$apid/status)
+echo "anttd RSS before the connections: $((before_kb / 1024)) MiB"
 cpids=()
 for k in 0 1 2 3; do
   "$bench" connect "$port" $((cnodes / 4)) 20 $((k * cnodes / 4)) >"$work/connect.$k.out" &
