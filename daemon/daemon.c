@@ -352,12 +352,24 @@ int daemon_run(daemon_t *d)
             flush_oldest(d);
             continue;
         }
+        /* Under sustained overload the queue fills and drains many times a
+         * second: say so once, then at most every 10 s with a count. */
         int full = bqueue_full(&d->q);
-        if (full != d->queue_full_logged) {
-            if (full) log_warn("intake", "queue full (%u events held): not reading until the database catches up", d->q.held);
-            else log_info("intake", "queue has room again: reading");
-            d->queue_full_logged = full;
+        if (full && !d->queue_full) {
+            d->pauses++;
+            if (now - d->pause_logged_us > 10000000) {
+                log_warn("intake",
+                         "queue full (%u events held): not reading until the database catches up"
+                         " pauses=%llu",
+                         d->q.held, (unsigned long long)d->pauses);
+                d->pause_logged_us = now;
+                d->pause_reported = 1;
+            }
+        } else if (!full && d->queue_full && d->pause_reported && !bqueue_oldest(&d->q)) {
+            log_info("intake", "queue drained: reading");
+            d->pause_reported = 0;
         }
+        d->queue_full = full;
         zmq_pollitem_t items[2] = {{d->in.router, 0, full ? 0 : ZMQ_POLLIN, 0},
                                    {d->in.pull, 0, full ? 0 : ZMQ_POLLIN, 0}};
         long timeout = 1000;

@@ -31,7 +31,10 @@ typedef struct {
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
     int db_up;               /* last state logged */
-    int queue_full_logged;
+    int queue_full;          /* the queue had no room at the last look */
+    int pause_reported;      /* a "queue full" line is out, its "drained" line not yet */
+    int64_t pause_logged_us;
+    uint64_t pauses;         /* times intake paused for a full queue */
     int fatal;               /* stopping because of an error that retrying cannot fix */
     int64_t next_connect_us, backoff_ms;
     int64_t reg_loaded_us;

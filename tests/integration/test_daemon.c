@@ -8,6 +8,9 @@
 
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,6 +60,15 @@ static void expect_refusal(const ev_t *ev, ack_status_t status, int code)
 }
 
 static long long q(PGconn *c, const char *sql) { return it_scalar(c, sql); }
+
+/* anttd --verify finds the tallies and case states equal to a replay of the log. */
+static void expect_verified(void)
+{
+    char out[4096];
+    const char *args[] = {"--verify", NULL};
+    cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, " 0 differences"), "%s", out);
+}
 
 #define DAY(s) "day = '" s "'"
 
@@ -150,10 +162,7 @@ Test(daemon, every_event_type_lands_with_hand_computed_tallies)
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.incidents WHERE ref = 'C' AND voided_at IS NOT NULL"), 1);
     PQfinish(c);
 
-    char out[4096];
-    const char *args[] = {"--verify", NULL};
-    cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 0, "%s", out);
-    cr_expect(strstr(out, "0 differences"), "%s", out);
+    expect_verified();
 }
 
 Test(daemon, refusals_carry_their_codes_and_are_recorded)
@@ -226,6 +235,7 @@ Test(daemon, refusals_carry_their_codes_and_are_recorded)
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 304"), 2);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code IN (300, 303, 305, 312, 313, 314)"), 6);
     PQfinish(c);
+    expect_verified();
 }
 
 Test(daemon, an_operator_registers_a_node_without_a_restart)
@@ -246,6 +256,7 @@ Test(daemon, an_operator_registers_a_node_without_a_restart)
         nanosleep(&ts, NULL);
     }
     cr_expect_eq(a.status, ACK_ACCEPTED);
+    expect_verified();
 }
 
 Test(daemon, a_batch_mixes_verdicts_and_a_repeat_inside_it_counts_once)
@@ -266,6 +277,7 @@ Test(daemon, a_batch_mixes_verdicts_and_a_repeat_inside_it_counts_once)
     cr_expect_eq(it_tally(c, "incidents", NULL), 1);
     cr_expect_eq(it_tally(c, "suspects", NULL), 2);
     PQfinish(c);
+    expect_verified();
 }
 
 Test(daemon, publish_only_events_are_stored_without_a_reply)
@@ -292,6 +304,7 @@ Test(daemon, publish_only_events_are_stored_without_a_reply)
     cr_expect_eq(r, 1);
     cr_expect_eq(it_tally(c, "incidents", "grp = 'drugs'"), 1);
     PQfinish(c);
+    expect_verified();
 }
 
 Test(daemon, sigterm_answers_what_it_received_and_exits_0)
@@ -301,6 +314,42 @@ Test(daemon, sigterm_answers_what_it_received_and_exits_0)
     ACCEPTED(&ev);
     cr_expect_eq(it_daemon_stop(&d, SIGTERM), 0);
     cr_expect(it_log_has(&d, "stopped messages=1"));
+    expect_verified();
+}
+
+Test(daemon, sighup_reloads_the_file_and_no_password_reaches_the_log)
+{
+    it_daemon_stop(&d, SIGTERM);
+    char path[] = "/tmp/antt-it-conf-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    dprintf(fd, "log_level = info\nbatch_max_ms = 0\n");
+    close(fd);
+    /* Trust authentication ignores the password; the log must not show it. */
+    char dsn[700];
+    snprintf(dsn, sizeof dsn, "%s password=hunter2-secret", db.dsn);
+    const char *extra[] = {"--config", path, NULL};
+    it_daemon_restart(&d, dsn, extra);
+    FILE *f = fopen(path, "w");
+    fputs("log_level = debug\nbatch_max_ms = 3\n", f);
+    fclose(f);
+    kill(d.pid, SIGHUP);
+    int seen = 0;
+    for (int i = 0; i < 100 && !seen; i++) {
+        seen = it_log_has(&d, "reloaded log_level=debug batch_max_ms=3");
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    cr_expect(seen, "no reload line in %s", d.log);
+    ev_t ev;
+    it_incident(&ev, "H1", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    it_client_close(&cl);
+    it_client_open(&cl, d.port);
+    ACCEPTED(&ev);
+    cr_expect_eq(it_daemon_stop(&d, SIGTERM), 0);
+    cr_expect(it_log_has(&d, "password=****"), "the conninfo is logged masked");
+    cr_expect(!it_log_has(&d, "hunter2"), "a password reached the log");
+    unlink(path);
 }
 
 Test(daemon, verify_reports_a_tampered_tally)

@@ -113,7 +113,9 @@ Test(resilience, ten_thousand_events_sent_twice_are_stored_once, .timeout = 300)
 Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
 {
     const size_t n = 20000;
-    const char *extra[] = {"--reconnect-max-ms", "500", NULL};
+    /* A small queue, so that it fills while the database is down. */
+    const char *extra[] = {"--reconnect-max-ms", "500", "--queue-max-events", "1500",
+                           "--batch-max-events", "200", NULL};
     world_t w;
     world_up(&w, 1, extra, n, "pg");
     it_sender_t *s = it_sender_new(w.d.port, w.evs, n, 100);
@@ -130,6 +132,8 @@ Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
     cr_expect_eq(acc + dup, n);
     cr_expect_eq(rej, 0);
     cr_expect(it_log_has(&w.d, "database connection lost") || it_log_has(&w.d, "database unavailable"));
+    cr_expect(it_log_has(&w.d, "queue full"), "intake did not pause; see %s", w.d.log);
+    cr_expect(it_log_has(&w.d, "queue drained"));
     cr_expect(it_daemon_alive(&w.d));
     expect_exact(&w.db, n);
     it_sender_free(&s);
