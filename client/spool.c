@@ -15,8 +15,10 @@
 #define MAGIC_LEN 8
 #define KIND_EVENT 1
 #define KIND_DONE 2
+#define KIND_SEQ 3
 #define REC_HEAD 8                  /* u32 length + u32 crc */
-#define EVENT_FIXED (1 + 16 + 8)    /* kind, id, enqueued */
+#define EVENT_FIXED (1 + 16 + 8 + 8) /* kind, id, enqueued, seq */
+#define SEQ_BODY (1 + 16 + 8)        /* kind, zero id, seq */
 #define DONE_BODY (1 + 16 + 1 + 2)  /* kind, id, status, code */
 #define MAX_BODY (16u << 20)        /* no record is this large: a longer length is a torn tail */
 #define COMPACT_MIN (64u << 10)
@@ -24,6 +26,7 @@
 typedef struct {
     spool_item_t it;
     uint8_t *buf; /* owned copy of the event */
+    uint64_t seq;
     int done;
 } entry_t;
 
@@ -36,6 +39,7 @@ struct spool {
     uint32_t n, cap, ndone;
     uint32_t *slot, nslot; /* id -> index + 1 */
     uint64_t pending_bytes, file_bytes;
+    uint64_t seq_high;
 };
 
 /* ---- crc32 (IEEE 802.3, as zlib) ---- */
@@ -116,7 +120,7 @@ spool_item_t *spool_find(spool_t *s, const uint8_t id[16])
 }
 
 static int add_entry(spool_t *s, const uint8_t id[16], const uint8_t *bytes, uint32_t len,
-                     int64_t enq)
+                     int64_t enq, uint64_t seq)
 {
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 256;
@@ -135,6 +139,8 @@ static int add_entry(spool_t *s, const uint8_t id[16], const uint8_t *bytes, uin
     e->it.bytes = copy;
     e->it.len = len;
     e->it.enqueued_ms = enq;
+    e->seq = seq;
+    if (seq > s->seq_high) s->seq_high = seq;
     s->n++;
     s->pending_bytes += len;
     if ((s->n + 1) * 2 > s->nslot) return index_rebuild(s);
@@ -206,8 +212,16 @@ static int compact(spool_t *s)
     snprintf(tmp, sizeof tmp, "%s.tmp", s->path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return SPOOL_EIO;
-    uint64_t size = MAGIC_LEN;
-    int rc = write_all(fd, (const uint8_t *)MAGIC, MAGIC_LEN);
+    uint64_t size = MAGIC_LEN + REC_HEAD + SEQ_BODY;
+    uint8_t seqrec[REC_HEAD + SEQ_BODY] = {0};
+    seqrec[REC_HEAD] = KIND_SEQ;
+    put64(seqrec + REC_HEAD + 17, s->seq_high);
+    put32(seqrec, SEQ_BODY);
+    put32(seqrec + 4, crc32_of(seqrec + REC_HEAD, SEQ_BODY));
+    int rc = write_all(fd, (const uint8_t *)MAGIC, MAGIC_LEN) < 0 ||
+                     write_all(fd, seqrec, sizeof seqrec) < 0
+                 ? -1
+                 : 0;
     uint8_t *body = NULL;
     size_t cap = 0;
     for (uint32_t i = 0; i < s->n && rc == 0; i++) {
@@ -226,6 +240,7 @@ static int compact(spool_t *s)
         body[0] = KIND_EVENT;
         memcpy(body + 1, e->it.id, 16);
         put64(body + 17, (uint64_t)e->it.enqueued_ms);
+        put64(body + 25, e->seq);
         memcpy(body + EVENT_FIXED, e->it.bytes, e->it.len);
         uint8_t head[REC_HEAD];
         put32(head, (uint32_t)blen);
@@ -294,7 +309,10 @@ static int replay(spool_t *s, char *err, size_t errlen)
         if (crc32_of(b, blen) != crc || blen < 17) break;
         if (b[0] == KIND_EVENT && blen >= EVENT_FIXED) {
             if (!spool_find(s, b + 1))
-                rc = add_entry(s, b + 1, b + EVENT_FIXED, blen - EVENT_FIXED, (int64_t)get64(b + 17));
+                rc = add_entry(s, b + 1, b + EVENT_FIXED, blen - EVENT_FIXED, (int64_t)get64(b + 17),
+                               get64(b + 25));
+        } else if (b[0] == KIND_SEQ && blen >= SEQ_BODY) {
+            if (get64(b + 17) > s->seq_high) s->seq_high = get64(b + 17);
         } else if (b[0] == KIND_DONE) {
             spool_item_t *it = spool_find(s, b + 1);
             if (it) mark_done(s, it);
@@ -357,7 +375,8 @@ void spool_close(spool_t **sp)
     *sp = NULL;
 }
 
-int spool_append(spool_t *s, const uint8_t id[16], const void *bytes, uint32_t len, int64_t now_ms)
+int spool_append(spool_t *s, const uint8_t id[16], const void *bytes, uint32_t len, int64_t now_ms,
+                 uint64_t seq)
 {
     if (spool_find(s, id)) return SPOOL_OK; /* already pending: nothing new to keep */
     if (s->pending_bytes + len > s->max_bytes) return SPOOL_EFULL;
@@ -367,11 +386,12 @@ int spool_append(spool_t *s, const uint8_t id[16], const void *bytes, uint32_t l
     body[0] = KIND_EVENT;
     memcpy(body + 1, id, 16);
     put64(body + 17, (uint64_t)now_ms);
+    put64(body + 25, seq);
     memcpy(body + EVENT_FIXED, bytes, len);
     int rc = append_record(s, body, blen, s->sync == SPOOL_SYNC_EACH);
     free(body);
     if (rc != SPOOL_OK) return rc;
-    return add_entry(s, id, bytes, len, now_ms);
+    return add_entry(s, id, bytes, len, now_ms, seq);
 }
 
 int spool_done(spool_t *s, const uint8_t id[16], int status, int code)
@@ -402,6 +422,7 @@ spool_item_t *spool_next(spool_t *s, spool_item_t *it)
 
 spool_item_t *spool_first(spool_t *s) { return spool_next(s, NULL); }
 size_t spool_pending(const spool_t *s) { return s->n - s->ndone; }
+uint64_t spool_seq_high(const spool_t *s) { return s->seq_high; }
 uint64_t spool_pending_bytes(const spool_t *s) { return s->pending_bytes; }
 uint64_t spool_file_bytes(const spool_t *s) { return s->file_bytes; }
 

@@ -6,12 +6,15 @@
  *   header   "ANTTSPL1"
  *   record   u32 body_len | u32 crc32(body) | body
  *   body     u8 kind | 16-byte event id | ...
- *              kind 1 EVENT: u64 enqueued (Unix ms) | the encoded event (msgpack)
+ *              kind 1 EVENT: u64 enqueued (Unix ms) | u64 seq | the encoded event (msgpack)
  *              kind 2 DONE:  u8 ack status | u16 code
+ *              kind 3 SEQ:   u64 seq (the highest used, written first when compacting)
  * On open the records are replayed: pending = EVENTs without a DONE, in the
  * order they were appended (so a case's events are resent in order). A torn
  * record at the end (a crash mid-write: short, or a bad checksum) is cut off;
- * everything before it is kept. When answered records make up most of the
+ * everything before it is kept. The spool also remembers the highest
+ * sequence number it was given, so a station's seq keeps rising across
+ * restarts even when nothing is pending. When answered records make up most of the
  * file, it is rewritten with the pending ones only (write a new file, fsync,
  * rename, fsync the directory), so the file never loses a pending event.
  *
@@ -58,7 +61,10 @@ void spool_close(spool_t **s);
 
 /* Append an event. SPOOL_OK once it is in the file (and synced, by policy). */
 int spool_append(spool_t *s, const uint8_t id[16], const void *bytes, uint32_t len,
-                 int64_t now_ms);
+                 int64_t now_ms, uint64_t seq);
+
+/* The highest seq ever appended (0 for a new spool). */
+uint64_t spool_seq_high(const spool_t *s);
 
 /* The event with this id was answered for good: it leaves the pending set. */
 int spool_done(spool_t *s, const uint8_t id[16], int status, int code);

@@ -54,7 +54,7 @@ static void append_n(spool_t *s, uint32_t from, uint32_t n)
         char ev[64];
         int len = snprintf(ev, sizeof ev, "event number %u", k);
         id_of(k, id);
-        cr_assert_eq(spool_append(s, id, ev, (uint32_t)len, 1000 + k), SPOOL_OK);
+        cr_assert_eq(spool_append(s, id, ev, (uint32_t)len, 1000 + k, 500 + k), SPOOL_OK);
     }
 }
 
@@ -130,13 +130,13 @@ Test(spool, a_full_spool_refuses_with_a_clear_error)
     append_n(s, 0, 2); /* 2 x 15 bytes */
     uint8_t id[16];
     id_of(99, id);
-    int rc = spool_append(s, id, "0123456789abcdef", 16, 0);
+    int rc = spool_append(s, id, "0123456789abcdef", 16, 0, 1);
     cr_expect_eq(rc, SPOOL_EFULL);
     cr_expect(strstr(spool_strerror(rc), "full"));
     id_of(0, id);
     cr_assert_eq(spool_done(s, id, 0, 0), SPOOL_OK);
     id_of(99, id);
-    cr_expect_eq(spool_append(s, id, "0123456789abcdef", 16, 0), SPOOL_OK, "room again");
+    cr_expect_eq(spool_append(s, id, "0123456789abcdef", 16, 0, 1), SPOOL_OK, "room again");
     spool_close(&s);
 }
 
@@ -157,6 +157,16 @@ Test(spool, answered_events_are_compacted_away)
     s = open_ok(SPOOL_SYNC_NONE, 64 << 20);
     cr_expect_eq(spool_pending(s), 10);
     cr_expect_eq(spool_first(s)->enqueued_ms, 1000 + 19990);
+    cr_expect_eq(spool_seq_high(s), 500 + 19999);
+    for (uint32_t k = 19990; k < 20000; k++) {
+        uint8_t id[16];
+        id_of(k, id);
+        cr_assert_eq(spool_done(s, id, 0, 0), SPOOL_OK);
+    }
+    spool_close(&s);
+    s = open_ok(SPOOL_SYNC_NONE, 64 << 20);
+    cr_expect_eq(spool_pending(s), 0);
+    cr_expect_eq(spool_seq_high(s), 500 + 19999, "seq survives when nothing is pending");
     spool_close(&s);
 }
 
@@ -174,7 +184,7 @@ Test(spool, kill_9_loses_nothing_that_was_spooled, .timeout = 60)
         for (uint32_t k = 0;; k++) {
             uint8_t id[16];
             id_of(k, id);
-            if (spool_append(s, id, "payload of an event", 19, k) != SPOOL_OK) _exit(2);
+            if (spool_append(s, id, "payload of an event", 19, k, k + 1) != SPOOL_OK) _exit(2);
             if (k % 3 == 0) spool_done(s, id, 0, 0);
             if (write(p[1], &k, sizeof k) != sizeof k) _exit(3);
         }

@@ -1,0 +1,383 @@
+/* antt.c — libantt (see antt.h). */
+#include "client/antt.h"
+
+#include "client/spool.h"
+#include "proto/decode.h"
+#include "proto/encode.h"
+#include "proto/err.h"
+#include "proto/ts.h"
+#include "proto/uuid.h"
+
+#include <errno.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <zmq.h>
+
+typedef struct {
+    uint64_t corr;
+    int64_t sent_ms;
+    uint32_t n;
+    uint8_t (*ids)[16];
+} flight_t;
+
+struct antt {
+    antt_opts_t o;
+    char *endpoints, *node, *spool_path;
+    spool_t *sp;
+    void *ctx, *sock, *mon;
+    uint64_t seq, next_corr;
+    flight_t *fl;
+    int nfl;
+    int lost;  /* a connection dropped since the last look */
+    int dirty; /* appended since the last sync (ANTT_FSYNC_BATCH) */
+    msgpack_sbuffer sb;
+    char *reply;
+    size_t reply_cap;
+};
+
+antt_opts_t antt_defaults(void)
+{
+    antt_opts_t o = {0};
+    o.spool_max_bytes = 64u << 20;
+    o.fsync = ANTT_FSYNC_EACH;
+    o.resend_ms = 30000;
+    o.max_per_msg = 100;
+    o.window = 8;
+    return o;
+}
+
+static int64_t now_ms(void) { return ts_now_us() / 1000; }
+
+static int fail(char *err, size_t errlen, int rc, const char *what, const char *detail)
+{
+    snprintf(err, errlen, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+    return rc;
+}
+
+void antt_close(antt_t **ap)
+{
+    antt_t *a = *ap;
+    if (!a) return;
+    if (a->mon) zmq_close(a->mon);
+    if (a->sock) {
+        zmq_socket_monitor(a->sock, NULL, 0);
+        zmq_close(a->sock);
+    }
+    if (a->ctx) zmq_ctx_term(a->ctx);
+    spool_close(&a->sp);
+    for (int i = 0; i < a->nfl; i++) free(a->fl[i].ids);
+    free(a->fl);
+    free(a->endpoints);
+    free(a->node);
+    free(a->spool_path);
+    free(a->reply);
+    msgpack_sbuffer_destroy(&a->sb);
+    free(a);
+    *ap = NULL;
+}
+
+int antt_open(antt_t **out, const antt_opts_t *o, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!o->endpoints || !*o->endpoints || !o->node || !*o->node || !o->spool_path)
+        return fail(err, errlen, ANTT_C_ARG, "endpoints, node and spool_path are required", NULL);
+    if (o->max_per_msg < 1 || o->max_per_msg > ANTT_MAX_BATCH || o->window < 1 || o->resend_ms < 1)
+        return fail(err, errlen, ANTT_C_ARG, "max_per_msg 1..1000, window and resend_ms > 0", NULL);
+    antt_t *a = calloc(1, sizeof *a);
+    if (!a) return ANTT_C_NOMEM;
+    a->o = *o;
+    a->endpoints = strdup(o->endpoints);
+    a->node = strdup(o->node);
+    a->spool_path = strdup(o->spool_path);
+    a->fl = calloc((size_t)o->window, sizeof *a->fl);
+    msgpack_sbuffer_init(&a->sb);
+    if (!a->endpoints || !a->node || !a->spool_path || !a->fl) {
+        antt_close(&a);
+        return ANTT_C_NOMEM;
+    }
+    const spool_sync_t sync = o->fsync == ANTT_FSYNC_EACH    ? SPOOL_SYNC_EACH
+                              : o->fsync == ANTT_FSYNC_BATCH ? SPOOL_SYNC_BATCH
+                                                             : SPOOL_SYNC_NONE;
+    int rc = spool_open(&a->sp, o->spool_path, o->spool_max_bytes, sync, err, errlen);
+    if (rc) {
+        antt_close(&a);
+        return rc == SPOOL_ENOMEM ? ANTT_C_NOMEM : ANTT_C_SPOOL_IO;
+    }
+    a->seq = spool_seq_high(a->sp);
+
+    a->ctx = zmq_ctx_new();
+    a->sock = a->ctx ? zmq_socket(a->ctx, ZMQ_DEALER) : NULL;
+    if (!a->sock) {
+        antt_close(&a);
+        return fail(err, errlen, ANTT_C_ZMQ, "zmq", zmq_strerror(zmq_errno()));
+    }
+    /* PROTOCOL.md 1.3: what a node should set. */
+    int v;
+    v = 0, zmq_setsockopt(a->sock, ZMQ_LINGER, &v, sizeof v);
+    v = 10000, zmq_setsockopt(a->sock, ZMQ_HEARTBEAT_IVL, &v, sizeof v);
+    v = 30000, zmq_setsockopt(a->sock, ZMQ_HEARTBEAT_TIMEOUT, &v, sizeof v);
+    v = 1000, zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL, &v, sizeof v);
+    v = 60000, zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL_MAX, &v, sizeof v);
+    v = 1000, zmq_setsockopt(a->sock, ZMQ_SNDHWM, &v, sizeof v);
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://antt-monitor-%p", (void *)a);
+    if (zmq_socket_monitor(a->sock, ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == 0) {
+        a->mon = zmq_socket(a->ctx, ZMQ_PAIR);
+        if (a->mon && zmq_connect(a->mon, ep) < 0) {
+            zmq_close(a->mon);
+            a->mon = NULL;
+        }
+    }
+    char *list = strdup(a->endpoints), *save = NULL;
+    for (char *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+        while (*e == ' ') e++;
+        if (zmq_connect(a->sock, e) < 0) {
+            int n = snprintf(err, errlen, "connect %s: ", e);
+            snprintf(err + (n > 0 && (size_t)n < errlen ? n : 0),
+                     errlen - (n > 0 && (size_t)n < errlen ? (size_t)n : 0), "%s",
+                     zmq_strerror(zmq_errno()));
+            free(list);
+            antt_close(&a);
+            return ANTT_C_ZMQ;
+        }
+    }
+    free(list);
+    *out = a;
+    return 0;
+}
+
+int antt_submit(antt_t *a, ev_t *ev, char *err, size_t errlen)
+{
+    uint8_t rnd[10];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        return fail(err, errlen, ANTT_C_ARG, "no randomness for the event id", NULL);
+    const int64_t now = ts_now_us();
+    ev->version = ANTT_PROTO_VERSION;
+    uuid_v7(ev->id, (uint64_t)(now / 1000), rnd);
+    ev->node = ev_cstr(a->node);
+    ev->seq = a->seq + 1;
+    if (!ev->time_us) ev->time_us = now;
+    msgpack_sbuffer_clear(&a->sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &a->sb, msgpack_sbuffer_write);
+    if (enc_event(&pk, ev) < 0) return fail(err, errlen, -ANTT_E_UNKNOWN_TYPE, "unknown event type", NULL);
+    /* The daemon's own validator, so a bad event fails here, at the station. */
+    dec_msg_t m;
+    dec_err_t de;
+    ev_t check;
+    int rc = dec_open(&m, a->sb.data, a->sb.size, now, &de);
+    if (rc == 0) rc = dec_next(&m, &check, &de) == 1 ? 0 : -de.code;
+    if (rc < 0) {
+        snprintf(err, errlen, "%d %s: %s%s%s", de.code, antt_err_name(de.code), de.field ? de.field : "",
+                 de.field ? ": " : "", de.msg);
+        return -de.code;
+    }
+    rc = spool_append(a->sp, ev->id, a->sb.data, (uint32_t)a->sb.size, now / 1000, ev->seq);
+    if (rc == SPOOL_EFULL)
+        return fail(err, errlen, ANTT_C_SPOOL_FULL, spool_strerror(rc), NULL);
+    if (rc) return fail(err, errlen, rc == SPOOL_ENOMEM ? ANTT_C_NOMEM : ANTT_C_SPOOL_IO, "spool",
+                        strerror(errno));
+    a->seq = ev->seq;
+    a->dirty = 1;
+    return 0;
+}
+
+size_t antt_pending(const antt_t *a) { return spool_pending(a->sp); }
+int64_t antt_oldest_ms(const antt_t *a) { return spool_oldest_ms(a->sp); }
+
+static void forget_flight(antt_t *a, int i)
+{
+    free(a->fl[i].ids);
+    a->fl[i] = a->fl[--a->nfl];
+    memset(&a->fl[a->nfl], 0, sizeof a->fl[a->nfl]);
+}
+
+void antt_flush(antt_t *a)
+{
+    while (a->nfl) forget_flight(a, 0);
+    for (spool_item_t *it = spool_first(a->sp); it; it = spool_next(a->sp, it)) it->sent_ms = 0;
+}
+
+/* Watch the connection: after a reconnection, what was in flight goes again. */
+static void watch(antt_t *a)
+{
+    if (!a->mon) return;
+    for (;;) {
+        zmq_msg_t f;
+        zmq_msg_init(&f);
+        if (zmq_msg_recv(&f, a->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&f) >= 2) memcpy(&event, zmq_msg_data(&f), 2);
+        int more = zmq_msg_more(&f);
+        zmq_msg_close(&f);
+        while (more) { /* the endpoint frame */
+            zmq_msg_init(&f);
+            zmq_msg_recv(&f, a->mon, 0);
+            more = zmq_msg_more(&f);
+            zmq_msg_close(&f);
+        }
+        if (event == ZMQ_EVENT_DISCONNECTED) a->lost = 1;
+        if (event == ZMQ_EVENT_CONNECTED && a->lost) {
+            a->lost = 0;
+            antt_flush(a);
+        }
+    }
+}
+
+static void send_due(antt_t *a, int64_t now)
+{
+    while (a->nfl < a->o.window) {
+        uint8_t(*ids)[16] = malloc((size_t)a->o.max_per_msg * 16);
+        if (!ids) return;
+        uint32_t n = 0;
+        size_t bytes = 0;
+        for (spool_item_t *it = spool_first(a->sp); it && n < (uint32_t)a->o.max_per_msg;
+             it = spool_next(a->sp, it)) {
+            if (it->sent_ms && now - it->sent_ms < a->o.resend_ms) continue; /* in flight */
+            if (bytes + it->len > ANTT_MAX_MSG_BYTES - 16) break;
+            memcpy(ids[n++], it->id, 16);
+            bytes += it->len;
+        }
+        if (!n) {
+            free(ids);
+            return;
+        }
+        msgpack_sbuffer_clear(&a->sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &a->sb, msgpack_sbuffer_write);
+        if (n > 1) msgpack_pack_array(&pk, n);
+        for (uint32_t k = 0; k < n; k++) {
+            spool_item_t *it = spool_find(a->sp, ids[k]);
+            msgpack_sbuffer_write(&a->sb, (const char *)it->bytes, it->len);
+        }
+        uint64_t corr = ++a->next_corr;
+        if (zmq_send(a->sock, &corr, sizeof corr, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(a->sock, a->sb.data, a->sb.size, ZMQ_DONTWAIT) < 0) {
+            free(ids); /* not connected, or the queue is full: try at the next poll */
+            return;
+        }
+        for (uint32_t k = 0; k < n; k++) {
+            spool_item_t *it = spool_find(a->sp, ids[k]);
+            it->sent_ms = now;
+            it->attempts++;
+        }
+        a->fl[a->nfl++] = (flight_t){.corr = corr, .sent_ms = now, .n = n, .ids = ids};
+    }
+}
+
+/* An event is answered for good: out of the spool, to the caller. */
+static int settle(antt_t *a, const uint8_t id[16], ack_status_t st, int code, ev_str_t field,
+                  ev_str_t msg, antt_result_fn fn, void *ctx)
+{
+    if (!spool_find(a->sp, id)) return 0; /* answered already (a late duplicate reply) */
+    if (spool_done(a->sp, id, (int)st, code) != SPOOL_OK) return 0;
+    if (fn) {
+        char f[64], m[256];
+        snprintf(f, sizeof f, "%.*s", (int)field.n, field.p ? field.p : "");
+        snprintf(m, sizeof m, "%.*s", (int)msg.n, msg.p ? msg.p : "");
+        antt_result_t r = {.status = st, .code = code, .field = f, .msg = m};
+        memcpy(r.id, id, 16);
+        fn(ctx, &r);
+    }
+    return 1;
+}
+
+static int take_reply(antt_t *a, antt_result_fn fn, void *ctx)
+{
+    uint64_t corr = 0;
+    size_t len = 0;
+    int nf = 0, got_corr = 0;
+    for (;;) {
+        zmq_msg_t f;
+        zmq_msg_init(&f);
+        if (zmq_msg_recv(&f, a->sock, nf ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f);
+            return nf ? 0 : -1;
+        }
+        int more = zmq_msg_more(&f);
+        if (more && nf == 0 && zmq_msg_size(&f) == sizeof corr) {
+            memcpy(&corr, zmq_msg_data(&f), sizeof corr);
+            got_corr = 1;
+        }
+        if (!more) {
+            len = zmq_msg_size(&f);
+            if (len > a->reply_cap) {
+                char *r = realloc(a->reply, len);
+                if (!r) {
+                    zmq_msg_close(&f);
+                    return 0;
+                }
+                a->reply = r;
+                a->reply_cap = len;
+            }
+            memcpy(a->reply, zmq_msg_data(&f), len);
+        }
+        zmq_msg_close(&f);
+        nf++;
+        if (!more) break;
+    }
+    int fi = -1;
+    for (int i = 0; got_corr && i < a->nfl; i++)
+        if (a->fl[i].corr == corr) fi = i;
+    ack_reply_t rep;
+    if (ack_open(&rep, a->reply, len) < 0) return 0;
+    int settled = 0;
+    if (rep.code) {
+        /* Refused whole. 5xx: resend later. Otherwise our own bytes are
+         * refused and would be again: report each event rejected. */
+        if (fi >= 0 && rep.code < 500)
+            for (uint32_t k = 0; k < a->fl[fi].n; k++)
+                settled += settle(a, a->fl[fi].ids[k], ACK_REJECTED, rep.code, ev_cstr(""), rep.msg,
+                                  fn, ctx);
+        if (fi >= 0) forget_flight(a, fi);
+        return settled;
+    }
+    ack_t ack;
+    while (ack_next(&rep, &ack) == 1) {
+        const uint8_t *id = ack.has_id ? ack.id
+                            : (fi >= 0 && ack.index < a->fl[fi].n) ? a->fl[fi].ids[ack.index]
+                                                                     : NULL;
+        if (!id) continue;
+        if (ack.status == ACK_ACCEPTED || ack.status == ACK_DUPLICATE || ack.status == ACK_REJECTED)
+            settled += settle(a, id, ack.status, ack.code, ack.field, ack.msg, fn, ctx);
+        /* deferred, or a status this library does not know: resend after resend_ms */
+    }
+    if (fi >= 0) forget_flight(a, fi);
+    return settled;
+}
+
+int antt_poll(antt_t *a, int timeout_ms, antt_result_fn fn, void *ctx)
+{
+    if (a->dirty && a->o.fsync == ANTT_FSYNC_BATCH && spool_sync(a->sp) != SPOOL_OK)
+        return ANTT_C_SPOOL_IO;
+    a->dirty = 0;
+    int64_t now = now_ms();
+    watch(a);
+    for (int i = 0; i < a->nfl;) /* a message unanswered for too long is given up */
+        if (now - a->fl[i].sent_ms >= a->o.resend_ms) forget_flight(a, i);
+        else i++;
+    send_due(a, now);
+    int settled = 0;
+    zmq_pollitem_t items[2] = {{a->sock, 0, ZMQ_POLLIN, 0}, {a->mon, 0, ZMQ_POLLIN, 0}};
+    int64_t end = now + timeout_ms;
+    for (;;) {
+        int left = (int)(end - now_ms());
+        if (zmq_poll(items, a->mon ? 2 : 1, left > 0 ? left : 0) < 0 && zmq_errno() != EINTR)
+            return ANTT_C_ZMQ;
+        if (items[1].revents) watch(a);
+        int got = 0, r;
+        while ((r = take_reply(a, fn, ctx)) >= 0) {
+            settled += r;
+            got = 1;
+        }
+        if (got || now_ms() >= end) break;
+    }
+    send_due(a, now_ms());
+    return settled;
+}
