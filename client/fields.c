@@ -1,0 +1,263 @@
+/* fields.c — see fields.h. */
+#include "client/fields.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    const char *word;
+    int value;
+} alias_t;
+
+static const alias_t TYPES[] = {
+    {"incident", EV_INCIDENT_REPORTED}, {"vu-viec", EV_INCIDENT_REPORTED},
+    {"clear", EV_INCIDENT_CLEARED},     {"kham-pha", EV_INCIDENT_CLEARED},
+    {"correct", EV_INCIDENT_CORRECTED}, {"dinh-chinh", EV_INCIDENT_CORRECTED},
+    {"void", EV_INCIDENT_VOIDED},       {"huy", EV_INCIDENT_VOIDED},
+    {"tipoff", EV_TIPOFF_RECEIVED},     {"tiep-nhan", EV_TIPOFF_RECEIVED},
+    {"extend", EV_TIPOFF_EXTENDED},     {"gia-han", EV_TIPOFF_EXTENDED},
+    {"resolve", EV_TIPOFF_RESOLVED},    {"giai-quyet", EV_TIPOFF_RESOLVED},
+    {"resume", EV_TIPOFF_RESUMED},      {"phuc-hoi", EV_TIPOFF_RESUMED},
+    {NULL, 0},
+};
+
+/* Vietnamese names; each also matches written with diacritics and spaces,
+ * which fold() reduces to this form. */
+static const alias_t SEVERITY[] = {{"it-nghiem-trong", SEV_LESS_SERIOUS},
+                                   {"nghiem-trong", SEV_SERIOUS},
+                                   {"rat-nghiem-trong", SEV_VERY_SERIOUS},
+                                   {"dac-biet-nghiem-trong", SEV_ESPECIALLY_SERIOUS},
+                                   {NULL, 0}};
+static const alias_t KIND[] = {{"to-giac", TIPKIND_DENUNCIATION},
+                               {"tin-bao", TIPKIND_INFORMATION},
+                               {"kien-nghi-khoi-to", TIPKIND_RECOMMENDATION},
+                               {"kien-nghi", TIPKIND_RECOMMENDATION},
+                               {NULL, 0}};
+static const alias_t SOURCE[] = {{"cong-dan", SRC_CITIZEN},   {"co-quan", SRC_AGENCY},
+                                 {"to-chuc", SRC_ORGANISATION}, {"bao-chi", SRC_MEDIA},
+                                 {"vien-kiem-sat", SRC_PROCURACY}, {"cong-an", SRC_POLICE},
+                                 {"khac", SRC_OTHER},          {NULL, 0}};
+static const alias_t BASIS[] = {{"phuc-tap", BASIS_COMPLEX},
+                                {"vien-kiem-sat", BASIS_PROCURACY},
+                                {NULL, 0}};
+static const alias_t OUTCOME[] = {{"khoi-to", OUT_PROSECUTE},
+                                  {"khong-khoi-to", OUT_NOT_PROSECUTE},
+                                  {"tam-dinh-chi", OUT_SUSPEND},
+                                  {"chuyen", OUT_TRANSFER},
+                                  {NULL, 0}};
+
+const char *fields_type_help(void)
+{
+    return "incident (vu-viec), clear (kham-pha), correct (dinh-chinh), void (huy), "
+           "tipoff (tiep-nhan), extend (gia-han), resolve (giai-quyet), resume (phuc-hoi)";
+}
+
+/* Vietnamese letters with diacritics (UTF-8) to their base letter; spaces
+ * and underscores to '-'; ASCII lower-cased. "Nghiêm trọng" -> "nghiem-trong". */
+static void fold(const char *in, char *out, size_t cap)
+{
+    static const char *const GROUPS[] = {
+        "a", "àáảãạăằắẳẵặâầấẩẫậÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ",
+        "e", "èéẻẽẹêềếểễệÈÉẺẼẸÊỀẾỂỄỆ",
+        "i", "ìíỉĩịÌÍỈĨỊ",
+        "o", "òóỏõọôồốổỗộơờớởỡợÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ",
+        "u", "ùúủũụưừứửữựÙÚỦŨỤƯỪỨỬỮỰ",
+        "y", "ỳýỷỹỵỲÝỶỸỴ",
+        "d", "đĐ",
+    };
+    size_t o = 0;
+    for (const char *p = in; *p && o + 1 < cap;) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x80) {
+            out[o++] = (c == ' ' || c == '_') ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+            p++;
+            continue;
+        }
+        size_t n = (c >= 0xf0) ? 4 : (c >= 0xe0) ? 3 : 2;
+        char base = '?';
+        for (size_t g = 0; g < sizeof GROUPS / sizeof GROUPS[0]; g += 2) {
+            const char *set = GROUPS[g + 1];
+            for (const char *q = set; *q;) {
+                size_t m = ((unsigned char)*q >= 0xe0) ? 3 : 2;
+                if (m == n && !strncmp(q, p, n)) base = GROUPS[g][0];
+                q += m;
+            }
+        }
+        out[o++] = base;
+        for (size_t k = 0; k < n && *p; k++) p++;
+    }
+    out[o] = '\0';
+}
+
+static int lookup(const alias_t *t, const char *word)
+{
+    for (; t->word; t++)
+        if (!strcmp(t->word, word)) return t->value;
+    return 0;
+}
+
+ev_type_t fields_type(const char *word)
+{
+    char f[64];
+    fold(word, f, sizeof f);
+    int t = lookup(TYPES, f);
+    if (t) return (ev_type_t)t;
+    return (ev_type_t)ev_enum_parse(&EV_TYPES, word, strlen(word));
+}
+
+static int days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int fields_time(const char *s, int64_t *us)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
+    const char *p = s + 10;
+    int64_t frac_us = 0, off_s = 7 * 3600; /* a date alone: midnight in Hanoi */
+    if (*p == 'T' || *p == ' ') {
+        int m2 = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m2) != 2 || m2 != 5) return -1;
+        p += 1 + m2;
+        if (*p == ':') {
+            if (sscanf(p + 1, "%2d%n", &sec, &m2) != 1 || m2 != 2) return -1;
+            p += 3;
+            if (*p == '.') {
+                int64_t scale = 100000;
+                for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+                    if (scale) frac_us += (*p - '0') * scale;
+            }
+        }
+        if (*p == 'Z' || *p == 'z') {
+            off_s = 0;
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int oh, om;
+            if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m2) != 2 || m2 != 5) return -1;
+            off_s = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+            p += 6;
+        } else {
+            return -1; /* a time needs its offset: no guessing */
+        }
+    }
+    if (*p || h > 23 || mi > 59 || sec > 60) return -1;
+    int64_t t = (int64_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s;
+    *us = t * 1000000 + frac_us;
+    return 0;
+}
+
+static const char *keep(fields_buf_t *b, const char *s, size_t n)
+{
+    if (b->used + n + 1 > sizeof b->data) return NULL;
+    char *d = b->data + b->used;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    b->used += n + 1;
+    return d;
+}
+
+int fields_is_number(const char *key)
+{
+    return !strcmp(key, "deaths") || !strcmp(key, "injuries") || !strcmp(key, "suspects");
+}
+
+int fields_set(ev_t *ev, fields_buf_t *buf, const char *key, const char *text, char *err,
+               size_t errlen)
+{
+    int f = ev_field_lookup(key, strlen(key));
+    if (f < 0) {
+        snprintf(err, errlen, "%s: not a field of protocol v1", key);
+        return -1;
+    }
+    switch (f) {
+    case EVF_V:
+    case EVF_ID:
+    case EVF_NODE:
+    case EVF_SEQ:
+    case EVF_TYPE:
+        snprintf(err, errlen, "%s: set by antt, not by the caller", key);
+        return -1;
+    default:
+        break;
+    }
+    ev_str_t *str = NULL;
+    int64_t *t = NULL;
+    uint32_t *num = NULL;
+    const alias_t *aliases = NULL;
+    const ev_enum_t *en = NULL;
+    int *ev_enum = NULL;
+    switch (f) {
+    case EVF_UNIT: str = &ev->unit; break;
+    case EVF_CASE:
+    case EVF_REF: str = &ev->ref; break;
+    case EVF_GROUP: str = &ev->group; break;
+    case EVF_OCCURRED_UNIT: str = &ev->occurred_unit; break;
+    case EVF_SUMMARY: str = &ev->summary; break;
+    case EVF_REASON: str = &ev->reason; break;
+    case EVF_TIME: t = &ev->time_us; break;
+    case EVF_OCCURRED_AT: t = &ev->occurred_us; break;
+    case EVF_CLEARED_AT:
+    case EVF_RECEIVED_AT:
+    case EVF_RESOLVED_AT:
+    case EVF_RESUMED_AT: t = &ev->at_us; break;
+    case EVF_DEADLINE: t = &ev->deadline_us; break;
+    case EVF_DEATHS: num = &ev->deaths; break;
+    case EVF_INJURIES: num = &ev->injuries; break;
+    case EVF_SUSPECTS: num = &ev->suspects; break;
+    case EVF_SEVERITY: aliases = SEVERITY, en = &EV_SEVERITIES, ev_enum = (int *)&ev->severity; break;
+    case EVF_KIND: aliases = KIND, en = &EV_TIPKINDS, ev_enum = (int *)&ev->kind; break;
+    case EVF_SOURCE: aliases = SOURCE, en = &EV_SOURCES, ev_enum = (int *)&ev->source; break;
+    case EVF_BASIS: aliases = BASIS, en = &EV_BASES, ev_enum = (int *)&ev->basis; break;
+    case EVF_OUTCOME: aliases = OUTCOME, en = &EV_OUTCOMES, ev_enum = (int *)&ev->outcome; break;
+    default:
+        snprintf(err, errlen, "%s: not settable", key);
+        return -1;
+    }
+    if (str) {
+        const char *k = keep(buf, text, strlen(text));
+        if (!k) {
+            snprintf(err, errlen, "%s: the event's text is too long", key);
+            return -1;
+        }
+        *str = ev_cstr(k);
+    } else if (t) {
+        if (fields_time(text, t) < 0) {
+            snprintf(err, errlen,
+                     "%s: '%s' is not a time (2023-06-13T10:00:00+07:00, ...Z, or 2023-06-13)", key,
+                     text);
+            return -1;
+        }
+    } else if (num) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(text, &end, 10);
+        if (!*text || *end || errno || v > ANTT_MAX_PEOPLE || text[0] == '-') {
+            snprintf(err, errlen, "%s: '%s' is not a count (0..%d)", key, text, ANTT_MAX_PEOPLE);
+            return -1;
+        }
+        *num = (uint32_t)v;
+    } else {
+        char folded[128];
+        fold(text, folded, sizeof folded);
+        int v = lookup(aliases, folded);
+        if (!v) v = ev_enum_parse(en, text, strlen(text));
+        if (!v) {
+            snprintf(err, errlen, "%s: '%s' is not one of the names of PROTOCOL.md section 6", key,
+                     text);
+            return -1;
+        }
+        *ev_enum = v;
+    }
+    ev->present |= EVB(f);
+    return 0;
+}

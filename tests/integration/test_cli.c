@@ -1,0 +1,140 @@
+/* test_cli.c — the antt command against the real anttd: events from flags and
+ * from JSON Lines, bad lines with their numbers, exit codes, the spool when
+ * the daemon is away. */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static it_db_t db;
+static it_daemon_t d;
+static char dir[64];
+
+static void up(void)
+{
+    it_db_create(&db, NULL);
+    it_daemon_start(&d, db.dsn, NULL);
+    snprintf(dir, sizeof dir, "/tmp/antt-cli-XXXXXX");
+    cr_assert(mkdtemp(dir));
+}
+
+static void down(void)
+{
+    if (d.pid) it_daemon_stop(&d, SIGTERM);
+    it_daemon_forget(&d);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) {
+    }
+    it_db_drop(&db, NULL);
+}
+
+TestSuite(cli, .init = up, .fini = down, .timeout = 120);
+
+/* Run antt with the daemon's endpoint (or port) and our spool; stdin from
+ * `input` when given; stdout+stderr into out. Returns the exit status. */
+static int antt(int port, const char *input, char *out, size_t outlen, const char *args)
+{
+    char in[160], log[160], cmd[2048];
+    snprintf(in, sizeof in, "%s/in.jsonl", dir);
+    snprintf(log, sizeof log, "%s/out.txt", dir);
+    FILE *f = fopen(in, "w");
+    cr_assert(f);
+    if (input) fputs(input, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "%s --endpoint tcp://127.0.0.1:%d --node ls-180-06040 --spool %s/spool --timeout 3 %s "
+             "<%s >%s 2>&1",
+             ANTT_PATH, port, dir, args, in, log);
+    int st = system(cmd);
+    f = fopen(log, "r");
+    size_t n = f ? fread(out, 1, outlen - 1, f) : 0;
+    out[n] = '\0';
+    if (f) fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static long long q(const char *sql)
+{
+    PGconn *c = it_pg(&db);
+    long long v = it_scalar(c, sql);
+    PQfinish(c);
+    return v;
+}
+
+Test(cli, one_event_from_flags_with_vietnamese_names)
+{
+    char out[4096];
+    int rc = antt(d.port, NULL, out, sizeof out,
+                  "submit vu-viec --unit 06040 --case 12/VV --group social_order "
+                  "--severity 'rất nghiêm trọng' --occurred-at 2023-06-13T10:00:00+07:00");
+    cr_expect_eq(rc, 0, "%s", out);
+    cr_expect(strstr(out, "accepted "), "%s", out);
+    cr_expect_eq(q("SELECT count(*) FROM antt.incidents WHERE ref = '12/VV' AND severity = 'very_serious'"
+                   " AND occurred_at = '2023-06-13 03:00Z'"),
+                 1);
+    rc = antt(d.port, NULL, out, sizeof out,
+              "submit incident --unit 06040 --case 13/VV --group piracy --severity serious "
+              "--occurred-at 2023-06-13");
+    cr_expect_eq(rc, 1, "a rejection exits 1: %s", out);
+    cr_expect(strstr(out, "rejected ") && strstr(out, "303 UNKNOWN_GROUP"), "%s", out);
+    rc = antt(d.port, NULL, out, sizeof out, "submit incident --unit 06040 --severity huge");
+    cr_expect_eq(rc, 2, "%s", out);
+    cr_expect(strstr(out, "severity: 'huge'"), "%s", out);
+}
+
+Test(cli, json_lines_bad_lines_are_numbered_and_not_sent)
+{
+    const char *input =
+        "{\"type\":\"tipoff\",\"unit\":\"06040\",\"ref\":\"TG-1\",\"kind\":\"tố giác\","
+        "\"source\":\"cong-dan\",\"received_at\":\"2023-06-10T08:00:00+07:00\"}\n"
+        "this is not json\n"
+        "{\"type\":\"incident\",\"unit\":\"06040\",\"case\":\"A1\",\"group\":\"drugs\","
+        "\"severity\":\"serious\",\"occurred_at\":\"2023-06-12\",\"deaths\":\"1\"}\n"
+        "\n"
+        "{\"type\":\"incident\",\"unit\":\"06040\",\"case\":\"A2\",\"group\":\"drugs\","
+        "\"severity\":\"serious\",\"occurred_at\":\"2023-06-12\",\"colour\":\"red\"}\n"
+        "{\"type\":\"incident\",\"unit\":\"06040\",\"case\":\"A3\",\"group\":\"drugs\","
+        "\"severity\":\"serious\",\"occurred_at\":\"2023-06-12\",\"deaths\":1}\n"
+        "{\"type\":\"incident\",\"unit\":\"06040\",\"case\":\"A4\",\"group\":\"drugs\","
+        "\"occurred_at\":\"2023-06-12\"}\n"
+        "[1, 2]\n";
+    char out[8192];
+    int rc = antt(d.port, input, out, sizeof out, "submit --jsonl -");
+    cr_expect_eq(rc, 2, "bad lines exit 2: %s", out);
+    cr_expect(strstr(out, "line 1: accepted"), "%s", out);
+    cr_expect(strstr(out, "line 2: not JSON"), "%s", out);
+    cr_expect(strstr(out, "line 3: deaths: wrong type"), "%s", out);
+    cr_expect(strstr(out, "line 5: colour: not a field"), "%s", out);
+    cr_expect(strstr(out, "line 6: accepted"), "%s", out);
+    cr_expect(strstr(out, "line 7: rejected") && strstr(out, "313 SEVERITY_REQUIRED"), "%s", out);
+    cr_expect(strstr(out, "line 8: not a JSON object"), "%s", out);
+    cr_expect_eq(q("SELECT count(*) FROM antt.events"), 2);
+    cr_expect_eq(q("SELECT count(*) FROM antt.rejects"), 1, "only what reached the daemon");
+}
+
+Test(cli, events_wait_in_the_spool_while_the_daemon_is_away)
+{
+    it_daemon_stop(&d, SIGTERM);
+    char out[4096];
+    int rc = antt(d.port, NULL, out, sizeof out,
+                  "submit clear --unit 06040 --case X1 --cleared-at 2023-06-13 --suspects 2 "
+                  "--time 2023-06-13T12:00:00+07:00");
+    cr_expect_eq(rc, 3, "not answered in time exits 3: %s", out);
+    cr_expect(strstr(out, "stay in"), "%s", out);
+    rc = antt(d.port, NULL, out, sizeof out, "spool");
+    cr_expect_eq(rc, 0, "%s", out);
+    cr_expect(strstr(out, "1 event(s) pending"), "%s", out);
+    it_daemon_restart(&d, db.dsn, NULL);
+    /* The clearance of an unknown case, two years old: the daemon rejects it. */
+    rc = antt(d.port, NULL, out, sizeof out, "spool --flush");
+    cr_expect_eq(rc, 1, "%s", out);
+    cr_expect(strstr(out, "304 UNKNOWN_CASE"), "%s", out);
+    rc = antt(d.port, NULL, out, sizeof out, "spool");
+    cr_expect(strstr(out, "nothing pending"), "%s", out);
+}
