@@ -11,6 +11,7 @@
  * go with the next run); 4 the spool could not be opened or written. */
 #include "client/antt.h"
 #include "client/fields.h"
+#include "client/load.h"
 #include "proto/err.h"
 #include "proto/uuid.h"
 
@@ -55,6 +56,7 @@ static void usage(FILE *f)
             "  submit --jsonl FILE|-           JSON Lines: one event object per line, with \"type\"\n"
             "                                  and the field names of PROTOCOL.md\n"
             "  spool [--flush]                 what is waiting for an answer; --flush sends it now\n"
+            "  load --units FILE ...           simulated stations at a given rate (load --help)\n"
             "  help                            this text; COMMAND --help for a command\n"
             "\n"
             "Fields use PROTOCOL.md's names (--occurred-at or --occurred_at); times are RFC 3339\n"
@@ -417,6 +419,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[i++];
     if (!strcmp(cmd, "submit")) return cmd_submit(&g, argc - i, argv + i);
     if (!strcmp(cmd, "spool")) return cmd_spool(&g, argc - i, argv + i);
+    if (!strcmp(cmd, "load")) return load_main(g.endpoint, argc - i, argv + i);
     fprintf(stderr, "antt: unknown command '%s' (see antt --help)\n", cmd);
     return EXIT_USAGE;
 }

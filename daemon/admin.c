@@ -168,6 +168,17 @@ int admin_add_node(PGconn *c, const char *node_id, const char *unit_code, char *
     return exec_params(c, SQL_ADD_NODE, 2, p, NULL, err, errlen);
 }
 
+int admin_add_nodes_under(PGconn *c, const char *unit, const char *prefix, int *n, char *err,
+                          size_t errlen)
+{
+    const char *p[2] = {unit, prefix};
+    PGresult *r;
+    if (exec_params(c, SQL_ADD_NODES_UNDER, 2, p, &r, err, errlen) < 0) return -1;
+    *n = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return 0;
+}
+
 int admin_revoke_node(PGconn *c, const char *node_id, char *err, size_t errlen)
 {
     PGresult *r;

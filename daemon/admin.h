@@ -16,6 +16,10 @@ int admin_load_groups(PGconn *c, const char *path, int *n, char *err, size_t err
 
 /* Register (or re-register) node_id for unit_code; revoke one. */
 int admin_add_node(PGconn *c, const char *node_id, const char *unit_code, char *err, size_t errlen);
+/* Register a node PREFIX<code> for every commune under unit (a station
+ * each: the demo and the benchmark). *n gets how many. */
+int admin_add_nodes_under(PGconn *c, const char *unit, const char *prefix, int *n, char *err,
+                          size_t errlen);
 int admin_revoke_node(PGconn *c, const char *node_id, char *err, size_t errlen);
 
 #endif

@@ -31,6 +31,8 @@ static void usage(FILE *f)
             "  --load-groups FILE      load the crime groups CSV (db/crime_groups.csv)\n"
             "  --add-node NODE=UNIT    register a reporting node for a unit\n"
             "  --revoke-node NODE      revoke a node\n"
+            "  --add-nodes-under UNIT=PREFIX\n"
+            "                          register a node PREFIX<code> for every commune under UNIT\n"
             "  --verify                recompute every tally and case state from the event\n"
             "                          log; print differences; exit 1 if there are any\n"
             "  --print-config          print the effective settings (secrets masked)\n"
@@ -51,7 +53,7 @@ static void on_signal(int sig)
 static int is_command(const char *a)
 {
     static const char *const cmds[] = {"--migrate", "--load-units", "--load-groups", "--add-node",
-                                       "--revoke-node", "--verify", "--print-config", NULL};
+                                       "--revoke-node", "--add-nodes-under", "--verify", "--print-config", NULL};
     for (const char *const *c = cmds; *c; c++)
         if (!strcmp(a, *c)) return 1;
     return 0;
@@ -60,7 +62,7 @@ static int is_command(const char *a)
 static int takes_arg(const char *a)
 {
     return !strcmp(a, "--load-units") || !strcmp(a, "--load-groups") || !strcmp(a, "--add-node") ||
-           !strcmp(a, "--revoke-node");
+           !strcmp(a, "--revoke-node") || !strcmp(a, "--add-nodes-under");
 }
 
 static PGconn *connect_db(const cfg_t *cfg)
@@ -113,6 +115,16 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
         snprintf(node, sizeof node, "%.*s", (int)(eq - arg), arg);
         if (admin_add_node(c, node, eq + 1, err, sizeof err) < 0) goto fail;
         log_info("admin", "node registered node=%s unit=%s", node, eq + 1);
+    } else if (!strcmp(cmd, "--add-nodes-under")) {
+        char unit[64];
+        const char *eq = strchr(arg, '=');
+        if (!eq || (size_t)(eq - arg) >= sizeof unit) {
+            snprintf(err, sizeof err, "--add-nodes-under wants UNIT=PREFIX, got '%s'", arg);
+            goto fail;
+        }
+        snprintf(unit, sizeof unit, "%.*s", (int)(eq - arg), arg);
+        if (admin_add_nodes_under(c, unit, eq + 1, &n, err, sizeof err) < 0) goto fail;
+        log_info("admin", "nodes registered under=%s prefix=%s count=%d", unit, eq + 1, n);
     } else if (!strcmp(cmd, "--revoke-node")) {
         if (admin_revoke_node(c, arg, err, sizeof err) < 0) goto fail;
         log_info("admin", "node revoked node=%s", arg);

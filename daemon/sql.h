@@ -129,6 +129,11 @@
 #define SQL_ADD_NODE                                                                             \
     "INSERT INTO antt.nodes (node_id, unit_code) VALUES ($1, $2)"                                \
     " ON CONFLICT (node_id) DO UPDATE SET unit_code = EXCLUDED.unit_code, revoked_at = NULL"
+#define SQL_ADD_NODES_UNDER                                                                      \
+    "INSERT INTO antt.nodes (node_id, unit_code)"                                                \
+    " SELECT $2 || u.code, u.code FROM antt.units u"                                             \
+    " WHERE u.level = 'commune' AND u.code IN (SELECT antt.subtree($1))"                         \
+    " ON CONFLICT (node_id) DO UPDATE SET unit_code = EXCLUDED.unit_code, revoked_at = NULL"
 #define SQL_REVOKE_NODE "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1"
 
 /* ---- verify: the event log in replay order, the stored results ---- */

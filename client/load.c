@@ -1,0 +1,333 @@
+/* load.c — `antt load`: simulated stations at a given rate, answers counted,
+ * ack latency measured from send to reply.
+ *
+ *   antt load --units FILE [--under CODE] [--node-prefix P] [--nodes N]
+ *             [--rate EVENTS_PER_S] [--duration S] [--per-msg K] [--window W]
+ *             [--duplicates FRACTION] [--malformed FRACTION] [--every S]
+ *
+ * Stations are named P<unit code> (P<code>.<k> when there are more stations
+ * than units); they must be registered (anttd --add-nodes-under CODE P).
+ * --rate 0 sends as fast as the window allows. Duplicates resend a message
+ * already sent (same bytes: answered `duplicate`); malformed messages are
+ * refused whole by the daemon (1xx). */
+#include "client/load.h"
+
+#include "client/loadgen.h"
+#include "proto/ack.h"
+#include "proto/err.h"
+#include "proto/ts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define MAX_UNITS 20000
+
+typedef struct {
+    char code[8];
+    char parent[8];
+} unit_t;
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Commune codes from a file: one code a line, or the units CSV of db/
+ * (code,name,level,kind,parent_code), filtered to the subtree of `under`. */
+static int read_units(const char *path, const char *under, char (*out)[8], int max)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    static unit_t all[MAX_UNITS];
+    static char level[MAX_UNITS];
+    int n = 0, csv = 0;
+    char line[512];
+    while (fgets(line, sizeof line, f) && n < MAX_UNITS) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0]) continue;
+        if (!strncmp(line, "code,", 5)) {
+            csv = 1;
+            continue;
+        }
+        if (!csv) {
+            snprintf(all[n].code, sizeof all[n].code, "%.7s", line);
+            all[n].parent[0] = '\0';
+            level[n++] = 'c';
+            continue;
+        }
+        char *fld[5] = {0};
+        char *save = NULL, *p = line;
+        for (int i = 0; i < 5; i++) {
+            char *comma = strchr(p, ',');
+            fld[i] = p;
+            if (!comma) break;
+            *comma = '\0';
+            p = comma + 1;
+        }
+        (void)save;
+        if (!fld[2] || !fld[4]) continue;
+        snprintf(all[n].code, sizeof all[n].code, "%.7s", fld[0]);
+        snprintf(all[n].parent, sizeof all[n].parent, "%.7s", fld[4]);
+        level[n++] = fld[2][0];
+    }
+    fclose(f);
+    int m = 0;
+    for (int i = 0; i < n && m < max; i++) {
+        if (level[i] != 'c') continue;
+        int inside = !under || !*under;
+        for (const char *c = all[i].code; !inside && c && *c;) {
+            if (!strcmp(c, under)) inside = 1;
+            const char *parent = NULL;
+            for (int j = 0; j < n; j++)
+                if (!strcmp(all[j].code, c)) parent = all[j].parent;
+            c = parent;
+        }
+        if (inside) memcpy(out[m++], all[i].code, 8);
+    }
+    return m;
+}
+
+typedef struct {
+    void *sock;
+    lg_node_t g;
+    int inflight;
+    msgpack_sbuffer last; /* its last message, for a duplicate resend */
+} sim_t;
+
+typedef struct {
+    int64_t *sent_at; /* by correlation number; 0 once answered */
+    uint32_t n, cap;
+} book_t;
+
+static uint64_t book_add(book_t *b, int64_t t)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 4096;
+        b->sent_at = realloc(b->sent_at, b->cap * sizeof *b->sent_at);
+    }
+    b->sent_at[b->n] = t;
+    return b->n++;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int load_main(const char *endpoint, int argc, char **argv)
+{
+    const char *units_path = NULL, *under = NULL, *prefix = "st-";
+    int nodes = 0, per_msg = 1, window = 4, every = 0;
+    double rate = 100, secs = 10, dup_share = 0, bad_share = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        if (!strcmp(o, "--help")) {
+            printf("usage: antt load --units FILE [--under CODE] [--node-prefix P] [--nodes N]\n"
+                   "                 [--rate EVENTS_PER_S] [--duration S] [--per-msg K] [--window W]\n"
+                   "                 [--duplicates FRACTION] [--malformed FRACTION] [--every S]\n"
+                   "Simulated stations P<commune code> send a realistic mix; prints what was sent,\n"
+                   "the answers and the ack latency. --rate 0: as fast as the window allows.\n");
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "antt load: %s needs a value\n", o);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(o, "--units")) units_path = v;
+        else if (!strcmp(o, "--under")) under = v;
+        else if (!strcmp(o, "--node-prefix")) prefix = v;
+        else if (!strcmp(o, "--nodes")) nodes = atoi(v);
+        else if (!strcmp(o, "--rate")) rate = atof(v);
+        else if (!strcmp(o, "--duration")) secs = atof(v);
+        else if (!strcmp(o, "--per-msg")) per_msg = atoi(v);
+        else if (!strcmp(o, "--window")) window = atoi(v);
+        else if (!strcmp(o, "--duplicates")) dup_share = atof(v);
+        else if (!strcmp(o, "--malformed")) bad_share = atof(v);
+        else if (!strcmp(o, "--every")) every = atoi(v);
+        else {
+            fprintf(stderr, "antt load: unknown option %s\n", o);
+            return 2;
+        }
+    }
+    if (!units_path || per_msg < 1 || per_msg > ANTT_MAX_BATCH || window < 1 || rate < 0) {
+        fprintf(stderr, "antt load: --units is required; --per-msg 1..1000, --window >= 1\n");
+        return 2;
+    }
+    static char units[MAX_UNITS][8];
+    int nunits = read_units(units_path, under, units, MAX_UNITS);
+    if (nunits <= 0) {
+        fprintf(stderr, "antt load: no communes in %s%s%s\n", units_path, under ? " under " : "",
+                under ? under : "");
+        return 2;
+    }
+    if (nodes <= 0) nodes = nunits;
+
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, nodes + 64);
+    sim_t *sims = calloc((size_t)nodes, sizeof *sims);
+    zmq_pollitem_t *items = calloc((size_t)nodes, sizeof *items);
+    const unsigned run = (unsigned)(getpid() ^ (unsigned)time(NULL)) & 0xfffff;
+    for (int i = 0; i < nodes; i++) {
+        char node[48];
+        if (nodes <= nunits) snprintf(node, sizeof node, "%s%s", prefix, units[i]);
+        else snprintf(node, sizeof node, "%s%s.%d", prefix, units[i % nunits], i / nunits);
+        lg_init(&sims[i].g, node, units[i % nunits], run, (uint64_t)i + 1);
+        sims[i].sock = zmq_socket(ctx, ZMQ_DEALER);
+        int zero = 0, hwm = 100000;
+        zmq_setsockopt(sims[i].sock, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt(sims[i].sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        if (zmq_connect(sims[i].sock, endpoint) < 0) {
+            fprintf(stderr, "antt load: connect %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
+            return 2;
+        }
+        items[i] = (zmq_pollitem_t){sims[i].sock, 0, ZMQ_POLLIN, 0};
+    }
+
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    for (int i = 0; i < nodes; i++) msgpack_sbuffer_init(&sims[i].last);
+    book_t book = {0};
+    uint64_t sent_events = 0, msgs = 0, dups = 0, bads = 0, answers = 0, refused = 0;
+    uint64_t st[ACK_STATUS_COUNT] = {0};
+    size_t nlat = 0, cap_lat = 4096;
+    int64_t *lat = malloc(cap_lat * sizeof *lat);
+    const int64_t t0 = mono_us(), end = t0 + (int64_t)(secs * 1e6);
+    int64_t next_report = t0 + (int64_t)every * 1000000;
+    int next = 0;
+    double due_events = 0;
+    int64_t last_tick = t0;
+    for (;;) {
+        int64_t now = mono_us();
+        int sending = now < end;
+        if (sending) {
+            /* How much may go now: by the rate, or by the windows. */
+            if (rate > 0) {
+                due_events += (double)(now - last_tick) * rate / 1e6;
+                last_tick = now;
+            }
+            for (int tries = 0; tries < nodes; tries++) {
+                if (rate > 0 && due_events < 1) break;
+                sim_t *s = &sims[next];
+                next = (next + 1) % nodes;
+                if (rate == 0 && s->inflight >= window) continue;
+                double r = (double)(lg_rand(&s->g) % 10000) / 10000.0;
+                int n = per_msg;
+                if (r < bad_share) {
+                    lg_malformed(&s->g, &sb);
+                    bads++;
+                    n = 1;
+                } else if (r < bad_share + dup_share && s->last.size) {
+                    msgpack_sbuffer_clear(&sb);
+                    msgpack_sbuffer_write(&sb, s->last.data, s->last.size);
+                    dups++;
+                } else {
+                    lg_message(&s->g, n, &sb, ts_now_us());
+                    sent_events += (uint64_t)n;
+                    msgpack_sbuffer_clear(&s->last);
+                    msgpack_sbuffer_write(&s->last, sb.data, sb.size);
+                }
+                uint64_t corr = book_add(&book, mono_us());
+                zmq_send(s->sock, &corr, sizeof corr, ZMQ_SNDMORE);
+                zmq_send(s->sock, sb.data, sb.size, 0);
+                msgs++;
+                s->inflight++;
+                if (rate > 0) due_events -= n;
+            }
+        }
+        int outstanding = 0;
+        for (int i = 0; i < nodes; i++) outstanding += sims[i].inflight;
+        if (!sending && (!outstanding || now > end + 10000000)) break;
+        zmq_poll(items, nodes, 1);
+        for (int i = 0; i < nodes; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN)) continue;
+            for (;;) {
+                zmq_msg_t f;
+                uint64_t corr = UINT64_MAX;
+                int nf = 0, done = 0;
+                for (;;) {
+                    zmq_msg_init(&f);
+                    if (zmq_msg_recv(&f, sims[i].sock, nf ? 0 : ZMQ_DONTWAIT) < 0) {
+                        zmq_msg_close(&f);
+                        done = 1;
+                        break;
+                    }
+                    int more = zmq_msg_more(&f);
+                    if (nf == 0 && more && zmq_msg_size(&f) == 8) memcpy(&corr, zmq_msg_data(&f), 8);
+                    if (!more) {
+                        ack_reply_t rep;
+                        if (ack_open(&rep, zmq_msg_data(&f), zmq_msg_size(&f)) == 0) {
+                            if (rep.code) refused++;
+                            ack_t a;
+                            while (ack_next(&rep, &a) == 1) {
+                                if (a.status < ACK_STATUS_COUNT) st[a.status]++;
+                                answers++;
+                            }
+                        }
+                    }
+                    nf++;
+                    zmq_msg_close(&f);
+                    if (!more) break;
+                }
+                if (done) break;
+                sims[i].inflight--;
+                if (corr < book.n && book.sent_at[corr]) {
+                    if (nlat == cap_lat) lat = realloc(lat, (cap_lat *= 2) * sizeof *lat);
+                    lat[nlat++] = mono_us() - book.sent_at[corr];
+                    book.sent_at[corr] = 0;
+                }
+            }
+        }
+        if (every && now >= next_report) {
+            printf("load: t=%.0fs sent=%llu answered=%llu accepted=%llu duplicate=%llu rejected=%llu "
+                   "deferred=%llu refused_messages=%llu\n",
+                   (double)(now - t0) / 1e6, (unsigned long long)sent_events,
+                   (unsigned long long)answers, (unsigned long long)st[0], (unsigned long long)st[1],
+                   (unsigned long long)st[2], (unsigned long long)st[3], (unsigned long long)refused);
+            fflush(stdout);
+            next_report += (int64_t)every * 1000000;
+        }
+    }
+    double el = (double)(mono_us() - t0) / 1e6;
+    qsort(lat, nlat, sizeof *lat, cmp64);
+    printf("load: stations=%d seconds=%.1f events=%llu messages=%llu duplicates_resent=%llu "
+           "malformed=%llu\n",
+           nodes, el, (unsigned long long)sent_events, (unsigned long long)msgs,
+           (unsigned long long)dups, (unsigned long long)bads);
+    printf("load: answers accepted=%llu duplicate=%llu rejected=%llu deferred=%llu "
+           "refused_messages=%llu events_per_s=%.0f\n",
+           (unsigned long long)st[0], (unsigned long long)st[1], (unsigned long long)st[2],
+           (unsigned long long)st[3], (unsigned long long)refused,
+           (double)(st[0] + st[1] + st[2] + st[3]) / (el > 0 ? el : 1));
+    printf("load: ack_latency_ms p50=%.2f p99=%.2f max=%.2f replies=%zu\n",
+           nlat ? lat[nlat / 2] / 1000.0 : -1, nlat ? lat[nlat * 99 / 100] / 1000.0 : -1,
+           nlat ? lat[nlat - 1] / 1000.0 : -1, nlat);
+    int outstanding = 0;
+    for (int i = 0; i < nodes; i++) {
+        outstanding += sims[i].inflight;
+        zmq_close(sims[i].sock);
+        msgpack_sbuffer_destroy(&sims[i].last);
+    }
+    zmq_ctx_term(ctx);
+    msgpack_sbuffer_destroy(&sb);
+    free(sims);
+    free(items);
+    free(book.sent_at);
+    free(lat);
+    return outstanding ? 3 : 0;
+}
