@@ -2,6 +2,11 @@
 # deploy/run.sh — install what is missing, build, and run anttd in the foreground.
 #
 #   deploy/run.sh [anttd flags ...]
+#   deploy/run.sh --demo [anttd flags ...]
+#
+# --demo also registers a station for each of Lạng Sơn's communes and runs
+# `antt load` as those stations (ANTT_DEMO_RATE events/s, default 20; for
+# ANTT_DEMO_SECONDS, default until Ctrl-C), printing what flows every 5 s.
 #
 # The database: ANTT_DB (a libpq conninfo) when set. Otherwise a private
 # PostgreSQL is initialised under the state folder (ANTT_STATE_DIR, default
@@ -19,8 +24,14 @@ cd "$root"
 bash deploy/deps.sh
 echo "run: building (Release) in build/" >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
-cmake --build build --target anttd -j"$(nproc)" >/dev/null
+cmake --build build --target anttd antt -j"$(nproc)" >/dev/null
 anttd=$root/build/daemon/anttd
+antt=$root/build/client/antt
+demo=""
+if [[ "${1:-}" == "--demo" ]]; then
+  demo=1
+  shift
+fi
 
 state=${ANTT_STATE_DIR:-$root/state}
 pg_user=""
@@ -41,8 +52,13 @@ pgdir=$state/pg
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 started_pg=""
 apid=""
+lpid=""
 stop_all() {
   trap - INT TERM EXIT
+  if [[ -n "$lpid" ]] && kill -0 "$lpid" 2>/dev/null; then
+    kill -TERM "$lpid" 2>/dev/null || true
+    wait "$lpid" 2>/dev/null || true
+  fi
   if [[ -n "$apid" ]] && kill -0 "$apid" 2>/dev/null; then
     kill -TERM "$apid" 2>/dev/null || true
     wait "$apid" 2>/dev/null || true
@@ -87,7 +103,30 @@ cfg=()
 [[ -n "${ANTT_CONFIG:-}" ]] && cfg=(--config "$ANTT_CONFIG")
 "$anttd" "${cfg[@]}" --db "$db" --migrate \
   --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv"
-echo "run: anttd in the foreground; Ctrl-C stops it" >&2
-"$anttd" "${cfg[@]}" --db "$db" "$@" &
+if [[ -z "$demo" ]]; then
+  echo "run: anttd in the foreground; Ctrl-C stops it" >&2
+  "$anttd" "${cfg[@]}" --db "$db" "$@" &
+  apid=$!
+  wait "$apid" || true
+  exit 0
+fi
+
+# The demo: Lạng Sơn's communes as stations, sending through antt load.
+port=${ANTT_DEMO_PORT:-7720}
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+"$anttd" --db "$db" --add-nodes-under 20=st-
+echo "run: demo — anttd on tcp://127.0.0.1:$port, Lạng Sơn's communes sending" \
+     "${ANTT_DEMO_RATE:-20} events/s; Ctrl-C stops everything" >&2
+"$anttd" "${cfg[@]}" --db "$db" --listen "tcp://127.0.0.1:$port" --publish-listen "" "$@" &
 apid=$!
-wait "$apid" || true
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+"$antt" --endpoint "tcp://127.0.0.1:$port" load --units "$root/db/units-cluster2.csv" --under 20 \
+  --rate "${ANTT_DEMO_RATE:-20}" --duration "${ANTT_DEMO_SECONDS:-31536000}" --every 5 \
+  --duplicates 0.02 --malformed 0.005 &
+lpid=$!
+wait "$lpid" || true
+lpid=""
+"$anttd" --db "$db" --log-level warn --verify | tail -1

@@ -1,11 +1,7 @@
 /* bench_anttd.c — load for anttd over loopback, and the COPY ceiling.
  *
- *   bench_anttd throughput PORT SECONDS NODES PER_MSG WINDOW
- *       NODES DEALERs (node ids bench-0..), each keeping WINDOW messages of
- *       PER_MSG events in flight; prints acked events/s after a warm-up.
- *   bench_anttd latency PORT SECONDS NODES RATE
- *       NODES DEALERs sending one-event messages paced to RATE events/s in
- *       all; prints p50/p99/max ack latency.
+ * (Throughput and latency are measured with `antt load`; this program adds
+ * what it cannot do: many connections at once, and the COPY ceiling.)
  *   bench_anttd connect PORT NODES HOLD_SECONDS [FIRST]
  *       NODES DEALERs (node ids from bench-FIRST) connected at once, each
  *       sends one event, all hold the connection HOLD_SECONDS (anttd's RSS is
@@ -20,6 +16,7 @@
  * tipoff.received, 1 incident.cleared (of the node's oldest open case),
  * 1 tipoff.resolved (of its oldest pending tip-off); groups social_order and
  * drugs mostly; occurrence spread over the last 30 days. */
+#include "client/loadgen.h"
 #include "daemon/pgcopy.h"
 #include "daemon/tallymap.h"
 #include "proto/ack.h"
@@ -64,97 +61,12 @@ static void load_units(void)
     fclose(f);
 }
 
-typedef struct {
-    int id;
+/* Station i: node bench-i, the i-th commune of BENCH_UNITS. */
+static void gen_init(lg_node_t *g, int i)
+{
     char node[32];
-    const char *unit;
-    uint64_t seq, inc_made, inc_cleared, tip_made, tip_resolved;
-    uint64_t rng;
-} gen_t;
-
-static uint32_t rnd(gen_t *g)
-{
-    g->rng ^= g->rng << 13;
-    g->rng ^= g->rng >> 7;
-    g->rng ^= g->rng << 17;
-    return (uint32_t)g->rng;
-}
-
-static void gen_init(gen_t *g, int id)
-{
-    memset(g, 0, sizeof *g);
-    g->id = id;
-    snprintf(g->node, sizeof g->node, "bench-%d", id);
-    g->unit = g_units[id % g_nunits];
-    g->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)id * 7919 + (uint64_t)mono_us());
-}
-
-/* The next event of node g into ev (strings in bufs, which must outlive it). */
-static void gen_next(gen_t *g, ev_t *ev, char ref[32], int64_t now)
-{
-    static const char *const GROUPS[] = {"social_order", "social_order", "social_order", "drugs",
-                                         "drugs", "economic", "hightech", "traffic"};
-    memset(ev, 0, sizeof *ev);
-    ev->version = 1;
-    uint8_t r10[10];
-    for (int i = 0; i < 10; i++) r10[i] = (uint8_t)rnd(g);
-    uuid_v7(ev->id, (uint64_t)(now / 1000), r10);
-    ev->node = ev_cstr(g->node);
-    ev->unit = ev_cstr(g->unit);
-    ev->seq = ++g->seq;
-    ev->time_us = now;
-    int k = (int)(g->seq % 10);
-    if (k == 8 && g->inc_cleared < g->inc_made) {
-        ev->type = EV_INCIDENT_CLEARED;
-        snprintf(ref, 32, "I%x-%d-%llu", g_run, g->id, (unsigned long long)g->inc_cleared++);
-        ev->at_us = now;
-        ev->suspects = 1 + rnd(g) % 3;
-        ev->present = ev_required(ev->type) | EVB(EVF_SUSPECTS);
-    } else if (k == 9 && g->tip_resolved < g->tip_made) {
-        ev->type = EV_TIPOFF_RESOLVED;
-        snprintf(ref, 32, "T%x-%d-%llu", g_run, g->id, (unsigned long long)g->tip_resolved++);
-        ev->outcome = (ev_outcome_t)(1 + rnd(g) % 4);
-        ev->at_us = now;
-        ev->present = ev_required(ev->type);
-    } else if (k < 4 || k == 8) {
-        ev->type = EV_INCIDENT_REPORTED;
-        snprintf(ref, 32, "I%x-%d-%llu", g_run, g->id, (unsigned long long)g->inc_made++);
-        const char *grp = GROUPS[rnd(g) % 8];
-        ev->group = ev_cstr(grp);
-        ev->occurred_us = now - (int64_t)(rnd(g) % (30 * 86400)) * 1000000;
-        ev->present = ev_required(ev->type);
-        if (strcmp(grp, "traffic")) {
-            ev->severity = (ev_severity_t)(1 + rnd(g) % 4);
-            ev->present |= EVB(EVF_SEVERITY);
-        } else {
-            ev->deaths = rnd(g) % 2;
-            ev->injuries = rnd(g) % 3;
-            ev->present |= EVB(EVF_DEATHS) | EVB(EVF_INJURIES);
-        }
-        ev->summary = ev_cstr("Trộm cắp tài sản tại chợ xã; đang xác minh.");
-        ev->present |= EVB(EVF_SUMMARY);
-    } else {
-        ev->type = EV_TIPOFF_RECEIVED;
-        snprintf(ref, 32, "T%x-%d-%llu", g_run, g->id, (unsigned long long)g->tip_made++);
-        ev->kind = TIPKIND_DENUNCIATION;
-        ev->source = SRC_CITIZEN;
-        ev->at_us = now - (int64_t)(rnd(g) % (5 * 86400)) * 1000000;
-        ev->present = ev_required(ev->type);
-    }
-    ev->ref = ev_cstr(ref);
-}
-
-/* Encode `n` next events of g as one message into sb. */
-static void gen_msg(gen_t *g, int n, msgpack_sbuffer *sb, int64_t now)
-{
-    ev_t evs[1000];
-    char refs[1000][32];
-    for (int i = 0; i < n; i++) gen_next(g, &evs[i], refs[i], now);
-    msgpack_sbuffer_clear(sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    if (n == 1) enc_event(&pk, &evs[0]);
-    else enc_batch(&pk, evs, (size_t)n);
+    snprintf(node, sizeof node, "bench-%d", i);
+    lg_init(g, node, g_units[i % g_nunits], g_run, (uint64_t)i + (uint64_t)mono_us());
 }
 
 static void raise_nofile(void)
@@ -220,123 +132,6 @@ static void send_msg(void *s, uint64_t corr, const msgpack_sbuffer *sb)
     zmq_send(s, sb->data, sb->size, 0);
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int throughput(int port, int secs, int nodes, int per_msg, int window)
-{
-    void *ctx = zmq_ctx_new();
-    void **socks = calloc((size_t)nodes, sizeof *socks);
-    gen_t *gens = calloc((size_t)nodes, sizeof *gens);
-    int *inflight = calloc((size_t)nodes, sizeof *inflight);
-    zmq_pollitem_t *items = calloc((size_t)nodes, sizeof *items);
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    for (int i = 0; i < nodes; i++) {
-        socks[i] = dealer(ctx, port);
-        gen_init(&gens[i], i);
-        items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
-    }
-    uint64_t counts[ACK_STATUS_COUNT] = {0}, acked = 0, acked_at_warm = 0;
-    const int64_t t0 = mono_us(), warm = t0 + 2000000, end = warm + (int64_t)secs * 1000000;
-    int64_t measured_from = 0;
-    while (mono_us() < end) {
-        int64_t now_wall = ts_now_us();
-        for (int i = 0; i < nodes; i++)
-            while (inflight[i] < window) {
-                gen_msg(&gens[i], per_msg, &sb, now_wall);
-                send_msg(socks[i], 0, &sb);
-                inflight[i]++;
-            }
-        zmq_poll(items, nodes, 100);
-        for (int i = 0; i < nodes; i++) {
-            uint32_t n;
-            while (take_reply(socks[i], counts, &n) >= 0) {
-                inflight[i]--;
-                acked += n;
-            }
-        }
-        if (!measured_from && mono_us() >= warm) {
-            measured_from = mono_us();
-            acked_at_warm = acked;
-        }
-    }
-    double el = (double)(mono_us() - measured_from) / 1e6;
-    /* Collect what is still in flight (not counted) so the next phase starts
-     * with an empty daemon queue. */
-    uint64_t rest = 0;
-    for (int i = 0; i < nodes; i++) rest += (uint64_t)inflight[i];
-    for (int64_t stop = mono_us() + 30000000; rest && mono_us() < stop;) {
-        zmq_poll(items, nodes, 100);
-        for (int i = 0; i < nodes; i++) {
-            uint32_t n;
-            while (take_reply(socks[i], counts, &n) >= 0) inflight[i]--, rest--;
-        }
-    }
-    printf("throughput nodes=%d per_msg=%d window=%d seconds=%.1f events_acked=%llu "
-           "events_per_s=%.0f accepted=%llu duplicate=%llu rejected=%llu deferred=%llu\n",
-           nodes, per_msg, window, el, (unsigned long long)(acked - acked_at_warm),
-           (double)(acked - acked_at_warm) / el, (unsigned long long)counts[0],
-           (unsigned long long)counts[1], (unsigned long long)counts[2],
-           (unsigned long long)counts[3]);
-    for (int i = 0; i < nodes; i++) zmq_close(socks[i]);
-    zmq_ctx_term(ctx);
-    msgpack_sbuffer_destroy(&sb);
-    free(socks), free(gens), free(inflight), free(items);
-    return counts[2] ? 1 : 0;
-}
-
-static int latency(int port, int secs, int nodes, int rate)
-{
-    void *ctx = zmq_ctx_new();
-    void **socks = calloc((size_t)nodes, sizeof *socks);
-    gen_t *gens = calloc((size_t)nodes, sizeof *gens);
-    zmq_pollitem_t *items = calloc((size_t)nodes, sizeof *items);
-    size_t cap = (size_t)rate * (size_t)(secs + 3) + 16, nlat = 0, nsent = 0;
-    int64_t *sent_at = calloc(cap, sizeof *sent_at), *lat = calloc(cap, sizeof *lat);
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    for (int i = 0; i < nodes; i++) {
-        socks[i] = dealer(ctx, port);
-        gen_init(&gens[i], i);
-        items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
-    }
-    uint64_t counts[ACK_STATUS_COUNT] = {0};
-    const int64_t t0 = mono_us(), end = t0 + (int64_t)secs * 1000000;
-    const double gap = 1e6 / rate;
-    while (mono_us() < end + 500000) {
-        int64_t now = mono_us();
-        /* Send what the schedule says is due (open loop: no waiting for acks). */
-        while (now < end && (double)(now - t0) >= gap * (double)nsent && nsent < cap) {
-            int i = (int)(nsent % (size_t)nodes);
-            gen_msg(&gens[i], 1, &sb, ts_now_us());
-            sent_at[nsent] = mono_us();
-            send_msg(socks[i], nsent, &sb);
-            nsent++;
-        }
-        zmq_poll(items, nodes, 1);
-        for (int i = 0; i < nodes; i++) {
-            uint32_t n;
-            long corr;
-            while ((corr = take_reply(socks[i], counts, &n)) >= 0)
-                if ((size_t)corr < nsent) lat[nlat++] = mono_us() - sent_at[corr];
-        }
-        if (now >= end && nlat == nsent) break;
-    }
-    qsort(lat, nlat, sizeof *lat, cmp_i64);
-    printf("latency rate=%d nodes=%d sent=%zu acked=%zu p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
-           rate, nodes, nsent, nlat, nlat ? lat[nlat / 2] / 1000.0 : -1,
-           nlat ? lat[nlat * 99 / 100] / 1000.0 : -1, nlat ? lat[nlat - 1] / 1000.0 : -1);
-    for (int i = 0; i < nodes; i++) zmq_close(socks[i]);
-    zmq_ctx_term(ctx);
-    msgpack_sbuffer_destroy(&sb);
-    free(socks), free(gens), free(items), free(sent_at), free(lat);
-    return nlat == nsent ? 0 : 1;
-}
-
 static int connect_many(int port, int nodes, int hold, int first)
 {
     raise_nofile();
@@ -344,13 +139,13 @@ static int connect_many(int port, int nodes, int hold, int first)
     zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, nodes + 100);
     zmq_ctx_set(ctx, ZMQ_IO_THREADS, 2);
     void **socks = calloc((size_t)nodes, sizeof *socks);
-    gen_t g;
+    lg_node_t g;
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     for (int i = 0; i < nodes; i++) {
         socks[i] = dealer(ctx, port);
         gen_init(&g, first + i);
-        gen_msg(&g, 1, &sb, ts_now_us());
+        lg_message(&g, 1, &sb, ts_now_us());
         if (!getenv("BENCH_SILENT")) send_msg(socks[i], (uint64_t)i, &sb);
     }
     uint64_t counts[ACK_STATUS_COUNT] = {0};
@@ -408,12 +203,12 @@ static int ceiling(const char *dsn, int secs)
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     enum { ROWS = 1000, NODES = 100 };
-    gen_t *gens = calloc(NODES, sizeof *gens);
+    lg_node_t *gens = calloc(NODES, sizeof *gens);
     for (int i = 0; i < NODES; i++) gen_init(&gens[i], 100000 + i);
     uint64_t rows = 0;
     const int64_t t0 = mono_us(), end = t0 + (int64_t)secs * 1000000;
     static ev_t evs[ROWS];
-    static char refs[ROWS][32];
+    static char refs[ROWS][64];
     static msgpack_sbuffer raws[ROWS];
     for (int i = 0; i < ROWS; i++) msgpack_sbuffer_init(&raws[i]);
     while (mono_us() < end) {
@@ -421,8 +216,8 @@ static int ceiling(const char *dsn, int secs)
         int64_t now = ts_now_us();
         tallymap_clear(&tm);
         for (int i = 0; i < ROWS; i++) {
-            gen_t *g = &gens[i % NODES];
-            do gen_next(g, &evs[i], refs[i], now);
+            lg_node_t *g = &gens[i % NODES];
+            do lg_next(g, &evs[i], refs[i], now);
             while (evs[i].type != EV_INCIDENT_REPORTED && evs[i].type != EV_TIPOFF_RECEIVED);
             msgpack_sbuffer_clear(&raws[i]);
             msgpack_packer pk;
@@ -430,7 +225,7 @@ static int ceiling(const char *dsn, int secs)
             enc_event(&pk, &evs[i]);
             tally_key_t k;
             memset(&k, 0, sizeof k);
-            snprintf(k.unit, sizeof k.unit, "%s", g->unit);
+            snprintf(k.unit, sizeof k.unit, "%.5s", g->unit);
             int inc = evs[i].type == EV_INCIDENT_REPORTED;
             k.day = (int32_t)(((inc ? evs[i].occurred_us : evs[i].at_us) + 7LL * 3600000000) / 86400000000LL);
             k.metric = inc ? M_INCIDENTS : M_TIP_RECEIVED;
@@ -529,10 +324,6 @@ int main(int argc, char **argv)
 {
     g_run = (unsigned)(getpid() & 0xfffff);
     if (argc >= 2 && strcmp(argv[1], "ceiling")) load_units();
-    if (argc == 7 && !strcmp(argv[1], "throughput"))
-        return throughput(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
-    if (argc == 6 && !strcmp(argv[1], "latency"))
-        return latency(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "connect"))
         return connect_many(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argc == 6 ? atoi(argv[5]) : 0);
     if (argc == 4 && !strcmp(argv[1], "ceiling")) {

@@ -24,8 +24,9 @@ cnodes=${CONNECT_NODES:-10000}
 
 bash "$root/deploy/deps.sh" >/dev/null
 cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
-cmake --build "$root/build-bench" --target anttd bench_anttd -j"$(nproc)" >/dev/null
+cmake --build "$root/build-bench" --target anttd antt bench_anttd -j"$(nproc)" >/dev/null
 anttd=$root/build-bench/daemon/anttd
+antt=$root/build-bench/client/antt
 bench=$root/build-bench/daemon/bench_anttd
 
 work=$(mktemp -d /tmp/antt-bench.XXXXXX)
@@ -58,7 +59,9 @@ psql -d bench -qc "WITH u AS (SELECT code, row_number() OVER (ORDER BY code) - 1
                         n AS (SELECT count(*) AS c FROM u)
                    INSERT INTO antt.nodes (node_id, unit_code)
                    SELECT 'bench-' || i, u.code FROM generate_series(0, $cnodes + 200) i, n, u
-                    WHERE u.k = i % n.c"
+                    WHERE u.k = i % n.c
+                   UNION ALL
+                   SELECT 'load-' || code, code FROM u"
 echo "PostgreSQL $(psql -Atc 'show server_version') fsync=$(psql -Atc 'show fsync')" \
      "synchronous_commit=$(psql -Atc 'show synchronous_commit')" \
      "full_page_writes=$(psql -Atc 'show full_page_writes') max_wal_size=$(psql -Atc 'show max_wal_size'); $(nproc) cores"
@@ -74,15 +77,16 @@ port=$(( 30000 + RANDOM % 20000 ))
 apid=$!
 for _ in $(seq 100); do grep -q "database connected" "$work/anttd.log" && break; sleep 0.1; done
 
-echo "== 2. anttd sustained: $nodes nodes, $per_msg events a message, $window in flight each (${secs}s)"
-tp_out=$("$bench" throughput "$port" "$secs" "$nodes" "$per_msg" "$window")
+load() { "$antt" --endpoint "tcp://127.0.0.1:$port" load --units "$work/units" --node-prefix load- "$@"; }
+echo "== 2. anttd sustained (antt load): $nodes nodes, $per_msg events a message, $window in flight each (${secs}s)"
+tp_out=$(load --nodes "$nodes" --rate 0 --per-msg "$per_msg" --window "$window" --duration "$secs")
 echo "$tp_out"
 tp=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$tp_out")
 
-echo "== 3. ack latency at $rate events/s offered (one event a message, 50 nodes, ${secs}s)"
-lat_out=$("$bench" latency "$port" "$secs" 50 "$rate")
+echo "== 3. ack latency at $rate events/s offered (antt load: one event a message, 50 nodes, ${secs}s)"
+lat_out=$(load --nodes 50 --rate "$rate" --per-msg 1 --duration "$secs")
 echo "$lat_out"
-p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$lat_out")
+p99=$(sed -n 's/.*p99=\([0-9.]*\).*/\1/p' <<<"$lat_out")
 
 echo "== 4. $cnodes connected nodes (in 4 client processes), each sending one event, held 20 s"
 before_kb=$(awk '/^VmRSS/ {print $2}' /proc/$apid/status)
