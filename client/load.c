@@ -1,7 +1,7 @@
 /* load.c — `antt load`: simulated stations at a given rate, answers counted,
  * ack latency measured from send to reply.
  *
- *   antt load --units FILE [--under CODE] [--node-prefix P] [--nodes N]
+ *   antt load (--units FILE | --db CONNINFO) [--under CODE] [--node-prefix P] [--nodes N]
  *             [--rate EVENTS_PER_S] [--duration S] [--per-msg K] [--window W]
  *             [--duplicates FRACTION] [--malformed FRACTION] [--every S]
  *
@@ -17,6 +17,7 @@
 #include "proto/err.h"
 #include "proto/ts.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,34 @@ static int read_units(const char *path, const char *under, char (*out)[8], int m
     return m;
 }
 
+/* Commune codes from the database: those under `under`, or all. */
+static int db_units(const char *conninfo, const char *under, char (*out)[8], int max)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "antt load: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return -1;
+    }
+    const char *p[1] = {under && *under ? under : NULL};
+    PGresult *r = PQexecParams(c,
+                               "SELECT code FROM antt.units WHERE level = 'commune' AND"
+                               " ($1::text IS NULL OR code IN (SELECT antt.subtree($1)))"
+                               " ORDER BY code",
+                               1, NULL, p, NULL, NULL, 0);
+    int n = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        n = 0;
+        for (int i = 0; i < PQntuples(r) && n < max; i++)
+            snprintf(out[n++], 8, "%.7s", PQgetvalue(r, i, 0));
+    } else {
+        fprintf(stderr, "antt load: %s", PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+
 typedef struct {
     void *sock;
     lg_node_t g;
@@ -127,13 +156,14 @@ static int cmp64(const void *a, const void *b)
 
 int load_main(const char *endpoint, int argc, char **argv)
 {
-    const char *units_path = NULL, *under = NULL, *prefix = "st-";
+    const char *units_path = NULL, *dsn = NULL, *under = NULL, *prefix = "st-";
     int nodes = 0, per_msg = 1, window = 4, every = 0;
     double rate = 100, secs = 10, dup_share = 0, bad_share = 0;
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--help")) {
-            printf("usage: antt load --units FILE [--under CODE] [--node-prefix P] [--nodes N]\n"
+            printf("usage: antt load (--units FILE | --db CONNINFO) [--under CODE] [--node-prefix P]\n"
+                   "                 [--nodes N]\n"
                    "                 [--rate EVENTS_PER_S] [--duration S] [--per-msg K] [--window W]\n"
                    "                 [--duplicates FRACTION] [--malformed FRACTION] [--every S]\n"
                    "Simulated stations P<commune code> send a realistic mix; prints what was sent,\n"
@@ -146,6 +176,7 @@ int load_main(const char *endpoint, int argc, char **argv)
         }
         const char *v = argv[++i];
         if (!strcmp(o, "--units")) units_path = v;
+        else if (!strcmp(o, "--db")) dsn = v;
         else if (!strcmp(o, "--under")) under = v;
         else if (!strcmp(o, "--node-prefix")) prefix = v;
         else if (!strcmp(o, "--nodes")) nodes = atoi(v);
@@ -161,15 +192,17 @@ int load_main(const char *endpoint, int argc, char **argv)
             return 2;
         }
     }
-    if (!units_path || per_msg < 1 || per_msg > ANTT_MAX_BATCH || window < 1 || rate < 0) {
-        fprintf(stderr, "antt load: --units is required; --per-msg 1..1000, --window >= 1\n");
+    if (!units_path == !dsn || per_msg < 1 || per_msg > ANTT_MAX_BATCH || window < 1 || rate < 0) {
+        fprintf(stderr, "antt load: --units FILE or --db CONNINFO (one of them); --per-msg 1..1000,"
+                        " --window >= 1\n");
         return 2;
     }
     static char units[MAX_UNITS][8];
-    int nunits = read_units(units_path, under, units, MAX_UNITS);
+    int nunits = dsn ? db_units(dsn, under, units, MAX_UNITS)
+                     : read_units(units_path, under, units, MAX_UNITS);
     if (nunits <= 0) {
-        fprintf(stderr, "antt load: no communes in %s%s%s\n", units_path, under ? " under " : "",
-                under ? under : "");
+        fprintf(stderr, "antt load: no communes in %s%s%s\n", dsn ? "the database" : units_path,
+                under ? " under " : "", under ? under : "");
         return 2;
     }
     if (nodes <= 0) nodes = nunits;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static it_db_t db;
@@ -137,4 +138,41 @@ Test(cli, events_wait_in_the_spool_while_the_daemon_is_away)
     cr_expect(strstr(out, "304 UNKNOWN_CASE"), "%s", out);
     rc = antt(d.port, NULL, out, sizeof out, "spool");
     cr_expect(strstr(out, "nothing pending"), "%s", out);
+}
+
+Test(cli, load_simulates_stations_with_duplicates_and_malformed_messages)
+{
+    char out[8192];
+    const char *reg[] = {"--add-nodes-under", "180=st-", NULL};
+    cr_assert_eq(it_anttd(db.dsn, reg, out, sizeof out), 0, "%s", out);
+    kill(d.pid, SIGHUP); /* reload the registry now rather than on the first unknown node */
+    for (int i = 0; i < 100 && !it_log_has(&d, "reloaded"); i++) {
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    char args[1024];
+    snprintf(args, sizeof args,
+             "load --db '%s' --under 180 --rate 300 --duration 3 --per-msg 2 --duplicates 0.1 "
+             "--malformed 0.05",
+             db.dsn);
+    int rc = antt(d.port, NULL, out, sizeof out, args);
+    cr_expect_eq(rc, 0, "%s", out);
+    unsigned long long acc = 0, dup = 0, rej = 0, def = 0, refused = 0;
+    const char *a = strstr(out, "load: answers");
+    cr_assert(a, "%s", out);
+    cr_assert_eq(sscanf(a, "load: answers accepted=%llu duplicate=%llu rejected=%llu deferred=%llu "
+                           "refused_messages=%llu",
+                        &acc, &dup, &rej, &def, &refused),
+                 5, "%s", out);
+    cr_expect_gt(acc, 500, "%s", out);
+    cr_expect_gt(dup, 0, "resent messages are answered duplicate: %s", out);
+    cr_expect_gt(refused, 0, "malformed messages are refused: %s", out);
+    cr_expect_eq(def, 0, "%s", out);
+    /* The malformed kinds include an event map with a wrong type: rejected one by one. */
+    cr_expect_eq(q("SELECT count(*) FROM antt.events"), (long long)acc);
+    cr_expect_eq(q("SELECT count(*) FROM antt.rejects WHERE code < 200"), (long long)refused,
+                 "%lld refusals recorded: %s", q("SELECT count(*) FROM antt.rejects WHERE code < 200"), out);
+    cr_expect_eq(q("SELECT count(*) FROM antt.rejects WHERE code >= 200"), (long long)(rej + def));
+    const char *ver[] = {"--verify", NULL};
+    cr_expect_eq(it_anttd(db.dsn, ver, out, sizeof out), 0, "%s", out);
 }
