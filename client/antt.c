@@ -185,6 +185,22 @@ int antt_submit(antt_t *a, ev_t *ev, char *err, size_t errlen)
     return 0;
 }
 
+int antt_submit_many(antt_t *a, ev_t *evs, size_t n, size_t *done, char *err, size_t errlen)
+{
+    *done = 0;
+    const antt_fsync_t was = a->o.fsync;
+    if (was == ANTT_FSYNC_EACH) spool_set_sync(a->sp, SPOOL_SYNC_BATCH);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if ((rc = antt_submit(a, &evs[i], err, errlen)) == 0) (*done)++;
+    if (was == ANTT_FSYNC_EACH) {
+        spool_set_sync(a->sp, SPOOL_SYNC_EACH);
+        if (*done && spool_sync(a->sp) != SPOOL_OK && rc == 0)
+            rc = fail(err, errlen, ANTT_C_SPOOL_IO, "spool", strerror(errno));
+    }
+    return rc;
+}
+
 size_t antt_pending(const antt_t *a) { return spool_pending(a->sp); }
 int64_t antt_oldest_ms(const antt_t *a) { return spool_oldest_ms(a->sp); }
 

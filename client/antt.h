@@ -62,6 +62,11 @@ void antt_close(antt_t **a);
  * (and ev->time_us when 0). */
 int antt_submit(antt_t *a, ev_t *ev, char *err, size_t errlen);
 
+/* Spool and queue n events (a batch): like antt_submit for each, with one
+ * fsync for all of them under ANTT_FSYNC_EACH. Stops at the first event
+ * refused; *done gets how many were spooled (those stay spooled). */
+int antt_submit_many(antt_t *a, ev_t *evs, size_t n, size_t *done, char *err, size_t errlen);
+
 /* An event answered for good. Strings are borrowed for the call only. */
 typedef struct {
     uint8_t id[16];

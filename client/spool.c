@@ -410,6 +410,8 @@ int spool_done(spool_t *s, const uint8_t id[16], int status, int code)
     return maybe_compact(s);
 }
 
+void spool_set_sync(spool_t *s, spool_sync_t sync) { s->sync = sync; }
+
 int spool_sync(spool_t *s) { return fdatasync(s->fd) < 0 ? SPOOL_EIO : SPOOL_OK; }
 
 spool_item_t *spool_next(spool_t *s, spool_item_t *it)

@@ -69,6 +69,9 @@ uint64_t spool_seq_high(const spool_t *s);
 /* The event with this id was answered for good: it leaves the pending set. */
 int spool_done(spool_t *s, const uint8_t id[16], int status, int code);
 
+/* Change the durability policy (antt_submit_many syncs a batch once). */
+void spool_set_sync(spool_t *s, spool_sync_t sync);
+
 /* fsync now (SPOOL_SYNC_BATCH). */
 int spool_sync(spool_t *s);
 

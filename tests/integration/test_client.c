@@ -201,13 +201,13 @@ Test(client, unanswered_events_are_resent_after_a_daemon_restart)
     it_daemon_t d;
     it_daemon_start(&d, db.dsn, NULL);
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", d.port);
-    antt_t *a = open_client(endpoint, 1000, ANTT_FSYNC_NONE);
+    antt_t *a = open_client(endpoint, 1000, ANTT_FSYNC_EACH);
     char err[256];
-    for (unsigned k = 0; k < 2000; k++) {
-        ev_t ev;
-        incident(&ev, k);
-        cr_assert_eq(antt_submit(a, &ev, err, sizeof err), 0, "%s", err);
-    }
+    static ev_t evs[2000];
+    for (unsigned k = 0; k < 2000; k++) incident(&evs[k], k);
+    size_t done;
+    cr_assert_eq(antt_submit_many(a, evs, 2000, &done, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(done, 2000);
     tally_t t = {0};
     antt_poll(a, 50, on_result, &t); /* some go out, some are answered */
     cr_assert_eq(it_daemon_stop(&d, SIGKILL), 128 + SIGKILL);
