@@ -12,6 +12,7 @@
 #include "client/antt.h"
 #include "client/fields.h"
 #include "client/load.h"
+#include "client/report.h"
 #include "proto/err.h"
 #include "proto/uuid.h"
 
@@ -57,6 +58,7 @@ static void usage(FILE *f)
             "                                  and the field names of PROTOCOL.md\n"
             "  spool [--flush]                 what is waiting for an answer; --flush sends it now\n"
             "  load --units FILE ...           simulated stations at a given rate (load --help)\n"
+            "  report --unit CODE --year Y     year-end figures from the database (report --help)\n"
             "  help                            this text; COMMAND --help for a command\n"
             "\n"
             "Fields use PROTOCOL.md's names (--occurred-at or --occurred_at); times are RFC 3339\n"
@@ -420,6 +422,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "submit")) return cmd_submit(&g, argc - i, argv + i);
     if (!strcmp(cmd, "spool")) return cmd_spool(&g, argc - i, argv + i);
     if (!strcmp(cmd, "load")) return load_main(g.endpoint, argc - i, argv + i);
+    if (!strcmp(cmd, "report")) return report_main(argc - i, argv + i);
     fprintf(stderr, "antt: unknown command '%s' (see antt --help)\n", cmd);
     return EXIT_USAGE;
 }

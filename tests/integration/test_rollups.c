@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,4 +141,50 @@ Test(rollups, overdue_counts_pending_tipoffs_past_their_deadline)
             " ('06040', 'done', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '30 days',"
             "  now() - interval '10 days', 'resolved', 2)");
     cr_expect_str_eq(rate(Y2023, "tipoffs_overdue"), "1");
+}
+
+/* antt report on the same seeded tallies. */
+static void report(const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s report --db '%s' %s 2>&1", ANTT_PATH, db.dsn, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    cr_expect_eq(pclose(p), 0, "%s", out);
+}
+
+Test(rollups, antt_report_states_the_figures_as_reports_do)
+{
+    static char out[8192];
+    report("--unit 20 --year 2023 --compare 2022 --group social_order --lang vi "
+           "--targets clearance=80,tipoff=90",
+           out, sizeof out);
+    cr_expect(strstr(out, "xảy ra 274 vụ, so với năm 2022 giảm 83 vụ (23,25%)"), "%s", out);
+    cr_expect(strstr(out, "Điều tra làm rõ 300 vụ"), "%s", out);
+    cr_expect(strstr(out, "530 đối tượng"), "%s", out);
+    cr_expect(strstr(out, "97,72% (có tính tồn; tồn đầu kỳ 33 vụ); 109,49% (trên số xảy ra)"), "%s", out);
+    cr_expect(strstr(out, "chỉ tiêu 80%: đạt"), "%s", out);
+    report("--unit 20 --year 2023 --compare 2022 --group social_order --lang en --convention plain", out,
+           sizeof out);
+    cr_expect(strstr(out, "274 cases occurred, down 83 (-23.25%) on 2022"), "%s", out);
+    cr_expect(strstr(out, "Clearance rate: 109.49% (plain); 97.72% (with carry-over; 33 carried over)"),
+              "%s", out);
+    /* Tip-offs: 10 carried over, 611 received, 6 transferred, 600 resolved. */
+    report("--unit 20 --year 2023 --lang en --targets tipoff=99", out, sizeof out);
+    cr_expect(strstr(out, "611 received, 6 transferred, 615 to be resolved, 600 resolved"), "%s", out);
+    cr_expect(strstr(out, "97.56% (of those to be resolved); 98.20% (of those received) — target 99%: not met"),
+              "%s", out);
+    cr_expect(strstr(out, "Traffic accidents: 12, 5 deaths, 9 injured"), "%s", out);
+    cr_expect(strstr(out, "Drugs: 7 cases, 11 suspects"), "%s", out);
+    cr_expect(strstr(out, "Crimes against social order: 274 occurred, 300 cleared"), "%s", out);
+    /* The police statistical year: "2023" is 15 Dec 2022 - 14 Dec 2023, so the
+     * 44 clearances of 20 Dec 2022 belong to it. */
+    report("--unit 20 --year 2023 --group social_order --year-start 12-15 --format csv", out, sizeof out);
+    cr_expect(strstr(out, "occurred,274\n"), "%s", out);
+    cr_expect(strstr(out, "cleared,344\n"), "%s", out);
+    cr_expect(strstr(out, "carried_over,77\n"), "%s", out);
+    report("--unit 20 --year 2023 --format json", out, sizeof out);
+    cr_expect(strstr(out, "\"occurred\":281") || strstr(out, "\"occurred\": 281"), "%s", out);
 }
