@@ -379,3 +379,54 @@ Test(daemon, refuses_a_schema_newer_than_it_knows)
     cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 1, "%s", out);
     cr_expect(strstr(out, "newer than this anttd knows"), "%s", out);
 }
+
+Test(daemon, overdue_and_due_tipoffs_around_the_20_day_limit)
+{
+    const int64_t now = ts_now_us(), H = 3600 * 1000000LL;
+    ev_t ev;
+    it_tipoff(&ev, "late", now - 20 * IT_DAY_US - 2 * H); /* deadline passed 2 h ago */
+    ev.time_us = now;
+    ACCEPTED(&ev);
+    it_tipoff(&ev, "soon", now - 20 * IT_DAY_US + 2 * H); /* deadline in 2 h */
+    ev.time_us = now;
+    ACCEPTED(&ev);
+    it_tipoff(&ev, "extended", now - 25 * IT_DAY_US); /* late by 5 days, but extended */
+    ev.time_us = now;
+    ACCEPTED(&ev);
+    it_tipoff(&ev, "extended", 0);
+    ev.type = EV_TIPOFF_EXTENDED;
+    ev.present = ev_required(EV_TIPOFF_EXTENDED);
+    ev.time_us = now;
+    ev.deadline_us = now + 10 * IT_DAY_US;
+    ev.basis = BASIS_COMPLEX;
+    ACCEPTED(&ev);
+    it_tipoff(&ev, "done", now - 30 * IT_DAY_US);
+    ev.time_us = now;
+    ACCEPTED(&ev);
+    it_resolved(&ev, "done", OUT_NOT_PROSECUTE, now - 2 * IT_DAY_US);
+    ev.time_us = now;
+    ACCEPTED(&ev);
+
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180')"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180') WHERE ref = 'late'"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180', '1 day') WHERE ref = 'soon'"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180', '1 day')"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180', '11 days')"), 2,
+                 "soon and the extended one");
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('06043')"), 0, "another commune's scope");
+    cr_expect_eq(q(c, "SELECT round(p50_days) FROM antt.tipoff_processing('180', '2000-01-01', '2100-01-01')"
+                      " WHERE unit = '06040'"),
+                 28);
+    cr_expect_eq(q(c, "SELECT tipoffs_overdue FROM antt.rates('20', '2000-01-01', '2100-01-01')"), 1);
+    PQfinish(c);
+
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "%s tipoffs --db '%s' --unit 20 --overdue 2>&1", ANTT_PATH, db.dsn);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    cr_expect_eq(pclose(p), 0, "%s", out);
+    cr_expect(strstr(out, "late") && strstr(out, "1 tip-off(s) overdue"), "%s", out);
+    expect_verified();
+}
