@@ -252,6 +252,97 @@ static int flush_due(daemon_t *d, int64_t now)
            now - b->opened_us >= (int64_t)d->cfg.batch_max_ms * 1000;
 }
 
+/* ---- metrics ------------------------------------------------------------ */
+
+static void publish_metrics(daemon_t *d)
+{
+    if (!d->http) return;
+    const store_stats_t *st = store_stats(d->store);
+    memcpy(d->met.commit_hist, st->commit_hist, sizeof d->met.commit_hist);
+    d->met.commit_sum_s = (double)st->commit_us_total / 1e6;
+    d->met.queue_events = d->q.held;
+    d->met.db_up = store_connected(d->store);
+    d->met.schema_ok = d->met.db_up; /* store_connect checked the schema version */
+    d->met.replies_dropped = d->in.replies_dropped;
+    metrics_update(d->http, &d->met);
+}
+
+static void count_batch(daemon_t *d, const batch_t *b)
+{
+    metrics_t *m = &d->met;
+    for (uint32_t mi = 0; mi < b->nmsg; mi++) {
+        const bmsg_t *bm = batch_msg_at(b, mi);
+        if (bm->code > 0 && bm->code < METRICS_CODES) m->rejects[bm->code]++;
+    }
+    for (uint32_t i = 0; i < b->nev; i++) {
+        const bev_t *e = &b->ev[i];
+        if (e->ev.type > EV_NONE && e->ev.type < EV_TYPE_COUNT && e->v.status < 4)
+            m->events[e->ev.type][e->v.status]++;
+        if ((e->v.status == ACK_REJECTED || e->v.status == ACK_DEFERRED) && e->v.code > 0 &&
+            e->v.code < METRICS_CODES)
+            m->rejects[e->v.code]++;
+    }
+    static const uint32_t bounds[5] = {1, 10, 100, 1000, 10000};
+    int k = 0;
+    while (k < 5 && b->nev > bounds[k]) k++;
+    m->batch_hist[k]++;
+    m->batch_sum += b->nev;
+    m->batches++;
+    publish_metrics(d);
+}
+
+/* Connections come and go on the acked socket (its monitor). */
+static void watch_connections(daemon_t *d)
+{
+    if (!d->monitor) return;
+    for (;;) {
+        zmq_msg_t f;
+        zmq_msg_init(&f);
+        if (zmq_msg_recv(&f, d->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f);
+            break;
+        }
+        uint16_t ev = 0;
+        if (zmq_msg_size(&f) >= 2) memcpy(&ev, zmq_msg_data(&f), 2);
+        int more = zmq_msg_more(&f);
+        zmq_msg_close(&f);
+        while (more) {
+            zmq_msg_init(&f);
+            zmq_msg_recv(&f, d->monitor, 0);
+            more = zmq_msg_more(&f);
+            zmq_msg_close(&f);
+        }
+        if (ev == ZMQ_EVENT_ACCEPTED) d->met.connected++;
+        else if (ev == ZMQ_EVENT_DISCONNECTED && d->met.connected > 0) d->met.connected--;
+    }
+}
+
+/* Per province: tip-off resolution this calendar year and overdue now. */
+static void refresh_provinces(daemon_t *d, int64_t now)
+{
+    if (!d->http || !store_connected(d->store) || now < d->prov_refresh_us) return;
+    d->prov_refresh_us = now + 30 * 1000000LL;
+    PGresult *r = PQexec(store_conn(d->store),
+                         "SELECT u.code, r.resolution_rate, r.tipoffs_overdue FROM antt.units u,"
+                         " LATERAL antt.rates(u.code,"
+                         " date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
+                         " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
+                         " WHERE u.level = 'province' ORDER BY u.code");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        int n = PQntuples(r) < METRICS_PROVINCES ? PQntuples(r) : METRICS_PROVINCES;
+        for (int i = 0; i < n; i++) {
+            snprintf(d->met.prov[i], sizeof d->met.prov[i], "%.7s", PQgetvalue(r, i, 0));
+            d->met.resolution_rate[i] = PQgetisnull(r, i, 1) ? -1 : atof(PQgetvalue(r, i, 1));
+            d->met.overdue[i] = strtoull(PQgetvalue(r, i, 2), NULL, 10);
+        }
+        d->met.nprov = n;
+    } else {
+        log_warn("metrics", "province figures: %s", PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    publish_metrics(d);
+}
+
 /* Commit the oldest batch and answer it. */
 static void flush_oldest(daemon_t *d)
 {
@@ -279,6 +370,7 @@ static void flush_oldest(daemon_t *d)
         }
     }
     reply_batch(d, b);
+    count_batch(d, b);
     bqueue_pop(&d->q);
 }
 
@@ -337,6 +429,25 @@ int daemon_run(daemon_t *d)
         log_error("intake", "%s", err);
         return 1;
     }
+    if (d->cfg.http_listen[0]) {
+        d->http = metrics_start(d->cfg.http_listen, err, sizeof err);
+        if (!d->http) {
+            log_error("metrics", "%s", err);
+            intake_close(&d->in, 0);
+            return 1;
+        }
+        log_info("metrics", "serving http://%s/metrics and /healthz", d->cfg.http_listen);
+    }
+    char mon_ep[64];
+    snprintf(mon_ep, sizeof mon_ep, "inproc://anttd-monitor-%p", (void *)d);
+    if (zmq_socket_monitor(d->in.router, mon_ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0) {
+        d->monitor = zmq_socket(d->in.ctx, ZMQ_PAIR);
+        if (d->monitor && zmq_connect(d->monitor, mon_ep) < 0) {
+            zmq_close(d->monitor);
+            d->monitor = NULL;
+        }
+    }
+    publish_metrics(d);
     log_info("intake", "listening acked=%s publish=%s batch_max_events=%d batch_max_ms=%d",
              d->cfg.listen, d->cfg.publish_listen[0] ? d->cfg.publish_listen : "off",
              d->cfg.batch_max_events, d->cfg.batch_max_ms);
@@ -348,6 +459,17 @@ int daemon_run(daemon_t *d)
         }
         int64_t now = mono_us();
         ensure_db(d, now);
+        if (store_connected(d->store) && !bqueue_oldest(&d->q) && now >= d->ping_us) {
+            d->ping_us = now + 5 * 1000000LL; /* idle: is the server still there? */
+            if (store_ping(d->store) < 0) {
+                log_warn("store", "database connection lost while idle");
+                d->db_up = 0;
+                d->next_connect_us = 0;
+            }
+        }
+        if (store_connected(d->store) != d->met.db_up) publish_metrics(d);
+        watch_connections(d);
+        refresh_provinces(d, now);
         if (flush_due(d, now)) {
             flush_oldest(d);
             continue;
@@ -370,8 +492,9 @@ int daemon_run(daemon_t *d)
             d->pause_reported = 0;
         }
         d->queue_full = full;
-        zmq_pollitem_t items[2] = {{d->in.router, 0, full ? 0 : ZMQ_POLLIN, 0},
-                                   {d->in.pull, 0, full ? 0 : ZMQ_POLLIN, 0}};
+        zmq_pollitem_t items[3] = {{d->in.router, 0, full ? 0 : ZMQ_POLLIN, 0},
+                                   {d->in.pull, 0, full ? 0 : ZMQ_POLLIN, 0},
+                                   {d->monitor, 0, ZMQ_POLLIN, 0}};
         long timeout = 1000;
         batch_t *old = bqueue_oldest(&d->q);
         if (old && old->weight && store_connected(d->store)) {
@@ -381,13 +504,14 @@ int daemon_run(daemon_t *d)
             int64_t wait = d->next_connect_us - now;
             timeout = wait <= 0 ? 0 : (long)((wait + 999) / 1000);
         }
-        int rc = zmq_poll(items, d->in.pull ? 2 : 1, timeout);
+        if (!d->in.pull) items[1] = items[2];
+        int rc = zmq_poll(items, (d->in.pull ? 2 : 1) + (d->monitor != NULL), timeout);
         if (rc < 0) {
             if (zmq_errno() == EINTR) continue;
             log_error("intake", "zmq_poll: %s", zmq_strerror(zmq_errno()));
             break;
         }
-        if (rc > 0 && !full) drain(d);
+        if (rc > 0 && !full && (items[0].revents || (d->in.pull && items[1].revents))) drain(d);
     }
 
     /* SIGTERM: what was received is committed and answered, if the database
@@ -424,6 +548,12 @@ int daemon_run(daemon_t *d)
              (unsigned long long)h[0], (unsigned long long)h[1], (unsigned long long)h[2],
              (unsigned long long)h[3], (unsigned long long)h[4], (unsigned long long)h[5],
              (unsigned long long)h[6], (unsigned long long)h[7]);
+    if (d->monitor) {
+        zmq_socket_monitor(d->in.router, NULL, 0);
+        zmq_close(d->monitor);
+        d->monitor = NULL;
+    }
+    metrics_stop(&d->http);
     intake_close(&d->in, 2000);
     return d->fatal ? 1 : 0;
 }

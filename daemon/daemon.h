@@ -15,6 +15,7 @@
 #include "daemon/batch.h"
 #include "daemon/config.h"
 #include "daemon/intake.h"
+#include "daemon/metrics.h"
 #include "daemon/reg.h"
 #include "daemon/store.h"
 
@@ -39,6 +40,11 @@ typedef struct {
     int64_t next_connect_us, backoff_ms;
     int64_t reg_loaded_us;
     uint64_t msgs, refused_msgs, events_in;
+    metrics_srv_t *http;     /* NULL when http_listen is empty */
+    metrics_t met;           /* the figures, copied to http after each batch */
+    void *monitor;           /* connection events of the acked socket */
+    int64_t prov_refresh_us;
+    int64_t ping_us;         /* next liveness check of an idle database connection */
 } daemon_t;
 
 /* Set by the signal handlers; the loop acts on them. */

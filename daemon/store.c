@@ -107,6 +107,19 @@ void store_disconnect(store_t *s)
     s->c = NULL;
 }
 
+int store_ping(store_t *s)
+{
+    if (!s->c) return -1;
+    PGresult *r = PQexec(s->c, "SELECT 1");
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    if (!ok || PQstatus(s->c) != CONNECTION_OK) {
+        store_disconnect(s);
+        return -1;
+    }
+    return 0;
+}
+
 static void chomp(char *e)
 {
     size_t n = strlen(e);

@@ -60,6 +60,10 @@ int store_connect(store_t *s, char *err, size_t errlen);
 int store_connected(const store_t *s);
 void store_disconnect(store_t *s);
 
+/* A round trip to see that the server is still there (an idle connection
+ * does not notice a server that went away). 0, or -1 after disconnecting. */
+int store_ping(store_t *s);
+
 /* The connection, for the registry and admin commands. Borrowed; NULL when down. */
 PGconn *store_conn(store_t *s);
 

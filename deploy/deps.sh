@@ -11,13 +11,15 @@ PACKAGES=(
   # fuzzing (clang's libFuzzer runtime lives in libclang-rt-14-dev)
   clang libclang-rt-14-dev
   # libraries (see README "Dependencies")
-  libzmq3-dev libmsgpack-dev libpq-dev libcriterion-dev libjson-c-dev
+  libzmq3-dev libmsgpack-dev libpq-dev libcriterion-dev libjson-c-dev libmicrohttpd-dev
   # PostgreSQL server and client: the tests and deploy/run.sh start a private one
   postgresql-15 postgresql-client-15
   # interop test: a client written from PROTOCOL.md in another language
   python3 python3-msgpack
   # the daemon benchmark counts established connections with ss
   iproute2
+  # promtool checks anttd's /metrics in the test suite
+  prometheus
 )
 
 missing=()

@@ -205,7 +205,7 @@ void it_server_destroy(it_server_t *s)
 
 /* ---- anttd ---- */
 
-static int free_port(void)
+int it_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -249,9 +249,11 @@ static void launch(it_daemon_t *d, const char *dsn, const char *const *extra, in
     char listen[64], pub[64];
     snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", d->port);
     snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", d->pub_port);
+    /* No HTTP unless a test asks for it (with a port of its own, in extra). */
     const char *argv[64] = {ANTTD_PATH, "--db", dsn, "--listen", listen, "--publish-listen", pub,
-                            "--heartbeat-ivl-ms", "1000", "--heartbeat-timeout-ms", "3000"};
-    int n = 11;
+                            "--heartbeat-ivl-ms", "1000", "--heartbeat-timeout-ms", "3000",
+                            "--http-listen", ""};
+    int n = 13;
     for (int i = 0; extra && extra[i] && n < 62; i++) argv[n++] = extra[i];
     argv[n] = NULL;
     /* Count the lines so far: readiness is a new "listening" line. */
@@ -282,8 +284,8 @@ static void launch(it_daemon_t *d, const char *dsn, const char *const *extra, in
 
 void it_daemon_start(it_daemon_t *d, const char *dsn, const char *const *extra)
 {
-    d->port = free_port();
-    do d->pub_port = free_port();
+    d->port = it_free_port();
+    do d->pub_port = it_free_port();
     while (d->pub_port == d->port);
     snprintf(d->log, sizeof d->log, "/tmp/anttd-it.%d.%d.log", (int)getpid(), d->port);
     launch(d, dsn, extra, 0);
@@ -344,6 +346,33 @@ int it_anttd(const char *dsn, const char *const *args, char *out, size_t outlen)
     }
     unlink(log);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int it_http_get(int port, const char *path, char *out, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(fd);
+        return -1;
+    }
+    char req[256];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+    if (write(fd, req, (size_t)n) != n) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    ssize_t r;
+    while (got + 1 < cap && (r = read(fd, out + got, cap - 1 - got)) > 0) got += (size_t)r;
+    out[got] = '\0';
+    close(fd);
+    int status = -1;
+    sscanf(out, "HTTP/%*s %d", &status);
+    char *body = strstr(out, "\r\n\r\n");
+    if (body) memmove(out, body + 4, strlen(body + 4) + 1);
+    return status;
 }
 
 /* ---- client ---- */

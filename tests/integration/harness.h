@@ -47,6 +47,12 @@ void it_server_start(it_server_t *s); /* again on the same port */
 void it_server_destroy(it_server_t *s);
 
 /* ---- anttd ---- */
+/* A TCP port free on 127.0.0.1 just now. */
+int it_free_port(void);
+
+/* GET http://127.0.0.1:port/path; the status code, the body in out. */
+int it_http_get(int port, const char *path, char *out, size_t cap);
+
 typedef struct {
     pid_t pid;
     int port, pub_port;

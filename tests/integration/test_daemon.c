@@ -430,3 +430,58 @@ Test(daemon, overdue_and_due_tipoffs_around_the_20_day_limit)
     cr_expect(strstr(out, "late") && strstr(out, "1 tip-off(s) overdue"), "%s", out);
     expect_verified();
 }
+
+Test(daemon, metrics_and_healthz_over_http)
+{
+    it_daemon_stop(&d, SIGTERM);
+    int hport = it_free_port();
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", hport);
+    const char *extra[] = {"--http-listen", listen, NULL};
+    it_daemon_restart(&d, db.dsn, extra);
+    it_client_close(&cl);
+    it_client_open(&cl, d.port);
+    ev_t ev;
+    it_incident(&ev, "M1", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ACCEPTED(&ev);
+    it_incident(&ev, "M2", "piracy", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    expect_refusal(&ev, ACK_REJECTED, ANTT_E_UNKNOWN_GROUP);
+    size_t n;
+    ack_t a[1];
+    cr_expect_eq(it_send_raw(&cl, "\xc1", 1, a, 1, &n, 5000), ANTT_E_MALFORMED);
+
+    static char body[65536];
+    cr_assert_eq(it_http_get(hport, "/healthz", body, sizeof body), 200, "%s", body);
+    int st = 0;
+    for (int i = 0; i < 50; i++) { /* the refused message is counted with the next batch */
+        st = it_http_get(hport, "/metrics", body, sizeof body);
+        if (strstr(body, "antt_rejects_total{code=\"100\"")) break;
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert_eq(st, 200);
+    cr_expect(strstr(body, "antt_events_total{type=\"incident.reported\",status=\"accepted\"} 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_events_total{type=\"incident.reported\",status=\"rejected\"} 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_rejects_total{code=\"303\",name=\"UNKNOWN_GROUP\"} 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_rejects_total{code=\"100\",name=\"MALFORMED\"} 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_database_up 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_connected_nodes 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_tipoffs_overdue{province=\"20\"} 0\n"), "%s", body);
+    cr_expect(strstr(body, "antt_commit_seconds_count "), "%s", body);
+    cr_expect_eq(it_http_get(hport, "/nothing", body, sizeof body), 404);
+
+    /* promtool (Debian's prometheus package) accepts the exposition. */
+    char path[] = "/tmp/antt-metrics-XXXXXX";
+    int fd = mkstemp(path);
+    it_http_get(hport, "/metrics", body, sizeof body);
+    cr_assert(write(fd, body, strlen(body)) == (ssize_t)strlen(body));
+    close(fd);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "promtool check metrics < %s 2>&1", path);
+    FILE *p = popen(cmd, "r");
+    char out[4096];
+    size_t got = fread(out, 1, sizeof out - 1, p);
+    out[got] = '\0';
+    cr_expect_eq(pclose(p), 0, "promtool: %s", out);
+    unlink(path);
+}

@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -114,16 +115,24 @@ Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
 {
     const size_t n = 20000;
     /* A small queue, so that it fills while the database is down. */
+    int hport = it_free_port();
+    char http[32];
+    snprintf(http, sizeof http, "127.0.0.1:%d", hport);
     const char *extra[] = {"--reconnect-max-ms", "500", "--queue-max-events", "1500",
-                           "--batch-max-events", "200", NULL};
+                           "--batch-max-events", "200", "--http-listen", http, NULL};
     world_t w;
     world_up(&w, 1, extra, n, "pg");
     it_sender_t *s = it_sender_new(w.d.port, w.evs, n, 100);
 
     size_t first = it_sender_run(s, 120000, 16, 3000, n / 4);
     cr_assert_geq(first, n / 4);
+    static char body[65536];
+    cr_expect_eq(it_http_get(hport, "/healthz", body, sizeof body), 200, "%s", body);
     it_server_stop(&w.srv);
     size_t during = it_sender_run(s, 3000, 16, 3000, 0); /* nothing can commit now */
+    cr_expect_eq(it_http_get(hport, "/healthz", body, sizeof body), 503, "not ready while down");
+    it_http_get(hport, "/metrics", body, sizeof body);
+    cr_expect(strstr(body, "antt_database_up 0\n"), "%s", body);
     it_server_start(&w.srv);
     size_t all = it_sender_run(s, 240000, 16, 3000, 0);
     cr_expect_eq(all, n, "answered %zu of %zu (before stop %zu, while down %zu)", all, n, first, during);
@@ -136,6 +145,7 @@ Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
     cr_expect(it_log_has(&w.d, "queue drained"));
     cr_expect(it_daemon_alive(&w.d));
     expect_exact(&w.db, n);
+    cr_expect_eq(it_http_get(hport, "/healthz", body, sizeof body), 200, "ready again");
     it_sender_free(&s);
     world_down(&w);
 }

@@ -1,0 +1,184 @@
+/* metrics.c — see metrics.h. */
+#include "daemon/metrics.h"
+
+#include "proto/ack.h"
+#include "proto/err.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct metrics_srv {
+    struct MHD_Daemon *d;
+    pthread_mutex_t mu;
+    metrics_t m;
+};
+
+typedef struct {
+    char *buf;
+    size_t n, cap;
+} out_t;
+
+static void put(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(out_t *o, const char *fmt, ...)
+{
+    if (o->n >= o->cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(o->buf + o->n, o->cap - o->n, fmt, ap);
+    va_end(ap);
+    if (w > 0) o->n += (size_t)w < o->cap - o->n ? (size_t)w : o->cap - o->n;
+}
+
+size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
+{
+    out_t o = {buf, 0, cap};
+    put(&o, "# HELP antt_events_total Events answered, by type and ack status.\n"
+            "# TYPE antt_events_total counter\n");
+    for (int t = 1; t < EV_TYPE_COUNT; t++)
+        for (int s = 0; s < 4; s++)
+            put(&o, "antt_events_total{type=\"%s\",status=\"%s\"} %llu\n", ev_enum_name(&EV_TYPES, t),
+                ack_status_name((ack_status_t)s), (unsigned long long)m->events[t][s]);
+    put(&o, "# HELP antt_rejects_total Refusals (rejected or deferred events, refused messages), by code.\n"
+            "# TYPE antt_rejects_total counter\n");
+    for (int c = 1; c < METRICS_CODES; c++)
+        if (m->rejects[c])
+            put(&o, "antt_rejects_total{code=\"%d\",name=\"%s\"} %llu\n", c, antt_err_name(c),
+                (unsigned long long)m->rejects[c]);
+    static const char *const BB[6] = {"1", "10", "100", "1000", "10000", "+Inf"};
+    put(&o, "# HELP antt_batch_events Events per committed batch.\n# TYPE antt_batch_events histogram\n");
+    uint64_t cum = 0;
+    for (int i = 0; i < 6; i++) {
+        cum += m->batch_hist[i];
+        put(&o, "antt_batch_events_bucket{le=\"%s\"} %llu\n", BB[i], (unsigned long long)cum);
+    }
+    put(&o, "antt_batch_events_sum %llu\nantt_batch_events_count %llu\n",
+        (unsigned long long)m->batch_sum, (unsigned long long)m->batches);
+    static const char *const CB[8] = {"0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "+Inf"};
+    put(&o, "# HELP antt_commit_seconds Time to store a batch, BEGIN to COMMIT.\n"
+            "# TYPE antt_commit_seconds histogram\n");
+    cum = 0;
+    for (int i = 0; i < 8; i++) {
+        cum += m->commit_hist[i];
+        put(&o, "antt_commit_seconds_bucket{le=\"%s\"} %llu\n", CB[i], (unsigned long long)cum);
+    }
+    put(&o, "antt_commit_seconds_sum %.6f\nantt_commit_seconds_count %llu\n", m->commit_sum_s,
+        (unsigned long long)cum);
+    put(&o, "# HELP antt_queue_events Events held in memory, waiting for the database.\n"
+            "# TYPE antt_queue_events gauge\nantt_queue_events %llu\n",
+        (unsigned long long)m->queue_events);
+    put(&o, "# HELP antt_database_up 1 when the database connection is up.\n"
+            "# TYPE antt_database_up gauge\nantt_database_up %d\n", m->db_up);
+    put(&o, "# HELP antt_connected_nodes Connections on the acked submission socket.\n"
+            "# TYPE antt_connected_nodes gauge\nantt_connected_nodes %lld\n", (long long)m->connected);
+    put(&o, "# HELP antt_replies_dropped_total Replies that could not be queued (peer gone or full).\n"
+            "# TYPE antt_replies_dropped_total counter\nantt_replies_dropped_total %llu\n",
+        (unsigned long long)m->replies_dropped);
+    put(&o, "# HELP antt_tipoff_resolution_ratio Tip-off resolution rate this calendar year, with carry-over (0..1).\n"
+            "# TYPE antt_tipoff_resolution_ratio gauge\n");
+    for (int i = 0; i < m->nprov; i++)
+        if (m->resolution_rate[i] >= 0)
+            put(&o, "antt_tipoff_resolution_ratio{province=\"%s\"} %.4f\n", m->prov[i],
+                m->resolution_rate[i] / 100.0);
+    put(&o, "# HELP antt_tipoffs_overdue Pending tip-offs past their deadline.\n"
+            "# TYPE antt_tipoffs_overdue gauge\n");
+    for (int i = 0; i < m->nprov; i++)
+        put(&o, "antt_tipoffs_overdue{province=\"%s\"} %llu\n", m->prov[i],
+            (unsigned long long)m->overdue[i]);
+    return o.n;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **state)
+{
+    (void)version, (void)upload, (void)upload_size, (void)state;
+    metrics_srv_t *s = cls;
+    if (strcmp(method, "GET")) return MHD_NO;
+    int code = 200;
+    char *body = NULL;
+    size_t n = 0;
+    const char *type = "text/plain; version=0.0.4; charset=utf-8";
+    if (!strcmp(url, "/metrics")) {
+        metrics_t copy;
+        pthread_mutex_lock(&s->mu);
+        copy = s->m;
+        pthread_mutex_unlock(&s->mu);
+        size_t cap = 1 << 20;
+        body = malloc(cap);
+        if (!body) return MHD_NO;
+        n = metrics_render(&copy, body, cap);
+    } else if (!strcmp(url, "/healthz")) {
+        pthread_mutex_lock(&s->mu);
+        int ok = s->m.db_up && s->m.schema_ok;
+        pthread_mutex_unlock(&s->mu);
+        code = ok ? 200 : 503;
+        body = strdup(ok ? "ok\n" : "not ready: database unreachable or schema not current\n");
+        n = body ? strlen(body) : 0;
+        type = "text/plain; charset=utf-8";
+    } else {
+        code = 404;
+        body = strdup("not found: /metrics, /healthz\n");
+        n = body ? strlen(body) : 0;
+        type = "text/plain; charset=utf-8";
+    }
+    if (!body) return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", type);
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)code, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+metrics_srv_t *metrics_start(const char *listen, char *err, size_t errlen)
+{
+    char host[64];
+    int port = 0;
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof host || (port = atoi(colon + 1)) <= 0 ||
+        port > 65535) {
+        snprintf(err, errlen, "http_listen: '%s' is not HOST:PORT", listen);
+        return NULL;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        snprintf(err, errlen, "http_listen: '%s' is not an IPv4 address", host);
+        return NULL;
+    }
+    metrics_srv_t *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    pthread_mutex_init(&s->mu, NULL);
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                            answer, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                            MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(err, errlen, "http_listen: cannot serve on %s", listen);
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void metrics_stop(metrics_srv_t **sp)
+{
+    metrics_srv_t *s = *sp;
+    if (!s) return;
+    MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+    *sp = NULL;
+}
+
+void metrics_update(metrics_srv_t *s, const metrics_t *now)
+{
+    if (!s) return;
+    pthread_mutex_lock(&s->mu);
+    s->m = *now;
+    pthread_mutex_unlock(&s->mu);
+}

@@ -1,0 +1,47 @@
+/* metrics.h — /metrics (Prometheus text format) and /healthz over HTTP
+ * (libmicrohttpd, its own thread, loopback by default).
+ *
+ * The daemon's loop owns the figures and copies them here once per batch
+ * (metrics_update) under a mutex; the HTTP thread renders from that copy.
+ * Nothing on the hot path waits for HTTP. */
+#ifndef ANTT_DAEMON_METRICS_H
+#define ANTT_DAEMON_METRICS_H
+
+#include "proto/ev.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#define METRICS_CODES 600
+#define METRICS_PROVINCES 64
+
+typedef struct {
+    uint64_t events[EV_TYPE_COUNT][4];  /* by type and ack status */
+    uint64_t rejects[METRICS_CODES];    /* by code, events and messages */
+    uint64_t batch_hist[6];             /* events per batch: <=1,10,100,1000,10000,+Inf */
+    uint64_t batch_sum, batches;
+    uint64_t commit_hist[8];            /* store's buckets (ms) */
+    double commit_sum_s;
+    uint64_t queue_events;
+    int db_up, schema_ok;
+    int64_t connected;                  /* connections on the acked socket */
+    uint64_t replies_dropped;
+    int nprov;                          /* per province, refreshed every 30 s */
+    char prov[METRICS_PROVINCES][8];
+    double resolution_rate[METRICS_PROVINCES]; /* < 0: none */
+    uint64_t overdue[METRICS_PROVINCES];
+} metrics_t;
+
+typedef struct metrics_srv metrics_srv_t;
+
+/* Serve on "HOST:PORT" (IPv4). NULL with err when it cannot. */
+metrics_srv_t *metrics_start(const char *listen, char *err, size_t errlen);
+void metrics_stop(metrics_srv_t **m);
+
+/* Replace the served figures. */
+void metrics_update(metrics_srv_t *m, const metrics_t *now);
+
+/* Render the Prometheus text of m into buf (for tests too). Returns its length. */
+size_t metrics_render(const metrics_t *m, char *buf, size_t cap);
+
+#endif
