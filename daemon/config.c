@@ -44,6 +44,8 @@ static const key_t_ KEYS[] = {
     {"tipoff_complex_max_days", I(tipoff_complex_max_days, 1, 366), "60", "complex-matter extension: deadline at most this from receipt"},
     {"tipoff_procuracy_max_days", I(tipoff_procuracy_max_days, 1, 732), "120", "procuracy extension: deadline at most this from receipt"},
     {"reject_raw_max", I(reject_raw_max, 0, 1 << 20), "4096", "bytes of a refused message kept in antt.rejects"},
+    {"tally_publish", S(tally_publish), "tcp://127.0.0.1:7722", "PUB endpoint of the tally stream; empty: off"},
+    {"tally_snapshot", S(tally_snapshot), "tcp://127.0.0.1:7723", "endpoint answering tally snapshot requests; empty: off"},
     {"http_listen", S(http_listen), "127.0.0.1:9720", "HOST:PORT serving /metrics and /healthz; empty: off"},
     {"migrate_on_start", K_BOOL, offsetof(cfg_t, migrate_on_start), 0, 0, 1, "0", "apply pending migrations at start"},
     {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0, "info", "error, warn, info or debug"},

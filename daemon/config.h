@@ -26,7 +26,9 @@ typedef struct {
     int tipoff_limit_days, tipoff_complex_max_days, tipoff_procuracy_max_days;
     int reject_raw_max;      /* bytes of a refused message kept in antt.rejects */
     int migrate_on_start;    /* 1: apply pending migrations at start */
-    char http_listen[64];    /* HOST:PORT for /metrics and /healthz; empty: off */
+    char http_listen[64];
+    char tally_publish[256]; /* PUB endpoint of the tally stream; empty: off */
+    char tally_snapshot[256];/* ROUTER endpoint answering snapshot requests; empty: off */    /* HOST:PORT for /metrics and /healthz; empty: off */
     char log_level[16];
 } cfg_t;
 

@@ -370,6 +370,7 @@ static void flush_oldest(daemon_t *d)
         }
     }
     reply_batch(d, b);
+    if (rc == STORE_OK) stream_publish(d->stream, d->reg, store_last_deltas(d->store));
     count_batch(d, b);
     bqueue_pop(&d->q);
 }
@@ -438,6 +439,15 @@ int daemon_run(daemon_t *d)
         }
         log_info("metrics", "serving http://%s/metrics and /healthz", d->cfg.http_listen);
     }
+    if (d->cfg.tally_publish[0] || d->cfg.tally_snapshot[0]) {
+        d->stream = stream_open(d->in.ctx, d->cfg.tally_publish, d->cfg.tally_snapshot, err, sizeof err);
+        if (!d->stream) {
+            log_error("stream", "%s", err);
+            metrics_stop(&d->http);
+            intake_close(&d->in, 0);
+            return 1;
+        }
+    }
     char mon_ep[64];
     snprintf(mon_ep, sizeof mon_ep, "inproc://anttd-monitor-%p", (void *)d);
     if (zmq_socket_monitor(d->in.router, mon_ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0) {
@@ -470,6 +480,7 @@ int daemon_run(daemon_t *d)
         if (store_connected(d->store) != d->met.db_up) publish_metrics(d);
         watch_connections(d);
         refresh_provinces(d, now);
+        stream_answer(d->stream, d->reg, store_connected(d->store) ? store_conn(d->store) : NULL);
         if (flush_due(d, now)) {
             flush_oldest(d);
             continue;
@@ -492,9 +503,10 @@ int daemon_run(daemon_t *d)
             d->pause_reported = 0;
         }
         d->queue_full = full;
-        zmq_pollitem_t items[3] = {{d->in.router, 0, full ? 0 : ZMQ_POLLIN, 0},
+        zmq_pollitem_t items[4] = {{d->in.router, 0, full ? 0 : ZMQ_POLLIN, 0},
                                    {d->in.pull, 0, full ? 0 : ZMQ_POLLIN, 0},
-                                   {d->monitor, 0, ZMQ_POLLIN, 0}};
+                                   {d->monitor, 0, ZMQ_POLLIN, 0},
+                                   {stream_snapshot_socket(d->stream), 0, ZMQ_POLLIN, 0}};
         long timeout = 1000;
         batch_t *old = bqueue_oldest(&d->q);
         if (old && old->weight && store_connected(d->store)) {
@@ -504,14 +516,18 @@ int daemon_run(daemon_t *d)
             int64_t wait = d->next_connect_us - now;
             timeout = wait <= 0 ? 0 : (long)((wait + 999) / 1000);
         }
-        if (!d->in.pull) items[1] = items[2];
-        int rc = zmq_poll(items, (d->in.pull ? 2 : 1) + (d->monitor != NULL), timeout);
+        /* Pack the sockets that exist at the front. */
+        int np = 0;
+        for (int k = 0; k < 4; k++)
+            if (items[k].socket) items[np++] = items[k];
+        int rc = zmq_poll(items, np, timeout);
         if (rc < 0) {
             if (zmq_errno() == EINTR) continue;
             log_error("intake", "zmq_poll: %s", zmq_strerror(zmq_errno()));
             break;
         }
         if (rc > 0 && !full && (items[0].revents || (d->in.pull && items[1].revents))) drain(d);
+        /* (the monitor and snapshot sockets are served at the top of the loop) */
     }
 
     /* SIGTERM: what was received is committed and answered, if the database
@@ -554,6 +570,7 @@ int daemon_run(daemon_t *d)
         d->monitor = NULL;
     }
     metrics_stop(&d->http);
+    stream_close(&d->stream);
     intake_close(&d->in, 2000);
     return d->fatal ? 1 : 0;
 }

@@ -18,6 +18,7 @@
 #include "daemon/metrics.h"
 #include "daemon/reg.h"
 #include "daemon/store.h"
+#include "daemon/stream.h"
 
 #include <msgpack.h>
 #include <signal.h>
@@ -40,6 +41,7 @@ typedef struct {
     int64_t next_connect_us, backoff_ms;
     int64_t reg_loaded_us;
     uint64_t msgs, refused_msgs, events_in;
+    stream_t *stream;        /* the tally stream; NULL when off */
     metrics_srv_t *http;     /* NULL when http_listen is empty */
     metrics_t met;           /* the figures, copied to http after each batch */
     void *monitor;           /* connection events of the acked socket */

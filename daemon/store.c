@@ -98,6 +98,7 @@ void store_free(store_t **sp)
 
 PGconn *store_conn(store_t *s) { return s->c; }
 void store_set_migrate(store_t *s, int on) { s->migrate = on; }
+const tallymap_t *store_last_deltas(const store_t *s) { return &s->tallies; }
 int store_connected(const store_t *s) { return s->c && PQstatus(s->c) == CONNECTION_OK; }
 const store_stats_t *store_stats(const store_t *s) { return &s->stats; }
 

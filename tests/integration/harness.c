@@ -252,8 +252,8 @@ static void launch(it_daemon_t *d, const char *dsn, const char *const *extra, in
     /* No HTTP unless a test asks for it (with a port of its own, in extra). */
     const char *argv[64] = {ANTTD_PATH, "--db", dsn, "--listen", listen, "--publish-listen", pub,
                             "--heartbeat-ivl-ms", "1000", "--heartbeat-timeout-ms", "3000",
-                            "--http-listen", ""};
-    int n = 13;
+                            "--http-listen", "", "--tally-publish", "", "--tally-snapshot", ""};
+    int n = 17;
     for (int i = 0; extra && extra[i] && n < 62; i++) argv[n++] = extra[i];
     argv[n] = NULL;
     /* Count the lines so far: readiness is a new "listening" line. */

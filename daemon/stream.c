@@ -1,0 +1,282 @@
+/* stream.c — see stream.h. */
+#include "daemon/stream.h"
+
+#include "daemon/log.h"
+#include "daemon/util.h"
+#include "proto/encode.h"
+#include "proto/mp.h"
+#include "proto/ev.h"
+
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <zmq.h>
+
+typedef struct {
+    char unit[LEDGER_UNIT_CAP];
+    uint64_t useq;
+} ucount_t;
+
+struct stream {
+    void *pub, *snap;
+    uint64_t epoch, seq;
+    ucount_t *u; /* open addressing by unit code */
+    uint32_t nu, cap;
+    uint32_t *order; /* scratch: tally indexes sorted by unit */
+    uint32_t cap_order;
+    msgpack_sbuffer sb;
+};
+
+static ucount_t *counter(stream_t *s, const char *unit)
+{
+    if ((s->nu + 1) * 2 > s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 1024;
+        ucount_t *u = calloc(cap, sizeof *u);
+        if (!u) return NULL;
+        for (uint32_t i = 0; i < s->cap; i++)
+            if (s->u[i].unit[0]) {
+                uint32_t j = (uint32_t)fnv1a(s->u[i].unit, strlen(s->u[i].unit), FNV_SEED) & (cap - 1);
+                while (u[j].unit[0]) j = (j + 1) & (cap - 1);
+                u[j] = s->u[i];
+            }
+        free(s->u);
+        s->u = u;
+        s->cap = cap;
+    }
+    uint32_t j = (uint32_t)fnv1a(unit, strlen(unit), FNV_SEED) & (s->cap - 1);
+    while (s->u[j].unit[0] && strcmp(s->u[j].unit, unit)) j = (j + 1) & (s->cap - 1);
+    if (!s->u[j].unit[0]) {
+        snprintf(s->u[j].unit, sizeof s->u[j].unit, "%s", unit);
+        s->nu++;
+    }
+    return &s->u[j];
+}
+
+static void *bind_sock(void *ctx, int type, const char *ep, char *err, size_t errlen)
+{
+    void *z = zmq_socket(ctx, type);
+    int zero = 0, hwm = 100000;
+    zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    if (zmq_bind(z, ep) < 0) {
+        snprintf(err, errlen, "bind %s: %s", ep, zmq_strerror(zmq_errno()));
+        zmq_close(z);
+        return NULL;
+    }
+    return z;
+}
+
+stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, char *err, size_t errlen)
+{
+    stream_t *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    msgpack_sbuffer_init(&s->sb);
+    if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch) s->epoch = (uint64_t)time(NULL);
+    s->epoch &= 0x7fffffffffffffffULL;
+    if ((pub_ep && *pub_ep && !(s->pub = bind_sock(zctx, ZMQ_PUB, pub_ep, err, errlen))) ||
+        (snap_ep && *snap_ep && !(s->snap = bind_sock(zctx, ZMQ_ROUTER, snap_ep, err, errlen)))) {
+        stream_close(&s);
+        return NULL;
+    }
+    return s;
+}
+
+void stream_close(stream_t **sp)
+{
+    stream_t *s = *sp;
+    if (!s) return;
+    if (s->pub) zmq_close(s->pub);
+    if (s->snap) zmq_close(s->snap);
+    free(s->u);
+    free(s->order);
+    msgpack_sbuffer_destroy(&s->sb);
+    free(s);
+    *sp = NULL;
+}
+
+void *stream_snapshot_socket(stream_t *s) { return s ? s->snap : NULL; }
+uint64_t stream_seq(const stream_t *s) { return s ? s->seq : 0; }
+
+#define KEY(pk, lit) enc_str(pk, lit, sizeof(lit) - 1)
+
+static const tallymap_t *g_sort_map;
+static int by_unit(const void *a, const void *b)
+{
+    const tally_t *x = &g_sort_map->items[*(const uint32_t *)a], *y = &g_sort_map->items[*(const uint32_t *)b];
+    return strcmp(x->k.unit, y->k.unit);
+}
+
+void stream_publish(stream_t *s, const reg_t *reg, const tallymap_t *m)
+{
+    if (!s || !s->pub || !m->n) return;
+    if (grow_array((void **)&s->order, &s->cap_order, m->n, sizeof *s->order) < 0) return;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n; i++)
+        if (m->items[i].value) s->order[n++] = i;
+    g_sort_map = m;
+    qsort(s->order, n, sizeof *s->order, by_unit);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &s->sb, msgpack_sbuffer_write);
+    for (uint32_t a = 0; a < n;) {
+        const char *unit = m->items[s->order[a]].k.unit;
+        uint32_t b = a;
+        while (b < n && !strcmp(m->items[s->order[b]].k.unit, unit)) b++;
+        ucount_t *uc = counter(s, unit);
+        const char *path = reg_unit_path(reg, unit, strlen(unit));
+        if (!uc || !path) {
+            a = b;
+            continue;
+        }
+        uc->useq++;
+        s->seq++;
+        msgpack_sbuffer_clear(&s->sb);
+        msgpack_pack_map(&pk, 5);
+        KEY(&pk, "epoch");
+        msgpack_pack_uint64(&pk, s->epoch);
+        KEY(&pk, "seq");
+        msgpack_pack_uint64(&pk, s->seq);
+        KEY(&pk, "useq");
+        msgpack_pack_uint64(&pk, uc->useq);
+        KEY(&pk, "unit");
+        enc_str(&pk, unit, strlen(unit));
+        KEY(&pk, "deltas");
+        msgpack_pack_array(&pk, b - a);
+        for (uint32_t k = a; k < b; k++) {
+            const tally_t *t = &m->items[s->order[k]];
+            const char *metric = ledger_metric_name(t->k.metric);
+            const char *sev = ev_enum_name(&EV_SEVERITIES, t->k.severity);
+            msgpack_pack_array(&pk, 5);
+            msgpack_pack_int32(&pk, t->k.day);
+            enc_str(&pk, metric, strlen(metric));
+            enc_str(&pk, t->k.grp, strlen(t->k.grp));
+            enc_str(&pk, sev, strlen(sev));
+            msgpack_pack_int64(&pk, t->value);
+        }
+        char topic[40];
+        int tl = snprintf(topic, sizeof topic, "%s.", path);
+        /* A PUB never blocks: a slow subscriber loses messages, sees the gap in useq. */
+        zmq_send(s->pub, topic, (size_t)tl, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(s->pub, s->sb.data, s->sb.size, ZMQ_DONTWAIT);
+        a = b;
+    }
+}
+
+/* Read {"unit": str, "from": int, "to": int}. 0 or -1. */
+static int parse_request(const void *buf, size_t len, char unit[16], int64_t *from, int64_t *to)
+{
+    mp_reader_t r;
+    mp_init(&r, buf, len);
+    mp_obj_t o;
+    if (mp_next(&r, &o) < 0 || o.type != MP_MAP) return -1;
+    uint32_t n = o.n;
+    unit[0] = '\0';
+    *from = 0;
+    *to = 1000000;
+    for (uint32_t i = 0; i < n; i++) {
+        mp_obj_t k, v;
+        if (mp_next(&r, &k) < 0 || mp_next(&r, &v) < 0 || k.type != MP_STR) return -1;
+        if (k.n == 4 && !memcmp(k.p, "unit", 4) && v.type == MP_STR && v.n < 16) {
+            memcpy(unit, v.p, v.n);
+            unit[v.n] = '\0';
+        } else if (k.n == 4 && !memcmp(k.p, "from", 4) && (v.type == MP_UINT || v.type == MP_INT)) {
+            *from = v.type == MP_UINT ? (int64_t)v.v.u : v.v.i;
+        } else if (k.n == 2 && !memcmp(k.p, "to", 2) && (v.type == MP_UINT || v.type == MP_INT)) {
+            *to = v.type == MP_UINT ? (int64_t)v.v.u : v.v.i;
+        }
+    }
+    return unit[0] ? 0 : -1;
+}
+
+static void reply(stream_t *s, zmq_msg_t *frames, int nf)
+{
+    for (int i = 0; i < nf - 1; i++)
+        if (zmq_send(s->snap, zmq_msg_data(&frames[i]), zmq_msg_size(&frames[i]),
+                     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return;
+    zmq_send(s->snap, s->sb.data, s->sb.size, ZMQ_DONTWAIT);
+}
+
+void stream_answer(stream_t *s, const reg_t *reg, PGconn *c)
+{
+    if (!s || !s->snap) return;
+    for (int round = 0; round < 16; round++) {
+        zmq_msg_t fr[6];
+        int nf = 0, more = 1;
+        while (more && nf < 6) {
+            zmq_msg_init(&fr[nf]);
+            if (zmq_msg_recv(&fr[nf], s->snap, nf ? 0 : ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&fr[nf]);
+                return;
+            }
+            more = zmq_msg_more(&fr[nf]);
+            nf++;
+        }
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &s->sb, msgpack_sbuffer_write);
+        msgpack_sbuffer_clear(&s->sb);
+        char unit[16];
+        int64_t from, to;
+        const char *path = NULL;
+        PGresult *r = NULL;
+        if (more || parse_request(zmq_msg_data(&fr[nf - 1]), zmq_msg_size(&fr[nf - 1]), unit, &from, &to) < 0 ||
+            !(path = reg_unit_path(reg, unit, strlen(unit))) || !c) {
+            msgpack_pack_map(&pk, 1);
+            KEY(&pk, "error");
+            const char *e = !c ? "database unavailable" : path ? "bad request" : "unknown unit";
+            if (!path && !more) e = "unknown unit or bad request";
+            enc_str(&pk, e, strlen(e));
+        } else {
+            char f[24], t[24];
+            snprintf(f, sizeof f, "%lld", (long long)from);
+            snprintf(t, sizeof t, "%lld", (long long)to);
+            const char *p[3] = {unit, f, t};
+            r = PQexecParams(c,
+                             "SELECT t.unit, t.day - date '1970-01-01', t.metric, t.grp, t.severity, t.value"
+                             " FROM antt.tallies t WHERE t.unit IN (SELECT antt.subtree($1))"
+                             " AND t.day >= date '1970-01-01' + $2::int AND t.day < date '1970-01-01' + $3::int",
+                             3, NULL, p, NULL, NULL, 0);
+            if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+                msgpack_pack_map(&pk, 1);
+                KEY(&pk, "error");
+                enc_str(&pk, "query failed", 12);
+            } else {
+                size_t pl = strlen(path);
+                uint32_t nu = 0;
+                for (uint32_t i = 0; i < s->cap; i++) {
+                    const char *up = s->u[i].unit[0] ? reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit)) : NULL;
+                    if (up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')) nu++;
+                }
+                msgpack_pack_map(&pk, 4);
+                KEY(&pk, "epoch");
+                msgpack_pack_uint64(&pk, s->epoch);
+                KEY(&pk, "seq");
+                msgpack_pack_uint64(&pk, s->seq);
+                KEY(&pk, "useq");
+                msgpack_pack_map(&pk, nu);
+                for (uint32_t i = 0; i < s->cap; i++) {
+                    const char *up = s->u[i].unit[0] ? reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit)) : NULL;
+                    if (!(up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.'))) continue;
+                    enc_str(&pk, s->u[i].unit, strlen(s->u[i].unit));
+                    msgpack_pack_uint64(&pk, s->u[i].useq);
+                }
+                KEY(&pk, "rows");
+                msgpack_pack_array(&pk, (uint32_t)PQntuples(r));
+                for (int row = 0; row < PQntuples(r); row++) {
+                    msgpack_pack_array(&pk, 6);
+                    for (int col = 0; col < 6; col++) {
+                        const char *v = PQgetvalue(r, row, col);
+                        if (col == 1) msgpack_pack_int32(&pk, atoi(v));
+                        else if (col == 5) msgpack_pack_int64(&pk, strtoll(v, NULL, 10));
+                        else enc_str(&pk, v, strlen(v));
+                    }
+                }
+            }
+        }
+        PQclear(r);
+        reply(s, fr, nf);
+        for (int i = 0; i < nf; i++) zmq_msg_close(&fr[i]);
+    }
+}

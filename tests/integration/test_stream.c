@@ -1,0 +1,180 @@
+/* test_stream.c — the tally stream: a subscriber that starts from a snapshot
+ * and applies the deltas after it ends with exactly the database's tallies. */
+#include "harness.h"
+
+#include "client/tview.h"
+#include "proto/encode.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+typedef struct {
+    char **msg;
+    size_t *len;
+    size_t n, cap;
+} inbox_t;
+
+static void collect(void *sub, inbox_t *in, int quiet_ms)
+{
+    zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+    while (zmq_poll(&it, 1, quiet_ms) > 0) {
+        zmq_msg_t topic, body;
+        zmq_msg_init(&topic);
+        zmq_msg_init(&body);
+        zmq_msg_recv(&topic, sub, 0);
+        cr_assert(zmq_msg_more(&topic));
+        zmq_msg_recv(&body, sub, 0);
+        cr_expect(zmq_msg_size(&topic) >= 3 && !memcmp(zmq_msg_data(&topic), "20.", 3));
+        if (in->n == in->cap) {
+            in->cap = in->cap ? in->cap * 2 : 1024;
+            in->msg = realloc(in->msg, in->cap * sizeof *in->msg);
+            in->len = realloc(in->len, in->cap * sizeof *in->len);
+        }
+        in->len[in->n] = zmq_msg_size(&body);
+        in->msg[in->n] = malloc(in->len[in->n]);
+        memcpy(in->msg[in->n], zmq_msg_data(&body), in->len[in->n]);
+        in->n++;
+        zmq_msg_close(&topic);
+        zmq_msg_close(&body);
+    }
+}
+
+/* Incidents, clearances, corrections and voids, tip-offs and decisions. */
+static ev_t *workload(size_t n, const char *tag)
+{
+    ev_t *evs = calloc(n, sizeof *evs);
+    for (size_t i = 0; i + 4 < n; i += 5) {
+        const char *a = it_str("%s-%zu", tag, i), *t = it_str("%s-T%zu", tag, i);
+        int64_t occ = IT_NOW_US - (int64_t)(i % 20 + 1) * IT_DAY_US;
+        it_incident(&evs[i], a, i % 2 ? "drugs" : "social_order", SEV_SERIOUS, occ);
+        it_cleared(&evs[i + 1], a, occ + IT_DAY_US, 2);
+        it_incident(&evs[i + 2], a, "social_order", SEV_NONE, 0);
+        evs[i + 2].type = (i % 3) ? EV_INCIDENT_CORRECTED : EV_INCIDENT_VOIDED;
+        evs[i + 2].present = ev_required(evs[i + 2].type);
+        if (i % 3) {
+            evs[i + 2].severity = SEV_VERY_SERIOUS;
+            evs[i + 2].present |= EVB(EVF_SEVERITY);
+        }
+        it_tipoff(&evs[i + 3], t, occ);
+        it_resolved(&evs[i + 4], t, i % 4 ? OUT_PROSECUTE : OUT_TRANSFER, occ + IT_DAY_US);
+    }
+    return evs;
+}
+
+static void count_cell(void *ctx, const char *unit, int32_t day, const char *metric, const char *grp,
+                       const char *sev, int64_t value)
+{
+    (void)unit, (void)day, (void)metric, (void)grp, (void)sev, (void)value;
+    (*(size_t *)ctx)++;
+}
+
+Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
+{
+    it_db_t db;
+    it_daemon_t d;
+    it_db_create(&db, NULL);
+    int pub = it_free_port(), snap;
+    do snap = it_free_port();
+    while (snap == pub);
+    char pub_ep[64], snap_ep[64];
+    snprintf(pub_ep, sizeof pub_ep, "tcp://127.0.0.1:%d", pub);
+    snprintf(snap_ep, sizeof snap_ep, "tcp://127.0.0.1:%d", snap);
+    const char *extra[] = {"--tally-publish", pub_ep, "--tally-snapshot", snap_ep, NULL};
+    it_daemon_start(&d, db.dsn, extra);
+
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    int hwm = 0; /* keep everything: the test wants no loss */
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "20.", 3);
+    cr_assert_eq(zmq_connect(sub, pub_ep), 0);
+    struct timespec ts = {0, 300000000};
+    nanosleep(&ts, NULL); /* let the subscription reach the daemon */
+
+    inbox_t in = {0};
+    ev_t *one = workload(1000, "a");
+    it_sender_t *s = it_sender_new(d.port, one, 1000, 50);
+    cr_assert_eq(it_sender_run(s, 60000, 8, 5000, 0), 1000);
+    it_sender_free(&s);
+    collect(sub, &in, 300);
+    const size_t before = in.n;
+
+    /* The snapshot, between two parts of the workload. */
+    void *req = zmq_socket(ctx, ZMQ_REQ);
+    cr_assert_eq(zmq_connect(req, snap_ep), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    enc_str(&pk, "unit", 4);
+    enc_str(&pk, "20", 2);
+    enc_str(&pk, "from", 4);
+    msgpack_pack_int(&pk, 0);
+    enc_str(&pk, "to", 2);
+    msgpack_pack_int(&pk, 100000);
+    zmq_send(req, sb.data, sb.size, 0);
+    zmq_msg_t rep;
+    zmq_msg_init(&rep);
+    zmq_pollitem_t it = {req, 0, ZMQ_POLLIN, 0};
+    cr_assert_eq(zmq_poll(&it, 1, 10000), 1, "no snapshot reply");
+    zmq_msg_recv(&rep, req, 0);
+    tview_t *tv = tview_new();
+    char err[256];
+    cr_assert_eq(tview_snapshot(tv, zmq_msg_data(&rep), zmq_msg_size(&rep), err, sizeof err), 0, "%s", err);
+    zmq_msg_close(&rep);
+
+    ev_t *two = workload(1500, "b");
+    s = it_sender_new(d.port, two, 1500, 50);
+    cr_assert_eq(it_sender_run(s, 60000, 8, 5000, 0), 1500);
+    it_sender_free(&s);
+    collect(sub, &in, 500);
+    cr_expect_gt(in.n, before, "messages after the snapshot");
+
+    size_t applied = 0, old = 0;
+    for (size_t i = 0; i < in.n; i++) {
+        int rc = tview_apply(tv, in.msg[i], in.len[i]);
+        cr_assert(rc == TV_APPLIED || rc == TV_OLD, "message %zu: %d", i, rc);
+        applied += rc == TV_APPLIED;
+        old += rc == TV_OLD;
+        free(in.msg[i]);
+    }
+    cr_expect_eq(old, before, "exactly the messages before the snapshot are in it");
+    cr_expect_eq(tview_gaps(tv), 0);
+
+    /* Every tally of the subtree, against the database. */
+    PGconn *c = it_pg(&db);
+    PGresult *r = PQexec(c, "SELECT unit, day - date '1970-01-01', metric, grp, severity, value"
+                            " FROM antt.tallies WHERE unit IN (SELECT antt.subtree('20')) AND value <> 0");
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    cr_assert_gt(PQntuples(r), 10);
+    for (int row = 0; row < PQntuples(r); row++)
+        cr_expect_eq(tview_get(tv, PQgetvalue(r, row, 0), atoi(PQgetvalue(r, row, 1)), PQgetvalue(r, row, 2),
+                               PQgetvalue(r, row, 3), PQgetvalue(r, row, 4)),
+                     atoll(PQgetvalue(r, row, 5)), "%s %s %s", PQgetvalue(r, row, 0), PQgetvalue(r, row, 1),
+                     PQgetvalue(r, row, 2));
+    size_t cells = 0;
+    tview_foreach(tv, count_cell, &cells);
+    cr_expect_eq(cells, (size_t)PQntuples(r), "the view holds nothing the database does not");
+    PQclear(r);
+    PQfinish(c);
+
+    free(in.msg);
+    free(in.len);
+    msgpack_sbuffer_destroy(&sb);
+    tview_free(&tv);
+    zmq_close(req);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    it_daemon_stop(&d, SIGTERM);
+    it_daemon_forget(&d);
+    it_db_drop(&db, NULL);
+    free(one);
+    free(two);
+    it_strings_free();
+}
