@@ -14,6 +14,7 @@
 #include "client/load.h"
 #include "client/report.h"
 #include "client/tipoffs.h"
+#include "client/watch.h"
 #include "proto/err.h"
 #include "proto/uuid.h"
 
@@ -61,6 +62,7 @@ static void usage(FILE *f)
             "  load --units FILE ...           simulated stations at a given rate (load --help)\n"
             "  report --unit CODE --year Y     year-end figures from the database (report --help)\n"
             "  tipoffs --unit CODE --overdue   tip-offs past their deadline; --due-within 3d; --times\n"
+            "  watch --unit CODE               a live table of the unit's children (watch --help)\n"
             "  help                            this text; COMMAND --help for a command\n"
             "\n"
             "Fields use PROTOCOL.md's names (--occurred-at or --occurred_at); times are RFC 3339\n"
@@ -426,6 +428,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "load")) return load_main(g.endpoint, argc - i, argv + i);
     if (!strcmp(cmd, "report")) return report_main(argc - i, argv + i);
     if (!strcmp(cmd, "tipoffs")) return tipoffs_main(argc - i, argv + i);
+    if (!strcmp(cmd, "watch")) return watch_main(argc - i, argv + i);
     fprintf(stderr, "antt: unknown command '%s' (see antt --help)\n", cmd);
     return EXIT_USAGE;
 }

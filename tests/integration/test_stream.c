@@ -4,6 +4,7 @@
 
 #include "client/tview.h"
 #include "proto/encode.h"
+#include "proto/ts.h"
 
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -176,5 +177,82 @@ Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
     it_db_drop(&db, NULL);
     free(one);
     free(two);
+    it_strings_free();
+}
+
+Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
+{
+    it_db_t db;
+    it_daemon_t d;
+    it_db_create(&db, NULL);
+    int pub = it_free_port(), snap;
+    do snap = it_free_port();
+    while (snap == pub);
+    char pub_ep[64], snap_ep[64];
+    snprintf(pub_ep, sizeof pub_ep, "tcp://127.0.0.1:%d", pub);
+    snprintf(snap_ep, sizeof snap_ep, "tcp://127.0.0.1:%d", snap);
+    const char *extra[] = {"--tally-publish", pub_ep, "--tally-snapshot", snap_ep, NULL};
+    it_daemon_start(&d, db.dsn, extra);
+    it_client_t cl;
+    it_client_open(&cl, d.port);
+    const int64_t now = ts_now_us(), H = 3600 * 1000000LL;
+    ev_t ev;
+    ack_t a[1];
+    /* One incident before the watch starts: it comes with the snapshot. */
+    it_incident(&ev, "W0", "social_order", SEV_SERIOUS, now - H);
+    ev.time_us = now;
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+
+    char out_path[] = "/tmp/antt-watch-XXXXXX";
+    int fd = mkstemp(out_path);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s watch --unit 180 --period year --db '%s' --stream %s --snapshot %s --for 5 >%s 2>&1",
+             ANTT_PATH, db.dsn, pub_ep, snap_ep, out_path);
+    FILE *w = popen(cmd, "r");
+    struct timespec ts = {1, 500000000};
+    nanosleep(&ts, NULL);
+    for (int k = 1; k <= 2; k++) {
+        it_incident(&ev, it_str("W%d", k), "drugs", SEV_VERY_SERIOUS, now - H);
+        ev.time_us = now;
+        cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+        cr_expect_eq(a[0].status, ACK_ACCEPTED);
+    }
+    it_cleared(&ev, "W1", now - H / 2, 2);
+    ev.time_us = now;
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    it_tipoff(&ev, "WT", now - H);
+    ev.time_us = now;
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_expect_eq(pclose(w), 0);
+    FILE *f = fopen(out_path, "r");
+    static char out[65536];
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    unlink(out_path);
+    /* The last table: 06040 with 3 incidents, 1 cleared (33,3%), the major
+     * one cleared (50,0%), 2 suspects, 1 tip-off received. */
+    char *last = strstr(out, "06040"), *p;
+    while (last && (p = strstr(last + 1, "06040"))) last = p;
+    cr_assert(last, "%s", out);
+    char line[256];
+    sscanf(last, "%255[^\n]", line);
+    long long inc = -1, clr = -1, sus = -1, trec = -1, tres = -1, over = -1;
+    char name[64], cp[16], mp[16], rp[16];
+    cr_assert_eq(sscanf(line, "06040 %63s %*s %*s %lld %lld %15s %15s %lld %lld %lld %lld %15s", name, &inc,
+                        &clr, cp, mp, &sus, &trec, &tres, &over, rp),
+                 10, "%s", line);
+    cr_expect_eq(inc, 3, "%s", line);
+    cr_expect_eq(clr, 1, "%s", line);
+    cr_expect_str_eq(cp, "33,3", "%s", line);
+    cr_expect_str_eq(mp, "50,0", "%s", line);
+    cr_expect_eq(sus, 2, "%s", line);
+    cr_expect_eq(trec, 1, "%s", line);
+    cr_expect_eq(tres, 0, "%s", line);
+    it_client_close(&cl);
+    it_daemon_stop(&d, SIGTERM);
+    it_daemon_forget(&d);
+    it_db_drop(&db, NULL);
     it_strings_free();
 }

@@ -1,0 +1,309 @@
+/* watch.c — `antt watch` (see watch.h).
+ *
+ *   antt watch --unit CODE [--period today|month|year] [--db CONNINFO]
+ *              [--stream tcp://...:7722] [--snapshot tcp://...:7723] [--for SECONDS]
+ *
+ * Rows are the unit's children (each with its subtree), columns the period's
+ * incidents, cleared, clearance % (cleared / occurred in the period: plain),
+ * major-case clearance %, suspects, tip-offs received / resolved / overdue
+ * and resolution % (resolved / received: plain). Crime columns count crime
+ * groups only. On a terminal the table is redrawn in place (plain ANSI, fine
+ * over SSH); otherwise one block of lines per update. The database gives the
+ * hierarchy and, every 30 s, the overdue counts; the figures come from the
+ * stream. A gap or a daemon restart takes a new snapshot. */
+#include "client/watch.h"
+
+#include "client/report.h"
+#include "client/tview.h"
+#include "proto/encode.h"
+
+#include <libpq-fe.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define MAX_ROWS 512
+
+typedef struct {
+    char code[8], name[96], path[32];
+    int64_t inc, clr, minc, mclr, sus, trec, tres, over;
+} wrow_t;
+
+typedef struct {
+    wrow_t *rows;
+    int n;
+    char **crime; /* crime group slugs */
+    int ncrime;
+    int32_t from, to; /* days [from, to) */
+    PGconn *c;
+} wctx_t;
+
+static int is_crime(const wctx_t *w, const char *grp)
+{
+    for (int i = 0; i < w->ncrime; i++)
+        if (!strcmp(w->crime[i], grp)) return 1;
+    return 0;
+}
+
+/* The child whose subtree holds unit (by the unit's path). */
+static wrow_t *row_of(wctx_t *w, const char *unit)
+{
+    const char *p[1] = {unit};
+    static char last_unit[8];
+    static int last = -1;
+    if (last >= 0 && !strcmp(last_unit, unit)) return &w->rows[last];
+    PGresult *r = PQexecParams(w->c, "SELECT path FROM antt.units WHERE code = $1", 1, NULL, p, NULL, NULL, 0);
+    wrow_t *found = NULL;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+        const char *path = PQgetvalue(r, 0, 0);
+        for (int i = 0; i < w->n; i++) {
+            size_t l = strlen(w->rows[i].path);
+            if (!strncmp(path, w->rows[i].path, l) && (path[l] == '\0' || path[l] == '.')) {
+                found = &w->rows[i];
+                last = i;
+                snprintf(last_unit, sizeof last_unit, "%s", unit);
+            }
+        }
+    }
+    PQclear(r);
+    return found;
+}
+
+static void add_cell(void *ctx, const char *unit, int32_t day, const char *metric, const char *grp,
+                     const char *sev, int64_t v)
+{
+    wctx_t *w = ctx;
+    if (day < w->from || day >= w->to) return;
+    wrow_t *r = row_of(w, unit);
+    if (!r) return;
+    const int crime = is_crime(w, grp);
+    const int major = !strcmp(sev, "very_serious") || !strcmp(sev, "especially_serious");
+    if (!strcmp(metric, "incidents") && crime) r->inc += v, r->minc += major ? v : 0;
+    else if (!strcmp(metric, "cleared") && crime) r->clr += v, r->mclr += major ? v : 0;
+    else if (!strcmp(metric, "suspects") && crime) r->sus += v;
+    else if (!strcmp(metric, "tipoffs_received")) r->trec += v;
+    else if (!strcmp(metric, "tipoffs_resolved")) r->tres += v;
+}
+
+static void pct(char *out, size_t cap, int64_t a, int64_t b)
+{
+    if (!b) snprintf(out, cap, "-");
+    else report_num(out, cap, 100.0 * (double)a / (double)b, 1, 1);
+}
+
+static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const char *period)
+{
+    for (int i = 0; i < w->n; i++) {
+        wrow_t *r = &w->rows[i];
+        r->inc = r->clr = r->minc = r->mclr = r->sus = r->trec = r->tres = 0;
+    }
+    tview_foreach(tv, add_cell, w);
+    char when[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    if (tty) printf("\033[H\033[2J");
+    printf("antt watch %s — %s — %s\n", unit, period, when);
+    printf("%-6s %-28s %9s %8s %7s %7s %8s %8s %8s %7s %7s\n", "unit", "name", "incidents", "cleared",
+           "clear%", "major%", "suspects", "tip_recv", "tip_res", "overdue", "res%");
+    for (int i = 0; i < w->n; i++) {
+        const wrow_t *r = &w->rows[i];
+        char a[16], b[16], c[16];
+        pct(a, sizeof a, r->clr, r->inc);
+        pct(b, sizeof b, r->mclr, r->minc);
+        pct(c, sizeof c, r->tres, r->trec);
+        printf("%-6s %-28.28s %9lld %8lld %7s %7s %8lld %8lld %8lld %7lld %7s\n", r->code, r->name,
+               (long long)r->inc, (long long)r->clr, a, b, (long long)r->sus, (long long)r->trec,
+               (long long)r->tres, (long long)r->over, c);
+    }
+    if (!tty) printf("\n");
+    fflush(stdout);
+}
+
+static void overdue(wctx_t *w)
+{
+    for (int i = 0; i < w->n; i++) {
+        const char *p[1] = {w->rows[i].code};
+        PGresult *r = PQexecParams(w->c, "SELECT count(*) FROM antt.tipoffs_open($1)", 1, NULL, p, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) w->rows[i].over = atoll(PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+}
+
+static int snapshot(void *ctx, const char *ep, const char *unit, tview_t *tv, int32_t from, int32_t to)
+{
+    void *req = zmq_socket(ctx, ZMQ_REQ);
+    int zero = 0;
+    zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect(req, ep);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    enc_str(&pk, "unit", 4);
+    enc_str(&pk, unit, strlen(unit));
+    enc_str(&pk, "from", 4);
+    msgpack_pack_int32(&pk, from);
+    enc_str(&pk, "to", 2);
+    msgpack_pack_int32(&pk, to);
+    zmq_send(req, sb.data, sb.size, 0);
+    msgpack_sbuffer_destroy(&sb);
+    zmq_pollitem_t it = {req, 0, ZMQ_POLLIN, 0};
+    int rc = -1;
+    if (zmq_poll(&it, 1, 10000) == 1) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        zmq_msg_recv(&m, req, 0);
+        char err[256];
+        rc = tview_snapshot(tv, zmq_msg_data(&m), zmq_msg_size(&m), err, sizeof err);
+        if (rc < 0) fprintf(stderr, "antt watch: %s\n", err);
+        zmq_msg_close(&m);
+    } else {
+        fprintf(stderr, "antt watch: no snapshot from %s\n", ep);
+    }
+    zmq_close(req);
+    return rc;
+}
+
+int watch_main(int argc, char **argv)
+{
+    const char *unit = NULL, *period = "today", *dsn = "", *stream_ep = "tcp://127.0.0.1:7722",
+               *snap_ep = "tcp://127.0.0.1:7723";
+    int for_s = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        if (!strcmp(o, "--help")) {
+            printf("usage: antt watch --unit CODE [--period today|month|year] [--db CONNINFO]\n"
+                   "                  [--stream EP] [--snapshot EP] [--for SECONDS]\n"
+                   "A live table of the unit's children, from anttd's tally stream.\n");
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "antt watch: %s needs a value\n", o);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(o, "--unit")) unit = v;
+        else if (!strcmp(o, "--period")) period = v;
+        else if (!strcmp(o, "--db")) dsn = v;
+        else if (!strcmp(o, "--stream")) stream_ep = v;
+        else if (!strcmp(o, "--snapshot")) snap_ep = v;
+        else if (!strcmp(o, "--for")) for_s = atoi(v);
+        else {
+            fprintf(stderr, "antt watch: unknown option %s\n", o);
+            return 2;
+        }
+    }
+    if (!unit || (strcmp(period, "today") && strcmp(period, "month") && strcmp(period, "year"))) {
+        fprintf(stderr, "antt watch: --unit CODE [--period today|month|year]\n");
+        return 2;
+    }
+    wctx_t w = {0};
+    w.c = PQconnectdb(dsn);
+    if (PQstatus(w.c) != CONNECTION_OK) {
+        fprintf(stderr, "antt watch: %s", PQerrorMessage(w.c));
+        PQfinish(w.c);
+        return 4;
+    }
+    /* The period, in Hanoi days. */
+    const char *p1[2] = {period, unit};
+    PGresult *r = PQexecParams(
+        w.c,
+        "SELECT (date_trunc(CASE $1 WHEN 'today' THEN 'day' ELSE $1 END,"
+        " now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date - date '1970-01-01'),"
+        " ((now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1 - date '1970-01-01')",
+        1, NULL, p1, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "antt watch: %s", PQresultErrorMessage(r));
+        return 4;
+    }
+    w.from = atoi(PQgetvalue(r, 0, 0));
+    w.to = atoi(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    r = PQexecParams(w.c, "SELECT code, name, path FROM antt.units WHERE parent_code = $1 ORDER BY code", 1,
+                     NULL, p1 + 1, NULL, NULL, 0);
+    int n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+    if (!n) { /* a commune: itself */
+        PQclear(r);
+        r = PQexecParams(w.c, "SELECT code, name, path FROM antt.units WHERE code = $1", 1, NULL, p1 + 1,
+                         NULL, NULL, 0);
+        n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+    }
+    if (!n) {
+        fprintf(stderr, "antt watch: unknown unit %s\n", unit);
+        PQclear(r);
+        PQfinish(w.c);
+        return 2;
+    }
+    w.n = n < MAX_ROWS ? n : MAX_ROWS;
+    w.rows = calloc((size_t)w.n, sizeof *w.rows);
+    for (int i = 0; i < w.n; i++) {
+        snprintf(w.rows[i].code, sizeof w.rows[i].code, "%s", PQgetvalue(r, i, 0));
+        snprintf(w.rows[i].name, sizeof w.rows[i].name, "%s", PQgetvalue(r, i, 1));
+        snprintf(w.rows[i].path, sizeof w.rows[i].path, "%s", PQgetvalue(r, i, 2));
+    }
+    PQclear(r);
+    r = PQexec(w.c, "SELECT slug FROM antt.crime_groups WHERE is_crime");
+    w.ncrime = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+    w.crime = calloc((size_t)w.ncrime + 1, sizeof *w.crime);
+    for (int i = 0; i < w.ncrime; i++) w.crime[i] = strdup(PQgetvalue(r, i, 0));
+    PQclear(r);
+    char topic[40] = "";
+    r = PQexecParams(w.c, "SELECT path FROM antt.units WHERE code = $1", 1, NULL, p1 + 1, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        snprintf(topic, sizeof topic, "%s.", PQgetvalue(r, 0, 0));
+    PQclear(r);
+
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
+    zmq_connect(sub, stream_ep);
+    usleep(200000); /* the subscription first, then the snapshot: no gap between them */
+    tview_t *tv = tview_new();
+    int rc = snapshot(ctx, snap_ep, unit, tv, w.from, w.to) < 0 ? 3 : 0;
+    const int tty = isatty(STDOUT_FILENO);
+    time_t end = for_s ? time(NULL) + for_s : 0, next_over = 0, next_draw = 0;
+    int dirty = 1;
+    while (rc == 0 && (!end || time(NULL) < end)) {
+        if (time(NULL) >= next_over) {
+            overdue(&w);
+            next_over = time(NULL) + 30;
+            dirty = 1;
+        }
+        if (dirty && time(NULL) >= next_draw) {
+            draw(&w, tv, tty, unit, period);
+            next_draw = time(NULL) + 1;
+            dirty = 0;
+        }
+        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 500) <= 0) continue;
+        zmq_msg_t t, b;
+        zmq_msg_init(&t);
+        zmq_msg_init(&b);
+        zmq_msg_recv(&t, sub, 0);
+        if (zmq_msg_more(&t)) zmq_msg_recv(&b, sub, 0);
+        int a = tview_apply(tv, zmq_msg_data(&b), zmq_msg_size(&b));
+        if (a == TV_GAP || a == TV_EPOCH) {
+            fprintf(stderr, "antt watch: %s; taking a new snapshot\n", a == TV_GAP ? "a gap" : "anttd restarted");
+            if (snapshot(ctx, snap_ep, unit, tv, w.from, w.to) < 0) rc = 3;
+        }
+        dirty = 1;
+        zmq_msg_close(&t);
+        zmq_msg_close(&b);
+    }
+    if (rc == 0) draw(&w, tv, tty, unit, period);
+    tview_free(&tv);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    for (int i = 0; i < w.ncrime; i++) free(w.crime[i]);
+    free(w.crime);
+    free(w.rows);
+    PQfinish(w.c);
+    return rc;
+}
