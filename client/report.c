@@ -286,16 +286,18 @@ int report_main(int argc, char **argv)
         if (ngroups) printf(st.vi ? "Theo nhóm tội phạm:\n" : "By crime group:\n");
         for (int i = 0; i < ngroups; i++) {
             const figures_t *g = &groups[i].f;
-            char a[32], b[32], x[32], y[32];
+            char a[32], b[32], x[32], y[32], mx[32];
+            pct(mx, sizeof mx, g, st.carry_first ? C_MCLR_CARRY : C_MCLR_PLAIN, st.vi);
             report_num(a, sizeof a, g->v[C_OCC], -1, st.vi);
             report_num(b, sizeof b, g->v[C_CLR], -1, st.vi);
             pct(x, sizeof x, g, st.carry_first ? C_CLR_CARRY : C_CLR_PLAIN, st.vi);
             pct(y, sizeof y, g, st.carry_first ? C_CLR_PLAIN : C_CLR_CARRY, st.vi);
-            printf(st.vi ? "  %s: xảy ra %s, khám phá %s, tỷ lệ %s (%s), %s (%s)\n"
-                         : "  %s: %s occurred, %s cleared, rate %s (%s), %s (%s)\n",
+            printf(st.vi ? "  %s: xảy ra %s, khám phá %s, tỷ lệ %s (%s), %s (%s); trọng án %s\n"
+                         : "  %s: %s occurred, %s cleared, rate %s (%s), %s (%s); major cases %s\n",
                    groups[i].name, a, b, x,
                    st.carry_first ? (st.vi ? "có tính tồn" : "with carry-over") : (st.vi ? "trên số xảy ra" : "plain"),
-                   y, st.carry_first ? (st.vi ? "trên số xảy ra" : "plain") : (st.vi ? "có tính tồn" : "with carry-over"));
+                   y, st.carry_first ? (st.vi ? "trên số xảy ra" : "plain") : (st.vi ? "có tính tồn" : "with carry-over"),
+                   mx);
         }
     } else if (!strcmp(fmt, "csv")) {
         printf("figure,%d%s\n", year, cmp_year ? (snprintf(uname, sizeof uname, ",%d", cmp_year), uname) : "");

@@ -162,6 +162,25 @@ fail:
     return -1;
 }
 
+int admin_load_successors(PGconn *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const cols[] = {"code", "successor", "effective", NULL};
+    char list[128];
+    PGresult *r = NULL;
+    *n = 0;
+    if (csv_header(path, cols, cols, list, sizeof list, err, errlen) < 0) return -1;
+    if (exec_params(c, "BEGIN", 0, NULL, NULL, err, errlen) < 0) return -1;
+    if (exec_params(c, SQL_LOAD_SUCCESSORS_STAGE, 0, NULL, NULL, err, errlen) < 0) goto fail;
+    if (copy_file(c, path, "load_successors", list, err, errlen) < 0) goto fail;
+    if (exec_params(c, SQL_LOAD_SUCCESSORS_APPLY, 0, NULL, &r, err, errlen) < 0) goto fail;
+    *n = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return exec_params(c, "COMMIT", 0, NULL, NULL, err, errlen);
+fail:
+    rollback(c);
+    return -1;
+}
+
 int admin_add_node(PGconn *c, const char *node_id, const char *unit_code, char *err, size_t errlen)
 {
     const char *p[2] = {node_id, unit_code};

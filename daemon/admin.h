@@ -14,6 +14,10 @@ int admin_load_units(PGconn *c, const char *path, int *n, char *err, size_t errl
 /* Load a crime groups CSV (db/crime_groups.csv): slug,name_vi,name_en,is_crime. */
 int admin_load_groups(PGconn *c, const char *path, int *n, char *err, size_t errlen);
 
+/* Load unit merges (code,successor,effective): code was merged into
+ * successor from `effective` on. Both units must be loaded. */
+int admin_load_successors(PGconn *c, const char *path, int *n, char *err, size_t errlen);
+
 /* Register (or re-register) node_id for unit_code; revoke one. */
 int admin_add_node(PGconn *c, const char *node_id, const char *unit_code, char *err, size_t errlen);
 /* Register a node PREFIX<code> for every commune under unit (a station

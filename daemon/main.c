@@ -29,6 +29,7 @@ static void usage(FILE *f)
             "  --migrate               apply pending schema migrations\n"
             "  --load-units FILE       load a units CSV (db/units-cluster2.csv)\n"
             "  --load-groups FILE      load the crime groups CSV (db/crime_groups.csv)\n"
+            "  --load-successors FILE  load unit merges (CSV: code,successor,effective)\n"
             "  --add-node NODE=UNIT    register a reporting node for a unit\n"
             "  --revoke-node NODE      revoke a node\n"
             "  --add-nodes-under UNIT=PREFIX\n"
@@ -52,7 +53,7 @@ static void on_signal(int sig)
 
 static int is_command(const char *a)
 {
-    static const char *const cmds[] = {"--migrate", "--load-units", "--load-groups", "--add-node",
+    static const char *const cmds[] = {"--migrate", "--load-units", "--load-groups", "--load-successors", "--add-node",
                                        "--revoke-node", "--add-nodes-under", "--verify", "--print-config", NULL};
     for (const char *const *c = cmds; *c; c++)
         if (!strcmp(a, *c)) return 1;
@@ -62,6 +63,7 @@ static int is_command(const char *a)
 static int takes_arg(const char *a)
 {
     return !strcmp(a, "--load-units") || !strcmp(a, "--load-groups") || !strcmp(a, "--add-node") ||
+           !strcmp(a, "--load-successors") ||
            !strcmp(a, "--revoke-node") || !strcmp(a, "--add-nodes-under");
 }
 
@@ -105,6 +107,9 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
     } else if (!strcmp(cmd, "--load-groups")) {
         if (admin_load_groups(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "crime groups loaded file=%s rows=%d", arg, n);
+    } else if (!strcmp(cmd, "--load-successors")) {
+        if (admin_load_successors(c, arg, &n, err, sizeof err) < 0) goto fail;
+        log_info("admin", "unit merges loaded file=%s rows=%d", arg, n);
     } else if (!strcmp(cmd, "--add-node")) {
         char node[128];
         const char *eq = strchr(arg, '=');

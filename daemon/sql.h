@@ -129,6 +129,12 @@
 #define SQL_ADD_NODE                                                                             \
     "INSERT INTO antt.nodes (node_id, unit_code) VALUES ($1, $2)"                                \
     " ON CONFLICT (node_id) DO UPDATE SET unit_code = EXCLUDED.unit_code, revoked_at = NULL"
+#define SQL_LOAD_SUCCESSORS_STAGE                                                                \
+    "CREATE TEMP TABLE load_successors (code text, successor text, effective date) ON COMMIT DROP"
+#define SQL_LOAD_SUCCESSORS_APPLY                                                                \
+    "INSERT INTO antt.unit_successors (code, successor, effective)"                              \
+    " SELECT code, successor, effective FROM load_successors"                                    \
+    " ON CONFLICT (code, successor) DO UPDATE SET effective = EXCLUDED.effective"
 #define SQL_ADD_NODES_UNDER                                                                      \
     "INSERT INTO antt.nodes (node_id, unit_code)"                                                \
     " SELECT $2 || u.code, u.code FROM antt.units u"                                             \

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static it_db_t db;
 static PGconn *c;
@@ -187,4 +188,22 @@ Test(rollups, antt_report_states_the_figures_as_reports_do)
     cr_expect(strstr(out, "carried_over,77\n"), "%s", out);
     report("--unit 20 --year 2023 --format json", out, sizeof out);
     cr_expect(strstr(out, "\"occurred\":281") || strstr(out, "\"occurred\": 281"), "%s", out);
+}
+
+Test(rollups, a_merged_unit_counts_under_its_successor)
+{
+    /* 06043 merged into 06040: its earlier figures count for 06040 now. */
+    cr_expect_str_eq(rate("'06040', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "254");
+    char path[] = "/tmp/antt-succ-XXXXXX";
+    int fd = mkstemp(path);
+    const char *csv = "code,successor,effective\n06043,06040,2025-07-01\n";
+    cr_assert(write(fd, csv, strlen(csv)) == (ssize_t)strlen(csv));
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s --db '%s' --log-level warn --load-successors %s", ANTTD_PATH, db.dsn, path);
+    cr_assert_eq(system(cmd), 0);
+    unlink(path);
+    cr_expect_str_eq(rate("'06040', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "274");
+    /* The province counts each unit once, merged or not. */
+    cr_expect_str_eq(rate(Y2023 ", 'social_order'", "occurred"), "274");
 }
