@@ -15,6 +15,7 @@ cleanup() {
 trap cleanup EXIT
 rc=0
 ANTT_STATE_DIR=$state ANTT_DEMO_SECONDS=6 ANTT_DEMO_RATE=30 ANTT_DEMO_PORT=27720 \
+  ANTT_HTTP_LISTEN= ANTT_TALLY_PUBLISH= ANTT_TALLY_SNAPSHOT= \
   timeout 600 bash "$root/deploy/run.sh" --demo >"$log" 2>&1 || rc=$?
 tail -12 "$log"
 [[ $rc -eq 0 ]] || { echo "demo exited $rc" >&2; exit 1; }

@@ -374,7 +374,8 @@ Test(daemon, refuses_a_schema_newer_than_it_knows)
     PGconn *c = it_pg(&db);
     PQclear(PQexec(c, "INSERT INTO antt.schema_migrations (version, name) VALUES (999, 'future')"));
     PQfinish(c);
-    const char *args[] = {"--listen", "tcp://127.0.0.1:0", NULL};
+    const char *args[] = {"--listen", "tcp://127.0.0.1:0", "--http-listen", "", "--tally-publish", "",
+                          "--tally-snapshot", "", NULL};
     char out[4096];
     cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 1, "%s", out);
     cr_expect(strstr(out, "newer than this anttd knows"), "%s", out);

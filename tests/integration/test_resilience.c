@@ -60,9 +60,12 @@ typedef struct {
     ev_t *evs;
 } world_t;
 
+static world_t *current; /* for the suite's fini: a failed assertion skips world_down */
+
 static void world_up(world_t *w, int private_pg, const char *const *extra, size_t n, const char *tag)
 {
     memset(w, 0, sizeof *w);
+    current = w;
     w->private_pg = private_pg;
     if (private_pg) it_server_init(&w->srv);
     it_db_create(&w->db, private_pg ? w->srv.dsn : NULL);
@@ -72,6 +75,7 @@ static void world_up(world_t *w, int private_pg, const char *const *extra, size_
 
 static void world_down(world_t *w)
 {
+    current = NULL;
     if (w->d.pid) it_daemon_stop(&w->d, SIGTERM);
     it_daemon_forget(&w->d);
     it_db_drop(&w->db, w->private_pg ? w->srv.dsn : NULL);
@@ -80,10 +84,17 @@ static void world_down(world_t *w)
     it_strings_free();
 }
 
+static void fini(void)
+{
+    if (current) world_down(current);
+}
+
+TestSuite(resilience, .fini = fini);
+
 Test(resilience, ten_thousand_events_sent_twice_are_stored_once, .timeout = 300)
 {
     const size_t n = 10000;
-    world_t w;
+    static world_t w;
     world_up(&w, 0, NULL, n, "x");
     const ev_t *evs = w.evs;
     size_t acc, dup, rej, def;
@@ -120,7 +131,7 @@ Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
     snprintf(http, sizeof http, "127.0.0.1:%d", hport);
     const char *extra[] = {"--reconnect-max-ms", "500", "--queue-max-events", "1500",
                            "--batch-max-events", "200", "--http-listen", http, NULL};
-    world_t w;
+    static world_t w;
     world_up(&w, 1, extra, n, "pg");
     it_sender_t *s = it_sender_new(w.d.port, w.evs, n, 100);
 
@@ -153,7 +164,7 @@ Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
 Test(resilience, sigkill_mid_stream_then_resend_gives_exact_totals, .timeout = 300)
 {
     const size_t n = 20000;
-    world_t w;
+    static world_t w;
     world_up(&w, 0, NULL, n, "k");
     it_sender_t *s = it_sender_new(w.d.port, w.evs, n, 100);
 
@@ -209,7 +220,7 @@ static int hostile(void *sock, int extra_frames, const void *p, size_t n)
 Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .timeout = 300)
 {
     const size_t n = 4000;
-    world_t w;
+    static world_t w;
     world_up(&w, 0, NULL, n, "h");
     it_daemon_t *d = &w.d;
     it_sender_t *good = it_sender_new(d->port, w.evs, n, 40);

@@ -14,6 +14,21 @@
 #include <time.h>
 #include <zmq.h>
 
+/* Stopped in the suite's fini, so a failed assertion leaves nothing running. */
+static it_db_t db;
+static it_daemon_t d;
+
+static void down(void)
+{
+    if (d.pid) it_daemon_stop(&d, SIGTERM);
+    it_daemon_forget(&d);
+    if (db.name[0]) it_db_drop(&db, NULL);
+    memset(&db, 0, sizeof db);
+    it_strings_free();
+}
+
+TestSuite(stream, .fini = down);
+
 typedef struct {
     char **msg;
     size_t *len;
@@ -76,8 +91,6 @@ static void count_cell(void *ctx, const char *unit, int32_t day, const char *met
 
 Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
 {
-    it_db_t db;
-    it_daemon_t d;
     it_db_create(&db, NULL);
     int pub = it_free_port(), snap;
     do snap = it_free_port();
@@ -172,18 +185,12 @@ Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
     zmq_close(req);
     zmq_close(sub);
     zmq_ctx_term(ctx);
-    it_daemon_stop(&d, SIGTERM);
-    it_daemon_forget(&d);
-    it_db_drop(&db, NULL);
     free(one);
     free(two);
-    it_strings_free();
 }
 
 Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
 {
-    it_db_t db;
-    it_daemon_t d;
     it_db_create(&db, NULL);
     int pub = it_free_port(), snap;
     do snap = it_free_port();
@@ -207,10 +214,10 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     int fd = mkstemp(out_path);
     close(fd);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s watch --unit 180 --period year --db '%s' --stream %s --snapshot %s --for 5 >%s 2>&1",
+    snprintf(cmd, sizeof cmd, "%s watch --unit 180 --period year --db '%s' --stream %s --snapshot %s --for 10 >%s 2>&1",
              ANTT_PATH, db.dsn, pub_ep, snap_ep, out_path);
     FILE *w = popen(cmd, "r");
-    struct timespec ts = {1, 500000000};
+    struct timespec ts = {3, 0}; /* it subscribes and takes its snapshot */
     nanosleep(&ts, NULL);
     for (int k = 1; k <= 2; k++) {
         it_incident(&ev, it_str("W%d", k), "drugs", SEV_VERY_SERIOUS, now - H);
@@ -251,8 +258,4 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     cr_expect_eq(trec, 1, "%s", line);
     cr_expect_eq(tres, 0, "%s", line);
     it_client_close(&cl);
-    it_daemon_stop(&d, SIGTERM);
-    it_daemon_forget(&d);
-    it_db_drop(&db, NULL);
-    it_strings_free();
 }
