@@ -21,7 +21,7 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static ledger_cfg_t ledger_cfg(const cfg_t *c)
+ledger_cfg_t daemon_ledger_cfg(const cfg_t *c)
 {
     const int64_t day = 86400LL * 1000000;
     ledger_cfg_t l = {
@@ -40,7 +40,7 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
     d->cfg = *cfg;
     d->config_path = config_path;
     log_set_level((log_level_t)log_level_parse(cfg->log_level));
-    ledger_cfg_t l = ledger_cfg(cfg);
+    ledger_cfg_t l = daemon_ledger_cfg(cfg);
     d->store = store_new(cfg->db, &l, (uint32_t)cfg->reject_raw_max);
     d->reg = reg_new();
     if (!d->store || !d->reg ||
@@ -181,14 +181,15 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
         refuse(d, path, env, nenv, payload, ANTT_E_INTERNAL, "server queue full; resend later");
         return;
     }
+    const void *before = zmq_msg_data(payload);
     bmsg_t *bm = batch_msg(b, path, payload, frames, path == PATH_ACKED ? nenv : 0, mono_us());
     if (!bm) {
         log_error("intake", "out of memory taking a message");
         return;
     }
-    /* Re-open the decoder on the payload's new home (a small zmq_msg_t
-     * holds its bytes inside itself, and it has moved). */
-    dec_open(&m, zmq_msg_data(&bm->payload), zmq_msg_size(&bm->payload), ts_now_us(), &e);
+    /* A small zmq_msg_t holds its bytes inside itself, and it has moved:
+     * the decoder reads on from the payload's new home (no second pass). */
+    dec_move(&m, before, zmq_msg_data(&bm->payload));
     for (uint32_t i = 0; i < m.count; i++) {
         bev_t *ev = batch_event(b, bm);
         if (!ev) {

@@ -52,6 +52,9 @@ typedef struct {
 /* Set by the signal handlers; the loop acts on them. */
 extern volatile sig_atomic_t daemon_stop, daemon_reload;
 
+/* The ledger's settings from the configuration (the daemon and --verify). */
+ledger_cfg_t daemon_ledger_cfg(const cfg_t *c);
+
 /* Set up everything but the sockets' binding and the database connection. */
 int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *err, size_t errlen);
 void daemon_fini(daemon_t *d);

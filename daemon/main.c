@@ -82,16 +82,6 @@ static PGconn *connect_db(const cfg_t *cfg)
     return c;
 }
 
-static ledger_cfg_t ledger_of(const cfg_t *c)
-{
-    const int64_t day = 86400LL * 1000000;
-    return (ledger_cfg_t){.utc_offset_us = (int64_t)c->utc_offset_min * 60 * 1000000,
-                          .tip_limit_us = c->tipoff_limit_days * day,
-                          .tip_complex_max_us = c->tipoff_complex_max_days * day,
-                          .tip_procuracy_max_us = c->tipoff_procuracy_max_days * day,
-                          .orphan_max_age_us = c->orphan_max_age_days * day};
-}
-
 static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char *arg)
 {
     char err[1024];
@@ -136,7 +126,7 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
     } else if (!strcmp(cmd, "--verify")) {
         reg_t *reg = reg_new();
         long diffs = 0;
-        ledger_cfg_t l = ledger_of(cfg);
+        ledger_cfg_t l = daemon_ledger_cfg(cfg);
         int rc = reg && reg_load(reg, c, err, sizeof err) == 0
                      ? verify_run(c, &l, reg, stdout, &diffs, err, sizeof err)
                      : -1;

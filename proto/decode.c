@@ -441,3 +441,10 @@ broken:
     m->index = m->count;
     return -ANTT_E_MALFORMED;
 }
+
+void dec_move(dec_msg_t *m, const void *old_buf, const void *new_buf)
+{
+    const ptrdiff_t d = (const uint8_t *)new_buf - (const uint8_t *)old_buf;
+    m->r.p += d;
+    m->r.end += d;
+}

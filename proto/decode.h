@@ -40,6 +40,10 @@ typedef struct {
  * BATCH_EMPTY, BATCH_TOO_LARGE, TOO_DEEP, TRAILING_BYTES). */
 int dec_open(dec_msg_t *m, const void *buf, size_t len, int64_t now_us, dec_err_t *err);
 
+/* The message's bytes moved (same content, new address), e.g. a small
+ * zmq_msg_t moved into its owner: carry on reading them there. */
+void dec_move(dec_msg_t *m, const void *old_buf, const void *new_buf);
+
 /* Decode and validate the next event. Returns 1 with *ev valid, 0 when no
  * events remain, or -ANTT_E_* with err filled; on refusal ev->present has
  * EVB(EVF_ID) set when ev->id could still be read (so the ack can name it),

@@ -6,6 +6,7 @@
 #include "proto/uuid.h"
 
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void expect_str_eq(ev_str_t a, ev_str_t b, const char *what)
@@ -290,4 +291,31 @@ Test(roundtrip, a_key_with_a_nul_where_a_name_ends_is_unknown)
     cr_expect_eq(ev_field_lookup("id\0", 3), -1);
     cr_expect_eq(ev_field_lookup("seq\0", 4), -1);
     cr_expect_eq(ev_field_lookup("type\0\0\0\0", 8), -1);
+}
+
+Test(roundtrip, reading_goes_on_after_the_bytes_move)
+{
+    ev_t evs[2];
+    fx_event(EV_INCIDENT_REPORTED, &evs[0]);
+    fx_event(EV_TIPOFF_RECEIVED, &evs[1]);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    fx_encode_batch(evs, 2, &sb);
+    dec_msg_t m;
+    dec_err_t e;
+    cr_assert_eq(dec_open(&m, sb.data, sb.size, FX_NOW_US, &e), 0);
+    ev_t a;
+    cr_assert_eq(dec_next(&m, &a, &e), 1);
+    /* The buffer moves (a zmq_msg_t handed to its owner); the old one is gone. */
+    char *moved = malloc(sb.size);
+    memcpy(moved, sb.data, sb.size);
+    dec_move(&m, sb.data, moved);
+    memset(sb.data, 0xc1, sb.size);
+    ev_t b;
+    cr_assert_eq(dec_next(&m, &b, &e), 1, "%s", e.msg);
+    cr_expect_eq(b.type, EV_TIPOFF_RECEIVED);
+    cr_expect(b.raw >= (const uint8_t *)moved && b.raw < (const uint8_t *)moved + sb.size);
+    cr_expect_eq(dec_next(&m, &b, &e), 0);
+    free(moved);
+    msgpack_sbuffer_destroy(&sb);
 }
