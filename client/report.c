@@ -39,7 +39,7 @@ void report_num(char *out, size_t cap, double v, int decimals, int vi)
 /* The columns of antt.rates() this report shows. */
 enum {
     C_OCC, C_CLR, C_SUS, C_CARRY, C_CLR_PLAIN, C_CLR_CARRY, C_MOCC, C_MCLR, C_MCARRY,
-    C_MCLR_PLAIN, C_MCLR_CARRY, C_TREC, C_TTR, C_TRES, C_TCARRY, C_TTODO, C_TDONE, C_TRATE,
+    C_MCLR_PLAIN, C_MCLR_CARRY, C_TREC, C_TTR, C_TRES, C_TCARRY, C_TTO_RESOLVE, C_TDONE, C_TRATE,
     C_TPLAIN, C_TOVER, C_TRA, C_TRD, C_TRI, C_DC, C_DS, C_N
 };
 static const char *const COLS[C_N] = {
@@ -154,7 +154,7 @@ static void text_report(const char *unit, const char *uname, int year, const fig
     report_num(b, sizeof b, f->v[C_TTR], -1, vi);
     printf(vi ? "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận %s, chuyển %s, " : "Tip-offs: %s received, %s transferred, ",
            N(f->v[C_TREC]), b);
-    report_num(a, sizeof a, f->v[C_TTODO], -1, vi);
+    report_num(a, sizeof a, f->v[C_TTO_RESOLVE], -1, vi);
     report_num(b, sizeof b, f->v[C_TDONE], -1, vi);
     printf(vi ? "phải giải quyết %s, đã giải quyết %s\n" : "%s to be resolved, %s resolved\n", a, b);
     pct(c, sizeof c, f, C_TRATE, vi);

@@ -42,7 +42,7 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
     log_set_level((log_level_t)log_level_parse(cfg->log_level));
     ledger_cfg_t l = daemon_ledger_cfg(cfg);
     d->store = store_new(cfg->db, &l, (uint32_t)cfg->reject_raw_max);
-    d->reg = reg_new();
+    d->reg = reg_new(l.utc_offset_us);
     if (!d->store || !d->reg ||
         bqueue_init(&d->q, (uint32_t)cfg->batch_max_events, (uint32_t)cfg->queue_max_events) < 0) {
         snprintf(err, errlen, "out of memory");

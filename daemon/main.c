@@ -124,9 +124,9 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
         if (admin_revoke_node(c, arg, err, sizeof err) < 0) goto fail;
         log_info("admin", "node revoked node=%s", arg);
     } else if (!strcmp(cmd, "--verify")) {
-        reg_t *reg = reg_new();
-        long diffs = 0;
         ledger_cfg_t l = daemon_ledger_cfg(cfg);
+        reg_t *reg = reg_new(l.utc_offset_us);
+        long diffs = 0;
         int rc = reg && reg_load(reg, c, err, sizeof err) == 0
                      ? verify_run(c, &l, reg, stdout, &diffs, err, sizeof err)
                      : -1;

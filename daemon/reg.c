@@ -38,6 +38,7 @@ typedef struct {
 
 struct reg {
     tab_t units, nodes, groups;
+    int64_t utc_offset_us;
 };
 
 static uint64_t hash(const char *s, size_t n)
@@ -83,7 +84,12 @@ static int tab_index(tab_t *t)
     return 0;
 }
 
-reg_t *reg_new(void) { return calloc(1, sizeof(reg_t)); }
+reg_t *reg_new(int64_t utc_offset_us)
+{
+    reg_t *r = calloc(1, sizeof *r);
+    if (r) r->utc_offset_us = utc_offset_us;
+    return r;
+}
 
 void reg_free(reg_t **r)
 {
@@ -196,11 +202,10 @@ out:
     return rc;
 }
 
-static int32_t local_day(int64_t us)
+static int32_t local_day(const reg_t *r, int64_t us)
 {
-    /* Unit validity dates are Vietnamese calendar dates. */
-    const int64_t day = 86400LL * 1000000, off = 7LL * 3600 * 1000000;
-    int64_t l = us + off;
+    const int64_t day = 86400LL * 1000000;
+    int64_t l = us + r->utc_offset_us;
     return (int32_t)(l / day - (l % day < 0));
 }
 
@@ -221,7 +226,7 @@ static int unit_ok(const reg_t *r, const unit_t *home, ev_str_t code, int64_t at
     long i = tab_find(&r->units, code.p, code.n);
     if (i < 0) return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field, "unknown unit", code);
     const unit_t *u = (const unit_t *)r->units.items + i;
-    int32_t d = local_day(at_us);
+    int32_t d = local_day(r, at_us);
     if ((u->valid_from != DAY_NONE && d < u->valid_from) ||
         (u->valid_to != DAY_NONE && d >= u->valid_to))
         return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field,

@@ -16,7 +16,9 @@
 
 typedef struct reg reg_t;
 
-reg_t *reg_new(void);
+/* utc_offset_us: the statistics day's offset, for unit validity dates
+ * (Vietnamese calendar dates: +7 h). */
+reg_t *reg_new(int64_t utc_offset_us);
 void reg_free(reg_t **r);
 
 /* Replace the contents with what the database holds now. 0, or -1 with err

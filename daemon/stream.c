@@ -102,11 +102,10 @@ uint64_t stream_seq(const stream_t *s) { return s ? s->seq : 0; }
 
 #define KEY(pk, lit) enc_str(pk, lit, sizeof(lit) - 1)
 
-static const tallymap_t *g_sort_map;
-static int by_unit(const void *a, const void *b)
+static int by_unit(const void *a, const void *b, void *ctx)
 {
-    const tally_t *x = &g_sort_map->items[*(const uint32_t *)a], *y = &g_sort_map->items[*(const uint32_t *)b];
-    return strcmp(x->k.unit, y->k.unit);
+    const tallymap_t *m = ctx;
+    return strcmp(m->items[*(const uint32_t *)a].k.unit, m->items[*(const uint32_t *)b].k.unit);
 }
 
 void stream_publish(stream_t *s, const reg_t *reg, const tallymap_t *m)
@@ -116,8 +115,7 @@ void stream_publish(stream_t *s, const reg_t *reg, const tallymap_t *m)
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->n; i++)
         if (m->items[i].value) s->order[n++] = i;
-    g_sort_map = m;
-    qsort(s->order, n, sizeof *s->order, by_unit);
+    qsort_r(s->order, n, sizeof *s->order, by_unit, (void *)m);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &s->sb, msgpack_sbuffer_write);
     for (uint32_t a = 0; a < n;) {

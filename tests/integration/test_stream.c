@@ -29,6 +29,19 @@ static void down(void)
 
 TestSuite(stream, .fini = down);
 
+/* A database and an anttd publishing on free ports (pub_ep, snap_ep). */
+static void start(char pub_ep[64], char snap_ep[64])
+{
+    it_db_create(&db, NULL);
+    int pub = it_free_port(), snap;
+    do snap = it_free_port();
+    while (snap == pub);
+    snprintf(pub_ep, 64, "tcp://127.0.0.1:%d", pub);
+    snprintf(snap_ep, 64, "tcp://127.0.0.1:%d", snap);
+    const char *extra[] = {"--tally-publish", pub_ep, "--tally-snapshot", snap_ep, NULL};
+    it_daemon_start(&d, db.dsn, extra);
+}
+
 typedef struct {
     char **msg;
     size_t *len;
@@ -91,15 +104,8 @@ static void count_cell(void *ctx, const char *unit, int32_t day, const char *met
 
 Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
 {
-    it_db_create(&db, NULL);
-    int pub = it_free_port(), snap;
-    do snap = it_free_port();
-    while (snap == pub);
     char pub_ep[64], snap_ep[64];
-    snprintf(pub_ep, sizeof pub_ep, "tcp://127.0.0.1:%d", pub);
-    snprintf(snap_ep, sizeof snap_ep, "tcp://127.0.0.1:%d", snap);
-    const char *extra[] = {"--tally-publish", pub_ep, "--tally-snapshot", snap_ep, NULL};
-    it_daemon_start(&d, db.dsn, extra);
+    start(pub_ep, snap_ep);
 
     void *ctx = zmq_ctx_new();
     void *sub = zmq_socket(ctx, ZMQ_SUB);
@@ -191,15 +197,8 @@ Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
 
 Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
 {
-    it_db_create(&db, NULL);
-    int pub = it_free_port(), snap;
-    do snap = it_free_port();
-    while (snap == pub);
     char pub_ep[64], snap_ep[64];
-    snprintf(pub_ep, sizeof pub_ep, "tcp://127.0.0.1:%d", pub);
-    snprintf(snap_ep, sizeof snap_ep, "tcp://127.0.0.1:%d", snap);
-    const char *extra[] = {"--tally-publish", pub_ep, "--tally-snapshot", snap_ep, NULL};
-    it_daemon_start(&d, db.dsn, extra);
+    start(pub_ep, snap_ep);
     it_client_t cl;
     it_client_open(&cl, d.port);
     const int64_t now = ts_now_us(), H = 3600 * 1000000LL;
