@@ -4,6 +4,7 @@
 #include "client/spool.h"
 #include "proto/decode.h"
 #include "proto/encode.h"
+#include "proto/key.h"
 #include "proto/err.h"
 #include "proto/ts.h"
 #include "proto/uuid.h"
@@ -32,6 +33,7 @@ struct antt {
     flight_t *fl;
     int nfl;
     int lost;  /* a connection dropped since the last look */
+    const char *conn_error; /* the last handshake's failure, NULL once one succeeds */
     int dirty; /* appended since the last sync (ANTT_FSYNC_BATCH) */
     msgpack_sbuffer sb;
     char *reply;
@@ -79,6 +81,26 @@ void antt_close(antt_t **ap)
     *ap = NULL;
 }
 
+int antt_sec_apply(void *zsock, const antt_sec_t *s, char *err, size_t errlen)
+{
+    if (s->insecure) return 0;
+    if (!s->server_key || !*s->server_key || !s->key_file || !*s->key_file)
+        return fail(err, errlen, ANTT_C_ARG,
+                    "CURVE needs the daemon's public key (--server-key) and this station's "
+                    "keypair file (--key, from antt keygen); --insecure only for a development "
+                    "daemon",
+                    NULL);
+    key_pair_t mine;
+    char server[KEY_Z85_LEN + 1];
+    int rc = key_load_public(s->server_key, server, err, errlen) < 0 ||
+                     key_load_pair(s->key_file, &mine, err, errlen) < 0 ||
+                     key_apply_client(zsock, server, &mine, err, errlen) < 0
+                 ? ANTT_C_ARG
+                 : 0;
+    memset(&mine, 0, sizeof mine); /* no copy of the secret lingers on the stack */
+    return rc;
+}
+
 int antt_open(antt_t **out, const antt_opts_t *o, char *err, size_t errlen)
 {
     *out = NULL;
@@ -114,6 +136,10 @@ int antt_open(antt_t **out, const antt_opts_t *o, char *err, size_t errlen)
         antt_close(&a);
         return fail(err, errlen, ANTT_C_ZMQ, "zmq", zmq_strerror(zmq_errno()));
     }
+    if (antt_sec_apply(a->sock, &o->sec, err, errlen) < 0) {
+        antt_close(&a);
+        return ANTT_C_ARG;
+    }
     /* PROTOCOL.md 1.3: what a node should set. */
     int v;
     v = 0, zmq_setsockopt(a->sock, ZMQ_LINGER, &v, sizeof v);
@@ -124,7 +150,11 @@ int antt_open(antt_t **out, const antt_opts_t *o, char *err, size_t errlen)
     v = 1000, zmq_setsockopt(a->sock, ZMQ_SNDHWM, &v, sizeof v);
     char ep[64];
     snprintf(ep, sizeof ep, "inproc://antt-monitor-%p", (void *)a);
-    if (zmq_socket_monitor(a->sock, ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == 0) {
+    if (zmq_socket_monitor(a->sock, ep,
+                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
         a->mon = zmq_socket(a->ctx, ZMQ_PAIR);
         if (a->mon && zmq_connect(a->mon, ep) < 0) {
             zmq_close(a->mon);
@@ -201,6 +231,8 @@ int antt_submit_many(antt_t *a, ev_t *evs, size_t n, size_t *done, char *err, si
     return rc;
 }
 
+const char *antt_conn_error(const antt_t *a) { return a->conn_error; }
+
 size_t antt_pending(const antt_t *a) { return spool_pending(a->sp); }
 int64_t antt_oldest_ms(const antt_t *a) { return spool_oldest_ms(a->sp); }
 
@@ -239,6 +271,11 @@ static void watch(antt_t *a)
             zmq_msg_close(&f);
         }
         if (event == ZMQ_EVENT_DISCONNECTED) a->lost = 1;
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) a->conn_error = NULL;
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            a->conn_error = "the daemon refused this station's key (not enrolled, or revoked)";
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            a->conn_error = "the CURVE handshake failed (wrong server key, or the daemon is not CURVE)";
         if (event == ZMQ_EVENT_CONNECTED && a->lost) {
             a->lost = 0;
             antt_flush(a);
@@ -345,9 +382,10 @@ static int take_reply(antt_t *a, antt_result_fn fn, void *ctx)
     if (ack_open(&rep, a->reply, len) < 0) return 0;
     int settled = 0;
     if (rep.code) {
-        /* Refused whole. 5xx: resend later. Otherwise our own bytes are
-         * refused and would be again: report each event rejected. */
-        if (fi >= 0 && rep.code < 500)
+        /* Refused whole. 4xx (rate limited) and 5xx: resend later. Otherwise
+         * our own bytes are refused and would be again: report each event
+         * rejected. */
+        if (fi >= 0 && rep.code < 400)
             for (uint32_t k = 0; k < a->fl[fi].n; k++)
                 settled += settle(a, a->fl[fi].ids[k], ACK_REJECTED, rep.code, ev_cstr(""), rep.msg,
                                   fn, ctx);

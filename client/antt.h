@@ -42,6 +42,21 @@ enum {
 
 typedef enum { ANTT_FSYNC_EACH = 0, ANTT_FSYNC_BATCH, ANTT_FSYNC_NONE } antt_fsync_t;
 
+/* CURVE (PROTOCOL.md section 15): the daemon's public key, pinned (Z85 text
+ * or a .pub file), and this station's keypair file (antt keygen, mode 0600;
+ * its public key enrolled with antt node add). Both are required unless
+ * insecure is 1 (a development daemon run --insecure). */
+typedef struct {
+    const char *server_key;
+    const char *key_file;
+    int insecure;
+} antt_sec_t;
+
+/* Make a ZeroMQ socket a CURVE client per s (nothing when insecure), before
+ * it connects. The CLI's other sockets (load, watch) use it too. 0, or
+ * ANTT_C_ARG with err. */
+int antt_sec_apply(void *zsock, const antt_sec_t *s, char *err, size_t errlen);
+
 typedef struct {
     const char *endpoints;    /* "tcp://host:7720[,tcp://host2:7720]" */
     const char *node;         /* this station's node id */
@@ -51,6 +66,7 @@ typedef struct {
     int resend_ms;            /* unanswered events go again after this; default 30000 */
     int max_per_msg;          /* events per message, default 100 (1..1000) */
     int window;               /* messages in flight, default 8 */
+    antt_sec_t sec;           /* CURVE keys, or insecure */
 } antt_opts_t;
 
 antt_opts_t antt_defaults(void);
@@ -84,6 +100,10 @@ int antt_poll(antt_t *a, int timeout_ms, antt_result_fn fn, void *ctx);
 
 /* Send everything pending now, without waiting for resend_ms. */
 void antt_flush(antt_t *a);
+
+/* Why the connection is not up, when the last attempt failed its handshake
+ * ("the daemon refused this station's key" ...), else NULL. */
+const char *antt_conn_error(const antt_t *a);
 
 size_t antt_pending(const antt_t *a);
 int64_t antt_oldest_ms(const antt_t *a); /* when the oldest pending was submitted; 0 if none */

@@ -10,6 +10,7 @@
  * sent); 3 not every event answered within --timeout (they stay spooled and
  * go with the next run); 4 the spool could not be opened or written. */
 #include "client/antt.h"
+#include "client/enroll.h"
 #include "client/fields.h"
 #include "client/load.h"
 #include "client/report.h"
@@ -30,6 +31,7 @@ enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2, EXIT_TIMEOUT = 3, EXIT_SP
 
 typedef struct {
     const char *endpoint, *node, *spool;
+    antt_sec_t sec;
     int timeout_s;
     antt_fsync_t fsync;
     char spool_buf[512];
@@ -51,7 +53,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: antt [--endpoint EP] [--node ID] [--spool PATH] [--timeout SECONDS]\n"
-            "            [--fsync each|batch|none] COMMAND [ARGS]\n"
+            "            [--fsync each|batch|none] [--server-key Z85|FILE] [--key FILE]\n"
+            "            [--insecure] COMMAND [ARGS]\n"
             "\n"
             "commands:\n"
             "  submit TYPE --FIELD VALUE ...   one event; TYPE is one of\n"
@@ -63,6 +66,9 @@ static void usage(FILE *f)
             "  report --unit CODE --year Y     year-end figures from the database (report --help)\n"
             "  tipoffs --unit CODE --overdue   tip-offs past their deadline; --due-within 3d; --times\n"
             "  watch --unit CODE               a live table of the unit's children (watch --help)\n"
+            "  keygen FILE                     a CURVE keypair: FILE (secret, 0600) and FILE.pub\n"
+            "  node add|revoke|list ...        enrol stations' keys in the database (node --help)\n"
+            "  subscriber add|revoke|list ...  enrol tally-stream subscribers, with a unit scope\n"
             "  help                            this text; COMMAND --help for a command\n"
             "\n"
             "Fields use PROTOCOL.md's names (--occurred-at or --occurred_at); times are RFC 3339\n"
@@ -70,7 +76,9 @@ static void usage(FILE *f)
             "sources, bases and outcomes may be given in Vietnamese (\"nghiem-trong\", \"tố giác\").\n"
             "\n"
             "environment: ANTT_ENDPOINT (default tcp://127.0.0.1:7720), ANTT_NODE, ANTT_SPOOL\n"
-            "(default ~/.antt/NODE.spool).\n"
+            "(default ~/.antt/NODE.spool), ANTT_SERVER_KEY, ANTT_KEY, ANTT_INSECURE=1.\n"
+            "CURVE is on unless --insecure: --server-key is the daemon's public key (pinned),\n"
+            "--key this station's keypair file.\n"
             "exit codes: 0 all accepted; 1 some rejected; 2 bad usage or input; 3 not all\n"
             "answered in time (still spooled); 4 spool error.\n",
             fields_type_help());
@@ -130,6 +138,7 @@ static antt_t *open_client(globals_t *g)
     o.spool_path = g->spool;
     o.fsync = g->fsync;
     o.resend_ms = 5000;
+    o.sec = g->sec;
     antt_t *a;
     char err[512];
     if (antt_open(&a, &o, err, sizeof err)) {
@@ -146,6 +155,7 @@ static int wait_answers(antt_t *a, const globals_t *g, results_t *res)
     while (antt_pending(a) && time(NULL) < end)
         if (antt_poll(a, 200, on_result, res) < 0) break;
     if (antt_pending(a)) {
+        if (antt_conn_error(a)) fprintf(stderr, "antt: not connected: %s\n", antt_conn_error(a));
         fprintf(stderr,
                 "antt: %zu event(s) not answered within %d s; they stay in %s and go with the "
                 "next run\n",
@@ -388,6 +398,9 @@ int main(int argc, char **argv)
 {
     globals_t g = {.endpoint = getenv("ANTT_ENDPOINT"), .node = getenv("ANTT_NODE"),
                    .spool = getenv("ANTT_SPOOL"), .timeout_s = 30, .fsync = ANTT_FSYNC_EACH};
+    g.sec.server_key = getenv("ANTT_SERVER_KEY");
+    g.sec.key_file = getenv("ANTT_KEY");
+    g.sec.insecure = getenv("ANTT_INSECURE") && !strcmp(getenv("ANTT_INSECURE"), "1");
     if (!g.endpoint) g.endpoint = "tcp://127.0.0.1:7720";
     int i = 1;
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
@@ -395,6 +408,10 @@ int main(int argc, char **argv)
         if (!strcmp(o, "--help")) {
             usage(stdout);
             return EXIT_OK;
+        }
+        if (!strcmp(o, "--insecure")) {
+            g.sec.insecure = 1;
+            continue;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "antt: %s needs a value\n", o);
@@ -405,6 +422,8 @@ int main(int argc, char **argv)
         else if (!strcmp(o, "--node")) g.node = v;
         else if (!strcmp(o, "--spool")) g.spool = v;
         else if (!strcmp(o, "--timeout")) g.timeout_s = atoi(v);
+        else if (!strcmp(o, "--server-key")) g.sec.server_key = v;
+        else if (!strcmp(o, "--key")) g.sec.key_file = v;
         else if (!strcmp(o, "--fsync")) {
             if (!strcmp(v, "each")) g.fsync = ANTT_FSYNC_EACH;
             else if (!strcmp(v, "batch")) g.fsync = ANTT_FSYNC_BATCH;
@@ -425,10 +444,13 @@ int main(int argc, char **argv)
     const char *cmd = argv[i++];
     if (!strcmp(cmd, "submit")) return cmd_submit(&g, argc - i, argv + i);
     if (!strcmp(cmd, "spool")) return cmd_spool(&g, argc - i, argv + i);
-    if (!strcmp(cmd, "load")) return load_main(g.endpoint, argc - i, argv + i);
+    if (!strcmp(cmd, "load")) return load_main(g.endpoint, &g.sec, argc - i, argv + i);
     if (!strcmp(cmd, "report")) return report_main(argc - i, argv + i);
     if (!strcmp(cmd, "tipoffs")) return tipoffs_main(argc - i, argv + i);
-    if (!strcmp(cmd, "watch")) return watch_main(argc - i, argv + i);
+    if (!strcmp(cmd, "watch")) return watch_main(&g.sec, argc - i, argv + i);
+    if (!strcmp(cmd, "keygen")) return enroll_keygen(argc - i, argv + i);
+    if (!strcmp(cmd, "node")) return enroll_main(ENROLL_NODES, argc - i, argv + i);
+    if (!strcmp(cmd, "subscriber")) return enroll_main(ENROLL_SUBSCRIBERS, argc - i, argv + i);
     fprintf(stderr, "antt: unknown command '%s' (see antt --help)\n", cmd);
     return EXIT_USAGE;
 }

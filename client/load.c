@@ -7,6 +7,9 @@
  *
  * Stations are named P<unit code> (P<code>.<k> when there are more stations
  * than units); they must be registered (anttd --add-nodes-under CODE P).
+ * With CURVE (the default) each station needs a key: --enroll CONNINFO makes
+ * a throwaway keypair per station and writes its public key into antt.nodes
+ * (replacing any key the node had: test databases only).
  * --rate 0 sends as fast as the window allows. Duplicates resend a message
  * already sent (same bytes: answered `duplicate`); malformed messages are
  * refused whole by the daemon (1xx). */
@@ -15,6 +18,7 @@
 #include "client/loadgen.h"
 #include "proto/ack.h"
 #include "proto/err.h"
+#include "proto/key.h"
 #include "proto/ts.h"
 
 #include <libpq-fe.h>
@@ -154,9 +158,45 @@ static int cmp64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int load_main(const char *endpoint, int argc, char **argv)
+/* Write every station's public key into antt.nodes in one statement. */
+static int enroll(const char *dsn, sim_t *sims, key_pair_t *keys, int n)
 {
-    const char *units_path = NULL, *dsn = NULL, *under = NULL, *prefix = "st-";
+    PGconn *c = PQconnectdb(dsn);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "antt load: --enroll: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return -1;
+    }
+    size_t cap = (size_t)n * 64 + 16;
+    char *ids = malloc(cap), *ks = malloc(cap);
+    size_t io = 0, ko = 0;
+    ids[io++] = '{';
+    ks[ko++] = '{';
+    for (int i = 0; i < n; i++) {
+        io += (size_t)snprintf(ids + io, cap - io, "%s\"%s\"", i ? "," : "", sims[i].g.node);
+        ko += (size_t)snprintf(ks + ko, cap - ko, "%s\"%s\"", i ? "," : "", keys[i].pub);
+    }
+    snprintf(ids + io, cap - io, "}");
+    snprintf(ks + ko, cap - ko, "}");
+    const char *p[2] = {ids, ks};
+    PGresult *r = PQexecParams(c,
+                               "UPDATE antt.nodes n SET public_key = k.key FROM unnest($1::text[], "
+                               "$2::text[]) k(node, key) WHERE n.node_id = k.node",
+                               2, NULL, p, NULL, NULL, 0);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK && atoi(PQcmdTuples(r)) == n;
+    if (!ok)
+        fprintf(stderr, "antt load: --enroll: %s (%s of %d stations registered)\n",
+                PQresultErrorMessage(r), PQcmdTuples(r), n);
+    PQclear(r);
+    PQfinish(c);
+    free(ids);
+    free(ks);
+    return ok ? 0 : -1;
+}
+
+int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv)
+{
+    const char *units_path = NULL, *dsn = NULL, *under = NULL, *prefix = "st-", *enroll_dsn = NULL;
     int nodes = 0, per_msg = 1, window = 4, every = 0;
     double rate = 100, secs = 10, dup_share = 0, bad_share = 0;
     for (int i = 0; i < argc; i++) {
@@ -166,7 +206,9 @@ int load_main(const char *endpoint, int argc, char **argv)
                    "                 [--nodes N]\n"
                    "                 [--rate EVENTS_PER_S] [--duration S] [--per-msg K] [--window W]\n"
                    "                 [--duplicates FRACTION] [--malformed FRACTION] [--every S]\n"
-                   "Simulated stations P<commune code> send a realistic mix; prints what was sent,\n"
+                   "                 [--enroll CONNINFO]\n"
+                   "With CURVE, --enroll gives every station a throwaway key, written to antt.nodes\n"
+                   "(test databases only). Simulated stations P<commune code> send a realistic mix; prints what was sent,\n"
                    "the answers and the ack latency. --rate 0: as fast as the window allows.\n");
             return 0;
         }
@@ -187,6 +229,7 @@ int load_main(const char *endpoint, int argc, char **argv)
         else if (!strcmp(o, "--duplicates")) dup_share = atof(v);
         else if (!strcmp(o, "--malformed")) bad_share = atof(v);
         else if (!strcmp(o, "--every")) every = atoi(v);
+        else if (!strcmp(o, "--enroll")) enroll_dsn = v;
         else {
             fprintf(stderr, "antt load: unknown option %s\n", o);
             return 2;
@@ -206,6 +249,16 @@ int load_main(const char *endpoint, int argc, char **argv)
         return 2;
     }
     if (nodes <= 0) nodes = nunits;
+    char server[KEY_Z85_LEN + 1] = "";
+    if (!sec->insecure) {
+        char err[512];
+        if (!enroll_dsn || !sec->server_key ||
+            key_load_public(sec->server_key, server, err, sizeof err) < 0) {
+            fprintf(stderr, "antt load: with CURVE, --server-key and --enroll CONNINFO (each station"
+                            " gets a key); or --insecure for a development daemon\n");
+            return 2;
+        }
+    }
 
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -216,6 +269,7 @@ int load_main(const char *endpoint, int argc, char **argv)
     sim_t *sims = calloc((size_t)nodes, sizeof *sims);
     zmq_pollitem_t *items = calloc((size_t)nodes, sizeof *items);
     const unsigned run = (unsigned)(getpid() ^ (unsigned)time(NULL)) & 0xfffff;
+    key_pair_t *keys = sec->insecure ? NULL : calloc((size_t)nodes, sizeof *keys);
     for (int i = 0; i < nodes; i++) {
         char node[48];
         if (nodes <= nunits) snprintf(node, sizeof node, "%s%s", prefix, units[i]);
@@ -225,11 +279,22 @@ int load_main(const char *endpoint, int argc, char **argv)
         int zero = 0, hwm = 100000;
         zmq_setsockopt(sims[i].sock, ZMQ_LINGER, &zero, sizeof zero);
         zmq_setsockopt(sims[i].sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        char err[256];
+        if (keys && (zmq_curve_keypair(keys[i].pub, keys[i].sec) < 0 ||
+                     key_apply_client(sims[i].sock, server, &keys[i], err, sizeof err) < 0)) {
+            fprintf(stderr, "antt load: CURVE: %s\n", zmq_strerror(zmq_errno()));
+            return 2;
+        }
+        items[i] = (zmq_pollitem_t){sims[i].sock, 0, ZMQ_POLLIN, 0};
+    }
+    if (keys && enroll(enroll_dsn, sims, keys, nodes) < 0) return 2;
+    if (keys) usleep(300000); /* the daemon hears of the new keys (NOTIFY) before we knock */
+    free(keys);
+    for (int i = 0; i < nodes; i++) {
         if (zmq_connect(sims[i].sock, endpoint) < 0) {
             fprintf(stderr, "antt load: connect %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
             return 2;
         }
-        items[i] = (zmq_pollitem_t){sims[i].sock, 0, ZMQ_POLLIN, 0};
     }
 
     msgpack_sbuffer sb;

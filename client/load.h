@@ -2,7 +2,10 @@
 #ifndef ANTT_CLIENT_LOAD_H
 #define ANTT_CLIENT_LOAD_H
 
-/* argv: the options after "load". Returns the exit code. */
-int load_main(const char *endpoint, int argc, char **argv);
+#include "client/antt.h"
+
+/* argv: the options after "load"; sec: CURVE for every simulated station
+ * (with --enroll, each gets a key of its own). Returns the exit code. */
+int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv);
 
 #endif

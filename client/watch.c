@@ -135,11 +135,18 @@ static void overdue(wctx_t *w)
     }
 }
 
-static int snapshot(void *ctx, const char *ep, const char *unit, tview_t *tv, int32_t from, int32_t to)
+static int snapshot(void *ctx, const antt_sec_t *sec, const char *ep, const char *unit, tview_t *tv,
+                    int32_t from, int32_t to)
 {
     void *req = zmq_socket(ctx, ZMQ_REQ);
     int zero = 0;
     zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero);
+    char err[512];
+    if (antt_sec_apply(req, sec, err, sizeof err) < 0) {
+        fprintf(stderr, "antt watch: %s\n", err);
+        zmq_close(req);
+        return -1;
+    }
     zmq_connect(req, ep);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
@@ -160,7 +167,6 @@ static int snapshot(void *ctx, const char *ep, const char *unit, tview_t *tv, in
         zmq_msg_t m;
         zmq_msg_init(&m);
         zmq_msg_recv(&m, req, 0);
-        char err[256];
         rc = tview_snapshot(tv, zmq_msg_data(&m), zmq_msg_size(&m), err, sizeof err);
         if (rc < 0) fprintf(stderr, "antt watch: %s\n", err);
         zmq_msg_close(&m);
@@ -171,7 +177,7 @@ static int snapshot(void *ctx, const char *ep, const char *unit, tview_t *tv, in
     return rc;
 }
 
-int watch_main(int argc, char **argv)
+int watch_main(const antt_sec_t *sec, int argc, char **argv)
 {
     const char *unit = NULL, *period = "today", *dsn = "", *stream_ep = "tcp://127.0.0.1:7722",
                *snap_ep = "tcp://127.0.0.1:7723";
@@ -262,11 +268,19 @@ int watch_main(int argc, char **argv)
 
     void *ctx = zmq_ctx_new();
     void *sub = zmq_socket(ctx, ZMQ_SUB);
+    char err[512];
+    if (antt_sec_apply(sub, sec, err, sizeof err) < 0) {
+        fprintf(stderr, "antt watch: %s\n", err);
+        zmq_close(sub);
+        zmq_ctx_term(ctx);
+        PQfinish(w.c);
+        return 2;
+    }
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
     zmq_connect(sub, stream_ep);
     usleep(200000); /* the subscription first, then the snapshot: no gap between them */
     tview_t *tv = tview_new();
-    int rc = snapshot(ctx, snap_ep, unit, tv, w.from, w.to) < 0 ? 3 : 0;
+    int rc = snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0 ? 3 : 0;
     const int tty = isatty(STDOUT_FILENO);
     time_t end = for_s ? time(NULL) + for_s : 0, next_over = 0, next_draw = 0;
     int dirty = 1;
@@ -291,7 +305,7 @@ int watch_main(int argc, char **argv)
         int a = tview_apply(tv, zmq_msg_data(&b), zmq_msg_size(&b));
         if (a == TV_GAP || a == TV_EPOCH) {
             fprintf(stderr, "antt watch: %s; taking a new snapshot\n", a == TV_GAP ? "a gap" : "anttd restarted");
-            if (snapshot(ctx, snap_ep, unit, tv, w.from, w.to) < 0) rc = 3;
+            if (snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0) rc = 3;
         }
         dirty = 1;
         zmq_msg_close(&t);

@@ -3,6 +3,10 @@
 #ifndef ANTT_CLIENT_WATCH_H
 #define ANTT_CLIENT_WATCH_H
 
-int watch_main(int argc, char **argv);
+#include "client/antt.h"
+
+/* sec: the subscriber's keys (--key: its keypair, enrolled with antt
+ * subscriber add), or insecure. */
+int watch_main(const antt_sec_t *sec, int argc, char **argv);
 
 #endif

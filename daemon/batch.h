@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include <zmq.h>
 
-typedef enum { PATH_ACKED = 0, PATH_PUBLISH = 1 } path_t;
+/* Where a message came from; PATH_HANDSHAKE: a connection refused before any
+ * message (recorded in antt.rejects only). */
+typedef enum { PATH_ACKED = 0, PATH_PUBLISH = 1, PATH_HANDSHAKE = 2 } path_t;
 
 #define BATCH_MAX_FRAMES 5
 #define BATCH_CHUNK 256 /* routing id + up to 4 echoed envelope frames */

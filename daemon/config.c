@@ -48,6 +48,10 @@ static const key_t_ KEYS[] = {
     {"tally_snapshot", S(tally_snapshot), "tcp://127.0.0.1:7723", "endpoint answering tally snapshot requests; empty: off"},
     {"http_listen", S(http_listen), "127.0.0.1:9720", "HOST:PORT serving /metrics and /healthz; empty: off"},
     {"migrate_on_start", K_BOOL, offsetof(cfg_t, migrate_on_start), 0, 0, 1, "0", "apply pending migrations at start"},
+    {"curve_key_file", S(curve_key_file), "", "the server's CURVE keypair file (antt keygen; mode 0600); required unless insecure"},
+    {"insecure", K_BOOL, offsetof(cfg_t, insecure), 0, 0, 1, "0", "1: plaintext, no authentication of nodes or subscribers (development only)"},
+    {"node_rate", I(node_rate, 0, 1000000), "2000", "events a second one node may send on average (CURVE on); 0: no limit"},
+    {"node_burst", I(node_burst, 1000, 10000000), "20000", "events one node may send at once (a spool flushed after days offline)"},
     {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0, "info", "error, warn, info or debug"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])

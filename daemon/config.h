@@ -26,10 +26,14 @@ typedef struct {
     int tipoff_limit_days, tipoff_complex_max_days, tipoff_procuracy_max_days;
     int reject_raw_max;      /* bytes of a refused message kept in antt.rejects */
     int migrate_on_start;    /* 1: apply pending migrations at start */
-    char http_listen[64];
+    char http_listen[64];    /* HOST:PORT for /metrics and /healthz; empty: off */
     char tally_publish[256]; /* PUB endpoint of the tally stream; empty: off */
-    char tally_snapshot[256];/* ROUTER endpoint answering snapshot requests; empty: off */    /* HOST:PORT for /metrics and /healthz; empty: off */
+    char tally_snapshot[256];/* ROUTER endpoint answering snapshot requests; empty: off */
     char log_level[16];
+    char curve_key_file[1024]; /* the server's CURVE keypair (antt keygen); mode 0600 */
+    int insecure;            /* 1: no CURVE, no authentication (development only) */
+    int node_rate;           /* events a second per node, on average; 0: no limit */
+    int node_burst;          /* events a node may send at once */
 } cfg_t;
 
 /* Fill c with the built-in defaults. */

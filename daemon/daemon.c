@@ -49,6 +49,12 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
         daemon_fini(d);
         return -1;
     }
+    d->limit = limit_new((uint32_t)cfg->node_rate, (uint32_t)cfg->node_burst);
+    if (!d->limit) {
+        snprintf(err, errlen, "out of memory");
+        daemon_fini(d);
+        return -1;
+    }
     store_set_migrate(d->store, cfg->migrate_on_start);
     msgpack_sbuffer_init(&d->sbuf);
     msgpack_packer_init(&d->pk, &d->sbuf, msgpack_sbuffer_write);
@@ -62,6 +68,7 @@ void daemon_fini(daemon_t *d)
     if (d->q.ring) bqueue_free(&d->q);
     store_free(&d->store);
     reg_free(&d->reg);
+    limit_free(&d->limit);
     msgpack_sbuffer_destroy(&d->sbuf);
     memset(&d->sbuf, 0, sizeof d->sbuf);
 }
@@ -112,28 +119,53 @@ static void reply_batch(daemon_t *d, const batch_t *b)
 
 /* ---- taking a message -------------------------------------------------- */
 
-/* A message refused whole: answered now, recorded with the next batch. */
+/* Keep a refusal for antt.rejects (written with the next batch). */
+static void record(daemon_t *d, path_t path, const char *node, int code, const char *msg,
+                   const void *raw, size_t len)
+{
+    batch_t *b = bqueue_open(&d->q, 1);
+    bmsg_t *m = b ? batch_msg(b, path, NULL, NULL, 0, mono_us()) : NULL;
+    if (!m) return;
+    m->code = code;
+    snprintf(m->msg, sizeof m->msg, "%s", msg);
+    snprintf(m->node, sizeof m->node, "%s", node ? node : "");
+    if (raw) batch_keep_raw(b, m, raw, len, (size_t)d->cfg.reject_raw_max);
+    batch_weigh(b, 1);
+}
+
+/* A message refused whole: answered now, recorded with the next batch
+ * unless keep is 0 (a flood's refusals are counted, not each stored). */
 static void refuse(daemon_t *d, path_t path, const zmq_msg_t *env, int nenv, zmq_msg_t *payload,
-                   int code, const char *msg)
+                   const char *node, int code, const char *msg, int keep)
 {
     d->refused_msgs++;
     if (path == PATH_ACKED && env && nenv > 0) reply_whole(d, env, nenv, code, msg);
-    batch_t *b = bqueue_open(&d->q, 1);
-    bmsg_t *m = b ? batch_msg(b, path, NULL, NULL, 0, mono_us()) : NULL;
-    if (m) {
-        m->code = code;
-        snprintf(m->msg, sizeof m->msg, "%s", msg);
-        batch_keep_raw(b, m, zmq_msg_data(payload), zmq_msg_size(payload),
-                       (size_t)d->cfg.reject_raw_max);
-        batch_weigh(b, 1);
-    }
+    if (keep) record(d, path, node, code, msg, zmq_msg_data(payload), zmq_msg_size(payload));
+    else if (code > 0 && code < METRICS_CODES) d->met.rejects[code]++;
     zmq_msg_close(payload);
     zmq_msg_init(payload);
 }
 
-static void admit(daemon_t *d, bev_t *e)
+/* A handshake the ZAP handler refused: counted, logged and recorded once a
+ * minute per key (a stranger retrying every second fills nothing). */
+static void handshake_refused(void *ctx, const auth_refusal_t *r)
 {
-    int rc = reg_admit(d->reg, &e->ev, &e->v);
+    daemon_t *d = ctx;
+    if (!r->record) {
+        d->met.rejects[ANTT_E_KEY_REFUSED]++;
+        return;
+    }
+    char msg[192];
+    snprintf(msg, sizeof msg, "%s connection from %s refused: %s (key %s)",
+             r->dom == REG_NODES ? "node" : "subscriber", r->address, r->why,
+             r->key[0] ? r->key : "none");
+    log_warn("auth", "%s%s%s", msg, r->user ? "; owner " : "", r->user ? r->user : "");
+    record(d, PATH_HANDSHAKE, r->user, ANTT_E_KEY_REFUSED, msg, NULL, 0);
+}
+
+static void admit(daemon_t *d, bev_t *e, const char *auth_node)
+{
+    int rc = reg_admit(d->reg, &e->ev, auth_node, &e->v);
     if (rc == 0) return;
     /* An operator may just have registered this node or unit: look again,
      * at most once a second. */
@@ -144,13 +176,14 @@ static void admit(daemon_t *d, bev_t *e)
         d->reg_loaded_us = now;
         if (reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0)
             log_warn("registry", "reload failed: %s", err);
-        rc = reg_admit(d->reg, &e->ev, &e->v);
+        rc = reg_admit(d->reg, &e->ev, auth_node, &e->v);
         if (rc == 0) return;
     }
     e->fixed = 1;
 }
 
-void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int toomany)
+void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int toomany,
+                 const char *auth_node)
 {
     zmq_msg_t *payload = &frames[nframes - 1];
     const zmq_msg_t *env = path == PATH_ACKED ? frames : NULL;
@@ -159,26 +192,44 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
 
     if (path == PATH_ACKED && nframes < 2) return; /* a ROUTER always gives a routing id */
     if (toomany || (path == PATH_PUBLISH && nframes != 1)) {
-        refuse(d, path, env, 1, payload, ANTT_E_MALFORMED, /* echo the routing id only */
+        refuse(d, path, env, 1, payload, auth_node, ANTT_E_MALFORMED, /* echo the routing id only */
                path == PATH_ACKED ? "more than 4 envelope frames before the payload"
-                                  : "publish-only messages have exactly one frame");
+                                  : "publish-only messages have exactly one frame",
+               1);
         return;
     }
     for (int i = 1; i < nenv; i++)
         if (zmq_msg_size(&frames[i]) > 255) {
-            refuse(d, path, env, 1, payload, ANTT_E_MALFORMED, "an envelope frame over 255 bytes");
+            refuse(d, path, env, 1, payload, auth_node, ANTT_E_MALFORMED,
+                   "an envelope frame over 255 bytes", 1);
             return;
         }
 
     dec_msg_t m;
     dec_err_t e;
     if (dec_open(&m, zmq_msg_data(payload), zmq_msg_size(payload), ts_now_us(), &e) < 0) {
-        refuse(d, path, env, nenv, payload, e.code, e.msg);
+        refuse(d, path, env, nenv, payload, auth_node, e.code, e.msg, 1);
+        return;
+    }
+    /* The node's rate, before anything is stored or allocated for it. */
+    if (auth_node && !limit_take(d->limit, auth_node, m.count, mono_us())) {
+        int64_t now = mono_us();
+        int keep = now - d->limit_logged_us > 10000000; /* one row and line per 10 s */
+        d->limited_msgs++;
+        if (keep) {
+            log_warn("intake", "node %s over its rate (%d events/s, burst %d): refusing with 402"
+                     " limited_messages=%llu", auth_node, d->cfg.node_rate, d->cfg.node_burst,
+                     (unsigned long long)d->limited_msgs);
+            d->limit_logged_us = now;
+        }
+        refuse(d, path, env, nenv, payload, auth_node, ANTT_E_RATE_LIMITED,
+               "over this node's event rate; resend later", keep);
         return;
     }
     batch_t *b = bqueue_open(&d->q, m.count);
     if (!b) { /* the loop stops reading before this can happen */
-        refuse(d, path, env, nenv, payload, ANTT_E_INTERNAL, "server queue full; resend later");
+        refuse(d, path, env, nenv, payload, auth_node, ANTT_E_INTERNAL,
+               "server queue full; resend later", 1);
         return;
     }
     const void *before = zmq_msg_data(payload);
@@ -205,7 +256,7 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
             ev->v.field = e.field;
             snprintf(ev->v.msg, sizeof ev->v.msg, "%.159s", e.msg);
         } else {
-            admit(d, ev);
+            admit(d, ev, auth_node);
         }
     }
 }
@@ -232,7 +283,9 @@ static void ensure_db(daemon_t *d, int64_t now)
         int u, n, g;
         reg_counts(d->reg, &u, &n, &g);
         d->reg_loaded_us = now;
-        log_info("store", "database connected units=%d nodes=%d groups=%d", u, n, g);
+        int cut = auth_cut_revoked(d->in.auth, d->reg); /* revoked while we were away */
+        log_info("store", "database connected units=%d nodes=%d groups=%d subscribers=%d%s", u, n,
+                 g, reg_subscriber_count(d->reg), cut ? " (revoked connections cut)" : "");
         d->db_up = 1;
         d->backoff_ms = 100;
         return;
@@ -265,6 +318,12 @@ static void publish_metrics(daemon_t *d)
     d->met.db_up = store_connected(d->store);
     d->met.schema_ok = d->met.db_up; /* store_connect checked the schema version */
     d->met.replies_dropped = d->in.replies_dropped;
+    if (d->in.auth) {
+        const auth_stats_t *a = auth_stats(d->in.auth);
+        d->met.handshakes_allowed = a->allowed;
+        d->met.handshakes_refused = a->refused;
+        d->met.connections_cut = a->cut;
+    }
     metrics_update(d->http, &d->met);
 }
 
@@ -378,6 +437,25 @@ static void flush_oldest(daemon_t *d)
 
 /* ---- the loop ---------------------------------------------------------- */
 
+/* Who may connect changed (a notice from the database, SIGHUP, a new
+ * connection): reload, then cut the connections of keys revoked since. */
+static void registry_reload(daemon_t *d, const char *why)
+{
+    char err[512];
+    if (!store_connected(d->store)) return;
+    d->reg_loaded_us = mono_us();
+    if (reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0) {
+        log_error("registry", "reload failed: %s", err);
+        return;
+    }
+    int cut = auth_cut_revoked(d->in.auth, d->reg);
+    int u, n, g;
+    reg_counts(d->reg, &u, &n, &g);
+    log_info("registry", "reloaded (%s) units=%d nodes=%d subscribers=%d connections_cut=%d", why,
+             u, n, reg_subscriber_count(d->reg), cut);
+    publish_metrics(d);
+}
+
 static void reload(daemon_t *d)
 {
     cfg_t c = d->cfg;
@@ -391,11 +469,7 @@ static void reload(daemon_t *d)
     d->cfg.batch_max_ms = c.batch_max_ms;
     snprintf(d->cfg.log_level, sizeof d->cfg.log_level, "%s", c.log_level);
     log_set_level((log_level_t)log_level_parse(c.log_level));
-    if (store_connected(d->store)) {
-        if (reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0)
-            log_error("registry", "reload failed: %s", err);
-        d->reg_loaded_us = mono_us();
-    }
+    registry_reload(d, "SIGHUP");
     int u, n, g;
     reg_counts(d->reg, &u, &n, &g);
     log_info("config", "reloaded log_level=%s batch_max_ms=%d units=%d nodes=%d groups=%d",
@@ -414,7 +488,20 @@ static void drain(daemon_t *d)
             int n = intake_recv(socks[k], fr, &toomany);
             if (n <= 0) continue;
             got = 1;
-            daemon_take(d, k == 0 ? PATH_ACKED : PATH_PUBLISH, fr, n, toomany);
+            const char *user = NULL;
+            if (d->in.auth) {
+                int fd;
+                user = intake_user(&fr[n - 1], &fd);
+                if (!user || !reg_user_ok(d->reg, REG_NODES, user)) {
+                    /* revoked since its handshake: cut it now (its events
+                     * are refused by admission, 301) */
+                    auth_cut_fd(d->in.auth, fd);
+                    if (!user) user = "";
+                } else {
+                    auth_seen(d->in.auth, fd, REG_NODES, user);
+                }
+            }
+            daemon_take(d, k == 0 ? PATH_ACKED : PATH_PUBLISH, fr, n, toomany, user);
             for (int i = 0; i < n; i++) zmq_msg_close(&fr[i]);
         }
         if (!got) break;
@@ -427,7 +514,28 @@ static void drain(daemon_t *d)
 int daemon_run(daemon_t *d)
 {
     char err[512];
-    if (intake_open(&d->in, &d->cfg, err, sizeof err) < 0) {
+    const key_pair_t *key = NULL;
+    if (d->cfg.insecure) {
+        log_warn("security",
+                 "INSECURE: CURVE is off. Anyone who can reach %s may submit as any node and read "
+                 "the tally stream, and everything travels in clear text. For development on "
+                 "loopback only; set curve_key_file in production.",
+                 d->cfg.listen);
+    } else {
+        if (!d->cfg.curve_key_file[0]) {
+            log_error("security", "no server key: set curve_key_file (make one with antt keygen), "
+                                  "or insecure=1 for development");
+            return 1;
+        }
+        if (key_load_pair(d->cfg.curve_key_file, &d->key, err, sizeof err) < 0) {
+            log_error("security", "%s", err);
+            return 1;
+        }
+        key = &d->key;
+        log_info("security", "CURVE on; server public key %s", d->key.pub);
+    }
+    d->met.insecure = key == NULL;
+    if (intake_open(&d->in, &d->cfg, key, err, sizeof err) < 0) {
         log_error("intake", "%s", err);
         return 1;
     }
@@ -441,7 +549,8 @@ int daemon_run(daemon_t *d)
         log_info("metrics", "serving http://%s/metrics and /healthz", d->cfg.http_listen);
     }
     if (d->cfg.tally_publish[0] || d->cfg.tally_snapshot[0]) {
-        d->stream = stream_open(d->in.ctx, d->cfg.tally_publish, d->cfg.tally_snapshot, err, sizeof err);
+        d->stream = stream_open(d->in.ctx, d->cfg.tally_publish, d->cfg.tally_snapshot, key, err,
+                                sizeof err);
         if (!d->stream) {
             log_error("stream", "%s", err);
             metrics_stop(&d->http);
@@ -481,7 +590,11 @@ int daemon_run(daemon_t *d)
         if (store_connected(d->store) != d->met.db_up) publish_metrics(d);
         watch_connections(d);
         refresh_provinces(d, now);
-        stream_answer(d->stream, d->reg, store_connected(d->store) ? store_conn(d->store) : NULL);
+        if (store_registry_changed(d->store)) registry_reload(d, "changed in the database");
+        auth_serve(d->in.auth, d->reg, handshake_refused, d);
+        stream_subscriptions(d->stream, d->reg, d->in.auth);
+        stream_answer(d->stream, d->reg, d->in.auth,
+                      store_connected(d->store) ? store_conn(d->store) : NULL);
         if (flush_due(d, now)) {
             flush_oldest(d);
             continue;
@@ -504,10 +617,13 @@ int daemon_run(daemon_t *d)
             d->pause_reported = 0;
         }
         d->queue_full = full;
-        zmq_pollitem_t items[4] = {{d->in.router, 0, full ? 0 : ZMQ_POLLIN, 0},
-                                   {d->in.pull, 0, full ? 0 : ZMQ_POLLIN, 0},
-                                   {d->monitor, 0, ZMQ_POLLIN, 0},
-                                   {stream_snapshot_socket(d->stream), 0, ZMQ_POLLIN, 0}};
+        zmq_pollitem_t items[7] = {{d->in.router, -1, full ? 0 : ZMQ_POLLIN, 0},
+                                   {d->in.pull, -1, full ? 0 : ZMQ_POLLIN, 0},
+                                   {d->monitor, -1, ZMQ_POLLIN, 0},
+                                   {stream_snapshot_socket(d->stream), -1, ZMQ_POLLIN, 0},
+                                   {auth_socket(d->in.auth), -1, ZMQ_POLLIN, 0},
+                                   {stream_publish_socket(d->stream), -1, ZMQ_POLLIN, 0},
+                                   {NULL, store_socket(d->store), ZMQ_POLLIN, 0}};
         long timeout = 1000;
         batch_t *old = bqueue_oldest(&d->q);
         if (old && old->weight && store_connected(d->store)) {
@@ -519,8 +635,8 @@ int daemon_run(daemon_t *d)
         }
         /* Pack the sockets that exist at the front. */
         int np = 0;
-        for (int k = 0; k < 4; k++)
-            if (items[k].socket) items[np++] = items[k];
+        for (int k = 0; k < 7; k++)
+            if (items[k].socket || items[k].fd >= 0) items[np++] = items[k];
         int rc = zmq_poll(items, np, timeout);
         if (rc < 0) {
             if (zmq_errno() == EINTR) continue;
@@ -528,7 +644,8 @@ int daemon_run(daemon_t *d)
             break;
         }
         if (rc > 0 && !full && (items[0].revents || (d->in.pull && items[1].revents))) drain(d);
-        /* (the monitor and snapshot sockets are served at the top of the loop) */
+        /* (the monitor, ZAP, stream sockets and database notices are served
+         * at the top of the loop) */
     }
 
     /* SIGTERM: what was received is committed and answered, if the database

@@ -15,6 +15,7 @@
 #include "daemon/batch.h"
 #include "daemon/config.h"
 #include "daemon/intake.h"
+#include "daemon/limit.h"
 #include "daemon/metrics.h"
 #include "daemon/reg.h"
 #include "daemon/store.h"
@@ -47,6 +48,10 @@ typedef struct {
     void *monitor;           /* connection events of the acked socket */
     int64_t prov_refresh_us;
     int64_t ping_us;         /* next liveness check of an idle database connection */
+    key_pair_t key;          /* the server's CURVE keypair (unless insecure) */
+    limit_t *limit;          /* per-node event rate */
+    uint64_t limited_msgs;   /* messages refused with 402 */
+    int64_t limit_logged_us;
 } daemon_t;
 
 /* Set by the signal handlers; the loop acts on them. */
@@ -60,10 +65,12 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
 void daemon_fini(daemon_t *d);
 
 /* Take one received message (frames: envelope then payload, as received;
- * for PATH_ACKED frames[0] is the routing id). Ownership of the payload
- * frame passes to the daemon; the caller closes the others. A message
- * refused whole is answered at once; the rest wait for their batch. */
-void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int toomany);
+ * for PATH_ACKED frames[0] is the routing id). auth_node: the node whose key
+ * opened the connection (its User-Id), or NULL without CURVE. Ownership of
+ * the payload frame passes to the daemon; the caller closes the others. A
+ * message refused whole is answered at once; the rest wait for their batch. */
+void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int toomany,
+                 const char *auth_node);
 
 /* Bind and run until SIGTERM/SIGINT: 0 on a clean stop. */
 int daemon_run(daemon_t *d);

@@ -17,7 +17,9 @@
 #ifndef ANTT_DAEMON_INTAKE_H
 #define ANTT_DAEMON_INTAKE_H
 
+#include "daemon/auth.h"
 #include "daemon/config.h"
+#include "proto/key.h"
 
 #include <stdint.h>
 #include <zmq.h>
@@ -28,11 +30,13 @@ typedef struct {
     void *ctx;
     void *router; /* acked submissions */
     void *pull;   /* publish-only; NULL when off */
+    auth_t *auth; /* the ZAP handler; NULL without CURVE */
     uint64_t replies_sent, replies_dropped;
 } intake_t;
 
-/* Create the context and bind the sockets. 0, or -1 with err. */
-int intake_open(intake_t *in, const cfg_t *cfg, char *err, size_t errlen);
+/* Create the context and bind the sockets: CURVE servers with key (the ZAP
+ * handler, in->auth, bound first), plaintext when key is NULL. 0, or -1 with err. */
+int intake_open(intake_t *in, const cfg_t *cfg, const key_pair_t *key, char *err, size_t errlen);
 void intake_close(intake_t *in, int linger_ms);
 
 /* Receive one multipart message from sock without blocking. Frames beyond
@@ -45,6 +49,11 @@ int intake_recv(void *sock, zmq_msg_t frames[INTAKE_MAX_FRAMES], int *toomany);
  * 0, or -1 when it could not be queued (peer gone, its pipe full). */
 int intake_reply(intake_t *in, const uint8_t *const *frames, const uint8_t *flen, int nframes,
                  const void *body, size_t len);
+
+/* The authenticated sender of a received message (its User-Id, which the ZAP
+ * handler gave: a node id), or NULL without CURVE; *fd: the descriptor it
+ * came from (ZMQ_SRCFD), for cutting the connection. */
+const char *intake_user(zmq_msg_t *payload, int *fd);
 
 /* The TCP port a socket ended up bound to (when bound to port 0), or -1. */
 int intake_port(void *sock);

@@ -77,6 +77,16 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
     put(&o, "# HELP antt_replies_dropped_total Replies that could not be queued (peer gone or full).\n"
             "# TYPE antt_replies_dropped_total counter\nantt_replies_dropped_total %llu\n",
         (unsigned long long)m->replies_dropped);
+    put(&o, "# HELP antt_insecure 1 when the daemon runs without CURVE (no authentication).\n"
+            "# TYPE antt_insecure gauge\nantt_insecure %d\n", m->insecure);
+    put(&o, "# HELP antt_handshakes_total CURVE handshakes answered, by result.\n"
+            "# TYPE antt_handshakes_total counter\n"
+            "antt_handshakes_total{result=\"allowed\"} %llu\n"
+            "antt_handshakes_total{result=\"refused\"} %llu\n",
+        (unsigned long long)m->handshakes_allowed, (unsigned long long)m->handshakes_refused);
+    put(&o, "# HELP antt_connections_cut_total Connections cut because their key was revoked.\n"
+            "# TYPE antt_connections_cut_total counter\nantt_connections_cut_total %llu\n",
+        (unsigned long long)m->connections_cut);
     put(&o, "# HELP antt_tipoff_resolution_ratio Tip-off resolution rate this calendar year, with carry-over (0..1).\n"
             "# TYPE antt_tipoff_resolution_ratio gauge\n");
     for (int i = 0; i < m->nprov; i++)

@@ -26,6 +26,8 @@ typedef struct {
     int db_up, schema_ok;
     int64_t connected;                  /* connections on the acked socket */
     uint64_t replies_dropped;
+    int insecure;                       /* running without CURVE */
+    uint64_t handshakes_allowed, handshakes_refused, connections_cut;
     int nprov;                          /* per province, refreshed every 30 s */
     char prov[METRICS_PROVINCES][8];
     double resolution_rate[METRICS_PROVINCES]; /* < 0: none */

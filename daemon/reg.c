@@ -4,17 +4,17 @@
 #include "daemon/util.h"
 
 #include "proto/err.h"
+#include "proto/key.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DAY_NONE INT32_MIN
-
 typedef struct {
     char code[LEDGER_UNIT_CAP];
     char path[24]; /* "PP.DDD.CCCCC" and deeper hierarchies to 23 bytes */
-    int32_t valid_from, valid_to; /* local days since 1970; valid_to exclusive; DAY_NONE: open */
+    int32_t valid_from, valid_to; /* local days since 1970; valid_to exclusive; REG_DAY_NONE: open */
 } unit_t;
 
 typedef struct {
@@ -28,17 +28,42 @@ typedef struct {
     int is_crime;
 } group_t;
 
+typedef struct {
+    char name[REG_NAME_CAP];
+    char scope[32]; /* topic prefix: unit path + "." ("20.180."), "" for every unit */
+    int revoked;
+} sub_t;
+
+typedef struct {
+    char z85[KEY_Z85_LEN + 1];
+    uint32_t idx; /* node or subscriber */
+} keyref_t;
+
 /* A table: items in an array, an index of slots (item + 1, 0 = empty). */
 typedef struct {
     void *items;
     size_t size, n;
+    uint32_t cap;
     uint32_t *slots;
     size_t nslots; /* power of two, at least 2n */
 } tab_t;
 
 struct reg {
-    tab_t units, nodes, groups;
+    tab_t units, nodes, groups, subs, node_keys, sub_keys;
     int64_t utc_offset_us;
+};
+
+/* What a builder collects before the tables are indexed. */
+typedef struct {
+    char unit[LEDGER_UNIT_CAP];
+} unitref_t;
+
+struct reg_build {
+    reg_t r;          /* the tables being filled */
+    unitref_t *node_units, *sub_units; /* unit codes, resolved at the end */
+    uint32_t cap_nu, cap_su;
+    int failed;       /* an allocation failed */
+    char err[256];    /* the first row refused */
 };
 
 static uint64_t hash(const char *s, size_t n)
@@ -64,7 +89,19 @@ static void tab_free(tab_t *t)
 {
     free(t->items);
     free(t->slots);
+    size_t size = t->size;
     memset(t, 0, sizeof *t);
+    t->size = size;
+}
+
+/* A zeroed new item at the end, or NULL when out of memory. */
+static void *tab_push(tab_t *t)
+{
+    if (grow_array(&t->items, &t->cap, (uint32_t)t->n + 1, t->size) < 0) return NULL;
+    void *it = (char *)t->items + t->n * t->size;
+    memset(it, 0, t->size);
+    t->n++;
+    return it;
 }
 
 /* Build the slot index over t->items[0..n). -1 on allocation failure. */
@@ -72,6 +109,7 @@ static int tab_index(tab_t *t)
 {
     size_t ns = 16;
     while (ns < 2 * t->n + 1) ns *= 2;
+    free(t->slots);
     t->slots = calloc(ns, sizeof *t->slots);
     if (!t->slots) return -1;
     t->nslots = ns;
@@ -84,19 +122,39 @@ static int tab_index(tab_t *t)
     return 0;
 }
 
+static void tabs_init(reg_t *r)
+{
+    r->units.size = sizeof(unit_t);
+    r->nodes.size = sizeof(node_t);
+    r->groups.size = sizeof(group_t);
+    r->subs.size = sizeof(sub_t);
+    r->node_keys.size = sizeof(keyref_t);
+    r->sub_keys.size = sizeof(keyref_t);
+}
+
+static void tabs_free(reg_t *r)
+{
+    tab_free(&r->units);
+    tab_free(&r->nodes);
+    tab_free(&r->groups);
+    tab_free(&r->subs);
+    tab_free(&r->node_keys);
+    tab_free(&r->sub_keys);
+}
+
 reg_t *reg_new(int64_t utc_offset_us)
 {
     reg_t *r = calloc(1, sizeof *r);
-    if (r) r->utc_offset_us = utc_offset_us;
+    if (!r) return NULL;
+    tabs_init(r);
+    r->utc_offset_us = utc_offset_us;
     return r;
 }
 
 void reg_free(reg_t **r)
 {
     if (!*r) return;
-    tab_free(&(*r)->units);
-    tab_free(&(*r)->nodes);
-    tab_free(&(*r)->groups);
+    tabs_free(*r);
     free(*r);
     *r = NULL;
 }
@@ -107,6 +165,162 @@ void reg_counts(const reg_t *r, int *units, int *nodes, int *groups)
     *nodes = (int)r->nodes.n;
     *groups = (int)r->groups.n;
 }
+
+int reg_subscriber_count(const reg_t *r) { return (int)r->subs.n; }
+
+/* ---- building ---------------------------------------------------------- */
+
+reg_build_t *reg_build_new(void)
+{
+    reg_build_t *b = calloc(1, sizeof *b);
+    if (b) tabs_init(&b->r);
+    return b;
+}
+
+void reg_build_free(reg_build_t **b)
+{
+    if (!*b) return;
+    tabs_free(&(*b)->r);
+    free((*b)->node_units);
+    free((*b)->sub_units);
+    free(*b);
+    *b = NULL;
+}
+
+__attribute__((format(printf, 2, 3))) static int refuse_row(reg_build_t *b, const char *fmt, ...)
+{
+    if (!b->err[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(b->err, sizeof b->err, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int reg_build_unit(reg_build_t *b, const char *code, const char *path, int32_t valid_from,
+                   int32_t valid_to)
+{
+    if (strlen(code) >= LEDGER_UNIT_CAP) return refuse_row(b, "unit %s: code too long", code);
+    if (strlen(path) >= sizeof(((unit_t *)0)->path))
+        return refuse_row(b, "unit %s: path %s too deep", code, path);
+    unit_t *u = tab_push(&b->r.units);
+    if (!u) return b->failed = 1, -1;
+    snprintf(u->code, sizeof u->code, "%s", code);
+    snprintf(u->path, sizeof u->path, "%s", path);
+    u->valid_from = valid_from;
+    u->valid_to = valid_to;
+    return 0;
+}
+
+/* Remember a key for item idx of its table. */
+static int add_key(reg_build_t *b, tab_t *keys, const char *z85, uint32_t idx, const char *who)
+{
+    if (!z85 || !z85[0]) return 0;
+    if (!key_z85_ok(z85)) return refuse_row(b, "%s: public key %s is not 40 Z85 characters", who, z85);
+    keyref_t *k = tab_push(keys);
+    if (!k) return b->failed = 1, -1;
+    memcpy(k->z85, z85, KEY_Z85_LEN + 1);
+    k->idx = idx;
+    return 0;
+}
+
+int reg_build_node(reg_build_t *b, const char *id, const char *unit, int revoked,
+                   const char *public_key)
+{
+    if (strlen(id) > ANTT_MAX_NODE_BYTES) return refuse_row(b, "node %s: id too long", id);
+    if (grow_array((void **)&b->node_units, &b->cap_nu, (uint32_t)b->r.nodes.n + 1,
+                   sizeof *b->node_units) < 0)
+        return b->failed = 1, -1;
+    node_t *nd = tab_push(&b->r.nodes);
+    if (!nd) return b->failed = 1, -1;
+    uint32_t i = (uint32_t)b->r.nodes.n - 1;
+    snprintf(nd->id, sizeof nd->id, "%s", id);
+    nd->revoked = revoked;
+    snprintf(b->node_units[i].unit, sizeof b->node_units[i].unit, "%s", unit);
+    return add_key(b, &b->r.node_keys, public_key, i, id);
+}
+
+int reg_build_group(reg_build_t *b, const char *slug, int is_crime)
+{
+    group_t *g = tab_push(&b->r.groups);
+    if (!g) return b->failed = 1, -1;
+    snprintf(g->slug, sizeof g->slug, "%s", slug);
+    g->is_crime = is_crime;
+    return 0;
+}
+
+int reg_build_subscriber(reg_build_t *b, const char *name, const char *unit, int revoked,
+                         const char *public_key)
+{
+    if (strlen(name) >= REG_NAME_CAP) return refuse_row(b, "subscriber %s: name too long", name);
+    if (grow_array((void **)&b->sub_units, &b->cap_su, (uint32_t)b->r.subs.n + 1,
+                   sizeof *b->sub_units) < 0)
+        return b->failed = 1, -1;
+    sub_t *s = tab_push(&b->r.subs);
+    if (!s) return b->failed = 1, -1;
+    uint32_t i = (uint32_t)b->r.subs.n - 1;
+    snprintf(s->name, sizeof s->name, "%s", name);
+    s->revoked = revoked;
+    snprintf(b->sub_units[i].unit, sizeof b->sub_units[i].unit, "%s", unit ? unit : "");
+    return add_key(b, &b->r.sub_keys, public_key, i, name);
+}
+
+int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
+{
+    reg_build_t *b = *bp;
+    int rc = -1;
+    if (b->failed) {
+        snprintf(err, errlen, "out of memory loading the registry");
+        goto out;
+    }
+    if (b->err[0]) {
+        snprintf(err, errlen, "%s", b->err);
+        goto out;
+    }
+    reg_t *n = &b->r;
+    if (tab_index(&n->units) < 0) goto oom;
+    for (size_t i = 0; i < n->nodes.n; i++) {
+        long u = tab_find(&n->units, b->node_units[i].unit, strlen(b->node_units[i].unit));
+        node_t *nd = (node_t *)n->nodes.items + i;
+        if (u < 0) {
+            snprintf(err, errlen, "node %s: unit %s not in antt.units", nd->id, b->node_units[i].unit);
+            goto out;
+        }
+        nd->unit = (uint32_t)u;
+    }
+    for (size_t i = 0; i < n->subs.n; i++) {
+        sub_t *s = (sub_t *)n->subs.items + i;
+        const char *uc = b->sub_units[i].unit;
+        if (!uc[0]) continue; /* every unit */
+        long u = tab_find(&n->units, uc, strlen(uc));
+        if (u < 0) {
+            snprintf(err, errlen, "subscriber %s: unit %s not in antt.units", s->name, uc);
+            goto out;
+        }
+        snprintf(s->scope, sizeof s->scope, "%s.", ((unit_t *)n->units.items)[u].path);
+    }
+    if (tab_index(&n->nodes) < 0 || tab_index(&n->groups) < 0 || tab_index(&n->subs) < 0 ||
+        tab_index(&n->node_keys) < 0 || tab_index(&n->sub_keys) < 0)
+        goto oom;
+    tabs_free(r);
+    r->units = n->units;
+    r->nodes = n->nodes;
+    r->groups = n->groups;
+    r->subs = n->subs;
+    r->node_keys = n->node_keys;
+    r->sub_keys = n->sub_keys;
+    memset(n, 0, sizeof *n);
+    rc = 0;
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory loading the registry");
+out:
+    reg_build_free(bp);
+    return rc;
+}
+
+/* ---- loading from the database ----------------------------------------- */
 
 static int query(PGconn *c, const char *sql, PGresult **out, char *err, size_t errlen)
 {
@@ -120,86 +334,52 @@ static int query(PGconn *c, const char *sql, PGresult **out, char *err, size_t e
 
 static int32_t day_or_none(PGresult *res, int row, int col)
 {
-    return PQgetisnull(res, row, col) ? DAY_NONE : (int32_t)atol(PQgetvalue(res, row, col));
+    return PQgetisnull(res, row, col) ? REG_DAY_NONE : (int32_t)atol(PQgetvalue(res, row, col));
 }
 
 int reg_load(reg_t *r, PGconn *c, char *err, size_t errlen)
 {
-    tab_t units = {.size = sizeof(unit_t)}, nodes = {.size = sizeof(node_t)},
-          groups = {.size = sizeof(group_t)};
+    reg_build_t *b = reg_build_new();
     PGresult *res = NULL;
-    int rc = -1;
-
+    if (!b) {
+        snprintf(err, errlen, "out of memory loading the registry");
+        return -1;
+    }
     if (query(c,
               "SELECT code, path, valid_from - date '1970-01-01', valid_to - date '1970-01-01' "
               "FROM antt.units",
               &res, err, errlen) < 0)
-        goto out;
-    units.n = (size_t)PQntuples(res);
-    if (!(units.items = calloc(units.n + 1, units.size))) goto oom;
-    for (size_t i = 0; i < units.n; i++) {
-        unit_t *u = (unit_t *)units.items + i;
-        snprintf(u->code, sizeof u->code, "%s", PQgetvalue(res, (int)i, 0));
-        if (snprintf(u->path, sizeof u->path, "%s", PQgetvalue(res, (int)i, 1)) >=
-            (int)sizeof u->path) {
-            snprintf(err, errlen, "unit %s: path too deep", u->code);
-            goto out;
-        }
-        u->valid_from = day_or_none(res, (int)i, 2);
-        u->valid_to = day_or_none(res, (int)i, 3);
-    }
+        goto fail;
+    for (int i = 0; i < PQntuples(res); i++)
+        reg_build_unit(b, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), day_or_none(res, i, 2),
+                       day_or_none(res, i, 3));
     PQclear(res);
-    res = NULL;
-    if (tab_index(&units) < 0) goto oom;
-
-    if (query(c, "SELECT node_id, unit_code, revoked_at IS NOT NULL FROM antt.nodes", &res, err,
-              errlen) < 0)
-        goto out;
-    nodes.n = (size_t)PQntuples(res);
-    if (!(nodes.items = calloc(nodes.n + 1, nodes.size))) goto oom;
-    for (size_t i = 0; i < nodes.n; i++) {
-        node_t *nd = (node_t *)nodes.items + i;
-        snprintf(nd->id, sizeof nd->id, "%s", PQgetvalue(res, (int)i, 0));
-        const char *uc = PQgetvalue(res, (int)i, 1);
-        long u = tab_find(&units, uc, strlen(uc));
-        if (u < 0) {
-            snprintf(err, errlen, "node %s: unit %s not in antt.units", nd->id, uc);
-            goto out;
-        }
-        nd->unit = (uint32_t)u;
-        nd->revoked = PQgetvalue(res, (int)i, 2)[0] == 't';
-    }
+    if (query(c,
+              "SELECT node_id, unit_code, revoked_at IS NOT NULL, coalesce(public_key, '') "
+              "FROM antt.nodes",
+              &res, err, errlen) < 0)
+        goto fail;
+    for (int i = 0; i < PQntuples(res); i++)
+        reg_build_node(b, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                       PQgetvalue(res, i, 2)[0] == 't', PQgetvalue(res, i, 3));
     PQclear(res);
-    res = NULL;
-    if (tab_index(&nodes) < 0) goto oom;
-
-    if (query(c, "SELECT slug, is_crime FROM antt.crime_groups", &res, err, errlen) < 0) goto out;
-    groups.n = (size_t)PQntuples(res);
-    if (!(groups.items = calloc(groups.n + 1, groups.size))) goto oom;
-    for (size_t i = 0; i < groups.n; i++) {
-        group_t *g = (group_t *)groups.items + i;
-        snprintf(g->slug, sizeof g->slug, "%s", PQgetvalue(res, (int)i, 0));
-        g->is_crime = PQgetvalue(res, (int)i, 1)[0] == 't';
-    }
+    if (query(c, "SELECT slug, is_crime FROM antt.crime_groups", &res, err, errlen) < 0) goto fail;
+    for (int i = 0; i < PQntuples(res); i++)
+        reg_build_group(b, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)[0] == 't');
     PQclear(res);
-    res = NULL;
-    if (tab_index(&groups) < 0) goto oom;
-
-    tab_free(&r->units);
-    tab_free(&r->nodes);
-    tab_free(&r->groups);
-    r->units = units;
-    r->nodes = nodes;
-    r->groups = groups;
-    return 0;
-oom:
-    snprintf(err, errlen, "out of memory loading the registry");
-out:
+    if (query(c,
+              "SELECT name, coalesce(unit_code, ''), revoked_at IS NOT NULL, public_key "
+              "FROM antt.subscribers",
+              &res, err, errlen) < 0)
+        goto fail;
+    for (int i = 0; i < PQntuples(res); i++)
+        reg_build_subscriber(b, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                             PQgetvalue(res, i, 2)[0] == 't', PQgetvalue(res, i, 3));
     PQclear(res);
-    tab_free(&units);
-    tab_free(&nodes);
-    tab_free(&groups);
-    return rc;
+    return reg_build_finish(r, &b, err, errlen);
+fail:
+    reg_build_free(&b);
+    return -1;
 }
 
 static int32_t local_day(const reg_t *r, int64_t us)
@@ -219,27 +399,38 @@ static int verdict(verdict_t *v, ack_status_t st, int code, const char *field, c
     return -code;
 }
 
-/* Check one unit field: known, valid at `at_us`, inside the node's subtree. */
+/* Check one unit field: known, valid at `at_us`, inside the node's subtree
+ * (out_code: 302 for a claimed node, 401 for an authenticated one). */
 static int unit_ok(const reg_t *r, const unit_t *home, ev_str_t code, int64_t at_us,
-                   const char *field, verdict_t *v)
+                   const char *field, int out_code, verdict_t *v)
 {
     long i = tab_find(&r->units, code.p, code.n);
     if (i < 0) return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field, "unknown unit", code);
     const unit_t *u = (const unit_t *)r->units.items + i;
     int32_t d = local_day(r, at_us);
-    if ((u->valid_from != DAY_NONE && d < u->valid_from) ||
-        (u->valid_to != DAY_NONE && d >= u->valid_to))
+    if ((u->valid_from != REG_DAY_NONE && d < u->valid_from) ||
+        (u->valid_to != REG_DAY_NONE && d >= u->valid_to))
         return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field,
                        "unit not valid at the event's time:", code);
     size_t hl = strlen(home->path);
     if (!(strncmp(u->path, home->path, hl) == 0 && (u->path[hl] == '\0' || u->path[hl] == '.')))
-        return verdict(v, ACK_REJECTED, ANTT_E_OUT_OF_SCOPE, field,
-                       "outside the node's area: unit", code);
+        return verdict(v, ACK_REJECTED, out_code, field,
+                       out_code == ANTT_E_OUT_OF_SCOPE ? "outside the node's area: unit"
+                                                       : "outside the authenticated node's area: unit",
+                       code);
     return 0;
 }
 
-int reg_admit(const reg_t *r, const ev_t *ev, verdict_t *v)
+int reg_admit(const reg_t *r, const ev_t *ev, const char *auth_node, verdict_t *v)
 {
+    if (auth_node && !(strlen(auth_node) == ev->node.n && !memcmp(auth_node, ev->node.p, ev->node.n))) {
+        v->status = ACK_REJECTED;
+        v->code = ANTT_E_NODE_MISMATCH;
+        v->field = "node";
+        snprintf(v->msg, sizeof v->msg, "event names node %.*s; this connection is node %s",
+                 (int)(ev->node.n > 64 ? 64 : ev->node.n), ev->node.p, auth_node);
+        return -ANTT_E_NODE_MISMATCH;
+    }
     long ni = tab_find(&r->nodes, ev->node.p, ev->node.n);
     if (ni < 0)
         return verdict(v, ACK_DEFERRED, ANTT_E_UNKNOWN_NODE, "node",
@@ -249,16 +440,52 @@ int reg_admit(const reg_t *r, const ev_t *ev, verdict_t *v)
         return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_NODE, "node", "node was revoked:",
                        ev->node);
     const unit_t *home = (const unit_t *)r->units.items + nd->unit;
-    int rc = unit_ok(r, home, ev->unit, ev->time_us, "unit", v);
+    int out = auth_node ? ANTT_E_UNIT_NOT_AUTHORISED : ANTT_E_OUT_OF_SCOPE;
+    int rc = unit_ok(r, home, ev->unit, ev->time_us, "unit", out, v);
     if (rc) return rc;
     if (ev->present & EVB(EVF_OCCURRED_UNIT)) {
         int64_t at = (ev->present & EVB(EVF_OCCURRED_AT)) ? ev->occurred_us : ev->time_us;
-        if ((rc = unit_ok(r, home, ev->occurred_unit, at, "occurred_unit", v))) return rc;
+        if ((rc = unit_ok(r, home, ev->occurred_unit, at, "occurred_unit", out, v))) return rc;
     }
     if ((ev->present & EVB(EVF_GROUP)) && tab_find(&r->groups, ev->group.p, ev->group.n) < 0)
         return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_GROUP, "group", "unknown crime group",
                        ev->group);
     return 0;
+}
+
+/* ---- who may connect ---------------------------------------------------- */
+
+int reg_key(const reg_t *r, reg_domain_t dom, const char *z85, const char **user)
+{
+    const tab_t *keys = dom == REG_NODES ? &r->node_keys : &r->sub_keys;
+    long k = tab_find(keys, z85, strlen(z85));
+    if (k < 0) return -1;
+    uint32_t idx = ((const keyref_t *)keys->items)[k].idx;
+    if (dom == REG_NODES) {
+        const node_t *nd = (const node_t *)r->nodes.items + idx;
+        *user = nd->id;
+        return nd->revoked ? -2 : 0;
+    }
+    const sub_t *s = (const sub_t *)r->subs.items + idx;
+    *user = s->name;
+    return s->revoked ? -2 : 0;
+}
+
+int reg_user_ok(const reg_t *r, reg_domain_t dom, const char *user)
+{
+    if (dom == REG_NODES) {
+        long i = tab_find(&r->nodes, user, strlen(user));
+        return i >= 0 && !((const node_t *)r->nodes.items)[i].revoked;
+    }
+    return reg_subscriber_scope(r, user) != NULL;
+}
+
+const char *reg_subscriber_scope(const reg_t *r, const char *name)
+{
+    long i = tab_find(&r->subs, name, strlen(name));
+    if (i < 0) return NULL;
+    const sub_t *s = (const sub_t *)r->subs.items + i;
+    return s->revoked ? NULL : s->scope;
 }
 
 int reg_might_learn(const reg_t *r, const ev_t *ev)

@@ -15,6 +15,13 @@
 #include <stdint.h>
 
 typedef struct reg reg_t;
+typedef struct reg_build reg_build_t;
+
+#define REG_DAY_NONE INT32_MIN /* no validity bound */
+#define REG_NAME_CAP 65        /* subscriber names: 1..64 bytes */
+
+/* Who a key may be: the intake's nodes or the tally stream's subscribers. */
+typedef enum { REG_NODES = 0, REG_SUBSCRIBERS = 1 } reg_domain_t;
 
 /* utc_offset_us: the statistics day's offset, for unit validity dates
  * (Vietnamese calendar dates: +7 h). */
@@ -27,13 +34,45 @@ int reg_load(reg_t *r, PGconn *c, char *err, size_t errlen);
 
 /* Counts, for logs. */
 void reg_counts(const reg_t *r, int *units, int *nodes, int *groups);
+int reg_subscriber_count(const reg_t *r);
 
-/* Admission of a decoded event from `node` (the event's node field until
- * nodes authenticate): 0 when the node may report it, else -code with v
- * filled: 301 (node unknown or revoked: DEFERRED, so the node keeps the event
- * until an operator registers it), 300 (unit or occurred_unit unknown, or not
- * valid at the event's time), 302 (outside the node's subtree), 303 (group). */
-int reg_admit(const reg_t *r, const ev_t *ev, verdict_t *v);
+/* Building a registry row by row (reg_load does; so do tests and the intake
+ * fuzzer, without a database). Rows are checked and linked at finish, which
+ * replaces r's contents, or leaves them and fills err; the builder is freed
+ * either way. Days are local days since 1970 (REG_DAY_NONE: open). A NULL or
+ * "" public key: none. A subscriber's unit NULL or "": every unit. */
+reg_build_t *reg_build_new(void);
+void reg_build_free(reg_build_t **b);
+int reg_build_unit(reg_build_t *b, const char *code, const char *path, int32_t valid_from,
+                   int32_t valid_to);
+int reg_build_node(reg_build_t *b, const char *id, const char *unit, int revoked,
+                   const char *public_key);
+int reg_build_group(reg_build_t *b, const char *slug, int is_crime);
+int reg_build_subscriber(reg_build_t *b, const char *name, const char *unit, int revoked,
+                         const char *public_key);
+int reg_build_finish(reg_t *r, reg_build_t **b, char *err, size_t errlen);
+
+/* Admission of a decoded event. auth_node: the node whose key opened the
+ * connection (CURVE), or NULL when the daemon runs without authentication and
+ * the event's node field is taken at its word. 0 when the node may report it,
+ * else -code with v filled: 400 (the event names another node than auth_node),
+ * 301 (node unknown or revoked: unknown is DEFERRED, so the node keeps the
+ * event until an operator registers it), 300 (unit or occurred_unit unknown,
+ * or not valid at the event's time), 302 or, authenticated, 401 (outside the
+ * node's subtree), 303 (group). */
+int reg_admit(const reg_t *r, const ev_t *ev, const char *auth_node, verdict_t *v);
+
+/* The owner of a CURVE public key (Z85) in a domain: 0 and *user (node id or
+ * subscriber name, borrowed) when it may connect; -2 (*user set) when it was
+ * revoked; -1 when no one registered it. */
+int reg_key(const reg_t *r, reg_domain_t dom, const char *z85, const char **user);
+
+/* 1 when user (a node id or subscriber name) may still be connected. */
+int reg_user_ok(const reg_t *r, reg_domain_t dom, const char *user);
+
+/* A subscriber's scope as a topic prefix: its unit's path and a dot
+ * ("20.180."), "" for every unit; NULL when unknown or revoked. Borrowed. */
+const char *reg_subscriber_scope(const reg_t *r, const char *name);
 
 /* 1 when the event names a node or unit the registry does not hold, so a
  * reload might change the answer. */

@@ -108,6 +108,21 @@ void store_disconnect(store_t *s)
     s->c = NULL;
 }
 
+int store_socket(const store_t *s) { return s->c ? PQsocket(s->c) : -1; }
+
+int store_registry_changed(store_t *s)
+{
+    if (!s->c) return 0;
+    if (!PQconsumeInput(s->c)) return 0; /* a broken connection shows at the next use */
+    int n = 0;
+    PGnotify *nt;
+    while ((nt = PQnotifies(s->c))) {
+        n++;
+        PQfreemem(nt);
+    }
+    return n;
+}
+
 int store_ping(store_t *s)
 {
     if (!s->c) return -1;
@@ -178,6 +193,9 @@ int store_connect(store_t *s, char *err, size_t errlen)
     }
     char st[6];
     if (exec(s->c, SQL_SESSION, st, err, errlen) < 0) goto fail;
+    /* Who may connect changes in the database (antt node revoke ...): its
+     * triggers announce it on this channel (migration 005). */
+    if (exec(s->c, "LISTEN antt_registry", st, err, errlen) < 0) goto fail;
     if (prepare_all(s->c, err, errlen) < 0) goto fail;
     return 0;
 fail:
@@ -479,7 +497,10 @@ static void param_end(step_t *p, pgcopy_t *a, uint32_t count)
 
 /* ---- one attempt ------------------------------------------------------- */
 
-static const char *path_name(path_t p) { return p == PATH_ACKED ? "acked" : "publish"; }
+static const char *path_name(path_t p)
+{
+    return p == PATH_ACKED ? "acked" : p == PATH_PUBLISH ? "publish" : "handshake";
+}
 
 /* The refusals of the batch, for antt.rejects, as ten arrays. 0 when there
  * are none. */
@@ -494,7 +515,9 @@ static int rejects_step(store_t *s, const batch_t *b, step_t *p)
                 return 0;
             }
             s->rej[s->nrej++] = (rej_t){.path = path_name(m->path), .node = m->node,
-                                        .node_n = (uint32_t)strlen(m->node), .status = "rejected",
+                                        .node_n = (uint32_t)strlen(m->node),
+                                        .status = m->code == ANTT_E_RATE_LIMITED || m->code >= 500
+                                                      ? "deferred" : "rejected",
                                         .code = m->code, .field = "", .msg = m->msg,
                                         .raw = b->arena + m->raw_off, .raw_n = m->raw_len,
                                         .raw_total = m->raw_total};

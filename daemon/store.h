@@ -63,6 +63,13 @@ void store_disconnect(store_t *s);
 
 /* A round trip to see that the server is still there (an idle connection
  * does not notice a server that went away). 0, or -1 after disconnecting. */
+/* The connection's socket, for the caller's poll (-1 when not connected). */
+int store_socket(const store_t *s);
+
+/* How many "who may connect changed" notices arrived since the last call
+ * (LISTEN antt_registry; they queue while a batch commits). */
+int store_registry_changed(store_t *s);
+
 int store_ping(store_t *s);
 
 /* The connection, for the registry and admin commands. Borrowed; NULL when down. */

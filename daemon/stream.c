@@ -21,7 +21,8 @@ typedef struct {
 } ucount_t;
 
 struct stream {
-    void *pub, *snap;
+    void *pub, *snap; /* pub: an XPUB in manual mode (subscriptions pass through us) */
+    int secure;       /* CURVE on: subscribers are authenticated and scoped */
     uint64_t epoch, seq;
     ucount_t *u; /* open addressing by unit code */
     uint32_t nu, cap;
@@ -55,12 +56,20 @@ static ucount_t *counter(stream_t *s, const char *unit)
     return &s->u[j];
 }
 
-static void *bind_sock(void *ctx, int type, const char *ep, char *err, size_t errlen)
+static void *bind_sock(void *ctx, int type, const char *ep, const key_pair_t *key, char *err,
+                       size_t errlen)
 {
     void *z = zmq_socket(ctx, type);
-    int zero = 0, hwm = 100000;
+    int zero = 0, one = 1, hwm = 100000;
     zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    /* Manual: a subscription takes effect only when stream_subscriptions
+     * applies it, narrowed to the subscriber's scope. */
+    if (type == ZMQ_XPUB) zmq_setsockopt(z, ZMQ_XPUB_MANUAL, &one, sizeof one);
+    if (key && key_apply_server(z, key, AUTH_DOMAIN_STREAM, err, errlen) < 0) {
+        zmq_close(z);
+        return NULL;
+    }
     if (zmq_bind(z, ep) < 0) {
         snprintf(err, errlen, "bind %s: %s", ep, zmq_strerror(zmq_errno()));
         zmq_close(z);
@@ -69,15 +78,17 @@ static void *bind_sock(void *ctx, int type, const char *ep, char *err, size_t er
     return z;
 }
 
-stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, char *err, size_t errlen)
+stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const key_pair_t *key,
+                      char *err, size_t errlen)
 {
     stream_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     msgpack_sbuffer_init(&s->sb);
     if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch) s->epoch = (uint64_t)time(NULL);
     s->epoch &= 0x7fffffffffffffffULL;
-    if ((pub_ep && *pub_ep && !(s->pub = bind_sock(zctx, ZMQ_PUB, pub_ep, err, errlen))) ||
-        (snap_ep && *snap_ep && !(s->snap = bind_sock(zctx, ZMQ_ROUTER, snap_ep, err, errlen)))) {
+    s->secure = key != NULL;
+    if ((pub_ep && *pub_ep && !(s->pub = bind_sock(zctx, ZMQ_XPUB, pub_ep, key, err, errlen))) ||
+        (snap_ep && *snap_ep && !(s->snap = bind_sock(zctx, ZMQ_ROUTER, snap_ep, key, err, errlen)))) {
         stream_close(&s);
         return NULL;
     }
@@ -98,6 +109,66 @@ void stream_close(stream_t **sp)
 }
 
 void *stream_snapshot_socket(stream_t *s) { return s ? s->snap : NULL; }
+void *stream_publish_socket(stream_t *s) { return s ? s->pub : NULL; }
+
+int stream_scope_topic(const char *scope, const char *want, size_t wn, char *out, size_t cap)
+{
+    size_t sn = strlen(scope);
+    const char *t = want;
+    size_t tn = wn;
+    if (wn >= sn && !memcmp(want, scope, sn)) {
+        /* inside the scope: as asked */
+    } else if (wn < sn && !memcmp(scope, want, wn)) {
+        t = scope; /* broader than the scope: the scope */
+        tn = sn;
+    } else {
+        return -1; /* another part of the country */
+    }
+    if (tn >= cap) return -1;
+    memcpy(out, t, tn);
+    out[tn] = '\0';
+    return (int)tn;
+}
+
+/* The subscriber's scope: "" for every unit when not secure; NULL when it
+ * may not subscribe (then its connection is cut). */
+static const char *scope_of(stream_t *s, const reg_t *reg, auth_t *auth, zmq_msg_t *m)
+{
+    if (!s->secure) return "";
+    int fd = zmq_msg_get(m, ZMQ_SRCFD);
+    const char *user = zmq_msg_gets(m, "User-Id");
+    const char *scope = user ? reg_subscriber_scope(reg, user) : NULL;
+    if (!scope) {
+        log_warn("stream", "subscriber %s may no longer subscribe: connection cut",
+                 user ? user : "(unauthenticated)");
+        auth_cut_fd(auth, fd);
+        return NULL;
+    }
+    auth_seen(auth, fd, REG_SUBSCRIBERS, user);
+    return scope;
+}
+
+void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
+{
+    if (!s || !s->pub) return;
+    for (int round = 0; round < 256; round++) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s->pub, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        const uint8_t *p = zmq_msg_data(&m);
+        size_t n = zmq_msg_size(&m);
+        const char *scope;
+        char topic[64];
+        /* {1, topic}: subscribe; {0, topic}: unsubscribe; anything else is not ours */
+        if (n >= 1 && p[0] <= 1 && !zmq_msg_more(&m) && (scope = scope_of(s, reg, auth, &m)) &&
+            stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0)
+            zmq_setsockopt(s->pub, p[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, topic, strlen(topic));
+        zmq_msg_close(&m);
+    }
+}
 uint64_t stream_seq(const stream_t *s) { return s ? s->seq : 0; }
 
 #define KEY(pk, lit) enc_str(pk, lit, sizeof(lit) - 1)
@@ -197,7 +268,7 @@ static void reply(stream_t *s, zmq_msg_t *frames, int nf)
     zmq_send(s->snap, s->sb.data, s->sb.size, ZMQ_DONTWAIT);
 }
 
-void stream_answer(stream_t *s, const reg_t *reg, PGconn *c)
+void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
 {
     if (!s || !s->snap) return;
     for (int round = 0; round < 16; round++) {
@@ -219,6 +290,26 @@ void stream_answer(stream_t *s, const reg_t *reg, PGconn *c)
         int64_t from, to;
         const char *path = NULL;
         PGresult *r = NULL;
+        const char *scope = scope_of(s, reg, auth, &fr[nf - 1]);
+        if (scope && !more &&
+            parse_request(zmq_msg_data(&fr[nf - 1]), zmq_msg_size(&fr[nf - 1]), unit, &from, &to) == 0 &&
+            (path = reg_unit_path(reg, unit, strlen(unit)))) {
+            char want[40];
+            int wl = snprintf(want, sizeof want, "%s.", path);
+            if (strncmp(want, scope, strlen(scope)) != 0 || wl < 0) {
+                msgpack_pack_map(&pk, 1);
+                KEY(&pk, "error");
+                enc_str(&pk, "unit outside this subscriber's scope", 36);
+                reply(s, fr, nf);
+                for (int i = 0; i < nf; i++) zmq_msg_close(&fr[i]);
+                continue;
+            }
+        }
+        if (!scope) {
+            for (int i = 0; i < nf; i++) zmq_msg_close(&fr[i]);
+            continue;
+        }
+        path = NULL;
         if (more || parse_request(zmq_msg_data(&fr[nf - 1]), zmq_msg_size(&fr[nf - 1]), unit, &from, &to) < 0 ||
             !(path = reg_unit_path(reg, unit, strlen(unit))) || !c) {
             msgpack_pack_map(&pk, 1);

@@ -1,7 +1,7 @@
 /* stream.h — the tally stream: after each commit, what changed, on a PUB
  * socket, and snapshots to start from without a gap.
  *
- * One message per unit per committed batch:
+ * One message per unit per committed batch (an XPUB socket, read as a PUB):
  *   frame 1  topic: the unit's path from the root and a dot ("20.180.06040."),
  *            so a ZeroMQ prefix subscription to "20." selects Lạng Sơn's
  *            subtree and "20.180." one district's
@@ -13,6 +13,11 @@
  * so a subscriber of any subtree sees each unit's useq rise by exactly one:
  * a jump is a gap (resnapshot).
  *
+ * With CURVE, every subscriber's key is registered (antt subscriber add) with
+ * a unit scope, and the daemon applies subscriptions itself (XPUB manual):
+ * a district's subscription to "" or to another province's "21." gives it
+ * its own subtree, or nothing.
+ *
  * Snapshot (a ROUTER socket; REQ or DEALER ask):
  *   request  {"unit": "20", "from": day, "to": day}   (days, [from, to))
  *   reply    {"epoch", "seq", "useq": {unit: useq, ...}, "rows": [[unit, day,
@@ -23,6 +28,7 @@
 #ifndef ANTT_DAEMON_STREAM_H
 #define ANTT_DAEMON_STREAM_H
 
+#include "daemon/auth.h"
 #include "daemon/reg.h"
 #include "daemon/tallymap.h"
 
@@ -31,8 +37,10 @@
 
 typedef struct stream stream_t;
 
-/* Bind the PUB and snapshot sockets (either may be empty: off). */
-stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, char *err, size_t errlen);
+/* Bind the publishing and snapshot sockets (either may be empty: off):
+ * CURVE servers in ZAP domain "antt-stream" with key, plaintext when NULL. */
+stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const key_pair_t *key,
+                      char *err, size_t errlen);
 void stream_close(stream_t **s);
 
 /* Publish a committed batch's deltas. */
@@ -41,8 +49,22 @@ void stream_publish(stream_t *s, const reg_t *reg, const tallymap_t *deltas);
 /* The snapshot socket, for the caller's zmq_poll; NULL when off. */
 void *stream_snapshot_socket(stream_t *s);
 
-/* Answer the waiting snapshot requests from the database (between commits). */
-void stream_answer(stream_t *s, const reg_t *reg, PGconn *c);
+/* Answer the waiting snapshot requests from the database (between commits).
+ * With CURVE, a unit outside the subscriber's scope gets {"error": ...}. */
+void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c);
+
+/* The publishing socket (an XPUB), for the caller's zmq_poll; NULL when off. */
+void *stream_publish_socket(stream_t *s);
+
+/* Apply the waiting subscriptions, each narrowed to its subscriber's scope
+ * (server-side: a ZeroMQ prefix alone is not access control). A subscriber
+ * that is no longer registered has its connection cut. */
+void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth);
+
+/* The topic a subscription to want (wn bytes) becomes under scope ("20.180."
+ * or "" for all): want when inside the scope, the scope when want is
+ * broader, -1 (nothing) when they are apart. Returns the length written. */
+int stream_scope_topic(const char *scope, const char *want, size_t wn, char *out, size_t cap);
 
 uint64_t stream_seq(const stream_t *s);
 

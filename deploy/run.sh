@@ -15,6 +15,13 @@
 # unit list (db/units-cluster2.csv) and crime groups are loaded (idempotent).
 # Ctrl-C stops everything this script started.
 #
+# Security: anttd runs with CURVE. Unless the configuration or ANTT_CURVE_KEY_FILE
+# names a server keypair, one is made on first use in the state folder
+# (server.key, mode 0600; server.key.pub for the stations) and its public key is
+# printed. Stations and subscribers are enrolled with `antt node add` /
+# `antt subscriber add`. The demo runs anttd --insecure, on loopback only, and
+# says so: its simulated stations have no keys.
+#
 #   ANTT_CONFIG   an anttd configuration file (see deploy/anttd.conf.example)
 #   ANTT_PG_PORT  the private server's port (default: 54320, or the next free one)
 set -euo pipefail
@@ -104,8 +111,18 @@ cfg=()
 "$anttd" "${cfg[@]}" --db "$db" --migrate \
   --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv"
 if [[ -z "$demo" ]]; then
+  keyflag=()
+  if [[ -z "${ANTT_CURVE_KEY_FILE:-}" ]] && ! grep -qs '^[[:space:]]*curve_key_file' "${ANTT_CONFIG:-/nonexistent}"; then
+    if [[ ! -f "$state/server.key" ]]; then
+      "$antt" keygen "$state/server.key" >/dev/null
+    fi
+    keyflag=(--curve-key-file "$state/server.key")
+    echo "run: server public key (pin it on stations: --server-key $state/server.key.pub):" >&2
+    grep -o 'public-key = "[^"]*"' "$state/server.key.pub" | cut -d'"' -f2 >&2
+    echo "run: enrol a station: antt node add NODE --unit CODE --key station.key.pub --db '$db'" >&2
+  fi
   echo "run: anttd in the foreground; Ctrl-C stops it" >&2
-  "$anttd" "${cfg[@]}" --db "$db" "$@" &
+  "$anttd" "${cfg[@]}" --db "$db" "${keyflag[@]}" "$@" &
   apid=$!
   wait "$apid" || true
   exit 0
@@ -117,13 +134,16 @@ while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); d
 "$anttd" --db "$db" --add-nodes-under 20=st-
 echo "run: demo — anttd on tcp://127.0.0.1:$port, Lạng Sơn's communes sending" \
      "${ANTT_DEMO_RATE:-20} events/s; Ctrl-C stops everything" >&2
-"$anttd" "${cfg[@]}" --db "$db" --listen "tcp://127.0.0.1:$port" --publish-listen "" "$@" &
+echo "run: demo — INSECURE (no CURVE, no authentication), on loopback only: the simulated" \
+     "stations have no keys. Production runs without --demo use CURVE." >&2
+"$anttd" "${cfg[@]}" --db "$db" --listen "tcp://127.0.0.1:$port" --publish-listen "" \
+  --tally-publish "" --tally-snapshot "" --insecure "$@" &
 apid=$!
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
-"$antt" --endpoint "tcp://127.0.0.1:$port" load --units "$root/db/units-cluster2.csv" --under 20 \
+"$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --units "$root/db/units-cluster2.csv" --under 20 \
   --rate "${ANTT_DEMO_RATE:-20}" --duration "${ANTT_DEMO_SECONDS:-31536000}" --every 5 \
   --duplicates 0.02 --malformed 0.005 &
 lpid=$!

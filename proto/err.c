@@ -51,6 +51,10 @@ static const struct err_row ROWS[] = {
     {ANTT_E_BAD_DEADLINE, "BAD_DEADLINE", "deadline is not later than the current one or exceeds the legal limit"},
     {ANTT_E_SEVERITY_REQUIRED, "SEVERITY_REQUIRED", "a crime needs a severity"},
     {ANTT_E_TIME_ORDER, "TIME_ORDER", "times are out of order"},
+    {ANTT_E_NODE_MISMATCH, "NODE_MISMATCH", "event's node is not the node this connection authenticated as"},
+    {ANTT_E_UNIT_NOT_AUTHORISED, "UNIT_NOT_AUTHORISED", "unit is outside the authenticated node's area"},
+    {ANTT_E_RATE_LIMITED, "RATE_LIMITED", "node exceeded its event rate; resend later"},
+    {ANTT_E_KEY_REFUSED, "KEY_REFUSED", "connection refused: key not registered or revoked"},
     {ANTT_E_INTERNAL, "INTERNAL", "the server could not store the event; resend later"},
 };
 

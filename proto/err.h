@@ -62,6 +62,13 @@ enum antt_err {
     ANTT_E_SEVERITY_REQUIRED = 313, /* a crime group without a severity */
     ANTT_E_TIME_ORDER = 314,        /* cleared before it occurred, resolved before received, ... */
 
+    /* 4xx: who sends (PROTOCOL.md section 15) — with CURVE on, the node is the
+     * one whose key opened the connection, not what the event claims */
+    ANTT_E_NODE_MISMATCH = 400,     /* the event's node is not the authenticated node */
+    ANTT_E_UNIT_NOT_AUTHORISED = 401, /* unit outside the authenticated node's subtree */
+    ANTT_E_RATE_LIMITED = 402,      /* the node sent more than its rate: message refused, resend later */
+    ANTT_E_KEY_REFUSED = 403,       /* handshake refused: key not registered, or revoked (recorded only) */
+
     /* 5xx: the server — resend later with the same id */
     ANTT_E_INTERNAL = 500,          /* the event could not be stored (unexpected database error) */
 };

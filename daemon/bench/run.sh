@@ -73,11 +73,12 @@ ceil=$(sed -n 's/.*rows_per_s=\([0-9]*\).*/\1/p' <<<"$ceil_out")
 
 port=$(( 30000 + RANDOM % 20000 ))
 "$anttd" --db "$base dbname=bench" --listen "tcp://127.0.0.1:$port" --publish-listen "" \
-  --batch-max-events "$bmax" --batch-max-ms "$bms" --max-sockets 20000 2>"$work/anttd.log" &
+  --batch-max-events "$bmax" --batch-max-ms "$bms" --max-sockets 20000 --insecure 2>"$work/anttd.log" &
 apid=$!
 for _ in $(seq 100); do grep -q "database connected" "$work/anttd.log" && break; sleep 0.1; done
 
-load() { "$antt" --endpoint "tcp://127.0.0.1:$port" load --units "$work/units" --node-prefix load- "$@"; }
+# Plaintext here (issue 3's figures); daemon/bench/curve.sh measures CURVE beside it.
+load() { "$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --units "$work/units" --node-prefix load- "$@"; }
 echo "== 2. anttd sustained (antt load): $nodes nodes, $per_msg events a message, $window in flight each (${secs}s)"
 tp_out=$(load --nodes "$nodes" --rate 0 --per-msg "$per_msg" --window "$window" --duration "$secs")
 echo "$tp_out"

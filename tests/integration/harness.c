@@ -1,6 +1,8 @@
 /* harness.c — see harness.h. */
 #include "harness.h"
 
+#include "proto/key.h"
+
 #include "proto/encode.h"
 #include "proto/uuid.h"
 
@@ -252,8 +254,10 @@ static void launch(it_daemon_t *d, const char *dsn, const char *const *extra, in
     /* No HTTP unless a test asks for it (with a port of its own, in extra). */
     const char *argv[64] = {ANTTD_PATH, "--db", dsn, "--listen", listen, "--publish-listen", pub,
                             "--heartbeat-ivl-ms", "1000", "--heartbeat-timeout-ms", "3000",
-                            "--http-listen", "", "--tally-publish", "", "--tally-snapshot", ""};
-    int n = 17;
+                            "--http-listen", "", "--tally-publish", "", "--tally-snapshot", "",
+                            /* plaintext unless a test passes --insecure=0 and a key */
+                            "--insecure"};
+    int n = 18;
     for (int i = 0; extra && extra[i] && n < 62; i++) argv[n++] = extra[i];
     argv[n] = NULL;
     /* Count the lines so far: readiness is a new "listening" line. */
@@ -377,23 +381,34 @@ int it_http_get(int port, const char *path, char *out, size_t cap)
 
 /* ---- client ---- */
 
-static void *dealer(void *ctx, int port)
+static void *dealer_keyed(void *ctx, int port, const char *server_pub, const key_pair_t *k)
 {
     void *s = zmq_socket(ctx, ZMQ_DEALER);
     int zero = 0, ivl = 100;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    char err[256];
+    if (server_pub) cr_assert_eq(key_apply_client(s, server_pub, k, err, sizeof err), 0, "%s", err);
     char ep[64];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     cr_assert_eq(zmq_connect(s, ep), 0);
     return s;
 }
 
+static void *dealer(void *ctx, int port) { return dealer_keyed(ctx, port, NULL, NULL); }
+
 void it_client_open(it_client_t *c, int port)
 {
     memset(c, 0, sizeof *c);
     c->ctx = zmq_ctx_new();
     c->sock = dealer(c->ctx, port);
+}
+
+void it_client_open_curve(it_client_t *c, int port, const char *server_pub, const key_pair_t *k)
+{
+    memset(c, 0, sizeof *c);
+    c->ctx = zmq_ctx_new();
+    c->sock = dealer_keyed(c->ctx, port, server_pub, k);
 }
 
 void it_client_close(it_client_t *c)

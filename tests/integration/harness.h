@@ -8,6 +8,7 @@
 
 #include "proto/ack.h"
 #include "proto/ev.h"
+#include "proto/key.h"
 
 #include <libpq-fe.h>
 #include <stddef.h>
@@ -86,6 +87,8 @@ typedef struct {
 } it_client_t;
 
 void it_client_open(it_client_t *c, int port);
+/* The same, as a CURVE client pinning server_pub, with keypair k. */
+void it_client_open_curve(it_client_t *c, int port, const char *server_pub, const key_pair_t *k);
 void it_client_close(it_client_t *c);
 
 /* Send raw payload bytes (with a correlation frame) and wait for the reply.

@@ -52,6 +52,7 @@ static void on_result(void *ctx, const antt_result_t *r)
 static antt_t *open_client(const char *endpoints, int resend_ms, antt_fsync_t fsync)
 {
     antt_opts_t o = antt_defaults();
+    o.sec.insecure = 1; /* the harness runs anttd --insecure */
     o.endpoints = endpoints;
     o.node = "ls-180-06040";
     o.spool_path = spool;
@@ -137,6 +138,7 @@ Test(client, the_spool_survives_kill_9_of_the_client)
     if (pid == 0) { /* the station: submit and send, report each event spooled */
         close(p[0]);
         antt_opts_t o = antt_defaults();
+        o.sec.insecure = 1;
         o.endpoints = endpoint;
         o.node = "ls-180-06040";
         o.spool_path = spool;

@@ -375,7 +375,7 @@ Test(daemon, refuses_a_schema_newer_than_it_knows)
     PQclear(PQexec(c, "INSERT INTO antt.schema_migrations (version, name) VALUES (999, 'future')"));
     PQfinish(c);
     const char *args[] = {"--listen", "tcp://127.0.0.1:0", "--http-listen", "", "--tally-publish", "",
-                          "--tally-snapshot", "", NULL};
+                          "--tally-snapshot", "", "--insecure", NULL};
     char out[4096];
     cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 1, "%s", out);
     cr_expect(strstr(out, "newer than this anttd knows"), "%s", out);

@@ -213,7 +213,7 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     int fd = mkstemp(out_path);
     close(fd);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s watch --unit 180 --period year --db '%s' --stream %s --snapshot %s --for 10 >%s 2>&1",
+    snprintf(cmd, sizeof cmd, "%s --insecure watch --unit 180 --period year --db '%s' --stream %s --snapshot %s --for 10 >%s 2>&1",
              ANTT_PATH, db.dsn, pub_ep, snap_ep, out_path);
     FILE *w = popen(cmd, "r");
     struct timespec ts = {3, 0}; /* it subscribes and takes its snapshot */

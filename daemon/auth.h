@@ -1,0 +1,71 @@
+/* auth.h — who is on the other end of a connection (PROTOCOL.md section 15).
+ *
+ * With CURVE on, every socket anttd binds is a CURVE server in a ZAP domain
+ * ("antt-intake" for nodes, "antt-stream" for tally subscribers), and this
+ * module is the ZAP handler libzmq asks during each handshake: it answers
+ * from the registry in memory (no database round trip per connection), gives
+ * the owner's name as the connection's User-Id, and refuses keys that no one
+ * registered or that were revoked. libzmq then stamps every message of the
+ * connection with that User-Id, which is what the daemon trusts — never the
+ * node an event names.
+ *
+ * Revocation: a key revoked later is refused at its next handshake, and the
+ * connections it already has are cut (shutdown(2) of their descriptors; libzmq
+ * notices and closes them). To find them, the daemon tells auth_seen() the
+ * descriptor (ZMQ_SRCFD) and User-Id of the messages it reads; a connection
+ * is remembered with its peer address, so a descriptor reused by another
+ * connection since is left alone. */
+#ifndef ANTT_DAEMON_AUTH_H
+#define ANTT_DAEMON_AUTH_H
+
+#include "daemon/reg.h"
+#include "proto/key.h"
+
+#include <stdint.h>
+
+#define AUTH_DOMAIN_INTAKE "antt-intake"
+#define AUTH_DOMAIN_STREAM "antt-stream"
+
+typedef struct auth auth_t;
+
+/* A handshake refused, for the caller to count and record. */
+typedef struct {
+    reg_domain_t dom;
+    char key[KEY_Z85_LEN + 1]; /* the client's public key, Z85 ("" when not CURVE) */
+    char address[64];          /* the peer's IP address, as libzmq gives it */
+    const char *user;          /* the key's owner when it was revoked, else NULL */
+    const char *why;
+    int record;                /* 1 for the first refusal of this key in a minute */
+} auth_refusal_t;
+
+typedef void (*auth_refused_fn)(void *ctx, const auth_refusal_t *r);
+
+/* Bind the ZAP handler in zctx: call before binding the CURVE sockets.
+ * NULL with err on failure. */
+auth_t *auth_open(void *zctx, char *err, size_t errlen);
+void auth_close(auth_t **a);
+
+/* The handler's socket, for zmq_poll. */
+void *auth_socket(auth_t *a);
+
+/* Answer every waiting handshake from reg; refusals go to fn. Returns how
+ * many were answered. */
+int auth_serve(auth_t *a, const reg_t *reg, auth_refused_fn fn, void *ctx);
+
+/* A message arrived on descriptor fd from user (its User-Id) in dom. */
+void auth_seen(auth_t *a, int fd, reg_domain_t dom, const char *user);
+
+/* Cut the connection on fd now (its owner may no longer connect). */
+void auth_cut_fd(auth_t *a, int fd);
+
+/* Cut every remembered connection whose owner reg no longer lets in.
+ * Returns how many were cut. */
+int auth_cut_revoked(auth_t *a, const reg_t *reg);
+
+/* Counters, for /metrics and logs. */
+typedef struct {
+    uint64_t allowed, refused, cut;
+} auth_stats_t;
+const auth_stats_t *auth_stats(const auth_t *a);
+
+#endif
