@@ -92,28 +92,34 @@ static void reply_whole(daemon_t *d, const zmq_msg_t *frames, int nframes, int c
     intake_reply(&d->in, f, fl, nframes, d->sbuf.data, d->sbuf.size);
 }
 
+const msgpack_sbuffer *daemon_ack(daemon_t *d, const batch_t *b, const bmsg_t *m)
+{
+    msgpack_sbuffer_clear(&d->sbuf);
+    ack_reply_begin(&d->pk, 0, NULL, m->count);
+    for (uint32_t i = 0; i < m->count; i++) {
+        const bev_t *e = &b->ev[m->first + i];
+        ack_t a = {.index = i,
+                   .has_id = (e->ev.present & EVB(EVF_ID)) != 0,
+                   .status = e->v.status,
+                   .code = e->v.code,
+                   .field = ev_cstr(e->v.field),
+                   .msg = ev_cstr(e->v.msg)};
+        memcpy(a.id, e->ev.id, 16);
+        ack_pack(&d->pk, &a);
+    }
+    return &d->sbuf;
+}
+
 static void reply_batch(daemon_t *d, const batch_t *b)
 {
     if (!d->in.router) return;
     for (uint32_t mi = 0; mi < b->nmsg; mi++) {
         const bmsg_t *m = batch_msg_at(b, mi);
         if (m->path != PATH_ACKED || m->code) continue;
-        msgpack_sbuffer_clear(&d->sbuf);
-        ack_reply_begin(&d->pk, 0, NULL, m->count);
-        for (uint32_t i = 0; i < m->count; i++) {
-            const bev_t *e = &b->ev[m->first + i];
-            ack_t a = {.index = i,
-                       .has_id = (e->ev.present & EVB(EVF_ID)) != 0,
-                       .status = e->v.status,
-                       .code = e->v.code,
-                       .field = ev_cstr(e->v.field),
-                       .msg = ev_cstr(e->v.msg)};
-            memcpy(a.id, e->ev.id, 16);
-            ack_pack(&d->pk, &a);
-        }
+        const msgpack_sbuffer *sb = daemon_ack(d, b, m);
         const uint8_t *f[BATCH_MAX_FRAMES];
         for (int k = 0; k < m->nframes; k++) f[k] = batch_frame(b, m, k);
-        intake_reply(&d->in, f, m->flen, m->nframes, d->sbuf.data, d->sbuf.size);
+        intake_reply(&d->in, f, m->flen, m->nframes, sb->data, sb->size);
     }
 }
 

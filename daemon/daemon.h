@@ -72,6 +72,11 @@ void daemon_fini(daemon_t *d);
 void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int toomany,
                  const char *auth_node);
 
+/* The reply to message m of batch b (one ack per event, as its verdicts stand
+ * now), encoded in the daemon's buffer: valid until the next call. The loop
+ * sends it after COMMIT; the intake fuzzer decodes it. */
+const msgpack_sbuffer *daemon_ack(daemon_t *d, const batch_t *b, const bmsg_t *m);
+
 /* Bind and run until SIGTERM/SIGINT: 0 on a clean stop. */
 int daemon_run(daemon_t *d);
 

@@ -19,19 +19,34 @@ cmake --build "$build" -j"$jobs" >/dev/null   # fails the script if the build fa
 
 fuzz_secs=${ANTT_FUZZ_SECONDS:-60}
 if [[ "$fuzz_secs" != 0 ]]; then
-  echo "== fuzz decode+validate for ${fuzz_secs}s (clang libFuzzer, ASan+UBSan)"
   CC=clang cmake -S . -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANTT_FUZZ=ON \
     -DANTT_WERROR=ON >/dev/null
-  cmake --build "$root/build-fuzz" --target fuzz_decode -j"$jobs" >/dev/null
-  work=$(mktemp -d /tmp/antt-fuzz.XXXXXX)   # new inputs go here, not into the repo
-  if ! (cd "$work" && "$root/build-fuzz/proto/fuzz_decode" -max_total_time="$fuzz_secs" \
-          -print_final_stats=1 "$work" "$root/proto/fuzz/corpus" >"$work/fuzz.log" 2>&1); then
-    tail -60 "$work/fuzz.log"
-    echo "fuzz: FAILED (crashing input left in $work)" >&2
-    exit 1
-  fi
-  grep -E "stat::number_of_executed_units|DONE" "$work/fuzz.log" | tr '\n' ' '; echo
-  rm -rf "$work"
+  cmake --build "$root/build-fuzz" --target fuzz_decode fuzz_intake -j"$jobs" >/dev/null
+  # fuzz NAME BINARY SECONDS CORPUS...: new inputs go to a temporary folder, not the repo
+  fuzz() {
+    local name=$1 bin=$2 secs=$3
+    shift 3
+    echo "== fuzz $name for ${secs}s (clang libFuzzer, ASan+UBSan)"
+    local work
+    work=$(mktemp -d /tmp/antt-fuzz.XXXXXX)
+    if ! (cd "$work" && "$bin" -max_total_time="$secs" -print_final_stats=1 "$work" "$@" \
+            >"$work/fuzz.log" 2>&1); then
+      tail -60 "$work/fuzz.log"
+      echo "fuzz $name: FAILED (crashing input left in $work)" >&2
+      exit 1
+    fi
+    grep -E "stat::number_of_executed_units|DONE" "$work/fuzz.log" | tr '\n' ' '; echo
+    rm -rf "$work"
+  }
+  fuzz "decode+validate" "$root/build-fuzz/proto/fuzz_decode" "$fuzz_secs" "$root/proto/fuzz/corpus"
+  # The intake path (bytes -> ack): the decoder's corpus, behind each of the
+  # four sender headers fuzz_intake.c reads first.
+  seeds=$(mktemp -d /tmp/antt-seeds.XXXXXX)
+  for f in "$root"/proto/fuzz/corpus/*; do
+    for h in 0 1 2 3; do { printf "\\x0$h\\x00"; cat "$f"; } >"$seeds/$h-$(basename "$f")"; done
+  done
+  fuzz "intake (bytes -> ack)" "$root/build-fuzz/daemon/fuzz_intake" $(( (fuzz_secs + 1) / 2 )) "$seeds"
+  rm -rf "$seeds"
 fi
 
 echo "== throwaway PostgreSQL"
