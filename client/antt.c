@@ -181,6 +181,17 @@ int antt_open(antt_t **out, const antt_opts_t *o, char *err, size_t errlen)
 
 int antt_submit(antt_t *a, ev_t *ev, char *err, size_t errlen)
 {
+    /* A field the caller never set is missing, not empty: name it (204)
+     * rather than let the encoder write "" and the validator call it short. */
+    const uint32_t own = EVB(EVF_V) | EVB(EVF_ID) | EVB(EVF_TYPE) | EVB(EVF_NODE) | EVB(EVF_SEQ) |
+                         EVB(EVF_TIME);
+    const uint32_t missing = ev_required(ev->type) & ~ev->present & ~own;
+    if (ev->type > EV_NONE && ev->type < EV_TYPE_COUNT && missing) {
+        const char *name = ev_field_name((ev_field_t)__builtin_ctz(missing));
+        snprintf(err, errlen, "%d %s: %s: is required for %s", ANTT_E_MISSING_FIELD,
+                 antt_err_name(ANTT_E_MISSING_FIELD), name, ev_enum_name(&EV_TYPES, ev->type));
+        return -ANTT_E_MISSING_FIELD;
+    }
     uint8_t rnd[10];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         return fail(err, errlen, ANTT_C_ARG, "no randomness for the event id", NULL);

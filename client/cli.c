@@ -1,18 +1,14 @@
 /* cli.c — the antt command: git-style subcommands over libantt.
  *
- *   antt [--endpoint EP] [--node ID] [--spool PATH] [--timeout S] COMMAND ...
- *   antt submit TYPE --field value ...   one event from flags
- *   antt submit --jsonl FILE|-           JSON Lines, one event per line
- *   antt spool [--flush]                 what is pending; --flush sends it now
+ *   antt [GLOBAL OPTIONS] COMMAND [ARGS]   (antt --help lists both)
  *
- * Exit codes: 0 every event accepted (or a duplicate of one stored before);
- * 1 at least one rejected; 2 bad usage or input (nothing of a bad line is
- * sent); 3 not every event answered within --timeout (they stay spooled and
- * go with the next run); 4 the spool could not be opened or written. */
+ * Every command parses its options with client/opt.h (`--opt value`,
+ * `--opt=value`, -h/--help) and exits with one of its ANTT_EXIT_* codes. */
 #include "client/antt.h"
 #include "client/enroll.h"
 #include "client/fields.h"
 #include "client/load.h"
+#include "client/opt.h"
 #include "client/report.h"
 #include "client/tipoffs.h"
 #include "client/watch.h"
@@ -27,7 +23,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2, EXIT_TIMEOUT = 3, EXIT_SPOOL = 4 };
+#ifndef ANTT_VERSION
+#define ANTT_VERSION "0"
+#endif
 
 typedef struct {
     const char *endpoint, *node, *spool;
@@ -49,39 +47,47 @@ typedef struct {
     size_t accepted, duplicate, rejected;
 } results_t;
 
-static void usage(FILE *f)
+static const char EXIT_HELP[] =
+    "exit codes: 0 done (every event accepted, or a duplicate of one stored before);\n"
+    "1 refused (an event rejected by the daemon; a change the database refused);\n"
+    "2 bad usage or input; 3 not every event answered within --timeout (they stay\n"
+    "spooled and go with the next run); 4 the spool or another local file could not\n"
+    "be read or written; 5 the database could not be reached or failed.\n";
+
+static void usage(FILE *f, const opt_t *opts, size_t n)
 {
     fprintf(f,
-            "usage: antt [--endpoint EP] [--node ID] [--spool PATH] [--timeout SECONDS]\n"
-            "            [--fsync each|batch|none] [--server-key Z85|FILE] [--key FILE]\n"
-            "            [--insecure] COMMAND [ARGS]\n"
+            "usage: antt [GLOBAL OPTIONS] COMMAND [ARGS]\n"
             "\n"
             "commands:\n"
             "  submit TYPE --FIELD VALUE ...   one event; TYPE is one of\n"
             "                                  %s\n"
+            "                                  (antt submit TYPE --help: its fields)\n"
             "  submit --jsonl FILE|-           JSON Lines: one event object per line, with \"type\"\n"
             "                                  and the field names of PROTOCOL.md\n"
             "  spool [--flush]                 what is waiting for an answer; --flush sends it now\n"
-            "  load --units FILE ...           simulated stations at a given rate (load --help)\n"
-            "  report --unit CODE --year Y     year-end figures from the database (report --help)\n"
+            "  load --units FILE ...           simulated stations at a given rate\n"
+            "  report --unit CODE --year Y     year-end figures from the database\n"
             "  tipoffs --unit CODE --overdue   tip-offs past their deadline; --due-within 3d; --times\n"
-            "  watch --unit CODE               a live table of the unit's children (watch --help)\n"
+            "  watch --unit CODE               a live table of the unit's children\n"
             "  keygen FILE                     a CURVE keypair: FILE (secret, 0600) and FILE.pub\n"
-            "  node add|revoke|list ...        enrol stations' keys in the database (node --help)\n"
+            "  node add|revoke|list ...        enrol stations' keys in the database\n"
             "  subscriber add|revoke|list ...  enrol tally-stream subscribers, with a unit scope\n"
-            "  help                            this text; COMMAND --help for a command\n"
+            "  help [COMMAND]                  this text, or COMMAND --help\n"
+            "\n"
+            "global options (before the command):\n",
+            fields_type_help());
+    opt_print(f, opts, n);
+    fprintf(f,
             "\n"
             "Fields use PROTOCOL.md's names (--occurred-at or --occurred_at); times are RFC 3339\n"
             "(2023-06-13T10:00:00+07:00) or a date (Hanoi midnight); names of severities, kinds,\n"
             "sources, bases and outcomes may be given in Vietnamese (\"nghiem-trong\", \"tố giác\").\n"
-            "\n"
-            "environment: ANTT_ENDPOINT (default tcp://127.0.0.1:7720), ANTT_NODE, ANTT_SPOOL\n"
-            "(default ~/.antt/NODE.spool), ANTT_SERVER_KEY, ANTT_KEY, ANTT_INSECURE=1.\n"
             "CURVE is on unless --insecure: --server-key is the daemon's public key (pinned),\n"
-            "--key this station's keypair file.\n"
-            "exit codes: 0 all accepted; 1 some rejected; 2 bad usage or input; 3 not all\n"
-            "answered in time (still spooled); 4 spool error.\n",
-            fields_type_help());
+            "--key this station's keypair file (antt keygen). Commands that read the database\n"
+            "(report, tipoffs, watch, node, subscriber) take --db, else ANTT_DB, else PG*.\n"
+            "\n%s",
+            EXIT_HELP);
 }
 
 static void on_result(void *ctx, const antt_result_t *r)
@@ -118,10 +124,19 @@ static void remember(results_t *res, const uint8_t id[16], long line)
     res->v[res->n++].line = line;
 }
 
-static antt_t *open_client(globals_t *g)
+/* libantt's codes to exit codes: a refused option or key is the user's
+ * input, a spool that cannot be written is the local file's. */
+static int exit_of(int rc)
 {
+    if (rc == ANTT_C_SPOOL_FULL || rc == ANTT_C_SPOOL_IO || rc == ANTT_C_NOMEM) return ANTT_EXIT_SPOOL;
+    return ANTT_EXIT_USAGE;
+}
+
+static antt_t *open_client(globals_t *g, int *code)
+{
+    *code = ANTT_EXIT_USAGE;
     if (!g->node || !*g->node) {
-        fprintf(stderr, "antt: --node (or ANTT_NODE) is required\n");
+        fprintf(stderr, "antt: --node (or ANTT_NODE) is required: the station's node id\n");
         return NULL;
     }
     if (!g->spool) {
@@ -141,8 +156,10 @@ static antt_t *open_client(globals_t *g)
     o.sec = g->sec;
     antt_t *a;
     char err[512];
-    if (antt_open(&a, &o, err, sizeof err)) {
+    int rc = antt_open(&a, &o, err, sizeof err);
+    if (rc) {
         fprintf(stderr, "antt: %s\n", err);
+        *code = exit_of(rc);
         return NULL;
     }
     return a;
@@ -160,62 +177,100 @@ static int wait_answers(antt_t *a, const globals_t *g, results_t *res)
                 "antt: %zu event(s) not answered within %d s; they stay in %s and go with the "
                 "next run\n",
                 antt_pending(a), g->timeout_s, g->spool);
-        return EXIT_TIMEOUT;
+        return ANTT_EXIT_TIMEOUT;
     }
-    return res->rejected ? EXIT_REJECTED : EXIT_OK;
+    return res->rejected ? ANTT_EXIT_REJECTED : ANTT_EXIT_OK;
 }
 
 static int submit_error(int rc)
 {
-    return rc == ANTT_C_SPOOL_FULL || rc == ANTT_C_SPOOL_IO ? EXIT_SPOOL : EXIT_USAGE;
+    return rc <= ANTT_C_SPOOL_FULL ? exit_of(rc) : ANTT_EXIT_USAGE; /* -ANTT_E_*: the event */
 }
 
-/* antt submit TYPE --field value ... */
-static int submit_flags(globals_t *g, const char *type, int argc, char **argv)
+/* A flag of `antt submit TYPE`: the field of the same name (dashes or
+ * underscores). */
+typedef struct {
+    ev_t *ev;
+    fields_buf_t *buf;
+} field_ctx_t;
+
+static int set_field(void *ctx, const char *name, const char *value, char *err, size_t errlen)
+{
+    field_ctx_t *fc = ctx;
+    char key[64];
+    snprintf(key, sizeof key, "%s", name);
+    for (char *p = key; *p; p++)
+        if (*p == '-') *p = '_';
+    return fields_set(fc->ev, fc->buf, key, value, err, errlen);
+}
+
+/* The options of one event type: each field it allows, by its wire name and,
+ * where that has an underscore, with dashes ("--occurred-at"). Required
+ * fields first. Returns the count. */
+static size_t type_options(ev_type_t t, field_ctx_t *fc, opt_t *out, size_t cap, char helps[][512])
+{
+    const uint32_t req = ev_required(t), allowed = ev_allowed(t);
+    static char dashed[EVF_COUNT][32];
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int f = 0; f < EVF_COUNT && n + 2 <= cap; f++) {
+            if (!(allowed & EVB(f)) || !fields_settable((ev_field_t)f) || !!(req & EVB(f)) != !pass) continue;
+            const char *name = ev_field_name((ev_field_t)f), *metavar;
+            char desc[400];
+            const char *what = fields_describe((ev_field_t)f, &metavar, desc, sizeof desc);
+            snprintf(helps[f], 512, "%s%s", (req & EVB(f)) && f != EVF_TIME ? "required: " : "", what);
+            snprintf(dashed[f], sizeof dashed[f], "%s", name);
+            for (char *p = dashed[f]; *p; p++)
+                if (*p == '_') *p = '-';
+            out[n++] = (opt_t){dashed[f], 0, OPT_FN, fc, 0, 0, metavar, helps[f], set_field};
+            if (strcmp(dashed[f], name)) out[n++] = (opt_t){name, 0, OPT_FN, fc, 0, 0, metavar, NULL, set_field};
+        }
+    return n;
+}
+
+/* antt submit TYPE --field value ... (argv[0] is TYPE) */
+static int submit_flags(globals_t *g, int argc, char **argv)
 {
     ev_t ev;
     fields_buf_t buf = {.used = 0};
     memset(&ev, 0, sizeof ev);
-    ev.type = fields_type(type);
+    ev.type = fields_type(argv[0]);
     if (!ev.type) {
-        fprintf(stderr, "antt: unknown event type '%s'; one of: %s\n", type, fields_type_help());
-        return EXIT_USAGE;
+        fprintf(stderr, "antt submit: unknown event type '%s'; one of: %s\n", argv[0], fields_type_help());
+        return ANTT_EXIT_USAGE;
     }
     ev.present = EVB(EVF_TYPE);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2)) {
-            fprintf(stderr, "antt: unexpected '%s' (fields are --name value)\n", a);
-            return EXIT_USAGE;
-        }
-        char key[64];
-        const char *val;
-        const char *eq = strchr(a, '=');
-        if (eq) {
-            snprintf(key, sizeof key, "%.*s", (int)(eq - a - 2), a + 2);
-            val = eq + 1;
-        } else {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "antt: %s needs a value\n", a);
-                return EXIT_USAGE;
-            }
-            snprintf(key, sizeof key, "%s", a + 2);
-            val = argv[++i];
-        }
-        for (char *p = key; *p; p++)
-            if (*p == '-') *p = '_';
-        char err[256];
-        if (fields_set(&ev, &buf, key, val, err, sizeof err) < 0) {
-            fprintf(stderr, "antt: %s\n", err);
-            return EXIT_USAGE;
-        }
-    }
-    antt_t *a = open_client(g);
-    if (!a) return EXIT_SPOOL;
+    field_ctx_t fc = {&ev, &buf};
+    opt_t opts[2 * EVF_COUNT];
+    static char helps[EVF_COUNT][512];
+    const size_t n = type_options(ev.type, &fc, opts, sizeof opts / sizeof opts[0], helps);
     char err[512];
-    int rc = antt_submit(a, &ev, err, sizeof err);
+    int first;
+    int rc = opt_parse(opts, n, argc, argv, 0, &first, err, sizeof err);
+    if (rc == OPT_HELP) {
+        printf("usage: antt submit %s --FIELD VALUE ...\n"
+               "One %s event (PROTOCOL.md section 6), checked here with the daemon's own\n"
+               "validator, spooled, sent, and answered. Fields:\n",
+               fields_type_words(ev.type), ev_enum_name(&EV_TYPES, ev.type));
+        opt_print(stdout, opts, n);
+        printf("Names of enumerations may be written in Vietnamese, with or without diacritics\n"
+               "(\"rất nghiêm trọng\" = rat-nghiem-trong = very_serious).\n");
+        return ANTT_EXIT_OK;
+    }
+    if (rc == OPT_OK && first < argc) {
+        snprintf(err, sizeof err, "unexpected '%s' (fields are --name value)", argv[first]);
+        rc = OPT_ERR;
+    }
+    if (rc == OPT_ERR) {
+        fprintf(stderr, "antt submit: %s (antt submit %s --help)\n", err, argv[0]);
+        return ANTT_EXIT_USAGE;
+    }
+    int code;
+    antt_t *a = open_client(g, &code);
+    if (!a) return code;
+    rc = antt_submit(a, &ev, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "antt: not sent: %s\n", err);
+        fprintf(stderr, "antt submit: not sent: %s\n", err);
         antt_close(&a);
         return submit_error(rc);
     }
@@ -275,12 +330,13 @@ static int submit_jsonl(globals_t *g, const char *path)
     FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
     if (!f) {
         fprintf(stderr, "antt: %s: %s\n", path, strerror(errno));
-        return EXIT_USAGE;
+        return ANTT_EXIT_USAGE;
     }
-    antt_t *a = open_client(g);
+    int code;
+    antt_t *a = open_client(g, &code);
     if (!a) {
         if (f != stdin) fclose(f);
-        return EXIT_SPOOL;
+        return code;
     }
     results_t res = {0};
     int bad = 0, spool_err = 0;
@@ -310,7 +366,7 @@ static int submit_jsonl(globals_t *g, const char *path)
             int rc = antt_submit(a, &ev, err, sizeof err);
             if (rc) {
                 fprintf(stderr, "antt: line %ld: not sent: %s\n", no, err);
-                if (submit_error(rc) == EXIT_SPOOL) spool_err = 1;
+                if (submit_error(rc) == ANTT_EXIT_SPOOL) spool_err = 1;
                 else bad++;
             } else {
                 remember(&res, ev.id, no);
@@ -328,49 +384,71 @@ static int submit_jsonl(globals_t *g, const char *path)
     free(res.v);
     fprintf(stderr, "antt: %ld line(s): %zu accepted, %zu duplicate, %zu rejected, %d bad\n", no,
             res.accepted, res.duplicate, res.rejected, bad);
-    if (spool_err) return EXIT_SPOOL;
-    if (rc == EXIT_TIMEOUT) return rc;
-    return bad ? EXIT_USAGE : rc;
+    if (spool_err) return ANTT_EXIT_SPOOL;
+    if (rc == ANTT_EXIT_TIMEOUT) return rc;
+    return bad ? ANTT_EXIT_USAGE : rc;
 }
 
 static int cmd_submit(globals_t *g, int argc, char **argv)
 {
-    if (argc < 1 || !strcmp(argv[0], "--help")) {
+    if (argc >= 2 && argv[1][0] != '-') return submit_flags(g, argc - 1, argv + 1);
+    const char *jsonl = NULL;
+    const opt_t opts[] = {
+        {"jsonl", 'j', OPT_STR, &jsonl, 0, 0, "FILE|-", "events as JSON Lines, one object a line", NULL},
+    };
+    char err[512];
+    int first;
+    int rc = opt_parse(opts, 1, argc, argv, 0, &first, err, sizeof err);
+    if (rc == OPT_HELP) {
         printf("usage: antt submit TYPE --FIELD VALUE ...\n"
                "       antt submit --jsonl FILE|-\n"
                "TYPE: %s\n"
-               "example: antt --node ls-180-06040 submit incident --unit 06040 --case 12/VV \\\n"
-               "           --group social_order --severity nghiem-trong --occurred-at 2023-06-13T10:00+07:00\n",
+               "antt submit TYPE --help lists the fields of TYPE.\n",
                fields_type_help());
-        return argc < 1 ? EXIT_USAGE : EXIT_OK;
+        opt_print(stdout, opts, 1);
+        printf("example: antt --node ls-180-06040 submit incident --unit 06040 --case 12/VV \\\n"
+               "           --group social_order --severity nghiem-trong --occurred-at 2023-06-13T10:00+07:00\n");
+        return ANTT_EXIT_OK;
     }
-    if (!strcmp(argv[0], "--jsonl")) {
-        if (argc != 2) {
-            fprintf(stderr, "antt: submit --jsonl FILE|-\n");
-            return EXIT_USAGE;
-        }
-        return submit_jsonl(g, argv[1]);
+    if (rc == OPT_OK && (!jsonl || first < argc)) {
+        snprintf(err, sizeof err, first < argc ? "unexpected '%s'" : "a TYPE or --jsonl FILE is needed",
+                 first < argc ? argv[first] : "");
+        rc = OPT_ERR;
     }
-    return submit_flags(g, argv[0], argc - 1, argv + 1);
+    if (rc == OPT_ERR) {
+        fprintf(stderr, "antt submit: %s (antt submit --help)\n", err);
+        return ANTT_EXIT_USAGE;
+    }
+    return submit_jsonl(g, jsonl);
 }
 
 static int cmd_spool(globals_t *g, int argc, char **argv)
 {
     int flush = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--flush")) flush = 1;
-        else if (!strcmp(argv[i], "--help")) {
-            printf("usage: antt spool [--flush]\n"
-                   "Shows the events waiting for the daemon's answer; --flush sends them now\n"
-                   "and waits up to --timeout for the answers.\n");
-            return EXIT_OK;
-        } else {
-            fprintf(stderr, "antt: spool: unexpected '%s'\n", argv[i]);
-            return EXIT_USAGE;
-        }
+    const opt_t opts[] = {
+        {"flush", 'f', OPT_FLAG, &flush, 0, 0, NULL, "send what is pending now, and wait for the answers", NULL},
+    };
+    char err[512];
+    int first;
+    int rc = opt_parse(opts, 1, argc, argv, 0, &first, err, sizeof err);
+    if (rc == OPT_HELP) {
+        printf("usage: antt spool [--flush]\n"
+               "Shows the events waiting for the daemon's answer; --flush sends them now\n"
+               "and waits up to --timeout for the answers.\n");
+        opt_print(stdout, opts, 1);
+        return ANTT_EXIT_OK;
     }
-    antt_t *a = open_client(g);
-    if (!a) return EXIT_SPOOL;
+    if (rc == OPT_OK && first < argc) {
+        snprintf(err, sizeof err, "unexpected '%s'", argv[first]);
+        rc = OPT_ERR;
+    }
+    if (rc == OPT_ERR) {
+        fprintf(stderr, "antt spool: %s (antt spool --help)\n", err);
+        return ANTT_EXIT_USAGE;
+    }
+    int code;
+    antt_t *a = open_client(g, &code);
+    if (!a) return code;
     size_t n = antt_pending(a);
     int64_t oldest = antt_oldest_ms(a);
     if (!n) {
@@ -383,7 +461,7 @@ static int cmd_spool(globals_t *g, int argc, char **argv)
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         printf("spool %s: %zu event(s) pending, the oldest since %s\n", g->spool, n, when);
     }
-    int rc = EXIT_OK;
+    rc = ANTT_EXIT_OK;
     if (flush && n) {
         antt_flush(a);
         results_t res = {0};
@@ -394,63 +472,95 @@ static int cmd_spool(globals_t *g, int argc, char **argv)
     return rc;
 }
 
+static int run(globals_t *g, int argc, char **argv);
+
+/* antt help [COMMAND]: COMMAND --help. */
+static int cmd_help(globals_t *g, int argc, char **argv, const opt_t *opts, size_t n)
+{
+    if (argc < 2) {
+        usage(stdout, opts, n);
+        return ANTT_EXIT_OK;
+    }
+    char help[] = "--help";
+    char *args[3] = {argv[1], help, NULL};
+    return run(g, 2, args);
+}
+
+static int run(globals_t *g, int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    if (!strcmp(cmd, "submit")) return cmd_submit(g, argc, argv);
+    if (!strcmp(cmd, "spool")) return cmd_spool(g, argc, argv);
+    if (!strcmp(cmd, "load")) return load_main(g->endpoint, &g->sec, argc, argv);
+    if (!strcmp(cmd, "report")) return report_main(argc, argv);
+    if (!strcmp(cmd, "tipoffs")) return tipoffs_main(argc, argv);
+    if (!strcmp(cmd, "watch")) return watch_main(&g->sec, argc, argv);
+    if (!strcmp(cmd, "keygen")) return enroll_keygen(argc, argv);
+    if (!strcmp(cmd, "node")) return enroll_main(ENROLL_NODES, argc, argv);
+    if (!strcmp(cmd, "subscriber")) return enroll_main(ENROLL_SUBSCRIBERS, argc, argv);
+    fprintf(stderr, "antt: unknown command '%s' (antt --help)\n", cmd);
+    return ANTT_EXIT_USAGE;
+}
+
+static int set_fsync(void *ctx, const char *name, const char *v, char *err, size_t errlen)
+{
+    antt_fsync_t *f = ctx;
+    if (!strcmp(v, "each")) *f = ANTT_FSYNC_EACH;
+    else if (!strcmp(v, "batch")) *f = ANTT_FSYNC_BATCH;
+    else if (!strcmp(v, "none")) *f = ANTT_FSYNC_NONE;
+    else {
+        snprintf(err, errlen, "--%s: '%s' is not each, batch or none", name, v);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     globals_t g = {.endpoint = getenv("ANTT_ENDPOINT"), .node = getenv("ANTT_NODE"),
-                   .spool = getenv("ANTT_SPOOL"), .timeout_s = 30, .fsync = ANTT_FSYNC_EACH};
+                   .spool = getenv("ANTT_SPOOL"), .fsync = ANTT_FSYNC_EACH};
     g.sec.server_key = getenv("ANTT_SERVER_KEY");
     g.sec.key_file = getenv("ANTT_KEY");
-    g.sec.insecure = getenv("ANTT_INSECURE") && !strcmp(getenv("ANTT_INSECURE"), "1");
+    int insecure = getenv("ANTT_INSECURE") && !strcmp(getenv("ANTT_INSECURE"), "1"), version = 0;
+    long timeout = 30;
     if (!g.endpoint) g.endpoint = "tcp://127.0.0.1:7720";
-    int i = 1;
-    for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        }
-        if (!strcmp(o, "--insecure")) {
-            g.sec.insecure = 1;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "antt: %s needs a value\n", o);
-            return EXIT_USAGE;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(o, "--endpoint")) g.endpoint = v;
-        else if (!strcmp(o, "--node")) g.node = v;
-        else if (!strcmp(o, "--spool")) g.spool = v;
-        else if (!strcmp(o, "--timeout")) g.timeout_s = atoi(v);
-        else if (!strcmp(o, "--server-key")) g.sec.server_key = v;
-        else if (!strcmp(o, "--key")) g.sec.key_file = v;
-        else if (!strcmp(o, "--fsync")) {
-            if (!strcmp(v, "each")) g.fsync = ANTT_FSYNC_EACH;
-            else if (!strcmp(v, "batch")) g.fsync = ANTT_FSYNC_BATCH;
-            else if (!strcmp(v, "none")) g.fsync = ANTT_FSYNC_NONE;
-            else {
-                fprintf(stderr, "antt: --fsync each|batch|none\n");
-                return EXIT_USAGE;
-            }
-        } else {
-            fprintf(stderr, "antt: unknown option %s (see antt --help)\n", o);
-            return EXIT_USAGE;
-        }
+    const opt_t opts[] = {
+        {"endpoint", 'e', OPT_STR, &g.endpoint, 0, 0, "EP",
+         "the daemon's acked endpoint(s), comma-separated (ANTT_ENDPOINT; tcp://127.0.0.1:7720)", NULL},
+        {"node", 'n', OPT_STR, &g.node, 0, 0, "ID", "this station's node id (ANTT_NODE)", NULL},
+        {"spool", 's', OPT_STR, &g.spool, 0, 0, "PATH", "the spool file (ANTT_SPOOL; ~/.antt/NODE.spool)", NULL},
+        {"timeout", 't', OPT_INT, &timeout, 0, 86400, "SECONDS", "how long to wait for answers (30)", NULL},
+        {"fsync", 0, OPT_FN, &g.fsync, 0, 0, "each|batch|none", "when the spool is synced (each)", set_fsync},
+        {"server-key", 0, OPT_STR, &g.sec.server_key, 0, 0, "Z85|FILE",
+         "the daemon's public key, pinned (ANTT_SERVER_KEY)", NULL},
+        {"key", 'k', OPT_STR, &g.sec.key_file, 0, 0, "FILE",
+         "this station's or subscriber's keypair, from antt keygen (ANTT_KEY)", NULL},
+        {"insecure", 0, OPT_FLAG, &insecure, 0, 0, NULL, "no CURVE: a development daemon only (ANTT_INSECURE=1)",
+         NULL},
+        {"version", 'V', OPT_FLAG, &version, 0, 0, NULL, "print the version and exit", NULL},
+    };
+    const size_t n = sizeof opts / sizeof opts[0];
+    char err[512];
+    int first;
+    int rc = opt_parse(opts, n, argc, argv, 1, &first, err, sizeof err);
+    if (rc == OPT_HELP) {
+        usage(stdout, opts, n);
+        return ANTT_EXIT_OK;
     }
-    if (i >= argc || !strcmp(argv[i], "help")) {
-        usage(i >= argc ? stderr : stdout);
-        return i >= argc ? EXIT_USAGE : EXIT_OK;
+    if (rc == OPT_ERR) {
+        fprintf(stderr, "antt: %s (antt --help)\n", err);
+        return ANTT_EXIT_USAGE;
     }
-    const char *cmd = argv[i++];
-    if (!strcmp(cmd, "submit")) return cmd_submit(&g, argc - i, argv + i);
-    if (!strcmp(cmd, "spool")) return cmd_spool(&g, argc - i, argv + i);
-    if (!strcmp(cmd, "load")) return load_main(g.endpoint, &g.sec, argc - i, argv + i);
-    if (!strcmp(cmd, "report")) return report_main(argc - i, argv + i);
-    if (!strcmp(cmd, "tipoffs")) return tipoffs_main(argc - i, argv + i);
-    if (!strcmp(cmd, "watch")) return watch_main(&g.sec, argc - i, argv + i);
-    if (!strcmp(cmd, "keygen")) return enroll_keygen(argc - i, argv + i);
-    if (!strcmp(cmd, "node")) return enroll_main(ENROLL_NODES, argc - i, argv + i);
-    if (!strcmp(cmd, "subscriber")) return enroll_main(ENROLL_SUBSCRIBERS, argc - i, argv + i);
-    fprintf(stderr, "antt: unknown command '%s' (see antt --help)\n", cmd);
-    return EXIT_USAGE;
+    if (version) {
+        printf("antt %s (protocol %d)\n", ANTT_VERSION, ANTT_PROTO_VERSION);
+        return ANTT_EXIT_OK;
+    }
+    if (first >= argc) {
+        usage(stderr, opts, n);
+        return ANTT_EXIT_USAGE;
+    }
+    g.sec.insecure = insecure;
+    g.timeout_s = (int)timeout;
+    if (!strcmp(argv[first], "help")) return cmd_help(&g, argc - first, argv + first, opts, n);
+    return run(&g, argc - first, argv + first);
 }

@@ -1,6 +1,9 @@
 /* enroll.c — see enroll.h. Every statement takes its values as parameters. */
 #include "client/enroll.h"
 
+#include "client/dbconn.h"
+#include "client/opt.h"
+#include "client/term.h"
 #include "proto/key.h"
 
 #include <libpq-fe.h>
@@ -10,23 +13,34 @@
 
 int enroll_keygen(int argc, char **argv)
 {
-    if (argc != 1 || !strcmp(argv[0], "--help")) {
+    char err[512];
+    int first;
+    int rc = opt_parse(NULL, 0, argc, argv, 0, &first, err, sizeof err);
+    if (rc == OPT_HELP) {
         printf("usage: antt keygen FILE\n"
                "Writes a CURVE keypair: FILE (secret, mode 0600; never leaves the machine) and\n"
                "FILE.pub (the public key, for the operator: antt node add ... --key FILE.pub,\n"
-               "or for stations: --server-key FILE.pub). Refuses to replace an existing file.\n");
-        return argc == 1 ? 0 : 2;
+               "or for stations: --server-key FILE.pub). Refuses to replace an existing file.\n"
+               "exit codes: 0 written; 2 bad usage; 4 the files could not be written.\n");
+        return ANTT_EXIT_OK;
+    }
+    if (rc == OPT_OK && argc - first != 1) {
+        snprintf(err, sizeof err, "one FILE is needed");
+        rc = OPT_ERR;
+    }
+    if (rc == OPT_ERR) {
+        fprintf(stderr, "antt keygen: %s (antt keygen --help)\n", err);
+        return ANTT_EXIT_USAGE;
     }
     key_pair_t k;
-    char err[512];
-    if (key_generate(argv[0], &k, err, sizeof err) < 0) {
+    if (key_generate(argv[first], &k, err, sizeof err) < 0) {
         fprintf(stderr, "antt keygen: %s\n", err);
-        return 4;
+        return ANTT_EXIT_SPOOL;
     }
     printf("%s\n", k.pub);
-    fprintf(stderr, "antt keygen: wrote %s (secret) and %s.pub\n", argv[0], argv[0]);
+    fprintf(stderr, "antt keygen: wrote %s (secret) and %s.pub\n", argv[first], argv[first]);
     memset(&k, 0, sizeof k);
-    return 0;
+    return ANTT_EXIT_OK;
 }
 
 typedef struct {
@@ -53,20 +67,16 @@ static void usage(const args_t *a, FILE *f)
                    "       antt subscriber list [--db CONNINFO]\n"
                    "A subscriber of the tally stream sees its unit's subtree only (--all: every\n"
                    "unit, for the ministry). revoke cuts its connections within seconds.\n");
-    fprintf(f, "--db defaults to ANTT_DB, else the PG* environment variables.\n");
+    fprintf(f, "--db defaults to ANTT_DB, else the PG* environment variables.\n"
+               "exit codes: 0 done; 1 refused (already enrolled, nothing to revoke, key in use);\n"
+               "2 bad usage or input; 5 database error.\n");
 }
 
 static PGconn *db(const args_t *a)
 {
-    const char *keys[] = {"application_name", "dbname", NULL};
-    const char *vals[] = {"antt-enroll", a->dsn, NULL};
-    if (!a->dsn || !*a->dsn) keys[1] = NULL;
-    PGconn *c = PQconnectdbParams(keys, vals, 1);
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "antt %s: %s", a->what, PQerrorMessage(c));
-        PQfinish(c);
-        return NULL;
-    }
+    char err[512];
+    PGconn *c = dbconn_open(a->dsn, "antt-enroll", err, sizeof err);
+    if (!c) fprintf(stderr, "antt %s: %s\n", a->what, err);
     return c;
 }
 
@@ -81,17 +91,21 @@ static int run(PGconn *c, const args_t *a, const char *sql, int n, const char *c
     }
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     const char *constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
-    if (state && !strcmp(state, "23505") && constraint && strstr(constraint, "public_key"))
+    int code = ANTT_EXIT_USAGE;
+    if (state && !strcmp(state, "23505") && constraint && strstr(constraint, "public_key")) {
         fprintf(stderr, "antt %s: this key already belongs to another %s\n", a->what, a->what);
-    else if (state && !strcmp(state, "23503"))
-        fprintf(stderr, "antt %s: unit %s is not in antt.units\n", a->what, a->unit ? a->unit : "");
-    else if (state && !strcmp(state, "23514"))
+        code = ANTT_EXIT_REJECTED;
+    } else if (state && !strcmp(state, "23503")) {
+        fprintf(stderr, "antt %s: unit '%s' is not in antt.units\n", a->what, a->unit ? a->unit : "");
+    } else if (state && !strcmp(state, "23514")) {
         fprintf(stderr, "antt %s: '%s' is not a valid %s name (letters, digits, . _ : -; 1 to 64)\n",
                 a->what, a->name ? a->name : "", a->what);
-    else
+    } else {
         fprintf(stderr, "antt %s: %s", a->what, PQresultErrorMessage(r));
+        code = ANTT_EXIT_DB;
+    }
     PQclear(r);
-    return 1;
+    return code;
 }
 
 static int add(PGconn *c, const args_t *a)
@@ -117,7 +131,8 @@ static int add(PGconn *c, const args_t *a)
               " public_key = EXCLUDED.public_key, revoked_at = NULL WHERE $4::boolean"
               " RETURNING (xmax = 0)";
     PGresult *r;
-    if (run(c, a, sql, 4, p, &r)) return 1;
+    int rc = run(c, a, sql, 4, p, &r);
+    if (rc) return rc;
     int rows = PQntuples(r);
     int inserted = rows && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
@@ -135,12 +150,12 @@ static int revoke(PGconn *c, const args_t *a)
 {
     const char *p[1] = {a->name};
     PGresult *r;
-    if (run(c, a,
-            a->kind == ENROLL_NODES
-                ? "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1 AND revoked_at IS NULL"
-                : "UPDATE antt.subscribers SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL",
-            1, p, &r))
-        return 1;
+    int rc = run(c, a,
+                 a->kind == ENROLL_NODES
+                     ? "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1 AND revoked_at IS NULL"
+                     : "UPDATE antt.subscribers SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL",
+                 1, p, &r);
+    if (rc) return rc;
     int n = atoi(PQcmdTuples(r));
     PQclear(r);
     if (!n) {
@@ -171,50 +186,64 @@ static int list(PGconn *c, const args_t *a)
                        " FROM antt.subscribers ORDER BY name",
                        0, NULL, &r);
     if (rc) return rc;
-    printf("%-24s %-8s %-40s %s\n", a->what, "unit", "public key", "status");
-    for (int i = 0; i < PQntuples(r); i++)
-        printf("%-24s %-8s %-40s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-               PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+    char name[4 * 24 + 1];
+    term_cell(name, sizeof name, a->what, 24, 0);
+    printf("%s %-8s %-40s %s\n", name, "unit", "public key", "status");
+    for (int i = 0; i < PQntuples(r); i++) {
+        term_cell(name, sizeof name, PQgetvalue(r, i, 0), 24, 0);
+        printf("%s %-8s %-40s %s\n", name, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+    }
     PQclear(r);
     return 0;
 }
 
 int enroll_main(enroll_kind_t kind, int argc, char **argv)
 {
-    args_t a = {.kind = kind, .what = kind == ENROLL_NODES ? "node" : "subscriber",
-                .dsn = getenv("ANTT_DB")};
-    if (argc < 1 || !strcmp(argv[0], "--help")) {
-        usage(&a, argc < 1 ? stderr : stdout);
-        return argc < 1 ? 2 : 0;
+    args_t a = {.kind = kind, .what = kind == ENROLL_NODES ? "node" : "subscriber"};
+    const opt_t node_opts[] = {
+        {"unit", 'u', OPT_STR, &a.unit, 0, 0, "CODE", "the unit it reports for (add), or lists (list)", NULL},
+        {"key", 'k', OPT_STR, &a.key, 0, 0, "Z85|FILE.pub", "its public key (add)", NULL},
+        {"replace", 0, OPT_FLAG, &a.replace, 0, 0, NULL, "change the key or unit of an enrolled node", NULL},
+        {"db", 'd', OPT_STR, &a.dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+    };
+    const opt_t sub_opts[] = {
+        {"unit", 'u', OPT_STR, &a.unit, 0, 0, "CODE", "the subtree it may see (add)", NULL},
+        {"all", 0, OPT_FLAG, &a.all, 0, 0, NULL, "every unit (the ministry) (add)", NULL},
+        {"key", 'k', OPT_STR, &a.key, 0, 0, "Z85|FILE.pub", "its public key (add)", NULL},
+        {"replace", 0, OPT_FLAG, &a.replace, 0, 0, NULL, "change the key or scope of an enrolled subscriber", NULL},
+        {"db", 'd', OPT_STR, &a.dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+    };
+    const opt_t *opts = kind == ENROLL_NODES ? node_opts : sub_opts;
+    const size_t nopts = kind == ENROLL_NODES ? sizeof node_opts / sizeof node_opts[0]
+                                              : sizeof sub_opts / sizeof sub_opts[0];
+    char err[512];
+    int first;
+    int rc = opt_parse(opts, nopts, argc, argv, 0, &first, err, sizeof err);
+    if (rc == OPT_HELP) {
+        usage(&a, stdout);
+        opt_print(stdout, opts, nopts);
+        return ANTT_EXIT_OK;
     }
-    const char *verb = argv[0];
-    int i = 1;
-    if (strcmp(verb, "list") && i < argc && strncmp(argv[i], "--", 2)) a.name = argv[i++];
-    for (; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--all")) a.all = 1;
-        else if (!strcmp(o, "--replace")) a.replace = 1;
-        else if (i + 1 < argc && !strcmp(o, "--unit")) a.unit = argv[++i];
-        else if (i + 1 < argc && !strcmp(o, "--key")) a.key = argv[++i];
-        else if (i + 1 < argc && !strcmp(o, "--db")) a.dsn = argv[++i];
-        else {
-            fprintf(stderr, "antt %s: unexpected '%s'\n", a.what, o);
-            usage(&a, stderr);
-            return 2;
-        }
-    }
-    int ok = !strcmp(verb, "add")      ? a.name && a.key && (kind == ENROLL_NODES ? a.unit && !a.all
-                                                                                   : !a.unit != !a.all)
-             : !strcmp(verb, "revoke") ? a.name && !a.key && !a.unit
-             : !strcmp(verb, "list")   ? !a.key && !a.all && (kind == ENROLL_NODES || !a.unit)
-                                       : 0;
+    /* operands: VERB [NAME] */
+    const char *verb = first < argc ? argv[first] : NULL;
+    if (verb && strcmp(verb, "list") && first + 1 < argc) a.name = argv[first + 1];
+    const int operands = argc - first, want = verb && strcmp(verb, "list") ? 2 : 1;
+    int ok = rc == OPT_OK && verb && operands == want &&
+             (!strcmp(verb, "add")      ? a.name && a.key && (kind == ENROLL_NODES ? a.unit && !a.all
+                                                                                    : !a.unit != !a.all)
+              : !strcmp(verb, "revoke") ? a.name && !a.key && !a.unit && !a.all && !a.replace
+              : !strcmp(verb, "list")   ? !a.key && !a.all && !a.replace && (kind == ENROLL_NODES || !a.unit)
+                                        : 0);
     if (!ok) {
+        if (rc == OPT_ERR) fprintf(stderr, "antt %s: %s\n", a.what, err);
+        else if (!verb) fprintf(stderr, "antt %s: add, revoke or list?\n", a.what);
+        else fprintf(stderr, "antt %s: these arguments do not make a '%s'\n", a.what, verb);
         usage(&a, stderr);
-        return 2;
+        return ANTT_EXIT_USAGE;
     }
     PGconn *c = db(&a);
-    if (!c) return 3;
-    int rc = !strcmp(verb, "add") ? add(c, &a) : !strcmp(verb, "revoke") ? revoke(c, &a) : list(c, &a);
+    if (!c) return ANTT_EXIT_DB;
+    rc = !strcmp(verb, "add") ? add(c, &a) : !strcmp(verb, "revoke") ? revoke(c, &a) : list(c, &a);
     PQfinish(c);
     return rc;
 }

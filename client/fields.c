@@ -108,6 +108,12 @@ ev_type_t fields_type(const char *word)
     return (ev_type_t)ev_enum_parse(&EV_TYPES, word, strlen(word));
 }
 
+static int days_in_month(int y, int m)
+{
+    static const int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : DAYS[m - 1];
+}
+
 static int days_from_civil(int y, int m, int d)
 {
     y -= m <= 2;
@@ -122,7 +128,8 @@ int fields_time(const char *s, int64_t *us)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
     if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
+    /* A checked date: 2023-02-31 is refused, never rolled over into March. */
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) return -1;
     const char *p = s + 10;
     int64_t frac_us = 0, off_s = 7 * 3600; /* a date alone: midnight in Hanoi */
     if (*p == 'T' || *p == ' ') {
@@ -260,4 +267,72 @@ int fields_set(ev_t *ev, fields_buf_t *buf, const char *key, const char *text, c
     }
     ev->present |= EVB(f);
     return 0;
+}
+
+const char *fields_type_words(ev_type_t t)
+{
+    static char buf[EV_TYPE_COUNT][48];
+    if (t <= EV_NONE || t >= EV_TYPE_COUNT) return "";
+    if (!buf[t][0]) {
+        size_t o = 0;
+        for (const alias_t *a = TYPES; a->word; a++)
+            if (a->value == (int)t && o < sizeof buf[t])
+                o += (size_t)snprintf(buf[t] + o, sizeof buf[t] - o, "%s%s", o ? " / " : "", a->word);
+    }
+    return buf[t];
+}
+
+/* "less_serious (it-nghiem-trong), serious (nghiem-trong), ..." */
+static void enum_list(const ev_enum_t *en, const alias_t *aliases, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int v = 1; v < en->count && o < cap; v++) {
+        o += (size_t)snprintf(out + o, cap - o, "%s%s", v > 1 ? ", " : "", ev_enum_name(en, v));
+        int first = 1;
+        for (const alias_t *a = aliases; a->word && o < cap; a++)
+            if (a->value == v) {
+                o += (size_t)snprintf(out + o, cap - o, "%s%s", first ? " (" : " / ", a->word);
+                first = 0;
+            }
+        if (!first && o < cap) o += (size_t)snprintf(out + o, cap - o, ")");
+    }
+}
+
+const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_t cap)
+{
+    *metavar = "TEXT";
+    switch (f) {
+    case EVF_UNIT: *metavar = "CODE"; return "the reporting unit's code (antt.units)";
+    case EVF_OCCURRED_UNIT: *metavar = "CODE"; return "the unit where it occurred, when not the reporting unit";
+    case EVF_CASE: *metavar = "REF"; return "the case reference, unique within the unit";
+    case EVF_REF: *metavar = "REF"; return "the tip-off reference, unique within the unit";
+    case EVF_GROUP: *metavar = "SLUG"; return "the crime group or incident kind (db/crime_groups.csv)";
+    case EVF_SUMMARY: return "a short description";
+    case EVF_REASON: return "why";
+    case EVF_TIME:
+    case EVF_OCCURRED_AT:
+    case EVF_CLEARED_AT:
+    case EVF_RECEIVED_AT:
+    case EVF_RESOLVED_AT:
+    case EVF_RESUMED_AT:
+    case EVF_DEADLINE:
+        *metavar = "TIME";
+        return f == EVF_TIME ? "when the event was recorded (default: now)"
+                             : "RFC 3339 (2023-06-13T10:00:00+07:00) or a date (Hanoi midnight)";
+    case EVF_DEATHS:
+    case EVF_INJURIES:
+    case EVF_SUSPECTS: *metavar = "N"; snprintf(buf, cap, "a count, 0..%d", ANTT_MAX_PEOPLE); return buf;
+    case EVF_SEVERITY: *metavar = "NAME"; enum_list(&EV_SEVERITIES, SEVERITY, buf, cap); return buf;
+    case EVF_KIND: *metavar = "NAME"; enum_list(&EV_TIPKINDS, KIND, buf, cap); return buf;
+    case EVF_SOURCE: *metavar = "NAME"; enum_list(&EV_SOURCES, SOURCE, buf, cap); return buf;
+    case EVF_BASIS: *metavar = "NAME"; enum_list(&EV_BASES, BASIS, buf, cap); return buf;
+    case EVF_OUTCOME: *metavar = "NAME"; enum_list(&EV_OUTCOMES, OUTCOME, buf, cap); return buf;
+    default: return "";
+    }
+}
+
+int fields_settable(ev_field_t f)
+{
+    return f != EVF_V && f != EVF_ID && f != EVF_NODE && f != EVF_SEQ && f != EVF_TYPE;
 }

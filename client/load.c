@@ -15,7 +15,9 @@
  * refused whole by the daemon (1xx). */
 #include "client/load.h"
 
+#include "client/dbconn.h"
 #include "client/loadgen.h"
+#include "client/opt.h"
 #include "proto/ack.h"
 #include "proto/err.h"
 #include "proto/key.h"
@@ -105,10 +107,10 @@ static int read_units(const char *path, const char *under, char (*out)[8], int m
 /* Commune codes from the database: those under `under`, or all. */
 static int db_units(const char *conninfo, const char *under, char (*out)[8], int max)
 {
-    PGconn *c = PQconnectdb(conninfo);
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "antt load: %s", PQerrorMessage(c));
-        PQfinish(c);
+    char err[512];
+    PGconn *c = dbconn_open(conninfo, "antt-load", err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "antt load: %s\n", err);
         return -1;
     }
     const char *p[1] = {under && *under ? under : NULL};
@@ -161,10 +163,10 @@ static int cmp64(const void *a, const void *b)
 /* Write every station's public key into antt.nodes in one statement. */
 static int enroll(const char *dsn, sim_t *sims, key_pair_t *keys, int n)
 {
-    PGconn *c = PQconnectdb(dsn);
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "antt load: --enroll: %s", PQerrorMessage(c));
-        PQfinish(c);
+    char err[512];
+    PGconn *c = dbconn_open(dsn, "antt-load", err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "antt load: --enroll: %s\n", err);
         return -1;
     }
     size_t cap = (size_t)n * 64 + 16;
@@ -197,48 +199,45 @@ static int enroll(const char *dsn, sim_t *sims, key_pair_t *keys, int n)
 int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv)
 {
     const char *units_path = NULL, *dsn = NULL, *under = NULL, *prefix = "st-", *enroll_dsn = NULL;
-    int nodes = 0, per_msg = 1, window = 4, every = 0;
+    long nodes = 0, per_msg = 1, window = 4, every = 0;
     double rate = 100, secs = 10, dup_share = 0, bad_share = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--help")) {
-            printf("usage: antt load (--units FILE | --db CONNINFO) [--under CODE] [--node-prefix P]\n"
-                   "                 [--nodes N]\n"
-                   "                 [--rate EVENTS_PER_S] [--duration S] [--per-msg K] [--window W]\n"
-                   "                 [--duplicates FRACTION] [--malformed FRACTION] [--every S]\n"
-                   "                 [--enroll CONNINFO]\n"
-                   "With CURVE, --enroll gives every station a throwaway key, written to antt.nodes\n"
-                   "(test databases only). Simulated stations P<commune code> send a realistic mix; prints what was sent,\n"
-                   "the answers and the ack latency. --rate 0: as fast as the window allows.\n");
-            return 0;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "antt load: %s needs a value\n", o);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(o, "--units")) units_path = v;
-        else if (!strcmp(o, "--db")) dsn = v;
-        else if (!strcmp(o, "--under")) under = v;
-        else if (!strcmp(o, "--node-prefix")) prefix = v;
-        else if (!strcmp(o, "--nodes")) nodes = atoi(v);
-        else if (!strcmp(o, "--rate")) rate = atof(v);
-        else if (!strcmp(o, "--duration")) secs = atof(v);
-        else if (!strcmp(o, "--per-msg")) per_msg = atoi(v);
-        else if (!strcmp(o, "--window")) window = atoi(v);
-        else if (!strcmp(o, "--duplicates")) dup_share = atof(v);
-        else if (!strcmp(o, "--malformed")) bad_share = atof(v);
-        else if (!strcmp(o, "--every")) every = atoi(v);
-        else if (!strcmp(o, "--enroll")) enroll_dsn = v;
-        else {
-            fprintf(stderr, "antt load: unknown option %s\n", o);
-            return 2;
-        }
+    const opt_t opts[] = {
+        {"units", 0, OPT_STR, &units_path, 0, 0, "FILE", "communes from a file (db/units-cluster2.csv, or a code a line)", NULL},
+        {"db", 'd', OPT_STR, &dsn, 0, 0, "CONNINFO", "communes from the database instead", NULL},
+        {"under", 0, OPT_STR, &under, 0, 0, "CODE", "only the communes under this unit", NULL},
+        {"node-prefix", 0, OPT_STR, &prefix, 0, 0, "P", "stations are P<commune code> (default st-)", NULL},
+        {"nodes", 0, OPT_INT, &nodes, 1, MAX_UNITS * 10, "N", "this many stations (default: one a commune)", NULL},
+        {"rate", 'r', OPT_NUM, &rate, 0, 10000000, "EVENTS_PER_S", "events a second in all (0: as fast as the window allows)", NULL},
+        {"duration", 0, OPT_NUM, &secs, 0, 31536000, "S", "seconds of sending (default 10)", NULL},
+        {"per-msg", 0, OPT_INT, &per_msg, 1, ANTT_MAX_BATCH, "K", "events a message (default 1)", NULL},
+        {"window", 0, OPT_INT, &window, 1, 100000, "W", "messages in flight a station (default 4)", NULL},
+        {"duplicates", 0, OPT_NUM, &dup_share, 0, 1, "FRACTION", "share of messages sent again", NULL},
+        {"malformed", 0, OPT_NUM, &bad_share, 0, 1, "FRACTION", "share of malformed messages", NULL},
+        {"every", 0, OPT_INT, &every, 0, 86400, "S", "print the flow every S seconds", NULL},
+        {"enroll", 0, OPT_STR, &enroll_dsn, 0, 0, "CONNINFO", "with CURVE: give every station a throwaway key (test databases only)", NULL},
+    };
+    const size_t nopts = sizeof opts / sizeof opts[0];
+    char perr[512];
+    int first;
+    int prc = opt_parse(opts, nopts, argc, argv, 0, &first, perr, sizeof perr);
+    if (prc == OPT_HELP) {
+        printf("usage: antt load (--units FILE | --db CONNINFO) [options]\n"
+               "Simulated stations P<commune code> send a realistic mix; prints what was sent,\n"
+               "the answers and the ack latency. They must be registered (anttd\n"
+               "--add-nodes-under CODE=P); with CURVE, --enroll gives each a throwaway key.\n");
+        opt_print(stdout, opts, nopts);
+        return ANTT_EXIT_OK;
     }
-    if (!units_path == !dsn || per_msg < 1 || per_msg > ANTT_MAX_BATCH || window < 1 || rate < 0) {
-        fprintf(stderr, "antt load: --units FILE or --db CONNINFO (one of them); --per-msg 1..1000,"
-                        " --window >= 1\n");
-        return 2;
+    if (prc == OPT_OK && first < argc) {
+        snprintf(perr, sizeof perr, "unexpected '%s'", argv[first]);
+        prc = OPT_ERR;
+    } else if (prc == OPT_OK && !units_path == !dsn) {
+        snprintf(perr, sizeof perr, "--units FILE or --db CONNINFO (one of them)");
+        prc = OPT_ERR;
+    }
+    if (prc == OPT_ERR) {
+        fprintf(stderr, "antt load: %s (antt load --help)\n", perr);
+        return ANTT_EXIT_USAGE;
     }
     static char units[MAX_UNITS][8];
     int nunits = dsn ? db_units(dsn, under, units, MAX_UNITS)
@@ -246,7 +245,7 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
     if (nunits <= 0) {
         fprintf(stderr, "antt load: no communes in %s%s%s\n", dsn ? "the database" : units_path,
                 under ? " under " : "", under ? under : "");
-        return 2;
+        return ANTT_EXIT_USAGE;
     }
     if (nodes <= 0) nodes = nunits;
     char server[KEY_Z85_LEN + 1] = "";
@@ -256,7 +255,7 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
             key_load_public(sec->server_key, server, err, sizeof err) < 0) {
             fprintf(stderr, "antt load: with CURVE, --server-key and --enroll CONNINFO (each station"
                             " gets a key); or --insecure for a development daemon\n");
-            return 2;
+            return ANTT_EXIT_USAGE;
         }
     }
 
@@ -283,17 +282,17 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
         if (keys && (zmq_curve_keypair(keys[i].pub, keys[i].sec) < 0 ||
                      key_apply_client(sims[i].sock, server, &keys[i], err, sizeof err) < 0)) {
             fprintf(stderr, "antt load: CURVE: %s\n", zmq_strerror(zmq_errno()));
-            return 2;
+            return ANTT_EXIT_USAGE;
         }
         items[i] = (zmq_pollitem_t){sims[i].sock, 0, ZMQ_POLLIN, 0};
     }
-    if (keys && enroll(enroll_dsn, sims, keys, nodes) < 0) return 2;
+    if (keys && enroll(enroll_dsn, sims, keys, nodes) < 0) return ANTT_EXIT_DB;
     if (keys) usleep(300000); /* the daemon hears of the new keys (NOTIFY) before we knock */
     free(keys);
     for (int i = 0; i < nodes; i++) {
         if (zmq_connect(sims[i].sock, endpoint) < 0) {
             fprintf(stderr, "antt load: connect %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
-            return 2;
+            return ANTT_EXIT_USAGE;
         }
     }
 
@@ -403,7 +402,7 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
     }
     double el = (double)(mono_us() - t0) / 1e6;
     qsort(lat, nlat, sizeof *lat, cmp64);
-    printf("load: stations=%d seconds=%.1f events=%llu messages=%llu duplicates_resent=%llu "
+    printf("load: stations=%ld seconds=%.1f events=%llu messages=%llu duplicates_resent=%llu "
            "malformed=%llu\n",
            nodes, el, (unsigned long long)sent_events, (unsigned long long)msgs,
            (unsigned long long)dups, (unsigned long long)bads);

@@ -13,7 +13,10 @@
  * stream. A gap or a daemon restart takes a new snapshot. */
 #include "client/watch.h"
 
+#include "client/dbconn.h"
+#include "client/opt.h"
 #include "client/report.h"
+#include "client/term.h"
 #include "client/tview.h"
 #include "proto/encode.h"
 
@@ -29,7 +32,7 @@
 #define MAX_ROWS 512
 
 typedef struct {
-    char code[8], name[96], path[32];
+    char code[8], name[256], path[32];
     int64_t inc, clr, minc, mclr, sus, trec, tres, over;
 } wrow_t;
 
@@ -109,7 +112,9 @@ static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const 
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     if (tty) printf("\033[H\033[2J");
     printf("antt watch %s — %s — %s\n", unit, period, when);
-    printf("%-6s %-28s %9s %8s %7s %7s %8s %8s %8s %7s %7s\n", "unit", "name", "incidents", "cleared",
+    char name[4 * 28 + 1];
+    term_cell(name, sizeof name, "name", 28, 0);
+    printf("%-6s %s %9s %8s %7s %7s %8s %8s %8s %7s %7s\n", "unit", name, "incidents", "cleared",
            "clear%", "major%", "suspects", "tip_recv", "tip_res", "overdue", "res%");
     for (int i = 0; i < w->n; i++) {
         const wrow_t *r = &w->rows[i];
@@ -117,7 +122,8 @@ static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const 
         pct(a, sizeof a, r->clr, r->inc);
         pct(b, sizeof b, r->mclr, r->minc);
         pct(c, sizeof c, r->tres, r->trec);
-        printf("%-6s %-28.28s %9lld %8lld %7s %7s %8lld %8lld %8lld %7lld %7s\n", r->code, r->name,
+        term_cell(name, sizeof name, r->name, 28, 0);
+        printf("%-6s %s %9lld %8lld %7s %7s %8lld %8lld %8lld %7lld %7s\n", r->code, name,
                (long long)r->inc, (long long)r->clr, a, b, (long long)r->sus, (long long)r->trec,
                (long long)r->tres, (long long)r->over, c);
     }
@@ -179,43 +185,56 @@ static int snapshot(void *ctx, const antt_sec_t *sec, const char *ep, const char
 
 int watch_main(const antt_sec_t *sec, int argc, char **argv)
 {
-    const char *unit = NULL, *period = "today", *dsn = "", *stream_ep = "tcp://127.0.0.1:7722",
+    const char *unit = NULL, *period = "today", *dsn = NULL, *stream_ep = "tcp://127.0.0.1:7722",
                *snap_ep = "tcp://127.0.0.1:7723";
-    int for_s = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--help")) {
-            printf("usage: antt watch --unit CODE [--period today|month|year] [--db CONNINFO]\n"
-                   "                  [--stream EP] [--snapshot EP] [--for SECONDS]\n"
-                   "A live table of the unit's children, from anttd's tally stream.\n");
-            return 0;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "antt watch: %s needs a value\n", o);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(o, "--unit")) unit = v;
-        else if (!strcmp(o, "--period")) period = v;
-        else if (!strcmp(o, "--db")) dsn = v;
-        else if (!strcmp(o, "--stream")) stream_ep = v;
-        else if (!strcmp(o, "--snapshot")) snap_ep = v;
-        else if (!strcmp(o, "--for")) for_s = atoi(v);
-        else {
-            fprintf(stderr, "antt watch: unknown option %s\n", o);
-            return 2;
-        }
+    long for_s = 0;
+    const opt_t opts[] = {
+        {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "the unit whose children are rows", NULL},
+        {"period", 'p', OPT_STR, &period, 0, 0, "today|month|year", "the period counted (default today)", NULL},
+        {"stream", 0, OPT_STR, &stream_ep, 0, 0, "EP", "anttd's tally stream (tcp://127.0.0.1:7722)", NULL},
+        {"snapshot", 0, OPT_STR, &snap_ep, 0, 0, "EP", "anttd's snapshot endpoint (tcp://127.0.0.1:7723)", NULL},
+        {"for", 0, OPT_INT, &for_s, 1, 31536000, "SECONDS", "stop after this long (default: until Ctrl-C)", NULL},
+        {"db", 'd', OPT_STR, &dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+    };
+    const size_t nopts = sizeof opts / sizeof opts[0];
+    char err[512];
+    int first;
+    int prc = opt_parse(opts, nopts, argc, argv, 0, &first, err, sizeof err);
+    if (prc == OPT_HELP) {
+        printf("usage: antt [--server-key Z85|FILE --key FILE | --insecure] watch --unit CODE [options]\n"
+               "A live table of the unit's children, from anttd's tally stream. With CURVE (the\n"
+               "default) --key is a subscriber's keypair, enrolled with antt subscriber add.\n");
+        opt_print(stdout, opts, nopts);
+        printf("exit codes: 0 done; 2 bad usage or an unknown unit; 3 no snapshot from anttd;\n"
+               "5 database error.\n");
+        return ANTT_EXIT_OK;
     }
-    if (!unit || (strcmp(period, "today") && strcmp(period, "month") && strcmp(period, "year"))) {
-        fprintf(stderr, "antt watch: --unit CODE [--period today|month|year]\n");
-        return 2;
+    if (prc == OPT_OK && first < argc) {
+        snprintf(err, sizeof err, "unexpected '%s'", argv[first]);
+        prc = OPT_ERR;
+    } else if (prc == OPT_OK && !unit) {
+        snprintf(err, sizeof err, "--unit is required");
+        prc = OPT_ERR;
+    } else if (prc == OPT_OK && strcmp(period, "today") && strcmp(period, "month") && strcmp(period, "year")) {
+        snprintf(err, sizeof err, "--period: '%s' is not today, month or year", period);
+        prc = OPT_ERR;
+    } else if (prc == OPT_OK && !sec->insecure &&
+               (!sec->server_key || !*sec->server_key || !sec->key_file || !*sec->key_file)) {
+        snprintf(err, sizeof err,
+                 "the tally stream speaks CURVE: give the daemon's public key (--server-key) and a "
+                 "subscriber's keypair (--key FILE, from antt keygen, enrolled with antt subscriber "
+                 "add), or --insecure for a development daemon");
+        prc = OPT_ERR;
+    }
+    if (prc == OPT_ERR) {
+        fprintf(stderr, "antt watch: %s\n", err);
+        return ANTT_EXIT_USAGE;
     }
     wctx_t w = {0};
-    w.c = PQconnectdb(dsn);
-    if (PQstatus(w.c) != CONNECTION_OK) {
-        fprintf(stderr, "antt watch: %s", PQerrorMessage(w.c));
-        PQfinish(w.c);
-        return 4;
+    w.c = dbconn_open(dsn, "antt-watch", err, sizeof err);
+    if (!w.c) {
+        fprintf(stderr, "antt watch: %s\n", err);
+        return ANTT_EXIT_DB;
     }
     /* The period, in Hanoi days. */
     const char *p1[2] = {period, unit};
@@ -227,7 +246,9 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         1, NULL, p1, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "antt watch: %s", PQresultErrorMessage(r));
-        return 4;
+        PQclear(r);
+        PQfinish(w.c);
+        return ANTT_EXIT_DB;
     }
     w.from = atoi(PQgetvalue(r, 0, 0));
     w.to = atoi(PQgetvalue(r, 0, 1));
@@ -242,10 +263,10 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
     }
     if (!n) {
-        fprintf(stderr, "antt watch: unknown unit %s\n", unit);
+        fprintf(stderr, "antt watch: unit '%s' is not in antt.units\n", unit);
         PQclear(r);
         PQfinish(w.c);
-        return 2;
+        return ANTT_EXIT_USAGE;
     }
     w.n = n < MAX_ROWS ? n : MAX_ROWS;
     w.rows = calloc((size_t)w.n, sizeof *w.rows);
@@ -268,19 +289,18 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
 
     void *ctx = zmq_ctx_new();
     void *sub = zmq_socket(ctx, ZMQ_SUB);
-    char err[512];
     if (antt_sec_apply(sub, sec, err, sizeof err) < 0) {
         fprintf(stderr, "antt watch: %s\n", err);
         zmq_close(sub);
         zmq_ctx_term(ctx);
         PQfinish(w.c);
-        return 2;
+        return ANTT_EXIT_USAGE;
     }
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
     zmq_connect(sub, stream_ep);
     usleep(200000); /* the subscription first, then the snapshot: no gap between them */
     tview_t *tv = tview_new();
-    int rc = snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0 ? 3 : 0;
+    int rc = snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0 ? ANTT_EXIT_TIMEOUT : ANTT_EXIT_OK;
     const int tty = isatty(STDOUT_FILENO);
     time_t end = for_s ? time(NULL) + for_s : 0, next_over = 0, next_draw = 0;
     int dirty = 1;
@@ -305,7 +325,7 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         int a = tview_apply(tv, zmq_msg_data(&b), zmq_msg_size(&b));
         if (a == TV_GAP || a == TV_EPOCH) {
             fprintf(stderr, "antt watch: %s; taking a new snapshot\n", a == TV_GAP ? "a gap" : "anttd restarted");
-            if (snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0) rc = 3;
+            if (snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0) rc = ANTT_EXIT_TIMEOUT;
         }
         dirty = 1;
         zmq_msg_close(&t);

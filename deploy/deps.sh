@@ -12,6 +12,9 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # libraries (see README "Dependencies")
   libzmq3-dev libmsgpack-dev libpq-dev libcriterion-dev libjson-c-dev libmicrohttpd-dev
+  libunistring-dev
+  # man pages (anttd.8, antt.1) are written in scdoc
+  scdoc
   # PostgreSQL server and client: the tests and deploy/run.sh start a private one
   postgresql-15 postgresql-client-15
   # interop test: a client written from PROTOCOL.md in another language

@@ -176,3 +176,109 @@ Test(cli, load_simulates_stations_with_duplicates_and_malformed_messages)
     const char *ver[] = {"--verify", NULL};
     cr_expect_eq(it_anttd(db.dsn, ver, out, sizeof out), 0, "%s", out);
 }
+
+/* antt with exactly these arguments (and env before it); out gets stdout+stderr. */
+static int antt_raw(const char *env, const char *args, char *out, size_t outlen)
+{
+    char log[160], cmd[2048];
+    snprintf(log, sizeof log, "%s/raw.txt", dir);
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s %s </dev/null >%s 2>&1", dir, env ? env : "", ANTT_PATH, args, log);
+    int st = system(cmd);
+    FILE *f = fopen(log, "r");
+    size_t n = f ? fread(out, 1, outlen - 1, f) : 0;
+    out[n] = '\0';
+    if (f) fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Input that is wrong is refused with its name, never reinterpreted. */
+Test(cli, missing_fields_impossible_dates_and_bad_numbers_are_refused)
+{
+    char out[4096];
+    int rc = antt(d.port, NULL, out, sizeof out,
+                  "submit incident --unit 06040 --group social_order --severity serious --occurred-at 2023-06-13");
+    cr_expect_eq(rc, 2, "%s", out);
+    cr_expect(strstr(out, "204 MISSING_FIELD: case: is required for incident.reported"), "%s", out);
+    rc = antt(d.port, NULL, out, sizeof out, "submit incident --unit 06040 --case 1/VV --group social_order "
+                                             "--severity serious");
+    cr_expect_eq(rc, 2, "%s", out);
+    cr_expect(strstr(out, "204 MISSING_FIELD: occurred_at"), "%s", out);
+    const char *impossible[] = {"2023-02-31", "2023-04-31", "2023-02-29", "2023-13-01", "2023-06-00"};
+    for (size_t i = 0; i < sizeof impossible / sizeof *impossible; i++) {
+        char args[512];
+        snprintf(args, sizeof args, "submit incident --unit 06040 --case 2/VV --group social_order "
+                                    "--severity serious --occurred-at %s", impossible[i]);
+        rc = antt(d.port, NULL, out, sizeof out, args);
+        cr_expect_eq(rc, 2, "%s: %s", impossible[i], out);
+        cr_expect(strstr(out, "is not a time"), "%s: %s", impossible[i], out);
+    }
+    /* 2024 is a leap year: 29 February exists, and the =value form works */
+    rc = antt(d.port, NULL, out, sizeof out, "submit incident --unit=06040 --case=3/VV --group=social_order "
+                                             "--severity=serious --occurred-at=2024-02-29");
+    cr_expect_eq(rc, 0, "%s", out);
+    cr_expect_eq(q("SELECT count(*) FROM antt.incidents WHERE ref = '3/VV' AND occurred_at = '2024-02-28 17:00Z'"), 1);
+    cr_expect_eq(q("SELECT count(*) FROM antt.events"), 1, "nothing of the refused ones was sent");
+    rc = antt_raw(NULL, "--insecure --node ls-180-06040 --timeout abc spool", out, sizeof out);
+    cr_expect_eq(rc, 2, "%s", out);
+    cr_expect(strstr(out, "--timeout: 'abc' is not a whole number"), "%s", out);
+    rc = antt(d.port, NULL, out, sizeof out, "submit clear --unit 06040 --case 3/VV --cleared-at 2024-03-01 "
+                                             "--suspects 2x");
+    cr_expect_eq(rc, 2, "%s", out);
+    cr_expect(strstr(out, "suspects: '2x' is not a count"), "%s", out);
+}
+
+/* One convention: --help and --version, exit codes that mean one thing. */
+Test(cli, help_version_and_exit_codes)
+{
+    char out[16384];
+    cr_expect_eq(antt_raw(NULL, "--version", out, sizeof out), 0);
+    cr_expect(!strncmp(out, "antt ", 5) && strstr(out, "(protocol 1)"), "%s", out);
+    cr_expect_eq(antt_raw(NULL, "-h", out, sizeof out), 0);
+    cr_expect(strstr(out, "exit codes:") && strstr(out, "5 the database"), "%s", out);
+    cr_expect_eq(antt_raw(NULL, "help report", out, sizeof out), 0);
+    cr_expect(strstr(out, "usage: antt report"), "%s", out);
+    /* a type's fields, required first, with the Vietnamese names of its values */
+    cr_expect_eq(antt_raw(NULL, "submit incident --help", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "usage: antt submit incident / vu-viec"), "%s", out);
+    cr_expect(strstr(out, "--case REF") && strstr(out, "required: the case reference"), "%s", out);
+    cr_expect(strstr(out, "very_serious (rat-nghiem-trong)"), "%s", out);
+    cr_expect(strstr(out, "--summary TEXT") && !strstr(strstr(out, "--summary TEXT"), "required"), "%s", out);
+    cr_expect(strstr(out, "--occurred-at TIME"), "%s", out);
+    cr_expect_eq(antt_raw(NULL, "submit tiep-nhan -h", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "denunciation (to-giac)"), "%s", out);
+    /* usage errors exit 2, whatever is missing */
+    cr_expect_eq(antt_raw("ANTT_NODE=", "--frobnicate", out, sizeof out), 2, "%s", out);
+    cr_expect_eq(antt_raw("ANTT_NODE=", "spool", out, sizeof out), 2, "no node: %s", out);
+    cr_expect(strstr(out, "--node (or ANTT_NODE) is required"), "%s", out);
+    cr_expect_eq(antt_raw("ANTT_SERVER_KEY= ANTT_KEY=", "--node ls-180-06040 submit incident --unit 06040 "
+                          "--case 9/VV --group drugs --severity serious --occurred-at 2023-06-13",
+                          out, sizeof out),
+                 2, "no server key: %s", out);
+    cr_expect(strstr(out, "--server-key"), "%s", out);
+    cr_expect_eq(antt_raw(NULL, "report --unit 20", out, sizeof out), 2, "%s", out);
+    cr_expect_eq(antt_raw(NULL, "node frob x", out, sizeof out), 2, "%s", out);
+    /* the database: its own code */
+    cr_expect_eq(antt_raw("ANTT_DB='host=127.0.0.1 port=1 connect_timeout=2'", "tipoffs --unit 20 --overdue", out,
+                          sizeof out),
+                 5, "%s", out);
+}
+
+/* ANTT_DB reaches every command that reads the database. */
+Test(cli, antt_db_is_honoured_by_every_database_command)
+{
+    char out[8192], env[700];
+    /* PGDATABASE names another database: only ANTT_DB leads to this one */
+    snprintf(env, sizeof env, "PGDATABASE=postgres ANTT_DB='%s'", db.dsn);
+    cr_expect_eq(antt_raw(env, "report --unit 20 --year 2023 --format csv", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "occurred,0\n"), "%s", out);
+    cr_expect_eq(antt_raw(env, "tipoffs --unit 20 --overdue", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "0 tip-off(s) overdue"), "%s", out);
+    cr_expect_eq(antt_raw(env, "tipoffs --unit 9999 --overdue", out, sizeof out), 2, "%s", out);
+    cr_expect(strstr(out, "unit '9999' is not in antt.units"), "%s", out);
+    cr_expect_eq(antt_raw(env, "node list --unit 180", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "ls-180-06040"), "%s", out);
+    cr_expect_eq(antt_raw(env, "subscriber list", out, sizeof out), 0, "%s", out);
+    /* watch reads the hierarchy from ANTT_DB: an unknown unit is known to be unknown */
+    cr_expect_eq(antt_raw(env, "--insecure watch --unit 9999 --for 1", out, sizeof out), 2, "%s", out);
+    cr_expect(strstr(out, "unit '9999' is not in antt.units"), "%s", out);
+}
