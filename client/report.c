@@ -1,16 +1,17 @@
 /* report.c — `antt report` (see report.h).
  *
- *   antt report --unit CODE --year 2023 [--compare 2022] [--group SLUG]
- *               [--targets clearance=80,tipoff=90] [--format text|csv|json]
- *               [--lang vi|en] [--convention carry|plain] [--year-start MM-DD]
- *               [--db CONNINFO]
+ * The figures are read once from antt.rates() into a report_t, with every
+ * derived figure (the change on the comparison year, each target's verdict)
+ * computed once too; the three renderings — text, CSV, JSON — only format
+ * that struct, so they cannot disagree on a figure or its rounding.
  *
- * The statistical year starts on --year-start (default 01-01, the calendar
- * year; 12-15 is the police statistical year: "2023" = 15 Dec 2022 – 14 Dec
- * 2023). Each rate is given in both conventions, labelled; --convention (or
- * ANTT_RATE_CONVENTION) chooses the one shown first and compared with the
- * target. Every figure comes from antt.rates(): counts, never copied rates. */
+ * A rate with nothing to divide by is NULL in antt.rates(): it is printed
+ * as "—" (explained in a footnote), is null in JSON and empty in CSV, and is
+ * never compared with a target. Counts are integers everywhere. */
 #include "client/report.h"
+
+#include "client/dbconn.h"
+#include "client/opt.h"
 
 #include <json-c/json.h>
 #include <libpq-fe.h>
@@ -26,7 +27,7 @@ void report_num(char *out, size_t cap, double v, int decimals, int vi)
     char *dot = strchr(raw, '.');
     size_t intlen = dot ? (size_t)(dot - raw) : strlen(raw);
     size_t o = 0;
-    if (v < 0 && o + 1 < cap) out[o++] = '-';
+    if (v < 0 && strspn(raw, "0.") != strlen(raw) && o + 1 < cap) out[o++] = '-';
     for (size_t i = 0; i < intlen && o + 1 < cap; i++) {
         if (i && (intlen - i) % 3 == 0 && o + 1 < cap) out[o++] = vi ? '.' : ',';
         out[o++] = raw[i];
@@ -36,298 +37,637 @@ void report_num(char *out, size_t cap, double v, int decimals, int vi)
     out[o] = '\0';
 }
 
-/* The columns of antt.rates() this report shows. */
+/* The columns of antt.rates() a report shows, in the order of the CSV. */
 enum {
     C_OCC, C_CLR, C_SUS, C_CARRY, C_CLR_PLAIN, C_CLR_CARRY, C_MOCC, C_MCLR, C_MCARRY,
     C_MCLR_PLAIN, C_MCLR_CARRY, C_TREC, C_TTR, C_TRES, C_TCARRY, C_TTO_RESOLVE, C_TDONE, C_TRATE,
     C_TPLAIN, C_TOVER, C_TRA, C_TRD, C_TRI, C_DC, C_DS, C_N
 };
-static const char *const COLS[C_N] = {
-    "occurred", "cleared", "suspects", "carried_over", "clearance_plain", "clearance_carry",
-    "major_occurred", "major_cleared", "major_carried_over", "major_clearance_plain",
-    "major_clearance_carry", "tipoffs_received", "tipoffs_transferred", "tipoffs_resumed",
-    "tipoffs_carried_over", "tipoffs_to_resolve", "tipoffs_resolved", "resolution_rate",
-    "resolution_plain", "tipoffs_overdue", "traffic_accidents", "traffic_deaths",
-    "traffic_injuries", "drug_cases", "drug_suspects"};
+static const struct {
+    const char *name;
+    int rate; /* 1: a percentage with two decimals; 0: a count */
+} COLS[C_N] = {
+    {"occurred", 0},           {"cleared", 0},
+    {"suspects", 0},           {"carried_over", 0},
+    {"clearance_plain", 1},    {"clearance_carry", 1},
+    {"major_occurred", 0},     {"major_cleared", 0},
+    {"major_carried_over", 0}, {"major_clearance_plain", 1},
+    {"major_clearance_carry", 1}, {"tipoffs_received", 0},
+    {"tipoffs_transferred", 0}, {"tipoffs_resumed", 0},
+    {"tipoffs_carried_over", 0}, {"tipoffs_to_resolve", 0},
+    {"tipoffs_resolved", 0},   {"resolution_rate", 1},
+    {"resolution_plain", 1},   {"tipoffs_overdue", 0},
+    {"traffic_accidents", 0},  {"traffic_deaths", 0},
+    {"traffic_injuries", 0},   {"drug_cases", 0},
+    {"drug_suspects", 0},
+};
 
 typedef struct {
-    double v[C_N];
-    int null[C_N];
+    long long n[C_N]; /* counts */
+    double r[C_N];    /* rates, rounded to 2 decimals by antt.rates() */
+    unsigned char null[C_N];
 } figures_t;
 
-static int fetch(PGconn *c, const char *unit, int year, const char *start, const char *group,
-                 figures_t *f)
+typedef struct {
+    char slug[48], name[160];
+    figures_t f;
+} group_t;
+
+enum { T_CLEAR, T_TIP, T_N };
+
+/* A target and its verdict: met is 1/0, or -1 when the rate is "—". */
+typedef struct {
+    int set, col, met;
+    double target;
+} target_t;
+
+#define MAX_GROUPS 32
+
+typedef struct {
+    /* what was asked */
+    const char *unit, *group;
+    int year, cmp_year; /* cmp_year 0: no comparison */
+    int vi, carry_first;
+    char from[40], last[40]; /* the period, both days included */
+    /* what the database said */
+    char name[256];
+    figures_t f, cmp;
+    group_t groups[MAX_GROUPS];
+    int ngroups;
+    /* derived, once for every rendering */
+    long long diff;       /* occurred - occurred in the comparison year */
+    int has_pct;          /* 0 when the comparison year had no cases */
+    double pct;           /* diff / before, in %, rounded to 2 decimals */
+    target_t targets[T_N];
+} report_t;
+
+static const char *const TARGET_NAMES[T_N] = {"clearance", "tipoff"};
+
+/* ---- periods ---------------------------------------------------------- */
+
+static int days_in_month(int y, int m)
 {
-    char from[40], to[40];
-    int mm = 1, dd = 1;
-    sscanf(start, "%d-%d", &mm, &dd);
+    static const int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : DAYS[m - 1];
+}
+
+/* The statistical year `year` starting on mm-dd: [from, to) and its last day. */
+static void period(int year, int mm, int dd, char from[40], char to[40], char last[40])
+{
     /* A year starting after 1 January begins in the previous calendar year. */
     const int y0 = (mm == 1 && dd == 1) ? year : year - 1;
-    snprintf(from, sizeof from, "%04d-%02d-%02d", y0, mm, dd);
-    snprintf(to, sizeof to, "%04d-%02d-%02d", y0 + 1, mm, dd);
+    snprintf(from, 40, "%04d-%02d-%02d", y0, mm, dd);
+    snprintf(to, 40, "%04d-%02d-%02d", y0 + 1, mm, dd);
+    int ly = y0 + 1, lm = mm, ld = dd - 1;
+    if (ld == 0 && --lm == 0) lm = 12, ly--;
+    if (ld == 0) ld = days_in_month(ly, lm);
+    snprintf(last, 40, "%04d-%02d-%02d", ly, lm, ld);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+static int db_fail(PGresult *r, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(r));
+    size_t n = strlen(err);
+    while (n && err[n - 1] == '\n') err[--n] = '\0';
+    PQclear(r);
+    return ANTT_EXIT_DB;
+}
+
+static int fetch(PGconn *c, const char *unit, const char *from, const char *to, const char *group,
+                 figures_t *f, char *err, size_t errlen)
+{
     const char *p[4] = {unit, from, to, group};
     PGresult *r = PQexecParams(c, "SELECT * FROM antt.rates($1, $2::date, $3::date, $4)", 4, NULL, p,
                                NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-        fprintf(stderr, "antt report: %s", PQresultErrorMessage(r));
-        PQclear(r);
-        return -1;
-    }
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        return db_fail(r, "antt.rates", err, errlen);
     for (int i = 0; i < C_N; i++) {
-        int col = PQfnumber(r, COLS[i]);
-        f->null[i] = col < 0 || PQgetisnull(r, 0, col);
-        f->v[i] = f->null[i] ? 0 : atof(PQgetvalue(r, 0, col));
+        const int col = PQfnumber(r, COLS[i].name);
+        if (col < 0) {
+            snprintf(err, errlen, "antt.rates has no column %s (is the schema current?)", COLS[i].name);
+            PQclear(r);
+            return ANTT_EXIT_DB;
+        }
+        f->null[i] = (unsigned char)PQgetisnull(r, 0, col);
+        const char *v = PQgetvalue(r, 0, col);
+        if (COLS[i].rate) f->r[i] = f->null[i] ? 0 : strtod(v, NULL);
+        else f->n[i] = f->null[i] ? 0 : strtoll(v, NULL, 10);
     }
     PQclear(r);
+    return ANTT_EXIT_OK;
+}
+
+/* One-row, one-column query; *found 0 when no row. */
+static int lookup(PGconn *c, const char *sql, const char *param, char *out, size_t cap, int *found,
+                  char *err, size_t errlen)
+{
+    PGresult *r = PQexecParams(c, sql, 1, NULL, &param, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return db_fail(r, "lookup", err, errlen);
+    *found = PQntuples(r) > 0;
+    if (*found) snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return ANTT_EXIT_OK;
+}
+
+/* The scope and the crime group must exist: a report of zeros for a
+ * mistyped code would be signed as if it were true. */
+static int check_names(PGconn *c, report_t *rp, char *err, size_t errlen)
+{
+    int found, rc;
+    char v[256];
+    if (!strncmp(rp->unit, "group:", 6)) {
+        rc = lookup(c, "SELECT count(*) FROM antt.unit_groups WHERE grp = $1 HAVING count(*) > 0",
+                    rp->unit + 6, v, sizeof v, &found, err, errlen);
+        if (rc) return rc;
+        if (!found) {
+            snprintf(err, errlen,
+                     "no unit group '%s' in antt.unit_groups (clusters are loaded with anttd "
+                     "--load-clusters FILE)",
+                     rp->unit + 6);
+            return ANTT_EXIT_USAGE;
+        }
+        snprintf(rp->name, sizeof rp->name, rp->vi ? "nhóm %s, %s đơn vị" : "group %s, %s units",
+                 rp->unit + 6, v);
+    } else {
+        rc = lookup(c, "SELECT name FROM antt.units WHERE code = $1", rp->unit, rp->name,
+                    sizeof rp->name, &found, err, errlen);
+        if (rc) return rc;
+        if (!found) {
+            snprintf(err, errlen, "unit '%s' is not in antt.units", rp->unit);
+            return ANTT_EXIT_USAGE;
+        }
+    }
+    if (rp->group) {
+        rc = lookup(c, "SELECT is_crime::text FROM antt.crime_groups WHERE slug = $1", rp->group, v,
+                    sizeof v, &found, err, errlen);
+        if (rc) return rc;
+        if (!found || strcmp(v, "true")) {
+            snprintf(err, errlen, "'%s' is %s", rp->group,
+                     found ? "not a crime group (its incidents are not crimes)"
+                           : "not a crime group in antt.crime_groups");
+            return ANTT_EXIT_USAGE;
+        }
+    }
+    return ANTT_EXIT_OK;
+}
+
+/* Every crime group with something to say this year (none when --group). */
+static int fetch_groups(PGconn *c, report_t *rp, const char *to, char *err, size_t errlen)
+{
+    if (rp->group) return ANTT_EXIT_OK;
+    PGresult *r = PQexec(c, "SELECT slug, name_vi, name_en FROM antt.crime_groups WHERE is_crime "
+                            "ORDER BY slug");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return db_fail(r, "crime groups", err, errlen);
+    int rc = ANTT_EXIT_OK;
+    for (int i = 0; i < PQntuples(r) && rp->ngroups < MAX_GROUPS && rc == ANTT_EXIT_OK; i++) {
+        group_t *g = &rp->groups[rp->ngroups];
+        snprintf(g->slug, sizeof g->slug, "%s", PQgetvalue(r, i, 0));
+        snprintf(g->name, sizeof g->name, "%s", PQgetvalue(r, i, rp->vi ? 1 : 2));
+        rc = fetch(c, rp->unit, rp->from, to, g->slug, &g->f, err, errlen);
+        if (rc == ANTT_EXIT_OK && g->f.n[C_OCC] + g->f.n[C_CLR] + g->f.n[C_CARRY] > 0) rp->ngroups++;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static double round2(double x) { return round(x * 100.0) / 100.0; }
+
+static void derive(report_t *rp)
+{
+    if (rp->cmp_year) {
+        const long long before = rp->cmp.n[C_OCC];
+        rp->diff = rp->f.n[C_OCC] - before;
+        rp->has_pct = before > 0;
+        rp->pct = before > 0 ? round2((double)rp->diff * 100.0 / (double)before) : 0;
+    }
+    rp->targets[T_CLEAR].col = rp->carry_first ? C_CLR_CARRY : C_CLR_PLAIN;
+    rp->targets[T_TIP].col = rp->carry_first ? C_TRATE : C_TPLAIN;
+    for (int t = 0; t < T_N; t++) {
+        target_t *tg = &rp->targets[t];
+        tg->met = !tg->set || rp->f.null[tg->col] ? -1 : rp->f.r[tg->col] >= tg->target;
+    }
+}
+
+/* ---- text ------------------------------------------------------------- */
+
+/* Buffers for the numbers of one printf: each call takes the next. */
+typedef struct {
+    char b[12][48];
+    int i;
+    int dashes; /* rates printed as "—" so far (for the footnote) */
+    int vi;
+} fmt_t;
+
+static char *slot(fmt_t *fm) { return fm->b[fm->i++ % 12]; }
+
+static const char *cnt(fmt_t *fm, long long n)
+{
+    char *s = slot(fm);
+    report_num(s, 48, (double)n, -1, fm->vi);
+    return s;
+}
+
+static const char *rate(fmt_t *fm, const figures_t *f, int col)
+{
+    if (f->null[col]) {
+        fm->dashes++;
+        return "—";
+    }
+    char *s = slot(fm);
+    report_num(s, 47, f->r[col], 2, fm->vi);
+    strcat(s, "%");
+    return s;
+}
+
+/* A target as given: "90", "92.5" / "92,5". */
+static const char *target_num(fmt_t *fm, double v)
+{
+    char *s = slot(fm);
+    report_num(s, 48, v, 2, fm->vi);
+    char *end = s + strlen(s);
+    while (end > s && end[-1] == '0') *--end = '\0';
+    if (end > s && (end[-1] == ',' || end[-1] == '.')) *--end = '\0';
+    return s;
+}
+
+/* English nouns: "1 case", "2 cases". */
+static const char *en_n(fmt_t *fm, long long n, const char *one, const char *many)
+{
+    char *s = slot(fm);
+    char num[40];
+    report_num(num, sizeof num, (double)n, -1, 0);
+    snprintf(s, 48, "%s %s", num, n == 1 ? one : many);
+    return s;
+}
+
+static void text_change(FILE *o, fmt_t *fm, const report_t *rp)
+{
+    const int vi = rp->vi;
+    const long long d = rp->diff, before = rp->cmp.n[C_OCC];
+    const char *up = d > 0 ? (vi ? "tăng" : "up") : (vi ? "giảm" : "down");
+    if (vi) {
+        fprintf(o, ", so với năm %d ", rp->cmp_year);
+        if (d == 0) fprintf(o, "không đổi%s", before ? "" : " (cả hai năm không có vụ nào)");
+        else if (!before) fprintf(o, "%s %s vụ (năm %d không có vụ nào)", up, cnt(fm, llabs(d)), rp->cmp_year);
+        else {
+            char *p = slot(fm);
+            report_num(p, 48, fabs(rp->pct), 2, 1);
+            fprintf(o, "%s %s vụ (%s%%)", up, cnt(fm, llabs(d)), p);
+        }
+        return;
+    }
+    if (d == 0) fprintf(o, ", unchanged on %d%s", rp->cmp_year, before ? "" : " (no cases in either year)");
+    else if (!before) fprintf(o, ", %s %s on %d, which had no cases", up, cnt(fm, llabs(d)), rp->cmp_year);
+    else {
+        char *p = slot(fm);
+        report_num(p, 48, rp->pct, 2, 0);
+        fprintf(o, ", %s %s (%s%s%%) on %d", up, cnt(fm, llabs(d)), d > 0 ? "+" : "", p, rp->cmp_year);
+    }
+}
+
+static void text_target(FILE *o, fmt_t *fm, const report_t *rp, int t, const char *lead)
+{
+    const target_t *tg = &rp->targets[t];
+    if (!tg->set) return;
+    const int vi = rp->vi;
+    const char *verdict = tg->met < 0 ? "—" : tg->met ? (vi ? "đạt" : "met") : (vi ? "không đạt" : "not met");
+    if (tg->met < 0) fm->dashes++;
+    fprintf(o, vi ? "%schỉ tiêu %s%%: %s" : "%starget %s%%: %s", lead, target_num(fm, tg->target), verdict);
+}
+
+/* "97,72% (có tính tồn; tồn đầu kỳ 33 vụ); 109,49% (trên số xảy ra)", the
+ * convention chosen first. */
+static void text_two_rates(FILE *o, fmt_t *fm, const report_t *rp, const figures_t *f, int carry_col,
+                           int plain_col, long long carried)
+{
+    const int vi = rp->vi;
+    char lc[96];
+    if (vi) snprintf(lc, sizeof lc, "có tính tồn; tồn đầu kỳ %s vụ", cnt(fm, carried));
+    else snprintf(lc, sizeof lc, "with carry-over; %s carried over", cnt(fm, carried));
+    const char *lp = vi ? "trên số xảy ra" : "plain";
+    const char *rc = rate(fm, f, carry_col), *rpl = rate(fm, f, plain_col);
+    if (rp->carry_first) fprintf(o, "%s (%s); %s (%s)", rc, lc, rpl, lp);
+    else fprintf(o, "%s (%s); %s (%s)", rpl, lp, rc, lc);
+}
+
+static void render_text(FILE *o, const report_t *rp)
+{
+    const int vi = rp->vi;
+    const figures_t *f = &rp->f;
+    fmt_t fm = {.vi = vi};
+    fprintf(o, vi ? "Báo cáo năm %d — %s (%s)\n" : "Year %d report — %s (%s)\n", rp->year, rp->name, rp->unit);
+    fprintf(o, vi ? "Kỳ báo cáo: %s đến %s\n" : "Period: %s to %s\n", rp->from, rp->last);
+    if (rp->group)
+        fprintf(o, vi ? "Nhóm tội phạm: %s\n" : "Crime group: %s\n", rp->group);
+    if (vi) fprintf(o, "Tội phạm: xảy ra %s vụ", cnt(&fm, f->n[C_OCC]));
+    else fprintf(o, "Crimes: %s occurred", en_n(&fm, f->n[C_OCC], "case", "cases"));
+    if (rp->cmp_year) text_change(o, &fm, rp);
+    fprintf(o, "\n");
+    if (vi)
+        fprintf(o, "Điều tra làm rõ %s vụ (kể cả vụ năm trước), %s đối tượng\n", cnt(&fm, f->n[C_CLR]),
+                cnt(&fm, f->n[C_SUS]));
+    else
+        fprintf(o, "Cleared %s (including earlier ones), %s\n", en_n(&fm, f->n[C_CLR], "case", "cases"),
+                en_n(&fm, f->n[C_SUS], "suspect", "suspects"));
+    fprintf(o, vi ? "Tỷ lệ khám phá: " : "Clearance rate: ");
+    text_two_rates(o, &fm, rp, f, C_CLR_CARRY, C_CLR_PLAIN, f->n[C_CARRY]);
+    fprintf(o, "\n");
+    if (rp->targets[T_CLEAR].set) {
+        text_target(o, &fm, rp, T_CLEAR, "  ");
+        fprintf(o, "\n");
+    }
+    fprintf(o, vi ? "Trọng án: xảy ra %s vụ, khám phá %s; tỷ lệ " : "Major cases: %s occurred, %s cleared; rate ",
+            cnt(&fm, f->n[C_MOCC]), cnt(&fm, f->n[C_MCLR]));
+    text_two_rates(o, &fm, rp, f, C_MCLR_CARRY, C_MCLR_PLAIN, f->n[C_MCARRY]);
+    fprintf(o, "\n");
+    fprintf(o,
+            vi ? "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận %s, chuyển %s, phải giải quyết %s, "
+                 "đã giải quyết %s (tồn kỳ trước %s, phục hồi %s)\n"
+               : "Tip-offs: %s received, %s transferred, %s to be resolved, %s resolved (%s carried "
+                 "over, %s resumed)\n",
+            cnt(&fm, f->n[C_TREC]), cnt(&fm, f->n[C_TTR]), cnt(&fm, f->n[C_TTO_RESOLVE]),
+            cnt(&fm, f->n[C_TDONE]), cnt(&fm, f->n[C_TCARRY]), cnt(&fm, f->n[C_TRES]));
+    const char *l_res = vi ? "trên số phải giải quyết" : "of those to be resolved";
+    const char *l_rec = vi ? "trên số tiếp nhận" : "of those received";
+    const char *r_res = rate(&fm, f, C_TRATE), *r_rec = rate(&fm, f, C_TPLAIN);
+    fprintf(o, vi ? "Tỷ lệ giải quyết: %s (%s); %s (%s)" : "Resolution rate: %s (%s); %s (%s)",
+            rp->carry_first ? r_res : r_rec, rp->carry_first ? l_res : l_rec, rp->carry_first ? r_rec : r_res,
+            rp->carry_first ? l_rec : l_res);
+    text_target(o, &fm, rp, T_TIP, " — ");
+    fprintf(o, "\n");
+    fprintf(o, vi ? "Quá hạn hiện tại: %s\n" : "Overdue now: %s\n", cnt(&fm, f->n[C_TOVER]));
+    if (vi)
+        fprintf(o, "Tai nạn giao thông: %s vụ, %s người chết, %s người bị thương\n", cnt(&fm, f->n[C_TRA]),
+                cnt(&fm, f->n[C_TRD]), cnt(&fm, f->n[C_TRI]));
+    else
+        fprintf(o, "Traffic accidents: %s, %s, %s injured\n", cnt(&fm, f->n[C_TRA]),
+                en_n(&fm, f->n[C_TRD], "death", "deaths"), cnt(&fm, f->n[C_TRI]));
+    if (vi) fprintf(o, "Ma túy: %s vụ, %s đối tượng\n", cnt(&fm, f->n[C_DC]), cnt(&fm, f->n[C_DS]));
+    else
+        fprintf(o, "Drugs: %s, %s\n", en_n(&fm, f->n[C_DC], "case", "cases"),
+                en_n(&fm, f->n[C_DS], "suspect", "suspects"));
+    if (rp->ngroups) fprintf(o, vi ? "Theo nhóm tội phạm:\n" : "By crime group:\n");
+    for (int i = 0; i < rp->ngroups; i++) {
+        const figures_t *g = &rp->groups[i].f;
+        fprintf(o, vi ? "  %s: xảy ra %s, khám phá %s, tỷ lệ " : "  %s: %s occurred, %s cleared, rate ",
+                rp->groups[i].name, cnt(&fm, g->n[C_OCC]), cnt(&fm, g->n[C_CLR]));
+        text_two_rates(o, &fm, rp, g, C_CLR_CARRY, C_CLR_PLAIN, g->n[C_CARRY]);
+        fprintf(o, vi ? "; trọng án: xảy ra %s, khám phá %s, tỷ lệ " : "; major cases: %s occurred, %s cleared, rate ",
+                cnt(&fm, g->n[C_MOCC]), cnt(&fm, g->n[C_MCLR]));
+        text_two_rates(o, &fm, rp, g, C_MCLR_CARRY, C_MCLR_PLAIN, g->n[C_MCARRY]);
+        fprintf(o, "\n");
+    }
+    if (fm.dashes)
+        fprintf(o, vi ? "—: không có số liệu (không có vụ việc nào để tính tỷ lệ)\n"
+                      : "—: no data (nothing to compute the rate from)\n");
+}
+
+/* ---- CSV and JSON -------------------------------------------------------- */
+
+/* A figure as a machine reads it: integers, rates with two decimals, "" for
+ * no data. The same text in CSV and JSON. */
+static void machine_num(char *out, size_t cap, const figures_t *f, int col)
+{
+    if (f->null[col]) out[0] = '\0';
+    else if (COLS[col].rate) snprintf(out, cap, "%.2f", f->r[col]);
+    else snprintf(out, cap, "%lld", f->n[col]);
+}
+
+static void target_text(char *out, size_t cap, double v)
+{
+    snprintf(out, cap, "%.2f", v);
+    char *end = out + strlen(out);
+    while (end[-1] == '0') *--end = '\0';
+    if (end[-1] == '.') *--end = '\0';
+}
+
+static void render_csv(FILE *o, const report_t *rp)
+{
+    char a[48], b[48];
+    fprintf(o, "figure,%d", rp->year);
+    if (rp->cmp_year) fprintf(o, ",%d", rp->cmp_year);
+    fprintf(o, "\n");
+    for (int i = 0; i < C_N; i++) {
+        machine_num(a, sizeof a, &rp->f, i);
+        fprintf(o, "%s,%s", COLS[i].name, a);
+        if (rp->cmp_year) {
+            machine_num(b, sizeof b, &rp->cmp, i);
+            fprintf(o, ",%s", b);
+        }
+        fprintf(o, "\n");
+    }
+    if (rp->cmp_year) {
+        fprintf(o, "occurred_change,%lld\n", rp->diff);
+        if (rp->has_pct) fprintf(o, "occurred_change_percent,%.2f\n", rp->pct);
+        else fprintf(o, "occurred_change_percent,\n");
+    }
+    for (int t = 0; t < T_N; t++) {
+        const target_t *tg = &rp->targets[t];
+        if (!tg->set) continue;
+        target_text(a, sizeof a, tg->target);
+        fprintf(o, "target_%s,%s\ntarget_%s_figure,%s\ntarget_%s_met,%s\n", TARGET_NAMES[t], a,
+                TARGET_NAMES[t], COLS[tg->col].name, TARGET_NAMES[t],
+                tg->met < 0 ? "" : tg->met ? "true" : "false");
+    }
+    for (int g = 0; g < rp->ngroups; g++)
+        for (int i = 0; i < C_N; i++) {
+            machine_num(a, sizeof a, &rp->groups[g].f, i);
+            fprintf(o, "%s.%s,%s%s\n", rp->groups[g].slug, COLS[i].name, a, rp->cmp_year ? "," : "");
+        }
+}
+
+static json_object *json_figures(const figures_t *f)
+{
+    json_object *o = json_object_new_object();
+    char s[48];
+    for (int i = 0; i < C_N; i++) {
+        json_object *v = NULL;
+        if (!f->null[i]) {
+            machine_num(s, sizeof s, f, i);
+            v = COLS[i].rate ? json_object_new_double_s(f->r[i], s) : json_object_new_int64(f->n[i]);
+        }
+        json_object_object_add(o, COLS[i].name, v);
+    }
+    return o;
+}
+
+static void render_json(FILE *out, const report_t *rp)
+{
+    char s[48];
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "unit", json_object_new_string(rp->unit));
+    json_object_object_add(o, "name", json_object_new_string(rp->name));
+    json_object_object_add(o, "year", json_object_new_int(rp->year));
+    json_object_object_add(o, "from", json_object_new_string(rp->from));
+    json_object_object_add(o, "to", json_object_new_string(rp->last));
+    json_object_object_add(o, "crime_group", rp->group ? json_object_new_string(rp->group) : NULL);
+    json_object_object_add(o, "convention", json_object_new_string(rp->carry_first ? "carry" : "plain"));
+    json_object_object_add(o, "figures", json_figures(&rp->f));
+    if (rp->cmp_year) {
+        json_object_object_add(o, "compare_year", json_object_new_int(rp->cmp_year));
+        json_object_object_add(o, "compare", json_figures(&rp->cmp));
+        json_object *ch = json_object_new_object();
+        json_object_object_add(ch, "difference", json_object_new_int64(rp->diff));
+        snprintf(s, sizeof s, "%.2f", rp->pct);
+        json_object_object_add(ch, "percent", rp->has_pct ? json_object_new_double_s(rp->pct, s) : NULL);
+        json_object *changes = json_object_new_object();
+        json_object_object_add(changes, "occurred", ch);
+        json_object_object_add(o, "change", changes);
+    }
+    json_object *tgs = json_object_new_object();
+    for (int t = 0; t < T_N; t++) {
+        const target_t *tg = &rp->targets[t];
+        if (!tg->set) continue;
+        json_object *j = json_object_new_object();
+        target_text(s, sizeof s, tg->target);
+        json_object_object_add(j, "target", json_object_new_double_s(tg->target, s));
+        json_object_object_add(j, "figure", json_object_new_string(COLS[tg->col].name));
+        machine_num(s, sizeof s, &rp->f, tg->col);
+        json_object_object_add(j, "value", rp->f.null[tg->col] ? NULL : json_object_new_double_s(rp->f.r[tg->col], s));
+        json_object_object_add(j, "met", tg->met < 0 ? NULL : json_object_new_boolean(tg->met));
+        json_object_object_add(tgs, TARGET_NAMES[t], j);
+    }
+    json_object_object_add(o, "targets", tgs);
+    json_object *groups = json_object_new_array();
+    for (int g = 0; g < rp->ngroups; g++) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "slug", json_object_new_string(rp->groups[g].slug));
+        json_object_object_add(j, "name", json_object_new_string(rp->groups[g].name));
+        json_object_object_add(j, "figures", json_figures(&rp->groups[g].f));
+        json_object_array_add(groups, j);
+    }
+    json_object_object_add(o, "groups", groups);
+    fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+    json_object_put(o);
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+static int parse_targets(report_t *rp, const char *spec, char *err, size_t errlen)
+{
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", spec);
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '=');
+        int k = -1;
+        if (eq) {
+            *eq = '\0';
+            for (int i = 0; i < T_N; i++)
+                if (!strcmp(t, TARGET_NAMES[i])) k = i;
+        }
+        if (k < 0 || opt_double(eq + 1, 0, 100, &rp->targets[k].target) < 0) {
+            snprintf(err, errlen, "--targets: '%s%s%s' is not clearance=N or tipoff=N (N a percentage, 0..100)",
+                     t, eq ? "=" : "", eq ? eq + 1 : "");
+            return -1;
+        }
+        rp->targets[k].set = 1;
+    }
     return 0;
 }
 
-typedef struct {
-    int vi, carry_first;
-    double target_clear, target_tip; /* < 0: none */
-} style_t;
-
-static const char *pct(char *buf, size_t cap, const figures_t *f, int col, int vi)
+static void usage(FILE *f, const opt_t *opts, size_t n)
 {
-    if (f->null[col]) return vi ? "không tính được" : "n/a";
-    report_num(buf, cap, f->v[col], 2, vi);
-    strncat(buf, "%", cap - strlen(buf) - 1);
-    return buf;
-}
-
-/* "giảm 83 vụ (23,25%)" / "down 83 (-23.25%)". */
-static void change(char *out, size_t cap, double now, double before, int vi, const char *unit_vi)
-{
-    double d = now - before;
-    char n[32], p[32];
-    report_num(n, sizeof n, fabs(d), -1, vi);
-    if (before == 0) {
-        snprintf(out, cap, vi ? "%s %s %s (năm so sánh: 0)" : "%s %s (comparison year: 0)",
-                 vi ? (d >= 0 ? "tăng" : "giảm") : (d >= 0 ? "up" : "down"), n, vi ? unit_vi : "");
-        return;
-    }
-    report_num(p, sizeof p, fabs(d) * 100.0 / before, 2, vi);
-    if (d == 0) snprintf(out, cap, vi ? "không đổi" : "unchanged");
-    else if (vi) snprintf(out, cap, "%s %s %s (%s%%)", d > 0 ? "tăng" : "giảm", n, unit_vi, p);
-    else snprintf(out, cap, "%s %s (%s%s%%)", d > 0 ? "up" : "down", n, d > 0 ? "+" : "-", p);
-}
-
-static void text_report(const char *unit, const char *uname, int year, const figures_t *f,
-                        const figures_t *cmp, int cmp_year, const style_t *st)
-{
-    const int vi = st->vi;
-    char a[32], b[32], c[32], d[32], ch[96];
-#define N(x) (report_num(a, sizeof a, (x), -1, vi), a)
-    printf(vi ? "Báo cáo năm %d — %s (%s)\n" : "Year %d report — %s (%s)\n", year, uname, unit);
-    printf(vi ? "Tội phạm: xảy ra %s vụ" : "Crimes: %s cases occurred", N(f->v[C_OCC]));
-    if (cmp) {
-        change(ch, sizeof ch, f->v[C_OCC], cmp->v[C_OCC], vi, "vụ");
-        if (vi) printf(", so với năm %d %s", cmp_year, ch);
-        else printf(", %s on %d", ch, cmp_year);
-    }
-    printf("\n");
-    report_num(b, sizeof b, f->v[C_SUS], -1, vi);
-    printf(vi ? "Điều tra làm rõ %s vụ (kể cả vụ năm trước), %s đối tượng\n"
-              : "Cleared %s cases (including earlier ones), %s suspects\n",
-           N(f->v[C_CLR]), b);
-    const char *lc = vi ? "có tính tồn" : "with carry-over", *lp = vi ? "trên số xảy ra" : "plain";
-    char lcn[96];
-    snprintf(lcn, sizeof lcn, vi ? "%s; tồn đầu kỳ %s vụ" : "%s; %s carried over", lc, N(f->v[C_CARRY]));
-    pct(c, sizeof c, f, C_CLR_CARRY, vi);
-    pct(d, sizeof d, f, C_CLR_PLAIN, vi);
-    printf(vi ? "Tỷ lệ khám phá: %s (%s); %s (%s)\n" : "Clearance rate: %s (%s); %s (%s)\n",
-           st->carry_first ? c : d, st->carry_first ? lcn : lp, st->carry_first ? d : c,
-           st->carry_first ? lp : lcn);
-    if (st->target_clear >= 0) {
-        double r = f->v[st->carry_first ? C_CLR_CARRY : C_CLR_PLAIN];
-        report_num(a, sizeof a, st->target_clear, -1, vi);
-        printf(vi ? "  chỉ tiêu %s%%: %s\n" : "  target %s%%: %s\n", a,
-               vi ? (r >= st->target_clear ? "đạt" : "không đạt") : (r >= st->target_clear ? "met" : "not met"));
-    }
-    pct(c, sizeof c, f, C_MCLR_CARRY, vi);
-    pct(d, sizeof d, f, C_MCLR_PLAIN, vi);
-    printf(vi ? "Trọng án: xảy ra %s vụ, khám phá %s; tỷ lệ %s (%s); %s (%s)\n"
-              : "Major cases: %s occurred, %s cleared; rate %s (%s); %s (%s)\n",
-           N(f->v[C_MOCC]), (report_num(b, sizeof b, f->v[C_MCLR], -1, vi), b),
-           st->carry_first ? c : d, st->carry_first ? lc : lp, st->carry_first ? d : c,
-           st->carry_first ? lp : lc);
-    report_num(b, sizeof b, f->v[C_TTR], -1, vi);
-    printf(vi ? "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận %s, chuyển %s, " : "Tip-offs: %s received, %s transferred, ",
-           N(f->v[C_TREC]), b);
-    report_num(a, sizeof a, f->v[C_TTO_RESOLVE], -1, vi);
-    report_num(b, sizeof b, f->v[C_TDONE], -1, vi);
-    printf(vi ? "phải giải quyết %s, đã giải quyết %s\n" : "%s to be resolved, %s resolved\n", a, b);
-    pct(c, sizeof c, f, C_TRATE, vi);
-    pct(d, sizeof d, f, C_TPLAIN, vi);
-    printf(vi ? "Tỷ lệ giải quyết: %s (%s); %s (%s)" : "Resolution rate: %s (%s); %s (%s)",
-           st->carry_first ? c : d, st->carry_first ? (vi ? "trên số phải giải quyết" : "of those to be resolved")
-                                                    : (vi ? "trên số tiếp nhận" : "of those received"),
-           st->carry_first ? d : c, st->carry_first ? (vi ? "trên số tiếp nhận" : "of those received")
-                                                    : (vi ? "trên số phải giải quyết" : "of those to be resolved"));
-    if (st->target_tip >= 0) {
-        double r = f->v[st->carry_first ? C_TRATE : C_TPLAIN];
-        report_num(a, sizeof a, st->target_tip, -1, vi);
-        printf(vi ? " — chỉ tiêu %s%%: %s" : " — target %s%%: %s", a,
-               vi ? (r >= st->target_tip ? "đạt" : "không đạt") : (r >= st->target_tip ? "met" : "not met"));
-    }
-    printf("\n");
-    printf(vi ? "Quá hạn hiện tại: %s\n" : "Overdue now: %s\n", N(f->v[C_TOVER]));
-    report_num(b, sizeof b, f->v[C_TRD], -1, vi);
-    report_num(c, sizeof c, f->v[C_TRI], -1, vi);
-    printf(vi ? "Tai nạn giao thông: %s vụ, %s người chết, %s người bị thương\n"
-              : "Traffic accidents: %s, %s deaths, %s injured\n",
-           N(f->v[C_TRA]), b, c);
-    report_num(b, sizeof b, f->v[C_DS], -1, vi);
-    printf(vi ? "Ma túy: %s vụ, %s đối tượng\n" : "Drugs: %s cases, %s suspects\n", N(f->v[C_DC]), b);
-#undef N
+    fprintf(f, "usage: antt report --unit CODE|group:NAME --year YYYY [options]\n"
+               "The year-end figures of a unit's subtree (or a group of units, such as an\n"
+               "emulation cluster), from the tallies (antt.rates). Rates with nothing to divide\n"
+               "by print as \"—\" (no data) and are never compared with a target.\n\n");
+    opt_print(f, opts, n);
+    fprintf(f, "\nCSV and JSON give every figure of the text: counts as integers, rates with two\n"
+               "decimals (a dot, whatever --lang), no data as empty / null.\n"
+               "exit codes: 0 done; 2 bad usage, or an unknown unit, group or crime group;\n"
+               "5 database error.\n");
 }
 
 int report_main(int argc, char **argv)
 {
-    const char *unit = NULL, *fmt = "text", *lang = "vi", *dsn = "", *group = NULL,
-               *start = "01-01", *targets = NULL;
-    const char *conv = getenv("ANTT_RATE_CONVENTION");
-    int year = 0, cmp_year = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--help")) {
-            printf("usage: antt report --unit CODE --year YYYY [--compare YYYY] [--group SLUG]\n"
-                   "                   [--targets clearance=80,tipoff=90] [--format text|csv|json]\n"
-                   "                   [--lang vi|en] [--convention carry|plain] [--year-start MM-DD]\n"
-                   "                   [--db CONNINFO]\n"
-                   "The year-end figures of a unit's subtree (or group:NAME), from the tallies.\n");
-            return 0;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "antt report: %s needs a value\n", o);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(o, "--unit")) unit = v;
-        else if (!strcmp(o, "--year")) year = atoi(v);
-        else if (!strcmp(o, "--compare")) cmp_year = atoi(v);
-        else if (!strcmp(o, "--group")) group = v;
-        else if (!strcmp(o, "--targets")) targets = v;
-        else if (!strcmp(o, "--format")) fmt = v;
-        else if (!strcmp(o, "--lang")) lang = v;
-        else if (!strcmp(o, "--convention")) conv = v;
-        else if (!strcmp(o, "--year-start")) start = v;
-        else if (!strcmp(o, "--db")) dsn = v;
-        else {
-            fprintf(stderr, "antt report: unknown option %s\n", o);
-            return 2;
-        }
+    const char *unit = NULL, *fmt = "text", *lang = "vi", *dsn = NULL, *group = NULL, *start = "01-01",
+               *targets = NULL, *conv = getenv("ANTT_RATE_CONVENTION");
+    long year = 0, cmp_year = 0;
+    const opt_t opts[] = {
+        {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "a unit code (its subtree), or group:NAME", NULL},
+        {"year", 'y', OPT_INT, &year, 2000, 2100, "YYYY", "the (statistical) year", NULL},
+        {"compare", 'c', OPT_INT, &cmp_year, 2000, 2100, "YYYY", "compare the cases with this year", NULL},
+        {"group", 'g', OPT_STR, &group, 0, 0, "SLUG", "one crime group only (antt.crime_groups)", NULL},
+        {"targets", 't', OPT_STR, &targets, 0, 0, "clearance=N,tipoff=N", "targets, in %", NULL},
+        {"format", 'f', OPT_STR, &fmt, 0, 0, "text|csv|json", "default text", NULL},
+        {"lang", 'l', OPT_STR, &lang, 0, 0, "vi|en", "language of the text (default vi)", NULL},
+        {"convention", 0, OPT_STR, &conv, 0, 0, "carry|plain",
+         "the rate shown first and compared with targets (ANTT_RATE_CONVENTION; default carry)", NULL},
+        {"year-start", 0, OPT_STR, &start, 0, 0, "MM-DD",
+         "first day of the statistical year (default 01-01; the police use 12-15)", NULL},
+        {"db", 'd', OPT_STR, &dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+    };
+    const size_t nopts = sizeof opts / sizeof opts[0];
+    char err[1024];
+    int first;
+    int rc = opt_parse(opts, nopts, argc, argv, 0, &first, err, sizeof err);
+    if (rc == OPT_HELP) {
+        usage(stdout, opts, nopts);
+        return ANTT_EXIT_OK;
     }
-    int mm = 0, dd = 0;
-    if (!unit || year < 2000 || year > 2100 || sscanf(start, "%d-%d", &mm, &dd) != 2 || mm < 1 ||
-        mm > 12 || dd < 1 || dd > 28 ||
-        (strcmp(fmt, "text") && strcmp(fmt, "csv") && strcmp(fmt, "json")) ||
-        (strcmp(lang, "vi") && strcmp(lang, "en")) ||
-        (conv && strcmp(conv, "carry") && strcmp(conv, "plain"))) {
-        fprintf(stderr, "antt report: --unit and --year are required; --format text|csv|json, "
-                        "--lang vi|en, --convention carry|plain, --year-start MM-DD (day <= 28)\n");
-        return 2;
+    report_t *rp = calloc(1, sizeof *rp);
+    if (!rp) return ANTT_EXIT_USAGE;
+    int mm = 0, dd = 0, n = 0;
+    if (rc == OPT_ERR) {
+    } else if (first < argc) {
+        snprintf(err, sizeof err, "unexpected '%s'", argv[first]);
+        rc = OPT_ERR;
+    } else if (!unit || !year) {
+        snprintf(err, sizeof err, "--unit and --year are required");
+        rc = OPT_ERR;
+    } else if (strcmp(fmt, "text") && strcmp(fmt, "csv") && strcmp(fmt, "json")) {
+        snprintf(err, sizeof err, "--format: '%s' is not text, csv or json", fmt);
+        rc = OPT_ERR;
+    } else if (strcmp(lang, "vi") && strcmp(lang, "en")) {
+        snprintf(err, sizeof err, "--lang: '%s' is not vi or en", lang);
+        rc = OPT_ERR;
+    } else if (conv && strcmp(conv, "carry") && strcmp(conv, "plain")) {
+        snprintf(err, sizeof err, "--convention: '%s' is not carry or plain", conv);
+        rc = OPT_ERR;
+    } else if (sscanf(start, "%2d-%2d%n", &mm, &dd, &n) != 2 || n != 5 || start[2] != '-' || mm < 1 ||
+               mm > 12 || dd < 1 || dd > 28) {
+        snprintf(err, sizeof err, "--year-start: '%s' is not MM-DD (a day up to 28, so that every year has it)",
+                 start);
+        rc = OPT_ERR;
+    } else if (targets && parse_targets(rp, targets, err, sizeof err) < 0) {
+        rc = OPT_ERR;
     }
-    style_t st = {.vi = !strcmp(lang, "vi"), .carry_first = !conv || !strcmp(conv, "carry"),
-                  .target_clear = -1, .target_tip = -1};
-    if (targets) {
-        char *copy = strdup(targets), *save = NULL;
-        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            if (!strncmp(t, "clearance=", 10)) st.target_clear = atof(t + 10);
-            else if (!strncmp(t, "tipoff=", 7)) st.target_tip = atof(t + 7);
-            else {
-                fprintf(stderr, "antt report: --targets clearance=N,tipoff=N\n");
-                free(copy);
-                return 2;
-            }
-        }
-        free(copy);
+    if (rc == OPT_ERR) {
+        fprintf(stderr, "antt report: %s (antt report --help)\n", err);
+        free(rp);
+        return ANTT_EXIT_USAGE;
     }
-    PGconn *c = PQconnectdb(dsn);
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "antt report: %s", PQerrorMessage(c));
-        PQfinish(c);
-        return 4;
+    rp->unit = unit;
+    rp->group = group;
+    rp->year = (int)year;
+    rp->cmp_year = (int)cmp_year;
+    rp->vi = !strcmp(lang, "vi");
+    rp->carry_first = !conv || !strcmp(conv, "carry");
+    char to[40], cfrom[40], cto[40], clast[40];
+    period(rp->year, mm, dd, rp->from, to, rp->last);
+
+    PGconn *c = dbconn_open(dsn, "antt-report", err, sizeof err);
+    int code = c ? ANTT_EXIT_OK : ANTT_EXIT_DB;
+    if (!code) code = check_names(c, rp, err, sizeof err);
+    if (!code) code = fetch(c, unit, rp->from, to, group, &rp->f, err, sizeof err);
+    if (!code && rp->cmp_year) {
+        period(rp->cmp_year, mm, dd, cfrom, cto, clast);
+        code = fetch(c, unit, cfrom, cto, group, &rp->cmp, err, sizeof err);
     }
-    figures_t f, cmp;
-    char uname[256] = "";
-    const char *p1[1] = {unit};
-    PGresult *r = PQexecParams(c, "SELECT name FROM antt.units WHERE code = $1", 1, NULL, p1, NULL, NULL, 0);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        snprintf(uname, sizeof uname, "%s", PQgetvalue(r, 0, 0));
-    else snprintf(uname, sizeof uname, "%s", unit);
-    PQclear(r);
-    if (fetch(c, unit, year, start, group, &f) < 0 ||
-        (cmp_year && fetch(c, unit, cmp_year, start, group, &cmp) < 0)) {
-        PQfinish(c);
-        return 4;
-    }
-    /* Per crime group (text): the headline rate of most reports is social order's. */
-    typedef struct {
-        char slug[40], name[128];
-        figures_t f;
-    } grp_t;
-    grp_t groups[32];
-    int ngroups = 0;
-    if (!strcmp(fmt, "text") && !group) {
-        r = PQexec(c, "SELECT slug, name_vi, name_en FROM antt.crime_groups WHERE is_crime ORDER BY slug");
-        for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r) && ngroups < 32; i++) {
-            grp_t *g = &groups[ngroups];
-            snprintf(g->slug, sizeof g->slug, "%s", PQgetvalue(r, i, 0));
-            snprintf(g->name, sizeof g->name, "%s", PQgetvalue(r, i, st.vi ? 1 : 2));
-            if (fetch(c, unit, year, start, g->slug, &g->f) == 0 && g->f.v[C_OCC] + g->f.v[C_CLR] > 0)
-                ngroups++;
-        }
-        PQclear(r);
-    }
+    if (!code) code = fetch_groups(c, rp, to, err, sizeof err);
     PQfinish(c);
-    if (!strcmp(fmt, "text")) {
-        text_report(unit, uname, year, &f, cmp_year ? &cmp : NULL, cmp_year, &st);
-        if (ngroups) printf(st.vi ? "Theo nhóm tội phạm:\n" : "By crime group:\n");
-        for (int i = 0; i < ngroups; i++) {
-            const figures_t *g = &groups[i].f;
-            char a[32], b[32], x[32], y[32], mx[32];
-            pct(mx, sizeof mx, g, st.carry_first ? C_MCLR_CARRY : C_MCLR_PLAIN, st.vi);
-            report_num(a, sizeof a, g->v[C_OCC], -1, st.vi);
-            report_num(b, sizeof b, g->v[C_CLR], -1, st.vi);
-            pct(x, sizeof x, g, st.carry_first ? C_CLR_CARRY : C_CLR_PLAIN, st.vi);
-            pct(y, sizeof y, g, st.carry_first ? C_CLR_PLAIN : C_CLR_CARRY, st.vi);
-            printf(st.vi ? "  %s: xảy ra %s, khám phá %s, tỷ lệ %s (%s), %s (%s); trọng án %s\n"
-                         : "  %s: %s occurred, %s cleared, rate %s (%s), %s (%s); major cases %s\n",
-                   groups[i].name, a, b, x,
-                   st.carry_first ? (st.vi ? "có tính tồn" : "with carry-over") : (st.vi ? "trên số xảy ra" : "plain"),
-                   y, st.carry_first ? (st.vi ? "trên số xảy ra" : "plain") : (st.vi ? "có tính tồn" : "with carry-over"),
-                   mx);
-        }
-    } else if (!strcmp(fmt, "csv")) {
-        printf("figure,%d%s\n", year, cmp_year ? (snprintf(uname, sizeof uname, ",%d", cmp_year), uname) : "");
-        for (int i = 0; i < C_N; i++) {
-            printf("%s,", COLS[i]);
-            if (!f.null[i]) printf("%g", f.v[i]);
-            if (cmp_year) {
-                printf(",");
-                if (!cmp.null[i]) printf("%g", cmp.v[i]);
-            }
-            printf("\n");
-        }
-    } else {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "unit", json_object_new_string(unit));
-        json_object_object_add(o, "name", json_object_new_string(uname));
-        json_object_object_add(o, "year", json_object_new_int(year));
-        json_object *fig = json_object_new_object();
-        for (int i = 0; i < C_N; i++)
-            json_object_object_add(fig, COLS[i], f.null[i] ? NULL : json_object_new_double(f.v[i]));
-        json_object_object_add(o, "figures", fig);
-        if (cmp_year) {
-            json_object *cf = json_object_new_object();
-            for (int i = 0; i < C_N; i++)
-                json_object_object_add(cf, COLS[i], cmp.null[i] ? NULL : json_object_new_double(cmp.v[i]));
-            json_object_object_add(o, "compare_year", json_object_new_int(cmp_year));
-            json_object_object_add(o, "compare", cf);
-        }
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-        json_object_put(o);
+    if (code) {
+        fprintf(stderr, "antt report: %s\n", err);
+        free(rp);
+        return code;
     }
-    return 0;
+    derive(rp);
+    if (!strcmp(fmt, "text")) render_text(stdout, rp);
+    else if (!strcmp(fmt, "csv")) render_csv(stdout, rp);
+    else render_json(stdout, rp);
+    free(rp);
+    return fflush(stdout) == 0 ? ANTT_EXIT_OK : ANTT_EXIT_SPOOL;
 }

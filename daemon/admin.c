@@ -143,42 +143,46 @@ fail:
     return -1;
 }
 
-int admin_load_groups(PGconn *c, const char *path, int *n, char *err, size_t errlen)
+/* A CSV file whose columns are exactly `cols`, staged into a temporary
+ * table and applied in one transaction; *n is the rows the apply touched. */
+static int load_simple(PGconn *c, const char *path, const char *const *cols, const char *stage,
+                       const char *table, const char *apply, int *n, char *err, size_t errlen)
 {
-    static const char *const cols[] = {"slug", "name_vi", "name_en", "is_crime", NULL};
     char list[128];
     PGresult *r = NULL;
     *n = 0;
     if (csv_header(path, cols, cols, list, sizeof list, err, errlen) < 0) return -1;
     if (exec_params(c, "BEGIN", 0, NULL, NULL, err, errlen) < 0) return -1;
-    if (exec_params(c, SQL_LOAD_GROUPS_STAGE, 0, NULL, NULL, err, errlen) < 0) goto fail;
-    if (copy_file(c, path, "load_groups", list, err, errlen) < 0) goto fail;
-    if (exec_params(c, SQL_LOAD_GROUPS_APPLY, 0, NULL, &r, err, errlen) < 0) goto fail;
+    if (exec_params(c, stage, 0, NULL, NULL, err, errlen) < 0 ||
+        copy_file(c, path, table, list, err, errlen) < 0 ||
+        exec_params(c, apply, 0, NULL, &r, err, errlen) < 0) {
+        rollback(c);
+        return -1;
+    }
     *n = atoi(PQcmdTuples(r));
     PQclear(r);
     return exec_params(c, "COMMIT", 0, NULL, NULL, err, errlen);
-fail:
-    rollback(c);
-    return -1;
+}
+
+int admin_load_groups(PGconn *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const cols[] = {"slug", "name_vi", "name_en", "is_crime", NULL};
+    return load_simple(c, path, cols, SQL_LOAD_GROUPS_STAGE, "load_groups", SQL_LOAD_GROUPS_APPLY, n, err,
+                       errlen);
 }
 
 int admin_load_successors(PGconn *c, const char *path, int *n, char *err, size_t errlen)
 {
     static const char *const cols[] = {"code", "successor", "effective", NULL};
-    char list[128];
-    PGresult *r = NULL;
-    *n = 0;
-    if (csv_header(path, cols, cols, list, sizeof list, err, errlen) < 0) return -1;
-    if (exec_params(c, "BEGIN", 0, NULL, NULL, err, errlen) < 0) return -1;
-    if (exec_params(c, SQL_LOAD_SUCCESSORS_STAGE, 0, NULL, NULL, err, errlen) < 0) goto fail;
-    if (copy_file(c, path, "load_successors", list, err, errlen) < 0) goto fail;
-    if (exec_params(c, SQL_LOAD_SUCCESSORS_APPLY, 0, NULL, &r, err, errlen) < 0) goto fail;
-    *n = atoi(PQcmdTuples(r));
-    PQclear(r);
-    return exec_params(c, "COMMIT", 0, NULL, NULL, err, errlen);
-fail:
-    rollback(c);
-    return -1;
+    return load_simple(c, path, cols, SQL_LOAD_SUCCESSORS_STAGE, "load_successors",
+                       SQL_LOAD_SUCCESSORS_APPLY, n, err, errlen);
+}
+
+int admin_load_clusters(PGconn *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const cols[] = {"cluster", "code", NULL};
+    return load_simple(c, path, cols, SQL_LOAD_CLUSTERS_STAGE, "load_clusters", SQL_LOAD_CLUSTERS_APPLY, n,
+                       err, errlen);
 }
 
 int admin_add_node(PGconn *c, const char *node_id, const char *unit_code, char *err, size_t errlen)

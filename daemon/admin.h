@@ -18,6 +18,11 @@ int admin_load_groups(PGconn *c, const char *path, int *n, char *err, size_t err
  * successor from `effective` on. Both units must be loaded. */
 int admin_load_successors(PGconn *c, const char *path, int *n, char *err, size_t errlen);
 
+/* Load emulation clusters (CSV: cluster,code): each cluster named in the
+ * file gets exactly the units listed (antt.unit_groups; "group:NAME" in
+ * antt.rates and antt report). */
+int admin_load_clusters(PGconn *c, const char *path, int *n, char *err, size_t errlen);
+
 /* Register (or re-register) node_id for unit_code; revoke one. */
 int admin_add_node(PGconn *c, const char *node_id, const char *unit_code, char *err, size_t errlen);
 /* Register a node PREFIX<code> for every commune under unit (a station

@@ -32,6 +32,7 @@ static void usage(FILE *f)
             "  --load-units FILE       load a units CSV (db/units-cluster2.csv)\n"
             "  --load-groups FILE      load the crime groups CSV (db/crime_groups.csv)\n"
             "  --load-successors FILE  load unit merges (CSV: code,successor,effective)\n"
+            "  --load-clusters FILE    load emulation clusters (db/clusters.csv: cluster,code)\n"
             "  --add-node NODE=UNIT    register a reporting node for a unit\n"
             "  --revoke-node NODE      revoke a node\n"
             "  --add-nodes-under UNIT=PREFIX\n"
@@ -55,7 +56,7 @@ static void on_signal(int sig)
 
 static int is_command(const char *a)
 {
-    static const char *const cmds[] = {"--migrate", "--load-units", "--load-groups", "--load-successors", "--add-node",
+    static const char *const cmds[] = {"--migrate", "--load-units", "--load-groups", "--load-successors", "--load-clusters", "--add-node",
                                        "--revoke-node", "--add-nodes-under", "--verify", "--print-config", NULL};
     for (const char *const *c = cmds; *c; c++)
         if (!strcmp(a, *c)) return 1;
@@ -65,7 +66,7 @@ static int is_command(const char *a)
 static int takes_arg(const char *a)
 {
     return !strcmp(a, "--load-units") || !strcmp(a, "--load-groups") || !strcmp(a, "--add-node") ||
-           !strcmp(a, "--load-successors") ||
+           !strcmp(a, "--load-successors") || !strcmp(a, "--load-clusters") ||
            !strcmp(a, "--revoke-node") || !strcmp(a, "--add-nodes-under");
 }
 
@@ -102,6 +103,9 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
     } else if (!strcmp(cmd, "--load-successors")) {
         if (admin_load_successors(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "unit merges loaded file=%s rows=%d", arg, n);
+    } else if (!strcmp(cmd, "--load-clusters")) {
+        if (admin_load_clusters(c, arg, &n, err, sizeof err) < 0) goto fail;
+        log_info("admin", "clusters loaded file=%s rows=%d", arg, n);
     } else if (!strcmp(cmd, "--add-node")) {
         char node[128];
         const char *eq = strchr(arg, '=');

@@ -135,6 +135,14 @@
     "INSERT INTO antt.unit_successors (code, successor, effective)"                              \
     " SELECT code, successor, effective FROM load_successors"                                    \
     " ON CONFLICT (code, successor) DO UPDATE SET effective = EXCLUDED.effective"
+/* Clusters: the file is the whole membership of each cluster it names. */
+#define SQL_LOAD_CLUSTERS_STAGE                                                                  \
+    "CREATE TEMP TABLE load_clusters (cluster text, code text) ON COMMIT DROP"
+#define SQL_LOAD_CLUSTERS_APPLY                                                                  \
+    "WITH gone AS (DELETE FROM antt.unit_groups g WHERE g.grp IN (SELECT cluster FROM load_clusters)" \
+    "  AND (g.grp, g.code) NOT IN (SELECT cluster, code FROM load_clusters))"                    \
+    " INSERT INTO antt.unit_groups (grp, code) SELECT DISTINCT cluster, code FROM load_clusters"   \
+    " ON CONFLICT DO NOTHING"
 #define SQL_ADD_NODES_UNDER                                                                      \
     "INSERT INTO antt.nodes (node_id, unit_code)"                                                \
     " SELECT $2 || u.code, u.code FROM antt.units u"                                             \

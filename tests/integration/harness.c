@@ -96,13 +96,19 @@ static void exec_or_fail(PGconn *c, const char *sql)
     PQclear(r);
 }
 
-/* The template: built once per server, by anttd itself. */
+/* Build the template once per server, whoever asks first: suites start
+ * together, so the check-and-build runs under a session advisory lock (held
+ * by this connection; released when it closes, even if the build fails). */
 static void ensure_template(const char *base)
 {
+    PGconn *lock = connect_or_fail(base);
+    exec_or_fail(lock, "SELECT pg_advisory_lock(772001)");
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "bash %s/tests/integration/template.sh '%s' '%s' '%s'",
              ANTT_SOURCE_DIR, base, ANTTD_PATH, ANTT_SOURCE_DIR);
-    cr_assert_eq(run(cmd), 0, "building the template database failed");
+    const int rc = run(cmd);
+    PQfinish(lock);
+    cr_assert_eq(rc, 0, "building the template database failed");
 }
 
 void it_db_create(it_db_t *db, const char *dsn_base)
