@@ -34,6 +34,9 @@ struct antt {
     int nfl;
     int lost;  /* a connection dropped since the last look */
     const char *conn_error; /* the last handshake's failure, NULL once one succeeds */
+    char conn_buf[512];     /* conn_error, when it names the endpoint */
+    int connecting;         /* connected, no handshake finished yet */
+    int probed;             /* probe() ran (once per client) */
     int dirty; /* appended since the last sync (ANTT_FSYNC_BATCH) */
     msgpack_sbuffer sb;
     char *reply;
@@ -260,36 +263,131 @@ void antt_flush(antt_t *a)
     for (spool_item_t *it = spool_first(a->sp); it; it = spool_next(a->sp, it)) it->sent_ms = 0;
 }
 
+/* The next monitor event of mon within timeout_ms (0: none waiting), with
+ * the endpoint it concerns. 0 when there is none. */
+static uint16_t next_event(void *mon, int timeout_ms, char *ep, size_t eplen)
+{
+    zmq_pollitem_t it = {mon, 0, ZMQ_POLLIN, 0};
+    if (timeout_ms && zmq_poll(&it, 1, timeout_ms) <= 0) return 0;
+    zmq_msg_t f;
+    zmq_msg_init(&f);
+    if (zmq_msg_recv(&f, mon, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&f);
+        return 0;
+    }
+    uint16_t event = 0;
+    if (zmq_msg_size(&f) >= 2) memcpy(&event, zmq_msg_data(&f), 2);
+    int more = zmq_msg_more(&f);
+    zmq_msg_close(&f);
+    if (ep && eplen) ep[0] = '\0';
+    while (more) { /* the endpoint frame */
+        zmq_msg_init(&f);
+        zmq_msg_recv(&f, mon, 0);
+        if (ep && eplen)
+            snprintf(ep, eplen, "%.*s", (int)zmq_msg_size(&f), (const char *)zmq_msg_data(&f));
+        more = zmq_msg_more(&f);
+        zmq_msg_close(&f);
+    }
+    return event ? event : 0xffff;
+}
+
+/* Which of anttd's other sockets is at ep, when ours (a DEALER) could not
+ * finish a handshake there. libzmq reports a socket-type mismatch and a
+ * wrong server key alike (the peer just closes), so ask the endpoint once
+ * with the socket types that belong there: a PUSH that completes the
+ * handshake found the publish-only PULL; a SUB that gets as far as
+ * authentication found the tally stream. NULL: neither (a wrong server key,
+ * or not anttd). Takes at most ~1 s, once per client. */
+static const char *probe(antt_t *a, const char *ep)
+{
+    static const struct {
+        int type;
+        const char *what;
+    } TRY[] = {
+        {ZMQ_PUSH, "is anttd's publish-only socket (PULL; port 7721 by default), which never answers: "
+                   "acked submissions go to anttd's listen endpoint (port 7720 by default)"},
+        {ZMQ_SUB, "is anttd's tally stream (port 7722 by default), not its intake: acked submissions go "
+                  "to anttd's listen endpoint (port 7720 by default)"},
+    };
+    for (size_t i = 0; i < sizeof TRY / sizeof TRY[0]; i++) {
+        void *s = zmq_socket(a->ctx, TRY[i].type);
+        char mep[64], err[256];
+        int zero = 0, found = 0;
+        snprintf(mep, sizeof mep, "inproc://antt-probe-%p-%zu", (void *)a, i);
+        if (!s) continue;
+        zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+        void *mon = NULL;
+        if (antt_sec_apply(s, &a->o.sec, err, sizeof err) == 0 &&
+            zmq_socket_monitor(s, mep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED) == 0 &&
+            (mon = zmq_socket(a->ctx, ZMQ_PAIR)) && zmq_connect(mon, mep) == 0 && zmq_connect(s, ep) == 0) {
+            const int64_t end = now_ms() + 500;
+            for (int64_t left; !found && (left = end - now_ms()) > 0;) {
+                uint16_t e = next_event(mon, (int)left, NULL, 0);
+                if (e == ZMQ_EVENT_HANDSHAKE_SUCCEEDED || (e == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && i == 1))
+                    found = 1;
+                else if (e && e != 0xffff) break; /* failed here too */
+            }
+        }
+        if (mon) zmq_close(mon);
+        zmq_socket_monitor(s, NULL, 0);
+        zmq_close(s);
+        if (found) return TRY[i].what;
+    }
+    return NULL;
+}
+
+/* A handshake at ep failed without a word from the daemon: say why, as far
+ * as can be found out. */
+static void handshake_failed(antt_t *a, const char *ep)
+{
+    const char *what = a->probed ? NULL : probe(a, ep);
+    a->probed = 1;
+    if (what) {
+        snprintf(a->conn_buf, sizeof a->conn_buf, "%s %s", ep, what);
+        a->conn_error = a->conn_buf;
+    } else if (!a->conn_error || a->conn_error != a->conn_buf) {
+        a->conn_error = a->o.sec.insecure
+                            ? "the handshake failed (the daemon speaks CURVE, or this is not an anttd "
+                              "acked endpoint)"
+                            : "the CURVE handshake failed (wrong server key, the daemon is not CURVE, or "
+                              "this is not an anttd acked endpoint)";
+    }
+}
+
 /* Watch the connection: after a reconnection, what was in flight goes again. */
 static void watch(antt_t *a)
 {
     if (!a->mon) return;
-    for (;;) {
-        zmq_msg_t f;
-        zmq_msg_init(&f);
-        if (zmq_msg_recv(&f, a->mon, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&f);
-            return;
+    char ep[256];
+    for (uint16_t event; (event = next_event(a->mon, 0, ep, sizeof ep));) {
+        if (event == ZMQ_EVENT_DISCONNECTED) {
+            a->lost = 1;
+            /* Dropped before any handshake finished: a socket of another type
+             * (NULL mechanism reports nothing else). */
+            if (a->connecting) handshake_failed(a, ep);
+            a->connecting = 0;
         }
-        uint16_t event = 0;
-        if (zmq_msg_size(&f) >= 2) memcpy(&event, zmq_msg_data(&f), 2);
-        int more = zmq_msg_more(&f);
-        zmq_msg_close(&f);
-        while (more) { /* the endpoint frame */
-            zmq_msg_init(&f);
-            zmq_msg_recv(&f, a->mon, 0);
-            more = zmq_msg_more(&f);
-            zmq_msg_close(&f);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            a->conn_error = NULL;
+            a->connecting = 0;
         }
-        if (event == ZMQ_EVENT_DISCONNECTED) a->lost = 1;
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) a->conn_error = NULL;
-        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-            a->conn_error = "the daemon refused this station's key (not enrolled, or revoked)";
-        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-            a->conn_error = "the CURVE handshake failed (wrong server key, or the daemon is not CURVE)";
-        if (event == ZMQ_EVENT_CONNECTED && a->lost) {
-            a->lost = 0;
-            antt_flush(a);
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+            a->conn_error = "the daemon refused this station's key (not enrolled, or revoked; or this is "
+                            "not an anttd acked endpoint)";
+            a->connecting = 0;
+        }
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+            handshake_failed(a, ep);
+            a->connecting = 0;
+        }
+        if (event == ZMQ_EVENT_CONNECTED) {
+            a->connecting = 1;
+            if (a->lost) {
+                a->lost = 0;
+                antt_flush(a);
+            }
         }
     }
 }

@@ -162,10 +162,19 @@ void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
         size_t n = zmq_msg_size(&m);
         const char *scope;
         char topic[64];
-        /* {1, topic}: subscribe; {0, topic}: unsubscribe; anything else is not ours */
-        if (n >= 1 && p[0] <= 1 && !zmq_msg_more(&m) && (scope = scope_of(s, reg, auth, &m)) &&
-            stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0)
-            zmq_setsockopt(s->pub, p[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, topic, strlen(topic));
+        /* {1, topic}: subscribe; {0, topic}: unsubscribe; anything else is not ours.
+         * An unsubscription is never a reason to cut: it also arrives when a
+         * subscriber closes (its peer, and so its User-Id, already gone), and
+         * libzmq drops a closed pipe's subscriptions by itself. */
+        if (n >= 1 && p[0] == 0 && !zmq_msg_more(&m)) {
+            const char *user = s->secure ? zmq_msg_gets(&m, "User-Id") : NULL;
+            scope = !s->secure ? "" : user ? reg_subscriber_scope(reg, user) : NULL;
+            if (scope && stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0)
+                zmq_setsockopt(s->pub, ZMQ_UNSUBSCRIBE, topic, strlen(topic));
+        } else if (n >= 1 && p[0] == 1 && !zmq_msg_more(&m) && (scope = scope_of(s, reg, auth, &m)) &&
+                   stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0) {
+            zmq_setsockopt(s->pub, ZMQ_SUBSCRIBE, topic, strlen(topic));
+        }
         zmq_msg_close(&m);
     }
 }

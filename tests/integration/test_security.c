@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -470,4 +471,79 @@ Test(security, the_daemon_refuses_a_readable_secret_key_or_none)
                           "--tally-snapshot", "", NULL};
     cr_expect_eq(it_anttd(db.dsn, none, out, sizeof out), 1, "%s", out);
     cr_expect(strstr(out, "no server key"), "%s", out);
+}
+
+/* libantt as the commune at ep, pinning server_pub; its connection error
+ * after two seconds of trying (copied into out), or "" when it connected. */
+static void conn_error_at(const char *ep, const char *server_pub_file, char *out, size_t cap)
+{
+    antt_opts_t o = antt_defaults();
+    char spool[300], keyfile[300], err[256];
+    snprintf(spool, sizeof spool, "%s/spool-%d", dir, rand());
+    snprintf(keyfile, sizeof keyfile, "%s/commune.key", dir);
+    o.endpoints = ep;
+    o.node = "ls-180-06040";
+    o.spool_path = spool;
+    o.sec.server_key = server_pub_file;
+    o.sec.key_file = keyfile;
+    antt_t *cl;
+    cr_assert_eq(antt_open(&cl, &o, err, sizeof err), 0, "%s", err);
+    ev_t ev;
+    it_incident(&ev, it_str("P%d", rand()), "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    cr_assert_eq(antt_submit(cl, &ev, err, sizeof err), 0, "%s", err);
+    for (int i = 0; i < 20 && antt_pending(cl); i++) antt_poll(cl, 100, NULL, NULL);
+    snprintf(out, cap, "%s", antt_conn_error(cl) ? antt_conn_error(cl) : "");
+    antt_close(&cl);
+}
+
+/* A station pointed at the wrong one of anttd's ports is told which it found. */
+Test(security, a_station_at_another_port_is_told_what_it_reached)
+{
+    start(NULL);
+    char pub[300], ep[64], msg[512];
+    snprintf(pub, sizeof pub, "%s/server.key.pub", dir);
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", d.pub_port);
+    conn_error_at(ep, pub, msg, sizeof msg);
+    cr_expect(strstr(msg, "is anttd's publish-only socket"), "publish-only port: %s", msg);
+    conn_error_at(pub_ep, pub, msg, sizeof msg);
+    cr_expect(strstr(msg, "is anttd's tally stream"), "tally stream: %s", msg);
+    /* a wrong server key is not mistaken for a wrong port */
+    key_pair_t imposter;
+    keypair("imposter.key", &imposter);
+    snprintf(pub, sizeof pub, "%s/imposter.key.pub", dir);
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", d.pub_port);
+    conn_error_at(ep, pub, msg, sizeof msg);
+    cr_expect(strstr(msg, "wrong server key") && !strstr(msg, "publish-only"), "%s", msg);
+    snprintf(pub, sizeof pub, "%s/server.key.pub", dir);
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", d.port);
+    conn_error_at(ep, pub, msg, sizeof msg);
+    cr_expect_str_eq(msg, "", "the right port connects");
+}
+
+/* antt watch as an enrolled subscriber: it runs, exits 0, and leaves no
+ * security warning in the daemon's log; without a key it says what it needs. */
+Test(security, a_normal_watch_is_not_a_security_event)
+{
+    start(NULL);
+    char cmd[2048], out[4096];
+    snprintf(cmd, sizeof cmd,
+             "%s --server-key %s/server.key.pub --key %s/sub-ls.key watch --unit 180 --for 2 --db '%s' "
+             "--stream %s --snapshot %s 2>&1",
+             ANTT_PATH, dir, dir, db.dsn, pub_ep, snap_ep);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    cr_expect_eq(pclose(p), 0, "%s", out);
+    cr_expect(strstr(out, "06040"), "the table shows the district's communes: %s", out);
+    struct timespec ts = {0, 300000000};
+    nanosleep(&ts, NULL);
+    cr_expect(!it_log_has(&d, "warn stream"), "anttd logged a warning for a normal exit");
+    cr_expect(!it_log_has(&d, "connection cut"), "anttd cut a subscriber that only left");
+    snprintf(cmd, sizeof cmd, "%s --server-key %s/server.key.pub watch --unit 180 --for 1 --db '%s' 2>&1",
+             ANTT_PATH, dir, db.dsn);
+    p = popen(cmd, "r");
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    cr_expect_eq(WEXITSTATUS(pclose(p)), 2, "%s", out);
+    cr_expect(strstr(out, "subscriber's keypair") && !strstr(out, "station"), "%s", out);
 }
