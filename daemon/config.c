@@ -134,6 +134,32 @@ static char *trim(char *s)
     return s;
 }
 
+/* A value may be followed by a comment: `key = value   # why`. A '#' starts
+ * one at the start of the value or after white space, outside double quotes
+ * ("a#b" and `password=a#b` keep theirs); quotes around a value are removed.
+ * 0, or -1 for a quoted value followed by something else. */
+static int strip_comment(char **val)
+{
+    char *v = *val;
+    if (*v == '"') {
+        char *close = strchr(v + 1, '"');
+        if (!close) return -1;
+        char *rest = close + 1;
+        while (isspace((unsigned char)*rest)) rest++;
+        if (*rest && *rest != '#') return -1;
+        *close = '\0';
+        *val = v + 1;
+        return 0;
+    }
+    for (char *p = v; *p; p++)
+        if (*p == '#' && (p == v || isspace((unsigned char)p[-1]))) {
+            *p = '\0';
+            break;
+        }
+    *val = trim(v);
+    return 0;
+}
+
 int cfg_load_file(cfg_t *c, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -155,10 +181,11 @@ int cfg_load_file(cfg_t *c, const char *path, char *err, size_t errlen)
         }
         *eq = '\0';
         char *key = trim(s), *val = trim(eq + 1);
-        size_t n = strlen(val); /* optional double quotes around a value */
-        if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
-            val[n - 1] = '\0';
-            val++;
+        if (strip_comment(&val) < 0) {
+            snprintf(err, errlen, "%s:%d: %s: a quoted value must end with a quote (and may be followed "
+                                  "by a # comment only)", path, lineno, key);
+            rc = -1;
+            break;
         }
         if (cfg_set(c, key, val, sub, sizeof sub) < 0) {
             snprintf(err, errlen, "%s:%d: %s", path, lineno, sub);
@@ -268,4 +295,24 @@ void cfg_usage(char *buf, size_t len)
     for (size_t i = 0; i < NKEYS && o < len; i++)
         o += (size_t)snprintf(buf + o, len - o, "  %-26s %s (default: \"%s\")\n", KEYS[i].key,
                               KEYS[i].help, KEYS[i].def);
+}
+
+/* Settings a running daemon takes on SIGHUP; every other needs a restart. */
+static int live(const char *key) { return !strcmp(key, "batch_max_ms") || !strcmp(key, "log_level"); }
+
+int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, size_t len)
+{
+    size_t o = 0;
+    int n = 0;
+    if (len) out[0] = '\0';
+    for (size_t i = 0; i < NKEYS; i++) {
+        const key_t_ *k = &KEYS[i];
+        const char *a = (const char *)running + k->off, *b = (const char *)wanted + k->off;
+        const int same = (k->kind == K_STR || k->kind == K_LEVEL) ? !strcmp(a, b)
+                                                                  : *(const int *)a == *(const int *)b;
+        if (same || live(k->key)) continue;
+        n++;
+        if (o < len) o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "", k->key);
+    }
+    return n;
 }

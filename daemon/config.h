@@ -43,7 +43,8 @@ void cfg_defaults(cfg_t *c);
  * '0' is below 1"). */
 int cfg_set(cfg_t *c, const char *key, const char *value, char *err, size_t errlen);
 
-/* Read a file of `key = value` lines (# comments, blank lines). 0 or -1. */
+/* Read a file of `key = value` lines: blank lines, # comment lines, and a
+ * trailing `# comment` after a value (outside double quotes). 0 or -1. */
 int cfg_load_file(cfg_t *c, const char *path, char *err, size_t errlen);
 
 /* Apply every ANTT_<KEY> environment variable that names a key. 0 or -1. */
@@ -54,6 +55,11 @@ void cfg_describe(const cfg_t *c, char *buf, size_t len);
 
 /* The conninfo with any password replaced by "****" (for logs). */
 void cfg_mask_conninfo(const char *conninfo, char *out, size_t len);
+
+/* The keys whose value differs between running and wanted but which a
+ * running daemon cannot change (endpoints, database, sizes: all but
+ * batch_max_ms and log_level), comma-separated into out. Their count. */
+int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, size_t len);
 
 /* One line per key: name, default, meaning (for --help). */
 void cfg_usage(char *buf, size_t len);

@@ -471,7 +471,12 @@ static void reload(daemon_t *d)
         log_error("config", "reload refused, keeping the running settings: %s", err);
         return;
     }
-    /* Settings that need a restart: endpoints, database, queue sizes. */
+    /* Settings that need a restart (endpoints, database, sizes) are kept,
+     * and said to be: a changed file must not look applied when it is not. */
+    char pending[512];
+    if (cfg_restart_needed(&d->cfg, &c, pending, sizeof pending))
+        log_warn("config", "changed, but needs a restart to take effect (the running values stay): %s",
+                 pending);
     d->cfg.batch_max_ms = c.batch_max_ms;
     snprintf(d->cfg.log_level, sizeof d->cfg.log_level, "%s", c.log_level);
     log_set_level((log_level_t)log_level_parse(c.log_level));

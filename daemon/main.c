@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ANTTD_VERSION "0.1.0"
+#ifndef ANTT_VERSION
+#define ANTT_VERSION "0"
+#endif
+#define ANTTD_VERSION ANTT_VERSION
 
 static void usage(FILE *f)
 {
@@ -44,7 +47,12 @@ static void usage(FILE *f)
             "\n"
             "Settings (file: key = value; environment: ANTT_KEY; flag: --key=value):\n%s"
             "\n"
-            "The database: the `db` setting (a libpq conninfo), else the PG* variables.\n",
+            "The database: the `db` setting (a libpq conninfo), else the PG* variables.\n"
+            "\n"
+            "Exit codes: 0 done; 1 --verify found differences, or the daemon could not start\n"
+            "or stopped on an error (a port taken, a bad key file); 2 bad usage, a bad setting,\n"
+            "or a command's input refused (a file, a unit); 5 the database could not be\n"
+            "reached or failed.\n",
             keys);
 }
 
@@ -144,7 +152,8 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
     return 0;
 fail:
     log_error("admin", "%s: %s", cmd, err);
-    return 2;
+    /* The input was refused (2) unless the database itself failed (5). */
+    return PQstatus(c) != CONNECTION_OK || !strcmp(cmd, "--migrate") || !strcmp(cmd, "--verify") ? 5 : 2;
 }
 
 int main(int argc, char **argv)
@@ -159,7 +168,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        if (!strcmp(argv[i], "--version")) {
+        if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
             printf("anttd %s (protocol 1, schema %d)\n", ANTTD_VERSION, migrate_latest());
             return 0;
         }
@@ -224,7 +233,7 @@ int main(int argc, char **argv)
         int only_print = 1;
         for (int k = 0; k < ncmds; k++) only_print &= !strcmp(cmds[k][0], "--print-config");
         PGconn *c = only_print ? NULL : connect_db(&cfg);
-        if (!only_print && !c) return 2;
+        if (!only_print && !c) return 5;
         int rc = 0;
         for (int k = 0; k < ncmds && rc == 0; k++) {
             if (!strcmp(cmds[k][0], "--print-config")) {

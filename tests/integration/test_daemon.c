@@ -323,7 +323,7 @@ Test(daemon, sighup_reloads_the_file_and_no_password_reaches_the_log)
     char path[] = "/tmp/antt-it-conf-XXXXXX";
     int fd = mkstemp(path);
     cr_assert(fd >= 0);
-    dprintf(fd, "log_level = info\nbatch_max_ms = 0\n");
+    dprintf(fd, "log_level = info   # the usual\nbatch_max_ms = 0\n");
     close(fd);
     /* Trust authentication ignores the password; the log must not show it. */
     char dsn[700];
@@ -331,7 +331,8 @@ Test(daemon, sighup_reloads_the_file_and_no_password_reaches_the_log)
     const char *extra[] = {"--config", path, NULL};
     it_daemon_restart(&d, dsn, extra);
     FILE *f = fopen(path, "w");
-    fputs("log_level = debug\nbatch_max_ms = 3\n", f);
+    /* a trailing comment, and a key that cannot change while running */
+    fputs("log_level = debug # while we look\nbatch_max_ms = 3\nnode_rate = 77\n", f);
     fclose(f);
     kill(d.pid, SIGHUP);
     int seen = 0;
@@ -341,6 +342,8 @@ Test(daemon, sighup_reloads_the_file_and_no_password_reaches_the_log)
         nanosleep(&ts, NULL);
     }
     cr_expect(seen, "no reload line in %s", d.log);
+    cr_expect(it_log_has(&d, "needs a restart to take effect (the running values stay): node_rate"),
+              "a changed restart-only key is not said to be ignored: %s", d.log);
     ev_t ev;
     it_incident(&ev, "H1", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
     it_client_close(&cl);
@@ -485,4 +488,29 @@ Test(daemon, metrics_and_healthz_over_http)
     out[got] = '\0';
     cr_expect_eq(pclose(p), 0, "promtool: %s", out);
     unlink(path);
+}
+
+/* anttd's exit codes: 2 for what the operator typed or gave, 5 when the
+ * database could not be reached, 0 for a command that worked. */
+Test(daemon, exit_codes_tell_usage_input_and_database_apart)
+{
+    char out[4096];
+    const char *bad_flag[] = {"--no-such-setting=1", NULL};
+    cr_expect_eq(it_anttd(db.dsn, bad_flag, out, sizeof out), 2, "%s", out);
+    const char *bad_file[] = {"--load-clusters", "/nonexistent/clusters.csv", NULL};
+    cr_expect_eq(it_anttd(db.dsn, bad_file, out, sizeof out), 2, "%s", out);
+    char path[] = "/tmp/antt-clusters-XXXXXX";
+    int fd = mkstemp(path);
+    dprintf(fd, "cluster,code\nnorth,99999\n");
+    close(fd);
+    const char *bad_unit[] = {"--load-clusters", path, NULL};
+    cr_expect_eq(it_anttd(db.dsn, bad_unit, out, sizeof out), 2, "an unknown unit: %s", out);
+    unlink(path);
+    const char *ok[] = {"--load-clusters", ANTT_SOURCE_DIR "/db/clusters.csv", NULL};
+    cr_expect_eq(it_anttd(db.dsn, ok, out, sizeof out), 0, "%s", out);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.unit_groups WHERE grp = 'cluster2'"), 7);
+    PQfinish(c);
+    const char *migrate[] = {"--migrate", NULL};
+    cr_expect_eq(it_anttd("host=127.0.0.1 port=1 connect_timeout=2", migrate, out, sizeof out), 5, "%s", out);
 }

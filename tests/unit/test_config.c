@@ -122,3 +122,54 @@ Test(config, the_shipped_example_loads_and_names_every_key)
         cr_expect(strstr(text, want), "deploy/anttd.conf.example does not set %s", key);
     }
 }
+
+static int load_text(cfg_t *c, const char *text, char *err, size_t errlen)
+{
+    char path[] = "/tmp/antt-cfg-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    int rc = cfg_load_file(c, path, err, errlen);
+    unlink(path);
+    return rc;
+}
+
+Test(config, trailing_comments_outside_quotes)
+{
+    cfg_t c;
+    char err[512] = "";
+    cfg_defaults(&c);
+    cr_assert_eq(load_text(&c,
+                           "node_rate = 500   # a busy district\n"
+                           "listen = tcp://127.0.0.1:7800\t# moved\n"
+                           "db = \"dbname=antt password=a #b\"  # quoted: the # is the password's\n"
+                           "curve_key_file = /etc/antt/k#1\n",
+                           err, sizeof err),
+                 0, "%s", err);
+    cr_expect_eq(c.node_rate, 500);
+    cr_expect_str_eq(c.listen, "tcp://127.0.0.1:7800");
+    cr_expect_str_eq(c.db, "dbname=antt password=a #b");
+    cr_expect_str_eq(c.curve_key_file, "/etc/antt/k#1", "a # inside a word is not a comment");
+    cr_expect_eq(load_text(&c, "log_level = warn#\n", err, sizeof err), -1, "warn# is not a level");
+    cr_expect_eq(load_text(&c, "db = \"dbname=antt\" trailing\n", err, sizeof err), -1);
+    cr_expect(strstr(err, ":1: db: a quoted value must end with a quote"), "%s", err);
+    cr_expect_eq(load_text(&c, "db = \"dbname=antt\n", err, sizeof err), -1);
+}
+
+Test(config, keys_that_need_a_restart_are_named)
+{
+    cfg_t a, b;
+    char out[256];
+    cfg_defaults(&a);
+    b = a;
+    cr_expect_eq(cfg_restart_needed(&a, &b, out, sizeof out), 0);
+    cr_expect_str_eq(out, "");
+    b.batch_max_ms = 7;
+    snprintf(b.log_level, sizeof b.log_level, "debug");
+    cr_expect_eq(cfg_restart_needed(&a, &b, out, sizeof out), 0, "applied live: %s", out);
+    snprintf(b.listen, sizeof b.listen, "tcp://127.0.0.1:1");
+    b.node_rate = 5;
+    cr_expect_eq(cfg_restart_needed(&a, &b, out, sizeof out), 2);
+    cr_expect_str_eq(out, "listen, node_rate");
+}
