@@ -24,6 +24,11 @@
 #
 #   ANTT_CONFIG   an anttd configuration file (see deploy/anttd.conf.example)
 #   ANTT_PG_PORT  the private server's port (default: 54320, or the next free one)
+#
+# Exit status: anttd's own (non-zero when it could not start: a port taken, a
+# bad key), 130 after Ctrl-C; with --demo, non-zero when anttd died under the
+# load generator (which is then stopped too). anttd's PID is in STATE/anttd.pid
+# while it runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -109,7 +114,8 @@ fi
 cfg=()
 [[ -n "${ANTT_CONFIG:-}" ]] && cfg=(--config "$ANTT_CONFIG")
 "$anttd" "${cfg[@]}" --db "$db" --migrate \
-  --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv"
+  --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv" \
+  --load-clusters "$root/db/clusters.csv"
 if [[ -z "$demo" ]]; then
   keyflag=()
   if [[ -z "${ANTT_CURVE_KEY_FILE:-}" ]] && ! grep -qs '^[[:space:]]*curve_key_file' "${ANTT_CONFIG:-/nonexistent}"; then
@@ -121,25 +127,67 @@ if [[ -z "$demo" ]]; then
     grep -o 'public-key = "[^"]*"' "$state/server.key.pub" | cut -d'"' -f2 >&2
     echo "run: enrol a station: antt node add NODE --unit CODE --key station.key.pub --db '$db'" >&2
   fi
+  # For antt in another shell: where it is, the database, the endpoint and the
+  # key to pin, as anttd will run them (its effective settings).
+  settings=$("$anttd" "${cfg[@]}" --db "$db" "${keyflag[@]}" "$@" --print-config)
+  setting() { sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" <<<"$settings"; }
+  server_pub=""
+  [[ -n "$(setting curve_key_file)" && -f "$(setting curve_key_file).pub" ]] && server_pub="$(setting curve_key_file).pub"
+  cat >"$state/env" <<EOF
+# Written by deploy/run.sh for the anttd it runs: source it in another shell
+# (. $state/env) to use antt with that daemon.
+export PATH="$root/build/client:\$PATH"
+export ANTT_DB='$db'
+export ANTT_ENDPOINT='$(setting listen)'
+export ANTT_SERVER_KEY='$server_pub'
+EOF
+  echo "run: for antt in another shell: . $state/env  (PATH, ANTT_DB, ANTT_ENDPOINT, ANTT_SERVER_KEY)" >&2
   echo "run: anttd in the foreground; Ctrl-C stops it" >&2
   "$anttd" "${cfg[@]}" --db "$db" "${keyflag[@]}" "$@" &
   apid=$!
-  wait "$apid" || true
-  exit 0
+  echo "$apid" >"$state/anttd.pid"
+  rc=0
+  wait "$apid" || rc=$?
+  apid=""
+  rm -f "$state/anttd.pid"
+  [[ $rc -eq 0 ]] || echo "run: anttd exited with status $rc" >&2
+  exit "$rc"
 fi
 
-# The demo: Lạng Sơn's communes as stations, sending through antt load.
-port=${ANTT_DEMO_PORT:-7720}
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+# The demo: Lạng Sơn's communes as stations, sending through antt load. Every
+# socket, and the HTTP side, on a port of its own that nothing else holds.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+port=$(free_port "${ANTT_DEMO_PORT:-7720}")
+pub_port=$(free_port $((port + 1)))
+tally_port=$(free_port $((pub_port + 1)))
+snap_port=$(free_port $((tally_port + 1)))
+http_port=$(free_port "${ANTT_DEMO_HTTP_PORT:-9720}")
 "$anttd" --db "$db" --add-nodes-under 20=st-
-echo "run: demo — anttd on tcp://127.0.0.1:$port, Lạng Sơn's communes sending" \
-     "${ANTT_DEMO_RATE:-20} events/s; Ctrl-C stops everything" >&2
+echo "run: demo — anttd acked tcp://127.0.0.1:$port, publish-only :$pub_port, tally stream" \
+     ":$tally_port (snapshots :$snap_port), http://127.0.0.1:$http_port/metrics;" \
+     "Lạng Sơn's communes sending ${ANTT_DEMO_RATE:-20} events/s; Ctrl-C stops everything" >&2
 echo "run: demo — INSECURE (no CURVE, no authentication), on loopback only: the simulated" \
      "stations have no keys. Production runs without --demo use CURVE." >&2
-"$anttd" "${cfg[@]}" --db "$db" --listen "tcp://127.0.0.1:$port" --publish-listen "" \
-  --tally-publish "" --tally-snapshot "" --insecure "$@" &
+"$anttd" "${cfg[@]}" --db "$db" --listen "tcp://127.0.0.1:$port" \
+  --publish-listen "tcp://127.0.0.1:$pub_port" --tally-publish "tcp://127.0.0.1:$tally_port" \
+  --tally-snapshot "tcp://127.0.0.1:$snap_port" --http-listen "127.0.0.1:$http_port" --insecure "$@" &
 apid=$!
+echo "$apid" >"$state/anttd.pid"
+# anttd_failed: anttd is gone; report its status and stop.
+anttd_failed() {
+  local arc=0
+  wait "$apid" || arc=$?
+  apid=""
+  rm -f "$state/anttd.pid"
+  echo "run: anttd exited with status $arc${1:+ $1}" >&2
+  exit $((arc ? arc : 1))
+}
 for _ in $(seq 100); do
+  kill -0 "$apid" 2>/dev/null || anttd_failed "before it listened"
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
@@ -147,6 +195,17 @@ done
   --rate "${ANTT_DEMO_RATE:-20}" --duration "${ANTT_DEMO_SECONDS:-31536000}" --every 5 \
   --duplicates 0.02 --malformed 0.005 &
 lpid=$!
+# The load generator ends by itself after ANTT_DEMO_SECONDS; if anttd dies
+# first, the generator is stopped rather than left sending into nothing.
+while kill -0 "$lpid" 2>/dev/null; do
+  if ! kill -0 "$apid" 2>/dev/null; then
+    kill -TERM "$lpid" 2>/dev/null || true
+    wait "$lpid" 2>/dev/null || true
+    lpid=""
+    anttd_failed "under load; the load generator was stopped"
+  fi
+  sleep 0.2
+done
 wait "$lpid" || true
 lpid=""
 "$anttd" --db "$db" --log-level warn --verify | tail -1

@@ -1,31 +1,120 @@
 #!/usr/bin/env bash
-# tests/deploy/demo_smoke.sh — `deploy/run.sh --demo` on a fresh state folder:
-# it builds, starts a private PostgreSQL, shows events flowing from Lạng Sơn's
-# simulated stations, and stops everything it started, within a bounded time.
+# tests/deploy/demo_smoke.sh — deploy/run.sh as a user meets it, on a fresh
+# state folder, each phase bounded in time and leaving nothing running:
+#  1. --demo with its usual port taken: it picks free ports for every socket
+#     and HTTP, events flow from Lạng Sơn's simulated stations, verify is clean;
+#  2. --demo whose anttd is killed: run.sh stops the load generator and exits
+#     non-zero;
+#  3. the main job (CURVE) and the README's node example, run as written;
+#  4. the main job with its port taken: run.sh exits non-zero.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 state=$(mktemp -d /tmp/antt-demo.XXXXXX)
 chmod 755 "$state"
-log=$state/demo.log
+holders=()
 cleanup() {
   # Nothing may be left running; stop it if the script under test did not.
+  for h in "${holders[@]}"; do kill "$h" 2>/dev/null || true; done
+  [[ -f "$state/anttd.pid" ]] && kill -9 "$(cat "$state/anttd.pid")" 2>/dev/null || true
   pkill -f -- "$state" 2>/dev/null || true
   rm -rf "$state"
 }
 trap cleanup EXIT
+fail() { echo "demo_smoke: $*" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# hold PORT: something else listening there, until the end of the script.
+hold() {
+  python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(300)' "$1" &
+  holders+=($!)
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done
+  fail "could not hold port $1"
+}
+nothing_left() {
+  if pgrep -f -- "$state" >/dev/null; then
+    pgrep -fa -- "$state" >&2
+    fail "$1: processes left running"
+  fi
+  if [[ -f "$state/anttd.pid" ]] && kill -0 "$(cat "$state/anttd.pid")" 2>/dev/null; then
+    fail "$1: anttd left running"
+  fi
+}
+
+echo "== 1. the demo, its usual port taken"
+busy=$(free_port)
+hold "$busy"
+log=$state/demo.log
 rc=0
-ANTT_STATE_DIR=$state ANTT_DEMO_SECONDS=6 ANTT_DEMO_RATE=30 ANTT_DEMO_PORT=27720 \
-  ANTT_HTTP_LISTEN= ANTT_TALLY_PUBLISH= ANTT_TALLY_SNAPSHOT= \
-  timeout 600 bash "$root/deploy/run.sh" --demo >"$log" 2>&1 || rc=$?
+ANTT_STATE_DIR=$state ANTT_DEMO_SECONDS=6 ANTT_DEMO_RATE=30 ANTT_DEMO_PORT=$busy \
+  ANTT_DEMO_HTTP_PORT=$(free_port) timeout 600 bash "$root/deploy/run.sh" --demo >"$log" 2>&1 || rc=$?
 tail -12 "$log"
-[[ $rc -eq 0 ]] || { echo "demo exited $rc" >&2; exit 1; }
+[[ $rc -eq 0 ]] || fail "demo exited $rc"
+grep -q "anttd acked tcp://127.0.0.1:$busy," "$log" && fail "the demo used the port that was taken"
+grep -q "publish-only :[0-9]*, tally stream :[0-9]* (snapshots :[0-9]*), http://127.0.0.1:[0-9]*/metrics" "$log" ||
+  fail "the demo did not say its ports"
 accepted=$(sed -n 's/^load: answers accepted=\([0-9]*\).*/\1/p' "$log")
-[[ -n "$accepted" && "$accepted" -gt 50 ]] || { echo "no events flowed (accepted=$accepted)" >&2; exit 1; }
-grep -q " 0 differences" "$log" || { echo "verify did not come out clean" >&2; exit 1; }
-grep -q "stopping the private PostgreSQL" "$log" || { echo "PostgreSQL was not stopped" >&2; exit 1; }
-if pgrep -f -- "$state" >/dev/null; then
-  echo "processes left running:" >&2
-  pgrep -fa -- "$state" >&2
-  exit 1
-fi
-echo "demo: $accepted events accepted, verify clean, everything stopped"
+[[ -n "$accepted" && "$accepted" -gt 50 ]] || fail "no events flowed (accepted=$accepted)"
+grep -q " 0 differences" "$log" || fail "verify did not come out clean"
+grep -q "stopping the private PostgreSQL" "$log" || fail "PostgreSQL was not stopped"
+nothing_left "demo"
+echo "demo: $accepted events accepted on free ports, verify clean, everything stopped"
+
+echo "== 2. the demo's anttd killed under load"
+log=$state/killed.log
+ANTT_STATE_DIR=$state ANTT_DEMO_SECONDS=120 ANTT_DEMO_RATE=30 ANTT_DEMO_PORT=$(free_port) \
+  ANTT_DEMO_HTTP_PORT=$(free_port) timeout 300 bash "$root/deploy/run.sh" --demo >"$log" 2>&1 &
+run=$!
+for _ in $(seq 600); do grep -q "^load: " "$log" 2>/dev/null && break; sleep 0.1; done
+grep -q "^load: " "$log" || { cat "$log"; fail "the demo never sent"; }
+kill -9 "$(cat "$state/anttd.pid")"
+rc=0
+wait "$run" || rc=$?
+tail -4 "$log"
+[[ $rc -ne 0 ]] || fail "run.sh exited 0 although anttd died"
+grep -q "under load; the load generator was stopped" "$log" || fail "run.sh did not say anttd died"
+nothing_left "killed demo"
+echo "killed demo: run.sh exited $rc and stopped the load generator"
+
+echo "== 3. the main job and the README's node example"
+log=$state/main.log
+ports=()
+for _ in 1 2 3 4 5; do ports+=("$(free_port)"); done
+ANTT_STATE_DIR=$state ANTT_LISTEN=tcp://127.0.0.1:${ports[0]} ANTT_PUBLISH_LISTEN=tcp://127.0.0.1:${ports[1]} \
+  ANTT_TALLY_PUBLISH=tcp://127.0.0.1:${ports[2]} ANTT_TALLY_SNAPSHOT=tcp://127.0.0.1:${ports[3]} \
+  ANTT_HTTP_LISTEN=127.0.0.1:${ports[4]} timeout 300 bash "$root/deploy/run.sh" >"$log" 2>&1 &
+run=$!
+for _ in $(seq 600); do grep -q "database connected" "$log" 2>/dev/null && break; sleep 0.1; done
+grep -q "database connected" "$log" || { cat "$log"; fail "anttd did not start"; }
+# The block as the README has it, in a folder laid out as a clone is, with
+# nothing of ours in the environment.
+work=$state/user
+mkdir -p "$work"
+ln -s "$root/build" "$work/build"
+ln -s "$state" "$work/state"
+awk '/<!-- node-example/{on=1; next} on && /^```sh/{code=1; next} code && /^```/{exit} code' \
+  "$root/README.md" >"$work/example.sh"
+[[ $(wc -l <"$work/example.sh") -ge 5 ]] || fail "no node example in the README"
+rc=0
+(cd "$work" && env -i HOME="$work" PATH=/usr/bin:/bin bash -euo pipefail example.sh) >"$state/example.log" 2>&1 || rc=$?
+cat "$state/example.log"
+[[ $rc -eq 0 ]] || fail "the README's node example exited $rc"
+grep -q "^accepted " "$state/example.log" || fail "the example's event was not accepted"
+grep -q "Tội phạm: xảy ra 1 vụ" "$state/example.log" || fail "the example's report does not count the event"
+kill -TERM "$run"
+rc=0
+wait "$run" || rc=$?
+grep -q "stopping the private PostgreSQL" "$log" || fail "PostgreSQL was not stopped"
+nothing_left "main job"
+echo "main job: the README's node example works as written"
+
+echo "== 4. the main job with its port taken"
+busy=$(free_port)
+hold "$busy"
+log=$state/busy.log
+rc=0
+ANTT_STATE_DIR=$state ANTT_LISTEN=tcp://127.0.0.1:$busy ANTT_PUBLISH_LISTEN= ANTT_TALLY_PUBLISH= \
+  ANTT_TALLY_SNAPSHOT= ANTT_HTTP_LISTEN= timeout 300 bash "$root/deploy/run.sh" >"$log" 2>&1 || rc=$?
+tail -3 "$log"
+[[ $rc -ne 0 ]] || fail "run.sh exited 0 although anttd could not listen"
+grep -q "anttd exited with status $rc" "$log" || fail "run.sh did not pass anttd's status on"
+nothing_left "port taken"
+echo "port taken: run.sh exited $rc"
