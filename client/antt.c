@@ -2,6 +2,7 @@
 #include "client/antt.h"
 
 #include "client/spool.h"
+#include "proto/ack.h"
 #include "proto/decode.h"
 #include "proto/encode.h"
 #include "proto/key.h"

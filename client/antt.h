@@ -24,7 +24,7 @@
 #ifndef ANTT_CLIENT_ANTT_H
 #define ANTT_CLIENT_ANTT_H
 
-#include "proto/ack.h"
+#include "proto/err.h"
 #include "proto/ev.h"
 
 #include <stddef.h>

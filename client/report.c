@@ -254,7 +254,7 @@ static void derive(report_t *rp)
 
 /* Buffers for the numbers of one printf: each call takes the next. */
 typedef struct {
-    char b[12][48];
+    char b[12][64];
     int i;
     int dashes; /* rates printed as "—" so far (for the footnote) */
     int vi;
@@ -265,7 +265,7 @@ static char *slot(fmt_t *fm) { return fm->b[fm->i++ % 12]; }
 static const char *cnt(fmt_t *fm, long long n)
 {
     char *s = slot(fm);
-    report_num(s, 48, (double)n, -1, fm->vi);
+    report_num(s, 64, (double)n, -1, fm->vi);
     return s;
 }
 
@@ -276,7 +276,7 @@ static const char *rate(fmt_t *fm, const figures_t *f, int col)
         return "—";
     }
     char *s = slot(fm);
-    report_num(s, 47, f->r[col], 2, fm->vi);
+    report_num(s, 63, f->r[col], 2, fm->vi);
     strcat(s, "%");
     return s;
 }
@@ -285,7 +285,7 @@ static const char *rate(fmt_t *fm, const figures_t *f, int col)
 static const char *target_num(fmt_t *fm, double v)
 {
     char *s = slot(fm);
-    report_num(s, 48, v, 2, fm->vi);
+    report_num(s, 64, v, 2, fm->vi);
     char *end = s + strlen(s);
     while (end > s && end[-1] == '0') *--end = '\0';
     if (end > s && (end[-1] == ',' || end[-1] == '.')) *--end = '\0';
@@ -296,9 +296,9 @@ static const char *target_num(fmt_t *fm, double v)
 static const char *en_n(fmt_t *fm, long long n, const char *one, const char *many)
 {
     char *s = slot(fm);
-    char num[40];
+    char num[32]; /* the longest long long, with separators: 26 bytes */
     report_num(num, sizeof num, (double)n, -1, 0);
-    snprintf(s, 48, "%s %s", num, n == 1 ? one : many);
+    snprintf(s, 64, "%s %s", num, n == 1 ? one : many);
     return s;
 }
 
@@ -313,7 +313,7 @@ static void text_change(FILE *o, fmt_t *fm, const report_t *rp)
         else if (!before) fprintf(o, "%s %s vụ (năm %d không có vụ nào)", up, cnt(fm, llabs(d)), rp->cmp_year);
         else {
             char *p = slot(fm);
-            report_num(p, 48, fabs(rp->pct), 2, 1);
+            report_num(p, 64, fabs(rp->pct), 2, 1);
             fprintf(o, "%s %s vụ (%s%%)", up, cnt(fm, llabs(d)), p);
         }
         return;
@@ -322,7 +322,7 @@ static void text_change(FILE *o, fmt_t *fm, const report_t *rp)
     else if (!before) fprintf(o, ", %s %s on %d, which had no cases", up, cnt(fm, llabs(d)), rp->cmp_year);
     else {
         char *p = slot(fm);
-        report_num(p, 48, rp->pct, 2, 0);
+        report_num(p, 64, rp->pct, 2, 0);
         fprintf(o, ", %s %s (%s%s%%) on %d", up, cnt(fm, llabs(d)), d > 0 ? "+" : "", p, rp->cmp_year);
     }
 }

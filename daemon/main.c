@@ -43,7 +43,7 @@ static void usage(FILE *f)
             "  --verify                recompute every tally and case state from the event\n"
             "                          log; print differences; exit 1 if there are any\n"
             "  --print-config          print the effective settings (secrets masked)\n"
-            "  --help, --version\n"
+            "  -h, --help; -V, --version\n"
             "\n"
             "Settings (file: key = value; environment: ANTT_KEY; flag: --key=value):\n%s"
             "\n"

@@ -14,14 +14,6 @@
 #include <msgpack.h>
 #include <stdint.h>
 
-typedef enum {
-    ACK_ACCEPTED = 0,  /* stored now, after COMMIT */
-    ACK_DUPLICATE = 1, /* this id was stored before; nothing changed */
-    ACK_REJECTED = 2,  /* refused for good: do not resend */
-    ACK_DEFERRED = 3,  /* not stored (e.g. rate limit): resend later, same id */
-    ACK_STATUS_COUNT
-} ack_status_t;
-
 typedef struct {
     uint32_t index;      /* position of the event in its message */
     int has_id;          /* id is known (0 when the event's id was unreadable) */
@@ -52,8 +44,5 @@ int ack_open(ack_reply_t *rep, const void *buf, size_t len);
 
 /* 1 with *a filled, 0 at the end, -ANTT_E_MALFORMED on a bad entry. */
 int ack_next(ack_reply_t *rep, ack_t *a);
-
-/* "accepted", "duplicate", "rejected", "deferred". */
-const char *ack_status_name(ack_status_t s);
 
 #endif

@@ -200,4 +200,17 @@ static inline ev_str_t ev_cstr(const char *s)
     return r;
 }
 
+/* The verdict on one event, in a reply (proto/ack.h) and in libantt's
+ * results (client/antt.h). */
+typedef enum {
+    ACK_ACCEPTED = 0,  /* stored now, after COMMIT */
+    ACK_DUPLICATE = 1, /* this id was stored before; nothing changed */
+    ACK_REJECTED = 2,  /* refused for good: do not resend */
+    ACK_DEFERRED = 3,  /* not stored (e.g. rate limit): resend later, same id */
+    ACK_STATUS_COUNT
+} ack_status_t;
+
+/* "accepted", "duplicate", "rejected", "deferred" (proto/ack.c). */
+const char *ack_status_name(ack_status_t s);
+
 #endif
