@@ -24,7 +24,8 @@
  *            metric, group, severity, value], ...]}  or {"error": str}
  * taken between commits, so it is exactly the state after the useq values it
  * gives: apply the stream's messages whose useq is higher. One daemon's
- * stream describes that daemon's commits only. */
+ * stream describes that daemon's commits only. proto/PROTOCOL.md section 16
+ * is the specification, with annotated messages the tests check. */
 #ifndef ANTT_DAEMON_STREAM_H
 #define ANTT_DAEMON_STREAM_H
 

@@ -8,9 +8,17 @@
  *   reply STATUS[:CODE]... a reply whose acks have those statuses (and codes)
  *   refusal CODE           a reply refusing a whole message with CODE
  *   instant MICROSECONDS   one msgpack value that reads as that instant
+ *   snapshot-request UNIT FROM TO
+ *                          a snapshot request (section 16) for UNIT, days [FROM, TO)
+ *   snapshot UNIT DAY METRIC GROUP SEVERITY VALUE
+ *                          a snapshot reply that client/tview.c loads, holding that tally
+ *   delta applied|gap UNIT DAY METRIC GROUP SEVERITY VALUE
+ *                          a stream message that, after the blocks before it, tview
+ *                          applies (or sees as a gap), leaving that tally at VALUE
  */
 #include "fixtures.h"
 
+#include "client/tview.h"
 #include "proto/ack.h"
 #include "proto/err.h"
 #include "proto/ts.h"
@@ -105,11 +113,68 @@ static void check_reply(const unsigned char *b, size_t n, const char *what)
     cr_expect_eq(ack_next(&rep, &a), 0);
 }
 
+/* "snapshot-request 180 19523 19524": a map of exactly unit, from, to. */
+static void check_snapshot_request(const unsigned char *b, size_t n, const char *what)
+{
+    char unit[16];
+    long long from, to;
+    cr_assert_eq(sscanf(what, "snapshot-request %15s %lld %lld", unit, &from, &to), 3, "%s", what);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    cr_assert_eq(msgpack_unpack_next(&u, (const char *)b, n, &off), MSGPACK_UNPACK_SUCCESS, "%s", what);
+    cr_expect_eq(off, n, "%s: one object", what);
+    cr_assert_eq(u.data.type, MSGPACK_OBJECT_MAP, "%s", what);
+    const msgpack_object_map *m = &u.data.via.map;
+    cr_expect_eq(m->size, 3, "%s", what);
+    int seen = 0;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+        cr_assert_eq(k->type, MSGPACK_OBJECT_STR);
+        if (k->via.str.size == 4 && !memcmp(k->via.str.ptr, "unit", 4)) {
+            cr_expect(v->type == MSGPACK_OBJECT_STR && v->via.str.size == strlen(unit) &&
+                      !memcmp(v->via.str.ptr, unit, strlen(unit)), "%s: unit", what);
+            seen |= 1;
+        } else if (k->via.str.size == 4 && !memcmp(k->via.str.ptr, "from", 4)) {
+            cr_expect(v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && (long long)v->via.u64 == from, "%s", what);
+            seen |= 2;
+        } else if (k->via.str.size == 2 && !memcmp(k->via.str.ptr, "to", 2)) {
+            cr_expect(v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && (long long)v->via.u64 == to, "%s", what);
+            seen |= 4;
+        }
+    }
+    cr_expect_eq(seen, 7, "%s: unit, from and to", what);
+    msgpack_unpacked_destroy(&u);
+}
+
+/* Snapshots and stream messages, through the subscriber's own code, in the
+ * document's order (tv carries the state from one block to the next). */
+static void check_stream(tview_t *tv, const unsigned char *b, size_t n, const char *what)
+{
+    char kind[16], verdict[16] = "", unit[16], metric[40], grp[40], sev[40];
+    int day;
+    long long value;
+    const int snap = !strncmp(what, "snapshot ", 9);
+    int got = snap ? sscanf(what, "%15s %15s %d %39s %39s %39s %lld", kind, unit, &day, metric, grp, sev, &value)
+                   : sscanf(what, "%15s %15s %15s %d %39s %39s %39s %lld", kind, verdict, unit, &day, metric, grp,
+                            sev, &value);
+    cr_assert_eq(got, snap ? 7 : 8, "%s", what);
+    if (snap) {
+        char err[256];
+        cr_assert_eq(tview_snapshot(tv, b, n, err, sizeof err), 0, "%s: %s", what, err);
+    } else {
+        const int rc = tview_apply(tv, b, n);
+        cr_expect_eq(rc, !strcmp(verdict, "applied") ? TV_APPLIED : TV_GAP, "%s: tview_apply gave %d", what, rc);
+    }
+    cr_expect_eq(tview_get(tv, unit, day, metric, grp, sev), value, "%s", what);
+}
+
 Test(doc, every_annotated_message_is_what_it_says)
 {
     char *doc = slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
     const char *p = doc;
     int checked = 0;
+    tview_t *tv = tview_new();
     while ((p = strstr(p, "<!-- check: ")) != NULL) {
         p += strlen("<!-- check: ");
         const char *stop = strstr(p, " -->");
@@ -133,12 +198,17 @@ Test(doc, every_annotated_message_is_what_it_says)
             cr_expect_eq(mp_left(&r), 0, "%s: one value", what);
             cr_assert_eq(ts_from_mp(&o, &us), 0, "%s", what);
             cr_expect_eq(us, strtoll(what + 8, NULL, 10), "%s: got %lld", what, (long long)us);
+        } else if (!strncmp(what, "snapshot-request ", 17)) {
+            check_snapshot_request(buf, n, what);
+        } else if (!strncmp(what, "snapshot ", 9) || !strncmp(what, "delta ", 6)) {
+            check_stream(tv, buf, n, what);
         } else {
             cr_assert_fail("unknown check \"%s\"", what);
         }
         checked++;
     }
-    cr_expect_geq(checked, 8, "PROTOCOL.md has its annotated messages (%d found)", checked);
+    cr_expect_geq(checked, 12, "PROTOCOL.md has its annotated messages (%d found)", checked);
+    tview_free(&tv);
     free(doc);
 }
 
