@@ -249,7 +249,7 @@ static int submit_flags(globals_t *g, int argc, char **argv)
     int rc = opt_parse(opts, n, argc, argv, 0, &first, err, sizeof err);
     if (rc == OPT_HELP) {
         printf("usage: antt submit %s --FIELD VALUE ...\n"
-               "One %s event (PROTOCOL.md section 6), checked here with the daemon's own\n"
+               "One %s event (PROTOCOL.md section 5), checked here with the daemon's own\n"
                "validator, spooled, sent, and answered. Fields:\n",
                fields_type_words(ev.type), ev_enum_name(&EV_TYPES, ev.type));
         opt_print(stdout, opts, n);

@@ -316,3 +316,12 @@ int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, siz
     }
     return n;
 }
+
+size_t cfg_key_count(void) { return NKEYS; }
+
+const char *cfg_key_name(size_t i, int *is_bool)
+{
+    if (i >= NKEYS) return NULL;
+    if (is_bool) *is_bool = KEYS[i].kind == K_BOOL;
+    return KEYS[i].key;
+}

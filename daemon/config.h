@@ -61,6 +61,10 @@ void cfg_mask_conninfo(const char *conninfo, char *out, size_t len);
  * batch_max_ms and log_level), comma-separated into out. Their count. */
 int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, size_t len);
 
+/* The settings' names, for the command line: i in [0, cfg_key_count()). */
+size_t cfg_key_count(void);
+const char *cfg_key_name(size_t i, int *is_bool);
+
 /* One line per key: name, default, meaning (for --help). */
 void cfg_usage(char *buf, size_t len);
 

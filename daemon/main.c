@@ -8,6 +8,7 @@
 #include "daemon/reg.h"
 #include "daemon/verify.h"
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ static void usage(FILE *f)
     static char keys[8192];
     cfg_usage(keys, sizeof keys);
     fprintf(f,
-            "usage: anttd [--config FILE] [--KEY=VALUE ...] [COMMAND ...]\n"
+            "usage: anttd [--config FILE] [--KEY VALUE | --KEY=VALUE ...] [COMMAND ...]\n"
             "\n"
             "Without a command, run the daemon until SIGTERM (SIGHUP reloads the\n"
             "configuration file and the registry of units and nodes).\n"
@@ -45,7 +46,8 @@ static void usage(FILE *f)
             "  --print-config          print the effective settings (secrets masked)\n"
             "  -h, --help; -V, --version\n"
             "\n"
-            "Settings (file: key = value; environment: ANTT_KEY; flag: --key=value):\n%s"
+            "Settings (file: key = value; environment: ANTT_KEY; flag: --key value or\n"
+            "--key=value, with dashes or underscores):\n%s"
             "\n"
             "The database: the `db` setting (a libpq conninfo), else the PG* variables.\n"
             "\n"
@@ -62,21 +64,19 @@ static void on_signal(int sig)
     else daemon_stop = 1;
 }
 
-static int is_command(const char *a)
-{
-    static const char *const cmds[] = {"--migrate", "--load-units", "--load-groups", "--load-successors", "--load-clusters", "--add-node",
-                                       "--revoke-node", "--add-nodes-under", "--verify", "--print-config", NULL};
-    for (const char *const *c = cmds; *c; c++)
-        if (!strcmp(a, *c)) return 1;
-    return 0;
-}
+/* The one-shot commands, run in the order given; arg: they take a value. */
+static const struct {
+    const char *name;
+    int arg;
+} COMMANDS[] = {
+    {"migrate", 0},          {"load-units", 1},      {"load-groups", 1},
+    {"load-successors", 1},  {"load-clusters", 1},   {"add-node", 1},
+    {"revoke-node", 1},      {"add-nodes-under", 1}, {"verify", 0},
+    {"print-config", 0},
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
-static int takes_arg(const char *a)
-{
-    return !strcmp(a, "--load-units") || !strcmp(a, "--load-groups") || !strcmp(a, "--add-node") ||
-           !strcmp(a, "--load-successors") || !strcmp(a, "--load-clusters") ||
-           !strcmp(a, "--revoke-node") || !strcmp(a, "--add-nodes-under");
-}
+enum { OPT_CONFIG = 0x100, OPT_VERSION, OPT_KEY = 0x1000, OPT_KEY_DASHED = 0x2000, OPT_COMMAND = 0x3000 };
 
 static PGconn *connect_db(const cfg_t *cfg)
 {
@@ -97,24 +97,24 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
 {
     char err[1024];
     int n = 0;
-    if (!strcmp(cmd, "--migrate")) {
+    if (!strcmp(cmd, "migrate")) {
         if (migrate_apply(c, &n, err, sizeof err) < 0) goto fail;
         int v = 0;
         migrate_current(c, &v, err, sizeof err);
         log_info("migrate", "applied=%d schema_version=%d", n, v);
-    } else if (!strcmp(cmd, "--load-units")) {
+    } else if (!strcmp(cmd, "load-units")) {
         if (admin_load_units(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "units loaded file=%s rows=%d", arg, n);
-    } else if (!strcmp(cmd, "--load-groups")) {
+    } else if (!strcmp(cmd, "load-groups")) {
         if (admin_load_groups(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "crime groups loaded file=%s rows=%d", arg, n);
-    } else if (!strcmp(cmd, "--load-successors")) {
+    } else if (!strcmp(cmd, "load-successors")) {
         if (admin_load_successors(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "unit merges loaded file=%s rows=%d", arg, n);
-    } else if (!strcmp(cmd, "--load-clusters")) {
+    } else if (!strcmp(cmd, "load-clusters")) {
         if (admin_load_clusters(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "clusters loaded file=%s rows=%d", arg, n);
-    } else if (!strcmp(cmd, "--add-node")) {
+    } else if (!strcmp(cmd, "add-node")) {
         char node[128];
         const char *eq = strchr(arg, '=');
         if (!eq || (size_t)(eq - arg) >= sizeof node) {
@@ -124,7 +124,7 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
         snprintf(node, sizeof node, "%.*s", (int)(eq - arg), arg);
         if (admin_add_node(c, node, eq + 1, err, sizeof err) < 0) goto fail;
         log_info("admin", "node registered node=%s unit=%s", node, eq + 1);
-    } else if (!strcmp(cmd, "--add-nodes-under")) {
+    } else if (!strcmp(cmd, "add-nodes-under")) {
         char unit[64];
         const char *eq = strchr(arg, '=');
         if (!eq || (size_t)(eq - arg) >= sizeof unit) {
@@ -134,10 +134,10 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
         snprintf(unit, sizeof unit, "%.*s", (int)(eq - arg), arg);
         if (admin_add_nodes_under(c, unit, eq + 1, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "nodes registered under=%s prefix=%s count=%d", unit, eq + 1, n);
-    } else if (!strcmp(cmd, "--revoke-node")) {
+    } else if (!strcmp(cmd, "revoke-node")) {
         if (admin_revoke_node(c, arg, err, sizeof err) < 0) goto fail;
         log_info("admin", "node revoked node=%s", arg);
-    } else if (!strcmp(cmd, "--verify")) {
+    } else if (!strcmp(cmd, "verify")) {
         ledger_cfg_t l = daemon_ledger_cfg(cfg);
         reg_t *reg = reg_new(l.utc_offset_us);
         long diffs = 0;
@@ -151,9 +151,9 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
     }
     return 0;
 fail:
-    log_error("admin", "%s: %s", cmd, err);
+    log_error("admin", "--%s: %s", cmd, err);
     /* The input was refused (2) unless the database itself failed (5). */
-    return PQstatus(c) != CONNECTION_OK || !strcmp(cmd, "--migrate") || !strcmp(cmd, "--verify") ? 5 : 2;
+    return PQstatus(c) != CONNECTION_OK || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") ? 5 : 2;
 }
 
 int main(int argc, char **argv)
@@ -163,80 +163,91 @@ int main(int argc, char **argv)
     const char *config_path = NULL;
     cfg_defaults(&cfg);
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    /* One getopt_long pass over the settings (each key as --key_name and
+     * --key-name, `--key value` or `--key=value`), the commands and
+     * --config; then the layers in order: file, environment, flags. */
+    const size_t nkeys = cfg_key_count();
+    struct option *lo = calloc(2 * nkeys + NCOMMANDS + 4, sizeof *lo);
+    static char dashed[64][40];
+    const char *sets[256][2], *cmds[64][2];
+    int nsets = 0, ncmds = 0, n = 0;
+    if (!lo || nkeys > 64) {
+        snprintf(err, sizeof err, "out of memory");
+        goto bad;
+    }
+    for (size_t i = 0; i < nkeys; i++) {
+        int is_bool;
+        const char *name = cfg_key_name(i, &is_bool);
+        /* --insecure alone means insecure=1; every other setting takes a value */
+        const int has = !strcmp(name, "insecure") ? optional_argument : required_argument;
+        lo[n++] = (struct option){name, has, NULL, OPT_KEY + (int)i};
+        snprintf(dashed[i], sizeof dashed[i], "%s", name);
+        for (char *p = dashed[i]; *p; p++)
+            if (*p == '_') *p = '-';
+        if (strcmp(dashed[i], name)) lo[n++] = (struct option){dashed[i], has, NULL, OPT_KEY_DASHED + (int)i};
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        lo[n++] = (struct option){COMMANDS[i].name, COMMANDS[i].arg ? required_argument : no_argument, NULL,
+                                  OPT_COMMAND + (int)i};
+    lo[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+    lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[n++] = (struct option){"version", no_argument, NULL, 'V'};
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":hV", lo, NULL)) != -1;) {
+        if (c == 'h') {
             usage(stdout);
+            free(lo);
             return 0;
         }
-        if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+        if (c == 'V') {
             printf("anttd %s (protocol 1, schema %d)\n", ANTTD_VERSION, migrate_latest());
+            free(lo);
             return 0;
         }
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) config_path = argv[++i];
-        else if (!strncmp(argv[i], "--config=", 9)) config_path = argv[i] + 9;
+        if (c == ':' || c == '?') {
+            const char *what = argv[optind - 1];
+            if (c == ':') snprintf(err, sizeof err, "%s needs a value", what);
+            else if (optopt >= 0x100) snprintf(err, sizeof err, "%s takes no value", what);
+            else if (optopt) snprintf(err, sizeof err, "unknown option '-%c' (see --help)", optopt);
+            else snprintf(err, sizeof err, "unknown or ambiguous option '%s' (see --help)", what);
+            free(lo);
+            goto bad;
+        }
+        if (c == OPT_CONFIG) {
+            config_path = optarg;
+        } else if (c >= OPT_COMMAND) {
+            if (ncmds == 64) {
+                snprintf(err, sizeof err, "too many commands");
+                free(lo);
+                goto bad;
+            }
+            cmds[ncmds][0] = COMMANDS[c - OPT_COMMAND].name;
+            cmds[ncmds++][1] = optarg;
+        } else if (nsets < 256) {
+            const int k = c >= OPT_KEY_DASHED ? c - OPT_KEY_DASHED : c - OPT_KEY;
+            sets[nsets][0] = cfg_key_name((size_t)k, NULL);
+            sets[nsets++][1] = optarg ? optarg : "1";
+        }
+    }
+    free(lo);
+    if (optind < argc) {
+        snprintf(err, sizeof err, "unexpected argument '%s' (see --help)", argv[optind]);
+        goto bad;
     }
     if (config_path && cfg_load_file(&cfg, config_path, err, sizeof err) < 0) goto bad;
     if (cfg_load_env(&cfg, err, sizeof err) < 0) goto bad;
-
-    /* Flags: settings first (whatever their position), commands after. */
-    const char *cmds[64][2];
-    int ncmds = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--config")) {
-            i++;
-            continue;
-        }
-        if (!strncmp(a, "--config=", 9)) continue;
-        if (is_command(a)) {
-            if (takes_arg(a) && i + 1 >= argc) {
-                snprintf(err, sizeof err, "%s needs an argument", a);
-                goto bad;
-            }
-            if (ncmds == 64) {
-                snprintf(err, sizeof err, "too many commands");
-                goto bad;
-            }
-            cmds[ncmds][0] = a;
-            cmds[ncmds][1] = takes_arg(a) ? argv[++i] : NULL;
-            ncmds++;
-            continue;
-        }
-        if (strncmp(a, "--", 2)) {
-            snprintf(err, sizeof err, "unexpected argument '%s' (see --help)", a);
-            goto bad;
-        }
-        char key[64];
-        const char *val;
-        const char *eq = strchr(a, '=');
-        if (!strcmp(a, "--insecure")) { /* a switch: development without CURVE */
-            snprintf(key, sizeof key, "insecure");
-            val = "1";
-        } else if (eq) {
-            snprintf(key, sizeof key, "%.*s", (int)(eq - a - 2), a + 2);
-            val = eq + 1;
-        } else {
-            if (i + 1 >= argc) {
-                snprintf(err, sizeof err, "%s needs a value", a);
-                goto bad;
-            }
-            snprintf(key, sizeof key, "%s", a + 2);
-            val = argv[++i];
-        }
-        for (char *p = key; *p; p++)
-            if (*p == '-') *p = '_';
-        if (cfg_set(&cfg, key, val, err, sizeof err) < 0) goto bad;
-    }
+    for (int i = 0; i < nsets; i++)
+        if (cfg_set(&cfg, sets[i][0], sets[i][1], err, sizeof err) < 0) goto bad;
     log_set_level((log_level_t)log_level_parse(cfg.log_level));
 
     if (ncmds) {
         int only_print = 1;
-        for (int k = 0; k < ncmds; k++) only_print &= !strcmp(cmds[k][0], "--print-config");
+        for (int k = 0; k < ncmds; k++) only_print &= !strcmp(cmds[k][0], "print-config");
         PGconn *c = only_print ? NULL : connect_db(&cfg);
         if (!only_print && !c) return 5;
         int rc = 0;
         for (int k = 0; k < ncmds && rc == 0; k++) {
-            if (!strcmp(cmds[k][0], "--print-config")) {
+            if (!strcmp(cmds[k][0], "print-config")) {
                 static char buf[8192];
                 cfg_describe(&cfg, buf, sizeof buf);
                 fputs(buf, stdout);

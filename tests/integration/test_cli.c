@@ -3,6 +3,8 @@
  * the daemon is away. */
 #include "harness.h"
 
+#include "client/term.h"
+
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -281,4 +283,36 @@ Test(cli, antt_db_is_honoured_by_every_database_command)
     /* watch reads the hierarchy from ANTT_DB: an unknown unit is known to be unknown */
     cr_expect_eq(antt_raw(env, "--insecure watch --unit 9999 --for 1", out, sizeof out), 2, "%s", out);
     cr_expect(strstr(out, "unit '9999' is not in antt.units"), "%s", out);
+}
+
+/* Tables line up by display width: Vietnamese names (Thị trấn Thất Khê, 17
+ * cells but 22 bytes) never push the columns after them. */
+Test(cli, tables_line_up_with_vietnamese_names)
+{
+    char out[16384], env[700], args[1024];
+    /* a decided tip-off in Thị trấn Thất Khê (by the district's node) and in Xã Đại Đồng */
+    const char *sub[][2] = {{"ls-180", "05995"}, {"ls-180-06040", "06040"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args,
+                 "--insecure --endpoint tcp://127.0.0.1:%d --node %s --spool %s/sp%d --timeout 5 submit tipoff "
+                 "--unit %s --ref TG-1 --kind to-giac --source cong-dan --received-at 2023-03-01",
+                 d.port, sub[i][0], dir, i, sub[i][1]);
+        cr_assert_eq(antt_raw(NULL, args, out, sizeof out), 0, "%s", out);
+        snprintf(args, sizeof args,
+                 "--insecure --endpoint tcp://127.0.0.1:%d --node %s --spool %s/sp%d --timeout 5 submit resolve "
+                 "--unit %s --ref TG-1 --outcome khoi-to --resolved-at 2023-03-%02d",
+                 d.port, sub[i][0], dir, i, sub[i][1], 10 + i);
+        cr_assert_eq(antt_raw(NULL, args, out, sizeof out), 0, "%s", out);
+    }
+    snprintf(env, sizeof env, "ANTT_DB='%s'", db.dsn);
+    cr_assert_eq(antt_raw(env, "tipoffs --unit 180 --times --from 2023-01-01 --to 2024-01-01", out, sizeof out), 0,
+                 "%s", out);
+    cr_expect(strstr(out, "Thị trấn Thất Khê"), "%s", out);
+    int lines = 0, width = -1;
+    for (char *save = NULL, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save), lines++) {
+        if (width < 0) width = term_width(l);
+        cr_expect_eq(term_width(l), width, "line %d is %d cells, the header %d: '%s'", lines, term_width(l),
+                     width, l);
+    }
+    cr_expect_eq(lines, 3, "the header and a row per commune with a decision: %d", lines);
 }
