@@ -60,9 +60,11 @@ static void usage(FILE *f, const opt_t *opts, size_t n)
             "usage: antt [GLOBAL OPTIONS] COMMAND [ARGS]\n"
             "\n"
             "commands:\n"
-            "  submit TYPE --FIELD VALUE ...   one event; TYPE is one of\n"
-            "                                  %s\n"
-            "                                  (antt submit TYPE --help: its fields)\n"
+            "  submit TYPE --FIELD VALUE ...   one event; TYPE is one of incident (vu-viec),\n"
+            "                                  clear (kham-pha), correct (dinh-chinh), void (huy),\n"
+            "                                  tipoff (tiep-nhan), extend (gia-han), resolve\n"
+            "                                  (giai-quyet), resume (phuc-hoi); antt submit TYPE\n"
+            "                                  --help lists its fields\n"
             "  submit --jsonl FILE|-           JSON Lines: one event object per line, with \"type\"\n"
             "                                  and the field names of PROTOCOL.md\n"
             "  spool [--flush]                 what is waiting for an answer; --flush sends it now\n"
@@ -75,8 +77,7 @@ static void usage(FILE *f, const opt_t *opts, size_t n)
             "  subscriber add|revoke|list ...  enrol tally-stream subscribers, with a unit scope\n"
             "  help [COMMAND]                  this text, or COMMAND --help\n"
             "\n"
-            "global options (before the command):\n",
-            fields_type_help());
+            "global options (before the command):\n");
     opt_print(f, opts, n);
     fprintf(f,
             "\n"

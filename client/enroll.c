@@ -67,9 +67,7 @@ static void usage(const args_t *a, FILE *f)
                    "       antt subscriber list [--db CONNINFO]\n"
                    "A subscriber of the tally stream sees its unit's subtree only (--all: every\n"
                    "unit, for the ministry). revoke cuts its connections within seconds.\n");
-    fprintf(f, "--db defaults to ANTT_DB, else the PG* environment variables.\n"
-               "exit codes: 0 done; 1 refused (already enrolled, nothing to revoke, key in use);\n"
-               "2 bad usage or input; 5 database error.\n");
+    fprintf(f, "--db defaults to ANTT_DB, else the PG* environment variables.\n");
 }
 
 static PGconn *db(const args_t *a)
@@ -222,6 +220,8 @@ int enroll_main(enroll_kind_t kind, int argc, char **argv)
     if (rc == OPT_HELP) {
         usage(&a, stdout);
         opt_print(stdout, opts, nopts);
+        printf("exit codes: 0 done; 1 refused (already enrolled, nothing to revoke, key in use);\n"
+               "2 bad usage or input; 5 database error.\n");
         return ANTT_EXIT_OK;
     }
     /* operands: VERB [NAME] */

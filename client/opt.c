@@ -121,7 +121,7 @@ void opt_print(FILE *f, const opt_t *opts, size_t n)
         else k = snprintf(left, sizeof left, "    ");
         snprintf(left + k, sizeof left - (size_t)k, "--%s%s%s", o->name, o->kind == OPT_FLAG ? "" : " ",
                  o->kind == OPT_FLAG ? "" : (o->metavar ? o->metavar : "VALUE"));
-        if (strlen(left) > 26) fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help);
+        if (strlen(left) >= 26) fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help);
         else fprintf(f, "  %-26s %s\n", left, o->help);
     }
     fprintf(f, "  %-26s %s\n", "-h, --help", "this text");
