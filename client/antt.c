@@ -63,15 +63,33 @@ static int fail(char *err, size_t errlen, int rc, const char *what, const char *
     return rc;
 }
 
+/* Stop monitoring sock and close its reader mon. libzmq's I/O thread sends
+ * monitor events blocking, holding the socket's monitor lock: the reader
+ * must stay open (and drained) until monitoring is off, or the I/O thread
+ * waits forever on a pipe nobody reads and zmq_socket_monitor() with it. */
+static void monitor_stop(void *sock, void *mon)
+{
+    if (mon) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        while (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) >= 0) {
+        }
+        zmq_msg_close(&m);
+    }
+    if (sock) zmq_socket_monitor(sock, NULL, 0);
+    if (mon) {
+        int zero = 0;
+        zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close(mon);
+    }
+}
+
 void antt_close(antt_t **ap)
 {
     antt_t *a = *ap;
     if (!a) return;
-    if (a->mon) zmq_close(a->mon);
-    if (a->sock) {
-        zmq_socket_monitor(a->sock, NULL, 0);
-        zmq_close(a->sock);
-    }
+    monitor_stop(a->sock, a->mon);
+    if (a->sock) zmq_close(a->sock);
     if (a->ctx) zmq_ctx_term(a->ctx);
     spool_close(&a->sp);
     for (int i = 0; i < a->nfl; i++) free(a->fl[i].ids);
@@ -331,8 +349,7 @@ static const char *probe(antt_t *a, const char *ep)
                 else if (e && e != 0xffff) break; /* failed here too */
             }
         }
-        if (mon) zmq_close(mon);
-        zmq_socket_monitor(s, NULL, 0);
+        monitor_stop(s, mon);
         zmq_close(s);
         if (found) return TRY[i].what;
     }

@@ -246,8 +246,7 @@ static int submit_flags(globals_t *g, int argc, char **argv)
     static char helps[EVF_COUNT][512];
     const size_t n = type_options(ev.type, &fc, opts, sizeof opts / sizeof opts[0], helps);
     char err[512];
-    int first;
-    int rc = opt_parse(opts, n, argc, argv, 0, &first, err, sizeof err);
+    int rc = opt_parse(opts, n, argc, argv, 0, NULL, err, sizeof err);
     if (rc == OPT_HELP) {
         printf("usage: antt submit %s --FIELD VALUE ...\n"
                "One %s event (PROTOCOL.md section 5), checked here with the daemon's own\n"
@@ -258,12 +257,8 @@ static int submit_flags(globals_t *g, int argc, char **argv)
                "(\"rất nghiêm trọng\" = rat-nghiem-trong = very_serious).\n");
         return ANTT_EXIT_OK;
     }
-    if (rc == OPT_OK && first < argc) {
-        snprintf(err, sizeof err, "unexpected '%s' (fields are --name value)", argv[first]);
-        rc = OPT_ERR;
-    }
     if (rc == OPT_ERR) {
-        fprintf(stderr, "antt submit: %s (antt submit %s --help)\n", err, argv[0]);
+        fprintf(stderr, "antt submit: %s (fields are --name value; antt submit %s --help)\n", err, argv[0]);
         return ANTT_EXIT_USAGE;
     }
     int code;
@@ -430,18 +425,13 @@ static int cmd_spool(globals_t *g, int argc, char **argv)
         {"flush", 'f', OPT_FLAG, &flush, 0, 0, NULL, "send what is pending now, and wait for the answers", NULL},
     };
     char err[512];
-    int first;
-    int rc = opt_parse(opts, 1, argc, argv, 0, &first, err, sizeof err);
+    int rc = opt_parse(opts, 1, argc, argv, 0, NULL, err, sizeof err);
     if (rc == OPT_HELP) {
         printf("usage: antt spool [--flush]\n"
                "Shows the events waiting for the daemon's answer; --flush sends them now\n"
                "and waits up to --timeout for the answers.\n");
         opt_print(stdout, opts, 1);
         return ANTT_EXIT_OK;
-    }
-    if (rc == OPT_OK && first < argc) {
-        snprintf(err, sizeof err, "unexpected '%s'", argv[first]);
-        rc = OPT_ERR;
     }
     if (rc == OPT_ERR) {
         fprintf(stderr, "antt spool: %s (antt spool --help)\n", err);

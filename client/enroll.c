@@ -202,14 +202,14 @@ int enroll_main(enroll_kind_t kind, int argc, char **argv)
         {"unit", 'u', OPT_STR, &a.unit, 0, 0, "CODE", "the unit it reports for (add), or lists (list)", NULL},
         {"key", 'k', OPT_STR, &a.key, 0, 0, "Z85|FILE.pub", "its public key (add)", NULL},
         {"replace", 0, OPT_FLAG, &a.replace, 0, 0, NULL, "change the key or unit of an enrolled node", NULL},
-        {"db", 'd', OPT_STR, &a.dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+        OPT_DB(&a.dsn),
     };
     const opt_t sub_opts[] = {
         {"unit", 'u', OPT_STR, &a.unit, 0, 0, "CODE", "the subtree it may see (add)", NULL},
         {"all", 0, OPT_FLAG, &a.all, 0, 0, NULL, "every unit (the ministry) (add)", NULL},
         {"key", 'k', OPT_STR, &a.key, 0, 0, "Z85|FILE.pub", "its public key (add)", NULL},
         {"replace", 0, OPT_FLAG, &a.replace, 0, 0, NULL, "change the key or scope of an enrolled subscriber", NULL},
-        {"db", 'd', OPT_STR, &a.dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+        OPT_DB(&a.dsn),
     };
     const opt_t *opts = kind == ENROLL_NODES ? node_opts : sub_opts;
     const size_t nopts = kind == ENROLL_NODES ? sizeof node_opts / sizeof node_opts[0]

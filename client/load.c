@@ -218,8 +218,7 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char perr[512];
-    int first;
-    int prc = opt_parse(opts, nopts, argc, argv, 0, &first, perr, sizeof perr);
+    int prc = opt_parse(opts, nopts, argc, argv, 0, NULL, perr, sizeof perr);
     if (prc == OPT_HELP) {
         printf("usage: antt load (--units FILE | --db CONNINFO) [options]\n"
                "Simulated stations P<commune code> send a realistic mix; prints what was sent,\n"
@@ -228,10 +227,7 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
         opt_print(stdout, opts, nopts);
         return ANTT_EXIT_OK;
     }
-    if (prc == OPT_OK && first < argc) {
-        snprintf(perr, sizeof perr, "unexpected '%s'", argv[first]);
-        prc = OPT_ERR;
-    } else if (prc == OPT_OK && !units_path == !dsn) {
+    if (prc == OPT_OK && !units_path == !dsn) {
         snprintf(perr, sizeof perr, "--units FILE or --db CONNINFO (one of them)");
         prc = OPT_ERR;
     }

@@ -105,7 +105,11 @@ int opt_parse(const opt_t *opts, size_t n, int argc, char **argv, int in_order, 
             if (o && store(o, optarg, err, errlen) < 0) rc = OPT_ERR;
         }
     }
-    *first = optind;
+    if (first) *first = optind;
+    else if (rc == OPT_OK && optind < argc) {
+        snprintf(err, errlen, "unexpected '%s'", argv[optind]);
+        rc = OPT_ERR;
+    }
     free(lo);
     return rc;
 }

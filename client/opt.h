@@ -46,10 +46,14 @@ typedef struct {
 
 enum { OPT_OK = 0, OPT_HELP = 1, OPT_ERR = -1 };
 
+/* --db, as every command that reads the database has it (client/dbconn.h). */
+#define OPT_DB(dest) {"db", 'd', OPT_STR, (dest), 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL}
+
 /* Parse argv[1..argc) (argv[0] names the command, as for getopt). With
  * in_order, parsing stops at the first operand (global options before a
  * subcommand); otherwise operands may come anywhere. *first receives the
- * index of the first operand (operands are moved to the end of argv). */
+ * index of the first operand (operands are moved to the end of argv); with
+ * first NULL the command takes none, and one is an error. */
 int opt_parse(const opt_t *opts, size_t n, int argc, char **argv, int in_order, int *first,
               char *err, size_t errlen);
 

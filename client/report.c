@@ -598,12 +598,11 @@ int report_main(int argc, char **argv)
          "the rate shown first and compared with targets (ANTT_RATE_CONVENTION; default carry)", NULL},
         {"year-start", 0, OPT_STR, &start, 0, 0, "MM-DD",
          "first day of the statistical year (default 01-01; the police use 12-15)", NULL},
-        {"db", 'd', OPT_STR, &dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+        OPT_DB(&dsn),
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char err[1024];
-    int first;
-    int rc = opt_parse(opts, nopts, argc, argv, 0, &first, err, sizeof err);
+    int rc = opt_parse(opts, nopts, argc, argv, 0, NULL, err, sizeof err);
     if (rc == OPT_HELP) {
         usage(stdout, opts, nopts);
         return ANTT_EXIT_OK;
@@ -612,9 +611,6 @@ int report_main(int argc, char **argv)
     if (!rp) return ANTT_EXIT_USAGE;
     int mm = 0, dd = 0, n = 0;
     if (rc == OPT_ERR) {
-    } else if (first < argc) {
-        snprintf(err, sizeof err, "unexpected '%s'", argv[first]);
-        rc = OPT_ERR;
     } else if (!unit || !year) {
         snprintf(err, sizeof err, "--unit and --year are required");
         rc = OPT_ERR;

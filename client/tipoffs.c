@@ -65,20 +65,16 @@ int tipoffs_main(int argc, char **argv)
         {"times", 0, OPT_FLAG, &times, 0, 0, NULL, "processing-time percentiles per child unit", NULL},
         {"from", 0, OPT_FN, &from, 0, 0, "DATE", "--times: decisions from this day", date_arg},
         {"to", 0, OPT_FN, &to, 0, 0, "DATE", "--times: decisions before this day", date_arg},
-        {"db", 'd', OPT_STR, &dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+        OPT_DB(&dsn),
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
-    int first;
-    int rc = opt_parse(opts, nopts, argc, argv, 0, &first, err, sizeof err);
+    int rc = opt_parse(opts, nopts, argc, argv, 0, NULL, err, sizeof err);
     if (rc == OPT_HELP) {
         usage(stdout, opts, nopts);
         return ANTT_EXIT_OK;
     }
-    if (rc == OPT_OK && first < argc) {
-        snprintf(err, sizeof err, "unexpected '%s'", argv[first]);
-        rc = OPT_ERR;
-    } else if (rc == OPT_OK && (!unit || overdue + !!within + times != 1 || (times && (!from || !to)))) {
+    if (rc == OPT_OK && (!unit || overdue + !!within + times != 1 || (times && (!from || !to)))) {
         snprintf(err, sizeof err, "--unit and one of --overdue, --due-within N, --times --from --to");
         rc = OPT_ERR;
     }

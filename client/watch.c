@@ -194,12 +194,11 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         {"stream", 0, OPT_STR, &stream_ep, 0, 0, "EP", "anttd's tally stream (tcp://127.0.0.1:7722)", NULL},
         {"snapshot", 0, OPT_STR, &snap_ep, 0, 0, "EP", "anttd's snapshot endpoint (tcp://127.0.0.1:7723)", NULL},
         {"for", 0, OPT_INT, &for_s, 1, 31536000, "SECONDS", "stop after this long (default: until Ctrl-C)", NULL},
-        {"db", 'd', OPT_STR, &dsn, 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL},
+        OPT_DB(&dsn),
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
-    int first;
-    int prc = opt_parse(opts, nopts, argc, argv, 0, &first, err, sizeof err);
+    int prc = opt_parse(opts, nopts, argc, argv, 0, NULL, err, sizeof err);
     if (prc == OPT_HELP) {
         printf("usage: antt [--server-key Z85|FILE --key FILE | --insecure] watch --unit CODE [options]\n"
                "A live table of the unit's children, from anttd's tally stream. With CURVE (the\n"
@@ -209,10 +208,7 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
                "5 database error.\n");
         return ANTT_EXIT_OK;
     }
-    if (prc == OPT_OK && first < argc) {
-        snprintf(err, sizeof err, "unexpected '%s'", argv[first]);
-        prc = OPT_ERR;
-    } else if (prc == OPT_OK && !unit) {
+    if (prc == OPT_OK && !unit) {
         snprintf(err, sizeof err, "--unit is required");
         prc = OPT_ERR;
     } else if (prc == OPT_OK && strcmp(period, "today") && strcmp(period, "month") && strcmp(period, "year")) {
