@@ -66,7 +66,10 @@ started_pg=""
 apid=""
 lpid=""
 stop_all() {
-  trap - INT TERM EXIT
+  # Once: a second Ctrl-C (or a TERM sent to the whole process group as well
+  # as to this script) must not cut the clean-up short and leave PostgreSQL up.
+  trap '' INT TERM
+  trap - EXIT
   if [[ -n "$lpid" ]] && kill -0 "$lpid" 2>/dev/null; then
     kill -TERM "$lpid" 2>/dev/null || true
     wait "$lpid" 2>/dev/null || true

@@ -99,7 +99,9 @@ cat "$state/example.log"
 [[ $rc -eq 0 ]] || fail "the README's node example exited $rc"
 grep -q "^accepted " "$state/example.log" || fail "the example's event was not accepted"
 grep -q "Tội phạm: xảy ra 1 vụ" "$state/example.log" || fail "the example's report does not count the event"
-kill -TERM "$run"
+# As a service manager stops it: TERM to run.sh, and to its whole group
+# (anttd, and PostgreSQL if it shares it) at once, as timeout(1) does.
+if [[ "$(ps -o pgid= "$run" | tr -d ' ')" == "$run" ]]; then kill -TERM -- "-$run"; else kill -TERM "$run"; fi
 rc=0
 wait "$run" || rc=$?
 grep -q "stopping the private PostgreSQL" "$log" || fail "PostgreSQL was not stopped"
