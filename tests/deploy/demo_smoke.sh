@@ -21,7 +21,21 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "demo_smoke: $*" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A port free now, below the kernel's ephemeral range (32768 and up), where
+# the other suites' connections take their source ports: run.sh --demo uses
+# the four after the one it is given, and those must not be taken meanwhile.
+free_port() {
+  python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 30000, 8)
+    try:
+        for q in range(p, p + 6):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
+    except OSError:
+        pass'
+}
 # hold PORT: something else listening there, until the end of the script.
 hold() {
   python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(300)' "$1" &
@@ -38,6 +52,10 @@ nothing_left() {
     fail "$1: anttd left running"
   fi
 }
+
+# run.sh's private PostgreSQL too (its default, 54320, is in the ephemeral range)
+export ANTT_PG_PORT
+ANTT_PG_PORT=$(free_port)
 
 echo "== 1. the demo, its usual port taken"
 busy=$(free_port)
