@@ -108,8 +108,8 @@ else
     port=$(cat "$pgdir/port")
     echo "run: private PostgreSQL already running on 127.0.0.1:$port" >&2
   fi
-  "$pgbin/psql" -h 127.0.0.1 -p "$port" -U antt -d postgres -Atqc \
-    "SELECT 1 FROM pg_database WHERE datname = 'antt'" | grep -q 1 ||
+  [[ $("$pgbin/psql" -h 127.0.0.1 -p "$port" -U antt -d postgres -Atqc \
+    "SELECT 1 FROM pg_database WHERE datname = 'antt'") == 1 ]] ||
     "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U antt antt
   db="host=127.0.0.1 port=$port user=antt dbname=antt"
 fi
