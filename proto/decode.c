@@ -372,6 +372,16 @@ int dec_next(dec_msg_t *m, ev_t *ev, dec_err_t *err)
             if (mp_skip(r, MP_DEPTH_CAP) < 0) goto broken;
             continue;
         }
+        /* Unknown keys are kept in the stored bytes: even those must be text
+         * (valid UTF-8, no control characters), or a log, a terminal or a
+         * later parser of antt.events meets them raw. */
+        if (utf8_check(k.p, k.n, 0) < 0) {
+            if (!first.code)
+                fail(&first, ANTT_E_BAD_KEY, NULL,
+                     "key %u is not text (invalid UTF-8 or a control character)", i);
+            if (mp_skip(r, MP_DEPTH_CAP) < 0) goto broken;
+            continue;
+        }
         int f = ev_field_lookup((const char *)k.p, k.n);
         if (f < 0) { /* unknown keys are ignored: forward compatibility */
             if (mp_skip(r, MP_DEPTH_CAP) < 0) goto broken;

@@ -283,6 +283,31 @@ Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .t
     cr_expect_eq(a[1].status, ACK_REJECTED);
     cr_expect_eq(a[1].code, ANTT_E_BAD_UTF8);
     cr_expect_eq(a[2].status, ACK_ACCEPTED);
+    /* A batch whose middle event carries an unknown key that is not text
+     * ("a\0b"): that event is refused with 202, recorded, the others stored. */
+    it_incident(&mix[0], "K1", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    it_incident(&mix[1], "K2", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    it_incident(&mix[2], "K3", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 3);
+    enc_event(&pk, &mix[0]);
+    const size_t at = sb.size;
+    enc_event(&pk, &mix[1]);
+    cr_assert(sb.data[at] >= (char)0x80 && sb.data[at] < (char)0x8f, "a fixmap");
+    sb.data[at]++; /* one more pair, appended after the event's own */
+    msgpack_sbuffer_write(&sb, "\xa3" "a\0b" "\xc0", 5);
+    enc_event(&pk, &mix[2]);
+    size_t na = 0;
+    cr_assert_eq(it_send_raw(&c2, sb.data, sb.size, a, 3, &na, 10000), 0);
+    cr_assert_eq(na, 3);
+    cr_expect_eq(a[0].status, ACK_ACCEPTED);
+    cr_expect_eq(a[1].status, ACK_REJECTED);
+    cr_expect_eq(a[1].code, ANTT_E_BAD_KEY);
+    cr_expect_eq(a[2].status, ACK_ACCEPTED);
+    msgpack_sbuffer_destroy(&sb);
     it_client_close(&c2);
 
     progress = it_sender_run(good, 120000, 8, 5000, 0);
@@ -290,7 +315,8 @@ Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .t
     cr_expect(it_daemon_alive(d));
 
     PGconn *c = it_pg(&w.db);
-    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), (long long)n + 2);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), (long long)n + 4);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 202"), 1);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 100"), 6);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code IN (101, 102, 103, 104, 105, 106)"), 5);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 208 AND raw_len > 0"), 1);

@@ -86,6 +86,9 @@ def cases():
     # A v1.x sender's extra key is ignored.
     ev = dict(evs[4], x_channel="hotline 113")
     out.append(("unknown-key-ignored", pack(ev), ["valid"]))
+    # ... but a key, known or not, is text: a NUL inside one is refused.
+    ev = dict(evs[4], **{"x\x00channel": "hotline 113"})
+    out.append(("control-character-key", pack(ev), [202]))
     # Refusals the spec lists, one per event, in one batch: the good ones pass.
     bad = [
         dict(evs[0], severity="grave"),                     # 210 BAD_ENUM

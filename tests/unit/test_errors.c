@@ -250,12 +250,16 @@ Test(errors, event_codes_needing_their_own_shape)
     cr_expect_eq(fx_decode1(a.data, a.size, &out, &err), -ANTT_E_EVENT_TOO_LARGE);
     msgpack_sbuffer_destroy(&a);
 
-    /* BAD_KEY: an integer key, an empty key, a 33-byte key */
+    /* BAD_KEY: an integer key, an empty key, a 33-byte key; keys that are not
+     * text, though unknown keys are otherwise ignored: invalid UTF-8 ff fe,
+     * "a\0b", a DEL, an escape, an overlong '/' */
     static const char *const BAD_KEYS[] = {"81 01 c0", "81 a0 c0",
                                            "81 d9 21 "
-                                           "6161616161616161616161616161616161616161616161616161616161616161 61 c0"};
+                                           "6161616161616161616161616161616161616161616161616161616161616161 61 c0",
+                                           "81 a2 ff fe c0", "81 a3 61 00 62 c0", "81 a1 7f c0",
+                                           "81 a4 1b 5b 32 4a c0", "81 a2 c0 af c0"};
     fx_event(EV_INCIDENT_VOIDED, &ev);
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof BAD_KEYS / sizeof *BAD_KEYS; i++) {
         msgpack_sbuffer_init(&a);
         msgpack_sbuffer_init(&b);
         fx_encode(&ev, &a);

@@ -155,31 +155,31 @@ Test(malformed, every_string_one_byte_over_its_limit)
     }
 }
 
+/* Each is a msgpack str holding a broken sequence (lengths fit the fields). */
+static const char *const BAD_TEXT[] = {
+    "a1 80",          /* lone continuation byte */
+    "a2 c3 28",       /* lead byte, then ASCII */
+    "a2 c0 80",       /* overlong NUL */
+    "a3 e0 80 af",    /* overlong slash */
+    "a3 ed a0 80",    /* surrogate U+D800 */
+    "a4 f4 90 80 80", /* above U+10FFFF */
+    "a1 fe",          /* never valid */
+    "a2 c2 85",       /* C1 control NEL */
+    "a1 00",          /* NUL */
+    "a2 31 7f",       /* DEL */
+    "a2 e1 bb",       /* truncated sequence (Vietnamese lead, no last byte) */
+};
 Test(malformed, every_string_with_invalid_utf8)
 {
-    /* Each is a msgpack str holding a broken sequence (lengths fit the fields). */
-    static const char *const BAD[] = {
-        "a1 80",          /* lone continuation byte */
-        "a2 c3 28",       /* lead byte, then ASCII */
-        "a2 c0 80",       /* overlong NUL */
-        "a3 e0 80 af",    /* overlong slash */
-        "a3 ed a0 80",    /* surrogate U+D800 */
-        "a4 f4 90 80 80", /* above U+10FFFF */
-        "a1 fe",          /* never valid */
-        "a2 c2 85",       /* C1 control NEL */
-        "a1 00",          /* NUL */
-        "a2 31 7f",       /* DEL */
-        "a2 e1 bb",       /* truncated sequence (Vietnamese lead, no last byte) */
-    };
     for (size_t i = 0; i < sizeof STRS / sizeof STRS[0]; i++) {
-        for (size_t b = 0; b < sizeof BAD / sizeof BAD[0]; b++) {
+        for (size_t b = 0; b < sizeof BAD_TEXT / sizeof BAD_TEXT[0]; b++) {
             dec_err_t err;
-            int rc = fx_try(STRS[i].type, STRS[i].key, fx_val_raw, BAD[b], &err);
+            int rc = fx_try(STRS[i].type, STRS[i].key, fx_val_raw, BAD_TEXT[b], &err);
             int want = STRS[i].text ? ANTT_E_BAD_UTF8 : ANTT_E_BAD_FORMAT;
             /* A 1-byte string in a unit field is too short before it is malformed. */
-            if (!STRS[i].text && strstr(STRS[i].key, "unit") && BAD[b][1] == '1')
+            if (!STRS[i].text && strstr(STRS[i].key, "unit") && BAD_TEXT[b][1] == '1')
                 want = ANTT_E_TOO_LONG;
-            cr_expect_eq(rc, -want, "%s = %s: expected %s, got %s", STRS[i].key, BAD[b],
+            cr_expect_eq(rc, -want, "%s = %s: expected %s, got %s", STRS[i].key, BAD_TEXT[b],
                          antt_err_name(want), antt_err_name(-rc));
         }
     }
@@ -190,6 +190,43 @@ Test(malformed, every_string_with_invalid_utf8)
                         &err), 1, "%s", err.msg);
     cr_expect_eq(fx_try(EV_INCIDENT_REPORTED, "case", fx_val_str, "Vu\xcc\x9b\xcc\x81 1/2023",
                         &err), 1, "NFD (combining marks): %s", err.msg);
+}
+
+/* A key, known or not, is text: each broken sequence as an extra key of
+ * every type is 202 BAD_KEY (unknown keys are kept in the stored bytes). */
+Test(malformed, every_key_that_is_not_text)
+{
+    for (int t = EV_NONE + 1; t < EV_TYPE_COUNT; t++) {
+        for (size_t b = 0; b < sizeof BAD_TEXT / sizeof BAD_TEXT[0]; b++) {
+            ev_t ev, out;
+            dec_err_t err;
+            msgpack_sbuffer a;
+            msgpack_sbuffer_init(&a);
+            fx_event((ev_type_t)t, &ev);
+            fx_encode(&ev, &a);
+            unsigned char key[16];
+            size_t kn = fx_hex(BAD_TEXT[b], key, sizeof key);
+            /* one more pair: a fixmap's count, or a 16-pair map's header */
+            unsigned char *m = (unsigned char *)a.data;
+            msgpack_sbuffer grown;
+            msgpack_sbuffer_init(&grown);
+            if (m[0] == 0x8f) {
+                msgpack_sbuffer_write(&grown, "\xde\x00\x10", 3);
+                msgpack_sbuffer_write(&grown, a.data + 1, a.size - 1);
+            } else {
+                cr_assert(m[0] >= 0x80 && m[0] < 0x8f, "a fixmap: %02x", m[0]);
+                m[0]++;
+                msgpack_sbuffer_write(&grown, a.data, a.size);
+            }
+            msgpack_sbuffer_destroy(&a);
+            a = grown;
+            msgpack_sbuffer_write(&a, (const char *)key, kn);
+            msgpack_sbuffer_write(&a, "\xc0", 1); /* nil */
+            cr_expect_eq(fx_decode1(a.data, a.size, &out, &err), -ANTT_E_BAD_KEY, "%s key %s: %s",
+                         ev_enum_name(&EV_TYPES, t), BAD_TEXT[b], err.msg);
+            msgpack_sbuffer_destroy(&a);
+        }
+    }
 }
 
 /* ---- nesting and declared lengths --------------------------------------- */
