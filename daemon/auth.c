@@ -29,16 +29,24 @@ struct auth {
     conn_t *conn; /* indexed by descriptor */
     uint32_t cap;
     struct { uint64_t h; int64_t at_s; } recent[256]; /* refusals recorded lately, by key */
+    double tokens;         /* records the global bucket can still pay */
+    double per_us;         /* its refill rate */
+    double burst;
+    int64_t refilled_us;
+    uint64_t unrecorded;   /* since auth_take_unrecorded */
     auth_stats_t st;
 };
 
-auth_t *auth_open(void *zctx, char *err, size_t errlen)
+auth_t *auth_open(void *zctx, uint32_t records_per_min, char *err, size_t errlen)
 {
     auth_t *a = calloc(1, sizeof *a);
     if (!a) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    a->burst = a->tokens = records_per_min;
+    a->per_us = records_per_min / 60e6;
+    a->refilled_us = mono_us();
     a->zap = zmq_socket(zctx, ZMQ_REP);
     int zero = 0;
     if (!a->zap || zmq_setsockopt(a->zap, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
@@ -87,6 +95,18 @@ static void reply(auth_t *a, zmq_msg_t *reqid, const char *code, const char *tex
 }
 
 /* 1 when this key's refusal was not recorded in the last minute. */
+/* One token from the global bucket of records: 1, or 0 when it is empty. */
+static int take_token(auth_t *a)
+{
+    const int64_t now = mono_us();
+    a->tokens += (double)(now - a->refilled_us) * a->per_us;
+    if (a->tokens > a->burst) a->tokens = a->burst;
+    a->refilled_us = now;
+    if (a->tokens < 1) return 0;
+    a->tokens -= 1;
+    return 1;
+}
+
 static int worth_recording(auth_t *a, const char *key)
 {
     uint64_t h = fnv1a(key, strlen(key), FNV_SEED);
@@ -151,6 +171,11 @@ int auth_serve(auth_t *a, const reg_t *reg, auth_refused_fn fn, void *ctx)
             a->st.refused++;
             reply(a, &f[1], "400", r.why, "");
             r.record = r.key[0] ? worth_recording(a, r.key) : 1;
+            if (r.record && !take_token(a)) {
+                r.record = 0;
+                a->st.unrecorded++;
+                a->unrecorded++;
+            }
             if (fn) fn(ctx, &r);
         } else {
             a->st.allowed++;
@@ -203,4 +228,12 @@ int auth_cut_revoked(auth_t *a, const reg_t *reg)
         c->user[0] = '\0';
     }
     return cut;
+}
+
+uint64_t auth_take_unrecorded(auth_t *a)
+{
+    if (!a) return 0;
+    const uint64_t n = a->unrecorded;
+    a->unrecorded = 0;
+    return n;
 }

@@ -35,14 +35,18 @@ typedef struct {
     char address[64];          /* the peer's IP address, as libzmq gives it */
     const char *user;          /* the key's owner when it was revoked, else NULL */
     const char *why;
-    int record;                /* 1 for the first refusal of this key in a minute */
+    int record;                /* 1: record it (row and log line); 0: count it only */
 } auth_refusal_t;
 
 typedef void (*auth_refused_fn)(void *ctx, const auth_refusal_t *r);
 
 /* Bind the ZAP handler in zctx: call before binding the CURVE sockets.
+ * A refusal is recorded (record = 1) at most once a minute per key and, over
+ * all keys, at most records_per_min a minute (a token bucket holding as
+ * many): a flood of fresh keys from anyone who can reach the port must not
+ * fill antt.rejects and the log. The others are counted (auth_stats).
  * NULL with err on failure. */
-auth_t *auth_open(void *zctx, char *err, size_t errlen);
+auth_t *auth_open(void *zctx, uint32_t records_per_min, char *err, size_t errlen);
 void auth_close(auth_t **a);
 
 /* The handler's socket, for zmq_poll. */
@@ -65,7 +69,12 @@ int auth_cut_revoked(auth_t *a, const reg_t *reg);
 /* Counters, for /metrics and logs. */
 typedef struct {
     uint64_t allowed, refused, cut;
+    uint64_t unrecorded; /* refusals over the global bound, not recorded */
 } auth_stats_t;
 const auth_stats_t *auth_stats(const auth_t *a);
+
+/* Refusals left unrecorded by the global bound since the last call (for a
+ * summary line); resets the count. */
+uint64_t auth_take_unrecorded(auth_t *a);
 
 #endif

@@ -52,6 +52,7 @@ static const key_t_ KEYS[] = {
     {"insecure", K_BOOL, offsetof(cfg_t, insecure), 0, 0, 1, "0", "1: plaintext, no authentication of nodes or subscribers (development only)"},
     {"node_rate", I(node_rate, 0, 1000000), "2000", "events a second one node may send on average (CURVE on); 0: no limit"},
     {"node_burst", I(node_burst, 1000, 10000000), "20000", "events one node may send at once (a spool flushed after days offline)"},
+    {"refusal_records_per_min", I(refusal_records_per_min, 1, 100000), "60", "refused handshakes recorded in antt.rejects and the log a minute, over all keys (the rest are counted); one per key a minute"},
     {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0, "info", "error, warn, info or debug"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])

@@ -34,6 +34,7 @@ typedef struct {
     int insecure;            /* 1: no CURVE, no authentication (development only) */
     int node_rate;           /* events a second per node, on average; 0: no limit */
     int node_burst;          /* events a node may send at once */
+    int refusal_records_per_min; /* refused handshakes recorded (row + log line), at most */
 } cfg_t;
 
 /* Fill c with the built-in defaults. */

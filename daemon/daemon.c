@@ -1,5 +1,6 @@
 /* daemon.c — the loop (see daemon.h). */
 #include "daemon/daemon.h"
+#include "daemon/util.h"
 
 #include "daemon/log.h"
 #include "proto/decode.h"
@@ -13,13 +14,6 @@
 #include <time.h>
 
 volatile sig_atomic_t daemon_stop, daemon_reload;
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 ledger_cfg_t daemon_ledger_cfg(const cfg_t *c)
 {
@@ -167,6 +161,19 @@ static void handshake_refused(void *ctx, const auth_refusal_t *r)
              r->key[0] ? r->key : "none");
     log_warn("auth", "%s%s%s", msg, r->user ? "; owner " : "", r->user ? r->user : "");
     record(d, PATH_HANDSHAKE, r->user, ANTT_E_KEY_REFUSED, msg, NULL, 0);
+}
+
+/* Refusals over the global bound are counted, and said in one line at most
+ * every 10 s: "N more refused handshakes not recorded". */
+static void summarise_unrecorded(daemon_t *d, int64_t now)
+{
+    if (!d->in.auth || now - d->unrecorded_logged_us < 10000000) return;
+    const uint64_t n = auth_take_unrecorded(d->in.auth);
+    if (!n) return;
+    d->unrecorded_logged_us = now;
+    log_warn("auth", "%llu more refused handshakes not recorded (over refusal_records_per_min=%d; "
+                     "counted in antt_refusals_unrecorded_total)",
+             (unsigned long long)n, d->cfg.refusal_records_per_min);
 }
 
 static void admit(daemon_t *d, bev_t *e, const char *auth_node)
@@ -328,6 +335,7 @@ static void publish_metrics(daemon_t *d)
         const auth_stats_t *a = auth_stats(d->in.auth);
         d->met.handshakes_allowed = a->allowed;
         d->met.handshakes_refused = a->refused;
+        d->met.refusals_unrecorded = a->unrecorded;
         d->met.connections_cut = a->cut;
     }
     metrics_update(d->http, &d->met);
@@ -602,7 +610,8 @@ int daemon_run(daemon_t *d)
         watch_connections(d);
         refresh_provinces(d, now);
         if (store_registry_changed(d->store)) registry_reload(d, "changed in the database");
-        auth_serve(d->in.auth, d->reg, handshake_refused, d);
+        if (auth_serve(d->in.auth, d->reg, handshake_refused, d)) publish_metrics(d);
+        summarise_unrecorded(d, now);
         stream_subscriptions(d->stream, d->reg, d->in.auth);
         stream_answer(d->stream, d->reg, d->in.auth,
                       store_connected(d->store) ? store_conn(d->store) : NULL);

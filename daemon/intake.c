@@ -69,7 +69,8 @@ int intake_open(intake_t *in, const cfg_t *cfg, const key_pair_t *key, char *err
     }
     zmq_ctx_set(in->ctx, ZMQ_MAX_SOCKETS, cfg->max_sockets);
     /* The ZAP handler exists before any CURVE socket is bound. */
-    if (key && !(in->auth = auth_open(in->ctx, err, errlen))) goto fail;
+    if (key && !(in->auth = auth_open(in->ctx, (uint32_t)cfg->refusal_records_per_min, err, errlen)))
+        goto fail;
     if (!(in->router = bind_socket(in, ZMQ_ROUTER, cfg->listen, cfg, key, err, errlen))) goto fail;
     if (cfg->publish_listen[0] &&
         !(in->pull = bind_socket(in, ZMQ_PULL, cfg->publish_listen, cfg, key, err, errlen)))

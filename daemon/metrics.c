@@ -84,6 +84,10 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
             "antt_handshakes_total{result=\"allowed\"} %llu\n"
             "antt_handshakes_total{result=\"refused\"} %llu\n",
         (unsigned long long)m->handshakes_allowed, (unsigned long long)m->handshakes_refused);
+    put(&o, "# HELP antt_refusals_unrecorded_total Refused handshakes counted but not recorded in "
+            "antt.rejects and the log (over refusal_records_per_min).\n"
+            "# TYPE antt_refusals_unrecorded_total counter\nantt_refusals_unrecorded_total %llu\n",
+        (unsigned long long)m->refusals_unrecorded);
     put(&o, "# HELP antt_connections_cut_total Connections cut because their key was revoked.\n"
             "# TYPE antt_connections_cut_total counter\nantt_connections_cut_total %llu\n",
         (unsigned long long)m->connections_cut);

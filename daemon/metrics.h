@@ -28,6 +28,7 @@ typedef struct {
     uint64_t replies_dropped;
     int insecure;                       /* running without CURVE */
     uint64_t handshakes_allowed, handshakes_refused, connections_cut;
+    uint64_t refusals_unrecorded; /* refused handshakes over refusal_records_per_min */
     int nprov;                          /* per province, refreshed every 30 s */
     char prov[METRICS_PROVINCES][8];
     double resolution_rate[METRICS_PROVINCES]; /* < 0: none */

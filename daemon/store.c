@@ -63,13 +63,6 @@ struct store {
 
 static int prepare_all(PGconn *c, char *err, size_t errlen);
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 store_t *store_new(const char *conninfo, const ledger_cfg_t *lcfg, uint32_t reject_raw_max)
 {
     store_t *s = calloc(1, sizeof *s);

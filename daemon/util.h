@@ -1,10 +1,19 @@
-/* util.h — two small helpers the daemon's tables share. */
+/* util.h — small helpers the daemon's modules share. */
 #ifndef ANTT_DAEMON_UTIL_H
 #define ANTT_DAEMON_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
+
+/* Microseconds on the monotonic clock (intervals, never dates). */
+static inline int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* Grow *p (an array of `size`-byte items with capacity *cap) to hold at
  * least `need`, doubling. 0, or -1 when out of memory (*p unchanged). */

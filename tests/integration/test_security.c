@@ -547,3 +547,94 @@ Test(security, a_normal_watch_is_not_a_security_event)
     cr_expect_eq(WEXITSTATUS(pclose(p)), 2, "%s", out);
     cr_expect(strstr(out, "subscriber's keypair") && !strstr(out, "station"), "%s", out);
 }
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Lines of anttd's log holding s. */
+static int log_count(const char *s)
+{
+    FILE *f = fopen(d.log, "r");
+    int n = 0;
+    char line[4096];
+    while (f && fgets(line, sizeof line, f)) n += strstr(line, s) != NULL;
+    if (f) fclose(f);
+    return n;
+}
+
+/* antt_handshakes_total{result="refused"} from /metrics. */
+static long long refused_so_far(int http)
+{
+    static char body[65536];
+    if (it_http_get(http, "/metrics", body, sizeof body) != 200) return -1;
+    const char *p = strstr(body, "antt_handshakes_total{result=\"refused\"} ");
+    return p ? atoll(p + strlen("antt_handshakes_total{result=\"refused\"} ")) : -1;
+}
+
+/* 10,000 fresh keys, in waves of 250 connections: each refused, but only a
+ * bounded number recorded (refusal_records_per_min: a burst of 60, then one
+ * a second), the rest counted and summed up; an enrolled station is served
+ * all along. */
+Test(security, a_flood_of_fresh_keys_cannot_fill_the_database_or_the_log, .timeout = 400)
+{
+    const int http = it_free_port();
+    char hl[32];
+    snprintf(hl, sizeof hl, "127.0.0.1:%d", http);
+    const char *more[] = {"--http-listen", hl, "--refusal-records-per-min", "60", NULL};
+    start(more);
+    const int64_t t0 = mono_ms();
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 4096);
+    enum { WAVES = 40, PER_WAVE = 250 };
+    void *socks[PER_WAVE];
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", d.port);
+    for (int w = 0; w < WAVES; w++) {
+        for (int i = 0; i < PER_WAVE; i++) {
+            key_pair_t k;
+            char err[256];
+            cr_assert_eq(zmq_curve_keypair(k.pub, k.sec), 0);
+            socks[i] = zmq_socket(ctx, ZMQ_DEALER);
+            int zero = 0, slow = 60000;
+            zmq_setsockopt(socks[i], ZMQ_LINGER, &zero, sizeof zero);
+            zmq_setsockopt(socks[i], ZMQ_RECONNECT_IVL, &slow, sizeof slow); /* one try each */
+            cr_assert_eq(key_apply_client(socks[i], server.pub, &k, err, sizeof err), 0, "%s", err);
+            cr_assert_eq(zmq_connect(socks[i], ep), 0);
+        }
+        /* the daemon answers this wave before the next arrives */
+        long long want = (long long)(w + 1) * PER_WAVE, got = 0;
+        for (int t = 0; t < 300 && (got = refused_so_far(http)) < want; t++) {
+            struct timespec ts = {0, 50000000};
+            nanosleep(&ts, NULL);
+        }
+        cr_assert_geq(got, want, "wave %d: %lld refusals answered", w, got);
+        for (int i = 0; i < PER_WAVE; i++) zmq_close(socks[i]);
+        if (w % 10 == 9) { /* an enrolled station is served meanwhile */
+            ev_t ev;
+            int code;
+            it_incident(&ev, it_str("F%d", w), "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+            ack_t a = send_as(&commune, &ev, &code);
+            cr_expect_eq(code, 0);
+            cr_expect_eq(a.status, ACK_ACCEPTED, "wave %d: code %d", w, a.code);
+        }
+    }
+    zmq_ctx_term(ctx);
+    const double secs = (double)(mono_ms() - t0) / 1000.0;
+    /* let the last records and the summary line land */
+    struct timespec ts = {11, 0};
+    nanosleep(&ts, NULL);
+    const long long bound = 60 + (long long)(secs + 12) + 1;
+    const long long rows = count("SELECT count(*) FROM antt.rejects WHERE code = 403");
+    const int lines = log_count("connection from");
+    cr_log_info("10,000 fresh keys in %.1f s: %lld rows, %d log lines (bound %lld)", secs, rows, lines, bound);
+    cr_expect_leq(rows, bound, "%lld rows recorded for the flood", rows);
+    cr_expect_geq(rows, 60, "the first refusals are still recorded");
+    cr_expect_leq(lines, bound, "%d log lines for the flood", lines);
+    cr_expect(log_count("more refused handshakes not recorded") >= 1, "no summary line");
+    cr_expect_geq(refused_so_far(http), WAVES * PER_WAVE, "every refusal is counted");
+    cr_expect_eq(count("SELECT count(*) FROM antt.events"), WAVES / 10);
+}
