@@ -27,6 +27,7 @@ typedef struct {
     int reject_raw_max;      /* bytes of a refused message kept in antt.rejects */
     int migrate_on_start;    /* 1: apply pending migrations at start */
     char http_listen[64];    /* HOST:PORT for /metrics and /healthz; empty: off */
+    int http_max_connections, http_per_ip, http_timeout_s; /* the HTTP side's bounds */
     char tally_publish[256]; /* PUB endpoint of the tally stream; empty: off */
     char tally_snapshot[256];/* ROUTER endpoint answering snapshot requests; empty: off */
     char log_level[16];

@@ -365,10 +365,14 @@ static void count_batch(daemon_t *d, const batch_t *b)
     publish_metrics(d);
 }
 
-/* Connections come and go on the acked socket (its monitor). */
+/* Connections come and go on the acked socket (its monitor). The monitor's
+ * pipe has no high-water mark (set when it was connected) and is drained on
+ * every turn of the loop: a dropped DISCONNECTED would leave the count
+ * drifting up for ever. */
 static void watch_connections(daemon_t *d)
 {
     if (!d->monitor) return;
+    const int64_t before = d->met.connected;
     for (;;) {
         zmq_msg_t f;
         zmq_msg_init(&f);
@@ -389,6 +393,7 @@ static void watch_connections(daemon_t *d)
         if (ev == ZMQ_EVENT_ACCEPTED) d->met.connected++;
         else if (ev == ZMQ_EVENT_DISCONNECTED && d->met.connected > 0) d->met.connected--;
     }
+    if (d->met.connected != before) publish_metrics(d);
 }
 
 /* Per province: tip-off resolution this calendar year and overdue now. */
@@ -559,7 +564,8 @@ int daemon_run(daemon_t *d)
         return 1;
     }
     if (d->cfg.http_listen[0]) {
-        d->http = metrics_start(d->cfg.http_listen, err, sizeof err);
+        const metrics_limits_t lim = {d->cfg.http_max_connections, d->cfg.http_per_ip, d->cfg.http_timeout_s};
+        d->http = metrics_start(d->cfg.http_listen, &lim, err, sizeof err);
         if (!d->http) {
             log_error("metrics", "%s", err);
             intake_close(&d->in, 0);
@@ -581,6 +587,8 @@ int daemon_run(daemon_t *d)
     snprintf(mon_ep, sizeof mon_ep, "inproc://anttd-monitor-%p", (void *)d);
     if (zmq_socket_monitor(d->in.router, mon_ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0) {
         d->monitor = zmq_socket(d->in.ctx, ZMQ_PAIR);
+        int unbounded = 0; /* an inproc pipe with a 0 high-water mark on one end has none */
+        if (d->monitor) zmq_setsockopt(d->monitor, ZMQ_RCVHWM, &unbounded, sizeof unbounded);
         if (d->monitor && zmq_connect(d->monitor, mon_ep) < 0) {
             zmq_close(d->monitor);
             d->monitor = NULL;
@@ -664,6 +672,7 @@ int daemon_run(daemon_t *d)
             break;
         }
         if (rc > 0 && !full && (items[0].revents || (d->in.pull && items[1].revents))) drain(d);
+        if (d->q.held != d->met.queue_events) publish_metrics(d); /* not only after a batch */
         /* (the monitor, ZAP, stream sockets and database notices are served
          * at the top of the loop) */
     }

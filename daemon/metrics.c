@@ -147,7 +147,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     return rc;
 }
 
-metrics_srv_t *metrics_start(const char *listen, char *err, size_t errlen)
+metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, char *err, size_t errlen)
 {
     char host[64];
     int port = 0;
@@ -166,9 +166,14 @@ metrics_srv_t *metrics_start(const char *listen, char *err, size_t errlen)
     metrics_srv_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     pthread_mutex_init(&s->mu, NULL);
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                            answer, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+    /* epoll on a thread of its own: descriptors past FD_SETSIZE (thousands of
+     * stations) must not take monitoring down, as select() would. A client
+     * that sends nothing is dropped after the timeout, and one address holds
+     * a few connections at most, so slow clients cannot starve a scraper. */
+    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            (unsigned)lim->per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
                             MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "http_listen: cannot serve on %s", listen);

@@ -38,7 +38,13 @@ typedef struct {
 typedef struct metrics_srv metrics_srv_t;
 
 /* Serve on "HOST:PORT" (IPv4). NULL with err when it cannot. */
-metrics_srv_t *metrics_start(const char *listen, char *err, size_t errlen);
+/* The HTTP side's bounds (settings http_max_connections, http_per_ip,
+ * http_timeout_s). */
+typedef struct {
+    int max_connections, per_ip, timeout_s;
+} metrics_limits_t;
+
+metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, char *err, size_t errlen);
 void metrics_stop(metrics_srv_t **m);
 
 /* Replace the served figures. */
