@@ -38,6 +38,8 @@ struct antt {
     char conn_buf[512];     /* conn_error, when it names the endpoint */
     int connecting;         /* connected, no handshake finished yet */
     int probed;             /* probe() ran (once per client) */
+    size_t unrecorded;      /* answers known but not written to the spool (a full disk) */
+    char spool_err[256];    /* why, for antt_spool_error */
     int dirty; /* appended since the last sync (ANTT_FSYNC_BATCH) */
     msgpack_sbuffer sb;
     char *reply;
@@ -265,6 +267,7 @@ int antt_submit_many(antt_t *a, ev_t *evs, size_t n, size_t *done, char *err, si
 }
 
 const char *antt_conn_error(const antt_t *a) { return a->conn_error; }
+const char *antt_spool_error(const antt_t *a) { return a->spool_err[0] ? a->spool_err : NULL; }
 
 size_t antt_pending(const antt_t *a) { return spool_pending(a->sp); }
 int64_t antt_oldest_ms(const antt_t *a) { return spool_oldest_ms(a->sp); }
@@ -451,12 +454,27 @@ static void send_due(antt_t *a, int64_t now)
     }
 }
 
-/* An event is answered for good: out of the spool, to the caller. */
+/* The spool could not record answers: say so (antt_spool_error). */
+static void spool_failed(antt_t *a, size_t n, const char *what)
+{
+    a->unrecorded += n;
+    snprintf(a->spool_err, sizeof a->spool_err,
+             "%zu answer(s) could not be recorded in the spool %s (%s): the events are answered, "
+             "but they will be sent again once the spool can be written, and answered duplicate",
+             a->unrecorded, a->spool_path, what);
+}
+
+/* An event is answered for good: out of the spool, to the caller. An answer
+ * the spool cannot record (a full disk) is still an answer: it is reported,
+ * and the event is not sent again by this process. */
 static int settle(antt_t *a, const uint8_t id[16], ack_status_t st, int code, ev_str_t field,
                   ev_str_t msg, antt_result_fn fn, void *ctx)
 {
     if (!spool_find(a->sp, id)) return 0; /* answered already (a late duplicate reply) */
-    if (spool_done(a->sp, id, (int)st, code) != SPOOL_OK) return 0;
+    if (spool_done(a->sp, id, (int)st, code) != SPOOL_OK) {
+        spool_failed(a, 1, strerror(errno));
+        spool_forget(a->sp, id);
+    }
     if (fn) {
         char f[64], m[256];
         snprintf(f, sizeof f, "%.*s", (int)field.n, field.p ? field.p : "");
@@ -530,6 +548,10 @@ static int take_reply(antt_t *a, antt_result_fn fn, void *ctx)
         /* deferred, or a status this library does not know: resend after resend_ms */
     }
     if (fi >= 0) forget_flight(a, fi);
+    /* One sync for the answers of this reply, not one per answer: draining a
+     * week-old spool is bound by the daemon, not by fdatasync. */
+    if (settled && a->o.fsync != ANTT_FSYNC_NONE && spool_sync(a->sp) != SPOOL_OK)
+        spool_failed(a, 0, strerror(errno));
     return settled;
 }
 

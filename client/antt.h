@@ -105,6 +105,12 @@ void antt_flush(antt_t *a);
  * ("the daemon refused this station's key" ...), else NULL. */
 const char *antt_conn_error(const antt_t *a);
 
+/* When answers could not be recorded in the spool (a full disk): what
+ * happened, else NULL. Those events were reported to on_result and are not
+ * sent again by this antt_t; after a restart they go again and are answered
+ * duplicate. */
+const char *antt_spool_error(const antt_t *a);
+
 size_t antt_pending(const antt_t *a);
 int64_t antt_oldest_ms(const antt_t *a); /* when the oldest pending was submitted; 0 if none */
 

@@ -16,6 +16,7 @@
 #include "proto/uuid.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,10 @@ static int wait_answers(antt_t *a, const globals_t *g, results_t *res)
     const time_t end = time(NULL) + g->timeout_s;
     while (antt_pending(a) && time(NULL) < end)
         if (antt_poll(a, 200, on_result, res) < 0) break;
+    if (antt_spool_error(a)) {
+        fprintf(stderr, "antt: %s\n", antt_spool_error(a));
+        return ANTT_EXIT_SPOOL;
+    }
     if (antt_pending(a)) {
         if (antt_conn_error(a)) fprintf(stderr, "antt: not connected: %s\n", antt_conn_error(a));
         fprintf(stderr,
@@ -508,6 +513,9 @@ static int set_fsync(void *ctx, const char *name, const char *v, char *err, size
 
 int main(int argc, char **argv)
 {
+    /* A file-size limit (ulimit -f) is a full disk to us: a write error to
+     * report, not a signal that kills the process mid-spool. */
+    signal(SIGXFSZ, SIG_IGN);
     globals_t g = {.endpoint = getenv("ANTT_ENDPOINT"), .node = getenv("ANTT_NODE"),
                    .spool = getenv("ANTT_SPOOL"), .fsync = ANTT_FSYNC_EACH};
     g.sec.server_key = getenv("ANTT_SERVER_KEY");

@@ -379,7 +379,14 @@ int spool_append(spool_t *s, const uint8_t id[16], const void *bytes, uint32_t l
                  uint64_t seq)
 {
     if (spool_find(s, id)) return SPOOL_OK; /* already pending: nothing new to keep */
-    if (s->pending_bytes + len > s->max_bytes) return SPOOL_EFULL;
+    /* The bound is what is on disk (headers, answers and all): answered
+     * records are compacted away before an append is refused. */
+    const uint64_t need = REC_HEAD + EVENT_FIXED + (uint64_t)len;
+    if (s->file_bytes + need > s->max_bytes && s->ndone) {
+        int rc = compact(s);
+        if (rc != SPOOL_OK) return rc;
+    }
+    if (s->file_bytes + need > s->max_bytes) return SPOOL_EFULL;
     uint32_t blen = EVENT_FIXED + len;
     uint8_t *body = malloc(blen);
     if (!body) return SPOOL_ENOMEM;
@@ -398,16 +405,30 @@ int spool_done(spool_t *s, const uint8_t id[16], int status, int code)
 {
     spool_item_t *it = spool_find(s, id);
     if (!it) return SPOOL_EUNKNOWN;
+    if (s->file_bytes + REC_HEAD + DONE_BODY > s->max_bytes) {
+        /* At the bound: rewriting the file without this event records the
+         * answer as well as a DONE record would. */
+        mark_done(s, it);
+        return compact(s);
+    }
     uint8_t body[DONE_BODY];
     body[0] = KIND_DONE;
     memcpy(body + 1, id, 16);
     body[17] = (uint8_t)status;
     body[18] = (uint8_t)code;
     body[19] = (uint8_t)(code >> 8);
-    int rc = append_record(s, body, DONE_BODY, s->sync == SPOOL_SYNC_EACH);
+    /* Not synced here: the caller syncs once for all the answers of a reply
+     * (spool_sync). A DONE lost to a crash only sends the event again. */
+    int rc = append_record(s, body, DONE_BODY, 0);
     if (rc != SPOOL_OK) return rc;
     mark_done(s, it);
     return maybe_compact(s);
+}
+
+void spool_forget(spool_t *s, const uint8_t id[16])
+{
+    spool_item_t *it = spool_find(s, id);
+    if (it) mark_done(s, it);
 }
 
 void spool_set_sync(spool_t *s, spool_sync_t sync) { s->sync = sync; }

@@ -18,12 +18,18 @@
  * file, it is rewritten with the pending ones only (write a new file, fsync,
  * rename, fsync the directory), so the file never loses a pending event.
  *
- * Durability (spool_sync_t): SPOOL_SYNC_EACH fsyncs after every append and
- * every DONE before returning (the default: an event the caller was told is
- * spooled survives a power cut); SPOOL_SYNC_BATCH leaves it to spool_sync()
- * (the caller syncs once per batch it submits); SPOOL_SYNC_NONE never (tests,
+ * Durability (spool_sync_t): SPOOL_SYNC_EACH fsyncs after every append
+ * before returning (the default: an event the caller was told is spooled
+ * survives a power cut); SPOOL_SYNC_BATCH leaves it to spool_sync() (the
+ * caller syncs once per batch it submits); SPOOL_SYNC_NONE never (tests,
  * load generation: the OS writes it out, a kill -9 loses nothing, a power
- * cut may).
+ * cut may). DONE records are never synced one by one: the caller syncs once
+ * per reply it has recorded (spool_sync); a DONE lost to a power cut only
+ * sends its event again, and the daemon answers it duplicate.
+ *
+ * The bound (max_bytes) is the file's size on disk, everything counted: the
+ * header, record headers, events and answers. An append that would pass it
+ * first compacts away answered records, then fails with SPOOL_EFULL.
  */
 #ifndef ANTT_CLIENT_SPOOL_H
 #define ANTT_CLIENT_SPOOL_H
@@ -53,8 +59,8 @@ typedef struct {
     uint32_t attempts;
 } spool_item_t;
 
-/* Open (creating) the spool at path, holding at most max_bytes of pending
- * events. 0, or a SPOOL_E* code with err filled. */
+/* Open (creating) the spool at path, at most max_bytes on disk. 0, or a
+ * SPOOL_E* code with err filled. */
 int spool_open(spool_t **out, const char *path, uint64_t max_bytes, spool_sync_t sync, char *err,
                size_t errlen);
 void spool_close(spool_t **s);
@@ -66,8 +72,15 @@ int spool_append(spool_t *s, const uint8_t id[16], const void *bytes, uint32_t l
 /* The highest seq ever appended (0 for a new spool). */
 uint64_t spool_seq_high(const spool_t *s);
 
-/* The event with this id was answered for good: it leaves the pending set. */
+/* The event with this id was answered for good: it leaves the pending set.
+ * SPOOL_EIO when the answer could not be written (a full disk): the event
+ * stays pending; spool_forget() drops it from memory all the same. */
 int spool_done(spool_t *s, const uint8_t id[16], int status, int code);
+
+/* Drop a pending event from memory only (its answer is known but could not
+ * be recorded): it is not sent again by this process; after a reopen it is,
+ * and is answered duplicate. */
+void spool_forget(spool_t *s, const uint8_t id[16]);
 
 /* Change the durability policy (antt_submit_many syncs a batch once). */
 void spool_set_sync(spool_t *s, spool_sync_t sync);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -315,4 +316,56 @@ Test(cli, tables_line_up_with_vietnamese_names)
                      width, l);
     }
     cr_expect_eq(lines, 3, "the header and a row per commune with a decision: %d", lines);
+}
+
+/* A full disk when the answers arrive: the station says so and exits 4; the
+ * answers it got are reported, not "unanswered"; once there is room the
+ * events go again and are answered duplicate, each stored once. The disk is
+ * "full" through a file-size limit (prlimit --fsize) on the spool's writer. */
+Test(cli, a_full_disk_at_answer_time_is_said_and_nothing_is_lost)
+{
+    char out[65536], args[1024], input[16384] = "";
+    it_daemon_stop(&d, SIGTERM);
+    size_t o = 0;
+    for (int i = 0; i < 20; i++)
+        o += (size_t)snprintf(input + o, sizeof input - o,
+                              "{\"type\":\"incident\",\"unit\":\"06040\",\"case\":\"D%d\",\"group\":\"drugs\","
+                              "\"severity\":\"serious\",\"occurred_at\":\"2023-06-12\"}\n", i);
+    cr_assert_eq(antt(d.port, input, out, sizeof out, "--timeout 1 submit --jsonl -"), 3, "%s", out);
+    char spool[160];
+    snprintf(spool, sizeof spool, "%s/spool", dir);
+    struct stat st;
+    cr_assert_eq(stat(spool, &st), 0);
+    it_daemon_restart(&d, db.dsn, NULL);
+    /* not one byte more may be written to the spool */
+    snprintf(args, sizeof args,
+             "prlimit --fsize=%lld %s --insecure --endpoint tcp://127.0.0.1:%d --node ls-180-06040 --spool %s "
+             "--timeout 10 spool --flush",
+             (long long)st.st_size, ANTT_PATH, d.port, spool);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cd %s && %s </dev/null >%s/full.txt 2>&1", dir, args, dir);
+    int stt = system(cmd);
+    snprintf(cmd, sizeof cmd, "%s/full.txt", dir);
+    FILE *f = fopen(cmd, "r");
+    size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
+    out[n] = '\0';
+    if (f) fclose(f);
+    cr_expect_eq(WEXITSTATUS(stt), 4, "a spool that cannot record answers exits 4: %s", out);
+    cr_expect(strstr(out, "20 answer(s) could not be recorded in the spool") &&
+                  strstr(out, "File too large"), "%s", out);
+    cr_expect(!strstr(out, "not answered"), "answered events are not called unanswered: %s", out);
+    int accepted = 0;
+    for (const char *p = out; (p = strstr(p, "accepted ")); p++) accepted++;
+    cr_expect_eq(accepted, 20, "every answer reported: %s", out);
+    cr_expect_eq(q("SELECT count(*) FROM antt.events"), 20);
+    /* room again: the 20 go once more, answered duplicate, stored once */
+    cr_expect_eq(antt(d.port, NULL, out, sizeof out, "spool"), 0, "%s", out);
+    cr_expect(strstr(out, "20 event(s) pending"), "%s", out);
+    cr_expect_eq(antt(d.port, NULL, out, sizeof out, "spool --flush"), 0, "%s", out);
+    int dup = 0;
+    for (const char *p = out; (p = strstr(p, "duplicate ")); p++) dup++;
+    cr_expect_eq(dup, 20, "%s", out);
+    cr_expect_eq(antt(d.port, NULL, out, sizeof out, "spool"), 0, "%s", out);
+    cr_expect(strstr(out, "nothing pending"), "%s", out);
+    cr_expect_eq(q("SELECT count(*) FROM antt.events"), 20, "each stored once");
 }

@@ -126,17 +126,59 @@ Test(spool, a_corrupt_last_record_is_cut)
 
 Test(spool, a_full_spool_refuses_with_a_clear_error)
 {
-    spool_t *s = open_ok(SPOOL_SYNC_NONE, 40);
-    append_n(s, 0, 2); /* 2 x 15 bytes */
+    /* On disk: an 8-byte header, then 8 + 33 + 15 = 56 bytes a record of the
+     * events append_n makes; answers (28 bytes) count too. */
+    spool_t *s = open_ok(SPOOL_SYNC_NONE, 160);
+    append_n(s, 0, 2); /* 120 bytes */
     uint8_t id[16];
     id_of(99, id);
-    int rc = spool_append(s, id, "0123456789abcdef", 16, 0, 1);
+    int rc = spool_append(s, id, "0123456789abcdef", 16, 0, 1); /* 57 more: over */
     cr_expect_eq(rc, SPOOL_EFULL);
     cr_expect(strstr(spool_strerror(rc), "full"));
     id_of(0, id);
-    cr_assert_eq(spool_done(s, id, 0, 0), SPOOL_OK);
+    cr_assert_eq(spool_done(s, id, 0, 0), SPOOL_OK); /* 148 */
     id_of(99, id);
-    cr_expect_eq(spool_append(s, id, "0123456789abcdef", 16, 0, 1), SPOOL_OK, "room again");
+    cr_expect_eq(spool_append(s, id, "0123456789abcdef", 16, 0, 1), SPOOL_OK,
+                 "room again: the answered record compacted away");
+    cr_expect_leq(spool_file_bytes(s), 160);
+    spool_close(&s);
+}
+
+/* The bound is the file's size on disk, whatever mix of events and answers
+ * it holds (a 64 MiB bound once made an 80 MB file). */
+Test(spool, the_bound_is_the_size_on_disk)
+{
+    const uint64_t max = 64 << 10;
+    spool_t *s = open_ok(SPOOL_SYNC_NONE, max);
+    uint32_t k = 0;
+    for (int round = 0; round < 20; round++) {
+        for (;; k++) { /* fill up */
+            uint8_t id[16];
+            char ev[64];
+            int len = snprintf(ev, sizeof ev, "event number %u", k);
+            id_of(k, id);
+            int rc = spool_append(s, id, ev, (uint32_t)len, 1000 + k, 500 + k);
+            if (rc == SPOOL_EFULL) break;
+            cr_assert_eq(rc, SPOOL_OK);
+        }
+        /* answer a third of what is pending, oldest first */
+        size_t answer = spool_pending(s) / 3;
+        for (size_t i = 0; i < answer; i++) {
+            spool_item_t *it = spool_first(s);
+            uint8_t id[16];
+            memcpy(id, it->id, 16);
+            cr_assert_eq(spool_done(s, id, 0, 0), SPOOL_OK);
+            cr_assert_leq(spool_file_bytes(s), max);
+        }
+        struct stat st;
+        cr_assert_eq(stat(path, &st), 0);
+        cr_expect_leq((uint64_t)st.st_size, max, "round %d: %lld bytes on disk", round, (long long)st.st_size);
+        cr_expect_eq((uint64_t)st.st_size, spool_file_bytes(s));
+    }
+    size_t pending = spool_pending(s);
+    spool_close(&s);
+    s = open_ok(SPOOL_SYNC_NONE, max);
+    cr_expect_eq(spool_pending(s), pending, "nothing pending lost");
     spool_close(&s);
 }
 
