@@ -33,7 +33,7 @@
 typedef struct antt antt_t;
 
 enum {
-    ANTT_C_SPOOL_FULL = -1001, /* the spool holds spool_max_bytes of unanswered events */
+    ANTT_C_SPOOL_FULL = -1001, /* the spool file would pass spool_max_bytes on disk */
     ANTT_C_SPOOL_IO = -1002,   /* the spool file could not be written */
     ANTT_C_NOMEM = -1003,
     ANTT_C_ZMQ = -1004,        /* a ZeroMQ call failed (bad endpoint ...) */
@@ -61,7 +61,7 @@ typedef struct {
     const char *endpoints;    /* "tcp://host:7720[,tcp://host2:7720]" */
     const char *node;         /* this station's node id */
     const char *spool_path;
-    uint64_t spool_max_bytes; /* default 64 MiB */
+    uint64_t spool_max_bytes; /* the spool file's size on disk, at most; default 64 MiB */
     antt_fsync_t fsync;       /* default ANTT_FSYNC_EACH: see client/spool.h */
     int resend_ms;            /* unanswered events go again after this; default 30000 */
     int max_per_msg;          /* events per message, default 100 (1..1000) */
