@@ -16,26 +16,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 events=${EVENTS:-320000}
 
-bash "$root/deploy/deps.sh" >/dev/null
-cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
-cmake --build "$root/build-bench" --target anttd antt -j"$(nproc)" >/dev/null
-anttd=$root/build-bench/daemon/anttd
-antt=${ANTT_BIN:-$root/build-bench/client/antt}
-
 # The spool on the project's disk, not /tmp (often tmpfs, where fdatasync costs nothing).
-mkdir -p "$root/build-bench"
-work=$(mktemp -d "$root/build-bench/drain.XXXXXX")
-chmod 755 "$work"
-apid=""
-cleanup() {
-  [[ -n "$apid" ]] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
-  bash "$root/tests/pg/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-eval "$(bash "$root/tests/pg/pg.sh" start "$work/pg")"
-psql -qc "ALTER SYSTEM SET max_wal_size = '8GB'" -c "SELECT pg_reload_conf()" >/dev/null
+# shellcheck source=../../tests/pg/bench.sh
+. "$root/tests/pg/bench.sh"
+bench_setup drain "$root/build-bench" anttd antt
+antt=${ANTT_BIN:-$antt}
 db="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE"
 "$anttd" --db "$db" --log-level warn --migrate --load-units "$root/db/units-cluster2.csv" \
   --load-groups "$root/db/crime_groups.csv"

@@ -17,25 +17,9 @@ per_msg=${PER_MSG:-100}
 window=${WINDOW:-4}
 rate=${RATE:-5000}
 
-bash "$root/deploy/deps.sh" >/dev/null
-cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
-cmake --build "$root/build-bench" --target anttd antt -j"$(nproc)" >/dev/null
-anttd=$root/build-bench/daemon/anttd
-antt=$root/build-bench/client/antt
-
-work=$(mktemp -d /tmp/antt-curve.XXXXXX)
-chmod 755 "$work"
-apid=""
-cleanup() {
-  [[ -n "$apid" ]] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
-  bash "$root/tests/pg/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-eval "$(bash "$root/tests/pg/pg.sh" start "$work/pg")"
-psql -qc "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '15min'" \
-     -c "SELECT pg_reload_conf()" >/dev/null
+# shellcheck source=../../tests/pg/bench.sh
+. "$root/tests/pg/bench.sh"
+bench_setup curve /tmp anttd antt
 psql -qc "CREATE DATABASE bench"
 dsn="host=$PGHOST port=$PGPORT user=$PGUSER dbname=bench"
 "$anttd" --db "$dsn" --log-level warn --migrate \

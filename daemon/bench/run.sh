@@ -22,30 +22,11 @@ bms=${BATCH_MAX_MS:-0}
 rate=${RATE:-5000}
 cnodes=${CONNECT_NODES:-10000}
 
-bash "$root/deploy/deps.sh" >/dev/null
-cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
-cmake --build "$root/build-bench" --target anttd antt bench_anttd -j"$(nproc)" >/dev/null
-anttd=$root/build-bench/daemon/anttd
-antt=$root/build-bench/client/antt
+# shellcheck source=../../tests/pg/bench.sh
+. "$root/tests/pg/bench.sh"
+bench_setup bench /tmp anttd antt bench_anttd
 bench=$root/build-bench/daemon/bench_anttd
-
-work=$(mktemp -d /tmp/antt-bench.XXXXXX)
-chmod 755 "$work"
-apid=""
-cleanup() {
-  [[ -n "$apid" ]] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
-  bash "$root/tests/pg/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-eval "$(bash "$root/tests/pg/pg.sh" start "$work/pg")"
-# Durability stays PostgreSQL's default (fsync, synchronous_commit, full-page
-# writes on); only checkpoint spacing is set as for any write-heavy server, so
-# that max_wal_size (1 GB) does not force a checkpoint every few seconds.
-psql -qc "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '15min'" \
-     -c "SELECT pg_reload_conf()" >/dev/null
 psql -qc "CREATE DATABASE ceil" -qc "CREATE DATABASE bench"
 base="host=$PGHOST port=$PGPORT user=$PGUSER"
 for db in ceil bench; do

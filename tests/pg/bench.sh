@@ -1,0 +1,37 @@
+# tests/pg/bench.sh — sourced by the benchmark scripts (daemon/bench/run.sh,
+# daemon/bench/curve.sh, client/bench/drain.sh), which set $root first:
+#
+#   bench_setup NAME PARENT TARGET...
+#
+# installs what is missing, builds TARGETs optimised in build-bench/ ($anttd,
+# $antt name the programs), makes a work folder PARENT/antt-NAME.XXXXXX
+# ($work, removed at exit) and starts a private PostgreSQL in it (PG* and
+# ANTT_TEST_DSN exported; stopped at exit) with default durability — fsync,
+# synchronous_commit and full-page writes on — and only checkpoint spacing
+# set, as for any write-heavy server, so that max_wal_size (1 GB) does not
+# force a checkpoint every few seconds. An anttd the script starts is
+# stopped at exit when $apid holds its PID.
+
+bench_cleanup() {
+  [[ -n "${apid:-}" ]] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
+  bash "$root/tests/pg/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+
+bench_setup() {
+  local name=$1 parent=$2
+  shift 2
+  bash "$root/deploy/deps.sh" >/dev/null
+  cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
+  cmake --build "$root/build-bench" --target "$@" -j"$(nproc)" >/dev/null
+  anttd=$root/build-bench/daemon/anttd
+  antt=$root/build-bench/client/antt
+  mkdir -p "$parent"
+  work=$(mktemp -d "$parent/antt-$name.XXXXXX")
+  chmod 755 "$work"
+  apid=""
+  trap bench_cleanup EXIT
+  eval "$(bash "$root/tests/pg/pg.sh" start "$work/pg")"
+  psql -qc "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '15min'" \
+       -c "SELECT pg_reload_conf()" >/dev/null
+}
