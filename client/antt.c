@@ -33,14 +33,14 @@ struct antt {
     uint64_t seq, next_corr;
     flight_t *fl;
     int nfl;
-    int lost;  /* a connection dropped since the last look */
+    int lost;               /* a connection dropped since the last look */
     const char *conn_error; /* the last handshake's failure, NULL once one succeeds */
     char conn_buf[512];     /* conn_error, when it names the endpoint */
     int connecting;         /* connected, no handshake finished yet */
     int probed;             /* probe() ran (once per client) */
     size_t unrecorded;      /* answers known but not written to the spool (a full disk) */
     char spool_err[256];    /* why, for antt_spool_error */
-    int dirty; /* appended since the last sync (ANTT_FSYNC_BATCH) */
+    int dirty;              /* appended since the last sync (ANTT_FSYNC_BATCH) */
     msgpack_sbuffer sb;
     char *reply;
     size_t reply_cap;
@@ -57,7 +57,10 @@ antt_opts_t antt_defaults(void)
     return o;
 }
 
-static int64_t now_ms(void) { return ts_now_us() / 1000; }
+static int64_t now_ms(void)
+{
+    return ts_now_us() / 1000;
+}
 
 static int fail(char *err, size_t errlen, int rc, const char *what, const char *detail)
 {
@@ -94,7 +97,8 @@ void antt_close(antt_t **ap)
     if (a->sock) zmq_close(a->sock);
     if (a->ctx) zmq_ctx_term(a->ctx);
     spool_close(&a->sp);
-    for (int i = 0; i < a->nfl; i++) free(a->fl[i].ids);
+    for (int i = 0; i < a->nfl; i++)
+        free(a->fl[i].ids);
     free(a->fl);
     free(a->endpoints);
     free(a->node);
@@ -187,7 +191,8 @@ int antt_open(antt_t **out, const antt_opts_t *o, char *err, size_t errlen)
     }
     char *list = strdup(a->endpoints), *save = NULL;
     for (char *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
-        while (*e == ' ') e++;
+        while (*e == ' ')
+            e++;
         if (zmq_connect(a->sock, e) < 0) {
             int n = snprintf(err, errlen, "connect %s: ", e);
             snprintf(err + (n > 0 && (size_t)n < errlen ? n : 0),
@@ -207,8 +212,8 @@ int antt_submit(antt_t *a, ev_t *ev, char *err, size_t errlen)
 {
     /* A field the caller never set is missing, not empty: name it (204)
      * rather than let the encoder write "" and the validator call it short. */
-    const uint32_t own = EVB(EVF_V) | EVB(EVF_ID) | EVB(EVF_TYPE) | EVB(EVF_NODE) | EVB(EVF_SEQ) |
-                         EVB(EVF_TIME);
+    const uint32_t own =
+        EVB(EVF_V) | EVB(EVF_ID) | EVB(EVF_TYPE) | EVB(EVF_NODE) | EVB(EVF_SEQ) | EVB(EVF_TIME);
     const uint32_t missing = ev_required(ev->type) & ~ev->present & ~own;
     if (ev->type > EV_NONE && ev->type < EV_TYPE_COUNT && missing) {
         const char *name = ev_field_name((ev_field_t)__builtin_ctz(missing));
@@ -228,7 +233,8 @@ int antt_submit(antt_t *a, ev_t *ev, char *err, size_t errlen)
     msgpack_sbuffer_clear(&a->sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &a->sb, msgpack_sbuffer_write);
-    if (enc_event(&pk, ev) < 0) return fail(err, errlen, -ANTT_E_UNKNOWN_TYPE, "unknown event type", NULL);
+    if (enc_event(&pk, ev) < 0)
+        return fail(err, errlen, -ANTT_E_UNKNOWN_TYPE, "unknown event type", NULL);
     /* The daemon's own validator, so a bad event fails here, at the station. */
     dec_msg_t m;
     dec_err_t de;
@@ -236,15 +242,15 @@ int antt_submit(antt_t *a, ev_t *ev, char *err, size_t errlen)
     int rc = dec_open(&m, a->sb.data, a->sb.size, now, &de);
     if (rc == 0) rc = dec_next(&m, &check, &de) == 1 ? 0 : -de.code;
     if (rc < 0) {
-        snprintf(err, errlen, "%d %s: %s%s%s", de.code, antt_err_name(de.code), de.field ? de.field : "",
-                 de.field ? ": " : "", de.msg);
+        snprintf(err, errlen, "%d %s: %s%s%s", de.code, antt_err_name(de.code),
+                 de.field ? de.field : "", de.field ? ": " : "", de.msg);
         return -de.code;
     }
     rc = spool_append(a->sp, ev->id, a->sb.data, (uint32_t)a->sb.size, now / 1000, ev->seq);
-    if (rc == SPOOL_EFULL)
-        return fail(err, errlen, ANTT_C_SPOOL_FULL, spool_strerror(rc), NULL);
-    if (rc) return fail(err, errlen, rc == SPOOL_ENOMEM ? ANTT_C_NOMEM : ANTT_C_SPOOL_IO, "spool",
-                        strerror(errno));
+    if (rc == SPOOL_EFULL) return fail(err, errlen, ANTT_C_SPOOL_FULL, spool_strerror(rc), NULL);
+    if (rc)
+        return fail(err, errlen, rc == SPOOL_ENOMEM ? ANTT_C_NOMEM : ANTT_C_SPOOL_IO, "spool",
+                    strerror(errno));
     a->seq = ev->seq;
     a->dirty = 1;
     return 0;
@@ -266,11 +272,23 @@ int antt_submit_many(antt_t *a, ev_t *evs, size_t n, size_t *done, char *err, si
     return rc;
 }
 
-const char *antt_conn_error(const antt_t *a) { return a->conn_error; }
-const char *antt_spool_error(const antt_t *a) { return a->spool_err[0] ? a->spool_err : NULL; }
+const char *antt_conn_error(const antt_t *a)
+{
+    return a->conn_error;
+}
+const char *antt_spool_error(const antt_t *a)
+{
+    return a->spool_err[0] ? a->spool_err : NULL;
+}
 
-size_t antt_pending(const antt_t *a) { return spool_pending(a->sp); }
-int64_t antt_oldest_ms(const antt_t *a) { return spool_oldest_ms(a->sp); }
+size_t antt_pending(const antt_t *a)
+{
+    return spool_pending(a->sp);
+}
+int64_t antt_oldest_ms(const antt_t *a)
+{
+    return spool_oldest_ms(a->sp);
+}
 
 static void forget_flight(antt_t *a, int i)
 {
@@ -281,8 +299,10 @@ static void forget_flight(antt_t *a, int i)
 
 void antt_flush(antt_t *a)
 {
-    while (a->nfl) forget_flight(a, 0);
-    for (spool_item_t *it = spool_first(a->sp); it; it = spool_next(a->sp, it)) it->sent_ms = 0;
+    while (a->nfl)
+        forget_flight(a, 0);
+    for (spool_item_t *it = spool_first(a->sp); it; it = spool_next(a->sp, it))
+        it->sent_ms = 0;
 }
 
 /* The next monitor event of mon within timeout_ms (0: none waiting), with
@@ -326,10 +346,12 @@ static const char *probe(antt_t *a, const char *ep)
         int type;
         const char *what;
     } TRY[] = {
-        {ZMQ_PUSH, "is anttd's publish-only socket (PULL; port 7721 by default), which never answers: "
-                   "acked submissions go to anttd's listen endpoint (port 7720 by default)"},
-        {ZMQ_SUB, "is anttd's tally stream (port 7722 by default), not its intake: acked submissions go "
-                  "to anttd's listen endpoint (port 7720 by default)"},
+        {ZMQ_PUSH,
+         "is anttd's publish-only socket (PULL; port 7721 by default), which never answers: "
+         "acked submissions go to anttd's listen endpoint (port 7720 by default)"},
+        {ZMQ_SUB,
+         "is anttd's tally stream (port 7722 by default), not its intake: acked submissions go "
+         "to anttd's listen endpoint (port 7720 by default)"},
     };
     for (size_t i = 0; i < sizeof TRY / sizeof TRY[0]; i++) {
         void *s = zmq_socket(a->ctx, TRY[i].type);
@@ -340,16 +362,21 @@ static const char *probe(antt_t *a, const char *ep)
         zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
         void *mon = NULL;
         if (antt_sec_apply(s, &a->o.sec, err, sizeof err) == 0 &&
-            zmq_socket_monitor(s, mep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED) == 0 &&
-            (mon = zmq_socket(a->ctx, ZMQ_PAIR)) && zmq_connect(mon, mep) == 0 && zmq_connect(s, ep) == 0) {
+            zmq_socket_monitor(s, mep,
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED) ==
+                0 &&
+            (mon = zmq_socket(a->ctx, ZMQ_PAIR)) && zmq_connect(mon, mep) == 0 &&
+            zmq_connect(s, ep) == 0) {
             const int64_t end = now_ms() + 500;
             for (int64_t left; !found && (left = end - now_ms()) > 0;) {
                 uint16_t e = next_event(mon, (int)left, NULL, 0);
-                if (e == ZMQ_EVENT_HANDSHAKE_SUCCEEDED || (e == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && i == 1))
+                if (e == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ||
+                    (e == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && i == 1))
                     found = 1;
-                else if (e && e != 0xffff) break; /* failed here too */
+                else if (e && e != 0xffff)
+                    break; /* failed here too */
             }
         }
         monitor_stop(s, mon);
@@ -369,11 +396,12 @@ static void handshake_failed(antt_t *a, const char *ep)
         snprintf(a->conn_buf, sizeof a->conn_buf, "%s %s", ep, what);
         a->conn_error = a->conn_buf;
     } else if (!a->conn_error || a->conn_error != a->conn_buf) {
-        a->conn_error = a->o.sec.insecure
-                            ? "the handshake failed (the daemon speaks CURVE, or this is not an anttd "
-                              "acked endpoint)"
-                            : "the CURVE handshake failed (wrong server key, the daemon is not CURVE, or "
-                              "this is not an anttd acked endpoint)";
+        a->conn_error =
+            a->o.sec.insecure
+                ? "the handshake failed (the daemon speaks CURVE, or this is not an anttd "
+                  "acked endpoint)"
+                : "the CURVE handshake failed (wrong server key, the daemon is not CURVE, or "
+                  "this is not an anttd acked endpoint)";
     }
 }
 
@@ -395,11 +423,13 @@ static void watch(antt_t *a)
             a->connecting = 0;
         }
         if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-            a->conn_error = "the daemon refused this station's key (not enrolled, or revoked; or this is "
-                            "not an anttd acked endpoint)";
+            a->conn_error =
+                "the daemon refused this station's key (not enrolled, or revoked; or this is "
+                "not an anttd acked endpoint)";
             a->connecting = 0;
         }
-        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+            event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
             handshake_failed(a, ep);
             a->connecting = 0;
         }
@@ -539,9 +569,9 @@ static int take_reply(antt_t *a, antt_result_fn fn, void *ctx)
     }
     ack_t ack;
     while (ack_next(&rep, &ack) == 1) {
-        const uint8_t *id = ack.has_id ? ack.id
+        const uint8_t *id = ack.has_id                             ? ack.id
                             : (fi >= 0 && ack.index < a->fl[fi].n) ? a->fl[fi].ids[ack.index]
-                                                                     : NULL;
+                                                                   : NULL;
         if (!id) continue;
         if (ack.status == ACK_ACCEPTED || ack.status == ACK_DUPLICATE || ack.status == ACK_REJECTED)
             settled += settle(a, id, ack.status, ack.code, ack.field, ack.msg, fn, ctx);
@@ -563,8 +593,10 @@ int antt_poll(antt_t *a, int timeout_ms, antt_result_fn fn, void *ctx)
     int64_t now = now_ms();
     watch(a);
     for (int i = 0; i < a->nfl;) /* a message unanswered for too long is given up */
-        if (now - a->fl[i].sent_ms >= a->o.resend_ms) forget_flight(a, i);
-        else i++;
+        if (now - a->fl[i].sent_ms >= a->o.resend_ms)
+            forget_flight(a, i);
+        else
+            i++;
     send_due(a, now);
     int settled = 0;
     zmq_pollitem_t items[2] = {{a->sock, 0, ZMQ_POLLIN, 0}, {a->mon, 0, ZMQ_POLLIN, 0}};

@@ -36,8 +36,8 @@ enum {
     ANTT_C_SPOOL_FULL = -1001, /* the spool file would pass spool_max_bytes on disk */
     ANTT_C_SPOOL_IO = -1002,   /* the spool file could not be written */
     ANTT_C_NOMEM = -1003,
-    ANTT_C_ZMQ = -1004,        /* a ZeroMQ call failed (bad endpoint ...) */
-    ANTT_C_ARG = -1005,        /* a missing or invalid option */
+    ANTT_C_ZMQ = -1004, /* a ZeroMQ call failed (bad endpoint ...) */
+    ANTT_C_ARG = -1005, /* a missing or invalid option */
 };
 
 typedef enum { ANTT_FSYNC_EACH = 0, ANTT_FSYNC_BATCH, ANTT_FSYNC_NONE } antt_fsync_t;
@@ -58,8 +58,8 @@ typedef struct {
 int antt_sec_apply(void *zsock, const antt_sec_t *s, char *err, size_t errlen);
 
 typedef struct {
-    const char *endpoints;    /* "tcp://host:7720[,tcp://host2:7720]" */
-    const char *node;         /* this station's node id */
+    const char *endpoints; /* "tcp://host:7720[,tcp://host2:7720]" */
+    const char *node;      /* this station's node id */
     const char *spool_path;
     uint64_t spool_max_bytes; /* the spool file's size on disk, at most; default 64 MiB */
     antt_fsync_t fsync;       /* default ANTT_FSYNC_EACH: see client/spool.h */

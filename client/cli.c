@@ -57,39 +57,41 @@ static const char EXIT_HELP[] =
 
 static void usage(FILE *f, const opt_t *opts, size_t n)
 {
-    fprintf(f,
-            "usage: antt [GLOBAL OPTIONS] COMMAND [ARGS]\n"
-            "\n"
-            "commands:\n"
-            "  submit TYPE --FIELD VALUE ...   one event; TYPE is one of incident (vu-viec),\n"
-            "                                  clear (kham-pha), correct (dinh-chinh), void (huy),\n"
-            "                                  tipoff (tiep-nhan), extend (gia-han), resolve\n"
-            "                                  (giai-quyet), resume (phuc-hoi); antt submit TYPE\n"
-            "                                  --help lists its fields\n"
-            "  submit --jsonl FILE|-           JSON Lines: one event object per line, with \"type\"\n"
-            "                                  and the field names of PROTOCOL.md\n"
-            "  spool [--flush]                 what is waiting for an answer; --flush sends it now\n"
-            "  load --units FILE ...           simulated stations at a given rate\n"
-            "  report --unit CODE --year Y     year-end figures from the database\n"
-            "  tipoffs --unit CODE --overdue   tip-offs past their deadline; --due-within 3d; --times\n"
-            "  watch --unit CODE               a live table of the unit's children\n"
-            "  keygen FILE                     a CURVE keypair: FILE (secret, 0600) and FILE.pub\n"
-            "  node add|revoke|list ...        enrol stations' keys in the database\n"
-            "  subscriber add|revoke|list ...  enrol tally-stream subscribers, with a unit scope\n"
-            "  help [COMMAND]                  this text, or COMMAND --help\n"
-            "\n"
-            "global options (before the command):\n");
+    fprintf(
+        f,
+        "usage: antt [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+        "\n"
+        "commands:\n"
+        "  submit TYPE --FIELD VALUE ...   one event; TYPE is one of incident (vu-viec),\n"
+        "                                  clear (kham-pha), correct (dinh-chinh), void (huy),\n"
+        "                                  tipoff (tiep-nhan), extend (gia-han), resolve\n"
+        "                                  (giai-quyet), resume (phuc-hoi); antt submit TYPE\n"
+        "                                  --help lists its fields\n"
+        "  submit --jsonl FILE|-           JSON Lines: one event object per line, with \"type\"\n"
+        "                                  and the field names of PROTOCOL.md\n"
+        "  spool [--flush]                 what is waiting for an answer; --flush sends it now\n"
+        "  load --units FILE ...           simulated stations at a given rate\n"
+        "  report --unit CODE --year Y     year-end figures from the database\n"
+        "  tipoffs --unit CODE --overdue   tip-offs past their deadline; --due-within 3d; --times\n"
+        "  watch --unit CODE               a live table of the unit's children\n"
+        "  keygen FILE                     a CURVE keypair: FILE (secret, 0600) and FILE.pub\n"
+        "  node add|revoke|list ...        enrol stations' keys in the database\n"
+        "  subscriber add|revoke|list ...  enrol tally-stream subscribers, with a unit scope\n"
+        "  help [COMMAND]                  this text, or COMMAND --help\n"
+        "\n"
+        "global options (before the command):\n");
     opt_print(f, opts, n);
-    fprintf(f,
-            "\n"
-            "Fields use PROTOCOL.md's names (--occurred-at or --occurred_at); times are RFC 3339\n"
-            "(2023-06-13T10:00:00+07:00) or a date (Hanoi midnight); names of severities, kinds,\n"
-            "sources, bases and outcomes may be given in Vietnamese (\"nghiem-trong\", \"tố giác\").\n"
-            "CURVE is on unless --insecure: --server-key is the daemon's public key (pinned),\n"
-            "--key this station's keypair file (antt keygen). Commands that read the database\n"
-            "(report, tipoffs, watch, node, subscriber) take --db, else ANTT_DB, else PG*.\n"
-            "\n%s",
-            EXIT_HELP);
+    fprintf(
+        f,
+        "\n"
+        "Fields use PROTOCOL.md's names (--occurred-at or --occurred_at); times are RFC 3339\n"
+        "(2023-06-13T10:00:00+07:00) or a date (Hanoi midnight); names of severities, kinds,\n"
+        "sources, bases and outcomes may be given in Vietnamese (\"nghiem-trong\", \"tố giác\").\n"
+        "CURVE is on unless --insecure: --server-key is the daemon's public key (pinned),\n"
+        "--key this station's keypair file (antt keygen). Commands that read the database\n"
+        "(report, tipoffs, watch, node, subscriber) take --db, else ANTT_DB, else PG*.\n"
+        "\n%s",
+        EXIT_HELP);
 }
 
 static void on_result(void *ctx, const antt_result_t *r)
@@ -107,8 +109,10 @@ static void on_result(void *ctx, const antt_result_t *r)
         printf("%srejected %s %d %s%s%s%s %s\n", where, id, r->code, antt_err_name(r->code),
                r->field[0] ? " (" : "", r->field, r->field[0] ? ")" : "", r->msg);
     } else {
-        if (r->status == ACK_ACCEPTED) res->accepted++;
-        else res->duplicate++;
+        if (r->status == ACK_ACCEPTED)
+            res->accepted++;
+        else
+            res->duplicate++;
         printf("%s%s %s\n", where, ack_status_name(r->status), id);
     }
 }
@@ -130,7 +134,8 @@ static void remember(results_t *res, const uint8_t id[16], long line)
  * input, a spool that cannot be written is the local file's. */
 static int exit_of(int rc)
 {
-    if (rc == ANTT_C_SPOOL_FULL || rc == ANTT_C_SPOOL_IO || rc == ANTT_C_NOMEM) return ANTT_EXIT_SPOOL;
+    if (rc == ANTT_C_SPOOL_FULL || rc == ANTT_C_SPOOL_IO || rc == ANTT_C_NOMEM)
+        return ANTT_EXIT_SPOOL;
     return ANTT_EXIT_USAGE;
 }
 
@@ -220,16 +225,19 @@ static size_t type_options(ev_type_t t, field_ctx_t *fc, opt_t *out, size_t cap,
     size_t n = 0;
     for (int pass = 0; pass < 2; pass++)
         for (int f = 0; f < EVF_COUNT && n + 2 <= cap; f++) {
-            if (!(allowed & EVB(f)) || !fields_settable((ev_field_t)f) || !!(req & EVB(f)) != !pass) continue;
+            if (!(allowed & EVB(f)) || !fields_settable((ev_field_t)f) || !!(req & EVB(f)) != !pass)
+                continue;
             const char *name = ev_field_name((ev_field_t)f), *metavar;
             char desc[400];
             const char *what = fields_describe((ev_field_t)f, &metavar, desc, sizeof desc);
-            snprintf(helps[f], 512, "%s%s", (req & EVB(f)) && f != EVF_TIME ? "required: " : "", what);
+            snprintf(helps[f], 512, "%s%s", (req & EVB(f)) && f != EVF_TIME ? "required: " : "",
+                     what);
             snprintf(dashed[f], sizeof dashed[f], "%s", name);
             for (char *p = dashed[f]; *p; p++)
                 if (*p == '_') *p = '-';
             out[n++] = (opt_t){dashed[f], 0, OPT_FN, fc, 0, 0, metavar, helps[f], set_field};
-            if (strcmp(dashed[f], name)) out[n++] = (opt_t){name, 0, OPT_FN, fc, 0, 0, metavar, NULL, set_field};
+            if (strcmp(dashed[f], name))
+                out[n++] = (opt_t){name, 0, OPT_FN, fc, 0, 0, metavar, NULL, set_field};
         }
     return n;
 }
@@ -242,7 +250,8 @@ static int submit_flags(globals_t *g, int argc, char **argv)
     memset(&ev, 0, sizeof ev);
     ev.type = fields_type(argv[0]);
     if (!ev.type) {
-        fprintf(stderr, "antt submit: unknown event type '%s'; one of: %s\n", argv[0], fields_type_help());
+        fprintf(stderr, "antt submit: unknown event type '%s'; one of: %s\n", argv[0],
+                fields_type_help());
         return ANTT_EXIT_USAGE;
     }
     ev.present = EVB(EVF_TYPE);
@@ -263,7 +272,8 @@ static int submit_flags(globals_t *g, int argc, char **argv)
         return ANTT_EXIT_OK;
     }
     if (rc == OPT_ERR) {
-        fprintf(stderr, "antt submit: %s (fields are --name value; antt submit %s --help)\n", err, argv[0]);
+        fprintf(stderr, "antt submit: %s (fields are --name value; antt submit %s --help)\n", err,
+                argv[0]);
         return ANTT_EXIT_USAGE;
     }
     int code;
@@ -315,7 +325,8 @@ static int event_of_json(json_object *o, ev_t *ev, fields_buf_t *buf, char *err,
             snprintf(text, sizeof text, "%lld", (long long)v);
             s = v < 0 ? "-1" : text;
         } else {
-            if (ev_field_lookup(key, strlen(key)) >= 0 && !json_object_is_type(val, json_type_string)) {
+            if (ev_field_lookup(key, strlen(key)) >= 0 &&
+                !json_object_is_type(val, json_type_string)) {
                 snprintf(err, errlen, "%s: wrong type: a string is expected", key);
                 return -1;
             }
@@ -348,7 +359,8 @@ static int submit_jsonl(globals_t *g, const char *path)
     json_tokener *tok = json_tokener_new();
     while ((len = getline(&line, &cap, f)) >= 0) {
         no++;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
         if (!len) continue; /* blank lines are allowed */
         json_tokener_reset(tok);
         json_object *o = json_tokener_parse_ex(tok, line, (int)len);
@@ -358,7 +370,8 @@ static int submit_jsonl(globals_t *g, const char *path)
         fields_buf_t buf = {.used = 0};
         if (!o || je != json_tokener_success || json_tokener_get_parse_end(tok) != (size_t)len) {
             fprintf(stderr, "antt: line %ld: not JSON: %s\n", no,
-                    je != json_tokener_success ? json_tokener_error_desc(je) : "trailing characters");
+                    je != json_tokener_success ? json_tokener_error_desc(je)
+                                               : "trailing characters");
             bad++;
         } else if (event_of_json(o, &ev, &buf, err, sizeof err) < 0) {
             fprintf(stderr, "antt: line %ld: %s\n", no, err);
@@ -367,8 +380,10 @@ static int submit_jsonl(globals_t *g, const char *path)
             int rc = antt_submit(a, &ev, err, sizeof err);
             if (rc) {
                 fprintf(stderr, "antt: line %ld: not sent: %s\n", no, err);
-                if (submit_error(rc) == ANTT_EXIT_SPOOL) spool_err = 1;
-                else bad++;
+                if (submit_error(rc) == ANTT_EXIT_SPOOL)
+                    spool_err = 1;
+                else
+                    bad++;
             } else {
                 remember(&res, ev.id, no);
                 antt_poll(a, 0, on_result, &res); /* keep things moving on long files */
@@ -395,7 +410,8 @@ static int cmd_submit(globals_t *g, int argc, char **argv)
     if (argc >= 2 && argv[1][0] != '-') return submit_flags(g, argc - 1, argv + 1);
     const char *jsonl = NULL;
     const opt_t opts[] = {
-        {"jsonl", 'j', OPT_STR, &jsonl, 0, 0, "FILE|-", "events as JSON Lines, one object a line", NULL},
+        {"jsonl", 'j', OPT_STR, &jsonl, 0, 0, "FILE|-", "events as JSON Lines, one object a line",
+         NULL},
     };
     char err[512];
     int first;
@@ -408,11 +424,13 @@ static int cmd_submit(globals_t *g, int argc, char **argv)
                fields_type_help());
         opt_print(stdout, opts, 1);
         printf("example: antt --node ls-180-06040 submit incident --unit 06040 --case 12/VV \\\n"
-               "           --group social_order --severity nghiem-trong --occurred-at 2023-06-13T10:00+07:00\n");
+               "           --group social_order --severity nghiem-trong --occurred-at "
+               "2023-06-13T10:00+07:00\n");
         return ANTT_EXIT_OK;
     }
     if (rc == OPT_OK && (!jsonl || first < argc)) {
-        snprintf(err, sizeof err, first < argc ? "unexpected '%s'" : "a TYPE or --jsonl FILE is needed",
+        snprintf(err, sizeof err,
+                 first < argc ? "unexpected '%s'" : "a TYPE or --jsonl FILE is needed",
                  first < argc ? argv[first] : "");
         rc = OPT_ERR;
     }
@@ -427,7 +445,8 @@ static int cmd_spool(globals_t *g, int argc, char **argv)
 {
     int flush = 0;
     const opt_t opts[] = {
-        {"flush", 'f', OPT_FLAG, &flush, 0, 0, NULL, "send what is pending now, and wait for the answers", NULL},
+        {"flush", 'f', OPT_FLAG, &flush, 0, 0, NULL,
+         "send what is pending now, and wait for the answers", NULL},
     };
     char err[512];
     int rc = opt_parse(opts, 1, argc, argv, 0, NULL, err, sizeof err);
@@ -501,9 +520,12 @@ static int run(globals_t *g, int argc, char **argv)
 static int set_fsync(void *ctx, const char *name, const char *v, char *err, size_t errlen)
 {
     antt_fsync_t *f = ctx;
-    if (!strcmp(v, "each")) *f = ANTT_FSYNC_EACH;
-    else if (!strcmp(v, "batch")) *f = ANTT_FSYNC_BATCH;
-    else if (!strcmp(v, "none")) *f = ANTT_FSYNC_NONE;
+    if (!strcmp(v, "each"))
+        *f = ANTT_FSYNC_EACH;
+    else if (!strcmp(v, "batch"))
+        *f = ANTT_FSYNC_BATCH;
+    else if (!strcmp(v, "none"))
+        *f = ANTT_FSYNC_NONE;
     else {
         snprintf(err, errlen, "--%s: '%s' is not each, batch or none", name, v);
         return -1;
@@ -516,8 +538,10 @@ int main(int argc, char **argv)
     /* A file-size limit (ulimit -f) is a full disk to us: a write error to
      * report, not a signal that kills the process mid-spool. */
     signal(SIGXFSZ, SIG_IGN);
-    globals_t g = {.endpoint = getenv("ANTT_ENDPOINT"), .node = getenv("ANTT_NODE"),
-                   .spool = getenv("ANTT_SPOOL"), .fsync = ANTT_FSYNC_EACH};
+    globals_t g = {.endpoint = getenv("ANTT_ENDPOINT"),
+                   .node = getenv("ANTT_NODE"),
+                   .spool = getenv("ANTT_SPOOL"),
+                   .fsync = ANTT_FSYNC_EACH};
     g.sec.server_key = getenv("ANTT_SERVER_KEY");
     g.sec.key_file = getenv("ANTT_KEY");
     int insecure = getenv("ANTT_INSECURE") && !strcmp(getenv("ANTT_INSECURE"), "1"), version = 0;
@@ -525,17 +549,21 @@ int main(int argc, char **argv)
     if (!g.endpoint) g.endpoint = "tcp://127.0.0.1:7720";
     const opt_t opts[] = {
         {"endpoint", 'e', OPT_STR, &g.endpoint, 0, 0, "EP",
-         "the daemon's acked endpoint(s), comma-separated (ANTT_ENDPOINT; tcp://127.0.0.1:7720)", NULL},
+         "the daemon's acked endpoint(s), comma-separated (ANTT_ENDPOINT; tcp://127.0.0.1:7720)",
+         NULL},
         {"node", 'n', OPT_STR, &g.node, 0, 0, "ID", "this station's node id (ANTT_NODE)", NULL},
-        {"spool", 's', OPT_STR, &g.spool, 0, 0, "PATH", "the spool file (ANTT_SPOOL; ~/.antt/NODE.spool)", NULL},
-        {"timeout", 't', OPT_INT, &timeout, 0, 86400, "SECONDS", "how long to wait for answers (30)", NULL},
-        {"fsync", 0, OPT_FN, &g.fsync, 0, 0, "each|batch|none", "when the spool is synced (each)", set_fsync},
+        {"spool", 's', OPT_STR, &g.spool, 0, 0, "PATH",
+         "the spool file (ANTT_SPOOL; ~/.antt/NODE.spool)", NULL},
+        {"timeout", 't', OPT_INT, &timeout, 0, 86400, "SECONDS",
+         "how long to wait for answers (30)", NULL},
+        {"fsync", 0, OPT_FN, &g.fsync, 0, 0, "each|batch|none", "when the spool is synced (each)",
+         set_fsync},
         {"server-key", 0, OPT_STR, &g.sec.server_key, 0, 0, "Z85|FILE",
          "the daemon's public key, pinned (ANTT_SERVER_KEY)", NULL},
         {"key", 'k', OPT_STR, &g.sec.key_file, 0, 0, "FILE",
          "this station's or subscriber's keypair, from antt keygen (ANTT_KEY)", NULL},
-        {"insecure", 0, OPT_FLAG, &insecure, 0, 0, NULL, "no CURVE: a development daemon only (ANTT_INSECURE=1)",
-         NULL},
+        {"insecure", 0, OPT_FLAG, &insecure, 0, 0, NULL,
+         "no CURVE: a development daemon only (ANTT_INSECURE=1)", NULL},
         {"version", 'V', OPT_FLAG, &version, 0, 0, NULL, "print the version and exit", NULL},
     };
     const size_t n = sizeof opts / sizeof opts[0];

@@ -24,7 +24,8 @@ PGconn *dbconn_open(const char *dsn, const char *app, char *err, size_t errlen)
     if (PQstatus(c) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect to the database: %s", PQerrorMessage(c));
         size_t n = strlen(err);
-        while (n && err[n - 1] == '\n') err[--n] = '\0';
+        while (n && err[n - 1] == '\n')
+            err[--n] = '\0';
         PQfinish(c);
         return NULL;
     }

@@ -53,20 +53,24 @@ typedef struct {
 static void usage(const args_t *a, FILE *f)
 {
     if (a->kind == ENROLL_NODES)
-        fprintf(f, "usage: antt node add NODE --unit CODE --key Z85|FILE.pub [--replace] [--db CONNINFO]\n"
-                   "       antt node revoke NODE [--db CONNINFO]\n"
-                   "       antt node list [--unit CODE] [--db CONNINFO]\n"
-                   "A node reports for its unit's subtree, authenticated by its key. add on a node\n"
-                   "registered without a key gives it this one; --replace changes the key or unit\n"
-                   "of an enrolled node (and lifts a revocation). revoke refuses the key's next\n"
-                   "connection and cuts the ones it has within seconds.\n");
+        fprintf(
+            f,
+            "usage: antt node add NODE --unit CODE --key Z85|FILE.pub [--replace] [--db CONNINFO]\n"
+            "       antt node revoke NODE [--db CONNINFO]\n"
+            "       antt node list [--unit CODE] [--db CONNINFO]\n"
+            "A node reports for its unit's subtree, authenticated by its key. add on a node\n"
+            "registered without a key gives it this one; --replace changes the key or unit\n"
+            "of an enrolled node (and lifts a revocation). revoke refuses the key's next\n"
+            "connection and cuts the ones it has within seconds.\n");
     else
-        fprintf(f, "usage: antt subscriber add NAME (--unit CODE | --all) --key Z85|FILE.pub [--replace]\n"
-                   "                          [--db CONNINFO]\n"
-                   "       antt subscriber revoke NAME [--db CONNINFO]\n"
-                   "       antt subscriber list [--db CONNINFO]\n"
-                   "A subscriber of the tally stream sees its unit's subtree only (--all: every\n"
-                   "unit, for the ministry). revoke cuts its connections within seconds.\n");
+        fprintf(
+            f,
+            "usage: antt subscriber add NAME (--unit CODE | --all) --key Z85|FILE.pub [--replace]\n"
+            "                          [--db CONNINFO]\n"
+            "       antt subscriber revoke NAME [--db CONNINFO]\n"
+            "       antt subscriber list [--db CONNINFO]\n"
+            "A subscriber of the tally stream sees its unit's subtree only (--all: every\n"
+            "unit, for the ministry). revoke cuts its connections within seconds.\n");
     fprintf(f, "--db defaults to ANTT_DB, else the PG* environment variables.\n");
 }
 
@@ -79,7 +83,8 @@ static PGconn *db(const args_t *a)
 }
 
 /* Run a statement; 0 with *out, or 1 (printed). */
-static int run(PGconn *c, const args_t *a, const char *sql, int n, const char *const *p, PGresult **out)
+static int run(PGconn *c, const args_t *a, const char *sql, int n, const char *const *p,
+               PGresult **out)
 {
     PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
@@ -94,9 +99,11 @@ static int run(PGconn *c, const args_t *a, const char *sql, int n, const char *c
         fprintf(stderr, "antt %s: this key already belongs to another %s\n", a->what, a->what);
         code = ANTT_EXIT_REJECTED;
     } else if (state && !strcmp(state, "23503")) {
-        fprintf(stderr, "antt %s: unit '%s' is not in antt.units\n", a->what, a->unit ? a->unit : "");
+        fprintf(stderr, "antt %s: unit '%s' is not in antt.units\n", a->what,
+                a->unit ? a->unit : "");
     } else if (state && !strcmp(state, "23514")) {
-        fprintf(stderr, "antt %s: '%s' is not a valid %s name (letters, digits, . _ : -; 1 to 64)\n",
+        fprintf(stderr,
+                "antt %s: '%s' is not a valid %s name (letters, digits, . _ : -; 1 to 64)\n",
                 a->what, a->name ? a->name : "", a->what);
     } else {
         fprintf(stderr, "antt %s: %s", a->what, PQresultErrorMessage(r));
@@ -135,8 +142,8 @@ static int add(PGconn *c, const args_t *a)
     int inserted = rows && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
     if (!rows) {
-        fprintf(stderr, "antt %s: %s is already enrolled; --replace to give it this key%s\n", a->what,
-                a->name, a->kind == ENROLL_NODES ? " and unit" : " and scope");
+        fprintf(stderr, "antt %s: %s is already enrolled; --replace to give it this key%s\n",
+                a->what, a->name, a->kind == ENROLL_NODES ? " and unit" : " and scope");
         return 1;
     }
     printf("%s %s %s: unit %s, key %s\n", a->what, a->name, inserted ? "enrolled" : "updated",
@@ -148,16 +155,19 @@ static int revoke(PGconn *c, const args_t *a)
 {
     const char *p[1] = {a->name};
     PGresult *r;
-    int rc = run(c, a,
-                 a->kind == ENROLL_NODES
-                     ? "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1 AND revoked_at IS NULL"
-                     : "UPDATE antt.subscribers SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL",
-                 1, p, &r);
+    int rc = run(
+        c, a,
+        a->kind == ENROLL_NODES
+            ? "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1 AND revoked_at IS NULL"
+            : "UPDATE antt.subscribers SET revoked_at = now() WHERE name = $1 AND revoked_at IS "
+              "NULL",
+        1, p, &r);
     if (rc) return rc;
     int n = atoi(PQcmdTuples(r));
     PQclear(r);
     if (!n) {
-        fprintf(stderr, "antt %s: no %s %s that is not already revoked\n", a->what, a->what, a->name);
+        fprintf(stderr, "antt %s: no %s %s that is not already revoked\n", a->what, a->what,
+                a->name);
         return 1;
     }
     printf("%s %s revoked: its key is refused from now on and its connections are cut\n", a->what,
@@ -174,7 +184,8 @@ static int list(PGconn *c, const args_t *a)
                        "SELECT node_id, unit_code, coalesce(public_key, '-'),"
                        " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"
                        " to_char(revoked_at, 'YYYY-MM-DD HH24:MI') END"
-                       " FROM antt.nodes WHERE $1::text IS NULL OR unit_code IN (SELECT antt.subtree($1))"
+                       " FROM antt.nodes WHERE $1::text IS NULL OR unit_code IN (SELECT "
+                       "antt.subtree($1))"
                        " ORDER BY node_id",
                        1, p, &r)
                  : run(c, a,
@@ -189,7 +200,8 @@ static int list(PGconn *c, const args_t *a)
     printf("%s %-8s %-40s %s\n", name, "unit", "public key", "status");
     for (int i = 0; i < PQntuples(r); i++) {
         term_cell(name, sizeof name, PQgetvalue(r, i, 0), 24, 0);
-        printf("%s %-8s %-40s %s\n", name, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+        printf("%s %-8s %-40s %s\n", name, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+               PQgetvalue(r, i, 3));
     }
     PQclear(r);
     return 0;
@@ -199,16 +211,19 @@ int enroll_main(enroll_kind_t kind, int argc, char **argv)
 {
     args_t a = {.kind = kind, .what = kind == ENROLL_NODES ? "node" : "subscriber"};
     const opt_t node_opts[] = {
-        {"unit", 'u', OPT_STR, &a.unit, 0, 0, "CODE", "the unit it reports for (add), or lists (list)", NULL},
+        {"unit", 'u', OPT_STR, &a.unit, 0, 0, "CODE",
+         "the unit it reports for (add), or lists (list)", NULL},
         {"key", 'k', OPT_STR, &a.key, 0, 0, "Z85|FILE.pub", "its public key (add)", NULL},
-        {"replace", 0, OPT_FLAG, &a.replace, 0, 0, NULL, "change the key or unit of an enrolled node", NULL},
+        {"replace", 0, OPT_FLAG, &a.replace, 0, 0, NULL,
+         "change the key or unit of an enrolled node", NULL},
         OPT_DB(&a.dsn),
     };
     const opt_t sub_opts[] = {
         {"unit", 'u', OPT_STR, &a.unit, 0, 0, "CODE", "the subtree it may see (add)", NULL},
         {"all", 0, OPT_FLAG, &a.all, 0, 0, NULL, "every unit (the ministry) (add)", NULL},
         {"key", 'k', OPT_STR, &a.key, 0, 0, "Z85|FILE.pub", "its public key (add)", NULL},
-        {"replace", 0, OPT_FLAG, &a.replace, 0, 0, NULL, "change the key or scope of an enrolled subscriber", NULL},
+        {"replace", 0, OPT_FLAG, &a.replace, 0, 0, NULL,
+         "change the key or scope of an enrolled subscriber", NULL},
         OPT_DB(&a.dsn),
     };
     const opt_t *opts = kind == ENROLL_NODES ? node_opts : sub_opts;
@@ -229,15 +244,19 @@ int enroll_main(enroll_kind_t kind, int argc, char **argv)
     if (verb && strcmp(verb, "list") && first + 1 < argc) a.name = argv[first + 1];
     const int operands = argc - first, want = verb && strcmp(verb, "list") ? 2 : 1;
     int ok = rc == OPT_OK && verb && operands == want &&
-             (!strcmp(verb, "add")      ? a.name && a.key && (kind == ENROLL_NODES ? a.unit && !a.all
-                                                                                    : !a.unit != !a.all)
+             (!strcmp(verb, "add")
+                  ? a.name && a.key && (kind == ENROLL_NODES ? a.unit && !a.all : !a.unit != !a.all)
               : !strcmp(verb, "revoke") ? a.name && !a.key && !a.unit && !a.all && !a.replace
-              : !strcmp(verb, "list")   ? !a.key && !a.all && !a.replace && (kind == ENROLL_NODES || !a.unit)
-                                        : 0);
+              : !strcmp(verb, "list")
+                  ? !a.key && !a.all && !a.replace && (kind == ENROLL_NODES || !a.unit)
+                  : 0);
     if (!ok) {
-        if (rc == OPT_ERR) fprintf(stderr, "antt %s: %s\n", a.what, err);
-        else if (!verb) fprintf(stderr, "antt %s: add, revoke or list?\n", a.what);
-        else fprintf(stderr, "antt %s: these arguments do not make a '%s'\n", a.what, verb);
+        if (rc == OPT_ERR)
+            fprintf(stderr, "antt %s: %s\n", a.what, err);
+        else if (!verb)
+            fprintf(stderr, "antt %s: add, revoke or list?\n", a.what);
+        else
+            fprintf(stderr, "antt %s: these arguments do not make a '%s'\n", a.what, verb);
         usage(&a, stderr);
         return ANTT_EXIT_USAGE;
     }

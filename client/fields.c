@@ -13,14 +13,22 @@ typedef struct {
 } alias_t;
 
 static const alias_t TYPES[] = {
-    {"incident", EV_INCIDENT_REPORTED}, {"vu-viec", EV_INCIDENT_REPORTED},
-    {"clear", EV_INCIDENT_CLEARED},     {"kham-pha", EV_INCIDENT_CLEARED},
-    {"correct", EV_INCIDENT_CORRECTED}, {"dinh-chinh", EV_INCIDENT_CORRECTED},
-    {"void", EV_INCIDENT_VOIDED},       {"huy", EV_INCIDENT_VOIDED},
-    {"tipoff", EV_TIPOFF_RECEIVED},     {"tiep-nhan", EV_TIPOFF_RECEIVED},
-    {"extend", EV_TIPOFF_EXTENDED},     {"gia-han", EV_TIPOFF_EXTENDED},
-    {"resolve", EV_TIPOFF_RESOLVED},    {"giai-quyet", EV_TIPOFF_RESOLVED},
-    {"resume", EV_TIPOFF_RESUMED},      {"phuc-hoi", EV_TIPOFF_RESUMED},
+    {"incident", EV_INCIDENT_REPORTED},
+    {"vu-viec", EV_INCIDENT_REPORTED},
+    {"clear", EV_INCIDENT_CLEARED},
+    {"kham-pha", EV_INCIDENT_CLEARED},
+    {"correct", EV_INCIDENT_CORRECTED},
+    {"dinh-chinh", EV_INCIDENT_CORRECTED},
+    {"void", EV_INCIDENT_VOIDED},
+    {"huy", EV_INCIDENT_VOIDED},
+    {"tipoff", EV_TIPOFF_RECEIVED},
+    {"tiep-nhan", EV_TIPOFF_RECEIVED},
+    {"extend", EV_TIPOFF_EXTENDED},
+    {"gia-han", EV_TIPOFF_EXTENDED},
+    {"resolve", EV_TIPOFF_RESOLVED},
+    {"giai-quyet", EV_TIPOFF_RESOLVED},
+    {"resume", EV_TIPOFF_RESUMED},
+    {"phuc-hoi", EV_TIPOFF_RESUMED},
     {NULL, 0},
 };
 
@@ -36,13 +44,16 @@ static const alias_t KIND[] = {{"to-giac", TIPKIND_DENUNCIATION},
                                {"kien-nghi-khoi-to", TIPKIND_RECOMMENDATION},
                                {"kien-nghi", TIPKIND_RECOMMENDATION},
                                {NULL, 0}};
-static const alias_t SOURCE[] = {{"cong-dan", SRC_CITIZEN},   {"co-quan", SRC_AGENCY},
-                                 {"to-chuc", SRC_ORGANISATION}, {"bao-chi", SRC_MEDIA},
-                                 {"vien-kiem-sat", SRC_PROCURACY}, {"cong-an", SRC_POLICE},
-                                 {"khac", SRC_OTHER},          {NULL, 0}};
-static const alias_t BASIS[] = {{"phuc-tap", BASIS_COMPLEX},
-                                {"vien-kiem-sat", BASIS_PROCURACY},
-                                {NULL, 0}};
+static const alias_t SOURCE[] = {{"cong-dan", SRC_CITIZEN},
+                                 {"co-quan", SRC_AGENCY},
+                                 {"to-chuc", SRC_ORGANISATION},
+                                 {"bao-chi", SRC_MEDIA},
+                                 {"vien-kiem-sat", SRC_PROCURACY},
+                                 {"cong-an", SRC_POLICE},
+                                 {"khac", SRC_OTHER},
+                                 {NULL, 0}};
+static const alias_t BASIS[] = {
+    {"phuc-tap", BASIS_COMPLEX}, {"vien-kiem-sat", BASIS_PROCURACY}, {NULL, 0}};
 static const alias_t OUTCOME[] = {{"khoi-to", OUT_PROSECUTE},
                                   {"khong-khoi-to", OUT_NOT_PROSECUTE},
                                   {"tam-dinh-chi", OUT_SUSPEND},
@@ -72,7 +83,9 @@ static void fold(const char *in, char *out, size_t cap)
     for (const char *p = in; *p && o + 1 < cap;) {
         unsigned char c = (unsigned char)*p;
         if (c < 0x80) {
-            out[o++] = (c == ' ' || c == '_') ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+            out[o++] = (c == ' ' || c == '_')   ? '-'
+                       : (c >= 'A' && c <= 'Z') ? (char)(c + 32)
+                                                : (char)c;
             p++;
             continue;
         }
@@ -87,7 +100,8 @@ static void fold(const char *in, char *out, size_t cap)
             }
         }
         out[o++] = base;
-        for (size_t k = 0; k < n && *p; k++) p++;
+        for (size_t k = 0; k < n && *p; k++)
+            p++;
     }
     out[o] = '\0';
 }
@@ -191,11 +205,8 @@ int fields_set(ev_t *ev, fields_buf_t *buf, const char *key, const char *text, c
     case EVF_ID:
     case EVF_NODE:
     case EVF_SEQ:
-    case EVF_TYPE:
-        snprintf(err, errlen, "%s: set by antt, not by the caller", key);
-        return -1;
-    default:
-        break;
+    case EVF_TYPE: snprintf(err, errlen, "%s: set by antt, not by the caller", key); return -1;
+    default: break;
     }
     ev_str_t *str = NULL;
     int64_t *t = NULL;
@@ -221,14 +232,14 @@ int fields_set(ev_t *ev, fields_buf_t *buf, const char *key, const char *text, c
     case EVF_DEATHS: num = &ev->deaths; break;
     case EVF_INJURIES: num = &ev->injuries; break;
     case EVF_SUSPECTS: num = &ev->suspects; break;
-    case EVF_SEVERITY: aliases = SEVERITY, en = &EV_SEVERITIES, ev_enum = (int *)&ev->severity; break;
+    case EVF_SEVERITY:
+        aliases = SEVERITY, en = &EV_SEVERITIES, ev_enum = (int *)&ev->severity;
+        break;
     case EVF_KIND: aliases = KIND, en = &EV_TIPKINDS, ev_enum = (int *)&ev->kind; break;
     case EVF_SOURCE: aliases = SOURCE, en = &EV_SOURCES, ev_enum = (int *)&ev->source; break;
     case EVF_BASIS: aliases = BASIS, en = &EV_BASES, ev_enum = (int *)&ev->basis; break;
     case EVF_OUTCOME: aliases = OUTCOME, en = &EV_OUTCOMES, ev_enum = (int *)&ev->outcome; break;
-    default:
-        snprintf(err, errlen, "%s: not settable", key);
-        return -1;
+    default: snprintf(err, errlen, "%s: not settable", key); return -1;
     }
     if (str) {
         const char *k = keep(buf, text, strlen(text));
@@ -277,7 +288,8 @@ const char *fields_type_words(ev_type_t t)
         size_t o = 0;
         for (const alias_t *a = TYPES; a->word; a++)
             if (a->value == (int)t && o < sizeof buf[t])
-                o += (size_t)snprintf(buf[t] + o, sizeof buf[t] - o, "%s%s", o ? " / " : "", a->word);
+                o += (size_t)snprintf(buf[t] + o, sizeof buf[t] - o, "%s%s", o ? " / " : "",
+                                      a->word);
     }
     return buf[t];
 }
@@ -304,10 +316,14 @@ const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_
     *metavar = "TEXT";
     switch (f) {
     case EVF_UNIT: *metavar = "CODE"; return "the reporting unit's code (antt.units)";
-    case EVF_OCCURRED_UNIT: *metavar = "CODE"; return "the unit where it occurred, when not the reporting unit";
+    case EVF_OCCURRED_UNIT:
+        *metavar = "CODE";
+        return "the unit where it occurred, when not the reporting unit";
     case EVF_CASE: *metavar = "REF"; return "the case reference, unique within the unit";
     case EVF_REF: *metavar = "REF"; return "the tip-off reference, unique within the unit";
-    case EVF_GROUP: *metavar = "SLUG"; return "the crime group or incident kind (db/crime_groups.csv)";
+    case EVF_GROUP:
+        *metavar = "SLUG";
+        return "the crime group or incident kind (db/crime_groups.csv)";
     case EVF_SUMMARY: return "a short description";
     case EVF_REASON: return "why";
     case EVF_TIME:
@@ -322,12 +338,30 @@ const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_
                              : "RFC 3339 (2023-06-13T10:00:00+07:00) or a date (Hanoi midnight)";
     case EVF_DEATHS:
     case EVF_INJURIES:
-    case EVF_SUSPECTS: *metavar = "N"; snprintf(buf, cap, "a count, 0..%d", ANTT_MAX_PEOPLE); return buf;
-    case EVF_SEVERITY: *metavar = "NAME"; enum_list(&EV_SEVERITIES, SEVERITY, buf, cap); return buf;
-    case EVF_KIND: *metavar = "NAME"; enum_list(&EV_TIPKINDS, KIND, buf, cap); return buf;
-    case EVF_SOURCE: *metavar = "NAME"; enum_list(&EV_SOURCES, SOURCE, buf, cap); return buf;
-    case EVF_BASIS: *metavar = "NAME"; enum_list(&EV_BASES, BASIS, buf, cap); return buf;
-    case EVF_OUTCOME: *metavar = "NAME"; enum_list(&EV_OUTCOMES, OUTCOME, buf, cap); return buf;
+    case EVF_SUSPECTS:
+        *metavar = "N";
+        snprintf(buf, cap, "a count, 0..%d", ANTT_MAX_PEOPLE);
+        return buf;
+    case EVF_SEVERITY:
+        *metavar = "NAME";
+        enum_list(&EV_SEVERITIES, SEVERITY, buf, cap);
+        return buf;
+    case EVF_KIND:
+        *metavar = "NAME";
+        enum_list(&EV_TIPKINDS, KIND, buf, cap);
+        return buf;
+    case EVF_SOURCE:
+        *metavar = "NAME";
+        enum_list(&EV_SOURCES, SOURCE, buf, cap);
+        return buf;
+    case EVF_BASIS:
+        *metavar = "NAME";
+        enum_list(&EV_BASES, BASIS, buf, cap);
+        return buf;
+    case EVF_OUTCOME:
+        *metavar = "NAME";
+        enum_list(&EV_OUTCOMES, OUTCOME, buf, cap);
+        return buf;
     default: return "";
     }
 }

@@ -202,19 +202,28 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
     long nodes = 0, per_msg = 1, window = 4, every = 0;
     double rate = 100, secs = 10, dup_share = 0, bad_share = 0;
     const opt_t opts[] = {
-        {"units", 0, OPT_STR, &units_path, 0, 0, "FILE", "communes from a file (db/units-cluster2.csv, or a code a line)", NULL},
+        {"units", 0, OPT_STR, &units_path, 0, 0, "FILE",
+         "communes from a file (db/units-cluster2.csv, or a code a line)", NULL},
         {"db", 'd', OPT_STR, &dsn, 0, 0, "CONNINFO", "communes from the database instead", NULL},
         {"under", 0, OPT_STR, &under, 0, 0, "CODE", "only the communes under this unit", NULL},
-        {"node-prefix", 0, OPT_STR, &prefix, 0, 0, "P", "stations are P<commune code> (default st-)", NULL},
-        {"nodes", 0, OPT_INT, &nodes, 1, MAX_UNITS * 10, "N", "this many stations (default: one a commune)", NULL},
-        {"rate", 'r', OPT_NUM, &rate, 0, 10000000, "EVENTS_PER_S", "events a second in all (0: as fast as the window allows)", NULL},
+        {"node-prefix", 0, OPT_STR, &prefix, 0, 0, "P",
+         "stations are P<commune code> (default st-)", NULL},
+        {"nodes", 0, OPT_INT, &nodes, 1, MAX_UNITS * 10, "N",
+         "this many stations (default: one a commune)", NULL},
+        {"rate", 'r', OPT_NUM, &rate, 0, 10000000, "EVENTS_PER_S",
+         "events a second in all (0: as fast as the window allows)", NULL},
         {"duration", 0, OPT_NUM, &secs, 0, 31536000, "S", "seconds of sending (default 10)", NULL},
-        {"per-msg", 0, OPT_INT, &per_msg, 1, ANTT_MAX_BATCH, "K", "events a message (default 1)", NULL},
-        {"window", 0, OPT_INT, &window, 1, 100000, "W", "messages in flight a station (default 4)", NULL},
-        {"duplicates", 0, OPT_NUM, &dup_share, 0, 1, "FRACTION", "share of messages sent again", NULL},
-        {"malformed", 0, OPT_NUM, &bad_share, 0, 1, "FRACTION", "share of malformed messages", NULL},
+        {"per-msg", 0, OPT_INT, &per_msg, 1, ANTT_MAX_BATCH, "K", "events a message (default 1)",
+         NULL},
+        {"window", 0, OPT_INT, &window, 1, 100000, "W", "messages in flight a station (default 4)",
+         NULL},
+        {"duplicates", 0, OPT_NUM, &dup_share, 0, 1, "FRACTION", "share of messages sent again",
+         NULL},
+        {"malformed", 0, OPT_NUM, &bad_share, 0, 1, "FRACTION", "share of malformed messages",
+         NULL},
         {"every", 0, OPT_INT, &every, 0, 86400, "S", "print the flow every S seconds", NULL},
-        {"enroll", 0, OPT_STR, &enroll_dsn, 0, 0, "CONNINFO", "with CURVE: give every station a throwaway key (test databases only)", NULL},
+        {"enroll", 0, OPT_STR, &enroll_dsn, 0, 0, "CONNINFO",
+         "with CURVE: give every station a throwaway key (test databases only)", NULL},
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char perr[512];
@@ -249,8 +258,9 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
         char err[512];
         if (!enroll_dsn || !sec->server_key ||
             key_load_public(sec->server_key, server, err, sizeof err) < 0) {
-            fprintf(stderr, "antt load: with CURVE, --server-key and --enroll CONNINFO (each station"
-                            " gets a key); or --insecure for a development daemon\n");
+            fprintf(stderr,
+                    "antt load: with CURVE, --server-key and --enroll CONNINFO (each station"
+                    " gets a key); or --insecure for a development daemon\n");
             return ANTT_EXIT_USAGE;
         }
     }
@@ -267,8 +277,10 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
     key_pair_t *keys = sec->insecure ? NULL : calloc((size_t)nodes, sizeof *keys);
     for (int i = 0; i < nodes; i++) {
         char node[48];
-        if (nodes <= nunits) snprintf(node, sizeof node, "%s%s", prefix, units[i]);
-        else snprintf(node, sizeof node, "%s%s.%d", prefix, units[i % nunits], i / nunits);
+        if (nodes <= nunits)
+            snprintf(node, sizeof node, "%s%s", prefix, units[i]);
+        else
+            snprintf(node, sizeof node, "%s%s.%d", prefix, units[i % nunits], i / nunits);
         lg_init(&sims[i].g, node, units[i % nunits], run, (uint64_t)i + 1);
         sims[i].sock = zmq_socket(ctx, ZMQ_DEALER);
         int zero = 0, hwm = 100000;
@@ -294,7 +306,8 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
 
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    for (int i = 0; i < nodes; i++) msgpack_sbuffer_init(&sims[i].last);
+    for (int i = 0; i < nodes; i++)
+        msgpack_sbuffer_init(&sims[i].last);
     book_t book = {0};
     uint64_t sent_events = 0, msgs = 0, dups = 0, bads = 0, answers = 0, refused = 0;
     uint64_t st[ACK_STATUS_COUNT] = {0};
@@ -344,7 +357,8 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
             }
         }
         int outstanding = 0;
-        for (int i = 0; i < nodes; i++) outstanding += sims[i].inflight;
+        for (int i = 0; i < nodes; i++)
+            outstanding += sims[i].inflight;
         if (!sending && (!outstanding || now > end + 10000000)) break;
         zmq_poll(items, nodes, 1);
         for (int i = 0; i < nodes; i++) {
@@ -361,7 +375,8 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
                         break;
                     }
                     int more = zmq_msg_more(&f);
-                    if (nf == 0 && more && zmq_msg_size(&f) == 8) memcpy(&corr, zmq_msg_data(&f), 8);
+                    if (nf == 0 && more && zmq_msg_size(&f) == 8)
+                        memcpy(&corr, zmq_msg_data(&f), 8);
                     if (!more) {
                         ack_reply_t rep;
                         if (ack_open(&rep, zmq_msg_data(&f), zmq_msg_size(&f)) == 0) {
@@ -387,11 +402,12 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
             }
         }
         if (every && now >= next_report) {
-            printf("load: t=%.0fs sent=%llu answered=%llu accepted=%llu duplicate=%llu rejected=%llu "
-                   "deferred=%llu refused_messages=%llu\n",
-                   (double)(now - t0) / 1e6, (unsigned long long)sent_events,
-                   (unsigned long long)answers, (unsigned long long)st[0], (unsigned long long)st[1],
-                   (unsigned long long)st[2], (unsigned long long)st[3], (unsigned long long)refused);
+            printf(
+                "load: t=%.0fs sent=%llu answered=%llu accepted=%llu duplicate=%llu rejected=%llu "
+                "deferred=%llu refused_messages=%llu\n",
+                (double)(now - t0) / 1e6, (unsigned long long)sent_events,
+                (unsigned long long)answers, (unsigned long long)st[0], (unsigned long long)st[1],
+                (unsigned long long)st[2], (unsigned long long)st[3], (unsigned long long)refused);
             fflush(stdout);
             next_report += (int64_t)every * 1000000;
         }

@@ -35,14 +35,15 @@ static const char *const SUMMARIES[] = {
 
 void lg_next(lg_node_t *g, ev_t *ev, char ref[64], int64_t now)
 {
-    static const char *const GROUPS[] = {"social_order", "social_order", "social_order", "drugs",
-                                         "drugs", "economic", "hightech", "smuggling", "traffic",
-                                         "traffic"};
+    static const char *const GROUPS[] = {
+        "social_order", "social_order", "social_order", "drugs",   "drugs",
+        "economic",     "hightech",     "smuggling",    "traffic", "traffic"};
     const int64_t day = 86400LL * 1000000;
     memset(ev, 0, sizeof *ev);
     ev->version = 1;
     uint8_t r10[10];
-    for (int i = 0; i < 10; i++) r10[i] = (uint8_t)lg_rand(g);
+    for (int i = 0; i < 10; i++)
+        r10[i] = (uint8_t)lg_rand(g);
     uuid_v7(ev->id, (uint64_t)(now / 1000), r10);
     ev->node = ev_cstr(g->node);
     ev->unit = ev_cstr(g->unit);
@@ -51,13 +52,15 @@ void lg_next(lg_node_t *g, ev_t *ev, char ref[64], int64_t now)
     const int k = (int)(g->seq % 10);
     if (k == 8 && g->inc_cleared < g->inc_made) {
         ev->type = EV_INCIDENT_CLEARED;
-        snprintf(ref, 64, "VV-%x-%.28s-%llu", g->run, g->node, (unsigned long long)g->inc_cleared++);
+        snprintf(ref, 64, "VV-%x-%.28s-%llu", g->run, g->node,
+                 (unsigned long long)g->inc_cleared++);
         ev->at_us = now;
         ev->suspects = 1 + lg_rand(g) % 3;
         ev->present = ev_required(ev->type) | EVB(EVF_SUSPECTS);
     } else if (k == 9 && g->tip_resolved < g->tip_made) {
         ev->type = EV_TIPOFF_RESOLVED;
-        snprintf(ref, 64, "TG-%x-%.28s-%llu", g->run, g->node, (unsigned long long)g->tip_resolved++);
+        snprintf(ref, 64, "TG-%x-%.28s-%llu", g->run, g->node,
+                 (unsigned long long)g->tip_resolved++);
         static const ev_outcome_t OUT[] = {OUT_PROSECUTE, OUT_PROSECUTE, OUT_NOT_PROSECUTE,
                                            OUT_SUSPEND, OUT_TRANSFER};
         ev->outcome = OUT[lg_rand(g) % 5];
@@ -98,12 +101,15 @@ void lg_message(lg_node_t *g, int n, msgpack_sbuffer *sb, int64_t now)
     static ev_t evs[ANTT_MAX_BATCH];
     static char refs[ANTT_MAX_BATCH][64];
     if (n > ANTT_MAX_BATCH) n = ANTT_MAX_BATCH;
-    for (int i = 0; i < n; i++) lg_next(g, &evs[i], refs[i], now);
+    for (int i = 0; i < n; i++)
+        lg_next(g, &evs[i], refs[i], now);
     msgpack_sbuffer_clear(sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    if (n == 1) enc_event(&pk, &evs[0]);
-    else enc_batch(&pk, evs, (size_t)n);
+    if (n == 1)
+        enc_event(&pk, &evs[0]);
+    else
+        enc_batch(&pk, evs, (size_t)n);
 }
 
 void lg_malformed(lg_node_t *g, msgpack_sbuffer *sb)

@@ -26,11 +26,13 @@ int opt_double(const char *s, double min, double max, double *out)
     const char *p = s;
     if (*p == '-') p++;
     if (!isdigit((unsigned char)*p)) return -1;
-    while (isdigit((unsigned char)*p)) p++;
+    while (isdigit((unsigned char)*p))
+        p++;
     if (*p == '.') {
         p++;
         if (!isdigit((unsigned char)*p)) return -1;
-        while (isdigit((unsigned char)*p)) p++;
+        while (isdigit((unsigned char)*p))
+            p++;
     }
     if (*p) return -1;
     double v = strtod(s, NULL);
@@ -46,12 +48,13 @@ static int store(const opt_t *o, const char *value, char *err, size_t errlen)
     case OPT_STR: *(const char **)o->dest = value; return 0;
     case OPT_INT:
         if (opt_long(value, o->min, o->max, (long *)o->dest) == 0) return 0;
-        snprintf(err, errlen, "--%s: '%s' is not a whole number in %ld..%ld", o->name, value, o->min,
-                 o->max);
+        snprintf(err, errlen, "--%s: '%s' is not a whole number in %ld..%ld", o->name, value,
+                 o->min, o->max);
         return -1;
     case OPT_NUM:
         if (opt_double(value, (double)o->min, (double)o->max, (double *)o->dest) == 0) return 0;
-        snprintf(err, errlen, "--%s: '%s' is not a number in %ld..%ld", o->name, value, o->min, o->max);
+        snprintf(err, errlen, "--%s: '%s' is not a number in %ld..%ld", o->name, value, o->min,
+                 o->max);
         return -1;
     case OPT_FN: return o->fn(o->dest, o->name, value, err, errlen);
     }
@@ -91,21 +94,27 @@ int opt_parse(const opt_t *opts, size_t n, int argc, char **argv, int in_order, 
             rc = OPT_HELP;
         } else if (c == '?' || c == ':') {
             const char *what = argv[optind - 1];
-            if (c == ':') snprintf(err, errlen, "%s needs a value", what);
-            else if (optopt >= 0x100) snprintf(err, errlen, "%s takes no value", what);
-            else if (optopt) snprintf(err, errlen, "unknown option '-%c'", optopt);
-            else snprintf(err, errlen, "unknown or ambiguous option '%s'", what);
+            if (c == ':')
+                snprintf(err, errlen, "%s needs a value", what);
+            else if (optopt >= 0x100)
+                snprintf(err, errlen, "%s takes no value", what);
+            else if (optopt)
+                snprintf(err, errlen, "unknown option '-%c'", optopt);
+            else
+                snprintf(err, errlen, "unknown or ambiguous option '%s'", what);
             rc = OPT_ERR;
         } else {
             const opt_t *o = NULL;
-            if (c >= 0x100) o = &opts[c - 0x100];
+            if (c >= 0x100)
+                o = &opts[c - 0x100];
             else
                 for (size_t i = 0; i < n && !o; i++)
                     if (opts[i].letter == c) o = &opts[i];
             if (o && store(o, optarg, err, errlen) < 0) rc = OPT_ERR;
         }
     }
-    if (first) *first = optind;
+    if (first)
+        *first = optind;
     else if (rc == OPT_OK && optind < argc) {
         snprintf(err, errlen, "unexpected '%s'", argv[optind]);
         rc = OPT_ERR;
@@ -121,12 +130,17 @@ void opt_print(FILE *f, const opt_t *opts, size_t n)
         if (!o->help) continue;
         char left[64];
         int k = 0;
-        if (o->letter) k = snprintf(left, sizeof left, "-%c, ", o->letter);
-        else k = snprintf(left, sizeof left, "    ");
-        snprintf(left + k, sizeof left - (size_t)k, "--%s%s%s", o->name, o->kind == OPT_FLAG ? "" : " ",
+        if (o->letter)
+            k = snprintf(left, sizeof left, "-%c, ", o->letter);
+        else
+            k = snprintf(left, sizeof left, "    ");
+        snprintf(left + k, sizeof left - (size_t)k, "--%s%s%s", o->name,
+                 o->kind == OPT_FLAG ? "" : " ",
                  o->kind == OPT_FLAG ? "" : (o->metavar ? o->metavar : "VALUE"));
-        if (strlen(left) >= 26) fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help);
-        else fprintf(f, "  %-26s %s\n", left, o->help);
+        if (strlen(left) >= 26)
+            fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help);
+        else
+            fprintf(f, "  %-26s %s\n", left, o->help);
     }
     fprintf(f, "  %-26s %s\n", "-h, --help", "this text");
 }

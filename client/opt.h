@@ -34,8 +34,8 @@ typedef enum {
 typedef int (*opt_fn)(void *ctx, const char *name, const char *value, char *err, size_t errlen);
 
 typedef struct {
-    const char *name;    /* the long name, without "--" */
-    int letter;          /* a short option letter, or 0 */
+    const char *name; /* the long name, without "--" */
+    int letter;       /* a short option letter, or 0 */
     opt_kind_t kind;
     void *dest;
     long min, max;       /* OPT_INT, OPT_NUM */
@@ -47,7 +47,11 @@ typedef struct {
 enum { OPT_OK = 0, OPT_HELP = 1, OPT_ERR = -1 };
 
 /* --db, as every command that reads the database has it (client/dbconn.h). */
-#define OPT_DB(dest) {"db", 'd', OPT_STR, (dest), 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)", NULL}
+#define OPT_DB(dest)                                                                               \
+    {                                                                                              \
+        "db", 'd', OPT_STR, (dest), 0, 0, "CONNINFO", "the database (default ANTT_DB, else PG*)",  \
+            NULL                                                                                   \
+    }
 
 /* Parse argv[1..argc) (argv[0] names the command, as for getopt). With
  * in_order, parsing stops at the first operand (global options before a

@@ -33,32 +33,68 @@ void report_num(char *out, size_t cap, double v, int decimals, int vi)
         out[o++] = raw[i];
     }
     if (dot && decimals > 0)
-        for (const char *p = dot; *p && o + 1 < cap; p++) out[o++] = *p == '.' ? (vi ? ',' : '.') : *p;
+        for (const char *p = dot; *p && o + 1 < cap; p++)
+            out[o++] = *p == '.' ? (vi ? ',' : '.') : *p;
     out[o] = '\0';
 }
 
 /* The columns of antt.rates() a report shows, in the order of the CSV. */
 enum {
-    C_OCC, C_CLR, C_SUS, C_CARRY, C_CLR_PLAIN, C_CLR_CARRY, C_MOCC, C_MCLR, C_MCARRY,
-    C_MCLR_PLAIN, C_MCLR_CARRY, C_TREC, C_TTR, C_TRES, C_TCARRY, C_TTO_RESOLVE, C_TDONE, C_TRATE,
-    C_TPLAIN, C_TOVER, C_TRA, C_TRD, C_TRI, C_DC, C_DS, C_N
+    C_OCC,
+    C_CLR,
+    C_SUS,
+    C_CARRY,
+    C_CLR_PLAIN,
+    C_CLR_CARRY,
+    C_MOCC,
+    C_MCLR,
+    C_MCARRY,
+    C_MCLR_PLAIN,
+    C_MCLR_CARRY,
+    C_TREC,
+    C_TTR,
+    C_TRES,
+    C_TCARRY,
+    C_TTO_RESOLVE,
+    C_TDONE,
+    C_TRATE,
+    C_TPLAIN,
+    C_TOVER,
+    C_TRA,
+    C_TRD,
+    C_TRI,
+    C_DC,
+    C_DS,
+    C_N
 };
 static const struct {
     const char *name;
     int rate; /* 1: a percentage with two decimals; 0: a count */
 } COLS[C_N] = {
-    {"occurred", 0},           {"cleared", 0},
-    {"suspects", 0},           {"carried_over", 0},
-    {"clearance_plain", 1},    {"clearance_carry", 1},
-    {"major_occurred", 0},     {"major_cleared", 0},
-    {"major_carried_over", 0}, {"major_clearance_plain", 1},
-    {"major_clearance_carry", 1}, {"tipoffs_received", 0},
-    {"tipoffs_transferred", 0}, {"tipoffs_resumed", 0},
-    {"tipoffs_carried_over", 0}, {"tipoffs_to_resolve", 0},
-    {"tipoffs_resolved", 0},   {"resolution_rate", 1},
-    {"resolution_plain", 1},   {"tipoffs_overdue", 0},
-    {"traffic_accidents", 0},  {"traffic_deaths", 0},
-    {"traffic_injuries", 0},   {"drug_cases", 0},
+    {"occurred", 0},
+    {"cleared", 0},
+    {"suspects", 0},
+    {"carried_over", 0},
+    {"clearance_plain", 1},
+    {"clearance_carry", 1},
+    {"major_occurred", 0},
+    {"major_cleared", 0},
+    {"major_carried_over", 0},
+    {"major_clearance_plain", 1},
+    {"major_clearance_carry", 1},
+    {"tipoffs_received", 0},
+    {"tipoffs_transferred", 0},
+    {"tipoffs_resumed", 0},
+    {"tipoffs_carried_over", 0},
+    {"tipoffs_to_resolve", 0},
+    {"tipoffs_resolved", 0},
+    {"resolution_rate", 1},
+    {"resolution_plain", 1},
+    {"tipoffs_overdue", 0},
+    {"traffic_accidents", 0},
+    {"traffic_deaths", 0},
+    {"traffic_injuries", 0},
+    {"drug_cases", 0},
     {"drug_suspects", 0},
 };
 
@@ -95,9 +131,9 @@ typedef struct {
     group_t groups[MAX_GROUPS];
     int ngroups;
     /* derived, once for every rendering */
-    long long diff;       /* occurred - occurred in the comparison year */
-    int has_pct;          /* 0 when the comparison year had no cases */
-    double pct;           /* diff / before, in %, rounded to 2 decimals */
+    long long diff; /* occurred - occurred in the comparison year */
+    int has_pct;    /* 0 when the comparison year had no cases */
+    double pct;     /* diff / before, in %, rounded to 2 decimals */
     target_t targets[T_N];
 } report_t;
 
@@ -130,7 +166,8 @@ static int db_fail(PGresult *r, const char *what, char *err, size_t errlen)
 {
     snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(r));
     size_t n = strlen(err);
-    while (n && err[n - 1] == '\n') err[--n] = '\0';
+    while (n && err[n - 1] == '\n')
+        err[--n] = '\0';
     PQclear(r);
     return ANTT_EXIT_DB;
 }
@@ -139,21 +176,24 @@ static int fetch(PGconn *c, const char *unit, const char *from, const char *to, 
                  figures_t *f, char *err, size_t errlen)
 {
     const char *p[4] = {unit, from, to, group};
-    PGresult *r = PQexecParams(c, "SELECT * FROM antt.rates($1, $2::date, $3::date, $4)", 4, NULL, p,
-                               NULL, NULL, 0);
+    PGresult *r = PQexecParams(c, "SELECT * FROM antt.rates($1, $2::date, $3::date, $4)", 4, NULL,
+                               p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
         return db_fail(r, "antt.rates", err, errlen);
     for (int i = 0; i < C_N; i++) {
         const int col = PQfnumber(r, COLS[i].name);
         if (col < 0) {
-            snprintf(err, errlen, "antt.rates has no column %s (is the schema current?)", COLS[i].name);
+            snprintf(err, errlen, "antt.rates has no column %s (is the schema current?)",
+                     COLS[i].name);
             PQclear(r);
             return ANTT_EXIT_DB;
         }
         f->null[i] = (unsigned char)PQgetisnull(r, 0, col);
         const char *v = PQgetvalue(r, 0, col);
-        if (COLS[i].rate) f->r[i] = f->null[i] ? 0 : strtod(v, NULL);
-        else f->n[i] = f->null[i] ? 0 : strtoll(v, NULL, 10);
+        if (COLS[i].rate)
+            f->r[i] = f->null[i] ? 0 : strtod(v, NULL);
+        else
+            f->n[i] = f->null[i] ? 0 : strtoll(v, NULL, 10);
     }
     PQclear(r);
     return ANTT_EXIT_OK;
@@ -226,13 +266,17 @@ static int fetch_groups(PGconn *c, report_t *rp, const char *to, char *err, size
         snprintf(g->slug, sizeof g->slug, "%s", PQgetvalue(r, i, 0));
         snprintf(g->name, sizeof g->name, "%s", PQgetvalue(r, i, rp->vi ? 1 : 2));
         rc = fetch(c, rp->unit, rp->from, to, g->slug, &g->f, err, errlen);
-        if (rc == ANTT_EXIT_OK && g->f.n[C_OCC] + g->f.n[C_CLR] + g->f.n[C_CARRY] > 0) rp->ngroups++;
+        if (rc == ANTT_EXIT_OK && g->f.n[C_OCC] + g->f.n[C_CLR] + g->f.n[C_CARRY] > 0)
+            rp->ngroups++;
     }
     PQclear(r);
     return rc;
 }
 
-static double round2(double x) { return round(x * 100.0) / 100.0; }
+static double round2(double x)
+{
+    return round(x * 100.0) / 100.0;
+}
 
 static void derive(report_t *rp)
 {
@@ -260,7 +304,10 @@ typedef struct {
     int vi;
 } fmt_t;
 
-static char *slot(fmt_t *fm) { return fm->b[fm->i++ % 12]; }
+static char *slot(fmt_t *fm)
+{
+    return fm->b[fm->i++ % 12];
+}
 
 static const char *cnt(fmt_t *fm, long long n)
 {
@@ -287,7 +334,8 @@ static const char *target_num(fmt_t *fm, double v)
     char *s = slot(fm);
     report_num(s, 64, v, 2, fm->vi);
     char *end = s + strlen(s);
-    while (end > s && end[-1] == '0') *--end = '\0';
+    while (end > s && end[-1] == '0')
+        *--end = '\0';
     if (end > s && (end[-1] == ',' || end[-1] == '.')) *--end = '\0';
     return s;
 }
@@ -309,8 +357,10 @@ static void text_change(FILE *o, fmt_t *fm, const report_t *rp)
     const char *up = d > 0 ? (vi ? "tăng" : "up") : (vi ? "giảm" : "down");
     if (vi) {
         fprintf(o, ", so với năm %d ", rp->cmp_year);
-        if (d == 0) fprintf(o, "không đổi%s", before ? "" : " (cả hai năm không có vụ nào)");
-        else if (!before) fprintf(o, "%s %s vụ (năm %d không có vụ nào)", up, cnt(fm, llabs(d)), rp->cmp_year);
+        if (d == 0)
+            fprintf(o, "không đổi%s", before ? "" : " (cả hai năm không có vụ nào)");
+        else if (!before)
+            fprintf(o, "%s %s vụ (năm %d không có vụ nào)", up, cnt(fm, llabs(d)), rp->cmp_year);
         else {
             char *p = slot(fm);
             report_num(p, 64, fabs(rp->pct), 2, 1);
@@ -318,12 +368,15 @@ static void text_change(FILE *o, fmt_t *fm, const report_t *rp)
         }
         return;
     }
-    if (d == 0) fprintf(o, ", unchanged on %d%s", rp->cmp_year, before ? "" : " (no cases in either year)");
-    else if (!before) fprintf(o, ", %s %s on %d, which had no cases", up, cnt(fm, llabs(d)), rp->cmp_year);
+    if (d == 0)
+        fprintf(o, ", unchanged on %d%s", rp->cmp_year, before ? "" : " (no cases in either year)");
+    else if (!before)
+        fprintf(o, ", %s %s on %d, which had no cases", up, cnt(fm, llabs(d)), rp->cmp_year);
     else {
         char *p = slot(fm);
         report_num(p, 64, rp->pct, 2, 0);
-        fprintf(o, ", %s %s (%s%s%%) on %d", up, cnt(fm, llabs(d)), d > 0 ? "+" : "", p, rp->cmp_year);
+        fprintf(o, ", %s %s (%s%s%%) on %d", up, cnt(fm, llabs(d)), d > 0 ? "+" : "", p,
+                rp->cmp_year);
     }
 }
 
@@ -332,24 +385,31 @@ static void text_target(FILE *o, fmt_t *fm, const report_t *rp, int t, const cha
     const target_t *tg = &rp->targets[t];
     if (!tg->set) return;
     const int vi = rp->vi;
-    const char *verdict = tg->met < 0 ? "—" : tg->met ? (vi ? "đạt" : "met") : (vi ? "không đạt" : "not met");
+    const char *verdict = tg->met < 0 ? "—"
+                          : tg->met   ? (vi ? "đạt" : "met")
+                                      : (vi ? "không đạt" : "not met");
     if (tg->met < 0) fm->dashes++;
-    fprintf(o, vi ? "%schỉ tiêu %s%%: %s" : "%starget %s%%: %s", lead, target_num(fm, tg->target), verdict);
+    fprintf(o, vi ? "%schỉ tiêu %s%%: %s" : "%starget %s%%: %s", lead, target_num(fm, tg->target),
+            verdict);
 }
 
 /* "97,72% (có tính tồn; tồn đầu kỳ 33 vụ); 109,49% (trên số xảy ra)", the
  * convention chosen first. */
-static void text_two_rates(FILE *o, fmt_t *fm, const report_t *rp, const figures_t *f, int carry_col,
-                           int plain_col, long long carried)
+static void text_two_rates(FILE *o, fmt_t *fm, const report_t *rp, const figures_t *f,
+                           int carry_col, int plain_col, long long carried)
 {
     const int vi = rp->vi;
     char lc[96];
-    if (vi) snprintf(lc, sizeof lc, "có tính tồn; tồn đầu kỳ %s vụ", cnt(fm, carried));
-    else snprintf(lc, sizeof lc, "with carry-over; %s carried over", cnt(fm, carried));
+    if (vi)
+        snprintf(lc, sizeof lc, "có tính tồn; tồn đầu kỳ %s vụ", cnt(fm, carried));
+    else
+        snprintf(lc, sizeof lc, "with carry-over; %s carried over", cnt(fm, carried));
     const char *lp = vi ? "trên số xảy ra" : "plain";
     const char *rc = rate(fm, f, carry_col), *rpl = rate(fm, f, plain_col);
-    if (rp->carry_first) fprintf(o, "%s (%s); %s (%s)", rc, lc, rpl, lp);
-    else fprintf(o, "%s (%s); %s (%s)", rpl, lp, rc, lc);
+    if (rp->carry_first)
+        fprintf(o, "%s (%s); %s (%s)", rc, lc, rpl, lp);
+    else
+        fprintf(o, "%s (%s); %s (%s)", rpl, lp, rc, lc);
 }
 
 static void render_text(FILE *o, const report_t *rp)
@@ -357,19 +417,22 @@ static void render_text(FILE *o, const report_t *rp)
     const int vi = rp->vi;
     const figures_t *f = &rp->f;
     fmt_t fm = {.vi = vi};
-    fprintf(o, vi ? "Báo cáo năm %d — %s (%s)\n" : "Year %d report — %s (%s)\n", rp->year, rp->name, rp->unit);
+    fprintf(o, vi ? "Báo cáo năm %d — %s (%s)\n" : "Year %d report — %s (%s)\n", rp->year, rp->name,
+            rp->unit);
     fprintf(o, vi ? "Kỳ báo cáo: %s đến %s\n" : "Period: %s to %s\n", rp->from, rp->last);
-    if (rp->group)
-        fprintf(o, vi ? "Nhóm tội phạm: %s\n" : "Crime group: %s\n", rp->group);
-    if (vi) fprintf(o, "Tội phạm: xảy ra %s vụ", cnt(&fm, f->n[C_OCC]));
-    else fprintf(o, "Crimes: %s occurred", en_n(&fm, f->n[C_OCC], "case", "cases"));
+    if (rp->group) fprintf(o, vi ? "Nhóm tội phạm: %s\n" : "Crime group: %s\n", rp->group);
+    if (vi)
+        fprintf(o, "Tội phạm: xảy ra %s vụ", cnt(&fm, f->n[C_OCC]));
+    else
+        fprintf(o, "Crimes: %s occurred", en_n(&fm, f->n[C_OCC], "case", "cases"));
     if (rp->cmp_year) text_change(o, &fm, rp);
     fprintf(o, "\n");
     if (vi)
-        fprintf(o, "Điều tra làm rõ %s vụ (kể cả vụ năm trước), %s đối tượng\n", cnt(&fm, f->n[C_CLR]),
-                cnt(&fm, f->n[C_SUS]));
+        fprintf(o, "Điều tra làm rõ %s vụ (kể cả vụ năm trước), %s đối tượng\n",
+                cnt(&fm, f->n[C_CLR]), cnt(&fm, f->n[C_SUS]));
     else
-        fprintf(o, "Cleared %s (including earlier ones), %s\n", en_n(&fm, f->n[C_CLR], "case", "cases"),
+        fprintf(o, "Cleared %s (including earlier ones), %s\n",
+                en_n(&fm, f->n[C_CLR], "case", "cases"),
                 en_n(&fm, f->n[C_SUS], "suspect", "suspects"));
     fprintf(o, vi ? "Tỷ lệ khám phá: " : "Clearance rate: ");
     text_two_rates(o, &fm, rp, f, C_CLR_CARRY, C_CLR_PLAIN, f->n[C_CARRY]);
@@ -378,43 +441,50 @@ static void render_text(FILE *o, const report_t *rp)
         text_target(o, &fm, rp, T_CLEAR, "  ");
         fprintf(o, "\n");
     }
-    fprintf(o, vi ? "Trọng án: xảy ra %s vụ, khám phá %s; tỷ lệ " : "Major cases: %s occurred, %s cleared; rate ",
+    fprintf(o,
+            vi ? "Trọng án: xảy ra %s vụ, khám phá %s; tỷ lệ "
+               : "Major cases: %s occurred, %s cleared; rate ",
             cnt(&fm, f->n[C_MOCC]), cnt(&fm, f->n[C_MCLR]));
     text_two_rates(o, &fm, rp, f, C_MCLR_CARRY, C_MCLR_PLAIN, f->n[C_MCARRY]);
     fprintf(o, "\n");
-    fprintf(o,
-            vi ? "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận %s, chuyển %s, phải giải quyết %s, "
-                 "đã giải quyết %s (tồn kỳ trước %s, phục hồi %s)\n"
-               : "Tip-offs: %s received, %s transferred, %s to be resolved, %s resolved (%s carried "
-                 "over, %s resumed)\n",
-            cnt(&fm, f->n[C_TREC]), cnt(&fm, f->n[C_TTR]), cnt(&fm, f->n[C_TTO_RESOLVE]),
-            cnt(&fm, f->n[C_TDONE]), cnt(&fm, f->n[C_TCARRY]), cnt(&fm, f->n[C_TRES]));
+    fprintf(
+        o,
+        vi ? "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận %s, chuyển %s, phải giải quyết %s, "
+             "đã giải quyết %s (tồn kỳ trước %s, phục hồi %s)\n"
+           : "Tip-offs: %s received, %s transferred, %s to be resolved, %s resolved (%s carried "
+             "over, %s resumed)\n",
+        cnt(&fm, f->n[C_TREC]), cnt(&fm, f->n[C_TTR]), cnt(&fm, f->n[C_TTO_RESOLVE]),
+        cnt(&fm, f->n[C_TDONE]), cnt(&fm, f->n[C_TCARRY]), cnt(&fm, f->n[C_TRES]));
     const char *l_res = vi ? "trên số phải giải quyết" : "of those to be resolved";
     const char *l_rec = vi ? "trên số tiếp nhận" : "of those received";
     const char *r_res = rate(&fm, f, C_TRATE), *r_rec = rate(&fm, f, C_TPLAIN);
     fprintf(o, vi ? "Tỷ lệ giải quyết: %s (%s); %s (%s)" : "Resolution rate: %s (%s); %s (%s)",
-            rp->carry_first ? r_res : r_rec, rp->carry_first ? l_res : l_rec, rp->carry_first ? r_rec : r_res,
-            rp->carry_first ? l_rec : l_res);
+            rp->carry_first ? r_res : r_rec, rp->carry_first ? l_res : l_rec,
+            rp->carry_first ? r_rec : r_res, rp->carry_first ? l_rec : l_res);
     text_target(o, &fm, rp, T_TIP, " — ");
     fprintf(o, "\n");
     fprintf(o, vi ? "Quá hạn hiện tại: %s\n" : "Overdue now: %s\n", cnt(&fm, f->n[C_TOVER]));
     if (vi)
-        fprintf(o, "Tai nạn giao thông: %s vụ, %s người chết, %s người bị thương\n", cnt(&fm, f->n[C_TRA]),
-                cnt(&fm, f->n[C_TRD]), cnt(&fm, f->n[C_TRI]));
+        fprintf(o, "Tai nạn giao thông: %s vụ, %s người chết, %s người bị thương\n",
+                cnt(&fm, f->n[C_TRA]), cnt(&fm, f->n[C_TRD]), cnt(&fm, f->n[C_TRI]));
     else
         fprintf(o, "Traffic accidents: %s, %s, %s injured\n", cnt(&fm, f->n[C_TRA]),
                 en_n(&fm, f->n[C_TRD], "death", "deaths"), cnt(&fm, f->n[C_TRI]));
-    if (vi) fprintf(o, "Ma túy: %s vụ, %s đối tượng\n", cnt(&fm, f->n[C_DC]), cnt(&fm, f->n[C_DS]));
+    if (vi)
+        fprintf(o, "Ma túy: %s vụ, %s đối tượng\n", cnt(&fm, f->n[C_DC]), cnt(&fm, f->n[C_DS]));
     else
         fprintf(o, "Drugs: %s, %s\n", en_n(&fm, f->n[C_DC], "case", "cases"),
                 en_n(&fm, f->n[C_DS], "suspect", "suspects"));
     if (rp->ngroups) fprintf(o, vi ? "Theo nhóm tội phạm:\n" : "By crime group:\n");
     for (int i = 0; i < rp->ngroups; i++) {
         const figures_t *g = &rp->groups[i].f;
-        fprintf(o, vi ? "  %s: xảy ra %s, khám phá %s, tỷ lệ " : "  %s: %s occurred, %s cleared, rate ",
-                rp->groups[i].name, cnt(&fm, g->n[C_OCC]), cnt(&fm, g->n[C_CLR]));
+        fprintf(
+            o, vi ? "  %s: xảy ra %s, khám phá %s, tỷ lệ " : "  %s: %s occurred, %s cleared, rate ",
+            rp->groups[i].name, cnt(&fm, g->n[C_OCC]), cnt(&fm, g->n[C_CLR]));
         text_two_rates(o, &fm, rp, g, C_CLR_CARRY, C_CLR_PLAIN, g->n[C_CARRY]);
-        fprintf(o, vi ? "; trọng án: xảy ra %s, khám phá %s, tỷ lệ " : "; major cases: %s occurred, %s cleared, rate ",
+        fprintf(o,
+                vi ? "; trọng án: xảy ra %s, khám phá %s, tỷ lệ "
+                   : "; major cases: %s occurred, %s cleared, rate ",
                 cnt(&fm, g->n[C_MOCC]), cnt(&fm, g->n[C_MCLR]));
         text_two_rates(o, &fm, rp, g, C_MCLR_CARRY, C_MCLR_PLAIN, g->n[C_MCARRY]);
         fprintf(o, "\n");
@@ -430,16 +500,20 @@ static void render_text(FILE *o, const report_t *rp)
  * no data. The same text in CSV and JSON. */
 static void machine_num(char *out, size_t cap, const figures_t *f, int col)
 {
-    if (f->null[col]) out[0] = '\0';
-    else if (COLS[col].rate) snprintf(out, cap, "%.2f", f->r[col]);
-    else snprintf(out, cap, "%lld", f->n[col]);
+    if (f->null[col])
+        out[0] = '\0';
+    else if (COLS[col].rate)
+        snprintf(out, cap, "%.2f", f->r[col]);
+    else
+        snprintf(out, cap, "%lld", f->n[col]);
 }
 
 static void target_text(char *out, size_t cap, double v)
 {
     snprintf(out, cap, "%.2f", v);
     char *end = out + strlen(out);
-    while (end[-1] == '0') *--end = '\0';
+    while (end[-1] == '0')
+        *--end = '\0';
     if (end[-1] == '.') *--end = '\0';
 }
 
@@ -460,8 +534,10 @@ static void render_csv(FILE *o, const report_t *rp)
     }
     if (rp->cmp_year) {
         fprintf(o, "occurred_change,%lld\n", rp->diff);
-        if (rp->has_pct) fprintf(o, "occurred_change_percent,%.2f\n", rp->pct);
-        else fprintf(o, "occurred_change_percent,\n");
+        if (rp->has_pct)
+            fprintf(o, "occurred_change_percent,%.2f\n", rp->pct);
+        else
+            fprintf(o, "occurred_change_percent,\n");
     }
     for (int t = 0; t < T_N; t++) {
         const target_t *tg = &rp->targets[t];
@@ -469,12 +545,15 @@ static void render_csv(FILE *o, const report_t *rp)
         target_text(a, sizeof a, tg->target);
         fprintf(o, "target_%s,%s\ntarget_%s_figure,%s\ntarget_%s_met,%s\n", TARGET_NAMES[t], a,
                 TARGET_NAMES[t], COLS[tg->col].name, TARGET_NAMES[t],
-                tg->met < 0 ? "" : tg->met ? "true" : "false");
+                tg->met < 0 ? ""
+                : tg->met   ? "true"
+                            : "false");
     }
     for (int g = 0; g < rp->ngroups; g++)
         for (int i = 0; i < C_N; i++) {
             machine_num(a, sizeof a, &rp->groups[g].f, i);
-            fprintf(o, "%s.%s,%s%s\n", rp->groups[g].slug, COLS[i].name, a, rp->cmp_year ? "," : "");
+            fprintf(o, "%s.%s,%s%s\n", rp->groups[g].slug, COLS[i].name, a,
+                    rp->cmp_year ? "," : "");
         }
 }
 
@@ -486,7 +565,8 @@ static json_object *json_figures(const figures_t *f)
         json_object *v = NULL;
         if (!f->null[i]) {
             machine_num(s, sizeof s, f, i);
-            v = COLS[i].rate ? json_object_new_double_s(f->r[i], s) : json_object_new_int64(f->n[i]);
+            v = COLS[i].rate ? json_object_new_double_s(f->r[i], s)
+                             : json_object_new_int64(f->n[i]);
         }
         json_object_object_add(o, COLS[i].name, v);
     }
@@ -503,7 +583,8 @@ static void render_json(FILE *out, const report_t *rp)
     json_object_object_add(o, "from", json_object_new_string(rp->from));
     json_object_object_add(o, "to", json_object_new_string(rp->last));
     json_object_object_add(o, "crime_group", rp->group ? json_object_new_string(rp->group) : NULL);
-    json_object_object_add(o, "convention", json_object_new_string(rp->carry_first ? "carry" : "plain"));
+    json_object_object_add(o, "convention",
+                           json_object_new_string(rp->carry_first ? "carry" : "plain"));
     json_object_object_add(o, "figures", json_figures(&rp->f));
     if (rp->cmp_year) {
         json_object_object_add(o, "compare_year", json_object_new_int(rp->cmp_year));
@@ -511,7 +592,8 @@ static void render_json(FILE *out, const report_t *rp)
         json_object *ch = json_object_new_object();
         json_object_object_add(ch, "difference", json_object_new_int64(rp->diff));
         snprintf(s, sizeof s, "%.2f", rp->pct);
-        json_object_object_add(ch, "percent", rp->has_pct ? json_object_new_double_s(rp->pct, s) : NULL);
+        json_object_object_add(ch, "percent",
+                               rp->has_pct ? json_object_new_double_s(rp->pct, s) : NULL);
         json_object *changes = json_object_new_object();
         json_object_object_add(changes, "occurred", ch);
         json_object_object_add(o, "change", changes);
@@ -525,7 +607,8 @@ static void render_json(FILE *out, const report_t *rp)
         json_object_object_add(j, "target", json_object_new_double_s(tg->target, s));
         json_object_object_add(j, "figure", json_object_new_string(COLS[tg->col].name));
         machine_num(s, sizeof s, &rp->f, tg->col);
-        json_object_object_add(j, "value", rp->f.null[tg->col] ? NULL : json_object_new_double_s(rp->f.r[tg->col], s));
+        json_object_object_add(
+            j, "value", rp->f.null[tg->col] ? NULL : json_object_new_double_s(rp->f.r[tg->col], s));
         json_object_object_add(j, "met", tg->met < 0 ? NULL : json_object_new_boolean(tg->met));
         json_object_object_add(tgs, TARGET_NAMES[t], j);
     }
@@ -559,7 +642,8 @@ static int parse_targets(report_t *rp, const char *spec, char *err, size_t errle
                 if (!strcmp(t, TARGET_NAMES[i])) k = i;
         }
         if (k < 0 || opt_double(eq + 1, 0, 100, &rp->targets[k].target) < 0) {
-            snprintf(err, errlen, "--targets: '%s%s%s' is not clearance=N or tipoff=N (N a percentage, 0..100)",
+            snprintf(err, errlen,
+                     "--targets: '%s%s%s' is not clearance=N or tipoff=N (N a percentage, 0..100)",
                      t, eq ? "=" : "", eq ? eq + 1 : "");
             return -1;
         }
@@ -583,19 +667,23 @@ static void usage(FILE *f, const opt_t *opts, size_t n)
 
 int report_main(int argc, char **argv)
 {
-    const char *unit = NULL, *fmt = "text", *lang = "vi", *dsn = NULL, *group = NULL, *start = "01-01",
-               *targets = NULL, *conv = getenv("ANTT_RATE_CONVENTION");
+    const char *unit = NULL, *fmt = "text", *lang = "vi", *dsn = NULL, *group = NULL,
+               *start = "01-01", *targets = NULL, *conv = getenv("ANTT_RATE_CONVENTION");
     long year = 0, cmp_year = 0;
     const opt_t opts[] = {
-        {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "a unit code (its subtree), or group:NAME", NULL},
+        {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "a unit code (its subtree), or group:NAME",
+         NULL},
         {"year", 'y', OPT_INT, &year, 2000, 2100, "YYYY", "the (statistical) year", NULL},
-        {"compare", 'c', OPT_INT, &cmp_year, 2000, 2100, "YYYY", "compare the cases with this year", NULL},
-        {"group", 'g', OPT_STR, &group, 0, 0, "SLUG", "one crime group only (antt.crime_groups)", NULL},
+        {"compare", 'c', OPT_INT, &cmp_year, 2000, 2100, "YYYY", "compare the cases with this year",
+         NULL},
+        {"group", 'g', OPT_STR, &group, 0, 0, "SLUG", "one crime group only (antt.crime_groups)",
+         NULL},
         {"targets", 't', OPT_STR, &targets, 0, 0, "clearance=N,tipoff=N", "targets, in %", NULL},
         {"format", 'f', OPT_STR, &fmt, 0, 0, "text|csv|json", "default text", NULL},
         {"lang", 'l', OPT_STR, &lang, 0, 0, "vi|en", "language of the text (default vi)", NULL},
         {"convention", 0, OPT_STR, &conv, 0, 0, "carry|plain",
-         "the rate shown first and compared with targets (ANTT_RATE_CONVENTION; default carry)", NULL},
+         "the rate shown first and compared with targets (ANTT_RATE_CONVENTION; default carry)",
+         NULL},
         {"year-start", 0, OPT_STR, &start, 0, 0, "MM-DD",
          "first day of the statistical year (default 01-01; the police use 12-15)", NULL},
         OPT_DB(&dsn),
@@ -623,9 +711,10 @@ int report_main(int argc, char **argv)
     } else if (conv && strcmp(conv, "carry") && strcmp(conv, "plain")) {
         snprintf(err, sizeof err, "--convention: '%s' is not carry or plain", conv);
         rc = OPT_ERR;
-    } else if (sscanf(start, "%2d-%2d%n", &mm, &dd, &n) != 2 || n != 5 || start[2] != '-' || mm < 1 ||
-               mm > 12 || dd < 1 || dd > 28) {
-        snprintf(err, sizeof err, "--year-start: '%s' is not MM-DD (a day up to 28, so that every year has it)",
+    } else if (sscanf(start, "%2d-%2d%n", &mm, &dd, &n) != 2 || n != 5 || start[2] != '-' ||
+               mm < 1 || mm > 12 || dd < 1 || dd > 28) {
+        snprintf(err, sizeof err,
+                 "--year-start: '%s' is not MM-DD (a day up to 28, so that every year has it)",
                  start);
         rc = OPT_ERR;
     } else if (targets && parse_targets(rp, targets, err, sizeof err) < 0) {
@@ -661,9 +750,12 @@ int report_main(int argc, char **argv)
         return code;
     }
     derive(rp);
-    if (!strcmp(fmt, "text")) render_text(stdout, rp);
-    else if (!strcmp(fmt, "csv")) render_csv(stdout, rp);
-    else render_json(stdout, rp);
+    if (!strcmp(fmt, "text"))
+        render_text(stdout, rp);
+    else if (!strcmp(fmt, "csv"))
+        render_csv(stdout, rp);
+    else
+        render_json(stdout, rp);
     free(rp);
     return fflush(stdout) == 0 ? ANTT_EXIT_OK : ANTT_EXIT_SPOOL;
 }

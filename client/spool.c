@@ -11,16 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "ANTTSPL1"
-#define MAGIC_LEN 8
-#define KIND_EVENT 1
-#define KIND_DONE 2
-#define KIND_SEQ 3
-#define REC_HEAD 8                  /* u32 length + u32 crc */
+#define MAGIC       "ANTTSPL1"
+#define MAGIC_LEN   8
+#define KIND_EVENT  1
+#define KIND_DONE   2
+#define KIND_SEQ    3
+#define REC_HEAD    8                /* u32 length + u32 crc */
 #define EVENT_FIXED (1 + 16 + 8 + 8) /* kind, id, enqueued, seq */
-#define SEQ_BODY (1 + 16 + 8)        /* kind, zero id, seq */
-#define DONE_BODY (1 + 16 + 1 + 2)  /* kind, id, status, code */
-#define MAX_BODY (16u << 20)        /* no record is this large: a longer length is a torn tail */
+#define SEQ_BODY    (1 + 16 + 8)     /* kind, zero id, seq */
+#define DONE_BODY   (1 + 16 + 1 + 2) /* kind, id, status, code */
+#define MAX_BODY    (16u << 20)      /* no record is this large: a longer length is a torn tail */
 #define COMPACT_MIN (64u << 10)
 
 typedef struct {
@@ -50,7 +50,8 @@ static void crc_init(void)
     if (crc_table[1]) return;
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
         crc_table[i] = c;
     }
 }
@@ -58,13 +59,15 @@ static void crc_init(void)
 static uint32_t crc32_of(const uint8_t *p, size_t n)
 {
     uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    for (size_t i = 0; i < n; i++)
+        c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
 }
 
 static void put32(uint8_t *w, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) w[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        w[i] = (uint8_t)(v >> (8 * i));
 }
 static uint32_t get32(const uint8_t *r)
 {
@@ -72,12 +75,14 @@ static uint32_t get32(const uint8_t *r)
 }
 static void put64(uint8_t *w, uint64_t v)
 {
-    for (int i = 0; i < 8; i++) w[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        w[i] = (uint8_t)(v >> (8 * i));
 }
 static uint64_t get64(const uint8_t *r)
 {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | r[i];
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | r[i];
     return v;
 }
 
@@ -93,13 +98,15 @@ static uint32_t id_hash(const uint8_t id[16])
 static int index_rebuild(spool_t *s)
 {
     uint32_t ns = 64;
-    while (ns < 2 * (s->n + 1)) ns *= 2;
+    while (ns < 2 * (s->n + 1))
+        ns *= 2;
     uint32_t *slot = calloc(ns, sizeof *slot);
     if (!slot) return SPOOL_ENOMEM;
     for (uint32_t i = 0; i < s->n; i++) {
         if (s->v[i].done) continue;
         uint32_t j = id_hash(s->v[i].it.id) & (ns - 1);
-        while (slot[j]) j = (j + 1) & (ns - 1);
+        while (slot[j])
+            j = (j + 1) & (ns - 1);
         slot[j] = i + 1;
     }
     free(s->slot);
@@ -145,7 +152,8 @@ static int add_entry(spool_t *s, const uint8_t id[16], const uint8_t *bytes, uin
     s->pending_bytes += len;
     if ((s->n + 1) * 2 > s->nslot) return index_rebuild(s);
     uint32_t j = id_hash(id) & (s->nslot - 1);
-    while (s->slot[j]) j = (j + 1) & (s->nslot - 1);
+    while (s->slot[j])
+        j = (j + 1) & (s->nslot - 1);
     s->slot[j] = s->n;
     return SPOOL_OK;
 }
@@ -309,8 +317,8 @@ static int replay(spool_t *s, char *err, size_t errlen)
         if (crc32_of(b, blen) != crc || blen < 17) break;
         if (b[0] == KIND_EVENT && blen >= EVENT_FIXED) {
             if (!spool_find(s, b + 1))
-                rc = add_entry(s, b + 1, b + EVENT_FIXED, blen - EVENT_FIXED, (int64_t)get64(b + 17),
-                               get64(b + 25));
+                rc = add_entry(s, b + 1, b + EVENT_FIXED, blen - EVENT_FIXED,
+                               (int64_t)get64(b + 17), get64(b + 25));
         } else if (b[0] == KIND_SEQ && blen >= SEQ_BODY) {
             if (get64(b + 17) > s->seq_high) s->seq_high = get64(b + 17);
         } else if (b[0] == KIND_DONE) {
@@ -368,7 +376,8 @@ void spool_close(spool_t **sp)
         if (s->sync != SPOOL_SYNC_NONE) fsync(s->fd);
         close(s->fd);
     }
-    for (uint32_t i = 0; i < s->n; i++) free(s->v[i].buf);
+    for (uint32_t i = 0; i < s->n; i++)
+        free(s->v[i].buf);
     free(s->v);
     free(s->slot);
     free(s);
@@ -431,9 +440,15 @@ void spool_forget(spool_t *s, const uint8_t id[16])
     if (it) mark_done(s, it);
 }
 
-void spool_set_sync(spool_t *s, spool_sync_t sync) { s->sync = sync; }
+void spool_set_sync(spool_t *s, spool_sync_t sync)
+{
+    s->sync = sync;
+}
 
-int spool_sync(spool_t *s) { return fdatasync(s->fd) < 0 ? SPOOL_EIO : SPOOL_OK; }
+int spool_sync(spool_t *s)
+{
+    return fdatasync(s->fd) < 0 ? SPOOL_EIO : SPOOL_OK;
+}
 
 spool_item_t *spool_next(spool_t *s, spool_item_t *it)
 {
@@ -443,11 +458,26 @@ spool_item_t *spool_next(spool_t *s, spool_item_t *it)
     return NULL;
 }
 
-spool_item_t *spool_first(spool_t *s) { return spool_next(s, NULL); }
-size_t spool_pending(const spool_t *s) { return s->n - s->ndone; }
-uint64_t spool_seq_high(const spool_t *s) { return s->seq_high; }
-uint64_t spool_pending_bytes(const spool_t *s) { return s->pending_bytes; }
-uint64_t spool_file_bytes(const spool_t *s) { return s->file_bytes; }
+spool_item_t *spool_first(spool_t *s)
+{
+    return spool_next(s, NULL);
+}
+size_t spool_pending(const spool_t *s)
+{
+    return s->n - s->ndone;
+}
+uint64_t spool_seq_high(const spool_t *s)
+{
+    return s->seq_high;
+}
+uint64_t spool_pending_bytes(const spool_t *s)
+{
+    return s->pending_bytes;
+}
+uint64_t spool_file_bytes(const spool_t *s)
+{
+    return s->file_bytes;
+}
 
 int64_t spool_oldest_ms(const spool_t *s)
 {

@@ -66,8 +66,8 @@ int spool_open(spool_t **out, const char *path, uint64_t max_bytes, spool_sync_t
 void spool_close(spool_t **s);
 
 /* Append an event. SPOOL_OK once it is in the file (and synced, by policy). */
-int spool_append(spool_t *s, const uint8_t id[16], const void *bytes, uint32_t len,
-                 int64_t now_ms, uint64_t seq);
+int spool_append(spool_t *s, const uint8_t id[16], const void *bytes, uint32_t len, int64_t now_ms,
+                 uint64_t seq);
 
 /* The highest seq ever appended (0 for a new spool). */
 uint64_t spool_seq_high(const spool_t *s);

@@ -10,7 +10,8 @@ static size_t next(const char *s, int *cells)
 {
     ucs4_t uc;
     size_t left = 1; /* a character is at most 4 bytes: no need to measure the rest */
-    while (left < 4 && s[left - 1] && s[left]) left++;
+    while (left < 4 && s[left - 1] && s[left])
+        left++;
     int n = u8_mbtouc(&uc, (const uint8_t *)s, left);
     if (n < 1) n = 1;
     int w = uc_width(uc, "UTF-8");
@@ -38,12 +39,14 @@ void term_cell(char *out, size_t cap, const char *s, int width, int right_align)
         int pad = width - have;
         size_t len = strlen(s);
         if (right_align)
-            for (; pad > 0 && o + 1 < cap; pad--) out[o++] = ' ';
+            for (; pad > 0 && o + 1 < cap; pad--)
+                out[o++] = ' ';
         if (o + len < cap) {
             memcpy(out + o, s, len);
             o += len;
         }
-        for (; pad > 0 && o + 1 < cap; pad--) out[o++] = ' ';
+        for (; pad > 0 && o + 1 < cap; pad--)
+            out[o++] = ' ';
         out[o] = '\0';
         return;
     }
@@ -62,6 +65,7 @@ void term_cell(char *out, size_t cap, const char *s, int width, int right_align)
         o += sizeof ELLIPSIS - 1;
         used++;
     }
-    for (; used < width && o + 1 < cap; used++) out[o++] = ' ';
+    for (; used < width && o + 1 < cap; used++)
+        out[o++] = ' ';
     out[o] = '\0';
 }

@@ -60,9 +60,12 @@ int tipoffs_main(int argc, char **argv)
     long within = 0;
     const opt_t opts[] = {
         {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "the unit (its subtree)", NULL},
-        {"overdue", 'o', OPT_FLAG, &overdue, 0, 0, NULL, "pending tip-offs past their deadline", NULL},
-        {"due-within", 0, OPT_FN, &within, 0, 0, "Nd", "pending tip-offs due within N days", days_arg},
-        {"times", 0, OPT_FLAG, &times, 0, 0, NULL, "processing-time percentiles per child unit", NULL},
+        {"overdue", 'o', OPT_FLAG, &overdue, 0, 0, NULL, "pending tip-offs past their deadline",
+         NULL},
+        {"due-within", 0, OPT_FN, &within, 0, 0, "Nd", "pending tip-offs due within N days",
+         days_arg},
+        {"times", 0, OPT_FLAG, &times, 0, 0, NULL, "processing-time percentiles per child unit",
+         NULL},
         {"from", 0, OPT_FN, &from, 0, 0, "DATE", "--times: decisions from this day", date_arg},
         {"to", 0, OPT_FN, &to, 0, 0, "DATE", "--times: decisions before this day", date_arg},
         OPT_DB(&dsn),
@@ -75,7 +78,8 @@ int tipoffs_main(int argc, char **argv)
         return ANTT_EXIT_OK;
     }
     if (rc == OPT_OK && (!unit || overdue + !!within + times != 1 || (times && (!from || !to)))) {
-        snprintf(err, sizeof err, "--unit and one of --overdue, --due-within N, --times --from --to");
+        snprintf(err, sizeof err,
+                 "--unit and one of --overdue, --due-within N, --times --from --to");
         rc = OPT_ERR;
     }
     if (rc == OPT_ERR) {
@@ -90,7 +94,8 @@ int tipoffs_main(int argc, char **argv)
         return ANTT_EXIT_DB;
     }
     const char *pu[1] = {unit};
-    PGresult *r = PQexecParams(c, "SELECT 1 FROM antt.units WHERE code = $1", 1, NULL, pu, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(c, "SELECT 1 FROM antt.units WHERE code = $1", 1, NULL, pu, NULL, NULL, 0);
     const int known = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
     PQclear(r);
     if (!known) {
@@ -100,16 +105,17 @@ int tipoffs_main(int argc, char **argv)
     }
     if (times) {
         const char *p[3] = {unit, from, to};
-        r = PQexecParams(c, "SELECT * FROM antt.tipoff_processing($1, $2::date, $3::date)", 3, NULL, p,
-                         NULL, NULL, 0);
+        r = PQexecParams(c, "SELECT * FROM antt.tipoff_processing($1, $2::date, $3::date)", 3, NULL,
+                         p, NULL, NULL, 0);
     } else {
         const char *p[2] = {unit, within ? interval : NULL};
-        r = PQexecParams(c,
-                         "SELECT unit, ref, kind, to_char(received_at AT TIME ZONE 'Asia/Ho_Chi_Minh',"
-                         " 'YYYY-MM-DD HH24:MI'), to_char(deadline AT TIME ZONE 'Asia/Ho_Chi_Minh',"
-                         " 'YYYY-MM-DD HH24:MI'), extended, days_left"
-                         " FROM antt.tipoffs_open($1, $2::interval)",
-                         2, NULL, p, NULL, NULL, 0);
+        r = PQexecParams(
+            c,
+            "SELECT unit, ref, kind, to_char(received_at AT TIME ZONE 'Asia/Ho_Chi_Minh',"
+            " 'YYYY-MM-DD HH24:MI'), to_char(deadline AT TIME ZONE 'Asia/Ho_Chi_Minh',"
+            " 'YYYY-MM-DD HH24:MI'), extended, days_left"
+            " FROM antt.tipoffs_open($1, $2::interval)",
+            2, NULL, p, NULL, NULL, 0);
     }
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "antt tipoffs: %s", PQresultErrorMessage(r));
@@ -121,7 +127,8 @@ int tipoffs_main(int argc, char **argv)
     char name[4 * 40 + 1], ref[4 * 24 + 1];
     if (times) {
         term_cell(name, sizeof name, "name", 40, 0);
-        printf("%-8s %s %8s %9s %9s %9s\n", "unit", name, "decided", "p50_days", "p90_days", "max_days");
+        printf("%-8s %s %8s %9s %9s %9s\n", "unit", name, "decided", "p50_days", "p90_days",
+               "max_days");
         for (int i = 0; i < n; i++) {
             term_cell(name, sizeof name, PQgetvalue(r, i, 1), 40, 0);
             printf("%-8s %s %8s %9s %9s %9s\n", PQgetvalue(r, i, 0), name, PQgetvalue(r, i, 2),
@@ -134,8 +141,8 @@ int tipoffs_main(int argc, char **argv)
         for (int i = 0; i < n; i++) {
             int days = atoi(PQgetvalue(r, i, 6));
             term_cell(ref, sizeof ref, PQgetvalue(r, i, 1), 24, 0);
-            printf("%-6s %s %-15s %-17s %-17s %-17s %d\n", PQgetvalue(r, i, 0), ref, PQgetvalue(r, i, 2),
-                   PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+            printf("%-6s %s %-15s %-17s %-17s %-17s %d\n", PQgetvalue(r, i, 0), ref,
+                   PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
                    PQgetvalue(r, i, 5)[0] ? PQgetvalue(r, i, 5) : "-", overdue ? -days : days);
         }
         printf("%d tip-off(s) %s\n", n, overdue ? "overdue" : "due");

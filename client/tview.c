@@ -31,7 +31,8 @@ struct tview {
 
 static uint32_t hash(const char *s, uint32_t h)
 {
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
     return h;
 }
 
@@ -51,7 +52,8 @@ static int grow_cells(tview_t *tv)
         const cell_t *o = &tv->c[i];
         if (!o->used) continue;
         uint32_t j = cell_hash(o->unit, o->day, o->metric, o->grp, o->sev) & (cap - 1);
-        while (c[j].used) j = (j + 1) & (cap - 1);
+        while (c[j].used)
+            j = (j + 1) & (cap - 1);
         c[j] = *o;
     }
     free(tv->c);
@@ -95,7 +97,8 @@ static useq_t *useq(tview_t *tv, const char *unit)
         for (uint32_t i = 0; i < tv->capu; i++)
             if (tv->u[i].used) {
                 uint32_t j = hash(tv->u[i].unit, 2166136261u) & (cap - 1);
-                while (u[j].used) j = (j + 1) & (cap - 1);
+                while (u[j].used)
+                    j = (j + 1) & (cap - 1);
                 u[j] = tv->u[i];
             }
         free(tv->u);
@@ -103,7 +106,8 @@ static useq_t *useq(tview_t *tv, const char *unit)
         tv->capu = cap;
     }
     uint32_t j = hash(unit, 2166136261u) & (tv->capu - 1);
-    while (tv->u[j].used && strcmp(tv->u[j].unit, unit)) j = (j + 1) & (tv->capu - 1);
+    while (tv->u[j].used && strcmp(tv->u[j].unit, unit))
+        j = (j + 1) & (tv->capu - 1);
     if (!tv->u[j].used) {
         tv->u[j].used = 1;
         snprintf(tv->u[j].unit, sizeof tv->u[j].unit, "%s", unit);
@@ -112,7 +116,10 @@ static useq_t *useq(tview_t *tv, const char *unit)
     return &tv->u[j];
 }
 
-tview_t *tview_new(void) { return calloc(1, sizeof(tview_t)); }
+tview_t *tview_new(void)
+{
+    return calloc(1, sizeof(tview_t));
+}
 
 void tview_free(tview_t **tv)
 {
@@ -149,9 +156,12 @@ static int key_is(const mp_obj_t *k, const char *lit)
 
 static int integer(const mp_obj_t *o, int64_t *v)
 {
-    if (o->type == MP_UINT) *v = (int64_t)o->v.u;
-    else if (o->type == MP_INT) *v = o->v.i;
-    else return -1;
+    if (o->type == MP_UINT)
+        *v = (int64_t)o->v.u;
+    else if (o->type == MP_INT)
+        *v = o->v.i;
+    else
+        return -1;
     return 0;
 }
 
@@ -194,8 +204,8 @@ int tview_snapshot(tview_t *tv, const void *buf, size_t len, char *err, size_t e
                 mp_obj_t uk, uv;
                 char unit[8];
                 int64_t q;
-                if (mp_next(&r, &uk) < 0 || mp_next(&r, &uv) < 0 || str(&uk, unit, sizeof unit) < 0 ||
-                    integer(&uv, &q) < 0)
+                if (mp_next(&r, &uk) < 0 || mp_next(&r, &uv) < 0 ||
+                    str(&uk, unit, sizeof unit) < 0 || integer(&uv, &q) < 0)
                     goto bad;
                 useq_t *u = useq(tv, unit);
                 if (!u) goto bad;
@@ -280,4 +290,7 @@ void tview_foreach(const tview_t *tv,
     }
 }
 
-uint64_t tview_gaps(const tview_t *tv) { return tv->gaps; }
+uint64_t tview_gaps(const tview_t *tv)
+{
+    return tv->gaps;
+}

@@ -59,7 +59,8 @@ static wrow_t *row_of(wctx_t *w, const char *unit)
     static char last_unit[8];
     static int last = -1;
     if (last >= 0 && !strcmp(last_unit, unit)) return &w->rows[last];
-    PGresult *r = PQexecParams(w->c, "SELECT path FROM antt.units WHERE code = $1", 1, NULL, p, NULL, NULL, 0);
+    PGresult *r = PQexecParams(w->c, "SELECT path FROM antt.units WHERE code = $1", 1, NULL, p,
+                               NULL, NULL, 0);
     wrow_t *found = NULL;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
         const char *path = PQgetvalue(r, 0, 0);
@@ -85,17 +86,24 @@ static void add_cell(void *ctx, const char *unit, int32_t day, const char *metri
     if (!r) return;
     const int crime = is_crime(w, grp);
     const int major = !strcmp(sev, "very_serious") || !strcmp(sev, "especially_serious");
-    if (!strcmp(metric, "incidents") && crime) r->inc += v, r->minc += major ? v : 0;
-    else if (!strcmp(metric, "cleared") && crime) r->clr += v, r->mclr += major ? v : 0;
-    else if (!strcmp(metric, "suspects") && crime) r->sus += v;
-    else if (!strcmp(metric, "tipoffs_received")) r->trec += v;
-    else if (!strcmp(metric, "tipoffs_resolved")) r->tres += v;
+    if (!strcmp(metric, "incidents") && crime)
+        r->inc += v, r->minc += major ? v : 0;
+    else if (!strcmp(metric, "cleared") && crime)
+        r->clr += v, r->mclr += major ? v : 0;
+    else if (!strcmp(metric, "suspects") && crime)
+        r->sus += v;
+    else if (!strcmp(metric, "tipoffs_received"))
+        r->trec += v;
+    else if (!strcmp(metric, "tipoffs_resolved"))
+        r->tres += v;
 }
 
 static void pct(char *out, size_t cap, int64_t a, int64_t b)
 {
-    if (!b) snprintf(out, cap, "-");
-    else report_num(out, cap, 100.0 * (double)a / (double)b, 1, 1);
+    if (!b)
+        snprintf(out, cap, "-");
+    else
+        report_num(out, cap, 100.0 * (double)a / (double)b, 1, 1);
 }
 
 static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const char *period)
@@ -135,7 +143,8 @@ static void overdue(wctx_t *w)
 {
     for (int i = 0; i < w->n; i++) {
         const char *p[1] = {w->rows[i].code};
-        PGresult *r = PQexecParams(w->c, "SELECT count(*) FROM antt.tipoffs_open($1)", 1, NULL, p, NULL, NULL, 0);
+        PGresult *r = PQexecParams(w->c, "SELECT count(*) FROM antt.tipoffs_open($1)", 1, NULL, p,
+                                   NULL, NULL, 0);
         if (PQresultStatus(r) == PGRES_TUPLES_OK) w->rows[i].over = atoll(PQgetvalue(r, 0, 0));
         PQclear(r);
     }
@@ -190,17 +199,22 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
     long for_s = 0;
     const opt_t opts[] = {
         {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "the unit whose children are rows", NULL},
-        {"period", 'p', OPT_STR, &period, 0, 0, "today|month|year", "the period counted (default today)", NULL},
-        {"stream", 0, OPT_STR, &stream_ep, 0, 0, "EP", "anttd's tally stream (tcp://127.0.0.1:7722)", NULL},
-        {"snapshot", 0, OPT_STR, &snap_ep, 0, 0, "EP", "anttd's snapshot endpoint (tcp://127.0.0.1:7723)", NULL},
-        {"for", 0, OPT_INT, &for_s, 1, 31536000, "SECONDS", "stop after this long (default: until Ctrl-C)", NULL},
+        {"period", 'p', OPT_STR, &period, 0, 0, "today|month|year",
+         "the period counted (default today)", NULL},
+        {"stream", 0, OPT_STR, &stream_ep, 0, 0, "EP",
+         "anttd's tally stream (tcp://127.0.0.1:7722)", NULL},
+        {"snapshot", 0, OPT_STR, &snap_ep, 0, 0, "EP",
+         "anttd's snapshot endpoint (tcp://127.0.0.1:7723)", NULL},
+        {"for", 0, OPT_INT, &for_s, 1, 31536000, "SECONDS",
+         "stop after this long (default: until Ctrl-C)", NULL},
         OPT_DB(&dsn),
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
     int prc = opt_parse(opts, nopts, argc, argv, 0, NULL, err, sizeof err);
     if (prc == OPT_HELP) {
-        printf("usage: antt [--server-key Z85|FILE --key FILE | --insecure] watch --unit CODE [options]\n"
+        printf("usage: antt [--server-key Z85|FILE --key FILE | --insecure] watch --unit CODE "
+               "[options]\n"
                "A live table of the unit's children, from anttd's tally stream. With CURVE (the\n"
                "default) --key is a subscriber's keypair, enrolled with antt subscriber add.\n");
         opt_print(stdout, opts, nopts);
@@ -211,15 +225,17 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
     if (prc == OPT_OK && !unit) {
         snprintf(err, sizeof err, "--unit is required");
         prc = OPT_ERR;
-    } else if (prc == OPT_OK && strcmp(period, "today") && strcmp(period, "month") && strcmp(period, "year")) {
+    } else if (prc == OPT_OK && strcmp(period, "today") && strcmp(period, "month") &&
+               strcmp(period, "year")) {
         snprintf(err, sizeof err, "--period: '%s' is not today, month or year", period);
         prc = OPT_ERR;
     } else if (prc == OPT_OK && !sec->insecure &&
                (!sec->server_key || !*sec->server_key || !sec->key_file || !*sec->key_file)) {
-        snprintf(err, sizeof err,
-                 "the tally stream speaks CURVE: give the daemon's public key (--server-key) and a "
-                 "subscriber's keypair (--key FILE, from antt keygen, enrolled with antt subscriber "
-                 "add), or --insecure for a development daemon");
+        snprintf(
+            err, sizeof err,
+            "the tally stream speaks CURVE: give the daemon's public key (--server-key) and a "
+            "subscriber's keypair (--key FILE, from antt keygen, enrolled with antt subscriber "
+            "add), or --insecure for a development daemon");
         prc = OPT_ERR;
     }
     if (prc == OPT_ERR) {
@@ -234,12 +250,12 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
     }
     /* The period, in Hanoi days. */
     const char *p1[2] = {period, unit};
-    PGresult *r = PQexecParams(
-        w.c,
-        "SELECT (date_trunc(CASE $1 WHEN 'today' THEN 'day' ELSE $1 END,"
-        " now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date - date '1970-01-01'),"
-        " ((now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1 - date '1970-01-01')",
-        1, NULL, p1, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(w.c,
+                     "SELECT (date_trunc(CASE $1 WHEN 'today' THEN 'day' ELSE $1 END,"
+                     " now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date - date '1970-01-01'),"
+                     " ((now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1 - date '1970-01-01')",
+                     1, NULL, p1, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "antt watch: %s", PQresultErrorMessage(r));
         PQclear(r);
@@ -249,13 +265,14 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
     w.from = atoi(PQgetvalue(r, 0, 0));
     w.to = atoi(PQgetvalue(r, 0, 1));
     PQclear(r);
-    r = PQexecParams(w.c, "SELECT code, name, path FROM antt.units WHERE parent_code = $1 ORDER BY code", 1,
-                     NULL, p1 + 1, NULL, NULL, 0);
+    r = PQexecParams(w.c,
+                     "SELECT code, name, path FROM antt.units WHERE parent_code = $1 ORDER BY code",
+                     1, NULL, p1 + 1, NULL, NULL, 0);
     int n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
     if (!n) { /* a commune: itself */
         PQclear(r);
-        r = PQexecParams(w.c, "SELECT code, name, path FROM antt.units WHERE code = $1", 1, NULL, p1 + 1,
-                         NULL, NULL, 0);
+        r = PQexecParams(w.c, "SELECT code, name, path FROM antt.units WHERE code = $1", 1, NULL,
+                         p1 + 1, NULL, NULL, 0);
         n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
     }
     if (!n) {
@@ -275,10 +292,12 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
     r = PQexec(w.c, "SELECT slug FROM antt.crime_groups WHERE is_crime");
     w.ncrime = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
     w.crime = calloc((size_t)w.ncrime + 1, sizeof *w.crime);
-    for (int i = 0; i < w.ncrime; i++) w.crime[i] = strdup(PQgetvalue(r, i, 0));
+    for (int i = 0; i < w.ncrime; i++)
+        w.crime[i] = strdup(PQgetvalue(r, i, 0));
     PQclear(r);
     char topic[40] = "";
-    r = PQexecParams(w.c, "SELECT path FROM antt.units WHERE code = $1", 1, NULL, p1 + 1, NULL, NULL, 0);
+    r = PQexecParams(w.c, "SELECT path FROM antt.units WHERE code = $1", 1, NULL, p1 + 1, NULL,
+                     NULL, 0);
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
         snprintf(topic, sizeof topic, "%s.", PQgetvalue(r, 0, 0));
     PQclear(r);
@@ -296,7 +315,8 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
     zmq_connect(sub, stream_ep);
     usleep(200000); /* the subscription first, then the snapshot: no gap between them */
     tview_t *tv = tview_new();
-    int rc = snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0 ? ANTT_EXIT_TIMEOUT : ANTT_EXIT_OK;
+    int rc =
+        snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0 ? ANTT_EXIT_TIMEOUT : ANTT_EXIT_OK;
     const int tty = isatty(STDOUT_FILENO);
     time_t end = for_s ? time(NULL) + for_s : 0, next_over = 0, next_draw = 0;
     int dirty = 1;
@@ -320,7 +340,8 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         if (zmq_msg_more(&t)) zmq_msg_recv(&b, sub, 0);
         int a = tview_apply(tv, zmq_msg_data(&b), zmq_msg_size(&b));
         if (a == TV_GAP || a == TV_EPOCH) {
-            fprintf(stderr, "antt watch: %s; taking a new snapshot\n", a == TV_GAP ? "a gap" : "anttd restarted");
+            fprintf(stderr, "antt watch: %s; taking a new snapshot\n",
+                    a == TV_GAP ? "a gap" : "anttd restarted");
             if (snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0) rc = ANTT_EXIT_TIMEOUT;
         }
         dirty = 1;
@@ -331,7 +352,8 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
     tview_free(&tv);
     zmq_close(sub);
     zmq_ctx_term(ctx);
-    for (int i = 0; i < w.ncrime; i++) free(w.crime[i]);
+    for (int i = 0; i < w.ncrime; i++)
+        free(w.crime[i]);
     free(w.crime);
     free(w.rows);
     PQfinish(w.c);

@@ -13,19 +13,22 @@ static int fail_res(PGresult *r, PGconn *c, char *err, size_t errlen)
 {
     snprintf(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
     size_t n = strlen(err);
-    while (n && err[n - 1] == '\n') err[--n] = '\0';
+    while (n && err[n - 1] == '\n')
+        err[--n] = '\0';
     PQclear(r);
     return -1;
 }
 
-static int exec_params(PGconn *c, const char *sql, int n, const char *const *params,
-                       PGresult **out, char *err, size_t errlen)
+static int exec_params(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
+                       char *err, size_t errlen)
 {
     PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return fail_res(r, c, err, errlen);
-    if (out) *out = r;
-    else PQclear(r);
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
     return 0;
 }
 
@@ -54,9 +57,11 @@ static int csv_header(const char *path, const char *const *allowed, const char *
     line[strcspn(line, "\r\n")] = '\0';
     cols[0] = '\0';
     size_t o = 0;
-    for (char *save = NULL, *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *tok = strtok_r(line, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
         int ok = 0;
-        for (const char *const *a = allowed; *a; a++) ok |= !strcmp(*a, tok);
+        for (const char *const *a = allowed; *a; a++)
+            ok |= !strcmp(*a, tok);
         if (!ok) {
             snprintf(err, errlen, "%s: unknown column '%s' in the header", path, tok);
             return -1;
@@ -99,11 +104,13 @@ static int copy_file(PGconn *c, const char *path, const char *table, const char 
         char sub[400];
         fail_res(r, c, sub, sizeof sub);
         snprintf(err, errlen, "%s: %s", path, sub);
-        while ((r = PQgetResult(c))) PQclear(r);
+        while ((r = PQgetResult(c)))
+            PQclear(r);
         return -1;
     }
     PQclear(r);
-    while ((r = PQgetResult(c))) PQclear(r);
+    while ((r = PQgetResult(c)))
+        PQclear(r);
     return rc;
 }
 
@@ -115,8 +122,8 @@ static const char *base_name(const char *path)
 
 int admin_load_units(PGconn *c, const char *path, int *n, char *err, size_t errlen)
 {
-    static const char *const allowed[] = {"code", "name", "level", "kind", "parent_code",
-                                          "valid_from", "valid_to", NULL};
+    static const char *const allowed[] = {"code",        "name",       "level",    "kind",
+                                          "parent_code", "valid_from", "valid_to", NULL};
     static const char *const required[] = {"code", "name", "level", "kind", "parent_code", NULL};
     char cols[256];
     PGresult *r = NULL;
@@ -167,8 +174,8 @@ static int load_simple(PGconn *c, const char *path, const char *const *cols, con
 int admin_load_groups(PGconn *c, const char *path, int *n, char *err, size_t errlen)
 {
     static const char *const cols[] = {"slug", "name_vi", "name_en", "is_crime", NULL};
-    return load_simple(c, path, cols, SQL_LOAD_GROUPS_STAGE, "load_groups", SQL_LOAD_GROUPS_APPLY, n, err,
-                       errlen);
+    return load_simple(c, path, cols, SQL_LOAD_GROUPS_STAGE, "load_groups", SQL_LOAD_GROUPS_APPLY,
+                       n, err, errlen);
 }
 
 int admin_load_successors(PGconn *c, const char *path, int *n, char *err, size_t errlen)
@@ -181,8 +188,8 @@ int admin_load_successors(PGconn *c, const char *path, int *n, char *err, size_t
 int admin_load_clusters(PGconn *c, const char *path, int *n, char *err, size_t errlen)
 {
     static const char *const cols[] = {"cluster", "code", NULL};
-    return load_simple(c, path, cols, SQL_LOAD_CLUSTERS_STAGE, "load_clusters", SQL_LOAD_CLUSTERS_APPLY, n,
-                       err, errlen);
+    return load_simple(c, path, cols, SQL_LOAD_CLUSTERS_STAGE, "load_clusters",
+                       SQL_LOAD_CLUSTERS_APPLY, n, err, errlen);
 }
 
 int admin_add_node(PGconn *c, const char *node_id, const char *unit_code, char *err, size_t errlen)

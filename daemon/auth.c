@@ -18,7 +18,7 @@
 #define ZAP_FRAMES 8
 
 typedef struct {
-    char user[REG_NAME_CAP];  /* "" when the slot is free */
+    char user[REG_NAME_CAP]; /* "" when the slot is free */
     uint8_t dom;
     socklen_t plen;
     struct sockaddr_storage peer; /* who was on this descriptor when we saw it */
@@ -28,12 +28,15 @@ struct auth {
     void *zap;
     conn_t *conn; /* indexed by descriptor */
     uint32_t cap;
-    struct { uint64_t h; int64_t at_s; } recent[256]; /* refusals recorded lately, by key */
-    double tokens;         /* records the global bucket can still pay */
-    double per_us;         /* its refill rate */
+    struct {
+        uint64_t h;
+        int64_t at_s;
+    } recent[256]; /* refusals recorded lately, by key */
+    double tokens; /* records the global bucket can still pay */
+    double per_us; /* its refill rate */
     double burst;
     int64_t refilled_us;
-    uint64_t unrecorded;   /* since auth_take_unrecorded */
+    uint64_t unrecorded; /* since auth_take_unrecorded */
     auth_stats_t st;
 };
 
@@ -68,8 +71,14 @@ void auth_close(auth_t **ap)
     *ap = NULL;
 }
 
-void *auth_socket(auth_t *a) { return a ? a->zap : NULL; }
-const auth_stats_t *auth_stats(const auth_t *a) { return &a->st; }
+void *auth_socket(auth_t *a)
+{
+    return a ? a->zap : NULL;
+}
+const auth_stats_t *auth_stats(const auth_t *a)
+{
+    return &a->st;
+}
 
 static int frame_is(zmq_msg_t *f, const char *s)
 {
@@ -141,7 +150,8 @@ int auth_serve(auth_t *a, const reg_t *reg, auth_refused_fn fn, void *ctx)
             zmq_msg_close(&part);
         }
         if (n < 2) { /* not a request a REP can answer */
-            for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+            for (int i = 0; i < n; i++)
+                zmq_msg_close(&f[i]);
             continue;
         }
         auth_refusal_t r = {.why = NULL};
@@ -150,9 +160,12 @@ int auth_serve(auth_t *a, const reg_t *reg, auth_refused_fn fn, void *ctx)
             r.why = "malformed ZAP request";
         } else {
             copy_frame(&f[3], r.address, sizeof r.address);
-            if (frame_is(&f[2], AUTH_DOMAIN_INTAKE)) r.dom = REG_NODES;
-            else if (frame_is(&f[2], AUTH_DOMAIN_STREAM)) r.dom = REG_SUBSCRIBERS;
-            else r.why = "unknown ZAP domain";
+            if (frame_is(&f[2], AUTH_DOMAIN_INTAKE))
+                r.dom = REG_NODES;
+            else if (frame_is(&f[2], AUTH_DOMAIN_STREAM))
+                r.dom = REG_SUBSCRIBERS;
+            else
+                r.why = "unknown ZAP domain";
             if (!r.why && (!frame_is(&f[5], "CURVE") || zmq_msg_size(&f[6]) != 32))
                 r.why = "not a CURVE handshake";
             if (!r.why) {
@@ -182,7 +195,8 @@ int auth_serve(auth_t *a, const reg_t *reg, auth_refused_fn fn, void *ctx)
             reply(a, &f[1], "200", "OK", user);
         }
         answered++;
-        for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&f[i]);
     }
 }
 

@@ -35,7 +35,7 @@ typedef struct {
     char address[64];          /* the peer's IP address, as libzmq gives it */
     const char *user;          /* the key's owner when it was revoked, else NULL */
     const char *why;
-    int record;                /* 1: record it (row and log line); 0: count it only */
+    int record; /* 1: record it (row and log line); 0: count it only */
 } auth_refusal_t;
 
 typedef void (*auth_refused_fn)(void *ctx, const auth_refusal_t *r);

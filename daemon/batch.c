@@ -11,7 +11,8 @@ static int64_t arena_put(batch_t *b, const void *p, size_t n)
 {
     if (b->cap_arena - b->narena < n) {
         size_t c = b->cap_arena ? b->cap_arena : 16384;
-        while (c - b->narena < n) c *= 2;
+        while (c - b->narena < n)
+            c *= 2;
         uint8_t *a = realloc(b->arena, c);
         if (!a) return -1;
         b->arena = a;
@@ -42,15 +43,16 @@ void batch_free(batch_t *b)
 {
     batch_clear(b);
     free(b->ev);
-    for (uint32_t i = 0; i < b->nchunks; i++) free(b->chunks[i]);
+    for (uint32_t i = 0; i < b->nchunks; i++)
+        free(b->chunks[i]);
     free(b->chunks);
     free(b->arena);
     free(b->dslot);
     memset(b, 0, sizeof *b);
 }
 
-bmsg_t *batch_msg(batch_t *b, path_t path, zmq_msg_t *payload, const zmq_msg_t *frames,
-                  int nframes, int64_t now_us)
+bmsg_t *batch_msg(batch_t *b, path_t path, zmq_msg_t *payload, const zmq_msg_t *frames, int nframes,
+                  int64_t now_us)
 {
     if (nframes > BATCH_MAX_FRAMES) nframes = BATCH_MAX_FRAMES;
     if (b->nmsg == b->nchunks * BATCH_CHUNK) {
@@ -102,7 +104,10 @@ bev_t *batch_event(batch_t *b, bmsg_t *m)
     return e;
 }
 
-void batch_weigh(batch_t *b, uint32_t w) { b->weight += w; }
+void batch_weigh(batch_t *b, uint32_t w)
+{
+    b->weight += w;
+}
 
 int batch_keep_raw(batch_t *b, bmsg_t *m, const void *raw, size_t len, size_t keep)
 {
@@ -118,7 +123,8 @@ int batch_keep_raw(batch_t *b, bmsg_t *m, const void *raw, size_t len, size_t ke
 const uint8_t *batch_frame(const batch_t *b, const bmsg_t *m, int i)
 {
     uint32_t off = m->env_off;
-    for (int k = 0; k < i; k++) off += m->flen[k];
+    for (int k = 0; k < i; k++)
+        off += m->flen[k];
     return b->arena + off;
 }
 
@@ -134,7 +140,8 @@ static uint32_t id_hash(const uint8_t id[16])
 int batch_link_duplicates(batch_t *b)
 {
     uint32_t ns = 64;
-    while (ns < 2 * b->nev) ns *= 2;
+    while (ns < 2 * b->nev)
+        ns *= 2;
     if (grow_array((void **)&b->dslot, &b->cap_dslot, ns, sizeof *b->dslot) < 0) return -1;
     int32_t *slot = b->dslot;
     memset(slot, 0xff, ns * sizeof *slot);
@@ -191,7 +198,10 @@ void bqueue_free(bqueue_t *q)
     memset(q, 0, sizeof *q);
 }
 
-static batch_t *slot_at(bqueue_t *q, uint32_t k) { return q->ring[(q->head + k) % q->cap]; }
+static batch_t *slot_at(bqueue_t *q, uint32_t k)
+{
+    return q->ring[(q->head + k) % q->cap];
+}
 
 batch_t *bqueue_open(bqueue_t *q, uint32_t weight)
 {
@@ -211,7 +221,10 @@ batch_t *bqueue_open(bqueue_t *q, uint32_t weight)
     return q->ring[i];
 }
 
-batch_t *bqueue_oldest(bqueue_t *q) { return q->n ? slot_at(q, 0) : NULL; }
+batch_t *bqueue_oldest(bqueue_t *q)
+{
+    return q->n ? slot_at(q, 0) : NULL;
+}
 
 void bqueue_seal(bqueue_t *q)
 {
@@ -228,4 +241,7 @@ void bqueue_pop(bqueue_t *q)
     q->n--;
 }
 
-int bqueue_full(const bqueue_t *q) { return q->held + ANTT_MAX_BATCH > q->max_held; }
+int bqueue_full(const bqueue_t *q)
+{
+    return q->held + ANTT_MAX_BATCH > q->max_held;
+}

@@ -24,7 +24,7 @@
 typedef enum { PATH_ACKED = 0, PATH_PUBLISH = 1, PATH_HANDSHAKE = 2 } path_t;
 
 #define BATCH_MAX_FRAMES 5
-#define BATCH_CHUNK 256 /* routing id + up to 4 echoed envelope frames */
+#define BATCH_CHUNK      256 /* routing id + up to 4 echoed envelope frames */
 
 typedef struct {
     ev_t ev;
@@ -36,10 +36,10 @@ typedef struct {
 
 typedef struct {
     path_t path;
-    zmq_msg_t payload;    /* owned; closed when the batch is cleared */
+    zmq_msg_t payload; /* owned; closed when the batch is cleared */
     int has_payload;
-    uint32_t first, count;/* its events: ev[first .. first+count) */
-    uint32_t env_off;     /* frames in the arena, lengths in flen */
+    uint32_t first, count; /* its events: ev[first .. first+count) */
+    uint32_t env_off;      /* frames in the arena, lengths in flen */
     uint8_t nframes;
     uint8_t flen[BATCH_MAX_FRAMES];
     /* Refused as a whole (1xx): the reply went out at once; kept for antt.rejects. */
@@ -52,8 +52,8 @@ typedef struct {
 typedef struct {
     bev_t *ev;
     uint32_t nev, cap_ev;
-    bmsg_t **chunks;   /* messages in chunks of BATCH_CHUNK that never move:
-                          a small zmq_msg_t keeps its bytes inside itself */
+    bmsg_t **chunks; /* messages in chunks of BATCH_CHUNK that never move:
+                        a small zmq_msg_t keeps its bytes inside itself */
     uint32_t nmsg, nchunks;
     uint8_t *arena;
     size_t narena, cap_arena;
@@ -72,8 +72,8 @@ void batch_clear(batch_t *b);
 /* Start a message: takes ownership of *payload (leaving it empty) and copies
  * the frames. Returns the message, or NULL on allocation failure (the
  * payload is then closed). */
-bmsg_t *batch_msg(batch_t *b, path_t path, zmq_msg_t *payload, const zmq_msg_t *frames,
-                  int nframes, int64_t now_us);
+bmsg_t *batch_msg(batch_t *b, path_t path, zmq_msg_t *payload, const zmq_msg_t *frames, int nframes,
+                  int64_t now_us);
 
 /* Reserve the next event of message m (the last one started), adding one to
  * the batch's weight. NULL on OOM. A message refused whole adds its one unit

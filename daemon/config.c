@@ -16,47 +16,75 @@ typedef struct {
     const char *key;
     kind_t kind;
     size_t off;
-    size_t cap;     /* strings: buffer size */
-    long min, max;  /* integers */
+    size_t cap;    /* strings: buffer size */
+    long min, max; /* integers */
     const char *def;
     const char *help;
 } key_t_;
 
-#define S(f) K_STR, offsetof(cfg_t, f), sizeof(((cfg_t *)0)->f), 0, 0
+#define S(f)         K_STR, offsetof(cfg_t, f), sizeof(((cfg_t *)0)->f), 0, 0
 #define I(f, lo, hi) K_INT, offsetof(cfg_t, f), 0, lo, hi
 
 static const key_t_ KEYS[] = {
-    {"db", S(db), "", "libpq conninfo (\"host=... dbname=...\" or a postgresql:// URI); empty: PG* variables"},
+    {"db", S(db), "",
+     "libpq conninfo (\"host=... dbname=...\" or a postgresql:// URI); empty: PG* variables"},
     {"listen", S(listen), "tcp://127.0.0.1:7720", "ROUTER endpoint for acked submissions"},
-    {"publish_listen", S(publish_listen), "tcp://127.0.0.1:7721", "PULL endpoint for publish-only nodes; empty: off"},
+    {"publish_listen", S(publish_listen), "tcp://127.0.0.1:7721",
+     "PULL endpoint for publish-only nodes; empty: off"},
     {"batch_max_events", I(batch_max_events, 1, 100000), "2000", "events per transaction, at most"},
-    {"batch_max_ms", I(batch_max_ms, 0, 10000), "0", "how long a batch waits for more events (0: commit what has arrived; more arrives while it commits)"},
-    {"queue_max_events", I(queue_max_events, 1000, 10000000), "100000", "events held in memory while the database is slow or down"},
+    {"batch_max_ms", I(batch_max_ms, 0, 10000), "0",
+     "how long a batch waits for more events (0: commit what has arrived; more arrives while it "
+     "commits)"},
+    {"queue_max_events", I(queue_max_events, 1000, 10000000), "100000",
+     "events held in memory while the database is slow or down"},
     {"rcvhwm", I(rcvhwm, 1, 1000000), "1000", "ZeroMQ receive high-water mark (messages per peer)"},
     {"sndhwm", I(sndhwm, 1, 1000000), "1000", "ZeroMQ send high-water mark (replies per peer)"},
-    {"heartbeat_ivl_ms", I(heartbeat_ivl_ms, 0, 600000), "10000", "ZMTP heartbeat interval; 0: off"},
-    {"heartbeat_timeout_ms", I(heartbeat_timeout_ms, 0, 3600000), "30000", "drop a peer silent this long"},
-    {"max_sockets", I(max_sockets, 1024, 1000000), "20000", "ZMQ_MAX_SOCKETS and the file descriptor limit asked for"},
-    {"reconnect_max_ms", I(reconnect_max_ms, 100, 600000), "5000", "database reconnect back-off ceiling"},
-    {"orphan_max_age_days", I(orphan_max_age_days, 0, 3650), "30", "an event for an unknown case is deferred while younger, then rejected"},
-    {"utc_offset_min", I(utc_offset_min, -720, 840), "420", "statistics day offset from UTC (Asia/Ho_Chi_Minh: 420)"},
-    {"tipoff_limit_days", I(tipoff_limit_days, 1, 366), "20", "tip-off time limit from receipt (CPC 2015 Art. 147)"},
-    {"tipoff_complex_max_days", I(tipoff_complex_max_days, 1, 366), "60", "complex-matter extension: deadline at most this from receipt"},
-    {"tipoff_procuracy_max_days", I(tipoff_procuracy_max_days, 1, 732), "120", "procuracy extension: deadline at most this from receipt"},
-    {"reject_raw_max", I(reject_raw_max, 0, 1 << 20), "4096", "bytes of a refused message kept in antt.rejects"},
-    {"tally_publish", S(tally_publish), "tcp://127.0.0.1:7722", "PUB endpoint of the tally stream; empty: off"},
-    {"tally_snapshot", S(tally_snapshot), "tcp://127.0.0.1:7723", "endpoint answering tally snapshot requests; empty: off"},
-    {"http_listen", S(http_listen), "127.0.0.1:9720", "HOST:PORT serving /metrics and /healthz; empty: off"},
-    {"http_max_connections", I(http_max_connections, 1, 10000), "64", "HTTP connections at once, in all"},
+    {"heartbeat_ivl_ms", I(heartbeat_ivl_ms, 0, 600000), "10000",
+     "ZMTP heartbeat interval; 0: off"},
+    {"heartbeat_timeout_ms", I(heartbeat_timeout_ms, 0, 3600000), "30000",
+     "drop a peer silent this long"},
+    {"max_sockets", I(max_sockets, 1024, 1000000), "20000",
+     "ZMQ_MAX_SOCKETS and the file descriptor limit asked for"},
+    {"reconnect_max_ms", I(reconnect_max_ms, 100, 600000), "5000",
+     "database reconnect back-off ceiling"},
+    {"orphan_max_age_days", I(orphan_max_age_days, 0, 3650), "30",
+     "an event for an unknown case is deferred while younger, then rejected"},
+    {"utc_offset_min", I(utc_offset_min, -720, 840), "420",
+     "statistics day offset from UTC (Asia/Ho_Chi_Minh: 420)"},
+    {"tipoff_limit_days", I(tipoff_limit_days, 1, 366), "20",
+     "tip-off time limit from receipt (CPC 2015 Art. 147)"},
+    {"tipoff_complex_max_days", I(tipoff_complex_max_days, 1, 366), "60",
+     "complex-matter extension: deadline at most this from receipt"},
+    {"tipoff_procuracy_max_days", I(tipoff_procuracy_max_days, 1, 732), "120",
+     "procuracy extension: deadline at most this from receipt"},
+    {"reject_raw_max", I(reject_raw_max, 0, 1 << 20), "4096",
+     "bytes of a refused message kept in antt.rejects"},
+    {"tally_publish", S(tally_publish), "tcp://127.0.0.1:7722",
+     "PUB endpoint of the tally stream; empty: off"},
+    {"tally_snapshot", S(tally_snapshot), "tcp://127.0.0.1:7723",
+     "endpoint answering tally snapshot requests; empty: off"},
+    {"http_listen", S(http_listen), "127.0.0.1:9720",
+     "HOST:PORT serving /metrics and /healthz; empty: off"},
+    {"http_max_connections", I(http_max_connections, 1, 10000), "64",
+     "HTTP connections at once, in all"},
     {"http_per_ip", I(http_per_ip, 1, 10000), "8", "HTTP connections at once from one address"},
-    {"http_timeout_s", I(http_timeout_s, 1, 3600), "5", "an HTTP connection idle this long is closed"},
-    {"migrate_on_start", K_BOOL, offsetof(cfg_t, migrate_on_start), 0, 0, 1, "0", "apply pending migrations at start"},
-    {"curve_key_file", S(curve_key_file), "", "the server's CURVE keypair file (antt keygen; mode 0600); required unless insecure"},
-    {"insecure", K_BOOL, offsetof(cfg_t, insecure), 0, 0, 1, "0", "1: plaintext, no authentication of nodes or subscribers (development only)"},
-    {"node_rate", I(node_rate, 0, 1000000), "2000", "events a second one node may send on average (CURVE on); 0: no limit"},
-    {"node_burst", I(node_burst, 1000, 10000000), "20000", "events one node may send at once (a spool flushed after days offline)"},
-    {"refusal_records_per_min", I(refusal_records_per_min, 1, 100000), "60", "refused handshakes recorded in antt.rejects and the log a minute, over all keys (the rest are counted); one per key a minute"},
-    {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0, "info", "error, warn, info or debug"},
+    {"http_timeout_s", I(http_timeout_s, 1, 3600), "5",
+     "an HTTP connection idle this long is closed"},
+    {"migrate_on_start", K_BOOL, offsetof(cfg_t, migrate_on_start), 0, 0, 1, "0",
+     "apply pending migrations at start"},
+    {"curve_key_file", S(curve_key_file), "",
+     "the server's CURVE keypair file (antt keygen; mode 0600); required unless insecure"},
+    {"insecure", K_BOOL, offsetof(cfg_t, insecure), 0, 0, 1, "0",
+     "1: plaintext, no authentication of nodes or subscribers (development only)"},
+    {"node_rate", I(node_rate, 0, 1000000), "2000",
+     "events a second one node may send on average (CURVE on); 0: no limit"},
+    {"node_burst", I(node_burst, 1000, 10000000), "20000",
+     "events one node may send at once (a spool flushed after days offline)"},
+    {"refusal_records_per_min", I(refusal_records_per_min, 1, 100000), "60",
+     "refused handshakes recorded in antt.rejects and the log a minute, over all keys (the rest "
+     "are counted); one per key a minute"},
+    {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0,
+     "info", "error, warn, info or debug"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -132,9 +160,11 @@ int cfg_set(cfg_t *c, const char *key, const char *value, char *err, size_t errl
 
 static char *trim(char *s)
 {
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
     return s;
 }
 
@@ -149,7 +179,8 @@ static int strip_comment(char **val)
         char *close = strchr(v + 1, '"');
         if (!close) return -1;
         char *rest = close + 1;
-        while (isspace((unsigned char)*rest)) rest++;
+        while (isspace((unsigned char)*rest))
+            rest++;
         if (*rest && *rest != '#') return -1;
         *close = '\0';
         *val = v + 1;
@@ -186,8 +217,10 @@ int cfg_load_file(cfg_t *c, const char *path, char *err, size_t errlen)
         *eq = '\0';
         char *key = trim(s), *val = trim(eq + 1);
         if (strip_comment(&val) < 0) {
-            snprintf(err, errlen, "%s:%d: %s: a quoted value must end with a quote (and may be followed "
-                                  "by a # comment only)", path, lineno, key);
+            snprintf(err, errlen,
+                     "%s:%d: %s: a quoted value must end with a quote (and may be followed "
+                     "by a # comment only)",
+                     path, lineno, key);
             rc = -1;
             break;
         }
@@ -241,7 +274,8 @@ void cfg_mask_conninfo(const char *ci, char *out, size_t len)
         char *pw = strstr(out, "password=");
         if (pw) { /* in the query string */
             char *e = pw + 9;
-            while (*e && *e != '&') e++;
+            while (*e && *e != '&')
+                e++;
             if ((size_t)(pw + 13 - out) + strlen(e) < len) {
                 memmove(pw + 13, e, strlen(e) + 1);
                 memcpy(pw + 9, "****", 4);
@@ -254,17 +288,20 @@ void cfg_mask_conninfo(const char *ci, char *out, size_t len)
     while (*p && o + 1 < len) {
         if (!strncmp(p, "password", 8)) {
             const char *q = p + 8;
-            while (*q == ' ') q++;
+            while (*q == ' ')
+                q++;
             if (*q == '=' && (p == ci || p[-1] == ' ')) {
                 q++;
-                while (*q == ' ') q++;
+                while (*q == ' ')
+                    q++;
                 o += (size_t)snprintf(out + o, len - o, "password=****");
                 if (*q == '\'') { /* quoted value, with \' escapes */
                     for (q++; *q && *q != '\''; q++)
                         if (*q == '\\' && q[1]) q++;
                     if (*q) q++;
                 } else {
-                    while (*q && *q != ' ') q++;
+                    while (*q && *q != ' ')
+                        q++;
                 }
                 p = q;
                 if (o >= len) break;
@@ -284,8 +321,10 @@ void cfg_describe(const cfg_t *c, char *buf, size_t len)
         const char *field = (const char *)c + k->off;
         if (k->kind == K_STR || k->kind == K_LEVEL) {
             char v[1024];
-            if (!strcmp(k->key, "db")) cfg_mask_conninfo(field, v, sizeof v);
-            else snprintf(v, sizeof v, "%s", field);
+            if (!strcmp(k->key, "db"))
+                cfg_mask_conninfo(field, v, sizeof v);
+            else
+                snprintf(v, sizeof v, "%s", field);
             o += (size_t)snprintf(buf + o, len - o, "%s = \"%s\"\n", k->key, v);
         } else {
             o += (size_t)snprintf(buf + o, len - o, "%s = %d\n", k->key, *(const int *)field);
@@ -302,7 +341,10 @@ void cfg_usage(char *buf, size_t len)
 }
 
 /* Settings a running daemon takes on SIGHUP; every other needs a restart. */
-static int live(const char *key) { return !strcmp(key, "batch_max_ms") || !strcmp(key, "log_level"); }
+static int live(const char *key)
+{
+    return !strcmp(key, "batch_max_ms") || !strcmp(key, "log_level");
+}
 
 int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, size_t len)
 {
@@ -312,8 +354,9 @@ int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, siz
     for (size_t i = 0; i < NKEYS; i++) {
         const key_t_ *k = &KEYS[i];
         const char *a = (const char *)running + k->off, *b = (const char *)wanted + k->off;
-        const int same = (k->kind == K_STR || k->kind == K_LEVEL) ? !strcmp(a, b)
-                                                                  : *(const int *)a == *(const int *)b;
+        const int same = (k->kind == K_STR || k->kind == K_LEVEL)
+                             ? !strcmp(a, b)
+                             : *(const int *)a == *(const int *)b;
         if (same || live(k->key)) continue;
         n++;
         if (o < len) o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "", k->key);
@@ -321,7 +364,10 @@ int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, siz
     return n;
 }
 
-size_t cfg_key_count(void) { return NKEYS; }
+size_t cfg_key_count(void)
+{
+    return NKEYS;
+}
 
 const char *cfg_key_name(size_t i, int *is_bool)
 {

@@ -11,30 +11,30 @@
 #include <stdint.h>
 
 typedef struct {
-    char db[1024];           /* libpq conninfo; empty: the PG* environment variables */
-    char listen[256];        /* ROUTER endpoint, acked submissions */
-    char publish_listen[256];/* PULL endpoint, publish-only; empty: off */
-    int batch_max_events;    /* a transaction holds at most this many events ... */
-    int batch_max_ms;        /* ... and waits at most this long for more */
-    int queue_max_events;    /* events held in memory (database slow or down) */
-    int rcvhwm, sndhwm;      /* ZeroMQ high-water marks, messages per peer */
+    char db[1024];            /* libpq conninfo; empty: the PG* environment variables */
+    char listen[256];         /* ROUTER endpoint, acked submissions */
+    char publish_listen[256]; /* PULL endpoint, publish-only; empty: off */
+    int batch_max_events;     /* a transaction holds at most this many events ... */
+    int batch_max_ms;         /* ... and waits at most this long for more */
+    int queue_max_events;     /* events held in memory (database slow or down) */
+    int rcvhwm, sndhwm;       /* ZeroMQ high-water marks, messages per peer */
     int heartbeat_ivl_ms, heartbeat_timeout_ms;
     int max_sockets;         /* ZMQ_MAX_SOCKETS, and the descriptor limit we ask for */
     int reconnect_max_ms;    /* database reconnect back-off ceiling */
     int orphan_max_age_days; /* events for unknown cases are deferred while younger */
     int utc_offset_min;      /* statistics day: Asia/Ho_Chi_Minh is +420 */
     int tipoff_limit_days, tipoff_complex_max_days, tipoff_procuracy_max_days;
-    int reject_raw_max;      /* bytes of a refused message kept in antt.rejects */
-    int migrate_on_start;    /* 1: apply pending migrations at start */
-    char http_listen[64];    /* HOST:PORT for /metrics and /healthz; empty: off */
+    int reject_raw_max;   /* bytes of a refused message kept in antt.rejects */
+    int migrate_on_start; /* 1: apply pending migrations at start */
+    char http_listen[64]; /* HOST:PORT for /metrics and /healthz; empty: off */
     int http_max_connections, http_per_ip, http_timeout_s; /* the HTTP side's bounds */
-    char tally_publish[256]; /* PUB endpoint of the tally stream; empty: off */
-    char tally_snapshot[256];/* ROUTER endpoint answering snapshot requests; empty: off */
+    char tally_publish[256];  /* PUB endpoint of the tally stream; empty: off */
+    char tally_snapshot[256]; /* ROUTER endpoint answering snapshot requests; empty: off */
     char log_level[16];
-    char curve_key_file[1024]; /* the server's CURVE keypair (antt keygen); mode 0600 */
-    int insecure;            /* 1: no CURVE, no authentication (development only) */
-    int node_rate;           /* events a second per node, on average; 0: no limit */
-    int node_burst;          /* events a node may send at once */
+    char curve_key_file[1024];   /* the server's CURVE keypair (antt keygen); mode 0600 */
+    int insecure;                /* 1: no CURVE, no authentication (development only) */
+    int node_rate;               /* events a second per node, on average; 0: no limit */
+    int node_burst;              /* events a node may send at once */
     int refusal_records_per_min; /* refused handshakes recorded (row + log line), at most */
 } cfg_t;
 

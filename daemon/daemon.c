@@ -71,7 +71,8 @@ void daemon_fini(daemon_t *d)
 
 /* Reply at once to a message refused whole, echoing its envelope frames
  * (frames[0] is the routing id; nframes 1 when the envelope itself was bad). */
-static void reply_whole(daemon_t *d, const zmq_msg_t *frames, int nframes, int code, const char *msg)
+static void reply_whole(daemon_t *d, const zmq_msg_t *frames, int nframes, int code,
+                        const char *msg)
 {
     if (!d->in.router) return;
     msgpack_sbuffer_clear(&d->sbuf);
@@ -112,7 +113,8 @@ static void reply_batch(daemon_t *d, const batch_t *b)
         if (m->path != PATH_ACKED || m->code) continue;
         const msgpack_sbuffer *sb = daemon_ack(d, b, m);
         const uint8_t *f[BATCH_MAX_FRAMES];
-        for (int k = 0; k < m->nframes; k++) f[k] = batch_frame(b, m, k);
+        for (int k = 0; k < m->nframes; k++)
+            f[k] = batch_frame(b, m, k);
         intake_reply(&d->in, f, m->flen, m->nframes, sb->data, sb->size);
     }
 }
@@ -140,8 +142,10 @@ static void refuse(daemon_t *d, path_t path, const zmq_msg_t *env, int nenv, zmq
 {
     d->refused_msgs++;
     if (path == PATH_ACKED && env && nenv > 0) reply_whole(d, env, nenv, code, msg);
-    if (keep) record(d, path, node, code, msg, zmq_msg_data(payload), zmq_msg_size(payload));
-    else if (code > 0 && code < METRICS_CODES) d->met.rejects[code]++;
+    if (keep)
+        record(d, path, node, code, msg, zmq_msg_data(payload), zmq_msg_size(payload));
+    else if (code > 0 && code < METRICS_CODES)
+        d->met.rejects[code]++;
     zmq_msg_close(payload);
     zmq_msg_init(payload);
 }
@@ -171,8 +175,9 @@ static void summarise_unrecorded(daemon_t *d, int64_t now)
     const uint64_t n = auth_take_unrecorded(d->in.auth);
     if (!n) return;
     d->unrecorded_logged_us = now;
-    log_warn("auth", "%llu more refused handshakes not recorded (over refusal_records_per_min=%d; "
-                     "counted in antt_refusals_unrecorded_total)",
+    log_warn("auth",
+             "%llu more refused handshakes not recorded (over refusal_records_per_min=%d; "
+             "counted in antt_refusals_unrecorded_total)",
              (unsigned long long)n, d->cfg.refusal_records_per_min);
 }
 
@@ -230,8 +235,10 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
         int keep = now - d->limit_logged_us > 10000000; /* one row and line per 10 s */
         d->limited_msgs++;
         if (keep) {
-            log_warn("intake", "node %s over its rate (%d events/s, burst %d): refusing with 402"
-                     " limited_messages=%llu", auth_node, d->cfg.node_rate, d->cfg.node_burst,
+            log_warn("intake",
+                     "node %s over its rate (%d events/s, burst %d): refusing with 402"
+                     " limited_messages=%llu",
+                     auth_node, d->cfg.node_rate, d->cfg.node_burst,
                      (unsigned long long)d->limited_msgs);
             d->limit_logged_us = now;
         }
@@ -307,8 +314,8 @@ static void ensure_db(daemon_t *d, int64_t now)
         log_warn("store", "database unavailable, holding events and retrying: %s", err);
     d->db_up = 0;
     d->next_connect_us = now + d->backoff_ms * 1000;
-    d->backoff_ms = d->backoff_ms * 2 > d->cfg.reconnect_max_ms ? d->cfg.reconnect_max_ms
-                                                                 : d->backoff_ms * 2;
+    d->backoff_ms =
+        d->backoff_ms * 2 > d->cfg.reconnect_max_ms ? d->cfg.reconnect_max_ms : d->backoff_ms * 2;
 }
 
 static int flush_due(daemon_t *d, int64_t now)
@@ -358,7 +365,8 @@ static void count_batch(daemon_t *d, const batch_t *b)
     }
     static const uint32_t bounds[5] = {1, 10, 100, 1000, 10000};
     int k = 0;
-    while (k < 5 && b->nev > bounds[k]) k++;
+    while (k < 5 && b->nev > bounds[k])
+        k++;
     m->batch_hist[k]++;
     m->batch_sum += b->nev;
     m->batches++;
@@ -390,8 +398,10 @@ static void watch_connections(daemon_t *d)
             more = zmq_msg_more(&f);
             zmq_msg_close(&f);
         }
-        if (ev == ZMQ_EVENT_ACCEPTED) d->met.connected++;
-        else if (ev == ZMQ_EVENT_DISCONNECTED && d->met.connected > 0) d->met.connected--;
+        if (ev == ZMQ_EVENT_ACCEPTED)
+            d->met.connected++;
+        else if (ev == ZMQ_EVENT_DISCONNECTED && d->met.connected > 0)
+            d->met.connected--;
     }
     if (d->met.connected != before) publish_metrics(d);
 }
@@ -445,7 +455,8 @@ static void flush_oldest(daemon_t *d)
             e->v.status = ACK_DEFERRED;
             e->v.code = ANTT_E_INTERNAL;
             e->v.field = NULL;
-            snprintf(e->v.msg, sizeof e->v.msg, "the server could not store the event; resend later");
+            snprintf(e->v.msg, sizeof e->v.msg,
+                     "the server could not store the event; resend later");
         }
     }
     reply_batch(d, b);
@@ -488,7 +499,8 @@ static void reload(daemon_t *d)
      * and said to be: a changed file must not look applied when it is not. */
     char pending[512];
     if (cfg_restart_needed(&d->cfg, &c, pending, sizeof pending))
-        log_warn("config", "changed, but needs a restart to take effect (the running values stay): %s",
+        log_warn("config",
+                 "changed, but needs a restart to take effect (the running values stay): %s",
                  pending);
     d->cfg.batch_max_ms = c.batch_max_ms;
     snprintf(d->cfg.log_level, sizeof d->cfg.log_level, "%s", c.log_level);
@@ -526,7 +538,8 @@ static void drain(daemon_t *d)
                 }
             }
             daemon_take(d, k == 0 ? PATH_ACKED : PATH_PUBLISH, fr, n, toomany, user);
-            for (int i = 0; i < n; i++) zmq_msg_close(&fr[i]);
+            for (int i = 0; i < n; i++)
+                zmq_msg_close(&fr[i]);
         }
         if (!got) break;
         /* Let a full batch go to the database instead of reading on. */
@@ -564,7 +577,8 @@ int daemon_run(daemon_t *d)
         return 1;
     }
     if (d->cfg.http_listen[0]) {
-        const metrics_limits_t lim = {d->cfg.http_max_connections, d->cfg.http_per_ip, d->cfg.http_timeout_s};
+        const metrics_limits_t lim = {d->cfg.http_max_connections, d->cfg.http_per_ip,
+                                      d->cfg.http_timeout_s};
         d->http = metrics_start(d->cfg.http_listen, &lim, err, sizeof err);
         if (!d->http) {
             log_error("metrics", "%s", err);
@@ -585,7 +599,8 @@ int daemon_run(daemon_t *d)
     }
     char mon_ep[64];
     snprintf(mon_ep, sizeof mon_ep, "inproc://anttd-monitor-%p", (void *)d);
-    if (zmq_socket_monitor(d->in.router, mon_ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0) {
+    if (zmq_socket_monitor(d->in.router, mon_ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) ==
+        0) {
         d->monitor = zmq_socket(d->in.ctx, ZMQ_PAIR);
         int unbounded = 0; /* an inproc pipe with a 0 high-water mark on one end has none */
         if (d->monitor) zmq_setsockopt(d->monitor, ZMQ_RCVHWM, &unbounded, sizeof unbounded);
@@ -703,7 +718,8 @@ int daemon_run(daemon_t *d)
     log_info("store", "time_ms stage=%llu read=%llu ledger=%llu write=%llu commit=%llu total=%llu",
              (unsigned long long)st->phase_us[0] / 1000, (unsigned long long)st->phase_us[1] / 1000,
              (unsigned long long)st->phase_us[2] / 1000, (unsigned long long)st->phase_us[3] / 1000,
-             (unsigned long long)st->phase_us[4] / 1000, (unsigned long long)st->commit_us_total / 1000);
+             (unsigned long long)st->phase_us[4] / 1000,
+             (unsigned long long)st->commit_us_total / 1000);
     const uint64_t *h = st->commit_hist;
     log_info("store",
              "commits_by_ms le1=%llu le2=%llu le5=%llu le10=%llu le20=%llu le50=%llu le100=%llu "

@@ -33,25 +33,25 @@ typedef struct {
     bqueue_t q;
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
-    int db_up;               /* last state logged */
-    int queue_full;          /* the queue had no room at the last look */
-    int pause_reported;      /* a "queue full" line is out, its "drained" line not yet */
+    int db_up;          /* last state logged */
+    int queue_full;     /* the queue had no room at the last look */
+    int pause_reported; /* a "queue full" line is out, its "drained" line not yet */
     int64_t pause_logged_us;
     int64_t unrecorded_logged_us; /* last "N more refused handshakes" line */
-    uint64_t pauses;         /* times intake paused for a full queue */
-    int fatal;               /* stopping because of an error that retrying cannot fix */
+    uint64_t pauses;              /* times intake paused for a full queue */
+    int fatal;                    /* stopping because of an error that retrying cannot fix */
     int64_t next_connect_us, backoff_ms;
     int64_t reg_loaded_us;
     uint64_t msgs, refused_msgs, events_in;
-    stream_t *stream;        /* the tally stream; NULL when off */
-    metrics_srv_t *http;     /* NULL when http_listen is empty */
-    metrics_t met;           /* the figures, copied to http after each batch */
-    void *monitor;           /* connection events of the acked socket */
+    stream_t *stream;    /* the tally stream; NULL when off */
+    metrics_srv_t *http; /* NULL when http_listen is empty */
+    metrics_t met;       /* the figures, copied to http after each batch */
+    void *monitor;       /* connection events of the acked socket */
     int64_t prov_refresh_us;
-    int64_t ping_us;         /* next liveness check of an idle database connection */
-    key_pair_t key;          /* the server's CURVE keypair (unless insecure) */
-    limit_t *limit;          /* per-node event rate */
-    uint64_t limited_msgs;   /* messages refused with 402 */
+    int64_t ping_us;       /* next liveness check of an idle database connection */
+    key_pair_t key;        /* the server's CURVE keypair (unless insecure) */
+    limit_t *limit;        /* per-node event rate */
+    uint64_t limited_msgs; /* messages refused with 402 */
     int64_t limit_logged_us;
 } daemon_t;
 

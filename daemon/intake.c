@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
-static int setopt(void *s, int opt, int v) { return zmq_setsockopt(s, opt, &v, sizeof v); }
+static int setopt(void *s, int opt, int v)
+{
+    return zmq_setsockopt(s, opt, &v, sizeof v);
+}
 
 /* Ask for enough descriptors for max_sockets connections (never lower it). */
 static void raise_nofile(int want)
@@ -69,7 +72,8 @@ int intake_open(intake_t *in, const cfg_t *cfg, const key_pair_t *key, char *err
     }
     zmq_ctx_set(in->ctx, ZMQ_MAX_SOCKETS, cfg->max_sockets);
     /* The ZAP handler exists before any CURVE socket is bound. */
-    if (key && !(in->auth = auth_open(in->ctx, (uint32_t)cfg->refusal_records_per_min, err, errlen)))
+    if (key &&
+        !(in->auth = auth_open(in->ctx, (uint32_t)cfg->refusal_records_per_min, err, errlen)))
         goto fail;
     if (!(in->router = bind_socket(in, ZMQ_ROUTER, cfg->listen, cfg, key, err, errlen))) goto fail;
     if (cfg->publish_listen[0] &&
@@ -105,7 +109,8 @@ int intake_recv(void *sock, zmq_msg_t frames[INTAKE_MAX_FRAMES], int *toomany)
             zmq_msg_close(&part);
             if (n == 0 && e == EAGAIN) return 0;
             if (e == EINTR && n == 0) return 0;
-            for (int i = 0; i < n; i++) zmq_msg_close(&frames[i]);
+            for (int i = 0; i < n; i++)
+                zmq_msg_close(&frames[i]);
             return -1;
         }
         int more = zmq_msg_more(&part);

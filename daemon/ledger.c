@@ -22,7 +22,10 @@ static const char *const METRIC_NAMES[M_COUNT] = {
     [M_TIP_EXTENDED] = "tipoffs_extended",
 };
 
-const char *ledger_metric_name(metric_t m) { return (m >= 0 && m < M_COUNT) ? METRIC_NAMES[m] : ""; }
+const char *ledger_metric_name(metric_t m)
+{
+    return (m >= 0 && m < M_COUNT) ? METRIC_NAMES[m] : "";
+}
 
 static const char *const TIP_STATUS[] = {"", "pending", "resolved", "suspended", "transferred"};
 
@@ -47,11 +50,11 @@ int32_t ledger_day(const ledger_cfg_t *cfg, int64_t us)
     return (int32_t)d;
 }
 
-static int verdict(verdict_t *v, ack_status_t status, int code, const char *field,
-                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int verdict(verdict_t *v, ack_status_t status, int code, const char *field, const char *fmt,
+                   ...) __attribute__((format(printf, 5, 6)));
 
-static int verdict(verdict_t *v, ack_status_t status, int code, const char *field,
-                   const char *fmt, ...)
+static int verdict(verdict_t *v, ack_status_t status, int code, const char *field, const char *fmt,
+                   ...)
 {
     v->status = status;
     v->code = code;
@@ -78,9 +81,8 @@ static int orphan(const ledger_cfg_t *cfg, const ev_t *ev, int64_t now_us, int c
                   const char *field, verdict_t *v)
 {
     const int young = now_us - ev->time_us < cfg->orphan_max_age_us;
-    return verdict(v, young ? ACK_DEFERRED : ACK_REJECTED, code, field,
-                   "%s %.*s is not known%s", code == ANTT_E_UNKNOWN_CASE ? "case" : "tip-off",
-                   (int)ev->ref.n, ev->ref.p,
+    return verdict(v, young ? ACK_DEFERRED : ACK_REJECTED, code, field, "%s %.*s is not known%s",
+                   code == ANTT_E_UNKNOWN_CASE ? "case" : "tip-off", (int)ev->ref.n, ev->ref.p,
                    young ? "; resend after its report" : "");
 }
 
@@ -179,9 +181,7 @@ int ledger_incident(const ledger_cfg_t *cfg, inc_state_t *st, const ev_t *ev, in
                 return verdict(v, ACK_REJECTED, ANTT_E_SEVERITY_REQUIRED, "severity",
                                "group %s is a crime: severity is required", next.grp);
             break;
-        case EV_INCIDENT_VOIDED:
-            next.voided_us = ev->time_us;
-            break;
+        case EV_INCIDENT_VOIDED: next.voided_us = ev->time_us; break;
         default:
             return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_TYPE, "type", "not an incident event");
         }
@@ -230,8 +230,8 @@ int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int6
                 return verdict(v, ACK_REJECTED, ANTT_E_TIPOFF_CLOSED, "ref", "tip-off is %s",
                                ledger_tip_status_name(st->status));
             const int procuracy = ev->basis == BASIS_PROCURACY;
-            const int64_t max = st->received_us +
-                                (procuracy ? cfg->tip_procuracy_max_us : cfg->tip_complex_max_us);
+            const int64_t max =
+                st->received_us + (procuracy ? cfg->tip_procuracy_max_us : cfg->tip_complex_max_us);
             if (procuracy && st->procuracy_extended)
                 return verdict(v, ACK_REJECTED, ANTT_E_BAD_DEADLINE, "basis",
                                "the procuracy extends only once");
@@ -244,8 +244,10 @@ int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int6
                                procuracy ? "procuracy" : "complex-matter",
                                (long long)((max - st->received_us) / 86400000000LL));
             next.deadline_us = ev->deadline_us;
-            if (procuracy) next.procuracy_extended = 1;
-            else next.complex_extended = 1;
+            if (procuracy)
+                next.procuracy_extended = 1;
+            else
+                next.complex_extended = 1;
             counts[0] = M_TIP_EXTENDED;
             day_of = ev->time_us;
             break;
@@ -292,8 +294,8 @@ int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int6
                 return verdict(v, ACK_REJECTED, ANTT_E_BAD_DEADLINE, "deadline",
                                "deadline is not after the resumption");
             next.status = TIP_PENDING;
-            next.deadline_us = (ev->present & EVB(EVF_DEADLINE)) ? ev->deadline_us
-                                                                 : ev->at_us + cfg->tip_limit_us;
+            next.deadline_us =
+                (ev->present & EVB(EVF_DEADLINE)) ? ev->deadline_us : ev->at_us + cfg->tip_limit_us;
             counts[0] = M_TIP_RESUMED;
             day_of = ev->at_us;
             break;

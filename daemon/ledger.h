@@ -42,7 +42,7 @@ typedef enum {
 const char *ledger_metric_name(metric_t m);
 
 #define LEDGER_GROUP_CAP 33 /* slug of at most 32 bytes + NUL */
-#define LEDGER_UNIT_CAP 6   /* unit code of at most 5 digits + NUL */
+#define LEDGER_UNIT_CAP  6  /* unit code of at most 5 digits + NUL */
 
 typedef struct {
     char unit[LEDGER_UNIT_CAP];
@@ -55,11 +55,11 @@ typedef struct {
 typedef void (*ledger_emit_fn)(void *ctx, const tally_key_t *k, int64_t delta);
 
 typedef struct {
-    int64_t utc_offset_us;         /* statistics day = UTC + this (Asia/Ho_Chi_Minh: +7 h) */
-    int64_t tip_limit_us;          /* time limit from receipt (20 days, Art. 147) */
-    int64_t tip_complex_max_us;    /* complex matter: at most this from receipt (2 months) */
-    int64_t tip_procuracy_max_us;  /* with the procuracy's extension: at most this from receipt */
-    int64_t orphan_max_age_us;     /* unknown case/tip-off: deferred while the event is younger */
+    int64_t utc_offset_us;        /* statistics day = UTC + this (Asia/Ho_Chi_Minh: +7 h) */
+    int64_t tip_limit_us;         /* time limit from receipt (20 days, Art. 147) */
+    int64_t tip_complex_max_us;   /* complex matter: at most this from receipt (2 months) */
+    int64_t tip_procuracy_max_us; /* with the procuracy's extension: at most this from receipt */
+    int64_t orphan_max_age_us;    /* unknown case/tip-off: deferred while the event is younger */
     /* 1 when the crime group counts as a crime (so needs a severity). */
     int (*is_crime)(void *ctx, const char *grp);
     void *is_crime_ctx;
@@ -75,11 +75,17 @@ typedef struct {
     uint32_t deaths, injuries;
     int64_t cleared_us; /* 0: not cleared */
     uint32_t suspects;
-    int64_t voided_us;  /* 0: not voided */
-    int32_t version;    /* events applied so far */
+    int64_t voided_us; /* 0: not voided */
+    int32_t version;   /* events applied so far */
 } inc_state_t;
 
-typedef enum { TIP_NONE = 0, TIP_PENDING, TIP_RESOLVED, TIP_SUSPENDED, TIP_TRANSFERRED } tip_status_t;
+typedef enum {
+    TIP_NONE = 0,
+    TIP_PENDING,
+    TIP_RESOLVED,
+    TIP_SUSPENDED,
+    TIP_TRANSFERRED
+} tip_status_t;
 
 typedef struct {
     int exists;
@@ -91,8 +97,8 @@ typedef struct {
     int64_t deadline_us;
     int complex_extended, procuracy_extended;
     tip_status_t status;
-    ev_outcome_t outcome;  /* of the last resolution */
-    int64_t resolved_us;   /* of the last resolution; 0 when none */
+    ev_outcome_t outcome; /* of the last resolution */
+    int64_t resolved_us;  /* of the last resolution; 0 when none */
     int32_t version;
 } tip_state_t;
 

@@ -40,7 +40,8 @@ void limit_free(limit_t **l)
 static bucket_t *slot(bucket_t *b, uint32_t cap, const char *node)
 {
     uint32_t i = (uint32_t)fnv1a(node, strlen(node), FNV_SEED) & (cap - 1);
-    while (b[i].node[0] && strcmp(b[i].node, node)) i = (i + 1) & (cap - 1);
+    while (b[i].node[0] && strcmp(b[i].node, node))
+        i = (i + 1) & (cap - 1);
     return &b[i];
 }
 

@@ -11,7 +11,10 @@
 static log_level_t g_level = LOG_INFO;
 static const char *const NAMES[] = {"error", "warn", "info", "debug"};
 
-void log_set_level(log_level_t lvl) { g_level = lvl; }
+void log_set_level(log_level_t lvl)
+{
+    g_level = lvl;
+}
 
 int log_level_parse(const char *s)
 {
@@ -28,9 +31,10 @@ void log_msg(log_level_t lvl, const char *component, const char *fmt, ...)
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, NAMES[lvl], component);
+    int n = snprintf(line, sizeof line,
+                     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, NAMES[lvl], component);
     va_list ap;
     va_start(ap, fmt);
     n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);

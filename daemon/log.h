@@ -16,8 +16,8 @@ void log_msg(log_level_t lvl, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define log_error(c, ...) log_msg(LOG_ERROR, c, __VA_ARGS__)
-#define log_warn(c, ...) log_msg(LOG_WARN, c, __VA_ARGS__)
-#define log_info(c, ...) log_msg(LOG_INFO, c, __VA_ARGS__)
+#define log_warn(c, ...)  log_msg(LOG_WARN, c, __VA_ARGS__)
+#define log_info(c, ...)  log_msg(LOG_INFO, c, __VA_ARGS__)
 #define log_debug(c, ...) log_msg(LOG_DEBUG, c, __VA_ARGS__)
 
 #endif

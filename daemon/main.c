@@ -60,8 +60,10 @@ static void usage(FILE *f)
 
 static void on_signal(int sig)
 {
-    if (sig == SIGHUP) daemon_reload = 1;
-    else daemon_stop = 1;
+    if (sig == SIGHUP)
+        daemon_reload = 1;
+    else
+        daemon_stop = 1;
 }
 
 /* The one-shot commands, run in the order given; arg: they take a value. */
@@ -69,14 +71,19 @@ static const struct {
     const char *name;
     int arg;
 } COMMANDS[] = {
-    {"migrate", 0},          {"load-units", 1},      {"load-groups", 1},
-    {"load-successors", 1},  {"load-clusters", 1},   {"add-node", 1},
-    {"revoke-node", 1},      {"add-nodes-under", 1}, {"verify", 0},
-    {"print-config", 0},
+    {"migrate", 0},       {"load-units", 1},   {"load-groups", 1}, {"load-successors", 1},
+    {"load-clusters", 1}, {"add-node", 1},     {"revoke-node", 1}, {"add-nodes-under", 1},
+    {"verify", 0},        {"print-config", 0},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
-enum { OPT_CONFIG = 0x100, OPT_VERSION, OPT_KEY = 0x1000, OPT_KEY_DASHED = 0x2000, OPT_COMMAND = 0x3000 };
+enum {
+    OPT_CONFIG = 0x100,
+    OPT_VERSION,
+    OPT_KEY = 0x1000,
+    OPT_KEY_DASHED = 0x2000,
+    OPT_COMMAND = 0x3000
+};
 
 static PGconn *connect_db(const cfg_t *cfg)
 {
@@ -153,7 +160,8 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
 fail:
     log_error("admin", "--%s: %s", cmd, err);
     /* The input was refused (2) unless the database itself failed (5). */
-    return PQstatus(c) != CONNECTION_OK || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") ? 5 : 2;
+    return PQstatus(c) != CONNECTION_OK || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") ? 5
+                                                                                             : 2;
 }
 
 int main(int argc, char **argv)
@@ -184,11 +192,13 @@ int main(int argc, char **argv)
         snprintf(dashed[i], sizeof dashed[i], "%s", name);
         for (char *p = dashed[i]; *p; p++)
             if (*p == '_') *p = '-';
-        if (strcmp(dashed[i], name)) lo[n++] = (struct option){dashed[i], has, NULL, OPT_KEY_DASHED + (int)i};
+        if (strcmp(dashed[i], name))
+            lo[n++] = (struct option){dashed[i], has, NULL, OPT_KEY_DASHED + (int)i};
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
-        lo[n++] = (struct option){COMMANDS[i].name, COMMANDS[i].arg ? required_argument : no_argument, NULL,
-                                  OPT_COMMAND + (int)i};
+        lo[n++] =
+            (struct option){COMMANDS[i].name, COMMANDS[i].arg ? required_argument : no_argument,
+                            NULL, OPT_COMMAND + (int)i};
     lo[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
     lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
     lo[n++] = (struct option){"version", no_argument, NULL, 'V'};
@@ -206,10 +216,14 @@ int main(int argc, char **argv)
         }
         if (c == ':' || c == '?') {
             const char *what = argv[optind - 1];
-            if (c == ':') snprintf(err, sizeof err, "%s needs a value", what);
-            else if (optopt >= 0x100) snprintf(err, sizeof err, "%s takes no value", what);
-            else if (optopt) snprintf(err, sizeof err, "unknown option '-%c' (see --help)", optopt);
-            else snprintf(err, sizeof err, "unknown or ambiguous option '%s' (see --help)", what);
+            if (c == ':')
+                snprintf(err, sizeof err, "%s needs a value", what);
+            else if (optopt >= 0x100)
+                snprintf(err, sizeof err, "%s takes no value", what);
+            else if (optopt)
+                snprintf(err, sizeof err, "unknown option '-%c' (see --help)", optopt);
+            else
+                snprintf(err, sizeof err, "unknown or ambiguous option '%s' (see --help)", what);
             free(lo);
             goto bad;
         }
@@ -242,7 +256,8 @@ int main(int argc, char **argv)
 
     if (ncmds) {
         int only_print = 1;
-        for (int k = 0; k < ncmds; k++) only_print &= !strcmp(cmds[k][0], "print-config");
+        for (int k = 0; k < ncmds; k++)
+            only_print &= !strcmp(cmds[k][0], "print-config");
         PGconn *c = only_print ? NULL : connect_db(&cfg);
         if (!only_print && !c) return 5;
         int rc = 0;

@@ -40,16 +40,19 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
             "# TYPE antt_events_total counter\n");
     for (int t = 1; t < EV_TYPE_COUNT; t++)
         for (int s = 0; s < 4; s++)
-            put(&o, "antt_events_total{type=\"%s\",status=\"%s\"} %llu\n", ev_enum_name(&EV_TYPES, t),
-                ack_status_name((ack_status_t)s), (unsigned long long)m->events[t][s]);
-    put(&o, "# HELP antt_rejects_total Refusals (rejected or deferred events, refused messages), by code.\n"
+            put(&o, "antt_events_total{type=\"%s\",status=\"%s\"} %llu\n",
+                ev_enum_name(&EV_TYPES, t), ack_status_name((ack_status_t)s),
+                (unsigned long long)m->events[t][s]);
+    put(&o, "# HELP antt_rejects_total Refusals (rejected or deferred events, refused messages), "
+            "by code.\n"
             "# TYPE antt_rejects_total counter\n");
     for (int c = 1; c < METRICS_CODES; c++)
         if (m->rejects[c])
             put(&o, "antt_rejects_total{code=\"%d\",name=\"%s\"} %llu\n", c, antt_err_name(c),
                 (unsigned long long)m->rejects[c]);
     static const char *const BB[6] = {"1", "10", "100", "1000", "10000", "+Inf"};
-    put(&o, "# HELP antt_batch_events Events per committed batch.\n# TYPE antt_batch_events histogram\n");
+    put(&o, "# HELP antt_batch_events Events per committed batch.\n# TYPE antt_batch_events "
+            "histogram\n");
     uint64_t cum = 0;
     for (int i = 0; i < 6; i++) {
         cum += m->batch_hist[i];
@@ -57,7 +60,8 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
     }
     put(&o, "antt_batch_events_sum %llu\nantt_batch_events_count %llu\n",
         (unsigned long long)m->batch_sum, (unsigned long long)m->batches);
-    static const char *const CB[8] = {"0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "+Inf"};
+    static const char *const CB[8] = {"0.001", "0.002", "0.005", "0.01",
+                                      "0.02",  "0.05",  "0.1",   "+Inf"};
     put(&o, "# HELP antt_commit_seconds Time to store a batch, BEGIN to COMMIT.\n"
             "# TYPE antt_commit_seconds histogram\n");
     cum = 0;
@@ -67,31 +71,43 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
     }
     put(&o, "antt_commit_seconds_sum %.6f\nantt_commit_seconds_count %llu\n", m->commit_sum_s,
         (unsigned long long)cum);
-    put(&o, "# HELP antt_queue_events Events held in memory, waiting for the database.\n"
-            "# TYPE antt_queue_events gauge\nantt_queue_events %llu\n",
+    put(&o,
+        "# HELP antt_queue_events Events held in memory, waiting for the database.\n"
+        "# TYPE antt_queue_events gauge\nantt_queue_events %llu\n",
         (unsigned long long)m->queue_events);
-    put(&o, "# HELP antt_database_up 1 when the database connection is up.\n"
-            "# TYPE antt_database_up gauge\nantt_database_up %d\n", m->db_up);
-    put(&o, "# HELP antt_connected_nodes Connections on the acked submission socket.\n"
-            "# TYPE antt_connected_nodes gauge\nantt_connected_nodes %lld\n", (long long)m->connected);
-    put(&o, "# HELP antt_replies_dropped_total Replies that could not be queued (peer gone or full).\n"
-            "# TYPE antt_replies_dropped_total counter\nantt_replies_dropped_total %llu\n",
+    put(&o,
+        "# HELP antt_database_up 1 when the database connection is up.\n"
+        "# TYPE antt_database_up gauge\nantt_database_up %d\n",
+        m->db_up);
+    put(&o,
+        "# HELP antt_connected_nodes Connections on the acked submission socket.\n"
+        "# TYPE antt_connected_nodes gauge\nantt_connected_nodes %lld\n",
+        (long long)m->connected);
+    put(&o,
+        "# HELP antt_replies_dropped_total Replies that could not be queued (peer gone or full).\n"
+        "# TYPE antt_replies_dropped_total counter\nantt_replies_dropped_total %llu\n",
         (unsigned long long)m->replies_dropped);
-    put(&o, "# HELP antt_insecure 1 when the daemon runs without CURVE (no authentication).\n"
-            "# TYPE antt_insecure gauge\nantt_insecure %d\n", m->insecure);
-    put(&o, "# HELP antt_handshakes_total CURVE handshakes answered, by result.\n"
-            "# TYPE antt_handshakes_total counter\n"
-            "antt_handshakes_total{result=\"allowed\"} %llu\n"
-            "antt_handshakes_total{result=\"refused\"} %llu\n",
+    put(&o,
+        "# HELP antt_insecure 1 when the daemon runs without CURVE (no authentication).\n"
+        "# TYPE antt_insecure gauge\nantt_insecure %d\n",
+        m->insecure);
+    put(&o,
+        "# HELP antt_handshakes_total CURVE handshakes answered, by result.\n"
+        "# TYPE antt_handshakes_total counter\n"
+        "antt_handshakes_total{result=\"allowed\"} %llu\n"
+        "antt_handshakes_total{result=\"refused\"} %llu\n",
         (unsigned long long)m->handshakes_allowed, (unsigned long long)m->handshakes_refused);
-    put(&o, "# HELP antt_refusals_unrecorded_total Refused handshakes counted but not recorded in "
-            "antt.rejects and the log (over refusal_records_per_min).\n"
-            "# TYPE antt_refusals_unrecorded_total counter\nantt_refusals_unrecorded_total %llu\n",
+    put(&o,
+        "# HELP antt_refusals_unrecorded_total Refused handshakes counted but not recorded in "
+        "antt.rejects and the log (over refusal_records_per_min).\n"
+        "# TYPE antt_refusals_unrecorded_total counter\nantt_refusals_unrecorded_total %llu\n",
         (unsigned long long)m->refusals_unrecorded);
-    put(&o, "# HELP antt_connections_cut_total Connections cut because their key was revoked.\n"
-            "# TYPE antt_connections_cut_total counter\nantt_connections_cut_total %llu\n",
+    put(&o,
+        "# HELP antt_connections_cut_total Connections cut because their key was revoked.\n"
+        "# TYPE antt_connections_cut_total counter\nantt_connections_cut_total %llu\n",
         (unsigned long long)m->connections_cut);
-    put(&o, "# HELP antt_tipoff_resolution_ratio Tip-off resolution rate this calendar year, with carry-over (0..1).\n"
+    put(&o, "# HELP antt_tipoff_resolution_ratio Tip-off resolution rate this calendar year, with "
+            "carry-over (0..1).\n"
             "# TYPE antt_tipoff_resolution_ratio gauge\n");
     for (int i = 0; i < m->nprov; i++)
         if (m->resolution_rate[i] >= 0)
@@ -147,7 +163,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     return rc;
 }
 
-metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, char *err, size_t errlen)
+metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, char *err,
+                             size_t errlen)
 {
     char host[64];
     int port = 0;
@@ -170,11 +187,11 @@ metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, ch
      * stations) must not take monitoring down, as select() would. A client
      * that sends nothing is dropped after the timeout, and one address holds
      * a few connections at most, so slow clients cannot starve a scraper. */
-    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, s,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                            (unsigned)lim->per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
-                            MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "http_listen: cannot serve on %s", listen);
         pthread_mutex_destroy(&s->mu);

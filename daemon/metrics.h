@@ -12,24 +12,24 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#define METRICS_CODES 600
+#define METRICS_CODES     600
 #define METRICS_PROVINCES 64
 
 typedef struct {
-    uint64_t events[EV_TYPE_COUNT][4];  /* by type and ack status */
-    uint64_t rejects[METRICS_CODES];    /* by code, events and messages */
-    uint64_t batch_hist[6];             /* events per batch: <=1,10,100,1000,10000,+Inf */
+    uint64_t events[EV_TYPE_COUNT][4]; /* by type and ack status */
+    uint64_t rejects[METRICS_CODES];   /* by code, events and messages */
+    uint64_t batch_hist[6];            /* events per batch: <=1,10,100,1000,10000,+Inf */
     uint64_t batch_sum, batches;
-    uint64_t commit_hist[8];            /* store's buckets (ms) */
+    uint64_t commit_hist[8]; /* store's buckets (ms) */
     double commit_sum_s;
     uint64_t queue_events;
     int db_up, schema_ok;
-    int64_t connected;                  /* connections on the acked socket */
+    int64_t connected; /* connections on the acked socket */
     uint64_t replies_dropped;
-    int insecure;                       /* running without CURVE */
+    int insecure; /* running without CURVE */
     uint64_t handshakes_allowed, handshakes_refused, connections_cut;
     uint64_t refusals_unrecorded; /* refused handshakes over refusal_records_per_min */
-    int nprov;                          /* per province, refreshed every 30 s */
+    int nprov;                    /* per province, refreshed every 30 s */
     char prov[METRICS_PROVINCES][8];
     double resolution_rate[METRICS_PROVINCES]; /* < 0: none */
     uint64_t overdue[METRICS_PROVINCES];
@@ -44,7 +44,8 @@ typedef struct {
     int max_connections, per_ip, timeout_s;
 } metrics_limits_t;
 
-metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, char *err, size_t errlen);
+metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, char *err,
+                             size_t errlen);
 void metrics_stop(metrics_srv_t **m);
 
 /* Replace the served figures. */

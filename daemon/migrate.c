@@ -23,7 +23,8 @@ static int exec(PGconn *c, const char *sql, char *err, size_t errlen)
     if (!ok) {
         snprintf(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
         size_t n = strlen(err);
-        while (n && err[n - 1] == '\n') err[--n] = '\0';
+        while (n && err[n - 1] == '\n')
+            err[--n] = '\0';
     }
     PQclear(r);
     return ok ? 0 : -1;
@@ -84,8 +85,9 @@ int migrate_apply(PGconn *c, int *applied, char *err, size_t errlen)
         char v[16];
         snprintf(v, sizeof v, "%d", m->version);
         const char *params[2] = {v, m->name};
-        PGresult *r = PQexecParams(c, "INSERT INTO antt.schema_migrations (version, name) VALUES ($1, $2)",
-                                   2, NULL, params, NULL, NULL, 0);
+        PGresult *r =
+            PQexecParams(c, "INSERT INTO antt.schema_migrations (version, name) VALUES ($1, $2)", 2,
+                         NULL, params, NULL, NULL, 0);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok) snprintf(err, errlen, "%s", PQresultErrorMessage(r));
         PQclear(r);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG_EPOCH_US 946684800000000LL /* 2000-01-01 - 1970-01-01 */
+#define PG_EPOCH_US   946684800000000LL /* 2000-01-01 - 1970-01-01 */
 #define PG_EPOCH_DAYS 10957
 
 void pgcopy_free(pgcopy_t *b)
@@ -19,7 +19,8 @@ static uint8_t *room(pgcopy_t *b, size_t n)
     if (b->oom) return NULL;
     if (b->cap - b->n < n) {
         size_t cap = b->cap ? b->cap : 65536;
-        while (cap - b->n < n) cap *= 2;
+        while (cap - b->n < n)
+            cap *= 2;
         uint8_t *p = realloc(b->p, cap);
         if (!p) {
             b->oom = 1;
@@ -33,14 +34,19 @@ static uint8_t *room(pgcopy_t *b, size_t n)
     return w;
 }
 
-static void be16(uint8_t *w, uint16_t v) { w[0] = (uint8_t)(v >> 8), w[1] = (uint8_t)v; }
+static void be16(uint8_t *w, uint16_t v)
+{
+    w[0] = (uint8_t)(v >> 8), w[1] = (uint8_t)v;
+}
 static void be32(uint8_t *w, uint32_t v)
 {
-    for (int i = 3; i >= 0; i--, v >>= 8) w[i] = (uint8_t)v;
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        w[i] = (uint8_t)v;
 }
 static void be64(uint8_t *w, uint64_t v)
 {
-    for (int i = 7; i >= 0; i--, v >>= 8) w[i] = (uint8_t)v;
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        w[i] = (uint8_t)v;
 }
 
 void pgcopy_begin(pgcopy_t *b)
@@ -84,8 +90,14 @@ void pgcopy_bytea(pgcopy_t *b, const void *p, size_t n)
     if (n) memcpy(w + 4, p, n);
 }
 
-void pgcopy_text(pgcopy_t *b, const char *s, size_t n) { pgcopy_bytea(b, s, n); }
-void pgcopy_cstr(pgcopy_t *b, const char *s) { pgcopy_bytea(b, s, strlen(s)); }
+void pgcopy_text(pgcopy_t *b, const char *s, size_t n)
+{
+    pgcopy_bytea(b, s, n);
+}
+void pgcopy_cstr(pgcopy_t *b, const char *s)
+{
+    pgcopy_bytea(b, s, strlen(s));
+}
 
 void pgcopy_bool(pgcopy_t *b, int v)
 {
@@ -111,26 +123,34 @@ void pgcopy_int8(pgcopy_t *b, int64_t v)
     be64(w + 4, (uint64_t)v);
 }
 
-void pgcopy_uuid(pgcopy_t *b, const uint8_t id[16]) { pgcopy_bytea(b, id, 16); }
+void pgcopy_uuid(pgcopy_t *b, const uint8_t id[16])
+{
+    pgcopy_bytea(b, id, 16);
+}
 
 void pgcopy_ts(pgcopy_t *b, int64_t unix_us)
 {
-    if (!unix_us) pgcopy_null(b);
-    else pgcopy_int8(b, unix_us - PG_EPOCH_US);
+    if (!unix_us)
+        pgcopy_null(b);
+    else
+        pgcopy_int8(b, unix_us - PG_EPOCH_US);
 }
 
-void pgcopy_date(pgcopy_t *b, int32_t unix_days) { pgcopy_int4(b, unix_days - PG_EPOCH_DAYS); }
+void pgcopy_date(pgcopy_t *b, int32_t unix_days)
+{
+    pgcopy_int4(b, unix_days - PG_EPOCH_DAYS);
+}
 
 size_t pgcopy_array_begin(pgcopy_t *b, uint32_t elem_oid)
 {
     size_t start = b->n;
     uint8_t *w = room(b, 20);
     if (!w) return start;
-    be32(w, 1);          /* one dimension */
-    be32(w + 4, 1);      /* may hold NULLs (timestamps that are not set) */
+    be32(w, 1);     /* one dimension */
+    be32(w + 4, 1); /* may hold NULLs (timestamps that are not set) */
     be32(w + 8, elem_oid);
-    be32(w + 12, 0);     /* element count, patched by pgcopy_array_end */
-    be32(w + 16, 1);     /* lower bound */
+    be32(w + 12, 0); /* element count, patched by pgcopy_array_end */
+    be32(w + 16, 1); /* lower bound */
     return start;
 }
 
@@ -147,7 +167,8 @@ static void result_error(PGresult *r, PGconn *c, char *sqlstate, char *err, size
     const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
     snprintf(err, errlen, "%s", m && *m ? m : PQerrorMessage(c));
     size_t n = strlen(err);
-    while (n && (err[n - 1] == '\n')) err[--n] = '\0';
+    while (n && (err[n - 1] == '\n'))
+        err[--n] = '\0';
 }
 
 int pgcopy_send(PGconn *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char *err,
@@ -180,7 +201,8 @@ int pgcopy_send(PGconn *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, ch
         rc = -1;
     }
     PQclear(r);
-    while ((r = PQgetResult(c))) PQclear(r);
+    while ((r = PQgetResult(c)))
+        PQclear(r);
     b->n -= 2; /* drop the trailer, so a failed batch can be resent as built */
     return rc;
 }

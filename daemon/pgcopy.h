@@ -44,14 +44,14 @@ void pgcopy_date(pgcopy_t *b, int32_t unix_days);
  * the same calls as COPY fields. Several arrays may share one buffer:
  *   size_t a = pgcopy_array_begin(&b, PGCOPY_OID_TEXT); ...elements...;
  *   pgcopy_array_end(&b, a, count);   then the value is b.p + a, length b.n - a. */
-#define PGCOPY_OID_BOOL 16
-#define PGCOPY_OID_INT8 20
-#define PGCOPY_OID_INT4 23
-#define PGCOPY_OID_TEXT 25
-#define PGCOPY_OID_BYTEA 17
-#define PGCOPY_OID_DATE 1082
+#define PGCOPY_OID_BOOL        16
+#define PGCOPY_OID_INT8        20
+#define PGCOPY_OID_INT4        23
+#define PGCOPY_OID_TEXT        25
+#define PGCOPY_OID_BYTEA       17
+#define PGCOPY_OID_DATE        1082
 #define PGCOPY_OID_TIMESTAMPTZ 1184
-#define PGCOPY_OID_UUID 2950
+#define PGCOPY_OID_UUID        2950
 size_t pgcopy_array_begin(pgcopy_t *b, uint32_t elem_oid);
 void pgcopy_array_end(pgcopy_t *b, size_t start, uint32_t count);
 

@@ -14,7 +14,8 @@
 typedef struct {
     char code[LEDGER_UNIT_CAP];
     char path[24]; /* "PP.DDD.CCCCC" and deeper hierarchies to 23 bytes */
-    int32_t valid_from, valid_to; /* local days since 1970; valid_to exclusive; REG_DAY_NONE: open */
+    int32_t valid_from,
+        valid_to; /* local days since 1970; valid_to exclusive; REG_DAY_NONE: open */
 } unit_t;
 
 typedef struct {
@@ -59,11 +60,11 @@ typedef struct {
 } unitref_t;
 
 struct reg_build {
-    reg_t r;          /* the tables being filled */
+    reg_t r;                           /* the tables being filled */
     unitref_t *node_units, *sub_units; /* unit codes, resolved at the end */
     uint32_t cap_nu, cap_su;
-    int failed;       /* an allocation failed */
-    char err[256];    /* the first row refused */
+    int failed;    /* an allocation failed */
+    char err[256]; /* the first row refused */
 };
 
 static uint64_t hash(const char *s, size_t n)
@@ -72,7 +73,10 @@ static uint64_t hash(const char *s, size_t n)
 }
 
 /* Every item type starts with its NUL-terminated key. */
-static const char *key_of(const tab_t *t, size_t i) { return (const char *)t->items + i * t->size; }
+static const char *key_of(const tab_t *t, size_t i)
+{
+    return (const char *)t->items + i * t->size;
+}
 
 static long tab_find(const tab_t *t, const char *k, size_t n)
 {
@@ -108,7 +112,8 @@ static void *tab_push(tab_t *t)
 static int tab_index(tab_t *t)
 {
     size_t ns = 16;
-    while (ns < 2 * t->n + 1) ns *= 2;
+    while (ns < 2 * t->n + 1)
+        ns *= 2;
     free(t->slots);
     t->slots = calloc(ns, sizeof *t->slots);
     if (!t->slots) return -1;
@@ -116,7 +121,8 @@ static int tab_index(tab_t *t)
     for (size_t i = 0; i < t->n; i++) {
         const char *k = key_of(t, i);
         size_t s = hash(k, strlen(k)) & (ns - 1);
-        while (t->slots[s]) s = (s + 1) & (ns - 1);
+        while (t->slots[s])
+            s = (s + 1) & (ns - 1);
         t->slots[s] = (uint32_t)i + 1;
     }
     return 0;
@@ -166,7 +172,10 @@ void reg_counts(const reg_t *r, int *units, int *nodes, int *groups)
     *groups = (int)r->groups.n;
 }
 
-int reg_subscriber_count(const reg_t *r) { return (int)r->subs.n; }
+int reg_subscriber_count(const reg_t *r)
+{
+    return (int)r->subs.n;
+}
 
 /* ---- building ---------------------------------------------------------- */
 
@@ -217,7 +226,8 @@ int reg_build_unit(reg_build_t *b, const char *code, const char *path, int32_t v
 static int add_key(reg_build_t *b, tab_t *keys, const char *z85, uint32_t idx, const char *who)
 {
     if (!z85 || !z85[0]) return 0;
-    if (!key_z85_ok(z85)) return refuse_row(b, "%s: public key %s is not 40 Z85 characters", who, z85);
+    if (!key_z85_ok(z85))
+        return refuse_row(b, "%s: public key %s is not 40 Z85 characters", who, z85);
     keyref_t *k = tab_push(keys);
     if (!k) return b->failed = 1, -1;
     memcpy(k->z85, z85, KEY_Z85_LEN + 1);
@@ -284,7 +294,8 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
         long u = tab_find(&n->units, b->node_units[i].unit, strlen(b->node_units[i].unit));
         node_t *nd = (node_t *)n->nodes.items + i;
         if (u < 0) {
-            snprintf(err, errlen, "node %s: unit %s not in antt.units", nd->id, b->node_units[i].unit);
+            snprintf(err, errlen, "node %s: unit %s not in antt.units", nd->id,
+                     b->node_units[i].unit);
             goto out;
         }
         nd->unit = (uint32_t)u;
@@ -415,15 +426,17 @@ static int unit_ok(const reg_t *r, const unit_t *home, ev_str_t code, int64_t at
     size_t hl = strlen(home->path);
     if (!(strncmp(u->path, home->path, hl) == 0 && (u->path[hl] == '\0' || u->path[hl] == '.')))
         return verdict(v, ACK_REJECTED, out_code, field,
-                       out_code == ANTT_E_OUT_OF_SCOPE ? "outside the node's area: unit"
-                                                       : "outside the authenticated node's area: unit",
+                       out_code == ANTT_E_OUT_OF_SCOPE
+                           ? "outside the node's area: unit"
+                           : "outside the authenticated node's area: unit",
                        code);
     return 0;
 }
 
 int reg_admit(const reg_t *r, const ev_t *ev, const char *auth_node, verdict_t *v)
 {
-    if (auth_node && !(strlen(auth_node) == ev->node.n && !memcmp(auth_node, ev->node.p, ev->node.n))) {
+    if (auth_node &&
+        !(strlen(auth_node) == ev->node.n && !memcmp(auth_node, ev->node.p, ev->node.n))) {
         v->status = ACK_REJECTED;
         v->code = ANTT_E_NODE_MISMATCH;
         v->field = "node";
@@ -437,8 +450,7 @@ int reg_admit(const reg_t *r, const ev_t *ev, const char *auth_node, verdict_t *
                        "node is not registered; resend once it is:", ev->node);
     const node_t *nd = (const node_t *)r->nodes.items + ni;
     if (nd->revoked)
-        return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_NODE, "node", "node was revoked:",
-                       ev->node);
+        return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_NODE, "node", "node was revoked:", ev->node);
     const unit_t *home = (const unit_t *)r->units.items + nd->unit;
     int out = auth_node ? ANTT_E_UNIT_NOT_AUTHORISED : ANTT_E_OUT_OF_SCOPE;
     int rc = unit_ok(r, home, ev->unit, ev->time_us, "unit", out, v);

@@ -4,6 +4,9 @@
 #ifndef ANTT_DAEMON_SQL_H
 #define ANTT_DAEMON_SQL_H
 
+/* SQL text, laid out as SQL rather than as C: */
+// clang-format off
+
 /* Session set-up. Every join this session runs is a batch (an array of at
  * most a few thousand keys) against a large indexed table. The planner may
  * choose to hash the whole large table for it (seen in the benchmark: the
@@ -166,5 +169,7 @@
     " FROM antt.tipoffs t ORDER BY t.unit COLLATE \"C\", t.ref COLLATE \"C\""
 #define SQL_VERIFY_TALLIES                                                                       \
     "SELECT unit, day - date '1970-01-01', metric, grp, severity, value FROM antt.tallies"
+
+// clang-format on
 
 #endif

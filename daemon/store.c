@@ -89,11 +89,26 @@ void store_free(store_t **sp)
     *sp = NULL;
 }
 
-PGconn *store_conn(store_t *s) { return s->c; }
-void store_set_migrate(store_t *s, int on) { s->migrate = on; }
-const tallymap_t *store_last_deltas(const store_t *s) { return &s->tallies; }
-int store_connected(const store_t *s) { return s->c && PQstatus(s->c) == CONNECTION_OK; }
-const store_stats_t *store_stats(const store_t *s) { return &s->stats; }
+PGconn *store_conn(store_t *s)
+{
+    return s->c;
+}
+void store_set_migrate(store_t *s, int on)
+{
+    s->migrate = on;
+}
+const tallymap_t *store_last_deltas(const store_t *s)
+{
+    return &s->tallies;
+}
+int store_connected(const store_t *s)
+{
+    return s->c && PQstatus(s->c) == CONNECTION_OK;
+}
+const store_stats_t *store_stats(const store_t *s)
+{
+    return &s->stats;
+}
 
 void store_disconnect(store_t *s)
 {
@@ -101,7 +116,10 @@ void store_disconnect(store_t *s)
     s->c = NULL;
 }
 
-int store_socket(const store_t *s) { return s->c ? PQsocket(s->c) : -1; }
+int store_socket(const store_t *s)
+{
+    return s->c ? PQsocket(s->c) : -1;
+}
 
 int store_registry_changed(store_t *s)
 {
@@ -132,7 +150,8 @@ int store_ping(store_t *s)
 static void chomp(char *e)
 {
     size_t n = strlen(e);
-    while (n && (e[n - 1] == '\n' || e[n - 1] == ' ')) e[--n] = '\0';
+    while (n && (e[n - 1] == '\n' || e[n - 1] == ' '))
+        e[--n] = '\0';
 }
 
 /* Run SQL that returns no rows. 0, or -1 with sqlstate and err. */
@@ -155,8 +174,13 @@ int store_connect(store_t *s, char *err, size_t errlen)
     store_disconnect(s);
     /* Our defaults first: the operator's conninfo (expanded from "dbname")
      * comes later and overrides them. */
-    const char *keys[] = {"connect_timeout", "application_name", "keepalives_idle",
-                          "keepalives_interval", "keepalives_count", "dbname", NULL};
+    const char *keys[] = {"connect_timeout",
+                          "application_name",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "dbname",
+                          NULL};
     const char *vals[] = {"5", "anttd", "10", "5", "3", s->conninfo[0] ? s->conninfo : NULL, NULL};
     if (!s->conninfo[0]) keys[5] = NULL;
     s->c = PQconnectdbParams(keys, vals, 1);
@@ -202,7 +226,8 @@ fail:
 static int slots_reset(uint32_t **slot, uint32_t *ns, uint32_t n)
 {
     uint32_t want = 64;
-    while (want < 2 * n + 2) want *= 2;
+    while (want < 2 * n + 2)
+        want *= 2;
     if (want > *ns) {
         free(*slot);
         *slot = malloc(want * sizeof **slot);
@@ -253,14 +278,20 @@ static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref
 
 /* ---- one attempt ------------------------------------------------------- */
 
-static char kind_of(ev_type_t t) { return t >= EV_TIPOFF_RECEIVED ? 't' : 'i'; }
+static char kind_of(ev_type_t t)
+{
+    return t >= EV_TIPOFF_RECEIVED ? 't' : 'i';
+}
 
 static int parse_uuid(const char *s, uint8_t out[16])
 {
     return uuid_parse(s, strlen(s), out);
 }
 
-static int64_t i64(PGresult *r, int row, int col) { return strtoll(PQgetvalue(r, row, col), NULL, 10); }
+static int64_t i64(PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
 
 static void str_field(char *dst, size_t cap, PGresult *r, int row, int col)
 {
@@ -315,8 +346,10 @@ static void load_cases(store_t *s, PGresult *r, char kind)
         const char *ref = PQgetvalue(r, row, 1);
         case_t *c = case_get(s, kind, PQgetvalue(r, row, 0), ref, strlen(ref), 0);
         if (!c) continue;
-        if (kind == 'i') store_row_incident(r, row, &c->st.inc);
-        else store_row_tipoff(r, row, &c->st.tip);
+        if (kind == 'i')
+            store_row_incident(r, row, &c->st.inc);
+        else
+            store_row_tipoff(r, row, &c->st.tip);
         c->is_new = 0;
     }
 }
@@ -456,7 +489,8 @@ static int pipeline(store_t *s, step_t *steps, int n, fail_t *f)
             }
             PQclear(r);
         }
-        while ((r = PQgetResult(c))) PQclear(r); /* the NULL ending this statement's results */
+        while ((r = PQgetResult(c)))
+            PQclear(r); /* the NULL ending this statement's results */
     }
     PGresult *r;
     while ((r = PQgetResult(c))) { /* the sync */
@@ -507,13 +541,18 @@ static int rejects_step(store_t *s, const batch_t *b, step_t *p)
                 s->arr.oom = 1;
                 return 0;
             }
-            s->rej[s->nrej++] = (rej_t){.path = path_name(m->path), .node = m->node,
-                                        .node_n = (uint32_t)strlen(m->node),
-                                        .status = m->code == ANTT_E_RATE_LIMITED || m->code >= 500
-                                                      ? "deferred" : "rejected",
-                                        .code = m->code, .field = "", .msg = m->msg,
-                                        .raw = b->arena + m->raw_off, .raw_n = m->raw_len,
-                                        .raw_total = m->raw_total};
+            s->rej[s->nrej++] =
+                (rej_t){.path = path_name(m->path),
+                        .node = m->node,
+                        .node_n = (uint32_t)strlen(m->node),
+                        .status = m->code == ANTT_E_RATE_LIMITED || m->code >= 500 ? "deferred"
+                                                                                   : "rejected",
+                        .code = m->code,
+                        .field = "",
+                        .msg = m->msg,
+                        .raw = b->arena + m->raw_off,
+                        .raw_n = m->raw_len,
+                        .raw_total = m->raw_total};
             continue;
         }
         for (uint32_t i = m->first; i < m->first + m->count; i++) {
@@ -524,23 +563,26 @@ static int rejects_step(store_t *s, const batch_t *b, step_t *p)
                 return 0;
             }
             const int has_node = (e->ev.present & EVB(EVF_NODE)) != 0;
-            s->rej[s->nrej++] = (rej_t){
-                .path = path_name(m->path), .node = has_node ? e->ev.node.p : "",
-                .node_n = has_node ? e->ev.node.n : 0,
-                .id = (e->ev.present & EVB(EVF_ID)) ? e->ev.id : NULL,
-                .status = ack_status_name(e->v.status), .code = e->v.code,
-                .field = e->v.field ? e->v.field : "", .msg = e->v.msg, .raw = e->ev.raw,
-                .raw_n = e->ev.raw ? (e->ev.raw_len < s->reject_raw_max ? e->ev.raw_len
-                                                                        : s->reject_raw_max)
-                                   : 0,
-                .raw_total = e->ev.raw_len};
+            s->rej[s->nrej++] =
+                (rej_t){.path = path_name(m->path),
+                        .node = has_node ? e->ev.node.p : "",
+                        .node_n = has_node ? e->ev.node.n : 0,
+                        .id = (e->ev.present & EVB(EVF_ID)) ? e->ev.id : NULL,
+                        .status = ack_status_name(e->v.status),
+                        .code = e->v.code,
+                        .field = e->v.field ? e->v.field : "",
+                        .msg = e->v.msg,
+                        .raw = e->ev.raw,
+                        .raw_n = e->ev.raw ? (e->ev.raw_len < s->reject_raw_max ? e->ev.raw_len
+                                                                                : s->reject_raw_max)
+                                           : 0,
+                        .raw_total = e->ev.raw_len};
         }
     }
     if (!s->nrej) return 0;
-    static const uint32_t oids[10] = {PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_UUID,
-                                      PGCOPY_OID_TEXT, PGCOPY_OID_INT4, PGCOPY_OID_TEXT,
-                                      PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_BYTEA,
-                                      PGCOPY_OID_INT4};
+    static const uint32_t oids[10] = {
+        PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_UUID, PGCOPY_OID_TEXT,  PGCOPY_OID_INT4,
+        PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_BYTEA, PGCOPY_OID_INT4};
     p->st = ST_REJECTS;
     p->nparams = 0;
     for (int col = 0; col < 10; col++) {
@@ -550,12 +592,16 @@ static int rejects_step(store_t *s, const batch_t *b, step_t *p)
             switch (col) {
             case 0: pgcopy_cstr(&s->arr, r->path); break;
             case 1:
-                if (r->node_n) pgcopy_text(&s->arr, r->node, r->node_n);
-                else pgcopy_null(&s->arr);
+                if (r->node_n)
+                    pgcopy_text(&s->arr, r->node, r->node_n);
+                else
+                    pgcopy_null(&s->arr);
                 break;
             case 2:
-                if (r->id) pgcopy_uuid(&s->arr, r->id);
-                else pgcopy_null(&s->arr);
+                if (r->id)
+                    pgcopy_uuid(&s->arr, r->id);
+                else
+                    pgcopy_null(&s->arr);
                 break;
             case 3: pgcopy_cstr(&s->arr, r->status); break;
             case 4: pgcopy_int4(&s->arr, r->code); break;
@@ -615,9 +661,10 @@ static void key_params(store_t *s, step_t *p, char kind)
 }
 
 static const uint32_t INC_OIDS[13] = {
-    PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_UUID, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,
-    PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_TEXT, PGCOPY_OID_INT4, PGCOPY_OID_INT4,
-    PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4};
+    PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,        PGCOPY_OID_UUID, PGCOPY_OID_TEXT,
+    PGCOPY_OID_TEXT, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_TEXT, PGCOPY_OID_INT4,
+    PGCOPY_OID_INT4, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4, PGCOPY_OID_TIMESTAMPTZ,
+    PGCOPY_OID_INT4};
 
 static void inc_value(pgcopy_t *a, const case_t *c, int col)
 {
@@ -640,9 +687,10 @@ static void inc_value(pgcopy_t *a, const case_t *c, int col)
 }
 
 static const uint32_t TIP_OIDS[14] = {
-    PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_UUID, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,
-    PGCOPY_OID_TEXT, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_BOOL,
-    PGCOPY_OID_BOOL, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4};
+    PGCOPY_OID_TEXT,        PGCOPY_OID_TEXT, PGCOPY_OID_UUID,        PGCOPY_OID_TEXT,
+    PGCOPY_OID_TEXT,        PGCOPY_OID_TEXT, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_TIMESTAMPTZ,
+    PGCOPY_OID_BOOL,        PGCOPY_OID_BOOL, PGCOPY_OID_TEXT,        PGCOPY_OID_TEXT,
+    PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4};
 
 static void tip_value(pgcopy_t *a, const case_t *c, int col)
 {
@@ -681,8 +729,10 @@ static int case_step(store_t *s, step_t *p, char kind, int is_new)
         for (uint32_t k = 0; k < s->ncases; k++) {
             const case_t *c = &s->cases[k];
             if (!c->dirty || c->kind != kind || c->is_new != is_new) continue;
-            if (kind == 'i') inc_value(&s->arr, c, col);
-            else tip_value(&s->arr, c, col);
+            if (kind == 'i')
+                inc_value(&s->arr, c, col);
+            else
+                tip_value(&s->arr, c, col);
         }
         param_end(p, &s->arr, n);
     }
@@ -693,7 +743,8 @@ static int case_step(store_t *s, step_t *p, char kind, int is_new)
 static int tally_step(store_t *s, step_t *p)
 {
     uint32_t n = 0;
-    for (uint32_t t = 0; t < s->tallies.n; t++) n += s->tallies.items[t].value != 0;
+    for (uint32_t t = 0; t < s->tallies.n; t++)
+        n += s->tallies.items[t].value != 0;
     if (!n) return 0;
     static const uint32_t oids[6] = {PGCOPY_OID_TEXT, PGCOPY_OID_DATE, PGCOPY_OID_TEXT,
                                      PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_INT8};
@@ -785,7 +836,8 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
     }
     load_cases(s, rd[2].res, 'i');
     load_cases(s, rd[3].res, 't');
-    for (int k = 1; k < 4; k++) PQclear(rd[k].res);
+    for (int k = 1; k < 4; k++)
+        PQclear(rd[k].res);
     s->stats.phase_us[1] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
     /* 2. The ledger, in arrival order. */
@@ -803,10 +855,12 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
         case_t *c = &s->cases[s->case_of[i] - 1];
         int rc;
         if (c->kind == 'i') {
-            rc = ledger_incident(&lcfg, &c->st.inc, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
+            rc = ledger_incident(&lcfg, &c->st.inc, &e->ev, now_us, tallymap_emit, &s->tallies,
+                                 &e->v);
             if (!rc) e->case_version = c->st.inc.version;
         } else {
-            rc = ledger_tipoff(&lcfg, &c->st.tip, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
+            rc =
+                ledger_tipoff(&lcfg, &c->st.tip, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
             if (!rc) e->case_version = c->st.tip.version;
         }
         if (!rc) {
@@ -832,7 +886,8 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
         wr[n] = (step_t){.st = ST_IDS};
         param_begin(&wr[n], &s->arr, PGCOPY_OID_UUID);
         for (uint32_t i = 0; i < b->nev; i++)
-            if (s->case_of[i] && b->ev[i].v.status == ACK_ACCEPTED) pgcopy_uuid(&s->arr, b->ev[i].ev.id);
+            if (s->case_of[i] && b->ev[i].v.status == ACK_ACCEPTED)
+                pgcopy_uuid(&s->arr, b->ev[i].ev.id);
         param_end(&wr[n], &s->arr, naccepted);
         n++;
         n += case_step(s, &wr[n], 'i', 1);
@@ -891,7 +946,8 @@ store_rc_t store_commit(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, char
             int64_t took = mono_us() - t0;
             s->stats.commit_us_total += (uint64_t)took;
             int k = 0;
-            while (k < 7 && took > STORE_COMMIT_BUCKETS_MS[k] * 1000LL) k++;
+            while (k < 7 && took > STORE_COMMIT_BUCKETS_MS[k] * 1000LL)
+                k++;
             s->stats.commit_hist[k]++;
             return STORE_OK;
         }

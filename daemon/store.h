@@ -96,5 +96,4 @@ const tallymap_t *store_last_deltas(const store_t *s);
 void store_row_incident(PGresult *r, int row, inc_state_t *st);
 void store_row_tipoff(PGresult *r, int row, tip_state_t *st);
 
-
 #endif

@@ -39,8 +39,10 @@ static ucount_t *counter(stream_t *s, const char *unit)
         if (!u) return NULL;
         for (uint32_t i = 0; i < s->cap; i++)
             if (s->u[i].unit[0]) {
-                uint32_t j = (uint32_t)fnv1a(s->u[i].unit, strlen(s->u[i].unit), FNV_SEED) & (cap - 1);
-                while (u[j].unit[0]) j = (j + 1) & (cap - 1);
+                uint32_t j =
+                    (uint32_t)fnv1a(s->u[i].unit, strlen(s->u[i].unit), FNV_SEED) & (cap - 1);
+                while (u[j].unit[0])
+                    j = (j + 1) & (cap - 1);
                 u[j] = s->u[i];
             }
         free(s->u);
@@ -48,7 +50,8 @@ static ucount_t *counter(stream_t *s, const char *unit)
         s->cap = cap;
     }
     uint32_t j = (uint32_t)fnv1a(unit, strlen(unit), FNV_SEED) & (s->cap - 1);
-    while (s->u[j].unit[0] && strcmp(s->u[j].unit, unit)) j = (j + 1) & (s->cap - 1);
+    while (s->u[j].unit[0] && strcmp(s->u[j].unit, unit))
+        j = (j + 1) & (s->cap - 1);
     if (!s->u[j].unit[0]) {
         snprintf(s->u[j].unit, sizeof s->u[j].unit, "%s", unit);
         s->nu++;
@@ -84,11 +87,13 @@ stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const
     stream_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     msgpack_sbuffer_init(&s->sb);
-    if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch) s->epoch = (uint64_t)time(NULL);
+    if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch)
+        s->epoch = (uint64_t)time(NULL);
     s->epoch &= 0x7fffffffffffffffULL;
     s->secure = key != NULL;
     if ((pub_ep && *pub_ep && !(s->pub = bind_sock(zctx, ZMQ_XPUB, pub_ep, key, err, errlen))) ||
-        (snap_ep && *snap_ep && !(s->snap = bind_sock(zctx, ZMQ_ROUTER, snap_ep, key, err, errlen)))) {
+        (snap_ep && *snap_ep &&
+         !(s->snap = bind_sock(zctx, ZMQ_ROUTER, snap_ep, key, err, errlen)))) {
         stream_close(&s);
         return NULL;
     }
@@ -108,8 +113,14 @@ void stream_close(stream_t **sp)
     *sp = NULL;
 }
 
-void *stream_snapshot_socket(stream_t *s) { return s ? s->snap : NULL; }
-void *stream_publish_socket(stream_t *s) { return s ? s->pub : NULL; }
+void *stream_snapshot_socket(stream_t *s)
+{
+    return s ? s->snap : NULL;
+}
+void *stream_publish_socket(stream_t *s)
+{
+    return s ? s->pub : NULL;
+}
 
 int stream_scope_topic(const char *scope, const char *want, size_t wn, char *out, size_t cap)
 {
@@ -169,16 +180,22 @@ void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
         if (n >= 1 && p[0] == 0 && !zmq_msg_more(&m)) {
             const char *user = s->secure ? zmq_msg_gets(&m, "User-Id") : NULL;
             scope = !s->secure ? "" : user ? reg_subscriber_scope(reg, user) : NULL;
-            if (scope && stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0)
+            if (scope &&
+                stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0)
                 zmq_setsockopt(s->pub, ZMQ_UNSUBSCRIBE, topic, strlen(topic));
-        } else if (n >= 1 && p[0] == 1 && !zmq_msg_more(&m) && (scope = scope_of(s, reg, auth, &m)) &&
-                   stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0) {
+        } else if (n >= 1 && p[0] == 1 && !zmq_msg_more(&m) &&
+                   (scope = scope_of(s, reg, auth, &m)) &&
+                   stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >=
+                       0) {
             zmq_setsockopt(s->pub, ZMQ_SUBSCRIBE, topic, strlen(topic));
         }
         zmq_msg_close(&m);
     }
 }
-uint64_t stream_seq(const stream_t *s) { return s ? s->seq : 0; }
+uint64_t stream_seq(const stream_t *s)
+{
+    return s ? s->seq : 0;
+}
 
 #define KEY(pk, lit) enc_str(pk, lit, sizeof(lit) - 1)
 
@@ -201,7 +218,8 @@ void stream_publish(stream_t *s, const reg_t *reg, const tallymap_t *m)
     for (uint32_t a = 0; a < n;) {
         const char *unit = m->items[s->order[a]].k.unit;
         uint32_t b = a;
-        while (b < n && !strcmp(m->items[s->order[b]].k.unit, unit)) b++;
+        while (b < n && !strcmp(m->items[s->order[b]].k.unit, unit))
+            b++;
         ucount_t *uc = counter(s, unit);
         const char *path = reg_unit_path(reg, unit, strlen(unit));
         if (!uc || !path) {
@@ -301,7 +319,8 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
         PGresult *r = NULL;
         const char *scope = scope_of(s, reg, auth, &fr[nf - 1]);
         if (scope && !more &&
-            parse_request(zmq_msg_data(&fr[nf - 1]), zmq_msg_size(&fr[nf - 1]), unit, &from, &to) == 0 &&
+            parse_request(zmq_msg_data(&fr[nf - 1]), zmq_msg_size(&fr[nf - 1]), unit, &from, &to) ==
+                0 &&
             (path = reg_unit_path(reg, unit, strlen(unit)))) {
             char want[40];
             int wl = snprintf(want, sizeof want, "%s.", path);
@@ -310,16 +329,20 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
                 KEY(&pk, "error");
                 enc_str(&pk, "unit outside this subscriber's scope", 36);
                 reply(s, fr, nf);
-                for (int i = 0; i < nf; i++) zmq_msg_close(&fr[i]);
+                for (int i = 0; i < nf; i++)
+                    zmq_msg_close(&fr[i]);
                 continue;
             }
         }
         if (!scope) {
-            for (int i = 0; i < nf; i++) zmq_msg_close(&fr[i]);
+            for (int i = 0; i < nf; i++)
+                zmq_msg_close(&fr[i]);
             continue;
         }
         path = NULL;
-        if (more || parse_request(zmq_msg_data(&fr[nf - 1]), zmq_msg_size(&fr[nf - 1]), unit, &from, &to) < 0 ||
+        if (more ||
+            parse_request(zmq_msg_data(&fr[nf - 1]), zmq_msg_size(&fr[nf - 1]), unit, &from, &to) <
+                0 ||
             !(path = reg_unit_path(reg, unit, strlen(unit))) || !c) {
             msgpack_pack_map(&pk, 1);
             KEY(&pk, "error");
@@ -331,11 +354,12 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
             snprintf(f, sizeof f, "%lld", (long long)from);
             snprintf(t, sizeof t, "%lld", (long long)to);
             const char *p[3] = {unit, f, t};
-            r = PQexecParams(c,
-                             "SELECT t.unit, t.day - date '1970-01-01', t.metric, t.grp, t.severity, t.value"
-                             " FROM antt.tallies t WHERE t.unit IN (SELECT antt.subtree($1))"
-                             " AND t.day >= date '1970-01-01' + $2::int AND t.day < date '1970-01-01' + $3::int",
-                             3, NULL, p, NULL, NULL, 0);
+            r = PQexecParams(
+                c,
+                "SELECT t.unit, t.day - date '1970-01-01', t.metric, t.grp, t.severity, t.value"
+                " FROM antt.tallies t WHERE t.unit IN (SELECT antt.subtree($1))"
+                " AND t.day >= date '1970-01-01' + $2::int AND t.day < date '1970-01-01' + $3::int",
+                3, NULL, p, NULL, NULL, 0);
             if (PQresultStatus(r) != PGRES_TUPLES_OK) {
                 msgpack_pack_map(&pk, 1);
                 KEY(&pk, "error");
@@ -344,7 +368,9 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
                 size_t pl = strlen(path);
                 uint32_t nu = 0;
                 for (uint32_t i = 0; i < s->cap; i++) {
-                    const char *up = s->u[i].unit[0] ? reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit)) : NULL;
+                    const char *up = s->u[i].unit[0]
+                                         ? reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit))
+                                         : NULL;
                     if (up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')) nu++;
                 }
                 msgpack_pack_map(&pk, 4);
@@ -355,8 +381,11 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
                 KEY(&pk, "useq");
                 msgpack_pack_map(&pk, nu);
                 for (uint32_t i = 0; i < s->cap; i++) {
-                    const char *up = s->u[i].unit[0] ? reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit)) : NULL;
-                    if (!(up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.'))) continue;
+                    const char *up = s->u[i].unit[0]
+                                         ? reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit))
+                                         : NULL;
+                    if (!(up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')))
+                        continue;
                     enc_str(&pk, s->u[i].unit, strlen(s->u[i].unit));
                     msgpack_pack_uint64(&pk, s->u[i].useq);
                 }
@@ -366,15 +395,19 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
                     msgpack_pack_array(&pk, 6);
                     for (int col = 0; col < 6; col++) {
                         const char *v = PQgetvalue(r, row, col);
-                        if (col == 1) msgpack_pack_int32(&pk, atoi(v));
-                        else if (col == 5) msgpack_pack_int64(&pk, strtoll(v, NULL, 10));
-                        else enc_str(&pk, v, strlen(v));
+                        if (col == 1)
+                            msgpack_pack_int32(&pk, atoi(v));
+                        else if (col == 5)
+                            msgpack_pack_int64(&pk, strtoll(v, NULL, 10));
+                        else
+                            enc_str(&pk, v, strlen(v));
                     }
                 }
             }
         }
         PQclear(r);
         reply(s, fr, nf);
-        for (int i = 0; i < nf; i++) zmq_msg_close(&fr[i]);
+        for (int i = 0; i < nf; i++)
+            zmq_msg_close(&fr[i]);
     }
 }

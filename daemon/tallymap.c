@@ -32,7 +32,8 @@ static int rehash(tallymap_t *m, uint32_t nslot)
     if (!s) return -1;
     for (uint32_t i = 0; i < m->n; i++) {
         uint32_t j = hash(&m->items[i].k) & (nslot - 1);
-        while (s[j]) j = (j + 1) & (nslot - 1);
+        while (s[j])
+            j = (j + 1) & (nslot - 1);
         s[j] = i + 1;
     }
     free(m->slot);
@@ -81,4 +82,7 @@ void tallymap_add(tallymap_t *m, const tally_key_t *k, int64_t delta)
     m->slot[j] = ++m->n;
 }
 
-void tallymap_emit(void *ctx, const tally_key_t *k, int64_t delta) { tallymap_add(ctx, k, delta); }
+void tallymap_emit(void *ctx, const tally_key_t *k, int64_t delta)
+{
+    tallymap_add(ctx, k, delta);
+}

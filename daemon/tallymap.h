@@ -17,7 +17,7 @@ typedef struct {
     tally_t *items; /* n entries, in order of first appearance */
     uint32_t n, cap;
     uint32_t *slot, nslot;
-    int oom;        /* an addition was lost to allocation failure */
+    int oom; /* an addition was lost to allocation failure */
 } tallymap_t;
 
 void tallymap_clear(tallymap_t *m); /* empty, keeping memory */

@@ -21,7 +21,8 @@ static inline int grow_array(void **p, uint32_t *cap, uint32_t need, size_t size
 {
     if (need <= *cap) return 0;
     uint32_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
+    while (c < need)
+        c *= 2;
     void *q = realloc(*p, (size_t)c * size);
     if (!q) return -1;
     *p = q;
@@ -34,7 +35,8 @@ static inline int grow_array(void **p, uint32_t *cap, uint32_t need, size_t size
 static inline uint64_t fnv1a(const void *p, size_t n, uint64_t h)
 {
     const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
     return h;
 }
 

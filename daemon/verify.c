@@ -66,8 +66,10 @@ static int load_states(PGconn *c, const char *sql, char kind, stored_list_t *l, 
         stored_t *s = &l->v[i];
         snprintf(s->unit, sizeof s->unit, "%s", PQgetvalue(res, (int)i, 0));
         snprintf(s->ref, sizeof s->ref, "%s", PQgetvalue(res, (int)i, 1));
-        if (kind == 'i') store_row_incident(res, (int)i, &s->st.inc);
-        else store_row_tipoff(res, (int)i, &s->st.tip);
+        if (kind == 'i')
+            store_row_incident(res, (int)i, &s->st.inc);
+        else
+            store_row_tipoff(res, (int)i, &s->st.tip);
     }
     PQclear(res);
     return 0;
@@ -88,12 +90,12 @@ static stored_t *find(stored_list_t *l, const char *unit, const char *ref)
     return bsearch(&key, l->v, l->n, sizeof *l->v, cmp_stored);
 }
 
-#define CMP(field)                                                                               \
-    if (a->field != b->field)                                                                    \
-    diff(r, "%s %s/%s: " #field " stored=%lld replayed=%lld", what, unit, ref,                  \
+#define CMP(field)                                                                                 \
+    if (a->field != b->field)                                                                      \
+    diff(r, "%s %s/%s: " #field " stored=%lld replayed=%lld", what, unit, ref,                     \
          (long long)a->field, (long long)b->field)
-#define CMPS(field)                                                                              \
-    if (strcmp(a->field, b->field))                                                              \
+#define CMPS(field)                                                                                \
+    if (strcmp(a->field, b->field))                                                                \
     diff(r, "%s %s/%s: " #field " stored=%s replayed=%s", what, unit, ref, a->field, b->field)
 
 static void compare_inc(run_t *r, const char *unit, const char *ref, const inc_state_t *a,
@@ -110,7 +112,8 @@ static void compare_inc(run_t *r, const char *unit, const char *ref, const inc_s
     CMP(suspects);
     CMP(voided_us);
     CMP(version);
-    if (memcmp(a->report_id, b->report_id, 16)) diff(r, "incident %s/%s: report_id differs", unit, ref);
+    if (memcmp(a->report_id, b->report_id, 16))
+        diff(r, "incident %s/%s: report_id differs", unit, ref);
 }
 
 static void compare_tip(run_t *r, const char *unit, const char *ref, const tip_state_t *a,
@@ -128,7 +131,8 @@ static void compare_tip(run_t *r, const char *unit, const char *ref, const tip_s
     CMP(outcome);
     CMP(resolved_us);
     CMP(version);
-    if (memcmp(a->report_id, b->report_id, 16)) diff(r, "tipoff %s/%s: report_id differs", unit, ref);
+    if (memcmp(a->report_id, b->report_id, 16))
+        diff(r, "tipoff %s/%s: report_id differs", unit, ref);
 }
 
 /* The replayed state of one case is complete: compare it with the table. */
@@ -146,8 +150,10 @@ static void finish_case(run_t *r, char kind, const char *unit, const char *ref,
         return;
     }
     s->seen = 1;
-    if (kind == 'i') compare_inc(r, unit, ref, &s->st.inc, inc);
-    else compare_tip(r, unit, ref, &s->st.tip, tip);
+    if (kind == 'i')
+        compare_inc(r, unit, ref, &s->st.inc, inc);
+    else
+        compare_tip(r, unit, ref, &s->st.tip, tip);
 }
 
 static int parse_metric(const char *s)
@@ -197,7 +203,8 @@ static int compare_tallies(PGconn *c, run_t *r, tallymap_t *tm, char *err, size_
     PQclear(res);
     for (uint32_t i = 0; i < tm->n; i++)
         if (!visited[i] && tm->items[i].value)
-            diff(r, "tally unit=%s day=%d metric=%s group=%s severity=%s stored=(none) replayed=%lld",
+            diff(r,
+                 "tally unit=%s day=%d metric=%s group=%s severity=%s stored=(none) replayed=%lld",
                  tm->items[i].k.unit, tm->items[i].k.day, ledger_metric_name(tm->items[i].k.metric),
                  tm->items[i].k.grp, ev_enum_name(&EV_SEVERITIES, tm->items[i].k.severity),
                  (long long)tm->items[i].value);
@@ -261,12 +268,14 @@ int verify_run(PGconn *c, const ledger_cfg_t *lcfg_in, reg_t *reg, FILE *out, lo
         }
         r.events++;
         char idtext[UUID_TEXT_LEN + 1] = "?";
-        if (PQgetlength(res, 0, 4) == 16) uuid_format((const uint8_t *)PQgetvalue(res, 0, 4), idtext);
+        if (PQgetlength(res, 0, 4) == 16)
+            uuid_format((const uint8_t *)PQgetvalue(res, 0, 4), idtext);
         dec_msg_t m;
         dec_err_t de;
         ev_t ev;
         verdict_t v;
-        if (dec_open(&m, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), ts_now_us(), &de) < 0 ||
+        if (dec_open(&m, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), ts_now_us(), &de) <
+                0 ||
             dec_next(&m, &ev, &de) != 1) {
             diff(&r, "event %s: stored bytes do not decode: %d %s", idtext, de.code, de.msg);
         } else {
@@ -280,9 +289,11 @@ int verify_run(PGconn *c, const ledger_cfg_t *lcfg_in, reg_t *reg, FILE *out, lo
     if (failed) goto out;
     if (kind) finish_case(&r, kind, unit, ref, &inc, &tip, &incs, &tips);
     for (size_t i = 0; i < incs.n; i++)
-        if (!incs.v[i].seen) diff(&r, "incident %s/%s: in its table, no events", incs.v[i].unit, incs.v[i].ref);
+        if (!incs.v[i].seen)
+            diff(&r, "incident %s/%s: in its table, no events", incs.v[i].unit, incs.v[i].ref);
     for (size_t i = 0; i < tips.n; i++)
-        if (!tips.v[i].seen) diff(&r, "tipoff %s/%s: in its table, no events", tips.v[i].unit, tips.v[i].ref);
+        if (!tips.v[i].seen)
+            diff(&r, "tipoff %s/%s: in its table, no events", tips.v[i].unit, tips.v[i].ref);
     if (tm.oom) {
         snprintf(err, errlen, "out of memory summing tallies");
         goto out;

@@ -15,13 +15,13 @@
 #include <stdint.h>
 
 typedef struct {
-    uint32_t index;      /* position of the event in its message */
-    int has_id;          /* id is known (0 when the event's id was unreadable) */
+    uint32_t index; /* position of the event in its message */
+    int has_id;     /* id is known (0 when the event's id was unreadable) */
     uint8_t id[16];
     ack_status_t status;
-    int code;            /* 0 for ACCEPTED and DUPLICATE */
-    ev_str_t field;      /* key at fault, may be empty; borrowed */
-    ev_str_t msg;        /* may be empty; borrowed */
+    int code;       /* 0 for ACCEPTED and DUPLICATE */
+    ev_str_t field; /* key at fault, may be empty; borrowed */
+    ev_str_t msg;   /* may be empty; borrowed */
 } ack_t;
 
 /* Write the reply header; then call ack_pack() exactly nacks times.
@@ -33,9 +33,9 @@ void ack_pack(msgpack_packer *pk, const ack_t *a);
 typedef struct {
     mp_reader_t r;
     uint32_t version;
-    int code;         /* message-level code, 0 when the message was read */
+    int code; /* message-level code, 0 when the message was read */
     ev_str_t msg;
-    uint32_t count;   /* acks in the reply */
+    uint32_t count; /* acks in the reply */
     uint32_t index;
 } ack_reply_t;
 

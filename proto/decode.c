@@ -29,7 +29,7 @@ enum sfmt { SF_NONE, SF_NODE, SF_UNIT, SF_SLUG, SF_LINE, SF_TEXT };
 struct fdesc {
     uint8_t kind;
     uint8_t fmt;
-    uint16_t off;  /* where the value goes in ev_t */
+    uint16_t off;      /* where the value goes in ev_t */
     uint64_t min, max; /* integers: value; strings: bytes */
     const ev_enum_t *en;
 };
@@ -133,8 +133,8 @@ int dec_open(dec_msg_t *m, const void *buf, size_t len, int64_t now_us, dec_err_
     } else if (top.type == MP_ARRAY) {
         if (top.n == 0) return fail(err, ANTT_E_BATCH_EMPTY, NULL, "batch holds no events");
         if (top.n > ANTT_MAX_BATCH)
-            return fail(err, ANTT_E_BATCH_TOO_LARGE, NULL, "batch of %u events exceeds %d",
-                        top.n, ANTT_MAX_BATCH);
+            return fail(err, ANTT_E_BATCH_TOO_LARGE, NULL, "batch of %u events exceeds %d", top.n,
+                        ANTT_MAX_BATCH);
         m->count = top.n;
         m->batch = 1;
     } else {
@@ -163,13 +163,11 @@ int dec_open(dec_msg_t *m, const void *buf, size_t len, int64_t now_us, dec_err_
 /* ---- one event --------------------------------------------------------- */
 
 static const uint8_t NODE_CHARS[256] = {
-    ['-'] = 1, ['.'] = 1, ['_'] = 1, [':'] = 1,
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-    ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
-    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
-    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-    ['Y'] = 1, ['Z'] = 1,
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, [':'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1,
+    ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
     ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
     ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
     ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
@@ -188,8 +186,7 @@ static int check_format(const struct fdesc *d, const char *name, const mp_obj_t 
                             "node ids use only A-Z a-z 0-9 . _ : - (byte %u)", i);
         return 0;
     case SF_UNIT:
-        if (n == 4)
-            return fail(err, ANTT_E_BAD_FORMAT, name, "unit codes have 2, 3 or 5 digits");
+        if (n == 4) return fail(err, ANTT_E_BAD_FORMAT, name, "unit codes have 2, 3 or 5 digits");
         for (uint32_t i = 0; i < n; i++)
             if (p[i] < '0' || p[i] > '9')
                 return fail(err, ANTT_E_BAD_FORMAT, name, "unit codes are decimal digits");
@@ -239,11 +236,9 @@ static int read_field(mp_reader_t *r, int f, ev_t *ev, int64_t now_us, dec_err_t
     switch (d->kind) {
     case FK_U32:
     case FK_U64: {
-        if (o.type == MP_INT)
-            return fail(err, ANTT_E_OUT_OF_RANGE, name, "must not be negative");
+        if (o.type == MP_INT) return fail(err, ANTT_E_OUT_OF_RANGE, name, "must not be negative");
         if (o.type != MP_UINT)
-            return fail(err, ANTT_E_WRONG_TYPE, name, "expected an integer, got %s",
-                        type_word(&o));
+            return fail(err, ANTT_E_WRONG_TYPE, name, "expected an integer, got %s", type_word(&o));
         if (o.v.u < d->min || o.v.u > d->max)
             return fail(err, ANTT_E_OUT_OF_RANGE, name, "%llu is outside %llu..%llu",
                         (unsigned long long)o.v.u, (unsigned long long)d->min,
@@ -260,8 +255,8 @@ static int read_field(mp_reader_t *r, int f, ev_t *ev, int64_t now_us, dec_err_t
         if (o.type != MP_STR)
             return fail(err, ANTT_E_WRONG_TYPE, name, "expected a string, got %s", type_word(&o));
         if (o.n < d->min || o.n > d->max)
-            return fail(err, ANTT_E_TOO_LONG, name, "length %u is outside %llu..%llu bytes",
-                        o.n, (unsigned long long)d->min, (unsigned long long)d->max);
+            return fail(err, ANTT_E_TOO_LONG, name, "length %u is outside %llu..%llu bytes", o.n,
+                        (unsigned long long)d->min, (unsigned long long)d->max);
         int rc = check_format(d, name, &o, err);
         if (rc < 0) return rc;
         ev_str_t s = {(const char *)o.p, o.n};
@@ -341,8 +336,8 @@ int dec_next(dec_msg_t *m, ev_t *ev, dec_err_t *err)
         if (mp_skip(r, MP_DEPTH_CAP) < 0) goto broken;
         ev->raw = start;
         ev->raw_len = (uint32_t)(r->p - start);
-        return fail(err, ANTT_E_EVENT_NOT_MAP, NULL, "event %u is a %s, not a map",
-                    m->index - 1, type_word(&o));
+        return fail(err, ANTT_E_EVENT_NOT_MAP, NULL, "event %u is a %s, not a map", m->index - 1,
+                    type_word(&o));
     }
     if (o.n > ANTT_MAX_KEYS) {
         r->p = start;
@@ -353,8 +348,8 @@ int dec_next(dec_msg_t *m, ev_t *ev, dec_err_t *err)
                     ANTT_MAX_KEYS);
     }
 
-    dec_err_t first = {0};  /* the first fault met in map order */
-    int unknown_type = 0;   /* outranks field faults: the fields may mean something else */
+    dec_err_t first = {0}; /* the first fault met in map order */
+    int unknown_type = 0;  /* outranks field faults: the fields may mean something else */
     uint32_t seen = 0;
     for (uint32_t i = 0; i < o.n; i++) {
         mp_obj_t k;
@@ -366,8 +361,9 @@ int dec_next(dec_msg_t *m, ev_t *ev, dec_err_t *err)
                 if (mp_skip(r, MP_DEPTH_CAP) < 0) goto broken;
             }
             if (!first.code)
-                fail(&first, ANTT_E_BAD_KEY, NULL, "key %u is a %s; keys are strings of 1..%d bytes",
-                     i, k.type == MP_STR ? "string of the wrong length" : type_word(&k),
+                fail(&first, ANTT_E_BAD_KEY, NULL,
+                     "key %u is a %s; keys are strings of 1..%d bytes", i,
+                     k.type == MP_STR ? "string of the wrong length" : type_word(&k),
                      ANTT_MAX_KEY_BYTES);
             if (mp_skip(r, MP_DEPTH_CAP) < 0) goto broken;
             continue;
@@ -414,8 +410,8 @@ int dec_next(dec_msg_t *m, ev_t *ev, dec_err_t *err)
     /* Ranking: size, version, unknown type, first field fault, missing,
      * foreign, cross-field. */
     if (ev->raw_len > ANTT_MAX_EVENT_BYTES)
-        return fail(err, ANTT_E_EVENT_TOO_LARGE, NULL, "event of %u bytes exceeds %d",
-                    ev->raw_len, ANTT_MAX_EVENT_BYTES);
+        return fail(err, ANTT_E_EVENT_TOO_LARGE, NULL, "event of %u bytes exceeds %d", ev->raw_len,
+                    ANTT_MAX_EVENT_BYTES);
     if ((ev->present & EVB(EVF_V)) && ev->version != ANTT_PROTO_VERSION)
         return fail(err, ANTT_E_VERSION, "v", "version %u is not supported (this is %d)",
                     ev->version, ANTT_PROTO_VERSION);

@@ -29,10 +29,10 @@ typedef struct {
 
 typedef struct {
     mp_reader_t r;
-    int64_t now_us;  /* the clock for time-range checks, read once per message */
-    uint32_t count;  /* events in the message */
-    uint32_t index;  /* index of the next event */
-    int batch;       /* 1 when the message is an array */
+    int64_t now_us; /* the clock for time-range checks, read once per message */
+    uint32_t count; /* events in the message */
+    uint32_t index; /* index of the next event */
+    int batch;      /* 1 when the message is an array */
 } dec_msg_t;
 
 /* Check the message as a whole. 0 when its events can be read, else

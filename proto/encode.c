@@ -18,7 +18,10 @@ static void key(msgpack_packer *pk, ev_field_t f)
     enc_str(pk, k, strlen(k));
 }
 
-static void str(msgpack_packer *pk, ev_str_t s) { enc_str(pk, s.p ? s.p : "", s.p ? s.n : 0); }
+static void str(msgpack_packer *pk, ev_str_t s)
+{
+    enc_str(pk, s.p ? s.p : "", s.p ? s.n : 0);
+}
 
 static void enum_val(msgpack_packer *pk, const ev_enum_t *e, int v)
 {
@@ -39,7 +42,10 @@ static void value(msgpack_packer *pk, const ev_t *ev, ev_field_t f)
 {
     switch (f) {
     case EVF_V: msgpack_pack_uint32(pk, ev->version ? ev->version : ANTT_PROTO_VERSION); break;
-    case EVF_ID: msgpack_pack_bin(pk, 16); msgpack_pack_bin_body(pk, ev->id, 16); break;
+    case EVF_ID:
+        msgpack_pack_bin(pk, 16);
+        msgpack_pack_bin_body(pk, ev->id, 16);
+        break;
     case EVF_TYPE: enum_val(pk, &EV_TYPES, ev->type); break;
     case EVF_NODE: str(pk, ev->node); break;
     case EVF_UNIT: str(pk, ev->unit); break;
@@ -72,8 +78,7 @@ static void value(msgpack_packer *pk, const ev_t *ev, ev_field_t f)
 int enc_event(msgpack_packer *pk, const ev_t *ev)
 {
     if (ev->type <= EV_NONE || ev->type >= EV_TYPE_COUNT) return -ANTT_E_UNKNOWN_TYPE;
-    const uint32_t fields =
-        ev_required(ev->type) | (ev->present & ev_allowed(ev->type));
+    const uint32_t fields = ev_required(ev->type) | (ev->present & ev_allowed(ev->type));
     msgpack_pack_map(pk, (size_t)__builtin_popcount(fields));
     for (int f = 0; f < EVF_COUNT; f++) {
         if (!(fields & EVB(f))) continue;
@@ -88,6 +93,7 @@ int enc_batch(msgpack_packer *pk, const ev_t *evs, size_t n)
     for (size_t i = 0; i < n; i++) /* refuse before writing anything */
         if (evs[i].type <= EV_NONE || evs[i].type >= EV_TYPE_COUNT) return -ANTT_E_UNKNOWN_TYPE;
     msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < n; i++) enc_event(pk, &evs[i]);
+    for (size_t i = 0; i < n; i++)
+        enc_event(pk, &evs[i]);
     return 0;
 }

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#define ENUM(var, ...)                                                                   \
-    static const char *const var##_NAMES[] = {"", __VA_ARGS__};                          \
+#define ENUM(var, ...)                                                                             \
+    static const char *const var##_NAMES[] = {"", __VA_ARGS__};                                    \
     const ev_enum_t var = {var##_NAMES, (int)(sizeof var##_NAMES / sizeof var##_NAMES[0])}
 
 ENUM(EV_TYPES, "incident.reported", "incident.cleared", "incident.corrected", "incident.voided",
@@ -99,20 +99,23 @@ int ev_field_lookup(const char *k, size_t n)
         break;
     case 10: f = k[0] == 'c' ? EVF_CLEARED_AT : EVF_RESUMED_AT; break;
     case 11:
-        f = k[0] == 'o' ? EVF_OCCURRED_AT : (n > 2 && k[2] == 'c') ? EVF_RECEIVED_AT : EVF_RESOLVED_AT;
+        f = k[0] == 'o'              ? EVF_OCCURRED_AT
+            : (n > 2 && k[2] == 'c') ? EVF_RECEIVED_AT
+                                     : EVF_RESOLVED_AT;
         break;
     case 13: f = EVF_OCCURRED_UNIT; break;
     default: return -1;
     }
     const char *name = FIELD_NAMES[f];
     size_t i = 0; /* keys are short: a loop beats a call to memcmp */
-    while (i < n && name[i] && name[i] == k[i]) i++; /* stops at the name's end */
+    while (i < n && name[i] && name[i] == k[i])
+        i++; /* stops at the name's end */
     return (i == n && name[n] == '\0') ? f : -1;
 }
 
-#define ENVELOPE                                                                         \
-    (EVB(EVF_V) | EVB(EVF_ID) | EVB(EVF_TYPE) | EVB(EVF_NODE) | EVB(EVF_UNIT) |          \
-     EVB(EVF_SEQ) | EVB(EVF_TIME))
+#define ENVELOPE                                                                                   \
+    (EVB(EVF_V) | EVB(EVF_ID) | EVB(EVF_TYPE) | EVB(EVF_NODE) | EVB(EVF_UNIT) | EVB(EVF_SEQ) |     \
+     EVB(EVF_TIME))
 
 /* Per type: the keys it must carry and the further keys it may carry. */
 static const struct {
@@ -122,13 +125,12 @@ static const struct {
                               EVB(EVF_SEVERITY) | EVB(EVF_OCCURRED_UNIT) | EVB(EVF_DEATHS) |
                                   EVB(EVF_INJURIES) | EVB(EVF_SUMMARY)},
     [EV_INCIDENT_CLEARED] = {EVB(EVF_CASE) | EVB(EVF_CLEARED_AT) | EVB(EVF_SUSPECTS), 0},
-    [EV_INCIDENT_CORRECTED] = {EVB(EVF_CASE),
-                               EVB(EVF_GROUP) | EVB(EVF_SEVERITY) | EVB(EVF_OCCURRED_AT) |
-                                   EVB(EVF_OCCURRED_UNIT) | EVB(EVF_DEATHS) |
-                                   EVB(EVF_INJURIES) | EVB(EVF_REASON)},
+    [EV_INCIDENT_CORRECTED] = {EVB(EVF_CASE), EVB(EVF_GROUP) | EVB(EVF_SEVERITY) |
+                                                  EVB(EVF_OCCURRED_AT) | EVB(EVF_OCCURRED_UNIT) |
+                                                  EVB(EVF_DEATHS) | EVB(EVF_INJURIES) |
+                                                  EVB(EVF_REASON)},
     [EV_INCIDENT_VOIDED] = {EVB(EVF_CASE), EVB(EVF_REASON)},
-    [EV_TIPOFF_RECEIVED] = {EVB(EVF_REF) | EVB(EVF_KIND) | EVB(EVF_SOURCE) |
-                                EVB(EVF_RECEIVED_AT),
+    [EV_TIPOFF_RECEIVED] = {EVB(EVF_REF) | EVB(EVF_KIND) | EVB(EVF_SOURCE) | EVB(EVF_RECEIVED_AT),
                             EVB(EVF_GROUP)},
     [EV_TIPOFF_EXTENDED] = {EVB(EVF_REF) | EVB(EVF_DEADLINE) | EVB(EVF_BASIS), EVB(EVF_REASON)},
     [EV_TIPOFF_RESOLVED] = {EVB(EVF_REF) | EVB(EVF_OUTCOME) | EVB(EVF_RESOLVED_AT),

@@ -16,22 +16,22 @@
 #include <stdint.h>
 
 /* Protocol limits (PROTOCOL.md, "Limits"). Changing one changes the protocol. */
-#define ANTT_PROTO_VERSION 1
-#define ANTT_MAX_MSG_BYTES (1024 * 1024) /* one ZeroMQ message */
-#define ANTT_MAX_BATCH 1000              /* events in one message */
-#define ANTT_MAX_EVENT_BYTES 8192        /* one encoded event map */
-#define ANTT_MAX_KEYS 64                 /* keys in one event map */
-#define ANTT_MAX_DEPTH 8                 /* nesting, message top level = 1 */
-#define ANTT_MAX_KEY_BYTES 32
-#define ANTT_MAX_NODE_BYTES 64
-#define ANTT_MAX_REF_BYTES 64
-#define ANTT_MAX_GROUP_BYTES 32
-#define ANTT_MAX_SUMMARY_BYTES 1024
-#define ANTT_MAX_REASON_BYTES 512
-#define ANTT_MAX_PEOPLE 100000           /* deaths, injuries, suspects */
-#define ANTT_MAX_SEQ INT64_MAX           /* fits a PostgreSQL bigint */
-#define ANTT_MIN_TIME_US 946684800000000LL        /* 2000-01-01T00:00:00Z */
-#define ANTT_MAX_AHEAD_US (86400LL * 1000000)     /* event times: now + 1 day */
+#define ANTT_PROTO_VERSION         1
+#define ANTT_MAX_MSG_BYTES         (1024 * 1024) /* one ZeroMQ message */
+#define ANTT_MAX_BATCH             1000          /* events in one message */
+#define ANTT_MAX_EVENT_BYTES       8192          /* one encoded event map */
+#define ANTT_MAX_KEYS              64            /* keys in one event map */
+#define ANTT_MAX_DEPTH             8             /* nesting, message top level = 1 */
+#define ANTT_MAX_KEY_BYTES         32
+#define ANTT_MAX_NODE_BYTES        64
+#define ANTT_MAX_REF_BYTES         64
+#define ANTT_MAX_GROUP_BYTES       32
+#define ANTT_MAX_SUMMARY_BYTES     1024
+#define ANTT_MAX_REASON_BYTES      512
+#define ANTT_MAX_PEOPLE            100000                    /* deaths, injuries, suspects */
+#define ANTT_MAX_SEQ               INT64_MAX                 /* fits a PostgreSQL bigint */
+#define ANTT_MIN_TIME_US           946684800000000LL         /* 2000-01-01T00:00:00Z */
+#define ANTT_MAX_AHEAD_US          (86400LL * 1000000)       /* event times: now + 1 day */
 #define ANTT_MAX_DEADLINE_AHEAD_US (366LL * 86400 * 1000000) /* deadlines: now + 366 days */
 
 typedef struct {
@@ -136,33 +136,33 @@ typedef enum {
 
 typedef struct {
     /* envelope: every event */
-    uint32_t version;  /* "v" */
-    uint8_t id[16];    /* "id" */
-    ev_type_t type;    /* "type" */
-    ev_str_t node;     /* "node": reporting node id */
-    ev_str_t unit;     /* "unit": reporting unit code */
-    uint64_t seq;      /* "seq": node sequence number */
-    int64_t time_us;   /* "time": when the node recorded the event */
+    uint32_t version; /* "v" */
+    uint8_t id[16];   /* "id" */
+    ev_type_t type;   /* "type" */
+    ev_str_t node;    /* "node": reporting node id */
+    ev_str_t unit;    /* "unit": reporting unit code */
+    uint64_t seq;     /* "seq": node sequence number */
+    int64_t time_us;  /* "time": when the node recorded the event */
 
     /* body */
-    ev_str_t ref;            /* "case" (incident.*) or "ref" (tipoff.*) */
-    ev_str_t group;          /* "group": crime group or non-crime kind (a slug) */
-    ev_severity_t severity;  /* "severity" */
-    int64_t occurred_us;     /* "occurred_at" */
-    ev_str_t occurred_unit;  /* "occurred_unit": where it happened (default: unit) */
-    uint32_t deaths;         /* "deaths" */
-    uint32_t injuries;       /* "injuries" */
-    ev_str_t summary;        /* "summary" */
-    uint32_t suspects;       /* "suspects" */
-    ev_str_t reason;         /* "reason" */
-    ev_tipkind_t kind;       /* "kind" */
-    ev_source_t source;      /* "source" */
-    int64_t at_us;           /* "cleared_at", "received_at", "resolved_at", "resumed_at" */
-    int64_t deadline_us;     /* "deadline" */
-    ev_basis_t basis;        /* "basis" */
-    ev_outcome_t outcome;    /* "outcome" */
+    ev_str_t ref;           /* "case" (incident.*) or "ref" (tipoff.*) */
+    ev_str_t group;         /* "group": crime group or non-crime kind (a slug) */
+    ev_severity_t severity; /* "severity" */
+    int64_t occurred_us;    /* "occurred_at" */
+    ev_str_t occurred_unit; /* "occurred_unit": where it happened (default: unit) */
+    uint32_t deaths;        /* "deaths" */
+    uint32_t injuries;      /* "injuries" */
+    ev_str_t summary;       /* "summary" */
+    uint32_t suspects;      /* "suspects" */
+    ev_str_t reason;        /* "reason" */
+    ev_tipkind_t kind;      /* "kind" */
+    ev_source_t source;     /* "source" */
+    int64_t at_us;          /* "cleared_at", "received_at", "resolved_at", "resumed_at" */
+    int64_t deadline_us;    /* "deadline" */
+    ev_basis_t basis;       /* "basis" */
+    ev_outcome_t outcome;   /* "outcome" */
 
-    uint32_t present; /* EVB(EVF_*) of every key seen (decoder) or to write (encoder) */
+    uint32_t present;   /* EVB(EVF_*) of every key seen (decoder) or to write (encoder) */
     const uint8_t *raw; /* decoder: this event's msgpack bytes in the message (borrowed) */
     uint32_t raw_len;
 } ev_t;
@@ -196,7 +196,8 @@ static inline ev_str_t ev_cstr(const char *s)
 {
     ev_str_t r = {s, 0};
     if (s)
-        while (s[r.n]) r.n++;
+        while (s[r.n])
+            r.n++;
     return r;
 }
 

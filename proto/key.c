@@ -79,9 +79,11 @@ static int find_key(const char *text, const char *name, char out[KEY_Z85_LEN + 1
     for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
         if (p != text && p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n') continue;
         const char *q = p + nl;
-        while (*q == ' ' || *q == '\t') q++;
+        while (*q == ' ' || *q == '\t')
+            q++;
         if (*q++ != '=') continue;
-        while (*q == ' ' || *q == '\t') q++;
+        while (*q == ' ' || *q == '\t')
+            q++;
         if (*q++ != '"') continue;
         if (strlen(q) < KEY_Z85_LEN + 1 || q[KEY_Z85_LEN] != '"') return -1;
         memcpy(out, q, KEY_Z85_LEN);
@@ -108,8 +110,8 @@ static int read_small(const char *path, int want_private, char *buf, size_t cap,
     }
     if (want_private && (st.st_mode & 077)) {
         snprintf(err, errlen,
-                 "%s: a secret key readable by group or others (mode %04o); chmod 600 it",
-                 path, (unsigned)(st.st_mode & 07777));
+                 "%s: a secret key readable by group or others (mode %04o); chmod 600 it", path,
+                 (unsigned)(st.st_mode & 07777));
         close(fd);
         return -1;
     }

@@ -5,12 +5,18 @@
 
 #include <string.h>
 
-static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 static inline uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
+static inline uint64_t be64(const uint8_t *p)
+{
+    return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
 
 static inline void set_int(mp_obj_t *o, int64_t v)
 {
@@ -29,8 +35,8 @@ int mp_read(mp_reader_t *r, mp_obj_t *o)
     const size_t left = mp_left(r);
     if (left < 1) return -ANTT_E_MALFORMED;
     const uint8_t c = p[0];
-    size_t hdr = 1;    /* bytes of header, type byte included */
-    size_t body = 0;   /* payload bytes that must follow the header */
+    size_t hdr = 1;     /* bytes of header, type byte included */
+    size_t body = 0;    /* payload bytes that must follow the header */
     uint64_t elems = 0; /* for containers: minimum bytes the elements need */
 
     if (c <= 0x7f) {
@@ -53,16 +59,38 @@ int mp_read(mp_reader_t *r, mp_obj_t *o)
     } else {
         /* Every remaining form has a fixed-size header after the type byte. */
         static const uint8_t EXTRA[0x20] = {
-            /* c0 nil */ 0, /* c1 */ 0, /* c2 c3 bool */ 0, 0,
-            /* c4-c6 bin 8/16/32 */ 1, 2, 4,
-            /* c7-c9 ext 8/16/32 (len + type) */ 2, 3, 5,
-            /* ca cb float */ 4, 8,
-            /* cc-cf uint */ 1, 2, 4, 8,
-            /* d0-d3 int */ 1, 2, 4, 8,
-            /* d4-d8 fixext (type) */ 1, 1, 1, 1, 1,
-            /* d9-db str 8/16/32 */ 1, 2, 4,
-            /* dc dd array 16/32 */ 2, 4,
-            /* de df map 16/32 */ 2, 4,
+            /* c0 nil */ 0,
+            /* c1 */ 0,
+            /* c2 c3 bool */ 0,
+            0,
+            /* c4-c6 bin 8/16/32 */ 1,
+            2,
+            4,
+            /* c7-c9 ext 8/16/32 (len + type) */ 2,
+            3,
+            5,
+            /* ca cb float */ 4,
+            8,
+            /* cc-cf uint */ 1,
+            2,
+            4,
+            8,
+            /* d0-d3 int */ 1,
+            2,
+            4,
+            8,
+            /* d4-d8 fixext (type) */ 1,
+            1,
+            1,
+            1,
+            1,
+            /* d9-db str 8/16/32 */ 1,
+            2,
+            4,
+            /* dc dd array 16/32 */ 2,
+            4,
+            /* de df map 16/32 */ 2,
+            4,
         };
         if (c == 0xc1) return -ANTT_E_MALFORMED;
         hdr = 1 + (size_t)EXTRA[c - 0xc0];
@@ -70,14 +98,41 @@ int mp_read(mp_reader_t *r, mp_obj_t *o)
         const uint8_t *h = p + 1;
         switch (c) {
         case 0xc0: o->type = MP_NIL; break;
-        case 0xc2: o->type = MP_BOOL; o->v.b = false; break;
-        case 0xc3: o->type = MP_BOOL; o->v.b = true; break;
-        case 0xc4: o->type = MP_BIN; body = h[0]; break;
-        case 0xc5: o->type = MP_BIN; body = be16(h); break;
-        case 0xc6: o->type = MP_BIN; body = be32(h); break;
-        case 0xc7: o->type = MP_EXT; body = h[0]; o->ext = (int8_t)h[1]; break;
-        case 0xc8: o->type = MP_EXT; body = be16(h); o->ext = (int8_t)h[2]; break;
-        case 0xc9: o->type = MP_EXT; body = be32(h); o->ext = (int8_t)h[4]; break;
+        case 0xc2:
+            o->type = MP_BOOL;
+            o->v.b = false;
+            break;
+        case 0xc3:
+            o->type = MP_BOOL;
+            o->v.b = true;
+            break;
+        case 0xc4:
+            o->type = MP_BIN;
+            body = h[0];
+            break;
+        case 0xc5:
+            o->type = MP_BIN;
+            body = be16(h);
+            break;
+        case 0xc6:
+            o->type = MP_BIN;
+            body = be32(h);
+            break;
+        case 0xc7:
+            o->type = MP_EXT;
+            body = h[0];
+            o->ext = (int8_t)h[1];
+            break;
+        case 0xc8:
+            o->type = MP_EXT;
+            body = be16(h);
+            o->ext = (int8_t)h[2];
+            break;
+        case 0xc9:
+            o->type = MP_EXT;
+            body = be32(h);
+            o->ext = (int8_t)h[4];
+            break;
         case 0xca: {
             uint32_t u = be32(h);
             float f;
@@ -92,26 +147,67 @@ int mp_read(mp_reader_t *r, mp_obj_t *o)
             memcpy(&o->v.f, &u, 8);
             break;
         }
-        case 0xcc: o->type = MP_UINT; o->v.u = h[0]; break;
-        case 0xcd: o->type = MP_UINT; o->v.u = be16(h); break;
-        case 0xce: o->type = MP_UINT; o->v.u = be32(h); break;
-        case 0xcf: o->type = MP_UINT; o->v.u = be64(h); break;
+        case 0xcc:
+            o->type = MP_UINT;
+            o->v.u = h[0];
+            break;
+        case 0xcd:
+            o->type = MP_UINT;
+            o->v.u = be16(h);
+            break;
+        case 0xce:
+            o->type = MP_UINT;
+            o->v.u = be32(h);
+            break;
+        case 0xcf:
+            o->type = MP_UINT;
+            o->v.u = be64(h);
+            break;
         case 0xd0: set_int(o, (int8_t)h[0]); break;
         case 0xd1: set_int(o, (int16_t)be16(h)); break;
         case 0xd2: set_int(o, (int32_t)be32(h)); break;
         case 0xd3: set_int(o, (int64_t)be64(h)); break;
-        case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+        case 0xd4:
+        case 0xd5:
+        case 0xd6:
+        case 0xd7:
+        case 0xd8:
             o->type = MP_EXT;
             o->ext = (int8_t)h[0];
             body = (size_t)1 << (c - 0xd4);
             break;
-        case 0xd9: o->type = MP_STR; body = h[0]; break;
-        case 0xda: o->type = MP_STR; body = be16(h); break;
-        case 0xdb: o->type = MP_STR; body = be32(h); break;
-        case 0xdc: o->type = MP_ARRAY; o->n = be16(h); elems = o->n; break;
-        case 0xdd: o->type = MP_ARRAY; o->n = be32(h); elems = o->n; break;
-        case 0xde: o->type = MP_MAP; o->n = be16(h); elems = 2ull * o->n; break;
-        case 0xdf: o->type = MP_MAP; o->n = be32(h); elems = 2ull * o->n; break;
+        case 0xd9:
+            o->type = MP_STR;
+            body = h[0];
+            break;
+        case 0xda:
+            o->type = MP_STR;
+            body = be16(h);
+            break;
+        case 0xdb:
+            o->type = MP_STR;
+            body = be32(h);
+            break;
+        case 0xdc:
+            o->type = MP_ARRAY;
+            o->n = be16(h);
+            elems = o->n;
+            break;
+        case 0xdd:
+            o->type = MP_ARRAY;
+            o->n = be32(h);
+            elems = o->n;
+            break;
+        case 0xde:
+            o->type = MP_MAP;
+            o->n = be16(h);
+            elems = 2ull * o->n;
+            break;
+        case 0xdf:
+            o->type = MP_MAP;
+            o->n = be32(h);
+            elems = 2ull * o->n;
+            break;
         default: return -ANTT_E_MALFORMED; /* unreachable: all of c0..df handled */
         }
     }

@@ -57,7 +57,10 @@ static inline void mp_init(mp_reader_t *r, const void *buf, size_t len)
     r->end = r->p + len;
 }
 
-static inline size_t mp_left(const mp_reader_t *r) { return (size_t)(r->end - r->p); }
+static inline size_t mp_left(const mp_reader_t *r)
+{
+    return (size_t)(r->end - r->p);
+}
 
 /* Read one object header. Scalars, strings, bins and exts are consumed whole;
  * for an array or map only the header is consumed and o->n tells how many

@@ -32,20 +32,14 @@ int ts_from_mp(const mp_obj_t *o, int64_t *us)
     case MP_UINT:
         *us = o->v.u > (uint64_t)(INT64_MAX / 1000) ? INT64_MAX : (int64_t)o->v.u * 1000;
         return 0;
-    case MP_INT:
-        *us = o->v.i < INT64_MIN / 1000 ? INT64_MIN : o->v.i * 1000;
-        return 0;
-    case MP_EXT:
-        break;
-    default:
-        return -ANTT_E_WRONG_TYPE;
+    case MP_INT: *us = o->v.i < INT64_MIN / 1000 ? INT64_MIN : o->v.i * 1000; return 0;
+    case MP_EXT: break;
+    default: return -ANTT_E_WRONG_TYPE;
     }
     if (o->ext != -1) return -ANTT_E_BAD_TIME;
     const uint8_t *p = o->p;
     switch (o->n) {
-    case 4: /* timestamp 32: uint32 seconds */
-        *us = to_us(be32(p), 0);
-        return 0;
+    case 4: /* timestamp 32: uint32 seconds */ *us = to_us(be32(p), 0); return 0;
     case 8: { /* timestamp 64: 30-bit nanoseconds, 34-bit seconds */
         uint64_t w = (uint64_t)be32(p) << 32 | be32(p + 4);
         uint32_t nsec = (uint32_t)(w >> 34);
@@ -60,8 +54,7 @@ int ts_from_mp(const mp_obj_t *o, int64_t *us)
         *us = to_us(sec, nsec);
         return 0;
     }
-    default:
-        return -ANTT_E_BAD_TIME;
+    default: return -ANTT_E_BAD_TIME;
     }
 }
 

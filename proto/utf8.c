@@ -42,10 +42,17 @@ int utf8_check(const uint8_t *p, size_t n, int flags)
             }
             uint32_t cp;
             size_t len;
-            if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-            else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-            else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-            else return -1; /* continuation byte, overlong lead (c0/c1) or > U+10FFFF lead */
+            if (c >= 0xc2 && c <= 0xdf) {
+                len = 2;
+                cp = c & 0x1f;
+            } else if (c >= 0xe0 && c <= 0xef) {
+                len = 3;
+                cp = c & 0x0f;
+            } else if (c >= 0xf0 && c <= 0xf4) {
+                len = 4;
+                cp = c & 0x07;
+            } else
+                return -1; /* continuation byte, overlong lead (c0/c1) or > U+10FFFF lead */
             if (n - i < len) return -1;
             for (size_t k = 1; k < len; k++) {
                 uint8_t cc = p[i + k];

@@ -49,7 +49,8 @@ int uuid_is_nil(const uint8_t id[16])
 
 void uuid_v7(uint8_t out[16], uint64_t unix_ms, const uint8_t rnd[10])
 {
-    for (int i = 0; i < 6; i++) out[i] = (uint8_t)(unix_ms >> (40 - 8 * i));
+    for (int i = 0; i < 6; i++)
+        out[i] = (uint8_t)(unix_ms >> (40 - 8 * i));
     memcpy(out + 6, rnd, 10);
     out[6] = (uint8_t)(0x70 | (out[6] & 0x0f)); /* version 7 */
     out[8] = (uint8_t)(0x80 | (out[8] & 0x3f)); /* variant 10 */

@@ -57,7 +57,8 @@ static void load_units(void)
         fprintf(stderr, "bench: BENCH_UNITS (one commune code per line) is needed\n");
         exit(2);
     }
-    while (g_nunits < NUNITS_MAX && fscanf(f, "%7s", g_units[g_nunits]) == 1) g_nunits++;
+    while (g_nunits < NUNITS_MAX && fscanf(f, "%7s", g_units[g_nunits]) == 1)
+        g_nunits++;
     fclose(f);
 }
 
@@ -152,13 +153,15 @@ static int connect_many(int port, int nodes, int hold, int first)
     int answered = 0;
     const int64_t end = mono_us() + (int64_t)hold * 1000000;
     zmq_pollitem_t *items = calloc((size_t)nodes, sizeof *items);
-    for (int i = 0; i < nodes; i++) items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
+    for (int i = 0; i < nodes; i++)
+        items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
     while (mono_us() < end) {
         if (zmq_poll(items, nodes, 200) <= 0) continue;
         for (int i = 0; i < nodes; i++)
             if (items[i].revents & ZMQ_POLLIN) {
                 uint32_t n;
-                while (take_reply(socks[i], counts, &n) >= 0) answered++;
+                while (take_reply(socks[i], counts, &n) >= 0)
+                    answered++;
             }
         if (answered == nodes) {
             printf("connect nodes=%d all_answered_after_ms=%.0f\n", nodes,
@@ -167,9 +170,10 @@ static int connect_many(int port, int nodes, int hold, int first)
             answered++; /* print once, keep holding */
         }
     }
-    printf("connect nodes=%d answered=%d accepted=%llu\n", nodes, answered > nodes ? nodes : answered,
-           (unsigned long long)counts[0]);
-    for (int i = 0; i < nodes; i++) zmq_close(socks[i]);
+    printf("connect nodes=%d answered=%d accepted=%llu\n", nodes,
+           answered > nodes ? nodes : answered, (unsigned long long)counts[0]);
+    for (int i = 0; i < nodes; i++)
+        zmq_close(socks[i]);
     zmq_ctx_term(ctx);
     msgpack_sbuffer_destroy(&sb);
     free(socks), free(items);
@@ -204,20 +208,23 @@ static int ceiling(const char *dsn, int secs)
     msgpack_sbuffer_init(&sb);
     enum { ROWS = 1000, NODES = 100 };
     lg_node_t *gens = calloc(NODES, sizeof *gens);
-    for (int i = 0; i < NODES; i++) gen_init(&gens[i], 100000 + i);
+    for (int i = 0; i < NODES; i++)
+        gen_init(&gens[i], 100000 + i);
     uint64_t rows = 0;
     const int64_t t0 = mono_us(), end = t0 + (int64_t)secs * 1000000;
     static ev_t evs[ROWS];
     static char refs[ROWS][64];
     static msgpack_sbuffer raws[ROWS];
-    for (int i = 0; i < ROWS; i++) msgpack_sbuffer_init(&raws[i]);
+    for (int i = 0; i < ROWS; i++)
+        msgpack_sbuffer_init(&raws[i]);
     while (mono_us() < end) {
         /* The rows: new incidents and tip-offs only (no reads needed). */
         int64_t now = ts_now_us();
         tallymap_clear(&tm);
         for (int i = 0; i < ROWS; i++) {
             lg_node_t *g = &gens[i % NODES];
-            do lg_next(g, &evs[i], refs[i], now);
+            do
+                lg_next(g, &evs[i], refs[i], now);
             while (evs[i].type != EV_INCIDENT_REPORTED && evs[i].type != EV_TIPOFF_RECEIVED);
             msgpack_sbuffer_clear(&raws[i]);
             msgpack_packer pk;
@@ -227,9 +234,11 @@ static int ceiling(const char *dsn, int secs)
             memset(&k, 0, sizeof k);
             snprintf(k.unit, sizeof k.unit, "%.5s", g->unit);
             int inc = evs[i].type == EV_INCIDENT_REPORTED;
-            k.day = (int32_t)(((inc ? evs[i].occurred_us : evs[i].at_us) + 7LL * 3600000000) / 86400000000LL);
+            k.day = (int32_t)(((inc ? evs[i].occurred_us : evs[i].at_us) + 7LL * 3600000000) /
+                              86400000000LL);
             k.metric = inc ? M_INCIDENTS : M_TIP_RECEIVED;
-            snprintf(k.grp, sizeof k.grp, "%.*s", (int)evs[i].group.n, evs[i].group.p ? evs[i].group.p : "");
+            snprintf(k.grp, sizeof k.grp, "%.*s", (int)evs[i].group.n,
+                     evs[i].group.p ? evs[i].group.p : "");
             k.severity = evs[i].severity;
             tallymap_add(&tm, &k, 1);
         }
@@ -239,7 +248,9 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_row(&cp, 1);
             pgcopy_uuid(&cp, evs[i].id);
         }
-        if (pgcopy_send(c, "COPY antt.event_ids (id) FROM STDIN (FORMAT binary)", &cp, sqlstate, err, sizeof err) < 0) goto fail;
+        if (pgcopy_send(c, "COPY antt.event_ids (id) FROM STDIN (FORMAT binary)", &cp, sqlstate,
+                        err, sizeof err) < 0)
+            goto fail;
         pgcopy_begin(&cp);
         for (int i = 0; i < ROWS; i++) {
             const ev_t *e = &evs[i];
@@ -254,7 +265,11 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_int4(&cp, 1);
             pgcopy_bytea(&cp, raws[i].data, raws[i].size);
         }
-        if (pgcopy_send(c, "COPY antt.events (id, type, node, unit, seq, event_time, ref, case_version, raw) FROM STDIN (FORMAT binary)", &cp, sqlstate, err, sizeof err) < 0) goto fail;
+        if (pgcopy_send(c,
+                        "COPY antt.events (id, type, node, unit, seq, event_time, ref, "
+                        "case_version, raw) FROM STDIN (FORMAT binary)",
+                        &cp, sqlstate, err, sizeof err) < 0)
+            goto fail;
         pgcopy_begin(&cp);
         for (int i = 0; i < ROWS; i++) {
             const ev_t *e = &evs[i];
@@ -269,7 +284,11 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_text(&cp, e->unit.p, e->unit.n);
             pgcopy_int4(&cp, 1);
         }
-        if (pgcopy_send(c, "COPY antt.incidents (unit, ref, report_id, grp, severity, occurred_at, occurred_unit, version) FROM STDIN (FORMAT binary)", &cp, sqlstate, err, sizeof err) < 0) goto fail;
+        if (pgcopy_send(c,
+                        "COPY antt.incidents (unit, ref, report_id, grp, severity, occurred_at, "
+                        "occurred_unit, version) FROM STDIN (FORMAT binary)",
+                        &cp, sqlstate, err, sizeof err) < 0)
+            goto fail;
         pgcopy_begin(&cp);
         for (int i = 0; i < ROWS; i++) {
             const ev_t *e = &evs[i];
@@ -285,7 +304,11 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_cstr(&cp, "pending");
             pgcopy_int4(&cp, 1);
         }
-        if (pgcopy_send(c, "COPY antt.tipoffs (unit, ref, report_id, kind, source, received_at, deadline, status, version) FROM STDIN (FORMAT binary)", &cp, sqlstate, err, sizeof err) < 0) goto fail;
+        if (pgcopy_send(c,
+                        "COPY antt.tipoffs (unit, ref, report_id, kind, source, received_at, "
+                        "deadline, status, version) FROM STDIN (FORMAT binary)",
+                        &cp, sqlstate, err, sizeof err) < 0)
+            goto fail;
         pgcopy_begin(&cp);
         for (uint32_t t = 0; t < tm.n; t++) {
             pgcopy_row(&cp, 6);
@@ -296,11 +319,16 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_cstr(&cp, ev_enum_name(&EV_SEVERITIES, tm.items[t].k.severity));
             pgcopy_int8(&cp, tm.items[t].value);
         }
-        if (pgcopy_send(c, "COPY stage_tally (unit, day, metric, grp, severity, delta) FROM STDIN (FORMAT binary)", &cp, sqlstate, err, sizeof err) < 0) goto fail;
+        if (pgcopy_send(c,
+                        "COPY stage_tally (unit, day, metric, grp, severity, delta) FROM STDIN "
+                        "(FORMAT binary)",
+                        &cp, sqlstate, err, sizeof err) < 0)
+            goto fail;
         if (exec_ok(c, "INSERT INTO antt.tallies AS t (unit, day, metric, grp, severity, value)"
                        " SELECT unit, day, metric, grp, severity, delta FROM stage_tally"
                        " ORDER BY unit, day, metric, grp, severity"
-                       " ON CONFLICT (unit, day, metric, grp, severity) DO UPDATE SET value = t.value + EXCLUDED.value;"
+                       " ON CONFLICT (unit, day, metric, grp, severity) DO UPDATE SET value = "
+                       "t.value + EXCLUDED.value;"
                        "COMMIT") < 0)
             return 1;
         rows += ROWS;
@@ -308,7 +336,8 @@ static int ceiling(const char *dsn, int secs)
     double el = (double)(mono_us() - t0) / 1e6;
     printf("ceiling rows=%llu seconds=%.1f rows_per_s=%.0f\n", (unsigned long long)rows, el,
            (double)rows / el);
-    for (int i = 0; i < ROWS; i++) msgpack_sbuffer_destroy(&raws[i]);
+    for (int i = 0; i < ROWS; i++)
+        msgpack_sbuffer_destroy(&raws[i]);
     msgpack_sbuffer_destroy(&sb);
     pgcopy_free(&cp);
     tallymap_free(&tm);
@@ -325,7 +354,8 @@ int main(int argc, char **argv)
     g_run = (unsigned)(getpid() & 0xfffff);
     if (argc >= 2 && strcmp(argv[1], "ceiling")) load_units();
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "connect"))
-        return connect_many(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argc == 6 ? atoi(argv[5]) : 0);
+        return connect_many(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),
+                            argc == 6 ? atoi(argv[5]) : 0);
     if (argc == 4 && !strcmp(argv[1], "ceiling")) {
         g_nunits = 0;
         load_units();

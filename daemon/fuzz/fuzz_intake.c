@@ -38,12 +38,9 @@ static void setup(void)
     char err[256];
     if (daemon_init(&d, &cfg, NULL, err, sizeof err) < 0) abort();
     reg_build_t *b = reg_build_new();
-    static const char *const units[][2] = {{"20", "20"},
-                                           {"180", "20.180"},
-                                           {"06040", "20.180.06040"},
-                                           {"06043", "20.180.06043"},
-                                           {"181", "20.181"},
-                                           {"04", "04"}};
+    static const char *const units[][2] = {
+        {"20", "20"},      {"180", "20.180"}, {"06040", "20.180.06040"}, {"06043", "20.180.06043"},
+        {"181", "20.181"}, {"04", "04"}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         reg_build_unit(b, units[i][0], units[i][1], REG_DAY_NONE, REG_DAY_NONE);
     reg_build_node(b, "ls-180-06040", "06040", 0, NULL);
@@ -56,7 +53,10 @@ static void setup(void)
     ready = 1;
 }
 
-static int known(int code) { return strcmp(antt_err_name(code), "UNKNOWN") != 0; }
+static int known(int code)
+{
+    return strcmp(antt_err_name(code), "UNKNOWN") != 0;
+}
 
 static int inside(const char *unit_path, const char *home_path)
 {
@@ -110,7 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t off = 2;
     zmq_msg_t fr[INTAKE_MAX_FRAMES];
     int n = 0;
-    if (path == PATH_ACKED) zmq_msg_init_size(&fr[n++], 5), memcpy(zmq_msg_data(&fr[0]), "\0peer", 5);
+    if (path == PATH_ACKED)
+        zmq_msg_init_size(&fr[n++], 5), memcpy(zmq_msg_data(&fr[0]), "\0peer", 5);
     for (int i = 0; i < nenv && path == PATH_ACKED; i++) {
         size_t len = off < size ? data[off++] : 0;
         if (len > size - off) len = size - off;
@@ -123,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > off) memcpy(zmq_msg_data(&fr[n]), data + off, size - off);
     n++;
     daemon_take(&d, path, fr, n, toomany, senders[sel]);
-    for (int i = 0; i < n; i++) zmq_msg_close(&fr[i]);
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&fr[i]);
     check(senders[sel]);
     return 0;
 }

@@ -52,7 +52,8 @@ static uint64_t work_decode(const char *buf, size_t len, uint64_t iters)
         ev_t ev;
         if (dec_open(&m, buf, len, now, &err) < 0) abort();
         int rc;
-        while ((rc = dec_next(&m, &ev, &err)) > 0) acc += ev.seq + ev.injuries;
+        while ((rc = dec_next(&m, &ev, &err)) > 0)
+            acc += ev.seq + ev.injuries;
         if (rc < 0) abort();
     }
     return acc;
@@ -73,8 +74,7 @@ static uint64_t work_unpack(const char *buf, size_t len, uint64_t iters)
 }
 
 /* Median events/s over ROUNDS rounds of about `secs` each. */
-static double measure(work_fn fn, const char *buf, size_t len, uint64_t events_per_msg,
-                      double secs)
+static double measure(work_fn fn, const char *buf, size_t len, uint64_t events_per_msg, double secs)
 {
     uint64_t iters = 1000;
     for (;;) { /* calibrate */
@@ -137,7 +137,8 @@ int main(int argc, char **argv)
     enc_event(&pk, &ev);
     msgpack_packer_init(&pk, &batch, msgpack_sbuffer_write);
     msgpack_pack_array(&pk, 1000);
-    for (int i = 0; i < 1000; i++) msgpack_sbuffer_write(&batch, single.data, single.size);
+    for (int i = 0; i < 1000; i++)
+        msgpack_sbuffer_write(&batch, single.data, single.size);
 
     double dec = measure(work_decode, single.data, single.size, 1, secs);
     double raw = measure(work_unpack, single.data, single.size, 1, secs);

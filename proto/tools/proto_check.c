@@ -23,9 +23,12 @@ static void json_str(const char *s)
     putchar('"');
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') printf("\\%c", c);
-        else if (c < 0x20) printf("\\u%04x", c);
-        else putchar(c);
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
     }
     putchar('"');
 }
@@ -81,8 +84,10 @@ int main(int argc, char **argv)
         char id[UUID_TEXT_LEN + 1] = "";
         if (ev.present & EVB(EVF_ID)) uuid_format(ev.id, id);
         printf("{\"i\":%u,\"id\":", m.index - 1);
-        if (id[0]) json_str(id);
-        else fputs("null", stdout);
+        if (id[0])
+            json_str(id);
+        else
+            fputs("null", stdout);
         if (rc > 0) {
             printf(",\"status\":\"valid\",\"type\":\"%s\"}\n", ev_enum_name(&EV_TYPES, ev.type));
         } else {

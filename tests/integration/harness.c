@@ -63,7 +63,8 @@ const char *it_str(const char *fmt, ...)
 
 void it_strings_free(void)
 {
-    for (size_t i = 0; i < g_nstrs; i++) free(g_strs[i]);
+    for (size_t i = 0; i < g_nstrs; i++)
+        free(g_strs[i]);
     free(g_strs);
     g_strs = NULL;
     g_nstrs = g_capstrs = 0;
@@ -144,7 +145,10 @@ void it_db_drop(it_db_t *db, const char *dsn_base)
     PQfinish(c);
 }
 
-PGconn *it_pg(const it_db_t *db) { return connect_or_fail(db->dsn); }
+PGconn *it_pg(const it_db_t *db)
+{
+    return connect_or_fail(db->dsn);
+}
 
 long long it_scalar(PGconn *c, const char *sql)
 {
@@ -171,7 +175,8 @@ void it_server_init(it_server_t *s)
     snprintf(s->dir, sizeof s->dir, "/tmp/antt-it-pg.%d.XXXXXX", (int)getpid());
     cr_assert(mkdtemp(s->dir));
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "bash %s/tests/pg/pg.sh start %s >/dev/null", ANTT_SOURCE_DIR, s->dir);
+    snprintf(cmd, sizeof cmd, "bash %s/tests/pg/pg.sh start %s >/dev/null", ANTT_SOURCE_DIR,
+             s->dir);
     cr_assert_eq(run(cmd), 0, "private PostgreSQL did not start");
     char envf[300];
     snprintf(envf, sizeof envf, "%s/env", s->dir);
@@ -195,13 +200,19 @@ static void pg_ctl(it_server_t *s, const char *what)
     snprintf(cmd, sizeof cmd,
              "%s %s/pg_ctl -D %s/data -l %s/server.log -w -t 60 -m fast "
              "-o '-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200' %s >/dev/null",
-             geteuid() == 0 ? "runuser -u nobody --" : "", bindir ? bindir : "/usr/lib/postgresql/15/bin",
-             s->dir, s->dir, s->port, s->dir, what);
+             geteuid() == 0 ? "runuser -u nobody --" : "",
+             bindir ? bindir : "/usr/lib/postgresql/15/bin", s->dir, s->dir, s->port, s->dir, what);
     cr_assert_eq(run(cmd), 0, "pg_ctl %s failed", what);
 }
 
-void it_server_stop(it_server_t *s) { pg_ctl(s, "stop"); }
-void it_server_start(it_server_t *s) { pg_ctl(s, "start"); }
+void it_server_stop(it_server_t *s)
+{
+    pg_ctl(s, "stop");
+}
+void it_server_start(it_server_t *s)
+{
+    pg_ctl(s, "start");
+}
 
 void it_server_destroy(it_server_t *s)
 {
@@ -247,7 +258,8 @@ int it_log_has(const it_daemon_t *d, const char *s)
     if (!f) return 0;
     char line[4096];
     int found = 0;
-    while (!found && fgets(line, sizeof line, f)) found = strstr(line, s) != NULL;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, s) != NULL;
     fclose(f);
     return found;
 }
@@ -264,7 +276,8 @@ static void launch(it_daemon_t *d, const char *dsn, const char *const *extra, in
                             /* plaintext unless a test passes --insecure=0 and a key */
                             "--insecure"};
     int n = 18;
-    for (int i = 0; extra && extra[i] && n < 62; i++) argv[n++] = extra[i];
+    for (int i = 0; extra && extra[i] && n < 62; i++)
+        argv[n++] = extra[i];
     argv[n] = NULL;
     /* Count the lines so far: readiness is a new "listening" line. */
     int before = 0;
@@ -295,7 +308,8 @@ static void launch(it_daemon_t *d, const char *dsn, const char *const *extra, in
 void it_daemon_start(it_daemon_t *d, const char *dsn, const char *const *extra)
 {
     d->port = it_free_port();
-    do d->pub_port = it_free_port();
+    do
+        d->pub_port = it_free_port();
     while (d->pub_port == d->port);
     snprintf(d->log, sizeof d->log, "/tmp/anttd-it.%d.%d.log", (int)getpid(), d->port);
     launch(d, dsn, extra, 0);
@@ -343,7 +357,8 @@ int it_anttd(const char *dsn, const char *const *args, char *out, size_t outlen)
     snprintf(log, sizeof log, "/tmp/anttd-cmd.%d.log", (int)getpid());
     const char *argv[32] = {ANTTD_PATH, "--db", dsn};
     int n = 3;
-    for (int i = 0; args[i] && n < 30; i++) argv[n++] = args[i];
+    for (int i = 0; args[i] && n < 30; i++)
+        argv[n++] = args[i];
     argv[n] = NULL;
     pid_t pid = spawn(argv, log, 0);
     int st;
@@ -361,7 +376,8 @@ int it_anttd(const char *dsn, const char *const *args, char *out, size_t outlen)
 int it_http_get(int port, const char *path, char *out, size_t cap)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         close(fd);
@@ -375,7 +391,8 @@ int it_http_get(int port, const char *path, char *out, size_t cap)
     }
     size_t got = 0;
     ssize_t r;
-    while (got + 1 < cap && (r = read(fd, out + got, cap - 1 - got)) > 0) got += (size_t)r;
+    while (got + 1 < cap && (r = read(fd, out + got, cap - 1 - got)) > 0)
+        got += (size_t)r;
     out[got] = '\0';
     close(fd);
     int status = -1;
@@ -401,7 +418,10 @@ static void *dealer_keyed(void *ctx, int port, const char *server_pub, const key
     return s;
 }
 
-static void *dealer(void *ctx, int port) { return dealer_keyed(ctx, port, NULL, NULL); }
+static void *dealer(void *ctx, int port)
+{
+    return dealer_keyed(ctx, port, NULL, NULL);
+}
 
 void it_client_open(it_client_t *c, int port)
 {
@@ -453,8 +473,8 @@ static int recv_reply(void *sock, uint32_t *corr, char **buf, size_t *len, int t
     }
 }
 
-int it_send_raw(it_client_t *c, const void *payload, size_t len, ack_t *acks, size_t cap,
-                size_t *n, int timeout_ms)
+int it_send_raw(it_client_t *c, const void *payload, size_t len, ack_t *acks, size_t cap, size_t *n,
+                int timeout_ms)
 {
     uint32_t corr = ++c->next_corr;
     *n = 0;
@@ -482,8 +502,10 @@ int it_submit(it_client_t *c, const ev_t *evs, size_t n, ack_t *acks, int timeou
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    if (n == 1) enc_event(&pk, evs);
-    else enc_batch(&pk, evs, n);
+    if (n == 1)
+        enc_event(&pk, evs);
+    else
+        enc_batch(&pk, evs, n);
     size_t got;
     int rc = it_send_raw(c, sb.data, sb.size, acks, n, &got, timeout_ms);
     msgpack_sbuffer_destroy(&sb);
@@ -529,7 +551,8 @@ static void base(ev_t *ev, ev_type_t t, const char *ref)
     ev->present = ev_required(t);
 }
 
-void it_incident(ev_t *ev, const char *ref, const char *group, ev_severity_t sev, int64_t occurred_us)
+void it_incident(ev_t *ev, const char *ref, const char *group, ev_severity_t sev,
+                 int64_t occurred_us)
 {
     base(ev, EV_INCIDENT_REPORTED, ref);
     ev->group = ev_cstr(group);
@@ -605,8 +628,10 @@ it_sender_t *it_sender_new(int port, const ev_t *evs, size_t n, size_t per_msg)
         msgpack_sbuffer_init(&sb);
         msgpack_packer pk;
         msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-        if (m->n == 1) enc_event(&pk, &evs[m->first]);
-        else enc_batch(&pk, &evs[m->first], m->n);
+        if (m->n == 1)
+            enc_event(&pk, &evs[m->first]);
+        else
+            enc_batch(&pk, &evs[m->first], m->n);
         m->bytes = sb.data; /* the same bytes on every resend */
         m->len = sb.size;
     }
@@ -617,7 +642,8 @@ void it_sender_free(it_sender_t **sp)
 {
     it_sender_t *s = *sp;
     if (!s) return;
-    for (size_t i = 0; i < s->nm; i++) free(s->m[i].bytes);
+    for (size_t i = 0; i < s->nm; i++)
+        free(s->m[i].bytes);
     free(s->m);
     free(s->final);
     free(s->buf);
@@ -631,7 +657,8 @@ void it_sender_reconnect(it_sender_t *s)
 {
     zmq_close(s->sock);
     s->sock = dealer(s->ctx, s->port);
-    for (size_t i = 0; i < s->nm; i++) s->m[i].sent_ms = 0;
+    for (size_t i = 0; i < s->nm; i++)
+        s->m[i].sent_ms = 0;
 }
 
 size_t it_sender_run(it_sender_t *s, int ms, int window, int resend_ms, size_t stop_after)
@@ -674,8 +701,10 @@ size_t it_sender_run(it_sender_t *s, int ms, int window, int resend_ms, size_t s
                 s->nfinal++;
             }
         }
-        if (!pending) m->done = 1;
-        else m->sent_ms = now; /* resend after resend_ms */
+        if (!pending)
+            m->done = 1;
+        else
+            m->sent_ms = now; /* resend after resend_ms */
     }
     return s->nfinal;
 }

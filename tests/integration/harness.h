@@ -82,7 +82,7 @@ int it_anttd(const char *dsn, const char *const *args, char *out, size_t outlen)
 typedef struct {
     void *ctx, *sock;
     uint32_t next_corr;
-    char *reply;      /* the last reply's payload (owned) */
+    char *reply; /* the last reply's payload (owned) */
     size_t reply_len;
 } it_client_t;
 
@@ -94,8 +94,8 @@ void it_client_close(it_client_t *c);
 /* Send raw payload bytes (with a correlation frame) and wait for the reply.
  * Returns the reply's message-level code (0 = read) and fills acks (at most
  * cap; strings borrow the client's reply buffer) and *n; -1 on timeout. */
-int it_send_raw(it_client_t *c, const void *payload, size_t len, ack_t *acks, size_t cap,
-                size_t *n, int timeout_ms);
+int it_send_raw(it_client_t *c, const void *payload, size_t len, ack_t *acks, size_t cap, size_t *n,
+                int timeout_ms);
 
 /* Encode events (one map when n == 1, else a batch) and it_send_raw them. */
 int it_submit(it_client_t *c, const ev_t *evs, size_t n, ack_t *acks, int timeout_ms);

@@ -52,7 +52,8 @@ static int antt(int port, const char *input, char *out, size_t outlen, const cha
     if (input) fputs(input, f);
     fclose(f);
     snprintf(cmd, sizeof cmd,
-             "%s --insecure --endpoint tcp://127.0.0.1:%d --node ls-180-06040 --spool %s/spool --timeout 3 %s "
+             "%s --insecure --endpoint tcp://127.0.0.1:%d --node ls-180-06040 --spool %s/spool "
+             "--timeout 3 %s "
              "<%s >%s 2>&1",
              ANTT_PATH, port, dir, args, in, log);
     int st = system(cmd);
@@ -79,9 +80,10 @@ Test(cli, one_event_from_flags_with_vietnamese_names)
                   "--severity 'rất nghiêm trọng' --occurred-at 2023-06-13T10:00:00+07:00");
     cr_expect_eq(rc, 0, "%s", out);
     cr_expect(strstr(out, "accepted "), "%s", out);
-    cr_expect_eq(q("SELECT count(*) FROM antt.incidents WHERE ref = '12/VV' AND severity = 'very_serious'"
-                   " AND occurred_at = '2023-06-13 03:00Z'"),
-                 1);
+    cr_expect_eq(
+        q("SELECT count(*) FROM antt.incidents WHERE ref = '12/VV' AND severity = 'very_serious'"
+          " AND occurred_at = '2023-06-13 03:00Z'"),
+        1);
     rc = antt(d.port, NULL, out, sizeof out,
               "submit incident --unit 06040 --case 13/VV --group piracy --severity serious "
               "--occurred-at 2023-06-13");
@@ -163,8 +165,9 @@ Test(cli, load_simulates_stations_with_duplicates_and_malformed_messages)
     unsigned long long acc = 0, dup = 0, rej = 0, def = 0, refused = 0;
     const char *a = strstr(out, "load: answers");
     cr_assert(a, "%s", out);
-    cr_assert_eq(sscanf(a, "load: answers accepted=%llu duplicate=%llu rejected=%llu deferred=%llu "
-                           "refused_messages=%llu",
+    cr_assert_eq(sscanf(a,
+                        "load: answers accepted=%llu duplicate=%llu rejected=%llu deferred=%llu "
+                        "refused_messages=%llu",
                         &acc, &dup, &rej, &def, &refused),
                  5, "%s", out);
     cr_expect_gt(acc, 500, "%s", out);
@@ -174,7 +177,8 @@ Test(cli, load_simulates_stations_with_duplicates_and_malformed_messages)
     /* The malformed kinds include an event map with a wrong type: rejected one by one. */
     cr_expect_eq(q("SELECT count(*) FROM antt.events"), (long long)acc);
     cr_expect_eq(q("SELECT count(*) FROM antt.rejects WHERE code < 200"), (long long)refused,
-                 "%lld refusals recorded: %s", q("SELECT count(*) FROM antt.rejects WHERE code < 200"), out);
+                 "%lld refusals recorded: %s",
+                 q("SELECT count(*) FROM antt.rejects WHERE code < 200"), out);
     cr_expect_eq(q("SELECT count(*) FROM antt.rejects WHERE code >= 200"), (long long)(rej + def));
     const char *ver[] = {"--verify", NULL};
     cr_expect_eq(it_anttd(db.dsn, ver, out, sizeof out), 0, "%s", out);
@@ -185,7 +189,8 @@ static int antt_raw(const char *env, const char *args, char *out, size_t outlen)
 {
     char log[160], cmd[2048];
     snprintf(log, sizeof log, "%s/raw.txt", dir);
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s %s </dev/null >%s 2>&1", dir, env ? env : "", ANTT_PATH, args, log);
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s %s </dev/null >%s 2>&1", dir, env ? env : "",
+             ANTT_PATH, args, log);
     int st = system(cmd);
     FILE *f = fopen(log, "r");
     size_t n = f ? fread(out, 1, outlen - 1, f) : 0;
@@ -199,33 +204,42 @@ Test(cli, missing_fields_impossible_dates_and_bad_numbers_are_refused)
 {
     char out[4096];
     int rc = antt(d.port, NULL, out, sizeof out,
-                  "submit incident --unit 06040 --group social_order --severity serious --occurred-at 2023-06-13");
+                  "submit incident --unit 06040 --group social_order --severity serious "
+                  "--occurred-at 2023-06-13");
     cr_expect_eq(rc, 2, "%s", out);
     cr_expect(strstr(out, "204 MISSING_FIELD: case: is required for incident.reported"), "%s", out);
-    rc = antt(d.port, NULL, out, sizeof out, "submit incident --unit 06040 --case 1/VV --group social_order "
-                                             "--severity serious");
+    rc = antt(d.port, NULL, out, sizeof out,
+              "submit incident --unit 06040 --case 1/VV --group social_order "
+              "--severity serious");
     cr_expect_eq(rc, 2, "%s", out);
     cr_expect(strstr(out, "204 MISSING_FIELD: occurred_at"), "%s", out);
-    const char *impossible[] = {"2023-02-31", "2023-04-31", "2023-02-29", "2023-13-01", "2023-06-00"};
+    const char *impossible[] = {"2023-02-31", "2023-04-31", "2023-02-29", "2023-13-01",
+                                "2023-06-00"};
     for (size_t i = 0; i < sizeof impossible / sizeof *impossible; i++) {
         char args[512];
-        snprintf(args, sizeof args, "submit incident --unit 06040 --case 2/VV --group social_order "
-                                    "--severity serious --occurred-at %s", impossible[i]);
+        snprintf(args, sizeof args,
+                 "submit incident --unit 06040 --case 2/VV --group social_order "
+                 "--severity serious --occurred-at %s",
+                 impossible[i]);
         rc = antt(d.port, NULL, out, sizeof out, args);
         cr_expect_eq(rc, 2, "%s: %s", impossible[i], out);
         cr_expect(strstr(out, "is not a time"), "%s: %s", impossible[i], out);
     }
     /* 2024 is a leap year: 29 February exists, and the =value form works */
-    rc = antt(d.port, NULL, out, sizeof out, "submit incident --unit=06040 --case=3/VV --group=social_order "
-                                             "--severity=serious --occurred-at=2024-02-29");
+    rc = antt(d.port, NULL, out, sizeof out,
+              "submit incident --unit=06040 --case=3/VV --group=social_order "
+              "--severity=serious --occurred-at=2024-02-29");
     cr_expect_eq(rc, 0, "%s", out);
-    cr_expect_eq(q("SELECT count(*) FROM antt.incidents WHERE ref = '3/VV' AND occurred_at = '2024-02-28 17:00Z'"), 1);
+    cr_expect_eq(q("SELECT count(*) FROM antt.incidents WHERE ref = '3/VV' AND occurred_at = "
+                   "'2024-02-28 17:00Z'"),
+                 1);
     cr_expect_eq(q("SELECT count(*) FROM antt.events"), 1, "nothing of the refused ones was sent");
     rc = antt_raw(NULL, "--insecure --node ls-180-06040 --timeout abc spool", out, sizeof out);
     cr_expect_eq(rc, 2, "%s", out);
     cr_expect(strstr(out, "--timeout: 'abc' is not a whole number"), "%s", out);
-    rc = antt(d.port, NULL, out, sizeof out, "submit clear --unit 06040 --case 3/VV --cleared-at 2024-03-01 "
-                                             "--suspects 2x");
+    rc = antt(d.port, NULL, out, sizeof out,
+              "submit clear --unit 06040 --case 3/VV --cleared-at 2024-03-01 "
+              "--suspects 2x");
     cr_expect_eq(rc, 2, "%s", out);
     cr_expect(strstr(out, "suspects: '2x' is not a count"), "%s", out);
 }
@@ -245,7 +259,8 @@ Test(cli, help_version_and_exit_codes)
     cr_expect(strstr(out, "usage: antt submit incident / vu-viec"), "%s", out);
     cr_expect(strstr(out, "--case REF") && strstr(out, "required: the case reference"), "%s", out);
     cr_expect(strstr(out, "very_serious (rat-nghiem-trong)"), "%s", out);
-    cr_expect(strstr(out, "--summary TEXT") && !strstr(strstr(out, "--summary TEXT"), "required"), "%s", out);
+    cr_expect(strstr(out, "--summary TEXT") && !strstr(strstr(out, "--summary TEXT"), "required"),
+              "%s", out);
     cr_expect(strstr(out, "--occurred-at TIME"), "%s", out);
     cr_expect_eq(antt_raw(NULL, "submit tiep-nhan -h", out, sizeof out), 0, "%s", out);
     cr_expect(strstr(out, "denunciation (to-giac)"), "%s", out);
@@ -253,7 +268,8 @@ Test(cli, help_version_and_exit_codes)
     cr_expect_eq(antt_raw("ANTT_NODE=", "--frobnicate", out, sizeof out), 2, "%s", out);
     cr_expect_eq(antt_raw("ANTT_NODE=", "spool", out, sizeof out), 2, "no node: %s", out);
     cr_expect(strstr(out, "--node (or ANTT_NODE) is required"), "%s", out);
-    cr_expect_eq(antt_raw("ANTT_SERVER_KEY= ANTT_KEY=", "--node ls-180-06040 submit incident --unit 06040 "
+    cr_expect_eq(antt_raw("ANTT_SERVER_KEY= ANTT_KEY=",
+                          "--node ls-180-06040 submit incident --unit 06040 "
                           "--case 9/VV --group drugs --severity serious --occurred-at 2023-06-13",
                           out, sizeof out),
                  2, "no server key: %s", out);
@@ -261,8 +277,8 @@ Test(cli, help_version_and_exit_codes)
     cr_expect_eq(antt_raw(NULL, "report --unit 20", out, sizeof out), 2, "%s", out);
     cr_expect_eq(antt_raw(NULL, "node frob x", out, sizeof out), 2, "%s", out);
     /* the database: its own code */
-    cr_expect_eq(antt_raw("ANTT_DB='host=127.0.0.1 port=1 connect_timeout=2'", "tipoffs --unit 20 --overdue", out,
-                          sizeof out),
+    cr_expect_eq(antt_raw("ANTT_DB='host=127.0.0.1 port=1 connect_timeout=2'",
+                          "tipoffs --unit 20 --overdue", out, sizeof out),
                  5, "%s", out);
 }
 
@@ -272,7 +288,8 @@ Test(cli, antt_db_is_honoured_by_every_database_command)
     char out[8192], env[700];
     /* PGDATABASE names another database: only ANTT_DB leads to this one */
     snprintf(env, sizeof env, "PGDATABASE=postgres ANTT_DB='%s'", db.dsn);
-    cr_expect_eq(antt_raw(env, "report --unit 20 --year 2023 --format csv", out, sizeof out), 0, "%s", out);
+    cr_expect_eq(antt_raw(env, "report --unit 20 --year 2023 --format csv", out, sizeof out), 0,
+                 "%s", out);
     cr_expect(strstr(out, "occurred,0\n"), "%s", out);
     cr_expect_eq(antt_raw(env, "tipoffs --unit 20 --overdue", out, sizeof out), 0, "%s", out);
     cr_expect(strstr(out, "0 tip-off(s) overdue"), "%s", out);
@@ -282,7 +299,8 @@ Test(cli, antt_db_is_honoured_by_every_database_command)
     cr_expect(strstr(out, "ls-180-06040"), "%s", out);
     cr_expect_eq(antt_raw(env, "subscriber list", out, sizeof out), 0, "%s", out);
     /* watch reads the hierarchy from ANTT_DB: an unknown unit is known to be unknown */
-    cr_expect_eq(antt_raw(env, "--insecure watch --unit 9999 --for 1", out, sizeof out), 2, "%s", out);
+    cr_expect_eq(antt_raw(env, "--insecure watch --unit 9999 --for 1", out, sizeof out), 2, "%s",
+                 out);
     cr_expect(strstr(out, "unit '9999' is not in antt.units"), "%s", out);
 }
 
@@ -295,25 +313,29 @@ Test(cli, tables_line_up_with_vietnamese_names)
     const char *sub[][2] = {{"ls-180", "05995"}, {"ls-180-06040", "06040"}};
     for (int i = 0; i < 2; i++) {
         snprintf(args, sizeof args,
-                 "--insecure --endpoint tcp://127.0.0.1:%d --node %s --spool %s/sp%d --timeout 5 submit tipoff "
+                 "--insecure --endpoint tcp://127.0.0.1:%d --node %s --spool %s/sp%d --timeout 5 "
+                 "submit tipoff "
                  "--unit %s --ref TG-1 --kind to-giac --source cong-dan --received-at 2023-03-01",
                  d.port, sub[i][0], dir, i, sub[i][1]);
         cr_assert_eq(antt_raw(NULL, args, out, sizeof out), 0, "%s", out);
         snprintf(args, sizeof args,
-                 "--insecure --endpoint tcp://127.0.0.1:%d --node %s --spool %s/sp%d --timeout 5 submit resolve "
+                 "--insecure --endpoint tcp://127.0.0.1:%d --node %s --spool %s/sp%d --timeout 5 "
+                 "submit resolve "
                  "--unit %s --ref TG-1 --outcome khoi-to --resolved-at 2023-03-%02d",
                  d.port, sub[i][0], dir, i, sub[i][1], 10 + i);
         cr_assert_eq(antt_raw(NULL, args, out, sizeof out), 0, "%s", out);
     }
     snprintf(env, sizeof env, "ANTT_DB='%s'", db.dsn);
-    cr_assert_eq(antt_raw(env, "tipoffs --unit 180 --times --from 2023-01-01 --to 2024-01-01", out, sizeof out), 0,
-                 "%s", out);
+    cr_assert_eq(antt_raw(env, "tipoffs --unit 180 --times --from 2023-01-01 --to 2024-01-01", out,
+                          sizeof out),
+                 0, "%s", out);
     cr_expect(strstr(out, "Thị trấn Thất Khê"), "%s", out);
     int lines = 0, width = -1;
-    for (char *save = NULL, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save), lines++) {
+    for (char *save = NULL, *l = strtok_r(out, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save), lines++) {
         if (width < 0) width = term_width(l);
-        cr_expect_eq(term_width(l), width, "line %d is %d cells, the header %d: '%s'", lines, term_width(l),
-                     width, l);
+        cr_expect_eq(term_width(l), width, "line %d is %d cells, the header %d: '%s'", lines,
+                     term_width(l), width, l);
     }
     cr_expect_eq(lines, 3, "the header and a row per commune with a decision: %d", lines);
 }
@@ -328,10 +350,13 @@ Test(cli, a_full_disk_at_answer_time_is_said_and_nothing_is_lost)
     it_daemon_stop(&d, SIGTERM);
     size_t o = 0;
     for (int i = 0; i < 20; i++)
-        o += (size_t)snprintf(input + o, sizeof input - o,
-                              "{\"type\":\"incident\",\"unit\":\"06040\",\"case\":\"D%d\",\"group\":\"drugs\","
-                              "\"severity\":\"serious\",\"occurred_at\":\"2023-06-12\"}\n", i);
-    cr_assert_eq(antt(d.port, input, out, sizeof out, "--timeout 1 submit --jsonl -"), 3, "%s", out);
+        o += (size_t)snprintf(
+            input + o, sizeof input - o,
+            "{\"type\":\"incident\",\"unit\":\"06040\",\"case\":\"D%d\",\"group\":\"drugs\","
+            "\"severity\":\"serious\",\"occurred_at\":\"2023-06-12\"}\n",
+            i);
+    cr_assert_eq(antt(d.port, input, out, sizeof out, "--timeout 1 submit --jsonl -"), 3, "%s",
+                 out);
     char spool[160];
     snprintf(spool, sizeof spool, "%s/spool", dir);
     struct stat st;
@@ -339,7 +364,8 @@ Test(cli, a_full_disk_at_answer_time_is_said_and_nothing_is_lost)
     it_daemon_restart(&d, db.dsn, NULL);
     /* not one byte more may be written to the spool */
     snprintf(args, sizeof args,
-             "prlimit --fsize=%lld %s --insecure --endpoint tcp://127.0.0.1:%d --node ls-180-06040 --spool %s "
+             "prlimit --fsize=%lld %s --insecure --endpoint tcp://127.0.0.1:%d --node ls-180-06040 "
+             "--spool %s "
              "--timeout 10 spool --flush",
              (long long)st.st_size, ANTT_PATH, d.port, spool);
     char cmd[1200];
@@ -352,10 +378,12 @@ Test(cli, a_full_disk_at_answer_time_is_said_and_nothing_is_lost)
     if (f) fclose(f);
     cr_expect_eq(WEXITSTATUS(stt), 4, "a spool that cannot record answers exits 4: %s", out);
     cr_expect(strstr(out, "20 answer(s) could not be recorded in the spool") &&
-                  strstr(out, "File too large"), "%s", out);
+                  strstr(out, "File too large"),
+              "%s", out);
     cr_expect(!strstr(out, "not answered"), "answered events are not called unanswered: %s", out);
     int accepted = 0;
-    for (const char *p = out; (p = strstr(p, "accepted ")); p++) accepted++;
+    for (const char *p = out; (p = strstr(p, "accepted ")); p++)
+        accepted++;
     cr_expect_eq(accepted, 20, "every answer reported: %s", out);
     cr_expect_eq(q("SELECT count(*) FROM antt.events"), 20);
     /* room again: the 20 go once more, answered duplicate, stored once */
@@ -363,7 +391,8 @@ Test(cli, a_full_disk_at_answer_time_is_said_and_nothing_is_lost)
     cr_expect(strstr(out, "20 event(s) pending"), "%s", out);
     cr_expect_eq(antt(d.port, NULL, out, sizeof out, "spool --flush"), 0, "%s", out);
     int dup = 0;
-    for (const char *p = out; (p = strstr(p, "duplicate ")); p++) dup++;
+    for (const char *p = out; (p = strstr(p, "duplicate ")); p++)
+        dup++;
     cr_expect_eq(dup, 20, "%s", out);
     cr_expect_eq(antt(d.port, NULL, out, sizeof out, "spool"), 0, "%s", out);
     cr_expect(strstr(out, "nothing pending"), "%s", out);

@@ -74,7 +74,8 @@ static void incident(ev_t *ev, unsigned k)
 
 static void drain(antt_t *a, tally_t *t, int seconds)
 {
-    for (int i = 0; i < seconds * 10 && antt_pending(a); i++) antt_poll(a, 100, on_result, t);
+    for (int i = 0; i < seconds * 10 && antt_pending(a); i++)
+        antt_poll(a, 100, on_result, t);
     cr_expect_eq(antt_pending(a), 0, "%zu events still pending", antt_pending(a));
 }
 
@@ -206,14 +207,16 @@ Test(client, unanswered_events_are_resent_after_a_daemon_restart)
     antt_t *a = open_client(endpoint, 1000, ANTT_FSYNC_EACH);
     char err[256];
     static ev_t evs[2000];
-    for (unsigned k = 0; k < 2000; k++) incident(&evs[k], k);
+    for (unsigned k = 0; k < 2000; k++)
+        incident(&evs[k], k);
     size_t done;
     cr_assert_eq(antt_submit_many(a, evs, 2000, &done, err, sizeof err), 0, "%s", err);
     cr_assert_eq(done, 2000);
     tally_t t = {0};
     antt_poll(a, 50, on_result, &t); /* some go out, some are answered */
     cr_assert_eq(it_daemon_stop(&d, SIGKILL), 128 + SIGKILL);
-    for (int i = 0; i < 5; i++) antt_poll(a, 100, on_result, &t); /* nobody answers */
+    for (int i = 0; i < 5; i++)
+        antt_poll(a, 100, on_result, &t); /* nobody answers */
     it_daemon_restart(&d, db.dsn, NULL);
     drain(a, &t, 60);
     cr_expect_eq(t.n[ACK_ACCEPTED] + t.n[ACK_DUPLICATE], 2000);
@@ -240,7 +243,8 @@ Test(client, two_daemons_on_one_database_store_each_event_once)
         cr_assert_eq(antt_submit(a, &ev, err, sizeof err), 0, "%s", err);
     }
     tally_t t = {0};
-    for (int i = 0; i < 3; i++) antt_poll(a, 20, on_result, &t);
+    for (int i = 0; i < 3; i++)
+        antt_poll(a, 20, on_result, &t);
     /* One daemon goes away mid-stream: the other gets what it had. */
     it_daemon_stop(&d1, SIGKILL);
     drain(a, &t, 60);

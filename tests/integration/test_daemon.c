@@ -43,11 +43,11 @@ static ack_t one(const ev_t *ev)
     return a[0];
 }
 
-#define ACCEPTED(ev)                                                                             \
-    do {                                                                                         \
-        ack_t a_ = one(ev);                                                                      \
-        cr_assert_eq(a_.status, ACK_ACCEPTED, "status %d code %d: %.*s", a_.status, a_.code,    \
-                     (int)a_.msg.n, a_.msg.p ? a_.msg.p : "");                                   \
+#define ACCEPTED(ev)                                                                               \
+    do {                                                                                           \
+        ack_t a_ = one(ev);                                                                        \
+        cr_assert_eq(a_.status, ACK_ACCEPTED, "status %d code %d: %.*s", a_.status, a_.code,       \
+                     (int)a_.msg.n, a_.msg.p ? a_.msg.p : "");                                     \
     } while (0)
 
 static void expect_refusal(const ev_t *ev, ack_status_t status, int code)
@@ -59,7 +59,10 @@ static void expect_refusal(const ev_t *ev, ack_status_t status, int code)
                  a.msg.p ? a.msg.p : "");
 }
 
-static long long q(PGconn *c, const char *sql) { return it_scalar(c, sql); }
+static long long q(PGconn *c, const char *sql)
+{
+    return it_scalar(c, sql);
+}
 
 /* anttd --verify finds the tallies and case states equal to a replay of the log. */
 static void expect_verified(void)
@@ -140,9 +143,14 @@ Test(daemon, every_event_type_lands_with_hand_computed_tallies)
     /* IT_NOW is 2023-06-15 10:00 in Hanoi. */
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.events"), 15);
     cr_expect_eq(it_tally(c, "incidents", NULL), 3); /* A, B, D; C voided */
-    cr_expect_eq(it_tally(c, "incidents", DAY("2023-06-13") " AND grp = 'social_order' AND severity = 'serious'"), 1);
+    cr_expect_eq(it_tally(c, "incidents",
+                          DAY("2023-06-13") " AND grp = 'social_order' AND severity = 'serious'"),
+                 1);
     cr_expect_eq(it_tally(c, "incidents", "grp = 'drugs' AND severity = 'very_serious'"), 0);
-    cr_expect_eq(it_tally(c, "incidents", DAY("2023-06-12") " AND grp = 'drugs' AND severity = 'especially_serious'"), 1);
+    cr_expect_eq(
+        it_tally(c, "incidents",
+                 DAY("2023-06-12") " AND grp = 'drugs' AND severity = 'especially_serious'"),
+        1);
     cr_expect_eq(it_tally(c, "incidents", DAY("2023-05-06") " AND unit = '06043'"), 1);
     cr_expect_eq(it_tally(c, "injuries", NULL), 2);
     cr_expect_eq(it_tally(c, "deaths", NULL), 1); /* B's; C's two were voided */
@@ -158,8 +166,10 @@ Test(daemon, every_event_type_lands_with_hand_computed_tallies)
     cr_expect_eq(it_tally(c, "tipoffs_resumed", DAY("2023-06-14")), 1);
     cr_expect_eq(it_tally(c, "tipoffs_transferred", NULL), 1);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs WHERE ref = 'T2' AND status = 'pending'"
-                      " AND deadline = timestamptz '2023-06-14 03:00Z' + interval '20 days'"), 1);
-    cr_expect_eq(q(c, "SELECT count(*) FROM antt.incidents WHERE ref = 'C' AND voided_at IS NOT NULL"), 1);
+                      " AND deadline = timestamptz '2023-06-14 03:00Z' + interval '20 days'"),
+                 1);
+    cr_expect_eq(
+        q(c, "SELECT count(*) FROM antt.incidents WHERE ref = 'C' AND voided_at IS NOT NULL"), 1);
     PQfinish(c);
 
     expect_verified();
@@ -231,9 +241,11 @@ Test(daemon, refusals_carry_their_codes_and_are_recorded)
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 306 AND field = 'case'"), 1);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 302"), 3);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 301 AND status = 'deferred'"
-                      " AND node = 'ls-999-unknown' AND raw_len > 0 AND event_id IS NOT NULL"), 1);
+                      " AND node = 'ls-999-unknown' AND raw_len > 0 AND event_id IS NOT NULL"),
+                 1);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code = 304"), 2);
-    cr_expect_eq(q(c, "SELECT count(*) FROM antt.rejects WHERE code IN (300, 303, 305, 312, 313, 314)"), 6);
+    cr_expect_eq(
+        q(c, "SELECT count(*) FROM antt.rejects WHERE code IN (300, 303, 305, 312, 313, 314)"), 6);
     PQfinish(c);
     expect_verified();
 }
@@ -377,8 +389,11 @@ Test(daemon, refuses_a_schema_newer_than_it_knows)
     PGconn *c = it_pg(&db);
     PQclear(PQexec(c, "INSERT INTO antt.schema_migrations (version, name) VALUES (999, 'future')"));
     PQfinish(c);
-    const char *args[] = {"--listen", "tcp://127.0.0.1:0", "--http-listen", "", "--tally-publish", "",
-                          "--tally-snapshot", "", "--insecure", NULL};
+    const char *args[] = {"--listen",         "tcp://127.0.0.1:0",
+                          "--http-listen",    "",
+                          "--tally-publish",  "",
+                          "--tally-snapshot", "",
+                          "--insecure",       NULL};
     char out[4096];
     cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 1, "%s", out);
     cr_expect(strstr(out, "newer than this anttd knows"), "%s", out);
@@ -414,15 +429,19 @@ Test(daemon, overdue_and_due_tipoffs_around_the_20_day_limit)
     PGconn *c = it_pg(&db);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180')"), 1);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180') WHERE ref = 'late'"), 1);
-    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180', '1 day') WHERE ref = 'soon'"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180', '1 day') WHERE ref = 'soon'"),
+                 1);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180', '1 day')"), 1);
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('180', '11 days')"), 2,
                  "soon and the extended one");
-    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('06043')"), 0, "another commune's scope");
-    cr_expect_eq(q(c, "SELECT round(p50_days) FROM antt.tipoff_processing('180', '2000-01-01', '2100-01-01')"
-                      " WHERE unit = '06040'"),
-                 28);
-    cr_expect_eq(q(c, "SELECT tipoffs_overdue FROM antt.rates('20', '2000-01-01', '2100-01-01')"), 1);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs_open('06043')"), 0,
+                 "another commune's scope");
+    cr_expect_eq(
+        q(c, "SELECT round(p50_days) FROM antt.tipoff_processing('180', '2000-01-01', '2100-01-01')"
+             " WHERE unit = '06040'"),
+        28);
+    cr_expect_eq(q(c, "SELECT tipoffs_overdue FROM antt.rates('20', '2000-01-01', '2100-01-01')"),
+                 1);
     PQfinish(c);
 
     char cmd[1024], out[4096];
@@ -464,9 +483,12 @@ Test(daemon, metrics_and_healthz_over_http)
         nanosleep(&ts, NULL);
     }
     cr_assert_eq(st, 200);
-    cr_expect(strstr(body, "antt_events_total{type=\"incident.reported\",status=\"accepted\"} 1\n"), "%s", body);
-    cr_expect(strstr(body, "antt_events_total{type=\"incident.reported\",status=\"rejected\"} 1\n"), "%s", body);
-    cr_expect(strstr(body, "antt_rejects_total{code=\"303\",name=\"UNKNOWN_GROUP\"} 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_events_total{type=\"incident.reported\",status=\"accepted\"} 1\n"),
+              "%s", body);
+    cr_expect(strstr(body, "antt_events_total{type=\"incident.reported\",status=\"rejected\"} 1\n"),
+              "%s", body);
+    cr_expect(strstr(body, "antt_rejects_total{code=\"303\",name=\"UNKNOWN_GROUP\"} 1\n"), "%s",
+              body);
     cr_expect(strstr(body, "antt_rejects_total{code=\"100\",name=\"MALFORMED\"} 1\n"), "%s", body);
     cr_expect(strstr(body, "antt_database_up 1\n"), "%s", body);
     cr_expect(strstr(body, "antt_connected_nodes 1\n"), "%s", body);
@@ -512,5 +534,6 @@ Test(daemon, exit_codes_tell_usage_input_and_database_apart)
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.unit_groups WHERE grp = 'cluster2'"), 7);
     PQfinish(c);
     const char *migrate[] = {"--migrate", NULL};
-    cr_expect_eq(it_anttd("host=127.0.0.1 port=1 connect_timeout=2", migrate, out, sizeof out), 5, "%s", out);
+    cr_expect_eq(it_anttd("host=127.0.0.1 port=1 connect_timeout=2", migrate, out, sizeof out), 5,
+                 "%s", out);
 }

@@ -34,7 +34,8 @@ static void start(const char *const *more)
     snprintf(hl, sizeof hl, "127.0.0.1:%d", http);
     const char *extra[16] = {"--http-listen", hl};
     int n = 2;
-    for (int i = 0; more && more[i] && n < 15; i++) extra[n++] = more[i];
+    for (int i = 0; more && more[i] && n < 15; i++)
+        extra[n++] = more[i];
     it_daemon_start(&d, db.dsn, extra);
 }
 
@@ -90,7 +91,8 @@ static long long gauge(const char *name)
 static long long wait_gauge(const char *name, long long want, int ms)
 {
     long long v = -1;
-    for (int t = 0; t < ms / 50 && (v = gauge(name)) != want; t++) sleep_ms(50);
+    for (int t = 0; t < ms / 50 && (v = gauge(name)) != want; t++)
+        sleep_ms(50);
     return v;
 }
 
@@ -113,7 +115,8 @@ Test(monitoring, healthz_answers_with_3000_connections_open)
         cr_expect_eq(code, 200, "/healthz with %d connections open: %d", N, code);
     }
     cr_expect(!it_log_has(&d, "FD_SETSIZE"), "libmicrohttpd ran out of select() descriptors");
-    for (int i = 0; i < N; i++) close(fds[i]);
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
     cr_expect_eq(wait_gauge("antt_connected_nodes", 0, 10000), 0);
 }
 
@@ -131,7 +134,8 @@ Test(monitoring, slow_http_clients_cannot_starve_the_scraper)
     cr_assert_eq(open_n, N);
     sleep_ms(200);
     char body[4096];
-    for (int k = 0; k < 3; k++) cr_expect_eq(it_http_get(http, "/healthz", body, sizeof body), 200);
+    for (int k = 0; k < 3; k++)
+        cr_expect_eq(it_http_get(http, "/healthz", body, sizeof body), 200);
     /* past the timeout every silent connection has been closed by the server */
     sleep_ms(3500);
     int closed = 0;
@@ -153,14 +157,17 @@ Test(monitoring, connected_nodes_does_not_drift)
     enum { N = 3000, CYCLES = 3 };
     static int fds[N];
     for (int c = 0; c < CYCLES; c++) {
-        for (int i = 0; i < N; i++) fds[i] = tcp_to(d.port, NULL);
+        for (int i = 0; i < N; i++)
+            fds[i] = tcp_to(d.port, NULL);
         for (int i = 0; i < N; i++)
             if (fds[i] >= 0) close(fds[i]);
     }
     cr_expect_eq(wait_gauge("antt_connected_nodes", 0, 15000), 0, "the gauge drifted");
-    for (int i = 0; i < 100; i++) fds[i] = tcp_to(d.port, NULL);
+    for (int i = 0; i < 100; i++)
+        fds[i] = tcp_to(d.port, NULL);
     cr_expect_eq(wait_gauge("antt_connected_nodes", 100, 10000), 100);
-    for (int i = 0; i < 100; i++) close(fds[i]);
+    for (int i = 0; i < 100; i++)
+        close(fds[i]);
     cr_expect_eq(wait_gauge("antt_connected_nodes", 0, 10000), 0);
 }
 

@@ -27,22 +27,26 @@ static void exec_ok(const char *sql)
 static void up(void)
 {
     it_db_create(&db, NULL);
-    exec_ok("INSERT INTO antt.tallies VALUES"
-            /* 06040, 2024: 5 social-order cases (none major), 4 cleared, 1 suspect; a traffic
-             * accident with 1 death; no tip-offs at all. 2023: nothing. */
-            " ('06040', '2024-03-01', 'incidents', 'social_order', 'serious', 5),"
-            " ('06040', '2024-04-01', 'cleared', 'social_order', 'serious', 4),"
-            " ('06040', '2024-04-01', 'suspects', 'social_order', 'serious', 1),"
-            " ('06040', '2024-05-01', 'incidents', 'traffic', '', 1),"
-            " ('06040', '2024-05-01', 'deaths', 'traffic', '', 1),"
-            " ('06040', '2024-05-01', 'injuries', 'traffic', '', 2),"
-            /* 06043, 2022: 1,234,567 drug cases (a count a spreadsheet must not round), 1 cleared */
-            " ('06043', '2022-02-01', 'incidents', 'drugs', 'serious', 1234567),"
-            " ('06043', '2022-03-01', 'cleared', 'drugs', 'serious', 1),"
-            " ('06043', '2022-03-01', 'suspects', 'drugs', 'serious', 1)");
+    exec_ok(
+        "INSERT INTO antt.tallies VALUES"
+        /* 06040, 2024: 5 social-order cases (none major), 4 cleared, 1 suspect; a traffic
+         * accident with 1 death; no tip-offs at all. 2023: nothing. */
+        " ('06040', '2024-03-01', 'incidents', 'social_order', 'serious', 5),"
+        " ('06040', '2024-04-01', 'cleared', 'social_order', 'serious', 4),"
+        " ('06040', '2024-04-01', 'suspects', 'social_order', 'serious', 1),"
+        " ('06040', '2024-05-01', 'incidents', 'traffic', '', 1),"
+        " ('06040', '2024-05-01', 'deaths', 'traffic', '', 1),"
+        " ('06040', '2024-05-01', 'injuries', 'traffic', '', 2),"
+        /* 06043, 2022: 1,234,567 drug cases (a count a spreadsheet must not round), 1 cleared */
+        " ('06043', '2022-02-01', 'incidents', 'drugs', 'serious', 1234567),"
+        " ('06043', '2022-03-01', 'cleared', 'drugs', 'serious', 1),"
+        " ('06043', '2022-03-01', 'suspects', 'drugs', 'serious', 1)");
 }
 
-static void down(void) { it_db_drop(&db, NULL); }
+static void down(void)
+{
+    it_db_drop(&db, NULL);
+}
 
 TestSuite(report, .init = up, .fini = down, .timeout = 60);
 
@@ -94,11 +98,13 @@ static void check_csv(const char *csv, const char *prefix, const fig_t *f, size_
         const char *p = strstr(csv, key);
         cr_assert(p, "CSV has no row %s%s:\n%s", prefix, f[i].name, csv);
         p += strlen(key);
-        for (int k = 1; k < col; k++) p = strchr(p, ',') + 1;
+        for (int k = 1; k < col; k++)
+            p = strchr(p, ',') + 1;
         size_t len = strcspn(p, ",\n");
-        cr_expect(len == strlen(f[i].value) && !strncmp(p, f[i].value, len), "CSV %s%s: '%.*s', not '%s'",
-                  prefix, f[i].name, (int)len, p, f[i].value);
-        cr_expect(!memchr(p, 'e', len), "CSV %s%s in exponent form: %.*s", prefix, f[i].name, (int)len, p);
+        cr_expect(len == strlen(f[i].value) && !strncmp(p, f[i].value, len),
+                  "CSV %s%s: '%.*s', not '%s'", prefix, f[i].name, (int)len, p, f[i].value);
+        cr_expect(!memchr(p, 'e', len), "CSV %s%s in exponent form: %.*s", prefix, f[i].name,
+                  (int)len, p);
     }
 }
 
@@ -111,11 +117,12 @@ static void check_json(json_object *figs, const fig_t *f, size_t n)
         if (!*f[i].value) {
             cr_expect(v == NULL, "JSON %s: %s, not null", f[i].name, json_object_to_json_string(v));
         } else if (f[i].rate) {
-            cr_expect(json_object_is_type(v, json_type_double), "JSON %s is not a number", f[i].name);
+            cr_expect(json_object_is_type(v, json_type_double), "JSON %s is not a number",
+                      f[i].name);
             cr_expect_str_eq(json_object_to_json_string(v), f[i].value, "JSON %s", f[i].name);
         } else {
-            cr_expect(json_object_is_type(v, json_type_int), "JSON %s: %s is not an integer", f[i].name,
-                      json_object_to_json_string(v));
+            cr_expect(json_object_is_type(v, json_type_int), "JSON %s: %s is not an integer",
+                      f[i].name, json_object_to_json_string(v));
             cr_expect_eq(json_object_get_int64(v), atoll(f[i].value), "JSON %s", f[i].name);
             /* the text itself: 274, never 274.0 */
             cr_expect_str_eq(json_object_to_json_string(v), f[i].value, "JSON %s", f[i].name);
@@ -150,8 +157,10 @@ Test(report, an_empty_year_prints_no_rate_it_did_not_compute)
     LINE(out, "Tội phạm: xảy ra 0 vụ");
     LINE(out, "Tỷ lệ khám phá: — (có tính tồn; tồn đầu kỳ 0 vụ); — (trên số xảy ra)");
     LINE(out, "  chỉ tiêu 80%: —");
-    LINE(out, "Trọng án: xảy ra 0 vụ, khám phá 0; tỷ lệ — (có tính tồn; tồn đầu kỳ 0 vụ); — (trên số xảy ra)");
-    LINE(out, "Tỷ lệ giải quyết: — (trên số phải giải quyết); — (trên số tiếp nhận) — chỉ tiêu 90%: —");
+    LINE(out, "Trọng án: xảy ra 0 vụ, khám phá 0; tỷ lệ — (có tính tồn; tồn đầu kỳ 0 vụ); — (trên "
+              "số xảy ra)");
+    LINE(out,
+         "Tỷ lệ giải quyết: — (trên số phải giải quyết); — (trên số tiếp nhận) — chỉ tiêu 90%: —");
     LINE(out, "—: không có số liệu (không có vụ việc nào để tính tỷ lệ)");
     cr_expect(!strstr(out, "100,00%") && !strstr(out, "0,00%") && !strstr(out, "đạt"), "%s", out);
     cr_expect(!strstr(out, "Theo nhóm tội phạm"), "no group has figures: %s", out);
@@ -160,26 +169,46 @@ Test(report, an_empty_year_prints_no_rate_it_did_not_compute)
     LINE(out, "Cleared 0 cases (including earlier ones), 0 suspects");
     LINE(out, "Clearance rate: — (with carry-over; 0 carried over); — (plain)");
     LINE(out, "  target 80%: —");
-    LINE(out, "Resolution rate: — (of those to be resolved); — (of those received) — target 90%: —");
+    LINE(out,
+         "Resolution rate: — (of those to be resolved); — (of those received) — target 90%: —");
     LINE(out, "—: no data (nothing to compute the rate from)");
     cr_expect(!strstr(out, " met"), "%s", out);
 
-    static const fig_t zero[NFIG] = {
-        {"occurred", "0", 0}, {"cleared", "0", 0}, {"suspects", "0", 0}, {"carried_over", "0", 0},
-        {"clearance_plain", "", 1}, {"clearance_carry", "", 1}, {"major_occurred", "0", 0},
-        {"major_cleared", "0", 0}, {"major_carried_over", "0", 0}, {"major_clearance_plain", "", 1},
-        {"major_clearance_carry", "", 1}, {"tipoffs_received", "0", 0}, {"tipoffs_transferred", "0", 0},
-        {"tipoffs_resumed", "0", 0}, {"tipoffs_carried_over", "0", 0}, {"tipoffs_to_resolve", "0", 0},
-        {"tipoffs_resolved", "0", 0}, {"resolution_rate", "", 1}, {"resolution_plain", "", 1},
-        {"tipoffs_overdue", "0", 0}, {"traffic_accidents", "0", 0}, {"traffic_deaths", "0", 0},
-        {"traffic_injuries", "0", 0}, {"drug_cases", "0", 0}, {"drug_suspects", "0", 0}};
+    static const fig_t zero[NFIG] = {{"occurred", "0", 0},
+                                     {"cleared", "0", 0},
+                                     {"suspects", "0", 0},
+                                     {"carried_over", "0", 0},
+                                     {"clearance_plain", "", 1},
+                                     {"clearance_carry", "", 1},
+                                     {"major_occurred", "0", 0},
+                                     {"major_cleared", "0", 0},
+                                     {"major_carried_over", "0", 0},
+                                     {"major_clearance_plain", "", 1},
+                                     {"major_clearance_carry", "", 1},
+                                     {"tipoffs_received", "0", 0},
+                                     {"tipoffs_transferred", "0", 0},
+                                     {"tipoffs_resumed", "0", 0},
+                                     {"tipoffs_carried_over", "0", 0},
+                                     {"tipoffs_to_resolve", "0", 0},
+                                     {"tipoffs_resolved", "0", 0},
+                                     {"resolution_rate", "", 1},
+                                     {"resolution_plain", "", 1},
+                                     {"tipoffs_overdue", "0", 0},
+                                     {"traffic_accidents", "0", 0},
+                                     {"traffic_deaths", "0", 0},
+                                     {"traffic_injuries", "0", 0},
+                                     {"drug_cases", "0", 0},
+                                     {"drug_suspects", "0", 0}};
     run_ok("--unit 20 --year 2019 --format csv --targets clearance=80,tipoff=90", out, sizeof out);
     cr_expect(!strncmp(out, "figure,2019\n", 12), "%s", out);
     check_csv(out, "", zero, NFIG, 1);
-    cr_expect(strstr(out, "\ntarget_clearance,80\ntarget_clearance_figure,clearance_carry\ntarget_clearance_met,\n"),
+    cr_expect(strstr(out, "\ntarget_clearance,80\ntarget_clearance_figure,clearance_carry\ntarget_"
+                          "clearance_met,\n"),
               "%s", out);
-    cr_expect(strstr(out, "\ntarget_tipoff,90\ntarget_tipoff_figure,resolution_rate\ntarget_tipoff_met,\n"), "%s",
-              out);
+    cr_expect(
+        strstr(out,
+               "\ntarget_tipoff,90\ntarget_tipoff_figure,resolution_rate\ntarget_tipoff_met,\n"),
+        "%s", out);
     run_ok("--unit 20 --year 2019 --format json --targets clearance=80,tipoff=90", out, sizeof out);
     json_object *o = parse(out);
     check_json(get(o, "figures"), zero, NFIG);
@@ -193,15 +222,31 @@ Test(report, an_empty_year_prints_no_rate_it_did_not_compute)
 }
 
 /* Incidents but no tip-offs and no major cases, compared with a year of none. */
-static const fig_t Y2024[NFIG] = {
-    {"occurred", "5", 0}, {"cleared", "4", 0}, {"suspects", "1", 0}, {"carried_over", "0", 0},
-    {"clearance_plain", "80.00", 1}, {"clearance_carry", "80.00", 1}, {"major_occurred", "0", 0},
-    {"major_cleared", "0", 0}, {"major_carried_over", "0", 0}, {"major_clearance_plain", "", 1},
-    {"major_clearance_carry", "", 1}, {"tipoffs_received", "0", 0}, {"tipoffs_transferred", "0", 0},
-    {"tipoffs_resumed", "0", 0}, {"tipoffs_carried_over", "0", 0}, {"tipoffs_to_resolve", "0", 0},
-    {"tipoffs_resolved", "0", 0}, {"resolution_rate", "", 1}, {"resolution_plain", "", 1},
-    {"tipoffs_overdue", "0", 0}, {"traffic_accidents", "1", 0}, {"traffic_deaths", "1", 0},
-    {"traffic_injuries", "2", 0}, {"drug_cases", "0", 0}, {"drug_suspects", "0", 0}};
+static const fig_t Y2024[NFIG] = {{"occurred", "5", 0},
+                                  {"cleared", "4", 0},
+                                  {"suspects", "1", 0},
+                                  {"carried_over", "0", 0},
+                                  {"clearance_plain", "80.00", 1},
+                                  {"clearance_carry", "80.00", 1},
+                                  {"major_occurred", "0", 0},
+                                  {"major_cleared", "0", 0},
+                                  {"major_carried_over", "0", 0},
+                                  {"major_clearance_plain", "", 1},
+                                  {"major_clearance_carry", "", 1},
+                                  {"tipoffs_received", "0", 0},
+                                  {"tipoffs_transferred", "0", 0},
+                                  {"tipoffs_resumed", "0", 0},
+                                  {"tipoffs_carried_over", "0", 0},
+                                  {"tipoffs_to_resolve", "0", 0},
+                                  {"tipoffs_resolved", "0", 0},
+                                  {"resolution_rate", "", 1},
+                                  {"resolution_plain", "", 1},
+                                  {"tipoffs_overdue", "0", 0},
+                                  {"traffic_accidents", "1", 0},
+                                  {"traffic_deaths", "1", 0},
+                                  {"traffic_injuries", "2", 0},
+                                  {"drug_cases", "0", 0},
+                                  {"drug_suspects", "0", 0}};
 
 #define ARGS_2024 "--unit 06040 --year 2024 --compare 2023 --targets clearance=90,tipoff=90"
 
@@ -215,14 +260,19 @@ Test(report, incidents_without_tipoffs_or_major_cases_against_a_year_of_none_vi)
     LINE(out, "Điều tra làm rõ 4 vụ (kể cả vụ năm trước), 1 đối tượng");
     LINE(out, "Tỷ lệ khám phá: 80,00% (có tính tồn; tồn đầu kỳ 0 vụ); 80,00% (trên số xảy ra)");
     LINE(out, "  chỉ tiêu 90%: không đạt");
-    LINE(out, "Trọng án: xảy ra 0 vụ, khám phá 0; tỷ lệ — (có tính tồn; tồn đầu kỳ 0 vụ); — (trên số xảy ra)");
-    LINE(out, "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận 0, chuyển 0, phải giải quyết 0, đã giải quyết 0 "
+    LINE(out, "Trọng án: xảy ra 0 vụ, khám phá 0; tỷ lệ — (có tính tồn; tồn đầu kỳ 0 vụ); — (trên "
+              "số xảy ra)");
+    LINE(out, "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận 0, chuyển 0, phải giải quyết 0, đã "
+              "giải quyết 0 "
               "(tồn kỳ trước 0, phục hồi 0)");
-    LINE(out, "Tỷ lệ giải quyết: — (trên số phải giải quyết); — (trên số tiếp nhận) — chỉ tiêu 90%: —");
+    LINE(out,
+         "Tỷ lệ giải quyết: — (trên số phải giải quyết); — (trên số tiếp nhận) — chỉ tiêu 90%: —");
     LINE(out, "Tai nạn giao thông: 1 vụ, 1 người chết, 2 người bị thương");
     LINE(out, "Theo nhóm tội phạm:");
-    LINE(out, "  Tội phạm về trật tự xã hội: xảy ra 5, khám phá 4, tỷ lệ 80,00% (có tính tồn; tồn đầu kỳ 0 vụ); "
-              "80,00% (trên số xảy ra); trọng án: xảy ra 0, khám phá 0, tỷ lệ — (có tính tồn; tồn đầu kỳ 0 "
+    LINE(out, "  Tội phạm về trật tự xã hội: xảy ra 5, khám phá 4, tỷ lệ 80,00% (có tính tồn; tồn "
+              "đầu kỳ 0 vụ); "
+              "80,00% (trên số xảy ra); trọng án: xảy ra 0, khám phá 0, tỷ lệ — (có tính tồn; tồn "
+              "đầu kỳ 0 "
               "vụ); — (trên số xảy ra)");
     LINE(out, "—: không có số liệu (không có vụ việc nào để tính tỷ lệ)");
 }
@@ -236,25 +286,30 @@ Test(report, incidents_without_tipoffs_or_major_cases_against_a_year_of_none_en)
     LINE(out, "Cleared 4 cases (including earlier ones), 1 suspect");
     LINE(out, "Clearance rate: 80.00% (plain); 80.00% (with carry-over; 0 carried over)");
     LINE(out, "  target 90%: not met");
-    LINE(out, "Major cases: 0 occurred, 0 cleared; rate — (plain); — (with carry-over; 0 carried over)");
-    LINE(out, "Resolution rate: — (of those received); — (of those to be resolved) — target 90%: —");
+    LINE(out,
+         "Major cases: 0 occurred, 0 cleared; rate — (plain); — (with carry-over; 0 carried over)");
+    LINE(out,
+         "Resolution rate: — (of those received); — (of those to be resolved) — target 90%: —");
     LINE(out, "Traffic accidents: 1, 1 death, 2 injured");
     LINE(out, "Drugs: 0 cases, 0 suspects");
-    LINE(out, "  Crimes against social order: 5 occurred, 4 cleared, rate 80.00% (plain); 80.00% (with "
-              "carry-over; 0 carried over); major cases: 0 occurred, 0 cleared, rate — (plain); — (with "
-              "carry-over; 0 carried over)");
+    LINE(out,
+         "  Crimes against social order: 5 occurred, 4 cleared, rate 80.00% (plain); 80.00% (with "
+         "carry-over; 0 carried over); major cases: 0 occurred, 0 cleared, rate — (plain); — (with "
+         "carry-over; 0 carried over)");
 }
 
 Test(report, incidents_without_tipoffs_csv_and_json_carry_every_figure)
 {
     static char out[32768];
-    static const fig_t none[] = {{"occurred", "0", 0}, {"clearance_plain", "", 1}, {"drug_cases", "0", 0}};
+    static const fig_t none[] = {
+        {"occurred", "0", 0}, {"clearance_plain", "", 1}, {"drug_cases", "0", 0}};
     run_ok(ARGS_2024 " --format csv", out, sizeof out);
     cr_expect(!strncmp(out, "figure,2024,2023\n", 17), "%s", out);
     check_csv(out, "", Y2024, NFIG, 1);
     check_csv(out, "", none, 3, 2);
     cr_expect(strstr(out, "\noccurred_change,5\noccurred_change_percent,\n"), "%s", out);
-    cr_expect(strstr(out, "\ntarget_clearance,90\ntarget_clearance_figure,clearance_carry\ntarget_clearance_met,false\n"),
+    cr_expect(strstr(out, "\ntarget_clearance,90\ntarget_clearance_figure,clearance_carry\ntarget_"
+                          "clearance_met,false\n"),
               "%s", out);
     cr_expect(strstr(out, "\ntarget_tipoff_met,\n"), "%s", out);
     check_csv(out, "social_order.", Y2024, 7, 1); /* the group's crime figures are the unit's */
@@ -290,8 +345,10 @@ Test(report, large_counts_stay_integers_and_one_case_is_singular)
     LINE(out, "Drugs: 1,234,567 cases, 1 suspect");
     LINE(out, "Clearance rate: 0.00% (with carry-over; 0 carried over); 0.00% (plain)");
     run_ok("--unit 06043 --year 2022 --format csv", out, sizeof out);
-    static const fig_t big[] = {{"occurred", "1234567", 0}, {"drug_cases", "1234567", 0},
-                                {"cleared", "1", 0}, {"clearance_plain", "0.00", 1}};
+    static const fig_t big[] = {{"occurred", "1234567", 0},
+                                {"drug_cases", "1234567", 0},
+                                {"cleared", "1", 0},
+                                {"clearance_plain", "0.00", 1}};
     check_csv(out, "", big, 4, 1);
     check_csv(out, "drugs.", big, 1, 1);
     run_ok("--unit 06043 --year 2022 --format json", out, sizeof out);
@@ -303,7 +360,8 @@ Test(report, large_counts_stay_integers_and_one_case_is_singular)
     LINE(out, "Crimes: 0 cases occurred, down 1,234,567 (-100.00%) on 2022");
     run_ok("--unit 06043 --year 2023 --compare 2022 --format csv", out, sizeof out);
     cr_expect(strstr(out, "\noccurred,0,1234567\n"), "%s", out);
-    cr_expect(strstr(out, "\noccurred_change,-1234567\noccurred_change_percent,-100.00\n"), "%s", out);
+    cr_expect(strstr(out, "\noccurred_change,-1234567\noccurred_change_percent,-100.00\n"), "%s",
+              out);
 }
 
 /* Names that do not exist are errors that name them; nothing on stdout. */
@@ -331,7 +389,8 @@ Test(report, unknown_names_are_errors_not_zeros)
         cr_expect_str_eq(out, "", "%s printed a report", cases[i].args);
     }
     /* a database that cannot be reached has its own code */
-    cr_expect_eq(report(NULL, "--db 'host=127.0.0.1 port=1 connect_timeout=2' --unit 20 --year 2023", out,
+    cr_expect_eq(report(NULL,
+                        "--db 'host=127.0.0.1 port=1 connect_timeout=2' --unit 20 --year 2023", out,
                         sizeof out, err, sizeof err),
                  5, "%s", err);
 }
@@ -342,11 +401,13 @@ Test(report, a_cluster_by_name_and_the_database_from_antt_db)
     static char out[8192], err[8192];
     char env[700];
     snprintf(env, sizeof env, "ANTT_DB='%s'", db.dsn);
-    cr_assert_eq(report(env, "--unit group:cluster2 --year 2024 --lang en", out, sizeof out, err, sizeof err), 0,
-                 "%s", err);
+    cr_assert_eq(report(env, "--unit group:cluster2 --year 2024 --lang en", out, sizeof out, err,
+                        sizeof err),
+                 0, "%s", err);
     LINE(out, "Year 2024 report — group cluster2, 7 units (group:cluster2)");
     LINE(out, "Crimes: 5 cases occurred");
-    cr_assert_eq(report(env, "--unit group:cluster2 --year 2022 --format csv", out, sizeof out, err, sizeof err), 0,
-                 "%s", err);
+    cr_assert_eq(report(env, "--unit group:cluster2 --year 2022 --format csv", out, sizeof out, err,
+                        sizeof err),
+                 0, "%s", err);
     cr_expect(strstr(out, "\noccurred,1234567\n"), "%s", out);
 }

@@ -62,7 +62,8 @@ typedef struct {
 
 static world_t *current; /* for the suite's fini: a failed assertion skips world_down */
 
-static void world_up(world_t *w, int private_pg, const char *const *extra, size_t n, const char *tag)
+static void world_up(world_t *w, int private_pg, const char *const *extra, size_t n,
+                     const char *tag)
 {
     memset(w, 0, sizeof *w);
     current = w;
@@ -129,8 +130,15 @@ Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
     int hport = it_free_port();
     char http[32];
     snprintf(http, sizeof http, "127.0.0.1:%d", hport);
-    const char *extra[] = {"--reconnect-max-ms", "500", "--queue-max-events", "1500",
-                           "--batch-max-events", "200", "--http-listen", http, NULL};
+    const char *extra[] = {"--reconnect-max-ms",
+                           "500",
+                           "--queue-max-events",
+                           "1500",
+                           "--batch-max-events",
+                           "200",
+                           "--http-listen",
+                           http,
+                           NULL};
     static world_t w;
     world_up(&w, 1, extra, n, "pg");
     it_sender_t *s = it_sender_new(w.d.port, w.evs, n, 100);
@@ -146,12 +154,14 @@ Test(resilience, postgres_stopped_mid_stream_loses_nothing, .timeout = 400)
     cr_expect(strstr(body, "antt_database_up 0\n"), "%s", body);
     it_server_start(&w.srv);
     size_t all = it_sender_run(s, 240000, 16, 3000, 0);
-    cr_expect_eq(all, n, "answered %zu of %zu (before stop %zu, while down %zu)", all, n, first, during);
+    cr_expect_eq(all, n, "answered %zu of %zu (before stop %zu, while down %zu)", all, n, first,
+                 during);
     size_t acc, dup, rej, def;
     it_sender_counts(s, &acc, &dup, &rej, &def);
     cr_expect_eq(acc + dup, n);
     cr_expect_eq(rej, 0);
-    cr_expect(it_log_has(&w.d, "database connection lost") || it_log_has(&w.d, "database unavailable"));
+    cr_expect(it_log_has(&w.d, "database connection lost") ||
+              it_log_has(&w.d, "database unavailable"));
     cr_expect(it_log_has(&w.d, "queue full"), "intake did not pause; see %s", w.d.log);
     cr_expect(it_log_has(&w.d, "queue drained"));
     cr_expect(it_daemon_alive(&w.d));
@@ -190,7 +200,8 @@ static int hostile(void *sock, int extra_frames, const void *p, size_t n)
     static uint32_t corr = 1000;
     corr++;
     zmq_send(sock, &corr, 4, ZMQ_SNDMORE);
-    for (int i = 0; i < extra_frames; i++) zmq_send(sock, "x", 1, ZMQ_SNDMORE);
+    for (int i = 0; i < extra_frames; i++)
+        zmq_send(sock, "x", 1, ZMQ_SNDMORE);
     zmq_send(sock, p, n, 0);
     zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
     for (;;) {
@@ -233,9 +244,9 @@ Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .t
         int frames, code;
     } cases[] = {
         {"\xc1", 1, 0, ANTT_E_MALFORMED},
-        {"\x81\xa1", 2, 0, ANTT_E_MALFORMED},              /* truncated */
+        {"\x81\xa1", 2, 0, ANTT_E_MALFORMED},             /* truncated */
         {"\xdd\xff\xff\xff\xff", 5, 0, ANTT_E_MALFORMED}, /* claims 4 billion events, has none */
-        {"\xdb\xff\xff\xff\xff", 5, 0, ANTT_E_MALFORMED},  /* a 4 GiB string, claimed */
+        {"\xdb\xff\xff\xff\xff", 5, 0, ANTT_E_MALFORMED}, /* a 4 GiB string, claimed */
         {"\x2a", 1, 0, ANTT_E_NOT_EVENTS},
         {"\x90", 1, 0, ANTT_E_BATCH_EMPTY},
         {"\x80\x80", 2, 0, ANTT_E_TRAILING_BYTES},
@@ -298,7 +309,11 @@ Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .t
     enc_event(&pk, &mix[1]);
     cr_assert(sb.data[at] >= (char)0x80 && sb.data[at] < (char)0x8f, "a fixmap");
     sb.data[at]++; /* one more pair, appended after the event's own */
-    msgpack_sbuffer_write(&sb, "\xa3" "a\0b" "\xc0", 5);
+    msgpack_sbuffer_write(&sb,
+                          "\xa3"
+                          "a\0b"
+                          "\xc0",
+                          5);
     enc_event(&pk, &mix[2]);
     size_t na = 0;
     cr_assert_eq(it_send_raw(&c2, sb.data, sb.size, a, 3, &na, 10000), 0);
@@ -318,8 +333,12 @@ Test(resilience, hostile_input_is_refused_with_codes_while_others_are_served, .t
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), (long long)n + 4);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 202"), 1);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 100"), 6);
-    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code IN (101, 102, 103, 104, 105, 106)"), 5);
-    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 208 AND raw_len > 0"), 1);
+    cr_expect_eq(
+        it_scalar(c,
+                  "SELECT count(*) FROM antt.rejects WHERE code IN (101, 102, 103, 104, 105, 106)"),
+        5);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 208 AND raw_len > 0"),
+                 1);
     cr_expect_eq(it_scalar(c, "SELECT max(length(raw)) FROM antt.rejects"), 4096); /* bounded */
     PQfinish(c);
 

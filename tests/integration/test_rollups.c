@@ -126,9 +126,11 @@ Test(rollups, subtrees_children_and_clusters)
     /* An emulation cluster is a named group of units: the template loads
      * cluster II (db/clusters.csv), whose seven provinces include 01234's;
      * any other group works alike. */
-    cr_expect_str_eq(rate("'group:cluster2', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "1274");
+    cr_expect_str_eq(
+        rate("'group:cluster2', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "1274");
     exec_ok("INSERT INTO antt.unit_groups VALUES ('pair', '20'), ('pair', '04')");
-    cr_expect_str_eq(rate("'group:pair', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "274");
+    cr_expect_str_eq(rate("'group:pair', '2023-01-01', '2024-01-01', 'social_order'", "occurred"),
+                     "274");
     cr_expect_eq(it_scalar(c, "SELECT sum(value) FROM antt.rollup('20', '2023-01-01', '2024-01-01')"
                               " WHERE metric = 'cleared'"),
                  307);
@@ -136,14 +138,17 @@ Test(rollups, subtrees_children_and_clusters)
 
 Test(rollups, overdue_counts_pending_tipoffs_past_their_deadline)
 {
-    exec_ok("INSERT INTO antt.tipoffs (unit, ref, report_id, kind, source, received_at, deadline,"
-            " status, version) VALUES"
-            " ('06040', 'late', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '30 days',"
-            "  now() - interval '10 days', 'pending', 1),"
-            " ('06040', 'due', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '5 days',"
-            "  now() + interval '15 days', 'pending', 1),"
-            " ('06040', 'done', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '30 days',"
-            "  now() - interval '10 days', 'resolved', 2)");
+    exec_ok(
+        "INSERT INTO antt.tipoffs (unit, ref, report_id, kind, source, received_at, deadline,"
+        " status, version) VALUES"
+        " ('06040', 'late', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '30 "
+        "days',"
+        "  now() - interval '10 days', 'pending', 1),"
+        " ('06040', 'due', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '5 days',"
+        "  now() + interval '15 days', 'pending', 1),"
+        " ('06040', 'done', gen_random_uuid(), 'denunciation', 'citizen', now() - interval '30 "
+        "days',"
+        "  now() - interval '10 days', 'resolved', 2)");
     cr_expect_str_eq(rate(Y2023, "tipoffs_overdue"), "1");
 }
 
@@ -168,24 +173,31 @@ Test(rollups, antt_report_states_the_figures_as_reports_do)
     cr_expect(strstr(out, "xảy ra 274 vụ, so với năm 2022 giảm 83 vụ (23,25%)"), "%s", out);
     cr_expect(strstr(out, "Điều tra làm rõ 300 vụ"), "%s", out);
     cr_expect(strstr(out, "530 đối tượng"), "%s", out);
-    cr_expect(strstr(out, "97,72% (có tính tồn; tồn đầu kỳ 33 vụ); 109,49% (trên số xảy ra)"), "%s", out);
+    cr_expect(strstr(out, "97,72% (có tính tồn; tồn đầu kỳ 33 vụ); 109,49% (trên số xảy ra)"), "%s",
+              out);
     cr_expect(strstr(out, "chỉ tiêu 80%: đạt"), "%s", out);
-    report("--unit 20 --year 2023 --compare 2022 --group social_order --lang en --convention plain", out,
-           sizeof out);
+    report("--unit 20 --year 2023 --compare 2022 --group social_order --lang en --convention plain",
+           out, sizeof out);
     cr_expect(strstr(out, "274 cases occurred, down 83 (-23.25%) on 2022"), "%s", out);
-    cr_expect(strstr(out, "Clearance rate: 109.49% (plain); 97.72% (with carry-over; 33 carried over)"),
-              "%s", out);
+    cr_expect(
+        strstr(out, "Clearance rate: 109.49% (plain); 97.72% (with carry-over; 33 carried over)"),
+        "%s", out);
     /* Tip-offs: 10 carried over, 611 received, 6 transferred, 600 resolved. */
     report("--unit 20 --year 2023 --lang en --targets tipoff=99", out, sizeof out);
-    cr_expect(strstr(out, "611 received, 6 transferred, 615 to be resolved, 600 resolved"), "%s", out);
-    cr_expect(strstr(out, "97.56% (of those to be resolved); 98.20% (of those received) — target 99%: not met"),
-              "%s", out);
+    cr_expect(strstr(out, "611 received, 6 transferred, 615 to be resolved, 600 resolved"), "%s",
+              out);
+    cr_expect(
+        strstr(
+            out,
+            "97.56% (of those to be resolved); 98.20% (of those received) — target 99%: not met"),
+        "%s", out);
     cr_expect(strstr(out, "Traffic accidents: 12, 5 deaths, 9 injured"), "%s", out);
     cr_expect(strstr(out, "Drugs: 7 cases, 11 suspects"), "%s", out);
     cr_expect(strstr(out, "Crimes against social order: 274 occurred, 300 cleared"), "%s", out);
     /* The police statistical year: "2023" is 15 Dec 2022 - 14 Dec 2023, so the
      * 44 clearances of 20 Dec 2022 belong to it. */
-    report("--unit 20 --year 2023 --group social_order --year-start 12-15 --format csv", out, sizeof out);
+    report("--unit 20 --year 2023 --group social_order --year-start 12-15 --format csv", out,
+           sizeof out);
     cr_expect(strstr(out, "occurred,274\n"), "%s", out);
     cr_expect(strstr(out, "cleared,344\n"), "%s", out);
     cr_expect(strstr(out, "carried_over,77\n"), "%s", out);
@@ -196,17 +208,20 @@ Test(rollups, antt_report_states_the_figures_as_reports_do)
 Test(rollups, a_merged_unit_counts_under_its_successor)
 {
     /* 06043 merged into 06040: its earlier figures count for 06040 now. */
-    cr_expect_str_eq(rate("'06040', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "254");
+    cr_expect_str_eq(rate("'06040', '2023-01-01', '2024-01-01', 'social_order'", "occurred"),
+                     "254");
     char path[] = "/tmp/antt-succ-XXXXXX";
     int fd = mkstemp(path);
     const char *csv = "code,successor,effective\n06043,06040,2025-07-01\n";
     cr_assert(write(fd, csv, strlen(csv)) == (ssize_t)strlen(csv));
     close(fd);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s --db '%s' --log-level warn --load-successors %s", ANTTD_PATH, db.dsn, path);
+    snprintf(cmd, sizeof cmd, "%s --db '%s' --log-level warn --load-successors %s", ANTTD_PATH,
+             db.dsn, path);
     cr_assert_eq(system(cmd), 0);
     unlink(path);
-    cr_expect_str_eq(rate("'06040', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "274");
+    cr_expect_str_eq(rate("'06040', '2023-01-01', '2024-01-01', 'social_order'", "occurred"),
+                     "274");
     /* The province counts each unit once, merged or not. */
     cr_expect_str_eq(rate(Y2023 ", 'social_order'", "occurred"), "274");
 }

@@ -72,24 +72,32 @@ static void start(const char *const *more)
     keypair("sub-ls.key", &sub_ls);
     keypair("sub-cb.key", &sub_cb);
     PGconn *c = it_pg(&db);
-    exec_sql(c, "UPDATE antt.nodes SET public_key = $2 WHERE node_id = $1", "ls-180-06040", commune.pub);
+    exec_sql(c, "UPDATE antt.nodes SET public_key = $2 WHERE node_id = $1", "ls-180-06040",
+             commune.pub);
     exec_sql(c, "UPDATE antt.nodes SET public_key = $2 WHERE node_id = $1", "ls-180", district.pub);
-    exec_sql(c, "INSERT INTO antt.nodes (node_id, unit_code, public_key) VALUES ('cb-040', '040', $1)",
+    exec_sql(c,
+             "INSERT INTO antt.nodes (node_id, unit_code, public_key) VALUES ('cb-040', '040', $1)",
              caobang.pub, NULL);
-    exec_sql(c, "INSERT INTO antt.subscribers (name, unit_code, public_key) VALUES ('ls-180-watch', '180', $1)",
+    exec_sql(c,
+             "INSERT INTO antt.subscribers (name, unit_code, public_key) VALUES ('ls-180-watch', "
+             "'180', $1)",
              sub_ls.pub, NULL);
-    exec_sql(c, "INSERT INTO antt.subscribers (name, unit_code, public_key) VALUES ('cb-watch', '04', $1)",
-             sub_cb.pub, NULL);
+    exec_sql(
+        c,
+        "INSERT INTO antt.subscribers (name, unit_code, public_key) VALUES ('cb-watch', '04', $1)",
+        sub_cb.pub, NULL);
     PQfinish(c);
     int pub = it_free_port(), snap;
-    do snap = it_free_port();
+    do
+        snap = it_free_port();
     while (snap == pub);
     snprintf(pub_ep, sizeof pub_ep, "tcp://127.0.0.1:%d", pub);
     snprintf(snap_ep, sizeof snap_ep, "tcp://127.0.0.1:%d", snap);
-    const char *extra[24] = {"--insecure=0", "--curve-key-file", server_key, "--tally-publish", pub_ep,
-                             "--tally-snapshot", snap_ep};
+    const char *extra[24] = {"--insecure=0", "--curve-key-file", server_key, "--tally-publish",
+                             pub_ep,         "--tally-snapshot", snap_ep};
     int n = 7;
-    for (int i = 0; more && more[i] && n < 22; i++) extra[n++] = more[i];
+    for (int i = 0; more && more[i] && n < 22; i++)
+        extra[n++] = more[i];
     it_daemon_start(&d, db.dsn, extra);
     cr_assert(it_log_has(&d, "CURVE on"));
 }
@@ -153,9 +161,10 @@ Test(security, a_commune_key_cannot_report_for_another_commune_or_pose_as_anothe
     it_incident(&ev, "C3", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
     a = send_as(&commune, &ev, &code);
     cr_expect_eq(a.status, ACK_ACCEPTED, "code %d", a.code);
-    cr_expect_eq(count("SELECT count(*) FROM antt.rejects WHERE code = 401 AND node = 'ls-180-06040'"
-                       " AND field = 'unit'"),
-                 1);
+    cr_expect_eq(
+        count("SELECT count(*) FROM antt.rejects WHERE code = 401 AND node = 'ls-180-06040'"
+              " AND field = 'unit'"),
+        1);
     cr_expect_eq(count("SELECT count(*) FROM antt.rejects WHERE code = 400"), 1);
     cr_expect_eq(count("SELECT count(*) FROM antt.events"), 1);
 }
@@ -228,10 +237,12 @@ Test(security, a_revoked_key_is_refused_and_its_open_connection_cut)
 
     /* The operator revokes the node with the CLI; no restart, no SIGHUP. */
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s node revoke ls-180-06040 --db '%s' >/dev/null", ANTT_PATH, db.dsn);
+    snprintf(cmd, sizeof cmd, "%s node revoke ls-180-06040 --db '%s' >/dev/null", ANTT_PATH,
+             db.dsn);
     cr_assert_eq(system(cmd), 0);
     int64_t t0 = ts_now_us();
-    cr_expect(saw_event(mon, ZMQ_EVENT_DISCONNECTED, 5000), "the connection was not cut within 5 s");
+    cr_expect(saw_event(mon, ZMQ_EVENT_DISCONNECTED, 5000),
+              "the connection was not cut within 5 s");
     cr_log_info("connection cut %.0f ms after the revocation", (double)(ts_now_us() - t0) / 1000);
     /* libzmq reconnects by itself: the handshake is refused now. */
     it_incident(&ev, "V2", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
@@ -240,7 +251,8 @@ Test(security, a_revoked_key_is_refused_and_its_open_connection_cut)
     zmq_socket_monitor(c.sock, NULL, 0);
     it_client_close(&c);
     cr_expect_eq(count("SELECT count(*) FROM antt.events"), 1);
-    cr_expect(count("SELECT count(*) FROM antt.rejects WHERE code = 403 AND node = 'ls-180-06040'") >= 1);
+    cr_expect(
+        count("SELECT count(*) FROM antt.rejects WHERE code = 403 AND node = 'ls-180-06040'") >= 1);
     cr_expect(it_log_has(&d, "connections_cut=1"));
 }
 
@@ -251,7 +263,8 @@ Test(security, nodes_enrolled_with_the_cli_connect_at_once)
     char cmd[2048], out[1024];
     snprintf(cmd, sizeof cmd,
              "%s node add ls-180-06043 --unit 06043 --key %s/new.key.pub --db '%s' 2>&1 && "
-             "%s node list --unit 180 --db '%s' 2>&1", ANTT_PATH, dir, db.dsn, ANTT_PATH, db.dsn);
+             "%s node list --unit 180 --db '%s' 2>&1",
+             ANTT_PATH, dir, db.dsn, ANTT_PATH, db.dsn);
     FILE *p = popen(cmd, "r");
     size_t n = fread(out, 1, sizeof out - 1, p);
     out[n] = '\0';
@@ -397,28 +410,34 @@ Test(security, a_flooding_node_is_rate_limited_while_another_keeps_flowing)
         }
         int code = it_submit(&flood, evs, 100, acks, 5000);
         cr_assert_neq(code, -1, "the flood got no answer");
-        if (code == ANTT_E_RATE_LIMITED) limited++;
+        if (code == ANTT_E_RATE_LIMITED)
+            limited++;
         else
-            for (int i = 0; i < 100; i++) flood_acc += acks[i].status == ACK_ACCEPTED;
+            for (int i = 0; i < 100; i++)
+                flood_acc += acks[i].status == ACK_ACCEPTED;
         /* the calm station's one event a round */
         ev_t ev;
         ack_t a;
-        it_incident(&ev, it_str("Q%d", round), "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+        it_incident(&ev, it_str("Q%d", round), "social_order", SEV_LESS_SERIOUS,
+                    IT_NOW_US - IT_DAY_US);
         int64_t t0 = ts_now_us();
         cr_assert_eq(it_submit(&calm, &ev, 1, &a, 5000), 0);
         if (ts_now_us() - t0 > worst_us) worst_us = ts_now_us() - t0;
         calm_acc += a.status == ACK_ACCEPTED;
     }
-    cr_log_info("flood: %zu messages limited, %zu events accepted; calm: %zu of 20, worst ack %.1f ms",
-                limited, flood_acc, calm_acc, (double)worst_us / 1000);
+    cr_log_info(
+        "flood: %zu messages limited, %zu events accepted; calm: %zu of 20, worst ack %.1f ms",
+        limited, flood_acc, calm_acc, (double)worst_us / 1000);
     cr_expect(limited >= 5, "only %zu flood messages limited", limited);
     cr_expect_eq(calm_acc, 20, "the calm station lost events");
     cr_expect(worst_us < 2000000, "the calm station waited %lld us", (long long)worst_us);
     it_client_close(&flood);
     it_client_close(&calm);
     /* refused messages store nothing; a flood is recorded once per 10 s, not per message */
-    cr_expect_eq(count("SELECT count(*) FROM antt.events WHERE node = 'ls-180'"), (long long)flood_acc);
-    cr_expect_eq(count("SELECT count(*) FROM antt.rejects WHERE code = 402 AND status = 'deferred'"), 1);
+    cr_expect_eq(count("SELECT count(*) FROM antt.events WHERE node = 'ls-180'"),
+                 (long long)flood_acc);
+    cr_expect_eq(
+        count("SELECT count(*) FROM antt.rejects WHERE code = 402 AND status = 'deferred'"), 1);
 }
 
 Test(security, a_wrong_server_key_fails_to_connect)
@@ -451,7 +470,8 @@ Test(security, a_wrong_server_key_fails_to_connect)
     cr_assert_eq(antt_open(&cl, &o, err, sizeof err), 0, "%s", err);
     it_incident(&ev, "W2", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
     cr_assert_eq(antt_submit(cl, &ev, err, sizeof err), 0, "%s", err);
-    for (int i = 0; i < 20; i++) antt_poll(cl, 100, NULL, NULL);
+    for (int i = 0; i < 20; i++)
+        antt_poll(cl, 100, NULL, NULL);
     cr_expect_eq(antt_pending(cl), 1);
     cr_expect_not_null(antt_conn_error(cl));
     if (antt_conn_error(cl)) cr_log_info("libantt: %s", antt_conn_error(cl));
@@ -463,12 +483,28 @@ Test(security, the_daemon_refuses_a_readable_secret_key_or_none)
     start(NULL);
     char out[4096];
     cr_assert_eq(chmod(server_key, 0640), 0);
-    const char *args[] = {"--listen", "tcp://127.0.0.1:0", "--http-listen", "", "--tally-publish", "",
-                          "--tally-snapshot", "", "--curve-key-file", server_key, NULL};
+    const char *args[] = {"--listen",
+                          "tcp://127.0.0.1:0",
+                          "--http-listen",
+                          "",
+                          "--tally-publish",
+                          "",
+                          "--tally-snapshot",
+                          "",
+                          "--curve-key-file",
+                          server_key,
+                          NULL};
     cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 1, "%s", out);
     cr_expect(strstr(out, "readable by group or others"), "%s", out);
-    const char *none[] = {"--listen", "tcp://127.0.0.1:0", "--http-listen", "", "--tally-publish", "",
-                          "--tally-snapshot", "", NULL};
+    const char *none[] = {"--listen",
+                          "tcp://127.0.0.1:0",
+                          "--http-listen",
+                          "",
+                          "--tally-publish",
+                          "",
+                          "--tally-snapshot",
+                          "",
+                          NULL};
     cr_expect_eq(it_anttd(db.dsn, none, out, sizeof out), 1, "%s", out);
     cr_expect(strstr(out, "no server key"), "%s", out);
 }
@@ -489,9 +525,11 @@ static void conn_error_at(const char *ep, const char *server_pub_file, char *out
     antt_t *cl;
     cr_assert_eq(antt_open(&cl, &o, err, sizeof err), 0, "%s", err);
     ev_t ev;
-    it_incident(&ev, it_str("P%d", rand()), "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    it_incident(&ev, it_str("P%d", rand()), "social_order", SEV_LESS_SERIOUS,
+                IT_NOW_US - IT_DAY_US);
     cr_assert_eq(antt_submit(cl, &ev, err, sizeof err), 0, "%s", err);
-    for (int i = 0; i < 20 && antt_pending(cl); i++) antt_poll(cl, 100, NULL, NULL);
+    for (int i = 0; i < 20 && antt_pending(cl); i++)
+        antt_poll(cl, 100, NULL, NULL);
     snprintf(out, cap, "%s", antt_conn_error(cl) ? antt_conn_error(cl) : "");
     antt_close(&cl);
 }
@@ -526,10 +564,11 @@ Test(security, a_normal_watch_is_not_a_security_event)
 {
     start(NULL);
     char cmd[2048], out[4096];
-    snprintf(cmd, sizeof cmd,
-             "%s --server-key %s/server.key.pub --key %s/sub-ls.key watch --unit 180 --for 2 --db '%s' "
-             "--stream %s --snapshot %s 2>&1",
-             ANTT_PATH, dir, dir, db.dsn, pub_ep, snap_ep);
+    snprintf(
+        cmd, sizeof cmd,
+        "%s --server-key %s/server.key.pub --key %s/sub-ls.key watch --unit 180 --for 2 --db '%s' "
+        "--stream %s --snapshot %s 2>&1",
+        ANTT_PATH, dir, dir, db.dsn, pub_ep, snap_ep);
     FILE *p = popen(cmd, "r");
     size_t n = fread(out, 1, sizeof out - 1, p);
     out[n] = '\0';
@@ -539,8 +578,9 @@ Test(security, a_normal_watch_is_not_a_security_event)
     nanosleep(&ts, NULL);
     cr_expect(!it_log_has(&d, "warn stream"), "anttd logged a warning for a normal exit");
     cr_expect(!it_log_has(&d, "connection cut"), "anttd cut a subscriber that only left");
-    snprintf(cmd, sizeof cmd, "%s --server-key %s/server.key.pub watch --unit 180 --for 1 --db '%s' 2>&1",
-             ANTT_PATH, dir, db.dsn);
+    snprintf(cmd, sizeof cmd,
+             "%s --server-key %s/server.key.pub watch --unit 180 --for 1 --db '%s' 2>&1", ANTT_PATH,
+             dir, db.dsn);
     p = popen(cmd, "r");
     n = fread(out, 1, sizeof out - 1, p);
     out[n] = '\0';
@@ -561,7 +601,8 @@ static int log_count(const char *s)
     FILE *f = fopen(d.log, "r");
     int n = 0;
     char line[4096];
-    while (f && fgets(line, sizeof line, f)) n += strstr(line, s) != NULL;
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, s) != NULL;
     if (f) fclose(f);
     return n;
 }
@@ -612,11 +653,13 @@ Test(security, a_flood_of_fresh_keys_cannot_fill_the_database_or_the_log, .timeo
             nanosleep(&ts, NULL);
         }
         cr_assert_geq(got, want, "wave %d: %lld refusals answered", w, got);
-        for (int i = 0; i < PER_WAVE; i++) zmq_close(socks[i]);
+        for (int i = 0; i < PER_WAVE; i++)
+            zmq_close(socks[i]);
         if (w % 10 == 9) { /* an enrolled station is served meanwhile */
             ev_t ev;
             int code;
-            it_incident(&ev, it_str("F%d", w), "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+            it_incident(&ev, it_str("F%d", w), "social_order", SEV_LESS_SERIOUS,
+                        IT_NOW_US - IT_DAY_US);
             ack_t a = send_as(&commune, &ev, &code);
             cr_expect_eq(code, 0);
             cr_expect_eq(a.status, ACK_ACCEPTED, "wave %d: code %d", w, a.code);
@@ -630,7 +673,8 @@ Test(security, a_flood_of_fresh_keys_cannot_fill_the_database_or_the_log, .timeo
     const long long bound = 60 + (long long)(secs + 12) + 1;
     const long long rows = count("SELECT count(*) FROM antt.rejects WHERE code = 403");
     const int lines = log_count("connection from");
-    cr_log_info("10,000 fresh keys in %.1f s: %lld rows, %d log lines (bound %lld)", secs, rows, lines, bound);
+    cr_log_info("10,000 fresh keys in %.1f s: %lld rows, %d log lines (bound %lld)", secs, rows,
+                lines, bound);
     cr_expect_leq(rows, bound, "%lld rows recorded for the flood", rows);
     cr_expect_geq(rows, 60, "the first refusals are still recorded");
     cr_expect_leq(lines, bound, "%d log lines for the flood", lines);

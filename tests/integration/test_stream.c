@@ -34,7 +34,8 @@ static void start(char pub_ep[64], char snap_ep[64])
 {
     it_db_create(&db, NULL);
     int pub = it_free_port(), snap;
-    do snap = it_free_port();
+    do
+        snap = it_free_port();
     while (snap == pub);
     snprintf(pub_ep, 64, "tcp://127.0.0.1:%d", pub);
     snprintf(snap_ep, 64, "tcp://127.0.0.1:%d", snap);
@@ -95,8 +96,8 @@ static ev_t *workload(size_t n, const char *tag)
     return evs;
 }
 
-static void count_cell(void *ctx, const char *unit, int32_t day, const char *metric, const char *grp,
-                       const char *sev, int64_t value)
+static void count_cell(void *ctx, const char *unit, int32_t day, const char *metric,
+                       const char *grp, const char *sev, int64_t value)
 {
     (void)unit, (void)day, (void)metric, (void)grp, (void)sev, (void)value;
     (*(size_t *)ctx)++;
@@ -146,7 +147,8 @@ Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
     zmq_msg_recv(&rep, req, 0);
     tview_t *tv = tview_new();
     char err[256];
-    cr_assert_eq(tview_snapshot(tv, zmq_msg_data(&rep), zmq_msg_size(&rep), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(tview_snapshot(tv, zmq_msg_data(&rep), zmq_msg_size(&rep), err, sizeof err), 0,
+                 "%s", err);
     zmq_msg_close(&rep);
 
     ev_t *two = workload(1500, "b");
@@ -169,15 +171,16 @@ Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
 
     /* Every tally of the subtree, against the database. */
     PGconn *c = it_pg(&db);
-    PGresult *r = PQexec(c, "SELECT unit, day - date '1970-01-01', metric, grp, severity, value"
-                            " FROM antt.tallies WHERE unit IN (SELECT antt.subtree('20')) AND value <> 0");
+    PGresult *r =
+        PQexec(c, "SELECT unit, day - date '1970-01-01', metric, grp, severity, value"
+                  " FROM antt.tallies WHERE unit IN (SELECT antt.subtree('20')) AND value <> 0");
     cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
     cr_assert_gt(PQntuples(r), 10);
     for (int row = 0; row < PQntuples(r); row++)
-        cr_expect_eq(tview_get(tv, PQgetvalue(r, row, 0), atoi(PQgetvalue(r, row, 1)), PQgetvalue(r, row, 2),
-                               PQgetvalue(r, row, 3), PQgetvalue(r, row, 4)),
-                     atoll(PQgetvalue(r, row, 5)), "%s %s %s", PQgetvalue(r, row, 0), PQgetvalue(r, row, 1),
-                     PQgetvalue(r, row, 2));
+        cr_expect_eq(tview_get(tv, PQgetvalue(r, row, 0), atoi(PQgetvalue(r, row, 1)),
+                               PQgetvalue(r, row, 2), PQgetvalue(r, row, 3), PQgetvalue(r, row, 4)),
+                     atoll(PQgetvalue(r, row, 5)), "%s %s %s", PQgetvalue(r, row, 0),
+                     PQgetvalue(r, row, 1), PQgetvalue(r, row, 2));
     size_t cells = 0;
     tview_foreach(tv, count_cell, &cells);
     cr_expect_eq(cells, (size_t)PQntuples(r), "the view holds nothing the database does not");
@@ -213,7 +216,9 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     int fd = mkstemp(out_path);
     close(fd);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s --insecure watch --unit 180 --period year --db '%s' --stream %s --snapshot %s --for 10 >%s 2>&1",
+    snprintf(cmd, sizeof cmd,
+             "%s --insecure watch --unit 180 --period year --db '%s' --stream %s --snapshot %s "
+             "--for 10 >%s 2>&1",
              ANTT_PATH, db.dsn, pub_ep, snap_ep, out_path);
     FILE *w = popen(cmd, "r");
     struct timespec ts = {3, 0}; /* it subscribes and takes its snapshot */
@@ -240,14 +245,15 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     /* The last table: 06040 with 3 incidents, 1 cleared (33,3%), the major
      * one cleared (50,0%), 2 suspects, 1 tip-off received. */
     char *last = strstr(out, "06040"), *p;
-    while (last && (p = strstr(last + 1, "06040"))) last = p;
+    while (last && (p = strstr(last + 1, "06040")))
+        last = p;
     cr_assert(last, "%s", out);
     char line[256];
     sscanf(last, "%255[^\n]", line);
     long long inc = -1, clr = -1, sus = -1, trec = -1, tres = -1, over = -1;
     char name[64], cp[16], mp[16], rp[16];
-    cr_assert_eq(sscanf(line, "06040 %63s %*s %*s %lld %lld %15s %15s %lld %lld %lld %lld %15s", name, &inc,
-                        &clr, cp, mp, &sus, &trec, &tres, &over, rp),
+    cr_assert_eq(sscanf(line, "06040 %63s %*s %*s %lld %lld %15s %15s %lld %lld %lld %lld %15s",
+                        name, &inc, &clr, cp, mp, &sus, &trec, &tres, &over, rp),
                  10, "%s", line);
     cr_expect_eq(inc, 3, "%s", line);
     cr_expect_eq(clr, 1, "%s", line);

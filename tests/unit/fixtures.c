@@ -43,9 +43,7 @@ void fx_event(ev_type_t t, ev_t *ev)
         ev->injuries = 0;
         ev->reason = ev_cstr("Giám định xác định là ma túy tổng hợp");
         break;
-    case EV_INCIDENT_VOIDED:
-        ev->reason = ev_cstr("Nhập trùng");
-        break;
+    case EV_INCIDENT_VOIDED: ev->reason = ev_cstr("Nhập trùng"); break;
     case EV_TIPOFF_RECEIVED:
         ev->kind = TIPKIND_DENUNCIATION;
         ev->source = SRC_CITIZEN;
@@ -67,8 +65,7 @@ void fx_event(ev_type_t t, ev_t *ev)
         ev->deadline_us = FX_NOW_US + 20 * FX_DAY_US;
         ev->reason = ev_cstr("Đã có kết quả giám định");
         break;
-    default:
-        break;
+    default: break;
     }
     ev->present = ev_allowed(t);
 }

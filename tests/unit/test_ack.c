@@ -16,13 +16,22 @@ Test(ack, per_event_verdicts_round_trip_in_order)
     ack_t in[4] = {
         {.index = 0, .has_id = 1, .id = {1}, .status = ACK_ACCEPTED},
         {.index = 1, .has_id = 1, .id = {2}, .status = ACK_DUPLICATE},
-        {.index = 2, .has_id = 1, .id = {3}, .status = ACK_REJECTED, .code = ANTT_E_BAD_ENUM,
-         .field = ev_cstr("severity"), .msg = ev_cstr("severity: not one of ...")},
-        {.index = 3, .has_id = 0, .status = ACK_REJECTED, .code = ANTT_E_EVENT_NOT_MAP,
+        {.index = 2,
+         .has_id = 1,
+         .id = {3},
+         .status = ACK_REJECTED,
+         .code = ANTT_E_BAD_ENUM,
+         .field = ev_cstr("severity"),
+         .msg = ev_cstr("severity: not one of ...")},
+        {.index = 3,
+         .has_id = 0,
+         .status = ACK_REJECTED,
+         .code = ANTT_E_EVENT_NOT_MAP,
          .msg = ev_cstr("event 3 is a integer, not a map")},
     };
     ack_reply_begin(&pk, 0, NULL, 4);
-    for (int i = 0; i < 4; i++) ack_pack(&pk, &in[i]);
+    for (int i = 0; i < 4; i++)
+        ack_pack(&pk, &in[i]);
 
     ack_reply_t rep;
     cr_assert_eq(ack_open(&rep, sb.data, sb.size), 0);
@@ -65,8 +74,13 @@ Test(ack, broken_replies_are_refused_at_every_truncation)
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    ack_t a = {.index = 0, .has_id = 1, .id = {9}, .status = ACK_REJECTED, .code = 210,
-               .field = ev_cstr("kind"), .msg = ev_cstr("bad")};
+    ack_t a = {.index = 0,
+               .has_id = 1,
+               .id = {9},
+               .status = ACK_REJECTED,
+               .code = 210,
+               .field = ev_cstr("kind"),
+               .msg = ev_cstr("bad")};
     ack_reply_begin(&pk, 0, NULL, 1);
     ack_pack(&pk, &a);
     for (size_t cut = 0; cut < sb.size; cut++) {
@@ -79,9 +93,8 @@ Test(ack, broken_replies_are_refused_at_every_truncation)
     /* a status outside the list */
     ack_reply_t rep;
     ack_t out;
-    unsigned char bad[] = {0x83, 0xa1, 'v', 1, 0xa4, 'c', 'o', 'd', 'e', 0,
-                           0xa4, 'a', 'c', 'k', 's', 0x91, 0x81, 0xa6, 's', 't',
-                           'a', 't', 'u', 's', 9};
+    unsigned char bad[] = {0x83, 0xa1, 'v',  1,    0xa4, 'c', 'o', 'd', 'e', 0,   0xa4, 'a', 'c',
+                           'k',  's',  0x91, 0x81, 0xa6, 's', 't', 'a', 't', 'u', 's',  9};
     cr_assert_eq(ack_open(&rep, bad, sizeof bad), 0);
     cr_expect_eq(ack_next(&rep, &out), -ANTT_E_MALFORMED);
     msgpack_sbuffer_destroy(&sb);

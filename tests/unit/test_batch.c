@@ -17,7 +17,8 @@ static bmsg_t *msg_with(batch_t *b, const char *payload, int nevents)
     memcpy(zmq_msg_data(&env[1]), "c01", 3);
     bmsg_t *m = batch_msg(b, PATH_ACKED, &p, env, 2, 1);
     cr_assert(m);
-    for (int i = 0; i < nevents; i++) cr_assert(batch_event(b, m));
+    for (int i = 0; i < nevents; i++)
+        cr_assert(batch_event(b, m));
     zmq_msg_close(&p);
     zmq_msg_close(&env[0]);
     zmq_msg_close(&env[1]);
@@ -30,7 +31,8 @@ Test(batch, keeps_payloads_and_envelopes_in_place_across_growth)
     /* Small payloads live inside the zmq_msg_t itself: they must not move. */
     bmsg_t *first = msg_with(&b, "tiny", 1);
     const void *data = zmq_msg_data(&first->payload);
-    for (int i = 0; i < 1000; i++) msg_with(&b, "another small one", 1);
+    for (int i = 0; i < 1000; i++)
+        msg_with(&b, "another small one", 1);
     cr_expect_eq(batch_msg_at(&b, 0), first);
     cr_expect_eq(zmq_msg_data(&first->payload), data);
     cr_expect_eq(memcmp(data, "tiny", 4), 0);
@@ -52,8 +54,8 @@ Test(batch, links_repeated_ids_to_their_first_occurrence)
         b.ev[i].ev.present = EVB(EVF_ID);
         memset(b.ev[i].ev.id, i == 3 ? 1 : i + 10, 16);
     }
-    memset(b.ev[3].ev.id, 11, 16);          /* event 3 repeats event 1 */
-    b.ev[4].fixed = 1;                      /* refused before the store: ignored */
+    memset(b.ev[3].ev.id, 11, 16); /* event 3 repeats event 1 */
+    b.ev[4].fixed = 1;             /* refused before the store: ignored */
     memset(b.ev[4].ev.id, 10, 16);
     cr_assert_eq(batch_link_duplicates(&b), 0);
     cr_expect_eq(b.ev[0].dup_of, -1);
@@ -111,13 +113,14 @@ Test(pgcopy, writes_postgres_binary_copy_format)
     pgcopy_null(&b);
     pgcopy_ts(&b, 946684800000000LL + 1); /* 2000-01-01T00:00:00.000001Z */
     static const uint8_t want[] = {
-        'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0, /* signature */
-        0, 0, 0, 0, 0, 0, 0, 0,                                  /* flags, extension */
-        0, 4,                                                    /* 4 columns */
-        0, 0, 0, 4, 0, 0, 1, 2,                                  /* int4 258 */
-        0, 0, 0, 2, 'a', 'b',                                    /* text */
-        0xff, 0xff, 0xff, 0xff,                                  /* NULL */
-        0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1,                      /* timestamptz: 1 µs after the PG epoch */
+        'P',  'G',  'C',  'O',  'P', 'Y', '\n', 0xff, '\r', '\n', 0, /* signature */
+        0,    0,    0,    0,    0,   0,   0,    0,                   /* flags, extension */
+        0,    4,                                                     /* 4 columns */
+        0,    0,    0,    4,    0,   0,   1,    2,                   /* int4 258 */
+        0,    0,    0,    2,    'a', 'b',                            /* text */
+        0xff, 0xff, 0xff, 0xff,                                      /* NULL */
+        0,    0,    0,    8,    0,   0,   0,    0,    0,    0,    0,
+        1, /* timestamptz: 1 µs after the PG epoch */
     };
     cr_assert_eq(b.n, sizeof want);
     cr_expect_eq(memcmp(b.p, want, sizeof want), 0);

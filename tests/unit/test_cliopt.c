@@ -14,7 +14,8 @@ typedef struct {
     int verbose;
 } args_t;
 
-static int parse(args_t *a, int in_order, int *first, char *err, size_t errlen, int argc, char **argv)
+static int parse(args_t *a, int in_order, int *first, char *err, size_t errlen, int argc,
+                 char **argv)
 {
     const opt_t opts[] = {
         {"unit", 'u', OPT_STR, &a->unit, 0, 0, "CODE", "a unit", NULL},
@@ -27,14 +28,16 @@ static int parse(args_t *a, int in_order, int *first, char *err, size_t errlen, 
 
 #define ARGV(...) ((char *[]){"cmd", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"cmd", __VA_ARGS__}) / sizeof(char *)))
-#define PARSE(a, ord, first, err, ...) parse(a, ord, first, err, sizeof err, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
+#define PARSE(a, ord, first, err, ...)                                                             \
+    parse(a, ord, first, err, sizeof err, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
 
 Test(opt, both_forms_short_letters_and_flags)
 {
     args_t a = {0};
     char err[256] = "";
     int first;
-    cr_assert_eq(PARSE(&a, 0, &first, err, "--unit", "20", "--year=2023", "-v", "--target", "92.5"), OPT_OK, "%s", err);
+    cr_assert_eq(PARSE(&a, 0, &first, err, "--unit", "20", "--year=2023", "-v", "--target", "92.5"),
+                 OPT_OK, "%s", err);
     cr_expect_str_eq(a.unit, "20");
     cr_expect_eq(a.year, 2023);
     cr_expect_eq(a.verbose, 1);
@@ -54,7 +57,8 @@ Test(opt, numbers_are_checked_whole)
         int first;
         char *v = (char *)bad_int[i];
         cr_expect_eq(PARSE(&a, 0, &first, err, "--year", v), OPT_ERR, "'%s' accepted", v);
-        cr_expect(strstr(err, "--year: '") && strstr(err, "is not a whole number in 2000..2100"), "%s", err);
+        cr_expect(strstr(err, "--year: '") && strstr(err, "is not a whole number in 2000..2100"),
+                  "%s", err);
     }
     const char *bad_num[] = {"inf", "nan", "1e2", "1.", ".5", "-1", "101", "5%", "9,5"};
     for (size_t i = 0; i < sizeof bad_num / sizeof *bad_num; i++) {
@@ -127,7 +131,8 @@ Test(term, cutting_keeps_whole_characters)
     for (int w = 1; w < 23; w++) {
         term_cell(out, sizeof out, name, w, 0);
         cr_expect_eq(term_width(out), w, "width %d: '%s'", w, out);
-        cr_expect_null(u8_check((const uint8_t *)out, strlen(out)), "width %d: invalid UTF-8 '%s'", w, out);
+        cr_expect_null(u8_check((const uint8_t *)out, strlen(out)), "width %d: invalid UTF-8 '%s'",
+                       w, out);
         cr_expect(strstr(out, "…"), "width %d: '%s'", w, out);
     }
     term_cell(out, sizeof out, name, 10, 0);

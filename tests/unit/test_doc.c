@@ -122,7 +122,8 @@ static void check_snapshot_request(const unsigned char *b, size_t n, const char 
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     size_t off = 0;
-    cr_assert_eq(msgpack_unpack_next(&u, (const char *)b, n, &off), MSGPACK_UNPACK_SUCCESS, "%s", what);
+    cr_assert_eq(msgpack_unpack_next(&u, (const char *)b, n, &off), MSGPACK_UNPACK_SUCCESS, "%s",
+                 what);
     cr_expect_eq(off, n, "%s: one object", what);
     cr_assert_eq(u.data.type, MSGPACK_OBJECT_MAP, "%s", what);
     const msgpack_object_map *m = &u.data.via.map;
@@ -133,13 +134,16 @@ static void check_snapshot_request(const unsigned char *b, size_t n, const char 
         cr_assert_eq(k->type, MSGPACK_OBJECT_STR);
         if (k->via.str.size == 4 && !memcmp(k->via.str.ptr, "unit", 4)) {
             cr_expect(v->type == MSGPACK_OBJECT_STR && v->via.str.size == strlen(unit) &&
-                      !memcmp(v->via.str.ptr, unit, strlen(unit)), "%s: unit", what);
+                          !memcmp(v->via.str.ptr, unit, strlen(unit)),
+                      "%s: unit", what);
             seen |= 1;
         } else if (k->via.str.size == 4 && !memcmp(k->via.str.ptr, "from", 4)) {
-            cr_expect(v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && (long long)v->via.u64 == from, "%s", what);
+            cr_expect(v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && (long long)v->via.u64 == from,
+                      "%s", what);
             seen |= 2;
         } else if (k->via.str.size == 2 && !memcmp(k->via.str.ptr, "to", 2)) {
-            cr_expect(v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && (long long)v->via.u64 == to, "%s", what);
+            cr_expect(v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && (long long)v->via.u64 == to,
+                      "%s", what);
             seen |= 4;
         }
     }
@@ -155,16 +159,18 @@ static void check_stream(tview_t *tv, const unsigned char *b, size_t n, const ch
     int day;
     long long value;
     const int snap = !strncmp(what, "snapshot ", 9);
-    int got = snap ? sscanf(what, "%15s %15s %d %39s %39s %39s %lld", kind, unit, &day, metric, grp, sev, &value)
-                   : sscanf(what, "%15s %15s %15s %d %39s %39s %39s %lld", kind, verdict, unit, &day, metric, grp,
-                            sev, &value);
+    int got = snap ? sscanf(what, "%15s %15s %d %39s %39s %39s %lld", kind, unit, &day, metric, grp,
+                            sev, &value)
+                   : sscanf(what, "%15s %15s %15s %d %39s %39s %39s %lld", kind, verdict, unit,
+                            &day, metric, grp, sev, &value);
     cr_assert_eq(got, snap ? 7 : 8, "%s", what);
     if (snap) {
         char err[256];
         cr_assert_eq(tview_snapshot(tv, b, n, err, sizeof err), 0, "%s: %s", what, err);
     } else {
         const int rc = tview_apply(tv, b, n);
-        cr_expect_eq(rc, !strcmp(verdict, "applied") ? TV_APPLIED : TV_GAP, "%s: tview_apply gave %d", what, rc);
+        cr_expect_eq(rc, !strcmp(verdict, "applied") ? TV_APPLIED : TV_GAP,
+                     "%s: tview_apply gave %d", what, rc);
     }
     cr_expect_eq(tview_get(tv, unit, day, metric, grp, sev), value, "%s", what);
 }

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ---- whole-message inputs ---------------------------------------------- */
 
 struct msg_case {
@@ -107,13 +106,11 @@ static const struct ev_case EV_CASES[] = {
      "2023-06-15T03:00:00Z"},
     {ANTT_E_WRONG_TYPE, "severity as an integer", EV_INCIDENT_REPORTED, "severity", fx_val_u64,
      &U_2},
-    {ANTT_E_OUT_OF_RANGE, "no suspects on a clearance", EV_INCIDENT_CLEARED, "suspects",
-     fx_val_u64, &U_0},
-    {ANTT_E_OUT_OF_RANGE, "100001 deaths", EV_INCIDENT_REPORTED, "deaths", fx_val_u64,
-     &U_100001},
+    {ANTT_E_OUT_OF_RANGE, "no suspects on a clearance", EV_INCIDENT_CLEARED, "suspects", fx_val_u64,
+     &U_0},
+    {ANTT_E_OUT_OF_RANGE, "100001 deaths", EV_INCIDENT_REPORTED, "deaths", fx_val_u64, &U_100001},
     {ANTT_E_OUT_OF_RANGE, "seq of 2^63", EV_TIPOFF_RECEIVED, "seq", fx_val_u64, &U_2P63},
-    {ANTT_E_OUT_OF_RANGE, "negative injuries", EV_INCIDENT_REPORTED, "injuries", fx_val_i64,
-     &I_M1},
+    {ANTT_E_OUT_OF_RANGE, "negative injuries", EV_INCIDENT_REPORTED, "injuries", fx_val_i64, &I_M1},
     {ANTT_E_TOO_LONG, "empty case reference", EV_INCIDENT_VOIDED, "case", fx_val_str, ""},
     {ANTT_E_TOO_LONG, "65-byte node id", EV_INCIDENT_REPORTED, "node", fx_val_str,
      "n2345678901234567890123456789012345678901234567890123456789012345"},
@@ -154,10 +151,10 @@ static const struct ev_case EV_CASES[] = {
     {ANTT_E_VERSION, "version 2", EV_INCIDENT_REPORTED, "v", fx_val_u64, &U_2},
     {ANTT_E_UNKNOWN_TYPE, "type incident.deleted", EV_INCIDENT_VOIDED, "type", fx_val_str,
      "incident.deleted"},
-    {ANTT_E_FIELD_NOT_ALLOWED, "suspects on a report", EV_INCIDENT_REPORTED, "suspects",
-     fx_val_u64, &U_2},
-    {ANTT_E_FIELD_NOT_ALLOWED, "deadline on a receipt", EV_TIPOFF_RECEIVED, "deadline",
-     fx_val_u64, &MS_2DAYS},
+    {ANTT_E_FIELD_NOT_ALLOWED, "suspects on a report", EV_INCIDENT_REPORTED, "suspects", fx_val_u64,
+     &U_2},
+    {ANTT_E_FIELD_NOT_ALLOWED, "deadline on a receipt", EV_TIPOFF_RECEIVED, "deadline", fx_val_u64,
+     &MS_2DAYS},
     {ANTT_E_WRONG_TYPE, "case as an empty map", EV_INCIDENT_CLEARED, "case", key_int, NULL},
 };
 
@@ -181,8 +178,8 @@ Test(errors, message_level_codes)
         }
         dec_err_t err = {0};
         int rc = msg_code(buf, n, &err);
-        cr_expect_eq(rc, -c->code, "%s: expected %s, got %d (%s)", c->what,
-                     antt_err_name(c->code), rc, err.msg);
+        cr_expect_eq(rc, -c->code, "%s: expected %s, got %d (%s)", c->what, antt_err_name(c->code),
+                     rc, err.msg);
         cr_expect(rc >= 0 || err.msg[0], "%s: a refusal has a message", c->what);
         free(buf);
     }
@@ -253,11 +250,16 @@ Test(errors, event_codes_needing_their_own_shape)
     /* BAD_KEY: an integer key, an empty key, a 33-byte key; keys that are not
      * text, though unknown keys are otherwise ignored: invalid UTF-8 ff fe,
      * "a\0b", a DEL, an escape, an overlong '/' */
-    static const char *const BAD_KEYS[] = {"81 01 c0", "81 a0 c0",
-                                           "81 d9 21 "
-                                           "6161616161616161616161616161616161616161616161616161616161616161 61 c0",
-                                           "81 a2 ff fe c0", "81 a3 61 00 62 c0", "81 a1 7f c0",
-                                           "81 a4 1b 5b 32 4a c0", "81 a2 c0 af c0"};
+    static const char *const BAD_KEYS[] = {
+        "81 01 c0",
+        "81 a0 c0",
+        "81 d9 21 "
+        "6161616161616161616161616161616161616161616161616161616161616161 61 c0",
+        "81 a2 ff fe c0",
+        "81 a3 61 00 62 c0",
+        "81 a1 7f c0",
+        "81 a4 1b 5b 32 4a c0",
+        "81 a2 c0 af c0"};
     fx_event(EV_INCIDENT_VOIDED, &ev);
     for (size_t i = 0; i < sizeof BAD_KEYS / sizeof *BAD_KEYS; i++) {
         msgpack_sbuffer_init(&a);
@@ -268,8 +270,8 @@ Test(errors, event_codes_needing_their_own_shape)
         size_t pn = fx_hex(BAD_KEYS[i], pair, sizeof pair);
         a.data[0] = (char)(a.data[0] + 1);
         msgpack_sbuffer_write(&a, (const char *)pair + 1, pn - 1);
-        cr_expect_eq(fx_decode1(a.data, a.size, &out, &err), -ANTT_E_BAD_KEY, "bad key %zu: %s",
-                     i, err.msg);
+        cr_expect_eq(fx_decode1(a.data, a.size, &out, &err), -ANTT_E_BAD_KEY, "bad key %zu: %s", i,
+                     err.msg);
         msgpack_sbuffer_destroy(&a);
         msgpack_sbuffer_destroy(&b);
     }
@@ -304,7 +306,8 @@ Test(errors, every_decoder_code_has_a_case)
             covered |= MSG_CASES[i].code == code;
         for (size_t i = 0; i < sizeof EV_CASES / sizeof EV_CASES[0]; i++)
             covered |= EV_CASES[i].code == code;
-        for (size_t i = 0; i < sizeof SHAPED / sizeof SHAPED[0]; i++) covered |= SHAPED[i] == code;
+        for (size_t i = 0; i < sizeof SHAPED / sizeof SHAPED[0]; i++)
+            covered |= SHAPED[i] == code;
         cr_expect(covered, "code %d %s is provoked by no test", code, antt_err_name(code));
     }
 }
@@ -335,8 +338,7 @@ Test(errors, unknown_type_outranks_field_faults)
     fx_rewrite(b.data, b.size, "type", fx_val_str, "incident.archived", &c);
     dec_err_t err;
     cr_expect_eq(fx_decode1(c.data, c.size, &out, &err), -ANTT_E_UNKNOWN_TYPE);
-    cr_expect(strstr(err.msg, "incident.archived") != NULL, "message names the type: %s",
-              err.msg);
+    cr_expect(strstr(err.msg, "incident.archived") != NULL, "message names the type: %s", err.msg);
     msgpack_sbuffer_destroy(&a), msgpack_sbuffer_destroy(&b), msgpack_sbuffer_destroy(&c);
 }
 

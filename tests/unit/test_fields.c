@@ -12,7 +12,8 @@ Test(fields, vietnamese_names_with_or_without_diacritics)
     fields_buf_t b = {.used = 0};
     char err[256];
     memset(&ev, 0, sizeof ev);
-    cr_assert_eq(fields_set(&ev, &b, "severity", "Rất nghiêm trọng", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(fields_set(&ev, &b, "severity", "Rất nghiêm trọng", err, sizeof err), 0, "%s",
+                 err);
     cr_expect_eq(ev.severity, SEV_VERY_SERIOUS);
     cr_assert_eq(fields_set(&ev, &b, "severity", "it-nghiem-trong", err, sizeof err), 0, "%s", err);
     cr_expect_eq(ev.severity, SEV_LESS_SERIOUS);

@@ -17,7 +17,10 @@
 
 static char dir[] = "/tmp/antt-keys-XXXXXX";
 
-static void path(char *out, const char *name) { snprintf(out, 300, "%s/%s", dir, name); }
+static void path(char *out, const char *name)
+{
+    snprintf(out, 300, "%s/%s", dir, name);
+}
 
 Test(keys, keygen_writes_a_private_pair_and_a_public_file_and_never_overwrites)
 {
@@ -130,7 +133,9 @@ Test(keys, an_authenticated_node_reports_for_itself_and_its_subtree_only)
     cr_expect_str_eq(reg_subscriber_scope(r, "w"), "20.180.");
     cr_expect_eq(reg_user_ok(r, REG_NODES, "gone"), 0);
 
-    ev_t ev = {.type = EV_INCIDENT_REPORTED, .node = ev_cstr("c"), .unit = ev_cstr("06043"),
+    ev_t ev = {.type = EV_INCIDENT_REPORTED,
+               .node = ev_cstr("c"),
+               .unit = ev_cstr("06043"),
                .time_us = 1686798000000000LL};
     verdict_t v;
     cr_expect_eq(reg_admit(r, &ev, "c", &v), -ANTT_E_UNIT_NOT_AUTHORISED);

@@ -230,8 +230,7 @@ Test(ledger, a_crime_needs_a_severity_a_traffic_accident_does_not)
     ev_t r = ev_of(EV_INCIDENT_REPORTED);
     r.present &= ~EVB(EVF_SEVERITY);
     r.severity = SEV_NONE;
-    cr_expect_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v),
-                 -ANTT_E_SEVERITY_REQUIRED);
+    cr_expect_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), -ANTT_E_SEVERITY_REQUIRED);
     r.group = ev_cstr("traffic");
     r.deaths = 1;
     cr_assert_eq(ledger_incident(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
@@ -239,8 +238,7 @@ Test(ledger, a_crime_needs_a_severity_a_traffic_accident_does_not)
     /* and reclassifying it as a crime without a severity is refused */
     ev_t x = ev_of(EV_INCIDENT_CORRECTED);
     x.present = ev_required(EV_INCIDENT_CORRECTED) | EVB(EVF_GROUP);
-    cr_expect_eq(ledger_incident(&c, &st, &x, FX_NOW_US, emit, &s, &v),
-                 -ANTT_E_SEVERITY_REQUIRED);
+    cr_expect_eq(ledger_incident(&c, &st, &x, FX_NOW_US, emit, &s, &v), -ANTT_E_SEVERITY_REQUIRED);
 }
 
 /* ---- tip-offs ---------------------------------------------------------- */

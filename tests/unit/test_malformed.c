@@ -51,11 +51,17 @@ Test(malformed, every_truncation_of_every_valid_message_is_malformed)
 
 /* ---- every field with every wrong type --------------------------------- */
 
-enum vkind { V_NIL, V_TRUE, V_UINT, V_NEG, V_FLOAT, V_STR, V_BIN, V_ARRAY, V_MAP, V_EXT,
-             V_COUNT };
+enum vkind { V_NIL, V_TRUE, V_UINT, V_NEG, V_FLOAT, V_STR, V_BIN, V_ARRAY, V_MAP, V_EXT, V_COUNT };
 static const char *const VHEX[V_COUNT] = {
-    [V_NIL] = "c0", [V_TRUE] = "c3", [V_UINT] = "07", [V_NEG] = "ff", [V_FLOAT] = "cb 3ff8000000000000",
-    [V_STR] = "a1 78", [V_BIN] = "c4 02 0102", [V_ARRAY] = "91 01", [V_MAP] = "81 a1 61 01",
+    [V_NIL] = "c0",
+    [V_TRUE] = "c3",
+    [V_UINT] = "07",
+    [V_NEG] = "ff",
+    [V_FLOAT] = "cb 3ff8000000000000",
+    [V_STR] = "a1 78",
+    [V_BIN] = "c4 02 0102",
+    [V_ARRAY] = "91 01",
+    [V_MAP] = "81 a1 61 01",
     [V_EXT] = "d4 05 00",
 };
 
@@ -63,14 +69,24 @@ static const char *const VHEX[V_COUNT] = {
 enum fk { K_INT, K_STR, K_TIME, K_ENUM, K_TYPE, K_ID, K_VERSION };
 static enum fk kind_of(const char *key)
 {
-    static const struct { const char *k; enum fk f; } T[] = {
-        {"v", K_VERSION}, {"id", K_ID}, {"type", K_TYPE}, {"node", K_STR}, {"unit", K_STR},
-        {"seq", K_INT}, {"time", K_TIME}, {"case", K_STR}, {"ref", K_STR}, {"group", K_STR},
-        {"severity", K_ENUM}, {"occurred_at", K_TIME}, {"occurred_unit", K_STR},
-        {"deaths", K_INT}, {"injuries", K_INT}, {"summary", K_STR}, {"suspects", K_INT},
-        {"cleared_at", K_TIME}, {"reason", K_STR}, {"kind", K_ENUM}, {"source", K_ENUM},
-        {"received_at", K_TIME}, {"deadline", K_TIME}, {"basis", K_ENUM}, {"outcome", K_ENUM},
-        {"resolved_at", K_TIME}, {"resumed_at", K_TIME},
+    static const struct {
+        const char *k;
+        enum fk f;
+    } T[] = {
+        {"v", K_VERSION},         {"id", K_ID},
+        {"type", K_TYPE},         {"node", K_STR},
+        {"unit", K_STR},          {"seq", K_INT},
+        {"time", K_TIME},         {"case", K_STR},
+        {"ref", K_STR},           {"group", K_STR},
+        {"severity", K_ENUM},     {"occurred_at", K_TIME},
+        {"occurred_unit", K_STR}, {"deaths", K_INT},
+        {"injuries", K_INT},      {"summary", K_STR},
+        {"suspects", K_INT},      {"cleared_at", K_TIME},
+        {"reason", K_STR},        {"kind", K_ENUM},
+        {"source", K_ENUM},       {"received_at", K_TIME},
+        {"deadline", K_TIME},     {"basis", K_ENUM},
+        {"outcome", K_ENUM},      {"resolved_at", K_TIME},
+        {"resumed_at", K_TIME},
     };
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
         if (!strcmp(T[i].k, key)) return T[i].f;
@@ -84,8 +100,8 @@ static int expected(enum fk f, enum vkind v)
 {
     switch (f) {
     case K_INT: return v == V_UINT ? 0 : v == V_NEG ? ANTT_E_OUT_OF_RANGE : ANTT_E_WRONG_TYPE;
-    case K_VERSION: return v == V_UINT ? ANTT_E_VERSION : v == V_NEG ? ANTT_E_OUT_OF_RANGE
-                                                                     : ANTT_E_WRONG_TYPE;
+    case K_VERSION:
+        return v == V_UINT ? ANTT_E_VERSION : v == V_NEG ? ANTT_E_OUT_OF_RANGE : ANTT_E_WRONG_TYPE;
     case K_STR: return v == V_STR ? 0 : ANTT_E_WRONG_TYPE;
     case K_TIME:
         /* 7 ms and -1 ms after 1970 are integers, so the range check speaks */
@@ -131,9 +147,9 @@ struct strfield {
     int text; /* 1: UTF-8 text (BAD_UTF8); 0: a syntax (BAD_FORMAT) */
 };
 static const struct strfield STRS[] = {
-    {"node", EV_INCIDENT_REPORTED, 64, 0},   {"unit", EV_INCIDENT_REPORTED, 5, 0},
-    {"case", EV_INCIDENT_REPORTED, 64, 1},   {"ref", EV_TIPOFF_RECEIVED, 64, 1},
-    {"group", EV_INCIDENT_REPORTED, 32, 0},  {"occurred_unit", EV_INCIDENT_REPORTED, 5, 0},
+    {"node", EV_INCIDENT_REPORTED, 64, 0},      {"unit", EV_INCIDENT_REPORTED, 5, 0},
+    {"case", EV_INCIDENT_REPORTED, 64, 1},      {"ref", EV_TIPOFF_RECEIVED, 64, 1},
+    {"group", EV_INCIDENT_REPORTED, 32, 0},     {"occurred_unit", EV_INCIDENT_REPORTED, 5, 0},
     {"summary", EV_INCIDENT_REPORTED, 1024, 1}, {"reason", EV_INCIDENT_VOIDED, 512, 1},
 };
 
@@ -186,10 +202,11 @@ Test(malformed, every_string_with_invalid_utf8)
     /* Vietnamese text itself passes: every tone mark, NFC and NFD. */
     dec_err_t err;
     cr_expect_eq(fx_try(EV_INCIDENT_REPORTED, "summary", fx_val_str,
-                        "Đối tượng Nguyễn Văn Ả trộm cắp; thu giữ 1,5 kg ma túy.\nỹ ỵ ữ ự",
-                        &err), 1, "%s", err.msg);
-    cr_expect_eq(fx_try(EV_INCIDENT_REPORTED, "case", fx_val_str, "Vu\xcc\x9b\xcc\x81 1/2023",
-                        &err), 1, "NFD (combining marks): %s", err.msg);
+                        "Đối tượng Nguyễn Văn Ả trộm cắp; thu giữ 1,5 kg ma túy.\nỹ ỵ ữ ự", &err),
+                 1, "%s", err.msg);
+    cr_expect_eq(
+        fx_try(EV_INCIDENT_REPORTED, "case", fx_val_str, "Vu\xcc\x9b\xcc\x81 1/2023", &err), 1,
+        "NFD (combining marks): %s", err.msg);
 }
 
 /* A key, known or not, is text: each broken sequence as an extra key of
@@ -234,7 +251,8 @@ Test(malformed, every_key_that_is_not_text)
 static void nested(msgpack_packer *pk, const void *levels)
 {
     int n = *(const int *)levels;
-    for (int i = 0; i < n; i++) msgpack_pack_array(pk, 1);
+    for (int i = 0; i < n; i++)
+        msgpack_pack_array(pk, 1);
     msgpack_pack_nil(pk);
 }
 
@@ -253,14 +271,14 @@ Test(malformed, huge_declared_lengths_are_refused_without_allocating)
 {
     /* Inside a valid event, as the value of an unknown key. */
     static const char *const HUGE[] = {
-        "db ff ff ff ff",          /* str32 */
-        "c6 ff ff ff ff",          /* bin32 */
-        "dd ff ff ff ff",          /* array32 */
-        "df ff ff ff ff",          /* map32 */
-        "c9 ff ff ff ff 05",       /* ext32 */
-        "da ff ff",                /* str16 */
-        "dc 00 10 01",             /* array16 of 16 with one element present */
-        "de 00 02 a1 61 01",       /* map16 of 2 with one pair present */
+        "db ff ff ff ff",    /* str32 */
+        "c6 ff ff ff ff",    /* bin32 */
+        "dd ff ff ff ff",    /* array32 */
+        "df ff ff ff ff",    /* map32 */
+        "c9 ff ff ff ff 05", /* ext32 */
+        "da ff ff",          /* str16 */
+        "dc 00 10 01",       /* array16 of 16 with one element present */
+        "de 00 02 a1 61 01", /* map16 of 2 with one pair present */
     };
     for (size_t i = 0; i < sizeof HUGE / sizeof HUGE[0]; i++) {
         dec_err_t err;

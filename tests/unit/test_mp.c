@@ -19,8 +19,9 @@ static mp_obj_t read1(const msgpack_sbuffer *sb)
 
 Test(mp, reads_every_scalar_form_msgpack_c_writes)
 {
-    const int64_t ints[] = {0, 1, 127, 128, 255, 256, 65535, 65536, 4294967295LL, 4294967296LL,
-                            INT64_MAX, -1, -32, -33, -128, -129, -32768, -32769, INT64_MIN};
+    const int64_t ints[] = {
+        0,         1,  127, 128, 255,  256,  65535,  65536,  4294967295LL, 4294967296LL,
+        INT64_MAX, -1, -32, -33, -128, -129, -32768, -32769, INT64_MIN};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         msgpack_sbuffer sb;
         msgpack_sbuffer_init(&sb);
@@ -106,7 +107,7 @@ Test(mp, a_declared_length_beyond_the_buffer_is_refused_and_the_reader_stays)
 
 Test(mp, skip_counts_depth_including_empty_containers)
 {
-    static const unsigned char D3[] = {0x91, 0x91, 0x90};       /* [[[]]] */
+    static const unsigned char D3[] = {0x91, 0x91, 0x90};      /* [[[]]] */
     static const unsigned char M2[] = {0x81, 0xa1, 'k', 0x80}; /* {"k": {}} */
     mp_reader_t r;
     mp_init(&r, D3, sizeof D3);

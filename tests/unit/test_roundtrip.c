@@ -82,7 +82,8 @@ Test(roundtrip, every_type_with_required_fields_only)
 Test(roundtrip, batch_of_all_types_keeps_order_and_spans)
 {
     ev_t in[EV_TYPE_COUNT - 1], out;
-    for (int t = 1; t < EV_TYPE_COUNT; t++) fx_event((ev_type_t)t, &in[t - 1]);
+    for (int t = 1; t < EV_TYPE_COUNT; t++)
+        fx_event((ev_type_t)t, &in[t - 1]);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     fx_encode_batch(in, EV_TYPE_COUNT - 1, &sb);
@@ -164,22 +165,24 @@ static void pack_reported(msgpack_packer *pk, int id_as_string, int time_form, i
     uint32_t nsec = (uint32_t)(time_us % 1000000) * 1000;
     unsigned char b[12];
     switch (time_form) {
-    case 0: /* integer milliseconds */
-        msgpack_pack_uint64(pk, (uint64_t)(time_us / 1000));
-        break;
+    case 0: /* integer milliseconds */ msgpack_pack_uint64(pk, (uint64_t)(time_us / 1000)); break;
     case 4: /* timestamp 32 */
-        for (int i = 0; i < 4; i++) b[i] = (unsigned char)(sec >> (24 - 8 * i));
+        for (int i = 0; i < 4; i++)
+            b[i] = (unsigned char)(sec >> (24 - 8 * i));
         msgpack_pack_ext(pk, 4, -1), msgpack_pack_ext_body(pk, b, 4);
         break;
     case 8: { /* timestamp 64 */
         uint64_t w = (uint64_t)nsec << 34 | (uint64_t)sec;
-        for (int i = 0; i < 8; i++) b[i] = (unsigned char)(w >> (56 - 8 * i));
+        for (int i = 0; i < 8; i++)
+            b[i] = (unsigned char)(w >> (56 - 8 * i));
         msgpack_pack_ext(pk, 8, -1), msgpack_pack_ext_body(pk, b, 8);
         break;
     }
     case 12: /* timestamp 96 */
-        for (int i = 0; i < 4; i++) b[i] = (unsigned char)(nsec >> (24 - 8 * i));
-        for (int i = 0; i < 8; i++) b[4 + i] = (unsigned char)((uint64_t)sec >> (56 - 8 * i));
+        for (int i = 0; i < 4; i++)
+            b[i] = (unsigned char)(nsec >> (24 - 8 * i));
+        for (int i = 0; i < 8; i++)
+            b[4 + i] = (unsigned char)((uint64_t)sec >> (56 - 8 * i));
         msgpack_pack_ext(pk, 12, -1), msgpack_pack_ext_body(pk, b, 12);
         break;
     }

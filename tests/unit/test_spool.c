@@ -172,7 +172,8 @@ Test(spool, the_bound_is_the_size_on_disk)
         }
         struct stat st;
         cr_assert_eq(stat(path, &st), 0);
-        cr_expect_leq((uint64_t)st.st_size, max, "round %d: %lld bytes on disk", round, (long long)st.st_size);
+        cr_expect_leq((uint64_t)st.st_size, max, "round %d: %lld bytes on disk", round,
+                      (long long)st.st_size);
         cr_expect_eq((uint64_t)st.st_size, spool_file_bytes(s));
     }
     size_t pending = spool_pending(s);
@@ -192,8 +193,8 @@ Test(spool, answered_events_are_compacted_away)
         id_of(k, id);
         cr_assert_eq(spool_done(s, id, 0, 0), SPOOL_OK);
     }
-    cr_expect_lt(spool_file_bytes(s), big / 4, "file %llu of %llu", (unsigned long long)spool_file_bytes(s),
-                 (unsigned long long)big);
+    cr_expect_lt(spool_file_bytes(s), big / 4, "file %llu of %llu",
+                 (unsigned long long)spool_file_bytes(s), (unsigned long long)big);
     cr_expect_eq(spool_pending(s), 10);
     spool_close(&s);
     s = open_ok(SPOOL_SYNC_NONE, 64 << 20);

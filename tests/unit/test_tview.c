@@ -74,7 +74,8 @@ Test(tview, applies_after_the_snapshot_and_detects_gaps_and_restarts)
     message(7, 8, 1); /* 7 was lost */
     cr_expect_eq(tview_apply(tv, sb.data, sb.size), TV_GAP);
     cr_expect_eq(tview_gaps(tv), 1);
-    cr_expect_eq(tview_get(tv, "06040", 19520, "incidents", "drugs", "serious"), 43, "nothing applied");
+    cr_expect_eq(tview_get(tv, "06040", 19520, "incidents", "drugs", "serious"), 43,
+                 "nothing applied");
     message(8, 1, 1); /* the daemon restarted */
     cr_expect_eq(tview_apply(tv, sb.data, sb.size), TV_EPOCH);
     cr_expect_eq(tview_apply(tv, "\xc1", 1), TV_BAD);

@@ -4,7 +4,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-static int check(const char *s, int flags) { return utf8_check((const uint8_t *)s, strlen(s), flags); }
+static int check(const char *s, int flags)
+{
+    return utf8_check((const uint8_t *)s, strlen(s), flags);
+}
 
 Test(utf8, accepts_vietnamese_in_every_position_of_the_fast_path)
 {
@@ -40,10 +43,26 @@ Test(utf8, refuses_control_characters_hidden_in_an_ascii_run)
 Test(utf8, refuses_every_class_of_bad_sequence)
 {
     static const char *const BAD[] = {
-        "\x80", "\xbf", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xe0\x9f\xbf",
-        "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x80\x80\xaf", "\xf0\x8f\xbf\xbf",
-        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xfe", "\xc3", "\xe1\xbb",
-        "\xc3\x28", "\xe1\x28\xa1", "\xc2\x80", "\xc2\x9f",
+        "\x80",
+        "\xbf",
+        "\xc0\xaf",
+        "\xc1\xbf",
+        "\xe0\x80\xaf",
+        "\xe0\x9f\xbf",
+        "\xed\xa0\x80",
+        "\xed\xbf\xbf",
+        "\xf0\x80\x80\xaf",
+        "\xf0\x8f\xbf\xbf",
+        "\xf4\x90\x80\x80",
+        "\xf5\x80\x80\x80",
+        "\xff",
+        "\xfe",
+        "\xc3",
+        "\xe1\xbb",
+        "\xc3\x28",
+        "\xe1\x28\xa1",
+        "\xc2\x80",
+        "\xc2\x9f",
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++)
         cr_expect_eq(check(BAD[i], UTF8_ALLOW_NEWLINES), -1, "case %zu", i);

@@ -36,7 +36,8 @@ Test(uuid, v7_carries_time_version_and_variant_and_sorts_by_time)
     cr_expect_eq(a[6] >> 4, 7, "version 7");
     cr_expect_eq(a[8] >> 6, 2, "variant 10");
     uint64_t ms = 0;
-    for (int i = 0; i < 6; i++) ms = ms << 8 | a[i];
+    for (int i = 0; i < 6; i++)
+        ms = ms << 8 | a[i];
     cr_expect_eq(ms, 1686798000000ull);
     cr_expect(memcmp(a, b, 16) < 0, "later ids sort after earlier ones");
     cr_expect(!uuid_is_nil(a));
