@@ -6,8 +6,8 @@
 set -euo pipefail
 
 PACKAGES=(
-  # build
-  build-essential cmake pkg-config git
+  # build, and the formatting check of deploy/test.sh
+  build-essential cmake pkg-config git clang-format
   # fuzzing (clang's libFuzzer runtime lives in libclang-rt-14-dev)
   clang libclang-rt-14-dev
   # libraries (see README "Dependencies")

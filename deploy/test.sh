@@ -12,6 +12,11 @@ jobs=$(nproc)
 
 bash deploy/deps.sh
 
+echo "== formatting (clang-format --dry-run -Werror, .clang-format)"
+if [[ -d .git ]]; then mapfile -t sources < <(git ls-files '*.c' '*.h'); else
+  mapfile -t sources < <(find client daemon proto tests -name '*.[ch]'); fi
+clang-format --dry-run -Werror "${sources[@]}"
+
 # Two trees: an optimised one with -Werror (gcc warns about more at -O2; the
 # suite's install test installs it and builds against it), and the one the
 # tests run in, with sanitizers.
