@@ -16,14 +16,16 @@ typedef struct {
     const char *key;
     kind_t kind;
     size_t off;
-    size_t cap;    /* strings: buffer size */
-    long min, max; /* integers */
+    size_t cap;     /* strings: buffer size */
+    long min, max;  /* integers */
+    int reloadable; /* 1: a running daemon takes a new value on SIGHUP (as pgbouncer marks them) */
     const char *def;
     const char *help;
 } key_t_;
 
-#define S(f)         K_STR, offsetof(cfg_t, f), sizeof(((cfg_t *)0)->f), 0, 0
-#define I(f, lo, hi) K_INT, offsetof(cfg_t, f), 0, lo, hi
+#define S(f)          K_STR, offsetof(cfg_t, f), sizeof(((cfg_t *)0)->f), 0, 0, 0
+#define I(f, lo, hi)  K_INT, offsetof(cfg_t, f), 0, lo, hi, 0
+#define IR(f, lo, hi) K_INT, offsetof(cfg_t, f), 0, lo, hi, 1 /* reloadable */
 
 static const key_t_ KEYS[] = {
     {"db", S(db), "",
@@ -32,7 +34,7 @@ static const key_t_ KEYS[] = {
     {"publish_listen", S(publish_listen), "tcp://127.0.0.1:7721",
      "PULL endpoint for publish-only nodes; empty: off"},
     {"batch_max_events", I(batch_max_events, 1, 100000), "2000", "events per transaction, at most"},
-    {"batch_max_ms", I(batch_max_ms, 0, 10000), "0",
+    {"batch_max_ms", IR(batch_max_ms, 0, 10000), "0",
      "how long a batch waits for more events (0: commit what has arrived; more arrives while it "
      "commits)"},
     {"queue_max_events", I(queue_max_events, 1000, 10000000), "100000",
@@ -70,11 +72,11 @@ static const key_t_ KEYS[] = {
     {"http_per_ip", I(http_per_ip, 1, 10000), "8", "HTTP connections at once from one address"},
     {"http_timeout_s", I(http_timeout_s, 1, 3600), "5",
      "an HTTP connection idle this long is closed"},
-    {"migrate_on_start", K_BOOL, offsetof(cfg_t, migrate_on_start), 0, 0, 1, "0",
+    {"migrate_on_start", K_BOOL, offsetof(cfg_t, migrate_on_start), 0, 0, 1, 0, "0",
      "apply pending migrations at start"},
     {"curve_key_file", S(curve_key_file), "",
      "the server's CURVE keypair file (antt keygen; mode 0600); required unless insecure"},
-    {"insecure", K_BOOL, offsetof(cfg_t, insecure), 0, 0, 1, "0",
+    {"insecure", K_BOOL, offsetof(cfg_t, insecure), 0, 0, 1, 0, "0",
      "1: plaintext, no authentication of nodes or subscribers (development only)"},
     {"node_rate", I(node_rate, 0, 1000000), "2000",
      "events a second one node may send on average (CURVE on); 0: no limit"},
@@ -83,7 +85,7 @@ static const key_t_ KEYS[] = {
     {"refusal_records_per_min", I(refusal_records_per_min, 1, 100000), "60",
      "refused handshakes recorded in antt.rejects and the log a minute, over all keys (the rest "
      "are counted); one per key a minute"},
-    {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0,
+    {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0, 1,
      "info", "error, warn, info or debug"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
@@ -336,14 +338,9 @@ void cfg_usage(char *buf, size_t len)
 {
     size_t o = 0;
     for (size_t i = 0; i < NKEYS && o < len; i++)
-        o += (size_t)snprintf(buf + o, len - o, "  %-26s %s (default: \"%s\")\n", KEYS[i].key,
-                              KEYS[i].help, KEYS[i].def);
-}
-
-/* Settings a running daemon takes on SIGHUP; every other needs a restart. */
-static int live(const char *key)
-{
-    return !strcmp(key, "batch_max_ms") || !strcmp(key, "log_level");
+        o += (size_t)snprintf(buf + o, len - o, "  %-26s %s (default: \"%s\"%s)\n", KEYS[i].key,
+                              KEYS[i].help, KEYS[i].def,
+                              KEYS[i].reloadable ? "; SIGHUP applies it" : "");
 }
 
 int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, size_t len)
@@ -357,7 +354,7 @@ int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, siz
         const int same = (k->kind == K_STR || k->kind == K_LEVEL)
                              ? !strcmp(a, b)
                              : *(const int *)a == *(const int *)b;
-        if (same || live(k->key)) continue;
+        if (same || k->reloadable) continue;
         n++;
         if (o < len) o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "", k->key);
     }
