@@ -403,7 +403,8 @@ static void watch_connections(daemon_t *d)
         else if (ev == ZMQ_EVENT_DISCONNECTED && d->met.connected > 0)
             d->met.connected--;
     }
-    if (d->met.connected != before) publish_metrics(d);
+    if (d->met.connected != before)
+        metrics_update_gauges(d->http, d->met.queue_events, d->met.connected);
 }
 
 /* Per province: tip-off resolution this calendar year and overdue now. */
@@ -687,7 +688,10 @@ int daemon_run(daemon_t *d)
             break;
         }
         if (rc > 0 && !full && (items[0].revents || (d->in.pull && items[1].revents))) drain(d);
-        if (d->q.held != d->met.queue_events) publish_metrics(d); /* not only after a batch */
+        if (d->q.held != d->met.queue_events) { /* not only after a batch */
+            d->met.queue_events = d->q.held;
+            metrics_update_gauges(d->http, d->met.queue_events, d->met.connected);
+        }
         /* (the monitor, ZAP, stream sockets and database notices are served
          * at the top of the loop) */
     }

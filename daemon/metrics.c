@@ -211,6 +211,15 @@ void metrics_stop(metrics_srv_t **sp)
     *sp = NULL;
 }
 
+void metrics_update_gauges(metrics_srv_t *s, uint64_t queue_events, int64_t connected)
+{
+    if (!s) return;
+    pthread_mutex_lock(&s->mu);
+    s->m.queue_events = queue_events;
+    s->m.connected = connected;
+    pthread_mutex_unlock(&s->mu);
+}
+
 void metrics_update(metrics_srv_t *s, const metrics_t *now)
 {
     if (!s) return;

@@ -1,8 +1,10 @@
 /* metrics.h — /metrics (Prometheus text format) and /healthz over HTTP
  * (libmicrohttpd, its own thread, loopback by default).
  *
- * The daemon's loop owns the figures and copies them here once per batch
- * (metrics_update) under a mutex; the HTTP thread renders from that copy.
+ * The daemon's loop owns the figures and copies them here under a mutex once
+ * per batch (metrics_update), and the two gauges that move between batches
+ * as they change (metrics_update_gauges); the HTTP thread renders from that
+ * copy.
  * Nothing on the hot path waits for HTTP. */
 #ifndef ANTT_DAEMON_METRICS_H
 #define ANTT_DAEMON_METRICS_H
@@ -50,6 +52,10 @@ void metrics_stop(metrics_srv_t **m);
 
 /* Replace the served figures. */
 void metrics_update(metrics_srv_t *m, const metrics_t *now);
+
+/* The two gauges that change between batches (every turn of the loop, under
+ * load): set without copying the rest. */
+void metrics_update_gauges(metrics_srv_t *m, uint64_t queue_events, int64_t connected);
 
 /* Render the Prometheus text of m into buf (for tests too). Returns its length. */
 size_t metrics_render(const metrics_t *m, char *buf, size_t cap);
