@@ -84,7 +84,9 @@ stop_all() {
   fi
 }
 trap stop_all EXIT
-trap 'exit 130' INT TERM
+# The first signal starts the clean-up; any later one (a second Ctrl-C, a TERM
+# to the whole group) is ignored from that moment on.
+trap 'trap "" INT TERM; exit 130' INT TERM
 
 if [[ -n "${ANTT_DB:-}" ]]; then
   db=$ANTT_DB

@@ -98,8 +98,8 @@ ports=()
 for _ in 1 2 3 4 5; do ports+=("$(free_port)"); done
 ANTT_STATE_DIR=$state ANTT_LISTEN=tcp://127.0.0.1:${ports[0]} ANTT_PUBLISH_LISTEN=tcp://127.0.0.1:${ports[1]} \
   ANTT_TALLY_PUBLISH=tcp://127.0.0.1:${ports[2]} ANTT_TALLY_SNAPSHOT=tcp://127.0.0.1:${ports[3]} \
-  ANTT_HTTP_LISTEN=127.0.0.1:${ports[4]} timeout 300 bash "$root/deploy/run.sh" >"$log" 2>&1 &
-run=$!
+  ANTT_HTTP_LISTEN=127.0.0.1:${ports[4]} setsid bash "$root/deploy/run.sh" >"$log" 2>&1 &
+run=$! # a process group of its own: run.sh, anttd, and PostgreSQL if it shares it
 for _ in $(seq 600); do grep -q "database connected" "$log" 2>/dev/null && break; sleep 0.1; done
 grep -q "database connected" "$log" || { cat "$log"; fail "anttd did not start"; }
 # The block as the README has it, in a folder laid out as a clone is, with
@@ -118,8 +118,10 @@ cat "$state/example.log"
 grep -q "^accepted " "$state/example.log" || fail "the example's event was not accepted"
 grep -q "Tội phạm: xảy ra 1 vụ" "$state/example.log" || fail "the example's report does not count the event"
 # As a service manager stops it: TERM to run.sh, and to its whole group
-# (anttd, and PostgreSQL if it shares it) at once, as timeout(1) does.
-if [[ "$(ps -o pgid= "$run" | tr -d ' ')" == "$run" ]]; then kill -TERM -- "-$run"; else kill -TERM "$run"; fi
+# (anttd, and PostgreSQL if it shares it) at once, as systemd does.
+kill -TERM -- "-$run"
+for _ in $(seq 600); do kill -0 "$run" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$run" 2>/dev/null && fail "run.sh did not stop within 60 s of TERM"
 rc=0
 wait "$run" || rc=$?
 grep -q "stopping the private PostgreSQL" "$log" || fail "PostgreSQL was not stopped"
