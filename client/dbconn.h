@@ -5,13 +5,14 @@
 #ifndef ANTT_CLIENT_DBCONN_H
 #define ANTT_CLIENT_DBCONN_H
 
-#include <libpq-fe.h>
+#include "db/pg.h"
+
 #include <stddef.h>
 
 /* The conninfo a command uses: dsn when given, else $ANTT_DB, else "". */
 const char *dbconn_dsn(const char *dsn);
 
 /* A connection named `app` (application_name). NULL with err. */
-PGconn *dbconn_open(const char *dsn, const char *app, char *err, size_t errlen);
+db_t *dbconn_open(const char *dsn, const char *app, char *err, size_t errlen);
 
 #endif

@@ -4,9 +4,9 @@
 #include "client/dbconn.h"
 #include "client/opt.h"
 #include "client/term.h"
+#include "db/admin.h"
 #include "proto/key.h"
 
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,97 +74,63 @@ static void usage(const args_t *a, FILE *f)
     fprintf(f, "--db defaults to ANTT_DB, else the PG* environment variables.\n");
 }
 
-static PGconn *db(const args_t *a)
+static db_t *db(const args_t *a)
 {
     char err[512];
-    PGconn *c = dbconn_open(a->dsn, "antt-enroll", err, sizeof err);
+    db_t *c = dbconn_open(a->dsn, "antt-enroll", err, sizeof err);
     if (!c) fprintf(stderr, "antt %s: %s\n", a->what, err);
     return c;
 }
 
-/* Run a statement; 0 with *out, or 1 (printed). */
-static int run(PGconn *c, const args_t *a, const char *sql, int n, const char *const *p,
-               PGresult **out)
+static admin_kind_t kind_of(const args_t *a)
 {
-    PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        *out = r;
-        return 0;
-    }
-    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    const char *constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
-    int code = ANTT_EXIT_USAGE;
-    if (state && !strcmp(state, "23505") && constraint && strstr(constraint, "public_key")) {
-        fprintf(stderr, "antt %s: this key already belongs to another %s\n", a->what, a->what);
-        code = ANTT_EXIT_REJECTED;
-    } else if (state && !strcmp(state, "23503")) {
-        fprintf(stderr, "antt %s: unit '%s' is not in antt.units\n", a->what,
-                a->unit ? a->unit : "");
-    } else if (state && !strcmp(state, "23514")) {
-        fprintf(stderr,
-                "antt %s: '%s' is not a valid %s name (letters, digits, . _ : -; 1 to 64)\n",
-                a->what, a->name ? a->name : "", a->what);
-    } else {
-        fprintf(stderr, "antt %s: %s", a->what, PQresultErrorMessage(r));
-        code = ANTT_EXIT_DB;
-    }
-    PQclear(r);
-    return code;
+    return a->kind == ENROLL_NODES ? ADMIN_NODES : ADMIN_SUBSCRIBERS;
 }
 
-static int add(PGconn *c, const args_t *a)
+static int add(db_t *c, const args_t *a)
 {
     char pub[KEY_Z85_LEN + 1], err[512];
     if (key_load_public(a->key, pub, err, sizeof err) < 0) {
         fprintf(stderr, "antt %s: --key: %s\n", a->what, err);
         return 2;
     }
-    const char *p[4] = {a->name, a->all ? NULL : a->unit, pub, a->replace ? "t" : "f"};
-    /* A node registered without a key (anttd --add-node) takes one without
-     * --replace; anything else that exists needs it. */
-    const char *sql =
-        a->kind == ENROLL_NODES
-            ? "INSERT INTO antt.nodes AS n (node_id, unit_code, public_key) VALUES ($1, $2, $3)"
-              " ON CONFLICT (node_id) DO UPDATE SET unit_code = EXCLUDED.unit_code,"
-              " public_key = EXCLUDED.public_key, revoked_at = NULL"
-              " WHERE $4::boolean OR (n.public_key IS NULL AND n.revoked_at IS NULL"
-              " AND n.unit_code = EXCLUDED.unit_code)"
-              " RETURNING (xmax = 0)"
-            : "INSERT INTO antt.subscribers AS s (name, unit_code, public_key) VALUES ($1, $2, $3)"
-              " ON CONFLICT (name) DO UPDATE SET unit_code = EXCLUDED.unit_code,"
-              " public_key = EXCLUDED.public_key, revoked_at = NULL WHERE $4::boolean"
-              " RETURNING (xmax = 0)";
-    PGresult *r;
-    int rc = run(c, a, sql, 4, p, &r);
-    if (rc) return rc;
-    int rows = PQntuples(r);
-    int inserted = rows && PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    if (!rows) {
+    const char *name = a->name, *unit = a->all ? NULL : a->unit, *key = pub;
+    int changed, inserted;
+    admin_rc_t rc = admin_enroll(c, kind_of(a), 1, &name, &unit, &key, a->replace, &changed,
+                                 &inserted, err, sizeof err);
+    switch (rc) {
+    case ADMIN_OK:
+        printf("%s %s %s: unit %s, key %s\n", a->what, a->name, inserted ? "enrolled" : "updated",
+               a->all ? "(all)" : a->unit, pub);
+        return ANTT_EXIT_OK;
+    case ADMIN_EXISTS:
         fprintf(stderr, "antt %s: %s is already enrolled; --replace to give it this key%s\n",
                 a->what, a->name, a->kind == ENROLL_NODES ? " and unit" : " and scope");
-        return 1;
+        return ANTT_EXIT_REJECTED;
+    case ADMIN_KEY_IN_USE:
+        fprintf(stderr, "antt %s: this key already belongs to another %s\n", a->what, a->what);
+        return ANTT_EXIT_REJECTED;
+    case ADMIN_NO_UNIT:
+        fprintf(stderr, "antt %s: unit '%s' is not in antt.units\n", a->what,
+                a->unit ? a->unit : "");
+        return ANTT_EXIT_USAGE;
+    case ADMIN_BAD_NAME:
+        fprintf(stderr,
+                "antt %s: '%s' is not a valid %s name (letters, digits, . _ : -; 1 to 64)\n",
+                a->what, a->name ? a->name : "", a->what);
+        return ANTT_EXIT_USAGE;
+    default: fprintf(stderr, "antt %s: %s\n", a->what, err); return ANTT_EXIT_DB;
     }
-    printf("%s %s %s: unit %s, key %s\n", a->what, a->name, inserted ? "enrolled" : "updated",
-           a->all ? "(all)" : a->unit, pub);
-    return 0;
 }
 
-static int revoke(PGconn *c, const args_t *a)
+static int revoke(db_t *c, const args_t *a)
 {
-    const char *p[1] = {a->name};
-    PGresult *r;
-    int rc = run(
-        c, a,
-        a->kind == ENROLL_NODES
-            ? "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1 AND revoked_at IS NULL"
-            : "UPDATE antt.subscribers SET revoked_at = now() WHERE name = $1 AND revoked_at IS "
-              "NULL",
-        1, p, &r);
-    if (rc) return rc;
-    int n = atoi(PQcmdTuples(r));
-    PQclear(r);
+    char err[512];
+    int n = 0;
+    if (admin_revoke(c, kind_of(a), a->name, &n, err, sizeof err) < 0) {
+        fprintf(stderr, "antt %s: %s\n", a->what, err);
+        return ANTT_EXIT_DB;
+    }
     if (!n) {
         fprintf(stderr, "antt %s: no %s %s that is not already revoked\n", a->what, a->what,
                 a->name);
@@ -175,35 +141,38 @@ static int revoke(PGconn *c, const args_t *a)
     return 0;
 }
 
-static int list(PGconn *c, const args_t *a)
+typedef struct {
+    const char *what;
+    int rows;
+} listing_t;
+
+static void list_line(const char *who, const char *unit, const char *key, const char *status)
 {
-    const char *p[1] = {a->unit};
-    PGresult *r;
-    int rc = a->kind == ENROLL_NODES
-                 ? run(c, a,
-                       "SELECT node_id, unit_code, coalesce(public_key, '-'),"
-                       " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"
-                       " to_char(revoked_at, 'YYYY-MM-DD HH24:MI') END"
-                       " FROM antt.nodes WHERE $1::text IS NULL OR unit_code IN (SELECT "
-                       "antt.subtree($1))"
-                       " ORDER BY node_id",
-                       1, p, &r)
-                 : run(c, a,
-                       "SELECT name, coalesce(unit_code, '(all)'), public_key,"
-                       " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"
-                       " to_char(revoked_at, 'YYYY-MM-DD HH24:MI') END"
-                       " FROM antt.subscribers ORDER BY name",
-                       0, NULL, &r);
-    if (rc) return rc;
     char name[4 * 24 + 1];
-    term_cell(name, sizeof name, a->what, 24, 0);
-    printf("%s %-8s %-40s %s\n", name, "unit", "public key", "status");
-    for (int i = 0; i < PQntuples(r); i++) {
-        term_cell(name, sizeof name, PQgetvalue(r, i, 0), 24, 0);
-        printf("%s %-8s %-40s %s\n", name, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-               PQgetvalue(r, i, 3));
+    term_cell(name, sizeof name, who, 24, 0);
+    printf("%s %-8s %-40s %s\n", name, unit, key, status);
+}
+
+/* The header comes with the first row (or after an empty answer), so a
+ * query that fails prints no table. */
+static int list_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    listing_t *l = ctx;
+    if (!l->rows++) list_line(l->what, "unit", "public key", "status");
+    list_line(v[0], v[1] ? v[1] : "", v[2] ? v[2] : "", v[3] ? v[3] : "");
+    return 0;
+}
+
+static int list(db_t *c, const args_t *a)
+{
+    char err[512];
+    listing_t l = {.what = a->what};
+    if (admin_list(c, kind_of(a), a->unit, list_row, &l, err, sizeof err) < 0) {
+        fprintf(stderr, "antt %s: %s\n", a->what, err);
+        return ANTT_EXIT_DB;
     }
-    PQclear(r);
+    if (!l.rows) list_line(a->what, "unit", "public key", "status");
     return 0;
 }
 
@@ -260,9 +229,9 @@ int enroll_main(enroll_kind_t kind, int argc, char **argv)
         usage(&a, stderr);
         return ANTT_EXIT_USAGE;
     }
-    PGconn *c = db(&a);
+    db_t *c = db(&a);
     if (!c) return ANTT_EXIT_DB;
     rc = !strcmp(verb, "add") ? add(c, &a) : !strcmp(verb, "revoke") ? revoke(c, &a) : list(c, &a);
-    PQfinish(c);
+    db_close(&c);
     return rc;
 }

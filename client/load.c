@@ -18,12 +18,13 @@
 #include "client/dbconn.h"
 #include "client/loadgen.h"
 #include "client/opt.h"
+#include "db/admin.h"
+#include "db/query.h"
 #include "proto/ack.h"
 #include "proto/err.h"
 #include "proto/key.h"
 #include "proto/ts.h"
 
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,32 +105,33 @@ static int read_units(const char *path, const char *under, char (*out)[8], int m
     return m;
 }
 
+typedef struct {
+    char (*out)[8];
+    int n, max;
+} codes_t;
+
+static int code_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    codes_t *c = ctx;
+    if (c->n < c->max) snprintf(c->out[c->n++], 8, "%.7s", v[0]);
+    return 0;
+}
+
 /* Commune codes from the database: those under `under`, or all. */
 static int db_units(const char *conninfo, const char *under, char (*out)[8], int max)
 {
     char err[512];
-    PGconn *c = dbconn_open(conninfo, "antt-load", err, sizeof err);
+    db_t *c = dbconn_open(conninfo, "antt-load", err, sizeof err);
     if (!c) {
         fprintf(stderr, "antt load: %s\n", err);
         return -1;
     }
-    const char *p[1] = {under && *under ? under : NULL};
-    PGresult *r = PQexecParams(c,
-                               "SELECT code FROM antt.units WHERE level = 'commune' AND"
-                               " ($1::text IS NULL OR code IN (SELECT antt.subtree($1)))"
-                               " ORDER BY code",
-                               1, NULL, p, NULL, NULL, 0);
-    int n = -1;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-        n = 0;
-        for (int i = 0; i < PQntuples(r) && n < max; i++)
-            snprintf(out[n++], 8, "%.7s", PQgetvalue(r, i, 0));
-    } else {
-        fprintf(stderr, "antt load: %s", PQresultErrorMessage(r));
-    }
-    PQclear(r);
-    PQfinish(c);
-    return n;
+    codes_t codes = {.out = out, .max = max};
+    int rc = query_communes(c, under, code_row, &codes, err, sizeof err);
+    if (rc < 0) fprintf(stderr, "antt load: %s\n", err);
+    db_close(&c);
+    return rc < 0 ? -1 : codes.n;
 }
 
 typedef struct {
@@ -160,40 +162,35 @@ static int cmp64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Write every station's public key into antt.nodes in one statement. */
+/* Enrol every station with its public key, in one statement. */
 static int enroll(const char *dsn, sim_t *sims, key_pair_t *keys, int n)
 {
     char err[512];
-    PGconn *c = dbconn_open(dsn, "antt-load", err, sizeof err);
+    db_t *c = dbconn_open(dsn, "antt-load", err, sizeof err);
     if (!c) {
         fprintf(stderr, "antt load: --enroll: %s\n", err);
         return -1;
     }
-    size_t cap = (size_t)n * 64 + 16;
-    char *ids = malloc(cap), *ks = malloc(cap);
-    size_t io = 0, ko = 0;
-    ids[io++] = '{';
-    ks[ko++] = '{';
-    for (int i = 0; i < n; i++) {
-        io += (size_t)snprintf(ids + io, cap - io, "%s\"%s\"", i ? "," : "", sims[i].g.node);
-        ko += (size_t)snprintf(ks + ko, cap - ko, "%s\"%s\"", i ? "," : "", keys[i].pub);
+    const char **v = calloc(3 * (size_t)n + 1, sizeof *v);
+    int changed = 0, inserted = 0;
+    admin_rc_t rc = ADMIN_DB;
+    if (v) {
+        for (int i = 0; i < n; i++) {
+            v[i] = sims[i].g.node;
+            v[n + i] = sims[i].g.unit;
+            v[2 * n + i] = keys[i].pub;
+        }
+        rc = admin_enroll(c, ADMIN_NODES, n, v, v + n, v + 2 * n, 1, &changed, &inserted, err,
+                          sizeof err);
+    } else {
+        snprintf(err, sizeof err, "out of memory");
     }
-    snprintf(ids + io, cap - io, "}");
-    snprintf(ks + ko, cap - ko, "}");
-    const char *p[2] = {ids, ks};
-    PGresult *r = PQexecParams(c,
-                               "UPDATE antt.nodes n SET public_key = k.key FROM unnest($1::text[], "
-                               "$2::text[]) k(node, key) WHERE n.node_id = k.node",
-                               2, NULL, p, NULL, NULL, 0);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK && atoi(PQcmdTuples(r)) == n;
-    if (!ok)
-        fprintf(stderr, "antt load: --enroll: %s (%s of %d stations registered)\n",
-                PQresultErrorMessage(r), PQcmdTuples(r), n);
-    PQclear(r);
-    PQfinish(c);
-    free(ids);
-    free(ks);
-    return ok ? 0 : -1;
+    if (rc != ADMIN_OK || changed != n)
+        fprintf(stderr, "antt load: --enroll: %s (%d of %d stations enrolled)\n",
+                rc == ADMIN_OK ? "not every station" : err, changed, n);
+    free(v);
+    db_close(&c);
+    return rc == ADMIN_OK && changed == n ? 0 : -1;
 }
 
 int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv)

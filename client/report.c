@@ -12,9 +12,9 @@
 
 #include "client/dbconn.h"
 #include "client/opt.h"
+#include "db/query.h"
 
 #include <json-c/json.h>
-#include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,66 +162,80 @@ static void period(int year, int mm, int dd, char from[40], char to[40], char la
 
 /* ---- reading ----------------------------------------------------------- */
 
-static int db_fail(PGresult *r, const char *what, char *err, size_t errlen)
+static int db_fail(const char *what, const char *e, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(r));
-    size_t n = strlen(err);
-    while (n && err[n - 1] == '\n')
-        err[--n] = '\0';
-    PQclear(r);
+    snprintf(err, errlen, "%s: %s", what, e);
     return ANTT_EXIT_DB;
 }
 
-static int fetch(PGconn *c, const char *unit, const char *from, const char *to, const char *group,
+typedef struct {
+    figures_t *f;
+    int rows;
+    const char *missing; /* a column antt.rates does not have */
+} fetch_t;
+
+static int rates_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    fetch_t *x = ctx;
+    x->rows++;
+    for (int i = 0; i < C_N; i++) {
+        int col = 0;
+        while (col < ncols && strcmp(names[col], COLS[i].name))
+            col++;
+        if (col == ncols) {
+            x->missing = COLS[i].name;
+            return 1;
+        }
+        x->f->null[i] = (unsigned char)!v[col];
+        if (COLS[i].rate)
+            x->f->r[i] = v[col] ? strtod(v[col], NULL) : 0;
+        else
+            x->f->n[i] = v[col] ? strtoll(v[col], NULL, 10) : 0;
+    }
+    return 0;
+}
+
+static int fetch(db_t *c, const char *unit, const char *from, const char *to, const char *group,
                  figures_t *f, char *err, size_t errlen)
 {
-    const char *p[4] = {unit, from, to, group};
-    PGresult *r = PQexecParams(c, "SELECT * FROM antt.rates($1, $2::date, $3::date, $4)", 4, NULL,
-                               p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-        return db_fail(r, "antt.rates", err, errlen);
-    for (int i = 0; i < C_N; i++) {
-        const int col = PQfnumber(r, COLS[i].name);
-        if (col < 0) {
-            snprintf(err, errlen, "antt.rates has no column %s (is the schema current?)",
-                     COLS[i].name);
-            PQclear(r);
-            return ANTT_EXIT_DB;
-        }
-        f->null[i] = (unsigned char)PQgetisnull(r, 0, col);
-        const char *v = PQgetvalue(r, 0, col);
-        if (COLS[i].rate)
-            f->r[i] = f->null[i] ? 0 : strtod(v, NULL);
-        else
-            f->n[i] = f->null[i] ? 0 : strtoll(v, NULL, 10);
+    fetch_t x = {.f = f};
+    char e[400] = "";
+    int rc = query_rates(c, unit, from, to, group, rates_row, &x, e, sizeof e);
+    if (x.missing) {
+        snprintf(err, errlen, "antt.rates has no column %s (is the schema current?)", x.missing);
+        return ANTT_EXIT_DB;
     }
-    PQclear(r);
+    if (rc < 0) return db_fail("antt.rates", e, err, errlen);
+    if (x.rows != 1) return db_fail("antt.rates", "not one row", err, errlen);
     return ANTT_EXIT_OK;
 }
 
-/* One-row, one-column query; *found 0 when no row. */
-static int lookup(PGconn *c, const char *sql, const char *param, char *out, size_t cap, int *found,
-                  char *err, size_t errlen)
+/* The first column of a one-row answer, when there is a row. */
+typedef struct {
+    char *out;
+    size_t cap;
+    int col, found;
+} first_t;
+
+static int first_row(void *ctx, int ncols, const char *const *names, const char *const *v)
 {
-    PGresult *r = PQexecParams(c, sql, 1, NULL, &param, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return db_fail(r, "lookup", err, errlen);
-    *found = PQntuples(r) > 0;
-    if (*found) snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return ANTT_EXIT_OK;
+    (void)names;
+    first_t *x = ctx;
+    x->found = 1;
+    snprintf(x->out, x->cap, "%s", x->col < ncols && v[x->col] ? v[x->col] : "");
+    return 1; /* one is enough */
 }
 
 /* The scope and the crime group must exist: a report of zeros for a
  * mistyped code would be signed as if it were true. */
-static int check_names(PGconn *c, report_t *rp, char *err, size_t errlen)
+static int check_names(db_t *c, report_t *rp, char *err, size_t errlen)
 {
-    int found, rc;
-    char v[256];
+    char v[256], e[400];
+    first_t x = {.out = v, .cap = sizeof v, .col = 0};
     if (!strncmp(rp->unit, "group:", 6)) {
-        rc = lookup(c, "SELECT count(*) FROM antt.unit_groups WHERE grp = $1 HAVING count(*) > 0",
-                    rp->unit + 6, v, sizeof v, &found, err, errlen);
-        if (rc) return rc;
-        if (!found) {
+        if (query_unit_group(c, rp->unit + 6, first_row, &x, e, sizeof e) < 0)
+            return db_fail("lookup", e, err, errlen);
+        if (!x.found) {
             snprintf(err, errlen,
                      "no unit group '%s' in antt.unit_groups (clusters are loaded with anttd "
                      "--load-clusters FILE)",
@@ -231,45 +245,55 @@ static int check_names(PGconn *c, report_t *rp, char *err, size_t errlen)
         snprintf(rp->name, sizeof rp->name, rp->vi ? "nhóm %s, %s đơn vị" : "group %s, %s units",
                  rp->unit + 6, v);
     } else {
-        rc = lookup(c, "SELECT name FROM antt.units WHERE code = $1", rp->unit, rp->name,
-                    sizeof rp->name, &found, err, errlen);
-        if (rc) return rc;
-        if (!found) {
+        x = (first_t){.out = rp->name, .cap = sizeof rp->name, .col = 1};
+        if (query_unit(c, rp->unit, first_row, &x, e, sizeof e) < 0)
+            return db_fail("lookup", e, err, errlen);
+        if (!x.found) {
             snprintf(err, errlen, "unit '%s' is not in antt.units", rp->unit);
             return ANTT_EXIT_USAGE;
         }
     }
     if (rp->group) {
-        rc = lookup(c, "SELECT is_crime::text FROM antt.crime_groups WHERE slug = $1", rp->group, v,
-                    sizeof v, &found, err, errlen);
-        if (rc) return rc;
-        if (!found || strcmp(v, "true")) {
+        x = (first_t){.out = v, .cap = sizeof v, .col = 3};
+        if (query_crime_group(c, rp->group, first_row, &x, e, sizeof e) < 0)
+            return db_fail("lookup", e, err, errlen);
+        if (!x.found || strcmp(v, "t")) {
             snprintf(err, errlen, "'%s' is %s", rp->group,
-                     found ? "not a crime group (its incidents are not crimes)"
-                           : "not a crime group in antt.crime_groups");
+                     x.found ? "not a crime group (its incidents are not crimes)"
+                             : "not a crime group in antt.crime_groups");
             return ANTT_EXIT_USAGE;
         }
     }
     return ANTT_EXIT_OK;
 }
 
+static int group_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    report_t *rp = ctx;
+    if (rp->ngroups >= MAX_GROUPS) return 0;
+    group_t *g = &rp->groups[rp->ngroups++];
+    snprintf(g->slug, sizeof g->slug, "%s", v[0]);
+    snprintf(g->name, sizeof g->name, "%s", v[rp->vi ? 1 : 2]);
+    return 0;
+}
+
 /* Every crime group with something to say this year (none when --group). */
-static int fetch_groups(PGconn *c, report_t *rp, const char *to, char *err, size_t errlen)
+static int fetch_groups(db_t *c, report_t *rp, const char *to, char *err, size_t errlen)
 {
     if (rp->group) return ANTT_EXIT_OK;
-    PGresult *r = PQexec(c, "SELECT slug, name_vi, name_en FROM antt.crime_groups WHERE is_crime "
-                            "ORDER BY slug");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return db_fail(r, "crime groups", err, errlen);
-    int rc = ANTT_EXIT_OK;
-    for (int i = 0; i < PQntuples(r) && rp->ngroups < MAX_GROUPS && rc == ANTT_EXIT_OK; i++) {
-        group_t *g = &rp->groups[rp->ngroups];
-        snprintf(g->slug, sizeof g->slug, "%s", PQgetvalue(r, i, 0));
-        snprintf(g->name, sizeof g->name, "%s", PQgetvalue(r, i, rp->vi ? 1 : 2));
+    char e[400];
+    if (query_crime_groups(c, group_row, rp, e, sizeof e) < 0)
+        return db_fail("crime groups", e, err, errlen);
+    /* Keep the groups with activity, in slug order. */
+    int kept = 0, rc = ANTT_EXIT_OK;
+    for (int i = 0; i < rp->ngroups && rc == ANTT_EXIT_OK; i++) {
+        group_t *g = &rp->groups[i];
         rc = fetch(c, rp->unit, rp->from, to, g->slug, &g->f, err, errlen);
         if (rc == ANTT_EXIT_OK && g->f.n[C_OCC] + g->f.n[C_CLR] + g->f.n[C_CARRY] > 0)
-            rp->ngroups++;
+            rp->groups[kept++] = *g;
     }
-    PQclear(r);
+    rp->ngroups = kept;
     return rc;
 }
 
@@ -734,7 +758,7 @@ int report_main(int argc, char **argv)
     char to[40], cfrom[40], cto[40], clast[40];
     period(rp->year, mm, dd, rp->from, to, rp->last);
 
-    PGconn *c = dbconn_open(dsn, "antt-report", err, sizeof err);
+    db_t *c = dbconn_open(dsn, "antt-report", err, sizeof err);
     int code = c ? ANTT_EXIT_OK : ANTT_EXIT_DB;
     if (!code) code = check_names(c, rp, err, sizeof err);
     if (!code) code = fetch(c, unit, rp->from, to, group, &rp->f, err, sizeof err);
@@ -743,7 +767,7 @@ int report_main(int argc, char **argv)
         code = fetch(c, unit, cfrom, cto, group, &rp->cmp, err, sizeof err);
     }
     if (!code) code = fetch_groups(c, rp, to, err, sizeof err);
-    PQfinish(c);
+    db_close(&c);
     if (code) {
         fprintf(stderr, "antt report: %s\n", err);
         free(rp);

@@ -10,8 +10,8 @@
 #include "client/fields.h"
 #include "client/opt.h"
 #include "client/term.h"
+#include "db/query.h"
 
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +53,55 @@ static int date_arg(void *ctx, const char *name, const char *v, char *err, size_
     return 0;
 }
 
+typedef struct {
+    int rows;
+} first_seen_t;
+
+static int seen_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names, (void)v;
+    ((first_seen_t *)ctx)->rows++;
+    return 0;
+}
+
+typedef struct {
+    int times, overdue, n;
+} list_t;
+
+static void header(const list_t *l)
+{
+    char cell[4 * 40 + 1];
+    if (l->times) {
+        term_cell(cell, sizeof cell, "name", 40, 0);
+        printf("%-8s %s %8s %9s %9s %9s\n", "unit", cell, "decided", "p50_days", "p90_days",
+               "max_days");
+    } else {
+        term_cell(cell, sizeof cell, "ref", 24, 0);
+        printf("%-6s %s %-15s %-17s %-17s %-17s %s\n", "unit", cell, "kind", "received (+07)",
+               "deadline (+07)", "extended", l->overdue ? "days late" : "days left");
+    }
+}
+
+#define V(i) (v[i] ? v[i] : "")
+
+static int list_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    list_t *l = ctx;
+    if (!l->n++) header(l);
+    char cell[4 * 40 + 1];
+    if (l->times) {
+        term_cell(cell, sizeof cell, V(1), 40, 0);
+        printf("%-8s %s %8s %9s %9s %9s\n", V(0), cell, V(2), V(3), V(4), V(5));
+    } else {
+        int days = atoi(V(6));
+        term_cell(cell, sizeof cell, V(1), 24, 0);
+        printf("%-6s %s %-15s %-17s %-17s %-17s %d\n", V(0), cell, V(2), V(3), V(4),
+               V(5)[0] ? V(5) : "-", l->overdue ? -days : days);
+    }
+    return 0;
+}
+
 int tipoffs_main(int argc, char **argv)
 {
     const char *unit = NULL, *dsn = NULL, *from = NULL, *to = NULL;
@@ -88,66 +137,27 @@ int tipoffs_main(int argc, char **argv)
     }
     char interval[32] = "";
     if (within) snprintf(interval, sizeof interval, "%ld days", within);
-    PGconn *c = dbconn_open(dsn, "antt-tipoffs", err, sizeof err);
+    db_t *c = dbconn_open(dsn, "antt-tipoffs", err, sizeof err);
     if (!c) {
         fprintf(stderr, "antt tipoffs: %s\n", err);
         return ANTT_EXIT_DB;
     }
-    const char *pu[1] = {unit};
-    PGresult *r =
-        PQexecParams(c, "SELECT 1 FROM antt.units WHERE code = $1", 1, NULL, pu, NULL, NULL, 0);
-    const int known = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-    PQclear(r);
-    if (!known) {
+    first_seen_t known = {0};
+    if (query_unit(c, unit, seen_row, &known, err, sizeof err) < 0 || !known.rows) {
         fprintf(stderr, "antt tipoffs: unit '%s' is not in antt.units\n", unit);
-        PQfinish(c);
+        db_close(&c);
         return ANTT_EXIT_USAGE;
     }
-    if (times) {
-        const char *p[3] = {unit, from, to};
-        r = PQexecParams(c, "SELECT * FROM antt.tipoff_processing($1, $2::date, $3::date)", 3, NULL,
-                         p, NULL, NULL, 0);
-    } else {
-        const char *p[2] = {unit, within ? interval : NULL};
-        r = PQexecParams(
-            c,
-            "SELECT unit, ref, kind, to_char(received_at AT TIME ZONE 'Asia/Ho_Chi_Minh',"
-            " 'YYYY-MM-DD HH24:MI'), to_char(deadline AT TIME ZONE 'Asia/Ho_Chi_Minh',"
-            " 'YYYY-MM-DD HH24:MI'), extended, days_left"
-            " FROM antt.tipoffs_open($1, $2::interval)",
-            2, NULL, p, NULL, NULL, 0);
-    }
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "antt tipoffs: %s", PQresultErrorMessage(r));
-        PQclear(r);
-        PQfinish(c);
+    list_t l = {.times = times, .overdue = overdue};
+    int qrc = times ? query_tipoff_times(c, unit, from, to, list_row, &l, err, sizeof err)
+                    : query_tipoffs_open(c, unit, within ? interval : NULL, list_row, &l, err,
+                                         sizeof err);
+    db_close(&c);
+    if (qrc < 0) {
+        fprintf(stderr, "antt tipoffs: %s\n", err);
         return ANTT_EXIT_DB;
     }
-    int n = PQntuples(r);
-    char name[4 * 40 + 1], ref[4 * 24 + 1];
-    if (times) {
-        term_cell(name, sizeof name, "name", 40, 0);
-        printf("%-8s %s %8s %9s %9s %9s\n", "unit", name, "decided", "p50_days", "p90_days",
-               "max_days");
-        for (int i = 0; i < n; i++) {
-            term_cell(name, sizeof name, PQgetvalue(r, i, 1), 40, 0);
-            printf("%-8s %s %8s %9s %9s %9s\n", PQgetvalue(r, i, 0), name, PQgetvalue(r, i, 2),
-                   PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
-        }
-    } else {
-        term_cell(ref, sizeof ref, "ref", 24, 0);
-        printf("%-6s %s %-15s %-17s %-17s %-17s %s\n", "unit", ref, "kind", "received (+07)",
-               "deadline (+07)", "extended", overdue ? "days late" : "days left");
-        for (int i = 0; i < n; i++) {
-            int days = atoi(PQgetvalue(r, i, 6));
-            term_cell(ref, sizeof ref, PQgetvalue(r, i, 1), 24, 0);
-            printf("%-6s %s %-15s %-17s %-17s %-17s %d\n", PQgetvalue(r, i, 0), ref,
-                   PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
-                   PQgetvalue(r, i, 5)[0] ? PQgetvalue(r, i, 5) : "-", overdue ? -days : days);
-        }
-        printf("%d tip-off(s) %s\n", n, overdue ? "overdue" : "due");
-    }
-    PQclear(r);
-    PQfinish(c);
+    if (!l.n) header(&l);
+    if (!times) printf("%d tip-off(s) %s\n", l.n, overdue ? "overdue" : "due");
     return 0;
 }

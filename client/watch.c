@@ -18,9 +18,9 @@
 #include "client/report.h"
 #include "client/term.h"
 #include "client/tview.h"
+#include "db/query.h"
 #include "proto/encode.h"
 
-#include <libpq-fe.h>
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +42,71 @@ typedef struct {
     char **crime; /* crime group slugs */
     int ncrime;
     int32_t from, to; /* days [from, to) */
-    PGconn *c;
+    db_t *c;
 } wctx_t;
+
+/* The first column of the first row, copied. */
+typedef struct {
+    char v[64];
+    int rows;
+} first_t;
+
+static int first_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    first_t *f = ctx;
+    if (!f->rows++) snprintf(f->v, sizeof f->v, "%s", ncols > 0 && v[0] ? v[0] : "");
+    return 0;
+}
+
+/* The path of query_unit's row (code, name, path). */
+static int path_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    first_t *f = ctx;
+    if (!f->rows++) snprintf(f->v, sizeof f->v, "%s", ncols > 2 && v[2] ? v[2] : "");
+    return 0;
+}
+
+typedef struct {
+    int32_t from, to;
+    int rows;
+} period_t;
+
+static int period_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    period_t *p = ctx;
+    p->rows++;
+    p->from = v[0] ? atoi(v[0]) : 0;
+    p->to = v[1] ? atoi(v[1]) : 0;
+    return 0;
+}
+
+/* Units (code, name, path) into w->rows, at most MAX_ROWS. */
+static int unit_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    wctx_t *w = ctx;
+    if (w->n >= MAX_ROWS) return 0;
+    wrow_t *r = &w->rows[w->n++];
+    snprintf(r->code, sizeof r->code, "%s", v[0]);
+    snprintf(r->name, sizeof r->name, "%s", v[1]);
+    snprintf(r->path, sizeof r->path, "%s", v[2]);
+    return 0;
+}
+
+static int crime_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    wctx_t *w = ctx;
+    char **c = realloc(w->crime, ((size_t)w->ncrime + 2) * sizeof *c);
+    if (!c) return 1;
+    w->crime = c;
+    if ((c[w->ncrime] = strdup(v[0]))) w->ncrime++;
+    c[w->ncrime] = NULL;
+    return 0;
+}
 
 static int is_crime(const wctx_t *w, const char *grp)
 {
@@ -55,15 +118,14 @@ static int is_crime(const wctx_t *w, const char *grp)
 /* The child whose subtree holds unit (by the unit's path). */
 static wrow_t *row_of(wctx_t *w, const char *unit)
 {
-    const char *p[1] = {unit};
     static char last_unit[8];
     static int last = -1;
     if (last >= 0 && !strcmp(last_unit, unit)) return &w->rows[last];
-    PGresult *r = PQexecParams(w->c, "SELECT path FROM antt.units WHERE code = $1", 1, NULL, p,
-                               NULL, NULL, 0);
     wrow_t *found = NULL;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-        const char *path = PQgetvalue(r, 0, 0);
+    char e[256];
+    first_t f = {0};
+    if (query_unit(w->c, unit, path_row, &f, e, sizeof e) == 0 && f.rows == 1) {
+        const char *path = f.v;
         for (int i = 0; i < w->n; i++) {
             size_t l = strlen(w->rows[i].path);
             if (!strncmp(path, w->rows[i].path, l) && (path[l] == '\0' || path[l] == '.')) {
@@ -73,7 +135,6 @@ static wrow_t *row_of(wctx_t *w, const char *unit)
             }
         }
     }
-    PQclear(r);
     return found;
 }
 
@@ -142,11 +203,10 @@ static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const 
 static void overdue(wctx_t *w)
 {
     for (int i = 0; i < w->n; i++) {
-        const char *p[1] = {w->rows[i].code};
-        PGresult *r = PQexecParams(w->c, "SELECT count(*) FROM antt.tipoffs_open($1)", 1, NULL, p,
-                                   NULL, NULL, 0);
-        if (PQresultStatus(r) == PGRES_TUPLES_OK) w->rows[i].over = atoll(PQgetvalue(r, 0, 0));
-        PQclear(r);
+        first_t f = {0};
+        char e[256];
+        if (query_tipoffs_overdue(w->c, w->rows[i].code, first_row, &f, e, sizeof e) == 0 && f.rows)
+            w->rows[i].over = atoll(f.v);
     }
 }
 
@@ -249,58 +309,28 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         return ANTT_EXIT_DB;
     }
     /* The period, in Hanoi days. */
-    const char *p1[2] = {period, unit};
-    PGresult *r =
-        PQexecParams(w.c,
-                     "SELECT (date_trunc(CASE $1 WHEN 'today' THEN 'day' ELSE $1 END,"
-                     " now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date - date '1970-01-01'),"
-                     " ((now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1 - date '1970-01-01')",
-                     1, NULL, p1, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "antt watch: %s", PQresultErrorMessage(r));
-        PQclear(r);
-        PQfinish(w.c);
+    period_t pd = {0};
+    if (query_period(w.c, period, period_row, &pd, err, sizeof err) < 0 || !pd.rows) {
+        fprintf(stderr, "antt watch: %s\n", pd.rows ? err : "no period");
+        db_close(&w.c);
         return ANTT_EXIT_DB;
     }
-    w.from = atoi(PQgetvalue(r, 0, 0));
-    w.to = atoi(PQgetvalue(r, 0, 1));
-    PQclear(r);
-    r = PQexecParams(w.c,
-                     "SELECT code, name, path FROM antt.units WHERE parent_code = $1 ORDER BY code",
-                     1, NULL, p1 + 1, NULL, NULL, 0);
-    int n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
-    if (!n) { /* a commune: itself */
-        PQclear(r);
-        r = PQexecParams(w.c, "SELECT code, name, path FROM antt.units WHERE code = $1", 1, NULL,
-                         p1 + 1, NULL, NULL, 0);
-        n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
-    }
-    if (!n) {
+    w.from = pd.from;
+    w.to = pd.to;
+    w.rows = calloc(MAX_ROWS, sizeof *w.rows);
+    first_t self = {0};
+    char e[256];
+    if (!w.rows || query_unit(w.c, unit, path_row, &self, e, sizeof e) < 0 || !self.rows ||
+        query_unit_children(w.c, unit, unit_row, &w, e, sizeof e) < 0 ||
+        (!w.n && query_unit(w.c, unit, unit_row, &w, e, sizeof e) < 0) || !w.n) {
         fprintf(stderr, "antt watch: unit '%s' is not in antt.units\n", unit);
-        PQclear(r);
-        PQfinish(w.c);
+        free(w.rows);
+        db_close(&w.c);
         return ANTT_EXIT_USAGE;
     }
-    w.n = n < MAX_ROWS ? n : MAX_ROWS;
-    w.rows = calloc((size_t)w.n, sizeof *w.rows);
-    for (int i = 0; i < w.n; i++) {
-        snprintf(w.rows[i].code, sizeof w.rows[i].code, "%s", PQgetvalue(r, i, 0));
-        snprintf(w.rows[i].name, sizeof w.rows[i].name, "%s", PQgetvalue(r, i, 1));
-        snprintf(w.rows[i].path, sizeof w.rows[i].path, "%s", PQgetvalue(r, i, 2));
-    }
-    PQclear(r);
-    r = PQexec(w.c, "SELECT slug FROM antt.crime_groups WHERE is_crime");
-    w.ncrime = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
-    w.crime = calloc((size_t)w.ncrime + 1, sizeof *w.crime);
-    for (int i = 0; i < w.ncrime; i++)
-        w.crime[i] = strdup(PQgetvalue(r, i, 0));
-    PQclear(r);
-    char topic[40] = "";
-    r = PQexecParams(w.c, "SELECT path FROM antt.units WHERE code = $1", 1, NULL, p1 + 1, NULL,
-                     NULL, 0);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        snprintf(topic, sizeof topic, "%s.", PQgetvalue(r, 0, 0));
-    PQclear(r);
+    query_crime_groups(w.c, crime_row, &w, e, sizeof e);
+    char topic[sizeof self.v + 1];
+    snprintf(topic, sizeof topic, "%s.", self.v);
 
     void *ctx = zmq_ctx_new();
     void *sub = zmq_socket(ctx, ZMQ_SUB);
@@ -308,7 +338,7 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         fprintf(stderr, "antt watch: %s\n", err);
         zmq_close(sub);
         zmq_ctx_term(ctx);
-        PQfinish(w.c);
+        db_close(&w.c);
         return ANTT_EXIT_USAGE;
     }
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
@@ -356,6 +386,6 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         free(w.crime[i]);
     free(w.crime);
     free(w.rows);
-    PQfinish(w.c);
+    db_close(&w.c);
     return rc;
 }

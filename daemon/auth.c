@@ -4,7 +4,8 @@
  * metadata). */
 #include "daemon/auth.h"
 
-#include "daemon/util.h"
+#include "proto/hindex.h"
+#include "proto/util.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -118,7 +119,7 @@ static int take_token(auth_t *a)
 
 static int worth_recording(auth_t *a, const char *key)
 {
-    uint64_t h = fnv1a(key, strlen(key), FNV_SEED);
+    uint64_t h = hindex_hash(key, strlen(key));
     int64_t now = (int64_t)time(NULL);
     size_t i = h % (sizeof a->recent / sizeof a->recent[0]);
     if (a->recent[i].h == h && now - a->recent[i].at_s < 60) return 0;

@@ -1,7 +1,7 @@
 /* batch.c — see batch.h. */
 #include "daemon/batch.h"
 
-#include "daemon/util.h"
+#include "proto/util.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -36,7 +36,6 @@ void batch_clear(batch_t *b)
     b->weight = 0;
     b->opened_us = 0;
     b->sealed = 0;
-    b->nslot_used = 0;
 }
 
 void batch_free(batch_t *b)
@@ -47,7 +46,7 @@ void batch_free(batch_t *b)
         free(b->chunks[i]);
     free(b->chunks);
     free(b->arena);
-    free(b->dslot);
+    free(b->refusals);
     memset(b, 0, sizeof *b);
 }
 
@@ -87,16 +86,17 @@ oom:
     return NULL;
 }
 
-bev_t *batch_event(batch_t *b, bmsg_t *m)
+store_ev_t *batch_event(batch_t *b, bmsg_t *m)
 {
     if (grow_array((void **)&b->ev, &b->cap_ev, b->nev + 1, sizeof *b->ev) < 0) return NULL;
-    bev_t *e = &b->ev[b->nev++];
+    store_ev_t *e = &b->ev[b->nev++];
     memset(&e->ev, 0, sizeof e->ev);
     e->v.status = ACK_ACCEPTED;
     e->v.code = 0;
     e->v.field = NULL;
     e->v.msg[0] = '\0';
     e->fixed = 0;
+    e->path = (uint8_t)m->path;
     e->dup_of = -1;
     e->case_version = 0;
     m->count++;
@@ -128,51 +128,25 @@ const uint8_t *batch_frame(const batch_t *b, const bmsg_t *m, int i)
     return b->arena + off;
 }
 
-/* Events of one batch with the same id: rare (a node resending before its
- * ack came back), so a small hash over the batch's ids is enough. */
-static uint32_t id_hash(const uint8_t id[16])
+int batch_work(batch_t *b, store_work_t *w)
 {
-    uint64_t h;
-    memcpy(&h, id + 8, 8); /* the random bits of a v7 (and of a v4) */
-    return (uint32_t)(h ^ (h >> 29) ^ (h >> 41));
-}
-
-int batch_link_duplicates(batch_t *b)
-{
-    uint32_t ns = 64;
-    while (ns < 2 * b->nev)
-        ns *= 2;
-    if (grow_array((void **)&b->dslot, &b->cap_dslot, ns, sizeof *b->dslot) < 0) return -1;
-    int32_t *slot = b->dslot;
-    memset(slot, 0xff, ns * sizeof *slot);
-    for (uint32_t i = 0; i < b->nev; i++) {
-        bev_t *e = &b->ev[i];
-        if (!(e->ev.present & EVB(EVF_ID)) || e->fixed) continue;
-        e->dup_of = -1;
-        for (uint32_t s = id_hash(e->ev.id) & (ns - 1);; s = (s + 1) & (ns - 1)) {
-            if (slot[s] < 0) {
-                slot[s] = (int32_t)i;
-                break;
-            }
-            if (!memcmp(b->ev[slot[s]].ev.id, e->ev.id, 16)) {
-                e->dup_of = slot[s];
-                break;
-            }
-        }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < b->nmsg; i++) {
+        const bmsg_t *m = batch_msg_at(b, i);
+        if (!m->code) continue;
+        if (grow_array((void **)&b->refusals, &b->cap_refusals, n + 1, sizeof *b->refusals) < 0)
+            return -1;
+        b->refusals[n++] = (store_refusal_t){.at = m->first,
+                                             .path = (uint8_t)m->path,
+                                             .code = m->code,
+                                             .node = m->node,
+                                             .msg = m->msg,
+                                             .raw = b->arena + m->raw_off,
+                                             .raw_len = m->raw_len,
+                                             .raw_total = m->raw_total};
     }
-    b->nslot_used = ns;
+    *w = (store_work_t){.ev = b->ev, .nev = b->nev, .refusals = b->refusals, .nrefusals = n};
     return 0;
-}
-
-long batch_find_id(const batch_t *b, const uint8_t id[16])
-{
-    uint32_t ns = b->nslot_used;
-    if (!ns) return -1;
-    for (uint32_t s = id_hash(id) & (ns - 1);; s = (s + 1) & (ns - 1)) {
-        int32_t v = b->dslot[s];
-        if (v < 0) return -1;
-        if (!memcmp(b->ev[v].ev.id, id, 16)) return v;
-    }
 }
 
 /* ---- queue ---- */

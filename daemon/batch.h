@@ -13,26 +13,14 @@
 #ifndef ANTT_DAEMON_BATCH_H
 #define ANTT_DAEMON_BATCH_H
 
-#include "daemon/ledger.h"
+#include "db/store.h"
 #include "proto/ev.h"
 
 #include <stdint.h>
 #include <zmq.h>
 
-/* Where a message came from; PATH_HANDSHAKE: a connection refused before any
- * message (recorded in antt.rejects only). */
-typedef enum { PATH_ACKED = 0, PATH_PUBLISH = 1, PATH_HANDSHAKE = 2 } path_t;
-
 #define BATCH_MAX_FRAMES 5
 #define BATCH_CHUNK      256 /* routing id + up to 4 echoed envelope frames */
-
-typedef struct {
-    ev_t ev;
-    verdict_t v;
-    uint8_t fixed;        /* verdict decided before the store (decoder, registry) */
-    int32_t dup_of;       /* an earlier event of this batch with the same id, or -1 */
-    int32_t case_version; /* accepted: the case's version this event made */
-} bev_t;
 
 typedef struct {
     path_t path;
@@ -50,18 +38,18 @@ typedef struct {
 } bmsg_t;
 
 typedef struct {
-    bev_t *ev;
+    store_ev_t *ev; /* what the store reads and writes verdicts into */
     uint32_t nev, cap_ev;
     bmsg_t **chunks; /* messages in chunks of BATCH_CHUNK that never move:
                         a small zmq_msg_t keeps its bytes inside itself */
     uint32_t nmsg, nchunks;
     uint8_t *arena;
     size_t narena, cap_arena;
-    int64_t opened_us; /* monotonic time of the first message */
-    uint32_t weight;   /* events + refused messages: what counts towards the limits */
-    int sealed;        /* takes no more messages */
-    int32_t *dslot;    /* batch_link_duplicates' hash slots, kept for reuse */
-    uint32_t cap_dslot, nslot_used;
+    int64_t opened_us;         /* monotonic time of the first message */
+    uint32_t weight;           /* events + refused messages: what counts towards the limits */
+    int sealed;                /* takes no more messages */
+    store_refusal_t *refusals; /* batch_work's list of the messages refused whole */
+    uint32_t cap_refusals;
 } batch_t;
 
 void batch_free(batch_t *b);
@@ -78,7 +66,7 @@ bmsg_t *batch_msg(batch_t *b, path_t path, zmq_msg_t *payload, const zmq_msg_t *
 /* Reserve the next event of message m (the last one started), adding one to
  * the batch's weight. NULL on OOM. A message refused whole adds its one unit
  * of weight with batch_weigh(). */
-bev_t *batch_event(batch_t *b, bmsg_t *m);
+store_ev_t *batch_event(batch_t *b, bmsg_t *m);
 void batch_weigh(batch_t *b, uint32_t w);
 
 /* Keep the first `keep` bytes of raw in the arena as m's refused bytes. */
@@ -93,13 +81,10 @@ static inline bmsg_t *batch_msg_at(const batch_t *b, uint32_t i)
 /* A message's echoed frames (routing id first). Borrowed. */
 const uint8_t *batch_frame(const batch_t *b, const bmsg_t *m, int i);
 
-/* Link events whose id already appeared earlier in the batch (dup_of).
- * 0, or -1 on allocation failure. */
-int batch_link_duplicates(batch_t *b);
-
-/* The first event of the batch with this id (after batch_link_duplicates),
- * or -1. Events refused before the store are not indexed. */
-long batch_find_id(const batch_t *b, const uint8_t id[16]);
+/* The batch as the store sees it: its events (verdicts are written into
+ * the batch) and its messages refused whole, valid until the batch changes.
+ * 0, or -1 out of memory. */
+int batch_work(batch_t *b, store_work_t *w);
 
 /* ---- the queue ---- */
 typedef struct {

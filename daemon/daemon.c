@@ -1,8 +1,9 @@
 /* daemon.c — the loop (see daemon.h). */
 #include "daemon/daemon.h"
-#include "daemon/util.h"
+#include "proto/util.h"
 
 #include "daemon/log.h"
+#include "db/query.h"
 #include "proto/decode.h"
 #include "proto/err.h"
 #include "proto/ts.h"
@@ -35,8 +36,11 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
     d->config_path = config_path;
     log_set_level((log_level_t)log_level_parse(cfg->log_level));
     ledger_cfg_t l = daemon_ledger_cfg(cfg);
-    d->store = store_new(cfg->db, &l, (uint32_t)cfg->reject_raw_max);
     d->reg = reg_new(l.utc_offset_us);
+    /* The ledger asks the registry which groups are crimes. */
+    l.is_crime = reg_is_crime;
+    l.is_crime_ctx = d->reg;
+    d->store = d->reg ? store_new(cfg->db, &l, (uint32_t)cfg->reject_raw_max) : NULL;
     if (!d->store || !d->reg ||
         bqueue_init(&d->q, (uint32_t)cfg->batch_max_events, (uint32_t)cfg->queue_max_events) < 0) {
         snprintf(err, errlen, "out of memory");
@@ -92,7 +96,7 @@ const msgpack_sbuffer *daemon_ack(daemon_t *d, const batch_t *b, const bmsg_t *m
     msgpack_sbuffer_clear(&d->sbuf);
     ack_reply_begin(&d->pk, 0, NULL, m->count);
     for (uint32_t i = 0; i < m->count; i++) {
-        const bev_t *e = &b->ev[m->first + i];
+        const store_ev_t *e = &b->ev[m->first + i];
         ack_t a = {.index = i,
                    .has_id = (e->ev.present & EVB(EVF_ID)) != 0,
                    .status = e->v.status,
@@ -181,7 +185,7 @@ static void summarise_unrecorded(daemon_t *d, int64_t now)
              (unsigned long long)n, d->cfg.refusal_records_per_min);
 }
 
-static void admit(daemon_t *d, bev_t *e, const char *auth_node)
+static void admit(daemon_t *d, store_ev_t *e, const char *auth_node)
 {
     int rc = reg_admit(d->reg, &e->ev, auth_node, &e->v);
     if (rc == 0) return;
@@ -192,7 +196,7 @@ static void admit(daemon_t *d, bev_t *e, const char *auth_node)
         now - d->reg_loaded_us > 1000000) {
         char err[256];
         d->reg_loaded_us = now;
-        if (reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0)
+        if (reg_load(d->reg, store_db(d->store), err, sizeof err) < 0)
             log_warn("registry", "reload failed: %s", err);
         rc = reg_admit(d->reg, &e->ev, auth_node, &e->v);
         if (rc == 0) return;
@@ -262,7 +266,7 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
      * the decoder reads on from the payload's new home (no second pass). */
     dec_move(&m, before, zmq_msg_data(&bm->payload));
     for (uint32_t i = 0; i < m.count; i++) {
-        bev_t *ev = batch_event(b, bm);
+        store_ev_t *ev = batch_event(b, bm);
         if (!ev) {
             log_error("intake", "out of memory taking an event");
             return;
@@ -295,7 +299,7 @@ static void ensure_db(daemon_t *d, int64_t now)
         return;
     }
     int ok = rc == 0;
-    if (ok && reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0) {
+    if (ok && reg_load(d->reg, store_db(d->store), err, sizeof err) < 0) {
         store_disconnect(d->store);
         ok = 0;
     }
@@ -356,7 +360,7 @@ static void count_batch(daemon_t *d, const batch_t *b)
         if (bm->code > 0 && bm->code < METRICS_CODES) m->rejects[bm->code]++;
     }
     for (uint32_t i = 0; i < b->nev; i++) {
-        const bev_t *e = &b->ev[i];
+        const store_ev_t *e = &b->ev[i];
         if (e->ev.type > EV_NONE && e->ev.type < EV_TYPE_COUNT && e->v.status < 4)
             m->events[e->ev.type][e->v.status]++;
         if ((e->v.status == ACK_REJECTED || e->v.status == ACK_DEFERRED) && e->v.code > 0 &&
@@ -407,29 +411,35 @@ static void watch_connections(daemon_t *d)
         metrics_update_gauges(d->http, d->met.queue_events, d->met.connected);
 }
 
+/* One province's figures into the metrics (code, rate or NULL, overdue). */
+static int province_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    metrics_t *m = ctx;
+    if (m->nprov >= METRICS_PROVINCES) return 0;
+    const int i = m->nprov++;
+    snprintf(m->prov[i], sizeof m->prov[i], "%.7s", v[0]);
+    m->resolution_rate[i] = v[1] ? atof(v[1]) : -1;
+    m->overdue[i] = strtoull(v[2], NULL, 10);
+    return 0;
+}
+
 /* Per province: tip-off resolution this calendar year and overdue now. */
 static void refresh_provinces(daemon_t *d, int64_t now)
 {
     if (!d->http || !store_connected(d->store) || now < d->prov_refresh_us) return;
     d->prov_refresh_us = now + 30 * 1000000LL;
-    PGresult *r = PQexec(store_conn(d->store),
-                         "SELECT u.code, r.resolution_rate, r.tipoffs_overdue FROM antt.units u,"
-                         " LATERAL antt.rates(u.code,"
-                         " date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
-                         " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
-                         " WHERE u.level = 'province' ORDER BY u.code");
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-        int n = PQntuples(r) < METRICS_PROVINCES ? PQntuples(r) : METRICS_PROVINCES;
-        for (int i = 0; i < n; i++) {
-            snprintf(d->met.prov[i], sizeof d->met.prov[i], "%.7s", PQgetvalue(r, i, 0));
-            d->met.resolution_rate[i] = PQgetisnull(r, i, 1) ? -1 : atof(PQgetvalue(r, i, 1));
-            d->met.overdue[i] = strtoull(PQgetvalue(r, i, 2), NULL, 10);
-        }
-        d->met.nprov = n;
+    char err[256];
+    metrics_t m = d->met;
+    m.nprov = 0;
+    if (query_province_figures(store_db(d->store), province_row, &m, err, sizeof err) == 0) {
+        memcpy(d->met.prov, m.prov, sizeof m.prov);
+        memcpy(d->met.resolution_rate, m.resolution_rate, sizeof m.resolution_rate);
+        memcpy(d->met.overdue, m.overdue, sizeof m.overdue);
+        d->met.nprov = m.nprov;
     } else {
-        log_warn("metrics", "province figures: %s", PQresultErrorMessage(r));
+        log_warn("metrics", "province figures: %s", err);
     }
-    PQclear(r);
     publish_metrics(d);
 }
 
@@ -439,7 +449,11 @@ static void flush_oldest(daemon_t *d)
     batch_t *b = bqueue_oldest(&d->q);
     if (d->q.n == 1) bqueue_seal(&d->q);
     char err[512];
-    store_rc_t rc = store_commit(d->store, b, d->reg, ts_now_us(), err, sizeof err);
+    store_work_t w;
+    store_rc_t rc =
+        batch_work(b, &w) < 0
+            ? (snprintf(err, sizeof err, "out of memory listing refusals"), STORE_FAILED)
+            : store_commit(d->store, &w, ts_now_us(), err, sizeof err);
     if (rc == STORE_DOWN) {
         log_warn("store", "database connection lost, holding %u events: %s", d->q.held, err);
         d->db_up = 0;
@@ -451,7 +465,7 @@ static void flush_oldest(daemon_t *d)
          * so its node resends it; the batch's refusals are not recorded. */
         log_error("store", "batch of %u events not stored: %s", b->nev, err);
         for (uint32_t i = 0; i < b->nev; i++) {
-            bev_t *e = &b->ev[i];
+            store_ev_t *e = &b->ev[i];
             if (e->fixed) continue;
             e->v.status = ACK_DEFERRED;
             e->v.code = ANTT_E_INTERNAL;
@@ -475,7 +489,7 @@ static void registry_reload(daemon_t *d, const char *why)
     char err[512];
     if (!store_connected(d->store)) return;
     d->reg_loaded_us = mono_us();
-    if (reg_load(d->reg, store_conn(d->store), err, sizeof err) < 0) {
+    if (reg_load(d->reg, store_db(d->store), err, sizeof err) < 0) {
         log_error("registry", "reload failed: %s", err);
         return;
     }
@@ -638,7 +652,7 @@ int daemon_run(daemon_t *d)
         summarise_unrecorded(d, now);
         stream_subscriptions(d->stream, d->reg, d->in.auth);
         stream_answer(d->stream, d->reg, d->in.auth,
-                      store_connected(d->store) ? store_conn(d->store) : NULL);
+                      store_connected(d->store) ? store_db(d->store) : NULL);
         if (flush_due(d, now)) {
             flush_oldest(d);
             continue;

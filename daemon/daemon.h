@@ -18,7 +18,7 @@
 #include "daemon/limit.h"
 #include "daemon/metrics.h"
 #include "daemon/reg.h"
-#include "daemon/store.h"
+#include "db/store.h"
 #include "daemon/stream.h"
 
 #include <msgpack.h>

@@ -1,7 +1,7 @@
 /* limit.c — see limit.h. Open addressing by node id; buckets never leave. */
 #include "daemon/limit.h"
 
-#include "daemon/util.h"
+#include "proto/util.h"
 #include "proto/err.h"
 #include "proto/ev.h"
 

@@ -1,12 +1,12 @@
 /* main.c — anttd's command line: settings in layers, one-shot admin
  * commands, or the daemon itself. */
-#include "daemon/admin.h"
+#include "db/admin.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
-#include "daemon/migrate.h"
+#include "db/migrate.h"
 #include "daemon/reg.h"
-#include "daemon/verify.h"
+#include "db/verify.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -85,22 +85,15 @@ enum {
     OPT_COMMAND = 0x3000
 };
 
-static PGconn *connect_db(const cfg_t *cfg)
+static db_t *connect_db(const cfg_t *cfg)
 {
-    const char *keys[] = {"application_name", "dbname", NULL};
-    const char *vals[] = {"anttd-admin", cfg->db, NULL};
-    if (!cfg->db[0]) keys[1] = NULL;
-    PGconn *c = PQconnectdbParams(keys, vals, 1);
-    if (PQstatus(c) != CONNECTION_OK) {
-        log_error("store", "cannot connect: %s", PQerrorMessage(c));
-        PQfinish(c);
-        return NULL;
-    }
-    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    char err[512];
+    db_t *c = db_connect(cfg->db, "anttd-admin", err, sizeof err);
+    if (!c) log_error("store", "cannot connect: %s", err);
     return c;
 }
 
-static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char *arg)
+static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *arg)
 {
     char err[1024];
     int n = 0;
@@ -129,7 +122,11 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
             goto fail;
         }
         snprintf(node, sizeof node, "%.*s", (int)(eq - arg), arg);
-        if (admin_add_node(c, node, eq + 1, err, sizeof err) < 0) goto fail;
+        const char *name = node, *unit = eq + 1, *key = NULL;
+        int changed, inserted;
+        if (admin_enroll(c, ADMIN_NODES, 1, &name, &unit, &key, 1, &changed, &inserted, err,
+                         sizeof err) != ADMIN_OK)
+            goto fail;
         log_info("admin", "node registered node=%s unit=%s", node, eq + 1);
     } else if (!strcmp(cmd, "add-nodes-under")) {
         char unit[64];
@@ -142,14 +139,20 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
         if (admin_add_nodes_under(c, unit, eq + 1, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "nodes registered under=%s prefix=%s count=%d", unit, eq + 1, n);
     } else if (!strcmp(cmd, "revoke-node")) {
-        if (admin_revoke_node(c, arg, err, sizeof err) < 0) goto fail;
+        if (admin_revoke(c, ADMIN_NODES, arg, &n, err, sizeof err) < 0) goto fail;
+        if (!n) {
+            snprintf(err, sizeof err, "no node '%s' that is not already revoked", arg);
+            goto fail;
+        }
         log_info("admin", "node revoked node=%s", arg);
     } else if (!strcmp(cmd, "verify")) {
         ledger_cfg_t l = daemon_ledger_cfg(cfg);
         reg_t *reg = reg_new(l.utc_offset_us);
+        l.is_crime = reg_is_crime;
+        l.is_crime_ctx = reg;
         long diffs = 0;
         int rc = reg && reg_load(reg, c, err, sizeof err) == 0
-                     ? verify_run(c, &l, reg, stdout, &diffs, err, sizeof err)
+                     ? verify_run(c, &l, stdout, &diffs, err, sizeof err)
                      : -1;
         reg_free(&reg);
         if (rc < 0) goto fail;
@@ -160,8 +163,7 @@ static int run_command(PGconn *c, const cfg_t *cfg, const char *cmd, const char 
 fail:
     log_error("admin", "--%s: %s", cmd, err);
     /* The input was refused (2) unless the database itself failed (5). */
-    return PQstatus(c) != CONNECTION_OK || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") ? 5
-                                                                                             : 2;
+    return !db_ok(c) || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") ? 5 : 2;
 }
 
 int main(int argc, char **argv)
@@ -258,7 +260,7 @@ int main(int argc, char **argv)
         int only_print = 1;
         for (int k = 0; k < ncmds; k++)
             only_print &= !strcmp(cmds[k][0], "print-config");
-        PGconn *c = only_print ? NULL : connect_db(&cfg);
+        db_t *c = only_print ? NULL : connect_db(&cfg);
         if (!only_print && !c) return 5;
         int rc = 0;
         for (int k = 0; k < ncmds && rc == 0; k++) {
@@ -270,7 +272,7 @@ int main(int argc, char **argv)
             }
             rc = run_command(c, &cfg, cmds[k][0], cmds[k][1]);
         }
-        if (c) PQfinish(c);
+        db_close(&c);
         return rc;
     }
 

@@ -1,7 +1,9 @@
 /* reg.c — see reg.h. Three open-addressing tables keyed by short strings. */
 #include "daemon/reg.h"
 
-#include "daemon/util.h"
+#include "db/registry.h"
+#include "proto/hindex.h"
+#include "proto/util.h"
 
 #include "proto/err.h"
 #include "proto/key.h"
@@ -40,13 +42,12 @@ typedef struct {
     uint32_t idx; /* node or subscriber */
 } keyref_t;
 
-/* A table: items in an array, an index of slots (item + 1, 0 = empty). */
+/* A table: items in an array, indexed by their key. */
 typedef struct {
     void *items;
     size_t size, n;
     uint32_t cap;
-    uint32_t *slots;
-    size_t nslots; /* power of two, at least 2n */
+    hindex_t idx;
 } tab_t;
 
 struct reg {
@@ -67,11 +68,6 @@ struct reg_build {
     char err[256]; /* the first row refused */
 };
 
-static uint64_t hash(const char *s, size_t n)
-{
-    return fnv1a(s, n, FNV_SEED);
-}
-
 /* Every item type starts with its NUL-terminated key. */
 static const char *key_of(const tab_t *t, size_t i)
 {
@@ -80,19 +76,18 @@ static const char *key_of(const tab_t *t, size_t i)
 
 static long tab_find(const tab_t *t, const char *k, size_t n)
 {
-    if (!t->nslots) return -1;
-    for (size_t s = hash(k, n) & (t->nslots - 1);; s = (s + 1) & (t->nslots - 1)) {
-        uint32_t v = t->slots[s];
-        if (!v) return -1;
-        const char *key = key_of(t, v - 1);
-        if (!strncmp(key, k, n) && key[n] == '\0') return (long)v - 1;
+    hindex_iter_t it = hindex_find(&t->idx, hindex_hash(k, n));
+    for (long i; (i = hindex_next(&t->idx, &it)) >= 0;) {
+        const char *key = key_of(t, (size_t)i);
+        if (!strncmp(key, k, n) && key[n] == '\0') return i;
     }
+    return -1;
 }
 
 static void tab_free(tab_t *t)
 {
     free(t->items);
-    free(t->slots);
+    hindex_free(&t->idx);
     size_t size = t->size;
     memset(t, 0, sizeof *t);
     t->size = size;
@@ -108,22 +103,14 @@ static void *tab_push(tab_t *t)
     return it;
 }
 
-/* Build the slot index over t->items[0..n). -1 on allocation failure. */
+/* Index t->items[0..n). -1 on allocation failure. */
 static int tab_index(tab_t *t)
 {
-    size_t ns = 16;
-    while (ns < 2 * t->n + 1)
-        ns *= 2;
-    free(t->slots);
-    t->slots = calloc(ns, sizeof *t->slots);
-    if (!t->slots) return -1;
-    t->nslots = ns;
+    hindex_clear(&t->idx);
+    if (hindex_reserve(&t->idx, (uint32_t)t->n) < 0) return -1;
     for (size_t i = 0; i < t->n; i++) {
         const char *k = key_of(t, i);
-        size_t s = hash(k, strlen(k)) & (ns - 1);
-        while (t->slots[s])
-            s = (s + 1) & (ns - 1);
-        t->slots[s] = (uint32_t)i + 1;
+        if (hindex_add(&t->idx, hindex_hash(k, strlen(k)), (uint32_t)i) < 0) return -1;
     }
     return 0;
 }
@@ -333,64 +320,37 @@ out:
 
 /* ---- loading from the database ----------------------------------------- */
 
-static int query(PGconn *c, const char *sql, PGresult **out, char *err, size_t errlen)
+static void sink_unit(void *b, const char *code, const char *path, int32_t from, int32_t to)
 {
-    *out = PQexec(c, sql);
-    if (PQresultStatus(*out) == PGRES_TUPLES_OK) return 0;
-    snprintf(err, errlen, "%s", PQresultErrorMessage(*out));
-    PQclear(*out);
-    *out = NULL;
-    return -1;
+    reg_build_unit(b, code, path, from, to);
+}
+static void sink_node(void *b, const char *id, const char *unit, int revoked, const char *key)
+{
+    reg_build_node(b, id, unit, revoked, key);
+}
+static void sink_group(void *b, const char *slug, int is_crime)
+{
+    reg_build_group(b, slug, is_crime);
+}
+static void sink_subscriber(void *b, const char *name, const char *unit, int revoked,
+                            const char *key)
+{
+    reg_build_subscriber(b, name, unit, revoked, key);
 }
 
-static int32_t day_or_none(PGresult *res, int row, int col)
+int reg_load(reg_t *r, db_t *c, char *err, size_t errlen)
 {
-    return PQgetisnull(res, row, col) ? REG_DAY_NONE : (int32_t)atol(PQgetvalue(res, row, col));
-}
-
-int reg_load(reg_t *r, PGconn *c, char *err, size_t errlen)
-{
+    static const registry_sink_t SINK = {sink_unit, sink_node, sink_group, sink_subscriber};
     reg_build_t *b = reg_build_new();
-    PGresult *res = NULL;
     if (!b) {
         snprintf(err, errlen, "out of memory loading the registry");
         return -1;
     }
-    if (query(c,
-              "SELECT code, path, valid_from - date '1970-01-01', valid_to - date '1970-01-01' "
-              "FROM antt.units",
-              &res, err, errlen) < 0)
-        goto fail;
-    for (int i = 0; i < PQntuples(res); i++)
-        reg_build_unit(b, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), day_or_none(res, i, 2),
-                       day_or_none(res, i, 3));
-    PQclear(res);
-    if (query(c,
-              "SELECT node_id, unit_code, revoked_at IS NOT NULL, coalesce(public_key, '') "
-              "FROM antt.nodes",
-              &res, err, errlen) < 0)
-        goto fail;
-    for (int i = 0; i < PQntuples(res); i++)
-        reg_build_node(b, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-                       PQgetvalue(res, i, 2)[0] == 't', PQgetvalue(res, i, 3));
-    PQclear(res);
-    if (query(c, "SELECT slug, is_crime FROM antt.crime_groups", &res, err, errlen) < 0) goto fail;
-    for (int i = 0; i < PQntuples(res); i++)
-        reg_build_group(b, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)[0] == 't');
-    PQclear(res);
-    if (query(c,
-              "SELECT name, coalesce(unit_code, ''), revoked_at IS NOT NULL, public_key "
-              "FROM antt.subscribers",
-              &res, err, errlen) < 0)
-        goto fail;
-    for (int i = 0; i < PQntuples(res); i++)
-        reg_build_subscriber(b, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-                             PQgetvalue(res, i, 2)[0] == 't', PQgetvalue(res, i, 3));
-    PQclear(res);
+    if (registry_read(c, &SINK, b, err, errlen) < 0) {
+        reg_build_free(&b);
+        return -1;
+    }
     return reg_build_finish(r, &b, err, errlen);
-fail:
-    reg_build_free(&b);
-    return -1;
 }
 
 static int32_t local_day(const reg_t *r, int64_t us)

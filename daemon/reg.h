@@ -8,17 +8,18 @@
 #ifndef ANTT_DAEMON_REG_H
 #define ANTT_DAEMON_REG_H
 
-#include "daemon/ledger.h"
+#include "db/ledger.h"
+#include "db/pg.h"
+#include "db/registry.h"
 #include "proto/ev.h"
 
-#include <libpq-fe.h>
 #include <stdint.h>
 
 typedef struct reg reg_t;
 typedef struct reg_build reg_build_t;
 
-#define REG_DAY_NONE INT32_MIN /* no validity bound */
-#define REG_NAME_CAP 65        /* subscriber names: 1..64 bytes */
+#define REG_DAY_NONE REGISTRY_DAY_NONE /* no validity bound */
+#define REG_NAME_CAP 65                /* subscriber names: 1..64 bytes */
 
 /* Who a key may be: the intake's nodes or the tally stream's subscribers. */
 typedef enum { REG_NODES = 0, REG_SUBSCRIBERS = 1 } reg_domain_t;
@@ -30,7 +31,7 @@ void reg_free(reg_t **r);
 
 /* Replace the contents with what the database holds now. 0, or -1 with err
  * filled (the old contents stay). */
-int reg_load(reg_t *r, PGconn *c, char *err, size_t errlen);
+int reg_load(reg_t *r, db_t *c, char *err, size_t errlen);
 
 /* Counts, for logs. */
 void reg_counts(const reg_t *r, int *units, int *nodes, int *groups);

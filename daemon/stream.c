@@ -2,7 +2,8 @@
 #include "daemon/stream.h"
 
 #include "daemon/log.h"
-#include "daemon/util.h"
+#include "db/query.h"
+#include "proto/util.h"
 #include "proto/encode.h"
 #include "proto/mp.h"
 #include "proto/ev.h"
@@ -29,6 +30,7 @@ struct stream {
     uint32_t *order; /* scratch: tally indexes sorted by unit */
     uint32_t cap_order;
     msgpack_sbuffer sb;
+    msgpack_sbuffer rows; /* a snapshot's rows, packed before their count is known */
 };
 
 static ucount_t *counter(stream_t *s, const char *unit)
@@ -87,6 +89,7 @@ stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const
     stream_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     msgpack_sbuffer_init(&s->sb);
+    msgpack_sbuffer_init(&s->rows);
     if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch)
         s->epoch = (uint64_t)time(NULL);
     s->epoch &= 0x7fffffffffffffffULL;
@@ -109,6 +112,7 @@ void stream_close(stream_t **sp)
     free(s->u);
     free(s->order);
     msgpack_sbuffer_destroy(&s->sb);
+    msgpack_sbuffer_destroy(&s->rows);
     free(s);
     *sp = NULL;
 }
@@ -295,7 +299,32 @@ static void reply(stream_t *s, zmq_msg_t *frames, int nf)
     zmq_send(s->snap, s->sb.data, s->sb.size, ZMQ_DONTWAIT);
 }
 
-void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
+/* A snapshot row (unit, day, metric, grp, severity, value) packed into
+ * the rows buffer. */
+typedef struct {
+    msgpack_packer pk;
+    uint32_t n;
+} rows_t;
+
+static int snapshot_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    rows_t *r = ctx;
+    msgpack_pack_array(&r->pk, 6);
+    for (int col = 0; col < 6; col++) {
+        const char *x = v[col] ? v[col] : "";
+        if (col == 1)
+            msgpack_pack_int32(&r->pk, atoi(x));
+        else if (col == 5)
+            msgpack_pack_int64(&r->pk, strtoll(x, NULL, 10));
+        else
+            enc_str(&r->pk, x, strlen(x));
+    }
+    r->n++;
+    return 0;
+}
+
+void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c)
 {
     if (!s || !s->snap) return;
     for (int round = 0; round < 16; round++) {
@@ -316,7 +345,6 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
         char unit[16];
         int64_t from, to;
         const char *path = NULL;
-        PGresult *r = NULL;
         const char *scope = scope_of(s, reg, auth, &fr[nf - 1]);
         if (scope && !more &&
             parse_request(zmq_msg_data(&fr[nf - 1]), zmq_msg_size(&fr[nf - 1]), unit, &from, &to) ==
@@ -350,17 +378,11 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
             if (!path && !more) e = "unknown unit or bad request";
             enc_str(&pk, e, strlen(e));
         } else {
-            char f[24], t[24];
-            snprintf(f, sizeof f, "%lld", (long long)from);
-            snprintf(t, sizeof t, "%lld", (long long)to);
-            const char *p[3] = {unit, f, t};
-            r = PQexecParams(
-                c,
-                "SELECT t.unit, t.day - date '1970-01-01', t.metric, t.grp, t.severity, t.value"
-                " FROM antt.tallies t WHERE t.unit IN (SELECT antt.subtree($1))"
-                " AND t.day >= date '1970-01-01' + $2::int AND t.day < date '1970-01-01' + $3::int",
-                3, NULL, p, NULL, NULL, 0);
-            if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            rows_t rows = {.n = 0};
+            char qerr[256];
+            msgpack_sbuffer_clear(&s->rows);
+            msgpack_packer_init(&rows.pk, &s->rows, msgpack_sbuffer_write);
+            if (query_tallies(c, unit, from, to, snapshot_row, &rows, qerr, sizeof qerr) < 0) {
                 msgpack_pack_map(&pk, 1);
                 KEY(&pk, "error");
                 enc_str(&pk, "query failed", 12);
@@ -390,22 +412,10 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c)
                     msgpack_pack_uint64(&pk, s->u[i].useq);
                 }
                 KEY(&pk, "rows");
-                msgpack_pack_array(&pk, (uint32_t)PQntuples(r));
-                for (int row = 0; row < PQntuples(r); row++) {
-                    msgpack_pack_array(&pk, 6);
-                    for (int col = 0; col < 6; col++) {
-                        const char *v = PQgetvalue(r, row, col);
-                        if (col == 1)
-                            msgpack_pack_int32(&pk, atoi(v));
-                        else if (col == 5)
-                            msgpack_pack_int64(&pk, strtoll(v, NULL, 10));
-                        else
-                            enc_str(&pk, v, strlen(v));
-                    }
-                }
+                msgpack_pack_array(&pk, rows.n);
+                msgpack_sbuffer_write(&s->sb, s->rows.data, s->rows.size);
             }
         }
-        PQclear(r);
         reply(s, fr, nf);
         for (int i = 0; i < nf; i++)
             zmq_msg_close(&fr[i]);

@@ -31,9 +31,9 @@
 
 #include "daemon/auth.h"
 #include "daemon/reg.h"
-#include "daemon/tallymap.h"
+#include "db/pg.h"
+#include "db/tallymap.h"
 
-#include <libpq-fe.h>
 #include <stdint.h>
 
 typedef struct stream stream_t;
@@ -52,7 +52,7 @@ void *stream_snapshot_socket(stream_t *s);
 
 /* Answer the waiting snapshot requests from the database (between commits).
  * With CURVE, a unit outside the subscriber's scope gets {"error": ...}. */
-void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, PGconn *c);
+void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c);
 
 /* The publishing socket (an XPUB), for the caller's zmq_poll; NULL when off. */
 void *stream_publish_socket(stream_t *s);

@@ -24,7 +24,7 @@ cnodes=${CONNECT_NODES:-10000}
 
 # shellcheck source=../../tests/pg/bench.sh
 . "$root/tests/pg/bench.sh"
-bench_setup bench /tmp anttd antt bench_anttd
+bench_setup bench /tmp anttd antt bench_anttd bench_ceiling
 bench=$root/build-bench/daemon/bench_anttd
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 psql -qc "CREATE DATABASE ceil" -qc "CREATE DATABASE bench"
@@ -48,7 +48,7 @@ echo "PostgreSQL $(psql -Atc 'show server_version') fsync=$(psql -Atc 'show fsyn
      "full_page_writes=$(psql -Atc 'show full_page_writes') max_wal_size=$(psql -Atc 'show max_wal_size'); $(nproc) cores"
 
 echo "== 1. ceiling: plain COPY, 1,000-row transactions, same tables and tally upserts (${secs}s)"
-ceil_out=$("$bench" ceiling "$base dbname=ceil" "$secs")
+ceil_out=$("$root/build-bench/db/bench_ceiling" "$base dbname=ceil" "$secs")
 echo "$ceil_out"
 ceil=$(sed -n 's/.*rows_per_s=\([0-9]*\).*/\1/p' <<<"$ceil_out")
 

@@ -74,7 +74,7 @@ static void check(const char *auth)
                 continue;
             }
             for (uint32_t i = 0; i < m->count; i++) {
-                const bev_t *e = &b->ev[m->first + i];
+                const store_ev_t *e = &b->ev[m->first + i];
                 if (e->v.code && !known(e->v.code)) abort();
                 if (auth && !e->fixed) { /* past admission: must be the sender's own */
                     if (e->ev.node.n != strlen(auth) || memcmp(e->ev.node.p, auth, e->ev.node.n))

@@ -1,7 +1,7 @@
 /* test_batch.c — batches and their queue (the bound that pauses intake), and
  * the binary COPY rows the store builds from them. */
 #include "daemon/batch.h"
-#include "daemon/pgcopy.h"
+#include "db/pgcopy.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -45,27 +45,31 @@ Test(batch, keeps_payloads_and_envelopes_in_place_across_growth)
     batch_free(&b);
 }
 
-Test(batch, links_repeated_ids_to_their_first_occurrence)
+/* The store's view of a batch: its events in place, and the messages
+ * refused whole listed where they arrived. (Repeated ids within a batch are
+ * the store's to link now: tests/integration/test_store.c.) */
+Test(batch, gives_the_store_its_events_and_the_messages_refused_whole)
 {
     batch_t b = {0};
-    bmsg_t *m = msg_with(&b, "x", 5);
+    msg_with(&b, "x", 2);
+    bmsg_t *bad = msg_with(&b, "junk", 0);
+    bad->code = 101;
+    snprintf(bad->msg, sizeof bad->msg, "not msgpack");
+    cr_assert_eq(batch_keep_raw(&b, bad, "junk", 4, 2), 0);
+    bmsg_t *m = msg_with(&b, "y", 1);
     (void)m;
-    for (int i = 0; i < 5; i++) {
-        b.ev[i].ev.present = EVB(EVF_ID);
-        memset(b.ev[i].ev.id, i == 3 ? 1 : i + 10, 16);
-    }
-    memset(b.ev[3].ev.id, 11, 16); /* event 3 repeats event 1 */
-    b.ev[4].fixed = 1;             /* refused before the store: ignored */
-    memset(b.ev[4].ev.id, 10, 16);
-    cr_assert_eq(batch_link_duplicates(&b), 0);
-    cr_expect_eq(b.ev[0].dup_of, -1);
-    cr_expect_eq(b.ev[3].dup_of, 1);
-    cr_expect_eq(b.ev[4].dup_of, -1);
-    uint8_t id[16];
-    memset(id, 11, 16);
-    cr_expect_eq(batch_find_id(&b, id), 1);
-    memset(id, 99, 16);
-    cr_expect_eq(batch_find_id(&b, id), -1);
+    store_work_t w;
+    cr_assert_eq(batch_work(&b, &w), 0);
+    cr_expect_eq(w.ev, b.ev);
+    cr_expect_eq(w.nev, 3);
+    cr_expect_eq(w.ev[2].path, PATH_ACKED);
+    cr_assert_eq(w.nrefusals, 1);
+    cr_expect_eq(w.refusals[0].at, 2); /* before the third event: it came between */
+    cr_expect_eq(w.refusals[0].code, 101);
+    cr_expect_str_eq(w.refusals[0].msg, "not msgpack");
+    cr_expect_eq(w.refusals[0].raw_len, 2);
+    cr_expect_eq(w.refusals[0].raw_total, 4);
+    cr_expect_eq(memcmp(w.refusals[0].raw, "ju", 2), 0);
     batch_free(&b);
 }
 

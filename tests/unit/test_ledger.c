@@ -1,7 +1,7 @@
 /* test_ledger.c — what each event does to its case and to the tallies. */
 #include "fixtures.h"
 
-#include "daemon/ledger.h"
+#include "db/ledger.h"
 #include "proto/err.h"
 
 #include <criterion/criterion.h>

@@ -18,18 +18,53 @@
  * the other makes an INSERT fail with a unique violation; deadlocks and
  * serialization failures likewise. The store then rolls back and runs the
  * batch again from the start, reading the other daemon's committed work. */
-#ifndef ANTT_DAEMON_STORE_H
-#define ANTT_DAEMON_STORE_H
+#ifndef ANTT_DB_STORE_H
+#define ANTT_DB_STORE_H
 
-#include "daemon/batch.h"
-#include "daemon/ledger.h"
-#include "daemon/reg.h"
-#include "daemon/tallymap.h"
+#include "db/ledger.h"
+#include "db/pg.h"
+#include "db/tallymap.h"
+#include "proto/ev.h"
 
-#include <libpq-fe.h>
 #include <stdint.h>
 
 typedef struct store store_t;
+
+/* Where an event or a refusal came from, as antt.rejects records it;
+ * PATH_HANDSHAKE: a connection refused before any message. */
+typedef enum { PATH_ACKED = 0, PATH_PUBLISH = 1, PATH_HANDSHAKE = 2 } path_t;
+
+/* One event of the work: decoded (its original bytes at ev.raw), with the
+ * slot its verdict goes in. */
+typedef struct {
+    ev_t ev;
+    verdict_t v;          /* fixed: given; otherwise written by store_commit */
+    uint8_t fixed;        /* refused before the store (decoder, registry): only recorded */
+    uint8_t path;         /* path_t */
+    int32_t dup_of;       /* written by the store: an earlier event of the work with this id, or -1 */
+    int32_t case_version; /* written by the store, accepted: the case's version this event made */
+} store_ev_t;
+
+/* A message refused whole before it was decoded (1xx, 402, a refused
+ * handshake): recorded in antt.rejects, nothing else. */
+typedef struct {
+    uint32_t at; /* recorded before event `at` of the work, so rows keep arrival order */
+    uint8_t path;
+    int code;
+    const char *node, *msg;     /* node: "" when unknown */
+    const uint8_t *raw;         /* the first raw_len bytes of the message */
+    uint32_t raw_len, raw_total;
+} store_refusal_t;
+
+/* What one transaction stores: the caller's events (verdicts written in
+ * place) and the refusals to record. Nothing here is a socket or a reply:
+ * the daemon translates its batches into this view and back. */
+typedef struct {
+    store_ev_t *ev;
+    uint32_t nev;
+    const store_refusal_t *refusals; /* ordered by `at` */
+    uint32_t nrefusals;
+} store_work_t;
 
 typedef enum {
     STORE_OK = 0,
@@ -46,7 +81,9 @@ typedef struct {
     uint64_t commit_hist[8];
 } store_stats_t;
 
-/* A store for the conninfo (copied; empty: PG* variables). Not connected. */
+/* A store for the conninfo (copied; empty: PG* variables). Not connected.
+ * lcfg (copied) is the ledger's configuration, its is_crime callback
+ * included: the caller's registry answers it. */
 store_t *store_new(const char *conninfo, const ledger_cfg_t *lcfg, uint32_t reject_raw_max);
 void store_free(store_t **s);
 
@@ -72,15 +109,15 @@ int store_registry_changed(store_t *s);
 
 int store_ping(store_t *s);
 
-/* The connection, for the registry and admin commands. Borrowed; NULL when down. */
-PGconn *store_conn(store_t *s);
+/* The connection, for the reads of db/query.h (registry, snapshots,
+ * figures) between batches. Borrowed; NULL when down. */
+db_t *store_db(store_t *s);
 
-/* Store batch b. reg supplies crime groups to the ledger; now_us is the
- * clock for deferring events about unknown cases. On STORE_OK every event of
- * b has its final verdict; on error b is unchanged apart from scratch
- * fields and may be committed again. err describes the failure. */
-store_rc_t store_commit(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, char *err,
-                        size_t errlen);
+/* Store the work w in one transaction. now_us is the clock for deferring
+ * events about unknown cases. On STORE_OK every event of w has its final
+ * verdict; on error the events keep only their fixed verdicts and w may be
+ * committed again. err describes the failure. */
+store_rc_t store_commit(store_t *s, store_work_t *w, int64_t now_us, char *err, size_t errlen);
 
 const store_stats_t *store_stats(const store_t *s);
 
@@ -92,8 +129,8 @@ extern const int STORE_COMMIT_BUCKETS_MS[7];
 const tallymap_t *store_last_deltas(const store_t *s);
 
 /* Parse a row of SQL_LOCK_INCIDENTS / SQL_LOCK_TIPOFFS (or the verify
- * queries, same columns) into a state. */
-void store_row_incident(PGresult *r, int row, inc_state_t *st);
-void store_row_tipoff(PGresult *r, int row, tip_state_t *st);
+ * queries, same columns), as text values, into a state. */
+void store_row_incident(const char *const *v, inc_state_t *st);
+void store_row_tipoff(const char *const *v, tip_state_t *st);
 
 #endif

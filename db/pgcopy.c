@@ -1,5 +1,5 @@
 /* pgcopy.c — binary COPY encoding (PostgreSQL docs, "COPY", Binary Format). */
-#include "daemon/pgcopy.h"
+#include "db/pgcopy.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,8 +14,8 @@
  * Tip-offs cannot be corrected, so each accepted tip-off event adds its own
  * fixed counts, on the day it names (see ledger_tipoff).
  */
-#ifndef ANTT_DAEMON_LEDGER_H
-#define ANTT_DAEMON_LEDGER_H
+#ifndef ANTT_DB_LEDGER_H
+#define ANTT_DB_LEDGER_H
 
 #include "proto/ack.h"
 #include "proto/ev.h"

@@ -1,10 +1,11 @@
 /* tallymap.h — tally deltas summed per key (unit, day, metric, group,
  * severity). The store sums a batch's deltas here so each key is written
  * once per transaction; --verify sums the whole event log here. */
-#ifndef ANTT_DAEMON_TALLYMAP_H
-#define ANTT_DAEMON_TALLYMAP_H
+#ifndef ANTT_DB_TALLYMAP_H
+#define ANTT_DB_TALLYMAP_H
 
-#include "daemon/ledger.h"
+#include "db/ledger.h"
+#include "proto/hindex.h"
 
 #include <stdint.h>
 
@@ -16,7 +17,7 @@ typedef struct {
 typedef struct {
     tally_t *items; /* n entries, in order of first appearance */
     uint32_t n, cap;
-    uint32_t *slot, nslot;
+    hindex_t idx;
     int oom; /* an addition was lost to allocation failure */
 } tallymap_t;
 

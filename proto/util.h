@@ -1,6 +1,6 @@
 /* util.h — small helpers the daemon's modules share. */
-#ifndef ANTT_DAEMON_UTIL_H
-#define ANTT_DAEMON_UTIL_H
+#ifndef ANTT_PROTO_UTIL_H
+#define ANTT_PROTO_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* ledger.c — state transitions and tally deltas (see ledger.h). */
-#include "daemon/ledger.h"
+#include "db/ledger.h"
 
 #include "proto/err.h"
 

@@ -1,5 +1,5 @@
 /* migrate.c — see migrate.h. */
-#include "daemon/migrate.h"
+#include "db/migrate.h"
 
 #include <stdio.h>
 #include <stdlib.h>

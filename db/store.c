@@ -1,12 +1,15 @@
 /* store.c — see store.h. */
-#include "daemon/store.h"
+#include "db/store.h"
 
-#include "daemon/migrate.h"
-#include "daemon/pgcopy.h"
-#include "daemon/sql.h"
-#include "daemon/tallymap.h"
-#include "daemon/util.h"
+#include <libpq-fe.h>
+
+#include "db/migrate.h"
+#include "db/pgcopy.h"
+#include "db/sql.h"
+#include "db/tallymap.h"
+#include "proto/util.h"
 #include "proto/err.h"
+#include "proto/hindex.h"
 #include "proto/uuid.h"
 
 #include <stdio.h>
@@ -51,13 +54,14 @@ struct store {
     /* scratch for one batch, kept between batches */
     case_t *cases;
     uint32_t ncases, cap_cases;
-    uint32_t *cslot, ncslot;
+    hindex_t cidx; /* (kind, unit, ref) -> cases[] */
     tallymap_t tallies;
     pgcopy_t arr; /* the binary array parameters of one pipeline */
     rej_t *rej;   /* the batch's refusals, gathered for their arrays */
     uint32_t nrej, cap_rej;
     uint32_t *case_of; /* event -> case index + 1 (0: none) */
     uint8_t *dup;      /* event -> stored before this batch */
+    hindex_t ids;      /* the work's ids -> first event with it */
     uint32_t cap_ev;
 };
 
@@ -81,15 +85,16 @@ void store_free(store_t **sp)
     pgcopy_free(&s->arr);
     free(s->rej);
     free(s->cases);
-    free(s->cslot);
+    hindex_free(&s->cidx);
     tallymap_free(&s->tallies);
     free(s->case_of);
     free(s->dup);
+    hindex_free(&s->ids);
     free(s);
     *sp = NULL;
 }
 
-PGconn *store_conn(store_t *s)
+db_t *store_db(store_t *s)
 {
     return s->c;
 }
@@ -222,58 +227,38 @@ fail:
 
 /* ---- scratch tables ---------------------------------------------------- */
 
-/* Slot index sized for `n` entries: cleared, power of two. */
-static int slots_reset(uint32_t **slot, uint32_t *ns, uint32_t n)
-{
-    uint32_t want = 64;
-    while (want < 2 * n + 2)
-        want *= 2;
-    if (want > *ns) {
-        free(*slot);
-        *slot = malloc(want * sizeof **slot);
-        if (!*slot) {
-            *ns = 0;
-            return -1;
-        }
-        *ns = want;
-    }
-    memset(*slot, 0, *ns * sizeof **slot);
-    return 0;
-}
-
 static uint64_t case_hash(char kind, const char *unit, const char *ref, size_t refn)
 {
-    uint64_t h = fnv1a(&kind, 1, FNV_SEED);
-    h = fnv1a(unit, strlen(unit), h);
-    return fnv1a(ref, refn, h ^ 0xff);
+    uint64_t h = hindex_mix(HINDEX_SEED, &kind, 1);
+    h = hindex_mix(h, unit, strlen(unit) + 1);
+    return hindex_mix(h, ref, refn);
 }
 
-/* The case (kind, unit, ref), created empty when absent. NULL on OOM. */
+/* The case (kind, unit, ref), created empty when absent and create is set.
+ * NULL when absent, or out of memory. */
 static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref, size_t refn,
                         int create)
 {
-    uint32_t mask = s->ncslot - 1;
-    for (uint32_t i = (uint32_t)case_hash(kind, unit, ref, refn) & mask;; i = (i + 1) & mask) {
-        uint32_t v = s->cslot[i];
-        if (!v) {
-            if (!create) return NULL;
-            if (s->ncases + 1 > s->ncslot / 2) return NULL; /* sized for the batch: cannot happen */
-            case_t *c = &s->cases[s->ncases];
-            memset(c, 0, sizeof *c);
-            c->kind = kind;
-            snprintf(c->unit, sizeof c->unit, "%s", unit);
-            memcpy(c->ref, ref, refn);
-            c->ref[refn] = '\0';
-            c->refn = (uint8_t)refn;
-            c->is_new = 1;
-            s->cslot[i] = ++s->ncases;
-            return c;
-        }
-        case_t *c = &s->cases[v - 1];
+    const uint64_t h = case_hash(kind, unit, ref, refn);
+    hindex_iter_t it = hindex_find(&s->cidx, h);
+    for (long i; (i = hindex_next(&s->cidx, &it)) >= 0;) {
+        case_t *c = &s->cases[i];
         if (c->kind == kind && c->refn == refn && !memcmp(c->ref, ref, refn) &&
             !strcmp(c->unit, unit))
             return c;
     }
+    /* cases[] and the index were sized for the batch: neither grows here */
+    if (!create || s->ncases >= s->cap_cases || hindex_add(&s->cidx, h, s->ncases) < 0)
+        return NULL;
+    case_t *c = &s->cases[s->ncases++];
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    snprintf(c->unit, sizeof c->unit, "%s", unit);
+    memcpy(c->ref, ref, refn);
+    c->ref[refn] = '\0';
+    c->refn = (uint8_t)refn;
+    c->is_new = 1;
+    return c;
 }
 
 /* ---- one attempt ------------------------------------------------------- */
@@ -283,73 +268,78 @@ static char kind_of(ev_type_t t)
     return t >= EV_TIPOFF_RECEIVED ? 't' : 'i';
 }
 
+/* The first event of the work with this id (after link_duplicates), or -1. */
+static long find_id(const store_t *s, const store_work_t *w, const uint8_t id[16])
+{
+    hindex_iter_t it = hindex_find(&s->ids, hindex_hash(id, 16));
+    for (long i; (i = hindex_next(&s->ids, &it)) >= 0;)
+        if (!memcmp(w->ev[i].ev.id, id, 16)) return i;
+    return -1;
+}
+
 static int parse_uuid(const char *s, uint8_t out[16])
 {
     return uuid_parse(s, strlen(s), out);
 }
 
-static int64_t i64(PGresult *r, int row, int col)
+static int64_t i64(const char *v)
 {
-    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+    return strtoll(v, NULL, 10);
 }
 
-static void str_field(char *dst, size_t cap, PGresult *r, int row, int col)
+static int enum_of(const ev_enum_t *e, const char *v)
 {
-    snprintf(dst, cap, "%s", PQgetvalue(r, row, col));
-}
-
-static int enum_of(const ev_enum_t *e, PGresult *r, int row, int col)
-{
-    const char *v = PQgetvalue(r, row, col);
     return ev_enum_parse(e, v, strlen(v));
 }
 
-void store_row_incident(PGresult *r, int row, inc_state_t *st)
+void store_row_incident(const char *const *v, inc_state_t *st)
 {
     memset(st, 0, sizeof *st);
     st->exists = 1;
-    parse_uuid(PQgetvalue(r, row, 2), st->report_id);
-    str_field(st->grp, sizeof st->grp, r, row, 3);
-    st->severity = (ev_severity_t)enum_of(&EV_SEVERITIES, r, row, 4);
-    st->occurred_us = i64(r, row, 5);
-    str_field(st->occurred_unit, sizeof st->occurred_unit, r, row, 6);
-    st->deaths = (uint32_t)i64(r, row, 7);
-    st->injuries = (uint32_t)i64(r, row, 8);
-    st->cleared_us = i64(r, row, 9);
-    st->suspects = (uint32_t)i64(r, row, 10);
-    st->voided_us = i64(r, row, 11);
-    st->version = (int32_t)i64(r, row, 12);
+    parse_uuid(v[2], st->report_id);
+    snprintf(st->grp, sizeof st->grp, "%s", v[3]);
+    st->severity = (ev_severity_t)enum_of(&EV_SEVERITIES, v[4]);
+    st->occurred_us = i64(v[5]);
+    snprintf(st->occurred_unit, sizeof st->occurred_unit, "%s", v[6]);
+    st->deaths = (uint32_t)i64(v[7]);
+    st->injuries = (uint32_t)i64(v[8]);
+    st->cleared_us = i64(v[9]);
+    st->suspects = (uint32_t)i64(v[10]);
+    st->voided_us = i64(v[11]);
+    st->version = (int32_t)i64(v[12]);
 }
 
-void store_row_tipoff(PGresult *r, int row, tip_state_t *st)
+void store_row_tipoff(const char *const *v, tip_state_t *st)
 {
     memset(st, 0, sizeof *st);
     st->exists = 1;
-    parse_uuid(PQgetvalue(r, row, 2), st->report_id);
-    st->kind = (ev_tipkind_t)enum_of(&EV_TIPKINDS, r, row, 3);
-    st->source = (ev_source_t)enum_of(&EV_SOURCES, r, row, 4);
-    str_field(st->grp, sizeof st->grp, r, row, 5);
-    st->received_us = i64(r, row, 6);
-    st->deadline_us = i64(r, row, 7);
-    st->complex_extended = PQgetvalue(r, row, 8)[0] == 't';
-    st->procuracy_extended = PQgetvalue(r, row, 9)[0] == 't';
-    st->status = ledger_tip_status_parse(PQgetvalue(r, row, 10));
-    st->outcome = (ev_outcome_t)enum_of(&EV_OUTCOMES, r, row, 11);
-    st->resolved_us = i64(r, row, 12);
-    st->version = (int32_t)i64(r, row, 13);
+    parse_uuid(v[2], st->report_id);
+    st->kind = (ev_tipkind_t)enum_of(&EV_TIPKINDS, v[3]);
+    st->source = (ev_source_t)enum_of(&EV_SOURCES, v[4]);
+    snprintf(st->grp, sizeof st->grp, "%s", v[5]);
+    st->received_us = i64(v[6]);
+    st->deadline_us = i64(v[7]);
+    st->complex_extended = v[8][0] == 't';
+    st->procuracy_extended = v[9][0] == 't';
+    st->status = ledger_tip_status_parse(v[10]);
+    st->outcome = (ev_outcome_t)enum_of(&EV_OUTCOMES, v[11]);
+    st->resolved_us = i64(v[12]);
+    st->version = (int32_t)i64(v[13]);
 }
 
 /* Fill the cases from a SELECT ... FOR UPDATE. */
 static void load_cases(store_t *s, PGresult *r, char kind)
 {
+    const char *v[14];
     for (int row = 0; row < PQntuples(r); row++) {
-        const char *ref = PQgetvalue(r, row, 1);
-        case_t *c = case_get(s, kind, PQgetvalue(r, row, 0), ref, strlen(ref), 0);
+        for (int col = 0; col < 14 && col < PQnfields(r); col++)
+            v[col] = PQgetvalue(r, row, col);
+        case_t *c = case_get(s, kind, v[0], v[1], strlen(v[1]), 0);
         if (!c) continue;
         if (kind == 'i')
-            store_row_incident(r, row, &c->st.inc);
+            store_row_incident(v, &c->st.inc);
         else
-            store_row_tipoff(r, row, &c->st.tip);
+            store_row_tipoff(v, &c->st.tip);
         c->is_new = 0;
     }
 }
@@ -524,39 +514,44 @@ static void param_end(step_t *p, pgcopy_t *a, uint32_t count)
 
 /* ---- one attempt ------------------------------------------------------- */
 
-static const char *path_name(path_t p)
+static const char *path_name(int p)
 {
     return p == PATH_ACKED ? "acked" : p == PATH_PUBLISH ? "publish" : "handshake";
 }
 
-/* The refusals of the batch, for antt.rejects, as ten arrays. 0 when there
- * are none. */
-static int rejects_step(store_t *s, const batch_t *b, step_t *p)
+/* A refused message, as a row of antt.rejects. 0, or -1 out of memory. */
+static int add_refusal(store_t *s, const store_refusal_t *m)
+{
+    if (grow_array((void **)&s->rej, &s->cap_rej, s->nrej + 1, sizeof *s->rej) < 0) {
+        s->arr.oom = 1;
+        return -1;
+    }
+    s->rej[s->nrej++] =
+        (rej_t){.path = path_name(m->path),
+                .node = m->node,
+                .node_n = (uint32_t)strlen(m->node),
+                .status = m->code == ANTT_E_RATE_LIMITED || m->code >= 500 ? "deferred" : "rejected",
+                .code = m->code,
+                .field = "",
+                .msg = m->msg,
+                .raw = m->raw,
+                .raw_n = m->raw_len,
+                .raw_total = m->raw_total};
+    return 0;
+}
+
+/* The refusals of the work, for antt.rejects, as ten arrays, in arrival
+ * order. 0 when there are none. */
+static int rejects_step(store_t *s, const store_work_t *w, step_t *p)
 {
     s->nrej = 0;
-    for (uint32_t mi = 0; mi < b->nmsg; mi++) {
-        const bmsg_t *m = batch_msg_at(b, mi);
-        if (m->code) {
-            if (grow_array((void **)&s->rej, &s->cap_rej, s->nrej + 1, sizeof *s->rej) < 0) {
-                s->arr.oom = 1;
-                return 0;
-            }
-            s->rej[s->nrej++] =
-                (rej_t){.path = path_name(m->path),
-                        .node = m->node,
-                        .node_n = (uint32_t)strlen(m->node),
-                        .status = m->code == ANTT_E_RATE_LIMITED || m->code >= 500 ? "deferred"
-                                                                                   : "rejected",
-                        .code = m->code,
-                        .field = "",
-                        .msg = m->msg,
-                        .raw = b->arena + m->raw_off,
-                        .raw_n = m->raw_len,
-                        .raw_total = m->raw_total};
-            continue;
-        }
-        for (uint32_t i = m->first; i < m->first + m->count; i++) {
-            const bev_t *e = &b->ev[i];
+    uint32_t next = 0; /* the next refusal of the work */
+    for (uint32_t i = 0; i <= w->nev; i++) {
+        for (; next < w->nrefusals && w->refusals[next].at <= i; next++)
+            if (add_refusal(s, &w->refusals[next]) < 0) return 0;
+        if (i == w->nev) break;
+        {
+            const store_ev_t *e = &w->ev[i];
             if (e->v.status != ACK_REJECTED && e->v.status != ACK_DEFERRED) continue;
             if (grow_array((void **)&s->rej, &s->cap_rej, s->nrej + 1, sizeof *s->rej) < 0) {
                 s->arr.oom = 1;
@@ -564,7 +559,7 @@ static int rejects_step(store_t *s, const batch_t *b, step_t *p)
             }
             const int has_node = (e->ev.present & EVB(EVF_NODE)) != 0;
             s->rej[s->nrej++] =
-                (rej_t){.path = path_name(m->path),
+                (rej_t){.path = path_name(e->path),
                         .node = has_node ? e->ev.node.p : "",
                         .node_n = has_node ? e->ev.node.n : 0,
                         .id = (e->ev.present & EVB(EVF_ID)) ? e->ev.id : NULL,
@@ -618,7 +613,7 @@ static int rejects_step(store_t *s, const batch_t *b, step_t *p)
 }
 
 /* The accepted events, for the log, as nine arrays. */
-static void events_step(store_t *s, const batch_t *b, step_t *p, uint32_t n)
+static void events_step(store_t *s, const store_work_t *b, step_t *p, uint32_t n)
 {
     static const uint32_t oids[9] = {PGCOPY_OID_UUID, PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,
                                      PGCOPY_OID_TEXT, PGCOPY_OID_INT8, PGCOPY_OID_TIMESTAMPTZ,
@@ -628,7 +623,7 @@ static void events_step(store_t *s, const batch_t *b, step_t *p, uint32_t n)
     for (int col = 0; col < 9; col++) {
         param_begin(p, &s->arr, oids[col]);
         for (uint32_t i = 0; i < b->nev; i++) {
-            const bev_t *e = &b->ev[i];
+            const store_ev_t *e = &b->ev[i];
             if (!s->case_of[i] || e->v.status != ACK_ACCEPTED) continue;
             switch (col) {
             case 0: pgcopy_uuid(&s->arr, e->ev.id); break;
@@ -769,14 +764,14 @@ static int tally_step(store_t *s, step_t *p)
     return 1;
 }
 
-static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f)
+static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
 {
     uint32_t ncand = 0;
 
     s->ncases = 0;
     tallymap_clear(&s->tallies);
     if (grow_array((void **)&s->cases, &s->cap_cases, b->nev + 1, sizeof *s->cases) < 0 ||
-        slots_reset(&s->cslot, &s->ncslot, b->nev + 1) < 0 ||
+        (hindex_clear(&s->cidx), hindex_reserve(&s->cidx, b->nev + 1)) < 0 ||
         grow_array((void **)&s->case_of, &s->cap_ev, b->nev + 1, sizeof *s->case_of) < 0)
         goto oom;
     {
@@ -787,7 +782,7 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
     memset(s->dup, 0, b->nev);
 
     for (uint32_t i = 0; i < b->nev; i++) {
-        bev_t *e = &b->ev[i];
+        store_ev_t *e = &b->ev[i];
         s->case_of[i] = 0;
         if (!e->fixed) { /* reset what an earlier attempt decided */
             e->v.status = ACK_ACCEPTED;
@@ -831,7 +826,7 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
     for (int row = 0; row < PQntuples(rd[1].res); row++) {
         uint8_t id[16];
         if (parse_uuid(PQgetvalue(rd[1].res, row, 0), id) < 0) continue;
-        long i = batch_find_id(b, id);
+        long i = find_id(s, b, id);
         if (i >= 0) s->dup[i] = 1;
     }
     load_cases(s, rd[2].res, 'i');
@@ -841,12 +836,10 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
     s->stats.phase_us[1] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
     /* 2. The ledger, in arrival order. */
-    ledger_cfg_t lcfg = s->lcfg;
-    lcfg.is_crime = reg_is_crime;
-    lcfg.is_crime_ctx = reg;
+    const ledger_cfg_t *lcfg = &s->lcfg;
     uint32_t naccepted = 0;
     for (uint32_t i = 0; i < b->nev; i++) {
-        bev_t *e = &b->ev[i];
+        store_ev_t *e = &b->ev[i];
         if (!s->case_of[i]) continue;
         if (s->dup[i]) {
             e->v.status = ACK_DUPLICATE;
@@ -855,12 +848,12 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
         case_t *c = &s->cases[s->case_of[i] - 1];
         int rc;
         if (c->kind == 'i') {
-            rc = ledger_incident(&lcfg, &c->st.inc, &e->ev, now_us, tallymap_emit, &s->tallies,
+            rc = ledger_incident(lcfg, &c->st.inc, &e->ev, now_us, tallymap_emit, &s->tallies,
                                  &e->v);
             if (!rc) e->case_version = c->st.inc.version;
         } else {
             rc =
-                ledger_tipoff(&lcfg, &c->st.tip, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
+                ledger_tipoff(lcfg, &c->st.tip, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
             if (!rc) e->case_version = c->st.tip.version;
         }
         if (!rc) {
@@ -870,7 +863,7 @@ static int attempt(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, fail_t *f
     }
     if (s->tallies.oom) goto oom;
     for (uint32_t i = 0; i < b->nev; i++) { /* repeats within the batch answer as their first */
-        bev_t *e = &b->ev[i];
+        store_ev_t *e = &b->ev[i];
         if (e->fixed || e->dup_of < 0) continue;
         e->v = b->ev[e->dup_of].v;
         if (e->v.status == ACK_ACCEPTED) e->v.status = ACK_DUPLICATE;
@@ -911,19 +904,38 @@ oom:
     return -2;
 }
 
+/* Repeats within the work: dup_of links each event to the first with its
+ * id, which alone is looked up and stored; the repeats answer as it does.
+ * Events refused before the store are left out. 0, or -1 out of memory. */
+static int link_duplicates(store_t *s, store_work_t *w)
+{
+    hindex_clear(&s->ids);
+    if (hindex_reserve(&s->ids, w->nev) < 0) return -1;
+    for (uint32_t i = 0; i < w->nev; i++) {
+        store_ev_t *e = &w->ev[i];
+        e->dup_of = -1;
+        if (e->fixed) continue;
+        long first = find_id(s, w, e->ev.id);
+        if (first >= 0)
+            e->dup_of = (int32_t)first;
+        else if (hindex_add(&s->ids, hindex_hash(e->ev.id, 16), i) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int retryable(const char *st)
 {
     return !strcmp(st, "23505") || !strcmp(st, "40P01") || !strcmp(st, "40001");
 }
 
-store_rc_t store_commit(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, char *err,
-                        size_t errlen)
+store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, size_t errlen)
 {
     if (!store_connected(s)) {
         snprintf(err, errlen, "not connected");
         return STORE_DOWN;
     }
-    if (batch_link_duplicates(b) < 0) {
+    if (link_duplicates(s, b) < 0) {
         snprintf(err, errlen, "out of memory linking duplicates");
         return STORE_FAILED;
     }
@@ -931,7 +943,7 @@ store_rc_t store_commit(store_t *s, batch_t *b, reg_t *reg, int64_t now_us, char
     int64_t t0 = mono_us();
     for (int attempt_no = 0; attempt_no < MAX_ATTEMPTS; attempt_no++) {
         f.sqlstate[0] = '\0';
-        int rc = attempt(s, b, reg, now_us, &f);
+        int rc = attempt(s, b, now_us, &f);
         if (rc == 0) {
             s->stats.batches++;
             s->stats.events += b->nev;

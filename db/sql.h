@@ -1,8 +1,11 @@
-/* sql.h — every statement the daemon runs, by name, in one place.
- * Values travel as COPY data or bound parameters, never pasted into text.
- * The schema they run against is db/migrations/. */
-#ifndef ANTT_DAEMON_SQL_H
-#define ANTT_DAEMON_SQL_H
+/* sql.h — the statements of the store's hot path, the operators' commands
+ * and --verify, by name. (The read-only questions of the CLI, the stream
+ * and /metrics are in query.c, each beside its function; no statement of
+ * the project lives outside db/.) Values travel as COPY data or bound
+ * parameters, never pasted into text. The schema they run against is
+ * db/migrations/. */
+#ifndef ANTT_DB_SQL_H
+#define ANTT_DB_SQL_H
 
 /* SQL text, laid out as SQL rather than as C: */
 // clang-format off
@@ -129,9 +132,6 @@
     " SELECT slug, name_vi, name_en, is_crime FROM load_groups"                                  \
     " ON CONFLICT (slug) DO UPDATE SET name_vi = EXCLUDED.name_vi, name_en = EXCLUDED.name_en,"  \
     "  is_crime = EXCLUDED.is_crime"
-#define SQL_ADD_NODE                                                                             \
-    "INSERT INTO antt.nodes (node_id, unit_code) VALUES ($1, $2)"                                \
-    " ON CONFLICT (node_id) DO UPDATE SET unit_code = EXCLUDED.unit_code, revoked_at = NULL"
 #define SQL_LOAD_SUCCESSORS_STAGE                                                                \
     "CREATE TEMP TABLE load_successors (code text, successor text, effective date) ON COMMIT DROP"
 #define SQL_LOAD_SUCCESSORS_APPLY                                                                \
@@ -151,7 +151,42 @@
     " SELECT $2 || u.code, u.code FROM antt.units u"                                             \
     " WHERE u.level = 'commune' AND u.code IN (SELECT antt.subtree($1))"                         \
     " ON CONFLICT (node_id) DO UPDATE SET unit_code = EXCLUDED.unit_code, revoked_at = NULL"
-#define SQL_REVOKE_NODE "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1"
+
+/* ---- admin: who may connect ---- */
+/* Enrolment, one path for every caller: $1 names, $2 units, $3 keys (a NULL
+ * key keeps the node's), $4 replace. Without replace, an existing row
+ * changes only when it is a node registered without a key, for the same
+ * unit, not revoked (anttd --add-node, then antt node add). RETURNING: one
+ * row per node inserted (true) or changed (false). */
+#define SQL_ENROL_NODES                                                                          \
+    "INSERT INTO antt.nodes AS n (node_id, unit_code, public_key)"                               \
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[])"                                  \
+    " ON CONFLICT (node_id) DO UPDATE SET unit_code = EXCLUDED.unit_code,"                       \
+    " public_key = coalesce(EXCLUDED.public_key, n.public_key), revoked_at = NULL"               \
+    " WHERE $4::boolean OR (n.public_key IS NULL AND n.revoked_at IS NULL"                      \
+    " AND n.unit_code = EXCLUDED.unit_code)"                                                     \
+    " RETURNING (xmax = 0)"
+#define SQL_ENROL_SUBSCRIBERS                                                                    \
+    "INSERT INTO antt.subscribers AS s (name, unit_code, public_key)"                            \
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[])"                                  \
+    " ON CONFLICT (name) DO UPDATE SET unit_code = EXCLUDED.unit_code,"                          \
+    " public_key = EXCLUDED.public_key, revoked_at = NULL WHERE $4::boolean"                     \
+    " RETURNING (xmax = 0)"
+#define SQL_REVOKE_NODE                                                                          \
+    "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1 AND revoked_at IS NULL"
+#define SQL_REVOKE_SUBSCRIBER                                                                    \
+    "UPDATE antt.subscribers SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL"
+#define SQL_LIST_NODES                                                                           \
+    "SELECT node_id, unit_code, coalesce(public_key, '-'),"                                      \
+    " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"                             \
+    " to_char(revoked_at, 'YYYY-MM-DD HH24:MI') END"                                             \
+    " FROM antt.nodes WHERE $1::text IS NULL OR unit_code IN (SELECT antt.subtree($1))"          \
+    " ORDER BY node_id"
+#define SQL_LIST_SUBSCRIBERS                                                                     \
+    "SELECT name, coalesce(unit_code, '(all)'), public_key,"                                     \
+    " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"                             \
+    " to_char(revoked_at, 'YYYY-MM-DD HH24:MI') END"                                             \
+    " FROM antt.subscribers ORDER BY name"
 
 /* ---- verify: the event log in replay order, the stored results ---- */
 #define SQL_VERIFY_EVENTS                                                                        \

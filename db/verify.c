@@ -1,9 +1,11 @@
 /* verify.c — see verify.h. */
-#include "daemon/verify.h"
+#include "db/verify.h"
 
-#include "daemon/sql.h"
-#include "daemon/store.h"
-#include "daemon/tallymap.h"
+#include <libpq-fe.h>
+
+#include "db/sql.h"
+#include "db/store.h"
+#include "db/tallymap.h"
 #include "proto/decode.h"
 #include "proto/err.h"
 #include "proto/ts.h"
@@ -66,10 +68,13 @@ static int load_states(PGconn *c, const char *sql, char kind, stored_list_t *l, 
         stored_t *s = &l->v[i];
         snprintf(s->unit, sizeof s->unit, "%s", PQgetvalue(res, (int)i, 0));
         snprintf(s->ref, sizeof s->ref, "%s", PQgetvalue(res, (int)i, 1));
+        const char *v[14];
+        for (int col = 0; col < 14 && col < PQnfields(res); col++)
+            v[col] = PQgetvalue(res, (int)i, col);
         if (kind == 'i')
-            store_row_incident(res, (int)i, &s->st.inc);
+            store_row_incident(v, &s->st.inc);
         else
-            store_row_tipoff(res, (int)i, &s->st.tip);
+            store_row_tipoff(v, &s->st.tip);
     }
     PQclear(res);
     return 0;
@@ -212,16 +217,13 @@ static int compare_tallies(PGconn *c, run_t *r, tallymap_t *tm, char *err, size_
     return 0;
 }
 
-int verify_run(PGconn *c, const ledger_cfg_t *lcfg_in, reg_t *reg, FILE *out, long *differences,
-               char *err, size_t errlen)
+int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, char *err,
+               size_t errlen)
 {
     run_t r = {.out = out};
     stored_list_t incs = {0}, tips = {0};
     tallymap_t tm = {0};
     int rc = -1;
-    ledger_cfg_t lcfg = *lcfg_in;
-    lcfg.is_crime = reg_is_crime;
-    lcfg.is_crime_ctx = reg;
 
     /* One snapshot for all the reads. */
     PGresult *res = PQexec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -280,8 +282,8 @@ int verify_run(PGconn *c, const ledger_cfg_t *lcfg_in, reg_t *reg, FILE *out, lo
             diff(&r, "event %s: stored bytes do not decode: %d %s", idtext, de.code, de.msg);
         } else {
             int lr = ekind == 'i'
-                         ? ledger_incident(&lcfg, &inc, &ev, ev.time_us, tallymap_emit, &tm, &v)
-                         : ledger_tipoff(&lcfg, &tip, &ev, ev.time_us, tallymap_emit, &tm, &v);
+                         ? ledger_incident(lcfg, &inc, &ev, ev.time_us, tallymap_emit, &tm, &v)
+                         : ledger_tipoff(lcfg, &tip, &ev, ev.time_us, tallymap_emit, &tm, &v);
             if (lr < 0) diff(&r, "event %s: refused on replay: %d %s", idtext, v.code, v.msg);
         }
         PQclear(res);

@@ -7,8 +7,8 @@
  *
  * Binary COPY skips the text escaping and parsing of every value, and sends
  * bytea (the raw events) as is rather than hex-doubled. */
-#ifndef ANTT_DAEMON_PGCOPY_H
-#define ANTT_DAEMON_PGCOPY_H
+#ifndef ANTT_DB_PGCOPY_H
+#define ANTT_DB_PGCOPY_H
 
 #include <libpq-fe.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * each migration runs in its own transaction under an advisory lock, so two
  * daemons starting together do not race. A database newer than the binary
  * is refused (store_connect). */
-#ifndef ANTT_DAEMON_MIGRATE_H
-#define ANTT_DAEMON_MIGRATE_H
+#ifndef ANTT_DB_MIGRATE_H
+#define ANTT_DB_MIGRATE_H
 
 #include <libpq-fe.h>
 #include <stddef.h>

@@ -1,0 +1,298 @@
+/* admin.c — see admin.h. CSV files are parsed by PostgreSQL's COPY (FORMAT
+ * csv): one well-tested parser, quoting included, and no row-by-row inserts. */
+#include "db/admin.h"
+
+#include "db/sql.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail_res(PGresult *r, db_t *c, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+    size_t n = strlen(err);
+    while (n && err[n - 1] == '\n')
+        err[--n] = '\0';
+    PQclear(r);
+    return -1;
+}
+
+static int exec(db_t *c, const char *sql, int n, const char *const *params, long *affected,
+                char *err, size_t errlen)
+{
+    return db_exec(c, sql, n, params, affected, NULL, err, errlen);
+}
+
+static void rollback(db_t *c)
+{
+    char e[64];
+    db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+}
+
+/* The one value of a one-row query (NULL: SQL NULL), copied. */
+typedef struct {
+    char v[320];
+    int null, rows;
+} one_t;
+
+static int one_row(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    (void)names;
+    one_t *o = ctx;
+    o->rows++;
+    o->null = n < 1 || !v[0];
+    snprintf(o->v, sizeof o->v, "%s", o->null ? "" : v[0]);
+    return 0;
+}
+
+/* Read the header line of a CSV file and check its columns against the
+ * allowed list; write them comma-separated into cols. */
+static int csv_header(const char *path, const char *const *allowed, const char *const *required,
+                      char *cols, size_t cap, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[512];
+    if (!fgets(line, sizeof line, f)) {
+        fclose(f);
+        snprintf(err, errlen, "%s: empty file", path);
+        return -1;
+    }
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    cols[0] = '\0';
+    size_t o = 0;
+    for (char *save = NULL, *tok = strtok_r(line, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= !strcmp(*a, tok);
+        if (!ok) {
+            snprintf(err, errlen, "%s: unknown column '%s' in the header", path, tok);
+            return -1;
+        }
+        o += (size_t)snprintf(cols + o, cap - o, "%s%s", o ? ", " : "", tok);
+    }
+    for (const char *const *q = required; *q; q++)
+        if (!strstr(cols, *q)) {
+            snprintf(err, errlen, "%s: column '%s' is missing from the header", path, *q);
+            return -1;
+        }
+    return 0;
+}
+
+/* COPY the file's bytes into table (cols). */
+static int copy_file(db_t *c, const char *path, const char *table, const char *cols, char *err,
+                     size_t errlen)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "COPY %s (%s) FROM STDIN (FORMAT csv, HEADER true)", table, cols);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) return fail_res(r, c, err, errlen);
+    PQclear(r);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        PQputCopyEnd(c, "cannot open file");
+        PQclear(PQgetResult(c));
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        if (PQputCopyData(c, buf, (int)n) != 1) rc = -1;
+    fclose(f);
+    PQputCopyEnd(c, rc ? "write failed" : NULL);
+    r = PQgetResult(c);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        char sub[400];
+        fail_res(r, c, sub, sizeof sub);
+        snprintf(err, errlen, "%s: %s", path, sub);
+        while ((r = PQgetResult(c)))
+            PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    while ((r = PQgetResult(c)))
+        PQclear(r);
+    return rc;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+int admin_load_units(db_t *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const allowed[] = {"code",        "name",       "level",    "kind",
+                                          "parent_code", "valid_from", "valid_to", NULL};
+    static const char *const required[] = {"code", "name", "level", "kind", "parent_code", NULL};
+    char cols[256];
+    const char *src = base_name(path);
+    long rows = 0;
+    one_t orphans = {0};
+    *n = 0;
+    if (csv_header(path, allowed, required, cols, sizeof cols, err, errlen) < 0) return -1;
+    if (exec(c, "BEGIN", 0, NULL, NULL, err, errlen) < 0) return -1;
+    if (exec(c, SQL_LOAD_UNITS_STAGE, 0, NULL, NULL, err, errlen) < 0) goto fail;
+    if (copy_file(c, path, "load_units", cols, err, errlen) < 0) goto fail;
+    if (exec(c, SQL_LOAD_UNITS_APPLY, 1, &src, &rows, err, errlen) < 0) goto fail;
+    *n = (int)rows;
+    if (db_rows(c, SQL_LOAD_UNITS_ORPHANS, 1, &src, one_row, &orphans, err, errlen) < 0) goto fail;
+    if (!orphans.null) {
+        snprintf(err, errlen, "%s: parent not found (in the file or loaded before) for: %.300s",
+                 path, orphans.v);
+        goto fail;
+    }
+    return exec(c, "COMMIT", 0, NULL, NULL, err, errlen);
+fail:
+    rollback(c);
+    return -1;
+}
+
+/* A CSV file whose columns are exactly `cols`, staged into a temporary
+ * table and applied in one transaction; *n is the rows the apply touched. */
+static int load_simple(db_t *c, const char *path, const char *const *cols, const char *stage,
+                       const char *table, const char *apply, int *n, char *err, size_t errlen)
+{
+    char list[128];
+    long rows = 0;
+    *n = 0;
+    if (csv_header(path, cols, cols, list, sizeof list, err, errlen) < 0) return -1;
+    if (exec(c, "BEGIN", 0, NULL, NULL, err, errlen) < 0) return -1;
+    if (exec(c, stage, 0, NULL, NULL, err, errlen) < 0 ||
+        copy_file(c, path, table, list, err, errlen) < 0 ||
+        exec(c, apply, 0, NULL, &rows, err, errlen) < 0) {
+        rollback(c);
+        return -1;
+    }
+    *n = (int)rows;
+    return exec(c, "COMMIT", 0, NULL, NULL, err, errlen);
+}
+
+int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const cols[] = {"slug", "name_vi", "name_en", "is_crime", NULL};
+    return load_simple(c, path, cols, SQL_LOAD_GROUPS_STAGE, "load_groups", SQL_LOAD_GROUPS_APPLY,
+                       n, err, errlen);
+}
+
+int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const cols[] = {"code", "successor", "effective", NULL};
+    return load_simple(c, path, cols, SQL_LOAD_SUCCESSORS_STAGE, "load_successors",
+                       SQL_LOAD_SUCCESSORS_APPLY, n, err, errlen);
+}
+
+int admin_load_clusters(db_t *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const cols[] = {"cluster", "code", NULL};
+    return load_simple(c, path, cols, SQL_LOAD_CLUSTERS_STAGE, "load_clusters",
+                       SQL_LOAD_CLUSTERS_APPLY, n, err, errlen);
+}
+
+/* A text[] literal of n values (NULL entries: NULL), each quoted, so that
+ * no name can change the array's shape. Allocated; NULL out of memory. */
+static char *text_array(int n, const char *const *v)
+{
+    size_t cap = 3;
+    for (int i = 0; i < n; i++)
+        cap += v[i] ? 2 * strlen(v[i]) + 3 : 5;
+    char *a = malloc(cap), *o = a;
+    if (!a) return NULL;
+    *o++ = '{';
+    for (int i = 0; i < n; i++) {
+        if (i) *o++ = ',';
+        if (!v[i]) {
+            memcpy(o, "NULL", 4), o += 4;
+            continue;
+        }
+        *o++ = '"';
+        for (const char *p = v[i]; *p; p++) {
+            if (*p == '"' || *p == '\\') *o++ = '\\';
+            *o++ = *p;
+        }
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *o = '\0';
+    return a;
+}
+
+admin_rc_t admin_enroll(db_t *c, admin_kind_t kind, int n, const char *const *names,
+                        const char *const *units, const char *const *keys, int replace,
+                        int *changed, int *inserted, char *err, size_t errlen)
+{
+    char *a[3] = {text_array(n, names), text_array(n, units), text_array(n, keys)};
+    const char *p[4] = {a[0], a[1], a[2], replace ? "t" : "f"};
+    admin_rc_t rc = ADMIN_DB;
+    *changed = *inserted = 0;
+    if (!a[0] || !a[1] || !a[2]) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    /* One statement, whoever enrols (anttd --add-node, antt node add, antt
+     * load --enroll): rows with no key keep the one they have. */
+    PGresult *r = PQexecParams(c, kind == ADMIN_NODES ? SQL_ENROL_NODES : SQL_ENROL_SUBSCRIBERS, 4,
+                               NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        *changed = PQntuples(r);
+        for (int i = 0; i < *changed; i++)
+            *inserted += PQgetvalue(r, i, 0)[0] == 't';
+        rc = *changed ? ADMIN_OK : ADMIN_EXISTS;
+        if (!*changed)
+            snprintf(err, errlen, "already enrolled (replace to change its key or unit)");
+    } else {
+        const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        const char *constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+        snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+        db_chomp(err);
+        if (st && !strcmp(st, "23505") && constraint && strstr(constraint, "public_key"))
+            rc = ADMIN_KEY_IN_USE;
+        else if (st && !strcmp(st, "23503"))
+            rc = ADMIN_NO_UNIT;
+        else if (st && !strcmp(st, "23514"))
+            rc = ADMIN_BAD_NAME;
+    }
+    PQclear(r);
+out:
+    for (int i = 0; i < 3; i++)
+        free(a[i]);
+    return rc;
+}
+
+int admin_add_nodes_under(db_t *c, const char *unit, const char *prefix, int *n, char *err,
+                          size_t errlen)
+{
+    const char *p[2] = {unit, prefix};
+    long rows = 0;
+    if (exec(c, SQL_ADD_NODES_UNDER, 2, p, &rows, err, errlen) < 0) return -1;
+    *n = (int)rows;
+    return 0;
+}
+
+int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *n, char *err, size_t errlen)
+{
+    long rows = 0;
+    if (exec(c, kind == ADMIN_NODES ? SQL_REVOKE_NODE : SQL_REVOKE_SUBSCRIBER, 1, &name, &rows, err,
+             errlen) < 0)
+        return -1;
+    *n = (int)rows;
+    return 0;
+}
+
+int admin_list(db_t *c, admin_kind_t kind, const char *unit, db_row_fn fn, void *ctx, char *err,
+               size_t errlen)
+{
+    if (kind == ADMIN_NODES) return db_rows(c, SQL_LIST_NODES, 1, &unit, fn, ctx, err, errlen);
+    return db_rows(c, SQL_LIST_SUBSCRIBERS, 0, NULL, fn, ctx, err, errlen);
+}

@@ -1,0 +1,62 @@
+/* admin.h — the one-shot commands of anttd: reference data and nodes.
+ * Each runs in its own transaction and returns 0, or -1 with err filled. */
+#ifndef ANTT_DB_ADMIN_H
+#define ANTT_DB_ADMIN_H
+
+#include "db/pg.h"
+
+#include <stddef.h>
+
+/* Load a units CSV (db/units-cluster2.csv): header code,name,level,kind,
+ * parent_code[,valid_from][,valid_to]; rows upserted by code, the path
+ * computed from parents in the file or already loaded. *n gets the rows. */
+int admin_load_units(db_t *c, const char *path, int *n, char *err, size_t errlen);
+
+/* Load a crime groups CSV (db/crime_groups.csv): slug,name_vi,name_en,is_crime. */
+int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errlen);
+
+/* Load unit merges (code,successor,effective): code was merged into
+ * successor from `effective` on. Both units must be loaded. */
+int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t errlen);
+
+/* Load emulation clusters (CSV: cluster,code): each cluster named in the
+ * file gets exactly the units listed (antt.unit_groups; "group:NAME" in
+ * antt.rates and antt report). */
+int admin_load_clusters(db_t *c, const char *path, int *n, char *err, size_t errlen);
+
+typedef enum { ADMIN_NODES = 0, ADMIN_SUBSCRIBERS = 1 } admin_kind_t;
+
+typedef enum {
+    ADMIN_OK = 0,
+    ADMIN_EXISTS = -1,     /* enrolled already and replace not given: nothing changed */
+    ADMIN_KEY_IN_USE = -2, /* a key belongs to another node or subscriber */
+    ADMIN_NO_UNIT = -3,    /* a unit is not in antt.units */
+    ADMIN_BAD_NAME = -4,   /* not a valid node or subscriber name */
+    ADMIN_DB = -5,         /* the database failed */
+} admin_rc_t;
+
+/* Enrol n nodes or subscribers in one statement — the one enrolment path of
+ * anttd --add-node, antt node|subscriber add and antt load --enroll. keys[i]
+ * NULL: no key (a node keeps the key it has). units[i] NULL: a subscriber of
+ * every unit. Without replace, an enrolled one is left as it is, except a
+ * node registered without a key, which takes its first key. *changed: rows
+ * inserted or changed, *inserted: of them new. On error err says why. */
+admin_rc_t admin_enroll(db_t *c, admin_kind_t kind, int n, const char *const *names,
+                        const char *const *units, const char *const *keys, int replace,
+                        int *changed, int *inserted, char *err, size_t errlen);
+
+/* Register a node PREFIX<code> for every commune under unit (a station
+ * per commune, no keys: the load generator, the demo). */
+int admin_add_nodes_under(db_t *c, const char *unit, const char *prefix, int *n, char *err,
+                          size_t errlen);
+
+/* Revoke a node or subscriber not revoked yet; *n: 1, or 0 when there was
+ * none to revoke. 0, or -1 with err. */
+int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *n, char *err, size_t errlen);
+
+/* Nodes (under unit, NULL: all) or subscribers, as rows: name, unit, key,
+ * status. */
+int admin_list(db_t *c, admin_kind_t kind, const char *unit, db_row_fn fn, void *ctx, char *err,
+               size_t errlen);
+
+#endif

@@ -1,0 +1,107 @@
+/* pg.c — see pg.h. */
+#include "db/pg.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void db_chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+db_t *db_connect(const char *conninfo, const char *app, char *err, size_t errlen)
+{
+    /* Our defaults first: the operator's conninfo, expanded from "dbname"
+     * (expand_dbname=1), comes last and overrides any of them. */
+    const char *keys[] = {"connect_timeout",
+                          "application_name",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "dbname",
+                          NULL};
+    const char *vals[] = {"5", app, "10", "5", "3", conninfo && *conninfo ? conninfo : NULL, NULL};
+    if (!vals[5]) keys[5] = NULL;
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        snprintf(err, errlen, "%s", c ? PQerrorMessage(c) : "out of memory");
+        db_chomp(err);
+        PQfinish(c);
+        return NULL;
+    }
+    /* A SET rather than the startup "options" packet, which poolers such as
+     * pgbouncer refuse. */
+    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    return c;
+}
+
+void db_close(db_t **c)
+{
+    if (*c) PQfinish(*c);
+    *c = NULL;
+}
+
+int db_ok(const db_t *c)
+{
+    return c && PQstatus(c) == CONNECTION_OK;
+}
+
+static void fail(PGresult *r, db_t *c, char *sqlstate, char *err, size_t errlen)
+{
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (sqlstate) snprintf(sqlstate, 6, "%s", st ? st : "");
+    const char *m = r ? PQresultErrorMessage(r) : "";
+    snprintf(err, errlen, "%s", m && *m ? m : PQerrorMessage(c));
+    db_chomp(err);
+}
+
+static PGresult *run(db_t *c, const char *sql, int nparams, const char *const *params)
+{
+    return nparams ? PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(c, sql);
+}
+
+int db_exec(db_t *c, const char *sql, int nparams, const char *const *params, long *affected,
+            char *sqlstate, char *err, size_t errlen)
+{
+    PGresult *r = run(c, sql, nparams, params);
+    ExecStatusType st = PQresultStatus(r);
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        fail(r, c, sqlstate, err, errlen);
+    else if (affected)
+        *affected = atol(PQcmdTuples(r));
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+int db_rows(db_t *c, const char *sql, int nparams, const char *const *params, db_row_fn fn,
+            void *ctx, char *err, size_t errlen)
+{
+    PGresult *r = run(c, sql, nparams, params);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fail(r, c, NULL, err, errlen);
+        PQclear(r);
+        return -1;
+    }
+    const int ncols = PQnfields(r);
+    const char *vals[64], *names[64];
+    if (ncols > 64) {
+        snprintf(err, errlen, "a query returned %d columns (at most 64)", ncols);
+        PQclear(r);
+        return -1;
+    }
+    for (int col = 0; col < ncols; col++)
+        names[col] = PQfname(r, col);
+    int rc = 0;
+    for (int row = 0; row < PQntuples(r) && rc == 0; row++) {
+        for (int col = 0; col < ncols; col++)
+            vals[col] = PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+        rc = fn(ctx, ncols, names, vals);
+    }
+    PQclear(r);
+    return rc;
+}

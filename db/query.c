@@ -1,0 +1,118 @@
+/* query.c — see query.h. The text of every statement is here, beside the
+ * function that runs it. */
+#include "db/query.h"
+
+#include <stdio.h>
+
+int query_unit(db_t *c, const char *code, db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return db_rows(c, "SELECT code, name, path FROM antt.units WHERE code = $1", 1, &code, fn, ctx,
+                   err, errlen);
+}
+
+int query_unit_children(db_t *c, const char *code, db_row_fn fn, void *ctx, char *err,
+                        size_t errlen)
+{
+    return db_rows(c,
+                   "SELECT code, name, path FROM antt.units WHERE parent_code = $1 ORDER BY code",
+                   1, &code, fn, ctx, err, errlen);
+}
+
+int query_communes(db_t *c, const char *under, db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    const char *p[1] = {under && *under ? under : NULL};
+    return db_rows(c,
+                   "SELECT code FROM antt.units WHERE level = 'commune' AND"
+                   " ($1::text IS NULL OR code IN (SELECT antt.subtree($1))) ORDER BY code",
+                   1, p, fn, ctx, err, errlen);
+}
+
+int query_unit_group(db_t *c, const char *group, db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return db_rows(c, "SELECT count(*) FROM antt.unit_groups WHERE grp = $1 HAVING count(*) > 0", 1,
+                   &group, fn, ctx, err, errlen);
+}
+
+int query_crime_group(db_t *c, const char *slug, db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return db_rows(c,
+                   "SELECT slug, name_vi, name_en, is_crime FROM antt.crime_groups WHERE slug = $1",
+                   1, &slug, fn, ctx, err, errlen);
+}
+
+int query_crime_groups(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return db_rows(c,
+                   "SELECT slug, name_vi, name_en FROM antt.crime_groups WHERE is_crime"
+                   " ORDER BY slug",
+                   0, NULL, fn, ctx, err, errlen);
+}
+
+int query_rates(db_t *c, const char *unit, const char *from, const char *to, const char *group,
+                db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    const char *p[4] = {unit, from, to, group};
+    return db_rows(c, "SELECT * FROM antt.rates($1, $2::date, $3::date, $4)", 4, p, fn, ctx, err,
+                   errlen);
+}
+
+int query_tipoff_times(db_t *c, const char *unit, const char *from, const char *to, db_row_fn fn,
+                       void *ctx, char *err, size_t errlen)
+{
+    const char *p[3] = {unit, from, to};
+    return db_rows(c, "SELECT * FROM antt.tipoff_processing($1, $2::date, $3::date)", 3, p, fn, ctx,
+                   err, errlen);
+}
+
+int query_tipoffs_open(db_t *c, const char *unit, const char *within, db_row_fn fn, void *ctx,
+                       char *err, size_t errlen)
+{
+    const char *p[2] = {unit, within};
+    return db_rows(c,
+                   "SELECT unit, ref, kind, to_char(received_at AT TIME ZONE 'Asia/Ho_Chi_Minh',"
+                   " 'YYYY-MM-DD HH24:MI'), to_char(deadline AT TIME ZONE 'Asia/Ho_Chi_Minh',"
+                   " 'YYYY-MM-DD HH24:MI'), extended, days_left"
+                   " FROM antt.tipoffs_open($1, $2::interval)",
+                   2, p, fn, ctx, err, errlen);
+}
+
+int query_tipoffs_overdue(db_t *c, const char *unit, db_row_fn fn, void *ctx, char *err,
+                          size_t errlen)
+{
+    return db_rows(c, "SELECT count(*) FROM antt.tipoffs_open($1)", 1, &unit, fn, ctx, err, errlen);
+}
+
+int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return db_rows(c,
+                   "SELECT (date_trunc(CASE $1 WHEN 'today' THEN 'day' ELSE $1 END,"
+                   " now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date - date '1970-01-01'),"
+                   " ((now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1 - date '1970-01-01')",
+                   1, &period, fn, ctx, err, errlen);
+}
+
+int query_province_figures(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return db_rows(c,
+                   "SELECT u.code, r.resolution_rate, r.tipoffs_overdue FROM antt.units u,"
+                   " LATERAL antt.rates(u.code,"
+                   " date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
+                   " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
+                   " WHERE u.level = 'province' ORDER BY u.code",
+                   0, NULL, fn, ctx, err, errlen);
+}
+
+int query_tallies(db_t *c, const char *unit, int64_t from, int64_t to, db_row_fn fn, void *ctx,
+                  char *err, size_t errlen)
+{
+    char f[24], t[24];
+    snprintf(f, sizeof f, "%lld", (long long)from);
+    snprintf(t, sizeof t, "%lld", (long long)to);
+    const char *p[3] = {unit, f, t};
+    return db_rows(
+        c,
+        "SELECT t.unit, t.day - date '1970-01-01', t.metric, t.grp, t.severity, t.value"
+        " FROM antt.tallies t WHERE t.unit IN (SELECT antt.subtree($1))"
+        " AND t.day >= date '1970-01-01' + $2::int AND t.day < date '1970-01-01' + $3::int",
+        3, p, fn, ctx, err, errlen);
+}

@@ -1,0 +1,69 @@
+/* query.h — the read-only questions the rest of the project asks the
+ * database: the CLI's reports and lists, the tally stream's snapshots,
+ * /metrics' province figures. Each hands its rows to the caller's db_row_fn
+ * (text values, NULL for SQL NULL); the columns are listed with each.
+ * 0, or -1 with err (or fn's non-zero value). */
+#ifndef ANTT_DB_QUERY_H
+#define ANTT_DB_QUERY_H
+
+#include "db/pg.h"
+
+#include <stdint.h>
+
+/* ---- units and groups ---- */
+
+/* The unit (code, name, path): one row, or none when unknown. */
+int query_unit(db_t *c, const char *code, db_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Its children (code, name, path), by code. */
+int query_unit_children(db_t *c, const char *code, db_row_fn fn, void *ctx, char *err,
+                        size_t errlen);
+
+/* Communes (code), by code: those under `under`, or every one (NULL). */
+int query_communes(db_t *c, const char *under, db_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* A unit group's size (count): one row when it has members, none when not. */
+int query_unit_group(db_t *c, const char *group, db_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* The crime group (slug, name_vi, name_en, is_crime 't'/'f'): one row or none. */
+int query_crime_group(db_t *c, const char *slug, db_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Every crime group that counts as a crime (slug, name_vi, name_en), by slug. */
+int query_crime_groups(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* ---- figures ---- */
+
+/* antt.rates for unit (or "group:NAME") over [from, to) (dates), for one
+ * crime group or all (NULL): one row, columns by name (see migrations). */
+int query_rates(db_t *c, const char *unit, const char *from, const char *to, const char *group,
+                db_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Tip-off processing times per child unit over [from, to): unit, name,
+ * decided, p50_days, p90_days, max_days. */
+int query_tipoff_times(db_t *c, const char *unit, const char *from, const char *to, db_row_fn fn,
+                       void *ctx, char *err, size_t errlen);
+
+/* Open tip-offs under unit, due within `within` (an interval; NULL: all):
+ * unit, ref, kind, received (local, minutes), deadline (local), extended,
+ * days_left. */
+int query_tipoffs_open(db_t *c, const char *unit, const char *within, db_row_fn fn, void *ctx,
+                       char *err, size_t errlen);
+
+/* How many tip-offs under unit are overdue now: one row (count). */
+int query_tipoffs_overdue(db_t *c, const char *unit, db_row_fn fn, void *ctx, char *err,
+                          size_t errlen);
+
+/* A period up to today, in Hanoi days since 1970: one row (from, to), to
+ * exclusive. period: today, week, month, quarter or year. */
+int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Per province: this calendar year's tip-off resolution rate (NULL when
+ * nothing to divide by) and the tip-offs overdue now: code, rate, overdue. */
+int query_province_figures(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* The tallies under unit for days [from, to) (days since 1970): unit, day,
+ * metric, grp, severity, value — a tally stream snapshot. */
+int query_tallies(db_t *c, const char *unit, int64_t from, int64_t to, db_row_fn fn, void *ctx,
+                  char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,76 @@
+/* hindex.c — see hindex.h. */
+#include "proto/hindex.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t fold(uint64_t h)
+{
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+hindex_iter_t hindex_find(const hindex_t *x, uint64_t h)
+{
+    const uint32_t f = fold(h);
+    return (hindex_iter_t){.pos = x->nslot ? f & (x->nslot - 1) : 0, .hash = f};
+}
+
+long hindex_next(const hindex_t *x, hindex_iter_t *it)
+{
+    if (!x->nslot) return -1;
+    for (;;) { /* at most half full: an empty slot ends every probe */
+        const hindex_slot_t *s = &x->slot[it->pos];
+        if (!s->item) return -1;
+        it->pos = (it->pos + 1) & (x->nslot - 1);
+        if (s->hash == it->hash) return (long)s->item - 1;
+    }
+}
+
+static void put(hindex_slot_t *slot, uint32_t nslot, uint32_t hash, uint32_t item1)
+{
+    uint32_t j = hash & (nslot - 1);
+    while (slot[j].item)
+        j = (j + 1) & (nslot - 1);
+    slot[j] = (hindex_slot_t){.item = item1, .hash = hash};
+}
+
+static int grow(hindex_t *x, uint32_t nslot)
+{
+    hindex_slot_t *s = calloc(nslot, sizeof *s);
+    if (!s) return -1;
+    for (uint32_t i = 0; i < x->nslot; i++)
+        if (x->slot[i].item) put(s, nslot, x->slot[i].hash, x->slot[i].item);
+    free(x->slot);
+    x->slot = s;
+    x->nslot = nslot;
+    return 0;
+}
+
+int hindex_reserve(hindex_t *x, uint32_t n)
+{
+    if (n > UINT32_MAX / 4) return -1;
+    uint32_t want = x->nslot ? x->nslot : 64;
+    while ((uint64_t)n * 2 > want)
+        want *= 2;
+    return want > x->nslot ? grow(x, want) : 0;
+}
+
+int hindex_add(hindex_t *x, uint64_t h, uint32_t item)
+{
+    if (item == UINT32_MAX || hindex_reserve(x, x->n + 1) < 0) return -1;
+    put(x->slot, x->nslot, fold(h), item + 1);
+    x->n++;
+    return 0;
+}
+
+void hindex_clear(hindex_t *x)
+{
+    if (x->slot && x->n) memset(x->slot, 0, x->nslot * sizeof *x->slot);
+    x->n = 0;
+}
+
+void hindex_free(hindex_t *x)
+{
+    free(x->slot);
+    memset(x, 0, sizeof *x);
+}

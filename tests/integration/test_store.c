@@ -1,0 +1,343 @@
+/* test_store.c — the store (db/store.h) on its own: plain work in, verdicts,
+ * rows and tallies out, against a real PostgreSQL and without a socket or a
+ * daemon. Events are encoded and decoded as the daemon's intake does, so the
+ * log keeps their real bytes. */
+#include "db/store.h"
+#include "harness.h"
+#include "proto/decode.h"
+#include "proto/encode.h"
+
+#include <criterion/criterion.h>
+#include <msgpack.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DAY IT_DAY_US
+
+static int is_crime(void *ctx, const char *grp)
+{
+    (void)ctx;
+    return strcmp(grp, "traffic") != 0;
+}
+
+static store_t *open_store(const it_db_t *db)
+{
+    ledger_cfg_t l = {.utc_offset_us = 7 * 3600 * 1000000LL,
+                      .tip_limit_us = 20 * DAY,
+                      .tip_complex_max_us = 60 * DAY,
+                      .tip_procuracy_max_us = 120 * DAY,
+                      .orphan_max_age_us = 7 * DAY,
+                      .is_crime = is_crime};
+    store_t *s = store_new(db->dsn, &l, 256);
+    cr_assert_not_null(s);
+    char err[512];
+    cr_assert_eq(store_connect(s, err, sizeof err), 0, "connect: %s", err);
+    return s;
+}
+
+/* Work of up to 16 events, each with its own encoded bytes. */
+typedef struct {
+    store_ev_t ev[16];
+    msgpack_sbuffer raw[16];
+    store_refusal_t ref[4];
+    store_work_t w;
+} work_t;
+
+static void work_init(work_t *k)
+{
+    memset(k, 0, sizeof *k);
+    for (int i = 0; i < 16; i++)
+        msgpack_sbuffer_init(&k->raw[i]);
+    k->w.ev = k->ev;
+    k->w.refusals = k->ref;
+}
+
+static void work_free(work_t *k)
+{
+    for (int i = 0; i < 16; i++)
+        msgpack_sbuffer_destroy(&k->raw[i]);
+}
+
+/* Add an event as the intake would: its bytes, decoded. */
+static store_ev_t *work_add(work_t *k, const ev_t *ev)
+{
+    uint32_t i = k->w.nev++;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &k->raw[i], msgpack_sbuffer_write);
+    cr_assert_eq(enc_event(&pk, ev), 0);
+    dec_msg_t m;
+    dec_err_t de;
+    cr_assert_eq(dec_open(&m, k->raw[i].data, k->raw[i].size, IT_NOW_US, &de), 0, "%s", de.msg);
+    cr_assert_eq(dec_next(&m, &k->ev[i].ev, &de), 1, "%s", de.msg);
+    k->ev[i].v.status = ACK_ACCEPTED;
+    k->ev[i].dup_of = -1;
+    k->ev[i].path = PATH_ACKED;
+    return &k->ev[i];
+}
+
+static store_rc_t commit(store_t *s, work_t *k)
+{
+    char err[512] = "";
+    store_rc_t rc = store_commit(s, &k->w, IT_NOW_US, err, sizeof err);
+    if (rc != STORE_OK) cr_log_info("store_commit: %s", err);
+    return rc;
+}
+
+static int64_t t0(void)
+{
+    return IT_NOW_US - 3 * DAY;
+}
+
+Test(store, commits_events_case_states_and_tallies_in_one_transaction)
+{
+    it_db_t db;
+    it_db_create(&db, NULL);
+    store_t *s = open_store(&db);
+    work_t k;
+    work_init(&k);
+    ev_t e;
+    it_incident(&e, "HS-1", "social_order", SEV_SERIOUS, t0());
+    work_add(&k, &e);
+    it_tipoff(&e, "TB-1", t0());
+    work_add(&k, &e);
+    it_cleared(&e, "HS-1", t0() + DAY, 2);
+    work_add(&k, &e);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    for (int i = 0; i < 3; i++)
+        cr_expect_eq(k.ev[i].v.status, ACK_ACCEPTED, "event %d: %d %s", i, k.ev[i].v.code,
+                     k.ev[i].v.msg);
+    cr_expect_eq(k.ev[0].case_version, 1);
+    cr_expect_eq(k.ev[2].case_version, 2);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 3);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.event_ids"), 3);
+    cr_expect_eq(it_scalar(c, "SELECT suspects FROM antt.incidents WHERE ref = 'HS-1'"), 2);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.tipoffs WHERE status = 'pending'"), 1);
+    cr_expect_eq(it_tally(c, "incidents", NULL), 1);
+    cr_expect_eq(it_tally(c, "cleared", NULL), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_received", NULL), 1);
+    /* the raw bytes are the event's own */
+    cr_expect_eq(it_scalar(c, "SELECT octet_length(raw) FROM antt.events WHERE ref = 'TB-1'"),
+                 (long long)k.raw[1].size);
+    cr_expect_eq(store_stats(s)->accepted, 3);
+    PQfinish(c);
+    work_free(&k);
+    store_free(&s);
+    it_strings_free();
+    it_db_drop(&db, NULL);
+}
+
+Test(store, a_resent_event_is_a_duplicate_and_counts_once)
+{
+    it_db_t db;
+    it_db_create(&db, NULL);
+    store_t *s = open_store(&db);
+    ev_t e;
+    it_incident(&e, "HS-2", "drugs", SEV_VERY_SERIOUS, t0());
+    work_t k;
+    work_init(&k);
+    work_add(&k, &e);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_assert_eq(k.ev[0].v.status, ACK_ACCEPTED);
+    work_free(&k);
+
+    /* Again, in a later transaction; and within one work, a repeat of an
+     * event of the same work (linked to its first) and an event refused
+     * before the store with the same id (left alone). */
+    work_init(&k);
+    work_add(&k, &e);
+    ev_t f;
+    it_tipoff(&f, "TB-2", t0());
+    work_add(&k, &f);
+    work_add(&k, &f);
+    store_ev_t *fixed = work_add(&k, &f);
+    fixed->fixed = 1;
+    fixed->v = (verdict_t){.status = ACK_REJECTED, .code = 300};
+    snprintf(fixed->v.msg, sizeof fixed->v.msg, "unit unknown");
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[0].v.status, ACK_DUPLICATE);
+    cr_expect_eq(k.ev[1].v.status, ACK_ACCEPTED);
+    cr_expect_eq(k.ev[1].dup_of, -1);
+    cr_expect_eq(k.ev[2].dup_of, 1);
+    cr_expect_eq(k.ev[2].v.status, ACK_DUPLICATE);
+    cr_expect_eq(k.ev[3].dup_of, -1);
+    cr_expect_eq(k.ev[3].v.status, ACK_REJECTED);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 2);
+    cr_expect_eq(it_tally(c, "incidents", NULL), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_received", NULL), 1);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 300"), 1);
+    PQfinish(c);
+    work_free(&k);
+    store_free(&s);
+    it_strings_free();
+    it_db_drop(&db, NULL);
+}
+
+Test(store, refusals_are_recorded_in_arrival_order_and_change_nothing_else)
+{
+    it_db_t db;
+    it_db_create(&db, NULL);
+    store_t *s = open_store(&db);
+    work_t k;
+    work_init(&k);
+    ev_t e;
+    it_incident(&e, "HS-3", "social_order", SEV_SERIOUS, t0());
+    store_ev_t *x = work_add(&k, &e);
+    x->fixed = 1;
+    x->v = (verdict_t){.status = ACK_REJECTED, .code = 301};
+    snprintf(x->v.msg, sizeof x->v.msg, "node unknown");
+    static const uint8_t junk[] = {0xc1, 0xc1, 0xc1};
+    k.ref[0] = (store_refusal_t){.at = 0,
+                                 .path = PATH_ACKED,
+                                 .code = 101,
+                                 .node = "",
+                                 .msg = "not msgpack",
+                                 .raw = junk,
+                                 .raw_len = 3,
+                                 .raw_total = 3};
+    k.ref[1] = (store_refusal_t){.at = 1,
+                                 .path = PATH_HANDSHAKE,
+                                 .code = 403,
+                                 .node = "ls-181",
+                                 .msg = "key refused",
+                                 .raw_len = 0};
+    k.w.nrefusals = 2;
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[0].v.status, ACK_REJECTED);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 0);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.incidents"), 0);
+    cr_expect_eq(it_scalar(c, "SELECT coalesce(sum(value), 0) FROM antt.tallies"), 0);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects"), 3);
+    /* in arrival order: the message refused whole, the event, the handshake */
+    cr_expect_eq(it_scalar(c, "SELECT code FROM antt.rejects ORDER BY n LIMIT 1"), 101);
+    cr_expect_eq(it_scalar(c, "SELECT code FROM antt.rejects ORDER BY n OFFSET 1 LIMIT 1"), 301);
+    cr_expect_eq(it_scalar(c, "SELECT code FROM antt.rejects ORDER BY n OFFSET 2 LIMIT 1"), 403);
+    cr_expect_eq(it_scalar(c, "SELECT raw_len FROM antt.rejects WHERE code = 101"), 3);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 403"
+                              " AND path = 'handshake' AND node = 'ls-181'"),
+                 1);
+    PQfinish(c);
+    work_free(&k);
+    store_free(&s);
+    it_strings_free();
+    it_db_drop(&db, NULL);
+}
+
+typedef struct {
+    store_t *s;
+    work_t *k;
+    store_rc_t rc;
+} job_t;
+
+static void *commit_job(void *p)
+{
+    job_t *j = p;
+    j->rc = commit(j->s, j->k);
+    return NULL;
+}
+
+/* Another store's uncommitted insert of the same id holds ours on the
+ * unique index; when it commits, ours fails with 23505, rolls back, runs
+ * again and finds the id stored: a duplicate, counted once. */
+Test(store, a_concurrent_store_of_the_same_id_is_retried_into_a_duplicate)
+{
+    it_db_t db;
+    it_db_create(&db, NULL);
+    store_t *a = open_store(&db), *b = open_store(&db);
+    ev_t e;
+    it_incident(&e, "HS-4", "social_order", SEV_SERIOUS, t0());
+    work_t ka, kb;
+    work_init(&ka);
+    work_init(&kb);
+    work_add(&ka, &e);
+    work_add(&kb, &e);
+    /* a holds its transaction open: lock the tallies so its COMMIT waits */
+    PGconn *c = it_pg(&db);
+    PQclear(PQexec(c, "BEGIN"));
+    PQclear(PQexec(c, "LOCK TABLE antt.tallies IN EXCLUSIVE MODE"));
+    job_t ja = {a, &ka, STORE_FAILED}, jb = {b, &kb, STORE_FAILED};
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, commit_job, &ja);
+    /* wait until a has inserted the id and waits on the lock */
+    for (int i = 0; i < 200; i++) {
+        if (it_scalar(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'anttd'"
+                         " AND datname = current_database() AND wait_event_type = 'Lock'") == 1)
+            break;
+        usleep(10000);
+    }
+    pthread_create(&tb, NULL, commit_job, &jb);
+    for (int i = 0; i < 200; i++) { /* b reaches the same id on the unique index, waits on a */
+        if (it_scalar(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'anttd'"
+                         " AND datname = current_database() AND wait_event_type = 'Lock'") == 2)
+            break;
+        usleep(10000);
+    }
+    PQclear(PQexec(c, "COMMIT"));
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    cr_assert_eq(ja.rc, STORE_OK);
+    cr_assert_eq(jb.rc, STORE_OK);
+    cr_expect_eq(ka.ev[0].v.status, ACK_ACCEPTED);
+    cr_expect_eq(kb.ev[0].v.status, ACK_DUPLICATE, "%d %s", kb.ev[0].v.code, kb.ev[0].v.msg);
+    cr_expect_geq(store_stats(b)->retries, 1);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 1);
+    cr_expect_eq(it_tally(c, "incidents", NULL), 1);
+    PQfinish(c);
+    work_free(&ka);
+    work_free(&kb);
+    store_free(&a);
+    store_free(&b);
+    it_strings_free();
+    it_db_drop(&db, NULL);
+}
+
+/* The connection dies while the batch's transaction is open: STORE_DOWN,
+ * nothing stored, verdicts not final; after reconnecting, the same work
+ * commits once. */
+Test(store, a_connection_lost_mid_commit_stores_nothing_and_the_work_commits_again)
+{
+    it_db_t db;
+    it_db_create(&db, NULL);
+    store_t *s = open_store(&db);
+    ev_t e;
+    it_tipoff(&e, "TB-5", t0());
+    work_t k;
+    work_init(&k);
+    work_add(&k, &e);
+    PGconn *c = it_pg(&db);
+    PQclear(PQexec(c, "BEGIN"));
+    PQclear(PQexec(c, "LOCK TABLE antt.tallies IN EXCLUSIVE MODE"));
+    job_t j = {s, &k, STORE_OK};
+    pthread_t t;
+    pthread_create(&t, NULL, commit_job, &j);
+    long long waiting = 0;
+    for (int i = 0; i < 200 && !waiting; i++) {
+        waiting = it_scalar(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+                               " 'anttd' AND datname = current_database()"
+                               " AND wait_event_type = 'Lock'");
+        if (!waiting) usleep(10000);
+    }
+    cr_assert_eq(waiting, 1, "the store never waited on the lock");
+    PQclear(PQexec(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      " WHERE application_name = 'anttd' AND datname = current_database()"));
+    PQclear(PQexec(c, "COMMIT"));
+    pthread_join(t, NULL);
+    cr_assert_eq(j.rc, STORE_DOWN);
+    cr_expect_not(store_connected(s));
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 0);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.tipoffs"), 0);
+    char err[512];
+    cr_assert_eq(store_connect(s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[0].v.status, ACK_ACCEPTED);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_received", NULL), 1);
+    PQfinish(c);
+    work_free(&k);
+    store_free(&s);
+    it_strings_free();
+    it_db_drop(&db, NULL);
+}
