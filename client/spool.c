@@ -1,6 +1,8 @@
 /* spool.c — see spool.h. */
 #include "client/spool.h"
 
+#include "proto/hindex.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -37,7 +39,7 @@ struct spool {
     uint64_t max_bytes;
     entry_t *v;
     uint32_t n, cap, ndone;
-    uint32_t *slot, nslot; /* id -> index + 1 */
+    hindex_t idx; /* id -> v[] (pending entries only) */
     uint64_t pending_bytes, file_bytes;
     uint64_t seq_high;
 };
@@ -88,42 +90,24 @@ static uint64_t get64(const uint8_t *r)
 
 /* ---- the pending set ---- */
 
-static uint32_t id_hash(const uint8_t id[16])
-{
-    uint32_t h;
-    memcpy(&h, id + 12, 4); /* random bits of a v7 */
-    return h * 2654435761u;
-}
-
 static int index_rebuild(spool_t *s)
 {
-    uint32_t ns = 64;
-    while (ns < 2 * (s->n + 1))
-        ns *= 2;
-    uint32_t *slot = calloc(ns, sizeof *slot);
-    if (!slot) return SPOOL_ENOMEM;
-    for (uint32_t i = 0; i < s->n; i++) {
-        if (s->v[i].done) continue;
-        uint32_t j = id_hash(s->v[i].it.id) & (ns - 1);
-        while (slot[j])
-            j = (j + 1) & (ns - 1);
-        slot[j] = i + 1;
-    }
-    free(s->slot);
-    s->slot = slot;
-    s->nslot = ns;
+    hindex_clear(&s->idx);
+    if (hindex_reserve(&s->idx, s->n + 1) < 0) return SPOOL_ENOMEM;
+    for (uint32_t i = 0; i < s->n; i++)
+        if (!s->v[i].done && hindex_add(&s->idx, hindex_hash(s->v[i].it.id, 16), i) < 0)
+            return SPOOL_ENOMEM;
     return SPOOL_OK;
 }
 
 spool_item_t *spool_find(spool_t *s, const uint8_t id[16])
 {
-    if (!s->nslot) return NULL;
-    for (uint32_t j = id_hash(id) & (s->nslot - 1);; j = (j + 1) & (s->nslot - 1)) {
-        uint32_t v = s->slot[j];
-        if (!v) return NULL;
-        entry_t *e = &s->v[v - 1];
+    hindex_iter_t it = hindex_find(&s->idx, hindex_hash(id, 16));
+    for (long i; (i = hindex_next(&s->idx, &it)) >= 0;) {
+        entry_t *e = &s->v[i];
         if (!e->done && !memcmp(e->it.id, id, 16)) return &e->it;
     }
+    return NULL;
 }
 
 static int add_entry(spool_t *s, const uint8_t id[16], const uint8_t *bytes, uint32_t len,
@@ -150,12 +134,7 @@ static int add_entry(spool_t *s, const uint8_t id[16], const uint8_t *bytes, uin
     if (seq > s->seq_high) s->seq_high = seq;
     s->n++;
     s->pending_bytes += len;
-    if ((s->n + 1) * 2 > s->nslot) return index_rebuild(s);
-    uint32_t j = id_hash(id) & (s->nslot - 1);
-    while (s->slot[j])
-        j = (j + 1) & (s->nslot - 1);
-    s->slot[j] = s->n;
-    return SPOOL_OK;
+    return hindex_add(&s->idx, hindex_hash(id, 16), s->n - 1) < 0 ? SPOOL_ENOMEM : SPOOL_OK;
 }
 
 static void mark_done(spool_t *s, spool_item_t *it)
@@ -379,7 +358,7 @@ void spool_close(spool_t **sp)
     for (uint32_t i = 0; i < s->n; i++)
         free(s->v[i].buf);
     free(s->v);
-    free(s->slot);
+    hindex_free(&s->idx);
     free(s);
     *sp = NULL;
 }

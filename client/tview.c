@@ -1,7 +1,9 @@
 /* tview.c — see tview.h. */
 #include "client/tview.h"
 
+#include "proto/hindex.h"
 #include "proto/mp.h"
+#include "proto/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,109 +13,73 @@ typedef struct {
     char unit[8], metric[24], grp[33], sev[24];
     int32_t day;
     int64_t value;
-    int used;
 } cell_t;
 
 typedef struct {
     char unit[8];
     uint64_t useq;
-    int used;
 } useq_t;
 
+/* Cells and per-unit sequence numbers: arrays in order of first
+ * appearance, each indexed by its key. */
 struct tview {
     uint64_t epoch;
     cell_t *c;
     uint32_t nc, capc;
+    hindex_t cidx;
     useq_t *u;
     uint32_t nu, capu;
+    hindex_t uidx;
     uint64_t gaps;
 };
 
-static uint32_t hash(const char *s, uint32_t h)
-{
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
-static uint32_t cell_hash(const char *unit, int32_t day, const char *metric, const char *grp,
+static uint64_t cell_hash(const char *unit, int32_t day, const char *metric, const char *grp,
                           const char *sev)
 {
-    uint32_t h = hash(unit, 2166136261u) ^ (uint32_t)day * 2654435761u;
-    return hash(sev, hash(grp, hash(metric, h)));
-}
-
-static int grow_cells(tview_t *tv)
-{
-    uint32_t cap = tv->capc ? tv->capc * 2 : 4096;
-    cell_t *c = calloc(cap, sizeof *c);
-    if (!c) return -1;
-    for (uint32_t i = 0; i < tv->capc; i++) {
-        const cell_t *o = &tv->c[i];
-        if (!o->used) continue;
-        uint32_t j = cell_hash(o->unit, o->day, o->metric, o->grp, o->sev) & (cap - 1);
-        while (c[j].used)
-            j = (j + 1) & (cap - 1);
-        c[j] = *o;
-    }
-    free(tv->c);
-    tv->c = c;
-    tv->capc = cap;
-    return 0;
+    uint64_t h = hindex_mix(HINDEX_SEED, unit, strlen(unit) + 1);
+    h = hindex_mix(h, &day, sizeof day);
+    h = hindex_mix(h, metric, strlen(metric) + 1);
+    h = hindex_mix(h, grp, strlen(grp) + 1);
+    return hindex_mix(h, sev, strlen(sev));
 }
 
 static cell_t *cell(tview_t *tv, const char *unit, int32_t day, const char *metric, const char *grp,
                     const char *sev, int create)
 {
-    if (create && (tv->nc + 1) * 2 > tv->capc && grow_cells(tv) < 0) return NULL;
-    if (!tv->capc) return NULL;
-    uint32_t j = cell_hash(unit, day, metric, grp, sev) & (tv->capc - 1);
-    for (;; j = (j + 1) & (tv->capc - 1)) {
-        cell_t *c = &tv->c[j];
-        if (!c->used) break;
+    const uint64_t h = cell_hash(unit, day, metric, grp, sev);
+    hindex_iter_t it = hindex_find(&tv->cidx, h);
+    for (long i; (i = hindex_next(&tv->cidx, &it)) >= 0;) {
+        cell_t *c = &tv->c[i];
         if (c->day == day && !strcmp(c->unit, unit) && !strcmp(c->metric, metric) &&
             !strcmp(c->grp, grp) && !strcmp(c->sev, sev))
             return c;
     }
-    if (!create) return NULL;
-    cell_t *c = &tv->c[j];
-    c->used = 1;
+    if (!create || grow_array((void **)&tv->c, &tv->capc, tv->nc + 1, sizeof *tv->c) < 0 ||
+        hindex_add(&tv->cidx, h, tv->nc) < 0)
+        return NULL;
+    cell_t *c = &tv->c[tv->nc++];
     snprintf(c->unit, sizeof c->unit, "%s", unit);
     snprintf(c->metric, sizeof c->metric, "%s", metric);
     snprintf(c->grp, sizeof c->grp, "%s", grp);
     snprintf(c->sev, sizeof c->sev, "%s", sev);
     c->day = day;
     c->value = 0;
-    tv->nc++;
     return c;
 }
 
 static useq_t *useq(tview_t *tv, const char *unit)
 {
-    if ((tv->nu + 1) * 2 > tv->capu) {
-        uint32_t cap = tv->capu ? tv->capu * 2 : 1024;
-        useq_t *u = calloc(cap, sizeof *u);
-        if (!u) return NULL;
-        for (uint32_t i = 0; i < tv->capu; i++)
-            if (tv->u[i].used) {
-                uint32_t j = hash(tv->u[i].unit, 2166136261u) & (cap - 1);
-                while (u[j].used)
-                    j = (j + 1) & (cap - 1);
-                u[j] = tv->u[i];
-            }
-        free(tv->u);
-        tv->u = u;
-        tv->capu = cap;
-    }
-    uint32_t j = hash(unit, 2166136261u) & (tv->capu - 1);
-    while (tv->u[j].used && strcmp(tv->u[j].unit, unit))
-        j = (j + 1) & (tv->capu - 1);
-    if (!tv->u[j].used) {
-        tv->u[j].used = 1;
-        snprintf(tv->u[j].unit, sizeof tv->u[j].unit, "%s", unit);
-        tv->nu++;
-    }
-    return &tv->u[j];
+    const uint64_t h = hindex_hash(unit, strlen(unit));
+    hindex_iter_t it = hindex_find(&tv->uidx, h);
+    for (long i; (i = hindex_next(&tv->uidx, &it)) >= 0;)
+        if (!strcmp(tv->u[i].unit, unit)) return &tv->u[i];
+    if (grow_array((void **)&tv->u, &tv->capu, tv->nu + 1, sizeof *tv->u) < 0 ||
+        hindex_add(&tv->uidx, h, tv->nu) < 0)
+        return NULL;
+    useq_t *u = &tv->u[tv->nu++];
+    snprintf(u->unit, sizeof u->unit, "%s", unit);
+    u->useq = 0;
+    return u;
 }
 
 tview_t *tview_new(void)
@@ -126,17 +92,17 @@ void tview_free(tview_t **tv)
     if (!*tv) return;
     free((*tv)->c);
     free((*tv)->u);
+    hindex_free(&(*tv)->cidx);
+    hindex_free(&(*tv)->uidx);
     free(*tv);
     *tv = NULL;
 }
 
 static void reset(tview_t *tv)
 {
-    free(tv->c);
-    free(tv->u);
-    tv->c = NULL;
-    tv->u = NULL;
-    tv->nc = tv->capc = tv->nu = tv->capu = 0;
+    tv->nc = tv->nu = 0; /* the memory is kept for the next snapshot */
+    hindex_clear(&tv->cidx);
+    hindex_clear(&tv->uidx);
     tv->gaps = 0;
 }
 
@@ -284,9 +250,9 @@ void tview_foreach(const tview_t *tv,
                               const char *grp, const char *severity, int64_t value),
                    void *ctx)
 {
-    for (uint32_t i = 0; i < tv->capc; i++) {
+    for (uint32_t i = 0; i < tv->nc; i++) {
         const cell_t *c = &tv->c[i];
-        if (c->used && c->value) fn(ctx, c->unit, c->day, c->metric, c->grp, c->sev, c->value);
+        if (c->value) fn(ctx, c->unit, c->day, c->metric, c->grp, c->sev, c->value);
     }
 }
 

@@ -1,23 +1,26 @@
-/* limit.c — see limit.h. Open addressing by node id; buckets never leave. */
+/* limit.c — see limit.h. A bucket per node id, indexed; buckets never leave. */
 #include "daemon/limit.h"
 
+#include "proto/hindex.h"
 #include "proto/util.h"
 #include "proto/err.h"
 #include "proto/ev.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct {
-    char node[ANTT_MAX_NODE_BYTES + 1]; /* "" = empty slot */
+    char node[ANTT_MAX_NODE_BYTES + 1];
     double tokens;
     int64_t at_us;
 } bucket_t;
 
 struct limit {
     double rate, burst;
-    bucket_t *b;
-    uint32_t n, cap; /* cap: power of two */
+    bucket_t *b; /* n buckets, in order of first appearance */
+    uint32_t n, cap;
+    hindex_t idx; /* node -> b[] */
 };
 
 limit_t *limit_new(uint32_t rate, uint32_t burst)
@@ -33,42 +36,35 @@ void limit_free(limit_t **l)
 {
     if (!*l) return;
     free((*l)->b);
+    hindex_free(&(*l)->idx);
     free(*l);
     *l = NULL;
 }
 
-static bucket_t *slot(bucket_t *b, uint32_t cap, const char *node)
+/* The node's bucket, created full. NULL out of memory. */
+static bucket_t *bucket(limit_t *l, const char *node, int64_t now_us)
 {
-    uint32_t i = (uint32_t)fnv1a(node, strlen(node), FNV_SEED) & (cap - 1);
-    while (b[i].node[0] && strcmp(b[i].node, node))
-        i = (i + 1) & (cap - 1);
-    return &b[i];
-}
-
-static int grow(limit_t *l)
-{
-    uint32_t cap = l->cap ? l->cap * 2 : 256;
-    bucket_t *b = calloc(cap, sizeof *b);
-    if (!b) return -1;
-    for (uint32_t i = 0; i < l->cap; i++)
-        if (l->b[i].node[0]) *slot(b, cap, l->b[i].node) = l->b[i];
-    free(l->b);
-    l->b = b;
-    l->cap = cap;
-    return 0;
+    const size_t len = strlen(node);
+    const uint64_t h = hindex_hash(node, len);
+    hindex_iter_t it = hindex_find(&l->idx, h);
+    for (long i; (i = hindex_next(&l->idx, &it)) >= 0;)
+        if (!strcmp(l->b[i].node, node)) return &l->b[i];
+    if (grow_array((void **)&l->b, &l->cap, l->n + 1, sizeof *l->b) < 0 ||
+        hindex_add(&l->idx, h, l->n) < 0)
+        return NULL;
+    bucket_t *b = &l->b[l->n++];
+    snprintf(b->node, sizeof b->node, "%.*s",
+             (int)(len < sizeof b->node ? len : sizeof b->node - 1), node);
+    b->tokens = l->burst;
+    b->at_us = now_us;
+    return b;
 }
 
 int limit_take(limit_t *l, const char *node, uint32_t n, int64_t now_us)
 {
     if (!l || l->rate <= 0) return 1;
-    if ((l->n + 1) * 2 > l->cap && grow(l) < 0) return -1;
-    bucket_t *b = slot(l->b, l->cap, node);
-    if (!b->node[0]) {
-        strncpy(b->node, node, sizeof b->node - 1);
-        b->tokens = l->burst;
-        b->at_us = now_us;
-        l->n++;
-    }
+    bucket_t *b = bucket(l, node, now_us);
+    if (!b) return -1;
     b->tokens += (double)(now_us - b->at_us) * l->rate / 1e6;
     if (b->tokens > l->burst) b->tokens = l->burst;
     b->at_us = now_us;

@@ -3,6 +3,7 @@
 
 #include "daemon/log.h"
 #include "db/query.h"
+#include "proto/hindex.h"
 #include "proto/util.h"
 #include "proto/encode.h"
 #include "proto/mp.h"
@@ -25,40 +26,29 @@ struct stream {
     void *pub, *snap; /* pub: an XPUB in manual mode (subscriptions pass through us) */
     int secure;       /* CURVE on: subscribers are authenticated and scoped */
     uint64_t epoch, seq;
-    ucount_t *u; /* open addressing by unit code */
+    ucount_t *u; /* nu counters, in order of first appearance */
     uint32_t nu, cap;
+    hindex_t uidx;   /* unit code -> u[] */
     uint32_t *order; /* scratch: tally indexes sorted by unit */
     uint32_t cap_order;
     msgpack_sbuffer sb;
     msgpack_sbuffer rows; /* a snapshot's rows, packed before their count is known */
 };
 
+/* The unit's counter, created at 0. NULL out of memory. */
 static ucount_t *counter(stream_t *s, const char *unit)
 {
-    if ((s->nu + 1) * 2 > s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 1024;
-        ucount_t *u = calloc(cap, sizeof *u);
-        if (!u) return NULL;
-        for (uint32_t i = 0; i < s->cap; i++)
-            if (s->u[i].unit[0]) {
-                uint32_t j =
-                    (uint32_t)fnv1a(s->u[i].unit, strlen(s->u[i].unit), FNV_SEED) & (cap - 1);
-                while (u[j].unit[0])
-                    j = (j + 1) & (cap - 1);
-                u[j] = s->u[i];
-            }
-        free(s->u);
-        s->u = u;
-        s->cap = cap;
-    }
-    uint32_t j = (uint32_t)fnv1a(unit, strlen(unit), FNV_SEED) & (s->cap - 1);
-    while (s->u[j].unit[0] && strcmp(s->u[j].unit, unit))
-        j = (j + 1) & (s->cap - 1);
-    if (!s->u[j].unit[0]) {
-        snprintf(s->u[j].unit, sizeof s->u[j].unit, "%s", unit);
-        s->nu++;
-    }
-    return &s->u[j];
+    const uint64_t h = hindex_hash(unit, strlen(unit));
+    hindex_iter_t it = hindex_find(&s->uidx, h);
+    for (long i; (i = hindex_next(&s->uidx, &it)) >= 0;)
+        if (!strcmp(s->u[i].unit, unit)) return &s->u[i];
+    if (grow_array((void **)&s->u, &s->cap, s->nu + 1, sizeof *s->u) < 0 ||
+        hindex_add(&s->uidx, h, s->nu) < 0)
+        return NULL;
+    ucount_t *c = &s->u[s->nu++];
+    snprintf(c->unit, sizeof c->unit, "%s", unit);
+    c->useq = 0;
+    return c;
 }
 
 static void *bind_sock(void *ctx, int type, const char *ep, const key_pair_t *key, char *err,
@@ -110,6 +100,7 @@ void stream_close(stream_t **sp)
     if (s->pub) zmq_close(s->pub);
     if (s->snap) zmq_close(s->snap);
     free(s->u);
+    hindex_free(&s->uidx);
     free(s->order);
     msgpack_sbuffer_destroy(&s->sb);
     msgpack_sbuffer_destroy(&s->rows);
@@ -389,10 +380,8 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c)
             } else {
                 size_t pl = strlen(path);
                 uint32_t nu = 0;
-                for (uint32_t i = 0; i < s->cap; i++) {
-                    const char *up = s->u[i].unit[0]
-                                         ? reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit))
-                                         : NULL;
+                for (uint32_t i = 0; i < s->nu; i++) {
+                    const char *up = reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit));
                     if (up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')) nu++;
                 }
                 msgpack_pack_map(&pk, 4);
@@ -402,10 +391,8 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c)
                 msgpack_pack_uint64(&pk, s->seq);
                 KEY(&pk, "useq");
                 msgpack_pack_map(&pk, nu);
-                for (uint32_t i = 0; i < s->cap; i++) {
-                    const char *up = s->u[i].unit[0]
-                                         ? reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit))
-                                         : NULL;
+                for (uint32_t i = 0; i < s->nu; i++) {
+                    const char *up = reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit));
                     if (!(up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')))
                         continue;
                     enc_str(&pk, s->u[i].unit, strlen(s->u[i].unit));

@@ -1,4 +1,4 @@
-/* util.h — small helpers the daemon's modules share. */
+/* util.h — small helpers the modules share (hashing is proto/hindex.h). */
 #ifndef ANTT_PROTO_UTIL_H
 #define ANTT_PROTO_UTIL_H
 
@@ -28,16 +28,6 @@ static inline int grow_array(void **p, uint32_t *cap, uint32_t need, size_t size
     *p = q;
     *cap = c;
     return 0;
-}
-
-/* FNV-1a over n bytes, continuing from h (start with FNV_SEED). */
-#define FNV_SEED 1469598103934665603ULL
-static inline uint64_t fnv1a(const void *p, size_t n, uint64_t h)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
 }
 
 #endif
