@@ -2,10 +2,12 @@
 #include "client/loadgen.h"
 
 #include "proto/encode.h"
+#include "proto/util.h"
 #include "proto/uuid.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 uint32_t lg_rand(lg_node_t *g)
 {
@@ -132,4 +134,41 @@ void lg_malformed(lg_node_t *g, msgpack_sbuffer *sb)
     msgpack_pack_str_body(&pk, "deaths", 6);
     msgpack_pack_str(&pk, 3);
     msgpack_pack_str_body(&pk, "two", 3);
+}
+
+int lg_bench_open(lg_bench_t *b, char *err, size_t errlen)
+{
+    enum { MAX_UNITS = 4096 };
+    memset(b, 0, sizeof *b);
+    const char *path = getenv("BENCH_UNITS");
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "BENCH_UNITS (a file of commune codes, one a line) is needed");
+        return -1;
+    }
+    b->units = calloc(MAX_UNITS, sizeof *b->units);
+    while (b->units && b->n < MAX_UNITS && fscanf(f, "%7s", b->units[b->n]) == 1)
+        b->n++;
+    fclose(f);
+    if (!b->n) {
+        snprintf(err, errlen, "%s: no commune codes", path);
+        lg_bench_close(b);
+        return -1;
+    }
+    b->run = (unsigned)(getpid() & 0xfffff);
+    return 0;
+}
+
+void lg_bench_station(const lg_bench_t *b, lg_node_t *g, int i)
+{
+    char node[32];
+    snprintf(node, sizeof node, "bench-%d", i);
+    lg_init(g, node, b->units[i % b->n], b->run, (uint64_t)i + (uint64_t)mono_us());
+}
+
+void lg_bench_close(lg_bench_t *b)
+{
+    free(b->units);
+    b->units = NULL;
+    b->n = 0;
 }

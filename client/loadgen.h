@@ -38,4 +38,19 @@ void lg_malformed(lg_node_t *g, msgpack_sbuffer *sb);
 /* A pseudo-random number from the station's generator. */
 uint32_t lg_rand(lg_node_t *g);
 
+/* The benchmarks' stations: the commune codes of the file named by
+ * $BENCH_UNITS (one a line, as the scripts register nodes for them);
+ * station i is node bench-i at commune i % n, with a run tag of this
+ * process so that repeated runs on one database do not collide. */
+typedef struct {
+    char (*units)[8];
+    int n;
+    unsigned run;
+} lg_bench_t;
+
+/* 0, or -1 with err (no $BENCH_UNITS, unreadable, empty, out of memory). */
+int lg_bench_open(lg_bench_t *b, char *err, size_t errlen);
+void lg_bench_station(const lg_bench_t *b, lg_node_t *g, int i);
+void lg_bench_close(lg_bench_t *b);
+
 #endif

@@ -49,16 +49,7 @@ static void *bind_socket(intake_t *in, int type, const char *ep, const cfg_t *cf
      * ZAP handler is bound before this socket: libzmq 4.3 lets CURVE peers in
      * unchecked when no handler exists, and ZMQ_ZAP_ENFORCE_DOMAIN is a
      * draft option Debian's build does not have.) */
-    if (key && key_apply_server(s, key, AUTH_DOMAIN_INTAKE, err, errlen) < 0) {
-        zmq_close(s);
-        return NULL;
-    }
-    if (zmq_bind(s, ep) < 0) {
-        snprintf(err, errlen, "bind %s: %s", ep, zmq_strerror(zmq_errno()));
-        zmq_close(s);
-        return NULL;
-    }
-    return s;
+    return key_bind_server(s, key, AUTH_DOMAIN_INTAKE, ep, err, errlen) < 0 ? NULL : s;
 }
 
 int intake_open(intake_t *in, const cfg_t *cfg, const key_pair_t *key, char *err, size_t errlen)

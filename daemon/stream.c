@@ -61,16 +61,7 @@ static void *bind_sock(void *ctx, int type, const char *ep, const key_pair_t *ke
     /* Manual: a subscription takes effect only when stream_subscriptions
      * applies it, narrowed to the subscriber's scope. */
     if (type == ZMQ_XPUB) zmq_setsockopt(z, ZMQ_XPUB_MANUAL, &one, sizeof one);
-    if (key && key_apply_server(z, key, AUTH_DOMAIN_STREAM, err, errlen) < 0) {
-        zmq_close(z);
-        return NULL;
-    }
-    if (zmq_bind(z, ep) < 0) {
-        snprintf(err, errlen, "bind %s: %s", ep, zmq_strerror(zmq_errno()));
-        zmq_close(z);
-        return NULL;
-    }
-    return z;
+    return key_bind_server(z, key, AUTH_DOMAIN_STREAM, ep, err, errlen) < 0 ? NULL : z;
 }
 
 stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const key_pair_t *key,

@@ -15,45 +15,31 @@ int migrate_latest(void)
     return v;
 }
 
-static int exec(PGconn *c, const char *sql, char *err, size_t errlen)
+static int exec(db_t *c, const char *sql, char *err, size_t errlen)
 {
-    PGresult *r = PQexec(c, sql);
-    ExecStatusType st = PQresultStatus(r);
-    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok) {
-        snprintf(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-        size_t n = strlen(err);
-        while (n && err[n - 1] == '\n')
-            err[--n] = '\0';
-    }
-    PQclear(r);
-    return ok ? 0 : -1;
+    return db_exec(c, sql, 0, NULL, NULL, NULL, err, errlen);
 }
 
-int migrate_current(PGconn *c, int *version, char *err, size_t errlen)
+static int int_row(void *ctx, int n, const char *const *names, const char *const *v)
 {
-    *version = 0;
-    PGresult *r = PQexec(c, "SELECT to_regclass('antt.schema_migrations') IS NOT NULL");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-        PQclear(r);
-        return -1;
-    }
-    int exists = PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    if (!exists) return 0;
-    r = PQexec(c, "SELECT coalesce(max(version), 0) FROM antt.schema_migrations");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-        PQclear(r);
-        return -1;
-    }
-    *version = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
+    (void)n, (void)names;
+    *(int *)ctx = v[0] ? atoi(v[0]) : 0;
     return 0;
 }
 
-int migrate_apply(PGconn *c, int *applied, char *err, size_t errlen)
+int migrate_current(db_t *c, int *version, char *err, size_t errlen)
+{
+    int exists = 0;
+    *version = 0;
+    if (db_rows(c, "SELECT (to_regclass('antt.schema_migrations') IS NOT NULL)::int", 0, NULL,
+                int_row, &exists, err, errlen) < 0)
+        return -1;
+    if (!exists) return 0;
+    return db_rows(c, "SELECT coalesce(max(version), 0) FROM antt.schema_migrations", 0, NULL,
+                   int_row, version, err, errlen);
+}
+
+int migrate_apply(db_t *c, int *applied, char *err, size_t errlen)
 {
     *applied = 0;
     if (exec(c,
@@ -85,13 +71,10 @@ int migrate_apply(PGconn *c, int *applied, char *err, size_t errlen)
         char v[16];
         snprintf(v, sizeof v, "%d", m->version);
         const char *params[2] = {v, m->name};
-        PGresult *r =
-            PQexecParams(c, "INSERT INTO antt.schema_migrations (version, name) VALUES ($1, $2)", 2,
-                         NULL, params, NULL, NULL, 0);
-        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok) snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-        PQclear(r);
-        if (!ok || exec(c, "COMMIT", err, errlen) < 0) goto fail;
+        if (db_exec(c, "INSERT INTO antt.schema_migrations (version, name) VALUES ($1, $2)", 2,
+                    params, NULL, NULL, err, errlen) < 0 ||
+            exec(c, "COMMIT", err, errlen) < 0)
+            goto fail;
         (*applied)++;
     }
     return 0;

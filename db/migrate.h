@@ -8,7 +8,8 @@
 #ifndef ANTT_DB_MIGRATE_H
 #define ANTT_DB_MIGRATE_H
 
-#include <libpq-fe.h>
+#include "db/pg.h"
+
 #include <stddef.h>
 
 typedef struct {
@@ -25,10 +26,10 @@ extern const int MIGRATION_COUNT;
 int migrate_latest(void);
 
 /* The highest version applied (0: none). 0, or -1 with err. */
-int migrate_current(PGconn *c, int *version, char *err, size_t errlen);
+int migrate_current(db_t *c, int *version, char *err, size_t errlen);
 
 /* Apply every pending migration; *applied gets how many. 0, or -1 with err
  * (the failing migration rolled back, earlier ones kept). */
-int migrate_apply(PGconn *c, int *applied, char *err, size_t errlen);
+int migrate_apply(db_t *c, int *applied, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,8 @@
 /* pgcopy.c — binary COPY encoding (PostgreSQL docs, "COPY", Binary Format). */
 #include "db/pgcopy.h"
 
+#include <libpq-fe.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +173,7 @@ static void result_error(PGresult *r, PGconn *c, char *sqlstate, char *err, size
         err[--n] = '\0';
 }
 
-int pgcopy_send(PGconn *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char *err,
+int pgcopy_send(db_t *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char *err,
                 size_t errlen)
 {
     sqlstate[0] = '\0';

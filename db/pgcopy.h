@@ -10,7 +10,8 @@
 #ifndef ANTT_DB_PGCOPY_H
 #define ANTT_DB_PGCOPY_H
 
-#include <libpq-fe.h>
+#include "db/pg.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,7 +58,7 @@ void pgcopy_array_end(pgcopy_t *b, size_t start, uint32_t count);
 
 /* Run `copy_sql` and stream the buffer (with its trailer). 0, or -1 with err
  * and *sqlstate (5 chars + NUL, "" when not a server error) filled. */
-int pgcopy_send(PGconn *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char *err,
+int pgcopy_send(db_t *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char *err,
                 size_t errlen);
 
 #endif

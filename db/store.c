@@ -152,49 +152,10 @@ int store_ping(store_t *s)
     return 0;
 }
 
-static void chomp(char *e)
-{
-    size_t n = strlen(e);
-    while (n && (e[n - 1] == '\n' || e[n - 1] == ' '))
-        e[--n] = '\0';
-}
-
-/* Run SQL that returns no rows. 0, or -1 with sqlstate and err. */
-static int exec(PGconn *c, const char *sql, char *sqlstate, char *err, size_t errlen)
-{
-    PGresult *r = PQexec(c, sql);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    if (!ok) {
-        const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-        snprintf(sqlstate, 6, "%s", st ? st : "");
-        snprintf(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-        chomp(err);
-    }
-    PQclear(r);
-    return ok ? 0 : -1;
-}
-
 int store_connect(store_t *s, char *err, size_t errlen)
 {
     store_disconnect(s);
-    /* Our defaults first: the operator's conninfo (expanded from "dbname")
-     * comes later and overrides them. */
-    const char *keys[] = {"connect_timeout",
-                          "application_name",
-                          "keepalives_idle",
-                          "keepalives_interval",
-                          "keepalives_count",
-                          "dbname",
-                          NULL};
-    const char *vals[] = {"5", "anttd", "10", "5", "3", s->conninfo[0] ? s->conninfo : NULL, NULL};
-    if (!s->conninfo[0]) keys[5] = NULL;
-    s->c = PQconnectdbParams(keys, vals, 1);
-    if (!s->c || PQstatus(s->c) != CONNECTION_OK) {
-        snprintf(err, errlen, "%s", s->c ? PQerrorMessage(s->c) : "out of memory");
-        chomp(err);
-        store_disconnect(s);
-        return -1;
-    }
+    if (!(s->c = db_connect(s->conninfo, "anttd", err, errlen))) return -1;
     int current = 0, applied = 0;
     if (s->migrate && migrate_apply(s->c, &applied, err, errlen) < 0) goto fail;
     if (migrate_current(s->c, &current, err, errlen) < 0) goto fail;
@@ -214,10 +175,10 @@ int store_connect(store_t *s, char *err, size_t errlen)
         return -2;
     }
     char st[6];
-    if (exec(s->c, SQL_SESSION, st, err, errlen) < 0) goto fail;
+    if (db_exec(s->c, SQL_SESSION, 0, NULL, NULL, st, err, errlen) < 0) goto fail;
     /* Who may connect changes in the database (antt node revoke ...): its
      * triggers announce it on this channel (migration 005). */
-    if (exec(s->c, "LISTEN antt_registry", st, err, errlen) < 0) goto fail;
+    if (db_exec(s->c, "LISTEN antt_registry", 0, NULL, NULL, st, err, errlen) < 0) goto fail;
     if (prepare_all(s->c, err, errlen) < 0) goto fail;
     return 0;
 fail:
@@ -248,8 +209,7 @@ static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref
             return c;
     }
     /* cases[] and the index were sized for the batch: neither grows here */
-    if (!create || s->ncases >= s->cap_cases || hindex_add(&s->cidx, h, s->ncases) < 0)
-        return NULL;
+    if (!create || s->ncases >= s->cap_cases || hindex_add(&s->cidx, h, s->ncases) < 0) return NULL;
     case_t *c = &s->cases[s->ncases++];
     memset(c, 0, sizeof *c);
     c->kind = kind;
@@ -357,7 +317,7 @@ static void fail_from(PGresult *r, PGconn *c, fail_t *f)
         snprintf(f->sqlstate, 6, "%s", st ? st : "");
         const char *m = r ? PQresultErrorMessage(r) : "";
         snprintf(f->err, f->errlen, "%s", m && *m ? m : PQerrorMessage(c));
-        chomp(f->err);
+        db_chomp(f->err);
     }
 }
 
@@ -403,7 +363,7 @@ static int prepare_all(PGconn *c, char *err, size_t errlen)
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok) {
             snprintf(err, errlen, "prepare %s: %s", name, PQresultErrorMessage(r));
-            chomp(err);
+            db_chomp(err);
         }
         PQclear(r);
         if (!ok) return -1;
@@ -526,17 +486,17 @@ static int add_refusal(store_t *s, const store_refusal_t *m)
         s->arr.oom = 1;
         return -1;
     }
-    s->rej[s->nrej++] =
-        (rej_t){.path = path_name(m->path),
-                .node = m->node,
-                .node_n = (uint32_t)strlen(m->node),
-                .status = m->code == ANTT_E_RATE_LIMITED || m->code >= 500 ? "deferred" : "rejected",
-                .code = m->code,
-                .field = "",
-                .msg = m->msg,
-                .raw = m->raw,
-                .raw_n = m->raw_len,
-                .raw_total = m->raw_total};
+    s->rej[s->nrej++] = (rej_t){
+        .path = path_name(m->path),
+        .node = m->node,
+        .node_n = (uint32_t)strlen(m->node),
+        .status = m->code == ANTT_E_RATE_LIMITED || m->code >= 500 ? "deferred" : "rejected",
+        .code = m->code,
+        .field = "",
+        .msg = m->msg,
+        .raw = m->raw,
+        .raw_n = m->raw_len,
+        .raw_total = m->raw_total};
     return 0;
 }
 
@@ -852,8 +812,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
                                  &e->v);
             if (!rc) e->case_version = c->st.inc.version;
         } else {
-            rc =
-                ledger_tipoff(lcfg, &c->st.tip, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
+            rc = ledger_tipoff(lcfg, &c->st.tip, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
             if (!rc) e->case_version = c->st.tip.version;
         }
         if (!rc) {
@@ -899,7 +858,7 @@ oom:
     snprintf(f->err, f->errlen, "out of memory preparing a batch of %u events", b->nev);
     if (PQtransactionStatus(s->c) != PQTRANS_IDLE) {
         char st[6], e[64];
-        exec(s->c, "ROLLBACK", st, e, sizeof e);
+        db_exec(s->c, "ROLLBACK", 0, NULL, NULL, st, e, sizeof e);
     }
     return -2;
 }
@@ -969,7 +928,8 @@ store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, 
         }
         if (PQtransactionStatus(s->c) != PQTRANS_IDLE) {
             char st[6], e[128];
-            if (exec(s->c, "ROLLBACK", st, e, sizeof e) < 0 || PQstatus(s->c) != CONNECTION_OK) {
+            if (db_exec(s->c, "ROLLBACK", 0, NULL, NULL, st, e, sizeof e) < 0 ||
+                PQstatus(s->c) != CONNECTION_OK) {
                 store_disconnect(s);
                 return STORE_DOWN;
             }

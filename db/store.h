@@ -38,10 +38,10 @@ typedef enum { PATH_ACKED = 0, PATH_PUBLISH = 1, PATH_HANDSHAKE = 2 } path_t;
  * slot its verdict goes in. */
 typedef struct {
     ev_t ev;
-    verdict_t v;          /* fixed: given; otherwise written by store_commit */
-    uint8_t fixed;        /* refused before the store (decoder, registry): only recorded */
-    uint8_t path;         /* path_t */
-    int32_t dup_of;       /* written by the store: an earlier event of the work with this id, or -1 */
+    verdict_t v;    /* fixed: given; otherwise written by store_commit */
+    uint8_t fixed;  /* refused before the store (decoder, registry): only recorded */
+    uint8_t path;   /* path_t */
+    int32_t dup_of; /* written by the store: an earlier event of the work with this id, or -1 */
     int32_t case_version; /* written by the store, accepted: the case's version this event made */
 } store_ev_t;
 
@@ -51,8 +51,8 @@ typedef struct {
     uint32_t at; /* recorded before event `at` of the work, so rows keep arrival order */
     uint8_t path;
     int code;
-    const char *node, *msg;     /* node: "" when unknown */
-    const uint8_t *raw;         /* the first raw_len bytes of the message */
+    const char *node, *msg; /* node: "" when unknown */
+    const uint8_t *raw;     /* the first raw_len bytes of the message */
     uint32_t raw_len, raw_total;
 } store_refusal_t;
 

@@ -14,8 +14,11 @@ bash deploy/deps.sh
 
 echo "== formatting (clang-format --dry-run -Werror, .clang-format)"
 if [[ -d .git ]]; then mapfile -t sources < <(git ls-files '*.c' '*.h'); else
-  mapfile -t sources < <(find client daemon proto tests -name '*.[ch]'); fi
+  mapfile -t sources < <(find client daemon db proto tests -name '*.[ch]'); fi
 clang-format --dry-run -Werror "${sources[@]}"
+
+echo "== the store's boundary (no libpq call, no SQL outside db/)"
+bash tests/deploy/boundary_check.sh
 
 # Two trees: an optimised one with -Werror (gcc warns about more at -O2; the
 # suite's install test installs it and builds against it), and the one the

@@ -171,14 +171,20 @@ int key_apply_client(void *sock, const char *server_pub, const key_pair_t *ours,
     return 0;
 }
 
-int key_apply_server(void *sock, const key_pair_t *ours, const char *zap_domain, char *err,
-                     size_t errlen)
+int key_bind_server(void *sock, const key_pair_t *ours, const char *zap_domain,
+                    const char *endpoint, char *err, size_t errlen)
 {
     int one = 1;
-    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) < 0 ||
-        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, ours->sec, KEY_Z85_LEN) < 0 ||
-        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain)) < 0) {
+    if (ours && (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) < 0 ||
+                 zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, ours->sec, KEY_Z85_LEN) < 0 ||
+                 zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain)) < 0)) {
         snprintf(err, errlen, "CURVE options: %s", zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return -1;
+    }
+    if (zmq_bind(sock, endpoint) < 0) {
+        snprintf(err, errlen, "bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
+        zmq_close(sock);
         return -1;
     }
     return 0;

@@ -43,9 +43,10 @@ int key_load_public(const char *arg, char pub[KEY_Z85_LEN + 1], char *err, size_
 int key_apply_client(void *sock, const char *server_pub, const key_pair_t *ours, char *err,
                      size_t errlen);
 
-/* Set a server socket's CURVE options (ZMQ_CURVE_SERVER, the secret key) and
- * its ZAP domain. 0, or -1 with err. */
-int key_apply_server(void *sock, const key_pair_t *ours, const char *zap_domain, char *err,
-                     size_t errlen);
+/* Bind a server socket to endpoint, with CURVE first when ours is given
+ * (ZMQ_CURVE_SERVER, the secret key, the ZAP domain), so that no peer ever
+ * reaches it in plaintext. 0; -1 with err, the socket closed. */
+int key_bind_server(void *sock, const key_pair_t *ours, const char *zap_domain,
+                    const char *endpoint, char *err, size_t errlen);
 
 #endif

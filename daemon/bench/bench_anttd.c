@@ -29,32 +29,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define NUNITS_MAX 2048
+static lg_bench_t g_bench; /* the stations (client/loadgen.h) */
 
-static char g_units[NUNITS_MAX][8];
-static unsigned g_run; /* makes case references unique across runs on one database */
-static int g_nunits;
-
-/* The commune codes the script registered nodes for: bench-i -> unit i % n. */
-static void load_units(void)
-{
-    const char *path = getenv("BENCH_UNITS");
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (!f) {
-        fprintf(stderr, "bench: BENCH_UNITS (one commune code per line) is needed\n");
-        exit(2);
-    }
-    while (g_nunits < NUNITS_MAX && fscanf(f, "%7s", g_units[g_nunits]) == 1)
-        g_nunits++;
-    fclose(f);
-}
-
-/* Station i: node bench-i, the i-th commune of BENCH_UNITS. */
 static void gen_init(lg_node_t *g, int i)
 {
-    char node[32];
-    snprintf(node, sizeof node, "bench-%d", i);
-    lg_init(g, node, g_units[i % g_nunits], g_run, (uint64_t)i + (uint64_t)mono_us());
+    lg_bench_station(&g_bench, g, i);
 }
 
 static void raise_nofile(void)
@@ -171,8 +150,11 @@ static int connect_many(int port, int nodes, int hold, int first)
 
 int main(int argc, char **argv)
 {
-    g_run = (unsigned)(getpid() & 0xfffff);
-    if (argc >= 2) load_units();
+    char err[256];
+    if (lg_bench_open(&g_bench, err, sizeof err) < 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 2;
+    }
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "connect"))
         return connect_many(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),
                             argc == 6 ? atoi(argv[5]) : 0);

@@ -7,60 +7,39 @@
  *
  * Only new incidents and tip-offs: no reads, no ledger, no acks. */
 #include "client/loadgen.h"
+#include "db/pg.h"
 #include "db/pgcopy.h"
 #include "db/tallymap.h"
 #include "proto/encode.h"
 #include "proto/ts.h"
 #include "proto/util.h"
 
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define NUNITS_MAX 2048
+static lg_bench_t g_bench; /* the stations (client/loadgen.h) */
 
-static char g_units[NUNITS_MAX][8];
-static unsigned g_run; /* makes case references unique across runs on one database */
-static int g_nunits;
-
-/* The commune codes the script registered nodes for: bench-i -> unit i % n. */
-static void load_units(void)
-{
-    const char *path = getenv("BENCH_UNITS");
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (!f) {
-        fprintf(stderr, "bench: BENCH_UNITS (one commune code per line) is needed\n");
-        exit(2);
-    }
-    while (g_nunits < NUNITS_MAX && fscanf(f, "%7s", g_units[g_nunits]) == 1)
-        g_nunits++;
-    fclose(f);
-}
-
-/* Station i: node bench-i, the i-th commune of BENCH_UNITS. */
 static void gen_init(lg_node_t *g, int i)
 {
-    char node[32];
-    snprintf(node, sizeof node, "bench-%d", i);
-    lg_init(g, node, g_units[i % g_nunits], g_run, (uint64_t)i + (uint64_t)mono_us());
+    lg_bench_station(&g_bench, g, i);
 }
 
-static int exec_ok(PGconn *c, const char *sql)
+static int exec_ok(db_t *c, const char *sql)
 {
-    PGresult *r = PQexec(c, sql);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    if (!ok) fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
-    PQclear(r);
-    return ok ? 0 : -1;
+    char err[512];
+    if (db_exec(c, sql, 0, NULL, NULL, NULL, err, sizeof err) == 0) return 0;
+    fprintf(stderr, "%.60s: %s\n", sql, err);
+    return -1;
 }
 
 static int ceiling(const char *dsn, int secs)
 {
-    PGconn *c = PQconnectdb(dsn);
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "%s", PQerrorMessage(c));
+    char cerr[512];
+    db_t *c = db_connect(dsn, "antt-bench", cerr, sizeof cerr);
+    if (!c) {
+        fprintf(stderr, "%s\n", cerr);
         return 1;
     }
     exec_ok(c, "SET TIME ZONE 'UTC'");
@@ -207,7 +186,7 @@ static int ceiling(const char *dsn, int secs)
     pgcopy_free(&cp);
     tallymap_free(&tm);
     free(gens);
-    PQfinish(c);
+    db_close(&c);
     return 0;
 fail:
     fprintf(stderr, "ceiling: %s (%s)\n", err, sqlstate);
@@ -220,7 +199,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_ceiling DSN SECONDS (see db/bench/ceiling.c)\n");
         return 2;
     }
-    g_run = (unsigned)(getpid() & 0xfffff);
-    load_units();
+    char err[256];
+    if (lg_bench_open(&g_bench, err, sizeof err) < 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 2;
+    }
     return ceiling(argv[1], atoi(argv[2]));
 }

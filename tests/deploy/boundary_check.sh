@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# tests/deploy/boundary_check.sh — the store is a real boundary: every libpq
+# call and every SQL statement of the product lives in db/. Outside it
+# (daemon/, client/, proto/) no C file may include libpq, name its types,
+# call a PQ function, or hold SQL text. Tests may: they inspect the database
+# from outside, as an operator with psql would.
+#
+# The patterns are checked against db/ too, where they must match (a
+# pattern that matches nothing anywhere would pass everything).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+libpq='libpq-fe\.h|\bPG(conn|result|notify)\b|\bPQ[a-zA-Z]+[[:space:]]*\('
+# A string literal that starts a statement, or that names a table of ours.
+sql='"[[:space:]]*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|COPY|BEGIN|COMMIT|ROLLBACK|LISTEN|NOTIFY|SET|TRUNCATE|LOCK)[[:space:](;"]|"[^"]*\b(FROM|INTO|JOIN|UPDATE|TABLE) antt\.'
+
+mapfile -t outside < <(find daemon client proto -name '*.[ch]' | sort)
+status=0
+for what in libpq sql; do
+  pattern=${!what}
+  if grep -nE "$pattern" "${outside[@]}"; then
+    echo "boundary: the lines above use $what outside db/ (move them into the store)" >&2
+    status=1
+  fi
+  if ! grep -rqE "$pattern" --include='*.[ch]' db; then
+    echo "boundary: the $what pattern matches nothing in db/ either: the check is broken" >&2
+    status=1
+  fi
+done
+[[ $status == 0 ]] && echo "boundary: no libpq call and no SQL outside db/ (${#outside[@]} files)"
+exit $status
