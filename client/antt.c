@@ -9,6 +9,7 @@
 #include "proto/err.h"
 #include "proto/ts.h"
 #include "proto/uuid.h"
+#include "proto/zmon.h"
 
 #include <errno.h>
 #include <msgpack.h>
@@ -29,7 +30,8 @@ struct antt {
     antt_opts_t o;
     char *endpoints, *node, *spool_path;
     spool_t *sp;
-    void *ctx, *sock, *mon;
+    void *ctx, *sock;
+    zmon_t mon; /* the connection's events */
     uint64_t seq, next_corr;
     flight_t *fl;
     int nfl;
@@ -68,32 +70,11 @@ static int fail(char *err, size_t errlen, int rc, const char *what, const char *
     return rc;
 }
 
-/* Stop monitoring sock and close its reader mon. libzmq's I/O thread sends
- * monitor events blocking, holding the socket's monitor lock: the reader
- * must stay open (and drained) until monitoring is off, or the I/O thread
- * waits forever on a pipe nobody reads and zmq_socket_monitor() with it. */
-static void monitor_stop(void *sock, void *mon)
-{
-    if (mon) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        while (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) >= 0) {
-        }
-        zmq_msg_close(&m);
-    }
-    if (sock) zmq_socket_monitor(sock, NULL, 0);
-    if (mon) {
-        int zero = 0;
-        zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof zero);
-        zmq_close(mon);
-    }
-}
-
 void antt_close(antt_t **ap)
 {
     antt_t *a = *ap;
     if (!a) return;
-    monitor_stop(a->sock, a->mon);
+    zmon_stop(&a->mon);
     if (a->sock) zmq_close(a->sock);
     if (a->ctx) zmq_ctx_term(a->ctx);
     spool_close(&a->sp);
@@ -176,19 +157,12 @@ int antt_open(antt_t **out, const antt_opts_t *o, char *err, size_t errlen)
     v = 1000, zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL, &v, sizeof v);
     v = 60000, zmq_setsockopt(a->sock, ZMQ_RECONNECT_IVL_MAX, &v, sizeof v);
     v = 1000, zmq_setsockopt(a->sock, ZMQ_SNDHWM, &v, sizeof v);
-    char ep[64];
-    snprintf(ep, sizeof ep, "inproc://antt-monitor-%p", (void *)a);
-    if (zmq_socket_monitor(a->sock, ep,
-                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
-                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
-        a->mon = zmq_socket(a->ctx, ZMQ_PAIR);
-        if (a->mon && zmq_connect(a->mon, ep) < 0) {
-            zmq_close(a->mon);
-            a->mon = NULL;
-        }
-    }
+    /* Without a monitor the client still works; it only explains less. */
+    zmon_start(&a->mon, a->ctx, a->sock,
+               ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+               0);
     char *list = strdup(a->endpoints), *save = NULL;
     for (char *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
         while (*e == ' ')
@@ -305,34 +279,6 @@ void antt_flush(antt_t *a)
         it->sent_ms = 0;
 }
 
-/* The next monitor event of mon within timeout_ms (0: none waiting), with
- * the endpoint it concerns. 0 when there is none. */
-static uint16_t next_event(void *mon, int timeout_ms, char *ep, size_t eplen)
-{
-    zmq_pollitem_t it = {mon, 0, ZMQ_POLLIN, 0};
-    if (timeout_ms && zmq_poll(&it, 1, timeout_ms) <= 0) return 0;
-    zmq_msg_t f;
-    zmq_msg_init(&f);
-    if (zmq_msg_recv(&f, mon, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&f);
-        return 0;
-    }
-    uint16_t event = 0;
-    if (zmq_msg_size(&f) >= 2) memcpy(&event, zmq_msg_data(&f), 2);
-    int more = zmq_msg_more(&f);
-    zmq_msg_close(&f);
-    if (ep && eplen) ep[0] = '\0';
-    while (more) { /* the endpoint frame */
-        zmq_msg_init(&f);
-        zmq_msg_recv(&f, mon, 0);
-        if (ep && eplen)
-            snprintf(ep, eplen, "%.*s", (int)zmq_msg_size(&f), (const char *)zmq_msg_data(&f));
-        more = zmq_msg_more(&f);
-        zmq_msg_close(&f);
-    }
-    return event ? event : 0xffff;
-}
-
 /* Which of anttd's other sockets is at ep, when ours (a DEALER) could not
  * finish a handshake there. libzmq reports a socket-type mismatch and a
  * wrong server key alike (the peer just closes), so ask the endpoint once
@@ -355,23 +301,21 @@ static const char *probe(antt_t *a, const char *ep)
     };
     for (size_t i = 0; i < sizeof TRY / sizeof TRY[0]; i++) {
         void *s = zmq_socket(a->ctx, TRY[i].type);
-        char mep[64], err[256];
+        char err[256];
         int zero = 0, found = 0;
-        snprintf(mep, sizeof mep, "inproc://antt-probe-%p-%zu", (void *)a, i);
         if (!s) continue;
         zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-        void *mon = NULL;
+        zmon_t mon = {0};
         if (antt_sec_apply(s, &a->o.sec, err, sizeof err) == 0 &&
-            zmq_socket_monitor(s, mep,
-                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                                   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                                   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED) ==
-                0 &&
-            (mon = zmq_socket(a->ctx, ZMQ_PAIR)) && zmq_connect(mon, mep) == 0 &&
+            zmon_start(&mon, a->ctx, s,
+                       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED,
+                       0) == 0 &&
             zmq_connect(s, ep) == 0) {
             const int64_t end = now_ms() + 500;
             for (int64_t left; !found && (left = end - now_ms()) > 0;) {
-                uint16_t e = next_event(mon, (int)left, NULL, 0);
+                uint16_t e = zmon_next(&mon, (int)left, NULL, 0);
                 if (e == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ||
                     (e == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && i == 1))
                     found = 1;
@@ -379,7 +323,7 @@ static const char *probe(antt_t *a, const char *ep)
                     break; /* failed here too */
             }
         }
-        monitor_stop(s, mon);
+        zmon_stop(&mon);
         zmq_close(s);
         if (found) return TRY[i].what;
     }
@@ -408,9 +352,8 @@ static void handshake_failed(antt_t *a, const char *ep)
 /* Watch the connection: after a reconnection, what was in flight goes again. */
 static void watch(antt_t *a)
 {
-    if (!a->mon) return;
     char ep[256];
-    for (uint16_t event; (event = next_event(a->mon, 0, ep, sizeof ep));) {
+    for (uint16_t event; (event = zmon_next(&a->mon, 0, ep, sizeof ep));) {
         if (event == ZMQ_EVENT_DISCONNECTED) {
             a->lost = 1;
             /* Dropped before any handshake finished: a socket of another type
@@ -599,11 +542,13 @@ int antt_poll(antt_t *a, int timeout_ms, antt_result_fn fn, void *ctx)
             i++;
     send_due(a, now);
     int settled = 0;
-    zmq_pollitem_t items[2] = {{a->sock, 0, ZMQ_POLLIN, 0}, {a->mon, 0, ZMQ_POLLIN, 0}};
+    zmq_pollitem_t items[2] = {{a->sock, 0, ZMQ_POLLIN, 0},
+                               {zmon_socket(&a->mon), 0, ZMQ_POLLIN, 0}};
     int64_t end = now + timeout_ms;
     for (;;) {
         int left = (int)(end - now_ms());
-        if (zmq_poll(items, a->mon ? 2 : 1, left > 0 ? left : 0) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, zmon_socket(&a->mon) ? 2 : 1, left > 0 ? left : 0) < 0 &&
+            zmq_errno() != EINTR)
             return ANTT_C_ZMQ;
         if (items[1].revents) watch(a);
         int got = 0, r;

@@ -383,25 +383,8 @@ static void count_batch(daemon_t *d, const batch_t *b)
  * drifting up for ever. */
 static void watch_connections(daemon_t *d)
 {
-    if (!d->monitor) return;
     const int64_t before = d->met.connected;
-    for (;;) {
-        zmq_msg_t f;
-        zmq_msg_init(&f);
-        if (zmq_msg_recv(&f, d->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&f);
-            break;
-        }
-        uint16_t ev = 0;
-        if (zmq_msg_size(&f) >= 2) memcpy(&ev, zmq_msg_data(&f), 2);
-        int more = zmq_msg_more(&f);
-        zmq_msg_close(&f);
-        while (more) {
-            zmq_msg_init(&f);
-            zmq_msg_recv(&f, d->monitor, 0);
-            more = zmq_msg_more(&f);
-            zmq_msg_close(&f);
-        }
+    for (uint16_t ev; (ev = zmon_next(&d->monitor, 0, NULL, 0));) {
         if (ev == ZMQ_EVENT_ACCEPTED)
             d->met.connected++;
         else if (ev == ZMQ_EVENT_DISCONNECTED && d->met.connected > 0)
@@ -612,18 +595,8 @@ int daemon_run(daemon_t *d)
             return 1;
         }
     }
-    char mon_ep[64];
-    snprintf(mon_ep, sizeof mon_ep, "inproc://anttd-monitor-%p", (void *)d);
-    if (zmq_socket_monitor(d->in.router, mon_ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) ==
-        0) {
-        d->monitor = zmq_socket(d->in.ctx, ZMQ_PAIR);
-        int unbounded = 0; /* an inproc pipe with a 0 high-water mark on one end has none */
-        if (d->monitor) zmq_setsockopt(d->monitor, ZMQ_RCVHWM, &unbounded, sizeof unbounded);
-        if (d->monitor && zmq_connect(d->monitor, mon_ep) < 0) {
-            zmq_close(d->monitor);
-            d->monitor = NULL;
-        }
-    }
+    zmon_start(&d->monitor, d->in.ctx, d->in.router, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED,
+               1);
     publish_metrics(d);
     log_info("intake", "listening acked=%s publish=%s batch_max_events=%d batch_max_ms=%d",
              d->cfg.listen, d->cfg.publish_listen[0] ? d->cfg.publish_listen : "off",
@@ -677,7 +650,7 @@ int daemon_run(daemon_t *d)
         d->queue_full = full;
         zmq_pollitem_t items[7] = {{d->in.router, -1, full ? 0 : ZMQ_POLLIN, 0},
                                    {d->in.pull, -1, full ? 0 : ZMQ_POLLIN, 0},
-                                   {d->monitor, -1, ZMQ_POLLIN, 0},
+                                   {zmon_socket(&d->monitor), -1, ZMQ_POLLIN, 0},
                                    {stream_snapshot_socket(d->stream), -1, ZMQ_POLLIN, 0},
                                    {auth_socket(d->in.auth), -1, ZMQ_POLLIN, 0},
                                    {stream_publish_socket(d->stream), -1, ZMQ_POLLIN, 0},
@@ -745,11 +718,7 @@ int daemon_run(daemon_t *d)
              (unsigned long long)h[0], (unsigned long long)h[1], (unsigned long long)h[2],
              (unsigned long long)h[3], (unsigned long long)h[4], (unsigned long long)h[5],
              (unsigned long long)h[6], (unsigned long long)h[7]);
-    if (d->monitor) {
-        zmq_socket_monitor(d->in.router, NULL, 0);
-        zmq_close(d->monitor);
-        d->monitor = NULL;
-    }
+    zmon_stop(&d->monitor);
     metrics_stop(&d->http);
     stream_close(&d->stream);
     intake_close(&d->in, 2000);

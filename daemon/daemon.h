@@ -20,6 +20,7 @@
 #include "daemon/reg.h"
 #include "db/store.h"
 #include "daemon/stream.h"
+#include "proto/zmon.h"
 
 #include <msgpack.h>
 #include <signal.h>
@@ -46,7 +47,7 @@ typedef struct {
     stream_t *stream;    /* the tally stream; NULL when off */
     metrics_srv_t *http; /* NULL when http_listen is empty */
     metrics_t met;       /* the figures, copied to http after each batch */
-    void *monitor;       /* connection events of the acked socket */
+    zmon_t monitor;      /* connection events of the acked socket */
     int64_t prov_refresh_us;
     int64_t ping_us;       /* next liveness check of an idle database connection */
     key_pair_t key;        /* the server's CURVE keypair (unless insecure) */
