@@ -215,6 +215,13 @@ void bqueue_pop(bqueue_t *q)
     q->n--;
 }
 
+int bqueue_open_full(const bqueue_t *q)
+{
+    if (!q->n) return 0;
+    const batch_t *open = q->ring[(q->head + q->n - 1) % q->cap];
+    return open->weight >= q->max_weight;
+}
+
 int bqueue_full(const bqueue_t *q)
 {
     return q->held + ANTT_MAX_BATCH > q->max_held;

@@ -112,6 +112,10 @@ void bqueue_seal(bqueue_t *q);
 /* Done with the oldest batch: clear it and recycle it. */
 void bqueue_pop(bqueue_t *q);
 
+/* 1 when the open batch has reached its size (the next message starts
+ * another). */
+int bqueue_open_full(const bqueue_t *q);
+
 /* 1 when the queue cannot take a message of the largest size. */
 int bqueue_full(const bqueue_t *q);
 

@@ -510,6 +510,20 @@ static void reload(daemon_t *d)
              d->cfg.log_level, d->cfg.batch_max_ms, u, n, g);
 }
 
+/* ---- the services: each runs when its socket or timer is ready ---------- */
+
+/* Registry notices (LISTEN antt_registry). libpq also queues the ones that
+ * arrive while any statement runs on the connection (a commit, a ping, a
+ * snapshot, the province figures), and then the socket is no longer
+ * readable: so this looks every turn (a non-blocking read), not only when
+ * the socket wakes the loop. */
+static void check_notices(daemon_t *d)
+{
+    if (store_registry_changed(d->store)) registry_reload(d, "changed in the database");
+}
+
+/* Read what the intake sockets hold, fairly between them, until the queue is
+ * full or the open batch is (a full batch goes to the database first). */
 static void drain(daemon_t *d)
 {
     void *socks[2] = {d->in.router, d->in.pull};
@@ -540,13 +554,192 @@ static void drain(daemon_t *d)
                 zmq_msg_close(&fr[i]);
         }
         if (!got) break;
-        /* Let a full batch go to the database instead of reading on. */
-        batch_t *open = d->q.n ? d->q.ring[(d->q.head + d->q.n - 1) % d->q.cap] : NULL;
-        if (open && open->weight >= d->q.max_weight && store_connected(d->store)) break;
+        if (bqueue_open_full(&d->q) && store_connected(d->store)) break;
     }
 }
 
-int daemon_run(daemon_t *d)
+/* The intake's sockets, polled only while the queue has room. Under
+ * sustained overload the queue fills and drains many times a second: say so
+ * once, then at most every 10 s with a count. */
+static int intake_items(daemon_t *d, int64_t now, zmq_pollitem_t *it)
+{
+    int full = bqueue_full(&d->q);
+    if (full && !d->queue_full) {
+        d->pauses++;
+        if (now - d->pause_logged_us > 10000000) {
+            log_warn("intake",
+                     "queue full (%u events held): not reading until the database catches up"
+                     " pauses=%llu",
+                     d->q.held, (unsigned long long)d->pauses);
+            d->pause_logged_us = now;
+            d->pause_reported = 1;
+        }
+    } else if (!full && d->queue_full && d->pause_reported && !bqueue_oldest(&d->q)) {
+        log_info("intake", "queue drained: reading");
+        d->pause_reported = 0;
+    }
+    d->queue_full = full;
+    if (full) return 0;
+    int n = 0;
+    it[n++] = (zmq_pollitem_t){d->in.router, -1, ZMQ_POLLIN, 0};
+    if (d->in.pull) it[n++] = (zmq_pollitem_t){d->in.pull, -1, ZMQ_POLLIN, 0};
+    return n;
+}
+
+static void intake_run(daemon_t *d, int64_t now)
+{
+    (void)now;
+    drain(d);
+}
+
+/* Commit every batch that is due (full, sealed, or batch_max_ms old): the
+ * database before reading more. */
+static int64_t flush_when(daemon_t *d, int64_t now)
+{
+    batch_t *b = bqueue_oldest(&d->q);
+    if (!b || !b->weight || !store_connected(d->store)) return INT64_MAX;
+    if (flush_due(d, now)) return now;
+    return b->opened_us + (int64_t)d->cfg.batch_max_ms * 1000;
+}
+
+static void flush_run(daemon_t *d, int64_t now)
+{
+    while (flush_due(d, now)) {
+        flush_oldest(d);
+        now = mono_us();
+    }
+}
+
+static int64_t connect_when(daemon_t *d, int64_t now)
+{
+    (void)now;
+    return store_connected(d->store) ? INT64_MAX : d->next_connect_us;
+}
+
+/* Idle: is the server still there (an idle connection does not notice a
+ * server that went away)? */
+static int64_t ping_when(daemon_t *d, int64_t now)
+{
+    (void)now;
+    return store_connected(d->store) && !bqueue_oldest(&d->q) ? d->ping_us : INT64_MAX;
+}
+
+static void ping_run(daemon_t *d, int64_t now)
+{
+    d->ping_us = now + 5 * 1000000LL;
+    if (store_ping(d->store) < 0) {
+        log_warn("store", "database connection lost while idle");
+        d->db_up = 0;
+        d->next_connect_us = 0;
+    }
+}
+
+static int64_t provinces_when(daemon_t *d, int64_t now)
+{
+    (void)now;
+    return d->http && store_connected(d->store) ? d->prov_refresh_us : INT64_MAX;
+}
+
+static int64_t summary_when(daemon_t *d, int64_t now)
+{
+    (void)now;
+    return d->in.auth ? d->unrecorded_check_us : INT64_MAX;
+}
+
+static void summary_run(daemon_t *d, int64_t now)
+{
+    d->unrecorded_check_us = now + 10000000;
+    summarise_unrecorded(d, now);
+}
+
+static int notices_items(daemon_t *d, int64_t now, zmq_pollitem_t *it)
+{
+    (void)now;
+    const int fd = store_socket(d->store);
+    if (fd < 0) return 0;
+    it[0] = (zmq_pollitem_t){NULL, fd, ZMQ_POLLIN, 0};
+    return 1;
+}
+
+static void notices_run(daemon_t *d, int64_t now)
+{
+    (void)now;
+    check_notices(d);
+}
+
+/* A socket-served handler's item (the socket may not exist: no item). */
+#define SOCKET_ITEMS(name, expr)                                                                   \
+    static int name(daemon_t *d, int64_t now, zmq_pollitem_t *it)                                  \
+    {                                                                                              \
+        (void)now;                                                                                 \
+        void *s = (expr);                                                                          \
+        if (!s) return 0;                                                                          \
+        it[0] = (zmq_pollitem_t){s, -1, ZMQ_POLLIN, 0};                                            \
+        return 1;                                                                                  \
+    }
+SOCKET_ITEMS(monitor_items, zmon_socket(&d->monitor))
+SOCKET_ITEMS(zap_items, auth_socket(d->in.auth))
+SOCKET_ITEMS(subscriptions_items, stream_publish_socket(d->stream))
+SOCKET_ITEMS(snapshots_items, stream_snapshot_socket(d->stream))
+
+static void connections_run(daemon_t *d, int64_t now)
+{
+    (void)now;
+    watch_connections(d);
+}
+
+static void zap_run(daemon_t *d, int64_t now)
+{
+    (void)now;
+    if (auth_serve(d->in.auth, d->reg, handshake_refused, d)) publish_metrics(d);
+}
+
+static void subscriptions_run(daemon_t *d, int64_t now)
+{
+    (void)now;
+    stream_subscriptions(d->stream, d->reg, d->in.auth);
+}
+
+static void snapshots_run(daemon_t *d, int64_t now)
+{
+    (void)now;
+    stream_answer(d->stream, d->reg, d->in.auth,
+                  store_connected(d->store) ? store_db(d->store) : NULL);
+}
+
+/* A service of the loop (the CZMQ zloop idea): the sockets it serves
+ * (items: how many it filled, at most 2) and the time it next wants to run
+ * (when: INT64_MAX for never); run is called when one of its items is ready
+ * or its time has come, or on every turn. Timers and every-turn services
+ * run in table order, before the poll; then the services whose sockets are
+ * ready. */
+typedef struct {
+    const char *name;
+    int (*items)(daemon_t *d, int64_t now, zmq_pollitem_t *it);
+    int64_t (*when)(daemon_t *d, int64_t now);
+    void (*run)(daemon_t *d, int64_t now);
+    int every_turn;
+} handler_t;
+
+static const handler_t HANDLERS[] = {
+    {"connect", NULL, connect_when, ensure_db, 0},
+    {"flush", NULL, flush_when, flush_run, 0},
+    {"ping", NULL, ping_when, ping_run, 0},
+    {"provinces", NULL, provinces_when, refresh_provinces, 0},
+    {"refusal summary", NULL, summary_when, summary_run, 0},
+    {"registry notices", notices_items, NULL, notices_run, 1},
+    {"connections", monitor_items, NULL, connections_run, 0},
+    {"ZAP", zap_items, NULL, zap_run, 0},
+    {"subscriptions", subscriptions_items, NULL, subscriptions_run, 0},
+    {"snapshots", snapshots_items, NULL, snapshots_run, 0},
+    {"intake", intake_items, NULL, intake_run, 0},
+};
+#define NHANDLERS (sizeof HANDLERS / sizeof HANDLERS[0])
+
+/* ---- the loop: start, turns, stop ---------------------------------------- */
+
+/* The key, the sockets, /metrics, the stream. 0, or -1 (logged). */
+static int start(daemon_t *d)
 {
     char err[512];
     const key_pair_t *key = NULL;
@@ -560,11 +753,11 @@ int daemon_run(daemon_t *d)
         if (!d->cfg.curve_key_file[0]) {
             log_error("security", "no server key: set curve_key_file (make one with antt keygen), "
                                   "or insecure=1 for development");
-            return 1;
+            return -1;
         }
         if (key_load_pair(d->cfg.curve_key_file, &d->key, err, sizeof err) < 0) {
             log_error("security", "%s", err);
-            return 1;
+            return -1;
         }
         key = &d->key;
         log_info("security", "CURVE on; server public key %s", d->key.pub);
@@ -572,7 +765,7 @@ int daemon_run(daemon_t *d)
     d->met.insecure = key == NULL;
     if (intake_open(&d->in, &d->cfg, key, err, sizeof err) < 0) {
         log_error("intake", "%s", err);
-        return 1;
+        return -1;
     }
     if (d->cfg.http_listen[0]) {
         const metrics_limits_t lim = {d->cfg.http_max_connections, d->cfg.http_per_ip,
@@ -581,7 +774,7 @@ int daemon_run(daemon_t *d)
         if (!d->http) {
             log_error("metrics", "%s", err);
             intake_close(&d->in, 0);
-            return 1;
+            return -1;
         }
         log_info("metrics", "serving http://%s/metrics and /healthz", d->cfg.http_listen);
     }
@@ -592,7 +785,7 @@ int daemon_run(daemon_t *d)
             log_error("stream", "%s", err);
             metrics_stop(&d->http);
             intake_close(&d->in, 0);
-            return 1;
+            return -1;
         }
     }
     zmon_start(&d->monitor, d->in.ctx, d->in.router, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED,
@@ -601,101 +794,69 @@ int daemon_run(daemon_t *d)
     log_info("intake", "listening acked=%s publish=%s batch_max_events=%d batch_max_ms=%d",
              d->cfg.listen, d->cfg.publish_listen[0] ? d->cfg.publish_listen : "off",
              d->cfg.batch_max_events, d->cfg.batch_max_ms);
+    return 0;
+}
 
-    while (!daemon_stop) {
-        if (daemon_reload) {
-            daemon_reload = 0;
-            reload(d);
-        }
-        int64_t now = mono_us();
-        ensure_db(d, now);
-        if (store_connected(d->store) && !bqueue_oldest(&d->q) && now >= d->ping_us) {
-            d->ping_us = now + 5 * 1000000LL; /* idle: is the server still there? */
-            if (store_ping(d->store) < 0) {
-                log_warn("store", "database connection lost while idle");
-                d->db_up = 0;
-                d->next_connect_us = 0;
-            }
-        }
-        if (store_connected(d->store) != d->met.db_up) publish_metrics(d);
-        watch_connections(d);
-        refresh_provinces(d, now);
-        if (store_registry_changed(d->store)) registry_reload(d, "changed in the database");
-        if (auth_serve(d->in.auth, d->reg, handshake_refused, d)) publish_metrics(d);
-        summarise_unrecorded(d, now);
-        stream_subscriptions(d->stream, d->reg, d->in.auth);
-        stream_answer(d->stream, d->reg, d->in.auth,
-                      store_connected(d->store) ? store_db(d->store) : NULL);
-        if (flush_due(d, now)) {
-            flush_oldest(d);
-            continue;
-        }
-        /* Under sustained overload the queue fills and drains many times a
-         * second: say so once, then at most every 10 s with a count. */
-        int full = bqueue_full(&d->q);
-        if (full && !d->queue_full) {
-            d->pauses++;
-            if (now - d->pause_logged_us > 10000000) {
-                log_warn("intake",
-                         "queue full (%u events held): not reading until the database catches up"
-                         " pauses=%llu",
-                         d->q.held, (unsigned long long)d->pauses);
-                d->pause_logged_us = now;
-                d->pause_reported = 1;
-            }
-        } else if (!full && d->queue_full && d->pause_reported && !bqueue_oldest(&d->q)) {
-            log_info("intake", "queue drained: reading");
-            d->pause_reported = 0;
-        }
-        d->queue_full = full;
-        zmq_pollitem_t items[7] = {{d->in.router, -1, full ? 0 : ZMQ_POLLIN, 0},
-                                   {d->in.pull, -1, full ? 0 : ZMQ_POLLIN, 0},
-                                   {zmon_socket(&d->monitor), -1, ZMQ_POLLIN, 0},
-                                   {stream_snapshot_socket(d->stream), -1, ZMQ_POLLIN, 0},
-                                   {auth_socket(d->in.auth), -1, ZMQ_POLLIN, 0},
-                                   {stream_publish_socket(d->stream), -1, ZMQ_POLLIN, 0},
-                                   {NULL, store_socket(d->store), ZMQ_POLLIN, 0}};
-        long timeout = 1000;
-        batch_t *old = bqueue_oldest(&d->q);
-        if (old && old->weight && store_connected(d->store)) {
-            int64_t due = old->opened_us + (int64_t)d->cfg.batch_max_ms * 1000 - now;
-            timeout = due <= 0 ? 0 : (long)((due + 999) / 1000);
-        } else if (!store_connected(d->store)) {
-            int64_t wait = d->next_connect_us - now;
-            timeout = wait <= 0 ? 0 : (long)((wait + 999) / 1000);
-        }
-        /* Pack the sockets that exist at the front. */
-        int np = 0;
-        for (int k = 0; k < 7; k++)
-            if (items[k].socket || items[k].fd >= 0) items[np++] = items[k];
-        int rc = zmq_poll(items, np, timeout);
-        if (rc < 0) {
-            if (zmq_errno() == EINTR) continue;
-            log_error("intake", "zmq_poll: %s", zmq_strerror(zmq_errno()));
-            break;
-        }
-        if (rc > 0 && !full && (items[0].revents || (d->in.pull && items[1].revents))) drain(d);
-        if (d->q.held != d->met.queue_events) { /* not only after a batch */
-            d->met.queue_events = d->q.held;
-            metrics_update_gauges(d->http, d->met.queue_events, d->met.connected);
-        }
-        /* (the monitor, ZAP, stream sockets and database notices are served
-         * at the top of the loop) */
-    }
+/* Run service h; /healthz follows the database's state at once (a slow
+ * service after a reconnection must not delay it). */
+static void run(daemon_t *d, size_t h, int64_t now)
+{
+    HANDLERS[h].run(d, now);
+    if (store_connected(d->store) != d->met.db_up) publish_metrics(d);
+}
 
-    /* SIGTERM: what was received is committed and answered, if the database
-     * lets us; what cannot be stored is not acked, and nodes will resend it. */
-    if (d->q.n) bqueue_seal(&d->q);
-    while (bqueue_oldest(&d->q) && store_connected(d->store)) {
-        if (!bqueue_oldest(&d->q)->weight) {
-            bqueue_pop(&d->q);
-            continue;
-        }
-        flush_oldest(d);
+/* One turn: the timers that are due and the every-turn services, then one poll of every service's
+ * sockets (waiting at most until the next timer, and 1 s), then the
+ * services whose sockets are ready. 0, or -1 when the loop must end. */
+static int turn(daemon_t *d)
+{
+    if (daemon_reload) {
+        daemon_reload = 0;
+        reload(d);
     }
-    if (d->q.held)
-        log_warn("intake", "stopping with %u events not stored (database down): not acked",
-                 d->q.held);
+    int64_t now = mono_us(), next = now + 1000000;
+    for (size_t h = 0; h < NHANDLERS && !daemon_stop; h++) {
+        if (HANDLERS[h].every_turn || (HANDLERS[h].when && HANDLERS[h].when(d, now) <= now)) {
+            run(d, h, now);
+            now = mono_us();
+        }
+    }
+    if (daemon_stop) return 0;
+
+    zmq_pollitem_t items[2 * NHANDLERS];
+    uint8_t owner[2 * NHANDLERS];
+    int n = 0;
+    for (size_t h = 0; h < NHANDLERS; h++) {
+        if (HANDLERS[h].when) {
+            int64_t w = HANDLERS[h].when(d, now);
+            if (w < next) next = w;
+        }
+        if (!HANDLERS[h].items) continue;
+        for (int k = HANDLERS[h].items(d, now, &items[n]); k > 0; k--)
+            owner[n++] = (uint8_t)h;
+    }
+    long timeout = next <= now ? 0 : (long)((next - now + 999) / 1000);
+    if (zmq_poll(items, n, timeout) < 0) {
+        if (zmq_errno() == EINTR) return 0;
+        log_error("intake", "zmq_poll: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    now = mono_us();
+    for (int i = 0; i < n; i++) {
+        if (!items[i].revents) continue;
+        run(d, owner[i], now);
+        while (i + 1 < n && owner[i + 1] == owner[i]) /* once per service */
+            i++;
+    }
+    if (d->q.held != d->met.queue_events) { /* not only after a batch */
+        d->met.queue_events = d->q.held;
+        metrics_update_gauges(d->http, d->met.queue_events, d->met.connected);
+    }
+    return 0;
+}
+
+static void log_totals(const daemon_t *d)
+{
     const store_stats_t *st = store_stats(d->store);
     log_info("anttd",
              "stopped messages=%llu refused_messages=%llu events=%llu accepted=%llu "
@@ -718,9 +879,35 @@ int daemon_run(daemon_t *d)
              (unsigned long long)h[0], (unsigned long long)h[1], (unsigned long long)h[2],
              (unsigned long long)h[3], (unsigned long long)h[4], (unsigned long long)h[5],
              (unsigned long long)h[6], (unsigned long long)h[7]);
+}
+
+/* SIGTERM: what was received is committed and answered, if the database
+ * lets us; what cannot be stored is not acked, and nodes will resend it. */
+static void stop(daemon_t *d)
+{
+    if (d->q.n) bqueue_seal(&d->q);
+    while (bqueue_oldest(&d->q) && store_connected(d->store)) {
+        if (!bqueue_oldest(&d->q)->weight) {
+            bqueue_pop(&d->q);
+            continue;
+        }
+        flush_oldest(d);
+    }
+    if (d->q.held)
+        log_warn("intake", "stopping with %u events not stored (database down): not acked",
+                 d->q.held);
+    log_totals(d);
     zmon_stop(&d->monitor);
     metrics_stop(&d->http);
     stream_close(&d->stream);
     intake_close(&d->in, 2000);
+}
+
+int daemon_run(daemon_t *d)
+{
+    if (start(d) < 0) return 1;
+    while (!daemon_stop && turn(d) == 0) {
+    }
+    stop(d);
     return d->fatal ? 1 : 0;
 }

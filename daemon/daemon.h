@@ -39,6 +39,7 @@ typedef struct {
     int pause_reported; /* a "queue full" line is out, its "drained" line not yet */
     int64_t pause_logged_us;
     int64_t unrecorded_logged_us; /* last "N more refused handshakes" line */
+    int64_t unrecorded_check_us;  /* next look at the count behind it */
     uint64_t pauses;              /* times intake paused for a full queue */
     int fatal;                    /* stopping because of an error that retrying cannot fix */
     int64_t next_connect_us, backoff_ms;
