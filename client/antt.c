@@ -5,11 +5,11 @@
 #include "proto/ack.h"
 #include "proto/decode.h"
 #include "proto/encode.h"
-#include "proto/key.h"
+#include "net/key.h"
 #include "proto/err.h"
 #include "proto/ts.h"
 #include "proto/uuid.h"
-#include "proto/zmon.h"
+#include "net/zmon.h"
 
 #include <errno.h>
 #include <msgpack.h>

@@ -5,7 +5,7 @@
 #include "client/opt.h"
 #include "client/term.h"
 #include "db/admin.h"
-#include "proto/key.h"
+#include "net/key.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -22,7 +22,7 @@
 #include "db/query.h"
 #include "proto/ack.h"
 #include "proto/err.h"
-#include "proto/key.h"
+#include "net/key.h"
 #include "proto/ts.h"
 
 #include <stdio.h>

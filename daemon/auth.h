@@ -19,7 +19,7 @@
 #define ANTT_DAEMON_AUTH_H
 
 #include "daemon/reg.h"
-#include "proto/key.h"
+#include "net/key.h"
 
 #include <stdint.h>
 

@@ -20,7 +20,7 @@
 #include "daemon/reg.h"
 #include "db/store.h"
 #include "daemon/stream.h"
-#include "proto/zmon.h"
+#include "net/zmon.h"
 
 #include <msgpack.h>
 #include <signal.h>

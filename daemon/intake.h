@@ -19,7 +19,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/config.h"
-#include "proto/key.h"
+#include "net/key.h"
 
 #include <stdint.h>
 #include <zmq.h>

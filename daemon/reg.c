@@ -6,7 +6,7 @@
 #include "proto/util.h"
 
 #include "proto/err.h"
-#include "proto/key.h"
+#include "net/key.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* harness.c — see harness.h. */
 #include "harness.h"
 
-#include "proto/key.h"
+#include "net/key.h"
 
 #include "proto/encode.h"
 #include "proto/uuid.h"

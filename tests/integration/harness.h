@@ -8,7 +8,7 @@
 
 #include "proto/ack.h"
 #include "proto/ev.h"
-#include "proto/key.h"
+#include "net/key.h"
 
 #include <libpq-fe.h>
 #include <stddef.h>

@@ -5,7 +5,7 @@
 #include "daemon/reg.h"
 #include "daemon/stream.h"
 #include "proto/err.h"
-#include "proto/key.h"
+#include "net/key.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

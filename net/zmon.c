@@ -1,5 +1,5 @@
 /* zmon.c — see zmon.h. */
-#include "proto/zmon.h"
+#include "net/zmon.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* key.c — see key.h. */
-#include "proto/key.h"
+#include "net/key.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,8 +11,8 @@
  * and NAME.pub holds the same without the secret-key line. A secret key file
  * that its group or others may read is refused: whoever reads it can pose as
  * its owner. */
-#ifndef ANTT_PROTO_KEY_H
-#define ANTT_PROTO_KEY_H
+#ifndef ANTT_NET_KEY_H
+#define ANTT_NET_KEY_H
 
 #include <stddef.h>
 

@@ -7,8 +7,8 @@
  * them blocking, holding the socket's monitor lock, so the reader must stay
  * open and drained until monitoring is off: zmon_stop does it in that
  * order. */
-#ifndef ANTT_PROTO_ZMON_H
-#define ANTT_PROTO_ZMON_H
+#ifndef ANTT_NET_ZMON_H
+#define ANTT_NET_ZMON_H
 
 #include <stddef.h>
 #include <stdint.h>
