@@ -12,18 +12,9 @@
 
 static int fail_res(PGresult *r, db_t *c, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-    size_t n = strlen(err);
-    while (n && err[n - 1] == '\n')
-        err[--n] = '\0';
+    db_result_error(r, c, NULL, err, errlen);
     PQclear(r);
     return -1;
-}
-
-static int exec(db_t *c, const char *sql, int n, const char *const *params, long *affected,
-                char *err, size_t errlen)
-{
-    return db_exec(c, sql, n, params, affected, NULL, err, errlen);
 }
 
 static void rollback(db_t *c)
@@ -142,10 +133,10 @@ int admin_load_units(db_t *c, const char *path, int *n, char *err, size_t errlen
     one_t orphans = {0};
     *n = 0;
     if (csv_header(path, allowed, required, cols, sizeof cols, err, errlen) < 0) return -1;
-    if (exec(c, "BEGIN", 0, NULL, NULL, err, errlen) < 0) return -1;
-    if (exec(c, SQL_LOAD_UNITS_STAGE, 0, NULL, NULL, err, errlen) < 0) goto fail;
+    if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
+    if (db_exec(c, SQL_LOAD_UNITS_STAGE, 0, NULL, NULL, NULL, err, errlen) < 0) goto fail;
     if (copy_file(c, path, "load_units", cols, err, errlen) < 0) goto fail;
-    if (exec(c, SQL_LOAD_UNITS_APPLY, 1, &src, &rows, err, errlen) < 0) goto fail;
+    if (db_exec(c, SQL_LOAD_UNITS_APPLY, 1, &src, &rows, NULL, err, errlen) < 0) goto fail;
     *n = (int)rows;
     if (db_rows(c, SQL_LOAD_UNITS_ORPHANS, 1, &src, one_row, &orphans, err, errlen) < 0) goto fail;
     if (!orphans.null) {
@@ -153,7 +144,7 @@ int admin_load_units(db_t *c, const char *path, int *n, char *err, size_t errlen
                  path, orphans.v);
         goto fail;
     }
-    return exec(c, "COMMIT", 0, NULL, NULL, err, errlen);
+    return db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
 fail:
     rollback(c);
     return -1;
@@ -168,15 +159,15 @@ static int load_simple(db_t *c, const char *path, const char *const *cols, const
     long rows = 0;
     *n = 0;
     if (csv_header(path, cols, cols, list, sizeof list, err, errlen) < 0) return -1;
-    if (exec(c, "BEGIN", 0, NULL, NULL, err, errlen) < 0) return -1;
-    if (exec(c, stage, 0, NULL, NULL, err, errlen) < 0 ||
+    if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
+    if (db_exec(c, stage, 0, NULL, NULL, NULL, err, errlen) < 0 ||
         copy_file(c, path, table, list, err, errlen) < 0 ||
-        exec(c, apply, 0, NULL, &rows, err, errlen) < 0) {
+        db_exec(c, apply, 0, NULL, &rows, NULL, err, errlen) < 0) {
         rollback(c);
         return -1;
     }
     *n = (int)rows;
-    return exec(c, "COMMIT", 0, NULL, NULL, err, errlen);
+    return db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
 }
 
 int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errlen)
@@ -275,7 +266,7 @@ int admin_add_nodes_under(db_t *c, const char *unit, const char *prefix, int *n,
 {
     const char *p[2] = {unit, prefix};
     long rows = 0;
-    if (exec(c, SQL_ADD_NODES_UNDER, 2, p, &rows, err, errlen) < 0) return -1;
+    if (db_exec(c, SQL_ADD_NODES_UNDER, 2, p, &rows, NULL, err, errlen) < 0) return -1;
     *n = (int)rows;
     return 0;
 }
@@ -283,8 +274,8 @@ int admin_add_nodes_under(db_t *c, const char *unit, const char *prefix, int *n,
 int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *n, char *err, size_t errlen)
 {
     long rows = 0;
-    if (exec(c, kind == ADMIN_NODES ? SQL_REVOKE_NODE : SQL_REVOKE_SUBSCRIBER, 1, &name, &rows, err,
-             errlen) < 0)
+    if (db_exec(c, kind == ADMIN_NODES ? SQL_REVOKE_NODE : SQL_REVOKE_SUBSCRIBER, 1, &name, &rows,
+                NULL, err, errlen) < 0)
         return -1;
     *n = (int)rows;
     return 0;

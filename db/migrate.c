@@ -15,11 +15,6 @@ int migrate_latest(void)
     return v;
 }
 
-static int exec(db_t *c, const char *sql, char *err, size_t errlen)
-{
-    return db_exec(c, sql, 0, NULL, NULL, NULL, err, errlen);
-}
-
 static int int_row(void *ctx, int n, const char *const *names, const char *const *v)
 {
     (void)n, (void)names;
@@ -42,27 +37,28 @@ int migrate_current(db_t *c, int *version, char *err, size_t errlen)
 int migrate_apply(db_t *c, int *applied, char *err, size_t errlen)
 {
     *applied = 0;
-    if (exec(c,
-             "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_KEY ");"
-             "CREATE SCHEMA IF NOT EXISTS antt;"
-             "CREATE TABLE IF NOT EXISTS antt.schema_migrations (version integer PRIMARY KEY,"
-             " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); COMMIT",
-             err, errlen) < 0) {
+    if (db_exec(c,
+                "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_KEY ");"
+                "CREATE SCHEMA IF NOT EXISTS antt;"
+                "CREATE TABLE IF NOT EXISTS antt.schema_migrations (version integer PRIMARY KEY,"
+                " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); COMMIT",
+                0, NULL, NULL, NULL, err, errlen) < 0) {
         char ignore[8];
-        exec(c, "ROLLBACK", ignore, sizeof ignore);
+        db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, ignore, sizeof ignore);
         return -1;
     }
     for (int i = 0; i < MIGRATION_COUNT; i++) {
         const migration_t *m = &MIGRATIONS[i];
-        if (exec(c, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_KEY ")", err, errlen) < 0)
+        if (db_exec(c, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_KEY ")", 0, NULL, NULL, NULL,
+                    err, errlen) < 0)
             return -1;
         int current;
         if (migrate_current(c, &current, err, errlen) < 0) goto fail;
         if (m->version <= current) {
-            exec(c, "COMMIT", err, errlen);
+            db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
             continue;
         }
-        if (exec(c, m->sql, err, errlen) < 0) {
+        if (db_exec(c, m->sql, 0, NULL, NULL, NULL, err, errlen) < 0) {
             char sub[512];
             snprintf(sub, sizeof sub, "%s", err);
             snprintf(err, errlen, "%s: %s", m->name, sub);
@@ -73,14 +69,14 @@ int migrate_apply(db_t *c, int *applied, char *err, size_t errlen)
         const char *params[2] = {v, m->name};
         if (db_exec(c, "INSERT INTO antt.schema_migrations (version, name) VALUES ($1, $2)", 2,
                     params, NULL, NULL, err, errlen) < 0 ||
-            exec(c, "COMMIT", err, errlen) < 0)
+            db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen) < 0)
             goto fail;
         (*applied)++;
     }
     return 0;
 fail : {
     char ignore[8];
-    exec(c, "ROLLBACK", ignore, sizeof ignore);
+    db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, ignore, sizeof ignore);
 }
     return -1;
 }

@@ -50,7 +50,7 @@ int db_ok(const db_t *c)
     return c && PQstatus(c) == CONNECTION_OK;
 }
 
-static void fail(PGresult *r, db_t *c, char *sqlstate, char *err, size_t errlen)
+void db_result_error(const PGresult *r, db_t *c, char *sqlstate, char *err, size_t errlen)
 {
     const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (sqlstate) snprintf(sqlstate, 6, "%s", st ? st : "");
@@ -71,7 +71,7 @@ int db_exec(db_t *c, const char *sql, int nparams, const char *const *params, lo
     ExecStatusType st = PQresultStatus(r);
     int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
     if (!ok)
-        fail(r, c, sqlstate, err, errlen);
+        db_result_error(r, c, sqlstate, err, errlen);
     else if (affected)
         *affected = atol(PQcmdTuples(r));
     PQclear(r);
@@ -83,7 +83,7 @@ int db_rows(db_t *c, const char *sql, int nparams, const char *const *params, db
 {
     PGresult *r = run(c, sql, nparams, params);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fail(r, c, NULL, err, errlen);
+        db_result_error(r, c, NULL, err, errlen);
         PQclear(r);
         return -1;
     }

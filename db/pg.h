@@ -35,6 +35,11 @@ typedef int (*db_row_fn)(void *ctx, int ncols, const char *const *names, const c
 int db_rows(db_t *c, const char *sql, int nparams, const char *const *params, db_row_fn fn,
             void *ctx, char *err, size_t errlen);
 
+/* Inside db/: the error of a result (r may be NULL: the connection's), as
+ * text without its newline and, when sqlstate is given, its SQLSTATE. */
+struct pg_result;
+void db_result_error(const struct pg_result *r, db_t *c, char *sqlstate, char *err, size_t errlen);
+
 /* Drop trailing newlines and spaces (libpq's messages end with one). */
 void db_chomp(char *s);
 

@@ -162,17 +162,6 @@ void pgcopy_array_end(pgcopy_t *b, size_t start, uint32_t count)
     be32(b->p + start + 12, count);
 }
 
-static void result_error(PGresult *r, PGconn *c, char *sqlstate, char *err, size_t errlen)
-{
-    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    snprintf(sqlstate, 6, "%s", st ? st : "");
-    const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
-    snprintf(err, errlen, "%s", m && *m ? m : PQerrorMessage(c));
-    size_t n = strlen(err);
-    while (n && (err[n - 1] == '\n'))
-        err[--n] = '\0';
-}
-
 int pgcopy_send(db_t *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char *err,
                 size_t errlen)
 {
@@ -185,7 +174,7 @@ int pgcopy_send(db_t *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char
     }
     PGresult *r = PQexec(c, copy_sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
-        result_error(r, c, sqlstate, err, errlen);
+        db_result_error(r, c, sqlstate, err, errlen);
         PQclear(r);
         return -1;
     }
@@ -199,7 +188,7 @@ int pgcopy_send(db_t *c, const char *copy_sql, pgcopy_t *b, char *sqlstate, char
     if (PQputCopyEnd(c, rc ? "client error" : NULL) != 1) rc = -1;
     r = PQgetResult(c);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        result_error(r, c, sqlstate, err, errlen);
+        db_result_error(r, c, sqlstate, err, errlen);
         rc = -1;
     }
     PQclear(r);

@@ -312,13 +312,7 @@ typedef struct {
 
 static void fail_from(PGresult *r, PGconn *c, fail_t *f)
 {
-    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    if (!f->sqlstate[0]) {
-        snprintf(f->sqlstate, 6, "%s", st ? st : "");
-        const char *m = r ? PQresultErrorMessage(r) : "";
-        snprintf(f->err, f->errlen, "%s", m && *m ? m : PQerrorMessage(c));
-        db_chomp(f->err);
-    }
+    if (!f->sqlstate[0]) db_result_error(r, c, f->sqlstate, f->err, f->errlen);
 }
 
 /* ---- statements: prepared once per connection, run in pipelines ---------- */

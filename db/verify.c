@@ -226,8 +226,10 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
     int rc = -1;
 
     /* One snapshot for all the reads. */
-    PGresult *res = PQexec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    PQclear(res);
+    PGresult *res;
+    if (db_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, NULL, err,
+                errlen) < 0)
+        goto out;
     if (load_states(c, SQL_VERIFY_INCIDENTS, 'i', &incs, err, errlen) < 0 ||
         load_states(c, SQL_VERIFY_TIPOFFS, 't', &tips, err, errlen) < 0)
         goto out;
@@ -305,8 +307,10 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
             r.cases, tm.n, r.diffs, r.diffs == 1 ? "" : "s");
     *differences = r.diffs;
     rc = 0;
-out:
-    PQclear(PQexec(c, "ROLLBACK"));
+out : {
+    char e[64];
+    db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+}
     free(incs.v);
     free(tips.v);
     tallymap_free(&tm);
