@@ -27,9 +27,7 @@ struct tview {
     cell_t *c;
     uint32_t nc, capc;
     hindex_t cidx;
-    useq_t *u;
-    uint32_t nu, capu;
-    hindex_t uidx;
+    htab_t useq; /* unit -> useq_t */
     uint64_t gaps;
 };
 
@@ -67,42 +65,30 @@ static cell_t *cell(tview_t *tv, const char *unit, int32_t day, const char *metr
     return c;
 }
 
-static useq_t *useq(tview_t *tv, const char *unit)
-{
-    const uint64_t h = hindex_hash(unit, strlen(unit));
-    hindex_iter_t it = hindex_find(&tv->uidx, h);
-    for (long i; (i = hindex_next(&tv->uidx, &it)) >= 0;)
-        if (!strcmp(tv->u[i].unit, unit)) return &tv->u[i];
-    if (grow_array((void **)&tv->u, &tv->capu, tv->nu + 1, sizeof *tv->u) < 0 ||
-        hindex_add(&tv->uidx, h, tv->nu) < 0)
-        return NULL;
-    useq_t *u = &tv->u[tv->nu++];
-    snprintf(u->unit, sizeof u->unit, "%s", unit);
-    u->useq = 0;
-    return u;
-}
-
 tview_t *tview_new(void)
 {
-    return calloc(1, sizeof(tview_t));
+    tview_t *tv = calloc(1, sizeof(tview_t));
+    if (!tv) return NULL;
+    tv->useq.size = sizeof(useq_t);
+    tv->useq.keycap = sizeof((useq_t *)0)->unit;
+    return tv;
 }
 
 void tview_free(tview_t **tv)
 {
     if (!*tv) return;
     free((*tv)->c);
-    free((*tv)->u);
     hindex_free(&(*tv)->cidx);
-    hindex_free(&(*tv)->uidx);
+    htab_free(&(*tv)->useq);
     free(*tv);
     *tv = NULL;
 }
 
 static void reset(tview_t *tv)
 {
-    tv->nc = tv->nu = 0; /* the memory is kept for the next snapshot */
+    tv->nc = 0; /* the memory is kept for the next snapshot */
     hindex_clear(&tv->cidx);
-    hindex_clear(&tv->uidx);
+    htab_clear(&tv->useq);
     tv->gaps = 0;
 }
 
@@ -173,7 +159,7 @@ int tview_snapshot(tview_t *tv, const void *buf, size_t len, char *err, size_t e
                 if (mp_next(&r, &uk) < 0 || mp_next(&r, &uv) < 0 ||
                     str(&uk, unit, sizeof unit) < 0 || integer(&uv, &q) < 0)
                     goto bad;
-                useq_t *u = useq(tv, unit);
+                useq_t *u = htab_get_or_add(&tv->useq, unit, strlen(unit));
                 if (!u) goto bad;
                 u->useq = (uint64_t)q;
             }
@@ -216,7 +202,7 @@ int tview_apply(tview_t *tv, const void *buf, size_t len)
         } else if (key_is(&k, "deltas")) {
             if (v.type != MP_ARRAY || epoch < 0 || q < 0 || !unit[0]) return TV_BAD;
             if ((uint64_t)epoch != tv->epoch) return TV_EPOCH;
-            useq_t *u = useq(tv, unit);
+            useq_t *u = htab_get_or_add(&tv->useq, unit, strlen(unit));
             if (!u) return TV_BAD;
             if ((uint64_t)q <= u->useq) return TV_OLD;
             if ((uint64_t)q != u->useq + 1) {

@@ -26,30 +26,12 @@ struct stream {
     void *pub, *snap; /* pub: an XPUB in manual mode (subscriptions pass through us) */
     int secure;       /* CURVE on: subscribers are authenticated and scoped */
     uint64_t epoch, seq;
-    ucount_t *u; /* nu counters, in order of first appearance */
-    uint32_t nu, cap;
-    hindex_t uidx;   /* unit code -> u[] */
+    htab_t units;    /* unit code -> ucount_t */
     uint32_t *order; /* scratch: tally indexes sorted by unit */
     uint32_t cap_order;
     msgpack_sbuffer sb;
     msgpack_sbuffer rows; /* a snapshot's rows, packed before their count is known */
 };
-
-/* The unit's counter, created at 0. NULL out of memory. */
-static ucount_t *counter(stream_t *s, const char *unit)
-{
-    const uint64_t h = hindex_hash(unit, strlen(unit));
-    hindex_iter_t it = hindex_find(&s->uidx, h);
-    for (long i; (i = hindex_next(&s->uidx, &it)) >= 0;)
-        if (!strcmp(s->u[i].unit, unit)) return &s->u[i];
-    if (grow_array((void **)&s->u, &s->cap, s->nu + 1, sizeof *s->u) < 0 ||
-        hindex_add(&s->uidx, h, s->nu) < 0)
-        return NULL;
-    ucount_t *c = &s->u[s->nu++];
-    snprintf(c->unit, sizeof c->unit, "%s", unit);
-    c->useq = 0;
-    return c;
-}
 
 static void *bind_sock(void *ctx, int type, const char *ep, const key_pair_t *key, char *err,
                        size_t errlen)
@@ -69,6 +51,8 @@ stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const
 {
     stream_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    s->units.size = sizeof(ucount_t);
+    s->units.keycap = sizeof((ucount_t *)0)->unit;
     msgpack_sbuffer_init(&s->sb);
     msgpack_sbuffer_init(&s->rows);
     if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch)
@@ -90,8 +74,7 @@ void stream_close(stream_t **sp)
     if (!s) return;
     if (s->pub) zmq_close(s->pub);
     if (s->snap) zmq_close(s->snap);
-    free(s->u);
-    hindex_free(&s->uidx);
+    htab_free(&s->units);
     free(s->order);
     msgpack_sbuffer_destroy(&s->sb);
     msgpack_sbuffer_destroy(&s->rows);
@@ -206,7 +189,7 @@ void stream_publish(stream_t *s, const reg_t *reg, const tallymap_t *m)
         uint32_t b = a;
         while (b < n && !strcmp(m->items[s->order[b]].k.unit, unit))
             b++;
-        ucount_t *uc = counter(s, unit);
+        ucount_t *uc = htab_get_or_add(&s->units, unit, strlen(unit));
         const char *path = reg_unit_path(reg, unit, strlen(unit));
         if (!uc || !path) {
             a = b;
@@ -371,8 +354,9 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c)
             } else {
                 size_t pl = strlen(path);
                 uint32_t nu = 0;
-                for (uint32_t i = 0; i < s->nu; i++) {
-                    const char *up = reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit));
+                for (uint32_t i = 0; i < s->units.n; i++) {
+                    const ucount_t *u = htab_at(&s->units, i);
+                    const char *up = reg_unit_path(reg, u->unit, strlen(u->unit));
                     if (up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')) nu++;
                 }
                 msgpack_pack_map(&pk, 4);
@@ -382,12 +366,13 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c)
                 msgpack_pack_uint64(&pk, s->seq);
                 KEY(&pk, "useq");
                 msgpack_pack_map(&pk, nu);
-                for (uint32_t i = 0; i < s->nu; i++) {
-                    const char *up = reg_unit_path(reg, s->u[i].unit, strlen(s->u[i].unit));
+                for (uint32_t i = 0; i < s->units.n; i++) {
+                    const ucount_t *u = htab_at(&s->units, i);
+                    const char *up = reg_unit_path(reg, u->unit, strlen(u->unit));
                     if (!(up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')))
                         continue;
-                    enc_str(&pk, s->u[i].unit, strlen(s->u[i].unit));
-                    msgpack_pack_uint64(&pk, s->u[i].useq);
+                    enc_str(&pk, u->unit, strlen(u->unit));
+                    msgpack_pack_uint64(&pk, u->useq);
                 }
                 KEY(&pk, "rows");
                 msgpack_pack_array(&pk, rows.n);

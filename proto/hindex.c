@@ -74,3 +74,55 @@ void hindex_free(hindex_t *x)
     free(x->slot);
     memset(x, 0, sizeof *x);
 }
+
+/* ---- htab ---- */
+
+static long htab_find(const htab_t *t, const char *k, size_t n, uint64_t h)
+{
+    hindex_iter_t it = hindex_find(&t->idx, h);
+    for (long i; (i = hindex_next(&t->idx, &it)) >= 0;) {
+        const char *key = htab_at(t, (uint32_t)i);
+        if (!strncmp(key, k, n) && key[n] == '\0') return i;
+    }
+    return -1;
+}
+
+void *htab_get(const htab_t *t, const char *k, size_t n)
+{
+    long i = htab_find(t, k, n, hindex_hash(k, n));
+    return i < 0 ? NULL : htab_at(t, (uint32_t)i);
+}
+
+void *htab_get_or_add(htab_t *t, const char *k, size_t n)
+{
+    const uint64_t h = hindex_hash(k, n);
+    long i = htab_find(t, k, n, h);
+    if (i >= 0) return htab_at(t, (uint32_t)i);
+    if (n >= t->keycap) return NULL;
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 64;
+        void *p = realloc(t->items, (size_t)cap * t->size);
+        if (!p) return NULL;
+        t->items = p;
+        t->cap = cap;
+    }
+    if (hindex_add(&t->idx, h, t->n) < 0) return NULL;
+    char *item = htab_at(t, t->n++);
+    memset(item, 0, t->size);
+    memcpy(item, k, n);
+    return item;
+}
+
+void htab_clear(htab_t *t)
+{
+    t->n = 0;
+    hindex_clear(&t->idx);
+}
+
+void htab_free(htab_t *t)
+{
+    free(t->items);
+    hindex_free(&t->idx);
+    t->items = NULL;
+    t->n = t->cap = 0;
+}

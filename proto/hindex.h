@@ -68,4 +68,31 @@ int hindex_reserve(hindex_t *x, uint32_t n);
 void hindex_clear(hindex_t *x); /* empty, keeping the memory */
 void hindex_free(hindex_t *x);
 
+/* A table of items keyed by a string, on an index: items of `size` bytes
+ * in one array (in order of first appearance), each beginning with its
+ * NUL-terminated key of at most keycap - 1 bytes. Set size and keycap,
+ * zero the rest; pointers into items last until the next htab_add. */
+typedef struct {
+    size_t size, keycap;
+    void *items;
+    uint32_t n, cap;
+    hindex_t idx;
+} htab_t;
+
+/* The item with key k (n bytes), or NULL. */
+void *htab_get(const htab_t *t, const char *k, size_t n);
+
+/* The item with key k, added zeroed (with its key) when absent. NULL out of
+ * memory, or when the key is longer than keycap - 1. */
+void *htab_get_or_add(htab_t *t, const char *k, size_t n);
+
+/* Item i. */
+static inline void *htab_at(const htab_t *t, uint32_t i)
+{
+    return (char *)t->items + (size_t)i * t->size;
+}
+
+void htab_clear(htab_t *t); /* empty, keeping the memory */
+void htab_free(htab_t *t);
+
 #endif

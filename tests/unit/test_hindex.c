@@ -75,3 +75,35 @@ Test(hindex, mix_continues_a_hash_over_parts)
     uint64_t parts = hindex_mix(hindex_mix(HINDEX_SEED, "unit", 4), "ref", 3);
     cr_expect_eq(whole, parts);
 }
+
+typedef struct {
+    char key[8];
+    int value;
+} kv_t;
+
+Test(htab, gets_or_adds_by_string_key_and_keeps_first_appearance_order)
+{
+    htab_t t = {.size = sizeof(kv_t), .keycap = sizeof((kv_t *)0)->key};
+    cr_expect_null(htab_get(&t, "a", 1));
+    char k[8];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(k, sizeof k, "u%d", i);
+        kv_t *v = htab_get_or_add(&t, k, strlen(k));
+        cr_assert_not_null(v);
+        cr_expect_str_eq(v->key, k);
+        cr_expect_eq(v->value, 0, "added zeroed");
+        v->value = i;
+    }
+    cr_expect_eq(t.n, 1000);
+    kv_t *again = htab_get_or_add(&t, "u7", 2);
+    cr_expect_eq(again->value, 7, "an existing key is found, not added");
+    cr_expect_eq(t.n, 1000);
+    cr_expect_eq(((kv_t *)htab_at(&t, 500))->value, 500);
+    cr_expect_null(htab_get(&t, "u7x", 3));
+    cr_expect_not_null(htab_get(&t, "u7x", 2), "the first n bytes are the key");
+    cr_expect_null(htab_get_or_add(&t, "too-long", 8), "longer than keycap - 1");
+    htab_clear(&t);
+    cr_expect_null(htab_get(&t, "u7", 2));
+    cr_expect_eq(t.n, 0);
+    htab_free(&t);
+}
