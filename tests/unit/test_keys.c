@@ -1,4 +1,4 @@
-/* test_keys.c — key files (proto/key.c), the rate limiter (daemon/limit.c),
+/* test_keys.c — key files (net/key.c), the rate limiter (daemon/limit.c),
  * subscription narrowing (stream_scope_topic) and admission with an
  * authenticated node (reg_admit), without sockets or a database. */
 #include "daemon/limit.h"
