@@ -126,8 +126,8 @@ static int add(db_t *c, const args_t *a)
 static int revoke(db_t *c, const args_t *a)
 {
     char err[512];
-    int n = 0;
-    if (admin_revoke(c, kind_of(a), a->name, &n, err, sizeof err) < 0) {
+    int found = 0, n = 0;
+    if (admin_revoke(c, kind_of(a), a->name, &found, &n, err, sizeof err) < 0) {
         fprintf(stderr, "antt %s: %s\n", a->what, err);
         return ANTT_EXIT_DB;
     }

@@ -139,9 +139,10 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
         if (admin_add_nodes_under(c, unit, eq + 1, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "nodes registered under=%s prefix=%s count=%d", unit, eq + 1, n);
     } else if (!strcmp(cmd, "revoke-node")) {
-        if (admin_revoke(c, ADMIN_NODES, arg, &n, err, sizeof err) < 0) goto fail;
-        if (!n) {
-            snprintf(err, sizeof err, "no node '%s' that is not already revoked", arg);
+        int found = 0;
+        if (admin_revoke(c, ADMIN_NODES, arg, &found, &n, err, sizeof err) < 0) goto fail;
+        if (!found) {
+            snprintf(err, sizeof err, "no node '%s'", arg);
             goto fail;
         }
         log_info("admin", "node revoked node=%s", arg);

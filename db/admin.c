@@ -271,13 +271,28 @@ int admin_add_nodes_under(db_t *c, const char *unit, const char *prefix, int *n,
     return 0;
 }
 
-int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *n, char *err, size_t errlen)
+typedef struct {
+    int found, revoked;
+} revoke_t;
+
+static int revoke_row(void *ctx, int n, const char *const *names, const char *const *v)
 {
-    long rows = 0;
-    if (db_exec(c, kind == ADMIN_NODES ? SQL_REVOKE_NODE : SQL_REVOKE_SUBSCRIBER, 1, &name, &rows,
-                NULL, err, errlen) < 0)
+    (void)n, (void)names;
+    revoke_t *r = ctx;
+    r->found = 1;
+    r->revoked = v[0] && v[0][0] == 't';
+    return 0;
+}
+
+int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *found, int *revoked, char *err,
+                 size_t errlen)
+{
+    revoke_t r = {0};
+    if (db_rows(c, kind == ADMIN_NODES ? SQL_REVOKE_NODE : SQL_REVOKE_SUBSCRIBER, 1, &name,
+                revoke_row, &r, err, errlen) < 0)
         return -1;
-    *n = (int)rows;
+    *found = r.found;
+    *revoked = r.revoked;
     return 0;
 }
 

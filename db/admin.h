@@ -50,9 +50,10 @@ admin_rc_t admin_enroll(db_t *c, admin_kind_t kind, int n, const char *const *na
 int admin_add_nodes_under(db_t *c, const char *unit, const char *prefix, int *n, char *err,
                           size_t errlen);
 
-/* Revoke a node or subscriber not revoked yet; *n: 1, or 0 when there was
- * none to revoke. 0, or -1 with err. */
-int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *n, char *err, size_t errlen);
+/* Revoke a node or subscriber. *found: it exists; *revoked: this call
+ * revoked it (0 when it was already). 0, or -1 with err. */
+int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *found, int *revoked, char *err,
+                 size_t errlen);
 
 /* Nodes (under unit, NULL: all) or subscribers, as rows: name, unit, key,
  * status. */

@@ -172,10 +172,16 @@
     " ON CONFLICT (name) DO UPDATE SET unit_code = EXCLUDED.unit_code,"                          \
     " public_key = EXCLUDED.public_key, revoked_at = NULL WHERE $4::boolean"                     \
     " RETURNING (xmax = 0)"
+/* Revocation keeps the first revocation's time; RETURNING: one row when
+ * the node or subscriber exists, true when this revoked it. */
 #define SQL_REVOKE_NODE                                                                          \
-    "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = $1 AND revoked_at IS NULL"
+    "WITH old AS (SELECT revoked_at FROM antt.nodes WHERE node_id = $1 FOR UPDATE)"              \
+    " UPDATE antt.nodes n SET revoked_at = coalesce(n.revoked_at, now()) FROM old"               \
+    " WHERE n.node_id = $1 RETURNING old.revoked_at IS NULL"
 #define SQL_REVOKE_SUBSCRIBER                                                                    \
-    "UPDATE antt.subscribers SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL"
+    "WITH old AS (SELECT revoked_at FROM antt.subscribers WHERE name = $1 FOR UPDATE)"           \
+    " UPDATE antt.subscribers s SET revoked_at = coalesce(s.revoked_at, now()) FROM old"         \
+    " WHERE s.name = $1 RETURNING old.revoked_at IS NULL"
 #define SQL_LIST_NODES                                                                           \
     "SELECT node_id, unit_code, coalesce(public_key, '-'),"                                      \
     " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"                             \

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static it_db_t db;
@@ -269,6 +270,61 @@ Test(daemon, an_operator_registers_a_node_without_a_restart)
     }
     cr_expect_eq(a.status, ACK_ACCEPTED);
     expect_verified();
+}
+
+/* Exit status and output of an antt command (a shell line after "antt "). */
+static int antt_cmd(const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", ANTT_PATH, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* anttd --add-node and antt node add are one enrolment path: a node the
+ * operator registered without a key takes its first key from the CLI, a
+ * second --add-node keeps it and lifts a revocation; revoking twice is not
+ * an error for anttd and keeps the first time; an unknown node is. */
+Test(daemon, node_commands_share_one_enrolment_and_revocation)
+{
+    const char *add[] = {"--add-node", "ls-180-06043-x=06043", NULL};
+    cr_assert_eq(it_anttd(db.dsn, add, NULL, 0), 0);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.nodes WHERE node_id = 'ls-180-06043-x'"
+                      " AND public_key IS NULL"),
+                 1);
+    char out[2048], args[1024];
+    const char *key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    snprintf(args, sizeof args, "node add ls-180-06043-x --unit 06043 --key '%s' --db '%s'", key,
+             db.dsn);
+    cr_expect_eq(antt_cmd(args, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "updated"), "%s", out);
+    cr_assert_eq(it_anttd(db.dsn, add, NULL, 0), 0);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.nodes WHERE node_id = 'ls-180-06043-x'"
+                      " AND public_key IS NOT NULL"),
+                 1, "a second --add-node keeps the key");
+    const char *revoke[] = {"--revoke-node", "ls-180-06043-x", NULL};
+    cr_assert_eq(it_anttd(db.dsn, revoke, NULL, 0), 0);
+    PQclear(PQexec(c, "UPDATE antt.nodes SET revoked_at = '2024-01-01' WHERE node_id ="
+                      " 'ls-180-06043-x'"));
+    cr_assert_eq(it_anttd(db.dsn, revoke, NULL, 0), 0, "revoking again is not an error");
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.nodes WHERE node_id = 'ls-180-06043-x'"
+                      " AND revoked_at = '2024-01-01'"),
+                 1, "the first revocation's time stays");
+    snprintf(args, sizeof args, "node revoke ls-180-06043-x --db '%s'", db.dsn);
+    cr_expect_eq(antt_cmd(args, out, sizeof out), 1, "antt says nothing was left to revoke: %s",
+                 out);
+    const char *unknown[] = {"--revoke-node", "nobody", NULL};
+    cr_expect_eq(it_anttd(db.dsn, unknown, NULL, 0), 2);
+    cr_assert_eq(it_anttd(db.dsn, add, NULL, 0), 0);
+    cr_expect_eq(q(c, "SELECT count(*) FROM antt.nodes WHERE node_id = 'ls-180-06043-x'"
+                      " AND revoked_at IS NULL AND public_key IS NOT NULL"),
+                 1, "--add-node lifts the revocation");
+    PQfinish(c);
 }
 
 Test(daemon, a_batch_mixes_verdicts_and_a_repeat_inside_it_counts_once)
