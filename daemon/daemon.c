@@ -458,7 +458,6 @@ static void flush_oldest(daemon_t *d)
         }
     }
     reply_batch(d, b);
-    if (rc == STORE_OK) stream_publish(d->stream, d->reg, store_last_deltas(d->store));
     count_batch(d, b);
     bqueue_pop(&d->q);
 }
@@ -682,6 +681,55 @@ SOCKET_ITEMS(zap_items, auth_socket(d->in.auth))
 SOCKET_ITEMS(subscriptions_items, stream_publish_socket(d->stream))
 SOCKET_ITEMS(snapshots_items, stream_snapshot_socket(d->stream))
 
+/* The tally stream is read from the database's log by one daemon at a
+ * time: try to be that daemon every second (db/slot.h). */
+static int64_t lead_when(daemon_t *d, int64_t now)
+{
+    (void)now;
+    return d->slot && !slot_leading(d->slot) && store_connected(d->store) ? d->lead_next_us
+                                                                          : INT64_MAX;
+}
+
+static void lead_run(daemon_t *d, int64_t now)
+{
+    char err[512];
+    int rc = slot_lead(d->slot, err, sizeof err);
+    d->lead_next_us = now + (rc < 0 ? 5000000 : 1000000);
+    if (rc == 1) {
+        log_info("stream", "publishing: this daemon reads the database's log (epoch %llu)",
+                 (unsigned long long)slot_epoch(d->slot));
+    } else if (rc < 0 && now - d->lead_logged_us > 60000000) {
+        log_error("stream", "cannot read the database's log, not publishing: %s", err);
+        d->lead_logged_us = now;
+    }
+}
+
+static int log_items(daemon_t *d, int64_t now, zmq_pollitem_t *it)
+{
+    (void)now;
+    const int fd = d->slot ? slot_socket(d->slot) : -1;
+    if (fd < 0) return 0;
+    it[0] = (zmq_pollitem_t){NULL, fd, ZMQ_POLLIN, 0};
+    return 1;
+}
+
+static void on_logged(void *ctx, uint64_t lsn, const uint8_t *content, size_t len)
+{
+    daemon_t *d = ctx;
+    if (stream_publish_log(d->stream, d->reg, slot_epoch(d->slot), lsn, content, len) < 0)
+        log_error("stream", "a logged transaction at %llu is not laid out as expected: skipped",
+                  (unsigned long long)lsn);
+}
+
+static void log_run(daemon_t *d, int64_t now)
+{
+    char err[512];
+    if (slot_read(d->slot, on_logged, d, err, sizeof err) < 0) {
+        log_warn("stream", "stopped reading the database's log: %s", err);
+        d->lead_next_us = now + 1000000;
+    }
+}
+
 static void connections_run(daemon_t *d, int64_t now)
 {
     (void)now;
@@ -727,11 +775,13 @@ static const handler_t HANDLERS[] = {
     {"ping", NULL, ping_when, ping_run, 0},
     {"provinces", NULL, provinces_when, refresh_provinces, 0},
     {"refusal summary", NULL, summary_when, summary_run, 0},
+    {"stream reader", NULL, lead_when, lead_run, 0},
     {"registry notices", notices_items, NULL, notices_run, 1},
     {"connections", monitor_items, NULL, connections_run, 0},
     {"ZAP", zap_items, NULL, zap_run, 0},
     {"subscriptions", subscriptions_items, NULL, subscriptions_run, 0},
     {"snapshots", snapshots_items, NULL, snapshots_run, 0},
+    {"stream log", log_items, NULL, log_run, 0},
     {"intake", intake_items, NULL, intake_run, 0},
 };
 #define NHANDLERS (sizeof HANDLERS / sizeof HANDLERS[0])
@@ -787,6 +837,10 @@ static int start(daemon_t *d)
             intake_close(&d->in, 0);
             return -1;
         }
+    }
+    if (d->stream && d->cfg.tally_publish[0] && !(d->slot = slot_new(d->cfg.db))) {
+        log_error("stream", "out of memory");
+        return -1;
     }
     zmon_start(&d->monitor, d->in.ctx, d->in.router, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED,
                1);
@@ -898,6 +952,7 @@ static void stop(daemon_t *d)
                  d->q.held);
     log_totals(d);
     zmon_stop(&d->monitor);
+    slot_free(&d->slot);
     metrics_stop(&d->http);
     stream_close(&d->stream);
     intake_close(&d->in, 2000);

@@ -18,6 +18,7 @@
 #include "daemon/limit.h"
 #include "daemon/metrics.h"
 #include "daemon/reg.h"
+#include "db/slot.h"
 #include "db/store.h"
 #include "daemon/stream.h"
 #include "net/zmon.h"
@@ -45,7 +46,9 @@ typedef struct {
     int64_t next_connect_us, backoff_ms;
     int64_t reg_loaded_us;
     uint64_t msgs, refused_msgs, events_in;
-    stream_t *stream;    /* the tally stream; NULL when off */
+    stream_t *stream; /* the tally stream; NULL when off */
+    slot_t *slot;     /* where it is read from (db/slot.h); NULL when not publishing */
+    int64_t lead_next_us, lead_logged_us;
     metrics_srv_t *http; /* NULL when http_listen is empty */
     metrics_t met;       /* the figures, copied to http after each batch */
     zmon_t monitor;      /* connection events of the acked socket */

@@ -3,6 +3,7 @@
 
 #include "daemon/log.h"
 #include "db/query.h"
+#include "db/tallylog.h"
 #include "proto/hindex.h"
 #include "proto/util.h"
 #include "proto/encode.h"
@@ -17,20 +18,12 @@
 #include <time.h>
 #include <zmq.h>
 
-typedef struct {
-    char unit[LEDGER_UNIT_CAP];
-    uint64_t useq;
-} ucount_t;
-
 struct stream {
     void *pub, *snap; /* pub: an XPUB in manual mode (subscriptions pass through us) */
     int secure;       /* CURVE on: subscribers are authenticated and scoped */
-    uint64_t epoch, seq;
-    htab_t units;    /* unit code -> ucount_t */
-    uint32_t *order; /* scratch: tally indexes sorted by unit */
-    uint32_t cap_order;
     msgpack_sbuffer sb;
-    msgpack_sbuffer rows; /* a snapshot's rows, packed before their count is known */
+    msgpack_sbuffer rows, units; /* a snapshot's rows and versions, packed before their counts
+                                    are known */
 };
 
 static void *bind_sock(void *ctx, int type, const char *ep, const key_pair_t *key, char *err,
@@ -51,13 +44,9 @@ stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const
 {
     stream_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->units.size = sizeof(ucount_t);
-    s->units.keycap = sizeof((ucount_t *)0)->unit;
     msgpack_sbuffer_init(&s->sb);
     msgpack_sbuffer_init(&s->rows);
-    if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch)
-        s->epoch = (uint64_t)time(NULL);
-    s->epoch &= 0x7fffffffffffffffULL;
+    msgpack_sbuffer_init(&s->units);
     s->secure = key != NULL;
     if ((pub_ep && *pub_ep && !(s->pub = bind_sock(zctx, ZMQ_XPUB, pub_ep, key, err, errlen))) ||
         (snap_ep && *snap_ep &&
@@ -74,10 +63,9 @@ void stream_close(stream_t **sp)
     if (!s) return;
     if (s->pub) zmq_close(s->pub);
     if (s->snap) zmq_close(s->snap);
-    htab_free(&s->units);
-    free(s->order);
     msgpack_sbuffer_destroy(&s->sb);
     msgpack_sbuffer_destroy(&s->rows);
+    msgpack_sbuffer_destroy(&s->units);
     free(s);
     *sp = NULL;
 }
@@ -161,72 +149,40 @@ void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
         zmq_msg_close(&m);
     }
 }
-uint64_t stream_seq(const stream_t *s)
-{
-    return s ? s->seq : 0;
-}
-
 #define KEY(pk, lit) enc_str(pk, lit, sizeof(lit) - 1)
 
-static int by_unit(const void *a, const void *b, void *ctx)
+int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t lsn,
+                       const uint8_t *content, size_t len)
 {
-    const tallymap_t *m = ctx;
-    return strcmp(m->items[*(const uint32_t *)a].k.unit, m->items[*(const uint32_t *)b].k.unit);
-}
-
-void stream_publish(stream_t *s, const reg_t *reg, const tallymap_t *m)
-{
-    if (!s || !s->pub || !m->n) return;
-    if (grow_array((void **)&s->order, &s->cap_order, m->n, sizeof *s->order) < 0) return;
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < m->n; i++)
-        if (m->items[i].value) s->order[n++] = i;
-    qsort_r(s->order, n, sizeof *s->order, by_unit, (void *)m);
+    if (!s || !s->pub) return 0;
     msgpack_packer pk;
     msgpack_packer_init(&pk, &s->sb, msgpack_sbuffer_write);
-    for (uint32_t a = 0; a < n;) {
-        const char *unit = m->items[s->order[a]].k.unit;
-        uint32_t b = a;
-        while (b < n && !strcmp(m->items[s->order[b]].k.unit, unit))
-            b++;
-        ucount_t *uc = htab_get_or_add(&s->units, unit, strlen(unit));
-        const char *path = reg_unit_path(reg, unit, strlen(unit));
-        if (!uc || !path) {
-            a = b;
-            continue;
-        }
-        uc->useq++;
-        s->seq++;
+    size_t pos = 0;
+    tallylog_unit_t u;
+    int rc, n = 0;
+    while ((rc = tallylog_next(content, len, &pos, &u)) == 1) {
+        const char *path = reg_unit_path(reg, u.unit, u.unit_len);
+        if (!path) continue; /* a unit loaded after the registry: the next reload knows it */
         msgpack_sbuffer_clear(&s->sb);
         msgpack_pack_map(&pk, 5);
         KEY(&pk, "epoch");
-        msgpack_pack_uint64(&pk, s->epoch);
+        msgpack_pack_uint64(&pk, epoch);
         KEY(&pk, "seq");
-        msgpack_pack_uint64(&pk, s->seq);
+        msgpack_pack_uint64(&pk, lsn);
         KEY(&pk, "useq");
-        msgpack_pack_uint64(&pk, uc->useq);
+        msgpack_pack_uint64(&pk, u.version);
         KEY(&pk, "unit");
-        enc_str(&pk, unit, strlen(unit));
+        enc_str(&pk, u.unit, u.unit_len);
         KEY(&pk, "deltas");
-        msgpack_pack_array(&pk, b - a);
-        for (uint32_t k = a; k < b; k++) {
-            const tally_t *t = &m->items[s->order[k]];
-            const char *metric = ledger_metric_name(t->k.metric);
-            const char *sev = ev_enum_name(&EV_SEVERITIES, t->k.severity);
-            msgpack_pack_array(&pk, 5);
-            msgpack_pack_int32(&pk, t->k.day);
-            enc_str(&pk, metric, strlen(metric));
-            enc_str(&pk, t->k.grp, strlen(t->k.grp));
-            enc_str(&pk, sev, strlen(sev));
-            msgpack_pack_int64(&pk, t->value);
-        }
+        msgpack_sbuffer_write(&s->sb, (const char *)u.deltas, u.deltas_len); /* as logged */
         char topic[40];
         int tl = snprintf(topic, sizeof topic, "%s.", path);
         /* A PUB never blocks: a slow subscriber loses messages, sees the gap in useq. */
         zmq_send(s->pub, topic, (size_t)tl, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send(s->pub, s->sb.data, s->sb.size, ZMQ_DONTWAIT);
-        a = b;
+        n++;
     }
+    return rc < 0 ? -1 : n;
 }
 
 /* Read {"unit": str, "from": int, "to": int}. 0 or -1. */
@@ -289,6 +245,31 @@ static int snapshot_row(void *ctx, int ncols, const char *const *names, const ch
     return 0;
 }
 
+/* A unit's version into the snapshot's "useq" map. */
+static int version_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    rows_t *r = ctx;
+    enc_str(&r->pk, v[0], strlen(v[0]));
+    msgpack_pack_uint64(&r->pk, strtoull(v[1], NULL, 10));
+    r->n++;
+    return 0;
+}
+
+typedef struct {
+    rows_t versions, tallies;
+} snap_rows_t;
+
+static int snap_version(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    return version_row(&((snap_rows_t *)ctx)->versions, n, names, v);
+}
+
+static int snap_tally(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    return snapshot_row(&((snap_rows_t *)ctx)->tallies, n, names, v);
+}
+
 void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c)
 {
     if (!s || !s->snap) return;
@@ -343,39 +324,29 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c)
             if (!path && !more) e = "unknown unit or bad request";
             enc_str(&pk, e, strlen(e));
         } else {
-            rows_t rows = {.n = 0};
+            snap_rows_t rows = {0};
             char qerr[256];
             msgpack_sbuffer_clear(&s->rows);
-            msgpack_packer_init(&rows.pk, &s->rows, msgpack_sbuffer_write);
-            if (query_tallies(c, unit, from, to, snapshot_row, &rows, qerr, sizeof qerr) < 0) {
+            msgpack_sbuffer_clear(&s->units);
+            msgpack_packer_init(&rows.tallies.pk, &s->rows, msgpack_sbuffer_write);
+            msgpack_packer_init(&rows.versions.pk, &s->units, msgpack_sbuffer_write);
+            query_snapshot_t q = {.versions = snap_version, .tallies = snap_tally, .ctx = &rows};
+            if (query_snapshot(c, unit, from, to, &q, qerr, sizeof qerr) < 0) {
+                log_warn("stream", "snapshot of %s: %s", unit, qerr);
                 msgpack_pack_map(&pk, 1);
                 KEY(&pk, "error");
                 enc_str(&pk, "query failed", 12);
             } else {
-                size_t pl = strlen(path);
-                uint32_t nu = 0;
-                for (uint32_t i = 0; i < s->units.n; i++) {
-                    const ucount_t *u = htab_at(&s->units, i);
-                    const char *up = reg_unit_path(reg, u->unit, strlen(u->unit));
-                    if (up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')) nu++;
-                }
                 msgpack_pack_map(&pk, 4);
                 KEY(&pk, "epoch");
-                msgpack_pack_uint64(&pk, s->epoch);
+                msgpack_pack_uint64(&pk, q.epoch);
                 KEY(&pk, "seq");
-                msgpack_pack_uint64(&pk, s->seq);
+                msgpack_pack_uint64(&pk, q.seq);
                 KEY(&pk, "useq");
-                msgpack_pack_map(&pk, nu);
-                for (uint32_t i = 0; i < s->units.n; i++) {
-                    const ucount_t *u = htab_at(&s->units, i);
-                    const char *up = reg_unit_path(reg, u->unit, strlen(u->unit));
-                    if (!(up && !strncmp(up, path, pl) && (up[pl] == '\0' || up[pl] == '.')))
-                        continue;
-                    enc_str(&pk, u->unit, strlen(u->unit));
-                    msgpack_pack_uint64(&pk, u->useq);
-                }
+                msgpack_pack_map(&pk, rows.versions.n);
+                msgpack_sbuffer_write(&s->sb, s->units.data, s->units.size);
                 KEY(&pk, "rows");
-                msgpack_pack_array(&pk, rows.n);
+                msgpack_pack_array(&pk, rows.tallies.n);
                 msgpack_sbuffer_write(&s->sb, s->rows.data, s->rows.size);
             }
         }

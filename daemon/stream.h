@@ -44,8 +44,12 @@ stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const
                       char *err, size_t errlen);
 void stream_close(stream_t **s);
 
-/* Publish a committed batch's deltas. */
-void stream_publish(stream_t *s, const reg_t *reg, const tallymap_t *deltas);
+/* Publish a committed transaction's deltas as read from the database's log
+ * (db/slot.h, db/tallylog.h): one message per unit, its useq the unit's
+ * version, seq the commit's position in the log. The number of messages, or
+ * -1 when the content is not laid out as tallylog.h says. */
+int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t lsn,
+                       const uint8_t *content, size_t len);
 
 /* The snapshot socket, for the caller's zmq_poll; NULL when off. */
 void *stream_snapshot_socket(stream_t *s);
@@ -66,7 +70,5 @@ void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth);
  * or "" for all): want when inside the scope, the scope when want is
  * broader, -1 (nothing) when they are apart. Returns the length written. */
 int stream_scope_topic(const char *scope, const char *want, size_t wn, char *out, size_t cap);
-
-uint64_t stream_seq(const stream_t *s);
 
 #endif

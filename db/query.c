@@ -3,6 +3,7 @@
 #include "db/query.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 int query_unit(db_t *c, const char *code, db_row_fn fn, void *ctx, char *err, size_t errlen)
 {
@@ -102,17 +103,43 @@ int query_province_figures(db_t *c, db_row_fn fn, void *ctx, char *err, size_t e
                    0, NULL, fn, ctx, err, errlen);
 }
 
-int query_tallies(db_t *c, const char *unit, int64_t from, int64_t to, db_row_fn fn, void *ctx,
-                  char *err, size_t errlen)
+static int head_row(void *ctx, int n, const char *const *names, const char *const *v)
 {
-    char f[24], t[24];
+    (void)n, (void)names;
+    query_snapshot_t *q = ctx;
+    q->epoch = v[0] ? strtoull(v[0], NULL, 10) : 0;
+    q->seq = v[1] ? strtoull(v[1], NULL, 10) : 0;
+    return 0;
+}
+
+int query_snapshot(db_t *c, const char *unit, int64_t from, int64_t to, query_snapshot_t *q,
+                   char *err, size_t errlen)
+{
+    char f[24], t[24], e[64];
     snprintf(f, sizeof f, "%lld", (long long)from);
     snprintf(t, sizeof t, "%lld", (long long)to);
     const char *p[3] = {unit, f, t};
-    return db_rows(
-        c,
-        "SELECT t.unit, t.day - date '1970-01-01', t.metric, t.grp, t.severity, t.value"
-        " FROM antt.tallies t WHERE t.unit IN (SELECT antt.subtree($1))"
-        " AND t.day >= date '1970-01-01' + $2::int AND t.day < date '1970-01-01' + $3::int",
-        3, p, fn, ctx, err, errlen);
+    /* One snapshot of the database for the versions and the tallies: a unit's
+     * version changes in the transaction that changes its tallies. */
+    if (db_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, NULL, err,
+                errlen) < 0)
+        return -1;
+    int rc = db_rows(c,
+                     "SELECT coalesce((SELECT epoch FROM antt.stream_state), 0),"
+                     " (pg_current_wal_lsn() - '0/0')::bigint",
+                     0, NULL, head_row, q, err, errlen);
+    if (rc == 0)
+        rc = db_rows(c,
+                     "SELECT v.unit, v.version FROM antt.unit_versions v"
+                     " WHERE v.unit IN (SELECT antt.subtree($1))",
+                     1, p, q->versions, q->ctx, err, errlen);
+    if (rc == 0)
+        rc = db_rows(c,
+                     "SELECT t.unit, t.day - date '1970-01-01', t.metric, t.grp, t.severity,"
+                     " t.value FROM antt.tallies t WHERE t.unit IN (SELECT antt.subtree($1))"
+                     " AND t.day >= date '1970-01-01' + $2::int"
+                     " AND t.day < date '1970-01-01' + $3::int AND t.value <> 0",
+                     3, p, q->tallies, q->ctx, err, errlen);
+    db_exec(c, rc == 0 ? "COMMIT" : "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+    return rc;
 }

@@ -61,9 +61,17 @@ int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err
  * nothing to divide by) and the tip-offs overdue now: code, rate, overdue. */
 int query_province_figures(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen);
 
-/* The tallies under unit for days [from, to) (days since 1970): unit, day,
- * metric, grp, severity, value — a tally stream snapshot. */
-int query_tallies(db_t *c, const char *unit, int64_t from, int64_t to, db_row_fn fn, void *ctx,
-                  char *err, size_t errlen);
+/* A tally stream snapshot of the subtree under unit for days [from, to)
+ * (days since 1970), in one repeatable-read transaction: the stream's epoch
+ * (0 when no reader has made the stream yet) and position, the versions of
+ * the subtree's units (versions(ctx, unit, version)) and its non-zero
+ * tallies (tallies(ctx, unit, day, metric, grp, severity, value)). */
+typedef struct {
+    uint64_t epoch, seq;
+    db_row_fn versions, tallies;
+    void *ctx;
+} query_snapshot_t;
+int query_snapshot(db_t *c, const char *unit, int64_t from, int64_t to, query_snapshot_t *q,
+                   char *err, size_t errlen);
 
 #endif

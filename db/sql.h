@@ -7,6 +7,8 @@
 #ifndef ANTT_DB_SQL_H
 #define ANTT_DB_SQL_H
 
+#include "db/tallylog.h" /* TALLYLOG_PREFIX */
+
 /* SQL text, laid out as SQL rather than as C: */
 // clang-format off
 
@@ -98,6 +100,20 @@
     " $6::int8[]) AS s(unit, day, metric, grp, severity, value)"                                 \
     " ORDER BY s.unit " C_ ", s.day, s.metric " C_ ", s.grp " C_ ", s.severity " C_               \
     " ON CONFLICT (unit, day, metric, grp, severity) DO UPDATE SET value = t.value + EXCLUDED.value"
+
+/* The batch's deltas into the log (db/tallylog.h), and the versions of the
+ * units they changed: $1 the units (distinct, C order), $2 their deltas.
+ * Versions are bumped in C order, as the tallies are, so concurrent daemons
+ * take the row locks in one order. */
+#define SQL_TALLY_LOG                                                                            \
+    "WITH d AS (SELECT * FROM unnest($1::text[], $2::bytea[]) AS d(unit, deltas)),"              \
+    " v AS (INSERT INTO antt.unit_versions AS u (unit, version)"                                 \
+    "  SELECT unit, 1 FROM d ORDER BY unit " C_                                                  \
+    "  ON CONFLICT (unit) DO UPDATE SET version = u.version + 1 RETURNING u.unit, u.version)"    \
+    " SELECT pg_logical_emit_message(true, '" TALLYLOG_PREFIX "', (SELECT string_agg("           \
+    "  int4send(octet_length(convert_to(v.unit, 'UTF8'))) || convert_to(v.unit, 'UTF8')"         \
+    "  || int8send(v.version) || int4send(octet_length(d.deltas)) || d.deltas, ''::bytea"        \
+    "  ORDER BY v.unit " C_ ") FROM v JOIN d ON d.unit = v.unit))"
 
 /* ---- admin: reference data ---- */
 #define SQL_LOAD_UNITS_STAGE                                                                     \

@@ -6,6 +6,7 @@
 #include "db/migrate.h"
 #include "db/pgcopy.h"
 #include "db/sql.h"
+#include "db/tallylog.h"
 #include "db/tallymap.h"
 #include "proto/util.h"
 #include "proto/err.h"
@@ -56,8 +57,9 @@ struct store {
     uint32_t ncases, cap_cases;
     hindex_t cidx; /* (kind, unit, ref) -> cases[] */
     tallymap_t tallies;
-    pgcopy_t arr; /* the binary array parameters of one pipeline */
-    rej_t *rej;   /* the batch's refusals, gathered for their arrays */
+    tallylog_t log; /* the deltas as written into the log */
+    pgcopy_t arr;   /* the binary array parameters of one pipeline */
+    rej_t *rej;     /* the batch's refusals, gathered for their arrays */
     uint32_t nrej, cap_rej;
     uint32_t *case_of; /* event -> case index + 1 (0: none) */
     uint8_t *dup;      /* event -> stored before this batch */
@@ -87,6 +89,7 @@ void store_free(store_t **sp)
     free(s->cases);
     hindex_free(&s->cidx);
     tallymap_free(&s->tallies);
+    tallylog_free(&s->log);
     free(s->case_of);
     free(s->dup);
     hindex_free(&s->ids);
@@ -329,6 +332,7 @@ enum {
     ST_TALLY,
     ST_EVENTS,
     ST_REJECTS,
+    ST_TALLY_LOG,
     ST_COUNT,
     ST_BEGIN = 100, /* plain statements, not prepared */
     ST_COMMIT
@@ -346,6 +350,7 @@ static const char *const ST_SQL[ST_COUNT] = {
     [ST_TALLY] = SQL_UPSERT_TALLIES,
     [ST_EVENTS] = SQL_INSERT_EVENTS,
     [ST_REJECTS] = SQL_INSERT_REJECTS,
+    [ST_TALLY_LOG] = SQL_TALLY_LOG,
 };
 
 static int prepare_all(PGconn *c, char *err, size_t errlen)
@@ -718,6 +723,16 @@ static int tally_step(store_t *s, step_t *p)
     return 1;
 }
 
+/* The deltas into the log and the units' versions (SQL_TALLY_LOG). */
+static int log_step(store_t *s, step_t *p)
+{
+    p->st = ST_TALLY_LOG;
+    p->nparams = 2;
+    int units = tallylog_params(&s->log, &s->tallies, &s->arr, p->off, p->len);
+    if (units < 0) s->arr.oom = 1;
+    return units > 0;
+}
+
 static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
 {
     uint32_t ncand = 0;
@@ -824,7 +839,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     s->stats.phase_us[2] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
     /* 3. The log, ids, case states, tallies, refusals, COMMIT: one pipeline. */
-    step_t wr[10];
+    step_t wr[11];
     int n = 0;
     pgcopy_reset(&s->arr);
     if (naccepted) {
@@ -840,7 +855,10 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         n += case_step(s, &wr[n], 'i', 0);
         n += case_step(s, &wr[n], 't', 1);
         n += case_step(s, &wr[n], 't', 0);
-        n += tally_step(s, &wr[n]);
+        if (tally_step(s, &wr[n])) {
+            n++;
+            n += log_step(s, &wr[n]);
+        }
     }
     n += rejects_step(s, b, &wr[n]);
     wr[n++] = (step_t){.st = ST_COMMIT};

@@ -98,6 +98,13 @@ else
     as_pg "$pgbin/initdb" -D "$pgdir/data" -U antt --auth=trust -E UTF8 --locale=C.UTF-8 \
       >"$pgdir/initdb.log" 2>&1 || { cat "$pgdir/initdb.log" >&2; exit 1; }
   fi
+  # The tally stream is read from the database's log: logical decoding, with
+  # the log a stopped publisher leaves behind bounded (README, "Tally stream").
+  if ! grep -q '^wal_level = logical' "$pgdir/data/postgresql.conf"; then
+    printf '%s\n' "wal_level = logical" "max_slot_wal_keep_size = 4GB" >>"$pgdir/data/postgresql.conf"
+    as_pg "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1 &&
+      as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
   port=${ANTT_PG_PORT:-$(cat "$pgdir/port" 2>/dev/null || echo 54320)}
   if [[ ! -f "$pgdir/data/postmaster.pid" ]] || ! as_pg "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
     while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done

@@ -139,7 +139,25 @@ void it_db_create(it_db_t *db, const char *dsn_base)
 void it_db_drop(it_db_t *db, const char *dsn_base)
 {
     PGconn *c = PQconnectdb(base_dsn(dsn_base));
-    char sql[256];
+    char sql[512];
+    /* A database with a logical slot (the tally stream's) cannot be dropped:
+     * the slot's reader first, then the slot. */
+    snprintf(sql, sizeof sql,
+             "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+             " WHERE database = '%s' AND active_pid IS NOT NULL",
+             db->name);
+    PQclear(PQexec(c, sql));
+    snprintf(sql, sizeof sql,
+             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+             " WHERE database = '%s'",
+             db->name);
+    for (int i = 0; i < 50; i++) { /* the terminated reader may take a moment to go */
+        PGresult *r = PQexec(c, sql);
+        int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+        if (ok) break;
+        sleep_ms(100);
+    }
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db->name);
     PQclear(PQexec(c, sql));
     PQfinish(c);

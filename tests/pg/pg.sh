@@ -30,6 +30,14 @@ start)
   [[ $(id -u) -eq 0 ]] && chown nobody "$dir"
   as_owner "$bindir/initdb" -D "$dir/data" -U antt --auth=trust -E UTF8 --locale=C.UTF-8 \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+  # The tally stream is read from the log (db/slot.h): logical decoding, and
+  # room for the slots of the tests' many databases.
+  cat >>"$dir/data/postgresql.conf" <<'CONF'
+wal_level = logical
+max_replication_slots = 64
+max_wal_senders = 64
+max_slot_wal_keep_size = 1GB
+CONF
   started=""
   for attempt in 1 2 3 4 5 6 7 8; do
     port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))

@@ -1,0 +1,101 @@
+/* tallylog.c — see tallylog.h. */
+#include "db/tallylog.h"
+
+#include "db/ledger.h"
+#include "proto/encode.h"
+#include "proto/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void tallylog_free(tallylog_t *t)
+{
+    free(t->order);
+    if (t->sb.data) msgpack_sbuffer_destroy(&t->sb);
+    memset(t, 0, sizeof *t);
+}
+
+static int by_unit(const void *a, const void *b, void *ctx)
+{
+    const tallymap_t *m = ctx;
+    return strcmp(m->items[*(const uint32_t *)a].k.unit, m->items[*(const uint32_t *)b].k.unit);
+}
+
+int tallylog_params(tallylog_t *t, const tallymap_t *m, pgcopy_t *arr, size_t off[2], size_t len[2])
+{
+    if (grow_array((void **)&t->order, &t->cap, m->n + 1, sizeof *t->order) < 0) return -1;
+    if (!t->sb.data) msgpack_sbuffer_init(&t->sb);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n; i++)
+        if (m->items[i].value) t->order[n++] = i;
+    if (!n) return 0;
+    qsort_r(t->order, n, sizeof *t->order, by_unit, (void *)m);
+    uint32_t units = 0;
+    off[0] = pgcopy_array_begin(arr, PGCOPY_OID_TEXT);
+    for (uint32_t a = 0; a < n;) {
+        const char *unit = m->items[t->order[a]].k.unit;
+        pgcopy_cstr(arr, unit);
+        units++;
+        while (a < n && !strcmp(m->items[t->order[a]].k.unit, unit))
+            a++;
+    }
+    pgcopy_array_end(arr, off[0], units);
+    len[0] = arr->n - off[0];
+    off[1] = pgcopy_array_begin(arr, PGCOPY_OID_BYTEA);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &t->sb, msgpack_sbuffer_write);
+    for (uint32_t a = 0; a < n;) {
+        const char *unit = m->items[t->order[a]].k.unit;
+        uint32_t b = a;
+        while (b < n && !strcmp(m->items[t->order[b]].k.unit, unit))
+            b++;
+        msgpack_sbuffer_clear(&t->sb);
+        msgpack_pack_array(&pk, b - a);
+        for (uint32_t k = a; k < b; k++) {
+            const tally_t *tl = &m->items[t->order[k]];
+            const char *metric = ledger_metric_name(tl->k.metric);
+            const char *sev = ev_enum_name(&EV_SEVERITIES, tl->k.severity);
+            msgpack_pack_array(&pk, 5);
+            msgpack_pack_int32(&pk, tl->k.day);
+            enc_str(&pk, metric, strlen(metric));
+            enc_str(&pk, tl->k.grp, strlen(tl->k.grp));
+            enc_str(&pk, sev, strlen(sev));
+            msgpack_pack_int64(&pk, tl->value);
+        }
+        pgcopy_bytea(arr, t->sb.data, t->sb.size);
+        a = b;
+    }
+    pgcopy_array_end(arr, off[1], units);
+    len[1] = arr->n - off[1];
+    return arr->oom ? -1 : (int)units;
+}
+
+static uint64_t be(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int tallylog_next(const uint8_t *content, size_t len, size_t *pos, tallylog_unit_t *u)
+{
+    size_t p = *pos;
+    if (p == len) return 0;
+    if (len - p < 4) return -1;
+    size_t n = (size_t)be(content + p, 4);
+    p += 4;
+    if (len - p < n + 12) return -1;
+    u->unit = (const char *)content + p;
+    u->unit_len = n;
+    p += n;
+    u->version = be(content + p, 8);
+    p += 8;
+    size_t m = (size_t)be(content + p, 4);
+    p += 4;
+    if (len - p < m) return -1;
+    u->deltas = content + p;
+    u->deltas_len = m;
+    *pos = p + m;
+    return 1;
+}
