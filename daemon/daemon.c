@@ -694,7 +694,7 @@ static void lead_run(daemon_t *d, int64_t now)
 {
     char err[512];
     int rc = slot_lead(d->slot, err, sizeof err);
-    d->lead_next_us = now + (rc < 0 ? 5000000 : 1000000);
+    d->lead_next_us = now + 1000000; /* also after an error: a takeover waits for it */
     if (rc == 1) {
         log_info("stream", "publishing: this daemon reads the database's log (epoch %llu)",
                  (unsigned long long)slot_epoch(d->slot));

@@ -240,6 +240,11 @@ void it_server_destroy(it_server_t *s)
     run(cmd);
 }
 
+void it_sleep_ms(int ms)
+{
+    sleep_ms(ms);
+}
+
 /* ---- anttd ---- */
 
 int it_free_port(void)

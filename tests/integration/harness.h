@@ -48,6 +48,9 @@ void it_server_start(it_server_t *s); /* again on the same port */
 void it_server_destroy(it_server_t *s);
 
 /* ---- anttd ---- */
+/* Sleep ms milliseconds. */
+void it_sleep_ms(int ms);
+
 /* A TCP port free on 127.0.0.1 just now. */
 int it_free_port(void);
 

@@ -16,12 +16,14 @@
 
 /* Stopped in the suite's fini, so a failed assertion leaves nothing running. */
 static it_db_t db;
-static it_daemon_t d;
+static it_daemon_t d, d2;
 
 static void down(void)
 {
     if (d.pid) it_daemon_stop(&d, SIGTERM);
     it_daemon_forget(&d);
+    if (d2.pid) it_daemon_stop(&d2, SIGTERM);
+    it_daemon_forget(&d2);
     if (db.name[0]) it_db_drop(&db, NULL);
     memset(&db, 0, sizeof db);
     it_strings_free();
@@ -263,4 +265,158 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     cr_expect_eq(trec, 1, "%s", line);
     cr_expect_eq(tres, 0, "%s", line);
     it_client_close(&cl);
+}
+
+/* A daemon on db publishing on free ports. */
+static void start_another(it_daemon_t *x, char pub_ep[64], char snap_ep[64])
+{
+    snprintf(pub_ep, 64, "tcp://127.0.0.1:%d", it_free_port());
+    snprintf(snap_ep, 64, "tcp://127.0.0.1:%d", it_free_port());
+    const char *extra[] = {"--tally-publish", pub_ep, "--tally-snapshot", snap_ep, NULL};
+    it_daemon_start(x, db.dsn, extra);
+}
+
+/* How many times x's log says it became the publisher (a restarted
+ * daemon's log goes on in the same file). */
+static int publishing(const it_daemon_t *x)
+{
+    FILE *f = fopen(x->log, "r");
+    if (!f) return 0;
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, "publishing: this daemon reads") != NULL;
+    fclose(f);
+    return n;
+}
+
+/* Apply what arrived (waiting at most quiet_ms for the first message): no
+ * gap is allowed, repeats of a takeover are. */
+static size_t follow(void *sub, tview_t *tv, int quiet_ms, size_t *old)
+{
+    inbox_t in = {0};
+    collect(sub, &in, quiet_ms);
+    for (size_t i = 0; i < in.n; i++) {
+        int rc = tview_apply(tv, in.msg[i], in.len[i]);
+        cr_expect(rc == TV_APPLIED || rc == TV_OLD, "a message the view cannot take: %d", rc);
+        *old += rc == TV_OLD;
+        free(in.msg[i]);
+    }
+    free(in.msg);
+    free(in.len);
+    return in.n;
+}
+
+/* Two daemons on one database, one stream: events go to both; the
+ * subscriber listens to both publishing endpoints and follows one stream.
+ * The publishing daemon is killed -9 in the middle; the other takes over
+ * from the slot; the subscriber sees no gap and ends equal to the
+ * database. ANTT_STREAM_EVENTS sets the size (the full run: 20000). */
+Test(stream, two_daemons_one_stream_survives_the_publishers_death, .timeout = 300)
+{
+    const char *env = getenv("ANTT_STREAM_EVENTS");
+    const size_t total = env ? (size_t)atol(env) : 6000, half = total / 2;
+    char pa[64], sa[64], pb[64], sb_[64];
+    start(pa, sa);
+    start_another(&d2, pb, sb_);
+    for (int i = 0; i < 100 && !publishing(&d) && !publishing(&d2); i++)
+        it_sleep_ms(100);
+    cr_assert_eq(publishing(&d) + publishing(&d2), 1, "exactly one daemon publishes");
+    it_daemon_t *leader = publishing(&d) ? &d : &d2, *other = leader == &d ? &d2 : &d;
+
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    int hwm = 0;
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "20.", 3);
+    cr_assert_eq(zmq_connect(sub, pa), 0);
+    cr_assert_eq(zmq_connect(sub, pb), 0);
+    it_sleep_ms(300);
+    /* The snapshot from the daemon that does not publish: any daemon's is
+     * consistent with the one stream. */
+    void *req = zmq_socket(ctx, ZMQ_REQ);
+    cr_assert_eq(zmq_connect(req, other == &d ? sa : sb_), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    enc_str(&pk, "unit", 4);
+    enc_str(&pk, "20", 2);
+    enc_str(&pk, "from", 4);
+    msgpack_pack_int(&pk, 0);
+    enc_str(&pk, "to", 2);
+    msgpack_pack_int(&pk, 100000);
+    zmq_send(req, sb.data, sb.size, 0);
+    zmq_pollitem_t it = {req, 0, ZMQ_POLLIN, 0};
+    cr_assert_eq(zmq_poll(&it, 1, 10000), 1, "no snapshot reply");
+    zmq_msg_t rep;
+    zmq_msg_init(&rep);
+    zmq_msg_recv(&rep, req, 0);
+    tview_t *tv = tview_new();
+    char err[256];
+    cr_assert_eq(tview_snapshot(tv, zmq_msg_data(&rep), zmq_msg_size(&rep), err, sizeof err), 0,
+                 "%s", err);
+    zmq_msg_close(&rep);
+
+    ev_t *ea = workload(half, "p"), *eb = workload(half, "q");
+    it_sender_t *sa_ = it_sender_new(d.port, ea, half, 25),
+                *sb2 = it_sender_new(d2.port, eb, half, 25);
+    size_t done_a = 0, done_b = 0, old = 0, msgs = 0;
+    int killed = 0;
+    for (int round = 0; round < 3000 && (done_a < half || done_b < half); round++) {
+        done_a = it_sender_run(sa_, 100, 4, 3000, 0);
+        done_b = it_sender_run(sb2, 100, 4, 3000, 0);
+        msgs += follow(sub, tv, 1, &old);
+        if (!killed && done_a + done_b >= total / 2) {
+            cr_assert_eq(it_daemon_stop(leader, SIGKILL), 128 + SIGKILL);
+            killed = 1;
+            for (int i = 0; i < 100 && !publishing(other); i++) {
+                msgs += follow(sub, tv, 1, &old);
+                it_sleep_ms(100);
+            }
+            cr_assert(publishing(other), "the other daemon took over publishing");
+            /* the killed one comes back on its ports, and does not publish */
+            it_daemon_restart(leader, db.dsn,
+                              (const char *[]){"--tally-publish", leader == &d ? pa : pb,
+                                               "--tally-snapshot", leader == &d ? sa : sb_, NULL});
+            it_sender_reconnect(leader == &d ? sa_ : sb2);
+        }
+    }
+    cr_assert_eq(done_a, half);
+    cr_assert_eq(done_b, half);
+    cr_assert(killed);
+    msgs += follow(sub, tv, 2000, &old);
+    cr_expect_eq(tview_gaps(tv), 0, "no gap");
+    cr_expect_eq(publishing(leader), 1, "the restarted daemon does not publish again");
+    cr_expect_eq(publishing(other), 1);
+    cr_log_info("two daemons: %zu events, %zu stream messages, %zu repeated at the takeover", total,
+                msgs, old);
+
+    PGconn *c = it_pg(&db);
+    PGresult *r =
+        PQexec(c, "SELECT unit, day - date '1970-01-01', metric, grp, severity, value"
+                  " FROM antt.tallies WHERE unit IN (SELECT antt.subtree('20')) AND value <> 0");
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    cr_assert_gt(PQntuples(r), 10);
+    for (int row = 0; row < PQntuples(r); row++)
+        cr_expect_eq(tview_get(tv, PQgetvalue(r, row, 0), atoi(PQgetvalue(r, row, 1)),
+                               PQgetvalue(r, row, 2), PQgetvalue(r, row, 3), PQgetvalue(r, row, 4)),
+                     atoll(PQgetvalue(r, row, 5)), "%s %s %s", PQgetvalue(r, row, 0),
+                     PQgetvalue(r, row, 1), PQgetvalue(r, row, 2));
+    size_t cells = 0;
+    tview_foreach(tv, count_cell, &cells);
+    cr_expect_eq(cells, (size_t)PQntuples(r), "the view holds nothing the database does not");
+    PQclear(r);
+    PQfinish(c);
+
+    it_sender_free(&sa_);
+    it_sender_free(&sb2);
+    free(ea);
+    free(eb);
+    msgpack_sbuffer_destroy(&sb);
+    tview_free(&tv);
+    zmq_close(req);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
 }
