@@ -210,8 +210,9 @@ static void overdue(wctx_t *w)
     }
 }
 
-static int snapshot(void *ctx, const antt_sec_t *sec, const char *ep, const char *unit, tview_t *tv,
-                    int32_t from, int32_t to)
+/* A snapshot from one endpoint; 0, -1 when it did not answer (said). */
+static int snapshot_from(void *ctx, const antt_sec_t *sec, const char *ep, const char *unit,
+                         tview_t *tv, int32_t from, int32_t to)
 {
     void *req = zmq_socket(ctx, ZMQ_REQ);
     int zero = 0;
@@ -243,13 +244,25 @@ static int snapshot(void *ctx, const antt_sec_t *sec, const char *ep, const char
         zmq_msg_init(&m);
         zmq_msg_recv(&m, req, 0);
         rc = tview_snapshot(tv, zmq_msg_data(&m), zmq_msg_size(&m), err, sizeof err);
-        if (rc < 0) fprintf(stderr, "antt watch: %s\n", err);
+        if (rc < 0) fprintf(stderr, "antt watch: %s: %s\n", ep, err);
         zmq_msg_close(&m);
     } else {
         fprintf(stderr, "antt watch: no snapshot from %s\n", ep);
     }
     zmq_close(req);
     return rc;
+}
+
+/* A snapshot from the first of the endpoints (comma-separated: every daemon
+ * on the database answers the same) that answers. */
+static int snapshot(void *ctx, const antt_sec_t *sec, const char *eps, const char *unit,
+                    tview_t *tv, int32_t from, int32_t to)
+{
+    char list[1024], *save = NULL;
+    snprintf(list, sizeof list, "%s", eps);
+    for (char *ep = strtok_r(list, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save))
+        if (snapshot_from(ctx, sec, ep, unit, tv, from, to) == 0) return 0;
+    return -1;
 }
 
 int watch_main(const antt_sec_t *sec, int argc, char **argv)
@@ -261,10 +274,10 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "the unit whose children are rows", NULL},
         {"period", 'p', OPT_STR, &period, 0, 0, "today|month|year",
          "the period counted (default today)", NULL},
-        {"stream", 0, OPT_STR, &stream_ep, 0, 0, "EP",
-         "anttd's tally stream (tcp://127.0.0.1:7722)", NULL},
-        {"snapshot", 0, OPT_STR, &snap_ep, 0, 0, "EP",
-         "anttd's snapshot endpoint (tcp://127.0.0.1:7723)", NULL},
+        {"stream", 0, OPT_STR, &stream_ep, 0, 0, "EP[,EP...]",
+         "the tally stream: every daemon's endpoint (tcp://127.0.0.1:7722)", NULL},
+        {"snapshot", 0, OPT_STR, &snap_ep, 0, 0, "EP[,EP...]",
+         "snapshot endpoints, tried in order (tcp://127.0.0.1:7723)", NULL},
         {"for", 0, OPT_INT, &for_s, 1, 31536000, "SECONDS",
          "stop after this long (default: until Ctrl-C)", NULL},
         OPT_DB(&dsn),
@@ -342,7 +355,11 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         return ANTT_EXIT_USAGE;
     }
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
-    zmq_connect(sub, stream_ep);
+    /* One stream, whichever daemon publishes it: listen to all of them. */
+    char eps[1024], *save = NULL;
+    snprintf(eps, sizeof eps, "%s", stream_ep);
+    for (char *ep = strtok_r(eps, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save))
+        zmq_connect(sub, ep);
     usleep(200000); /* the subscription first, then the snapshot: no gap between them */
     tview_t *tv = tview_new();
     int rc =
@@ -371,7 +388,9 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         int a = tview_apply(tv, zmq_msg_data(&b), zmq_msg_size(&b));
         if (a == TV_GAP || a == TV_EPOCH) {
             fprintf(stderr, "antt watch: %s; taking a new snapshot\n",
-                    a == TV_GAP ? "a gap" : "anttd restarted");
+                    a == TV_GAP ? "a gap"
+                                : "the stream started again (a new epoch: its log was lost or the "
+                                  "database failed over)");
             if (snapshot(ctx, sec, snap_ep, unit, tv, w.from, w.to) < 0) rc = ANTT_EXIT_TIMEOUT;
         }
         dirty = 1;

@@ -341,6 +341,7 @@ static void publish_metrics(daemon_t *d)
     d->met.queue_events = d->q.held;
     d->met.db_up = store_connected(d->store);
     d->met.schema_ok = d->met.db_up; /* store_connect checked the schema version */
+    d->met.stream_publishing = d->slot && slot_leading(d->slot);
     d->met.replies_dropped = d->in.replies_dropped;
     if (d->in.auth) {
         const auth_stats_t *a = auth_stats(d->in.auth);
@@ -423,6 +424,7 @@ static void refresh_provinces(daemon_t *d, int64_t now)
     } else {
         log_warn("metrics", "province figures: %s", err);
     }
+    d->met.stream_lag_bytes = d->slot && slot_leading(d->slot) ? slot_lag(d->slot) : -1;
     publish_metrics(d);
 }
 
@@ -698,6 +700,8 @@ static void lead_run(daemon_t *d, int64_t now)
     if (rc == 1) {
         log_info("stream", "publishing: this daemon reads the database's log (epoch %llu)",
                  (unsigned long long)slot_epoch(d->slot));
+        if (slot_warning(d->slot)[0]) log_warn("stream", "%s", slot_warning(d->slot));
+        publish_metrics(d);
     } else if (rc < 0 && now - d->lead_logged_us > 60000000) {
         log_error("stream", "cannot read the database's log, not publishing: %s", err);
         d->lead_logged_us = now;
@@ -727,6 +731,7 @@ static void log_run(daemon_t *d, int64_t now)
     if (slot_read(d->slot, on_logged, d, err, sizeof err) < 0) {
         log_warn("stream", "stopped reading the database's log: %s", err);
         d->lead_next_us = now + 1000000;
+        publish_metrics(d);
     }
 }
 

@@ -88,6 +88,17 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         "# TYPE antt_replies_dropped_total counter\nantt_replies_dropped_total %llu\n",
         (unsigned long long)m->replies_dropped);
     put(&o,
+        "# HELP antt_stream_publishing 1 when this daemon reads the database's log and publishes"
+        " the tally stream (one daemon at a time).\n"
+        "# TYPE antt_stream_publishing gauge\nantt_stream_publishing %d\n",
+        m->stream_publishing);
+    if (m->stream_lag_bytes >= 0)
+        put(&o,
+            "# HELP antt_stream_slot_lag_bytes Log the tally stream's replication slot holds"
+            " beyond what was published (refreshed every 30 s).\n"
+            "# TYPE antt_stream_slot_lag_bytes gauge\nantt_stream_slot_lag_bytes %lld\n",
+            (long long)m->stream_lag_bytes);
+    put(&o,
         "# HELP antt_insecure 1 when the daemon runs without CURVE (no authentication).\n"
         "# TYPE antt_insecure gauge\nantt_insecure %d\n",
         m->insecure);

@@ -28,7 +28,9 @@ typedef struct {
     int db_up, schema_ok;
     int64_t connected; /* connections on the acked socket */
     uint64_t replies_dropped;
-    int insecure; /* running without CURVE */
+    int insecure;             /* running without CURVE */
+    int stream_publishing;    /* this daemon reads the log and publishes the stream */
+    int64_t stream_lag_bytes; /* log the stream's slot holds; < 0: unknown (not the reader) */
     uint64_t handshakes_allowed, handshakes_refused, connections_cut;
     uint64_t refusals_unrecorded; /* refused handshakes over refusal_records_per_min */
     int nprov;                    /* per province, refreshed every 30 s */

@@ -1,17 +1,21 @@
-/* stream.h — the tally stream: after each commit, what changed, on a PUB
- * socket, and snapshots to start from without a gap.
+/* stream.h — the tally stream: every committed transaction's deltas, in the
+ * database's commit order, on a PUB socket, and snapshots to start from
+ * without a gap.
  *
- * One message per unit per committed batch (an XPUB socket, read as a PUB):
+ * The deltas come from the database's log (db/tallylog.h, db/slot.h): every
+ * daemon's transactions write them there, and the one daemon that reads the
+ * log publishes them — one stream whichever daemon committed. One message
+ * per unit per transaction (an XPUB socket, read as a PUB):
  *   frame 1  topic: the unit's path from the root and a dot ("20.180.06040."),
  *            so a ZeroMQ prefix subscription to "20." selects Lạng Sơn's
  *            subtree and "20.180." one district's
  *   frame 2  msgpack map {"epoch": u64, "seq": u64, "useq": u64, "unit": str,
  *            "deltas": [[day, metric, group, severity, delta], ...]}
  *            day: days since 1970-01-01 (Hanoi); the others as in antt.tallies
- * epoch is drawn at start (a restarted daemon starts a new stream); seq counts
- * every message this daemon published; useq counts the messages of one unit,
- * so a subscriber of any subtree sees each unit's useq rise by exactly one:
- * a jump is a gap (resnapshot).
+ * epoch is the stream's (its slot's); seq the transaction's position in the
+ * log; useq the unit's version (antt.unit_versions), raised by one in each
+ * transaction that changes the unit: a jump is a gap (resnapshot), a repeat
+ * after a takeover is skipped.
  *
  * With CURVE, every subscriber's key is registered (antt subscriber add) with
  * a unit scope, and the daemon applies subscriptions itself (XPUB manual):
@@ -20,12 +24,11 @@
  *
  * Snapshot (a ROUTER socket; REQ or DEALER ask):
  *   request  {"unit": "20", "from": day, "to": day}   (days, [from, to))
- *   reply    {"epoch", "seq", "useq": {unit: useq, ...}, "rows": [[unit, day,
+ *   reply    {"epoch", "seq", "useq": {unit: version, ...}, "rows": [[unit, day,
  *            metric, group, severity, value], ...]}  or {"error": str}
- * taken between commits, so it is exactly the state after the useq values it
- * gives: apply the stream's messages whose useq is higher. One daemon's
- * stream describes that daemon's commits only. proto/PROTOCOL.md section 16
- * is the specification, with annotated messages the tests check. */
+ * read in one repeatable-read transaction, so it is exactly the state after
+ * the versions it gives, whichever daemon answers. proto/PROTOCOL.md section
+ * 16 is the specification, with annotated messages the tests check. */
 #ifndef ANTT_DAEMON_STREAM_H
 #define ANTT_DAEMON_STREAM_H
 

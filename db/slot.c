@@ -26,6 +26,7 @@ struct slot {
     uint64_t begin_lsn; /* the current transaction's commit position */
     int64_t last_status_us;
     int dirty; /* confirmed moved since the last status update */
+    char warning[256];
 };
 
 slot_t *slot_new(const char *conninfo)
@@ -48,6 +49,11 @@ void slot_free(slot_t **sp)
     slot_stop(*sp);
     free(*sp);
     *sp = NULL;
+}
+
+const char *slot_warning(const slot_t *s)
+{
+    return s->warning;
 }
 
 int slot_leading(const slot_t *s)
@@ -105,6 +111,12 @@ static int prepare(slot_t *s, char *err, size_t errlen)
                  o.v);
         return -1;
     }
+    s->warning[0] = '\0';
+    if (ask(s->lock, "SHOW max_slot_wal_keep_size", 0, NULL, &o, err, errlen) < 0) return -1;
+    if (!strcmp(o.v, "-1"))
+        snprintf(s->warning, sizeof s->warning,
+                 "max_slot_wal_keep_size is -1: while no daemon publishes, the stream's slot keeps "
+                 "the database's log without bound; set it (e.g. 4GB)");
     if (ask(s->lock,
             "SELECT 'antt_' || left(regexp_replace(lower(current_database()),"
             " '[^a-z0-9_]', '_', 'g'), 58)",

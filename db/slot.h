@@ -47,6 +47,10 @@ typedef void (*slot_msg_fn)(void *ctx, uint64_t lsn, const uint8_t *content, siz
  * it. 0; -1 with err when reading stopped (this daemon no longer reads). */
 int slot_read(slot_t *s, slot_msg_fn fn, void *ctx, char *err, size_t errlen);
 
+/* What the operator should know about the slot's server (an unbounded
+ * max_slot_wal_keep_size), or "". Valid while reading. */
+const char *slot_warning(const slot_t *s);
+
 /* Bytes of log the slot holds for its reader (for /metrics); -1 unknown. */
 int64_t slot_lag(slot_t *s);
 
