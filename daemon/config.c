@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { K_STR, K_INT, K_BOOL, K_LEVEL } kind_t;
+typedef enum { K_STR, K_INT, K_BOOL, K_LEVEL, K_SYNC } kind_t;
 
 typedef struct {
     const char *key;
@@ -87,8 +87,17 @@ static const key_t_ KEYS[] = {
      "are counted); one per key a minute"},
     {"log_level", K_LEVEL, offsetof(cfg_t, log_level), sizeof(((cfg_t *)0)->log_level), 0, 0, 1,
      "info", "error, warn, info or debug"},
+    {"synchronous_acks", K_SYNC, offsetof(cfg_t, synchronous_acks),
+     sizeof(((cfg_t *)0)->synchronous_acks), 0, 0, 0, "warn",
+     "what an ack must mean: require (committed on two servers: hold the queue while the database "
+     "does not replicate synchronously), warn (say so when it does not) or off"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+int cfg_sync_parse(const char *v)
+{
+    return !strcmp(v, "off") ? 0 : !strcmp(v, "warn") ? 1 : !strcmp(v, "require") ? 2 : -1;
+}
 
 static const key_t_ *find(const char *key)
 {
@@ -121,8 +130,15 @@ int cfg_set(cfg_t *c, const char *key, const char *value, char *err, size_t errl
             snprintf(err, errlen, "%s: '%s' is not error, warn, info or debug", key, value);
             return -1;
         }
-        /* fall through */
+        goto text;
+    case K_SYNC:
+        if (cfg_sync_parse(value) < 0) {
+            snprintf(err, errlen, "%s: '%s' is not require, warn or off", key, value);
+            return -1;
+        }
+        goto text;
     case K_STR:
+    text:
         if (strlen(value) >= k->cap) {
             snprintf(err, errlen, "%s: value longer than %zu bytes", key, k->cap - 1);
             return -1;
@@ -321,7 +337,7 @@ void cfg_describe(const cfg_t *c, char *buf, size_t len)
     for (size_t i = 0; i < NKEYS && o < len; i++) {
         const key_t_ *k = &KEYS[i];
         const char *field = (const char *)c + k->off;
-        if (k->kind == K_STR || k->kind == K_LEVEL) {
+        if (k->kind == K_STR || k->kind == K_LEVEL || k->kind == K_SYNC) {
             char v[1024];
             if (!strcmp(k->key, "db"))
                 cfg_mask_conninfo(field, v, sizeof v);
@@ -351,7 +367,7 @@ int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, siz
     for (size_t i = 0; i < NKEYS; i++) {
         const key_t_ *k = &KEYS[i];
         const char *a = (const char *)running + k->off, *b = (const char *)wanted + k->off;
-        const int same = (k->kind == K_STR || k->kind == K_LEVEL)
+        const int same = (k->kind == K_STR || k->kind == K_LEVEL || k->kind == K_SYNC)
                              ? !strcmp(a, b)
                              : *(const int *)a == *(const int *)b;
         if (same || k->reloadable) continue;

@@ -31,6 +31,7 @@ typedef struct {
     char tally_publish[256];  /* PUB endpoint of the tally stream; empty: off */
     char tally_snapshot[256]; /* ROUTER endpoint answering snapshot requests; empty: off */
     char log_level[16];
+    char synchronous_acks[16];   /* off, warn, require (db/store.h store_sync_t) */
     char curve_key_file[1024];   /* the server's CURVE keypair (antt keygen); mode 0600 */
     int insecure;                /* 1: no CURVE, no authentication (development only) */
     int node_rate;               /* events a second per node, on average; 0: no limit */
@@ -69,5 +70,8 @@ const char *cfg_key_name(size_t i, int *is_bool);
 
 /* One line per key: name, default, meaning (for --help). */
 void cfg_usage(char *buf, size_t len);
+
+/* synchronous_acks as a number: off 0, warn 1, require 2; -1 not one of them. */
+int cfg_sync_parse(const char *v);
 
 #endif

@@ -54,6 +54,7 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
         return -1;
     }
     store_set_migrate(d->store, cfg->migrate_on_start);
+    store_set_sync(d->store, (store_sync_t)cfg_sync_parse(cfg->synchronous_acks));
     msgpack_sbuffer_init(&d->sbuf);
     msgpack_packer_init(&d->pk, &d->sbuf, msgpack_sbuffer_write);
     d->backoff_ms = 100;
@@ -307,6 +308,24 @@ static void ensure_db(daemon_t *d, int64_t now)
         int u, n, g;
         reg_counts(d->reg, &u, &n, &g);
         d->reg_loaded_us = now;
+        const char *server = store_server(d->store);
+        if (d->last_server[0] && strcmp(d->last_server, server)) {
+            d->met.failovers++;
+            log_warn("store", "the database failed over: now on %s (was %s)", server,
+                     d->last_server);
+        }
+        if (d->down_since_us)
+            log_info("store", "intake resumes after a pause of %lld ms (events held: %u)",
+                     (long long)((now - d->down_since_us) / 1000), d->q.held);
+        d->down_since_us = 0;
+        snprintf(d->last_server, sizeof d->last_server, "%s", server);
+        if (!store_synchronous(d->store) && strcmp(d->cfg.synchronous_acks, "off"))
+            log_warn("store",
+                     "the database does not replicate synchronously: an ack means the event is "
+                     "on ONE server%s",
+                     strcmp(d->cfg.synchronous_acks, "require")
+                         ? " (synchronous_acks = warn)"
+                         : "; holding events until it does (synchronous_acks = require)");
         int cut = auth_cut_revoked(d->in.auth, d->reg); /* revoked while we were away */
         log_info("store", "database connected units=%d nodes=%d groups=%d subscribers=%d%s", u, n,
                  g, reg_subscriber_count(d->reg), cut ? " (revoked connections cut)" : "");
@@ -342,6 +361,8 @@ static void publish_metrics(daemon_t *d)
     d->met.db_up = store_connected(d->store);
     d->met.schema_ok = d->met.db_up; /* store_connect checked the schema version */
     d->met.stream_publishing = d->slot && slot_leading(d->slot);
+    d->met.synchronous = store_synchronous(d->store);
+    d->met.held_unsafe = d->unsafe_until_us != 0;
     d->met.replies_dropped = d->in.replies_dropped;
     if (d->in.auth) {
         const auth_stats_t *a = auth_stats(d->in.auth);
@@ -443,7 +464,23 @@ static void flush_oldest(daemon_t *d)
         log_warn("store", "database connection lost, holding %u events: %s", d->q.held, err);
         d->db_up = 0;
         d->next_connect_us = 0; /* try again at once, then back off */
+        if (!d->down_since_us) d->down_since_us = mono_us();
         return;
+    }
+    if (rc == STORE_UNSAFE) { /* held, as if the database were down; looked at again in 1 s */
+        const int64_t now = mono_us();
+        if (!d->unsafe_until_us || now - d->unsafe_logged_us > 10000000) {
+            log_warn("store", "%s (%u events held)", err, d->q.held);
+            d->unsafe_logged_us = now;
+        }
+        if (!d->unsafe_until_us) publish_metrics(d);
+        d->unsafe_until_us = now + 1000000;
+        return;
+    }
+    if (d->unsafe_until_us) {
+        d->unsafe_until_us = 0;
+        log_info("store", "the database replicates synchronously again: committing");
+        publish_metrics(d);
     }
     if (rc == STORE_FAILED) {
         /* Not stored: every event not already refused is deferred with 500,
@@ -599,13 +636,14 @@ static int64_t flush_when(daemon_t *d, int64_t now)
 {
     batch_t *b = bqueue_oldest(&d->q);
     if (!b || !b->weight || !store_connected(d->store)) return INT64_MAX;
+    if (d->unsafe_until_us > now) return d->unsafe_until_us;
     if (flush_due(d, now)) return now;
     return b->opened_us + (int64_t)d->cfg.batch_max_ms * 1000;
 }
 
 static void flush_run(daemon_t *d, int64_t now)
 {
-    while (flush_due(d, now)) {
+    while (flush_due(d, now) && d->unsafe_until_us <= now) {
         flush_oldest(d);
         now = mono_us();
     }
@@ -632,6 +670,7 @@ static void ping_run(daemon_t *d, int64_t now)
         log_warn("store", "database connection lost while idle");
         d->db_up = 0;
         d->next_connect_us = 0;
+        if (!d->down_since_us) d->down_since_us = now;
     }
 }
 
@@ -951,6 +990,7 @@ static void stop(daemon_t *d)
             continue;
         }
         flush_oldest(d);
+        if (d->unsafe_until_us) break; /* not on two servers: not acked, nodes resend */
     }
     if (d->q.held)
         log_warn("intake", "stopping with %u events not stored (database down): not acked",

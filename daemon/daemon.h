@@ -49,6 +49,10 @@ typedef struct {
     stream_t *stream; /* the tally stream; NULL when off */
     slot_t *slot;     /* where it is read from (db/slot.h); NULL when not publishing */
     int64_t lead_next_us, lead_logged_us;
+    char last_server[300];   /* the database server of the last connection (host:port) */
+    int64_t down_since_us;   /* intake paused since (0: not paused) */
+    int64_t unsafe_until_us; /* synchronous_acks = require and no synchronous replica: hold until */
+    int64_t unsafe_logged_us;
     metrics_srv_t *http; /* NULL when http_listen is empty */
     metrics_t met;       /* the figures, copied to http after each batch */
     zmon_t monitor;      /* connection events of the acked socket */

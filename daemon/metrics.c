@@ -87,6 +87,16 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         "# HELP antt_replies_dropped_total Replies that could not be queued (peer gone or full).\n"
         "# TYPE antt_replies_dropped_total counter\nantt_replies_dropped_total %llu\n",
         (unsigned long long)m->replies_dropped);
+    if (m->synchronous >= 0)
+        put(&o,
+            "# HELP antt_database_synchronous 1 when a commit is on two servers (synchronous"
+            " replication), 0 when on one.\n"
+            "# TYPE antt_database_synchronous gauge\nantt_database_synchronous %d\n",
+            m->synchronous);
+    put(&o,
+        "# HELP antt_database_failovers_total Reconnections that found another primary.\n"
+        "# TYPE antt_database_failovers_total counter\nantt_database_failovers_total %llu\n",
+        (unsigned long long)m->failovers);
     put(&o,
         "# HELP antt_stream_publishing 1 when this daemon reads the database's log and publishes"
         " the tally stream (one daemon at a time).\n"
@@ -154,10 +164,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         n = metrics_render(&copy, body, cap);
     } else if (!strcmp(url, "/healthz")) {
         pthread_mutex_lock(&s->mu);
-        int ok = s->m.db_up && s->m.schema_ok;
+        int ok = s->m.db_up && s->m.schema_ok && !s->m.held_unsafe;
         pthread_mutex_unlock(&s->mu);
         code = ok ? 200 : 503;
-        body = strdup(ok ? "ok\n" : "not ready: database unreachable or schema not current\n");
+        body =
+            strdup(ok                 ? "ok\n"
+                   : s->m.held_unsafe ? "not ready: holding events until the database "
+                                        "replicates synchronously (synchronous_acks = require)\n"
+                                      : "not ready: database unreachable or schema not current\n");
         n = body ? strlen(body) : 0;
         type = "text/plain; charset=utf-8";
     } else {

@@ -30,6 +30,9 @@ typedef struct {
     uint64_t replies_dropped;
     int insecure;             /* running without CURVE */
     int stream_publishing;    /* this daemon reads the log and publishes the stream */
+    int synchronous;          /* the database replicates synchronously: 1, 0, -1 unknown */
+    int held_unsafe;          /* batches held: synchronous_acks = require and not synchronous */
+    uint64_t failovers;       /* reconnections that found another primary */
     int64_t stream_lag_bytes; /* log the stream's slot holds; < 0: unknown (not the reader) */
     uint64_t handshakes_allowed, handshakes_refused, connections_cut;
     uint64_t refusals_unrecorded; /* refused handshakes over refusal_records_per_min */

@@ -101,6 +101,11 @@
     " ORDER BY s.unit " C_ ", s.day, s.metric " C_ ", s.grp " C_ ", s.severity " C_               \
     " ON CONFLICT (unit, day, metric, grp, severity) DO UPDATE SET value = t.value + EXCLUDED.value"
 
+/* Does a COMMIT now mean "on two servers"? */
+#define SQL_SYNCHRONOUS                                                                          \
+    "SELECT current_setting('synchronous_standby_names') <> '' AND"                             \
+    " current_setting('synchronous_commit') IN ('on', 'remote_apply', 'remote_write')"
+
 /* The batch's deltas into the log (db/tallylog.h), and the versions of the
  * units they changed: $1 the units (distinct, C order), $2 their deltas.
  * Versions are bumped in C order, as the tallies are, so concurrent daemons

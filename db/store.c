@@ -50,6 +50,9 @@ struct store {
     ledger_cfg_t lcfg;
     uint32_t reject_raw_max;
     int migrate;
+    store_sync_t sync_mode;
+    int synchronous; /* -1 unknown */
+    char server[300];
     store_stats_t stats;
 
     /* scratch for one batch, kept between batches */
@@ -76,6 +79,8 @@ store_t *store_new(const char *conninfo, const ledger_cfg_t *lcfg, uint32_t reje
     snprintf(s->conninfo, sizeof s->conninfo, "%s", conninfo ? conninfo : "");
     s->lcfg = *lcfg;
     s->reject_raw_max = reject_raw_max;
+    s->sync_mode = STORE_SYNC_WARN;
+    s->synchronous = -1;
     return s;
 }
 
@@ -104,6 +109,18 @@ db_t *store_db(store_t *s)
 void store_set_migrate(store_t *s, int on)
 {
     s->migrate = on;
+}
+void store_set_sync(store_t *s, store_sync_t mode)
+{
+    s->sync_mode = mode;
+}
+int store_synchronous(const store_t *s)
+{
+    return s->synchronous;
+}
+const char *store_server(const store_t *s)
+{
+    return s->c ? s->server : "";
 }
 const tallymap_t *store_last_deltas(const store_t *s)
 {
@@ -155,6 +172,13 @@ int store_ping(store_t *s)
     return 0;
 }
 
+static int bool_row(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    (void)n, (void)names;
+    *(int *)ctx = v[0] && v[0][0] == 't';
+    return 0;
+}
+
 int store_connect(store_t *s, char *err, size_t errlen)
 {
     store_disconnect(s);
@@ -183,6 +207,9 @@ int store_connect(store_t *s, char *err, size_t errlen)
      * triggers announce it on this channel (migration 005). */
     if (db_exec(s->c, "LISTEN antt_registry", 0, NULL, NULL, st, err, errlen) < 0) goto fail;
     if (prepare_all(s->c, err, errlen) < 0) goto fail;
+    snprintf(s->server, sizeof s->server, "%s:%s", PQhost(s->c), PQport(s->c));
+    if (db_rows(s->c, SQL_SYNCHRONOUS, 0, NULL, bool_row, &s->synchronous, err, errlen) < 0)
+        goto fail;
     return 0;
 fail:
     store_disconnect(s);
@@ -333,6 +360,7 @@ enum {
     ST_EVENTS,
     ST_REJECTS,
     ST_TALLY_LOG,
+    ST_SYNC,
     ST_COUNT,
     ST_BEGIN = 100, /* plain statements, not prepared */
     ST_COMMIT
@@ -351,6 +379,7 @@ static const char *const ST_SQL[ST_COUNT] = {
     [ST_EVENTS] = SQL_INSERT_EVENTS,
     [ST_REJECTS] = SQL_INSERT_REJECTS,
     [ST_TALLY_LOG] = SQL_TALLY_LOG,
+    [ST_SYNC] = SQL_SYNCHRONOUS,
 };
 
 static int prepare_all(PGconn *c, char *err, size_t errlen)
@@ -781,8 +810,13 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         return rc;
     }
 
-    /* 1. BEGIN; which ids are stored already; lock the touched cases. */
-    step_t rd[4] = {{.st = ST_BEGIN}, {.st = ST_DUPS}, {.st = ST_LOCK_INC}, {.st = ST_LOCK_TIP}};
+    /* 1. BEGIN; which ids are stored already; lock the touched cases; does
+     * the database replicate synchronously (no extra round trip). */
+    step_t rd[5] = {{.st = ST_BEGIN},
+                    {.st = ST_DUPS},
+                    {.st = ST_LOCK_INC},
+                    {.st = ST_LOCK_TIP},
+                    {.st = ST_SYNC}};
     pgcopy_reset(&s->arr);
     param_begin(&rd[1], &s->arr, PGCOPY_OID_UUID);
     for (uint32_t i = 0; i < b->nev; i++)
@@ -791,7 +825,18 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     key_params(s, &rd[2], 'i');
     key_params(s, &rd[3], 't');
     s->stats.phase_us[0] += (uint64_t)(mono_us() - tp), tp = mono_us();
-    if (pipeline(s, rd, 4, f) < 0) return -1;
+    if (pipeline(s, rd, 5, f) < 0) return -1;
+    s->synchronous = PQntuples(rd[4].res) == 1 && PQgetvalue(rd[4].res, 0, 0)[0] == 't';
+    PQclear(rd[4].res);
+    if (s->sync_mode == STORE_SYNC_REQUIRE && !s->synchronous) {
+        for (int k = 1; k < 4; k++)
+            PQclear(rd[k].res);
+        snprintf(f->sqlstate, 6, "AN001"); /* ours: not stored, not retried here */
+        snprintf(f->err, f->errlen,
+                 "the database does not replicate synchronously (synchronous_acks = require): "
+                 "holding the batch");
+        return -3;
+    }
     for (int row = 0; row < PQntuples(rd[1].res); row++) {
         uint8_t id[16];
         if (parse_uuid(PQgetvalue(rd[1].res, row, 0), id) < 0) continue;
@@ -900,6 +945,14 @@ static int retryable(const char *st)
     return !strcmp(st, "23505") || !strcmp(st, "40P01") || !strcmp(st, "40001");
 }
 
+/* The server is going or gone as a primary: a failover, a restart, a
+ * demotion. Reconnecting (to the new primary) is the remedy. */
+static int server_gone(const char *st)
+{
+    return !strncmp(st, "08", 2) || !strcmp(st, "25006") || !strcmp(st, "57P01") ||
+           !strcmp(st, "57P02") || !strcmp(st, "57P03");
+}
+
 store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, size_t errlen)
 {
     if (!store_connected(s)) {
@@ -934,7 +987,7 @@ store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, 
             s->stats.commit_hist[k]++;
             return STORE_OK;
         }
-        if (PQstatus(s->c) != CONNECTION_OK) {
+        if (PQstatus(s->c) != CONNECTION_OK || server_gone(f.sqlstate)) {
             store_disconnect(s);
             return STORE_DOWN;
         }
@@ -946,6 +999,7 @@ store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, 
                 return STORE_DOWN;
             }
         }
+        if (rc == -3) return STORE_UNSAFE;
         if (rc == -2 || !retryable(f.sqlstate)) return STORE_FAILED;
         s->stats.retries++;
     }

@@ -70,7 +70,15 @@ typedef enum {
     STORE_OK = 0,
     STORE_DOWN = -1,   /* the connection is gone: keep the batch, reconnect, try again */
     STORE_FAILED = -2, /* the database refused the batch for another reason, repeatedly */
+    STORE_UNSAFE = -3, /* not stored: synchronous replication is required and is off */
 } store_rc_t;
+
+/* What a commit must mean (setting synchronous_acks): on one server is
+ * enough (OFF); say so when it is one (WARN: store_synchronous tells);
+ * only on two (REQUIRE: a batch is not committed, STORE_UNSAFE, while the
+ * database does not replicate synchronously — a pg_auto_failover primary
+ * whose secondary is gone — and waits, like a database that is down). */
+typedef enum { STORE_SYNC_OFF = 0, STORE_SYNC_WARN = 1, STORE_SYNC_REQUIRE = 2 } store_sync_t;
 
 typedef struct {
     uint64_t batches, events, accepted, duplicates, rejected, deferred, retries;
@@ -89,6 +97,17 @@ void store_free(store_t **s);
 
 /* Apply pending migrations on each connect (migrate_on_start). */
 void store_set_migrate(store_t *s, int on);
+
+/* What a commit must mean (default STORE_SYNC_WARN). */
+void store_set_sync(store_t *s, store_sync_t mode);
+
+/* 1 when the database replicated synchronously at the last look (each
+ * connect and each batch), 0 when not, -1 not known yet. */
+int store_synchronous(const store_t *s);
+
+/* The server of the connection ("host:port"), "" when down: a change across
+ * a reconnection is a failover. */
+const char *store_server(const store_t *s);
 
 /* Connect, check the schema version, prepare the session. 0; -1 with err
  * when the database cannot be reached (try again later); -2 when its schema
@@ -116,7 +135,10 @@ db_t *store_db(store_t *s);
 /* Store the work w in one transaction. now_us is the clock for deferring
  * events about unknown cases. On STORE_OK every event of w has its final
  * verdict; on error the events keep only their fixed verdicts and w may be
- * committed again. err describes the failure. */
+ * committed again. err describes the failure. A server that went away, is
+ * shutting down or became read-only (a failover) is STORE_DOWN: reconnect
+ * (a multi-host conninfo with target_session_attrs=read-write finds the new
+ * primary) and commit again. */
 store_rc_t store_commit(store_t *s, store_work_t *w, int64_t now_us, char *err, size_t errlen);
 
 const store_stats_t *store_stats(const store_t *s);

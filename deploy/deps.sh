@@ -17,6 +17,8 @@ PACKAGES=(
   scdoc
   # PostgreSQL server and client: the tests and deploy/run.sh start a private one
   postgresql-15 postgresql-client-15
+  # high availability: a monitor, a primary and a synchronous secondary (deploy/ha/, tests/ha/)
+  postgresql-15-auto-failover pg-auto-failover-cli
   # interop test: a client written from PROTOCOL.md in another language
   python3 python3-msgpack
   # the daemon benchmark counts established connections with ss
