@@ -473,8 +473,9 @@ static void flush_oldest(daemon_t *d)
             log_warn("store", "%s (%u events held)", err, d->q.held);
             d->unsafe_logged_us = now;
         }
-        if (!d->unsafe_until_us) publish_metrics(d);
+        const int first = !d->unsafe_until_us;
         d->unsafe_until_us = now + 1000000;
+        if (first) publish_metrics(d); /* /healthz says why */
         return;
     }
     if (d->unsafe_until_us) {

@@ -9,11 +9,15 @@
 #                                     (ANTT_HA_DSN: the multi-host conninfo
 #                                     anttd uses, with target_session_attrs)
 #   tests/ha/cluster.sh state DIR     the formation's state (pg_autoctl show state)
+#   tests/ha/cluster.sh wait DIR "STATES"
+#                                     until the nodes' settled states are these
+#                                     (sorted, e.g. "primary secondary")
 #   tests/ha/cluster.sh primary DIR   the current primary's node name and port
 #   tests/ha/cluster.sh kill-primary DIR
 #                                     kill -9 the primary's keeper and postmaster
 #                                     (a dead server: the monitor promotes the
 #                                     secondary after node_considered_unhealthy_timeout)
+#   tests/ha/cluster.sh rejoin DIR    the killed node back (as the secondary); wait for it
 #   tests/ha/cluster.sh stop-secondary DIR | start-secondary DIR
 #   tests/ha/cluster.sh stop DIR      stop everything started in DIR, by PID
 #
@@ -28,8 +32,8 @@ dir=${2:-}
 bindir=/usr/lib/postgresql/15/bin
 command -v pg_autoctl >/dev/null || { echo "cluster.sh: pg_autoctl missing (deploy/deps.sh installs it)" >&2; exit 1; }
 
-as_owner() {
-  local envs=(HOME="$dir" XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/share"
+as_owner() { # as nobody (when root), with no PG* variable of the caller's
+  local envs=(-u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD -u PGSERVICE -u PGOPTIONS HOME="$dir" XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/share"
               XDG_RUNTIME_DIR="$dir/run" PGHOST="$dir" PATH="$bindir:/usr/bin:/bin")
   if [[ $(id -u) -eq 0 ]]; then runuser -u nobody -- env "${envs[@]}" "$@"; else env "${envs[@]}" "$@"; fi
 }
@@ -71,7 +75,7 @@ show_state() { as_owner pg_autoctl show state --monitor "$(monitor_uri)" 2>/dev/
 
 wait_state() { # until: "single" (the first node up) or "primary secondary"
   local want=$1 i st
-  for i in $(seq 1 240); do
+  for i in $(seq 1 360); do
     st=$(show_state | awk 'NR>2 && NF>=3 && $(NF-2) == $NF {print $NF}' | sort | tr '\n' ' ')
     [[ "$st" == "$want " ]] && return 0
     sleep 0.5
@@ -128,6 +132,7 @@ ENV
   cat "$dir/env"
   ;;
 state) show_state ;;
+wait) wait_state "$3" ;; # e.g. "primary secondary", or "wait_primary" with the secondary down
 primary)
   show_state | awk -F'|' 'NR>2 && $NF ~ /primary/ {gsub(/ /, "", $1); gsub(/ /, "", $3); print $1, $3}' |
     sed 's/127.0.0.1://' ;;
@@ -138,7 +143,13 @@ kill-primary)
   pmpid=$(head -1 "$dir/$name/postmaster.pid" 2>/dev/null || true)
   kill -9 -- "-$kpid" 2>/dev/null || kill -9 "$kpid" 2>/dev/null || true
   [[ -n "$pmpid" ]] && kill -9 "$pmpid" 2>/dev/null || true
+  echo "$name" >"$dir/killed"
   echo "$name"
+  ;;
+rejoin) # the killed node's keeper again: pg_auto_failover rewinds it into a secondary
+  name=$(cat "$dir/killed")
+  run_keeper "$name" "$dir/$name"
+  wait_state "primary secondary"
   ;;
 stop-secondary|start-secondary)
   read -r pname _ < <("$0" primary "$dir")

@@ -1,0 +1,214 @@
+/* test_failover.c — PostgreSQL failover with no acked event lost, on the
+ * real engines: a pg_auto_failover formation (monitor, primary, synchronous
+ * secondary; tests/ha/cluster.sh) on loopback, the real anttd with a
+ * multi-host conninfo, a station that resends what was not acked.
+ *
+ *   1. the primary's keeper and postmaster killed -9 mid-stream: the
+ *      secondary is promoted, anttd reconnects without a restart, every
+ *      acked event is on the new primary exactly once, --verify is clean;
+ *   2. the secondary down, synchronous_acks = require: acks wait (nothing
+ *      is acked on one server) and come when the secondary is back.
+ *
+ * ANTT_FAILOVER_EVENTS sets the size of the first (the full run: 20000). */
+#include "harness.h"
+
+#include "proto/ts.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[256], dsn[512];
+static it_daemon_t d;
+
+/* tests/ha/cluster.sh VERB DIR (output dropped). */
+static int cluster(const char *verb)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "bash %s/tests/ha/cluster.sh %s %s >/dev/null 2>&1", ANTT_SOURCE_DIR,
+             verb, dir);
+    return system(cmd);
+}
+
+static void cluster_start(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/antt-ha.%d.XXXXXX", (int)getpid());
+    cr_assert(mkdtemp(dir));
+    cr_assert_eq(cluster("start"), 0, "the formation did not start");
+    char path[300], line[1024];
+    snprintf(path, sizeof path, "%s/env", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f);
+    while (fgets(line, sizeof line, f)) {
+        char *p = strstr(line, "ANTT_HA_DSN='");
+        if (!p) continue;
+        p += 13;
+        char *q = strchr(p, '\'');
+        cr_assert(q);
+        snprintf(dsn, sizeof dsn, "%.*s", (int)(q - p), p);
+    }
+    fclose(f);
+    cr_assert(dsn[0]);
+    /* The schema and reference data, as an operator would load them. */
+    const char *setup[] = {"--migrate",
+                           "--load-units",
+                           ANTT_SOURCE_DIR "/db/units-cluster2.csv",
+                           "--load-groups",
+                           ANTT_SOURCE_DIR "/db/crime_groups.csv",
+                           "--add-node",
+                           "ls-180-06040=06040",
+                           NULL};
+    cr_assert_eq(it_anttd(dsn, setup, NULL, 0), 0);
+}
+
+static void down(void)
+{
+    if (d.pid) it_daemon_stop(&d, SIGTERM);
+    it_daemon_forget(&d);
+    if (dir[0]) {
+        cluster("stop");
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        if (system(cmd)) {
+        }
+    }
+    dir[0] = '\0';
+    it_strings_free();
+}
+
+TestSuite(failover, .fini = down, .timeout = 600);
+
+static ev_t *incidents(size_t n, const char *tag)
+{
+    ev_t *evs = calloc(n, sizeof *evs);
+    for (size_t i = 0; i < n; i++)
+        it_incident(&evs[i], it_str("%s-%zu", tag, i), i % 2 ? "drugs" : "social_order",
+                    SEV_SERIOUS, IT_NOW_US - (int64_t)(i % 20 + 1) * IT_DAY_US);
+    return evs;
+}
+
+static long long pg_count(const char *sql)
+{
+    PGconn *c = PQconnectdb(dsn);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+    long long v = it_scalar(c, sql);
+    PQfinish(c);
+    return v;
+}
+
+/* The pause anttd logged ("intake resumes after a pause of N ms"), or -1. */
+static long paused_ms(void)
+{
+    FILE *f = fopen(d.log, "r");
+    if (!f) return -1;
+    char line[4096];
+    long ms = -1;
+    while (fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "after a pause of ");
+        if (p) ms = atol(p + 17);
+    }
+    fclose(f);
+    return ms;
+}
+
+Test(failover, the_primary_dies_mid_stream_and_no_acked_event_is_lost)
+{
+    cluster_start();
+    const char *extra[] = {"--synchronous-acks", "require", "--reconnect-max-ms", "500", NULL};
+    it_daemon_start(&d, dsn, extra);
+    const char *env = getenv("ANTT_FAILOVER_EVENTS");
+    const size_t n = env ? (size_t)atol(env) : 3000;
+    ev_t *evs = incidents(n, "F");
+    it_sender_t *s = it_sender_new(d.port, evs, n, 20);
+    size_t done = it_sender_run(s, 60000, 4, 2000, n / 3);
+    cr_assert_geq(done, n / 3, "a third acked before the failover");
+    const int64_t t_kill = ts_now_us();
+    cr_assert_eq(cluster("kill-primary"), 0);
+    /* Stations keep sending and resending; anttd holds what it cannot
+     * store and reconnects to the promoted secondary. That server is alone
+     * (synchronous replication off): with synchronous_acks = require nothing
+     * is acked until a secondary is back — the operator brings the old
+     * primary back, pg_auto_failover rewinds it into the secondary. */
+    for (int i = 0; i < 600 && !it_log_has(&d, "the database failed over"); i++) {
+        it_sender_run(s, 100, 4, 2000, 0);
+    }
+    cr_assert(it_log_has(&d, "the database failed over"), "anttd saw the failover");
+    const int64_t t_failover = ts_now_us();
+    cr_assert_eq(cluster("rejoin"), 0, "the old primary did not come back as the secondary");
+    const int64_t t_rejoined = ts_now_us();
+    done = it_sender_run(s, 180000, 4, 2000, 0);
+    const int64_t t_done = ts_now_us();
+    size_t acc, dup, rej, def;
+    it_sender_counts(s, &acc, &dup, &rej, &def);
+    cr_assert_eq(done, n, "every event answered for good");
+    cr_expect_eq(rej + def, 0);
+    cr_expect(it_daemon_alive(&d), "anttd was not restarted");
+    /* Every acked event, exactly once, on the new primary. */
+    cr_expect_eq(pg_count("SELECT count(*) FROM antt.events"), (long long)n);
+    cr_expect_eq(pg_count("SELECT count(DISTINCT ref) FROM antt.incidents"), (long long)n);
+    cr_expect_eq(pg_count("SELECT coalesce(sum(value), 0) FROM antt.tallies"
+                          " WHERE metric = 'incidents'"),
+                 (long long)n);
+    const char *verify[] = {"--verify", NULL};
+    char out[4096];
+    cr_expect_eq(it_anttd(dsn, verify, out, sizeof out), 0, "%s", out);
+    cr_log_info("failover: %zu events acked (%zu accepted, %zu duplicate after a resend), %lld "
+                "stored; database reconnection pause %ld ms; failover seen %lld ms after the "
+                "kill; secondary back %lld ms after that; all acked %lld ms after the kill",
+                n, acc, dup, pg_count("SELECT count(*) FROM antt.events"), paused_ms(),
+                (long long)(t_failover - t_kill) / 1000,
+                (long long)(t_rejoined - t_failover) / 1000, (long long)(t_done - t_kill) / 1000);
+    it_sender_free(&s);
+    free(evs);
+}
+
+Test(failover, with_the_secondary_down_acks_wait_for_it)
+{
+    cluster_start();
+    int hport = it_free_port();
+    char hl[32];
+    snprintf(hl, sizeof hl, "127.0.0.1:%d", hport);
+    const char *extra[] = {"--synchronous-acks", "require", "--http-listen", hl, NULL};
+    it_daemon_start(&d, dsn, extra);
+    it_client_t cl;
+    it_client_open(&cl, d.port);
+    ev_t ev;
+    ack_t a[1];
+    it_incident(&ev, "S0", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_expect_eq(a[0].status, ACK_ACCEPTED, "with both servers: acked");
+
+    cr_assert_eq(cluster("stop-secondary"), 0);
+    /* pg_auto_failover keeps the primary writable without its secondary:
+     * once it notices, it turns synchronous replication off (wait_primary).
+     * From then on anttd acks nothing: an ack would mean one server. */
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "bash %s/tests/ha/cluster.sh wait %s 'wait_primary' >/dev/null",
+             ANTT_SOURCE_DIR, dir);
+    cr_assert_eq(system(cmd), 0, "the primary did not go on alone");
+    it_incident(&ev, "S1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    cr_assert_lt(it_submit(&cl, &ev, 1, a, 3000), 0,
+                 "an ack came while the database ran on one server");
+    char body[4096];
+    cr_expect_eq(it_http_get(hport, "/healthz", body, sizeof body), 503, "%s", body);
+    cr_expect(strstr(body, "synchronous"), "%s", body);
+    cr_expect_eq(pg_count("SELECT count(*) FROM antt.events WHERE ref = 'S1'"), 0,
+                 "nothing stored while held");
+
+    cr_assert_eq(cluster("start-secondary"), 0);
+    int acked = 0;
+    for (int i = 0; i < 120 && !acked; i++) { /* resend until answered, as a node does */
+        it_client_close(&cl);
+        it_client_open(&cl, d.port);
+        acked = it_submit(&cl, &ev, 1, a, 2000) == 0;
+    }
+    cr_assert(acked, "acked once the secondary is back");
+    cr_expect(a[0].status == ACK_ACCEPTED || a[0].status == ACK_DUPLICATE);
+    cr_expect_eq(pg_count("SELECT count(*) FROM antt.events WHERE ref = 'S1'"), 1);
+    cr_expect_eq(it_http_get(hport, "/healthz", body, sizeof body), 200, "%s", body);
+    it_client_close(&cl);
+}
