@@ -294,11 +294,16 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
     if (keys && enroll(enroll_dsn, sims, keys, nodes) < 0) return ANTT_EXIT_DB;
     if (keys) usleep(300000); /* the daemon hears of the new keys (NOTIFY) before we knock */
     free(keys);
+    /* Several daemons (comma-separated): each station connects to all, as a
+     * station of a province with two daemons does; its DEALER takes turns. */
     for (int i = 0; i < nodes; i++) {
-        if (zmq_connect(sims[i].sock, endpoint) < 0) {
-            fprintf(stderr, "antt load: connect %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
-            return ANTT_EXIT_USAGE;
-        }
+        char eps[1024], *save = NULL;
+        snprintf(eps, sizeof eps, "%s", endpoint);
+        for (char *ep = strtok_r(eps, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save))
+            if (zmq_connect(sims[i].sock, ep) < 0) {
+                fprintf(stderr, "antt load: connect %s: %s\n", ep, zmq_strerror(zmq_errno()));
+                return ANTT_EXIT_USAGE;
+            }
     }
 
     msgpack_sbuffer sb;

@@ -9,6 +9,7 @@
 #include "proto/ts.h"
 
 #include <errno.h>
+#include <systemd/sd-daemon.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,7 +291,10 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
 
 static void ensure_db(daemon_t *d, int64_t now)
 {
-    if (store_connected(d->store) || now < d->next_connect_us) return;
+    if (store_connected(d->store)) return;
+    /* Lost, however it was noticed (a commit, a ping, a notice): intake is paused. */
+    if (!d->down_since_us && d->last_server[0]) d->down_since_us = now;
+    if (now < d->next_connect_us) return;
     char err[512];
     int rc = store_connect(d->store, err, sizeof err);
     if (rc == -2) {
@@ -319,6 +323,11 @@ static void ensure_db(daemon_t *d, int64_t now)
                      (long long)((now - d->down_since_us) / 1000), d->q.held);
         d->down_since_us = 0;
         snprintf(d->last_server, sizeof d->last_server, "%s", server);
+        /* systemd (Type=notify): ready once the sockets are bound and the
+         * database answers; harmless without systemd. */
+        sd_notifyf(0, "READY=1\nSTATUS=connected to %s, %s", server,
+                   store_synchronous(d->store) ? "replicating synchronously"
+                                               : "not replicating synchronously");
         if (!store_synchronous(d->store) && strcmp(d->cfg.synchronous_acks, "off"))
             log_warn("store",
                      "the database does not replicate synchronously: an ack means the event is "
@@ -462,6 +471,7 @@ static void flush_oldest(daemon_t *d)
             : store_commit(d->store, &w, ts_now_us(), err, sizeof err);
     if (rc == STORE_DOWN) {
         log_warn("store", "database connection lost, holding %u events: %s", d->q.held, err);
+        sd_notify(0, "STATUS=database connection lost: holding events, reconnecting");
         d->db_up = 0;
         d->next_connect_us = 0; /* try again at once, then back off */
         if (!d->down_since_us) d->down_since_us = mono_us();

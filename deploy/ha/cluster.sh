@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
-# tests/ha/cluster.sh — a pg_auto_failover formation on one machine, for the
+# deploy/ha/cluster.sh — a pg_auto_failover formation on one machine, for the
 # failover tests and deploy/ha/demo.sh: a monitor, a primary and a
 # synchronous secondary, each a pg_autoctl keeper with its own PostgreSQL, on
 # free loopback ports, trust authentication, data and sockets under DIR.
 #
-#   tests/ha/cluster.sh start DIR     create and run the three nodes; wait for
+#   deploy/ha/cluster.sh start DIR     create and run the three nodes; wait for
 #                                     primary + secondary; write DIR/env
 #                                     (ANTT_HA_DSN: the multi-host conninfo
 #                                     anttd uses, with target_session_attrs)
-#   tests/ha/cluster.sh state DIR     the formation's state (pg_autoctl show state)
-#   tests/ha/cluster.sh wait DIR "STATES"
+#   deploy/ha/cluster.sh state DIR     the formation's state (pg_autoctl show state)
+#   deploy/ha/cluster.sh wait DIR "STATES"
 #                                     until the nodes' settled states are these
 #                                     (sorted, e.g. "primary secondary")
-#   tests/ha/cluster.sh primary DIR   the current primary's node name and port
-#   tests/ha/cluster.sh kill-primary DIR
+#   deploy/ha/cluster.sh primary DIR   the current primary's node name and port
+#   deploy/ha/cluster.sh kill-primary DIR
 #                                     kill -9 the primary's keeper and postmaster
 #                                     (a dead server: the monitor promotes the
 #                                     secondary after node_considered_unhealthy_timeout)
-#   tests/ha/cluster.sh rejoin DIR    the killed node back (as the secondary); wait for it
-#   tests/ha/cluster.sh stop-secondary DIR | start-secondary DIR
-#   tests/ha/cluster.sh stop DIR      stop everything started in DIR, by PID
+#   deploy/ha/cluster.sh rejoin DIR    the killed node back (as the secondary); wait for it
+#   deploy/ha/cluster.sh stop-secondary DIR | start-secondary DIR
+#   deploy/ha/cluster.sh stop DIR      stop everything started in DIR, by PID
 #
 # As root, everything runs as `nobody` (PostgreSQL refuses root). The monitor
 # is tuned to notice a dead node within seconds (production keeps its
