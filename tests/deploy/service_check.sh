@@ -26,3 +26,14 @@ if [[ -n "$bad" ]]; then
   exit 1
 fi
 echo "anttd.service verified"
+
+# The pg_auto_failover keeper's template unit (deploy/ha/), as an instance.
+cp "$root/deploy/ha/pg-autoctl@.service" "$work/pg-autoctl@.service"
+ln -s "pg-autoctl@.service" "$work/pg-autoctl@node.service"
+out=$(systemd-analyze verify "$work/pg-autoctl@node.service" 2>&1 || true)
+bad=$(grep -v -e 'Documentation' -e "Command 'man pg_autoctl(1)' failed" -e '^$' <<<"$out" || true)
+if [[ -n "$bad" ]]; then
+  echo "$bad" >&2
+  exit 1
+fi
+echo "pg-autoctl@.service verified"
