@@ -908,6 +908,8 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     n += rejects_step(s, b, &wr[n]);
     wr[n++] = (step_t){.st = ST_COMMIT};
     int rc = pipeline(s, wr, n, f);
+    for (int k = 0; k < n; k++)
+        PQclear(wr[k].res); /* the log statement's row (the others return none) */
     s->stats.phase_us[4] += (uint64_t)(mono_us() - tp);
     return rc;
 oom:
