@@ -623,7 +623,7 @@ typedef struct {
 
 struct it_sender {
     void *ctx, *sock;
-    int port;
+    int port, port2; /* port2: another daemon, or 0 */
     smsg_t *m;
     size_t nm;
     uint8_t *final; /* per event: 0 none, else 1 + ack status */
@@ -676,10 +676,19 @@ void it_sender_free(it_sender_t **sp)
     *sp = NULL;
 }
 
+void it_sender_also(it_sender_t *s, int port)
+{
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    cr_assert_eq(zmq_connect(s->sock, ep), 0);
+    s->port2 = port;
+}
+
 void it_sender_reconnect(it_sender_t *s)
 {
     zmq_close(s->sock);
     s->sock = dealer(s->ctx, s->port);
+    if (s->port2) it_sender_also(s, s->port2);
     for (size_t i = 0; i < s->nm; i++)
         s->m[i].sent_ms = 0;
 }

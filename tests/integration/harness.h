@@ -135,6 +135,10 @@ size_t it_sender_run(it_sender_t *s, int ms, int window, int resend_ms, size_t s
 /* Counts of final statuses seen (first answer per event). */
 void it_sender_counts(const it_sender_t *s, size_t *accepted, size_t *duplicate, size_t *rejected,
                       size_t *deferred);
+/* The sender's station also lists the daemon on port (its DEALER takes
+ * turns between them, as libantt's does with several endpoints). */
+void it_sender_also(it_sender_t *s, int port);
+
 /* Forget the connection (after the daemon restarted): reopen the socket. */
 void it_sender_reconnect(it_sender_t *s);
 
