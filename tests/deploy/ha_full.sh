@@ -13,6 +13,7 @@ build=$root/build-ha
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --target anttd antt test_stream test_failover -j"$(nproc)" >/dev/null
 work=$(mktemp -d /tmp/antt-ha-full.XXXXXX)
+chmod 755 "$work" # the servers run as nobody
 trap 'bash "$root/tests/pg/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 eval "$(bash "$root/tests/pg/pg.sh" start "$work/pg")"
 ANTT_STREAM_EVENTS=$n "$build/tests/test_stream" --filter 'stream/two_daemons*' --verbose 2>&1 |
