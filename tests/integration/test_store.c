@@ -84,6 +84,26 @@ static store_rc_t commit(store_t *s, work_t *k)
     return rc;
 }
 
+/* Each test: a database of its own and a store connected to it. */
+static it_db_t db;
+static store_t *s;
+
+static void setup(void)
+{
+    it_db_create(&db, NULL);
+    s = open_store(&db);
+}
+
+static void teardown(void)
+{
+    store_free(&s);
+    it_strings_free();
+    if (db.name[0]) it_db_drop(&db, NULL);
+    memset(&db, 0, sizeof db);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
 static int64_t t0(void)
 {
     return IT_NOW_US - 3 * DAY;
@@ -91,9 +111,6 @@ static int64_t t0(void)
 
 Test(store, commits_events_case_states_and_tallies_in_one_transaction)
 {
-    it_db_t db;
-    it_db_create(&db, NULL);
-    store_t *s = open_store(&db);
     work_t k;
     work_init(&k);
     ev_t e;
@@ -123,16 +140,10 @@ Test(store, commits_events_case_states_and_tallies_in_one_transaction)
     cr_expect_eq(store_stats(s)->accepted, 3);
     PQfinish(c);
     work_free(&k);
-    store_free(&s);
-    it_strings_free();
-    it_db_drop(&db, NULL);
 }
 
 Test(store, a_resent_event_is_a_duplicate_and_counts_once)
 {
-    it_db_t db;
-    it_db_create(&db, NULL);
-    store_t *s = open_store(&db);
     ev_t e;
     it_incident(&e, "HS-2", "drugs", SEV_VERY_SERIOUS, t0());
     work_t k;
@@ -170,16 +181,10 @@ Test(store, a_resent_event_is_a_duplicate_and_counts_once)
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 300"), 1);
     PQfinish(c);
     work_free(&k);
-    store_free(&s);
-    it_strings_free();
-    it_db_drop(&db, NULL);
 }
 
 Test(store, refusals_are_recorded_in_arrival_order_and_change_nothing_else)
 {
-    it_db_t db;
-    it_db_create(&db, NULL);
-    store_t *s = open_store(&db);
     work_t k;
     work_init(&k);
     ev_t e;
@@ -221,9 +226,6 @@ Test(store, refusals_are_recorded_in_arrival_order_and_change_nothing_else)
                  1);
     PQfinish(c);
     work_free(&k);
-    store_free(&s);
-    it_strings_free();
-    it_db_drop(&db, NULL);
 }
 
 typedef struct {
@@ -244,9 +246,7 @@ static void *commit_job(void *p)
  * again and finds the id stored: a duplicate, counted once. */
 Test(store, a_concurrent_store_of_the_same_id_is_retried_into_a_duplicate)
 {
-    it_db_t db;
-    it_db_create(&db, NULL);
-    store_t *a = open_store(&db), *b = open_store(&db);
+    store_t *a = s, *b = open_store(&db);
     ev_t e;
     it_incident(&e, "HS-4", "social_order", SEV_SERIOUS, t0());
     work_t ka, kb;
@@ -288,10 +288,7 @@ Test(store, a_concurrent_store_of_the_same_id_is_retried_into_a_duplicate)
     PQfinish(c);
     work_free(&ka);
     work_free(&kb);
-    store_free(&a);
     store_free(&b);
-    it_strings_free();
-    it_db_drop(&db, NULL);
 }
 
 /* The connection dies while the batch's transaction is open: STORE_DOWN,
@@ -299,9 +296,6 @@ Test(store, a_concurrent_store_of_the_same_id_is_retried_into_a_duplicate)
  * commits once. */
 Test(store, a_connection_lost_mid_commit_stores_nothing_and_the_work_commits_again)
 {
-    it_db_t db;
-    it_db_create(&db, NULL);
-    store_t *s = open_store(&db);
     ev_t e;
     it_tipoff(&e, "TB-5", t0());
     work_t k;
@@ -337,7 +331,4 @@ Test(store, a_connection_lost_mid_commit_stores_nothing_and_the_work_commits_aga
     cr_expect_eq(it_tally(c, "tipoffs_received", NULL), 1);
     PQfinish(c);
     work_free(&k);
-    store_free(&s);
-    it_strings_free();
-    it_db_drop(&db, NULL);
 }

@@ -76,6 +76,63 @@ static void collect(void *sub, inbox_t *in, int quiet_ms)
     }
 }
 
+/* A snapshot of Lạng Sơn (unit 20, every day) from ep into a new view. */
+static tview_t *snapshot_of_20(void *ctx, const char *ep)
+{
+    void *req = zmq_socket(ctx, ZMQ_REQ);
+    cr_assert_eq(zmq_connect(req, ep), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    enc_str(&pk, "unit", 4);
+    enc_str(&pk, "20", 2);
+    enc_str(&pk, "from", 4);
+    msgpack_pack_int(&pk, 0);
+    enc_str(&pk, "to", 2);
+    msgpack_pack_int(&pk, 100000);
+    zmq_send(req, sb.data, sb.size, 0);
+    msgpack_sbuffer_destroy(&sb);
+    zmq_pollitem_t it = {req, 0, ZMQ_POLLIN, 0};
+    cr_assert_eq(zmq_poll(&it, 1, 10000), 1, "no snapshot reply");
+    zmq_msg_t rep;
+    zmq_msg_init(&rep);
+    zmq_msg_recv(&rep, req, 0);
+    tview_t *tv = tview_new();
+    char err[256];
+    cr_assert_eq(tview_snapshot(tv, zmq_msg_data(&rep), zmq_msg_size(&rep), err, sizeof err), 0,
+                 "%s", err);
+    zmq_msg_close(&rep);
+    zmq_close(req);
+    return tv;
+}
+
+static void count_cell(void *ctx, const char *unit, int32_t day, const char *metric,
+                       const char *grp, const char *sev, int64_t value);
+
+/* Every tally of Lạng Sơn's subtree in the view as in the database, and
+ * nothing else. */
+static void expect_view_equals_database(const tview_t *tv)
+{
+    PGconn *c = it_pg(&db);
+    PGresult *r =
+        PQexec(c, "SELECT unit, day - date '1970-01-01', metric, grp, severity, value"
+                  " FROM antt.tallies WHERE unit IN (SELECT antt.subtree('20')) AND value <> 0");
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    cr_assert_gt(PQntuples(r), 10);
+    for (int row = 0; row < PQntuples(r); row++)
+        cr_expect_eq(tview_get(tv, PQgetvalue(r, row, 0), atoi(PQgetvalue(r, row, 1)),
+                               PQgetvalue(r, row, 2), PQgetvalue(r, row, 3), PQgetvalue(r, row, 4)),
+                     atoll(PQgetvalue(r, row, 5)), "%s %s %s", PQgetvalue(r, row, 0),
+                     PQgetvalue(r, row, 1), PQgetvalue(r, row, 2));
+    size_t cells = 0;
+    tview_foreach(tv, count_cell, &cells);
+    cr_expect_eq(cells, (size_t)PQntuples(r), "the view holds nothing the database does not");
+    PQclear(r);
+    PQfinish(c);
+}
+
 /* Incidents, clearances, corrections and voids, tip-offs and decisions. */
 static ev_t *workload(size_t n, const char *tag)
 {
@@ -128,30 +185,7 @@ Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
     const size_t before = in.n;
 
     /* The snapshot, between two parts of the workload. */
-    void *req = zmq_socket(ctx, ZMQ_REQ);
-    cr_assert_eq(zmq_connect(req, snap_ep), 0);
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    enc_str(&pk, "unit", 4);
-    enc_str(&pk, "20", 2);
-    enc_str(&pk, "from", 4);
-    msgpack_pack_int(&pk, 0);
-    enc_str(&pk, "to", 2);
-    msgpack_pack_int(&pk, 100000);
-    zmq_send(req, sb.data, sb.size, 0);
-    zmq_msg_t rep;
-    zmq_msg_init(&rep);
-    zmq_pollitem_t it = {req, 0, ZMQ_POLLIN, 0};
-    cr_assert_eq(zmq_poll(&it, 1, 10000), 1, "no snapshot reply");
-    zmq_msg_recv(&rep, req, 0);
-    tview_t *tv = tview_new();
-    char err[256];
-    cr_assert_eq(tview_snapshot(tv, zmq_msg_data(&rep), zmq_msg_size(&rep), err, sizeof err), 0,
-                 "%s", err);
-    zmq_msg_close(&rep);
+    tview_t *tv = snapshot_of_20(ctx, snap_ep);
 
     ev_t *two = workload(1500, "b");
     s = it_sender_new(d.port, two, 1500, 50);
@@ -171,29 +205,11 @@ Test(stream, snapshot_plus_deltas_equals_the_database, .timeout = 120)
     cr_expect_eq(old, before, "exactly the messages before the snapshot are in it");
     cr_expect_eq(tview_gaps(tv), 0);
 
-    /* Every tally of the subtree, against the database. */
-    PGconn *c = it_pg(&db);
-    PGresult *r =
-        PQexec(c, "SELECT unit, day - date '1970-01-01', metric, grp, severity, value"
-                  " FROM antt.tallies WHERE unit IN (SELECT antt.subtree('20')) AND value <> 0");
-    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
-    cr_assert_gt(PQntuples(r), 10);
-    for (int row = 0; row < PQntuples(r); row++)
-        cr_expect_eq(tview_get(tv, PQgetvalue(r, row, 0), atoi(PQgetvalue(r, row, 1)),
-                               PQgetvalue(r, row, 2), PQgetvalue(r, row, 3), PQgetvalue(r, row, 4)),
-                     atoll(PQgetvalue(r, row, 5)), "%s %s %s", PQgetvalue(r, row, 0),
-                     PQgetvalue(r, row, 1), PQgetvalue(r, row, 2));
-    size_t cells = 0;
-    tview_foreach(tv, count_cell, &cells);
-    cr_expect_eq(cells, (size_t)PQntuples(r), "the view holds nothing the database does not");
-    PQclear(r);
-    PQfinish(c);
+    expect_view_equals_database(tv);
 
     free(in.msg);
     free(in.len);
-    msgpack_sbuffer_destroy(&sb);
     tview_free(&tv);
-    zmq_close(req);
     zmq_close(sub);
     zmq_ctx_term(ctx);
     free(one);
@@ -334,30 +350,7 @@ Test(stream, two_daemons_one_stream_survives_the_publishers_death, .timeout = 30
     it_sleep_ms(300);
     /* The snapshot from the daemon that does not publish: any daemon's is
      * consistent with the one stream. */
-    void *req = zmq_socket(ctx, ZMQ_REQ);
-    cr_assert_eq(zmq_connect(req, other == &d ? sa : sb_), 0);
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    enc_str(&pk, "unit", 4);
-    enc_str(&pk, "20", 2);
-    enc_str(&pk, "from", 4);
-    msgpack_pack_int(&pk, 0);
-    enc_str(&pk, "to", 2);
-    msgpack_pack_int(&pk, 100000);
-    zmq_send(req, sb.data, sb.size, 0);
-    zmq_pollitem_t it = {req, 0, ZMQ_POLLIN, 0};
-    cr_assert_eq(zmq_poll(&it, 1, 10000), 1, "no snapshot reply");
-    zmq_msg_t rep;
-    zmq_msg_init(&rep);
-    zmq_msg_recv(&rep, req, 0);
-    tview_t *tv = tview_new();
-    char err[256];
-    cr_assert_eq(tview_snapshot(tv, zmq_msg_data(&rep), zmq_msg_size(&rep), err, sizeof err), 0,
-                 "%s", err);
-    zmq_msg_close(&rep);
+    tview_t *tv = snapshot_of_20(ctx, other == &d ? sa : sb_);
 
     /* The stations list both daemons. */
     ev_t *evs = workload(total, "p");
@@ -391,31 +384,14 @@ Test(stream, two_daemons_one_stream_survives_the_publishers_death, .timeout = 30
     cr_log_info("two daemons: %zu events, %zu stream messages, %zu repeated at the takeover", total,
                 msgs, old);
 
-    PGconn *c = it_pg(&db);
-    PGresult *r =
-        PQexec(c, "SELECT unit, day - date '1970-01-01', metric, grp, severity, value"
-                  " FROM antt.tallies WHERE unit IN (SELECT antt.subtree('20')) AND value <> 0");
-    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
-    cr_assert_gt(PQntuples(r), 10);
-    for (int row = 0; row < PQntuples(r); row++)
-        cr_expect_eq(tview_get(tv, PQgetvalue(r, row, 0), atoi(PQgetvalue(r, row, 1)),
-                               PQgetvalue(r, row, 2), PQgetvalue(r, row, 3), PQgetvalue(r, row, 4)),
-                     atoll(PQgetvalue(r, row, 5)), "%s %s %s", PQgetvalue(r, row, 0),
-                     PQgetvalue(r, row, 1), PQgetvalue(r, row, 2));
-    size_t cells = 0;
-    tview_foreach(tv, count_cell, &cells);
-    cr_expect_eq(cells, (size_t)PQntuples(r), "the view holds nothing the database does not");
-    PQclear(r);
-    PQfinish(c);
+    expect_view_equals_database(tv);
 
     size_t acc, dup, rej, def;
     it_sender_counts(st, &acc, &dup, &rej, &def);
     cr_expect_eq(acc + dup, total);
     it_sender_free(&st);
     free(evs);
-    msgpack_sbuffer_destroy(&sb);
     tview_free(&tv);
-    zmq_close(req);
     zmq_close(sub);
     zmq_ctx_term(ctx);
 }
