@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     char code[LEDGER_UNIT_CAP];
@@ -22,7 +23,8 @@ typedef struct {
 
 typedef struct {
     char id[ANTT_MAX_NODE_BYTES + 1];
-    uint32_t unit; /* index into units */
+    uint32_t unit; /* index into units: the version of its unit valid today (or the last) */
+    char unit_code[LEDGER_UNIT_CAP];
     int revoked;
 } node_t;
 
@@ -82,6 +84,36 @@ static long tab_find(const tab_t *t, const char *k, size_t n)
         if (!strncmp(key, k, n) && key[n] == '\0') return i;
     }
     return -1;
+}
+
+/* The version of unit code (n bytes) valid on local day d (a code may have
+ * several versions, never two valid on one day: the statistics office reuses
+ * codes). *valid 0 when none is: then the version that began last, for
+ * messages and paths. NULL when the code is unknown. */
+static long unit_version(const tab_t *t, const char *code, size_t n, int32_t d, int *valid)
+{
+    hindex_iter_t it = hindex_find(&t->idx, hindex_hash(code, n));
+    long best = -1;
+    *valid = 0;
+    for (long i; (i = hindex_next(&t->idx, &it)) >= 0;) {
+        const unit_t *u = (const unit_t *)t->items + i;
+        if (strncmp(u->code, code, n) || u->code[n]) continue;
+        if ((u->valid_from == REG_DAY_NONE || d >= u->valid_from) &&
+            (u->valid_to == REG_DAY_NONE || d < u->valid_to)) {
+            *valid = 1;
+            return i;
+        }
+        /* REG_DAY_NONE (from the beginning) is INT32_MIN: the earliest */
+        if (best < 0 || u->valid_from > ((const unit_t *)t->items + best)->valid_from) best = i;
+    }
+    return best;
+}
+
+static int32_t today(int64_t utc_offset_us)
+{
+    const int64_t day = 86400LL * 1000000;
+    int64_t l = (int64_t)time(NULL) * 1000000 + utc_offset_us;
+    return (int32_t)(l / day - (l % day < 0));
 }
 
 static void tab_free(tab_t *t)
@@ -278,7 +310,10 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
     reg_t *n = &b->r;
     if (tab_index(&n->units) < 0) goto oom;
     for (size_t i = 0; i < n->nodes.n; i++) {
-        long u = tab_find(&n->units, b->node_units[i].unit, strlen(b->node_units[i].unit));
+        /* a node's area: its unit as it is today (or as it was last) */
+        int valid;
+        long u = unit_version(&n->units, b->node_units[i].unit, strlen(b->node_units[i].unit),
+                              today(r->utc_offset_us), &valid);
         node_t *nd = (node_t *)n->nodes.items + i;
         if (u < 0) {
             snprintf(err, errlen, "node %s: unit %s not in antt.units", nd->id,
@@ -286,12 +321,14 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
             goto out;
         }
         nd->unit = (uint32_t)u;
+        snprintf(nd->unit_code, sizeof nd->unit_code, "%s", b->node_units[i].unit);
     }
     for (size_t i = 0; i < n->subs.n; i++) {
         sub_t *s = (sub_t *)n->subs.items + i;
         const char *uc = b->sub_units[i].unit;
         if (!uc[0]) continue; /* every unit */
-        long u = tab_find(&n->units, uc, strlen(uc));
+        int valid;
+        long u = unit_version(&n->units, uc, strlen(uc), today(r->utc_offset_us), &valid);
         if (u < 0) {
             snprintf(err, errlen, "subscriber %s: unit %s not in antt.units", s->name, uc);
             goto out;
@@ -375,12 +412,11 @@ static int verdict(verdict_t *v, ack_status_t st, int code, const char *field, c
 static int unit_ok(const reg_t *r, const unit_t *home, ev_str_t code, int64_t at_us,
                    const char *field, int out_code, verdict_t *v)
 {
-    long i = tab_find(&r->units, code.p, code.n);
+    int valid;
+    long i = unit_version(&r->units, code.p, code.n, local_day(r, at_us), &valid);
     if (i < 0) return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field, "unknown unit", code);
     const unit_t *u = (const unit_t *)r->units.items + i;
-    int32_t d = local_day(r, at_us);
-    if ((u->valid_from != REG_DAY_NONE && d < u->valid_from) ||
-        (u->valid_to != REG_DAY_NONE && d >= u->valid_to))
+    if (!valid)
         return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field,
                        "unit not valid at the event's time:", code);
     size_t hl = strlen(home->path);
@@ -411,7 +447,13 @@ int reg_admit(const reg_t *r, const ev_t *ev, const char *auth_node, verdict_t *
     const node_t *nd = (const node_t *)r->nodes.items + ni;
     if (nd->revoked)
         return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_NODE, "node", "node was revoked:", ev->node);
-    const unit_t *home = (const unit_t *)r->units.items + nd->unit;
+    /* The node's area when it recorded the event: its unit's version valid
+     * then (a reused code names another area after the reorganisation), or
+     * its last version (a dissolved unit). */
+    int valid;
+    long hv = unit_version(&r->units, nd->unit_code, strlen(nd->unit_code),
+                           local_day(r, ev->time_us), &valid);
+    const unit_t *home = (const unit_t *)r->units.items + (hv >= 0 ? (uint32_t)hv : nd->unit);
     int out = auth_node ? ANTT_E_UNIT_NOT_AUTHORISED : ANTT_E_OUT_OF_SCOPE;
     int rc = unit_ok(r, home, ev->unit, ev->time_us, "unit", out, v);
     if (rc) return rc;
@@ -475,6 +517,7 @@ int reg_is_crime(void *ctx, const char *grp)
 
 const char *reg_unit_path(const reg_t *r, const char *code, size_t n)
 {
-    long i = tab_find(&r->units, code, n);
+    int valid;
+    long i = unit_version(&r->units, code, n, today(r->utc_offset_us), &valid);
     return i < 0 ? NULL : ((const unit_t *)r->units.items)[i].path;
 }

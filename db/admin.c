@@ -136,7 +136,9 @@ int admin_load_units(db_t *c, const char *path, int *n, char *err, size_t errlen
     if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
     if (db_exec(c, SQL_LOAD_UNITS_STAGE, 0, NULL, NULL, NULL, err, errlen) < 0) goto fail;
     if (copy_file(c, path, "load_units", cols, err, errlen) < 0) goto fail;
-    if (db_exec(c, SQL_LOAD_UNITS_APPLY, 1, &src, &rows, NULL, err, errlen) < 0) goto fail;
+    if (db_exec(c, SQL_LOAD_UNITS_SUPERSEDE, 0, NULL, NULL, NULL, err, errlen) < 0 ||
+        db_exec(c, SQL_LOAD_UNITS_APPLY, 1, &src, &rows, NULL, err, errlen) < 0)
+        goto fail;
     *n = (int)rows;
     if (db_rows(c, SQL_LOAD_UNITS_ORPHANS, 1, &src, one_row, &orphans, err, errlen) < 0) goto fail;
     if (!orphans.null) {
@@ -179,9 +181,36 @@ int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errle
 
 int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
-    static const char *const cols[] = {"code", "successor", "effective", NULL};
-    return load_simple(c, path, cols, SQL_LOAD_SUCCESSORS_STAGE, "load_successors",
-                       SQL_LOAD_SUCCESSORS_APPLY, n, err, errlen);
+    /* Our header (code,successor,effective[,share_note][,note]) or the
+     * conversion table's (old_code,new_code,effective,share_note,note). */
+    static const char *const allowed[] = {"code",      "successor",  "old_code", "new_code",
+                                          "effective", "share_note", "note",     NULL};
+    static const char *const required[] = {"effective", NULL};
+    char cols[256];
+    long rows = 0;
+    *n = 0;
+    if (csv_header(path, allowed, required, cols, sizeof cols, err, errlen) < 0) return -1;
+    char mapped[256];
+    size_t o = 0;
+    for (char *save = NULL, *tok = strtok_r(cols, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save))
+        o += (size_t)snprintf(mapped + o, sizeof mapped - o, "%s%s", o ? ", " : "",
+                              !strcmp(tok, "old_code")   ? "code"
+                              : !strcmp(tok, "new_code") ? "successor"
+                                                         : tok);
+    if (!strstr(mapped, "code") || !strstr(mapped, "successor")) {
+        snprintf(err, errlen, "%s: the header names no code/old_code or successor/new_code", path);
+        return -1;
+    }
+    if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
+    if (db_exec(c, SQL_LOAD_SUCCESSORS_STAGE, 0, NULL, NULL, NULL, err, errlen) < 0 ||
+        copy_file(c, path, "load_successors", mapped, err, errlen) < 0 ||
+        db_exec(c, SQL_LOAD_SUCCESSORS_APPLY, 0, NULL, &rows, NULL, err, errlen) < 0) {
+        rollback(c);
+        return -1;
+    }
+    *n = (int)rows;
+    return db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
 }
 
 int admin_load_clusters(db_t *c, const char *path, int *n, char *err, size_t errlen)

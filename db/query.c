@@ -94,13 +94,15 @@ int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err
 
 int query_province_figures(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen)
 {
-    return db_rows(c,
-                   "SELECT u.code, r.resolution_rate, r.tipoffs_overdue FROM antt.units u,"
-                   " LATERAL antt.rates(u.code,"
-                   " date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
-                   " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
-                   " WHERE u.level = 'province' ORDER BY u.code",
-                   0, NULL, fn, ctx, err, errlen);
+    return db_rows(
+        c,
+        "SELECT u.code, r.resolution_rate, r.tipoffs_overdue FROM antt.units u,"
+        " LATERAL antt.rates(u.code,"
+        " date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
+        " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
+        " WHERE u.level = 'province' AND (u.valid_to IS NULL OR u.valid_to > current_date)"
+        " ORDER BY u.code",
+        0, NULL, fn, ctx, err, errlen);
 }
 
 static int head_row(void *ctx, int n, const char *const *names, const char *const *v)

@@ -125,11 +125,20 @@
     "CREATE TEMP TABLE load_units (code text, name text, level text, kind text,"               \
     " parent_code text, valid_from date, valid_to date) ON COMMIT DROP"
 /* Paths from the root: a row's parent is in the file or already loaded. */
+/* A version of a code from a later date ends the open version before it (the
+ * statistics office reuses codes: identity is code + validity). */
+#define SQL_LOAD_UNITS_SUPERSEDE                                                                 \
+    "UPDATE antt.units u SET valid_to = l.valid_from FROM load_units l"                          \
+    " WHERE u.code = l.code AND l.valid_from IS NOT NULL AND u.valid_to IS NULL"                 \
+    " AND (u.valid_from IS NULL OR u.valid_from < l.valid_from)"
+/* Paths from the root: a row's parent is in the file or already loaded, in
+ * the version valid when the row begins. */
 #define SQL_LOAD_UNITS_APPLY                                                                     \
     "WITH RECURSIVE t AS ("                                                                      \
     "  SELECT l.code, CASE WHEN coalesce(l.parent_code, '') = '' THEN l.code"                   \
     "                      ELSE u.path || '.' || l.code END AS path"                             \
     "  FROM load_units l LEFT JOIN antt.units u ON u.code = l.parent_code"                       \
+    "   AND daterange(u.valid_from, u.valid_to) @> coalesce(l.valid_from, '-infinity'::date)"    \
     "  WHERE coalesce(l.parent_code, '') = ''"                                                   \
     "     OR (u.code IS NOT NULL AND NOT EXISTS"                                                 \
     "         (SELECT 1 FROM load_units p WHERE p.code = l.parent_code))"                        \
@@ -139,9 +148,9 @@
     "  valid_to, source)"                                                                        \
     " SELECT l.code, l.name, l.level, l.kind, nullif(l.parent_code, ''), t.path, l.valid_from,"  \
     "  l.valid_to, $1 FROM load_units l JOIN t USING (code)"                                     \
-    " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,"            \
+    " ON CONFLICT (code, valid_from) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level," \
     "  kind = EXCLUDED.kind, parent_code = EXCLUDED.parent_code, path = EXCLUDED.path,"          \
-    "  valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, source = EXCLUDED.source"
+    "  valid_to = EXCLUDED.valid_to, source = EXCLUDED.source"
 #define SQL_LOAD_UNITS_ORPHANS                                                                   \
     "SELECT string_agg(code, ', ' ORDER BY code) FROM load_units l"                              \
     " WHERE NOT EXISTS (SELECT 1 FROM antt.units u WHERE u.code = l.code AND u.source = $1)"
@@ -154,11 +163,21 @@
     " ON CONFLICT (slug) DO UPDATE SET name_vi = EXCLUDED.name_vi, name_en = EXCLUDED.name_en,"  \
     "  is_crime = EXCLUDED.is_crime"
 #define SQL_LOAD_SUCCESSORS_STAGE                                                                \
-    "CREATE TEMP TABLE load_successors (code text, successor text, effective date) ON COMMIT DROP"
+    "CREATE TEMP TABLE load_successors (code text, successor text, effective date,"             \
+    " share_note text, note text) ON COMMIT DROP"
+/* A unit with successors is dissolved at `effective` (its open version ends
+ * there, unless a version of its code begins there: a reused code). Rows
+ * without a successor (UNMAPPED: nobody traced where it went) still end it. */
 #define SQL_LOAD_SUCCESSORS_APPLY                                                                \
-    "INSERT INTO antt.unit_successors (code, successor, effective)"                              \
-    " SELECT code, successor, effective FROM load_successors"                                    \
-    " ON CONFLICT (code, successor) DO UPDATE SET effective = EXCLUDED.effective"
+    "WITH ended AS (UPDATE antt.units u SET valid_to = s.effective FROM load_successors s"       \
+    "  WHERE u.code = s.code AND u.valid_to IS NULL"                                             \
+    "  AND (u.valid_from IS NULL OR u.valid_from < s.effective))"                                \
+    " INSERT INTO antt.unit_successors (code, successor, effective, share_note, note)"            \
+    " SELECT DISTINCT ON (code, successor) code, successor, effective,"                          \
+    "  coalesce(share_note, ''), coalesce(note, '') FROM load_successors"                        \
+    " WHERE coalesce(successor, '') <> ''"                                                       \
+    " ON CONFLICT (code, successor) DO UPDATE SET effective = EXCLUDED.effective,"               \
+    "  share_note = EXCLUDED.share_note, note = EXCLUDED.note"
 /* Clusters: the file is the whole membership of each cluster it names. */
 #define SQL_LOAD_CLUSTERS_STAGE                                                                  \
     "CREATE TEMP TABLE load_clusters (cluster text, code text) ON COMMIT DROP"
