@@ -685,10 +685,16 @@ static void ping_run(daemon_t *d, int64_t now)
     }
 }
 
+/* The province figures for /metrics: a query over every province's year
+ * that holds the loop for a moment, so it waits for a quiet turn (nothing
+ * waiting for the database), for at most 5 minutes. */
 static int64_t provinces_when(daemon_t *d, int64_t now)
 {
     (void)now;
-    return d->http && store_connected(d->store) ? d->prov_refresh_us : INT64_MAX;
+    if (!d->http || !store_connected(d->store)) return INT64_MAX;
+    const int64_t late = d->prov_refresh_us + 300 * 1000000LL;
+    const batch_t *b = bqueue_oldest(&d->q);
+    return b && b->weight && now < late ? late : d->prov_refresh_us;
 }
 
 static int64_t summary_when(daemon_t *d, int64_t now)
