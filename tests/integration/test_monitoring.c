@@ -178,6 +178,16 @@ Test(monitoring, queue_events_follows_the_queue)
     const char *more[] = {"--batch-max-ms", "4000", NULL};
     start(more);
     cr_expect_eq(gauge("antt_queue_events"), 0);
+    /* After connecting, the loop computes the province figures once (a
+     * query that takes seconds on a loaded machine): wait for them, so the
+     * gauge is measured while the loop is free. */
+    static char body[65536];
+    for (int t = 0; t < 300; t++) {
+        if (it_http_get(http, "/metrics", body, sizeof body) == 200 &&
+            strstr(body, "antt_tipoffs_overdue{province="))
+            break;
+        sleep_ms(50);
+    }
     void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_DEALER);
     char ep[64];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", d.port);
