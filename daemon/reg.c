@@ -33,6 +33,12 @@ typedef struct {
     int is_crime;
 } group_t;
 
+/* A dissolved unit's successors, for the message that refuses its code. */
+typedef struct {
+    char code[LEDGER_UNIT_CAP];
+    char list[48]; /* "06040, 06004" */
+} succ_t;
+
 typedef struct {
     char name[REG_NAME_CAP];
     char scope[32]; /* topic prefix: unit path + "." ("20.180."), "" for every unit */
@@ -53,7 +59,7 @@ typedef struct {
 } tab_t;
 
 struct reg {
-    tab_t units, nodes, groups, subs, node_keys, sub_keys;
+    tab_t units, nodes, groups, subs, node_keys, sub_keys, succs;
     int64_t utc_offset_us;
 };
 
@@ -155,6 +161,7 @@ static void tabs_init(reg_t *r)
     r->subs.size = sizeof(sub_t);
     r->node_keys.size = sizeof(keyref_t);
     r->sub_keys.size = sizeof(keyref_t);
+    r->succs.size = sizeof(succ_t);
 }
 
 static void tabs_free(reg_t *r)
@@ -165,6 +172,7 @@ static void tabs_free(reg_t *r)
     tab_free(&r->subs);
     tab_free(&r->node_keys);
     tab_free(&r->sub_keys);
+    tab_free(&r->succs);
 }
 
 reg_t *reg_new(int64_t utc_offset_us)
@@ -270,6 +278,19 @@ int reg_build_node(reg_build_t *b, const char *id, const char *unit, int revoked
     return add_key(b, &b->r.node_keys, public_key, i, id);
 }
 
+int reg_build_successor(reg_build_t *b, const char *code, const char *successor)
+{
+    /* rows come ordered by code: a split's successors follow each other */
+    succ_t *s = b->r.succs.n ? (succ_t *)b->r.succs.items + (b->r.succs.n - 1) : NULL;
+    if (!s || strcmp(s->code, code)) {
+        if (!(s = tab_push(&b->r.succs))) return b->failed = 1, -1;
+        snprintf(s->code, sizeof s->code, "%s", code);
+    }
+    size_t n = strlen(s->list);
+    snprintf(s->list + n, sizeof s->list - n, "%s%s", n ? ", " : "", successor);
+    return 0;
+}
+
 int reg_build_group(reg_build_t *b, const char *slug, int is_crime)
 {
     group_t *g = tab_push(&b->r.groups);
@@ -336,7 +357,7 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
         snprintf(s->scope, sizeof s->scope, "%s.", ((unit_t *)n->units.items)[u].path);
     }
     if (tab_index(&n->nodes) < 0 || tab_index(&n->groups) < 0 || tab_index(&n->subs) < 0 ||
-        tab_index(&n->node_keys) < 0 || tab_index(&n->sub_keys) < 0)
+        tab_index(&n->node_keys) < 0 || tab_index(&n->sub_keys) < 0 || tab_index(&n->succs) < 0)
         goto oom;
     tabs_free(r);
     r->units = n->units;
@@ -345,6 +366,7 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
     r->subs = n->subs;
     r->node_keys = n->node_keys;
     r->sub_keys = n->sub_keys;
+    r->succs = n->succs;
     memset(n, 0, sizeof *n);
     rc = 0;
     goto out;
@@ -369,6 +391,10 @@ static void sink_group(void *b, const char *slug, int is_crime)
 {
     reg_build_group(b, slug, is_crime);
 }
+static void sink_successor(void *b, const char *code, const char *successor)
+{
+    reg_build_successor(b, code, successor);
+}
 static void sink_subscriber(void *b, const char *name, const char *unit, int revoked,
                             const char *key)
 {
@@ -377,7 +403,8 @@ static void sink_subscriber(void *b, const char *name, const char *unit, int rev
 
 int reg_load(reg_t *r, db_t *c, char *err, size_t errlen)
 {
-    static const registry_sink_t SINK = {sink_unit, sink_node, sink_group, sink_subscriber};
+    static const registry_sink_t SINK = {sink_unit, sink_node, sink_group, sink_subscriber,
+                                         sink_successor};
     reg_build_t *b = reg_build_new();
     if (!b) {
         snprintf(err, errlen, "out of memory loading the registry");
@@ -416,9 +443,24 @@ static int unit_ok(const reg_t *r, const unit_t *home, ev_str_t code, int64_t at
     long i = unit_version(&r->units, code.p, code.n, local_day(r, at_us), &valid);
     if (i < 0) return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field, "unknown unit", code);
     const unit_t *u = (const unit_t *)r->units.items + i;
-    if (!valid)
+    if (!valid) {
+        const int32_t d = local_day(r, at_us);
+        long si = tab_find(&r->succs, code.p, code.n);
+        if (u->valid_to != REG_DAY_NONE && d >= u->valid_to && si >= 0) {
+            /* dissolved: say where it went (the reorganisation of 1 July 2025) */
+            const time_t t = (time_t)u->valid_to * 86400;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field, "unit dissolved:", code);
+            size_t n = strlen(v->msg);
+            snprintf(v->msg + n, sizeof v->msg - n, " (from %04d-%02d-%02d; successor: %s)",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     ((const succ_t *)r->succs.items + si)->list);
+            return -ANTT_E_UNKNOWN_UNIT;
+        }
         return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field,
                        "unit not valid at the event's time:", code);
+    }
     size_t hl = strlen(home->path);
     if (!(strncmp(u->path, home->path, hl) == 0 && (u->path[hl] == '\0' || u->path[hl] == '.')))
         return verdict(v, ACK_REJECTED, out_code, field,

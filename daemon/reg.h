@@ -49,6 +49,8 @@ int reg_build_unit(reg_build_t *b, const char *code, const char *path, int32_t v
 int reg_build_node(reg_build_t *b, const char *id, const char *unit, int revoked,
                    const char *public_key);
 int reg_build_group(reg_build_t *b, const char *slug, int is_crime);
+/* A successor of a dissolved unit (rows ordered by code). */
+int reg_build_successor(reg_build_t *b, const char *code, const char *successor);
 int reg_build_subscriber(reg_build_t *b, const char *name, const char *unit, int revoked,
                          const char *public_key);
 int reg_build_finish(reg_t *r, reg_build_t **b, char *err, size_t errlen);

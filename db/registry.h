@@ -21,9 +21,10 @@ typedef struct {
     void (*node)(void *ctx, const char *id, const char *unit, int revoked, const char *key);
     void (*group)(void *ctx, const char *slug, int is_crime);
     void (*subscriber)(void *ctx, const char *name, const char *unit, int revoked, const char *key);
+    void (*successor)(void *ctx, const char *code, const char *successor); /* ordered by code */
 } registry_sink_t;
 
-/* Read every row (units first, then nodes, groups, subscribers). 0, or -1
+/* Read every row (units first, then nodes, groups, subscribers, successors). 0, or -1
  * with err. */
 int registry_read(db_t *c, const registry_sink_t *sink, void *ctx, char *err, size_t errlen);
 

@@ -111,12 +111,14 @@ static ack_t send_at(const char *ref, const char *unit, int64_t time_us)
 Test(eras, admission_takes_the_version_valid_when_the_event_was_recorded)
 {
     ack_t a = send_at("E1", "06040", BOUNDARY_US - SECOND_US);
-    cr_expect_eq(a.status, ACK_ACCEPTED, "the last second of the old map: %d %s", a.code, a.msg);
+    cr_expect_eq(a.status, ACK_ACCEPTED, "the last second of the old map: %d %.*s", a.code,
+                 (int)a.msg.n, a.msg.p);
     a = send_at("E2", "06040", BOUNDARY_US);
-    cr_expect_eq(a.status, ACK_ACCEPTED, "the first second of the new map: %d %s", a.code, a.msg);
+    cr_expect_eq(a.status, ACK_ACCEPTED, "the first second of the new map: %d %.*s", a.code,
+                 (int)a.msg.n, a.msg.p);
     /* 05995 was in district 180, next to 06040 — not in 06040's area */
     a = send_at("E3", "05995", BOUNDARY_US - SECOND_US);
-    cr_expect_eq(a.code, ANTT_E_OUT_OF_SCOPE, "%d %s", a.code, a.msg);
+    cr_expect_eq(a.code, ANTT_E_OUT_OF_SCOPE, "%d %.*s", a.code, (int)a.msg.n, a.msg.p);
     /* the district's node: 05995 in its area until the boundary, gone after */
     it_client_close(&cl);
     it_client_open(&cl, d.port);
@@ -127,13 +129,18 @@ Test(eras, admission_takes_the_version_valid_when_the_event_was_recorded)
     ev.time_us = BOUNDARY_US - SECOND_US;
     ack_t b = {0};
     cr_assert_eq(it_submit(&cl, &ev, 1, &b, 10000), 0);
-    cr_expect_eq(b.status, ACK_ACCEPTED, "%d %s", b.code, b.msg);
+    cr_expect_eq(b.status, ACK_ACCEPTED, "%d %.*s", b.code, (int)b.msg.n, b.msg.p);
     it_incident(&ev, "E5", "social_order", SEV_SERIOUS, BOUNDARY_US - 7200 * SECOND_US);
     ev.node = ev_cstr("ls-180");
     ev.unit = ev_cstr("05995");
     ev.time_us = BOUNDARY_US;
     cr_assert_eq(it_submit(&cl, &ev, 1, &b, 10000), 0);
     cr_expect_eq(b.status, ACK_REJECTED);
-    cr_expect_eq(b.code, ANTT_E_UNKNOWN_UNIT, "dissolved at the boundary: %d %s", b.code, b.msg);
+    cr_expect_eq(b.code, ANTT_E_UNKNOWN_UNIT, "dissolved at the boundary: %d %.*s", b.code,
+                 (int)b.msg.n, b.msg.p);
+    char msg[256];
+    snprintf(msg, sizeof msg, "%.*s", (int)b.msg.n, b.msg.p);
+    cr_expect(strstr(msg, "dissolved") && strstr(msg, "2025-07-01") && strstr(msg, "06040"),
+              "the refusal names the successor: %s", msg);
     cr_expect_eq(q("SELECT count(*) FROM antt.events"), 3);
 }
