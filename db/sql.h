@@ -222,12 +222,17 @@
     "WITH old AS (SELECT revoked_at FROM antt.subscribers WHERE name = $1 FOR UPDATE)"           \
     " UPDATE antt.subscribers s SET revoked_at = coalesce(s.revoked_at, now()) FROM old"         \
     " WHERE s.name = $1 RETURNING old.revoked_at IS NULL"
+/* A node whose unit has no version valid today reports for a dissolved
+ * unit (the 2025 reorganisation): said after its status. */
 #define SQL_LIST_NODES                                                                           \
-    "SELECT node_id, unit_code, coalesce(public_key, '-'),"                                      \
-    " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"                             \
-    " to_char(revoked_at, 'YYYY-MM-DD HH24:MI') END"                                             \
-    " FROM antt.nodes WHERE $1::text IS NULL OR unit_code IN (SELECT antt.subtree($1))"          \
-    " ORDER BY node_id"
+    "SELECT n.node_id, n.unit_code, coalesce(n.public_key, '-'),"                                \
+    " CASE WHEN n.revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"                           \
+    " to_char(n.revoked_at, 'YYYY-MM-DD HH24:MI') END ||"                                        \
+    " coalesce((SELECT ', unit dissolved ' || max(u.valid_to)::text FROM antt.units u"           \
+    "  WHERE u.code = n.unit_code"                                                              \
+    "  HAVING bool_and(u.valid_to IS NOT NULL AND u.valid_to <= current_date)), '')"             \
+    " FROM antt.nodes n WHERE $1::text IS NULL OR n.unit_code IN (SELECT antt.subtree($1))"      \
+    " ORDER BY n.node_id"
 #define SQL_LIST_SUBSCRIBERS                                                                     \
     "SELECT name, coalesce(unit_code, '(all)'), public_key,"                                     \
     " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"                             \

@@ -144,3 +144,23 @@ Test(eras, admission_takes_the_version_valid_when_the_event_was_recorded)
               "the refusal names the successor: %s", msg);
     cr_expect_eq(q("SELECT count(*) FROM antt.events"), 3);
 }
+
+/* antt node list says which nodes report for a dissolved unit: district
+ * 180's node does; 06040's (a reused code, valid today) does not. */
+Test(eras, node_list_flags_nodes_of_dissolved_units)
+{
+    char cmd[1024], out[8192];
+    snprintf(cmd, sizeof cmd, "%s node list --db '%s' 2>&1", ANTT_PATH, db.dsn);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "%s", out);
+    const char *l180 = strstr(out, "ls-180 "), *l06040 = strstr(out, "ls-180-06040");
+    cr_assert(l180 && l06040, "%s", out);
+    char a[256], b[256];
+    sscanf(l180, "%255[^\n]", a);
+    sscanf(l06040, "%255[^\n]", b);
+    cr_expect(strstr(a, "unit dissolved 2025-07-01"), "%s", a);
+    cr_expect(!strstr(b, "dissolved"), "%s", b);
+}
