@@ -122,10 +122,6 @@ const char *store_server(const store_t *s)
 {
     return s->c ? s->server : "";
 }
-const tallymap_t *store_last_deltas(const store_t *s)
-{
-    return &s->tallies;
-}
 int store_connected(const store_t *s)
 {
     return s->c && PQstatus(s->c) == CONNECTION_OK;
@@ -768,8 +764,9 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
 
     s->ncases = 0;
     tallymap_clear(&s->tallies);
+    hindex_clear(&s->cidx);
     if (grow_array((void **)&s->cases, &s->cap_cases, b->nev + 1, sizeof *s->cases) < 0 ||
-        (hindex_clear(&s->cidx), hindex_reserve(&s->cidx, b->nev + 1)) < 0 ||
+        hindex_reserve(&s->cidx, b->nev + 1) < 0 ||
         grow_array((void **)&s->case_of, &s->cap_ev, b->nev + 1, sizeof *s->case_of) < 0)
         goto oom;
     {

@@ -146,10 +146,6 @@ const store_stats_t *store_stats(const store_t *s);
 /* Upper bounds (ms) of commit_hist's buckets but the last. */
 extern const int STORE_COMMIT_BUCKETS_MS[7];
 
-/* The tally deltas of the last committed batch (valid until the next
- * store_commit). Borrowed. */
-const tallymap_t *store_last_deltas(const store_t *s);
-
 /* Parse a row of SQL_LOCK_INCIDENTS / SQL_LOCK_TIPOFFS (or the verify
  * queries, same columns), as text values, into a state. */
 void store_row_incident(const char *const *v, inc_state_t *st);
