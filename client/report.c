@@ -117,7 +117,14 @@ typedef struct {
     double target;
 } target_t;
 
-#define MAX_GROUPS 32
+#define MAX_GROUPS   32
+#define MAX_PARTIALS 32
+
+/* A unit that was split between several successors (1 July 2025) and is
+ * in the figures whole: they are not apportioned, so the report says so. */
+typedef struct {
+    char code[8], name[160], successors[96];
+} partial_t;
 
 typedef struct {
     /* what was asked */
@@ -130,6 +137,8 @@ typedef struct {
     figures_t f, cmp;
     group_t groups[MAX_GROUPS];
     int ngroups;
+    partial_t partials[MAX_PARTIALS]; /* units counted whole though split */
+    int npartials;
     /* derived, once for every rendering */
     long long diff; /* occurred - occurred in the comparison year */
     int has_pct;    /* 0 when the comparison year had no cases */
@@ -195,12 +204,15 @@ static int rates_row(void *ctx, int ncols, const char *const *names, const char 
     return 0;
 }
 
+/* on: the day the unit is taken on — the main period's last day, for the
+ * comparison year too, so both count the same units (2024 figures of
+ * Tuyên Quang 08 are those of the old units that became it). */
 static int fetch(db_t *c, const char *unit, const char *from, const char *to, const char *group,
-                 figures_t *f, char *err, size_t errlen)
+                 const char *on, figures_t *f, char *err, size_t errlen)
 {
     fetch_t x = {.f = f};
     char e[400] = "";
-    int rc = query_rates(c, unit, from, to, group, rates_row, &x, e, sizeof e);
+    int rc = query_rates(c, unit, from, to, group, on, rates_row, &x, e, sizeof e);
     if (x.missing) {
         snprintf(err, errlen, "antt.rates has no column %s (is the schema current?)", x.missing);
         return ANTT_EXIT_DB;
@@ -246,7 +258,7 @@ static int check_names(db_t *c, report_t *rp, char *err, size_t errlen)
                  rp->unit + 6, v);
     } else {
         x = (first_t){.out = rp->name, .cap = sizeof rp->name, .col = 1};
-        if (query_unit(c, rp->unit, first_row, &x, e, sizeof e) < 0)
+        if (query_unit_on(c, rp->unit, rp->last, first_row, &x, e, sizeof e) < 0)
             return db_fail("lookup", e, err, errlen);
         if (!x.found) {
             snprintf(err, errlen, "unit '%s' is not in antt.units", rp->unit);
@@ -289,12 +301,32 @@ static int fetch_groups(db_t *c, report_t *rp, const char *to, char *err, size_t
     int kept = 0, rc = ANTT_EXIT_OK;
     for (int i = 0; i < rp->ngroups && rc == ANTT_EXIT_OK; i++) {
         group_t *g = &rp->groups[i];
-        rc = fetch(c, rp->unit, rp->from, to, g->slug, &g->f, err, errlen);
+        rc = fetch(c, rp->unit, rp->from, to, g->slug, rp->last, &g->f, err, errlen);
         if (rc == ANTT_EXIT_OK && g->f.n[C_OCC] + g->f.n[C_CLR] + g->f.n[C_CARRY] > 0)
             rp->groups[kept++] = *g;
     }
     rp->ngroups = kept;
     return rc;
+}
+
+static int partial_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    report_t *rp = ctx;
+    if (rp->npartials >= MAX_PARTIALS) return 0;
+    partial_t *p = &rp->partials[rp->npartials++];
+    snprintf(p->code, sizeof p->code, "%s", v[0]);
+    snprintf(p->name, sizeof p->name, "%s", v[1] ? v[1] : "");
+    snprintf(p->successors, sizeof p->successors, "%s", v[2] ? v[2] : "");
+    return 0;
+}
+
+static int fetch_partials(db_t *c, report_t *rp, char *err, size_t errlen)
+{
+    char e[400];
+    if (query_unit_partials(c, rp->unit, rp->last, partial_row, rp, e, sizeof e) < 0)
+        return db_fail("antt.scope_partials", e, err, errlen);
+    return ANTT_EXIT_OK;
 }
 
 static double round2(double x)
@@ -513,6 +545,16 @@ static void render_text(FILE *o, const report_t *rp)
         text_two_rates(o, &fm, rp, g, C_MCLR_CARRY, C_MCLR_PLAIN, g->n[C_MCARRY]);
         fprintf(o, "\n");
     }
+    for (int i = 0; i < rp->npartials; i++) {
+        const partial_t *p = &rp->partials[i];
+        if (!i)
+            fprintf(o, vi ? "Gồm cả đơn vị chỉ nhập một phần (tính toàn bộ số liệu của đơn vị cũ, "
+                            "không chia tách):\n"
+                          : "Includes units merged in part (each counted whole, not "
+                            "apportioned):\n");
+        fprintf(o, vi ? "  %s %s (nay thuộc %s)\n" : "  %s %s (now part of %s)\n", p->code, p->name,
+                p->successors);
+    }
     if (fm.dashes)
         fprintf(o, vi ? "—: không có số liệu (không có vụ việc nào để tính tỷ lệ)\n"
                       : "—: no data (nothing to compute the rate from)\n");
@@ -573,6 +615,8 @@ static void render_csv(FILE *o, const report_t *rp)
                 : tg->met   ? "true"
                             : "false");
     }
+    for (int i = 0; i < rp->npartials; i++)
+        fprintf(o, "partial_unit,%s\n", rp->partials[i].code);
     for (int g = 0; g < rp->ngroups; g++)
         for (int i = 0; i < C_N; i++) {
             machine_num(a, sizeof a, &rp->groups[g].f, i);
@@ -646,6 +690,22 @@ static void render_json(FILE *out, const report_t *rp)
         json_object_array_add(groups, j);
     }
     json_object_object_add(o, "groups", groups);
+    /* units counted whole in these figures though they were split */
+    json_object *parts = json_object_new_array();
+    for (int i = 0; i < rp->npartials; i++) {
+        const partial_t *p = &rp->partials[i];
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "code", json_object_new_string(p->code));
+        json_object_object_add(j, "name", json_object_new_string(p->name));
+        json_object *succ = json_object_new_array();
+        char copy[sizeof p->successors], *save = NULL;
+        snprintf(copy, sizeof copy, "%s", p->successors);
+        for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+            json_object_array_add(succ, json_object_new_string(t));
+        json_object_object_add(j, "successors", succ);
+        json_object_array_add(parts, j);
+    }
+    json_object_object_add(o, "partial_units", parts);
     fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
     json_object_put(o);
 }
@@ -761,11 +821,12 @@ int report_main(int argc, char **argv)
     db_t *c = dbconn_open(dsn, "antt-report", err, sizeof err);
     int code = c ? ANTT_EXIT_OK : ANTT_EXIT_DB;
     if (!code) code = check_names(c, rp, err, sizeof err);
-    if (!code) code = fetch(c, unit, rp->from, to, group, &rp->f, err, sizeof err);
+    if (!code) code = fetch(c, unit, rp->from, to, group, rp->last, &rp->f, err, sizeof err);
     if (!code && rp->cmp_year) {
         period(rp->cmp_year, mm, dd, cfrom, cto, clast);
-        code = fetch(c, unit, cfrom, cto, group, &rp->cmp, err, sizeof err);
+        code = fetch(c, unit, cfrom, cto, group, rp->last, &rp->cmp, err, sizeof err);
     }
+    if (!code) code = fetch_partials(c, rp, err, sizeof err);
     if (!code) code = fetch_groups(c, rp, to, err, sizeof err);
     db_close(&c);
     if (code) {

@@ -3,7 +3,9 @@
  *   antt watch --unit CODE [--period today|month|year] [--db CONNINFO]
  *              [--stream tcp://...:7722] [--snapshot tcp://...:7723] [--for SECONDS]
  *
- * Rows are the unit's children (each with its subtree), columns the period's
+ * Rows are the unit's children today (each with its subtree and the old
+ * units it was made of, for their days: antt.children_on, scope_units),
+ * columns the period's
  * incidents, cleared, clearance % (cleared / occurred in the period: plain),
  * major-case clearance %, suspects, tip-offs received / resolved / overdue
  * and resolution % (resolved / received: plain). Crime columns count crime
@@ -36,9 +38,19 @@ typedef struct {
     int64_t inc, clr, minc, mclr, sus, trec, tres, over;
 } wrow_t;
 
+/* A unit version whose deltas count for a row (a child made of old units
+ * counts theirs for their days), sorted by code. */
+typedef struct {
+    char code[8], path[32];
+    int32_t from, to; /* days [from, to); INT32_MIN / INT32_MAX when open */
+    int row;
+} member_t;
+
 typedef struct {
     wrow_t *rows;
     int n;
+    member_t *members;
+    int nmembers;
     char **crime; /* crime group slugs */
     int ncrime;
     int32_t from, to; /* days [from, to) */
@@ -115,36 +127,73 @@ static int is_crime(const wctx_t *w, const char *grp)
     return 0;
 }
 
-/* The child whose subtree holds unit (by the unit's path). */
-static wrow_t *row_of(wctx_t *w, const char *unit)
+/* query_child_members' rows (child, code, from, to), in code order. */
+static int member_row(void *ctx, int ncols, const char *const *names, const char *const *v)
 {
-    static char last_unit[8];
-    static int last = -1;
-    if (last >= 0 && !strcmp(last_unit, unit)) return &w->rows[last];
-    wrow_t *found = NULL;
-    char e[256];
-    first_t f = {0};
-    if (query_unit(w->c, unit, path_row, &f, e, sizeof e) == 0 && f.rows == 1) {
-        const char *path = f.v;
-        for (int i = 0; i < w->n; i++) {
-            size_t l = strlen(w->rows[i].path);
-            if (!strncmp(path, w->rows[i].path, l) && (path[l] == '\0' || path[l] == '.')) {
-                found = &w->rows[i];
-                last = i;
-                snprintf(last_unit, sizeof last_unit, "%s", unit);
-            }
-        }
-    }
-    return found;
+    (void)ncols, (void)names;
+    wctx_t *w = ctx;
+    int row = -1;
+    for (int i = 0; i < w->n && row < 0; i++)
+        if (!strcmp(w->rows[i].code, v[0])) row = i;
+    if (row < 0) return 0;
+    member_t *m = realloc(w->members, ((size_t)w->nmembers + 1) * sizeof *m);
+    if (!m) return 1;
+    w->members = m;
+    m += w->nmembers++;
+    snprintf(m->code, sizeof m->code, "%s", v[1]);
+    m->from = v[2] ? atoi(v[2]) : INT32_MIN;
+    m->to = v[3] ? atoi(v[3]) : INT32_MAX;
+    snprintf(m->path, sizeof m->path, "%s", v[4] ? v[4] : "");
+    m->row = row;
+    return 0;
 }
 
+/* Subscribe to the unit's topic and to every member's that it does not
+ * hold: since 1 July 2025 a district's communes and a commune's old units
+ * have topics of their own ("20.06040." for district 180). */
+static void subscribe_members(void *sub, const wctx_t *w, const char *topic)
+{
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
+    const size_t tn = strlen(topic);
+    for (int i = 0; i < w->nmembers; i++) {
+        char t[40];
+        int n = snprintf(t, sizeof t, "%s.", w->members[i].path);
+        if (n <= 1 || (size_t)n >= sizeof t || ((size_t)n >= tn && !memcmp(t, topic, tn))) continue;
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = !strcmp(w->members[j].path, w->members[i].path);
+        if (!seen) zmq_setsockopt(sub, ZMQ_SUBSCRIBE, t, (size_t)n);
+    }
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+    return strcmp(((const member_t *)a)->code, ((const member_t *)b)->code);
+}
+
+static void add_row(wctx_t *w, wrow_t *r, int32_t day, const char *metric, const char *grp,
+                    const char *sev, int64_t v);
+
+/* A delta of unit on day counts for every row whose members hold it. */
 static void add_cell(void *ctx, const char *unit, int32_t day, const char *metric, const char *grp,
                      const char *sev, int64_t v)
 {
     wctx_t *w = ctx;
     if (day < w->from || day >= w->to) return;
-    wrow_t *r = row_of(w, unit);
-    if (!r) return;
+    member_t key;
+    snprintf(key.code, sizeof key.code, "%s", unit);
+    const member_t *m = bsearch(&key, w->members, (size_t)w->nmembers, sizeof *m, cmp_member);
+    if (!m) return;
+    while (m > w->members && !strcmp(m[-1].code, unit))
+        m--;
+    for (; m < w->members + w->nmembers && !strcmp(m->code, unit); m++)
+        if (day >= m->from && day < m->to) add_row(w, &w->rows[m->row], day, metric, grp, sev, v);
+}
+
+static void add_row(wctx_t *w, wrow_t *r, int32_t day, const char *metric, const char *grp,
+                    const char *sev, int64_t v)
+{
+    (void)day;
     const int crime = is_crime(w, grp);
     const int major = !strcmp(sev, "very_serious") || !strcmp(sev, "especially_serious");
     if (!strcmp(metric, "incidents") && crime)
@@ -342,6 +391,14 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         return ANTT_EXIT_USAGE;
     }
     query_crime_groups(w.c, crime_row, &w, e, sizeof e);
+    if (query_child_members(w.c, unit, member_row, &w, e, sizeof e) < 0) {
+        fprintf(stderr, "antt watch: %s\n", e);
+        free(w.rows);
+        free(w.members);
+        db_close(&w.c);
+        return ANTT_EXIT_DB;
+    }
+    qsort(w.members, (size_t)w.nmembers, sizeof *w.members, cmp_member);
     char topic[sizeof self.v + 1];
     snprintf(topic, sizeof topic, "%s.", self.v);
 
@@ -354,7 +411,7 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         db_close(&w.c);
         return ANTT_EXIT_USAGE;
     }
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
+    subscribe_members(sub, &w, topic);
     /* One stream, whichever daemon publishes it: listen to all of them. */
     char eps[1024], *save = NULL;
     snprintf(eps, sizeof eps, "%s", stream_ep);
@@ -405,6 +462,7 @@ int watch_main(const antt_sec_t *sec, int argc, char **argv)
         free(w.crime[i]);
     free(w.crime);
     free(w.rows);
+    free(w.members);
     db_close(&w.c);
     return rc;
 }

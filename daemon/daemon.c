@@ -38,9 +38,9 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
     log_set_level((log_level_t)log_level_parse(cfg->log_level));
     ledger_cfg_t l = daemon_ledger_cfg(cfg);
     d->reg = reg_new(l.utc_offset_us);
-    /* The ledger asks the registry which groups are crimes. */
-    l.is_crime = reg_is_crime;
-    l.is_crime_ctx = d->reg;
+    /* The ledger asks the registry which groups are crimes and where a
+     * dissolved unit's work went. */
+    reg_ledger_hooks(d->reg, &l);
     d->store = d->reg ? store_new(cfg->db, &l, (uint32_t)cfg->reject_raw_max) : NULL;
     if (!d->store || !d->reg ||
         bqueue_init(&d->q, (uint32_t)cfg->batch_max_events, (uint32_t)cfg->queue_max_events) < 0) {

@@ -149,8 +149,7 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
     } else if (!strcmp(cmd, "verify")) {
         ledger_cfg_t l = daemon_ledger_cfg(cfg);
         reg_t *reg = reg_new(l.utc_offset_us);
-        l.is_crime = reg_is_crime;
-        l.is_crime_ctx = reg;
+        reg_ledger_hooks(reg, &l);
         long diffs = 0;
         int rc = reg && reg_load(reg, c, err, sizeof err) == 0
                      ? verify_run(c, &l, stdout, &diffs, err, sizeof err)

@@ -14,9 +14,16 @@
 #include <string.h>
 #include <time.h>
 
+#define REG_PATH_CAP 24 /* "PP.DDD.CCCCC" and deeper hierarchies to 23 bytes */
+
 typedef struct {
     char code[LEDGER_UNIT_CAP];
-    char path[24]; /* "PP.DDD.CCCCC" and deeper hierarchies to 23 bytes */
+    char path[REG_PATH_CAP];
+    /* A unit made of dissolved units (1 July 2025): the longest path that
+     * holds all its predecessors ("20.180" for a commune made of district
+     * 180's communes), so that district's node and subscribers keep it; ""
+     * for a province and for a unit without predecessors. */
+    char legacy[REG_PATH_CAP];
     int32_t valid_from,
         valid_to; /* local days since 1970; valid_to exclusive; REG_DAY_NONE: open */
 } unit_t;
@@ -33,10 +40,13 @@ typedef struct {
     int is_crime;
 } group_t;
 
-/* A dissolved unit's successors, for the message that refuses its code. */
+/* A dissolved unit's successor: one row per successor, a unit's rows
+ * together and in the conversion table's order (the first is its heir by
+ * default). */
 typedef struct {
     char code[LEDGER_UNIT_CAP];
-    char list[48]; /* "06040, 06004" */
+    char successor[LEDGER_UNIT_CAP];
+    int partial;
 } succ_t;
 
 typedef struct {
@@ -120,6 +130,62 @@ static int32_t today(int64_t utc_offset_us)
     const int64_t day = 86400LL * 1000000;
     int64_t l = (int64_t)time(NULL) * 1000000 + utc_offset_us;
     return (int32_t)(l / day - (l % day < 0));
+}
+
+/* Cut acc to the longest path it shares with p, at a dot ("20.180.06040"
+ * and "20.180.06043" share "20.180"). */
+static void common_path(char *acc, const char *p)
+{
+    size_t last = 0;
+    for (size_t k = 0;; k++) {
+        const char a = acc[k], c = p[k];
+        if ((a == '\0' || a == '.') && (c == '\0' || c == '.')) {
+            last = k;
+            if (!a || !c) break;
+        } else if (a != c) {
+            break;
+        }
+    }
+    acc[last] = '\0';
+}
+
+/* 1 when path p is home or below it ("20.180" holds "20.180.06040"). */
+static int inside(const char *home, const char *p)
+{
+    size_t hl = strlen(home);
+    return p[0] && !strncmp(p, home, hl) && (p[hl] == '\0' || p[hl] == '.');
+}
+
+/* The successor rows of code (n bytes): *first and the count (0: none). A
+ * code's rows are contiguous, in the conversion table's order. */
+static uint32_t succ_rows(const tab_t *t, const char *code, size_t n, long *first)
+{
+    long i = -1;
+    hindex_iter_t it = hindex_find(&t->idx, hindex_hash(code, n));
+    for (long j; (j = hindex_next(&t->idx, &it)) >= 0;) {
+        const char *k = key_of(t, (size_t)j);
+        if (!strncmp(k, code, n) && k[n] == '\0' && (i < 0 || j < i)) i = j;
+    }
+    *first = i;
+    uint32_t c = 0;
+    while (i >= 0 && (size_t)i + c < t->n &&
+           !strcmp(key_of(t, (size_t)i + c), key_of(t, (size_t)i)))
+        c++;
+    return c;
+}
+
+/* The version of a code that was dissolved (ended with successors or
+ * without), or NULL. */
+static const unit_t *dissolved_version(const tab_t *units, const char *code, size_t n)
+{
+    hindex_iter_t it = hindex_find(&units->idx, hindex_hash(code, n));
+    const unit_t *best = NULL;
+    for (long i; (i = hindex_next(&units->idx, &it)) >= 0;) {
+        const unit_t *u = (const unit_t *)units->items + i;
+        if (strncmp(u->code, code, n) || u->code[n] || u->valid_to == REG_DAY_NONE) continue;
+        if (!best || u->valid_to > best->valid_to) best = u;
+    }
+    return best;
 }
 
 static void tab_free(tab_t *t)
@@ -278,16 +344,15 @@ int reg_build_node(reg_build_t *b, const char *id, const char *unit, int revoked
     return add_key(b, &b->r.node_keys, public_key, i, id);
 }
 
-int reg_build_successor(reg_build_t *b, const char *code, const char *successor)
+int reg_build_successor(reg_build_t *b, const char *code, const char *successor, int partial)
 {
-    /* rows come ordered by code: a split's successors follow each other */
-    succ_t *s = b->r.succs.n ? (succ_t *)b->r.succs.items + (b->r.succs.n - 1) : NULL;
-    if (!s || strcmp(s->code, code)) {
-        if (!(s = tab_push(&b->r.succs))) return b->failed = 1, -1;
-        snprintf(s->code, sizeof s->code, "%s", code);
-    }
-    size_t n = strlen(s->list);
-    snprintf(s->list + n, sizeof s->list - n, "%s%s", n ? ", " : "", successor);
+    if (strlen(code) >= LEDGER_UNIT_CAP || strlen(successor) >= LEDGER_UNIT_CAP)
+        return refuse_row(b, "successor %s -> %s: code too long", code, successor);
+    succ_t *s = tab_push(&b->r.succs);
+    if (!s) return b->failed = 1, -1;
+    snprintf(s->code, sizeof s->code, "%s", code);
+    snprintf(s->successor, sizeof s->successor, "%s", successor);
+    s->partial = partial;
     return 0;
 }
 
@@ -316,6 +381,35 @@ int reg_build_subscriber(reg_build_t *b, const char *name, const char *unit, int
     return add_key(b, &b->r.sub_keys, public_key, i, name);
 }
 
+/* Each unit made of dissolved units gets the path that holds all of them
+ * (its successor rows name it, from the day they were dissolved). A
+ * province is left out: it holds more than the data shows (Tuyên Quang 08's
+ * own old communes are not in cluster II's list). -1 out of memory. */
+static int legacies(reg_t *n)
+{
+    uint8_t *seen = calloc(n->units.n + 1, 1);
+    if (!seen) return -1;
+    for (size_t i = 0; i < n->succs.n; i++) {
+        const succ_t *sr = (const succ_t *)n->succs.items + i;
+        const unit_t *p = dissolved_version(&n->units, sr->code, strlen(sr->code));
+        int valid;
+        long si =
+            p ? unit_version(&n->units, sr->successor, strlen(sr->successor), p->valid_to, &valid)
+              : -1;
+        if (si < 0 || !valid) continue;
+        unit_t *su = (unit_t *)n->units.items + si;
+        if (!strchr(su->path, '.')) continue;
+        if (!seen[si]) {
+            snprintf(su->legacy, sizeof su->legacy, "%s", p->path);
+            seen[si] = 1;
+        } else {
+            common_path(su->legacy, p->path);
+        }
+    }
+    free(seen);
+    return 0;
+}
+
 int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
 {
     reg_build_t *b = *bp;
@@ -329,7 +423,8 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
         goto out;
     }
     reg_t *n = &b->r;
-    if (tab_index(&n->units) < 0) goto oom;
+    if (tab_index(&n->units) < 0 || tab_index(&n->succs) < 0) goto oom;
+    if (legacies(n) < 0) goto oom;
     for (size_t i = 0; i < n->nodes.n; i++) {
         /* a node's area: its unit as it is today (or as it was last) */
         int valid;
@@ -357,7 +452,7 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
         snprintf(s->scope, sizeof s->scope, "%s.", ((unit_t *)n->units.items)[u].path);
     }
     if (tab_index(&n->nodes) < 0 || tab_index(&n->groups) < 0 || tab_index(&n->subs) < 0 ||
-        tab_index(&n->node_keys) < 0 || tab_index(&n->sub_keys) < 0 || tab_index(&n->succs) < 0)
+        tab_index(&n->node_keys) < 0 || tab_index(&n->sub_keys) < 0)
         goto oom;
     tabs_free(r);
     r->units = n->units;
@@ -391,9 +486,9 @@ static void sink_group(void *b, const char *slug, int is_crime)
 {
     reg_build_group(b, slug, is_crime);
 }
-static void sink_successor(void *b, const char *code, const char *successor)
+static void sink_successor(void *b, const char *code, const char *successor, int partial)
 {
-    reg_build_successor(b, code, successor);
+    reg_build_successor(b, code, successor, partial);
 }
 static void sink_subscriber(void *b, const char *name, const char *unit, int revoked,
                             const char *key)
@@ -434,41 +529,108 @@ static int verdict(verdict_t *v, ack_status_t st, int code, const char *field, c
     return -code;
 }
 
-/* Check one unit field: known, valid at `at_us`, inside the node's subtree
+/* 1 when a node at home may report for u: u is in home's subtree, or is a
+ * new unit wholly inside it (a district's communes after 1 July 2025), or
+ * u was dissolved and one of its successors is (a commune's old
+ * predecessors belong to it; a province holds its old districts). */
+static int covers(const reg_t *r, const unit_t *home, const unit_t *u, int depth)
+{
+    if (inside(home->path, u->path) || inside(home->path, u->legacy)) return 1;
+    if (depth >= 4 || u->valid_to == REG_DAY_NONE) return 0;
+    long first;
+    uint32_t ns = succ_rows(&r->succs, u->code, strlen(u->code), &first);
+    for (uint32_t k = 0; k < ns; k++) {
+        const succ_t *sr = (const succ_t *)r->succs.items + first + k;
+        int valid;
+        long si =
+            unit_version(&r->units, sr->successor, strlen(sr->successor), u->valid_to, &valid);
+        if (si >= 0 && valid && covers(r, home, (const unit_t *)r->units.items + si, depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+static void format_day(int32_t d, char out[16])
+{
+    const time_t t = (time_t)d * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* "unit dissolved: X (from D; successor: A, B)" into v. */
+static int dissolved(const reg_t *r, const unit_t *u, const char *field, verdict_t *v)
+{
+    char day[16];
+    format_day(u->valid_to, day);
+    v->status = ACK_REJECTED;
+    v->code = ANTT_E_UNKNOWN_UNIT;
+    v->field = field;
+    int n =
+        snprintf(v->msg, sizeof v->msg, "unit dissolved: %s (from %s; successor: ", u->code, day);
+    long first;
+    uint32_t ns = succ_rows(&r->succs, u->code, strlen(u->code), &first);
+    for (uint32_t k = 0; k < ns && n > 0 && (size_t)n < sizeof v->msg; k++)
+        n += snprintf(v->msg + n, sizeof v->msg - (size_t)n, "%s%s", k ? ", " : "",
+                      ((const succ_t *)r->succs.items + first + k)->successor);
+    if (n > 0 && (size_t)n < sizeof v->msg)
+        snprintf(v->msg + n, sizeof v->msg - (size_t)n, "%s)", ns ? "" : "none traced");
+    return -ANTT_E_UNKNOWN_UNIT;
+}
+
+/* Check one unit field: known, valid at `at_us` or at `alt_us` (the
+ * instant the event dates: an incident of 2024 reported in 2026 names the
+ * units of 2024), or, when `case_key`, dissolved before (a follow-up names
+ * the unit that reported the case); and one the node may report for
  * (out_code: 302 for a claimed node, 401 for an authenticated one). */
-static int unit_ok(const reg_t *r, const unit_t *home, ev_str_t code, int64_t at_us,
-                   const char *field, int out_code, verdict_t *v)
+static int unit_ok(const reg_t *r, const unit_t *home, ev_str_t code, int64_t at_us, int64_t alt_us,
+                   int case_key, const char *field, int out_code, verdict_t *v)
 {
     int valid;
-    long i = unit_version(&r->units, code.p, code.n, local_day(r, at_us), &valid);
+    int32_t d = local_day(r, at_us);
+    long i = unit_version(&r->units, code.p, code.n, d, &valid);
     if (i < 0) return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field, "unknown unit", code);
+    if (!valid && alt_us != at_us) {
+        const int32_t d2 = local_day(r, alt_us);
+        int valid2;
+        long i2 = unit_version(&r->units, code.p, code.n, d2, &valid2);
+        if (valid2) i = i2, valid = 1, d = d2;
+    }
     const unit_t *u = (const unit_t *)r->units.items + i;
     if (!valid) {
-        const int32_t d = local_day(r, at_us);
-        long si = tab_find(&r->succs, code.p, code.n);
-        if (u->valid_to != REG_DAY_NONE && d >= u->valid_to && si >= 0) {
-            /* dissolved: say where it went (the reorganisation of 1 July 2025) */
-            const time_t t = (time_t)u->valid_to * 86400;
-            struct tm tm;
-            gmtime_r(&t, &tm);
-            verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field, "unit dissolved:", code);
-            size_t n = strlen(v->msg);
-            snprintf(v->msg + n, sizeof v->msg - n, " (from %04d-%02d-%02d; successor: %s)",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     ((const succ_t *)r->succs.items + si)->list);
-            return -ANTT_E_UNKNOWN_UNIT;
-        }
-        return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field,
-                       "unit not valid at the event's time:", code);
+        const int gone = u->valid_to != REG_DAY_NONE && d >= u->valid_to;
+        if (gone && !case_key) return dissolved(r, u, field, v);
+        if (!gone)
+            return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field,
+                           "unit not valid at the event's time:", code);
     }
-    size_t hl = strlen(home->path);
-    if (!(strncmp(u->path, home->path, hl) == 0 && (u->path[hl] == '\0' || u->path[hl] == '.')))
+    /* A follow-up's unit may be a reused code: the case may be the old
+     * unit's (Đại Đồng's cases are 06040's, as are Thất Khê's now). */
+    const unit_t *old = case_key ? dissolved_version(&r->units, code.p, code.n) : NULL;
+    if (!covers(r, home, u, 0) && !(old && old != u && covers(r, home, old, 0)))
         return verdict(v, ACK_REJECTED, out_code, field,
                        out_code == ANTT_E_OUT_OF_SCOPE
                            ? "outside the node's area: unit"
                            : "outside the authenticated node's area: unit",
                        code);
     return 0;
+}
+
+/* Events about a case or tip-off reported earlier: their `unit` is the
+ * case's key, which may have been dissolved since. */
+static int follow_up(ev_type_t t)
+{
+    return t == EV_INCIDENT_CLEARED || t == EV_INCIDENT_CORRECTED || t == EV_INCIDENT_VOIDED ||
+           t == EV_TIPOFF_EXTENDED || t == EV_TIPOFF_RESOLVED || t == EV_TIPOFF_RESUMED;
+}
+
+/* The instant a new report is about: when the incident occurred, the
+ * tip-off was received. */
+static int64_t dated_us(const ev_t *ev)
+{
+    if (ev->type == EV_INCIDENT_REPORTED) return ev->occurred_us;
+    if (ev->type == EV_TIPOFF_RECEIVED) return ev->at_us;
+    return ev->time_us;
 }
 
 int reg_admit(const reg_t *r, const ev_t *ev, const char *auth_node, verdict_t *v)
@@ -497,16 +659,91 @@ int reg_admit(const reg_t *r, const ev_t *ev, const char *auth_node, verdict_t *
                            local_day(r, ev->time_us), &valid);
     const unit_t *home = (const unit_t *)r->units.items + (hv >= 0 ? (uint32_t)hv : nd->unit);
     int out = auth_node ? ANTT_E_UNIT_NOT_AUTHORISED : ANTT_E_OUT_OF_SCOPE;
-    int rc = unit_ok(r, home, ev->unit, ev->time_us, "unit", out, v);
+    int rc =
+        unit_ok(r, home, ev->unit, ev->time_us, dated_us(ev), follow_up(ev->type), "unit", out, v);
     if (rc) return rc;
     if (ev->present & EVB(EVF_OCCURRED_UNIT)) {
         int64_t at = (ev->present & EVB(EVF_OCCURRED_AT)) ? ev->occurred_us : ev->time_us;
-        if ((rc = unit_ok(r, home, ev->occurred_unit, at, "occurred_unit", out, v))) return rc;
+        if ((rc = unit_ok(r, home, ev->occurred_unit, at, at, 0, "occurred_unit", out, v)))
+            return rc;
     }
     if ((ev->present & EVB(EVF_GROUP)) && tab_find(&r->groups, ev->group.p, ev->group.n) < 0)
         return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_GROUP, "group", "unknown crime group",
                        ev->group);
     return 0;
+}
+
+/* ---- the heirs of dissolved units --------------------------------------- */
+
+int reg_heir(void *ctx, const char *code, int32_t since, int32_t day, const char *prefer,
+             char out[LEDGER_UNIT_CAP])
+{
+    const reg_t *r = ctx;
+    char cur[LEDGER_UNIT_CAP];
+    snprintf(cur, sizeof cur, "%s", code);
+    for (int depth = 0; depth < 8; depth++) {
+        int valid, then;
+        long i = unit_version(&r->units, cur, strlen(cur), day, &valid);
+        /* the code as it was named (a reused code: the old unit's case) */
+        long j = depth ? -1 : unit_version(&r->units, cur, strlen(cur), since, &then);
+        if (j >= 0 && then && j != i) i = j, valid = 0;
+        if (i < 0) break;
+        const unit_t *u = (const unit_t *)r->units.items + i;
+        if (valid) {
+            memcpy(out, cur, LEDGER_UNIT_CAP);
+            return 0;
+        }
+        if (u->valid_to == REG_DAY_NONE || day < u->valid_to) break; /* before it existed */
+        long first;
+        uint32_t ns = succ_rows(&r->succs, cur, strlen(cur), &first);
+        const succ_t *pick = ns ? (const succ_t *)r->succs.items + first : NULL;
+        for (uint32_t k = 0; prefer && k < ns; k++)
+            if (!strcmp(((const succ_t *)r->succs.items + first + k)->successor, prefer))
+                pick = (const succ_t *)r->succs.items + first + k;
+        if (pick) {
+            snprintf(cur, sizeof cur, "%s", pick->successor);
+            continue;
+        }
+        /* dissolved and traced nowhere: its parent's heir carries it */
+        const char *dot = strrchr(u->path, '.');
+        if (!dot) break;
+        const char *pdot = dot;
+        while (pdot > u->path && pdot[-1] != '.')
+            pdot--;
+        if ((size_t)(dot - pdot) >= sizeof cur) break;
+        memcpy(cur, pdot, (size_t)(dot - pdot));
+        cur[dot - pdot] = '\0';
+    }
+    return -1;
+}
+
+const char *reg_node_unit(void *ctx, const char *node, size_t n)
+{
+    const reg_t *r = ctx;
+    long i = tab_find(&r->nodes, node, n);
+    return i < 0 ? NULL : ((const node_t *)r->nodes.items)[i].unit_code;
+}
+
+int reg_each_wholly_inside(const reg_t *r, const char *path, size_t n,
+                           void (*fn)(void *ctx, const char *path), void *ctx)
+{
+    char home[REG_PATH_CAP];
+    if (n >= sizeof home) return 0;
+    memcpy(home, path, n);
+    home[n] = '\0';
+    const int32_t d = today(r->utc_offset_us);
+    int count = 0;
+    for (size_t i = 0; i < r->units.n; i++) {
+        const unit_t *u = (const unit_t *)r->units.items + i;
+        if ((u->valid_from != REG_DAY_NONE && d < u->valid_from) ||
+            (u->valid_to != REG_DAY_NONE && d >= u->valid_to))
+            continue;
+        if (inside(home, u->legacy) && !inside(home, u->path)) {
+            fn(ctx, u->path);
+            count++;
+        }
+    }
+    return count;
 }
 
 /* ---- who may connect ---------------------------------------------------- */
@@ -557,9 +794,44 @@ int reg_is_crime(void *ctx, const char *grp)
     return i >= 0 && ((const group_t *)r->groups.items)[i].is_crime;
 }
 
-const char *reg_unit_path(const reg_t *r, const char *code, size_t n)
+int reg_scope_holds(const reg_t *r, const char *scope, const char *topic, size_t wn)
+{
+    const size_t sn = strlen(scope);
+    if (wn >= sn && !memcmp(topic, scope, sn)) return 1;
+    /* "20.06040." (or deeper): the unit's path is its first two or more
+     * components; look for a unit valid today with that path */
+    char path[REG_PATH_CAP], home[REG_PATH_CAP];
+    if (!sn || sn > sizeof home || wn < 2 || wn > sizeof path || topic[wn - 1] != '.') return 0;
+    memcpy(path, topic, wn - 1);
+    path[wn - 1] = '\0';
+    memcpy(home, scope, sn - 1);
+    home[sn - 1] = '\0';
+    const char *dot = strrchr(path, '.');
+    const char *code = dot ? dot + 1 : path;
+    int valid;
+    long i = unit_version(&r->units, code, strlen(code), today(r->utc_offset_us), &valid);
+    if (i < 0 || !valid) return 0;
+    const unit_t *u = (const unit_t *)r->units.items + i;
+    return !strcmp(u->path, path) && inside(home, u->legacy);
+}
+
+void reg_ledger_hooks(reg_t *r, ledger_cfg_t *l)
+{
+    l->is_crime = reg_is_crime;
+    l->is_crime_ctx = r;
+    l->heir = reg_heir;
+    l->node_unit = reg_node_unit;
+    l->heir_ctx = r;
+}
+
+const char *reg_unit_path_on(const reg_t *r, const char *code, size_t n, int32_t d)
 {
     int valid;
-    long i = unit_version(&r->units, code, n, today(r->utc_offset_us), &valid);
+    long i = unit_version(&r->units, code, n, d, &valid);
     return i < 0 ? NULL : ((const unit_t *)r->units.items)[i].path;
+}
+
+const char *reg_unit_path(const reg_t *r, const char *code, size_t n)
+{
+    return reg_unit_path_on(r, code, n, today(r->utc_offset_us));
 }

@@ -49,8 +49,10 @@ int reg_build_unit(reg_build_t *b, const char *code, const char *path, int32_t v
 int reg_build_node(reg_build_t *b, const char *id, const char *unit, int revoked,
                    const char *public_key);
 int reg_build_group(reg_build_t *b, const char *slug, int is_crime);
-/* A successor of a dissolved unit (rows ordered by code). */
-int reg_build_successor(reg_build_t *b, const char *code, const char *successor);
+/* A successor of a dissolved unit; partial: it went there in part. A unit's
+ * rows come together, in the conversion table's order: the first is its
+ * heir unless the reporting node's unit is another. */
+int reg_build_successor(reg_build_t *b, const char *code, const char *successor, int partial);
 int reg_build_subscriber(reg_build_t *b, const char *name, const char *unit, int revoked,
                          const char *public_key);
 int reg_build_finish(reg_t *r, reg_build_t **b, char *err, size_t errlen);
@@ -83,6 +85,37 @@ int reg_might_learn(const reg_t *r, const ev_t *ev);
 
 /* The ledger's is_crime callback: 1 when grp is a crime group (ctx: reg_t). */
 int reg_is_crime(void *ctx, const char *grp);
+
+/* Point l's registry questions (is_crime, heir, node_unit) at r. */
+void reg_ledger_hooks(reg_t *r, ledger_cfg_t *l);
+
+/* The ledger's heir callback (ctx: reg_t): where a tally dated `day` of
+ * unit `code`, as it was on day `since` (a case's occurrence, a tip-off's
+ * receipt), counts. The code itself while that version is valid on `day`;
+ * after it was dissolved, its successor `prefer` when that is one of them,
+ * else its first; a unit dissolved without a successor passes to its
+ * parent's heir (a district's work to the province). -1 when no unit carries
+ * the code that day (before it existed). */
+int reg_heir(void *ctx, const char *code, int32_t since, int32_t day, const char *prefer,
+             char out[LEDGER_UNIT_CAP]);
+
+/* The ledger's node_unit callback: the unit a node is enrolled for, or NULL. */
+const char *reg_node_unit(void *ctx, const char *node, size_t n);
+
+/* For the path of a dissolved unit (n bytes, "20.180"): call fn with the
+ * path of every unit valid today that was made wholly of its units (its
+ * communes after 1 July 2025, which have no district). The count. */
+int reg_each_wholly_inside(const reg_t *r, const char *path, size_t n,
+                           void (*fn)(void *ctx, const char *path), void *ctx);
+
+/* 1 when a subscriber with scope ("20.180.", "" for all) may follow topic
+ * (wn bytes): inside the scope, or the topic of a unit made wholly of the
+ * scope's units since it was dissolved ("20.06040." for district 180). */
+int reg_scope_holds(const reg_t *r, const char *scope, const char *topic, size_t wn);
+
+/* The path of the version of a unit valid on local day d (the nearest when
+ * none is), or NULL. Borrowed. */
+const char *reg_unit_path_on(const reg_t *r, const char *code, size_t n, int32_t d);
 
 /* The unit's path from the root ("20.183.06040"), or NULL. Borrowed. */
 const char *reg_unit_path(const reg_t *r, const char *code, size_t n);

@@ -116,6 +116,33 @@ static const char *scope_of(stream_t *s, const reg_t *reg, auth_t *auth, zmq_msg
     return scope;
 }
 
+typedef struct {
+    void *pub;
+    int opt; /* ZMQ_SUBSCRIBE or ZMQ_UNSUBSCRIBE */
+} follow_t;
+
+static void follow_one(void *ctx, const char *path)
+{
+    const follow_t *f = ctx;
+    char t[40];
+    int n = snprintf(t, sizeof t, "%s.", path);
+    if (n > 0 && (size_t)n < sizeof t) zmq_setsockopt(f->pub, f->opt, t, (size_t)n);
+}
+
+/* (Un)subscribe the last subscriber to topic and, when topic is the area of
+ * a dissolved unit ("20.180."), to the units made wholly of its units since:
+ * a district's subscriber keeps its communes after 1 July 2025, whose
+ * topics no longer name the district. */
+static void apply(void *pub, const reg_t *reg, int opt, const char *topic)
+{
+    size_t n = strlen(topic);
+    zmq_setsockopt(pub, opt, topic, n);
+    if (n > 1 && topic[n - 1] == '.') {
+        follow_t f = {pub, opt};
+        reg_each_wholly_inside(reg, topic, n - 1, follow_one, &f);
+    }
+}
+
 void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
 {
     if (!s || !s->pub) return;
@@ -139,12 +166,16 @@ void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
             scope = !s->secure ? "" : user ? reg_subscriber_scope(reg, user) : NULL;
             if (scope &&
                 stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0)
-                zmq_setsockopt(s->pub, ZMQ_UNSUBSCRIBE, topic, strlen(topic));
+                apply(s->pub, reg, ZMQ_UNSUBSCRIBE, topic);
+            else if (scope && reg_scope_holds(reg, scope, (const char *)p + 1, n - 1))
+                zmq_setsockopt(s->pub, ZMQ_UNSUBSCRIBE, p + 1, n - 1);
         } else if (n >= 1 && p[0] == 1 && !zmq_msg_more(&m) &&
-                   (scope = scope_of(s, reg, auth, &m)) &&
-                   stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >=
-                       0) {
-            zmq_setsockopt(s->pub, ZMQ_SUBSCRIBE, topic, strlen(topic));
+                   (scope = scope_of(s, reg, auth, &m))) {
+            if (stream_scope_topic(scope, (const char *)p + 1, n - 1, topic, sizeof topic) >= 0)
+                apply(s->pub, reg, ZMQ_SUBSCRIBE, topic);
+            else if (n - 1 < sizeof topic &&
+                     reg_scope_holds(reg, scope, (const char *)p + 1, n - 1))
+                zmq_setsockopt(s->pub, ZMQ_SUBSCRIBE, p + 1, n - 1); /* made of its units */
         }
         zmq_msg_close(&m);
     }
@@ -161,7 +192,11 @@ int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t l
     tallylog_unit_t u;
     int rc, n = 0;
     while ((rc = tallylog_next(content, len, &pos, &u)) == 1) {
-        const char *path = reg_unit_path(reg, u.unit, u.unit_len);
+        /* the unit's area on the day its deltas count (a late correction
+         * of 2024 under a code reused in 2025 goes to the old area's topic) */
+        const int32_t day = tallylog_last_day(&u);
+        const char *path = day == INT32_MIN ? reg_unit_path(reg, u.unit, u.unit_len)
+                                            : reg_unit_path_on(reg, u.unit, u.unit_len, day);
         if (!path) continue; /* a unit loaded after the registry: the next reload knows it */
         msgpack_sbuffer_clear(&s->sb);
         msgpack_pack_map(&pk, 5);
@@ -298,7 +333,7 @@ void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c)
             (path = reg_unit_path(reg, unit, strlen(unit)))) {
             char want[40];
             int wl = snprintf(want, sizeof want, "%s.", path);
-            if (strncmp(want, scope, strlen(scope)) != 0 || wl < 0) {
+            if (wl < 0 || !reg_scope_holds(reg, scope, want, (size_t)wl)) {
                 msgpack_pack_map(&pk, 1);
                 KEY(&pk, "error");
                 enc_str(&pk, "unit outside this subscriber's scope", 36);

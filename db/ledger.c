@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const METRIC_NAMES[M_COUNT] = {
     [M_INCIDENTS] = "incidents",
@@ -102,23 +103,67 @@ static void emit_key(ledger_emit_fn emit, void *ctx, const char *unit, int32_t d
     emit(ctx, &k, delta);
 }
 
-/* What a case in state st adds to the tallies, times sign. */
+/* Where a tally of unit `code` dated `day` counts (ledger_cfg_t.heir): 0,
+ * or -1 when no unit carried the code that day. */
+static int place(const ledger_cfg_t *cfg, const char *code, int32_t since, int32_t day,
+                 const char *prefer, char out[LEDGER_UNIT_CAP])
+{
+    if (!cfg->heir) {
+        snprintf(out, LEDGER_UNIT_CAP, "%s", code);
+        return 0;
+    }
+    return cfg->heir(cfg->heir_ctx, code, since, day, prefer, out);
+}
+
+/* 300 for a tally that would land in a unit on a day no unit carried it. */
+static int not_then(verdict_t *v, const char *field, const char *code, int32_t day)
+{
+    const time_t t = (time_t)day * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_UNIT, field,
+                   "unit %s did not exist on %04d-%02d-%02d: name the unit of that day", code,
+                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* What a case in state st adds to the tallies, times sign. The occurrence
+ * counts where it happened (a unit valid that day: admission and
+ * ledger_incident see to it); the clearance where st->cleared_unit says. */
 static void contrib(const ledger_cfg_t *cfg, const inc_state_t *st, int sign, ledger_emit_fn emit,
                     void *ctx)
 {
     if (!st->exists || st->voided_us) return;
     const int32_t occ = ledger_day(cfg, st->occurred_us);
-    emit_key(emit, ctx, st->occurred_unit, occ, M_INCIDENTS, st->grp, st->severity, sign);
-    emit_key(emit, ctx, st->occurred_unit, occ, M_DEATHS, st->grp, st->severity,
-             sign * (int64_t)st->deaths);
-    emit_key(emit, ctx, st->occurred_unit, occ, M_INJURIES, st->grp, st->severity,
-             sign * (int64_t)st->injuries);
+    char at[LEDGER_UNIT_CAP];
+    if (place(cfg, st->occurred_unit, occ, occ, NULL, at) < 0)
+        snprintf(at, sizeof at, "%s", st->occurred_unit);
+    emit_key(emit, ctx, at, occ, M_INCIDENTS, st->grp, st->severity, sign);
+    emit_key(emit, ctx, at, occ, M_DEATHS, st->grp, st->severity, sign * (int64_t)st->deaths);
+    emit_key(emit, ctx, at, occ, M_INJURIES, st->grp, st->severity, sign * (int64_t)st->injuries);
     if (st->cleared_us) {
         const int32_t clr = ledger_day(cfg, st->cleared_us);
-        emit_key(emit, ctx, st->occurred_unit, clr, M_CLEARED, st->grp, st->severity, sign);
-        emit_key(emit, ctx, st->occurred_unit, clr, M_SUSPECTS, st->grp, st->severity,
+        const char *cu = st->cleared_unit[0] ? st->cleared_unit : st->occurred_unit;
+        emit_key(emit, ctx, cu, clr, M_CLEARED, st->grp, st->severity, sign);
+        emit_key(emit, ctx, cu, clr, M_SUSPECTS, st->grp, st->severity,
                  sign * (int64_t)st->suspects);
     }
+}
+
+/* Settle where next's counts land: its occurrence in a unit of that day,
+ * its clearance at the occurrence's unit or, dissolved by then, its heir
+ * (the clearing node's unit when that is a successor; prefer). */
+static int settle(const ledger_cfg_t *cfg, inc_state_t *next, const char *prefer, verdict_t *v)
+{
+    char at[LEDGER_UNIT_CAP];
+    const int32_t occ = ledger_day(cfg, next->occurred_us);
+    if (place(cfg, next->occurred_unit, occ, occ, NULL, at) < 0)
+        return not_then(v, "occurred_at", next->occurred_unit, occ);
+    if (next->cleared_us) {
+        const int32_t clr = ledger_day(cfg, next->cleared_us);
+        if (place(cfg, next->occurred_unit, occ, clr, prefer, next->cleared_unit) < 0)
+            return not_then(v, "cleared_at", next->occurred_unit, clr);
+    }
+    return 0;
 }
 
 static int crime_without_severity(const ledger_cfg_t *cfg, const inc_state_t *st)
@@ -131,6 +176,9 @@ int ledger_incident(const ledger_cfg_t *cfg, inc_state_t *st, const ev_t *ev, in
 {
     inc_state_t next = *st;
     const uint32_t has = ev->present;
+    /* the clearance's unit, once settled, moves only with the place */
+    const char *prefer = st->cleared_unit[0] ? st->cleared_unit : NULL;
+    int rc;
 
     if (ev->type == EV_INCIDENT_REPORTED) {
         if (st->exists)
@@ -165,6 +213,7 @@ int ledger_incident(const ledger_cfg_t *cfg, inc_state_t *st, const ev_t *ev, in
                                "cleared before the incident occurred");
             next.cleared_us = ev->at_us;
             next.suspects = ev->suspects;
+            prefer = cfg->node_unit ? cfg->node_unit(cfg->heir_ctx, ev->node.p, ev->node.n) : NULL;
             break;
         case EV_INCIDENT_CORRECTED:
             if (has & EVB(EVF_GROUP)) put(next.grp, sizeof next.grp, ev->group);
@@ -186,6 +235,7 @@ int ledger_incident(const ledger_cfg_t *cfg, inc_state_t *st, const ev_t *ev, in
             return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_TYPE, "type", "not an incident event");
         }
     }
+    if ((rc = settle(cfg, &next, prefer, v)) < 0) return rc;
     next.version = st->version + 1;
     contrib(cfg, st, -1, emit, ctx);
     contrib(cfg, &next, +1, emit, ctx);
@@ -303,10 +353,16 @@ int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int6
             return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_TYPE, "type", "not a tip-off event");
         }
     }
-    next.version = st->version + 1;
-    char unit[LEDGER_UNIT_CAP];
-    put(unit, sizeof unit, ev->unit);
+    /* at the reporting unit, or its heir once it was dissolved (the
+     * sending node's unit when that is one of its successors) */
+    char key[LEDGER_UNIT_CAP], unit[LEDGER_UNIT_CAP];
+    put(key, sizeof key, ev->unit);
     const int32_t day = ledger_day(cfg, day_of);
+    const char *prefer =
+        cfg->node_unit ? cfg->node_unit(cfg->heir_ctx, ev->node.p, ev->node.n) : NULL;
+    if (place(cfg, key, ledger_day(cfg, next.received_us), day, prefer, unit) < 0)
+        return not_then(v, ev->type == EV_TIPOFF_RECEIVED ? "received_at" : "unit", key, day);
+    next.version = st->version + 1;
     for (int i = 0; i < 2; i++)
         if (counts[i] != M_COUNT) emit_key(emit, ctx, unit, day, counts[i], next.grp, SEV_NONE, 1);
     *st = next;

@@ -10,9 +10,12 @@
  * correction moves counts, a void removes them, and the sum of all deltas
  * always equals the contributions of the final states.
  *   incidents, deaths, injuries  at (occurred_unit, day of occurrence, group, severity)
- *   cleared, suspects            at (occurred_unit, day of clearance,  group, severity)
+ *   cleared, suspects            at (cleared_unit,  day of clearance,  group, severity)
+ * cleared_unit is occurred_unit, or — the unit dissolved before the clearance
+ * (1 July 2025) — its heir, settled when the clearance is applied.
  * Tip-offs cannot be corrected, so each accepted tip-off event adds its own
- * fixed counts, on the day it names (see ledger_tipoff).
+ * fixed counts, on the day it names, at its unit or that unit's heir (see
+ * ledger_tipoff).
  */
 #ifndef ANTT_DB_LEDGER_H
 #define ANTT_DB_LEDGER_H
@@ -63,6 +66,16 @@ typedef struct {
     /* 1 when the crime group counts as a crime (so needs a severity). */
     int (*is_crime)(void *ctx, const char *grp);
     void *is_crime_ctx;
+    /* Units that were dissolved (1 July 2025): where a tally dated `day` of
+     * unit `code` as it was on day `since` counts — the code while that
+     * version is valid on `day`, else its heir (the successor `prefer` when
+     * it is one, else the first; prefer may be NULL). -1 when no unit
+     * carries it that day. NULL: every unit is valid every day. */
+    int (*heir)(void *ctx, const char *code, int32_t since, int32_t day, const char *prefer,
+                char out[LEDGER_UNIT_CAP]);
+    /* The unit a node is enrolled for (NULL: unknown), the heir's prefer. */
+    const char *(*node_unit)(void *ctx, const char *node, size_t n);
+    void *heir_ctx;
 } ledger_cfg_t;
 
 typedef struct {
@@ -74,6 +87,9 @@ typedef struct {
     char occurred_unit[LEDGER_UNIT_CAP];
     uint32_t deaths, injuries;
     int64_t cleared_us; /* 0: not cleared */
+    /* where the clearance counts: occurred_unit, or its heir when the unit
+     * was dissolved before the clearance day ("" when not cleared) */
+    char cleared_unit[LEDGER_UNIT_CAP];
     uint32_t suspects;
     int64_t voided_us; /* 0: not voided */
     int32_t version;   /* events applied so far */

@@ -5,9 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+int query_unit_on(db_t *c, const char *code, const char *day, db_row_fn fn, void *ctx, char *err,
+                  size_t errlen)
+{
+    const char *p[2] = {code, day};
+    return db_rows(c,
+                   "SELECT code, name, path FROM antt.unit_on($1, coalesce($2::date,"
+                   " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)) WHERE code IS NOT NULL",
+                   2, p, fn, ctx, err, errlen);
+}
+
 int query_unit(db_t *c, const char *code, db_row_fn fn, void *ctx, char *err, size_t errlen)
 {
-    return db_rows(c, "SELECT code, name, path FROM antt.units WHERE code = $1", 1, &code, fn, ctx,
+    return query_unit_on(c, code, NULL, fn, ctx, err, errlen);
+}
+
+int query_unit_partials(db_t *c, const char *unit, const char *day, db_row_fn fn, void *ctx,
+                        char *err, size_t errlen)
+{
+    const char *p[2] = {unit, day};
+    return db_rows(c, "SELECT * FROM antt.scope_partials($1, $2::date) ORDER BY 1", 2, p, fn, ctx,
                    err, errlen);
 }
 
@@ -15,16 +32,33 @@ int query_unit_children(db_t *c, const char *code, db_row_fn fn, void *ctx, char
                         size_t errlen)
 {
     return db_rows(c,
-                   "SELECT code, name, path FROM antt.units WHERE parent_code = $1 ORDER BY code",
+                   "SELECT code, name, path FROM antt.children_on($1,"
+                   " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date) ORDER BY code",
                    1, &code, fn, ctx, err, errlen);
+}
+
+int query_child_members(db_t *c, const char *unit, db_row_fn fn, void *ctx, char *err,
+                        size_t errlen)
+{
+    return db_rows(c,
+                   "WITH d AS (SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS d),"
+                   " kids AS (SELECT k.code FROM d, antt.children_on($1, d.d) k"
+                   "  UNION ALL SELECT $1 WHERE NOT EXISTS"
+                   "  (SELECT 1 FROM d, antt.children_on($1, d.d)))"
+                   " SELECT k.code, s.code, s.valid_from - date '1970-01-01',"
+                   " s.valid_to - date '1970-01-01', u.path FROM d, kids k,"
+                   " antt.scope_units(k.code, d.d) s JOIN antt.units u ON u.code = s.code"
+                   " AND u.valid_from IS NOT DISTINCT FROM s.valid_from ORDER BY 2, 1",
+                   1, &unit, fn, ctx, err, errlen);
 }
 
 int query_communes(db_t *c, const char *under, db_row_fn fn, void *ctx, char *err, size_t errlen)
 {
     const char *p[1] = {under && *under ? under : NULL};
     return db_rows(c,
-                   "SELECT code FROM antt.units WHERE level = 'commune' AND"
-                   " ($1::text IS NULL OR code IN (SELECT antt.subtree($1))) ORDER BY code",
+                   "SELECT c FROM antt.communes($1) c WHERE $1::text IS NOT NULL UNION"
+                   " SELECT code FROM antt.units WHERE $1::text IS NULL AND level = 'commune'"
+                   " AND daterange(valid_from, valid_to) @> antt.today() ORDER BY 1",
                    1, p, fn, ctx, err, errlen);
 }
 
@@ -50,11 +84,11 @@ int query_crime_groups(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errle
 }
 
 int query_rates(db_t *c, const char *unit, const char *from, const char *to, const char *group,
-                db_row_fn fn, void *ctx, char *err, size_t errlen)
+                const char *on, db_row_fn fn, void *ctx, char *err, size_t errlen)
 {
-    const char *p[4] = {unit, from, to, group};
-    return db_rows(c, "SELECT * FROM antt.rates($1, $2::date, $3::date, $4)", 4, p, fn, ctx, err,
-                   errlen);
+    const char *p[5] = {unit, from, to, group, on};
+    return db_rows(c, "SELECT * FROM antt.rates($1, $2::date, $3::date, $4, $5::date)", 5, p, fn,
+                   ctx, err, errlen);
 }
 
 int query_tipoff_times(db_t *c, const char *unit, const char *from, const char *to, db_row_fn fn,
@@ -100,7 +134,7 @@ int query_province_figures(db_t *c, db_row_fn fn, void *ctx, char *err, size_t e
         " LATERAL antt.rates(u.code,"
         " date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
         " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
-        " WHERE u.level = 'province' AND (u.valid_to IS NULL OR u.valid_to > current_date)"
+        " WHERE u.level = 'province' AND (u.valid_to IS NULL OR u.valid_to > antt.today())"
         " ORDER BY u.code",
         0, NULL, fn, ctx, err, errlen);
 }
@@ -133,14 +167,13 @@ int query_snapshot(db_t *c, const char *unit, int64_t from, int64_t to, query_sn
     if (rc == 0)
         rc = db_rows(c,
                      "SELECT v.unit, v.version FROM antt.unit_versions v"
-                     " WHERE v.unit IN (SELECT antt.subtree($1))",
+                     " WHERE v.unit IN (SELECT antt.scope($1))",
                      1, p, q->versions, q->ctx, err, errlen);
     if (rc == 0)
         rc = db_rows(c,
                      "SELECT t.unit, t.day - date '1970-01-01', t.metric, t.grp, t.severity,"
-                     " t.value FROM antt.tallies t WHERE t.unit IN (SELECT antt.subtree($1))"
-                     " AND t.day >= date '1970-01-01' + $2::int"
-                     " AND t.day < date '1970-01-01' + $3::int AND t.value <> 0",
+                     " t.value FROM antt.scope_tallies($1, date '1970-01-01' + $2::int,"
+                     " date '1970-01-01' + $3::int, antt.today()) t WHERE t.value <> 0",
                      3, p, q->tallies, q->ctx, err, errlen);
     db_exec(c, rc == 0 ? "COMMIT" : "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
     return rc;

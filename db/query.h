@@ -12,14 +12,34 @@
 
 /* ---- units and groups ---- */
 
-/* The unit (code, name, path): one row, or none when unknown. */
+/* The unit (code, name, path) as it is today: one row, or none when
+ * unknown. A code with several versions (reused in 2025) is the version
+ * valid today, or the one nearest (a dissolved unit: its last). */
 int query_unit(db_t *c, const char *code, db_row_fn fn, void *ctx, char *err, size_t errlen);
 
-/* Its children (code, name, path), by code. */
+/* The same on a day ("YYYY-MM-DD"). */
+int query_unit_on(db_t *c, const char *code, const char *day, db_row_fn fn, void *ctx, char *err,
+                  size_t errlen);
+
+/* The units that came into unit's figures through a split, with the unit
+ * taken on `day`: code, name, successors ("06040, 06004"), by code. */
+int query_unit_partials(db_t *c, const char *unit, const char *day, db_row_fn fn, void *ctx,
+                        char *err, size_t errlen);
+
+/* Its children today (code, name, path; antt.children_on), by code. */
 int query_unit_children(db_t *c, const char *code, db_row_fn fn, void *ctx, char *err,
                         size_t errlen);
 
-/* Communes (code), by code: those under `under`, or every one (NULL). */
+/* What each of unit's children today is made of (or unit's own, when it
+ * has none): child, code, valid_from, valid_to (days since 1970, NULL when
+ * open), path — a delta of unit `code` dated in [valid_from, valid_to)
+ * counts for the child (antt.scope_units: a split predecessor counts for
+ * each), and comes on the stream under that path's topic. */
+int query_child_members(db_t *c, const char *unit, db_row_fn fn, void *ctx, char *err,
+                        size_t errlen);
+
+/* Communes (code), by code: those of `under` as it stands today (as it
+ * stood, when dissolved), or every commune valid today (NULL). */
 int query_communes(db_t *c, const char *under, db_row_fn fn, void *ctx, char *err, size_t errlen);
 
 /* A unit group's size (count): one row when it has members, none when not. */
@@ -34,9 +54,11 @@ int query_crime_groups(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errle
 /* ---- figures ---- */
 
 /* antt.rates for unit (or "group:NAME") over [from, to) (dates), for one
- * crime group or all (NULL): one row, columns by name (see migrations). */
+ * crime group or all (NULL), the unit taken as it was on `on` (a date; NULL:
+ * the period's last day — a comparison year passes the main year's, so
+ * both count the same units): one row, columns by name (see migrations). */
 int query_rates(db_t *c, const char *unit, const char *from, const char *to, const char *group,
-                db_row_fn fn, void *ctx, char *err, size_t errlen);
+                const char *on, db_row_fn fn, void *ctx, char *err, size_t errlen);
 
 /* Tip-off processing times per child unit over [from, to): unit, name,
  * decided, p50_days, p90_days, max_days. */

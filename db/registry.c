@@ -23,7 +23,7 @@ static int row(void *ctx, int n, const char *const *names, const char *const *v)
     case 'u': k->unit(r->ctx, v[0], v[1], day_or_none(v[2]), day_or_none(v[3])); break;
     case 'n': k->node(r->ctx, v[0], v[1], v[2][0] == 't', v[3]); break;
     case 'g': k->group(r->ctx, v[0], v[1][0] == 't'); break;
-    case 'x': k->successor(r->ctx, v[0], v[1]); break;
+    case 'x': k->successor(r->ctx, v[0], v[1], v[2][0] == 't'); break;
     default: k->subscriber(r->ctx, v[0], v[1], v[2][0] == 't', v[3]); break;
     }
     return 0;
@@ -42,7 +42,8 @@ int registry_read(db_t *c, const registry_sink_t *sink, void *ctx, char *err, si
         {'g', "SELECT slug, is_crime FROM antt.crime_groups"},
         {'s', "SELECT name, coalesce(unit_code, ''), revoked_at IS NOT NULL,"
               " coalesce(public_key, '') FROM antt.subscribers"},
-        {'x', "SELECT code, successor FROM antt.unit_successors ORDER BY code, successor"},
+        {'x', "SELECT code, successor, share_note <> '' FROM antt.unit_successors"
+              " ORDER BY code, ord, successor"},
     };
     for (size_t i = 0; i < sizeof TABLES / sizeof TABLES[0]; i++) {
         reader_t r = {sink, ctx, TABLES[i].kind};

@@ -21,7 +21,9 @@ typedef struct {
     void (*node)(void *ctx, const char *id, const char *unit, int revoked, const char *key);
     void (*group)(void *ctx, const char *slug, int is_crime);
     void (*subscriber)(void *ctx, const char *name, const char *unit, int revoked, const char *key);
-    void (*successor)(void *ctx, const char *code, const char *successor); /* ordered by code */
+    /* A dissolved unit's successors, ordered by code and then as the
+     * conversion table lists them; partial: the unit went there in part. */
+    void (*successor)(void *ctx, const char *code, const char *successor, int partial);
 } registry_sink_t;
 
 /* Read every row (units first, then nodes, groups, subscribers, successors). 0, or -1

@@ -34,7 +34,7 @@
 #define SQL_LOCK_INCIDENTS                                                                       \
     "SELECT i.unit, i.ref, i.report_id, i.grp, i.severity, " US("i.occurred_at") ","            \
     " i.occurred_unit, i.deaths, i.injuries, coalesce(" US("i.cleared_at") ", 0), i.suspects,"   \
-    " coalesce(" US("i.voided_at") ", 0), i.version"                                             \
+    " coalesce(" US("i.voided_at") ", 0), i.version, i.cleared_unit"                             \
     " FROM unnest($1::text[], $2::text[]) AS k(unit, ref)"                                       \
     " JOIN antt.incidents i ON i.unit = k.unit " C_ " AND i.ref = k.ref " C_                     \
     " ORDER BY i.unit, i.ref FOR UPDATE OF i"
@@ -64,16 +64,17 @@
 #define INC_ARRAYS                                                                               \
     "unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],"     \
     " $7::text[], $8::int4[], $9::int4[], $10::timestamptz[], $11::int4[], $12::timestamptz[],"  \
-    " $13::int4[])"
+    " $13::int4[], $14::text[])"
 #define INC_COLS                                                                                 \
     "unit, ref, report_id, grp, severity, occurred_at, occurred_unit, deaths, injuries,"         \
-    " cleared_at, suspects, voided_at, version"
+    " cleared_at, suspects, voided_at, version, cleared_unit"
 #define SQL_INSERT_INCIDENTS "INSERT INTO antt.incidents (" INC_COLS ") SELECT * FROM " INC_ARRAYS
 #define SQL_UPDATE_INCIDENTS                                                                     \
     "UPDATE antt.incidents i SET grp = s.grp, severity = s.severity,"                            \
     " occurred_at = s.occurred_at, occurred_unit = s.occurred_unit, deaths = s.deaths,"          \
     " injuries = s.injuries, cleared_at = s.cleared_at, suspects = s.suspects,"                  \
-    " voided_at = s.voided_at, version = s.version, updated_at = now()"                          \
+    " voided_at = s.voided_at, version = s.version, cleared_unit = s.cleared_unit,"              \
+    " updated_at = now()"                                                                        \
     " FROM " INC_ARRAYS " AS s(" INC_COLS ")"                                                    \
     " WHERE i.unit = s.unit " C_ " AND i.ref = s.ref " C_
 
@@ -164,7 +165,7 @@
     "  is_crime = EXCLUDED.is_crime"
 #define SQL_LOAD_SUCCESSORS_STAGE                                                                \
     "CREATE TEMP TABLE load_successors (code text, successor text, effective date,"             \
-    " share_note text, note text) ON COMMIT DROP"
+    " share_note text, note text, ord serial) ON COMMIT DROP"
 /* A unit with successors is dissolved at `effective` (its open version ends
  * there, unless a version of its code begins there: a reused code). Rows
  * without a successor (UNMAPPED: nobody traced where it went) still end it. */
@@ -172,12 +173,12 @@
     "WITH ended AS (UPDATE antt.units u SET valid_to = s.effective FROM load_successors s"       \
     "  WHERE u.code = s.code AND u.valid_to IS NULL"                                             \
     "  AND (u.valid_from IS NULL OR u.valid_from < s.effective))"                                \
-    " INSERT INTO antt.unit_successors (code, successor, effective, share_note, note)"            \
+    " INSERT INTO antt.unit_successors (code, successor, effective, share_note, note, ord)"       \
     " SELECT DISTINCT ON (code, successor) code, successor, effective,"                          \
-    "  coalesce(share_note, ''), coalesce(note, '') FROM load_successors"                        \
-    " WHERE coalesce(successor, '') <> ''"                                                       \
+    "  coalesce(share_note, ''), coalesce(note, ''), ord FROM load_successors"                   \
+    " WHERE coalesce(successor, '') <> '' ORDER BY code, successor, ord"                         \
     " ON CONFLICT (code, successor) DO UPDATE SET effective = EXCLUDED.effective,"               \
-    "  share_note = EXCLUDED.share_note, note = EXCLUDED.note"
+    "  share_note = EXCLUDED.share_note, note = EXCLUDED.note, ord = EXCLUDED.ord"
 /* Clusters: the file is the whole membership of each cluster it names. */
 #define SQL_LOAD_CLUSTERS_STAGE                                                                  \
     "CREATE TEMP TABLE load_clusters (cluster text, code text) ON COMMIT DROP"
@@ -188,8 +189,7 @@
     " ON CONFLICT DO NOTHING"
 #define SQL_ADD_NODES_UNDER                                                                      \
     "INSERT INTO antt.nodes (node_id, unit_code)"                                                \
-    " SELECT $2 || u.code, u.code FROM antt.units u"                                             \
-    " WHERE u.level = 'commune' AND u.code IN (SELECT antt.subtree($1))"                         \
+    " SELECT $2 || c, c FROM antt.communes($1) c"                                                \
     " ON CONFLICT (node_id) DO UPDATE SET unit_code = EXCLUDED.unit_code, revoked_at = NULL"
 
 /* ---- admin: who may connect ---- */
@@ -230,8 +230,8 @@
     " to_char(n.revoked_at, 'YYYY-MM-DD HH24:MI') END ||"                                        \
     " coalesce((SELECT ', unit dissolved ' || max(u.valid_to)::text FROM antt.units u"           \
     "  WHERE u.code = n.unit_code"                                                              \
-    "  HAVING bool_and(u.valid_to IS NOT NULL AND u.valid_to <= current_date)), '')"             \
-    " FROM antt.nodes n WHERE $1::text IS NULL OR n.unit_code IN (SELECT antt.subtree($1))"      \
+    "  HAVING bool_and(u.valid_to IS NOT NULL AND u.valid_to <= antt.today())), '')"             \
+    " FROM antt.nodes n WHERE $1::text IS NULL OR n.unit_code IN (SELECT antt.scope($1))"        \
     " ORDER BY n.node_id"
 #define SQL_LIST_SUBSCRIBERS                                                                     \
     "SELECT name, coalesce(unit_code, '(all)'), public_key,"                                     \
@@ -246,7 +246,7 @@
 #define SQL_VERIFY_INCIDENTS                                                                     \
     "SELECT i.unit, i.ref, i.report_id, i.grp, i.severity, " US("i.occurred_at") ","            \
     " i.occurred_unit, i.deaths, i.injuries, coalesce(" US("i.cleared_at") ", 0), i.suspects,"   \
-    " coalesce(" US("i.voided_at") ", 0), i.version"                                             \
+    " coalesce(" US("i.voided_at") ", 0), i.version, i.cleared_unit"                             \
     " FROM antt.incidents i ORDER BY i.unit COLLATE \"C\", i.ref COLLATE \"C\""
 #define SQL_VERIFY_TIPOFFS                                                                       \
     "SELECT t.unit, t.ref, t.report_id, t.kind, t.source, t.grp, " US("t.received_at") ","      \

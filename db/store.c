@@ -293,6 +293,7 @@ void store_row_incident(const char *const *v, inc_state_t *st)
     st->suspects = (uint32_t)i64(v[10]);
     st->voided_us = i64(v[11]);
     st->version = (int32_t)i64(v[12]);
+    snprintf(st->cleared_unit, sizeof st->cleared_unit, "%s", v[13] ? v[13] : "");
 }
 
 void store_row_tipoff(const char *const *v, tip_state_t *st)
@@ -639,11 +640,11 @@ static void key_params(store_t *s, step_t *p, char kind)
     param_end(p, &s->arr, n);
 }
 
-static const uint32_t INC_OIDS[13] = {
+static const uint32_t INC_OIDS[14] = {
     PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,        PGCOPY_OID_UUID, PGCOPY_OID_TEXT,
     PGCOPY_OID_TEXT, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_TEXT, PGCOPY_OID_INT4,
     PGCOPY_OID_INT4, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4, PGCOPY_OID_TIMESTAMPTZ,
-    PGCOPY_OID_INT4};
+    PGCOPY_OID_INT4, PGCOPY_OID_TEXT};
 
 static void inc_value(pgcopy_t *a, const case_t *c, int col)
 {
@@ -661,7 +662,8 @@ static void inc_value(pgcopy_t *a, const case_t *c, int col)
     case 9: pgcopy_ts(a, st->cleared_us); break;
     case 10: pgcopy_int4(a, (int32_t)st->suspects); break;
     case 11: pgcopy_ts(a, st->voided_us); break;
-    default: pgcopy_int4(a, st->version); break;
+    case 12: pgcopy_int4(a, st->version); break;
+    default: pgcopy_cstr(a, st->cleared_unit); break;
     }
 }
 
@@ -700,7 +702,7 @@ static int case_step(store_t *s, step_t *p, char kind, int is_new)
     for (uint32_t k = 0; k < s->ncases; k++)
         n += s->cases[k].dirty && s->cases[k].kind == kind && s->cases[k].is_new == is_new;
     if (!n) return 0;
-    const int ncols = kind == 'i' ? 13 : 14;
+    const int ncols = 14;
     p->st = kind == 'i' ? (is_new ? ST_INC_NEW : ST_INC_UPD) : (is_new ? ST_TIP_NEW : ST_TIP_UPD);
     p->nparams = 0;
     for (int col = 0; col < ncols; col++) {

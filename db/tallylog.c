@@ -3,6 +3,7 @@
 
 #include "db/ledger.h"
 #include "proto/encode.h"
+#include "proto/mp.h"
 #include "proto/util.h"
 
 #include <stdlib.h>
@@ -98,4 +99,25 @@ int tallylog_next(const uint8_t *content, size_t len, size_t *pos, tallylog_unit
     u->deltas_len = m;
     *pos = p + m;
     return 1;
+}
+
+int32_t tallylog_last_day(const tallylog_unit_t *u)
+{
+    mp_reader_t r;
+    mp_obj_t o;
+    int32_t last = INT32_MIN;
+    mp_init(&r, u->deltas, u->deltas_len);
+    if (mp_read(&r, &o) < 0 || o.type != MP_ARRAY) return INT32_MIN;
+    for (uint32_t i = o.n; i > 0; i--) {
+        mp_obj_t row, day;
+        if (mp_read(&r, &row) < 0 || row.type != MP_ARRAY || row.n < 1 || mp_read(&r, &day) < 0)
+            return INT32_MIN;
+        if (day.type == MP_UINT && day.v.u <= INT32_MAX && (int32_t)day.v.u > last)
+            last = (int32_t)day.v.u;
+        else if (day.type == MP_INT && day.v.i >= INT32_MIN && (int32_t)day.v.i > last)
+            last = (int32_t)day.v.i;
+        for (uint32_t k = 1; k < row.n; k++)
+            if (mp_skip(&r, 2) < 0) return INT32_MIN;
+    }
+    return last;
 }

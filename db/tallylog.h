@@ -53,4 +53,8 @@ typedef struct {
  * -1 when the content is not laid out as above. */
 int tallylog_next(const uint8_t *content, size_t len, size_t *pos, tallylog_unit_t *u);
 
+/* The latest day among a unit's deltas (days since 1970), or INT32_MIN when
+ * there is none or they cannot be read. */
+int32_t tallylog_last_day(const tallylog_unit_t *u);
+
 #endif

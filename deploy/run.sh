@@ -12,7 +12,9 @@
 # PostgreSQL is initialised under the state folder (ANTT_STATE_DIR, default
 # ./state; created on first use, reused later), started on loopback and
 # stopped again when anttd exits. Either way the schema is migrated and the
-# unit list (db/units-cluster2.csv) and crime groups are loaded (idempotent).
+# units of both maps (db/units-cluster2.csv until 30 June 2025,
+# db/units-2025.csv since 1 July 2025, with db/successors-2025.csv between
+# them) and crime groups are loaded (idempotent).
 # Ctrl-C stops everything this script started.
 #
 # Security: anttd runs with CURVE. Unless the configuration or ANTT_CURVE_KEY_FILE
@@ -126,7 +128,8 @@ fi
 cfg=()
 [[ -n "${ANTT_CONFIG:-}" ]] && cfg=(--config "$ANTT_CONFIG")
 "$anttd" "${cfg[@]}" --db "$db" --migrate \
-  --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv" \
+  --load-units "$root/db/units-cluster2.csv" --load-units "$root/db/units-2025.csv" \
+  --load-successors "$root/db/successors-2025.csv" --load-groups "$root/db/crime_groups.csv" \
   --load-clusters "$root/db/clusters.csv"
 if [[ -z "$demo" ]]; then
   keyflag=()
@@ -203,7 +206,7 @@ for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
-"$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --units "$root/db/units-cluster2.csv" --under 20 \
+"$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --db "$db" --under 20 --node-prefix st- \
   --rate "${ANTT_DEMO_RATE:-20}" --duration "${ANTT_DEMO_SECONDS:-31536000}" --every 5 \
   --duplicates 0.02 --malformed 0.005 &
 lpid=$!

@@ -37,6 +37,7 @@ eval "$(bash "$root/deploy/ha/cluster.sh" start "$work/pg")"
 bash "$root/deploy/ha/cluster.sh" state "$work/pg"
 db=$ANTT_HA_DSN
 "$anttd" --db "$db" --migrate --load-units "$root/db/units-cluster2.csv" \
+  --load-units "$root/db/units-2025.csv" --load-successors "$root/db/successors-2025.csv" \
   --load-groups "$root/db/crime_groups.csv" --add-nodes-under 20=demo- 2>/dev/null
 
 say "two anttd on it, stations listing both"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/integration/template.sh BASE_DSN ANTTD SOURCE_DIR — make sure database
 # antt_it_template exists on the server of BASE_DSN, built by anttd itself:
-# schema, the cluster-II units, crime groups, clusters and three test nodes.
+# schema, the cluster-II units of both eras (until 30 June 2025 and from 1 July
+# 2025, with the conversion between them), crime groups, clusters and three
+# test nodes.
 # Integration tests copy it.
 #
 # Concurrent callers (suites start together) are serialised by the caller,
@@ -15,7 +17,8 @@ have() { psql "$base" -Atc "SELECT count(*) FROM pg_database WHERE datname = '$1
 psql "$base" -qc "DROP DATABASE IF EXISTS antt_it_template_build" 2>/dev/null
 psql "$base" -qc "CREATE DATABASE antt_it_template_build"
 "$anttd" --db "$base dbname=antt_it_template_build" --log-level warn --migrate \
-  --load-units "$src/db/units-cluster2.csv" --load-groups "$src/db/crime_groups.csv" \
+  --load-units "$src/db/units-cluster2.csv" --load-units "$src/db/units-2025.csv" \
+  --load-successors "$src/db/successors-2025.csv" --load-groups "$src/db/crime_groups.csv" \
   --load-clusters "$src/db/clusters.csv" \
   --add-node ls-180-06040=06040 --add-node ls-180=180 --add-node ls-181=181
 psql "$base" -qc "ALTER DATABASE antt_it_template_build RENAME TO antt_it_template"

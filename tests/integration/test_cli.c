@@ -148,7 +148,7 @@ Test(cli, events_wait_in_the_spool_while_the_daemon_is_away)
 Test(cli, load_simulates_stations_with_duplicates_and_malformed_messages)
 {
     char out[8192];
-    const char *reg[] = {"--add-nodes-under", "180=st-", NULL};
+    const char *reg[] = {"--add-nodes-under", "20=st-", NULL};
     cr_assert_eq(it_anttd(db.dsn, reg, out, sizeof out), 0, "%s", out);
     kill(d.pid, SIGHUP); /* reload the registry now rather than on the first unknown node */
     for (int i = 0; i < 100 && !it_log_has(&d, "reloaded"); i++) {
@@ -157,7 +157,7 @@ Test(cli, load_simulates_stations_with_duplicates_and_malformed_messages)
     }
     char args[1024];
     snprintf(args, sizeof args,
-             "load --db '%s' --under 180 --rate 300 --duration 3 --per-msg 2 --duplicates 0.1 "
+             "load --db '%s' --under 20 --rate 300 --duration 3 --per-msg 2 --duplicates 0.1 "
              "--malformed 0.05",
              db.dsn);
     int rc = antt(d.port, NULL, out, sizeof out, args);

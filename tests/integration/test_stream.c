@@ -306,6 +306,29 @@ static int publishing(const it_daemon_t *x)
     return n;
 }
 
+/* Wait until the stream reaches sub: ZeroMQ drops what a publisher sends
+ * before a subscription reaches it (slow on a loaded machine), so a probe is
+ * sent until its message arrives. A snapshot taken after includes it. */
+static void await_subscription(void *sub, int port)
+{
+    it_client_t c;
+    it_client_open(&c, port);
+    inbox_t in = {0};
+    for (int i = 0; i < 50 && !in.n; i++) {
+        ev_t ev;
+        ack_t a[1];
+        it_tipoff(&ev, it_str("probe-%d", i), IT_NOW_US - IT_DAY_US);
+        cr_assert_eq(it_submit(&c, &ev, 1, a, 10000), 0);
+        collect(sub, &in, 200);
+    }
+    cr_assert(in.n, "the stream never reached the subscriber");
+    for (size_t i = 0; i < in.n; i++)
+        free(in.msg[i]);
+    free(in.msg);
+    free(in.len);
+    it_client_close(&c);
+}
+
 /* Apply what arrived (waiting at most quiet_ms for the first message): no
  * gap is allowed, repeats of a takeover are. */
 static size_t follow(void *sub, tview_t *tv, int quiet_ms, size_t *old)
@@ -347,7 +370,7 @@ Test(stream, two_daemons_one_stream_survives_the_publishers_death, .timeout = 30
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "20.", 3);
     cr_assert_eq(zmq_connect(sub, pa), 0);
     cr_assert_eq(zmq_connect(sub, pb), 0);
-    it_sleep_ms(300);
+    await_subscription(sub, d.port);
     /* The snapshot from the daemon that does not publish: any daemon's is
      * consistent with the one stream. */
     tview_t *tv = snapshot_of_20(ctx, other == &d ? sa : sb_);
