@@ -352,11 +352,20 @@ Test(security, subscribers_see_their_scope_only)
     ev.unit = ev_cstr("01279");
     ack_t a = send_as(&caobang, &ev, &code);
     cr_assert_eq(a.status, ACK_ACCEPTED, "code %d", a.code);
+    /* today 06040 is Thất Khê, a commune of the province made of district
+     * 180's communes (1 July 2025): its topic no longer names the district,
+     * and the district's subscriber still gets it */
+    const int64_t now = ts_now_us();
+    it_incident(&ev, "P3", "social_order", SEV_LESS_SERIOUS, now - 3600 * 1000000LL);
+    ev.time_us = now;
+    cr_assert_eq(send_as(&commune, &ev, &code).status, ACK_ACCEPTED);
     char got_ls[512], got_cb[512], got_other[512];
     topics(ls, got_ls, sizeof got_ls, 1000);
     topics(cb, got_cb, sizeof got_cb, 200);
     topics(other, got_other, sizeof got_other, 200);
     cr_expect(strstr(got_ls, "20.180.06040."), "Lạng Sơn district 180 got: %s", got_ls);
+    cr_expect(strstr(got_ls, "20.06040."), "district 180 got today's 06040: %s", got_ls);
+    cr_expect(!strstr(got_cb, "20.06040."), "Cao Bằng got Thất Khê: %s", got_cb);
     cr_expect(!strstr(got_ls, "04."), "Lạng Sơn's subscriber saw Cao Bằng: %s", got_ls);
     cr_expect(strstr(got_cb, "04.040.01279."), "Cao Bằng got: %s", got_cb);
     cr_expect(!strstr(got_cb, "20."), "Cao Bằng's subscriber saw Lạng Sơn: %s", got_cb);
@@ -377,13 +386,30 @@ Test(security, subscribers_see_their_scope_only)
     zmq_send(req, sb.data, sb.size, 0);
     msgpack_sbuffer_destroy(&sb);
     char reply[256];
-    int rcvto = 5000;
+    int rcvto = 5000, zero = 0;
     zmq_setsockopt(req, ZMQ_RCVTIMEO, &rcvto, sizeof rcvto);
     int n = zmq_recv(req, reply, sizeof reply - 1, 0);
     cr_assert(n > 0);
     reply[n] = '\0';
     cr_expect(memmem(reply, (size_t)n, "outside", 7), "snapshot of 20 for Cao Bằng answered");
-    int zero = 0;
+    /* the district's subscriber may ask for today's 06040, made of its communes */
+    void *req2 = zmq_socket(ctx, ZMQ_REQ);
+    cr_assert_eq(key_apply_client(req2, server.pub, &sub_ls, err, sizeof err), 0);
+    zmq_connect(req2, snap_ep);
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    enc_str(&pk, "unit", 4);
+    enc_str(&pk, "06040", 5);
+    zmq_send(req2, sb.data, sb.size, 0);
+    msgpack_sbuffer_destroy(&sb);
+    zmq_setsockopt(req2, ZMQ_RCVTIMEO, &rcvto, sizeof rcvto);
+    char big[65536];
+    n = zmq_recv(req2, big, sizeof big, 0);
+    cr_assert(n > 0);
+    cr_expect(!memmem(big, (size_t)n, "error", 5), "snapshot of 06040 for district 180 refused");
+    zmq_setsockopt(req2, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_close(req2);
     void *socks[] = {ls, cb, other, req};
     for (int i = 0; i < 4; i++) {
         zmq_setsockopt(socks[i], ZMQ_LINGER, &zero, sizeof zero);

@@ -260,6 +260,22 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     out[n] = '\0';
     fclose(f);
     unlink(out_path);
+    /* District 180 was dissolved on 1 July 2025: its rows are the new
+     * communes made of its communes (Thất Khê 06040, Quốc Việt 06058, ...),
+     * not its old communes (06043 went into 06058). */
+    cr_expect(strstr(out, "Xã Quốc Việt") && !strstr(out, "\n06043 "), "%s", out);
+    /* The province's rows are its communes of today, not its old districts. */
+    snprintf(cmd, sizeof cmd,
+             "%s --insecure watch --unit 20 --period year --db '%s' --stream %s --snapshot %s "
+             "--for 1 2>&1",
+             ANTT_PATH, db.dsn, pub_ep, snap_ep);
+    FILE *w20 = popen(cmd, "r");
+    static char prov[65536];
+    size_t pn = fread(prov, 1, sizeof prov - 1, w20);
+    prov[pn] = '\0';
+    cr_expect_eq(pclose(w20), 0, "%s", prov);
+    cr_expect(strstr(prov, "\n06040  Xã Thất Khê") && !strstr(prov, "Huyện Tràng Định"), "%s",
+              prov);
     /* The last table: 06040 with 3 incidents, 1 cleared (33,3%), the major
      * one cleared (50,0%), 2 suspects, 1 tip-off received. */
     char *last = strstr(out, "06040"), *p;
