@@ -47,8 +47,9 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Commune codes from a file: one code a line, or the units CSV of db/
- * (code,name,level,kind,parent_code), filtered to the subtree of `under`. */
+/* Commune codes from a file: one code a line, or a units CSV of db/
+ * (code,name,level,kind,parent_code[,valid_from]), filtered to the subtree
+ * of `under`. */
 static int read_units(const char *path, const char *under, char (*out)[8], int max)
 {
     FILE *f = fopen(path, "r");
@@ -73,16 +74,17 @@ static int read_units(const char *path, const char *under, char (*out)[8], int m
             level[n++] = 'c';
             continue;
         }
-        char *fld[5] = {0};
-        char *save = NULL, *p = line;
-        for (int i = 0; i < 5; i++) {
+        /* code,name,level,kind,parent_code[,valid_from] (db/units-2025.csv
+         * has the sixth column: communes whose parent is the province) */
+        char *fld[6] = {0};
+        char *p = line;
+        for (int i = 0; i < 6; i++) {
             char *comma = strchr(p, ',');
             fld[i] = p;
             if (!comma) break;
             *comma = '\0';
             p = comma + 1;
         }
-        (void)save;
         if (!fld[2] || !fld[4]) continue;
         snprintf(all[n].code, sizeof all[n].code, "%.7s", fld[0]);
         snprintf(all[n].parent, sizeof all[n].parent, "%.7s", fld[4]);

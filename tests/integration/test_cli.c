@@ -398,3 +398,22 @@ Test(cli, a_full_disk_at_answer_time_is_said_and_nothing_is_lost)
     cr_expect(strstr(out, "nothing pending"), "%s", out);
     cr_expect_eq(q("SELECT count(*) FROM antt.events"), 20, "each stored once");
 }
+
+/* antt load reads either map's CSV: the 2025 one has no districts (a
+ * commune's parent is the province) and a sixth column. */
+Test(cli, load_reads_the_units_of_both_maps)
+{
+    char out[4096];
+    cr_expect_eq(antt_raw(NULL,
+                          "--insecure --endpoint tcp://127.0.0.1:1 load --units " ANTT_SOURCE_DIR
+                          "/db/units-2025.csv --under 20 --rate 1 --duration 0.1",
+                          out, sizeof out),
+                 0, "%s", out);
+    cr_expect(strstr(out, "stations=65 "), "Lạng Sơn has 65 communes since 1 July 2025: %s", out);
+    cr_expect_eq(antt_raw(NULL,
+                          "--insecure --endpoint tcp://127.0.0.1:1 load --units " ANTT_SOURCE_DIR
+                          "/db/units-cluster2.csv --under 180 --rate 1 --duration 0.1",
+                          out, sizeof out),
+                 0, "%s", out);
+    cr_expect(strstr(out, "stations=22 "), "district 180 had 22 communes: %s", out);
+}
