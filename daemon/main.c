@@ -43,6 +43,9 @@ static void usage(FILE *f)
             "                          register a node PREFIX<code> for every commune under UNIT\n"
             "  --verify                recompute every tally and case state from the event\n"
             "                          log; print differences; exit 1 if there are any\n"
+            "  --repair                --verify, then write the recomputed figures back (after\n"
+            "                          a unit map dissolved units that already had events);\n"
+            "                          batches wait while it runs\n"
             "  --print-config          print the effective settings (secrets masked)\n"
             "  -h, --help; -V, --version\n"
             "\n"
@@ -71,9 +74,9 @@ static const struct {
     const char *name;
     int arg;
 } COMMANDS[] = {
-    {"migrate", 0},       {"load-units", 1},   {"load-groups", 1}, {"load-successors", 1},
-    {"load-clusters", 1}, {"add-node", 1},     {"revoke-node", 1}, {"add-nodes-under", 1},
-    {"verify", 0},        {"print-config", 0},
+    {"migrate", 0},       {"load-units", 1}, {"load-groups", 1},  {"load-successors", 1},
+    {"load-clusters", 1}, {"add-node", 1},   {"revoke-node", 1},  {"add-nodes-under", 1},
+    {"verify", 0},        {"repair", 0},     {"print-config", 0},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -111,6 +114,14 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
     } else if (!strcmp(cmd, "load-successors")) {
         if (admin_load_successors(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "unit merges loaded file=%s rows=%d", arg, n);
+        long stranded = admin_stranded_tallies(c, err, sizeof err);
+        if (stranded < 0) goto fail;
+        if (stranded)
+            log_warn("admin",
+                     "%ld tallies are dated after their unit was dissolved (events stored before "
+                     "this map was loaded): they are in no figure until anttd --repair moves "
+                     "them to the units that succeeded it",
+                     stranded);
     } else if (!strcmp(cmd, "load-clusters")) {
         if (admin_load_clusters(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "clusters loaded file=%s rows=%d", arg, n);
@@ -146,24 +157,31 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
             goto fail;
         }
         log_info("admin", "node revoked node=%s", arg);
-    } else if (!strcmp(cmd, "verify")) {
+    } else if (!strcmp(cmd, "verify") || !strcmp(cmd, "repair")) {
+        const int repair = !strcmp(cmd, "repair");
         ledger_cfg_t l = daemon_ledger_cfg(cfg);
         reg_t *reg = reg_new(l.utc_offset_us);
         reg_ledger_hooks(reg, &l);
         long diffs = 0;
         int rc = reg && reg_load(reg, c, err, sizeof err) == 0
-                     ? verify_run(c, &l, stdout, &diffs, err, sizeof err)
+                     ? verify_run(c, &l, stdout, &diffs, repair, err, sizeof err)
                      : -1;
         reg_free(&reg);
-        if (rc < 0) goto fail;
         fflush(stdout);
-        return diffs ? 1 : 0;
+        if (rc == -2) { /* the differences are not of a kind a replay may fix */
+            log_error("admin", "--%s: %s", cmd, err);
+            return 1;
+        }
+        if (rc < 0) goto fail;
+        return diffs && !repair ? 1 : 0;
     }
     return 0;
 fail:
     log_error("admin", "--%s: %s", cmd, err);
     /* The input was refused (2) unless the database itself failed (5). */
-    return !db_ok(c) || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") ? 5 : 2;
+    return !db_ok(c) || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") || !strcmp(cmd, "repair")
+               ? 5
+               : 2;
 }
 
 int main(int argc, char **argv)

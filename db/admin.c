@@ -213,6 +213,19 @@ int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t e
     return db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
 }
 
+static int count_row(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    (void)n, (void)names;
+    *(long *)ctx = v[0] ? atol(v[0]) : 0;
+    return 0;
+}
+
+long admin_stranded_tallies(db_t *c, char *err, size_t errlen)
+{
+    long n = 0;
+    return db_rows(c, SQL_STRANDED_TALLIES, 0, NULL, count_row, &n, err, errlen) < 0 ? -1 : n;
+}
+
 int admin_load_clusters(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
     static const char *const cols[] = {"cluster", "code", NULL};

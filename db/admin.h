@@ -19,6 +19,11 @@ int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errle
  * successor from `effective` on. Both units must be loaded. */
 int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t errlen);
 
+/* How many tallies are dated on a day no version of their unit was valid
+ * (events stored before a map dissolved their unit): they are in no figure
+ * until `anttd --repair` places them at the heirs. -1 with err. */
+long admin_stranded_tallies(db_t *c, char *err, size_t errlen);
+
 /* Load emulation clusters (CSV: cluster,code): each cluster named in the
  * file gets exactly the units listed (antt.unit_groups; "group:NAME" in
  * antt.rates and antt report). */

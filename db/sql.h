@@ -179,6 +179,10 @@
     " WHERE coalesce(successor, '') <> '' ORDER BY code, successor, ord"                         \
     " ON CONFLICT (code, successor) DO UPDATE SET effective = EXCLUDED.effective,"               \
     "  share_note = EXCLUDED.share_note, note = EXCLUDED.note, ord = EXCLUDED.ord"
+/* Tallies outside every version of their unit (admin_stranded_tallies). */
+#define SQL_STRANDED_TALLIES                                                                     \
+    "SELECT count(*) FROM antt.tallies t WHERE NOT EXISTS (SELECT 1 FROM antt.units u"           \
+    " WHERE u.code = t.unit AND daterange(u.valid_from, u.valid_to) @> t.day)"
 /* Clusters: the file is the whole membership of each cluster it names. */
 #define SQL_LOAD_CLUSTERS_STAGE                                                                  \
     "CREATE TEMP TABLE load_clusters (cluster text, code text) ON COMMIT DROP"

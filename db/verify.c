@@ -12,6 +12,8 @@
 #include "proto/uuid.h"
 
 #include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,10 +32,26 @@ typedef struct {
     size_t n;
 } stored_list_t;
 
+/* A case whose replayed state differs from its row, kept for --repair. */
+typedef struct {
+    char kind; /* 'i' or 't' */
+    char unit[LEDGER_UNIT_CAP];
+    char ref[ANTT_MAX_REF_BYTES + 1];
+    union {
+        inc_state_t inc;
+        tip_state_t tip;
+    } st;
+} fix_t;
+
 typedef struct {
     FILE *out;
     long diffs;
     long events, cases;
+    long structural; /* rows without events, events without rows: not repairable */
+    int repair;
+    fix_t *fixes;
+    size_t nfix, capfix;
+    int oom;
 } run_t;
 
 static void diff(run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -117,6 +135,7 @@ static void compare_inc(run_t *r, const char *unit, const char *ref, const inc_s
     CMP(suspects);
     CMP(voided_us);
     CMP(version);
+    CMPS(cleared_unit);
     if (memcmp(a->report_id, b->report_id, 16))
         diff(r, "incident %s/%s: report_id differs", unit, ref);
 }
@@ -149,16 +168,39 @@ static void finish_case(run_t *r, char kind, const char *unit, const char *ref,
     int replayed_exists = kind == 'i' ? inc->exists : tip->exists;
     stored_t *s = find(kind == 'i' ? incs : tips, unit, ref);
     if (!s) {
-        if (replayed_exists)
+        if (replayed_exists) {
             diff(r, "%s %s/%s: in the event log, missing from its table",
                  kind == 'i' ? "incident" : "tipoff", unit, ref);
+            r->structural++;
+        }
         return;
     }
     s->seen = 1;
+    const long before = r->diffs;
     if (kind == 'i')
         compare_inc(r, unit, ref, &s->st.inc, inc);
     else
         compare_tip(r, unit, ref, &s->st.tip, tip);
+    if (r->repair && r->diffs > before) {
+        if (r->nfix == r->capfix) {
+            size_t cap = r->capfix ? r->capfix * 2 : 64;
+            fix_t *f = realloc(r->fixes, cap * sizeof *f);
+            if (!f) {
+                r->oom = 1;
+                return;
+            }
+            r->fixes = f;
+            r->capfix = cap;
+        }
+        fix_t *f = &r->fixes[r->nfix++];
+        f->kind = kind;
+        snprintf(f->unit, sizeof f->unit, "%s", unit);
+        snprintf(f->ref, sizeof f->ref, "%s", ref);
+        if (kind == 'i')
+            f->st.inc = *inc;
+        else
+            f->st.tip = *tip;
+    }
 }
 
 static int parse_metric(const char *s)
@@ -217,18 +259,149 @@ static int compare_tallies(PGconn *c, run_t *r, tallymap_t *tm, char *err, size_
     return 0;
 }
 
-int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, char *err,
-               size_t errlen)
+/* One statement with text parameters (NULL: SQL NULL). 0 or -1 with err. */
+static int exec_params(db_t *c, const char *sql, int n, const char *const *p, char *err,
+                       size_t errlen)
 {
-    run_t r = {.out = out};
+    return db_exec(c, sql, n, p, NULL, NULL, err, errlen);
+}
+
+static void ts_text(char *out, size_t cap, int64_t us)
+{
+    if (us)
+        snprintf(out, cap, "%lld", (long long)us);
+    else
+        out[0] = '\0';
+}
+
+/* Write the replayed states of the differing cases, every replayed tally in
+ * place of the stored ones, and raise every unit's stream version so that
+ * subscribers see a gap and take a new snapshot; then COMMIT. */
+static int write_repair(db_t *c, run_t *r, const tallymap_t *tm, char *err, size_t errlen)
+{
+#define TS(n) "CASE WHEN $" #n " = '' THEN NULL ELSE to_timestamp($" #n "::bigint / 1e6) END"
+    static const char *const INC =
+        "UPDATE antt.incidents SET grp = $3, severity = $4, occurred_at = " TS(
+            5) ", occurred_unit = $6, deaths = $7::int, injuries = $8::int, cleared_at "
+               "= " TS(9) ", suspects = $10::int, voided_at = " TS(11) ", version = "
+                                                                       "$12::int, "
+                                                                       "cleared_unit = $13,"
+                                                                       " updated_at = "
+                                                                       "now() WHERE unit = "
+                                                                       "$1 AND ref = $2";
+    static const char *const TIP =
+        "UPDATE antt.tipoffs SET grp = $3, received_at = " TS(4) ", deadline = " TS(
+            5) ", complex_extended = $6::bool, procuracy_extended = $7::bool, status = $8,"
+               " outcome = $9, resolved_at = " TS(10) ", version = $11::int, updated_at = now()"
+                                                      " WHERE unit = $1 AND ref = $2";
+#undef TS
+    for (size_t i = 0; i < r->nfix; i++) {
+        const fix_t *f = &r->fixes[i];
+        char a[6][24];
+        if (f->kind == 'i') {
+            const inc_state_t *s = &f->st.inc;
+            ts_text(a[0], sizeof a[0], s->occurred_us);
+            ts_text(a[1], sizeof a[1], s->cleared_us);
+            ts_text(a[2], sizeof a[2], s->voided_us);
+            snprintf(a[3], sizeof a[3], "%u", s->deaths);
+            snprintf(a[4], sizeof a[4], "%u", s->injuries);
+            char sus[16], ver[16];
+            snprintf(sus, sizeof sus, "%u", s->suspects);
+            snprintf(ver, sizeof ver, "%d", s->version);
+            const char *p[13] = {f->unit,        f->ref,
+                                 s->grp,         ev_enum_name(&EV_SEVERITIES, s->severity),
+                                 a[0],           s->occurred_unit,
+                                 a[3],           a[4],
+                                 a[1],           sus,
+                                 a[2],           ver,
+                                 s->cleared_unit};
+            if (exec_params(c, INC, 13, p, err, errlen) < 0) return -1;
+        } else {
+            const tip_state_t *s = &f->st.tip;
+            ts_text(a[0], sizeof a[0], s->received_us);
+            ts_text(a[1], sizeof a[1], s->deadline_us);
+            ts_text(a[2], sizeof a[2], s->resolved_us);
+            snprintf(a[3], sizeof a[3], "%d", s->version);
+            const char *p[11] = {f->unit,
+                                 f->ref,
+                                 s->grp,
+                                 a[0],
+                                 a[1],
+                                 s->complex_extended ? "t" : "f",
+                                 s->procuracy_extended ? "t" : "f",
+                                 ledger_tip_status_name(s->status),
+                                 ev_enum_name(&EV_OUTCOMES, s->outcome),
+                                 a[2],
+                                 a[3]};
+            if (exec_params(c, TIP, 11, p, err, errlen) < 0) return -1;
+        }
+    }
+    if (db_exec(c, "DELETE FROM antt.tallies", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
+    PGresult *res = PQexec(c, "COPY antt.tallies (unit, day, metric, grp, severity, value)"
+                              " FROM STDIN");
+    const int copying = PQresultStatus(res) == PGRES_COPY_IN;
+    PQclear(res);
+    if (!copying) {
+        snprintf(err, errlen, "%s", PQerrorMessage(c));
+        return -1;
+    }
+    for (uint32_t i = 0; i < tm->n; i++) {
+        const tally_t *t = &tm->items[i];
+        if (!t->value) continue;
+        /* the day as a date (days since 1970 are UTC-free calendar days) */
+        const time_t sec = (time_t)t->k.day * 86400;
+        struct tm tmv;
+        gmtime_r(&sec, &tmv);
+        char day[16], line[160];
+        strftime(day, sizeof day, "%Y-%m-%d", &tmv);
+        int n = snprintf(line, sizeof line, "%s\t%s\t%s\t%s\t%s\t%lld\n", t->k.unit, day,
+                         ledger_metric_name(t->k.metric), t->k.grp,
+                         ev_enum_name(&EV_SEVERITIES, t->k.severity), (long long)t->value);
+        if (n < 0 || (size_t)n >= sizeof line || PQputCopyData(c, line, n) != 1) {
+            PQputCopyEnd(c, "a tally line did not fit");
+            snprintf(err, errlen, "copying the tallies failed");
+            return -1;
+        }
+    }
+    if (PQputCopyEnd(c, NULL) != 1) {
+        snprintf(err, errlen, "%s", PQerrorMessage(c));
+        return -1;
+    }
+    res = PQgetResult(c);
+    const int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok) snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+    PQclear(res);
+    while ((res = PQgetResult(c)))
+        PQclear(res);
+    if (!ok) return -1;
+    return db_exec(c, "UPDATE antt.unit_versions SET version = version + 1", 0, NULL, NULL, NULL,
+                   err, errlen) < 0 ||
+                   db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen) < 0
+               ? -1
+               : 0;
+}
+
+int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, int repair,
+               char *err, size_t errlen)
+{
+    run_t r = {.out = out, .repair = repair};
     stored_list_t incs = {0}, tips = {0};
     tallymap_t tm = {0};
-    int rc = -1;
+    int rc = -1, committed = 0;
 
-    /* One snapshot for all the reads. */
+    /* One snapshot for all the reads. A repair locks out every writer first
+     * (daemons wait at their next batch), so what it writes back is the
+     * replay of everything there is. */
     PGresult *res;
-    if (db_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, NULL, err,
-                errlen) < 0)
+    if (db_exec(c,
+                repair ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                       : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                0, NULL, NULL, NULL, err, errlen) < 0)
+        goto out;
+    if (repair && db_exec(c,
+                          "LOCK TABLE antt.events, antt.incidents, antt.tipoffs, antt.tallies,"
+                          " antt.unit_versions IN SHARE ROW EXCLUSIVE MODE",
+                          0, NULL, NULL, NULL, err, errlen) < 0)
         goto out;
     if (load_states(c, SQL_VERIFY_INCIDENTS, 'i', &incs, err, errlen) < 0 ||
         load_states(c, SQL_VERIFY_TIPOFFS, 't', &tips, err, errlen) < 0)
@@ -293,12 +466,16 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
     if (failed) goto out;
     if (kind) finish_case(&r, kind, unit, ref, &inc, &tip, &incs, &tips);
     for (size_t i = 0; i < incs.n; i++)
-        if (!incs.v[i].seen)
+        if (!incs.v[i].seen) {
             diff(&r, "incident %s/%s: in its table, no events", incs.v[i].unit, incs.v[i].ref);
+            r.structural++;
+        }
     for (size_t i = 0; i < tips.n; i++)
-        if (!tips.v[i].seen)
+        if (!tips.v[i].seen) {
             diff(&r, "tipoff %s/%s: in its table, no events", tips.v[i].unit, tips.v[i].ref);
-    if (tm.oom) {
+            r.structural++;
+        }
+    if (tm.oom || r.oom) {
         snprintf(err, errlen, "out of memory summing tallies");
         goto out;
     }
@@ -306,13 +483,31 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
     fprintf(out, "verify: %ld events, %ld cases, %u tallies replayed; %ld difference%s\n", r.events,
             r.cases, tm.n, r.diffs, r.diffs == 1 ? "" : "s");
     *differences = r.diffs;
+    if (repair && r.diffs) {
+        if (r.structural) {
+            rc = -2;
+            snprintf(err, errlen,
+                     "not repaired: %ld case%s without events or events without a case (the log "
+                     "and the tables disagree on what exists, not only on figures)",
+                     r.structural, r.structural == 1 ? "" : "s");
+            goto out;
+        }
+        if (write_repair(c, &r, &tm, err, errlen) < 0) goto out;
+        committed = 1;
+        fprintf(out,
+                "repair: %zu case%s rewritten, %u tallies written; every unit's stream "
+                "version raised (subscribers take a new snapshot)\n",
+                r.nfix, r.nfix == 1 ? "" : "s", tm.n);
+    }
     rc = 0;
-out : {
-    char e[64];
-    db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
-}
+out:
+    if (!committed) { /* a repair commits in write_repair; anything else is read only */
+        char e[64];
+        db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+    }
     free(incs.v);
     free(tips.v);
+    free(r.fixes);
     tallymap_free(&tm);
     return rc;
 }

@@ -11,9 +11,15 @@
 
 #include <stdio.h>
 
-/* 0 when it ran (*differences set), -1 with err when it could not. */
-/* lcfg: the ledger's configuration, its is_crime callback included. */
-int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, char *err,
-               size_t errlen);
+/* 0 when it ran (*differences set), -1 with err when it could not.
+ * lcfg: the ledger's configuration, its registry callbacks included.
+ * repair: write the replay back when it differs — the differing case rows
+ * and every tally — in one transaction that locks out the daemons' batches
+ * while it runs (`anttd --repair`: after a unit map was loaded into a
+ * database that already held events in the units it dissolved). Refused
+ * (-2, err says why) when the log and the tables disagree on which cases
+ * exist. */
+int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, int repair,
+               char *err, size_t errlen);
 
 #endif

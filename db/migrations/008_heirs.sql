@@ -96,32 +96,38 @@ LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM antt.unit_scope;
     INSERT INTO antt.unit_scope (root, root_from, code, valid_from, valid_to, partial)
-    WITH RECURSIVE below AS (
-        -- by path: the versions under a version that overlap it (each
-        -- version joined with the versions at each prefix of its path)
+    WITH RECURSIVE prefixes AS (
+        -- each version with every prefix of its path ("20", "20.180",
+        -- "20.180.06040"): a hash join away from the versions at them
+        SELECT DISTINCT u.code, u.valid_from, u.valid_to, x.prefix
+          FROM antt.units u,
+               unnest(ARRAY[split_part(u.path, '.', 1),
+                            substring(u.path FROM '^[^.]+\.[^.]+'),
+                            substring(u.path FROM '^[^.]+\.[^.]+\.[^.]+'),
+                            substring(u.path FROM '^[^.]+\.[^.]+\.[^.]+\.[^.]+'),
+                            u.path]) AS x(prefix)
+         WHERE x.prefix IS NOT NULL
+    ), below AS (
+        -- by path: the versions under a version that overlap it
         SELECT r.code AS root, r.valid_from AS root_from, u.code, u.valid_from, u.valid_to
-          FROM antt.units u
-         CROSS JOIN LATERAL generate_series(1, cardinality(string_to_array(u.path, '.'))) k
-          JOIN antt.units r
-            ON r.path = array_to_string((string_to_array(u.path, '.'))[1:k], '.')
+          FROM prefixes u JOIN antt.units r ON r.path = u.prefix
            AND daterange(u.valid_from, u.valid_to) && daterange(r.valid_from, r.valid_to)
     ), preds AS (
-        -- a version made of dissolved versions (antt.unit_successors)
-        SELECT n.code, n.valid_from, p.code AS pcode, p.valid_from AS pfrom
+        -- a version made of dissolved versions (antt.unit_successors), with
+        -- how many it has
+        SELECT n.code, n.valid_from, p.code AS pcode, p.valid_from AS pfrom,
+               count(*) OVER (PARTITION BY n.code, n.valid_from) AS npreds
           FROM antt.unit_successors s
           JOIN antt.units n ON n.code = s.successor AND n.valid_from = s.effective
                            AND n.parent_code IS NOT NULL
           JOIN antt.units p ON p.code = s.code AND p.valid_to = s.effective
-    ), npreds AS (
-        SELECT code, valid_from, count(*) AS n FROM preds GROUP BY 1, 2
     ), wholly AS (
         -- new units all of whose predecessors are below a root (a dissolved
         -- district's communes after 1 July 2025)
         SELECT b.root, b.root_from, pr.code, pr.valid_from
           FROM preds pr JOIN below b ON b.code = pr.pcode AND b.valid_from IS NOT DISTINCT FROM pr.pfrom
-          JOIN npreds c ON c.code = pr.code AND c.valid_from = pr.valid_from
-         GROUP BY b.root, b.root_from, pr.code, pr.valid_from, c.n
-        HAVING count(*) = c.n
+         GROUP BY b.root, b.root_from, pr.code, pr.valid_from, pr.npreds
+        HAVING count(*) = pr.npreds
     ), members(root, root_from, code, valid_from, valid_to, partial) AS (
         SELECT b.root, b.root_from, b.code, b.valid_from, b.valid_to, ''::text COLLATE "C"
           FROM below b

@@ -533,3 +533,82 @@ Test(eras, tuyen_quang_2025_compares_with_the_old_units_that_became_it)
     FIG(o, "compare.occurred", "4");
     json_object_put(o);
 }
+
+/* A database that ran through 1 July 2025 with the old map only: stations
+ * kept reporting under the old codes. Loading the new map dissolves those
+ * units; their later tallies would be in no figure, so the loader says so,
+ * and anttd --repair replays the log and moves them to the heirs. */
+Test(eras, a_map_loaded_late_is_repaired_from_the_log)
+{
+    it_db_t old = {0};
+    char out[16384];
+    snprintf(old.name, sizeof old.name, "%.58s_old", db.name);
+    snprintf(old.dsn, sizeof old.dsn, "%.420s dbname=%s", db.dsn, old.name);
+    const char *name = old.name, *dsn = old.dsn;
+    PGconn *c = it_pg(&db);
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    PQclear(PQexec(c, sql));
+    PQfinish(c);
+    const char *old_map[] = {"--migrate",
+                             "--load-units",
+                             ANTT_SOURCE_DIR "/db/units-cluster2.csv",
+                             "--load-groups",
+                             ANTT_SOURCE_DIR "/db/crime_groups.csv",
+                             "--add-node",
+                             "ls-180=180",
+                             NULL};
+    cr_assert_eq(it_anttd(dsn, old_map, out, sizeof out), 0, "%s", out);
+    it_daemon_t d2 = {0};
+    it_daemon_start(&d2, dsn, NULL);
+    it_client_close(&cl);
+    it_client_open(&cl, d2.port);
+    crime("ls-180", "06043", "L1", SEV_SERIOUS, on(2025, 8, 10));
+    crime("ls-180", "06040", "L2", SEV_SERIOUS, on(2024, 5, 1));
+    clear("ls-180", "06040", "L2", on(2025, 10, 1), 2);
+    crime("ls-180", "06043", "L3", SEV_SERIOUS, on(2024, 6, 1));
+    clear("ls-180", "06043", "L3", on(2025, 8, 20), 3);
+    tip("ls-180", "06040", "LT", on(2025, 9, 1));
+    it_client_close(&cl);
+    it_client_open(&cl, d.port);
+    it_daemon_stop(&d2, SIGTERM);
+    it_daemon_forget(&d2);
+
+    const char *new_map[] = {"--load-units", ANTT_SOURCE_DIR "/db/units-2025.csv",
+                             "--load-successors", ANTT_SOURCE_DIR "/db/successors-2025.csv", NULL};
+    cr_assert_eq(it_anttd(dsn, new_map, out, sizeof out), 0, "%s", out);
+    /* L1's occurrence, L3's clearance and suspects: at 06043 after its end.
+     * (06040's stay: the code is valid again, for Thất Khê, its heir.) */
+    cr_expect(strstr(out, "3 tallies are dated after their unit was dissolved"), "%s", out);
+    const char *verify[] = {"--verify", NULL}, *repair[] = {"--repair", NULL};
+    cr_expect_eq(it_anttd(dsn, verify, out, sizeof out), 1, "the old placement differs: %s", out);
+    cr_assert_eq(it_anttd(dsn, repair, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "repair: 1 case rewritten"), "%s", out);
+    cr_expect_eq(it_anttd(dsn, verify, out, sizeof out), 0, "%s", out);
+
+    c = it_pg(&old);
+    /* 06043 went into 06058; old 06040's work into its first successor, 06040
+     * (the district's node names no successor) */
+    cr_expect_eq(it_tally(c, "incidents", "unit = '06058' AND day = '2025-08-10'"), 1);
+    cr_expect_eq(it_tally(c, "incidents", "unit = '06043' AND day >= '2025-07-01'"), 0);
+    cr_expect_eq(it_tally(c, "cleared", "unit = '06058' AND day = '2025-08-20'"), 1);
+    cr_expect_eq(it_tally(c, "suspects", "unit = '06058' AND day = '2025-08-20'"), 3);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.incidents WHERE ref = 'L3'"
+                              " AND cleared_unit = '06058'"),
+                 1, "the case says where its clearance went");
+    cr_expect_eq(it_tally(c, "cleared", "unit = '06040' AND day = '2025-10-01'"), 1);
+    cr_expect_eq(it_tally(c, "tipoffs_received", "unit = '06040' AND day = '2025-09-01'"), 1);
+    cr_expect_eq(it_tally(c, "incidents", "unit = '06040' AND day = '2024-05-01'"), 1,
+                 "what happened before stays with the old unit");
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.incidents WHERE ref = 'L2'"
+                              " AND cleared_unit = '06040'"),
+                 1);
+    cr_expect_eq(it_scalar(c, "SELECT occurred FROM antt.rates('06058', '2025-01-01',"
+                              " '2026-01-01')"),
+                 1);
+    PQfinish(c);
+    c = it_pg(&db);
+    snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", name);
+    PQclear(PQexec(c, sql));
+    PQfinish(c);
+}
