@@ -491,6 +491,16 @@ Test(eras, open_work_crosses_the_boundary_and_reports_compare_like_with_like)
     cr_expect_eq(it_scalar(c, "SELECT sum(value) FROM antt.rollup_children('20', '2024-01-01',"
                               " '2025-01-01') WHERE unit = '180' AND metric = 'incidents'"),
                  6, "2024: the districts");
+    /* the emulation cluster lists old codes (02, 10 dissolved): the same figures */
+    cr_expect_eq(it_scalar(c, "SELECT occurred FROM antt.rates('group:cluster2', '2025-01-01',"
+                              " '2026-01-01')"),
+                 3);
+    cr_expect_eq(it_scalar(c, "SELECT occurred FROM antt.rates('group:cluster2', '2024-01-01',"
+                              " '2025-01-01', NULL, '2025-12-31')"),
+                 6);
+    cr_expect_eq(it_scalar(c, "SELECT tipoffs_overdue FROM antt.rates('group:cluster2',"
+                              " '2025-01-01', '2026-01-01')"),
+                 2);
     PQfinish(c);
     /* and the replay agrees with what was stored */
     const char *verify[] = {"--verify", NULL};
