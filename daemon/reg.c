@@ -570,9 +570,11 @@ static int dissolved(const reg_t *r, const unit_t *u, const char *field, verdict
         snprintf(v->msg, sizeof v->msg, "unit dissolved: %s (from %s; successor: ", u->code, day);
     long first;
     uint32_t ns = succ_rows(&r->succs, u->code, strlen(u->code), &first);
-    for (uint32_t k = 0; k < ns && n > 0 && (size_t)n < sizeof v->msg; k++)
-        n += snprintf(v->msg + n, sizeof v->msg - (size_t)n, "%s%s", k ? ", " : "",
-                      ((const succ_t *)r->succs.items + first + k)->successor);
+    for (uint32_t k = 0; k < ns && n > 0 && (size_t)n < sizeof v->msg; k++) {
+        const succ_t *sr = (const succ_t *)r->succs.items + first + k;
+        n += snprintf(v->msg + n, sizeof v->msg - (size_t)n, "%s%s%s", k ? ", " : "", sr->successor,
+                      sr->partial ? " in part" : "");
+    }
     if (n > 0 && (size_t)n < sizeof v->msg)
         snprintf(v->msg + n, sizeof v->msg - (size_t)n, "%s)", ns ? "" : "none traced");
     return -ANTT_E_UNKNOWN_UNIT;

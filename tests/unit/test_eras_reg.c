@@ -8,7 +8,8 @@
  *   20 (province)                20
  *   180: 06040, 06043, 06101  -> 06040 = 06043 + part of old 06040
  *                                06004 = the other part of old 06040
- *   181: 06100, 06102         -> 06200 = 06100 + 06101 (across two districts)
+ *   181: 06100, 06102, 06055  -> 06200 = 06100 + 06101 (across two districts)
+ *                                   + part of 06055; 06201 = its other part
  *                                06102 traced nowhere (UNMAPPED)
  */
 #include "daemon/reg.h"
@@ -42,13 +43,17 @@ static void up(void)
     reg_build_unit(b, "06101", "20.180.06101", N, JULY1);
     reg_build_unit(b, "06100", "20.181.06100", N, JULY1);
     reg_build_unit(b, "06102", "20.181.06102", N, JULY1);
+    reg_build_unit(b, "06055", "20.181.06055", N, JULY1);
     reg_build_unit(b, "06040", "20.06040", JULY1, N);
     reg_build_unit(b, "06004", "20.06004", JULY1, N);
     reg_build_unit(b, "06200", "20.06200", JULY1, N);
+    reg_build_unit(b, "06201", "20.06201", JULY1, N);
     /* a unit's rows together, in the conversion table's order */
     reg_build_successor(b, "06040", "06040", 1);
     reg_build_successor(b, "06040", "06004", 1);
     reg_build_successor(b, "06043", "06040", 0);
+    reg_build_successor(b, "06055", "06200", 1);
+    reg_build_successor(b, "06055", "06201", 1);
     reg_build_successor(b, "06100", "06200", 0);
     reg_build_successor(b, "06101", "06200", 0);
     reg_build_successor(b, "180", "20", 0);
@@ -84,7 +89,8 @@ Test(eras_reg, a_dissolved_district_keeps_the_new_units_made_wholly_of_its_own)
     cr_expect(strstr(got, "20.06040 ") && strstr(got, "20.06004 "), "%s", got);
     cr_expect(!strstr(got, "06200"), "06200 is half district 181's: %s", got);
     got[0] = '\0';
-    cr_expect_eq(reg_each_wholly_inside(r, "20.181", 6, collect, got), 0, "%s", got);
+    cr_expect_eq(reg_each_wholly_inside(r, "20.181", 6, collect, got), 1, "%s", got);
+    cr_expect_str_eq(got, "20.06201 ", "06201 is a part of 181's 06055");
     cr_expect_eq(reg_each_wholly_inside(r, "20", 2, collect, got), 0,
                  "the province holds them by path already");
     /* A single predecessor: the new unit is inside it (06004 is part of old 06040). */
@@ -157,7 +163,10 @@ Test(eras_reg, admission_takes_the_units_of_the_day_an_event_is_about)
     cr_expect(strstr(v.msg, "successor: 06040"), "%s", v.msg);
     admit("c06040", EV_INCIDENT_REPORTED, "06040", T2025, T2025, &v);
     cr_expect_eq(admit("c06040", EV_INCIDENT_REPORTED, "06040", T2025, T2025, &v), 0, "%s", v.msg);
-    /* a split's refusal names both successors */
+    /* a split's refusal names both successors; an untraced unit says so */
+    cr_expect_eq(admit("prov", EV_INCIDENT_REPORTED, "06055", T2025, T2025, &v),
+                 -ANTT_E_UNKNOWN_UNIT);
+    cr_expect(strstr(v.msg, "successor: 06200 in part, 06201 in part)"), "%s", v.msg);
     cr_expect_eq(admit("d180", EV_INCIDENT_REPORTED, "06102", T2025, T2025, &v),
                  -ANTT_E_UNKNOWN_UNIT);
     cr_expect(strstr(v.msg, "successor: none traced"), "%s", v.msg);
