@@ -133,7 +133,8 @@
     " WHERE u.code = l.code AND l.valid_from IS NOT NULL AND u.valid_to IS NULL"                 \
     " AND (u.valid_from IS NULL OR u.valid_from < l.valid_from)"
 /* Paths from the root: a row's parent is in the file or already loaded, in
- * the version valid when the row begins. */
+ * the version valid when the row begins. A row without an end does not
+ * reopen a version a later map ended (loading the old map again). */
 #define SQL_LOAD_UNITS_APPLY                                                                     \
     "WITH RECURSIVE t AS ("                                                                      \
     "  SELECT l.code, CASE WHEN coalesce(l.parent_code, '') = '' THEN l.code"                   \
@@ -151,7 +152,7 @@
     "  l.valid_to, $1 FROM load_units l JOIN t USING (code)"                                     \
     " ON CONFLICT (code, valid_from) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level," \
     "  kind = EXCLUDED.kind, parent_code = EXCLUDED.parent_code, path = EXCLUDED.path,"          \
-    "  valid_to = EXCLUDED.valid_to, source = EXCLUDED.source"
+    "  valid_to = coalesce(EXCLUDED.valid_to, u.valid_to), source = EXCLUDED.source"
 #define SQL_LOAD_UNITS_ORPHANS                                                                   \
     "SELECT string_agg(code, ', ' ORDER BY code) FROM load_units l"                              \
     " WHERE NOT EXISTS (SELECT 1 FROM antt.units u WHERE u.code = l.code AND u.source = $1)"
