@@ -121,6 +121,28 @@
     "  || int8send(v.version) || int4send(octet_length(d.deltas)) || d.deltas, ''::bytea"        \
     "  ORDER BY v.unit " C_ ") FROM v JOIN d ON d.unit = v.unit))"
 
+/* How each station is doing, with the batch: $1 nodes (C order, so two
+ * daemons lock their rows in one order), $2 lowest and $3 highest sequence
+ * number, $4 events with a final answer. A node that is not registered
+ * (its events deferred) gets no row. */
+#define SQL_NODE_STATUS                                                                          \
+    "INSERT INTO antt.node_status AS s (node_id, last_message_at, seq_min, seq_max, seq_seen,"   \
+    " events_total, day, events_day, last_gap_at)"                                               \
+    " SELECT x.n, now(), x.mn, x.mx, x.c, x.c, antt.today(), x.c,"                               \
+    "  CASE WHEN x.mx - x.mn + 1 > x.c THEN now() END"                                           \
+    " FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[]) AS x(n, mn, mx, c)"            \
+    " WHERE EXISTS (SELECT 1 FROM antt.nodes d WHERE d.node_id = x.n)"                           \
+    " ON CONFLICT (node_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,"           \
+    "  seq_min = least(s.seq_min, EXCLUDED.seq_min),"                                            \
+    "  seq_max = greatest(s.seq_max, EXCLUDED.seq_max),"                                         \
+    "  seq_seen = s.seq_seen + EXCLUDED.seq_seen,"                                               \
+    "  events_total = s.events_total + EXCLUDED.events_total,"                                   \
+    "  events_day = CASE WHEN s.day = EXCLUDED.day THEN s.events_day + EXCLUDED.events_day"      \
+    "   ELSE EXCLUDED.events_day END, day = EXCLUDED.day,"                                       \
+    "  last_gap_at = CASE WHEN greatest(s.seq_max, EXCLUDED.seq_max)"                            \
+    "   - least(s.seq_min, EXCLUDED.seq_min) + 1 - s.seq_seen - EXCLUDED.seq_seen > s.missing"   \
+    "   THEN EXCLUDED.last_message_at ELSE s.last_gap_at END"
+
 /* ---- admin: reference data ---- */
 #define SQL_LOAD_UNITS_STAGE                                                                     \
     "CREATE TEMP TABLE load_units (code text, name text, level text, kind text,"               \

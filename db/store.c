@@ -36,6 +36,13 @@ typedef struct {
     } st;
 } case_t;
 
+/* One event's node and sequence number, for antt.node_status. */
+typedef struct {
+    const char *node;
+    uint32_t n;
+    uint64_t seq;
+} seen_t;
+
 /* One refusal on its way to antt.rejects (pointers into the batch). */
 typedef struct {
     const char *path, *node, *status, *field, *msg;
@@ -66,6 +73,8 @@ struct store {
     uint32_t nrej, cap_rej;
     uint32_t *case_of; /* event -> case index + 1 (0: none) */
     uint8_t *dup;      /* event -> stored before this batch */
+    seen_t *seen;      /* the events with a final answer, by node */
+    uint32_t cap_seen;
     hindex_t ids;      /* the work's ids -> first event with it */
     uint32_t cap_ev;
 };
@@ -92,6 +101,7 @@ void store_free(store_t **sp)
     pgcopy_free(&s->arr);
     free(s->rej);
     free(s->cases);
+    free(s->seen);
     hindex_free(&s->cidx);
     tallymap_free(&s->tallies);
     tallylog_free(&s->log);
@@ -358,6 +368,7 @@ enum {
     ST_REJECTS,
     ST_TALLY_LOG,
     ST_SYNC,
+    ST_NODE_STATUS,
     ST_COUNT,
     ST_BEGIN = 100, /* plain statements, not prepared */
     ST_COMMIT
@@ -377,6 +388,7 @@ static const char *const ST_SQL[ST_COUNT] = {
     [ST_REJECTS] = SQL_INSERT_REJECTS,
     [ST_TALLY_LOG] = SQL_TALLY_LOG,
     [ST_SYNC] = SQL_SYNCHRONOUS,
+    [ST_NODE_STATUS] = SQL_NODE_STATUS,
 };
 
 static int prepare_all(PGconn *c, char *err, size_t errlen)
@@ -597,6 +609,68 @@ static int rejects_step(store_t *s, const store_work_t *w, step_t *p)
     return 1;
 }
 
+static int cmp_seen(const void *a, const void *b)
+{
+    const seen_t *x = a, *y = b;
+    size_t n = x->n < y->n ? x->n : y->n;
+    int c = memcmp(x->node, y->node, n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Whether an event tells how its node is doing: it has a final answer
+ * (accepted or rejected; a duplicate or a deferred one comes again) and
+ * is its node's own (an event naming another node than its connection,
+ * 400, tells nothing of the node it names). */
+static int final_of_its_node(const store_ev_t *e)
+{
+    return (e->ev.present & EVB(EVF_NODE)) && (e->ev.present & EVB(EVF_SEQ)) &&
+           (e->v.status == ACK_ACCEPTED || e->v.status == ACK_REJECTED) &&
+           e->v.code != ANTT_E_NODE_MISMATCH;
+}
+
+/* How each node of the work is doing, as four arrays (nodes in C order).
+ * 0 when no event says anything. */
+static int status_step(store_t *s, const store_work_t *w, step_t *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->nev; i++) {
+        const store_ev_t *e = &w->ev[i];
+        if (!final_of_its_node(e)) continue;
+        if (grow_array((void **)&s->seen, &s->cap_seen, n + 1, sizeof *s->seen) < 0) {
+            s->arr.oom = 1;
+            return 0;
+        }
+        s->seen[n++] = (seen_t){e->ev.node.p, e->ev.node.n, e->ev.seq};
+    }
+    if (!n) return 0;
+    qsort(s->seen, n, sizeof *s->seen, cmp_seen);
+    uint32_t nodes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        nodes += !i || cmp_seen(&s->seen[i - 1], &s->seen[i]);
+    static const uint32_t oids[4] = {PGCOPY_OID_TEXT, PGCOPY_OID_INT8, PGCOPY_OID_INT8,
+                                     PGCOPY_OID_INT8};
+    p->st = ST_NODE_STATUS;
+    p->nparams = 0;
+    for (int col = 0; col < 4; col++) {
+        param_begin(p, &s->arr, oids[col]);
+        for (uint32_t i = 0, j; i < n; i = j) {
+            uint64_t lo = s->seen[i].seq, hi = lo;
+            for (j = i + 1; j < n && !cmp_seen(&s->seen[i], &s->seen[j]); j++) {
+                if (s->seen[j].seq < lo) lo = s->seen[j].seq;
+                if (s->seen[j].seq > hi) hi = s->seen[j].seq;
+            }
+            switch (col) {
+            case 0: pgcopy_text(&s->arr, s->seen[i].node, s->seen[i].n); break;
+            case 1: pgcopy_int8(&s->arr, (int64_t)lo); break;
+            case 2: pgcopy_int8(&s->arr, (int64_t)hi); break;
+            default: pgcopy_int8(&s->arr, (int64_t)(j - i)); break;
+            }
+        }
+        param_end(p, &s->arr, nodes);
+    }
+    return 1;
+}
+
 /* The accepted events, for the log, as nine arrays. */
 static void events_step(store_t *s, const store_work_t *b, step_t *p, uint32_t n)
 {
@@ -799,10 +873,11 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
 
     int64_t tp = mono_us();
     if (!ncand) { /* only refusals to record: BEGIN, INSERT, COMMIT in one round trip */
-        step_t only[3] = {{.st = ST_BEGIN}};
+        step_t only[4] = {{.st = ST_BEGIN}};
         int n = 1;
         pgcopy_reset(&s->arr);
         n += rejects_step(s, b, &only[n]);
+        n += status_step(s, b, &only[n]);
         only[n++] = (step_t){.st = ST_COMMIT};
         int rc = pipeline(s, only, n, f);
         s->stats.phase_us[4] += (uint64_t)(mono_us() - tp);
@@ -883,7 +958,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     s->stats.phase_us[2] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
     /* 3. The log, ids, case states, tallies, refusals, COMMIT: one pipeline. */
-    step_t wr[11];
+    step_t wr[12];
     int n = 0;
     pgcopy_reset(&s->arr);
     if (naccepted) {
@@ -905,6 +980,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         }
     }
     n += rejects_step(s, b, &wr[n]);
+    n += status_step(s, b, &wr[n]);
     wr[n++] = (step_t){.st = ST_COMMIT};
     int rc = pipeline(s, wr, n, f);
     for (int k = 0; k < n; k++)

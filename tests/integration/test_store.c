@@ -332,3 +332,55 @@ Test(store, a_connection_lost_mid_commit_stores_nothing_and_the_work_commits_aga
     PQfinish(c);
     work_free(&k);
 }
+
+/* How a station is doing goes with the batch: its last message, the
+ * sequence numbers it used (a hole is an event that never arrived), its
+ * events today. Duplicates and deferred events say nothing (they come
+ * again); a late event fills its hole; an unregistered node gets no row. */
+Test(store, each_batch_records_how_its_stations_are_doing)
+{
+    work_t k;
+    work_init(&k);
+    const uint64_t seqs[] = {1, 2, 4};
+    ev_t first;
+    for (int i = 0; i < 3; i++) {
+        ev_t ev;
+        it_incident(&ev, it_str("S%d", i), "social_order", SEV_SERIOUS, t0());
+        ev.seq = seqs[i];
+        work_add(&k, &ev);
+        if (!i) first = ev;
+    }
+    ev_t late;
+    it_incident(&late, "S9", "social_order", SEV_SERIOUS, t0());
+    late.seq = 3;
+    ev_t stranger;
+    it_incident(&stranger, "X1", "social_order", SEV_SERIOUS, t0());
+    stranger.node = ev_cstr("nobody");
+    stranger.seq = 7;
+    store_ev_t *x = work_add(&k, &stranger);
+    x->fixed = 1; /* refused before the store, as the registry would */
+    x->v = (verdict_t){.status = ACK_DEFERRED, .code = 301};
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    work_free(&k);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT seq_min * 1000 + seq_max * 100 + seq_seen * 10 + missing"
+                              " FROM antt.node_status WHERE node_id = 'ls-180-06040'"),
+                 1431, "seq 1..4, 3 seen, 1 missing");
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.node_status WHERE node_id = 'ls-180-06040'"
+                              " AND last_gap_at IS NOT NULL AND last_message_at IS NOT NULL"
+                              " AND events_day = 3 AND day = antt.today()"),
+                 1);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.node_status WHERE node_id = 'nobody'"), 0);
+
+    /* the missing event arrives, with a resend of one already stored */
+    work_init(&k);
+    work_add(&k, &late);
+    work_add(&k, &first);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[1].v.status, ACK_DUPLICATE);
+    work_free(&k);
+    cr_expect_eq(it_scalar(c, "SELECT missing * 100 + seq_seen * 10 + events_day"
+                              " FROM antt.node_status WHERE node_id = 'ls-180-06040'"),
+                 44, "the hole is filled; the resend is not counted");
+    PQfinish(c);
+}
