@@ -4,6 +4,7 @@
 
 #include "daemon/log.h"
 #include "db/query.h"
+#include "db/status.h"
 #include "proto/decode.h"
 #include "proto/err.h"
 #include "proto/ts.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 volatile sig_atomic_t daemon_stop, daemon_reload;
@@ -49,7 +51,8 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
         return -1;
     }
     d->limit = limit_new((uint32_t)cfg->node_rate, (uint32_t)cfg->node_burst);
-    if (!d->limit) {
+    d->presence = presence_new();
+    if (!d->limit || !d->presence) {
         snprintf(err, errlen, "out of memory");
         daemon_fini(d);
         return -1;
@@ -60,6 +63,10 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
     msgpack_packer_init(&d->pk, &d->sbuf, msgpack_sbuffer_write);
     d->backoff_ms = 100;
     d->db_up = -1; /* nothing logged yet */
+    /* who this daemon is to antt.node_status: its host and acked endpoint */
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(d->via, sizeof d->via, "%.100s %.190s", host, cfg->listen);
     return 0;
 }
 
@@ -69,6 +76,7 @@ void daemon_fini(daemon_t *d)
     store_free(&d->store);
     reg_free(&d->reg);
     limit_free(&d->limit);
+    presence_free(&d->presence);
     msgpack_sbuffer_destroy(&d->sbuf);
     memset(&d->sbuf, 0, sizeof d->sbuf);
 }
@@ -415,11 +423,14 @@ static void count_batch(daemon_t *d, const batch_t *b)
 static void watch_connections(daemon_t *d)
 {
     const int64_t before = d->met.connected;
-    for (uint16_t ev; (ev = zmon_next(&d->monitor, 0, NULL, 0));) {
-        if (ev == ZMQ_EVENT_ACCEPTED)
+    uint32_t fd;
+    for (uint16_t ev; (ev = zmon_next_value(&d->monitor, 0, &fd, NULL, 0));) {
+        if (ev == ZMQ_EVENT_ACCEPTED) {
             d->met.connected++;
-        else if (ev == ZMQ_EVENT_DISCONNECTED && d->met.connected > 0)
-            d->met.connected--;
+        } else if (ev == ZMQ_EVENT_DISCONNECTED) {
+            if (d->met.connected > 0) d->met.connected--;
+            presence_closed(d->presence, (int)fd);
+        }
     }
     if (d->met.connected != before)
         metrics_update_gauges(d->http, d->met.queue_events, d->met.connected);
@@ -601,6 +612,8 @@ static void drain(daemon_t *d)
                     if (!user) user = "";
                 } else {
                     auth_seen(d->in.auth, fd, REG_NODES, user);
+                    if (presence_seen(d->presence, fd, user) < 0)
+                        log_warn("presence", "out of memory: node %s not followed", user);
                 }
             }
             daemon_take(d, k == 0 ? PATH_ACKED : PATH_PUBLISH, fr, n, toomany, user);
@@ -700,6 +713,44 @@ static int64_t provinces_when(daemon_t *d, int64_t now)
     const int64_t late = d->prov_refresh_us + 300 * 1000000LL;
     const batch_t *b = bqueue_oldest(&d->q);
     return b && b->weight && now < late ? late : d->prov_refresh_us;
+}
+
+/* Which nodes are connected, into antt.node_status: between batches, as
+ * connections open and close (a station's state, not its events). */
+static int64_t presence_when(daemon_t *d, int64_t now)
+{
+    (void)now;
+    if (!d->in.auth || !store_connected(d->store)) return INT64_MAX;
+    const batch_t *b = bqueue_oldest(&d->q);
+    if (b && b->weight) return INT64_MAX;
+    if (d->presence_reset && !presence_pending(d->presence)) return INT64_MAX;
+    return now > d->presence_next_us ? now : d->presence_next_us;
+}
+
+static int write_presence(void *ctx, const char *const *nodes, const int *connected, int n)
+{
+    daemon_t *d = ctx;
+    char err[256];
+    if (status_connections(store_db(d->store), d->via, nodes, connected, n, err, sizeof err) < 0) {
+        log_warn("presence", "not written (next time): %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static void presence_run(daemon_t *d, int64_t now)
+{
+    (void)now;
+    char err[256];
+    if (!d->presence_reset) { /* the connections of this daemon's previous run are gone */
+        if (status_forget(store_db(d->store), d->via, err, sizeof err) < 0) {
+            log_warn("presence", "%s", err);
+            d->presence_next_us = now + 5000000;
+            return;
+        }
+        d->presence_reset = 1;
+    }
+    if (presence_flush(d->presence, write_presence, d) < 0) d->presence_next_us = now + 5000000;
 }
 
 static int64_t summary_when(daemon_t *d, int64_t now)
@@ -840,6 +891,7 @@ static const handler_t HANDLERS[] = {
     {"flush", NULL, flush_when, flush_run, 0},
     {"ping", NULL, ping_when, ping_run, 0},
     {"provinces", NULL, provinces_when, refresh_provinces, 0},
+    {"presence", NULL, presence_when, presence_run, 0},
     {"refusal summary", NULL, summary_when, summary_run, 0},
     {"stream reader", NULL, lead_when, lead_run, 0},
     {"registry notices", notices_items, NULL, notices_run, 1},

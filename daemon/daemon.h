@@ -23,6 +23,8 @@
 #include "daemon/stream.h"
 #include "net/zmon.h"
 
+#include "daemon/presence.h"
+
 #include <msgpack.h>
 #include <signal.h>
 
@@ -62,6 +64,10 @@ typedef struct {
     limit_t *limit;        /* per-node event rate */
     uint64_t limited_msgs; /* messages refused with 402 */
     int64_t limit_logged_us;
+    presence_t *presence;  /* which nodes are connected (CURVE only) */
+    char via[300];         /* this daemon in antt.node_status.connected_via */
+    int presence_reset;    /* its previous run's connections are forgotten */
+    int64_t presence_next_us; /* after a failed write: not before */
 } daemon_t;
 
 /* Set by the signal handlers; the loop acts on them. */

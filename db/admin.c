@@ -233,39 +233,11 @@ int admin_load_clusters(db_t *c, const char *path, int *n, char *err, size_t err
                        SQL_LOAD_CLUSTERS_APPLY, n, err, errlen);
 }
 
-/* A text[] literal of n values (NULL entries: NULL), each quoted, so that
- * no name can change the array's shape. Allocated; NULL out of memory. */
-static char *text_array(int n, const char *const *v)
-{
-    size_t cap = 3;
-    for (int i = 0; i < n; i++)
-        cap += v[i] ? 2 * strlen(v[i]) + 3 : 5;
-    char *a = malloc(cap), *o = a;
-    if (!a) return NULL;
-    *o++ = '{';
-    for (int i = 0; i < n; i++) {
-        if (i) *o++ = ',';
-        if (!v[i]) {
-            memcpy(o, "NULL", 4), o += 4;
-            continue;
-        }
-        *o++ = '"';
-        for (const char *p = v[i]; *p; p++) {
-            if (*p == '"' || *p == '\\') *o++ = '\\';
-            *o++ = *p;
-        }
-        *o++ = '"';
-    }
-    *o++ = '}';
-    *o = '\0';
-    return a;
-}
-
 admin_rc_t admin_enroll(db_t *c, admin_kind_t kind, int n, const char *const *names,
                         const char *const *units, const char *const *keys, int replace,
                         int *changed, int *inserted, char *err, size_t errlen)
 {
-    char *a[3] = {text_array(n, names), text_array(n, units), text_array(n, keys)};
+    char *a[3] = {db_text_array(n, names), db_text_array(n, units), db_text_array(n, keys)};
     const char *p[4] = {a[0], a[1], a[2], replace ? "t" : "f"};
     admin_rc_t rc = ADMIN_DB;
     *changed = *inserted = 0;

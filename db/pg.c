@@ -105,3 +105,29 @@ int db_rows(db_t *c, const char *sql, int nparams, const char *const *params, db
     PQclear(r);
     return rc;
 }
+
+char *db_text_array(int n, const char *const *v)
+{
+    size_t cap = 3;
+    for (int i = 0; i < n; i++)
+        cap += v[i] ? 2 * strlen(v[i]) + 3 : 5;
+    char *a = malloc(cap), *o = a;
+    if (!a) return NULL;
+    *o++ = '{';
+    for (int i = 0; i < n; i++) {
+        if (i) *o++ = ',';
+        if (!v[i]) {
+            memcpy(o, "NULL", 4), o += 4;
+            continue;
+        }
+        *o++ = '"';
+        for (const char *p = v[i]; *p; p++) {
+            if (*p == '"' || *p == '\\') *o++ = '\\';
+            *o++ = *p;
+        }
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *o = '\0';
+    return a;
+}

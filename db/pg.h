@@ -43,4 +43,10 @@ void db_result_error(const struct pg_result *r, db_t *c, char *sqlstate, char *e
 /* Drop trailing newlines and spaces (libpq's messages end with one). */
 void db_chomp(char *s);
 
+/* A text[] literal of n values (NULL entries: NULL), each quoted, so that
+ * no value can change the array's shape: one parameter for many rows on a
+ * path that is not hot (the store's hot path sends binary arrays).
+ * Allocated; NULL out of memory. */
+char *db_text_array(int n, const char *const *v);
+
 #endif

@@ -143,6 +143,23 @@
     "   - least(s.seq_min, EXCLUDED.seq_min) + 1 - s.seq_seen - EXCLUDED.seq_seen > s.missing"   \
     "   THEN EXCLUDED.last_message_at ELSE s.last_gap_at END"
 
+/* Connection state: $1 nodes, $2 connected ('t'/'f'), $3 the daemon. A
+ * daemon's "gone" does not undo another daemon's "connected" (a station
+ * that moved to the other daemon of a pair). */
+#define SQL_NODE_CONNECTIONS                                                                     \
+    "INSERT INTO antt.node_status AS s (node_id, connected, connected_via,"                      \
+    " connection_changed_at)"                                                                    \
+    " SELECT x.n, x.c, $3, now() FROM unnest($1::text[], $2::bool[]) AS x(n, c)"                 \
+    " WHERE EXISTS (SELECT 1 FROM antt.nodes d WHERE d.node_id = x.n)"                           \
+    " ON CONFLICT (node_id) DO UPDATE SET connected = EXCLUDED.connected,"                       \
+    "  connected_via = EXCLUDED.connected_via,"                                                  \
+    "  connection_changed_at = EXCLUDED.connection_changed_at"                                   \
+    " WHERE EXCLUDED.connected OR s.connected_via IS NULL"                                        \
+    "  OR s.connected_via = EXCLUDED.connected_via"
+#define SQL_NODE_FORGET                                                                          \
+    "UPDATE antt.node_status SET connected = false, connection_changed_at = now()"               \
+    " WHERE connected AND connected_via = $1"
+
 /* ---- admin: reference data ---- */
 #define SQL_LOAD_UNITS_STAGE                                                                     \
     "CREATE TEMP TABLE load_units (code text, name text, level text, kind text,"               \

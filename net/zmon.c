@@ -27,6 +27,13 @@ int zmon_start(zmon_t *m, void *ctx, void *sock, int mask, int unbounded)
 
 uint16_t zmon_next(zmon_t *m, int timeout_ms, char *ep, size_t eplen)
 {
+    uint32_t value;
+    return zmon_next_value(m, timeout_ms, &value, ep, eplen);
+}
+
+uint16_t zmon_next_value(zmon_t *m, int timeout_ms, uint32_t *value, char *ep, size_t eplen)
+{
+    *value = 0;
     if (!m->pipe) return 0;
     zmq_pollitem_t it = {m->pipe, 0, ZMQ_POLLIN, 0};
     if (timeout_ms && zmq_poll(&it, 1, timeout_ms) <= 0) return 0;
@@ -38,6 +45,7 @@ uint16_t zmon_next(zmon_t *m, int timeout_ms, char *ep, size_t eplen)
     }
     uint16_t event = 0;
     if (zmq_msg_size(&f) >= 2) memcpy(&event, zmq_msg_data(&f), 2);
+    if (zmq_msg_size(&f) >= 6) memcpy(value, (const char *)zmq_msg_data(&f) + 2, 4);
     int more = zmq_msg_more(&f);
     zmq_msg_close(&f);
     if (ep && eplen) ep[0] = '\0';

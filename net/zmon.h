@@ -28,6 +28,10 @@ int zmon_start(zmon_t *m, void *ctx, void *sock, int mask, int unbounded);
  * an event libzmq numbered 0. */
 uint16_t zmon_next(zmon_t *m, int timeout_ms, char *ep, size_t eplen);
 
+/* The same with the event's value (the connection's descriptor for
+ * ACCEPTED and DISCONNECTED) in *value. */
+uint16_t zmon_next_value(zmon_t *m, int timeout_ms, uint32_t *value, char *ep, size_t eplen);
+
 /* The pipe, to poll with the caller's other sockets (NULL: none). */
 void *zmon_socket(const zmon_t *m);
 

@@ -698,3 +698,50 @@ Test(security, a_flood_of_fresh_keys_cannot_fill_the_database_or_the_log, .timeo
     cr_expect_geq(refused_so_far(http), WAVES * PER_WAVE, "every refusal is counted");
     cr_expect_eq(count("SELECT count(*) FROM antt.events"), WAVES / 10);
 }
+
+/* Wait (at most 5 s) until the query answers `want`. */
+static long long await_count(const char *sql, long long want)
+{
+    long long v = -1;
+    for (int i = 0; i < 100 && (v = count(sql)) != want; i++)
+        it_sleep_ms(50);
+    return v;
+}
+
+/* With CURVE a connection is a node: antt.node_status says whether each
+ * station is connected now (quiet) or not (silent, once it has been quiet
+ * too long), as connections open and close. */
+Test(security, a_stations_connection_is_recorded_as_it_opens_and_closes)
+{
+    start(NULL);
+    it_client_t c;
+    it_client_open_curve(&c, d.port, server.pub, &commune);
+    ev_t ev;
+    it_incident(&ev, "C1", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ack_t a;
+    cr_assert_eq(it_submit(&c, &ev, 1, &a, 5000), 0);
+    cr_assert_eq(a.status, ACK_ACCEPTED);
+    cr_expect_eq(await_count("SELECT count(*) FROM antt.node_status WHERE node_id = 'ls-180-06040'"
+                             " AND connected AND connected_via LIKE '% tcp://127.0.0.1:%'"
+                             " AND last_message_at IS NOT NULL AND events_day = 1",
+                             1),
+                 1, "connected while its connection is open");
+    cr_expect_eq(count("SELECT count(*) FROM antt.node_status WHERE node_id = 'ls-180'"), 0,
+                 "the district never connected");
+    it_client_close(&c);
+    cr_expect_eq(await_count("SELECT count(*) FROM antt.node_status WHERE node_id = 'ls-180-06040'"
+                             " AND NOT connected AND connection_changed_at IS NOT NULL",
+                             1),
+                 1, "not connected once it closed");
+    /* a restarted daemon forgets what its previous run saw */
+    it_client_open_curve(&c, d.port, server.pub, &commune);
+    it_incident(&ev, "C2", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    cr_assert_eq(it_submit(&c, &ev, 1, &a, 5000), 0);
+    cr_expect_eq(await_count("SELECT count(*) FROM antt.node_status WHERE connected", 1), 1);
+    it_daemon_stop(&d, SIGKILL);
+    it_client_close(&c);
+    it_daemon_restart(&d, db.dsn,
+                      (const char *[]){"--insecure=0", "--curve-key-file", server_key, NULL});
+    cr_expect_eq(await_count("SELECT count(*) FROM antt.node_status WHERE connected", 0), 0,
+                 "a daemon killed -9 left the station connected; its next run forgets it");
+}

@@ -1,0 +1,36 @@
+/* status.c — see status.h. */
+#include "db/status.h"
+
+#include "db/sql.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int status_connections(db_t *c, const char *via, const char *const *nodes, const int *connected,
+                       int n, char *err, size_t errlen)
+{
+    if (n <= 0) return 0;
+    const char **flags = malloc((size_t)n * sizeof *flags);
+    char *a[2] = {db_text_array(n, nodes), NULL};
+    int rc = -1;
+    if (flags) {
+        for (int i = 0; i < n; i++)
+            flags[i] = connected[i] ? "t" : "f";
+        a[1] = db_text_array(n, flags);
+    }
+    if (!a[0] || !a[1]) {
+        snprintf(err, errlen, "out of memory");
+    } else {
+        const char *p[3] = {a[0], a[1], via};
+        rc = db_exec(c, SQL_NODE_CONNECTIONS, 3, p, NULL, NULL, err, errlen);
+    }
+    free(a[0]);
+    free(a[1]);
+    free(flags);
+    return rc;
+}
+
+int status_forget(db_t *c, const char *via, char *err, size_t errlen)
+{
+    return db_exec(c, SQL_NODE_FORGET, 1, &via, NULL, NULL, err, errlen);
+}
