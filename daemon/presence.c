@@ -20,8 +20,8 @@ struct presence {
     htab_t nodes;
     uint32_t *fd_node; /* descriptor -> node index + 1 (0: nobody) */
     uint32_t cap_fd;
-    uint32_t dirty;   /* nodes with dirty set */
-    int connected;    /* nodes with conns > 0 */
+    uint32_t dirty; /* nodes with dirty set */
+    int connected;  /* nodes with conns > 0 */
 };
 
 presence_t *presence_new(void)
@@ -54,7 +54,7 @@ int presence_seen(presence_t *p, int fd, const char *node)
     if ((uint32_t)fd < p->cap_fd && p->fd_node[fd]) {
         const pnode_t *was = htab_at(&p->nodes, p->fd_node[fd] - 1);
         if (!strcmp(was->node, node)) return 0; /* the usual case: nothing new */
-        presence_closed(p, fd); /* the descriptor was reused by another key */
+        presence_closed(p, fd);                 /* the descriptor was reused by another key */
     }
     const uint32_t had = p->cap_fd;
     if (grow_array((void **)&p->fd_node, &p->cap_fd, (uint32_t)fd + 1, sizeof *p->fd_node) < 0)
