@@ -22,6 +22,7 @@ typedef struct {
     int max_sockets;         /* ZMQ_MAX_SOCKETS, and the descriptor limit we ask for */
     int reconnect_max_ms;    /* database reconnect back-off ceiling */
     int orphan_max_age_days; /* events for unknown cases are deferred while younger */
+    int node_silent_hours;   /* not connected, no message for this long: silent */
     int utc_offset_min;      /* statistics day: Asia/Ho_Chi_Minh is +420 */
     int tipoff_limit_days, tipoff_complex_max_days, tipoff_procuracy_max_days;
     int reject_raw_max;   /* bytes of a refused message kept in antt.rejects */

@@ -446,6 +446,8 @@ static int province_row(void *ctx, int ncols, const char *const *names, const ch
     snprintf(m->prov[i], sizeof m->prov[i], "%.7s", v[0]);
     m->resolution_rate[i] = v[1] ? atof(v[1]) : -1;
     m->overdue[i] = strtoull(v[2], NULL, 10);
+    m->silent[i] = strtoull(v[3], NULL, 10);
+    m->losing[i] = strtoull(v[4], NULL, 10);
     return 0;
 }
 
@@ -458,7 +460,8 @@ static void refresh_provinces(daemon_t *d, int64_t now)
     metrics_t m = d->met;
     m.nprov = 0;
     const int64_t t0 = mono_us();
-    int rc = query_province_figures(store_db(d->store), province_row, &m, err, sizeof err);
+    int rc = query_province_figures(store_db(d->store), d->cfg.node_silent_hours, province_row, &m,
+                                    err, sizeof err);
     const int64_t took = mono_us() - t0;
     if (took > 1000000) /* the loop waited: say so (issue 17 measures this query) */
         log_warn("metrics", "the province figures took %lld ms", (long long)took / 1000);
@@ -466,6 +469,8 @@ static void refresh_provinces(daemon_t *d, int64_t now)
         memcpy(d->met.prov, m.prov, sizeof m.prov);
         memcpy(d->met.resolution_rate, m.resolution_rate, sizeof m.resolution_rate);
         memcpy(d->met.overdue, m.overdue, sizeof m.overdue);
+        memcpy(d->met.silent, m.silent, sizeof m.silent);
+        memcpy(d->met.losing, m.losing, sizeof m.losing);
         d->met.nprov = m.nprov;
     } else {
         log_warn("metrics", "province figures: %s", err);

@@ -64,9 +64,9 @@ typedef struct {
     limit_t *limit;        /* per-node event rate */
     uint64_t limited_msgs; /* messages refused with 402 */
     int64_t limit_logged_us;
-    presence_t *presence;  /* which nodes are connected (CURVE only) */
-    char via[300];         /* this daemon in antt.node_status.connected_via */
-    int presence_reset;    /* its previous run's connections are forgotten */
+    presence_t *presence;     /* which nodes are connected (CURVE only) */
+    char via[300];            /* this daemon in antt.node_status.connected_via */
+    int presence_reset;       /* its previous run's connections are forgotten */
     int64_t presence_next_us; /* after a failed write: not before */
 } daemon_t;
 

@@ -139,6 +139,18 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
     for (int i = 0; i < m->nprov; i++)
         put(&o, "antt_tipoffs_overdue{province=\"%s\"} %llu\n", m->prov[i],
             (unsigned long long)m->overdue[i]);
+    put(&o, "# HELP antt_nodes_silent Stations not connected and with no message for "
+            "node_silent_hours.\n"
+            "# TYPE antt_nodes_silent gauge\n");
+    for (int i = 0; i < m->nprov; i++)
+        put(&o, "antt_nodes_silent{province=\"%s\"} %llu\n", m->prov[i],
+            (unsigned long long)m->silent[i]);
+    put(&o, "# HELP antt_nodes_losing Stations whose sequence numbers have holes (events that "
+            "never arrived).\n"
+            "# TYPE antt_nodes_losing gauge\n");
+    for (int i = 0; i < m->nprov; i++)
+        put(&o, "antt_nodes_losing{province=\"%s\"} %llu\n", m->prov[i],
+            (unsigned long long)m->losing[i]);
     return o.n;
 }
 

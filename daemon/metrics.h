@@ -40,6 +40,8 @@ typedef struct {
     char prov[METRICS_PROVINCES][8];
     double resolution_rate[METRICS_PROVINCES]; /* < 0: none */
     uint64_t overdue[METRICS_PROVINCES];
+    uint64_t silent[METRICS_PROVINCES]; /* stations silent (node_silent_hours) */
+    uint64_t losing[METRICS_PROVINCES]; /* stations with events never received */
 } metrics_t;
 
 typedef struct metrics_srv metrics_srv_t;

@@ -126,17 +126,28 @@ int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err
                    1, &period, fn, ctx, err, errlen);
 }
 
-int query_province_figures(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen)
+int query_province_figures(db_t *c, int silent_hours, db_row_fn fn, void *ctx, char *err,
+                           size_t errlen)
 {
+    char h[16];
+    snprintf(h, sizeof h, "%d", silent_hours);
+    const char *p[1] = {h};
     return db_rows(
         c,
-        "SELECT u.code, r.resolution_rate, r.tipoffs_overdue FROM antt.units u,"
+        "WITH st AS (SELECT antt.province_today(n.unit_code) AS province,"
+        "  count(*) FILTER (WHERE NOT coalesce(s.connected, false) AND (s.last_message_at IS NULL"
+        "   OR s.last_message_at < now() - make_interval(hours => $1::int))) AS silent,"
+        "  count(*) FILTER (WHERE s.missing > 0) AS losing"
+        "  FROM antt.nodes n LEFT JOIN antt.node_status s USING (node_id)"
+        "  WHERE n.revoked_at IS NULL GROUP BY 1)"
+        " SELECT u.code, r.resolution_rate, r.tipoffs_overdue, coalesce(st.silent, 0),"
+        " coalesce(st.losing, 0) FROM antt.units u LEFT JOIN st ON st.province = u.code,"
         " LATERAL antt.rates(u.code,"
         " date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
         " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
         " WHERE u.level = 'province' AND (u.valid_to IS NULL OR u.valid_to > antt.today())"
         " ORDER BY u.code",
-        0, NULL, fn, ctx, err, errlen);
+        1, p, fn, ctx, err, errlen);
 }
 
 static int head_row(void *ctx, int n, const char *const *names, const char *const *v)

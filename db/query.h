@@ -80,8 +80,12 @@ int query_tipoffs_overdue(db_t *c, const char *unit, db_row_fn fn, void *ctx, ch
 int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err, size_t errlen);
 
 /* Per province: this calendar year's tip-off resolution rate (NULL when
- * nothing to divide by) and the tip-offs overdue now: code, rate, overdue. */
-int query_province_figures(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen);
+ * nothing to divide by), the tip-offs overdue now, the stations silent (not
+ * connected, no message for silent_hours) and losing events (numbers never
+ * answered): code, rate, overdue, silent, losing. A station counts in the
+ * province that holds its unit today (a dissolved unit's: its heir's). */
+int query_province_figures(db_t *c, int silent_hours, db_row_fn fn, void *ctx, char *err,
+                           size_t errlen);
 
 /* A tally stream snapshot of the subtree under unit for days [from, to)
  * (days since 1970), in one repeatable-read transaction: the stream's epoch

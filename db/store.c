@@ -75,7 +75,7 @@ struct store {
     uint8_t *dup;      /* event -> stored before this batch */
     seen_t *seen;      /* the events with a final answer, by node */
     uint32_t cap_seen;
-    hindex_t ids;      /* the work's ids -> first event with it */
+    hindex_t ids; /* the work's ids -> first event with it */
     uint32_t cap_ev;
 };
 

@@ -593,3 +593,41 @@ Test(daemon, exit_codes_tell_usage_input_and_database_apart)
     cr_expect_eq(it_anttd("host=127.0.0.1 port=1 connect_timeout=2", migrate, out, sizeof out), 5,
                  "%s", out);
 }
+
+/* /metrics counts, per province, the stations that are silent (not
+ * connected, no message for node_silent_hours) and those losing events
+ * (numbers never answered). Template nodes, all in Lạng Sơn today:
+ * ls-180-06040 sends, ls-181 sends 1 and 3 (2 never arrives), ls-180 never
+ * sends. */
+Test(daemon, metrics_count_silent_stations_and_stations_losing_events)
+{
+    ev_t ev;
+    it_incident(&ev, "Q1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ACCEPTED(&ev);
+    for (int i = 0; i < 2; i++) {
+        it_incident(&ev, it_str("Q%d", 2 + i), "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+        ev.node = ev_cstr("ls-181");
+        ev.unit = ev_cstr("181");
+        ev.seq = 1 + 2 * (uint64_t)i;
+        ACCEPTED(&ev);
+    }
+    it_daemon_stop(&d, SIGTERM);
+    int hport = it_free_port();
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", hport);
+    const char *extra[] = {"--http-listen", listen, NULL};
+    it_daemon_restart(&d, db.dsn, extra);
+    static char body[65536];
+    int st = 0;
+    for (int i = 0; i < 100 && !strstr(body, "antt_nodes_silent{"); i++) {
+        st = it_http_get(hport, "/metrics", body, sizeof body);
+        it_sleep_ms(50);
+    }
+    cr_assert_eq(st, 200);
+    cr_expect(strstr(body, "antt_nodes_silent{province=\"20\"} 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_nodes_losing{province=\"20\"} 1\n"), "%s", body);
+    cr_expect(strstr(body, "antt_nodes_silent{province=\"04\"} 0\n"), "%s", body);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(q(c, "SELECT missing FROM antt.node_status WHERE node_id = 'ls-181'"), 1);
+    PQfinish(c);
+}
