@@ -375,7 +375,9 @@ static void publish_metrics(daemon_t *d)
     memcpy(d->met.commit_hist, st->commit_hist, sizeof d->met.commit_hist);
     d->met.commit_sum_s = (double)st->commit_us_total / 1e6;
     d->met.queue_events = d->q.held;
+    d->met.queue_capacity = (uint64_t)d->cfg.queue_max_events;
     d->met.db_up = store_connected(d->store);
+    d->met.intake_paused = d->queue_full || !d->met.db_up;
     d->met.schema_ok = d->met.db_up; /* store_connect checked the schema version */
     d->met.stream_publishing = d->slot && slot_leading(d->slot);
     d->met.synchronous = store_synchronous(d->store);
@@ -448,6 +450,7 @@ static int province_row(void *ctx, int ncols, const char *const *names, const ch
     m->overdue[i] = strtoull(v[2], NULL, 10);
     m->silent[i] = strtoull(v[3], NULL, 10);
     m->losing[i] = strtoull(v[4], NULL, 10);
+    m->last_message[i] = v[5] ? strtoll(v[5], NULL, 10) : 0;
     return 0;
 }
 
@@ -471,6 +474,7 @@ static void refresh_provinces(daemon_t *d, int64_t now)
         memcpy(d->met.overdue, m.overdue, sizeof m.overdue);
         memcpy(d->met.silent, m.silent, sizeof m.silent);
         memcpy(d->met.losing, m.losing, sizeof m.losing);
+        memcpy(d->met.last_message, m.last_message, sizeof m.last_message);
         d->met.nprov = m.nprov;
     } else {
         log_warn("metrics", "province figures: %s", err);
@@ -650,7 +654,10 @@ static int intake_items(daemon_t *d, int64_t now, zmq_pollitem_t *it)
         log_info("intake", "queue drained: reading");
         d->pause_reported = 0;
     }
-    d->queue_full = full;
+    if (full != d->queue_full) {
+        d->queue_full = full;
+        publish_metrics(d); /* antt_intake_paused */
+    }
     if (full) return 0;
     int n = 0;
     it[n++] = (zmq_pollitem_t){d->in.router, -1, ZMQ_POLLIN, 0};

@@ -76,6 +76,15 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         "# TYPE antt_queue_events gauge\nantt_queue_events %llu\n",
         (unsigned long long)m->queue_events);
     put(&o,
+        "# HELP antt_queue_capacity_events Events the queue may hold (queue_max_events).\n"
+        "# TYPE antt_queue_capacity_events gauge\nantt_queue_capacity_events %llu\n",
+        (unsigned long long)m->queue_capacity);
+    put(&o,
+        "# HELP antt_intake_paused 1 while the daemon does not read: its queue is full or the "
+        "database is down.\n"
+        "# TYPE antt_intake_paused gauge\nantt_intake_paused %d\n",
+        m->intake_paused);
+    put(&o,
         "# HELP antt_database_up 1 when the database connection is up.\n"
         "# TYPE antt_database_up gauge\nantt_database_up %d\n",
         m->db_up);
@@ -87,12 +96,12 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         "# HELP antt_replies_dropped_total Replies that could not be queued (peer gone or full).\n"
         "# TYPE antt_replies_dropped_total counter\nantt_replies_dropped_total %llu\n",
         (unsigned long long)m->replies_dropped);
-    if (m->synchronous >= 0)
-        put(&o,
-            "# HELP antt_database_synchronous 1 when a commit is on two servers (synchronous"
+    /* HELP and TYPE always, the sample only when known: a dashboard finds the
+     * metric before the daemon knows its value. */
+    put(&o, "# HELP antt_database_synchronous 1 when a commit is on two servers (synchronous"
             " replication), 0 when on one.\n"
-            "# TYPE antt_database_synchronous gauge\nantt_database_synchronous %d\n",
-            m->synchronous);
+            "# TYPE antt_database_synchronous gauge\n");
+    if (m->synchronous >= 0) put(&o, "antt_database_synchronous %d\n", m->synchronous);
     put(&o,
         "# HELP antt_database_failovers_total Reconnections that found another primary.\n"
         "# TYPE antt_database_failovers_total counter\nantt_database_failovers_total %llu\n",
@@ -102,12 +111,11 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         " the tally stream (one daemon at a time).\n"
         "# TYPE antt_stream_publishing gauge\nantt_stream_publishing %d\n",
         m->stream_publishing);
-    if (m->stream_lag_bytes >= 0)
-        put(&o,
-            "# HELP antt_stream_slot_lag_bytes Log the tally stream's replication slot holds"
+    put(&o, "# HELP antt_stream_slot_lag_bytes Log the tally stream's replication slot holds"
             " beyond what was published (refreshed every 30 s).\n"
-            "# TYPE antt_stream_slot_lag_bytes gauge\nantt_stream_slot_lag_bytes %lld\n",
-            (long long)m->stream_lag_bytes);
+            "# TYPE antt_stream_slot_lag_bytes gauge\n");
+    if (m->stream_lag_bytes >= 0)
+        put(&o, "antt_stream_slot_lag_bytes %lld\n", (long long)m->stream_lag_bytes);
     put(&o,
         "# HELP antt_insecure 1 when the daemon runs without CURVE (no authentication).\n"
         "# TYPE antt_insecure gauge\nantt_insecure %d\n",
@@ -151,6 +159,13 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
     for (int i = 0; i < m->nprov; i++)
         put(&o, "antt_nodes_losing{province=\"%s\"} %llu\n", m->prov[i],
             (unsigned long long)m->losing[i]);
+    put(&o, "# HELP antt_province_last_message_seconds When a station of the province last sent "
+            "anything (Unix time; absent: never).\n"
+            "# TYPE antt_province_last_message_seconds gauge\n");
+    for (int i = 0; i < m->nprov; i++)
+        if (m->last_message[i])
+            put(&o, "antt_province_last_message_seconds{province=\"%s\"} %lld\n", m->prov[i],
+                (long long)m->last_message[i]);
     return o.n;
 }
 

@@ -25,6 +25,8 @@ typedef struct {
     uint64_t commit_hist[8]; /* store's buckets (ms) */
     double commit_sum_s;
     uint64_t queue_events;
+    uint64_t queue_capacity; /* queue_max_events */
+    int intake_paused;       /* not reading: the queue is full or the database is down */
     int db_up, schema_ok;
     int64_t connected; /* connections on the acked socket */
     uint64_t replies_dropped;
@@ -40,8 +42,9 @@ typedef struct {
     char prov[METRICS_PROVINCES][8];
     double resolution_rate[METRICS_PROVINCES]; /* < 0: none */
     uint64_t overdue[METRICS_PROVINCES];
-    uint64_t silent[METRICS_PROVINCES]; /* stations silent (node_silent_hours) */
-    uint64_t losing[METRICS_PROVINCES]; /* stations with events never received */
+    uint64_t silent[METRICS_PROVINCES];      /* stations silent (node_silent_hours) */
+    uint64_t losing[METRICS_PROVINCES];      /* stations with events never received */
+    int64_t last_message[METRICS_PROVINCES]; /* from any station, Unix seconds; 0: never */
 } metrics_t;
 
 typedef struct metrics_srv metrics_srv_t;

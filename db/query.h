@@ -82,7 +82,8 @@ int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err
 /* Per province: this calendar year's tip-off resolution rate (NULL when
  * nothing to divide by), the tip-offs overdue now, the stations silent (not
  * connected, no message for silent_hours) and losing events (numbers never
- * answered): code, rate, overdue, silent, losing. A station counts in the
+ * answered), and when any of them last sent anything (Unix seconds, NULL:
+ * never): code, rate, overdue, silent, losing, last. A station counts in the
  * province that holds its unit today (a dissolved unit's: its heir's). */
 int query_province_figures(db_t *c, int silent_hours, db_row_fn fn, void *ctx, char *err,
                            size_t errlen);

@@ -745,3 +745,40 @@ Test(security, a_stations_connection_is_recorded_as_it_opens_and_closes)
     cr_expect_eq(await_count("SELECT count(*) FROM antt.node_status WHERE connected", 0), 0,
                  "a daemon killed -9 left the station connected; its next run forgets it");
 }
+
+/* The Grafana dashboard and the alert rules query only metrics a live
+ * anttd exposes (CURVE on, the stream on, a station heard). */
+Test(security, the_dashboard_and_the_alerts_query_metrics_that_exist)
+{
+    int hport = it_free_port();
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", hport);
+    start((const char *[]){"--http-listen", listen, NULL});
+    ev_t ev;
+    int code;
+    it_incident(&ev, "G1", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    cr_assert_eq(send_as(&commune, &ev, &code).status, ACK_ACCEPTED);
+    static char body[131072];
+    int st = 0;
+    for (int i = 0; i < 100; i++) {
+        st = it_http_get(hport, "/metrics", body, sizeof body);
+        if (strstr(body, "antt_province_last_message_seconds{")) break;
+        it_sleep_ms(100);
+    }
+    cr_assert_eq(st, 200);
+    char path[300], cmd[1024], out[4096];
+    snprintf(path, sizeof path, "%s/metrics.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(body, f); /* it_http_get gives the body alone */
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "python3 %s/tests/deploy/metric_names.py %s %s/deploy/grafana/antt.json"
+             " %s/deploy/prometheus/antt-rules.yml 2>&1",
+             ANTT_SOURCE_DIR, path, ANTT_SOURCE_DIR, ANTT_SOURCE_DIR);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    cr_expect_eq(pclose(p), 0, "%s", out);
+    cr_expect(strstr(out, " 0 missing"), "%s", out);
+}
