@@ -29,6 +29,8 @@ static const alias_t TYPES[] = {
     {"giai-quyet", EV_TIPOFF_RESOLVED},
     {"resume", EV_TIPOFF_RESUMED},
     {"phuc-hoi", EV_TIPOFF_RESUMED},
+    {"quiet", EV_STATION_QUIET},
+    {"khong-co-vu-viec", EV_STATION_QUIET},
     {NULL, 0},
 };
 

@@ -259,9 +259,12 @@ static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref
 
 /* ---- one attempt ------------------------------------------------------- */
 
+/* What an event is about: an incident ('i'), a tip-off ('t'), or nothing
+ * but its station ('q': "nothing to report", kept in the log, counting
+ * nothing). */
 static char kind_of(ev_type_t t)
 {
-    return t >= EV_TIPOFF_RECEIVED ? 't' : 'i';
+    return t == EV_STATION_QUIET ? 'q' : t >= EV_TIPOFF_RECEIVED ? 't' : 'i';
 }
 
 /* The first event of the work with this id (after link_duplicates), or -1. */
@@ -935,7 +938,9 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         }
         case_t *c = &s->cases[s->case_of[i] - 1];
         int rc;
-        if (c->kind == 'i') {
+        if (c->kind == 'q') {
+            rc = 0; /* stored in the log; no case, no tally */
+        } else if (c->kind == 'i') {
             rc = ledger_incident(lcfg, &c->st.inc, &e->ev, now_us, tallymap_emit, &s->tallies,
                                  &e->v);
             if (!rc) e->case_version = c->st.inc.version;

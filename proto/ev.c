@@ -8,7 +8,7 @@
     const ev_enum_t var = {var##_NAMES, (int)(sizeof var##_NAMES / sizeof var##_NAMES[0])}
 
 ENUM(EV_TYPES, "incident.reported", "incident.cleared", "incident.corrected", "incident.voided",
-     "tipoff.received", "tipoff.extended", "tipoff.resolved", "tipoff.resumed");
+     "tipoff.received", "tipoff.extended", "tipoff.resolved", "tipoff.resumed", "station.quiet");
 ENUM(EV_SEVERITIES, "less_serious", "serious", "very_serious", "especially_serious");
 ENUM(EV_TIPKINDS, "denunciation", "information", "recommendation");
 ENUM(EV_SOURCES, "citizen", "agency", "organisation", "media", "procuracy", "police", "other");
@@ -136,6 +136,7 @@ static const struct {
     [EV_TIPOFF_RESOLVED] = {EVB(EVF_REF) | EVB(EVF_OUTCOME) | EVB(EVF_RESOLVED_AT),
                             EVB(EVF_REASON)},
     [EV_TIPOFF_RESUMED] = {EVB(EVF_REF) | EVB(EVF_RESUMED_AT), EVB(EVF_DEADLINE) | EVB(EVF_REASON)},
+    [EV_STATION_QUIET] = {0, 0}, /* the envelope says it all */
 };
 
 uint32_t ev_required(ev_type_t t)

@@ -49,6 +49,7 @@ typedef enum {
     EV_TIPOFF_EXTENDED,
     EV_TIPOFF_RESOLVED,
     EV_TIPOFF_RESUMED,
+    EV_STATION_QUIET, /* nothing to report: the station is alive (issue 16) */
     EV_TYPE_COUNT
 } ev_type_t;
 

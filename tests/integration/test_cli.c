@@ -417,3 +417,21 @@ Test(cli, load_reads_the_units_of_both_maps)
                  0, "%s", out);
     cr_expect(strstr(out, "stations=22 "), "district 180 had 22 communes: %s", out);
 }
+
+/* A station with nothing to report says so (station.quiet), in English or
+ * Vietnamese: the daemon answers it like any event and it counts nothing. */
+Test(cli, a_station_says_it_has_nothing_to_report)
+{
+    char out[4096], args[1024];
+    const char *words[] = {"quiet", "khong-co-vu-viec"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args,
+                 "--insecure --endpoint tcp://127.0.0.1:%d --node ls-180-06040 --spool %s/q%d "
+                 "--timeout 5 submit %s --unit 06040",
+                 d.port, dir, i, words[i]);
+        cr_expect_eq(antt_raw(NULL, args, out, sizeof out), 0, "%s", out);
+        cr_expect(strstr(out, "accepted"), "%s", out);
+    }
+    cr_expect_eq(q("SELECT count(*) FROM antt.events WHERE type = 'station.quiet'"), 2);
+    cr_expect_eq(q("SELECT count(*) FROM antt.tallies"), 0);
+}

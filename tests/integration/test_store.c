@@ -384,3 +384,44 @@ Test(store, each_batch_records_how_its_stations_are_doing)
                  44, "the hole is filled; the resend is not counted");
     PQfinish(c);
 }
+
+/* "Nothing to report" (station.quiet): kept in the log, answered like any
+ * event (a resend is a duplicate), tells how its station is doing, and
+ * changes no case and no tally. */
+Test(store, a_station_with_nothing_to_report_says_so)
+{
+    work_t k;
+    work_init(&k);
+    ev_t q;
+    it_incident(&q, "unused", "social_order", SEV_SERIOUS, t0());
+    q.type = EV_STATION_QUIET;
+    q.present = ev_required(EV_STATION_QUIET);
+    q.ref = (ev_str_t){0};
+    q.seq = 41;
+    work_add(&k, &q);
+    ev_t q2 = q;
+    it_new_id(q2.id);
+    q2.seq = 42;
+    work_add(&k, &q2);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[0].v.status, ACK_ACCEPTED);
+    cr_expect_eq(k.ev[1].v.status, ACK_ACCEPTED);
+    work_free(&k);
+    work_init(&k);
+    work_add(&k, &q); /* sent again */
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[0].v.status, ACK_DUPLICATE);
+    work_free(&k);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events WHERE type = 'station.quiet'"), 2);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.tallies"), 0);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.incidents"), 0);
+    cr_expect_eq(it_scalar(c, "SELECT seq_seen * 10 + missing FROM antt.node_status"
+                              " WHERE node_id = 'ls-180-06040'"),
+                 20);
+    PQfinish(c);
+    const char *verify[] = {"--verify", NULL};
+    char out[4096];
+    cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "verify: 2 events, 0 cases"), "%s", out);
+}

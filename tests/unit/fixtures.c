@@ -19,7 +19,7 @@ void fx_event(ev_type_t t, ev_t *ev)
     ev->seq = 1000 + (uint64_t)t;
     ev->time_us = FX_NOW_US - 60 * 1000000LL;
     const int incident = t <= EV_INCIDENT_VOIDED;
-    ev->ref = ev_cstr(incident ? "12/VV-CAX" : "TG-2023-0042");
+    if (t != EV_STATION_QUIET) ev->ref = ev_cstr(incident ? "12/VV-CAX" : "TG-2023-0042");
     switch (t) {
     case EV_INCIDENT_REPORTED:
         ev->group = ev_cstr("social_order");

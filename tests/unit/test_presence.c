@@ -45,7 +45,7 @@ Test(presence, a_node_is_connected_while_one_of_its_connections_is_open)
     presence_closed(p, 7);
     cr_expect(!presence_pending(p), "one of its two connections closed: still connected");
     presence_closed(p, 9);
-    presence_closed(p, 9); /* twice: nothing more */
+    presence_closed(p, 9);   /* twice: nothing more */
     presence_closed(p, 400); /* a descriptor never seen (a subscriber, a refused key) */
     cr_expect_eq(presence_connected(p), 1);
     cr_expect_eq(presence_flush(p, write_all, &k), 0);
