@@ -11,6 +11,7 @@
 #include "client/opt.h"
 #include "client/report.h"
 #include "client/tipoffs.h"
+#include "client/viewer.h"
 #include "client/watch.h"
 #include "proto/err.h"
 #include "proto/uuid.h"
@@ -77,6 +78,7 @@ static void usage(FILE *f, const opt_t *opts, size_t n)
         "  keygen FILE                     a CURVE keypair: FILE (secret, 0600) and FILE.pub\n"
         "  node add|revoke|list ...        enrol stations' keys in the database\n"
         "  subscriber add|revoke|list ...  enrol tally-stream subscribers, with a unit scope\n"
+        "  viewer add|revoke|list ...      accounts of the console (anttweb), with a scope\n"
         "  help [COMMAND]                  this text, or COMMAND --help\n"
         "\n"
         "global options (before the command):\n");
@@ -513,6 +515,7 @@ static int run(globals_t *g, int argc, char **argv)
     if (!strcmp(cmd, "keygen")) return enroll_keygen(argc, argv);
     if (!strcmp(cmd, "node")) return enroll_main(ENROLL_NODES, argc, argv);
     if (!strcmp(cmd, "subscriber")) return enroll_main(ENROLL_SUBSCRIBERS, argc, argv);
+    if (!strcmp(cmd, "viewer")) return viewer_main(argc, argv);
     fprintf(stderr, "antt: unknown command '%s' (antt --help)\n", cmd);
     return ANTT_EXIT_USAGE;
 }

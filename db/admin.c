@@ -302,9 +302,10 @@ int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *found, int *
                  size_t errlen)
 {
     revoke_t r = {0};
-    if (db_rows(c, kind == ADMIN_NODES ? SQL_REVOKE_NODE : SQL_REVOKE_SUBSCRIBER, 1, &name,
-                revoke_row, &r, err, errlen) < 0)
-        return -1;
+    const char *sql = kind == ADMIN_NODES         ? SQL_REVOKE_NODE
+                      : kind == ADMIN_SUBSCRIBERS ? SQL_REVOKE_SUBSCRIBER
+                                                  : SQL_REVOKE_VIEWER;
+    if (db_rows(c, sql, 1, &name, revoke_row, &r, err, errlen) < 0) return -1;
     *found = r.found;
     *revoked = r.revoked;
     return 0;
@@ -314,5 +315,34 @@ int admin_list(db_t *c, admin_kind_t kind, const char *unit, db_row_fn fn, void 
                size_t errlen)
 {
     if (kind == ADMIN_NODES) return db_rows(c, SQL_LIST_NODES, 1, &unit, fn, ctx, err, errlen);
-    return db_rows(c, SQL_LIST_SUBSCRIBERS, 0, NULL, fn, ctx, err, errlen);
+    return db_rows(c, kind == ADMIN_SUBSCRIBERS ? SQL_LIST_SUBSCRIBERS : SQL_LIST_VIEWERS, 0, NULL,
+                   fn, ctx, err, errlen);
+}
+
+static int set_row(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    (void)n, (void)names;
+    *(int *)ctx = v[0] && v[0][0] == 't' ? 1 : 0;
+    return 0;
+}
+
+admin_rc_t admin_viewer_set(db_t *c, const char *name, const char *scope, const char *hash,
+                            const char *lang, int replace, int *inserted, char *err, size_t errlen)
+{
+    const char *p[1] = {scope};
+    long known = 0;
+    if (scope && db_rows(c, SQL_SCOPE_KNOWN, 1, p, count_row, &known, err, errlen) < 0)
+        return ADMIN_DB;
+    if (scope && !known) {
+        snprintf(err, errlen, "'%s' is not a unit of antt.units nor a group of antt.unit_groups",
+                 scope);
+        return ADMIN_NO_UNIT;
+    }
+    const char *q[5] = {name, scope, hash, lang, replace ? "t" : "f"};
+    int got = -1;
+    if (db_rows(c, SQL_VIEWER_SET, 5, q, set_row, &got, err, errlen) < 0)
+        return strstr(err, "viewers_name_check") ? ADMIN_BAD_NAME : ADMIN_DB;
+    if (got < 0) return ADMIN_EXISTS; /* no row: there, and not replaced */
+    *inserted = got;
+    return ADMIN_OK;
 }

@@ -29,7 +29,7 @@ long admin_stranded_tallies(db_t *c, char *err, size_t errlen);
  * antt.rates and antt report). */
 int admin_load_clusters(db_t *c, const char *path, int *n, char *err, size_t errlen);
 
-typedef enum { ADMIN_NODES = 0, ADMIN_SUBSCRIBERS = 1 } admin_kind_t;
+typedef enum { ADMIN_NODES = 0, ADMIN_SUBSCRIBERS = 1, ADMIN_VIEWERS = 2 } admin_kind_t;
 
 typedef enum {
     ADMIN_OK = 0,
@@ -55,13 +55,22 @@ admin_rc_t admin_enroll(db_t *c, admin_kind_t kind, int n, const char *const *na
 int admin_add_nodes_under(db_t *c, const char *unit, const char *prefix, int *n, char *err,
                           size_t errlen);
 
-/* Revoke a node or subscriber. *found: it exists; *revoked: this call
- * revoked it (0 when it was already). 0, or -1 with err. */
+/* A console account (antt.viewers): name, scope (a unit code, "group:NAME",
+ * or NULL for every unit), hash (libsodium crypto_pwhash_str: Argon2id),
+ * lang ("vi" or "en"). Without replace an existing account is left as it is
+ * (ADMIN_EXISTS); with it, its scope, password and language change and a
+ * revocation is lifted. ADMIN_NO_UNIT: the scope names no unit or group. */
+admin_rc_t admin_viewer_set(db_t *c, const char *name, const char *scope, const char *hash,
+                            const char *lang, int replace, int *inserted, char *err,
+                            size_t errlen);
+
+/* Revoke a node, subscriber or viewer. *found: it exists; *revoked: this
+ * call revoked it (0 when it was already). 0, or -1 with err. */
 int admin_revoke(db_t *c, admin_kind_t kind, const char *name, int *found, int *revoked, char *err,
                  size_t errlen);
 
-/* Nodes (under unit, NULL: all) or subscribers, as rows: name, unit, key,
- * status. */
+/* Nodes (under unit, NULL: all), subscribers or viewers, as rows: name,
+ * unit (a viewer's scope), key (a viewer's language), status. */
 int admin_list(db_t *c, admin_kind_t kind, const char *unit, db_row_fn fn, void *ctx, char *err,
                size_t errlen);
 

@@ -266,6 +266,25 @@
     "WITH old AS (SELECT revoked_at FROM antt.subscribers WHERE name = $1 FOR UPDATE)"           \
     " UPDATE antt.subscribers s SET revoked_at = coalesce(s.revoked_at, now()) FROM old"         \
     " WHERE s.name = $1 RETURNING old.revoked_at IS NULL"
+#define SQL_REVOKE_VIEWER                                                                        \
+    "WITH old AS (SELECT revoked_at FROM antt.viewers WHERE name = $1 FOR UPDATE)"               \
+    " UPDATE antt.viewers v SET revoked_at = coalesce(v.revoked_at, now()) FROM old"             \
+    " WHERE v.name = $1 RETURNING old.revoked_at IS NULL"
+/* A viewer's scope names a unit (any era) or a group of units. */
+#define SQL_SCOPE_KNOWN                                                                          \
+    "SELECT count(*) FROM (SELECT 1 FROM antt.units WHERE code = $1 UNION ALL"                   \
+    " SELECT 1 FROM antt.unit_groups WHERE 'group:' || grp = $1) x"
+/* $1 name, $2 scope, $3 hash, $4 lang, $5 replace: a row (inserted?) when
+ * written, none when it exists and replace is false. */
+#define SQL_VIEWER_SET                                                                           \
+    "INSERT INTO antt.viewers AS v (name, scope, password_hash, lang)"                           \
+    " VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET scope = EXCLUDED.scope,"          \
+    " password_hash = EXCLUDED.password_hash, lang = EXCLUDED.lang, revoked_at = NULL"           \
+    " WHERE $5::bool RETURNING xmax = 0"
+#define SQL_LIST_VIEWERS                                                                         \
+    "SELECT name, coalesce(scope, '(all)'), lang,"                                               \
+    " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked ' ||"                             \
+    " to_char(revoked_at, 'YYYY-MM-DD HH24:MI') END FROM antt.viewers ORDER BY name"
 /* A node whose unit has no version valid today reports for a dissolved
  * unit (the 2025 reorganisation): said after its status. */
 #define SQL_LIST_NODES                                                                           \

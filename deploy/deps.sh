@@ -13,6 +13,8 @@ PACKAGES=(
   # libraries (see README "Dependencies")
   libzmq3-dev libmsgpack-dev libpq-dev libcriterion-dev libjson-c-dev libmicrohttpd-dev
   libunistring-dev
+  # the console's passwords: Argon2id (crypto_pwhash)
+  libsodium-dev
   # sd_notify: anttd tells systemd when it is ready (Type=notify)
   libsystemd-dev
   # man pages (anttd.8, antt.1) are written in scdoc

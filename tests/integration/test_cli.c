@@ -435,3 +435,44 @@ Test(cli, a_station_says_it_has_nothing_to_report)
     cr_expect_eq(q("SELECT count(*) FROM antt.events WHERE type = 'station.quiet'"), 2);
     cr_expect_eq(q("SELECT count(*) FROM antt.tallies"), 0);
 }
+
+/* antt viewer, the console's accounts: the password is read from standard
+ * input (a terminal would be asked twice) and stored only as an Argon2id
+ * hash; the scope must name a unit or a group. */
+static int viewer(const char *input, const char *args, char *out, size_t cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "printf '%s' | %s viewer %s --db '%s' 2>&1", input, ANTT_PATH, args,
+             db.dsn);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(cli, viewer_accounts_keep_only_a_hash_of_the_password)
+{
+    char out[4096];
+    cr_expect_eq(viewer("a long secret\\n", "add tinh20 --unit 20", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "viewer tinh20 added: scope 20, language vi"), "%s", out);
+    cr_expect_eq(q("SELECT count(*) FROM antt.viewers WHERE name = 'tinh20' AND scope = '20'"
+                   " AND password_hash LIKE '$argon2id$%' AND password_hash NOT LIKE '%secret%'"),
+                 1);
+    cr_expect_eq(viewer("another secret\\n", "add tinh20 --unit 20", out, sizeof out), 1, "%s",
+                 out);
+    cr_expect_eq(viewer("another secret\\n", "add tinh20 --group cluster2 --lang en --replace", out,
+                        sizeof out),
+                 0, "%s", out);
+    cr_expect_eq(viewer("a long secret\\n", "add bo --all", out, sizeof out), 0, "%s", out);
+    cr_expect_eq(viewer("a long secret\\n", "add x --unit 99999", out, sizeof out), 2, "%s", out);
+    cr_expect(strstr(out, "not a unit"), "%s", out);
+    cr_expect_eq(viewer("short\\n", "add y --unit 20", out, sizeof out), 2, "%s", out);
+    cr_expect_eq(viewer("", "add z --unit 20", out, sizeof out), 2, "no password: %s", out);
+    cr_expect_eq(viewer("", "add w --unit 20 --all", out, sizeof out), 2, "two scopes: %s", out);
+    cr_expect_eq(viewer("", "revoke bo", out, sizeof out), 0, "%s", out);
+    cr_expect_eq(viewer("", "revoke bo", out, sizeof out), 1, "%s", out);
+    cr_expect_eq(viewer("", "list", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "group:cluster2") && strstr(out, " en ") && strstr(out, "revoked"), "%s",
+              out);
+}
