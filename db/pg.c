@@ -131,3 +131,8 @@ char *db_text_array(int n, const char *const *v)
     *o = '\0';
     return a;
 }
+
+int db_set_read_only(db_t *c, char *err, size_t errlen)
+{
+    return db_exec(c, "SET default_transaction_read_only = on", 0, NULL, NULL, NULL, err, errlen);
+}

@@ -43,6 +43,10 @@ void db_result_error(const struct pg_result *r, db_t *c, char *sqlstate, char *e
 /* Drop trailing newlines and spaces (libpq's messages end with one). */
 void db_chomp(char *s);
 
+/* Make every transaction of the session read-only (the console's
+ * connections, whatever their role may do). 0, or -1 with err. */
+int db_set_read_only(db_t *c, char *err, size_t errlen);
+
 /* A text[] literal of n values (NULL entries: NULL), each quoted, so that
  * no value can change the array's shape: one parameter for many rows on a
  * path that is not hot (the store's hot path sends binary arrays).

@@ -13,8 +13,9 @@ PACKAGES=(
   # libraries (see README "Dependencies")
   libzmq3-dev libmsgpack-dev libpq-dev libcriterion-dev libjson-c-dev libmicrohttpd-dev
   libunistring-dev
-  # the console's passwords: Argon2id (crypto_pwhash)
-  libsodium-dev
+  # the console (anttweb): passwords hashed with Argon2id (crypto_pwhash), charts
+  # served from the page's own server (no internet needed)
+  libsodium-dev libjs-chart.js
   # sd_notify: anttd tells systemd when it is ready (Type=notify)
   libsystemd-dev
   # man pages (anttd.8, antt.1) are written in scdoc

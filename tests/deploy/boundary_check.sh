@@ -15,7 +15,7 @@ libpq='libpq-fe\.h|\bPG(conn|result|notify)\b|\bPQ[a-zA-Z]+[[:space:]]*\('
 # A string literal that starts a statement, or that names a table of ours.
 sql='"[[:space:]]*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|COPY|BEGIN|COMMIT|ROLLBACK|LISTEN|NOTIFY|SET|TRUNCATE|LOCK)[[:space:](;"]|"[^"]*\b(FROM|INTO|JOIN|UPDATE|TABLE) antt\.'
 
-mapfile -t outside < <(find daemon client net proto -name '*.[ch]' | sort)
+mapfile -t outside < <(find daemon client net proto web -name '*.[ch]' | sort)
 status=0
 for what in libpq sql; do
   pattern=${!what}

@@ -398,6 +398,12 @@ int it_anttd(const char *dsn, const char *const *args, char *out, size_t outlen)
 
 int it_http_get(int port, const char *path, char *out, size_t cap)
 {
+    return it_http(port, "GET", path, NULL, NULL, out, cap, NULL, 0);
+}
+
+int it_http(int port, const char *method, const char *path, const char *cookie, const char *form,
+            char *out, size_t cap, char *set_cookie, size_t sccap)
+{
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_port = htons((uint16_t)port),
@@ -406,9 +412,17 @@ int it_http_get(int port, const char *path, char *out, size_t cap)
         close(fd);
         return -1;
     }
-    char req[256];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-    if (write(fd, req, (size_t)n) != n) {
+    char req[4096];
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n", method, path);
+    if (cookie) n += snprintf(req + n, sizeof req - (size_t)n, "Cookie: %s\r\n", cookie);
+    if (form)
+        n += snprintf(req + n, sizeof req - (size_t)n,
+                      "Content-Type: application/x-www-form-urlencoded\r\n"
+                      "Content-Length: %zu\r\n\r\n%s",
+                      strlen(form), form);
+    else
+        n += snprintf(req + n, sizeof req - (size_t)n, "\r\n");
+    if (n < 0 || (size_t)n >= sizeof req || write(fd, req, (size_t)n) != n) {
         close(fd);
         return -1;
     }
@@ -421,6 +435,11 @@ int it_http_get(int port, const char *path, char *out, size_t cap)
     int status = -1;
     sscanf(out, "HTTP/%*s %d", &status);
     char *body = strstr(out, "\r\n\r\n");
+    if (set_cookie && sccap) {
+        set_cookie[0] = '\0';
+        const char *sc = strcasestr(out, "\r\nSet-Cookie: ");
+        if (sc && (!body || sc < body)) sscanf(sc + 14, "%1023[^;\r]", set_cookie); /* NAME=VALUE */
+    }
     if (body) memmove(out, body + 4, strlen(body + 4) + 1);
     return status;
 }

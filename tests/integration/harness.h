@@ -57,6 +57,12 @@ int it_free_port(void);
 /* GET http://127.0.0.1:port/path; the status code, the body in out. */
 int it_http_get(int port, const char *path, char *out, size_t cap);
 
+/* Any request: cookie ("NAME=VALUE") and an urlencoded form body are
+ * optional; set_cookie (at least 1024 bytes) receives the answer's
+ * Set-Cookie as NAME=VALUE. The status, the body in out; -1 no answer. */
+int it_http(int port, const char *method, const char *path, const char *cookie, const char *form,
+            char *out, size_t cap, char *set_cookie, size_t sccap);
+
 typedef struct {
     pid_t pid;
     int port, pub_port;

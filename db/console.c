@@ -1,0 +1,187 @@
+/* console.c — see console.h. Every statement is beside its function. */
+#include "db/console.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *json;
+    int rows;
+} one_t;
+
+static int one_row(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    (void)names;
+    one_t *o = ctx;
+    if (!o->rows++ && n > 0) o->json = strdup(v[0] ? v[0] : "null");
+    return 0;
+}
+
+/* The first column of the first row, copied; NULL with err. */
+static char *json_of(db_t *c, const char *sql, int n, const char *const *p, char *err,
+                     size_t errlen)
+{
+    one_t o = {0};
+    if (db_rows(c, sql, n, p, one_row, &o, err, errlen) < 0) {
+        free(o.json);
+        return NULL;
+    }
+    if (!o.json) snprintf(err, errlen, o.rows ? "out of memory" : "no answer");
+    return o.json;
+}
+
+static int viewer_row(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    (void)n, (void)names;
+    console_viewer_t *w = ctx;
+    snprintf(w->scope, sizeof w->scope, "%s", v[0] ? v[0] : "");
+    snprintf(w->hash, sizeof w->hash, "%s", v[1]);
+    snprintf(w->lang, sizeof w->lang, "%s", v[2]);
+    w->lang[3] = 1; /* found */
+    return 0;
+}
+
+int console_viewer(db_t *c, const char *name, console_viewer_t *v, char *err, size_t errlen)
+{
+    memset(v, 0, sizeof *v);
+    if (db_rows(c,
+                "SELECT scope, password_hash, lang FROM antt.viewers"
+                " WHERE name = $1 AND revoked_at IS NULL",
+                1, &name, viewer_row, v, err, errlen) < 0)
+        return -1;
+    const int found = v->lang[3] == 1;
+    v->lang[3] = '\0';
+    return found;
+}
+
+int console_in_scope(db_t *c, const char *scope, const char *unit, char *err, size_t errlen)
+{
+    const char *p[2] = {scope && *scope ? scope : NULL, unit};
+    char *j = json_of(c,
+                      "SELECT CASE"
+                      " WHEN $2 LIKE 'group:%' THEN $1::text IS NULL OR $1 = $2"
+                      " WHEN NOT EXISTS (SELECT 1 FROM antt.units WHERE code = $2) THEN false"
+                      " WHEN $1::text IS NULL THEN true"
+                      " ELSE EXISTS (SELECT 1 FROM antt.scope_units($1, antt.today()) s"
+                      "  JOIN antt.unit_on($2, antt.today()) u ON u.code = s.code"
+                      "  AND s.valid_from IS NOT DISTINCT FROM u.valid_from) END::text",
+                      2, p, err, errlen);
+    if (!j) return -1;
+    const int in = j[0] == 't';
+    free(j);
+    return in;
+}
+
+char *console_scope_topics(db_t *c, const char *scope, char *err, size_t errlen)
+{
+    const char *p[1] = {scope && *scope ? scope : NULL};
+    return json_of(c,
+                   "SELECT CASE WHEN $1::text IS NULL THEN '[\"\"]'::json ELSE"
+                   " (SELECT coalesce(json_agg(DISTINCT u.path || '.'), '[]')"
+                   "  FROM antt.scope_units($1, antt.today()) s JOIN antt.units u"
+                   "  ON u.code = s.code AND u.valid_from IS NOT DISTINCT FROM s.valid_from)"
+                   " END::text",
+                   1, p, err, errlen);
+}
+
+char *console_overview(db_t *c, const char *unit, const char *from, const char *to,
+                       const char *cmp_from, const char *cmp_to, char *err, size_t errlen)
+{
+    const char *p[5] = {unit, from, to, cmp_from && *cmp_from ? cmp_from : NULL,
+                        cmp_to && *cmp_to ? cmp_to : NULL};
+    return json_of(
+        c,
+        "WITH d AS (SELECT $3::date - 1 AS last)"
+        " SELECT json_build_object('unit', $1::text,"
+        "  'name', (SELECT u.name FROM d, antt.unit_on($1, d.last) u),"
+        "  'from', $2::date, 'to', $3::date,"
+        "  'figures', (SELECT row_to_json(r) FROM d, antt.rates($1, $2::date, $3::date, NULL,"
+        "   d.last) r),"
+        "  'compare', CASE WHEN $4::date IS NULL THEN NULL ELSE (SELECT row_to_json(r) FROM d,"
+        "   antt.rates($1, $4::date, $5::date, NULL, d.last) r) END,"
+        "  'partial_units', (SELECT coalesce(json_agg(p), '[]') FROM d,"
+        "   antt.scope_partials($1, d.last) p))::text",
+        5, p, err, errlen);
+}
+
+char *console_children(db_t *c, const char *unit, const char *from, const char *to, char *err,
+                       size_t errlen)
+{
+    const char *p[3] = {unit, from, to};
+    return json_of(c,
+                   "SELECT coalesce(json_agg(jsonb_build_object('code', k.code, 'name', k.name)"
+                   "  || to_jsonb(r) ORDER BY k.code), '[]')::text"
+                   " FROM antt.children_on($1, $3::date - 1) k"
+                   " CROSS JOIN LATERAL antt.rates(k.code, $2::date, $3::date, NULL,"
+                   "  $3::date - 1) r",
+                   3, p, err, errlen);
+}
+
+char *console_months(db_t *c, const char *unit, const char *from, const char *to, char *err,
+                     size_t errlen)
+{
+    const char *p[3] = {unit, from, to};
+    return json_of(
+        c,
+        "WITH m AS (SELECT date_trunc('month', t.day)::date AS month, t.metric, t.grp,"
+        "  sum(t.value) AS v FROM antt.scope_tallies($1, $2::date, $3::date, $3::date - 1) t"
+        "  GROUP BY 1, 2, 3),"
+        " months AS (SELECT generate_series(date_trunc('month', $2::date),"
+        "  $3::date - 1, interval '1 month')::date AS month)"
+        " SELECT coalesce(json_agg(json_build_object('month', to_char(k.month, 'YYYY-MM'),"
+        "  'occurred', coalesce((SELECT sum(v) FROM m WHERE m.month = k.month AND"
+        "   m.metric = 'incidents' AND m.grp IN (SELECT slug FROM antt.crime_groups"
+        "   WHERE is_crime)), 0),"
+        "  'cleared', coalesce((SELECT sum(v) FROM m WHERE m.month = k.month AND"
+        "   m.metric = 'cleared' AND m.grp IN (SELECT slug FROM antt.crime_groups"
+        "   WHERE is_crime)), 0),"
+        "  'received', coalesce((SELECT sum(v) FROM m WHERE m.month = k.month AND"
+        "   m.metric = 'tipoffs_received'), 0),"
+        "  'resolved', coalesce((SELECT sum(v) FROM m WHERE m.month = k.month AND"
+        "   m.metric = 'tipoffs_resolved'), 0)) ORDER BY k.month), '[]')::text FROM months k",
+        3, p, err, errlen);
+}
+
+char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *from,
+                      const char *to, char *err, size_t errlen)
+{
+    char days[16];
+    snprintf(days, sizeof days, "%d", within_days);
+    const char *p[4] = {unit, days, from, to};
+    return json_of(
+        c,
+        "SELECT json_build_object("
+        "  'overdue', (SELECT coalesce(json_agg(o ORDER BY o.deadline), '[]')"
+        "   FROM antt.tipoffs_open($1) o),"
+        "  'due', (SELECT coalesce(json_agg(o ORDER BY o.deadline), '[]')"
+        "   FROM antt.tipoffs_open($1, make_interval(days => $2::int)) o),"
+        "  'times', (SELECT coalesce(json_agg(t), '[]')"
+        "   FROM antt.tipoff_processing($1, $3::date, $4::date) t))::text",
+        4, p, err, errlen);
+}
+
+char *console_stations(db_t *c, const char *unit, int silent_hours, char *err, size_t errlen)
+{
+    char h[16];
+    snprintf(h, sizeof h, "%d", silent_hours);
+    const char *p[2] = {unit, h};
+    return json_of(
+        c,
+        "WITH here AS (SELECT DISTINCT s.code FROM antt.scope_units($1, antt.today()) s"
+        "  WHERE daterange(s.valid_from, s.valid_to) @> antt.today()"
+        "  OR s.valid_to IS NOT NULL)"
+        " SELECT coalesce(json_agg(json_build_object('node', n.node_id, 'unit', n.unit_code,"
+        "  'last_message_at', st.last_message_at, 'seq_max', st.seq_max,"
+        "  'missing', coalesce(st.missing, 0),"
+        "  'events_today', CASE WHEN st.day = antt.today() THEN st.events_day ELSE 0 END,"
+        "  'connected', st.connected,"
+        "  'state', CASE WHEN coalesce(st.missing, 0) > 0 THEN 'losing'"
+        "   WHEN NOT coalesce(st.connected, false) AND (st.last_message_at IS NULL OR"
+        "    st.last_message_at < now() - make_interval(hours => $2::int)) THEN 'silent'"
+        "   WHEN st.day = antt.today() AND st.events_day > 0 THEN 'active'"
+        "   ELSE 'quiet' END) ORDER BY n.node_id), '[]')::text"
+        " FROM antt.nodes n LEFT JOIN antt.node_status st USING (node_id)"
+        " WHERE n.revoked_at IS NULL AND n.unit_code IN (SELECT code FROM here)",
+        2, p, err, errlen);
+}

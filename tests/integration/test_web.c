@@ -1,0 +1,273 @@
+/* test_web.c — the console (anttweb) for real: the binary on a free port,
+ * the real anttd and its tally stream, a real PostgreSQL; accounts made
+ * with antt viewer. Logins and their throttle, sessions ended by logout
+ * and by revocation, every JSON endpoint's scope check on the server, the
+ * figures of a seeded unit, the live event stream, the page's files. */
+#include "harness.h"
+
+#include "proto/ts.h"
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static it_db_t db;
+static it_daemon_t d;
+static pid_t web;
+static int wport;
+
+static int run(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void viewer(const char *name, const char *scope)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "printf 'a long secret\\n' | %s viewer add %s %s --db '%s' >/dev/null 2>&1", ANTT_PATH,
+             name, scope, db.dsn);
+    cr_assert_eq(run(cmd), 0, "%s", cmd);
+}
+
+static void setup(void)
+{
+    it_db_create(&db, NULL);
+    char pub[64], snap[64];
+    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", it_free_port());
+    snprintf(snap, sizeof snap, "tcp://127.0.0.1:%d", it_free_port());
+    const char *extra[] = {"--tally-publish", pub, "--tally-snapshot", snap, NULL};
+    it_daemon_start(&d, db.dsn, extra);
+    viewer("tinh20", "--unit 20");
+    viewer("caobang", "--unit 04");
+    viewer("huyen180", "--unit 180");
+    viewer("bo", "--all");
+    wport = it_free_port();
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", wport);
+    web = fork();
+    if (web == 0) {
+        execl(ANTTWEB_PATH, "anttweb", "--listen", listen, "--db", db.dsn, "--stream", pub,
+              "--insecure", (char *)NULL);
+        _exit(127);
+    }
+    char out[256];
+    for (int i = 0; i < 100 && it_http_get(wport, "/api/me", out, sizeof out) < 0; i++)
+        it_sleep_ms(50);
+}
+
+static void teardown(void)
+{
+    if (web > 0) {
+        kill(web, SIGTERM);
+        waitpid(web, NULL, 0);
+        web = 0;
+    }
+    if (d.pid) it_daemon_stop(&d, SIGTERM);
+    it_daemon_forget(&d);
+    it_db_drop(&db, NULL);
+    it_strings_free();
+}
+
+TestSuite(web, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Log in: the session cookie ("antt_session=..."), or the status. */
+static int login(const char *name, const char *password, char cookie[1024])
+{
+    char form[256], out[1024];
+    snprintf(form, sizeof form, "name=%s&password=%s", name, password);
+    return it_http(wport, "POST", "/api/login", NULL, form, out, sizeof out, cookie, 1024);
+}
+
+static int get(const char *cookie, const char *path, char *out, size_t cap)
+{
+    return it_http(wport, "GET", path, cookie, NULL, out, cap, NULL, 0);
+}
+
+Test(web, a_viewer_logs_in_and_out_and_a_wrong_password_is_refused)
+{
+    char cookie[1024], out[8192];
+    cr_expect_eq(get(NULL, "/api/me", out, sizeof out), 401, "%s", out);
+    cr_expect_eq(login("tinh20", "wrong+one+here", cookie), 401);
+    cr_expect_eq(login("nobody", "a+long+secret", cookie), 401);
+    cr_assert_eq(login("tinh20", "a+long+secret", cookie), 200);
+    cr_assert(!strncmp(cookie, "antt_session=", 13) && strlen(cookie) == 13 + 64, "%s", cookie);
+    cr_expect_eq(get(cookie, "/api/me", out, sizeof out), 200, "%s", out);
+    cr_expect(strstr(out, "\"name\":\"tinh20\"") && strstr(out, "\"scope\":\"20\""), "%s", out);
+    cr_expect_eq(
+        get("antt_session=0000000000000000000000000000000000000000000000000000000000000000",
+            "/api/me", out, sizeof out),
+        401, "a made-up token: %s", out);
+    cr_expect_eq(it_http(wport, "POST", "/api/logout", cookie, "", out, sizeof out, NULL, 0), 200);
+    cr_expect_eq(get(cookie, "/api/me", out, sizeof out), 401, "after logout: %s", out);
+}
+
+Test(web, failed_logins_are_throttled)
+{
+    char cookie[1024];
+    for (int i = 0; i < 5; i++)
+        cr_expect_eq(login("caobang", "not+it+at+all", cookie), 401);
+    cr_expect_eq(login("caobang", "a+long+secret", cookie), 429,
+                 "even the right password waits once the account is throttled");
+}
+
+Test(web, a_revoked_viewers_session_ends)
+{
+    char cookie[1024], out[4096], cmd[1024];
+    cr_assert_eq(login("bo", "a+long+secret", cookie), 200);
+    cr_expect_eq(get(cookie, "/api/me", out, sizeof out), 200);
+    snprintf(cmd, sizeof cmd, "%s viewer revoke bo --db '%s' >/dev/null", ANTT_PATH, db.dsn);
+    cr_assert_eq(run(cmd), 0);
+    cr_expect_eq(get(cookie, "/api/me", out, sizeof out), 401, "%s", out);
+    cr_expect_eq(login("bo", "a+long+secret", cookie), 401);
+}
+
+/* The scope is checked on the server for every question, whatever the page
+ * asks: editing the URL to another province gets 403. */
+Test(web, every_endpoint_checks_the_viewers_scope)
+{
+    char cb[1024], h[1024], out[65536], path[256];
+    cr_assert_eq(login("caobang", "a+long+secret", cb), 200);
+    cr_assert_eq(login("huyen180", "a+long+secret", h), 200);
+    const char *q[] = {"overview", "children", "months", "tipoffs", "stations"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "/api/%s?unit=20&from=2023-01-01&to=2024-01-01", q[i]);
+        cr_expect_eq(get(cb, path, out, sizeof out), 403, "%s: %s", path, out);
+        cr_expect(strstr(out, "outside this viewer's scope"), "%s", out);
+        snprintf(path, sizeof path, "/api/%s?unit=04&from=2023-01-01&to=2024-01-01", q[i]);
+        cr_expect_eq(get(cb, path, out, sizeof out), 200, "%s: %s", path, out);
+    }
+    cr_expect_eq(
+        get(cb, "/api/overview?unit=group:cluster2&from=2023-01-01&to=2024-01-01", out, sizeof out),
+        403, "a cluster is wider than a province: %s", out);
+    /* a dissolved district's viewer: its old communes, and today's communes made of them */
+    cr_expect_eq(get(h, "/api/overview?unit=06043&from=2023-01-01&to=2024-01-01", out, sizeof out),
+                 200, "an old commune of district 180: %s", out);
+    cr_expect_eq(get(h, "/api/overview?unit=06067&from=2023-01-01&to=2024-01-01", out, sizeof out),
+                 403, "an old commune of district 181: %s", out);
+    cr_expect_eq(get(h, "/api/overview?unit=06040&from=2025-01-01&to=2026-01-01", out, sizeof out),
+                 200, "%s", out);
+    cr_expect_eq(get(h, "/api/overview?unit=20&from=2025-01-01&to=2026-01-01", out, sizeof out),
+                 403);
+    cr_expect_eq(
+        get(cb, "/api/overview?unit=04;drop&from=2023-01-01&to=2024-01-01", out, sizeof out), 400,
+        "%s", out);
+    cr_expect_eq(get(cb, "/api/overview?unit=04&from=yesterday&to=2024-01-01", out, sizeof out),
+                 400);
+}
+
+Test(web, the_overview_gives_the_figures_of_its_scope)
+{
+    it_client_t cl;
+    it_client_open(&cl, d.port);
+    ev_t ev;
+    ack_t a[1];
+    for (int i = 0; i < 3; i++) {
+        it_incident(&ev, it_str("W%d", i), "social_order", SEV_SERIOUS,
+                    IT_NOW_US - (i + 1) * IT_DAY_US);
+        cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+        cr_assert_eq(a[0].status, ACK_ACCEPTED);
+    }
+    it_cleared(&ev, "W0", IT_NOW_US - 3600 * 1000000LL, 2);
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    it_client_close(&cl);
+    char cookie[1024], out[65536];
+    cr_assert_eq(login("tinh20", "a+long+secret", cookie), 200);
+    cr_assert_eq(get(cookie,
+                     "/api/overview?unit=20&from=2023-01-01&to=2024-01-01&cfrom=2022-01-01&cto="
+                     "2023-01-01",
+                     out, sizeof out),
+                 200, "%s", out);
+    cr_expect(strstr(out, "\"occurred\" : 3") || strstr(out, "\"occurred\":3"), "%s", out);
+    cr_expect(strstr(out, "\"cleared\" : 1") || strstr(out, "\"cleared\":1"), "%s", out);
+    cr_expect(strstr(out, "\"clearance_plain\" : 33.33") ||
+                  strstr(out, "\"clearance_plain\":33.33"),
+              "%s", out);
+    cr_expect(strstr(out, "\"name\" : \"Tỉnh Lạng Sơn\"") || strstr(out, "Lạng Sơn"), "%s", out);
+    cr_assert_eq(
+        get(cookie, "/api/children?unit=20&from=2023-01-01&to=2024-01-01", out, sizeof out), 200);
+    cr_expect(strstr(out, "\"code\": \"180\"") || strstr(out, "\"code\":\"180\""),
+              "2023: the districts: %s", out);
+    cr_assert_eq(get(cookie, "/api/months?unit=20&from=2023-01-01&to=2024-01-01", out, sizeof out),
+                 200);
+    cr_expect(strstr(out, "2023-06") && strstr(out, "2023-12"), "%s", out);
+    cr_assert_eq(get(cookie, "/api/stations?unit=20", out, sizeof out), 200);
+    cr_expect(strstr(out, "ls-180-06040") && strstr(out, "\"state\""), "%s", out);
+}
+
+/* The live event stream: a browser of the province hears of a change in one
+ * of its communes; Cao Bằng's does not. */
+static int sse_open(const char *cookie)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)wport),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char req[2048];
+    int n = snprintf(req, sizeof req,
+                     "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s\r\n\r\n", cookie);
+    cr_assert_eq(write(fd, req, (size_t)n), n);
+    return fd;
+}
+
+static int sse_heard(int fd, const char *what, int ms)
+{
+    char buf[8192];
+    size_t got = 0;
+    for (int waited = 0; waited < ms; waited += 100) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 100) > 0) {
+            ssize_t r = read(fd, buf + got, sizeof buf - 1 - got);
+            if (r <= 0) break;
+            got += (size_t)r;
+            buf[got] = '\0';
+            if (strstr(buf, what)) return 1;
+        }
+    }
+    return 0;
+}
+
+Test(web, a_change_reaches_the_browsers_that_may_see_it)
+{
+    char c20[1024], c04[1024];
+    cr_assert_eq(login("tinh20", "a+long+secret", c20), 200);
+    cr_assert_eq(login("caobang", "a+long+secret", c04), 200);
+    int f20 = sse_open(c20), f04 = sse_open(c04);
+    cr_expect(sse_heard(f20, "text/event-stream", 2000), "the stream's headers");
+    it_sleep_ms(300);
+    it_client_t cl;
+    it_client_open(&cl, d.port);
+    ev_t ev;
+    ack_t a[1];
+    const int64_t now = ts_now_us();
+    it_incident(&ev, "L1", "social_order", SEV_SERIOUS, now - 3600 * 1000000LL);
+    ev.time_us = now;
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_assert_eq(a[0].status, ACK_ACCEPTED);
+    it_client_close(&cl);
+    cr_expect(sse_heard(f20, "event: tally", 3000), "the province heard within 3 s");
+    cr_expect(!sse_heard(f04, "event: tally", 1500), "Cao Bằng heard Lạng Sơn");
+    close(f20);
+    close(f04);
+}
+
+Test(web, the_page_and_its_files)
+{
+    char out[65536];
+    cr_expect_eq(get(NULL, "/", out, sizeof out), 200);
+    cr_expect(strstr(out, "<script src=\"/static/app.js\""), "%s", out);
+    cr_expect_eq(get(NULL, "/static/chart.min.js", out, sizeof out), 200);
+    cr_expect_eq(get(NULL, "/static/../README.md", out, sizeof out), 404);
+    cr_expect_eq(get(NULL, "/static/%2e%2e/x", out, sizeof out), 404);
+    cr_expect_eq(get(NULL, "/nothing", out, sizeof out), 404);
+}

@@ -1,0 +1,124 @@
+/* main.c — anttweb, the console: the province's and the Ministry's figures
+ * in a browser (issue 16). Options, then serve until SIGINT/SIGTERM.
+ *
+ *   anttweb [--listen 127.0.0.1:9730] [--db CONNINFO] [--static DIR]
+ *           [--stream tcp://127.0.0.1:7722 [--key FILE --server-key FILE.pub | --insecure]]
+ *           [--tls-cert FILE --tls-key FILE] [--session-hours 8] [--silent-hours 24]
+ */
+#include "client/antt.h"
+#include "client/dbconn.h"
+#include "client/opt.h"
+#include "web/live.h"
+#include "web/pool.h"
+#include "web/server.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef ANTTWEB_STATIC_DIR
+#define ANTTWEB_STATIC_DIR "web/static"
+#endif
+#ifndef ANTTWEB_SHARE_DIR
+#define ANTTWEB_SHARE_DIR "/usr/local/share/antt/web"
+#endif
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+    /* the page: the build tree's copy when run from it, else the installed one */
+    const char *listen = "127.0.0.1:9730", *dsn = NULL,
+               *dir = access(ANTTWEB_STATIC_DIR "/index.html", R_OK) == 0 ? ANTTWEB_STATIC_DIR
+                                                                          : ANTTWEB_SHARE_DIR,
+               *stream = NULL, *key = NULL, *server_key = NULL, *cert = NULL, *tls_key = NULL;
+    long session_hours = 8, silent_hours = 24, pool_size = 4, max_conn = 200;
+    int insecure = 0;
+    const opt_t opts[] = {
+        {"listen", 'l', OPT_STR, &listen, 0, 0, "HOST:PORT",
+         "where to serve (default 127.0.0.1:9730)", NULL},
+        OPT_DB(&dsn),
+        {"static", 0, OPT_STR, &dir, 0, 0, "DIR", "the page's files", NULL},
+        {"stream", 's', OPT_STR, &stream, 0, 0, "ENDPOINTS",
+         "the tally stream of every daemon (tcp://...:7722,...): live updates", NULL},
+        {"key", 'k', OPT_STR, &key, 0, 0, "FILE",
+         "the console's subscriber keypair (antt keygen; antt subscriber add --all)", NULL},
+        {"server-key", 0, OPT_STR, &server_key, 0, 0, "Z85|FILE.pub", "the daemons' public key",
+         NULL},
+        {"insecure", 0, OPT_FLAG, &insecure, 0, 0, NULL,
+         "follow the stream without CURVE (a daemon run --insecure)", NULL},
+        {"tls-cert", 0, OPT_STR, &cert, 0, 0, "FILE", "serve HTTPS with this certificate (PEM)",
+         NULL},
+        {"tls-key", 0, OPT_STR, &tls_key, 0, 0, "FILE", "and its private key (PEM)", NULL},
+        {"session-hours", 0, OPT_INT, &session_hours, 1, 24 * 30, "H",
+         "a session ends after this long unused (default 8)", NULL},
+        {"silent-hours", 0, OPT_INT, &silent_hours, 1, 8760, "H",
+         "a station is silent after this long (default 24)", NULL},
+        {"pool", 0, OPT_INT, &pool_size, 1, 64, "N", "database connections (default 4)", NULL},
+        {"max-connections", 0, OPT_INT, &max_conn, 8, 10000, "N",
+         "browser connections at once (default 200)", NULL},
+    };
+    const size_t nopts = sizeof opts / sizeof opts[0];
+    char err[512];
+    int rc = opt_parse(opts, nopts, argc, argv, 0, NULL, err, sizeof err);
+    if (rc == OPT_HELP) {
+        printf("usage: anttweb [options]\n"
+               "The console: figures, children, trends, tip-offs and stations of a unit, for\n"
+               "viewers (antt viewer add) who see their scope only. It reads the database\n"
+               "(use a role in antt_reader: it never writes) and follows the tally stream.\n\n");
+        opt_print(stdout, opts, nopts);
+        return 0;
+    }
+    if (rc == OPT_ERR) {
+        fprintf(stderr, "anttweb: %s (anttweb --help)\n", err);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    pool_t *pool = pool_new(dbconn_dsn(dsn), (int)pool_size);
+    live_t *live = NULL;
+    if (stream) {
+        antt_sec_t sec = {.server_key = server_key, .key_file = key, .insecure = insecure};
+        if (!(live = live_start(stream, &sec, err, sizeof err))) {
+            fprintf(stderr, "anttweb: %s\n", err);
+            pool_free(&pool);
+            return 2;
+        }
+    }
+    server_cfg_t cfg = {.listen = listen,
+                        .static_dir = dir,
+                        .tls_cert = cert,
+                        .tls_key = tls_key,
+                        .session_idle_s = (int)session_hours * 3600,
+                        .session_max_s = 24 * 3600 > (int)session_hours * 3600
+                                             ? 24 * 3600
+                                             : (int)session_hours * 3600,
+                        .login_fails = 5,
+                        .login_window_s = 15 * 60,
+                        .silent_hours = (int)silent_hours,
+                        .max_connections = (int)max_conn};
+    server_t *srv = pool ? server_start(&cfg, pool, live, err, sizeof err) : NULL;
+    if (!srv) {
+        fprintf(stderr, "anttweb: %s\n", pool ? err : "out of memory");
+        live_stop(&live);
+        pool_free(&pool);
+        return 2;
+    }
+    fprintf(stderr, "anttweb: serving %s://%s/ (static %s%s%s)\n", cert ? "https" : "http", listen,
+            dir, stream ? ", stream " : "", stream ? stream : "");
+    while (!stop)
+        pause();
+    fprintf(stderr, "anttweb: stopping\n");
+    server_stop(&srv);
+    live_stop(&live);
+    pool_free(&pool);
+    return 0;
+}
