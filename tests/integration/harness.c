@@ -247,15 +247,27 @@ void it_sleep_ms(int ms)
 
 /* ---- anttd ---- */
 
+/* A port below the kernel's ephemeral range (32768 and up by default): a
+ * port the kernel handed out would soon be some outgoing connection's own
+ * (to PostgreSQL, to a daemon) before the daemon binds it, and anttd would
+ * exit at start with "address in use" (seen under parallel tests). Random,
+ * and free when looked at. */
 int it_free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
-    socklen_t n = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &n);
-    close(fd);
-    return ntohs(a.sin_port);
+    static unsigned seed;
+    if (!seed) seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    for (int tries = 0; tries < 1000; tries++) {
+        const int port = 20000 + (int)(rand_r(&seed) % 12000);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        const int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok) return port;
+    }
+    cr_assert_fail("no free port between 20000 and 32000");
+    return -1;
 }
 
 static pid_t spawn(const char *const *argv, const char *log, int append)
