@@ -61,8 +61,7 @@ int admin_add_nodes_under(db_t *c, const char *unit, const char *prefix, int *n,
  * (ADMIN_EXISTS); with it, its scope, password and language change and a
  * revocation is lifted. ADMIN_NO_UNIT: the scope names no unit or group. */
 admin_rc_t admin_viewer_set(db_t *c, const char *name, const char *scope, const char *hash,
-                            const char *lang, int replace, int *inserted, char *err,
-                            size_t errlen);
+                            const char *lang, int replace, int *inserted, char *err, size_t errlen);
 
 /* Revoke a node, subscriber or viewer. *found: it exists; *revoked: this
  * call revoked it (0 when it was already). 0, or -1 with err. */

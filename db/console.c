@@ -143,22 +143,21 @@ char *console_months(db_t *c, const char *unit, const char *from, const char *to
         3, p, err, errlen);
 }
 
-char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *from,
-                      const char *to, char *err, size_t errlen)
+char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *from, const char *to,
+                      char *err, size_t errlen)
 {
     char days[16];
     snprintf(days, sizeof days, "%d", within_days);
     const char *p[4] = {unit, days, from, to};
-    return json_of(
-        c,
-        "SELECT json_build_object("
-        "  'overdue', (SELECT coalesce(json_agg(o ORDER BY o.deadline), '[]')"
-        "   FROM antt.tipoffs_open($1) o),"
-        "  'due', (SELECT coalesce(json_agg(o ORDER BY o.deadline), '[]')"
-        "   FROM antt.tipoffs_open($1, make_interval(days => $2::int)) o),"
-        "  'times', (SELECT coalesce(json_agg(t), '[]')"
-        "   FROM antt.tipoff_processing($1, $3::date, $4::date) t))::text",
-        4, p, err, errlen);
+    return json_of(c,
+                   "SELECT json_build_object("
+                   "  'overdue', (SELECT coalesce(json_agg(o ORDER BY o.deadline), '[]')"
+                   "   FROM antt.tipoffs_open($1) o),"
+                   "  'due', (SELECT coalesce(json_agg(o ORDER BY o.deadline), '[]')"
+                   "   FROM antt.tipoffs_open($1, make_interval(days => $2::int)) o),"
+                   "  'times', (SELECT coalesce(json_agg(t), '[]')"
+                   "   FROM antt.tipoff_processing($1, $3::date, $4::date) t))::text",
+                   4, p, err, errlen);
 }
 
 char *console_stations(db_t *c, const char *unit, int silent_hours, char *err, size_t errlen)

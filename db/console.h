@@ -49,8 +49,8 @@ char *console_months(db_t *c, const char *unit, const char *from, const char *to
 /* Tip-offs: {overdue: [...], due: [...] within `within_days`, times: per
  * child of [from, to): decided, p50, p90, max days}. No denouncer: there is
  * none in the data. */
-char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *from,
-                      const char *to, char *err, size_t errlen);
+char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *from, const char *to,
+                      char *err, size_t errlen);
 
 /* Stations of the unit (nodes whose unit is inside it today): [{node,
  * unit, last_message_at, seq_max, missing, events_today, connected, state:

@@ -38,9 +38,10 @@ cd "$root"
 bash deploy/deps.sh
 echo "run: building (Release) in build/" >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
-cmake --build build --target anttd antt -j"$(nproc)" >/dev/null
+cmake --build build --target anttd antt anttweb -j"$(nproc)" >/dev/null
 anttd=$root/build/daemon/anttd
 antt=$root/build/client/antt
+anttweb=$root/build/web/anttweb
 demo=""
 if [[ "${1:-}" == "--demo" ]]; then
   demo=1
@@ -67,6 +68,7 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 started_pg=""
 apid=""
 lpid=""
+wpid=""
 stop_all() {
   # Once: a second Ctrl-C (or a TERM sent to the whole process group as well
   # as to this script) must not cut the clean-up short and leave PostgreSQL up.
@@ -75,6 +77,10 @@ stop_all() {
   if [[ -n "$lpid" ]] && kill -0 "$lpid" 2>/dev/null; then
     kill -TERM "$lpid" 2>/dev/null || true
     wait "$lpid" 2>/dev/null || true
+  fi
+  if [[ -n "$wpid" ]] && kill -0 "$wpid" 2>/dev/null; then
+    kill -TERM "$wpid" 2>/dev/null || true
+    wait "$wpid" 2>/dev/null || true
   fi
   if [[ -n "$apid" ]] && kill -0 "$apid" 2>/dev/null; then
     kill -TERM "$apid" 2>/dev/null || true
@@ -86,6 +92,25 @@ stop_all() {
   fi
 }
 trap stop_all EXIT
+# The first port from $1 on that nothing listens on.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+# The console (anttweb): the figures in a browser, read from the database and
+# kept live from the tally stream at $1 ("": none); the rest: how to follow it.
+start_console() {
+  local stream=$1
+  shift
+  local wport
+  wport=$(free_port "${ANTT_WEB_PORT:-9730}")
+  "$anttweb" --listen "127.0.0.1:$wport" --db "$db" ${stream:+--stream "$stream"} "$@" \
+    2>"$state/anttweb.log" &
+  wpid=$!
+  echo "run: the console: http://127.0.0.1:$wport/ (log $state/anttweb.log); its first account:" \
+       "antt viewer add NAME --unit 20 --db '$db' (or --all)" >&2
+}
 # The first signal starts the clean-up; any later one (a second Ctrl-C, a TERM
 # to the whole group) is ignored from that moment on.
 trap 'trap "" INT TERM; exit 130' INT TERM
@@ -161,6 +186,15 @@ EOF
   "$anttd" "${cfg[@]}" --db "$db" "${keyflag[@]}" "$@" &
   apid=$!
   echo "$apid" >"$state/anttd.pid"
+  # The console follows the stream as a subscriber of every unit, with a key
+  # of its own (made once, enrolled again at each start).
+  websec=(--insecure)
+  if [[ -n "$server_pub" ]]; then
+    [[ -f "$state/console.key" ]] || "$antt" keygen "$state/console.key" >/dev/null 2>&1
+    "$antt" subscriber add console --all --key "$state/console.key.pub" --replace --db "$db" >/dev/null
+    websec=(--key "$state/console.key" --server-key "$server_pub")
+  fi
+  start_console "$(setting tally_publish)" "${websec[@]}"
   rc=0
   wait "$apid" || rc=$?
   apid=""
@@ -171,11 +205,6 @@ fi
 
 # The demo: Lạng Sơn's communes as stations, sending through antt load. Every
 # socket, and the HTTP side, on a port of its own that nothing else holds.
-free_port() {
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
 port=$(free_port "${ANTT_DEMO_PORT:-7720}")
 pub_port=$(free_port $((port + 1)))
 tally_port=$(free_port $((pub_port + 1)))
@@ -192,6 +221,7 @@ echo "run: demo — INSECURE (no CURVE, no authentication), on loopback only: th
   --tally-snapshot "tcp://127.0.0.1:$snap_port" --http-listen "127.0.0.1:$http_port" --insecure "$@" &
 apid=$!
 echo "$apid" >"$state/anttd.pid"
+start_console "tcp://127.0.0.1:$tally_port" --insecure
 # anttd_failed: anttd is gone; report its status and stop.
 anttd_failed() {
   local arc=0

@@ -72,6 +72,7 @@ grep -q "publish-only :[0-9]*, tally stream :[0-9]* (snapshots :[0-9]*), http://
 accepted=$(sed -n 's/^load: answers accepted=\([0-9]*\).*/\1/p' "$log")
 [[ -n "$accepted" && "$accepted" -gt 50 ]] || fail "no events flowed (accepted=$accepted)"
 grep -q " 0 differences" "$log" || fail "verify did not come out clean"
+grep -q "run: the console: http://127.0.0.1:[0-9]*/" "$log" || fail "the demo did not start the console"
 grep -q "stopping the private PostgreSQL" "$log" || fail "PostgreSQL was not stopped"
 nothing_left "demo"
 echo "demo: $accepted events accepted on free ports, verify clean, everything stopped"
@@ -102,6 +103,28 @@ ANTT_STATE_DIR=$state ANTT_LISTEN=tcp://127.0.0.1:${ports[0]} ANTT_PUBLISH_LISTE
 run=$! # a process group of its own: run.sh, anttd, and PostgreSQL if it shares it
 for _ in $(seq 600); do grep -q "database connected" "$log" 2>/dev/null && break; sleep 0.1; done
 grep -q "database connected" "$log" || { cat "$log"; fail "anttd did not start"; }
+# The console beside it: the page, and its API asking for a login.
+for _ in $(seq 100); do grep -q "run: the console: http" "$log" && break; sleep 0.1; done
+console=$(sed -n 's|^run: the console: \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$log")
+[[ -n "$console" ]] || { cat "$log"; fail "run.sh did not start the console"; }
+python3 - "$console" <<'PY' || fail "the console did not answer as it should at $console"
+import sys, time, urllib.request, urllib.error
+base = sys.argv[1]
+for _ in range(100):
+    try:
+        page = urllib.request.urlopen(base, timeout=2).read().decode()
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("no answer")
+assert "/static/app.js" in page, page[:200]
+try:
+    urllib.request.urlopen(base + "api/me", timeout=2)
+    sys.exit("/api/me answered without a login")
+except urllib.error.HTTPError as e:
+    assert e.code == 401, e.code
+PY
 # The block as the README has it, in a folder laid out as a clone is, with
 # nothing of ours in the environment.
 work=$state/user
@@ -126,6 +149,8 @@ rc=0
 wait "$run" || rc=$?
 grep -q "stopping the private PostgreSQL" "$log" || fail "PostgreSQL was not stopped"
 nothing_left "main job"
+python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$console" \
+  2>/dev/null && fail "the console was left running"
 echo "main job: the README's node example works as written"
 
 echo "== 4. the main job with its port taken"
