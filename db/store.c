@@ -868,7 +868,9 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         if (e->fixed || e->dup_of >= 0) continue;
         char unit[LEDGER_UNIT_CAP];
         snprintf(unit, sizeof unit, "%.*s", (int)e->ev.unit.n, e->ev.unit.p);
-        case_t *c = case_get(s, kind_of(e->ev.type), unit, e->ev.ref.p, e->ev.ref.n, 1);
+        /* a station.quiet has no reference: "" (never a null pointer to memcpy) */
+        case_t *c =
+            case_get(s, kind_of(e->ev.type), unit, e->ev.ref.p ? e->ev.ref.p : "", e->ev.ref.n, 1);
         if (!c) goto oom;
         s->case_of[i] = (uint32_t)(c - s->cases) + 1;
         ncand++;

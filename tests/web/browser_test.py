@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""browser_test.py ANTTD ANTT ANTTWEB ARTIFACTS — the console in a real
+browser (headless Chromium driven by Selenium, Debian's packages), against
+the real anttweb, anttd and PostgreSQL (the suite's throwaway server,
+ANTT_TEST_DSN). A seeded year of Lạng Sơn: log in; the overview shows the
+figures computed by hand; an event sent with `antt submit` changes the page
+without a reload within 2 s; drill-down to a child; no errors in the
+browser's console; a viewer of Lạng Sơn gets 403 for Cao Bằng's data through
+the page and through the raw endpoint. Screenshots of each step are saved in
+ARTIFACTS."""
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+ANTTD, ANTT, ANTTWEB, ARTIFACTS = sys.argv[1:5]
+BASE = os.environ["ANTT_TEST_DSN"]
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+procs = []
+
+
+def free_port():
+    """A port below the kernel's ephemeral range, free now."""
+    for _ in range(1000):
+        p = random.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", p))
+                return p
+            except OSError:
+                pass
+    raise RuntimeError("no free port")
+
+
+def run(*args, stdin=None):
+    r = subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError("%s: %s%s" % (" ".join(args), r.stdout, r.stderr))
+    return r.stdout
+
+
+def psql(dsn, sql):
+    return run("psql", dsn, "-Atqc", sql)
+
+
+def wait_port(port, what):
+    for _ in range(200):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(what + " did not listen")
+
+
+def submit(port, args):
+    return run(ANTT, "--insecure", "--endpoint", "tcp://127.0.0.1:%d" % port, "--node",
+               "ls-180-06040", "--spool", os.path.join(ARTIFACTS, "spool"), "--timeout", "10",
+               "submit", *args)
+
+
+def main():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    name = "antt_browser_%d" % os.getpid()
+    psql(BASE, "CREATE DATABASE %s" % name)
+    dsn = BASE + " dbname=" + name
+    try:
+        run(ANTTD, "--db", dsn, "--log-level", "warn", "--migrate",
+            "--load-units", SRC + "/db/units-cluster2.csv",
+            "--load-units", SRC + "/db/units-2025.csv",
+            "--load-successors", SRC + "/db/successors-2025.csv",
+            "--load-groups", SRC + "/db/crime_groups.csv", "--add-node", "ls-180-06040=06040")
+        listen, pub, snap, http, web = (free_port() for _ in range(5))
+        procs.append(subprocess.Popen(
+            [ANTTD, "--db", dsn, "--insecure", "--listen", "tcp://127.0.0.1:%d" % listen,
+             "--publish-listen", "", "--tally-publish", "tcp://127.0.0.1:%d" % pub,
+             "--tally-snapshot", "tcp://127.0.0.1:%d" % snap, "--http-listen",
+             "127.0.0.1:%d" % http], stderr=open(os.path.join(ARTIFACTS, "anttd.log"), "w")))
+        wait_port(listen, "anttd")
+        procs.append(subprocess.Popen(
+            [ANTTWEB, "--db", dsn, "--listen", "127.0.0.1:%d" % web, "--stream",
+             "tcp://127.0.0.1:%d" % pub, "--insecure"],
+            stderr=open(os.path.join(ARTIFACTS, "anttweb.log"), "w")))
+        wait_port(web, "anttweb")
+        for viewer, scope in (("tinh20", "--unit=20"), ("caobang", "--unit=04")):
+            run(ANTT, "viewer", "add", viewer, scope, "--db", dsn, stdin="a long secret\n")
+        # The seeded year: 2023 in commune 06040 (district 180), by hand:
+        # 4 crimes (one very serious), 2 cleared with 3 suspects.
+        for i, sev in enumerate(["serious", "serious", "serious", "very_serious"]):
+            submit(listen, ["incident", "--unit", "06040", "--case", "B%d/2023" % i, "--group",
+                            "social_order", "--severity", sev, "--occurred-at",
+                            "2023-0%d-10" % (i + 2)])
+        for i in range(2):
+            submit(listen, ["clear", "--unit", "06040", "--case", "B%d/2023" % i, "--suspects",
+                            "2" if i == 0 else "1", "--cleared-at", "2023-08-0%d" % (i + 1)])
+        browse(web, listen)
+        print("browser_test: all checks passed; screenshots in %s" % ARTIFACTS)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        psql(BASE, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+
+
+def browse(web, listen):
+    url = "http://127.0.0.1:%d/" % web
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1600",
+              "--lang=vi"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    shot = lambda n: d.save_screenshot(os.path.join(ARTIFACTS, n + ".png"))
+    wait = WebDriverWait(d, 10)
+    card = lambda k: d.find_element(By.CSS_SELECTOR, "[data-key=%s] .v" % k).text
+    try:
+        d.get(url)
+        wait.until(lambda d: d.find_element(By.ID, "login").is_displayed())
+        shot("1-login")
+        d.find_element(By.NAME, "name").send_keys("tinh20")
+        d.find_element(By.NAME, "password").send_keys("a long secret")
+        d.find_element(By.CSS_SELECTOR, "#login button").click()
+        wait.until(lambda d: d.find_element(By.ID, "app").is_displayed())
+        year = d.find_element(By.ID, "year")
+        year.clear()
+        year.send_keys("2023")
+        d.find_element(By.CSS_SELECTOR, "#period button").click()
+        wait.until(lambda d: "Lạng Sơn" in d.find_element(By.ID, "unit-name").text
+                   and card("occurred") == "4")
+        assert card("cleared") == "2", card("cleared")
+        assert card("suspects") == "3", card("suspects")
+        assert card("clearance_plain") == "50,00%", card("clearance_plain")  # vi: decimal comma
+        assert card("major_occurred") == "1", card("major_occurred")
+        shot("2-overview-2023")
+        # the children in 2023 are the districts; district 180 holds the cases
+        rows = d.find_elements(By.CSS_SELECTOR, "#children tbody tr")
+        assert any(r.find_element(By.TAG_NAME, "td").text == "180" for r in rows), \
+            [r.text for r in rows]
+        # an event sent from a station changes the page, without a reload, within 2 s
+        d.execute_script("window.notReloaded = true")
+        t0 = time.time()
+        submit(listen, ["incident", "--unit", "06040", "--case", "B9/2023", "--group",
+                        "social_order", "--severity", "serious", "--occurred-at", "2023-11-11"])
+        WebDriverWait(d, 2, poll_frequency=0.05).until(lambda d: card("occurred") == "5")
+        took = time.time() - t0
+        assert d.execute_script("return window.notReloaded === true"), "the page was reloaded"
+        print("browser_test: the page showed the new event %.2f s after antt submit sent it" % took)
+        shot("3-live-update")
+        # drill-down: district 180, one level down
+        link = [a for a in d.find_elements(By.CSS_SELECTOR, "#children tbody a") if a.text == "180"]
+        link[0].click()
+        wait.until(lambda d: "(180)" in d.find_element(By.ID, "unit-name").text
+                   and card("occurred") == "5")
+        shot("4-district-180")
+        # English
+        d.find_element(By.ID, "lang").click()
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-key=clearance_plain] .s").text
+                   == "Clearance rate (plain)")
+        assert card("clearance_plain") == "40.00%", card("clearance_plain")
+        shot("5-english")
+        # nothing went wrong in the browser so far
+        errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, errors
+        # another province's data: 403 through the page's own fetch and the raw endpoint
+        status = d.execute_async_script(
+            "const done = arguments[0];"
+            "fetch('/api/overview?unit=04&from=2023-01-01&to=2024-01-01')"
+            ".then(r => done(r.status), e => done(String(e)));")
+        assert status == 403, status
+        cookie = d.get_cookie("antt_session")
+        assert cookie and cookie.get("httpOnly"), cookie
+        req = urllib.request.Request(url + "api/overview?unit=04&from=2023-01-01&to=2024-01-01",
+                                     headers={"Cookie": "antt_session=" + cookie["value"]})
+        try:
+            urllib.request.urlopen(req, timeout=5)
+            raise AssertionError("Cao Bằng's figures answered to Lạng Sơn's viewer")
+        except urllib.error.HTTPError as e:
+            assert e.code == 403, e.code
+        # the page's weight
+        weight = d.execute_script(
+            "return performance.getEntriesByType('resource').concat("
+            "performance.getEntriesByType('navigation'))"
+            ".reduce((n, e) => n + (e.encodedBodySize || 0), 0)")
+        print("browser_test: page weight %d bytes (limit 300 KB)" % weight)
+        assert weight <= 300 * 1024, weight
+    finally:
+        d.quit()
+
+
+if __name__ == "__main__":
+    main()
