@@ -76,11 +76,14 @@ int console_in_scope(db_t *c, const char *scope, const char *unit, char *err, si
 char *console_scope_topics(db_t *c, const char *scope, char *err, size_t errlen)
 {
     const char *p[1] = {scope && *scope ? scope : NULL};
+    /* the fewest prefixes: "20." covers "20.180." and every commune under it */
     return json_of(c,
-                   "SELECT CASE WHEN $1::text IS NULL THEN '[\"\"]'::json ELSE"
-                   " (SELECT coalesce(json_agg(DISTINCT u.path || '.'), '[]')"
+                   "WITH t AS (SELECT DISTINCT u.path || '.' AS p"
                    "  FROM antt.scope_units($1, antt.today()) s JOIN antt.units u"
                    "  ON u.code = s.code AND u.valid_from IS NOT DISTINCT FROM s.valid_from)"
+                   " SELECT CASE WHEN $1::text IS NULL THEN '[\"\"]'::json ELSE"
+                   " (SELECT coalesce(json_agg(t.p ORDER BY t.p), '[]') FROM t WHERE NOT EXISTS"
+                   "  (SELECT 1 FROM t o WHERE o.p <> t.p AND left(t.p, length(o.p)) = o.p))"
                    " END::text",
                    1, p, err, errlen);
 }

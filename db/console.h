@@ -25,8 +25,9 @@ int console_viewer(db_t *c, const char *name, console_viewer_t *v, char *err, si
  * when not, or when the unit does not exist; -1 with err. */
 int console_in_scope(db_t *c, const char *scope, const char *unit, char *err, size_t errlen);
 
-/* The topic prefixes of the tally stream a scope covers ("20.", "20.180.",
- * one per unit version; "" for every unit), as a JSON array. */
+/* The topic prefixes of the tally stream a scope covers, the fewest that
+ * do ("20." for Lạng Sơn; "20.180." and the paths of the communes made of
+ * its communes for district 180; "" for every unit), as a JSON array. */
 char *console_scope_topics(db_t *c, const char *scope, char *err, size_t errlen);
 
 /* Overview: {unit, name, from, to, figures: antt.rates, compare (when

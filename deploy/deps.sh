@@ -30,6 +30,8 @@ PACKAGES=(
   iproute2
   # promtool checks anttd's /metrics in the test suite
   prometheus
+  # the console in a real browser: headless Chromium driven by Selenium
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -107,8 +107,16 @@ static enum MHD_Result send_static(server_t *s, struct MHD_Connection *c, const 
         if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("._-", *p)))
             return send_error(c, 404, "no such page");
     char path[800];
-    snprintf(path, sizeof path, "%s/%s", s->static_dir, name);
-    FILE *f = fopen(path, "rb");
+    /* the gzipped copy when the browser takes it */
+    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+    const int gz = ae && strstr(ae, "gzip");
+    snprintf(path, sizeof path, "%s/%s.gz", s->static_dir, name);
+    FILE *f = gz ? fopen(path, "rb") : NULL;
+    const int zipped = f != NULL;
+    if (!f) {
+        snprintf(path, sizeof path, "%s/%s", s->static_dir, name);
+        f = fopen(path, "rb");
+    }
     if (!f) return send_error(c, 404, "no such page");
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
@@ -127,6 +135,8 @@ static enum MHD_Result send_static(server_t *s, struct MHD_Connection *c, const 
     }
     headers(r, type_of(name));
     MHD_add_response_header(r, "Cache-Control", "no-cache");
+    MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    if (zipped) MHD_add_response_header(r, "Content-Encoding", "gzip");
     enum MHD_Result ok = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return ok;
@@ -262,7 +272,9 @@ static enum MHD_Result login(server_t *s, struct MHD_Connection *c, const req_t 
         snprintf(who.scope, sizeof who.scope, "%s", v.scope);
         snprintf(who.lang, sizeof who.lang, "%s", v.lang);
         topics = console_scope_topics(db, v.scope, err, sizeof err);
-        snprintf(who.topics, sizeof who.topics, "%s", topics ? topics : "[]");
+        /* a list that does not fit would filter the live stream wrongly: none */
+        snprintf(who.topics, sizeof who.topics, "%s",
+                 topics && strlen(topics) < sizeof who.topics ? topics : "[]");
         free(topics);
     }
     pool_put(s->pool, db);
@@ -397,19 +409,24 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
         rc = send_error(c, 503, "the database failed");
         goto out;
     }
+    if (!w && !strcmp(what, "me")) { /* who am I: nobody (the page asks before its login) */
+        char *b = strdup("{\"name\":null}");
+        rc = b ? send_json(c, 200, b, NULL) : MHD_NO;
+        goto out;
+    }
     if (!w) {
         rc = send_error(c, 401, "log in first");
         goto out;
     }
     if (!strcmp(what, "me")) {
-        char *b = malloc(4400);
+        char *b = malloc(256);
         if (!b) {
             rc = MHD_NO;
             goto out;
         }
-        snprintf(b, 4400, "{\"name\":\"%s\",\"scope\":%s%s%s,\"lang\":\"%s\",\"topics\":%s}",
-                 who.name, who.scope[0] ? "\"" : "", who.scope[0] ? who.scope : "null",
-                 who.scope[0] ? "\"" : "", who.lang, who.topics);
+        snprintf(b, 256, "{\"name\":\"%s\",\"scope\":%s%s%s,\"lang\":\"%s\"}", who.name,
+                 who.scope[0] ? "\"" : "", who.scope[0] ? who.scope : "null",
+                 who.scope[0] ? "\"" : "", who.lang);
         rc = send_json(c, 200, b, NULL);
         goto out;
     }

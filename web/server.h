@@ -3,7 +3,7 @@
  *
  *   POST /api/login   name, password (form)   -> {name, scope, lang}, cookie
  *   POST /api/logout
- *   GET  /api/me                               -> {name, scope, lang}
+ *   GET  /api/me                               -> {name, scope, lang}; {name: null}
  *   GET  /api/overview?unit=&from=&to=[&cfrom=&cto=]
  *   GET  /api/children?unit=&from=&to=
  *   GET  /api/months?unit=&from=&to=
@@ -12,7 +12,8 @@
  *   GET  /api/events                            Server-Sent Events: "tally"
  *   GET  /, /static/FILE                       the page
  *
- * Every /api/ request but login needs the session cookie (401 without);
+ * Every /api/ request but login and me needs the session cookie (401
+ * without);
  * every unit is checked against the viewer's scope on the server (403
  * outside it, whatever the page asked). Answers are JSON, UTF-8. */
 #ifndef ANTT_WEB_SERVER_H

@@ -119,9 +119,10 @@ for _ in range(100):
 else:
     sys.exit("no answer")
 assert "/static/app.js" in page, page[:200]
+assert b'"name":null' in urllib.request.urlopen(base + "api/me", timeout=2).read()
 try:
-    urllib.request.urlopen(base + "api/me", timeout=2)
-    sys.exit("/api/me answered without a login")
+    urllib.request.urlopen(base + "api/stations?unit=20", timeout=2)
+    sys.exit("/api/stations answered without a login")
 except urllib.error.HTTPError as e:
     assert e.code == 401, e.code
 PY

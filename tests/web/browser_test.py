@@ -20,6 +20,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -125,7 +126,12 @@ def browse(web, listen):
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     shot = lambda n: d.save_screenshot(os.path.join(ARTIFACTS, n + ".png"))
     wait = WebDriverWait(d, 10)
-    card = lambda k: d.find_element(By.CSS_SELECTOR, "[data-key=%s] .v" % k).text
+    def card(k):
+        """A card's value; None while the page redraws it."""
+        try:
+            return d.find_element(By.CSS_SELECTOR, "[data-key=%s] .v" % k).text
+        except (StaleElementReferenceException, NoSuchElementException):
+            return None
     try:
         d.get(url)
         wait.until(lambda d: d.find_element(By.ID, "login").is_displayed())
@@ -133,7 +139,13 @@ def browse(web, listen):
         d.find_element(By.NAME, "name").send_keys("tinh20")
         d.find_element(By.NAME, "password").send_keys("a long secret")
         d.find_element(By.CSS_SELECTOR, "#login button").click()
-        wait.until(lambda d: d.find_element(By.ID, "app").is_displayed())
+        try:
+            wait.until(lambda d: d.find_element(By.ID, "app").is_displayed())
+        except Exception:
+            shot("1b-after-login")
+            print(d.get_log("browser"))
+            raise
+        assert not d.find_element(By.ID, "login").is_displayed(), "the login form stays shown"
         year = d.find_element(By.ID, "year")
         year.clear()
         year.send_keys("2023")

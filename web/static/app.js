@@ -197,7 +197,8 @@ function showLogin() {
 }
 
 async function start() {
-  try { me = await get('/api/me'); } catch (e) { showLogin(); return; }
+  try { me = await get('/api/me'); } catch (e) { me = null; }
+  if (!me || !me.name) { me = null; showLogin(); return; }
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
