@@ -712,7 +712,7 @@ static void render_json(FILE *out, const report_t *rp)
 
 /* ---- the command ------------------------------------------------------ */
 
-static int parse_targets(report_t *rp, const char *spec, char *err, size_t errlen)
+static int parse_targets(target_t targets[T_N], const char *spec, char *err, size_t errlen)
 {
     char copy[256];
     snprintf(copy, sizeof copy, "%s", spec);
@@ -725,13 +725,13 @@ static int parse_targets(report_t *rp, const char *spec, char *err, size_t errle
             for (int i = 0; i < T_N; i++)
                 if (!strcmp(t, TARGET_NAMES[i])) k = i;
         }
-        if (k < 0 || opt_double(eq + 1, 0, 100, &rp->targets[k].target) < 0) {
+        if (k < 0 || opt_double(eq + 1, 0, 100, &targets[k].target) < 0) {
             snprintf(err, errlen,
                      "--targets: '%s%s%s' is not clearance=N or tipoff=N (N a percentage, 0..100)",
                      t, eq ? "=" : "", eq ? eq + 1 : "");
             return -1;
         }
-        rp->targets[k].set = 1;
+        targets[k].set = 1;
     }
     return 0;
 }
@@ -752,7 +752,7 @@ static void usage(FILE *f, const opt_t *opts, size_t n)
 int report_main(int argc, char **argv)
 {
     const char *unit = NULL, *fmt = "text", *lang = "vi", *dsn = NULL, *group = NULL,
-               *start = "01-01", *targets = NULL, *conv = getenv("ANTT_RATE_CONVENTION");
+               *start = "01-01", *targets_spec = NULL, *conv = getenv("ANTT_RATE_CONVENTION");
     long year = 0, cmp_year = 0;
     const opt_t opts[] = {
         {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "a unit code (its subtree), or group:NAME",
@@ -762,7 +762,8 @@ int report_main(int argc, char **argv)
          NULL},
         {"group", 'g', OPT_STR, &group, 0, 0, "SLUG", "one crime group only (antt.crime_groups)",
          NULL},
-        {"targets", 't', OPT_STR, &targets, 0, 0, "clearance=N,tipoff=N", "targets, in %", NULL},
+        {"targets", 't', OPT_STR, &targets_spec, 0, 0, "clearance=N,tipoff=N", "targets, in %",
+         NULL},
         {"format", 'f', OPT_STR, &fmt, 0, 0, "text|csv|json", "default text", NULL},
         {"lang", 'l', OPT_STR, &lang, 0, 0, "vi|en", "language of the text (default vi)", NULL},
         {"convention", 0, OPT_STR, &conv, 0, 0, "carry|plain",
@@ -779,8 +780,7 @@ int report_main(int argc, char **argv)
         usage(stdout, opts, nopts);
         return ANTT_EXIT_OK;
     }
-    report_t *rp = calloc(1, sizeof *rp);
-    if (!rp) return ANTT_EXIT_USAGE;
+    target_t targets[T_N] = {{0}};
     int mm = 0, dd = 0, n = 0;
     if (rc == OPT_ERR) {
     } else if (!unit || !year) {
@@ -801,46 +801,69 @@ int report_main(int argc, char **argv)
                  "--year-start: '%s' is not MM-DD (a day up to 28, so that every year has it)",
                  start);
         rc = OPT_ERR;
-    } else if (targets && parse_targets(rp, targets, err, sizeof err) < 0) {
+    } else if (targets_spec && parse_targets(targets, targets_spec, err, sizeof err) < 0) {
         rc = OPT_ERR;
     }
     if (rc == OPT_ERR) {
         fprintf(stderr, "antt report: %s (antt report --help)\n", err);
-        free(rp);
         return ANTT_EXIT_USAGE;
     }
-    rp->unit = unit;
-    rp->group = group;
-    rp->year = (int)year;
-    rp->cmp_year = (int)cmp_year;
-    rp->vi = !strcmp(lang, "vi");
-    rp->carry_first = !conv || !strcmp(conv, "carry");
-    char to[40], cfrom[40], cto[40], clast[40];
-    period(rp->year, mm, dd, rp->from, to, rp->last);
-
+    report_args_t ra = {.unit = unit,
+                        .group = group,
+                        .year = (int)year,
+                        .cmp_year = (int)cmp_year,
+                        .vi = !strcmp(lang, "vi"),
+                        .carry_first = !conv || !strcmp(conv, "carry"),
+                        .start_mm = mm,
+                        .start_dd = dd,
+                        .format = fmt};
+    for (int t = 0; t < T_N; t++)
+        ra.target[t] = targets[t].set ? targets[t].target : -1;
     db_t *c = dbconn_open(dsn, "antt-report", err, sizeof err);
-    int code = c ? ANTT_EXIT_OK : ANTT_EXIT_DB;
-    if (!code) code = check_names(c, rp, err, sizeof err);
-    if (!code) code = fetch(c, unit, rp->from, to, group, rp->last, &rp->f, err, sizeof err);
-    if (!code && rp->cmp_year) {
-        period(rp->cmp_year, mm, dd, cfrom, cto, clast);
-        code = fetch(c, unit, cfrom, cto, group, rp->last, &rp->cmp, err, sizeof err);
-    }
-    if (!code) code = fetch_partials(c, rp, err, sizeof err);
-    if (!code) code = fetch_groups(c, rp, to, err, sizeof err);
+    int code = c ? report_write(c, &ra, stdout, err, sizeof err) : ANTT_EXIT_DB;
     db_close(&c);
     if (code) {
         fprintf(stderr, "antt report: %s\n", err);
-        free(rp);
         return code;
     }
-    derive(rp);
-    if (!strcmp(fmt, "text"))
-        render_text(stdout, rp);
-    else if (!strcmp(fmt, "csv"))
-        render_csv(stdout, rp);
-    else
-        render_json(stdout, rp);
-    free(rp);
     return fflush(stdout) == 0 ? ANTT_EXIT_OK : ANTT_EXIT_SPOOL;
+}
+
+int report_write(db_t *c, const report_args_t *a, FILE *out, char *err, size_t errlen)
+{
+    report_t *rp = calloc(1, sizeof *rp);
+    if (!rp) {
+        snprintf(err, errlen, "out of memory");
+        return ANTT_EXIT_SPOOL;
+    }
+    rp->unit = a->unit;
+    rp->group = a->group;
+    rp->year = a->year;
+    rp->cmp_year = a->cmp_year;
+    rp->vi = a->vi;
+    rp->carry_first = a->carry_first;
+    for (int t = 0; t < T_N; t++)
+        if (a->target[t] >= 0) rp->targets[t].set = 1, rp->targets[t].target = a->target[t];
+    char to[40], cfrom[40], cto[40], clast[40];
+    const int mm = a->start_mm ? a->start_mm : 1, dd = a->start_dd ? a->start_dd : 1;
+    period(rp->year, mm, dd, rp->from, to, rp->last);
+    int code = check_names(c, rp, err, errlen);
+    if (!code) code = fetch(c, a->unit, rp->from, to, a->group, rp->last, &rp->f, err, errlen);
+    if (!code && rp->cmp_year) {
+        period(rp->cmp_year, mm, dd, cfrom, cto, clast);
+        code = fetch(c, a->unit, cfrom, cto, a->group, rp->last, &rp->cmp, err, errlen);
+    }
+    if (!code) code = fetch_partials(c, rp, err, errlen);
+    if (!code) code = fetch_groups(c, rp, to, err, errlen);
+    if (!code) {
+        derive(rp);
+        if (!a->format || !strcmp(a->format, "text"))
+            render_text(out, rp);
+        else if (!strcmp(a->format, "csv"))
+            render_csv(out, rp);
+        else
+            render_json(out, rp);
+    }
+    free(rp);
+    return code;
 }

@@ -3,7 +3,10 @@
 #ifndef ANTT_CLIENT_REPORT_H
 #define ANTT_CLIENT_REPORT_H
 
+#include "db/pg.h"
+
 #include <stddef.h>
+#include <stdio.h>
 
 /* Numbers the way a report writes them: vi "1.315" and "23,25"; en "1,315"
  * and "23.25". decimals < 0: an integer. */
@@ -11,5 +14,20 @@ void report_num(char *out, size_t cap, double v, int decimals, int vi);
 
 /* argv: the options after "report". Returns the exit code. */
 int report_main(int argc, char **argv);
+
+/* A report, as `antt report` makes it, for the console too. */
+typedef struct {
+    const char *unit;   /* a code or group:NAME */
+    const char *group;  /* one crime group, or NULL */
+    int year, cmp_year; /* cmp_year 0: no comparison */
+    int vi, carry_first;
+    int start_mm, start_dd; /* the (statistical) year's first day; 0: 1 January */
+    double target[2];       /* clearance, tip-off resolution targets in %; < 0: none */
+    const char *format;     /* "text", "csv" or "json" */
+} report_args_t;
+
+/* Write the report to out. ANTT_EXIT_OK, or an exit code with err (an
+ * unknown unit or crime group: ANTT_EXIT_USAGE; the database: _DB). */
+int report_write(db_t *c, const report_args_t *a, FILE *out, char *err, size_t errlen);
 
 #endif

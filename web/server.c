@@ -4,6 +4,7 @@
  * bounded (max_connections). */
 #include "web/server.h"
 
+#include "client/report.h"
 #include "db/console.h"
 #include "web/session.h"
 
@@ -393,6 +394,44 @@ static enum MHD_Result events(server_t *s, struct MHD_Connection *c, const sessi
     return ok;
 }
 
+/* ---- the year-end report ------------------------------------------------ */
+
+/* The year-end report of unit as `antt report` writes it (the same code),
+ * ?year=&cmp=&lang=vi|en&stat=1 (the statistical year 15/12-14/12)
+ * &format=text|csv|json. */
+static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const char *unit)
+{
+    const char *y = arg(c, "year"), *cmp = arg(c, "cmp"), *lang = arg(c, "lang"),
+               *fmt = arg(c, "format"), *stat = arg(c, "stat");
+    report_args_t a = {.unit = unit,
+                       .year = y ? atoi(y) : 0,
+                       .cmp_year = cmp && *cmp ? atoi(cmp) : 0,
+                       .vi = !lang || strcmp(lang, "en"),
+                       .carry_first = 1,
+                       .start_mm = stat && !strcmp(stat, "1") ? 12 : 1,
+                       .start_dd = stat && !strcmp(stat, "1") ? 15 : 1,
+                       .target = {-1, 90},
+                       .format = fmt ? fmt : "text"};
+    if (a.year < 2000 || a.year > 2100 || (a.cmp_year && (a.cmp_year < 2000 || a.cmp_year > 2100)))
+        return send_error(c, 400, "year and cmp: 2000 to 2100");
+    if (strcmp(a.format, "text") && strcmp(a.format, "csv") && strcmp(a.format, "json"))
+        return send_error(c, 400, "format: text, csv or json");
+    char *buf = NULL, err[512];
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) return MHD_NO;
+    int code = report_write(db, &a, m, err, sizeof err);
+    fclose(m);
+    if (code) {
+        free(buf);
+        return send_error(c, code == 2 ? 404 : 500, "no report");
+    }
+    const char *type = !strcmp(a.format, "csv")    ? "text/csv; charset=utf-8"
+                       : !strcmp(a.format, "json") ? "application/json; charset=utf-8"
+                                                   : "text/plain; charset=utf-8";
+    return send_owned(c, 200, type, buf, len, NULL);
+}
+
 /* ---- the JSON endpoints -------------------------------------------------- */
 
 static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *what)
@@ -445,6 +484,10 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
     }
     if (!in) {
         rc = send_error(c, 403, "unit outside this viewer's scope");
+        goto out;
+    }
+    if (!strcmp(what, "report")) {
+        rc = report(c, db, unit);
         goto out;
     }
     const int dated = strcmp(what, "stations") != 0;

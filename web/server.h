@@ -9,6 +9,8 @@
  *   GET  /api/months?unit=&from=&to=
  *   GET  /api/tipoffs?unit=&within=&from=&to=
  *   GET  /api/stations?unit=
+ *   GET  /api/report?unit=&year=[&cmp=&lang=en&stat=1&format=csv|json]
+ *                                              the year-end report, as antt report
  *   GET  /api/events                            Server-Sent Events: "tally"
  *   GET  /, /static/FILE                       the page
  *

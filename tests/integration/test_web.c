@@ -143,12 +143,14 @@ Test(web, every_endpoint_checks_the_viewers_scope)
     char cb[1024], h[1024], out[65536], path[256];
     cr_assert_eq(login("caobang", "a+long+secret", cb), 200);
     cr_assert_eq(login("huyen180", "a+long+secret", h), 200);
-    const char *q[] = {"overview", "children", "months", "tipoffs", "stations"};
-    for (int i = 0; i < 5; i++) {
-        snprintf(path, sizeof path, "/api/%s?unit=20&from=2023-01-01&to=2024-01-01", q[i]);
+    const char *q[] = {"overview", "children", "months", "tipoffs", "stations", "report"};
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof path, "/api/%s?unit=20&from=2023-01-01&to=2024-01-01&year=2023",
+                 q[i]);
         cr_expect_eq(get(cb, path, out, sizeof out), 403, "%s: %s", path, out);
         cr_expect(strstr(out, "outside this viewer's scope"), "%s", out);
-        snprintf(path, sizeof path, "/api/%s?unit=04&from=2023-01-01&to=2024-01-01", q[i]);
+        snprintf(path, sizeof path, "/api/%s?unit=04&from=2023-01-01&to=2024-01-01&year=2023",
+                 q[i]);
         cr_expect_eq(get(cb, path, out, sizeof out), 200, "%s: %s", path, out);
     }
     cr_expect_eq(
@@ -205,6 +207,13 @@ Test(web, the_overview_gives_the_figures_of_its_scope)
     cr_assert_eq(get(cookie, "/api/months?unit=20&from=2023-01-01&to=2024-01-01", out, sizeof out),
                  200);
     cr_expect(strstr(out, "2023-06") && strstr(out, "2023-12"), "%s", out);
+    cr_assert_eq(get(cookie, "/api/report?unit=20&year=2023&cmp=2022", out, sizeof out), 200);
+    cr_expect(strstr(out, "Báo cáo năm 2023 — Tỉnh Lạng Sơn (20)") &&
+                  strstr(out, "Tội phạm: xảy ra 3 vụ, so với năm 2022 tăng 3 vụ"),
+              "the year-end report as antt report writes it: %s", out);
+    cr_assert_eq(get(cookie, "/api/report?unit=20&year=2023&lang=en&format=csv", out, sizeof out),
+                 200);
+    cr_expect(strstr(out, "occurred,3\n"), "%s", out);
     cr_assert_eq(get(cookie, "/api/stations?unit=20", out, sizeof out), 200);
     cr_expect(strstr(out, "ls-180-06040") && strstr(out, "\"state\""), "%s", out);
 }

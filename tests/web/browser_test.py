@@ -103,6 +103,12 @@ def main():
         for i in range(2):
             submit(listen, ["clear", "--unit", "06040", "--case", "B%d/2023" % i, "--suspects",
                             "2" if i == 0 else "1", "--cleared-at", "2023-08-0%d" % (i + 1)])
+        # two tip-offs: one decided in 9 days, one still pending (overdue since 2023)
+        for ref, day in (("TG-1/2023", "2023-03-01"), ("TG-2/2023", "2023-09-01")):
+            submit(listen, ["tipoff", "--unit", "06040", "--ref", ref, "--kind", "to-giac",
+                            "--source", "cong-dan", "--received-at", day])
+        submit(listen, ["resolve", "--unit", "06040", "--ref", "TG-1/2023", "--outcome", "khoi-to",
+                        "--resolved-at", "2023-03-10"])
         browse(web, listen)
         print("browser_test: all checks passed; screenshots in %s" % ARTIFACTS)
     finally:
@@ -156,7 +162,16 @@ def browse(web, listen):
         assert card("suspects") == "3", card("suspects")
         assert card("clearance_plain") == "50,00%", card("clearance_plain")  # vi: decimal comma
         assert card("major_occurred") == "1", card("major_occurred")
+        assert card("tipoffs_received") == "2", card("tipoffs_received")
+        assert card("tipoffs_overdue") == "1", card("tipoffs_overdue")
         shot("2-overview-2023")
+        overdue = d.find_element(By.ID, "overdue").text
+        assert "TG-2/2023" in overdue and "TG-1/2023" not in overdue, overdue
+        report = d.find_element(By.ID, "report").text
+        assert "Báo cáo năm 2023 — Tỉnh Lạng Sơn (20)" in report, report
+        assert "Tội phạm: xảy ra 4 vụ" in report, report
+        d.execute_script("document.getElementById('report-section').scrollIntoView()")
+        shot("2b-tipoffs-and-report")
         # the children in 2023 are the districts; district 180 holds the cases
         rows = d.find_elements(By.CSS_SELECTOR, "#children tbody tr")
         assert any(r.find_element(By.TAG_NAME, "td").text == "180" for r in rows), \

@@ -23,7 +23,12 @@ const T = {
     quiet: 'yên lặng', silent: 'mất liên lạc', losing: 'mất sự kiện', active: 'hoạt động',
     partial: 'Gồm cả đơn vị chỉ nhập một phần (tính toàn bộ):', wrong: 'Sai tên hoặc mật khẩu',
     throttled: 'Đăng nhập sai quá nhiều lần: chờ vài phút', target: 'chỉ tiêu 90%',
-    month_occ: 'Tội phạm', month_clr: 'Làm rõ',
+    month_occ: 'Tội phạm', month_clr: 'Làm rõ', month_cmp: 'Tội phạm năm so sánh',
+    rate_month: 'Tỷ lệ giải quyết theo tháng (%)', tipoffs: 'Tố giác, tin báo',
+    overdue: 'Quá hạn', due: 'Đến hạn trong 3 ngày', times: 'Thời gian giải quyết (ngày)',
+    ref: 'Số', kind: 'Loại', received: 'Tiếp nhận', deadline: 'Hạn', late: 'Trễ (ngày)',
+    left: 'Còn (ngày)', decided: 'Đã giải quyết', p50: 'Trung vị', p90: '90%', max: 'Lâu nhất',
+    report: 'Báo cáo năm', print: 'In (A4)',
   },
   en: {
     title: 'Security and order figures', login: 'Log in', name: 'Name', password: 'Password',
@@ -41,12 +46,18 @@ const T = {
     quiet: 'quiet', silent: 'silent', losing: 'losing events', active: 'active',
     partial: 'Includes units merged in part (counted whole):', wrong: 'Wrong name or password',
     throttled: 'Too many failed logins: wait a few minutes', target: 'target 90%',
-    month_occ: 'Crimes', month_clr: 'Cleared',
+    month_occ: 'Crimes', month_clr: 'Cleared', month_cmp: 'Crimes, comparison year',
+    rate_month: 'Tip-off resolution by month (%)', tipoffs: 'Tip-offs',
+    overdue: 'Overdue', due: 'Due within 3 days', times: 'Processing time (days)',
+    ref: 'Ref', kind: 'Kind', received: 'Received', deadline: 'Deadline', late: 'Late (days)',
+    left: 'Left (days)', decided: 'Decided', p50: 'Median', p90: '90th pct', max: 'Longest',
+    report: 'Year-end report', print: 'Print (A4)',
   },
 };
 const RATES = ['clearance_carry', 'clearance_plain', 'major_clearance_carry', 'resolution_rate'];
+const DAYS = ['p50', 'p90', 'max'];
 let lang = localStorage.getItem('antt-lang') || 'vi';
-let me = null, unit = null, events = null, chart = null, refresh = null;
+let me = null, unit = null, events = null, chart = null, rateChart = null, refresh = null;
 
 const $ = (id) => document.getElementById(id);
 const t = (k) => T[lang][k] || k;
@@ -54,6 +65,7 @@ const locale = () => (lang === 'vi' ? 'vi-VN' : 'en-GB');
 const num = (v, d) => v === null || v === undefined ? '—'
   : Number(v).toLocaleString(locale(), {minimumFractionDigits: d || 0, maximumFractionDigits: d || 0});
 const pct = (v) => v === null || v === undefined ? '—' : num(v, 2) + '%';
+const day = (ts) => new Date(ts).toLocaleDateString(locale(), {timeZone: 'Asia/Ho_Chi_Minh'});
 
 function translate() {
   document.documentElement.lang = lang;
@@ -130,13 +142,36 @@ async function load() {
       k.tipoffs_received, k.resolution_rate ?? '', k.tipoffs_overdue].join(',')).join('\n'));
   $('children-csv').download = `antt-${unit}-${p.y}.csv`;
   const months = await get(`/api/months?${q}`);
+  const cmpMonths = p.c ? await get(`/api/months?unit=${encodeURIComponent(unit)}&from=${p.cf}&to=${p.ct}`) : [];
   if (window.Chart) {
     if (chart) chart.destroy();
-    chart = new window.Chart($('trend'), {type: 'bar', data: {labels: months.map((m) => m.month),
-      datasets: [{label: t('month_occ'), data: months.map((m) => m.occurred), backgroundColor: '#a3161b'},
-        {label: t('month_clr'), data: months.map((m) => m.cleared), backgroundColor: '#17692b'}]},
+    if (rateChart) rateChart.destroy();
+    const sets = [{label: t('month_occ'), data: months.map((m) => m.occurred), backgroundColor: '#a3161b'},
+      {label: t('month_clr'), data: months.map((m) => m.cleared), backgroundColor: '#17692b'}];
+    if (cmpMonths.length) {
+      sets.push({label: `${t('month_cmp')} ${p.c}`, data: cmpMonths.map((m) => m.occurred),
+        type: 'line', borderColor: '#555', backgroundColor: '#555'});
+    }
+    chart = new window.Chart($('trend'), {type: 'bar', data: {labels: months.map((m) => m.month), datasets: sets},
       options: {animation: false, locale: locale()}});
+    rateChart = new window.Chart($('resolution'), {type: 'line', data: {labels: months.map((m) => m.month),
+      datasets: [{label: t('rate_month'), borderColor: '#0b4f8a', backgroundColor: '#0b4f8a',
+        data: months.map((m) => (m.received ? Math.round(m.resolved * 10000 / m.received) / 100 : null))}]},
+      options: {animation: false, locale: locale(), scales: {y: {min: 0}}}});
   }
+  const tip = await get(`/api/tipoffs?${q}&within=3`);
+  table($('overdue'), ['unit', 'ref', 'kind', 'received', 'deadline', 'late'], tip.overdue.map((o) =>
+    [o.unit, o.ref, o.kind, day(o.received_at), day(o.deadline), -o.days_left]));
+  table($('due'), ['unit', 'ref', 'kind', 'received', 'deadline', 'left'], tip.due.map((o) =>
+    [o.unit, o.ref, o.kind, day(o.received_at), day(o.deadline), o.days_left]));
+  table($('times'), ['code', 'unitname', 'decided', 'p50', 'p90', 'max'], tip.times.map((x) =>
+    [x.unit, x.name, x.decided, x.p50_days, x.p90_days, x.max_days]));
+  const rq = `unit=${encodeURIComponent(unit)}&year=${p.y}${p.c ? `&cmp=${p.c}` : ''}&lang=${lang}` +
+    ($('statyear').checked ? '&stat=1' : '');
+  const rep = await fetch(`/api/report?${rq}`, {credentials: 'same-origin'});
+  $('report').textContent = rep.ok ? await rep.text() : '';
+  $('report-csv').href = `/api/report?${rq}&format=csv`;
+  $('report-json').href = `/api/report?${rq}&format=json`;
   const st = await get(`/api/stations?unit=${encodeURIComponent(unit)}`);
   table($('stations'), ['node', 'unit', 'last', 'missing', 'today', 'state'], st.map((s) => [s.node, s.unit,
     s.last_message_at ? new Date(s.last_message_at).toLocaleString(locale()) : '—', s.missing,
@@ -159,7 +194,8 @@ function table(el, cols, rows, decorate) {
     row.forEach((v, j) => {
       const td = document.createElement('td');
       td.dataset.v = v === null || v === undefined ? '' : v;
-      td.textContent = typeof v === 'number' ? (RATES.includes(cols[j]) ? pct(v) : num(v))
+      td.textContent = typeof v === 'number'
+        ? (RATES.includes(cols[j]) ? pct(v) : num(v, DAYS.includes(cols[j]) ? 1 : 0))
         : v === null || v === undefined ? '—' : v;
       if (j === 1) td.className = 'name';
       tr.append(td);
@@ -219,6 +255,7 @@ document.addEventListener('DOMContentLoaded', () => {
     $('login-error').textContent = r.ok ? '' : t(r.status === 429 ? 'throttled' : 'wrong');
     if (r.ok) { const j = await r.json(); if (!localStorage.getItem('antt-lang')) { lang = j.lang; translate(); } start(); }
   };
+  $('print').onclick = () => window.print();
   $('logout').onclick = async () => { await fetch('/api/logout', {method: 'POST'}); me = null; showLogin(); };
   $('period').onsubmit = (ev) => { ev.preventDefault(); unit = $('unit').value.trim(); location.hash = unit; load().catch((e) => { $('unit-name').textContent = String(e.message || e); }); };
   window.addEventListener('hashchange', () => { if (me && location.hash.slice(1) !== unit) { unit = location.hash.slice(1); $('unit').value = unit; load().catch(() => {}); } });
