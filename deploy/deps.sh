@@ -26,8 +26,9 @@ PACKAGES=(
   postgresql-15-auto-failover pg-auto-failover-cli
   # interop test: a client written from PROTOCOL.md in another language
   python3 python3-msgpack
-  # the daemon benchmark counts established connections with ss
-  iproute2
+  # the daemon benchmark counts established connections with ss; the console's
+  # benchmark times its requests with curl
+  iproute2 curl
   # promtool checks anttd's /metrics in the test suite
   prometheus
   # the console in a real browser: headless Chromium driven by Selenium
