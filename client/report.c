@@ -178,15 +178,16 @@ static int db_fail(const char *what, const char *e, char *err, size_t errlen)
 }
 
 typedef struct {
-    figures_t *f;
+    figures_t *f;      /* the row of the group asked (all crimes: grp NULL) */
+    const char *group; /* NULL: all crimes */
+    report_t *groups;  /* and each crime group's row into rp->groups, or NULL */
     int rows;
-    const char *missing; /* a column antt.rates does not have */
+    const char *missing; /* a column antt.rates_groups does not have */
 } fetch_t;
 
-static int rates_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+static int figures_of(fetch_t *x, figures_t *f, int ncols, const char *const *names,
+                      const char *const *v)
 {
-    fetch_t *x = ctx;
-    x->rows++;
     for (int i = 0; i < C_N; i++) {
         int col = 0;
         while (col < ncols && strcmp(names[col], COLS[i].name))
@@ -195,30 +196,49 @@ static int rates_row(void *ctx, int ncols, const char *const *names, const char 
             x->missing = COLS[i].name;
             return 1;
         }
-        x->f->null[i] = (unsigned char)!v[col];
+        f->null[i] = (unsigned char)!v[col];
         if (COLS[i].rate)
-            x->f->r[i] = v[col] ? strtod(v[col], NULL) : 0;
+            f->r[i] = v[col] ? strtod(v[col], NULL) : 0;
         else
-            x->f->n[i] = v[col] ? strtoll(v[col], NULL, 10) : 0;
+            f->n[i] = v[col] ? strtoll(v[col], NULL, 10) : 0;
     }
+    return 0;
+}
+
+/* One row of antt.rates_groups: column 0 is the group (NULL: all crimes). */
+static int rates_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    fetch_t *x = ctx;
+    const char *g = v[0];
+    if (!g == !x->group && (!g || !strcmp(g, x->group))) {
+        x->rows++;
+        return figures_of(x, x->f, ncols, names, v);
+    }
+    if (x->groups && g)
+        for (int i = 0; i < x->groups->ngroups; i++)
+            if (!strcmp(x->groups->groups[i].slug, g))
+                return figures_of(x, &x->groups->groups[i].f, ncols, names, v);
     return 0;
 }
 
 /* on: the day the unit is taken on — the main period's last day, for the
  * comparison year too, so both count the same units (2024 figures of
- * Tuyên Quang 08 are those of the old units that became it). */
+ * Tuyên Quang 08 are those of the old units that became it). One query
+ * gives the figures of all crimes (or of `group`) and, with `groups`, of
+ * each crime group rp->groups names. */
 static int fetch(db_t *c, const char *unit, const char *from, const char *to, const char *group,
-                 const char *on, figures_t *f, char *err, size_t errlen)
+                 const char *on, figures_t *f, report_t *groups, char *err, size_t errlen)
 {
-    fetch_t x = {.f = f};
+    fetch_t x = {.f = f, .group = group, .groups = groups};
     char e[400] = "";
-    int rc = query_rates(c, unit, from, to, group, on, rates_row, &x, e, sizeof e);
+    int rc = query_rates_groups(c, unit, from, to, group, on, rates_row, &x, e, sizeof e);
     if (x.missing) {
-        snprintf(err, errlen, "antt.rates has no column %s (is the schema current?)", x.missing);
+        snprintf(err, errlen, "antt.rates_groups has no column %s (is the schema current?)",
+                 x.missing);
         return ANTT_EXIT_DB;
     }
-    if (rc < 0) return db_fail("antt.rates", e, err, errlen);
-    if (x.rows != 1) return db_fail("antt.rates", "not one row", err, errlen);
+    if (rc < 0) return db_fail("antt.rates_groups", e, err, errlen);
+    if (x.rows != 1) return db_fail("antt.rates_groups", "not one row", err, errlen);
     return ANTT_EXIT_OK;
 }
 
@@ -290,23 +310,26 @@ static int group_row(void *ctx, int ncols, const char *const *names, const char 
     return 0;
 }
 
-/* Every crime group with something to say this year (none when --group). */
-static int fetch_groups(db_t *c, report_t *rp, const char *to, char *err, size_t errlen)
+/* The crime groups' names (none when --group): their figures come with the
+ * main period's (fetch). */
+static int fetch_groups(db_t *c, report_t *rp, char *err, size_t errlen)
 {
     if (rp->group) return ANTT_EXIT_OK;
     char e[400];
     if (query_crime_groups(c, group_row, rp, e, sizeof e) < 0)
         return db_fail("crime groups", e, err, errlen);
-    /* Keep the groups with activity, in slug order. */
-    int kept = 0, rc = ANTT_EXIT_OK;
-    for (int i = 0; i < rp->ngroups && rc == ANTT_EXIT_OK; i++) {
-        group_t *g = &rp->groups[i];
-        rc = fetch(c, rp->unit, rp->from, to, g->slug, rp->last, &g->f, err, errlen);
-        if (rc == ANTT_EXIT_OK && g->f.n[C_OCC] + g->f.n[C_CLR] + g->f.n[C_CARRY] > 0)
-            rp->groups[kept++] = *g;
+    return ANTT_EXIT_OK;
+}
+
+/* Keeps the groups with something to say this year, in slug order. */
+static void keep_active_groups(report_t *rp)
+{
+    int kept = 0;
+    for (int i = 0; i < rp->ngroups; i++) {
+        const group_t *g = &rp->groups[i];
+        if (g->f.n[C_OCC] + g->f.n[C_CLR] + g->f.n[C_CARRY] > 0) rp->groups[kept++] = *g;
     }
     rp->ngroups = kept;
-    return rc;
 }
 
 static int partial_row(void *ctx, int ncols, const char *const *names, const char *const *v)
@@ -848,14 +871,15 @@ int report_write(db_t *c, const report_args_t *a, FILE *out, char *err, size_t e
     const int mm = a->start_mm ? a->start_mm : 1, dd = a->start_dd ? a->start_dd : 1;
     period(rp->year, mm, dd, rp->from, to, rp->last);
     int code = check_names(c, rp, err, errlen);
-    if (!code) code = fetch(c, a->unit, rp->from, to, a->group, rp->last, &rp->f, err, errlen);
+    if (!code) code = fetch_groups(c, rp, err, errlen);
+    if (!code) code = fetch(c, a->unit, rp->from, to, a->group, rp->last, &rp->f, rp, err, errlen);
     if (!code && rp->cmp_year) {
         period(rp->cmp_year, mm, dd, cfrom, cto, clast);
-        code = fetch(c, a->unit, cfrom, cto, a->group, rp->last, &rp->cmp, err, errlen);
+        code = fetch(c, a->unit, cfrom, cto, a->group, rp->last, &rp->cmp, NULL, err, errlen);
     }
     if (!code) code = fetch_partials(c, rp, err, errlen);
-    if (!code) code = fetch_groups(c, rp, to, err, errlen);
     if (!code) {
+        keep_active_groups(rp);
         derive(rp);
         if (!a->format || !strcmp(a->format, "text"))
             render_text(out, rp);

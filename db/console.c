@@ -127,8 +127,8 @@ char *console_months(db_t *c, const char *unit, const char *from, const char *to
     const char *p[3] = {unit, from, to};
     return json_of(
         c,
-        "WITH m AS (SELECT date_trunc('month', t.day)::date AS month, t.metric, t.grp,"
-        "  sum(t.value) AS v FROM antt.scope_tallies($1, $2::date, $3::date, $3::date - 1) t"
+        "WITH m AS (SELECT date_trunc('month', t.day::timestamp)::date AS month, t.metric, t.grp,"
+        "  sum(t.value) AS v FROM antt.scope_sums($1, $2::date, $3::date, $3::date - 1, false) t"
         "  GROUP BY 1, 2, 3),"
         " months AS (SELECT generate_series(date_trunc('month', $2::date),"
         "  $3::date - 1, interval '1 month')::date AS month)"

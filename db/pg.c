@@ -34,8 +34,11 @@ db_t *db_connect(const char *conninfo, const char *app, char *err, size_t errlen
         return NULL;
     }
     /* A SET rather than the startup "options" packet, which poolers such as
-     * pgbouncer refuse. */
-    PQclear(PQexec(c, "SET client_min_messages = warning"));
+     * pgbouncer refuse. No JIT: our statements are short, but a plan through
+     * the scope functions is estimated at millions (a set-returning function
+     * counts as 1,000 rows), so PostgreSQL compiled a 35 ms report query for
+     * 3 s (measured on Lạng Sơn's ten years, web/bench/timings.sh). */
+    PQclear(PQexec(c, "SET client_min_messages = warning; SET jit = off"));
     return c;
 }
 

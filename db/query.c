@@ -83,12 +83,13 @@ int query_crime_groups(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errle
                    0, NULL, fn, ctx, err, errlen);
 }
 
-int query_rates(db_t *c, const char *unit, const char *from, const char *to, const char *group,
-                const char *on, db_row_fn fn, void *ctx, char *err, size_t errlen)
+int query_rates_groups(db_t *c, const char *unit, const char *from, const char *to,
+                       const char *group, const char *on, db_row_fn fn, void *ctx, char *err,
+                       size_t errlen)
 {
-    const char *p[5] = {unit, from, to, group, on};
-    return db_rows(c, "SELECT * FROM antt.rates($1, $2::date, $3::date, $4, $5::date)", 5, p, fn,
-                   ctx, err, errlen);
+    const char *p[5] = {unit, from, to, on, group};
+    return db_rows(c, "SELECT * FROM antt.rates_groups($1, $2::date, $3::date, $4::date, $5)", 5, p,
+                   fn, ctx, err, errlen);
 }
 
 int query_tipoff_times(db_t *c, const char *unit, const char *from, const char *to, db_row_fn fn,

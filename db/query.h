@@ -53,12 +53,14 @@ int query_crime_groups(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errle
 
 /* ---- figures ---- */
 
-/* antt.rates for unit (or "group:NAME") over [from, to) (dates), for one
- * crime group or all (NULL), the unit taken as it was on `on` (a date; NULL:
- * the period's last day — a comparison year passes the main year's, so
- * both count the same units): one row, columns by name (see migrations). */
-int query_rates(db_t *c, const char *unit, const char *from, const char *to, const char *group,
-                const char *on, db_row_fn fn, void *ctx, char *err, size_t errlen);
+/* antt.rates_groups for unit (or "group:NAME") over [from, to) (dates), the
+ * unit taken as it was on `on` (a date; NULL: the period's last day — a
+ * comparison year passes the main year's, so both count the same units):
+ * a row of all crimes (column grp NULL), one per crime group, and one for
+ * `group` when it is none of them; columns by name (see migrations). */
+int query_rates_groups(db_t *c, const char *unit, const char *from, const char *to,
+                       const char *group, const char *on, db_row_fn fn, void *ctx, char *err,
+                       size_t errlen);
 
 /* Tip-off processing times per child unit over [from, to): unit, name,
  * decided, p50_days, p90_days, max_days. */

@@ -219,6 +219,22 @@
     " WHERE coalesce(successor, '') <> '' ORDER BY code, successor, ord"                         \
     " ON CONFLICT (code, successor) DO UPDATE SET effective = EXCLUDED.effective,"               \
     "  share_note = EXCLUDED.share_note, note = EXCLUDED.note, ord = EXCLUDED.ord"
+/* The month and year roll-ups of antt.tallies (migration 011) that differ
+ * from the days they sum: one line of text per difference. */
+#define SQL_VERIFY_ROLLS                                                                         \
+    "WITH m AS (SELECT unit, date_trunc('month', day::timestamp)::date AS at, metric, grp,"     \
+    "  severity, sum(value) AS v FROM antt.tallies GROUP BY 1, 2, 3, 4, 5),"                     \
+    " y AS (SELECT unit, date_trunc('year', at::timestamp)::date AS at, metric, grp, severity,"  \
+    "  sum(v) AS v FROM m GROUP BY 1, 2, 3, 4, 5)"                                               \
+    " SELECT format('tally %s unit=%s %s=%s metric=%s group=%s severity=%s stored=%s days=%s',"  \
+    "  k, unit, k, at, metric, grp, severity, coalesce(s::text, '(none)'), coalesce(v, 0))"      \
+    " FROM (SELECT 'month' AS k, unit, at, metric, grp, severity, x.value AS s, m.v"             \
+    "  FROM m FULL JOIN (SELECT unit, month AS at, metric, grp, severity, value"                 \
+    "   FROM antt.tallies_month) x USING (unit, at, metric, grp, severity)"                      \
+    "  UNION ALL SELECT 'year', unit, at, metric, grp, severity, x.value, y.v"                   \
+    "  FROM y FULL JOIN (SELECT unit, year AS at, metric, grp, severity, value"                  \
+    "   FROM antt.tallies_year) x USING (unit, at, metric, grp, severity)) d"                    \
+    " WHERE coalesce(s, 0) <> coalesce(v, 0) ORDER BY 1"
 /* Tallies outside every version of their unit (admin_stranded_tallies). */
 #define SQL_STRANDED_TALLIES                                                                     \
     "SELECT count(*) FROM antt.tallies t WHERE NOT EXISTS (SELECT 1 FROM antt.units u"           \

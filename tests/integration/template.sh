@@ -13,7 +13,14 @@
 set -euo pipefail
 base=$1 anttd=$2 src=$3
 have() { psql "$base" -Atc "SELECT count(*) FROM pg_database WHERE datname = '$1'"; }
-[[ $(have antt_it_template) == 1 ]] && exit 0
+# A template made by an older schema (a long-lived development server) is made
+# again: its newest migration must be the source tree's.
+want=$(ls "$src"/db/migrations/*.sql | sed -n 's|.*/0*\([0-9]*\)_[^/]*\.sql$|\1|p' | sort -n | tail -1)
+if [[ $(have antt_it_template) == 1 ]]; then
+  got=$(psql "$base dbname=antt_it_template" -Atc "SELECT max(version) FROM antt.schema_migrations")
+  [[ $got == "$want" ]] && exit 0
+  psql "$base" -qc "DROP DATABASE antt_it_template"
+fi
 psql "$base" -qc "DROP DATABASE IF EXISTS antt_it_template_build" 2>/dev/null
 psql "$base" -qc "CREATE DATABASE antt_it_template_build"
 "$anttd" --db "$base dbname=antt_it_template_build" --log-level warn --migrate \

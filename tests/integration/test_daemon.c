@@ -439,6 +439,31 @@ Test(daemon, verify_reports_a_tampered_tally)
     cr_expect(strstr(out, "deaths stored=7 replayed=0"), "%s", out);
 }
 
+/* The month and year tables are sums of the days; --verify finds one edited
+ * by hand (the triggers keep them otherwise) and --repair sums them again. */
+Test(daemon, verify_and_repair_the_month_and_year_sums)
+{
+    ev_t ev;
+    it_incident(&ev, "V2", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ACCEPTED(&ev);
+    expect_verified();
+    PGconn *c = it_pg(&db);
+    PQclear(
+        PQexec(c, "UPDATE antt.tallies_month SET value = value + 5 WHERE metric = 'incidents'"));
+    PQclear(PQexec(c, "DELETE FROM antt.tallies_year"));
+    char out[4096];
+    const char *verify[] = {"--verify", NULL}, *repair[] = {"--repair", NULL};
+    cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 1, "%s", out);
+    cr_expect(strstr(out, "tally month unit="), "%s", out);
+    cr_expect(strstr(out, "metric=incidents group=drugs severity=serious stored=6 days=1"), "%s",
+              out);
+    cr_expect(strstr(out, "tally year unit=") && strstr(out, "stored=(none) days="), "%s", out);
+    cr_expect_eq(it_anttd(db.dsn, repair, out, sizeof out), 0, "%s", out);
+    expect_verified();
+    cr_expect_eq(q(c, "SELECT sum(value) FROM antt.tallies_month WHERE metric = 'incidents'"), 1);
+    PQfinish(c);
+}
+
 Test(daemon, refuses_a_schema_newer_than_it_knows)
 {
     it_daemon_stop(&d, SIGTERM);

@@ -231,3 +231,78 @@ Test(rollups, a_merged_unit_counts_under_its_successor)
     cr_expect_str_eq(rate(Y2023 ", 'social_order'", "occurred"), "274");
     cr_expect_str_eq(rate(Y2023 ", 'social_order', current_date", "occurred"), "274");
 }
+
+/* antt.scope_sums reads whole years and months from the tables the triggers
+ * keep and the ragged ends from the days: for any period, any unit and any
+ * writer (insert, upsert, update, delete) it sums what the days sum. */
+Test(rollups, month_and_year_sums_equal_the_days_for_any_period)
+{
+    /* seven years of an old commune and its district, then the new commune
+     * that took it (06040 Đại Đồng until 30 June 2025), by several writers */
+    exec_ok("INSERT INTO antt.tallies SELECT u, d::date, m, 'social_order', 'serious',"
+            " 1 + (extract(doy FROM d)::int % 5)"
+            " FROM (VALUES ('06040'), ('06043'), ('06046')) x(u),"
+            " generate_series('2019-01-01'::date, '2025-06-30', interval '3 days') d,"
+            " (VALUES ('incidents'), ('cleared')) y(m) ON CONFLICT DO NOTHING");
+    exec_ok("INSERT INTO antt.tallies SELECT s.successor, d::date, 'incidents', 'social_order',"
+            " 'serious', 2 FROM (SELECT successor FROM antt.unit_successors WHERE code = '06040'"
+            " ORDER BY ord LIMIT 1) s,"
+            " generate_series('2025-07-01'::date, '2026-03-31', interval '2 days') d");
+    exec_ok("INSERT INTO antt.tallies VALUES ('06040', '2023-02-01', 'incidents', 'social_order',"
+            " 'serious', 3) ON CONFLICT (unit, day, metric, grp, severity)"
+            " DO UPDATE SET value = antt.tallies.value + excluded.value");
+    exec_ok("UPDATE antt.tallies SET value = value * 2 WHERE day BETWEEN '2021-05-10' AND"
+            " '2021-09-03'");
+    exec_ok("UPDATE antt.tallies SET day = day + 20 WHERE day = '2020-12-20'"); /* a key moves */
+    exec_ok("DELETE FROM antt.tallies WHERE day BETWEEN '2022-07-15' AND '2022-08-02'");
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM (SELECT unit, date_trunc('month', day)::date"
+                              " AS month, metric, grp, severity, sum(value) AS v"
+                              " FROM antt.tallies GROUP BY 1, 2, 3, 4, 5) d"
+                              " FULL JOIN antt.tallies_month m USING (unit, month, metric, grp,"
+                              " severity) WHERE coalesce(d.v, 0) <> coalesce(m.value, 0)"),
+                 0, "the month table is the days' sums");
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM (SELECT unit, date_trunc('year', day)::date"
+                              " AS year, metric, grp, severity, sum(value) AS v"
+                              " FROM antt.tallies GROUP BY 1, 2, 3, 4, 5) d"
+                              " FULL JOIN antt.tallies_year y USING (unit, year, metric, grp,"
+                              " severity) WHERE coalesce(d.v, 0) <> coalesce(y.value, 0)"),
+                 0, "the year table is the days' sums");
+
+    /* periods: open-ended, whole years, whole months, ragged both ends,
+     * inside one month, statistical years across 1 July 2025, units and
+     * days of either era */
+    static const char *const periods[] = {
+        "'-infinity', '2023-01-01'",  "'2023-01-01', '2024-01-01'", "'2019-03-01', '2024-06-01'",
+        "'2019-03-07', '2024-06-19'", "'2021-05-11', '2021-05-12'", "'2021-05-11', '2021-05-29'",
+        "'2024-12-15', '2025-12-15'", "'2025-06-15', '2025-07-15'", "'2020-01-01', '2026-12-31'",
+        "'-infinity', 'infinity'",    "'2020-12-31', '2021-01-02'", "'2023-02-01', '2023-03-01'"};
+    static const char *const units[] = {"'06040'", "'180'", "'20'",
+                                        "(SELECT successor FROM"
+                                        " antt.unit_successors WHERE code = '06040' ORDER BY"
+                                        " ord LIMIT 1)",
+                                        "'group:cluster2'"};
+    static const char *const ons[] = {"'2024-06-30'", "'2025-12-31'"};
+    for (size_t p = 0; p < sizeof periods / sizeof *periods; p++)
+        for (size_t u = 0; u < sizeof units / sizeof *units; u++)
+            for (size_t o = 0; o < 2; o++)
+                for (int years = 0; years < 2; years++) {
+                    char sql[2048];
+                    snprintf(sql, sizeof sql,
+                             "SELECT count(*) FROM (SELECT metric, grp, severity, sum(value) AS v"
+                             " FROM antt.scope_tallies(%s, %s, %s) GROUP BY 1, 2, 3) a"
+                             " FULL JOIN (SELECT metric, grp, severity, sum(value) AS v"
+                             " FROM antt.scope_sums(%s, %s, %s, %s) GROUP BY 1, 2, 3) b"
+                             " USING (metric, grp, severity) WHERE a.v IS DISTINCT FROM b.v",
+                             units[u], periods[p], ons[o], units[u], periods[p], ons[o],
+                             years ? "true" : "false");
+                    cr_expect_eq(it_scalar(c, sql), 0, "%s", sql);
+                }
+    /* the test sees something: a period of several years has figures */
+    cr_expect_gt(it_scalar(c, "SELECT sum(value) FROM antt.scope_sums('20', '2019-03-07',"
+                              " '2024-06-19', '2024-06-18')"),
+                 1000);
+    /* with p_years false, no row stands for more than a month */
+    cr_expect_eq(it_scalar(c, "SELECT count(DISTINCT day) FROM antt.scope_sums('06040',"
+                              " '2023-01-01', '2024-01-01', '2023-12-31', false)"),
+                 12);
+}

@@ -75,7 +75,8 @@ SELECT s.code, d::date, m.metric, m.grp, m.sev, 1 + (random() * 2)::int
                     ('incidents', 'traffic', '')) m(metric, grp, sev)
  WHERE random() < 1.0 / 3
 ON CONFLICT DO NOTHING;
-ANALYZE antt.tallies;
+-- what autovacuum would do after such a load (the roll-up tables included)
+ANALYZE;
 SQL
 rows=$(psql "$dsn" -qAtc "SELECT count(*) FROM antt.tallies")
 echo "  $rows tally rows"

@@ -1,0 +1,274 @@
+-- 011_months.sql — figures whose cost does not follow the length of history
+-- (issues 16 and 17).
+--
+-- A year's figures need the whole history before it: the carry-over (cases
+-- still open, tip-offs still pending on 1 January) is everything received
+-- minus everything settled since records began. Summed from the daily
+-- tallies that was ~3,650 rows per unit and metric after ten years; the
+-- console's province page took 26 s on Lạng Sơn's ten years.
+--
+-- antt.tallies_month and antt.tallies_year hold the same counters by month
+-- and by year. Statement triggers on antt.tallies keep them, so every
+-- writer keeps them exact — the store's batch (in its transaction),
+-- --repair's rebuild, an operator's correction — and a batch pays two
+-- grouped upserts, not one per row. A period is read as whole years, then
+-- whole months, then the days at its ragged ends (antt.scope_sums).
+
+CREATE TABLE antt.tallies_month (
+    unit     text COLLATE "C" NOT NULL,
+    month    date NOT NULL,           -- its first day
+    metric   text COLLATE "C" NOT NULL,
+    grp      text COLLATE "C" NOT NULL DEFAULT '',
+    severity text COLLATE "C" NOT NULL DEFAULT '',
+    value    bigint NOT NULL,
+    PRIMARY KEY (unit, month, metric, grp, severity)
+);
+CREATE TABLE antt.tallies_year (
+    unit     text COLLATE "C" NOT NULL,
+    year     date NOT NULL,           -- 1 January
+    metric   text COLLATE "C" NOT NULL,
+    grp      text COLLATE "C" NOT NULL DEFAULT '',
+    severity text COLLATE "C" NOT NULL DEFAULT '',
+    value    bigint NOT NULL,
+    PRIMARY KEY (unit, year, metric, grp, severity)
+);
+
+-- Adds one statement's change of antt.tallies (its transition tables, old
+-- rows negated) to the month and the year tables. ORDER BY: two daemons
+-- committing batches of the same units lock these rows in the same order
+-- (as they do the day rows), so one waits rather than deadlocks.
+CREATE FUNCTION antt.tallies_roll() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    src text := CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT day, unit, metric, grp, severity, value FROM new_rows'
+        WHEN 'DELETE' THEN 'SELECT day, unit, metric, grp, severity, -value FROM old_rows'
+        ELSE 'SELECT day, unit, metric, grp, severity, value FROM new_rows UNION ALL '
+             'SELECT day, unit, metric, grp, severity, -value FROM old_rows' END;
+    lvl text;
+BEGIN
+    FOREACH lvl IN ARRAY ARRAY['month', 'year'] LOOP
+        EXECUTE format(
+            'INSERT INTO antt.tallies_%1$s AS x (unit, %1$s, metric, grp, severity, value)'
+            ' SELECT unit, date_trunc(%2$L, day::timestamp)::date, metric, grp, severity, sum(value)'
+            '   FROM (%3$s) d (day, unit, metric, grp, severity, value)'
+            '  GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0 ORDER BY 1, 2, 3, 4, 5'
+            ' ON CONFLICT (unit, %1$s, metric, grp, severity)'
+            ' DO UPDATE SET value = x.value + excluded.value', lvl, lvl, src);
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+-- An INSERT ... ON CONFLICT DO UPDATE (the store's upsert) fires both: the
+-- INSERT trigger sees the rows it inserted, the UPDATE trigger the rows it
+-- updated, old and new.
+CREATE TRIGGER tallies_roll_ins AFTER INSERT ON antt.tallies
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION antt.tallies_roll();
+CREATE TRIGGER tallies_roll_upd AFTER UPDATE ON antt.tallies
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION antt.tallies_roll();
+CREATE TRIGGER tallies_roll_del AFTER DELETE ON antt.tallies
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION antt.tallies_roll();
+
+CREATE FUNCTION antt.tallies_roll_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE antt.tallies_month, antt.tallies_year;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER tallies_roll_trunc AFTER TRUNCATE ON antt.tallies
+    FOR EACH STATEMENT EXECUTE FUNCTION antt.tallies_roll_truncate();
+
+-- Both summed again from the days (here, and by anttd --repair).
+CREATE FUNCTION antt.tallies_reroll() RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM antt.tallies_month;
+    DELETE FROM antt.tallies_year;
+    INSERT INTO antt.tallies_month (unit, month, metric, grp, severity, value)
+    SELECT unit, date_trunc('month', day::timestamp)::date, metric, grp, severity, sum(value)
+      FROM antt.tallies GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO antt.tallies_year (unit, year, metric, grp, severity, value)
+    SELECT unit, date_trunc('year', month::timestamp)::date, metric, grp, severity, sum(value)
+      FROM antt.tallies_month GROUP BY 1, 2, 3, 4, 5;
+$$;
+SELECT antt.tallies_reroll();
+
+-- The tallies of a scope in [p_from, p_to) (as antt.scope_tallies: each
+-- unit version for its own days), each version's span [lo, hi) cut as
+--   days [lo, ms) · months [ms, ys) · years [ys, ye) · months [ye, me) · days [me, hi)
+-- (any piece may be empty), so ten years of history are about ten rows per
+-- unit and metric, a year about twelve. `day` is the first day a row
+-- stands for (a year's row: 1 January), so a caller may sum, or group by
+-- month a period of whole months, but must not split the result at a day
+-- other than p_from or p_to: ask twice instead (antt.rates does). With
+-- p_years false, no row stands for more than a month (figures by month).
+CREATE FUNCTION antt.scope_sums(p_code text, p_from date, p_to date, p_on date,
+                                p_years boolean DEFAULT true)
+RETURNS TABLE (day date, metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    WITH r AS (
+        SELECT s.code, greatest(p_from, coalesce(s.valid_from, p_from)) AS lo,
+               least(p_to, coalesce(s.valid_to, p_to)) AS hi
+          FROM antt.scope_units(p_code, p_on) s
+    ), m AS MATERIALIZED (
+        -- (MATERIALIZED: inlined, every use of ye would recompute the
+        -- chain of date_trunc calls below it, ~0.15 ms a unit)
+        -- ms: the first 1st of a month on or after lo; me: the last on or
+        -- before hi (both hi when there is none); infinities stay
+        SELECT r.code, r.lo, r.hi, c.ms, greatest(c.mf, c.ms) AS me
+          FROM r CROSS JOIN LATERAL (SELECT
+               least(CASE WHEN isfinite(r.lo)
+                          THEN (date_trunc('month', (r.lo - 1)::timestamp) + interval '1 month')::date
+                          ELSE r.lo END, r.hi) AS ms,
+               CASE WHEN isfinite(r.hi) THEN date_trunc('month', r.hi::timestamp)::date
+                    ELSE r.hi END AS mf) c
+         WHERE r.lo < r.hi
+    ), y AS MATERIALIZED (
+        -- ys, ye: the same with years, inside [ms, me)
+        SELECT m.*, c.ys, greatest(c.yf, c.ys) AS ye
+          FROM m CROSS JOIN LATERAL (SELECT
+               least(CASE WHEN NOT p_years THEN m.me WHEN isfinite(m.ms)
+                          THEN (date_trunc('year', (m.ms - 1)::timestamp) + interval '1 year')::date
+                          ELSE m.ms END, m.me) AS ys,
+               CASE WHEN isfinite(m.me) THEN date_trunc('year', m.me::timestamp)::date
+                    ELSE m.me END AS yf) c
+    ), p AS (
+        SELECT y.code, v.kind, v.a, v.b
+          FROM y CROSS JOIN LATERAL (VALUES ('d', y.lo, y.ms), ('m', y.ms, y.ys),
+                                            ('y', y.ys, y.ye), ('m', y.ye, y.me),
+                                            ('d', y.me, y.hi)) v (kind, a, b)
+         WHERE v.a < v.b
+    )
+    SELECT t.day, t.metric, t.grp, t.severity, t.value
+      FROM p JOIN antt.tallies t ON p.kind = 'd' AND t.unit = p.code
+       AND t.day >= p.a AND t.day < p.b
+    UNION ALL
+    SELECT x.month, x.metric, x.grp, x.severity, x.value
+      FROM p JOIN antt.tallies_month x ON p.kind = 'm' AND x.unit = p.code
+       AND x.month >= p.a AND x.month < p.b
+    UNION ALL
+    SELECT x.year, x.metric, x.grp, x.severity, x.value
+      FROM p JOIN antt.tallies_year x ON p.kind = 'y' AND x.unit = p.code
+       AND x.year >= p.a AND x.year < p.b
+$$;
+
+CREATE OR REPLACE FUNCTION antt.rollup(p_code text, p_from date, p_to date)
+RETURNS TABLE (metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT t.metric, t.grp, t.severity, sum(t.value)::bigint
+      FROM antt.scope_sums(p_code, p_from, p_to, p_to - 1) t
+     GROUP BY 1, 2, 3
+$$;
+
+CREATE OR REPLACE FUNCTION antt.rollup_children(p_code text, p_from date, p_to date)
+RETURNS TABLE (unit text, name text, metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT c.code, c.name, t.metric, t.grp, t.severity, sum(t.value)::bigint
+      FROM antt.children_on(p_code, p_to - 1) c
+      CROSS JOIN LATERAL antt.scope_sums(c.code, p_from, p_to, p_to - 1) t
+     GROUP BY 1, 2, 3, 4, 5
+$$;
+
+-- The figures of p_code over [p_from, p_to) — as 008's antt.rates — for all
+-- crimes (grp NULL) and for each crime group at once (and for p_group if it
+-- is none of them): a report asks once, not once per group. The history
+-- before p_from and the period are read apart, each through
+-- antt.scope_sums. Tip-off, traffic and drug figures are the same in every
+-- row; the crime figures are the row's group's.
+CREATE FUNCTION antt.rates_groups(p_code text, p_from date, p_to date, p_on date DEFAULT NULL,
+                                  p_group text DEFAULT NULL)
+RETURNS TABLE (
+    grp text,
+    occurred bigint, cleared bigint, suspects bigint, carried_over bigint,
+    clearance_plain numeric, clearance_carry numeric,
+    major_occurred bigint, major_cleared bigint, major_carried_over bigint,
+    major_clearance_plain numeric, major_clearance_carry numeric,
+    tipoffs_received bigint, tipoffs_transferred bigint, tipoffs_resumed bigint,
+    tipoffs_carried_over bigint, tipoffs_to_resolve bigint, tipoffs_resolved bigint,
+    resolution_rate numeric, resolution_plain numeric, tipoffs_overdue bigint,
+    traffic_accidents bigint, traffic_deaths bigint, traffic_injuries bigint,
+    drug_cases bigint, drug_suspects bigint)
+LANGUAGE sql STABLE AS $$
+    WITH raw AS (
+        SELECT false AS inp, tl.metric, tl.grp, tl.severity, tl.value
+          FROM antt.scope_sums(p_code, '-infinity', p_from, coalesce(p_on, p_to - 1)) tl
+        UNION ALL
+        SELECT true, tl.metric, tl.grp, tl.severity, tl.value
+          FROM antt.scope_sums(p_code, p_from, p_to, coalesce(p_on, p_to - 1)) tl
+    ), b AS (
+        SELECT inp, metric, grp, severity IN ('very_serious', 'especially_serious') AS major,
+               grp IN (SELECT slug FROM antt.crime_groups WHERE is_crime) AS crime,
+               sum(value) AS value
+          FROM raw GROUP BY 1, 2, 3, 4, 5
+    ), sets AS (
+        SELECT NULL::text AS g
+        UNION SELECT slug FROM antt.crime_groups
+        UNION SELECT p_group WHERE p_group IS NOT NULL
+    ), now_scope AS (
+        SELECT s.code FROM antt.scope_units(p_code, antt.today()) s
+         WHERE daterange(s.valid_from, s.valid_to) @> antt.today()
+    ), od AS (
+        SELECT count(*) AS n FROM antt.tipoffs o
+         WHERE o.status = 'pending' AND o.deadline < now()
+           AND antt.heir(o.unit, (o.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
+                         antt.today()) IN (SELECT code FROM now_scope)
+    ), s AS (
+        SELECT sets.g,
+          coalesce(sum(value) FILTER (WHERE c AND metric = 'incidents' AND inp), 0) AS occ,
+          coalesce(sum(value) FILTER (WHERE c AND metric = 'cleared' AND inp), 0) AS clr,
+          coalesce(sum(value) FILTER (WHERE c AND metric = 'suspects' AND inp), 0) AS sus,
+          coalesce(sum(value) FILTER (WHERE c AND metric = 'incidents' AND NOT inp), 0)
+          - coalesce(sum(value) FILTER (WHERE c AND metric = 'cleared' AND NOT inp), 0) AS carry,
+          coalesce(sum(value) FILTER (WHERE c AND major AND metric = 'incidents' AND inp), 0) AS mocc,
+          coalesce(sum(value) FILTER (WHERE c AND major AND metric = 'cleared' AND inp), 0) AS mclr,
+          coalesce(sum(value) FILTER (WHERE c AND major AND metric = 'incidents' AND NOT inp), 0)
+          - coalesce(sum(value) FILTER (WHERE c AND major AND metric = 'cleared' AND NOT inp), 0) AS mcarry,
+          coalesce(sum(value) FILTER (WHERE metric = 'tipoffs_received' AND inp), 0) AS trec,
+          coalesce(sum(value) FILTER (WHERE metric = 'tipoffs_transferred' AND inp), 0) AS ttr,
+          coalesce(sum(value) FILTER (WHERE metric = 'tipoffs_resumed' AND inp), 0) AS tres,
+          coalesce(sum(value) FILTER (WHERE metric = 'tipoffs_resolved' AND inp), 0) AS tdone,
+          coalesce(sum(value) FILTER (WHERE metric IN ('tipoffs_received', 'tipoffs_resumed') AND NOT inp), 0)
+          - coalesce(sum(value) FILTER (WHERE metric IN ('tipoffs_resolved', 'tipoffs_transferred') AND NOT inp), 0) AS tcarry,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'traffic' AND metric = 'incidents' AND inp), 0) AS tra,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'traffic' AND metric = 'deaths' AND inp), 0) AS trd,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'traffic' AND metric = 'injuries' AND inp), 0) AS tri,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'drugs' AND metric = 'incidents' AND inp), 0) AS dc,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'drugs' AND metric = 'suspects' AND inp), 0) AS ds
+          FROM sets LEFT JOIN LATERAL (
+               SELECT b.*, b.crime AND (sets.g IS NULL OR b.grp = sets.g) AS c FROM b) x ON true
+         GROUP BY sets.g
+    )
+    SELECT g, occ::bigint, clr::bigint, sus::bigint, carry::bigint,
+           antt.pct(clr, occ), antt.pct(clr, occ + carry),
+           mocc::bigint, mclr::bigint, mcarry::bigint, antt.pct(mclr, mocc), antt.pct(mclr, mocc + mcarry),
+           trec::bigint, ttr::bigint, tres::bigint, tcarry::bigint, (trec + tcarry + tres - ttr)::bigint,
+           tdone::bigint, antt.pct(tdone, trec + tcarry + tres - ttr), antt.pct(tdone, trec),
+           od.n::bigint, tra::bigint, trd::bigint, tri::bigint, dc::bigint, ds::bigint
+      FROM s, od
+$$;
+
+-- 008's signature, one row: all crimes, or p_group's.
+CREATE OR REPLACE FUNCTION antt.rates(p_code text, p_from date, p_to date, p_group text DEFAULT NULL,
+                                      p_on date DEFAULT NULL)
+RETURNS TABLE (
+    occurred bigint, cleared bigint, suspects bigint, carried_over bigint,
+    clearance_plain numeric, clearance_carry numeric,
+    major_occurred bigint, major_cleared bigint, major_carried_over bigint,
+    major_clearance_plain numeric, major_clearance_carry numeric,
+    tipoffs_received bigint, tipoffs_transferred bigint, tipoffs_resumed bigint,
+    tipoffs_carried_over bigint, tipoffs_to_resolve bigint, tipoffs_resolved bigint,
+    resolution_rate numeric, resolution_plain numeric, tipoffs_overdue bigint,
+    traffic_accidents bigint, traffic_deaths bigint, traffic_injuries bigint,
+    drug_cases bigint, drug_suspects bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT occurred, cleared, suspects, carried_over, clearance_plain, clearance_carry,
+           major_occurred, major_cleared, major_carried_over, major_clearance_plain,
+           major_clearance_carry, tipoffs_received, tipoffs_transferred, tipoffs_resumed,
+           tipoffs_carried_over, tipoffs_to_resolve, tipoffs_resolved, resolution_rate,
+           resolution_plain, tipoffs_overdue, traffic_accidents, traffic_deaths,
+           traffic_injuries, drug_cases, drug_suspects
+      FROM antt.rates_groups(p_code, p_from, p_to, p_on, p_group) r
+     WHERE r.grp IS NOT DISTINCT FROM p_group
+$$;
