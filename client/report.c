@@ -264,7 +264,9 @@ static int check_names(db_t *c, report_t *rp, char *err, size_t errlen)
 {
     char v[256], e[400];
     first_t x = {.out = v, .cap = sizeof v, .col = 0};
-    if (!strncmp(rp->unit, "group:", 6)) {
+    if (!strcmp(rp->unit, "all")) { /* the whole country: every province of the period */
+        snprintf(rp->name, sizeof rp->name, "%s", rp->vi ? "toàn quốc" : "the whole country");
+    } else if (!strncmp(rp->unit, "group:", 6)) {
         if (query_unit_group(c, rp->unit + 6, first_row, &x, e, sizeof e) < 0)
             return db_fail("lookup", e, err, errlen);
         if (!x.found) {

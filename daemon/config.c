@@ -53,6 +53,8 @@ static const key_t_ KEYS[] = {
      "an event for an unknown case is deferred while younger, then rejected"},
     {"node_silent_hours", I(node_silent_hours, 1, 8760), "24",
      "a station not connected and with no message for this long is silent"},
+    {"overdue_record_seconds", I(overdue_record_seconds, 1, 86400), "600",
+     "how often today's overdue tip-offs per unit are written (the console's trend)"},
     {"utc_offset_min", I(utc_offset_min, -720, 840), "420",
      "statistics day offset from UTC (Asia/Ho_Chi_Minh: 420)"},
     {"tipoff_limit_days", I(tipoff_limit_days, 1, 366), "20",

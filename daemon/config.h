@@ -19,11 +19,12 @@ typedef struct {
     int queue_max_events;     /* events held in memory (database slow or down) */
     int rcvhwm, sndhwm;       /* ZeroMQ high-water marks, messages per peer */
     int heartbeat_ivl_ms, heartbeat_timeout_ms;
-    int max_sockets;         /* ZMQ_MAX_SOCKETS, and the descriptor limit we ask for */
-    int reconnect_max_ms;    /* database reconnect back-off ceiling */
-    int orphan_max_age_days; /* events for unknown cases are deferred while younger */
-    int node_silent_hours;   /* not connected, no message for this long: silent */
-    int utc_offset_min;      /* statistics day: Asia/Ho_Chi_Minh is +420 */
+    int max_sockets;            /* ZMQ_MAX_SOCKETS, and the descriptor limit we ask for */
+    int reconnect_max_ms;       /* database reconnect back-off ceiling */
+    int orphan_max_age_days;    /* events for unknown cases are deferred while younger */
+    int node_silent_hours;      /* not connected, no message for this long: silent */
+    int overdue_record_seconds; /* antt.overdue_daily is written this often */
+    int utc_offset_min;         /* statistics day: Asia/Ho_Chi_Minh is +420 */
     int tipoff_limit_days, tipoff_complex_max_days, tipoff_procuracy_max_days;
     int reject_raw_max;   /* bytes of a refused message kept in antt.rejects */
     int migrate_on_start; /* 1: apply pending migrations at start */

@@ -727,6 +727,30 @@ static int64_t provinces_when(daemon_t *d, int64_t now)
     return b && b->weight && now < late ? late : d->prov_refresh_us;
 }
 
+/* Today's overdue tip-offs per unit, into antt.overdue_daily (the console's
+ * trend): at start, then every overdue_record_seconds (10 min), between
+ * batches (a busy queue delays it, at most five minutes). Two daemons write
+ * the same figures. */
+static int64_t overdue_when(daemon_t *d, int64_t now)
+{
+    if (!store_connected(d->store)) return INT64_MAX;
+    const batch_t *b = bqueue_oldest(&d->q);
+    const int64_t late = d->overdue_next_us + 300 * 1000000LL;
+    return b && b->weight && now < late ? late : d->overdue_next_us;
+}
+
+static void overdue_run(daemon_t *d, int64_t now)
+{
+    if (!store_connected(d->store) || now < d->overdue_next_us) return;
+    d->overdue_next_us = now + d->cfg.overdue_record_seconds * 1000000LL;
+    char err[256];
+    long units = 0;
+    if (status_record_overdue(store_db(d->store), &units, err, sizeof err) < 0)
+        log_warn("overdue", "recording today's overdue tip-offs: %s", err);
+    else
+        log_debug("overdue", "today's overdue tip-offs recorded at %ld units", units);
+}
+
 /* Which nodes are connected, into antt.node_status: between batches, as
  * connections open and close (a station's state, not its events). */
 static int64_t presence_when(daemon_t *d, int64_t now)
@@ -903,6 +927,7 @@ static const handler_t HANDLERS[] = {
     {"flush", NULL, flush_when, flush_run, 0},
     {"ping", NULL, ping_when, ping_run, 0},
     {"provinces", NULL, provinces_when, refresh_provinces, 0},
+    {"overdue", NULL, overdue_when, overdue_run, 0},
     {"presence", NULL, presence_when, presence_run, 0},
     {"refusal summary", NULL, summary_when, summary_run, 0},
     {"stream reader", NULL, lead_when, lead_run, 0},

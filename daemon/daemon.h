@@ -59,10 +59,11 @@ typedef struct {
     metrics_t met;       /* the figures, copied to http after each batch */
     zmon_t monitor;      /* connection events of the acked socket */
     int64_t prov_refresh_us;
-    int64_t ping_us;       /* next liveness check of an idle database connection */
-    key_pair_t key;        /* the server's CURVE keypair (unless insecure) */
-    limit_t *limit;        /* per-node event rate */
-    uint64_t limited_msgs; /* messages refused with 402 */
+    int64_t overdue_next_us; /* next record of today's overdue tip-offs */
+    int64_t ping_us;         /* next liveness check of an idle database connection */
+    key_pair_t key;          /* the server's CURVE keypair (unless insecure) */
+    limit_t *limit;          /* per-node event rate */
+    uint64_t limited_msgs;   /* messages refused with 402 */
     int64_t limit_logged_us;
     presence_t *presence;     /* which nodes are connected (CURVE only) */
     char via[300];            /* this daemon in antt.node_status.connected_via */

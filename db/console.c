@@ -60,6 +60,7 @@ int console_in_scope(db_t *c, const char *scope, const char *unit, char *err, si
     const char *p[2] = {scope && *scope ? scope : NULL, unit};
     char *j = json_of(c,
                       "SELECT CASE"
+                      " WHEN $2 = 'all' THEN $1::text IS NULL"
                       " WHEN $2 LIKE 'group:%' THEN $1::text IS NULL OR $1 = $2"
                       " WHEN NOT EXISTS (SELECT 1 FROM antt.units WHERE code = $2) THEN false"
                       " WHEN $1::text IS NULL THEN true"
@@ -98,6 +99,11 @@ char *console_overview(db_t *c, const char *unit, const char *from, const char *
         "WITH d AS (SELECT $3::date - 1 AS last)"
         " SELECT json_build_object('unit', $1::text,"
         "  'name', (SELECT u.name FROM d, antt.unit_on($1, d.last) u),"
+        "  'level', (SELECT u.level FROM d, antt.unit_on($1, d.last) u),"
+        "  'parents', (SELECT coalesce(json_agg(json_build_object('code', p.code, 'name', p.name)"
+        "   ORDER BY length(p.path)), '[]') FROM d CROSS JOIN LATERAL antt.unit_on($1, d.last) u"
+        "   JOIN antt.units p ON u.path LIKE p.path || '.%'"
+        "   AND daterange(p.valid_from, p.valid_to) @> d.last),"
         "  'from', $2::date, 'to', $3::date,"
         "  'figures', (SELECT row_to_json(r) FROM d, antt.rates($1, $2::date, $3::date, NULL,"
         "   d.last) r),"
@@ -161,6 +167,39 @@ char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *fr
                    "  'times', (SELECT coalesce(json_agg(t), '[]')"
                    "   FROM antt.tipoff_processing($1, $3::date, $4::date) t))::text",
                    4, p, err, errlen);
+}
+
+char *console_overdue(db_t *c, const char *unit, const char *from, const char *to, char *err,
+                      size_t errlen)
+{
+    const char *p[3] = {unit, from, to};
+    return json_of(c,
+                   "SELECT coalesce(json_agg(json_build_object('day', t.day, 'overdue', t.overdue)"
+                   "  ORDER BY t.day), '[]')::text"
+                   " FROM antt.overdue_trend($1, $2::date, $3::date, $3::date - 1) t",
+                   3, p, err, errlen);
+}
+
+char *console_units(db_t *c, const char *scope, const char *q, char *err, size_t errlen)
+{
+    const char *p[2] = {scope && *scope ? scope : NULL, q ? q : ""};
+    /* a viewer of every unit also gets the country and the clusters */
+    return json_of(
+        c,
+        "WITH mine AS (SELECT u.code, u.name, u.level FROM antt.units u"
+        "  WHERE daterange(u.valid_from, u.valid_to) @> antt.today()"
+        "  AND ($1::text IS NULL OR (u.code, u.valid_from) IN (SELECT s.code, s.valid_from"
+        "   FROM antt.scope_units($1, antt.today()) s))"
+        "  UNION ALL SELECT 'all', NULL, 'country' WHERE $1::text IS NULL"
+        "  UNION ALL SELECT DISTINCT 'group:' || g.grp, g.grp, 'cluster' FROM antt.unit_groups g"
+        "   WHERE $1::text IS NULL OR $1 = 'group:' || g.grp),"
+        " hit AS (SELECT * FROM mine WHERE $2 = '' OR position(lower($2) IN lower(code)) > 0"
+        "  OR position(lower($2) IN lower(coalesce(name, ''))) > 0"
+        "  ORDER BY array_position(ARRAY['country', 'cluster', 'province', 'district',"
+        "   'commune'], level), code LIMIT 30)"
+        " SELECT coalesce(json_agg(json_build_object('code', code, 'name', name, 'level', level)),"
+        "  '[]')::text FROM hit",
+        2, p, err, errlen);
 }
 
 char *console_stations(db_t *c, const char *unit, int silent_hours, char *err, size_t errlen)

@@ -19,7 +19,8 @@ typedef struct {
 } console_viewer_t;
 int console_viewer(db_t *c, const char *name, console_viewer_t *v, char *err, size_t errlen);
 
-/* 1 when unit (a code, or "group:NAME") is inside scope ("" : every unit):
+/* 1 when unit (a code, "group:NAME", or "all": the whole country) is inside
+ * scope ("" : every unit; only such a viewer may ask for "all"):
  * the unit as it is today is one of the units scope is made of (a
  * dissolved district's viewer sees the communes made of its communes). 0
  * when not, or when the unit does not exist; -1 with err. */
@@ -30,9 +31,10 @@ int console_in_scope(db_t *c, const char *scope, const char *unit, char *err, si
  * its communes for district 180; "" for every unit), as a JSON array. */
 char *console_scope_topics(db_t *c, const char *scope, char *err, size_t errlen);
 
-/* Overview: {unit, name, from, to, figures: antt.rates, compare (when
- * cmp_from is given): antt.rates over [cmp_from, cmp_to) with the same
- * units, partial_units}. */
+/* Overview: {unit, name, level, from, to, figures: antt.rates, compare
+ * (when cmp_from is given): antt.rates over [cmp_from, cmp_to) with the
+ * same units, partial_units, parents: [{code, name}] from the province
+ * down, on the period's last day}. */
 char *console_overview(db_t *c, const char *unit, const char *from, const char *to,
                        const char *cmp_from, const char *cmp_to, char *err, size_t errlen);
 
@@ -52,6 +54,16 @@ char *console_months(db_t *c, const char *unit, const char *from, const char *to
  * none in the data. */
 char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *from, const char *to,
                       char *err, size_t errlen);
+
+/* Overdue tip-offs of the unit on each recorded day of [from, to)
+ * (antt.overdue_trend): [{day, overdue}]. */
+char *console_overdue(db_t *c, const char *unit, const char *from, const char *to, char *err,
+                      size_t errlen);
+
+/* Up to 30 units, clusters and the country a viewer of `scope` ("": every
+ * unit) may open whose code or name contains `q` (case and diacritics as
+ * typed), as they are today: [{code, name, level}], largest first. */
+char *console_units(db_t *c, const char *scope, const char *q, char *err, size_t errlen);
 
 /* Stations of the unit (nodes whose unit is inside it today): [{node,
  * unit, last_message_at, seq_max, missing, events_today, connected, state:

@@ -34,3 +34,16 @@ int status_forget(db_t *c, const char *via, char *err, size_t errlen)
 {
     return db_exec(c, SQL_NODE_FORGET, 1, &via, NULL, NULL, err, errlen);
 }
+
+static int long_row(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    (void)n, (void)names;
+    *(long *)ctx = v[0] ? atol(v[0]) : 0;
+    return 0;
+}
+
+int status_record_overdue(db_t *c, long *units, char *err, size_t errlen)
+{
+    *units = 0;
+    return db_rows(c, "SELECT antt.record_overdue()", 0, NULL, long_row, units, err, errlen);
+}

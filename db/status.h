@@ -1,7 +1,9 @@
-/* status.h — how the stations are doing, in antt.node_status (migration
- * 009), from outside the batch: whether each is connected now. The figures
- * of its messages are written with each batch (store.c); the console and
- * /metrics read the table (query.h). */
+/* status.h — what anttd records from outside the batch, by the clock rather
+ * than by events: whether each station is connected now (antt.node_status,
+ * migration 009; the figures of its messages are written with each batch,
+ * store.c), and how many tip-offs are overdue at each unit today
+ * (antt.overdue_daily, migration 012). The console and /metrics read them
+ * (query.h, console.h). */
 #ifndef ANTT_DB_STATUS_H
 #define ANTT_DB_STATUS_H
 
@@ -15,5 +17,9 @@ int status_connections(db_t *c, const char *via, const char *const *nodes, const
 /* Nodes `via` said were connected are not, as far as it knows (it starts:
  * the connections of its previous run are gone). 0, or -1 with err. */
 int status_forget(db_t *c, const char *via, char *err, size_t errlen);
+
+/* Writes today's overdue tip-offs per unit (antt.record_overdue): *units,
+ * how many units have some. 0, or -1 with err. */
+int status_record_overdue(db_t *c, long *units, char *err, size_t errlen);
 
 #endif

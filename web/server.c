@@ -194,6 +194,7 @@ static int form_field(const char *body, const char *k, char *out, size_t cap)
 static int valid_unit(const char *u)
 {
     if (!u) return 0;
+    if (!strcmp(u, "all")) return 1; /* the whole country */
     if (!strncmp(u, "group:", 6)) {
         size_t n = strlen(u + 6);
         if (!n || n > 32) return 0;
@@ -208,12 +209,25 @@ static int valid_unit(const char *u)
     return 1;
 }
 
+/* Days since 1970-01-01 of a valid YYYY-MM-DD (H. Hinnant's days_from_civil). */
+static long day_number(const char *d)
+{
+    long y = atol(d), m = atol(d + 5), dd = atol(d + 8);
+    y -= m <= 2;
+    const long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+    const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
 static int valid_day(const char *d)
 {
     if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-') return 0;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && !isdigit((unsigned char)d[i])) return 0;
-    return 1;
+    const int y = atoi(d), m = atoi(d + 5), dd = atoi(d + 8);
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || m < 1 || m > 12 || dd < 1 || dd > mdays[m - 1]) return 0;
+    return m != 2 || dd < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
 }
 
 /* The session of the request's cookie, copied, and still allowed (the
@@ -473,8 +487,18 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
         pool_put(s->pool, db);
         return events(s, c, &who);
     }
+    if (!strcmp(what, "units")) { /* the unit picker: within the viewer's scope */
+        const char *q = arg(c, "q");
+        if (q && strlen(q) > 64) {
+            rc = send_error(c, 400, "q: at most 64 bytes");
+            goto out;
+        }
+        json = console_units(db, who.scope, q, err, sizeof err);
+        rc = json ? send_json(c, 200, json, NULL) : send_error(c, 500, "the query failed");
+        goto out;
+    }
     if (!valid_unit(unit)) {
-        rc = send_error(c, 400, "unit: a unit code or group:NAME");
+        rc = send_error(c, 400, "unit: a unit code, group:NAME or all");
         goto out;
     }
     int in = console_in_scope(db, who.scope, unit, err, sizeof err);
@@ -495,6 +519,12 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
         rc = send_error(c, 400, "from and to: YYYY-MM-DD");
         goto out;
     }
+    /* a period of one day to ten years (a month-by-month answer of a
+     * thousand years would be a way to make the server work for nothing) */
+    if (dated && (day_number(to) <= day_number(from) || day_number(to) - day_number(from) > 3660)) {
+        rc = send_error(c, 400, "from before to, at most ten years apart");
+        goto out;
+    }
     if (!strcmp(what, "overview")) {
         const char *cf = arg(c, "cfrom"), *ct = arg(c, "cto");
         if ((cf || ct) && (!valid_day(cf) || !valid_day(ct))) {
@@ -511,6 +541,8 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
         int within = wd ? atoi(wd) : 3;
         if (within < 1 || within > 366) within = 3;
         json = console_tipoffs(db, unit, within, from, to, err, sizeof err);
+    } else if (!strcmp(what, "overdue")) {
+        json = console_overdue(db, unit, from, to, err, sizeof err);
     } else if (!strcmp(what, "stations")) {
         json = console_stations(db, unit, s->cfg.silent_hours, err, sizeof err);
     } else {

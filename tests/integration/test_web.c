@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static it_db_t db;
@@ -143,8 +144,9 @@ Test(web, every_endpoint_checks_the_viewers_scope)
     char cb[1024], h[1024], out[65536], path[256];
     cr_assert_eq(login("caobang", "a+long+secret", cb), 200);
     cr_assert_eq(login("huyen180", "a+long+secret", h), 200);
-    const char *q[] = {"overview", "children", "months", "tipoffs", "stations", "report"};
-    for (int i = 0; i < 6; i++) {
+    const char *q[] = {"overview", "children", "months", "tipoffs",
+                       "stations", "report",   "overdue"};
+    for (int i = 0; i < 7; i++) {
         snprintf(path, sizeof path, "/api/%s?unit=20&from=2023-01-01&to=2024-01-01&year=2023",
                  q[i]);
         cr_expect_eq(get(cb, path, out, sizeof out), 403, "%s: %s", path, out);
@@ -170,6 +172,86 @@ Test(web, every_endpoint_checks_the_viewers_scope)
         "%s", out);
     cr_expect_eq(get(cb, "/api/overview?unit=04&from=yesterday&to=2024-01-01", out, sizeof out),
                  400);
+    /* the whole country is for viewers of every unit only */
+    cr_expect_eq(get(cb, "/api/overview?unit=all&from=2023-01-01&to=2024-01-01", out, sizeof out),
+                 403, "%s", out);
+    /* periods: a real day, from before to, at most ten years */
+    cr_expect_eq(get(cb, "/api/months?unit=04&from=2023-02-29&to=2024-01-01", out, sizeof out), 400,
+                 "%s", out);
+    cr_expect_eq(get(cb, "/api/months?unit=04&from=2024-02-29&to=2024-03-01", out, sizeof out), 200,
+                 "%s", out);
+    cr_expect_eq(get(cb, "/api/months?unit=04&from=2024-01-01&to=2024-01-01", out, sizeof out), 400,
+                 "%s", out);
+    cr_expect_eq(get(cb, "/api/months?unit=04&from=1900-01-01&to=2024-01-01", out, sizeof out), 400,
+                 "%s", out);
+    /* the unit picker offers only what the viewer may open */
+    cr_expect_eq(get(cb, "/api/units?q=L%E1%BA%A1ng", out, sizeof out), 200, "%s", out);
+    cr_expect_str_eq(out, "[]", "Cao Bằng's viewer is offered Lạng Sơn: %s", out);
+    cr_expect_eq(get(cb, "/api/units?q=04", out, sizeof out), 200, "%s", out);
+    cr_expect(strstr(out, "\"code\" : \"04\"") && !strstr(out, "\"all\""), "%s", out);
+}
+
+/* A viewer of every unit: the country and the clusters, their children, and
+ * the picker offering them; overdue tip-offs over time as anttd records them. */
+Test(web, the_country_clusters_and_overdue_over_time)
+{
+    it_client_t cl;
+    it_client_open(&cl, d.port);
+    ev_t ev;
+    ack_t a[1];
+    it_incident(&ev, "C1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_assert_eq(a[0].status, ACK_ACCEPTED);
+    it_client_close(&cl);
+    char bo[1024], out[65536], path[256];
+    cr_assert_eq(login("bo", "a+long+secret", bo), 200);
+    snprintf(path, sizeof path, "/api/overview?unit=all&from=2023-01-01&to=2024-01-01");
+    cr_assert_eq(get(bo, path, out, sizeof out), 200, "%s", out);
+    cr_expect(strstr(out, "\"occurred\":1,"), "the country holds the case: %s", out);
+    /* the country's children are the provinces; a cluster's, its provinces */
+    snprintf(path, sizeof path, "/api/children?unit=all&from=2026-01-01&to=2027-01-01");
+    cr_assert_eq(get(bo, path, out, sizeof out), 200, "%s", out);
+    cr_expect(strstr(out, "\"code\": \"08\"") && strstr(out, "\"code\": \"20\"") &&
+                  !strstr(out, "\"code\": \"02\"") && !strstr(out, "\"code\": \"180\""),
+              "2026: seven provinces, no Hà Giang, no district: %s", out);
+    cr_assert_eq(
+        get(bo, "/api/children?unit=group:cluster2&from=2024-01-01&to=2025-01-01", out, sizeof out),
+        200, "%s", out);
+    cr_expect(strstr(out, "\"code\": \"02\"") && strstr(out, "\"code\": \"20\""),
+              "2024: the cluster's provinces of that year, Hà Giang among them: %s", out);
+    cr_expect_eq(get(bo, "/api/units?q=", out, sizeof out), 200);
+    cr_expect(strstr(out, "\"code\" : \"all\"") && strstr(out, "\"group:cluster2\""), "%s", out);
+    /* overdue over time: a tip-off 30 days old, still pending; anttd
+     * records today's figure at start and every overdue_record_seconds */
+    PGconn *c = it_pg(&db);
+    long long before = it_scalar(c, "SELECT count(*) FROM antt.overdue_daily");
+    it_client_open(&cl, d.port);
+    it_tipoff(&ev, "T-OD", IT_NOW_US - 30 * IT_DAY_US);
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_assert_eq(a[0].status, ACK_ACCEPTED);
+    it_client_close(&cl);
+    cr_expect_eq(before, 0, "nothing overdue at start: nothing recorded");
+    it_daemon_stop(&d, SIGTERM); /* its restart records at once */
+    char pub[64];
+    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", it_free_port());
+    const char *extra[] = {"--tally-publish", pub, "--overdue-record-seconds", "1", NULL};
+    it_daemon_start(&d, db.dsn, extra);
+    for (int i = 0; i < 100 && it_scalar(c, "SELECT count(*) FROM antt.overdue_daily") == 0; i++)
+        it_sleep_ms(50);
+    cr_expect_eq(it_scalar(c, "SELECT sum(overdue) FROM antt.overdue_daily"), 1);
+    const time_t hanoi = time(NULL) + 7 * 3600; /* the record is today's, by the real clock */
+    struct tm tm;
+    gmtime_r(&hanoi, &tm);
+    snprintf(path, sizeof path, "/api/overdue?unit=20&from=%d-01-01&to=%d-01-01", tm.tm_year + 1900,
+             tm.tm_year + 1901);
+    cr_assert_eq(get(bo, path, out, sizeof out), 200, "%s", out);
+    cr_expect(strstr(out, "\"overdue\" : 1}"), "%s", out);
+    /* settled: the next record says 0 for the unit */
+    PQclear(PQexec(c, "UPDATE antt.tipoffs SET status = 'resolved', resolved_at = now()"));
+    for (int i = 0; i < 100 && it_scalar(c, "SELECT sum(overdue) FROM antt.overdue_daily"); i++)
+        it_sleep_ms(50);
+    cr_expect_eq(it_scalar(c, "SELECT sum(overdue) FROM antt.overdue_daily"), 0);
+    PQfinish(c);
 }
 
 Test(web, the_overview_gives_the_figures_of_its_scope)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from selenium import webdriver
@@ -85,7 +86,8 @@ def main():
             [ANTTD, "--db", dsn, "--insecure", "--listen", "tcp://127.0.0.1:%d" % listen,
              "--publish-listen", "", "--tally-publish", "tcp://127.0.0.1:%d" % pub,
              "--tally-snapshot", "tcp://127.0.0.1:%d" % snap, "--http-listen",
-             "127.0.0.1:%d" % http], stderr=open(os.path.join(ARTIFACTS, "anttd.log"), "w")))
+             "127.0.0.1:%d" % http, "--overdue-record-seconds", "1"],
+            stderr=open(os.path.join(ARTIFACTS, "anttd.log"), "w")))
         wait_port(listen, "anttd")
         procs.append(subprocess.Popen(
             [ANTTWEB, "--db", dsn, "--listen", "127.0.0.1:%d" % web, "--stream",
@@ -192,6 +194,56 @@ def browse(web, listen):
         wait.until(lambda d: "(180)" in d.find_element(By.ID, "unit-name").text
                    and card("occurred") == "5")
         shot("4-district-180")
+        # the way back up: the crumbs link the province
+        crumbs = d.find_element(By.ID, "crumbs")
+        assert "Tỉnh Lạng Sơn (20)" in crumbs.text, crumbs.text
+        # every table has its CSV and JSON
+        for table in ("children", "overdue", "due", "times", "stations"):
+            links = d.find_elements(By.CSS_SELECTOR, "#%s + p.export a" % table)
+            assert [a.text for a in links] == ["Tải CSV", "JSON"], (table, [a.text for a in links])
+        csv = urllib.parse.unquote(d.find_element(By.CSS_SELECTOR, "#children + p a.csv")
+                                   .get_attribute("href"))
+        assert csv.startswith("data:text/csv;charset=utf-8,code,unitname,occurred") and \
+            "\n06040,Xã Đại Đồng,5,2," in csv, csv[:300]
+        # a month: March 2023 holds one of the cases
+        def period(kind, **fields):
+            d.execute_script(
+                "const k = document.getElementById('kind'); k.value = arguments[0];"
+                "k.dispatchEvent(new Event('change'));"
+                "for (const [id, v] of Object.entries(arguments[1]))"
+                " document.getElementById(id).value = v;", kind, fields)
+            d.find_element(By.CSS_SELECTOR, "#period button").click()
+        period("month", year="2023", month="3")
+        wait.until(lambda d: card("occurred") == "1"
+                   and "1/3/2023 – 31/3/2023" in d.find_element(By.ID, "period-label").text)
+        assert d.find_element(By.ID, "report-year-only").is_displayed()
+        # a custom period, both days included: February to April
+        period("custom", **{"from": "2023-02-01", "to": "2023-04-30"})
+        wait.until(lambda d: card("occurred") == "3")
+        shot("4b-custom-period")
+        # the unit picker offers what the viewer may open, by name
+        unit = d.find_element(By.ID, "unit")
+        unit.clear()
+        unit.send_keys("Lạng Sơn")
+        wait.until(lambda d: "20" in [o.get_attribute("value") for o in
+                                       d.find_elements(By.CSS_SELECTOR, "#units option")])
+        offered = [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, "#units option")]
+        assert "all" not in offered and "04" not in offered, offered
+        # overdue over time: anttd records today's (every second here); this
+        # year's chart has today's point, the overdue tip-off of 2023
+        d.execute_script("document.getElementById('unit').value = '20'")
+        period("year", year=str(time.gmtime().tm_year))
+        wait.until(lambda d: "(20)" in d.find_element(By.ID, "unit-name").text)
+        wait.until(lambda d: d.execute_script(
+            "const c = window.Chart && Chart.getChart('overdue-trend');"
+            "return c ? c.data.datasets[0].data : null;") == [1])
+        assert not d.find_element(By.ID, "overdue-none").is_displayed()
+        d.execute_script("document.getElementById('overdue-trend').scrollIntoView()")
+        shot("4c-overdue-trend")
+        d.execute_script("document.getElementById('unit').value = '180'")
+        period("year", year="2023")
+        wait.until(lambda d: "(180)" in d.find_element(By.ID, "unit-name").text
+                   and card("occurred") == "5")
         # English
         d.find_element(By.ID, "lang").click()
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-key=clearance_plain] .s").text

@@ -36,9 +36,10 @@ cookie=$(curl -s -D - -o /dev/null --data 'name=bench&password=a+long+secret' \
 
 # The requests of the page for Lạng Sơn, 2025 against 2024.
 q="unit=20&from=2025-01-01&to=2026-01-01"
-paths=("/api/me" "/api/overview?$q&cfrom=2024-01-01&cto=2025-01-01" "/api/children?$q"
-       "/api/months?$q" "/api/months?unit=20&from=2024-01-01&to=2025-01-01"
-       "/api/tipoffs?$q&within=3" "/api/report?unit=20&year=2025&cmp=2024" "/api/stations?unit=20")
+paths=("/api/me" "/api/units?q=" "/api/overview?$q&cfrom=2024-01-01&cto=2025-01-01"
+       "/api/children?$q" "/api/months?$q" "/api/months?unit=20&from=2024-01-01&to=2025-01-01"
+       "/api/overdue?$q" "/api/tipoffs?$q&within=3" "/api/report?unit=20&year=2025&cmp=2024"
+       "/api/stations?unit=20")
 measure() { # prints one line per request and the total (ms), best of 5
   local total=0 p best t
   for p in "${paths[@]}"; do

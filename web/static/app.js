@@ -20,6 +20,7 @@ const T = {
     traffic_accidents: 'Tai nạn giao thông', drug_cases: 'Vụ ma túy',
     change: 'so với năm', up: 'tăng', down: 'giảm', code: 'Mã', unitname: 'Tên',
     node: 'Trạm', last: 'Tin cuối', missing: 'Thiếu', today: 'Hôm nay', state: 'Tình trạng',
+    seq: 'Số thứ tự cuối', connected: 'Đang kết nối', yes: 'có', no: 'không',
     quiet: 'yên lặng', silent: 'mất liên lạc', losing: 'mất sự kiện', active: 'hoạt động',
     partial: 'Gồm cả đơn vị chỉ nhập một phần (tính toàn bộ):', wrong: 'Sai tên hoặc mật khẩu',
     throttled: 'Đăng nhập sai quá nhiều lần: chờ vài phút', target: 'chỉ tiêu 90%',
@@ -28,7 +29,13 @@ const T = {
     overdue: 'Quá hạn', due: 'Đến hạn trong 3 ngày', times: 'Thời gian giải quyết (ngày)',
     ref: 'Số', kind: 'Loại', received: 'Tiếp nhận', deadline: 'Hạn', late: 'Trễ (ngày)',
     left: 'Còn (ngày)', decided: 'Đã giải quyết', p50: 'Trung vị', p90: '90%', max: 'Lâu nhất',
-    report: 'Báo cáo năm', print: 'In (A4)',
+    report: 'Báo cáo năm', print: 'In (A4)', period: 'Thời kỳ', k_year: 'Năm',
+    k_stat: 'Năm thống kê (15/12–14/12)', k_month: 'Tháng', k_custom: 'Tùy chọn', month: 'Tháng',
+    from: 'Từ ngày', to: 'Đến ngày', country: 'Toàn quốc', cluster: 'Cụm thi đua',
+    overdue_trend: 'Tố giác, tin báo quá hạn theo ngày',
+    overdue_none: 'Chưa có số quá hạn được ghi cho thời kỳ này (anttd ghi 10 phút một lần khi chạy).',
+    report_year_only: 'Báo cáo năm chỉ lập cho một năm hoặc một năm thống kê.',
+    denunciation: 'Tố giác', information: 'Tin báo', recommendation: 'Kiến nghị khởi tố',
   },
   en: {
     title: 'Security and order figures', login: 'Log in', name: 'Name', password: 'Password',
@@ -43,6 +50,7 @@ const T = {
     traffic_accidents: 'Traffic accidents', drug_cases: 'Drug cases',
     change: 'on', up: 'up', down: 'down', code: 'Code', unitname: 'Name',
     node: 'Station', last: 'Last message', missing: 'Missing', today: 'Today', state: 'State',
+    seq: 'Last seq', connected: 'Connected', yes: 'yes', no: 'no',
     quiet: 'quiet', silent: 'silent', losing: 'losing events', active: 'active',
     partial: 'Includes units merged in part (counted whole):', wrong: 'Wrong name or password',
     throttled: 'Too many failed logins: wait a few minutes', target: 'target 90%',
@@ -51,13 +59,19 @@ const T = {
     overdue: 'Overdue', due: 'Due within 3 days', times: 'Processing time (days)',
     ref: 'Ref', kind: 'Kind', received: 'Received', deadline: 'Deadline', late: 'Late (days)',
     left: 'Left (days)', decided: 'Decided', p50: 'Median', p90: '90th pct', max: 'Longest',
-    report: 'Year-end report', print: 'Print (A4)',
+    report: 'Year-end report', print: 'Print (A4)', period: 'Period', k_year: 'Year',
+    k_stat: 'Statistical year (15/12–14/12)', k_month: 'Month', k_custom: 'Custom', month: 'Month',
+    from: 'From', to: 'To', country: 'Whole country', cluster: 'Emulation cluster',
+    overdue_trend: 'Overdue tip-offs by day',
+    overdue_none: 'No overdue figures recorded for this period (anttd records them every 10 minutes while it runs).',
+    report_year_only: 'The year-end report is made for a year or a statistical year.',
+    denunciation: 'Denunciation', information: 'Crime report', recommendation: 'Prosecution request',
   },
 };
 const RATES = ['clearance_carry', 'clearance_plain', 'major_clearance_carry', 'resolution_rate'];
 const DAYS = ['p50', 'p90', 'max'];
 let lang = localStorage.getItem('antt-lang') || 'vi';
-let me = null, unit = null, events = null, chart = null, rateChart = null, refresh = null;
+let me = null, unit = null, events = null, chart = null, rateChart = null, odChart = null, refresh = null;
 
 const $ = (id) => document.getElementById(id);
 const t = (k) => T[lang][k] || k;
@@ -66,6 +80,12 @@ const num = (v, d) => v === null || v === undefined ? '—'
   : Number(v).toLocaleString(locale(), {minimumFractionDigits: d || 0, maximumFractionDigits: d || 0});
 const pct = (v) => v === null || v === undefined ? '—' : num(v, 2) + '%';
 const day = (ts) => new Date(ts).toLocaleDateString(locale(), {timeZone: 'Asia/Ho_Chi_Minh'});
+const iso = (d) => d.toISOString().slice(0, 10);
+const addDays = (s, n) => { const d = new Date(s + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() + n); return iso(d); };
+const addYears = (s, n) => `${Number(s.slice(0, 4)) + n}${s.slice(4)}`;
+const pad = (n) => String(n).padStart(2, '0');
+const unitLabel = (code, name) => code === 'all' ? t('country')
+  : code.startsWith('group:') ? `${t('cluster')} ${code.slice(6)}` : `${name || code} (${code})`;
 
 function translate() {
   document.documentElement.lang = lang;
@@ -80,13 +100,71 @@ async function get(path) {
   return r.json();
 }
 
+// The period asked: [from, to) for the server (to exclusive), the
+// comparison period the same length one or more years earlier, and whether
+// the year-end report applies (a year or a statistical year).
 function period() {
-  const y = Number($('year').value);
-  const stat = $('statyear').checked;
-  const from = stat ? `${y - 1}-12-15` : `${y}-01-01`, to = stat ? `${y}-12-15` : `${y + 1}-01-01`;
-  const c = Number($('cmp').value);
-  const cf = c ? (stat ? `${c - 1}-12-15` : `${c}-01-01`) : '', ct = c ? (stat ? `${c}-12-15` : `${c + 1}-01-01`) : '';
-  return {from, to, cf, ct, y, c};
+  const kind = $('kind').value, y = Number($('year').value), c = Number($('cmp').value);
+  let from, to;
+  if (kind === 'stat') { from = `${y - 1}-12-15`; to = `${y}-12-15`; }
+  else if (kind === 'month') {
+    const m = Math.min(12, Math.max(1, Number($('month').value) || 1));
+    from = `${y}-${pad(m)}-01`; to = m === 12 ? `${y + 1}-01-01` : `${y}-${pad(m + 1)}-01`;
+  } else if (kind === 'custom') {
+    from = $('from').value || `${y}-01-01`;
+    to = addDays($('to').value || `${y}-12-31`, 1); // the day typed is included
+  } else { from = `${y}-01-01`; to = `${y + 1}-01-01`; }
+  const shift = c ? c - Number(from.slice(0, 4)) : 0;
+  return {kind, from, to, y, c, cf: c ? addYears(from, shift) : '', ct: c ? addYears(to, shift) : '',
+    yearly: kind === 'year' || kind === 'stat'};
+}
+
+function showPeriodFields() {
+  const k = $('kind').value;
+  document.querySelectorAll('.p-month').forEach((e) => { e.hidden = k !== 'month'; });
+  document.querySelectorAll('.p-custom').forEach((e) => { e.hidden = k !== 'custom'; });
+  document.querySelectorAll('.p-year').forEach((e) => { e.hidden = k === 'custom'; });
+}
+
+// A table's rows as CSV (the figures as the server gave them) and the JSON
+// it came from, as two links after the table.
+function exportLinks(el, name, cols, rows, jsonUrl) {
+  let p = el.nextElementSibling;
+  if (!p || !p.classList.contains('export')) {
+    p = document.createElement('p');
+    p.className = 'export';
+    el.after(p);
+  }
+  const cell = (v) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v))
+    ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  const csv = [cols.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
+  const a = document.createElement('a'), j = document.createElement('a');
+  a.href = 'data:text/csv;charset=utf-8,' + encodeURIComponent(csv);
+  a.download = `antt-${name}-${unit.replace(':', '-')}.csv`;
+  a.textContent = t('csv');
+  a.className = 'csv';
+  j.href = jsonUrl;
+  j.textContent = 'JSON';
+  j.className = 'json';
+  p.replaceChildren(a, ' · ', j);
+}
+
+function crumbs(ov) {
+  const nav = $('crumbs'), links = [];
+  if (!me.scope) links.push({code: 'all'});
+  if (me.scope && me.scope.startsWith('group:')) links.push({code: me.scope});
+  let parents = ov.parents || [];
+  const i = parents.findIndex((x) => x.code === me.scope);
+  if (me.scope && !me.scope.startsWith('group:')) parents = i >= 0 ? parents.slice(i) : [];
+  links.push(...parents);
+  nav.replaceChildren();
+  links.filter((l) => l.code !== unit).forEach((l) => {
+    const a = document.createElement('a');
+    a.href = `#${l.code}`;
+    a.textContent = unitLabel(l.code, l.name);
+    nav.append(a, ' › ');
+  });
+  nav.append(unitLabel(unit, ov.name));
 }
 
 function card(key, value, sub) {
@@ -102,9 +180,12 @@ function card(key, value, sub) {
 
 async function load() {
   const p = period();
-  const q = `unit=${encodeURIComponent(unit)}&from=${p.from}&to=${p.to}`;
+  const u = encodeURIComponent(unit);
+  const q = `unit=${u}&from=${p.from}&to=${p.to}`;
   const ov = await get(`/api/overview?${q}` + (p.c ? `&cfrom=${p.cf}&cto=${p.ct}` : ''));
-  $('unit-name').textContent = `${ov.name || unit} (${unit})`;
+  $('unit-name').textContent = unitLabel(unit, ov.name);
+  $('period-label').textContent = `${day(p.from + 'T12:00:00Z')} – ${day(addDays(p.to, -1) + 'T12:00:00Z')}`;
+  crumbs(ov);
   const f = ov.figures, o = $('overview');
   o.replaceChildren();
   let change = '';
@@ -124,11 +205,13 @@ async function load() {
   const rr = o.querySelector('[data-key=resolution_rate] .v');
   if (f.resolution_rate !== null) rr.className = 'v ' + (f.resolution_rate >= 90 ? 'good' : 'bad');
   $('partials').textContent = ov.partial_units.length
-    ? `${t('partial')} ${ov.partial_units.map((u) => `${u.code} ${u.name}`).join('; ')}` : '';
+    ? `${t('partial')} ${ov.partial_units.map((x) => `${x.code} ${x.name}`).join('; ')}` : '';
   const kids = await get(`/api/children?${q}`);
-  table($('children'), ['code', 'unitname', 'occurred', 'cleared', 'clearance_carry', 'tipoffs_received',
-    'resolution_rate', 'tipoffs_overdue'], kids.map((k) => [k.code, k.name, k.occurred, k.cleared,
-    k.clearance_carry, k.tipoffs_received, k.resolution_rate, k.tipoffs_overdue]), (row, tr) => {
+  const kidCols = ['code', 'unitname', 'occurred', 'cleared', 'clearance_carry', 'tipoffs_received',
+    'resolution_rate', 'tipoffs_overdue'];
+  const kidRows = kids.map((k) => [k.code, k.name, k.occurred, k.cleared, k.clearance_carry,
+    k.tipoffs_received, k.resolution_rate, k.tipoffs_overdue]);
+  table($('children'), kidCols, kidRows, (row, tr) => {
     const a = document.createElement('a');
     a.href = `#${row[0]}`;
     a.textContent = row[0];
@@ -136,16 +219,13 @@ async function load() {
     const r = tr.children[6];
     if (row[6] !== null) r.className = row[6] >= 90 ? 'good' : 'bad';
   });
-  $('children-csv').href = 'data:text/csv;charset=utf-8,' + encodeURIComponent(
-    'code,name,occurred,cleared,clearance_carry,tipoffs_received,resolution_rate,tipoffs_overdue\n' +
-    kids.map((k) => [k.code, `"${k.name}"`, k.occurred, k.cleared, k.clearance_carry ?? '',
-      k.tipoffs_received, k.resolution_rate ?? '', k.tipoffs_overdue].join(',')).join('\n'));
-  $('children-csv').download = `antt-${unit}-${p.y}.csv`;
+  exportLinks($('children'), 'children', kidCols, kidRows, `/api/children?${q}`);
   const months = await get(`/api/months?${q}`);
-  const cmpMonths = p.c ? await get(`/api/months?unit=${encodeURIComponent(unit)}&from=${p.cf}&to=${p.ct}`) : [];
+  const cmpMonths = p.c ? await get(`/api/months?unit=${u}&from=${p.cf}&to=${p.ct}`) : [];
+  const od = await get(`/api/overdue?${q}`);
+  $('overdue-none').hidden = od.length > 0;
   if (window.Chart) {
-    if (chart) chart.destroy();
-    if (rateChart) rateChart.destroy();
+    [chart, rateChart, odChart].forEach((c) => c && c.destroy());
     const sets = [{label: t('month_occ'), data: months.map((m) => m.occurred), backgroundColor: '#a3161b'},
       {label: t('month_clr'), data: months.map((m) => m.cleared), backgroundColor: '#17692b'}];
     if (cmpMonths.length) {
@@ -158,24 +238,56 @@ async function load() {
       datasets: [{label: t('rate_month'), borderColor: '#0b4f8a', backgroundColor: '#0b4f8a',
         data: months.map((m) => (m.received ? Math.round(m.resolved * 10000 / m.received) / 100 : null))}]},
       options: {animation: false, locale: locale(), scales: {y: {min: 0}}}});
+    odChart = new window.Chart($('overdue-trend'), {type: 'line', data: {labels: od.map((x) => x.day),
+      datasets: [{label: t('overdue_trend'), borderColor: '#b85c00', backgroundColor: '#b85c00',
+        data: od.map((x) => x.overdue), stepped: true}]},
+      options: {animation: false, locale: locale(), scales: {y: {min: 0}}}});
   }
   const tip = await get(`/api/tipoffs?${q}&within=3`);
-  table($('overdue'), ['unit', 'ref', 'kind', 'received', 'deadline', 'late'], tip.overdue.map((o) =>
-    [o.unit, o.ref, o.kind, day(o.received_at), day(o.deadline), -o.days_left]));
-  table($('due'), ['unit', 'ref', 'kind', 'received', 'deadline', 'left'], tip.due.map((o) =>
-    [o.unit, o.ref, o.kind, day(o.received_at), day(o.deadline), o.days_left]));
-  table($('times'), ['code', 'unitname', 'decided', 'p50', 'p90', 'max'], tip.times.map((x) =>
-    [x.unit, x.name, x.decided, x.p50_days, x.p90_days, x.max_days]));
-  const rq = `unit=${encodeURIComponent(unit)}&year=${p.y}${p.c ? `&cmp=${p.c}` : ''}&lang=${lang}` +
-    ($('statyear').checked ? '&stat=1' : '');
-  const rep = await fetch(`/api/report?${rq}`, {credentials: 'same-origin'});
-  $('report').textContent = rep.ok ? await rep.text() : '';
-  $('report-csv').href = `/api/report?${rq}&format=csv`;
-  $('report-json').href = `/api/report?${rq}&format=json`;
-  const st = await get(`/api/stations?unit=${encodeURIComponent(unit)}`);
-  table($('stations'), ['node', 'unit', 'last', 'missing', 'today', 'state'], st.map((s) => [s.node, s.unit,
-    s.last_message_at ? new Date(s.last_message_at).toLocaleString(locale()) : '—', s.missing,
-    s.events_today, t(s.state)]), (row, tr, i) => { tr.children[5].className = 'state-' + st[i].state; });
+  const odCols = ['unit', 'ref', 'kind', 'received', 'deadline', 'late'];
+  const odRows = tip.overdue.map((x) => [x.unit, x.ref, t(x.kind), day(x.received_at), day(x.deadline), -x.days_left]);
+  table($('overdue'), odCols, odRows);
+  exportLinks($('overdue'), 'overdue', odCols, odRows, `/api/tipoffs?${q}&within=3`);
+  const dueCols = ['unit', 'ref', 'kind', 'received', 'deadline', 'left'];
+  const dueRows = tip.due.map((x) => [x.unit, x.ref, t(x.kind), day(x.received_at), day(x.deadline), x.days_left]);
+  table($('due'), dueCols, dueRows);
+  exportLinks($('due'), 'due', dueCols, dueRows, `/api/tipoffs?${q}&within=3`);
+  const tCols = ['code', 'unitname', 'decided', 'p50', 'p90', 'max'];
+  const tRows = tip.times.map((x) => [x.unit, x.name, x.decided, x.p50_days, x.p90_days, x.max_days]);
+  table($('times'), tCols, tRows);
+  exportLinks($('times'), 'times', tCols, tRows, `/api/tipoffs?${q}&within=3`);
+  $('report-year-only').hidden = p.yearly;
+  $('report').hidden = !p.yearly;
+  $('print').parentElement.hidden = !p.yearly;
+  if (p.yearly) {
+    const rq = `unit=${u}&year=${p.y}${p.c ? `&cmp=${p.c}` : ''}&lang=${lang}` + (p.kind === 'stat' ? '&stat=1' : '');
+    const rep = await fetch(`/api/report?${rq}`, {credentials: 'same-origin'});
+    $('report').textContent = rep.ok ? await rep.text() : '';
+    $('report-csv').href = `/api/report?${rq}&format=csv`;
+    $('report-json').href = `/api/report?${rq}&format=json`;
+  }
+  const st = await get(`/api/stations?unit=${u}`);
+  const sCols = ['node', 'unit', 'last', 'seq', 'missing', 'today', 'connected', 'state'];
+  const sRows = st.map((x) => [x.node, x.unit,
+    x.last_message_at ? new Date(x.last_message_at).toLocaleString(locale(), {timeZone: 'Asia/Ho_Chi_Minh'}) : '—',
+    x.seq_max, x.missing, x.events_today, x.connected === null ? '—' : t(x.connected ? 'yes' : 'no'), t(x.state)]);
+  table($('stations'), sCols, sRows, (row, tr, i) => { tr.children[7].className = 'state-' + st[i].state; });
+  exportLinks($('stations'), 'stations', sCols, sRows, `/api/stations?unit=${u}`);
+}
+
+let pick = null;
+function picker() { // the unit picker: codes and names inside the viewer's scope
+  clearTimeout(pick);
+  pick = setTimeout(async () => {
+    const v = $('unit').value.trim();
+    const list = await get(`/api/units?q=${encodeURIComponent(v)}`).catch(() => []);
+    $('units').replaceChildren(...list.map((x) => {
+      const o = document.createElement('option');
+      o.value = x.code;
+      o.label = unitLabel(x.code, x.name);
+      return o;
+    }));
+  }, 200);
 }
 
 function table(el, cols, rows, decorate) {
@@ -239,9 +351,11 @@ async function start() {
   $('app').hidden = false;
   $('logout').hidden = false;
   $('who').textContent = me.name;
-  unit = location.hash.slice(1) || me.scope || '20';
+  unit = decodeURIComponent(location.hash.slice(1)) || me.scope || 'all';
   $('unit').value = unit;
   if (!$('year').value) $('year').value = new Date().getFullYear();
+  if (!$('month').value) $('month').value = new Date().getMonth() + 1;
+  picker();
   await load().catch((e) => { $('unit-name').textContent = String(e.message || e); });
   live();
 }
@@ -256,8 +370,13 @@ document.addEventListener('DOMContentLoaded', () => {
     if (r.ok) { const j = await r.json(); if (!localStorage.getItem('antt-lang')) { lang = j.lang; translate(); } start(); }
   };
   $('print').onclick = () => window.print();
+  $('kind').onchange = showPeriodFields;
+  $('unit').oninput = picker;
   $('logout').onclick = async () => { await fetch('/api/logout', {method: 'POST'}); me = null; showLogin(); };
   $('period').onsubmit = (ev) => { ev.preventDefault(); unit = $('unit').value.trim(); location.hash = unit; load().catch((e) => { $('unit-name').textContent = String(e.message || e); }); };
-  window.addEventListener('hashchange', () => { if (me && location.hash.slice(1) !== unit) { unit = location.hash.slice(1); $('unit').value = unit; load().catch(() => {}); } });
+  window.addEventListener('hashchange', () => {
+    const h = decodeURIComponent(location.hash.slice(1));
+    if (me && h && h !== unit) { unit = h; $('unit').value = unit; load().catch(() => {}); }
+  });
   start();
 });
