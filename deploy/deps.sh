@@ -27,8 +27,9 @@ PACKAGES=(
   # interop test: a client written from PROTOCOL.md in another language
   python3 python3-msgpack
   # the daemon benchmark counts established connections with ss; the console's
-  # benchmark times its requests with curl
-  iproute2 curl
+  # benchmark times its requests with curl; its TLS test makes a certificate
+  # with openssl and talks HTTPS with curl
+  iproute2 curl openssl
   # promtool checks anttd's /metrics in the test suite
   prometheus
   # the console in a real browser: headless Chromium driven by Selenium

@@ -367,3 +367,53 @@ Test(web, the_page_and_its_files)
     cr_expect_eq(get(NULL, "/static/%2e%2e/x", out, sizeof out), 404);
     cr_expect_eq(get(NULL, "/nothing", out, sizeof out), 404);
 }
+
+/* HTTPS with a certificate file (libmicrohttpd's GnuTLS): the session cookie
+ * is Secure, and plain HTTP on that port gets nothing. */
+Test(web, tls_with_a_certificate_file_and_secure_cookies)
+{
+    char dir[] = "/tmp/antt-tls.XXXXXX", cmd[1024], out[4096];
+    cr_assert(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem"
+             " -days 1 -subj /CN=localhost >/dev/null 2>&1",
+             dir, dir);
+    cr_assert_eq(run(cmd), 0, "%s", cmd);
+    const int port = it_free_port();
+    char listen[32], cert[128], key[128];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    pid_t tls = fork();
+    if (tls == 0) {
+        execl(ANTTWEB_PATH, "anttweb", "--listen", listen, "--db", db.dsn, "--stream",
+              "tcp://127.0.0.1:1", "--insecure", "--tls-cert", cert, "--tls-key", key,
+              (char *)NULL);
+        _exit(127);
+    }
+    snprintf(cmd, sizeof cmd,
+             "for i in $(seq 100); do curl -sk -o /dev/null https://%s/ && exit 0; sleep 0.05;"
+             " done; exit 1",
+             listen);
+    cr_expect_eq(run(cmd), 0, "no HTTPS answer");
+    char file[160];
+    snprintf(file, sizeof file, "%s/headers", dir);
+    snprintf(cmd, sizeof cmd,
+             "curl -sk -D %s -o /dev/null --data 'name=tinh20&password=a+long+secret'"
+             " https://%s/api/login",
+             file, listen);
+    cr_expect_eq(run(cmd), 0, "%s", cmd);
+    FILE *f = fopen(file, "r");
+    cr_assert(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    cr_expect(strstr(out, "HTTP/1.1 200") || strstr(out, "HTTP/2 200"), "%s", out);
+    cr_expect(strstr(out, "HttpOnly; SameSite=Strict; Secure"), "%s", out);
+    snprintf(cmd, sizeof cmd, "curl -s -m 3 -o /dev/null http://%s/api/me", listen);
+    cr_expect_neq(run(cmd), 0, "plain HTTP answered on the HTTPS port");
+    kill(tls, SIGTERM);
+    waitpid(tls, NULL, 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    run(cmd);
+}

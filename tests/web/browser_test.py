@@ -134,6 +134,10 @@ def browse(web, listen):
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     shot = lambda n: d.save_screenshot(os.path.join(ARTIFACTS, n + ".png"))
     wait = WebDriverWait(d, 10)
+    loads = lambda: int(d.execute_script("return document.body.dataset.loads || '0'"))
+    def settled(before, cond=lambda d: True):
+        """Waits until the page has drawn everything again since `before` and cond holds."""
+        wait.until(lambda d: loads() > before and cond(d))
     def card(k):
         """A card's value; None while the page redraws it."""
         try:
@@ -157,9 +161,10 @@ def browse(web, listen):
         year = d.find_element(By.ID, "year")
         year.clear()
         year.send_keys("2023")
+        n = loads()
         d.find_element(By.CSS_SELECTOR, "#period button").click()
-        wait.until(lambda d: "Lạng Sơn" in d.find_element(By.ID, "unit-name").text
-                   and card("occurred") == "4")
+        settled(n, lambda d: "Lạng Sơn" in d.find_element(By.ID, "unit-name").text
+                and card("occurred") == "4")
         assert card("cleared") == "2", card("cleared")
         assert card("suspects") == "3", card("suspects")
         assert card("clearance_plain") == "50,00%", card("clearance_plain")  # vi: decimal comma
@@ -190,13 +195,27 @@ def browse(web, listen):
         shot("3-live-update")
         # drill-down: district 180, one level down
         link = [a for a in d.find_elements(By.CSS_SELECTOR, "#children tbody a") if a.text == "180"]
+        n = loads()
         link[0].click()
-        wait.until(lambda d: "(180)" in d.find_element(By.ID, "unit-name").text
-                   and card("occurred") == "5")
+        settled(n, lambda d: "(180)" in d.find_element(By.ID, "unit-name").text)
+        assert card("occurred") == "5", card("occurred")
         shot("4-district-180")
-        # the way back up: the crumbs link the province
+        # and down to the commune
+        link = [a for a in d.find_elements(By.CSS_SELECTOR, "#children tbody a") if a.text == "06040"]
+        n = loads()
+        link[0].click()
+        settled(n, lambda d: "(06040)" in d.find_element(By.ID, "unit-name").text)
+        assert card("occurred") == "5", card("occurred")
+        assert d.find_elements(By.CSS_SELECTOR, "#children tbody tr") == [], "a commune has no children"
+        shot("4a-commune-06040")
+        # the way back up: the crumbs link the district and the province
         crumbs = d.find_element(By.ID, "crumbs")
-        assert "Tỉnh Lạng Sơn (20)" in crumbs.text, crumbs.text
+        assert "Tỉnh Lạng Sơn (20)" in crumbs.text and "Huyện Tràng Định (180)" in crumbs.text, \
+            crumbs.text
+        n = loads()
+        [a for a in crumbs.find_elements(By.TAG_NAME, "a") if "(180)" in a.text][0].click()
+        settled(n, lambda d: "(180)" in d.find_element(By.ID, "unit-name").text)
+        assert card("occurred") == "5", card("occurred")
         # every table has its CSV and JSON
         for table in ("children", "overdue", "due", "times", "stations"):
             links = d.find_elements(By.CSS_SELECTOR, "#%s + p.export a" % table)
@@ -212,14 +231,16 @@ def browse(web, listen):
                 "k.dispatchEvent(new Event('change'));"
                 "for (const [id, v] of Object.entries(arguments[1]))"
                 " document.getElementById(id).value = v;", kind, fields)
+            n = loads()
             d.find_element(By.CSS_SELECTOR, "#period button").click()
+            settled(n)
         period("month", year="2023", month="3")
-        wait.until(lambda d: card("occurred") == "1"
-                   and "1/3/2023 – 31/3/2023" in d.find_element(By.ID, "period-label").text)
+        assert card("occurred") == "1", card("occurred")
+        assert "1/3/2023 – 31/3/2023" in d.find_element(By.ID, "period-label").text
         assert d.find_element(By.ID, "report-year-only").is_displayed()
         # a custom period, both days included: February to April
         period("custom", **{"from": "2023-02-01", "to": "2023-04-30"})
-        wait.until(lambda d: card("occurred") == "3")
+        assert card("occurred") == "3", card("occurred")
         shot("4b-custom-period")
         # the unit picker offers what the viewer may open, by name
         unit = d.find_element(By.ID, "unit")
@@ -233,21 +254,22 @@ def browse(web, listen):
         # year's chart has today's point, the overdue tip-off of 2023
         d.execute_script("document.getElementById('unit').value = '20'")
         period("year", year=str(time.gmtime().tm_year))
-        wait.until(lambda d: "(20)" in d.find_element(By.ID, "unit-name").text)
-        wait.until(lambda d: d.execute_script(
+        assert "(20)" in d.find_element(By.ID, "unit-name").text
+        assert d.execute_script(
             "const c = window.Chart && Chart.getChart('overdue-trend');"
-            "return c ? c.data.datasets[0].data : null;") == [1])
+            "return c ? c.data.datasets[0].data : null;") == [1]
         assert not d.find_element(By.ID, "overdue-none").is_displayed()
         d.execute_script("document.getElementById('overdue-trend').scrollIntoView()")
         shot("4c-overdue-trend")
         d.execute_script("document.getElementById('unit').value = '180'")
         period("year", year="2023")
-        wait.until(lambda d: "(180)" in d.find_element(By.ID, "unit-name").text
-                   and card("occurred") == "5")
+        assert "(180)" in d.find_element(By.ID, "unit-name").text and card("occurred") == "5"
         # English
+        n = loads()
         d.find_element(By.ID, "lang").click()
-        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-key=clearance_plain] .s").text
-                   == "Clearance rate (plain)")
+        settled(n)
+        label = d.find_element(By.CSS_SELECTOR, "[data-key=clearance_plain] .s").text
+        assert label == "Clearance rate (plain)", label
         assert card("clearance_plain") == "40.00%", card("clearance_plain")
         shot("5-english")
         # nothing went wrong in the browser so far
@@ -268,13 +290,23 @@ def browse(web, listen):
             raise AssertionError("Cao Bằng's figures answered to Lạng Sơn's viewer")
         except urllib.error.HTTPError as e:
             assert e.code == 403, e.code
-        # the page's weight
+        # the page's weight at its first render: opened afresh (the session is
+        # kept), everything drawn once
+        d.get(url + "?fresh=1#20")
+        wait.until(lambda d: loads() >= 1)
         weight = d.execute_script(
             "return performance.getEntriesByType('resource').concat("
             "performance.getEntriesByType('navigation'))"
             ".reduce((n, e) => n + (e.encodedBodySize || 0), 0)")
         print("browser_test: page weight %d bytes (limit 300 KB)" % weight)
         assert weight <= 300 * 1024, weight
+    except Exception:
+        # what the page looked like, and what it said, when a check failed
+        shot("failed")
+        print("browser_test: FAILED at %s; the page: %s" % (d.current_url, d.find_element(
+            By.TAG_NAME, "body").text[:2000]))
+        print("browser_test: browser log: %s" % d.get_log("browser"))
+        raise
     finally:
         d.quit()
 

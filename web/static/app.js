@@ -26,7 +26,8 @@ const T = {
     throttled: 'Đăng nhập sai quá nhiều lần: chờ vài phút', target: 'chỉ tiêu 90%',
     month_occ: 'Tội phạm', month_clr: 'Làm rõ', month_cmp: 'Tội phạm năm so sánh',
     rate_month: 'Tỷ lệ giải quyết theo tháng (%)', tipoffs: 'Tố giác, tin báo',
-    overdue: 'Quá hạn', due: 'Đến hạn trong 3 ngày', times: 'Thời gian giải quyết (ngày)',
+    overdue: 'Quá hạn', due_pre: 'Đến hạn trong', due_post: 'ngày', times: 'Thời gian giải quyết (ngày)',
+    month_cmp_clr: 'Làm rõ năm so sánh', figure: 'Chỉ tiêu', value: 'Số liệu',
     ref: 'Số', kind: 'Loại', received: 'Tiếp nhận', deadline: 'Hạn', late: 'Trễ (ngày)',
     left: 'Còn (ngày)', decided: 'Đã giải quyết', p50: 'Trung vị', p90: '90%', max: 'Lâu nhất',
     report: 'Báo cáo năm', print: 'In (A4)', period: 'Thời kỳ', k_year: 'Năm',
@@ -56,7 +57,8 @@ const T = {
     throttled: 'Too many failed logins: wait a few minutes', target: 'target 90%',
     month_occ: 'Crimes', month_clr: 'Cleared', month_cmp: 'Crimes, comparison year',
     rate_month: 'Tip-off resolution by month (%)', tipoffs: 'Tip-offs',
-    overdue: 'Overdue', due: 'Due within 3 days', times: 'Processing time (days)',
+    overdue: 'Overdue', due_pre: 'Due within', due_post: 'days', times: 'Processing time (days)',
+    month_cmp_clr: 'Cleared, comparison year', figure: 'Figure', value: 'Value',
     ref: 'Ref', kind: 'Kind', received: 'Received', deadline: 'Deadline', late: 'Late (days)',
     left: 'Left (days)', decided: 'Decided', p50: 'Median', p90: '90th pct', max: 'Longest',
     report: 'Year-end report', print: 'Print (A4)', period: 'Period', k_year: 'Year',
@@ -129,7 +131,7 @@ function showPeriodFields() {
 // A table's rows as CSV (the figures as the server gave them) and the JSON
 // it came from, as two links after the table.
 function exportLinks(el, name, cols, rows, jsonUrl) {
-  let p = el.nextElementSibling;
+  let p = el.classList.contains('export') ? el : el.nextElementSibling;
   if (!p || !p.classList.contains('export')) {
     p = document.createElement('p');
     p.className = 'export';
@@ -204,6 +206,10 @@ async function load() {
     card('drug_cases', num(f.drug_cases)));
   const rr = o.querySelector('[data-key=resolution_rate] .v');
   if (f.resolution_rate !== null) rr.className = 'v ' + (f.resolution_rate >= 90 ? 'good' : 'bad');
+  const figs = Object.keys(f);
+  exportLinks($('overview-export'), 'overview', ['figure', 'value'].concat(p.c ? ['compare'] : []),
+    figs.map((k) => [k, f[k]].concat(p.c ? [ov.compare[k]] : [])),
+    `/api/overview?${q}` + (p.c ? `&cfrom=${p.cf}&cto=${p.ct}` : ''));
   $('partials').textContent = ov.partial_units.length
     ? `${t('partial')} ${ov.partial_units.map((x) => `${x.code} ${x.name}`).join('; ')}` : '';
   const kids = await get(`/api/children?${q}`);
@@ -222,6 +228,10 @@ async function load() {
   exportLinks($('children'), 'children', kidCols, kidRows, `/api/children?${q}`);
   const months = await get(`/api/months?${q}`);
   const cmpMonths = p.c ? await get(`/api/months?unit=${u}&from=${p.cf}&to=${p.ct}`) : [];
+  exportLinks($('months-export'), 'months', ['month', 'occurred', 'cleared', 'received', 'resolved']
+    .concat(p.c ? ['cmp_occurred', 'cmp_cleared'] : []), months.map((m, i) => [m.month, m.occurred,
+    m.cleared, m.received, m.resolved].concat(p.c ? [(cmpMonths[i] || {}).occurred, (cmpMonths[i] || {}).cleared] : [])),
+  `/api/months?${q}`);
   const od = await get(`/api/overdue?${q}`);
   $('overdue-none').hidden = od.length > 0;
   if (window.Chart) {
@@ -230,7 +240,9 @@ async function load() {
       {label: t('month_clr'), data: months.map((m) => m.cleared), backgroundColor: '#17692b'}];
     if (cmpMonths.length) {
       sets.push({label: `${t('month_cmp')} ${p.c}`, data: cmpMonths.map((m) => m.occurred),
-        type: 'line', borderColor: '#555', backgroundColor: '#555'});
+        type: 'line', borderColor: '#555', backgroundColor: '#555'},
+      {label: `${t('month_cmp_clr')} ${p.c}`, data: cmpMonths.map((m) => m.cleared),
+        type: 'line', borderColor: '#7fb08a', backgroundColor: '#7fb08a', borderDash: [4, 3]});
     }
     chart = new window.Chart($('trend'), {type: 'bar', data: {labels: months.map((m) => m.month), datasets: sets},
       options: {animation: false, locale: locale()}});
@@ -243,19 +255,20 @@ async function load() {
         data: od.map((x) => x.overdue), stepped: true}]},
       options: {animation: false, locale: locale(), scales: {y: {min: 0}}}});
   }
-  const tip = await get(`/api/tipoffs?${q}&within=3`);
+  const within = Math.min(366, Math.max(1, Number($('within').value) || 3));
+  const tip = await get(`/api/tipoffs?${q}&within=${within}`);
   const odCols = ['unit', 'ref', 'kind', 'received', 'deadline', 'late'];
   const odRows = tip.overdue.map((x) => [x.unit, x.ref, t(x.kind), day(x.received_at), day(x.deadline), -x.days_left]);
   table($('overdue'), odCols, odRows);
-  exportLinks($('overdue'), 'overdue', odCols, odRows, `/api/tipoffs?${q}&within=3`);
+  exportLinks($('overdue'), 'overdue', odCols, odRows, `/api/tipoffs?${q}&within=${within}`);
   const dueCols = ['unit', 'ref', 'kind', 'received', 'deadline', 'left'];
   const dueRows = tip.due.map((x) => [x.unit, x.ref, t(x.kind), day(x.received_at), day(x.deadline), x.days_left]);
   table($('due'), dueCols, dueRows);
-  exportLinks($('due'), 'due', dueCols, dueRows, `/api/tipoffs?${q}&within=3`);
+  exportLinks($('due'), 'due', dueCols, dueRows, `/api/tipoffs?${q}&within=${within}`);
   const tCols = ['code', 'unitname', 'decided', 'p50', 'p90', 'max'];
   const tRows = tip.times.map((x) => [x.unit, x.name, x.decided, x.p50_days, x.p90_days, x.max_days]);
   table($('times'), tCols, tRows);
-  exportLinks($('times'), 'times', tCols, tRows, `/api/tipoffs?${q}&within=3`);
+  exportLinks($('times'), 'times', tCols, tRows, `/api/tipoffs?${q}&within=${within}`);
   $('report-year-only').hidden = p.yearly;
   $('report').hidden = !p.yearly;
   $('print').parentElement.hidden = !p.yearly;
@@ -273,6 +286,7 @@ async function load() {
     x.seq_max, x.missing, x.events_today, x.connected === null ? '—' : t(x.connected ? 'yes' : 'no'), t(x.state)]);
   table($('stations'), sCols, sRows, (row, tr, i) => { tr.children[7].className = 'state-' + st[i].state; });
   exportLinks($('stations'), 'stations', sCols, sRows, `/api/stations?unit=${u}`);
+  document.body.dataset.loads = Number(document.body.dataset.loads || 0) + 1; // for tests: all drawn
 }
 
 let pick = null;
@@ -371,6 +385,7 @@ document.addEventListener('DOMContentLoaded', () => {
   };
   $('print').onclick = () => window.print();
   $('kind').onchange = showPeriodFields;
+  $('within').onchange = () => load().catch(() => {});
   $('unit').oninput = picker;
   $('logout').onclick = async () => { await fetch('/api/logout', {method: 'POST'}); me = null; showLogin(); };
   $('period').onsubmit = (ev) => { ev.preventDefault(); unit = $('unit').value.trim(); location.hash = unit; load().catch((e) => { $('unit-name').textContent = String(e.message || e); }); };
