@@ -411,3 +411,18 @@ Test(report, a_cluster_by_name_and_the_database_from_antt_db)
                  0, "%s", err);
     cr_expect(strstr(out, "\noccurred,1234567\n"), "%s", out);
 }
+
+/* The whole country ("all": every province of the year, with the units
+ * merged into them): the same figures as the one province that has any,
+ * and in 2025 the same again across the reorganisation. */
+Test(report, the_whole_country)
+{
+    char out[8192], prov[8192];
+    run_ok("--unit all --year 2024 --lang vi", out, sizeof out);
+    cr_expect(strstr(out, "Báo cáo năm 2024 — toàn quốc (all)"), "%s", out);
+    cr_expect(strstr(out, "Tội phạm: xảy ra 5 vụ"), "%s", out);
+    run_ok("--unit 20 --year 2024 --lang vi", prov, sizeof prov);
+    cr_expect_str_eq(strchr(out, '\n'), strchr(prov, '\n'), "the country is Lạng Sơn's figures");
+    run_ok("--unit all --year 2024 --lang en", out, sizeof out);
+    cr_expect(strstr(out, "the whole country (all)"), "%s", out);
+}
