@@ -19,6 +19,7 @@
 #include "daemon/metrics.h"
 #include "daemon/reg.h"
 #include "db/slot.h"
+#include "db/pg.h"
 #include "db/store.h"
 #include "daemon/stream.h"
 #include "net/zmon.h"
@@ -59,6 +60,10 @@ typedef struct {
     metrics_t met;       /* the figures, copied to http after each batch */
     zmon_t monitor;      /* connection events of the acked socket */
     int64_t prov_refresh_us;
+    db_t *figures_db; /* a connection of its own for /metrics' province figures */
+    int figures_busy; /* their query is out; its rows come into `figures` */
+    int64_t figures_sent_us;
+    metrics_t figures;
     int64_t overdue_next_us; /* next record of today's overdue tip-offs */
     int64_t ping_us;         /* next liveness check of an idle database connection */
     key_pair_t key;          /* the server's CURVE keypair (unless insecure) */

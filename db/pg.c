@@ -81,10 +81,9 @@ int db_exec(db_t *c, const char *sql, int nparams, const char *const *params, lo
     return ok ? 0 : -1;
 }
 
-int db_rows(db_t *c, const char *sql, int nparams, const char *const *params, db_row_fn fn,
-            void *ctx, char *err, size_t errlen)
+/* A result's rows to fn; the result is cleared. */
+static int rows_of(db_t *c, PGresult *r, db_row_fn fn, void *ctx, char *err, size_t errlen)
 {
-    PGresult *r = run(c, sql, nparams, params);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         db_result_error(r, c, NULL, err, errlen);
         PQclear(r);
@@ -106,6 +105,49 @@ int db_rows(db_t *c, const char *sql, int nparams, const char *const *params, db
         rc = fn(ctx, ncols, names, vals);
     }
     PQclear(r);
+    return rc;
+}
+
+int db_rows(db_t *c, const char *sql, int nparams, const char *const *params, db_row_fn fn,
+            void *ctx, char *err, size_t errlen)
+{
+    return rows_of(c, run(c, sql, nparams, params), fn, ctx, err, errlen);
+}
+
+int db_send(db_t *c, const char *sql, int nparams, const char *const *params, char *err,
+            size_t errlen)
+{
+    if (PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0)) return 0;
+    snprintf(err, errlen, "%s", PQerrorMessage(c));
+    db_chomp(err);
+    return -1;
+}
+
+int db_socket(const db_t *c)
+{
+    return c ? PQsocket(c) : -1;
+}
+
+int db_collect(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    if (!PQconsumeInput(c)) {
+        snprintf(err, errlen, "%s", PQerrorMessage(c));
+        db_chomp(err);
+        return -1;
+    }
+    if (PQisBusy(c)) return 1;
+    int rc = 0, results = 0;
+    PGresult *r;
+    while ((r = PQgetResult(c))) { /* one statement: one result, then NULL */
+        if (rc == 0 && !results++)
+            rc = rows_of(c, r, fn, ctx, err, errlen) < 0 ? -1 : 0;
+        else
+            PQclear(r);
+    }
+    if (!results) {
+        snprintf(err, errlen, "no statement was waiting for its answer");
+        return -1;
+    }
     return rc;
 }
 

@@ -38,6 +38,15 @@ int db_rows(db_t *c, const char *sql, int nparams, const char *const *params, db
 /* Inside db/: the error of a result (r may be NULL: the connection's), as
  * text without its newline and, when sqlstate is given, its SQLSTATE. */
 struct pg_result;
+/* Asynchronous: send one statement (text parameters) and return at once;
+ * 0, or -1 with err. Then wait for db_socket() to be readable and call
+ * db_collect(): 1 while the answer is not all there, 0 once its rows went
+ * to fn (as db_rows), -1 with err. One statement at a time per connection. */
+int db_send(db_t *c, const char *sql, int nparams, const char *const *params, char *err,
+            size_t errlen);
+int db_socket(const db_t *c);
+int db_collect(db_t *c, db_row_fn fn, void *ctx, char *err, size_t errlen);
+
 void db_result_error(const struct pg_result *r, db_t *c, char *sqlstate, char *err, size_t errlen);
 
 /* Drop trailing newlines and spaces (libpq's messages end with one). */

@@ -127,13 +127,12 @@ int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err
                    1, &period, fn, ctx, err, errlen);
 }
 
-int query_province_figures(db_t *c, int silent_hours, db_row_fn fn, void *ctx, char *err,
-                           size_t errlen)
+int query_province_figures_send(db_t *c, int silent_hours, char *err, size_t errlen)
 {
     char h[16];
     snprintf(h, sizeof h, "%d", silent_hours);
     const char *p[1] = {h};
-    return db_rows(
+    return db_send(
         c,
         "WITH st AS (SELECT antt.province_today(n.unit_code) AS province,"
         "  count(*) FILTER (WHERE NOT coalesce(s.connected, false) AND (s.last_message_at IS NULL"
@@ -150,7 +149,7 @@ int query_province_figures(db_t *c, int silent_hours, db_row_fn fn, void *ctx, c
         " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
         " WHERE u.level = 'province' AND (u.valid_to IS NULL OR u.valid_to > antt.today())"
         " ORDER BY u.code",
-        1, p, fn, ctx, err, errlen);
+        1, p, err, errlen);
 }
 
 static int head_row(void *ctx, int n, const char *const *names, const char *const *v)

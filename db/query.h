@@ -86,9 +86,11 @@ int query_period(db_t *c, const char *period, db_row_fn fn, void *ctx, char *err
  * connected, no message for silent_hours) and losing events (numbers never
  * answered), and when any of them last sent anything (Unix seconds, NULL:
  * never): code, rate, overdue, silent, losing, last. A station counts in the
- * province that holds its unit today (a dissolved unit's: its heir's). */
-int query_province_figures(db_t *c, int silent_hours, db_row_fn fn, void *ctx, char *err,
-                           size_t errlen);
+ * province that holds its unit today (a dissolved unit's: its heir's).
+ * Sent without waiting (a few hundred ms with thousands of overdue
+ * tip-offs: anttd's loop must not wait for it); the rows come with
+ * db_collect(). 0, or -1 with err. */
+int query_province_figures_send(db_t *c, int silent_hours, char *err, size_t errlen);
 
 /* A tally stream snapshot of the subtree under unit for days [from, to)
  * (days since 1970), in one repeatable-read transaction: the stream's epoch

@@ -9,6 +9,7 @@
 #include "client/loadgen.h"
 #include "db/pg.h"
 #include "db/pgcopy.h"
+#include "db/sql.h"
 #include "db/tallymap.h"
 #include "proto/encode.h"
 #include "proto/ts.h"
@@ -42,7 +43,9 @@ static int ceiling(const char *dsn, int secs)
         fprintf(stderr, "%s\n", cerr);
         return 1;
     }
-    exec_ok(c, "SET TIME ZONE 'UTC'");
+    /* as the store: the month and year sums in the tally statement, the
+     * tables' triggers standing aside (db/sql.h, SQL_UPSERT_TALLIES) */
+    exec_ok(c, "SET TIME ZONE 'UTC'; SET antt.store_rolls = on");
     exec_ok(c, "CREATE TEMP TABLE stage_tally (unit text, day date, metric text, grp text,"
                " severity text, delta bigint) ON COMMIT DELETE ROWS");
     pgcopy_t cp = {0};
@@ -173,7 +176,11 @@ static int ceiling(const char *dsn, int secs)
                        " ORDER BY unit, day, metric, grp, severity"
                        " ON CONFLICT (unit, day, metric, grp, severity) DO UPDATE SET value = "
                        "t.value + EXCLUDED.value;"
-                       "COMMIT") < 0)
+                       "WITH s AS (SELECT unit, day, metric, grp, severity, delta AS value"
+                       " FROM stage_tally), m AS (" ROLL_UP(
+                           "tallies_month", "month", "month") ")" ROLL_UP("tallies_year", "year",
+                                                                          "year") ";"
+                                                                                  "COMMIT") < 0)
             return 1;
         rows += ROWS;
     }

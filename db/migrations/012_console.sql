@@ -70,10 +70,19 @@ CREATE TABLE antt.overdue_daily (
 
 CREATE FUNCTION antt.record_overdue() RETURNS integer
 LANGUAGE sql AS $$
-    WITH now_overdue AS (
-        SELECT antt.heir(o.unit, (o.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
-                         antt.today()) AS unit, count(*)::integer AS n
+    WITH live AS (
+        SELECT u.code, u.valid_from, u.valid_to FROM antt.units u
+         WHERE daterange(u.valid_from, u.valid_to) @> antt.today()
+    ), now_overdue AS (
+        -- at its heir (a unit still valid is its own: antt.pending_here)
+        SELECT CASE WHEN l.code IS NOT NULL THEN o.unit
+                    ELSE antt.heir(o.unit, (o.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
+                                   antt.today()) END AS unit,
+               count(*)::integer AS n
           FROM antt.tipoffs o
+          LEFT JOIN live l ON l.code = o.unit
+           AND daterange(l.valid_from, l.valid_to)
+               @> (o.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
          WHERE o.status = 'pending' AND o.deadline < now()
          GROUP BY 1
     ), cleared AS (

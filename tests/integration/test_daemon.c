@@ -557,9 +557,13 @@ Test(daemon, metrics_and_healthz_over_http)
     static char body[65536];
     cr_assert_eq(it_http_get(hport, "/healthz", body, sizeof body), 200, "%s", body);
     int st = 0;
-    for (int i = 0; i < 50; i++) { /* the refused message is counted with the next batch */
+    /* the refused message is counted with the next batch; the province
+     * figures come from a query anttd does not wait for */
+    for (int i = 0; i < 100; i++) {
         st = it_http_get(hport, "/metrics", body, sizeof body);
-        if (strstr(body, "antt_rejects_total{code=\"100\"")) break;
+        if (strstr(body, "antt_rejects_total{code=\"100\"") &&
+            strstr(body, "antt_tipoffs_overdue{province="))
+            break;
         struct timespec ts = {0, 50000000};
         nanosleep(&ts, NULL);
     }
