@@ -1,11 +1,16 @@
-/* ceiling.c — what PostgreSQL itself takes of ANTT's rows on this machine:
- * the same event rows anttd would store, written by plain libpq COPY in
- * 1,000-row transactions into the same tables, with the same tally upserts
- * (daemon/bench/run.sh prints it beside anttd's figure).
+/* ceiling.c — what PostgreSQL itself takes of ANTT's rows on this machine
+ * (daemon/bench/run.sh prints both beside anttd's figure):
  *
- *   bench_ceiling DSN SECONDS      (BENCH_UNITS: one commune code per line)
+ *   bench_ceiling DSN SECONDS [schema|lean]   (BENCH_UNITS: one commune code per line)
  *
- * Only new incidents and tip-offs: no reads, no ledger, no acks. */
+ * schema: the same event rows anttd would store, written by plain libpq COPY
+ * in 1,000-row transactions into ANTT's tables, with the same tally, month
+ * and year upserts. Only new incidents and tip-offs: no reads, no ledger,
+ * no acks. Each part can be left out, to say what it costs:
+ *   CEIL_WITHOUT=ids,raw,cases,tallies,rolls (comma-separated; the
+ *   benchmark drops indexes itself).
+ * lean: the same events' ids and bytes into one table with a primary key
+ * and nothing else — what PostgreSQL takes of them at all. */
 #include "client/loadgen.h"
 #include "db/pg.h"
 #include "db/pgcopy.h"
@@ -35,7 +40,17 @@ static int exec_ok(db_t *c, const char *sql)
     return -1;
 }
 
-static int ceiling(const char *dsn, int secs)
+static int without(const char *part)
+{
+    const char *w = getenv("CEIL_WITHOUT");
+    if (!w) return 0;
+    const size_t n = strlen(part);
+    for (const char *p = w; (p = strstr(p, part)); p += n)
+        if ((p == w || p[-1] == ',') && (p[n] == ',' || !p[n])) return 1;
+    return 0;
+}
+
+static int ceiling(const char *dsn, int secs, int lean)
 {
     char cerr[512];
     db_t *c = db_connect(dsn, "antt-bench", cerr, sizeof cerr);
@@ -46,6 +61,9 @@ static int ceiling(const char *dsn, int secs)
     /* as the store: the month and year sums in the tally statement, the
      * tables' triggers standing aside (db/sql.h, SQL_UPSERT_TALLIES) */
     exec_ok(c, "SET TIME ZONE 'UTC'; SET antt.store_rolls = on");
+    if (lean && exec_ok(c, "CREATE TABLE IF NOT EXISTS lean_events (id uuid PRIMARY KEY,"
+                           " raw bytea NOT NULL)") < 0)
+        return 1;
     exec_ok(c, "CREATE TEMP TABLE stage_tally (unit text, day date, metric text, grp text,"
                " severity text, delta bigint) ON COMMIT DELETE ROWS");
     pgcopy_t cp = {0};
@@ -90,13 +108,27 @@ static int ceiling(const char *dsn, int secs)
             tallymap_add(&tm, &k, 1);
         }
         if (exec_ok(c, "BEGIN") < 0) return 1;
+        if (lean) {
+            pgcopy_begin(&cp);
+            for (int i = 0; i < ROWS; i++) {
+                pgcopy_row(&cp, 2);
+                pgcopy_uuid(&cp, evs[i].id);
+                pgcopy_bytea(&cp, raws[i].data, raws[i].size);
+            }
+            if (pgcopy_send(c, "COPY lean_events (id, raw) FROM STDIN (FORMAT binary)", &cp,
+                            sqlstate, err, sizeof err) < 0 ||
+                exec_ok(c, "COMMIT") < 0)
+                goto fail;
+            rows += ROWS;
+            continue;
+        }
         pgcopy_begin(&cp);
         for (int i = 0; i < ROWS; i++) {
             pgcopy_row(&cp, 1);
             pgcopy_uuid(&cp, evs[i].id);
         }
-        if (pgcopy_send(c, "COPY antt.event_ids (id) FROM STDIN (FORMAT binary)", &cp, sqlstate,
-                        err, sizeof err) < 0)
+        if (!without("ids") && pgcopy_send(c, "COPY antt.event_ids (id) FROM STDIN (FORMAT binary)",
+                                           &cp, sqlstate, err, sizeof err) < 0)
             goto fail;
         pgcopy_begin(&cp);
         for (int i = 0; i < ROWS; i++) {
@@ -110,7 +142,7 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_ts(&cp, e->time_us);
             pgcopy_text(&cp, e->ref.p, e->ref.n);
             pgcopy_int4(&cp, 1);
-            pgcopy_bytea(&cp, raws[i].data, raws[i].size);
+            pgcopy_bytea(&cp, raws[i].data, without("raw") ? 0 : raws[i].size);
         }
         if (pgcopy_send(c,
                         "COPY antt.events (id, type, node, unit, seq, event_time, ref, "
@@ -131,7 +163,8 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_text(&cp, e->unit.p, e->unit.n);
             pgcopy_int4(&cp, 1);
         }
-        if (pgcopy_send(c,
+        if (!without("cases") &&
+            pgcopy_send(c,
                         "COPY antt.incidents (unit, ref, report_id, grp, severity, occurred_at, "
                         "occurred_unit, version) FROM STDIN (FORMAT binary)",
                         &cp, sqlstate, err, sizeof err) < 0)
@@ -151,7 +184,8 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_cstr(&cp, "pending");
             pgcopy_int4(&cp, 1);
         }
-        if (pgcopy_send(c,
+        if (!without("cases") &&
+            pgcopy_send(c,
                         "COPY antt.tipoffs (unit, ref, report_id, kind, source, received_at, "
                         "deadline, status, version) FROM STDIN (FORMAT binary)",
                         &cp, sqlstate, err, sizeof err) < 0)
@@ -166,6 +200,11 @@ static int ceiling(const char *dsn, int secs)
             pgcopy_cstr(&cp, ev_enum_name(&EV_SEVERITIES, tm.items[t].k.severity));
             pgcopy_int8(&cp, tm.items[t].value);
         }
+        if (without("tallies")) {
+            if (exec_ok(c, "COMMIT") < 0) return 1;
+            rows += ROWS;
+            continue;
+        }
         if (pgcopy_send(c,
                         "COPY stage_tally (unit, day, metric, grp, severity, delta) FROM STDIN "
                         "(FORMAT binary)",
@@ -175,18 +214,20 @@ static int ceiling(const char *dsn, int secs)
                        " SELECT unit, day, metric, grp, severity, delta FROM stage_tally"
                        " ORDER BY unit, day, metric, grp, severity"
                        " ON CONFLICT (unit, day, metric, grp, severity) DO UPDATE SET value = "
-                       "t.value + EXCLUDED.value;"
-                       "WITH s AS (SELECT unit, day, metric, grp, severity, delta AS value"
+                       "t.value + EXCLUDED.value") < 0)
+            return 1;
+        if (!without("rolls") &&
+            exec_ok(c, "WITH s AS (SELECT unit, day, metric, grp, severity, delta AS value"
                        " FROM stage_tally), m AS (" ROLL_UP(
                            "tallies_month", "month", "month") ")" ROLL_UP("tallies_year", "year",
-                                                                          "year") ";"
-                                                                                  "COMMIT") < 0)
+                                                                          "year")) < 0)
             return 1;
+        if (exec_ok(c, "COMMIT") < 0) return 1;
         rows += ROWS;
     }
     double el = (double)(mono_us() - t0) / 1e6;
-    printf("ceiling rows=%llu seconds=%.1f rows_per_s=%.0f\n", (unsigned long long)rows, el,
-           (double)rows / el);
+    printf("%s rows=%llu seconds=%.1f rows_per_s=%.0f\n", lean ? "lean" : "ceiling",
+           (unsigned long long)rows, el, (double)rows / el);
     for (int i = 0; i < ROWS; i++)
         msgpack_sbuffer_destroy(&raws[i]);
     msgpack_sbuffer_destroy(&sb);
@@ -202,8 +243,10 @@ fail:
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: bench_ceiling DSN SECONDS (see db/bench/ceiling.c)\n");
+    if (argc < 3 || argc > 4 ||
+        (argc == 4 && strcmp(argv[3], "lean") && strcmp(argv[3], "schema"))) {
+        fprintf(stderr,
+                "usage: bench_ceiling DSN SECONDS [schema|lean] (see db/bench/ceiling.c)\n");
         return 2;
     }
     char err[256];
@@ -211,5 +254,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: %s\n", err);
         return 2;
     }
-    return ceiling(argv[1], atoi(argv[2]));
+    return ceiling(argv[1], atoi(argv[2]), argc == 4 && !strcmp(argv[3], "lean"));
 }

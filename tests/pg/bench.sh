@@ -3,8 +3,8 @@
 #
 #   bench_setup NAME PARENT TARGET...
 #
-# installs what is missing, builds TARGETs optimised in build-bench/ ($anttd,
-# $antt name the programs), makes a work folder PARENT/antt-NAME.XXXXXX
+# installs what is missing, builds TARGETs optimised in build-bench/ (or uses
+# $BENCH_BUILD; $bench_build names the tree, $anttd and $antt the programs), makes a work folder PARENT/antt-NAME.XXXXXX
 # ($work, removed at exit) and starts a private PostgreSQL in it (PG* and
 # ANTT_TEST_DSN exported; stopped at exit) with default durability — fsync,
 # synchronous_commit and full-page writes on — and only checkpoint spacing
@@ -21,11 +21,17 @@ bench_cleanup() {
 bench_setup() {
   local name=$1 parent=$2
   shift 2
-  bash "$root/deploy/deps.sh" >/dev/null
-  cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
-  cmake --build "$root/build-bench" --target "$@" -j"$(nproc)" >/dev/null
-  anttd=$root/build-bench/daemon/anttd
-  antt=$root/build-bench/client/antt
+  # BENCH_BUILD: an existing build tree holding the targets (the test
+  # suite's smoke run uses its own); otherwise an optimised one is made.
+  local build=${BENCH_BUILD:-$root/build-bench}
+  if [[ -z "${BENCH_BUILD:-}" ]]; then
+    bash "$root/deploy/deps.sh" >/dev/null
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
+    cmake --build "$build" --target "$@" -j"$(nproc)" >/dev/null
+  fi
+  bench_build=$build
+  anttd=$build/daemon/anttd
+  antt=$build/client/antt
   mkdir -p "$parent"
   work=$(mktemp -d "$parent/antt-$name.XXXXXX")
   chmod 755 "$work"
