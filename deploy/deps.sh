@@ -36,6 +36,13 @@ PACKAGES=(
   chromium chromium-driver python3-selenium
 )
 
+# --bench: also what the benchmarks compare ANTT with (daemon/bench/run.sh):
+# rsyslog taking the same events over ZeroMQ (imczmq) into PostgreSQL
+# (ompgsql). Not needed to build, test or run ANTT.
+if [[ "${1:-}" == "--bench" ]]; then
+  PACKAGES+=(rsyslog rsyslog-czmq rsyslog-pgsql)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

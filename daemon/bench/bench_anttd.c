@@ -8,6 +8,11 @@
  *       read by the script meanwhile). Each DEALER costs this process two
  *       descriptors (its TCP socket and its mailbox), so the script splits
  *       10,000 nodes over processes to stay under the descriptor limit.
+ *   bench_anttd push ENDPOINT SECONDS
+ *       the peer's side of the comparison with rsyslog (daemon/bench/run.sh):
+ *       a PUSH socket sending the same one-event messages stations send, as
+ *       hex text (rsyslog takes text), as fast as the peer takes them, for
+ *       SECONDS; prints how many went.
  * The mix per node, in each run of 10 events: 4 incident.reported, 4
  * tipoff.received, 1 incident.cleared (of the node's oldest open case),
  * 1 tipoff.resolved (of its oldest pending tip-off); groups social_order and
@@ -146,7 +151,46 @@ static int connect_many(int port, int nodes, int hold, int first)
     return answered >= nodes ? 0 : 1;
 }
 
-/* ---- the ceiling: plain COPY of the same rows ---- */
+static int push(const char *endpoint, int secs)
+{
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_PUSH);
+    if (zmq_connect(s, endpoint) != 0) {
+        fprintf(stderr, "push: %s: %s\n", endpoint, zmq_strerror(errno));
+        return 1;
+    }
+    enum { NODES = 100 };
+    static lg_node_t g[NODES];
+    for (int i = 0; i < NODES; i++)
+        gen_init(&g[i], 200000 + i);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    char *hex = NULL;
+    size_t cap = 0;
+    uint64_t sent = 0;
+    const int64_t t0 = mono_us(), end = t0 + (int64_t)secs * 1000000;
+    const int timeout = 200;
+    zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+    while (mono_us() < end) {
+        lg_message(&g[sent % NODES], 1, &sb, ts_now_us());
+        if (cap < sb.size * 2 + 1 && !(hex = realloc(hex, cap = sb.size * 2 + 1))) return 1;
+        for (size_t i = 0; i < sb.size; i++)
+            snprintf(hex + 2 * i, 3, "%02x", (unsigned char)sb.data[i]);
+        int rc;
+        while ((rc = zmq_send(s, hex, sb.size * 2, 0)) < 0 && mono_us() < end)
+            ; /* the peer is full: wait (SNDTIMEO), as a station would */
+        if (rc >= 0) sent++;
+    }
+    printf("push sent=%llu seconds=%.1f\n", (unsigned long long)sent,
+           (double)(mono_us() - t0) / 1e6);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    msgpack_sbuffer_destroy(&sb);
+    free(hex);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -158,6 +202,7 @@ int main(int argc, char **argv)
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "connect"))
         return connect_many(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),
                             argc == 6 ? atoi(argv[5]) : 0);
+    if (argc == 4 && !strcmp(argv[1], "push")) return push(argv[2], atoi(argv[3]));
     fprintf(stderr, "usage: see the comment at the top of daemon/bench/bench_anttd.c\n");
     return 2;
 }

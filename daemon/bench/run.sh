@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # daemon/bench/run.sh — the anttd benchmark (issues 3 and 17), in one run:
+#   0. rsyslog, what a user would deploy instead: Debian's rsyslog with imczmq
+#      (a PULL socket) and ompgsql, landing the same one-event messages as
+#      rows of one table (no validation, tallies, acks or dedup), 1,000 a
+#      transaction, two workers; rows landed a second once it is running;
 #   1. the schema ceiling: plain libpq COPY of the same rows into the same
 #      tables, in 1,000-row transactions with the same tally, month and year
 #      upserts; and the lean ceiling: the same events' ids and bytes into one
@@ -34,7 +38,8 @@ hold=${HOLD_SECONDS:-20}
 bench_setup bench /tmp anttd antt bench_anttd bench_ceiling
 bench=$bench_build/daemon/bench_anttd
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-psql -qc "CREATE DATABASE ceil" -qc "CREATE DATABASE bench" -qc "CREATE DATABASE lean"
+psql -qc "CREATE DATABASE ceil" -qc "CREATE DATABASE bench" -qc "CREATE DATABASE lean" \
+     -qc "CREATE DATABASE rsys"
 base="host=$PGHOST port=$PGPORT user=$PGUSER"
 for db in ceil bench; do
   "$anttd" --db "$base dbname=$db" --log-level warn --migrate \
@@ -53,6 +58,42 @@ psql -d bench -qc "WITH u AS (SELECT code, row_number() OVER (ORDER BY code) - 1
 echo "PostgreSQL $(psql -Atc 'show server_version') fsync=$(psql -Atc 'show fsync')" \
      "synchronous_commit=$(psql -Atc 'show synchronous_commit')" \
      "full_page_writes=$(psql -Atc 'show full_page_writes') max_wal_size=$(psql -Atc 'show max_wal_size'); $(nproc) cores"
+
+rsys=""
+if command -v rsyslogd >/dev/null && [[ -e /usr/lib/x86_64-linux-gnu/rsyslog/imczmq.so ||
+      -n $(find /usr/lib -name imczmq.so -print -quit 2>/dev/null) ]]; then
+  echo "== 0. rsyslog: imczmq (PULL) -> ompgsql, the same one-event messages as hex text (${secs}s)"
+  psql -d rsys -qc "CREATE TABLE rsyslog_events (n bigserial PRIMARY KEY, msg text NOT NULL)"
+  rport=$(( 30000 + RANDOM % 20000 ))
+  mkdir -p "$work/rsyslog"
+  cat >"$work/rsyslog.conf" <<CONF
+global(workDirectory="$work/rsyslog" maxMessageSize="8k")
+module(load="imczmq")
+module(load="ompgsql")
+template(name="ev" type="list" option.sql="on") {
+  constant(value="INSERT INTO rsyslog_events (msg) VALUES ('")
+  property(name="rawmsg")
+  constant(value="')")
+}
+input(type="imczmq" endpoints="@tcp://127.0.0.1:$rport" socktype="PULL")
+action(type="ompgsql" server="127.0.0.1" port="$PGPORT" db="rsys" user="$PGUSER" pass="-"
+       template="ev" queue.type="LinkedList" queue.size="2000000"
+       queue.dequeueBatchSize="1000" queue.workerThreads="2")
+CONF
+  rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslog.pid" >"$work/rsyslog.log" 2>&1 &
+  rpid=$!
+  sleep 1
+  "$bench" push "tcp://127.0.0.1:$rport" "$secs" >"$work/push.out" &
+  ppid=$!
+  # landed a second over the run's second half (its start is the queue filling)
+  sleep $(( secs / 2 )); c1=$(psql -d rsys -Atc "SELECT count(*) FROM rsyslog_events"); t1=$(date +%s.%N)
+  wait "$ppid"; c2=$(psql -d rsys -Atc "SELECT count(*) FROM rsyslog_events"); t2=$(date +%s.%N)
+  kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null || true
+  rsys=$(awk -v a="$c1" -v b="$c2" -v t1="$t1" -v t2="$t2" 'BEGIN { printf "%d", (b - a) / (t2 - t1) }')
+  echo "$(cat "$work/push.out"); rows landed by then=$c2 landed_per_s=$rsys"
+else
+  echo "== 0. rsyslog: not installed (deploy/deps.sh --bench installs rsyslog, rsyslog-czmq, rsyslog-pgsql)"
+fi
 
 echo "== 1. ceiling: plain COPY, 1,000-row transactions, same tables and tally upserts (${secs}s)"
 ceil_out=$("$bench_build/db/bench_ceiling" "$base dbname=ceil" "$secs")
@@ -128,7 +169,10 @@ tail -1 "$work/anttd.log"
 echo
 echo "== summary"
 awk -v conns="$conns" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" \
-    -v rss="$rss_kb" -v hwm="$hwm_kb" 'BEGIN {
+    -v rss="$rss_kb" -v hwm="$hwm_kb" -v rsys="$rsys" 'BEGIN {
+  if (rsys != "") {
+    printf "rsyslog           %8d rows/s     anttd/rsyslog = %.2f (100-event messages), %.2f (one a message)  target >= 2  %s\n", rsys, tp / rsys, one / rsys, (tp / rsys >= 2 ? "met" : "NOT met")
+  }
   printf "lean ceiling      %8d rows/s     (one table, its key, the bytes)\n", lean
   printf "schema ceiling    %8d rows/s     schema/lean = %.2f      target >= 0.50  %s\n", ceil, ceil / lean, (ceil / lean >= 0.5 ? "met" : "NOT met")
   printf "sustained         %8d events/s   anttd/schema = %.2f     target >= 0.90  %s\n", tp, tp / ceil, (tp / ceil >= 0.9 ? "met" : "NOT met")

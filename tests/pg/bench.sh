@@ -25,7 +25,7 @@ bench_setup() {
   # suite's smoke run uses its own); otherwise an optimised one is made.
   local build=${BENCH_BUILD:-$root/build-bench}
   if [[ -z "${BENCH_BUILD:-}" ]]; then
-    bash "$root/deploy/deps.sh" >/dev/null
+    bash "$root/deploy/deps.sh" --bench >/dev/null
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
     cmake --build "$build" --target "$@" -j"$(nproc)" >/dev/null
   fi
