@@ -32,7 +32,7 @@ echo "PostgreSQL $(psql -Atc 'show server_version') fsync=$(psql -Atc 'show fsyn
      "synchronous_commit=$(psql -Atc 'show synchronous_commit'); $(nproc) cores;" \
      "$nodes nodes x $per_msg events a message, $window in flight; latency at $rate events/s"
 
-port=$(( 30000 + RANDOM % 20000 ))
+port=$(bench_port)
 # one_run MODE: start anttd, measure, stop. Prints "tp p99".
 one_run() {
   local mode=$1 sec=() cli=()
@@ -46,7 +46,7 @@ one_run() {
   "$anttd" --db "$dsn" --listen "tcp://127.0.0.1:$port" --publish-listen "" --tally-publish "" \
     --tally-snapshot "" --http-listen "" --node-rate 0 "${sec[@]}" 2>"$work/anttd.$mode.log" &
   apid=$!
-  for _ in $(seq 100); do grep -q "database connected" "$work/anttd.$mode.log" && break; sleep 0.1; done
+  bench_wait_anttd "$work/anttd.$mode.log"
   local enroll=()
   [[ $mode == curve ]] && enroll=(--enroll "$dsn")
   local tp_out lat_out

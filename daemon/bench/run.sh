@@ -64,7 +64,7 @@ if command -v rsyslogd >/dev/null && [[ -e /usr/lib/x86_64-linux-gnu/rsyslog/imc
       -n $(find /usr/lib -name imczmq.so -print -quit 2>/dev/null) ]]; then
   echo "== 0. rsyslog: imczmq (PULL) -> ompgsql, the same one-event messages as hex text (${secs}s)"
   psql -d rsys -qc "CREATE TABLE rsyslog_events (n bigserial PRIMARY KEY, msg text NOT NULL)"
-  rport=$(( 30000 + RANDOM % 20000 ))
+  rport=$(bench_port)
   mkdir -p "$work/rsyslog"
   cat >"$work/rsyslog.conf" <<CONF
 global(workDirectory="$work/rsyslog" maxMessageSize="8k")
@@ -121,11 +121,11 @@ if [[ -n "${COSTS:-}" ]]; then
   done
 fi
 
-port=$(( 30000 + RANDOM % 20000 ))
+port=$(bench_port)
 "$anttd" --db "$base dbname=bench" --listen "tcp://127.0.0.1:$port" --publish-listen "" \
   --batch-max-events "$bmax" --batch-max-ms "$bms" --max-sockets 20000 --insecure 2>"$work/anttd.log" &
 apid=$!
-for _ in $(seq 100); do grep -q "database connected" "$work/anttd.log" && break; sleep 0.1; done
+bench_wait_anttd "$work/anttd.log"
 
 # Plaintext here (issue 3's figures); daemon/bench/curve.sh measures CURVE beside it.
 load() { "$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --units "$work/units" --node-prefix load- "$@"; }

@@ -41,7 +41,7 @@ db=$ANTT_HA_DSN
   --load-groups "$root/db/crime_groups.csv" --add-nodes-under 20=demo- 2>/dev/null
 
 say "two anttd on it, stations listing both"
-port() { local p; while :; do p=$(( 30000 + RANDOM % 20000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
+port() { local p; for _ in $(seq 50); do p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; return 1; }  # below the ephemeral range
 eps=() streams=()
 for n in a b; do
   l=$(port) t=$(port) s=$(port)

@@ -12,6 +12,30 @@
 # force a checkpoint every few seconds. An anttd the script starts is
 # stopped at exit when $apid holds its PID.
 
+# bench_port: a TCP port on loopback that nothing answers on, below the
+# ephemeral range (32768-60999 on Linux) so that no outgoing connection of a
+# test running beside us can be holding it when our server binds.
+bench_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  echo "bench_port: no free port found" >&2; return 1
+}
+
+# bench_wait_anttd LOG: until anttd ($apid) says its database is connected;
+# fails with its log when it has exited instead (a port taken, a bad option).
+bench_wait_anttd() {
+  local log=$1
+  for _ in $(seq 300); do
+    grep -q "database connected" "$log" && return 0
+    kill -0 "$apid" 2>/dev/null || { echo "anttd exited:" >&2; tail -20 "$log" >&2; apid=""; return 1; }
+    sleep 0.1
+  done
+  echo "anttd did not connect to its database in 30 s:" >&2; tail -20 "$log" >&2; return 1
+}
+
 bench_cleanup() {
   [[ -n "${apid:-}" ]] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
   bash "$root/tests/pg/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
