@@ -119,11 +119,11 @@ char *console_children(db_t *c, const char *unit, const char *from, const char *
 {
     const char *p[3] = {unit, from, to};
     return json_of(c,
-                   "SELECT coalesce(json_agg(jsonb_build_object('code', k.code, 'name', k.name)"
-                   "  || to_jsonb(r) ORDER BY k.code), '[]')::text"
-                   " FROM antt.children_on($1, $3::date - 1) k"
-                   " CROSS JOIN LATERAL antt.rates(k.code, $2::date, $3::date, NULL,"
-                   "  $3::date - 1) r",
+                   "WITH k AS MATERIALIZED (SELECT * FROM antt.children_on($1, $3::date - 1))"
+                   " SELECT coalesce(json_agg(jsonb_build_object('code', k.code, 'name', k.name)"
+                   "  || (to_jsonb(r) - 'code' - 'grp') ORDER BY k.code), '[]')::text"
+                   " FROM k JOIN antt.rates_many((SELECT array_agg(code) FROM k), $2::date,"
+                   "  $3::date, $3::date - 1) r ON r.code = k.code",
                    3, p, err, errlen);
 }
 

@@ -141,14 +141,15 @@ int query_province_figures_send(db_t *c, int silent_hours, char *err, size_t err
         "  extract(epoch FROM max(s.last_message_at))::bigint AS last_message"
         "  FROM antt.nodes n LEFT JOIN antt.node_status s USING (node_id)"
         "  WHERE n.revoked_at IS NULL GROUP BY 1)"
-        " SELECT u.code, r.resolution_rate, r.tipoffs_overdue, coalesce(st.silent, 0),"
+        " , p AS MATERIALIZED (SELECT u.code FROM antt.units u WHERE u.level = 'province'"
+        "  AND (u.valid_to IS NULL OR u.valid_to > antt.today()))"
+        " SELECT p.code, r.resolution_rate, r.tipoffs_overdue, coalesce(st.silent, 0),"
         " coalesce(st.losing, 0), st.last_message"
-        " FROM antt.units u LEFT JOIN st ON st.province = u.code,"
-        " LATERAL antt.rates(u.code,"
-        " date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
-        " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r"
-        " WHERE u.level = 'province' AND (u.valid_to IS NULL OR u.valid_to > antt.today())"
-        " ORDER BY u.code",
+        " FROM p LEFT JOIN st ON st.province = p.code"
+        " JOIN antt.rates_many((SELECT array_agg(code) FROM p),"
+        "  date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
+        "  (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r ON r.code = p.code"
+        " ORDER BY p.code",
         1, p, err, errlen);
 }
 

@@ -306,3 +306,52 @@ Test(rollups, month_and_year_sums_equal_the_days_for_any_period)
                               " '2023-01-01', '2024-01-01', '2023-12-31', false)"),
                  12);
 }
+
+/* The console's children, rollup_children and /metrics ask for many units in
+ * one call (antt.scopes_sums, antt.rates_many): each unit's answer is the
+ * one it gets alone, whatever else is asked beside it — the same unit twice,
+ * a unit and its parent, a cluster, the whole country, a dissolved unit. */
+Test(rollups, many_units_at_once_answer_as_each_alone)
+{
+    static const char *const sets[] = {
+        "ARRAY(SELECT code FROM antt.children_on('20', '2023-12-31'))",
+        "ARRAY(SELECT code FROM antt.children_on('20', current_date))",
+        "ARRAY['20', '180', '06040', '06040', 'group:cluster2', 'all', '10']"};
+    static const char *const periods[] = {"'2023-01-01', '2024-01-01'",
+                                          "'2022-12-15', '2023-12-15'",
+                                          "'2025-06-15', '2025-07-15'"};
+    for (size_t s = 0; s < sizeof sets / sizeof *sets; s++)
+        for (size_t p = 0; p < sizeof periods / sizeof *periods; p++) {
+            char sql[2048];
+            /* every column of every unit's row (and its groups' rows), as
+             * text, against the same unit asked alone */
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM (SELECT DISTINCT unnest(%s) AS code) k,"
+                     " LATERAL (SELECT array_agg(m::text ORDER BY m.grp NULLS FIRST) AS a"
+                     "  FROM antt.rates_many(%s, %s, NULL, true) m WHERE m.code = k.code) x,"
+                     " LATERAL (SELECT array_agg(m::text ORDER BY m.grp NULLS FIRST) AS a"
+                     "  FROM antt.rates_many(ARRAY[k.code], %s, NULL, true) m) y"
+                     " WHERE x.a IS DISTINCT FROM y.a OR x.a IS NULL",
+                     sets[s], sets[s], periods[p], periods[p]);
+            cr_expect_eq(it_scalar(c, sql), 0, "%s", sql);
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM (SELECT DISTINCT unnest(%s) AS code) k,"
+                     " LATERAL (SELECT sum(value) AS v FROM antt.scopes_sums(%s, %s, '2025-12-31')"
+                     "  t WHERE t.root = k.code) x,"
+                     " LATERAL (SELECT sum(value) AS v FROM antt.scope_sums(k.code, %s,"
+                     "  '2025-12-31')) y WHERE x.v IS DISTINCT FROM y.v",
+                     sets[s], sets[s], periods[p], periods[p]);
+            cr_expect_eq(it_scalar(c, sql), 0, "%s", sql);
+        }
+    /* the test sees something, and the children add up to the province
+     * (Lạng Sơn's seeded 2023 is all in its districts' communes) */
+    const long long y2023 = it_scalar(c, "SELECT occurred FROM antt.rates(" Y2023 ")");
+    cr_expect_gt(y2023, 200);
+    cr_expect_eq(it_scalar(c, "SELECT sum(occurred) FROM antt.rates_many(ARRAY(SELECT code FROM"
+                              " antt.children_on('20', '2023-12-31')), '2023-01-01', '2024-01-01')"),
+                 y2023);
+    cr_expect_eq(it_scalar(c, "SELECT sum(value) FROM antt.rollup_children(" Y2023 ")"
+                              " WHERE metric = 'incidents' AND grp IN (SELECT slug"
+                              " FROM antt.crime_groups WHERE is_crime)"),
+                 y2023);
+}

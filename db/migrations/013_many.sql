@@ -1,0 +1,200 @@
+-- 013_many.sql — the figures of many units in one pass (issue 17).
+--
+-- The console's children table, rollup_children and /metrics' province
+-- figures asked antt.rates() once per unit: a SQL function called in a
+-- LATERAL join is planned and started for each row, ~2 ms of every call
+-- before it reads a tally, and antt.rates() read every crime group to keep
+-- one. On a national map (a province of ~100 communes, 34 provinces) that
+-- was 0.7 s for one province's children and 0.45 s for /metrics even on a
+-- database holding one day. antt.scopes_sums and antt.rates_many take an
+-- array of units and answer for all of them with one plan; the one-unit
+-- functions are now these with an array of one, so both read the same SQL.
+
+-- antt.scope_sums for each unit of p_codes at once: `root` says whose.
+CREATE FUNCTION antt.scopes_sums(p_codes text[], p_from date, p_to date, p_on date,
+                                 p_years boolean DEFAULT true)
+RETURNS TABLE (root text, day date, metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    WITH r AS (
+        SELECT k.root, s.code, greatest(p_from, coalesce(s.valid_from, p_from)) AS lo,
+               least(p_to, coalesce(s.valid_to, p_to)) AS hi
+          FROM (SELECT DISTINCT unnest(p_codes) AS root) k
+         CROSS JOIN LATERAL antt.scope_units(k.root, p_on) s
+    ), m AS MATERIALIZED (
+        -- (MATERIALIZED: inlined, every use of ye would recompute the
+        -- chain of date_trunc calls below it, ~0.15 ms a unit)
+        -- ms: the first 1st of a month on or after lo; me: the last on or
+        -- before hi (both hi when there is none); infinities stay
+        SELECT r.root, r.code, r.lo, r.hi, c.ms, greatest(c.mf, c.ms) AS me
+          FROM r CROSS JOIN LATERAL (SELECT
+               least(CASE WHEN isfinite(r.lo)
+                          THEN (date_trunc('month', (r.lo - 1)::timestamp) + interval '1 month')::date
+                          ELSE r.lo END, r.hi) AS ms,
+               CASE WHEN isfinite(r.hi) THEN date_trunc('month', r.hi::timestamp)::date
+                    ELSE r.hi END AS mf) c
+         WHERE r.lo < r.hi
+    ), y AS MATERIALIZED (
+        -- ys, ye: the same with years, inside [ms, me)
+        SELECT m.*, c.ys, greatest(c.yf, c.ys) AS ye
+          FROM m CROSS JOIN LATERAL (SELECT
+               least(CASE WHEN NOT p_years THEN m.me WHEN isfinite(m.ms)
+                          THEN (date_trunc('year', (m.ms - 1)::timestamp) + interval '1 year')::date
+                          ELSE m.ms END, m.me) AS ys,
+               CASE WHEN isfinite(m.me) THEN date_trunc('year', m.me::timestamp)::date
+                    ELSE m.me END AS yf) c
+    ), p AS (
+        SELECT y.root, y.code, v.kind, v.a, v.b
+          FROM y CROSS JOIN LATERAL (VALUES ('d', y.lo, y.ms), ('m', y.ms, y.ys),
+                                            ('y', y.ys, y.ye), ('m', y.ye, y.me),
+                                            ('d', y.me, y.hi)) v (kind, a, b)
+         WHERE v.a < v.b
+    )
+    SELECT p.root, t.day, t.metric, t.grp, t.severity, t.value
+      FROM p JOIN antt.tallies t ON p.kind = 'd' AND t.unit = p.code
+       AND t.day >= p.a AND t.day < p.b
+    UNION ALL
+    SELECT p.root, x.month, x.metric, x.grp, x.severity, x.value
+      FROM p JOIN antt.tallies_month x ON p.kind = 'm' AND x.unit = p.code
+       AND x.month >= p.a AND x.month < p.b
+    UNION ALL
+    SELECT p.root, x.year, x.metric, x.grp, x.severity, x.value
+      FROM p JOIN antt.tallies_year x ON p.kind = 'y' AND x.unit = p.code
+       AND x.year >= p.a AND x.year < p.b
+$$;
+
+CREATE OR REPLACE FUNCTION antt.scope_sums(p_code text, p_from date, p_to date, p_on date,
+                                           p_years boolean DEFAULT true)
+RETURNS TABLE (day date, metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT s.day, s.metric, s.grp, s.severity, s.value
+      FROM antt.scopes_sums(ARRAY[p_code], p_from, p_to, p_on, p_years) s
+$$;
+
+-- The figures of each unit of p_codes over [p_from, p_to), as antt.rates:
+-- one row a unit for all crimes (grp NULL), and with p_groups one more for
+-- each crime group (and for p_group if it is none of them; p_group alone
+-- adds that group's row).
+CREATE FUNCTION antt.rates_many(p_codes text[], p_from date, p_to date, p_on date DEFAULT NULL,
+                                p_groups boolean DEFAULT false, p_group text DEFAULT NULL)
+RETURNS TABLE (
+    code text, grp text,
+    occurred bigint, cleared bigint, suspects bigint, carried_over bigint,
+    clearance_plain numeric, clearance_carry numeric,
+    major_occurred bigint, major_cleared bigint, major_carried_over bigint,
+    major_clearance_plain numeric, major_clearance_carry numeric,
+    tipoffs_received bigint, tipoffs_transferred bigint, tipoffs_resumed bigint,
+    tipoffs_carried_over bigint, tipoffs_to_resolve bigint, tipoffs_resolved bigint,
+    resolution_rate numeric, resolution_plain numeric, tipoffs_overdue bigint,
+    traffic_accidents bigint, traffic_deaths bigint, traffic_injuries bigint,
+    drug_cases bigint, drug_suspects bigint)
+LANGUAGE sql STABLE AS $$
+    WITH raw AS (
+        SELECT false AS inp, tl.root, tl.metric, tl.grp, tl.severity, tl.value
+          FROM antt.scopes_sums(p_codes, '-infinity', p_from, coalesce(p_on, p_to - 1)) tl
+        UNION ALL
+        SELECT true, tl.root, tl.metric, tl.grp, tl.severity, tl.value
+          FROM antt.scopes_sums(p_codes, p_from, p_to, coalesce(p_on, p_to - 1)) tl
+    ), b AS (
+        SELECT root, inp, metric, grp, severity IN ('very_serious', 'especially_serious') AS major,
+               grp IN (SELECT slug FROM antt.crime_groups WHERE is_crime) AS crime,
+               sum(value) AS value
+          FROM raw GROUP BY 1, 2, 3, 4, 5, 6
+    ), sets AS (
+        SELECT NULL::text AS g
+        UNION SELECT slug FROM antt.crime_groups WHERE p_groups
+        UNION SELECT p_group WHERE p_group IS NOT NULL
+    ), k AS MATERIALIZED ( -- each unit's overdue count once, not once per row of s
+        SELECT u.root, antt.overdue_now(u.root) AS od
+          FROM (SELECT DISTINCT unnest(p_codes) AS root) u
+    ), s AS (
+        SELECT k.root, sets.g, k.od,
+          coalesce(sum(value) FILTER (WHERE c AND metric = 'incidents' AND inp), 0) AS occ,
+          coalesce(sum(value) FILTER (WHERE c AND metric = 'cleared' AND inp), 0) AS clr,
+          coalesce(sum(value) FILTER (WHERE c AND metric = 'suspects' AND inp), 0) AS sus,
+          coalesce(sum(value) FILTER (WHERE c AND metric = 'incidents' AND NOT inp), 0)
+          - coalesce(sum(value) FILTER (WHERE c AND metric = 'cleared' AND NOT inp), 0) AS carry,
+          coalesce(sum(value) FILTER (WHERE c AND major AND metric = 'incidents' AND inp), 0) AS mocc,
+          coalesce(sum(value) FILTER (WHERE c AND major AND metric = 'cleared' AND inp), 0) AS mclr,
+          coalesce(sum(value) FILTER (WHERE c AND major AND metric = 'incidents' AND NOT inp), 0)
+          - coalesce(sum(value) FILTER (WHERE c AND major AND metric = 'cleared' AND NOT inp), 0) AS mcarry,
+          coalesce(sum(value) FILTER (WHERE metric = 'tipoffs_received' AND inp), 0) AS trec,
+          coalesce(sum(value) FILTER (WHERE metric = 'tipoffs_transferred' AND inp), 0) AS ttr,
+          coalesce(sum(value) FILTER (WHERE metric = 'tipoffs_resumed' AND inp), 0) AS tres,
+          coalesce(sum(value) FILTER (WHERE metric = 'tipoffs_resolved' AND inp), 0) AS tdone,
+          coalesce(sum(value) FILTER (WHERE metric IN ('tipoffs_received', 'tipoffs_resumed') AND NOT inp), 0)
+          - coalesce(sum(value) FILTER (WHERE metric IN ('tipoffs_resolved', 'tipoffs_transferred') AND NOT inp), 0) AS tcarry,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'traffic' AND metric = 'incidents' AND inp), 0) AS tra,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'traffic' AND metric = 'deaths' AND inp), 0) AS trd,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'traffic' AND metric = 'injuries' AND inp), 0) AS tri,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'drugs' AND metric = 'incidents' AND inp), 0) AS dc,
+          coalesce(sum(value) FILTER (WHERE x.grp = 'drugs' AND metric = 'suspects' AND inp), 0) AS ds
+          FROM k CROSS JOIN sets LEFT JOIN b x ON x.root = k.root
+         CROSS JOIN LATERAL (SELECT x.crime AND (sets.g IS NULL OR x.grp = sets.g) AS c) cc
+         GROUP BY k.root, sets.g, k.od
+    )
+    SELECT root, g, occ::bigint, clr::bigint, sus::bigint, carry::bigint,
+           antt.pct(clr, occ), antt.pct(clr, occ + carry),
+           mocc::bigint, mclr::bigint, mcarry::bigint, antt.pct(mclr, mocc), antt.pct(mclr, mocc + mcarry),
+           trec::bigint, ttr::bigint, tres::bigint, tcarry::bigint, (trec + tcarry + tres - ttr)::bigint,
+           tdone::bigint, antt.pct(tdone, trec + tcarry + tres - ttr), antt.pct(tdone, trec),
+           od::bigint, tra::bigint, trd::bigint, tri::bigint, dc::bigint, ds::bigint
+      FROM s
+$$;
+
+-- 011's signatures, through antt.rates_many.
+CREATE OR REPLACE FUNCTION antt.rates_groups(p_code text, p_from date, p_to date,
+                                             p_on date DEFAULT NULL, p_group text DEFAULT NULL)
+RETURNS TABLE (
+    grp text,
+    occurred bigint, cleared bigint, suspects bigint, carried_over bigint,
+    clearance_plain numeric, clearance_carry numeric,
+    major_occurred bigint, major_cleared bigint, major_carried_over bigint,
+    major_clearance_plain numeric, major_clearance_carry numeric,
+    tipoffs_received bigint, tipoffs_transferred bigint, tipoffs_resumed bigint,
+    tipoffs_carried_over bigint, tipoffs_to_resolve bigint, tipoffs_resolved bigint,
+    resolution_rate numeric, resolution_plain numeric, tipoffs_overdue bigint,
+    traffic_accidents bigint, traffic_deaths bigint, traffic_injuries bigint,
+    drug_cases bigint, drug_suspects bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT grp, occurred, cleared, suspects, carried_over, clearance_plain, clearance_carry,
+           major_occurred, major_cleared, major_carried_over, major_clearance_plain,
+           major_clearance_carry, tipoffs_received, tipoffs_transferred, tipoffs_resumed,
+           tipoffs_carried_over, tipoffs_to_resolve, tipoffs_resolved, resolution_rate,
+           resolution_plain, tipoffs_overdue, traffic_accidents, traffic_deaths,
+           traffic_injuries, drug_cases, drug_suspects
+      FROM antt.rates_many(ARRAY[p_code], p_from, p_to, p_on, true, p_group)
+$$;
+
+CREATE OR REPLACE FUNCTION antt.rates(p_code text, p_from date, p_to date, p_group text DEFAULT NULL,
+                                      p_on date DEFAULT NULL)
+RETURNS TABLE (
+    occurred bigint, cleared bigint, suspects bigint, carried_over bigint,
+    clearance_plain numeric, clearance_carry numeric,
+    major_occurred bigint, major_cleared bigint, major_carried_over bigint,
+    major_clearance_plain numeric, major_clearance_carry numeric,
+    tipoffs_received bigint, tipoffs_transferred bigint, tipoffs_resumed bigint,
+    tipoffs_carried_over bigint, tipoffs_to_resolve bigint, tipoffs_resolved bigint,
+    resolution_rate numeric, resolution_plain numeric, tipoffs_overdue bigint,
+    traffic_accidents bigint, traffic_deaths bigint, traffic_injuries bigint,
+    drug_cases bigint, drug_suspects bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT occurred, cleared, suspects, carried_over, clearance_plain, clearance_carry,
+           major_occurred, major_cleared, major_carried_over, major_clearance_plain,
+           major_clearance_carry, tipoffs_received, tipoffs_transferred, tipoffs_resumed,
+           tipoffs_carried_over, tipoffs_to_resolve, tipoffs_resolved, resolution_rate,
+           resolution_plain, tipoffs_overdue, traffic_accidents, traffic_deaths,
+           traffic_injuries, drug_cases, drug_suspects
+      FROM antt.rates_many(ARRAY[p_code], p_from, p_to, p_on, false, p_group) r
+     WHERE r.grp IS NOT DISTINCT FROM p_group
+$$;
+
+-- Each child's sums in one pass.
+CREATE OR REPLACE FUNCTION antt.rollup_children(p_code text, p_from date, p_to date)
+RETURNS TABLE (unit text, name text, metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    WITH c AS MATERIALIZED (SELECT * FROM antt.children_on(p_code, p_to - 1))
+    SELECT c.code, c.name, t.metric, t.grp, t.severity, sum(t.value)::bigint
+      FROM antt.scopes_sums((SELECT array_agg(code) FROM c), p_from, p_to, p_to - 1) t
+      JOIN c ON c.code = t.root
+     GROUP BY 1, 2, 3, 4, 5
+$$;
