@@ -146,9 +146,12 @@ int query_province_figures_send(db_t *c, int silent_hours, char *err, size_t err
         " SELECT p.code, r.resolution_rate, r.tipoffs_overdue, coalesce(st.silent, 0),"
         " coalesce(st.losing, 0), st.last_message"
         " FROM p LEFT JOIN st ON st.province = p.code"
+        /* this year, read as a whole year (nothing is dated after today):
+         * its year rows, not its months and days */
         " JOIN antt.rates_many((SELECT array_agg(code) FROM p),"
         "  date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,"
-        "  (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1) r ON r.code = p.code"
+        "  (date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh') + interval '1 year')::date,"
+        "  antt.today()) r ON r.code = p.code"
         " ORDER BY p.code",
         1, p, err, errlen);
 }

@@ -317,9 +317,8 @@ Test(rollups, many_units_at_once_answer_as_each_alone)
         "ARRAY(SELECT code FROM antt.children_on('20', '2023-12-31'))",
         "ARRAY(SELECT code FROM antt.children_on('20', current_date))",
         "ARRAY['20', '180', '06040', '06040', 'group:cluster2', 'all', '10']"};
-    static const char *const periods[] = {"'2023-01-01', '2024-01-01'",
-                                          "'2022-12-15', '2023-12-15'",
-                                          "'2025-06-15', '2025-07-15'"};
+    static const char *const periods[] = {
+        "'2023-01-01', '2024-01-01'", "'2022-12-15', '2023-12-15'", "'2025-06-15', '2025-07-15'"};
     for (size_t s = 0; s < sizeof sets / sizeof *sets; s++)
         for (size_t p = 0; p < sizeof periods / sizeof *periods; p++) {
             char sql[2048];
@@ -347,8 +346,9 @@ Test(rollups, many_units_at_once_answer_as_each_alone)
      * (Lạng Sơn's seeded 2023 is all in its districts' communes) */
     const long long y2023 = it_scalar(c, "SELECT occurred FROM antt.rates(" Y2023 ")");
     cr_expect_gt(y2023, 200);
-    cr_expect_eq(it_scalar(c, "SELECT sum(occurred) FROM antt.rates_many(ARRAY(SELECT code FROM"
-                              " antt.children_on('20', '2023-12-31')), '2023-01-01', '2024-01-01')"),
+    cr_expect_eq(it_scalar(c,
+                           "SELECT sum(occurred) FROM antt.rates_many(ARRAY(SELECT code FROM"
+                           " antt.children_on('20', '2023-12-31')), '2023-01-01', '2024-01-01')"),
                  y2023);
     cr_expect_eq(it_scalar(c, "SELECT sum(value) FROM antt.rollup_children(" Y2023 ")"
                               " WHERE metric = 'incidents' AND grp IN (SELECT slug"
