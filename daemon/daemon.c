@@ -375,6 +375,7 @@ static void publish_metrics(daemon_t *d)
     memcpy(d->met.commit_hist, st->commit_hist, sizeof d->met.commit_hist);
     d->met.commit_sum_s = (double)st->commit_us_total / 1e6;
     d->met.queue_events = d->q.held;
+    if (d->q.held > d->met.queue_peak_events) d->met.queue_peak_events = d->q.held;
     d->met.queue_capacity = (uint64_t)d->cfg.queue_max_events;
     d->met.db_up = store_connected(d->store);
     d->met.intake_paused = d->queue_full || !d->met.db_up;
@@ -1096,6 +1097,7 @@ static int turn(daemon_t *d)
     }
     if (d->q.held != d->met.queue_events) { /* not only after a batch */
         d->met.queue_events = d->q.held;
+        if (d->q.held > d->met.queue_peak_events) d->met.queue_peak_events = d->q.held;
         metrics_update_gauges(d->http, d->met.queue_events, d->met.connected);
     }
     return 0;

@@ -76,6 +76,11 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         "# TYPE antt_queue_events gauge\nantt_queue_events %llu\n",
         (unsigned long long)m->queue_events);
     put(&o,
+        "# HELP antt_queue_peak_events The most events the queue has held since the daemon "
+        "started (a burst between two scrapes shows here).\n"
+        "# TYPE antt_queue_peak_events gauge\nantt_queue_peak_events %llu\n",
+        (unsigned long long)m->queue_peak_events);
+    put(&o,
         "# HELP antt_queue_capacity_events Events the queue may hold (queue_max_events).\n"
         "# TYPE antt_queue_capacity_events gauge\nantt_queue_capacity_events %llu\n",
         (unsigned long long)m->queue_capacity);
@@ -268,6 +273,7 @@ void metrics_update_gauges(metrics_srv_t *s, uint64_t queue_events, int64_t conn
     if (!s) return;
     pthread_mutex_lock(&s->mu);
     s->m.queue_events = queue_events;
+    if (queue_events > s->m.queue_peak_events) s->m.queue_peak_events = queue_events;
     s->m.connected = connected;
     pthread_mutex_unlock(&s->mu);
 }
@@ -276,6 +282,8 @@ void metrics_update(metrics_srv_t *s, const metrics_t *now)
 {
     if (!s) return;
     pthread_mutex_lock(&s->mu);
+    const uint64_t peak = s->m.queue_peak_events;
     s->m = *now;
+    if (peak > s->m.queue_peak_events) s->m.queue_peak_events = peak;
     pthread_mutex_unlock(&s->mu);
 }

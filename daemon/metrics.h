@@ -25,8 +25,9 @@ typedef struct {
     uint64_t commit_hist[8]; /* store's buckets (ms) */
     double commit_sum_s;
     uint64_t queue_events;
-    uint64_t queue_capacity; /* queue_max_events */
-    int intake_paused;       /* not reading: the queue is full or the database is down */
+    uint64_t queue_peak_events; /* the most queue_events has been since start */
+    uint64_t queue_capacity;    /* queue_max_events */
+    int intake_paused;          /* not reading: the queue is full or the database is down */
     int db_up, schema_ok;
     int64_t connected; /* connections on the acked socket */
     uint64_t replies_dropped;

@@ -8,6 +8,16 @@
  *       read by the script meanwhile). Each DEALER costs this process two
  *       descriptors (its TCP socket and its mailbox), so the script splits
  *       10,000 nodes over processes to stay under the descriptor limit.
+ *   bench_anttd storm PORT NODES EVENTS [FIRST]
+ *       a reconnection storm: NODES stations connect at once after an outage
+ *       and flush their spools of EVENTS events each — every other station
+ *       as one message, the others one event a message, all sent at once.
+ *       A reply with a deferred event (a clearance of a case not stored yet)
+ *       or refused for the node's rate (402) or a server error (5xx) has its
+ *       message sent again 250 ms later, as the spool does (what was stored
+ *       is answered duplicate). Prints the time
+ *       until every event was answered for good, the answers by status and
+ *       the refused messages by code.
  *   bench_anttd push ENDPOINT SECONDS
  *       the peer's side of the comparison with rsyslog (daemon/bench/run.sh):
  *       a PUSH socket sending the same one-event messages stations send, as
@@ -25,6 +35,7 @@
 #include "proto/uuid.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +75,15 @@ static void *dealer(void *ctx, int port)
     return s;
 }
 
-/* Read one reply; returns its corr frame value, counts statuses. -1 if none. */
-static long take_reply(void *s, uint64_t counts[ACK_STATUS_COUNT], uint32_t *nacks)
+/* Read one reply; returns its corr frame value, counts statuses. -1 if none.
+ * *code: the message-level code (0 when the message was read). */
+static long take_reply(void *s, uint64_t counts[ACK_STATUS_COUNT], uint32_t *nacks, int *code)
 {
     zmq_msg_t f;
     long corr = -1;
     int first = 1;
     *nacks = 0;
+    *code = 0;
     for (;;) {
         zmq_msg_init(&f);
         if (zmq_msg_recv(&f, s, ZMQ_DONTWAIT) < 0) {
@@ -86,11 +99,13 @@ static long take_reply(void *s, uint64_t counts[ACK_STATUS_COUNT], uint32_t *nac
         if (!more) {
             ack_reply_t rep;
             ack_t a;
-            if (ack_open(&rep, zmq_msg_data(&f), zmq_msg_size(&f)) == 0)
+            if (ack_open(&rep, zmq_msg_data(&f), zmq_msg_size(&f)) == 0) {
+                *code = rep.code;
                 while (ack_next(&rep, &a) == 1) {
                     counts[a.status]++;
                     (*nacks)++;
                 }
+            }
         }
         first = 0;
         zmq_msg_close(&f);
@@ -131,7 +146,8 @@ static int connect_many(int port, int nodes, int hold, int first)
         for (int i = 0; i < nodes; i++)
             if (items[i].revents & ZMQ_POLLIN) {
                 uint32_t n;
-                while (take_reply(socks[i], counts, &n) >= 0)
+                int code;
+                while (take_reply(socks[i], counts, &n, &code) >= 0)
                     answered++;
             }
         if (answered == nodes) {
@@ -149,6 +165,105 @@ static int connect_many(int port, int nodes, int hold, int first)
     msgpack_sbuffer_destroy(&sb);
     free(socks), free(items);
     return answered >= nodes ? 0 : 1;
+}
+
+typedef struct {
+    void *sock;
+    char *data;
+    size_t len;
+    int64_t resend_at; /* 0: not to send again */
+    int answered;      /* for good: no deferred event in its reply */
+} storm_msg_t;
+
+static int storm(int port, int nodes, int events, int first)
+{
+    raise_nofile();
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, nodes + 100);
+    zmq_ctx_set(ctx, ZMQ_IO_THREADS, 2);
+    void **socks = calloc((size_t)nodes, sizeof *socks);
+    const size_t cap = (size_t)nodes * (size_t)events;
+    storm_msg_t *m = calloc(cap, sizeof *m);
+    size_t nm = 0;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    lg_node_t g;
+    /* the spools, made before the storm so that it is only sending */
+    for (int i = 0; i < nodes; i++) {
+        socks[i] = NULL;
+        gen_init(&g, first + i);
+        const int whole = i % 2 == 0;
+        for (int k = 0; k < (whole ? 1 : events); k++) {
+            lg_message(&g, whole ? events : 1, &sb, ts_now_us());
+            m[nm] = (storm_msg_t){.len = sb.size, .data = malloc(sb.size)};
+            memcpy(m[nm].data, sb.data, sb.size);
+            m[nm++].sock = (void *)(intptr_t)(i + 1); /* its node, for now */
+        }
+    }
+    const int64_t t0 = mono_us();
+    for (int i = 0; i < nodes; i++)
+        socks[i] = dealer(ctx, port);
+    for (size_t k = 0; k < nm; k++) {
+        m[k].sock = socks[(intptr_t)m[k].sock - 1];
+        zmq_send(m[k].sock, &(uint64_t){k}, 8, ZMQ_SNDMORE);
+        zmq_send(m[k].sock, m[k].data, m[k].len, 0);
+    }
+    uint64_t counts[ACK_STATUS_COUNT] = {0}, codes[1000] = {0}, resent = 0;
+    size_t done = 0;
+    zmq_pollitem_t *items = calloc((size_t)nodes, sizeof *items);
+    for (int i = 0; i < nodes; i++)
+        items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
+    const int64_t end = t0 + 300 * 1000000LL; /* bounded: five minutes */
+    int64_t now = t0;
+    while (done < nm && (now = mono_us()) < end) {
+        for (size_t k = 0; k < nm; k++)
+            if (m[k].resend_at && now >= m[k].resend_at) {
+                m[k].resend_at = 0;
+                zmq_send(m[k].sock, &(uint64_t){k}, 8, ZMQ_SNDMORE);
+                zmq_send(m[k].sock, m[k].data, m[k].len, 0);
+                resent++;
+            }
+        if (zmq_poll(items, nodes, 50) <= 0) continue;
+        for (int i = 0; i < nodes; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN)) continue;
+            uint64_t c[ACK_STATUS_COUNT] = {0};
+            uint32_t n;
+            int code;
+            long k;
+            while ((k = take_reply(socks[i], c, &n, &code)) >= 0) {
+                if (code > 0 && code < 1000) codes[code]++;
+                if ((size_t)k >= nm || m[k].answered) continue;
+                if (c[ACK_DEFERRED] || code == 402 || code >= 500) { /* later, as told */
+                    m[k].resend_at = mono_us() + 250000;
+                } else {
+                    m[k].answered = 1;
+                    done++;
+                }
+                for (int st = 0; st < ACK_STATUS_COUNT; st++)
+                    counts[st] += c[st], c[st] = 0;
+            }
+        }
+    }
+    printf("storm nodes=%d events_each=%d messages=%zu answered_for_good=%zu "
+           "all_answered_after_ms=%.0f resent_messages=%llu\n",
+           nodes, events, nm, done, done == nm ? (double)(mono_us() - t0) / 1000.0 : -1.0,
+           (unsigned long long)resent);
+    printf("storm answers accepted=%llu duplicate=%llu rejected=%llu deferred=%llu\n",
+           (unsigned long long)counts[ACK_ACCEPTED], (unsigned long long)counts[ACK_DUPLICATE],
+           (unsigned long long)counts[ACK_REJECTED], (unsigned long long)counts[ACK_DEFERRED]);
+    printf("storm refused_messages");
+    int any = 0;
+    for (int c = 1; c < 1000; c++)
+        if (codes[c]) printf(" %d=%llu", c, (unsigned long long)codes[c]), any = 1;
+    printf("%s\n", any ? "" : " none");
+    for (int i = 0; i < nodes; i++)
+        zmq_close(socks[i]);
+    zmq_ctx_term(ctx);
+    for (size_t k = 0; k < nm; k++)
+        free(m[k].data);
+    msgpack_sbuffer_destroy(&sb);
+    free(socks), free(items), free(m);
+    return done == nm ? 0 : 1;
 }
 
 static int push(const char *endpoint, int secs)
@@ -202,6 +317,8 @@ int main(int argc, char **argv)
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "connect"))
         return connect_many(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),
                             argc == 6 ? atoi(argv[5]) : 0);
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "storm"))
+        return storm(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argc == 6 ? atoi(argv[5]) : 0);
     if (argc == 4 && !strcmp(argv[1], "push")) return push(argv[2], atoi(argv[3]));
     fprintf(stderr, "usage: see the comment at the top of daemon/bench/bench_anttd.c\n");
     return 2;

@@ -14,13 +14,17 @@
 #      stations send), 50 nodes, 8 in flight each;
 #   3. ack latency at a fixed offered load (5,000 events/s), the load
 #      generator pinned to one core (taskset);
-#   4. 10,000 connected nodes: anttd's resident memory.
+#   4. 10,000 connected nodes: anttd's resident memory;
+#   5. a reconnection storm: 3,300 stations reconnect at once after an outage,
+#      each flushing a spool of 30 events: time until every event is
+#      answered, anttd's peak queue and RSS, what was refused.
 # A private PostgreSQL with default durability (fsync and synchronous_commit
 # on) is started under a temporary folder and stopped at the end.
 #
 #   SECONDS_EACH (default 20), NODES (100), PER_MSG (100), WINDOW (4),
 #   BATCH_MAX_EVENTS (2000), BATCH_MAX_MS (0), RATE (5000), CONNECT_NODES (10000),
-#   HOLD_SECONDS (20), COSTS (unset), BENCH_BUILD (an existing build tree)
+#   HOLD_SECONDS (20), STORM_NODES (3300), STORM_EVENTS (30), COSTS (unset),
+#   BENCH_BUILD (an existing build tree)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${SECONDS_EACH:-20}
@@ -32,6 +36,8 @@ bms=${BATCH_MAX_MS:-0}
 rate=${RATE:-5000}
 cnodes=${CONNECT_NODES:-10000}
 hold=${HOLD_SECONDS:-20}
+storm_nodes=${STORM_NODES:-3300}
+storm_events=${STORM_EVENTS:-30}
 
 # shellcheck source=../../tests/pg/bench.sh
 . "$root/tests/pg/bench.sh"
@@ -167,10 +173,29 @@ echo "anttd with $conns established connections: RSS $((rss_kb / 1024)) MiB, $fd
 
 kill -TERM "$apid"; wait "$apid" || true; apid=""
 tail -1 "$work/anttd.log"
+
+# A fresh anttd, so that its peak queue and peak RSS are the storm's own.
+echo "== 5. reconnection storm: $storm_nodes stations at once, $storm_events events each (every other one in one message, the others one a message)"
+hport=$(bench_port)
+"$anttd" --db "$base dbname=bench" --listen "tcp://127.0.0.1:$port" --publish-listen "" \
+  --http-listen "127.0.0.1:$hport" --batch-max-events "$bmax" --batch-max-ms "$bms" \
+  --max-sockets 20000 --insecure 2>"$work/anttd.storm.log" &
+apid=$!
+bench_wait_anttd "$work/anttd.storm.log"
+storm_base_kb=$(awk '/^VmRSS/ {print $2}' /proc/$apid/status)
+storm_out=$("$bench" storm "$port" "$storm_nodes" "$storm_events" 0) || true
+echo "$storm_out"
+storm_ms=$(sed -n 's/.*all_answered_after_ms=\([-0-9]*\).*/\1/p' <<<"$storm_out")
+storm_refused=$(sed -n 's/^storm refused_messages //p' <<<"$storm_out")
+storm_peak=$(curl -s "http://127.0.0.1:$hport/metrics" | awk '/^antt_queue_peak_events / {print $2}')
+storm_hwm_kb=$(awk '/^VmHWM/ {print $2}' /proc/$apid/status)
+echo "anttd: RSS $((storm_base_kb / 1024)) MiB before, peak $((storm_hwm_kb / 1024)) MiB; peak queue $storm_peak events"
+kill -TERM "$apid"; wait "$apid" || true; apid=""
 echo
 echo "== summary"
 awk -v conns="$conns" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" \
-    -v rss="$rss_kb" -v hwm="$hwm_kb" -v rsys="$rsys" 'BEGIN {
+    -v rss="$rss_kb" -v hwm="$hwm_kb" -v rsys="$rsys" -v sn="$storm_nodes" -v se="$storm_events" \
+    -v sms="$storm_ms" -v speak="$storm_peak" -v shwm="$storm_hwm_kb" -v sref="$storm_refused" 'BEGIN {
   if (rsys != "") {
     printf "rsyslog           %8d rows/s     anttd/rsyslog = %.2f (100-event messages), %.2f (one a message)  target >= 2  %s\n", rsys, tp / rsys, one / rsys, (tp / rsys >= 2 ? "met" : "NOT met")
   }
@@ -180,4 +205,5 @@ awk -v conns="$conns" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" 
   printf "one a message     %8d events/s   target >= 30000         %s (%.2f of the 100-event rate)\n", one, (one >= 30000 ? "met" : "NOT met"), one / tp
   printf "p99 ack latency   %8.2f ms at 5000/s  target <= 25 ms      %s\n", p99, (p99 <= 25 ? "met" : "NOT met")
   printf "RSS, %d nodes  %8.1f MiB       target <= 350 MiB    %s (peak over the run %.1f MiB)\n", conns, rss / 1024, (rss / 1024 <= 350 ? "met" : "NOT met"), hwm / 1024
+  printf "storm, %d x %d  %8.1f s to every ack, peak queue %d events, peak RSS %.1f MiB, refused messages: %s\n", sn, se, sms / 1000, speak, shwm / 1024, sref
 }'

@@ -207,6 +207,7 @@ Test(monitoring, queue_events_follows_the_queue)
     /* the batch waits up to 4 s for more: the gauge says 5 meanwhile */
     cr_expect_eq(wait_gauge("antt_queue_events", 5, 2500), 5);
     cr_expect_eq(wait_gauge("antt_queue_events", 0, 8000), 0, "and 0 once committed");
+    cr_expect_eq(gauge("antt_queue_peak_events"), 5, "the peak stays");
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
     zmq_close(s);
