@@ -764,10 +764,11 @@ static int64_t provinces_when(daemon_t *d, int64_t now)
     return b && b->weight && now < late ? late : d->prov_refresh_us;
 }
 
-/* Today's overdue tip-offs per unit, into antt.overdue_daily (the console's
- * trend): at start, then every overdue_record_seconds (10 min), between
- * batches (a busy queue delays it, at most five minutes). Two daemons write
- * the same figures. */
+/* What the clock changes, not an event: today's overdue tip-offs per unit,
+ * into antt.overdue_daily (the console's trend), and, when the year turns,
+ * the year just ended into the sums before 1 January — at start, then every
+ * overdue_record_seconds (10 min), between batches (a busy queue delays it,
+ * at most five minutes). Two daemons write the same figures. */
 static int64_t overdue_when(daemon_t *d, int64_t now)
 {
     if (!store_connected(d->store)) return INT64_MAX;
@@ -786,6 +787,11 @@ static void overdue_run(daemon_t *d, int64_t now)
         log_warn("overdue", "recording today's overdue tip-offs: %s", err);
     else
         log_debug("overdue", "today's overdue tip-offs recorded at %ld units", units);
+    long moved = 0;
+    if (status_close_year(store_db(d->store), &moved, err, sizeof err) < 0)
+        log_warn("tallies", "closing the year: %s", err);
+    else if (moved)
+        log_info("tallies", "the year has turned: its sums are now history (tallies_before)");
 }
 
 /* Which nodes are connected, into antt.node_status: between batches, as

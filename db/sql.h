@@ -105,6 +105,14 @@
     " SELECT unit, date_trunc('" unit "', day::timestamp)::date, metric, grp, severity,"          \
     "  sum(value) FROM s GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"                           \
     " ON CONFLICT (unit, " col ", metric, grp, severity) DO UPDATE SET value = x.value + excluded.value"
+/* The days before antt.tallies_before_at (late events, in January) into
+ * antt.tallies_before (migration 013): nothing for a batch of this year. */
+#define ROLL_BEFORE                                                                              \
+    " INSERT INTO antt.tallies_before AS x (unit, metric, grp, severity, value)"                \
+    " SELECT unit, metric, grp, severity, sum(value) FROM s"                                     \
+    "  WHERE day < (SELECT at FROM antt.tallies_before_at)"                                      \
+    "  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"                                                  \
+    " ON CONFLICT (unit, metric, grp, severity) DO UPDATE SET value = x.value + excluded.value"
 #define SQL_UPSERT_TALLIES                                                                       \
     "WITH s AS (SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[]," \
     "  $6::int8[]) AS s(unit, day, metric, grp, severity, value)),"                              \
@@ -112,7 +120,8 @@
     "  SELECT * FROM s ORDER BY s.unit " C_ ", s.day, s.metric " C_ ", s.grp " C_                 \
     "  , s.severity " C_ " ON CONFLICT (unit, day, metric, grp, severity)"                       \
     "  DO UPDATE SET value = t.value + EXCLUDED.value),"                                          \
-    " m AS (" ROLL_UP("tallies_month", "month", "month") ")" ROLL_UP("tallies_year", "year", "year")
+    " m AS (" ROLL_UP("tallies_month", "month", "month") "),"                                    \
+    " b AS (" ROLL_BEFORE ")" ROLL_UP("tallies_year", "year", "year")
 
 /* Does a COMMIT now mean "on two servers"? */
 #define SQL_SYNCHRONOUS                                                                          \
@@ -231,8 +240,9 @@
     " WHERE coalesce(successor, '') <> '' ORDER BY code, successor, ord"                         \
     " ON CONFLICT (code, successor) DO UPDATE SET effective = EXCLUDED.effective,"               \
     "  share_note = EXCLUDED.share_note, note = EXCLUDED.note, ord = EXCLUDED.ord"
-/* The month and year roll-ups of antt.tallies (migration 011) that differ
- * from the days they sum: one line of text per difference. */
+/* The month and year roll-ups of antt.tallies (migration 011) and the sums
+ * before 1 January (013) that differ from the days they sum: one line of
+ * text per difference. */
 #define SQL_VERIFY_ROLLS                                                                         \
     "WITH m AS (SELECT unit, date_trunc('month', day::timestamp)::date AS at, metric, grp,"     \
     "  severity, sum(value) AS v FROM antt.tallies GROUP BY 1, 2, 3, 4, 5),"                     \
@@ -245,7 +255,11 @@
     "   FROM antt.tallies_month) x USING (unit, at, metric, grp, severity)"                      \
     "  UNION ALL SELECT 'year', unit, at, metric, grp, severity, x.value, y.v"                   \
     "  FROM y FULL JOIN (SELECT unit, year AS at, metric, grp, severity, value"                  \
-    "   FROM antt.tallies_year) x USING (unit, at, metric, grp, severity)) d"                    \
+    "   FROM antt.tallies_year) x USING (unit, at, metric, grp, severity)"                       \
+    "  UNION ALL SELECT 'before', unit, (SELECT at FROM antt.tallies_before_at), metric, grp,"   \
+    "   severity, x.value, b.v FROM (SELECT unit, metric, grp, severity, sum(v) AS v FROM y"      \
+    "   WHERE at < (SELECT at FROM antt.tallies_before_at) GROUP BY 1, 2, 3, 4) b"                 \
+    "  FULL JOIN antt.tallies_before x USING (unit, metric, grp, severity)) d"                   \
     " WHERE coalesce(s, 0) <> coalesce(v, 0) ORDER BY 1"
 /* Tallies outside every version of their unit (admin_stranded_tallies). */
 #define SQL_STRANDED_TALLIES                                                                     \

@@ -47,3 +47,12 @@ int status_record_overdue(db_t *c, long *units, char *err, size_t errlen)
     *units = 0;
     return db_rows(c, "SELECT antt.record_overdue()", 0, NULL, long_row, units, err, errlen);
 }
+
+int status_close_year(db_t *c, long *moved, char *err, size_t errlen)
+{
+    *moved = 0;
+    return db_rows(c,
+                   "SELECT antt.tallies_before_advance(date_trunc('year', now() AT TIME ZONE"
+                   " 'Asia/Ho_Chi_Minh')::date)::int",
+                   0, NULL, long_row, moved, err, errlen);
+}

@@ -22,4 +22,10 @@ int status_forget(db_t *c, const char *via, char *err, size_t errlen);
  * how many units have some. 0, or -1 with err. */
 int status_record_overdue(db_t *c, long *units, char *err, size_t errlen);
 
+/* When the year has turned (Hanoi time), moves the year just ended into the
+ * sums before 1 January (antt.tallies_before_advance, migration 013): *moved
+ * 1 if it did, 0 if there was nothing to do (the usual case: one row read).
+ * Figures are exact either way; this keeps them cheap. 0, or -1 with err. */
+int status_close_year(db_t *c, long *moved, char *err, size_t errlen);
+
 #endif

@@ -106,10 +106,10 @@ sql() { psql -d "$1" -qAtc "SET jit = off; $2"; }
 # db/console.c), with today's date
 metrics_sql="SELECT count(*) FROM antt.rates_many(ARRAY(SELECT code FROM antt.units
   WHERE level = 'province' AND (valid_to IS NULL OR valid_to > antt.today())),
-  date '$year-01-01', date '$year-01-01' + interval '1 year', antt.today())"
+  date '$year-01-01', (date '$year-01-01' + interval '1 year')::date, antt.today())"
 children_sql="WITH k AS MATERIALIZED (SELECT * FROM antt.children_on('20', date '$today'))
   SELECT count(*) FROM k JOIN antt.rates_many((SELECT array_agg(code) FROM k), date '$year-01-01',
-  date '$year-01-01' + interval '1 year', date '$today') r ON r.code = k.code"
+  (date '$year-01-01' + interval '1 year')::date, date '$today') r ON r.code = k.code"
 
 printf '%-44s %10s %10s %8s %s\n' "question" "day1 ms" "year10 ms" "ratio" "target"
 row() { # LABEL TARGET_MS CMD...

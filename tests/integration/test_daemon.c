@@ -439,15 +439,23 @@ Test(daemon, verify_reports_a_tampered_tally)
     cr_expect(strstr(out, "deaths stored=7 replayed=0"), "%s", out);
 }
 
-/* The month and year tables are sums of the days; --verify finds one edited
- * by hand (the triggers keep them otherwise) and --repair sums them again. */
+/* The month and year tables are sums of the days, and antt.tallies_before
+ * the days before 1 January; --verify finds one edited by hand (the store
+ * and the triggers keep them otherwise) and --repair sums them again. */
 Test(daemon, verify_and_repair_the_month_and_year_sums)
 {
-    ev_t ev;
+    ev_t ev, late;
     it_incident(&ev, "V2", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
     ACCEPTED(&ev);
+    /* events dated before 1 January of this year (the tests' events are of
+     * 2022-2023): the store adds them to the sums before then, in its tally
+     * statement */
+    it_incident(&late, "V3", "drugs", SEV_SERIOUS, IT_NOW_US - 400 * IT_DAY_US);
+    ACCEPTED(&late);
     expect_verified();
     PGconn *c = it_pg(&db);
+    cr_expect_eq(q(c, "SELECT sum(value) FROM antt.tallies_before WHERE metric = 'incidents'"), 2);
+    PQclear(PQexec(c, "UPDATE antt.tallies_before SET value = value + 2"));
     PQclear(
         PQexec(c, "UPDATE antt.tallies_month SET value = value + 5 WHERE metric = 'incidents'"));
     PQclear(PQexec(c, "DELETE FROM antt.tallies_year"));
@@ -458,9 +466,11 @@ Test(daemon, verify_and_repair_the_month_and_year_sums)
     cr_expect(strstr(out, "metric=incidents group=drugs severity=serious stored=6 days=1"), "%s",
               out);
     cr_expect(strstr(out, "tally year unit=") && strstr(out, "stored=(none) days="), "%s", out);
+    cr_expect(strstr(out, "tally before unit=") && strstr(out, "stored=4 days=2"), "%s", out);
     cr_expect_eq(it_anttd(db.dsn, repair, out, sizeof out), 0, "%s", out);
     expect_verified();
-    cr_expect_eq(q(c, "SELECT sum(value) FROM antt.tallies_month WHERE metric = 'incidents'"), 1);
+    cr_expect_eq(q(c, "SELECT sum(value) FROM antt.tallies_month WHERE metric = 'incidents'"), 2);
+    cr_expect_eq(q(c, "SELECT sum(value) FROM antt.tallies_before WHERE metric = 'incidents'"), 2);
     PQfinish(c);
 }
 

@@ -1,6 +1,20 @@
--- 013_many.sql — the figures of many units in one pass (issue 17).
+-- 013_history.sql — figures whose cost grows neither with the years of
+-- history nor with the number of units asked (issue 17).
 --
--- The console's children table, rollup_children and /metrics' province
+-- A year's figures need everything before it (the carry-over). From the
+-- year table that was ten rows per unit and key after ten years: the whole
+-- country's report read 400,000 of them. antt.tallies_before holds, per
+-- unit and key, the sum of every day before antt.tallies_before_at (1
+-- January of the current year): a period's history is that row, with the
+-- year rows between `at` and the period's first 1 January added or taken
+-- away — one or two rows a key for this year and last, however long the
+-- records. Writers add to it what they write before `at` (late events, in
+-- January; the store in its tally statement, the triggers for everyone
+-- else); once a year, when the year turns, anttd moves the year just ended
+-- into it (antt.tallies_before_advance). A reader does not depend on that:
+-- before + the years since `at` is exact whatever `at` is.
+--
+-- And the console's children table, rollup_children and /metrics' province
 -- figures asked antt.rates() once per unit: a SQL function called in a
 -- LATERAL join is planned and started for each row, ~2 ms of every call
 -- before it reads a tally, and antt.rates() read every crime group to keep
@@ -9,6 +23,136 @@
 -- database holding one day. antt.scopes_sums and antt.rates_many take an
 -- array of units and answer for all of them with one plan; the one-unit
 -- functions are now these with an array of one, so both read the same SQL.
+
+-- A scope of the whole country reads one period of every unit: by these,
+-- not the whole tables.
+CREATE INDEX tallies_month_month_idx ON antt.tallies_month (month);
+CREATE INDEX tallies_year_year_idx ON antt.tallies_year (year);
+
+CREATE TABLE antt.tallies_before (
+    unit     text COLLATE "C" NOT NULL,
+    metric   text COLLATE "C" NOT NULL,
+    grp      text COLLATE "C" NOT NULL DEFAULT '',
+    severity text COLLATE "C" NOT NULL DEFAULT '',
+    value    bigint NOT NULL,
+    PRIMARY KEY (unit, metric, grp, severity)
+);
+CREATE TABLE antt.tallies_before_at (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    at  date NOT NULL CHECK (at = date_trunc('year', at::timestamp)::date)
+);
+INSERT INTO antt.tallies_before_at (at)
+VALUES (date_trunc('year', now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date);
+
+-- Adds a change of antt.tallies (its rows, old ones negated) to the month
+-- and year sums (as 011's trigger did) and the days before `at` to
+-- antt.tallies_before, for every writer but the store. ORDER BY: two
+-- writers lock these rows in the same order, so one waits rather than
+-- deadlocks.
+CREATE FUNCTION antt.tallies_roll_add(p_unit text[], p_day date[], p_metric text[],
+                                      p_grp text[], p_severity text[], p_value bigint[])
+RETURNS void
+LANGUAGE sql AS $$
+    WITH s AS (
+        SELECT * FROM unnest(p_unit, p_day, p_metric, p_grp, p_severity, p_value)
+                      AS s(unit, day, metric, grp, severity, value)
+    ), m AS (
+        INSERT INTO antt.tallies_month AS x (unit, month, metric, grp, severity, value)
+        SELECT unit, date_trunc('month', day::timestamp)::date, metric, grp, severity, sum(value)
+          FROM s GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (unit, month, metric, grp, severity) DO UPDATE SET value = x.value + excluded.value
+    ), b AS (
+        INSERT INTO antt.tallies_before AS x (unit, metric, grp, severity, value)
+        SELECT unit, metric, grp, severity, sum(value) FROM s
+         WHERE day < (SELECT at FROM antt.tallies_before_at)
+         GROUP BY 1, 2, 3, 4 HAVING sum(value) <> 0 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (unit, metric, grp, severity) DO UPDATE SET value = x.value + excluded.value
+    )
+    INSERT INTO antt.tallies_year AS x (unit, year, metric, grp, severity, value)
+    SELECT unit, date_trunc('year', day::timestamp)::date, metric, grp, severity, sum(value)
+      FROM s GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (unit, year, metric, grp, severity) DO UPDATE SET value = x.value + excluded.value
+$$;
+
+CREATE OR REPLACE FUNCTION antt.tallies_roll() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- the store adds its batch's sums itself, in its tally statement
+    -- (db/sql.h, SQL_UPSERT_TALLIES): cheaper than any trigger
+    IF current_setting('antt.store_rolls', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM antt.tallies_roll_add(array_agg(unit), array_agg(day), array_agg(metric),
+                                      array_agg(grp), array_agg(severity), array_agg(value))
+           FROM new_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM antt.tallies_roll_add(array_agg(unit), array_agg(day), array_agg(metric),
+                                      array_agg(grp), array_agg(severity), array_agg(value))
+           FROM (SELECT unit, day, metric, grp, severity, value FROM new_rows
+                 UNION ALL
+                 SELECT unit, day, metric, grp, severity, -value FROM old_rows) d;
+    ELSE -- DELETE
+        PERFORM antt.tallies_roll_add(array_agg(unit), array_agg(day), array_agg(metric),
+                                      array_agg(grp), array_agg(severity), array_agg(-value))
+           FROM old_rows;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION antt.tallies_roll_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE antt.tallies_month, antt.tallies_year, antt.tallies_before;
+    RETURN NULL;
+END $$;
+
+-- All three summed again from the days (here, and by anttd --repair).
+CREATE OR REPLACE FUNCTION antt.tallies_reroll() RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM antt.tallies_month;
+    DELETE FROM antt.tallies_year;
+    DELETE FROM antt.tallies_before;
+    INSERT INTO antt.tallies_month (unit, month, metric, grp, severity, value)
+    SELECT unit, date_trunc('month', day::timestamp)::date, metric, grp, severity, sum(value)
+      FROM antt.tallies GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO antt.tallies_year (unit, year, metric, grp, severity, value)
+    SELECT unit, date_trunc('year', month::timestamp)::date, metric, grp, severity, sum(value)
+      FROM antt.tallies_month GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO antt.tallies_before (unit, metric, grp, severity, value)
+    SELECT unit, metric, grp, severity, sum(value) FROM antt.tallies_year
+     WHERE year < (SELECT at FROM antt.tallies_before_at) GROUP BY 1, 2, 3, 4;
+$$;
+SELECT antt.tallies_reroll();
+
+-- Moves `at` to p_at (a 1 January after it; an earlier one is left alone):
+-- the years between are added to antt.tallies_before. Writers are held
+-- meanwhile (EXCLUSIVE lets readers in): a batch that committed before is
+-- in the year rows read here; one after sees the new `at` (a READ
+-- COMMITTED statement takes its snapshot once it holds its table locks).
+-- Returns whether it moved.
+CREATE FUNCTION antt.tallies_before_advance(p_at date) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    cur date;
+BEGIN
+    SELECT at INTO cur FROM antt.tallies_before_at;
+    IF p_at <= cur THEN
+        RETURN false;
+    END IF;
+    LOCK TABLE antt.tallies IN EXCLUSIVE MODE;
+    SELECT at INTO cur FROM antt.tallies_before_at FOR UPDATE;
+    IF p_at <= cur THEN -- another daemon moved it while this one waited
+        RETURN false;
+    END IF;
+    INSERT INTO antt.tallies_before AS x (unit, metric, grp, severity, value)
+    SELECT unit, metric, grp, severity, sum(value) FROM antt.tallies_year
+     WHERE year >= cur AND year < date_trunc('year', p_at::timestamp)::date
+     GROUP BY 1, 2, 3, 4 HAVING sum(value) <> 0 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (unit, metric, grp, severity) DO UPDATE SET value = x.value + excluded.value;
+    UPDATE antt.tallies_before_at SET at = date_trunc('year', p_at::timestamp)::date;
+    RETURN true;
+END $$;
 
 -- antt.unit_on for many codes: the version of each code to take on p_day
 -- (valid that day; else the last before it; else the nearest) — a set, so
@@ -60,7 +204,10 @@ LANGUAGE sql STABLE AS $$
     SELECT s.code, s.valid_from, s.valid_to, s.partial FROM antt.scopes_units(ARRAY[p_code], p_on) s
 $$;
 
--- antt.scope_sums for each unit of p_codes at once: `root` says whose.
+-- antt.scope_sums for each unit of p_codes at once: `root` says whose. A
+-- span from the start of the records comes as the row of antt.tallies_before
+-- (day -infinity) and year rows added or, negated, taken away: only their
+-- sum means anything, and a key may sum to 0 where the days have none.
 CREATE FUNCTION antt.scopes_sums(p_codes text[], p_from date, p_to date, p_on date,
                                  p_years boolean DEFAULT true)
 RETURNS TABLE (root text, day date, metric text, grp text, severity text, value bigint)
@@ -92,11 +239,22 @@ LANGUAGE sql STABLE AS $$
                CASE WHEN isfinite(m.me) THEN date_trunc('year', m.me::timestamp)::date
                     ELSE m.me END AS yf) c
     ), p AS (
-        SELECT y.root, y.code, v.kind, v.a, v.b
-          FROM y CROSS JOIN LATERAL (VALUES ('d', y.lo, y.ms), ('m', y.ms, y.ys),
-                                            ('y', y.ys, y.ye), ('m', y.ye, y.me),
-                                            ('d', y.me, y.hi)) v (kind, a, b)
-         WHERE v.a < v.b
+        -- a span that starts with the records (-infinity) takes its whole
+        -- years from antt.tallies_before (everything before `at`) with the
+        -- years between `at` and ye added, or taken away when ye is earlier
+        SELECT y.root, y.code, v.kind, v.a, v.b, v.sign
+          FROM y CROSS JOIN (SELECT at FROM antt.tallies_before_at) w
+         CROSS JOIN LATERAL (VALUES ('d', y.lo, y.ms, 1), ('m', y.ms, y.ys, 1),
+                                    ('y', y.ys, y.ye, 1), ('m', y.ye, y.me, 1),
+                                    ('d', y.me, y.hi, 1)) v (kind, a, b, sign)
+         WHERE v.a < v.b AND NOT (v.kind = 'y' AND v.a = '-infinity' AND isfinite(v.b))
+        UNION ALL
+        SELECT y.root, y.code, v.kind, v.a, v.b, v.sign
+          FROM y CROSS JOIN (SELECT at FROM antt.tallies_before_at) w
+         CROSS JOIN LATERAL (VALUES ('b', NULL::date, NULL::date, 1),
+                                    ('y', w.at, y.ye, 1), ('y', y.ye, w.at, -1)) v (kind, a, b, sign)
+         WHERE y.ys = '-infinity' AND isfinite(y.ye) AND y.ys < y.ye
+           AND (v.kind = 'b' OR v.a < v.b)
     )
     SELECT p.root, t.day, t.metric, t.grp, t.severity, t.value
       FROM p CROSS JOIN LATERAL (
@@ -107,13 +265,22 @@ LANGUAGE sql STABLE AS $$
             WHERE t.unit = p.code AND t.day >= p.a AND t.day < p.b OFFSET 0) t
      WHERE p.kind = 'd'
     UNION ALL
+    -- (the bounds of all the spans, once: the wide case reads the months
+    -- and years it needs by their index, not the whole table)
     SELECT p.root, x.month, x.metric, x.grp, x.severity, x.value
       FROM p JOIN antt.tallies_month x ON p.kind = 'm' AND x.unit = p.code
        AND x.month >= p.a AND x.month < p.b
+       AND x.month >= (SELECT min(a) FROM p WHERE kind = 'm')
+       AND x.month < (SELECT max(b) FROM p WHERE kind = 'm')
     UNION ALL
-    SELECT p.root, x.year, x.metric, x.grp, x.severity, x.value
+    SELECT p.root, x.year, x.metric, x.grp, x.severity, p.sign * x.value
       FROM p JOIN antt.tallies_year x ON p.kind = 'y' AND x.unit = p.code
        AND x.year >= p.a AND x.year < p.b
+       AND x.year >= (SELECT min(a) FROM p WHERE kind = 'y')
+       AND x.year < (SELECT max(b) FROM p WHERE kind = 'y')
+    UNION ALL
+    SELECT p.root, '-infinity'::date, x.metric, x.grp, x.severity, x.value
+      FROM p JOIN antt.tallies_before x ON p.kind = 'b' AND x.unit = p.code
 $$;
 
 -- The sums of antt.scopes_sums by unit asked and key. A scope of a few
@@ -121,7 +288,9 @@ $$;
 -- ~3,300 communes (10 years: 400,000 year rows) by reading the tables
 -- through and hashing — 1.1 s against 0.34 s. The planner cannot tell
 -- which it is (it estimates a scope at one unit), so the wide case is a
--- function of its own planned without nested loops or sorts.
+-- function of its own planned without nested loops or sorts (and without
+-- JIT: the cost a disabled plan carries would make any session that has it
+-- on compile the query, seconds each time).
 CREATE FUNCTION antt.scopes_totals_near(p_codes text[], p_from date, p_to date, p_on date)
 RETURNS TABLE (root text, metric text, grp text, severity text, value bigint)
 LANGUAGE sql STABLE AS $$
@@ -131,7 +300,7 @@ $$;
 
 CREATE FUNCTION antt.scopes_totals_wide(p_codes text[], p_from date, p_to date, p_on date)
 RETURNS TABLE (root text, metric text, grp text, severity text, value bigint)
-LANGUAGE sql STABLE SET enable_nestloop = off SET enable_sort = off AS $$
+LANGUAGE sql STABLE SET enable_nestloop = off SET enable_sort = off SET jit = off AS $$
     SELECT * FROM antt.scopes_totals_near(p_codes, p_from, p_to, p_on)
 $$;
 
@@ -325,5 +494,5 @@ LANGUAGE sql STABLE AS $$
     SELECT c.code, c.name, t.metric, t.grp, t.severity, sum(t.value)::bigint
       FROM antt.scopes_sums((SELECT array_agg(code) FROM c), p_from, p_to, p_to - 1) t
       JOIN c ON c.code = t.root
-     GROUP BY 1, 2, 3, 4, 5
+     GROUP BY 1, 2, 3, 4, 5 HAVING sum(t.value) <> 0
 $$;
