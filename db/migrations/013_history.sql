@@ -195,6 +195,9 @@ LANGUAGE sql STABLE AS $$
     SELECT r.root, s.code, s.valid_from, s.valid_to, min(s.partial)
       FROM roots r JOIN antt.unit_scope s
         ON s.root = r.code AND s.root_from IS NOT DISTINCT FROM r.valid_from
+     -- (the roots as an array: a province's few rows by the index, not a
+     -- hash of the whole table)
+     WHERE s.root = ANY (ARRAY(SELECT code FROM roots))
      GROUP BY 1, 2, 3, 4
 $$;
 
@@ -204,24 +207,29 @@ LANGUAGE sql STABLE AS $$
     SELECT s.code, s.valid_from, s.valid_to, s.partial FROM antt.scopes_units(ARRAY[p_code], p_on) s
 $$;
 
--- antt.scope_sums for each unit of p_codes at once: `root` says whose. A
--- span from the start of the records comes as the row of antt.tallies_before
--- (day -infinity) and year rows added or, negated, taken away: only their
--- sum means anything, and a key may sum to 0 where the days have none.
-CREATE FUNCTION antt.scopes_sums(p_codes text[], p_from date, p_to date, p_on date,
-                                 p_years boolean DEFAULT true)
-RETURNS TABLE (root text, day date, metric text, grp text, severity text, value bigint)
+-- antt.scope_sums for each unit of p_codes at once (`root` says whose),
+-- over [p_from, p_to) (`inp` true) and, with p_history, over the history
+-- before p_from too (`inp` false) in the same pass. A span from the start of
+-- the records comes as the row of antt.tallies_before (day -infinity) and
+-- year rows added or, negated, taken away: only their sum means anything,
+-- and a key may sum to 0 where the days have none.
+CREATE FUNCTION antt.scopes_split(p_codes text[], p_from date, p_to date, p_on date,
+                                  p_years boolean, p_history boolean)
+RETURNS TABLE (root text, inp boolean, day date, metric text, grp text, severity text,
+               value bigint)
 LANGUAGE sql STABLE AS $$
     WITH r AS (
-        SELECT s.root, s.code, greatest(p_from, coalesce(s.valid_from, p_from)) AS lo,
-               least(p_to, coalesce(s.valid_to, p_to)) AS hi
+        SELECT s.root, s.code, g.inp, greatest(g.a, coalesce(s.valid_from, g.a)) AS lo,
+               least(g.b, coalesce(s.valid_to, g.b)) AS hi
           FROM antt.scopes_units(p_codes, p_on) s
+         CROSS JOIN (VALUES (true, p_from, p_to), (false, '-infinity'::date, p_from)) g (inp, a, b)
+         WHERE g.inp OR p_history
     ), m AS MATERIALIZED (
         -- (MATERIALIZED: inlined, every use of ye would recompute the
         -- chain of date_trunc calls below it, ~0.15 ms a unit)
         -- ms: the first 1st of a month on or after lo; me: the last on or
         -- before hi (both hi when there is none); infinities stay
-        SELECT r.root, r.code, r.lo, r.hi, c.ms, greatest(c.mf, c.ms) AS me
+        SELECT r.root, r.inp, r.code, r.lo, r.hi, c.ms, greatest(c.mf, c.ms) AS me
           FROM r CROSS JOIN LATERAL (SELECT
                least(CASE WHEN isfinite(r.lo)
                           THEN (date_trunc('month', (r.lo - 1)::timestamp) + interval '1 month')::date
@@ -238,25 +246,25 @@ LANGUAGE sql STABLE AS $$
                           ELSE m.ms END, m.me) AS ys,
                CASE WHEN isfinite(m.me) THEN date_trunc('year', m.me::timestamp)::date
                     ELSE m.me END AS yf) c
-    ), p AS (
+    ), p AS MATERIALIZED (
         -- a span that starts with the records (-infinity) takes its whole
         -- years from antt.tallies_before (everything before `at`) with the
         -- years between `at` and ye added, or taken away when ye is earlier
-        SELECT y.root, y.code, v.kind, v.a, v.b, v.sign
+        SELECT y.root, y.inp, y.code, v.kind, v.a, v.b, v.sign
           FROM y CROSS JOIN (SELECT at FROM antt.tallies_before_at) w
          CROSS JOIN LATERAL (VALUES ('d', y.lo, y.ms, 1), ('m', y.ms, y.ys, 1),
                                     ('y', y.ys, y.ye, 1), ('m', y.ye, y.me, 1),
                                     ('d', y.me, y.hi, 1)) v (kind, a, b, sign)
          WHERE v.a < v.b AND NOT (v.kind = 'y' AND v.a = '-infinity' AND isfinite(v.b))
         UNION ALL
-        SELECT y.root, y.code, v.kind, v.a, v.b, v.sign
+        SELECT y.root, y.inp, y.code, v.kind, v.a, v.b, v.sign
           FROM y CROSS JOIN (SELECT at FROM antt.tallies_before_at) w
          CROSS JOIN LATERAL (VALUES ('b', NULL::date, NULL::date, 1),
                                     ('y', w.at, y.ye, 1), ('y', y.ye, w.at, -1)) v (kind, a, b, sign)
          WHERE y.ys = '-infinity' AND isfinite(y.ye) AND y.ys < y.ye
            AND (v.kind = 'b' OR v.a < v.b)
     )
-    SELECT p.root, t.day, t.metric, t.grp, t.severity, t.value
+    SELECT p.root, p.inp, t.day, t.metric, t.grp, t.severity, t.value
       FROM p CROSS JOIN LATERAL (
            -- (always by index, unit by unit, even for the wide case: a few
            -- days of each unit out of ten years' of days; OFFSET 0 keeps
@@ -267,52 +275,28 @@ LANGUAGE sql STABLE AS $$
     UNION ALL
     -- (the bounds of all the spans, once: the wide case reads the months
     -- and years it needs by their index, not the whole table)
-    SELECT p.root, x.month, x.metric, x.grp, x.severity, x.value
+    SELECT p.root, p.inp, x.month, x.metric, x.grp, x.severity, x.value
       FROM p JOIN antt.tallies_month x ON p.kind = 'm' AND x.unit = p.code
        AND x.month >= p.a AND x.month < p.b
        AND x.month >= (SELECT min(a) FROM p WHERE kind = 'm')
        AND x.month < (SELECT max(b) FROM p WHERE kind = 'm')
     UNION ALL
-    SELECT p.root, x.year, x.metric, x.grp, x.severity, p.sign * x.value
+    SELECT p.root, p.inp, x.year, x.metric, x.grp, x.severity, p.sign * x.value
       FROM p JOIN antt.tallies_year x ON p.kind = 'y' AND x.unit = p.code
        AND x.year >= p.a AND x.year < p.b
        AND x.year >= (SELECT min(a) FROM p WHERE kind = 'y')
        AND x.year < (SELECT max(b) FROM p WHERE kind = 'y')
     UNION ALL
-    SELECT p.root, '-infinity'::date, x.metric, x.grp, x.severity, x.value
+    SELECT p.root, p.inp, '-infinity'::date, x.metric, x.grp, x.severity, x.value
       FROM p JOIN antt.tallies_before x ON p.kind = 'b' AND x.unit = p.code
 $$;
 
--- The sums of antt.scopes_sums by unit asked and key. A scope of a few
--- hundred units is read best by index, unit by unit; the whole country's
--- ~3,300 communes (10 years: 400,000 year rows) by reading the tables
--- through and hashing — 1.1 s against 0.34 s. The planner cannot tell
--- which it is (it estimates a scope at one unit), so the wide case is a
--- function of its own planned without nested loops or sorts (and without
--- JIT: the cost a disabled plan carries would make any session that has it
--- on compile the query, seconds each time).
-CREATE FUNCTION antt.scopes_totals_near(p_codes text[], p_from date, p_to date, p_on date)
-RETURNS TABLE (root text, metric text, grp text, severity text, value bigint)
+CREATE FUNCTION antt.scopes_sums(p_codes text[], p_from date, p_to date, p_on date,
+                                 p_years boolean DEFAULT true)
+RETURNS TABLE (root text, day date, metric text, grp text, severity text, value bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT t.root, t.metric, t.grp, t.severity, sum(t.value)::bigint
-      FROM antt.scopes_sums(p_codes, p_from, p_to, p_on) t GROUP BY 1, 2, 3, 4
-$$;
-
-CREATE FUNCTION antt.scopes_totals_wide(p_codes text[], p_from date, p_to date, p_on date)
-RETURNS TABLE (root text, metric text, grp text, severity text, value bigint)
-LANGUAGE sql STABLE SET enable_nestloop = off SET enable_sort = off SET jit = off AS $$
-    SELECT * FROM antt.scopes_totals_near(p_codes, p_from, p_to, p_on)
-$$;
-
-CREATE FUNCTION antt.scopes_totals(p_codes text[], p_from date, p_to date, p_on date)
-RETURNS TABLE (root text, metric text, grp text, severity text, value bigint)
-LANGUAGE sql STABLE AS $$
-    WITH w AS MATERIALIZED (
-        SELECT count(*) > 1000 AS wide FROM antt.scopes_units(p_codes, p_on)
-    )
-    SELECT t.* FROM w, antt.scopes_totals_near(p_codes, p_from, p_to, p_on) t WHERE NOT w.wide
-    UNION ALL
-    SELECT t.* FROM w, antt.scopes_totals_wide(p_codes, p_from, p_to, p_on) t WHERE w.wide
+    SELECT s.root, s.day, s.metric, s.grp, s.severity, s.value
+      FROM antt.scopes_split(p_codes, p_from, p_to, p_on, p_years, false) s
 $$;
 
 CREATE OR REPLACE FUNCTION antt.scope_sums(p_code text, p_from date, p_to date, p_on date,
@@ -320,7 +304,41 @@ CREATE OR REPLACE FUNCTION antt.scope_sums(p_code text, p_from date, p_to date, 
 RETURNS TABLE (day date, metric text, grp text, severity text, value bigint)
 LANGUAGE sql STABLE AS $$
     SELECT s.day, s.metric, s.grp, s.severity, s.value
-      FROM antt.scopes_sums(ARRAY[p_code], p_from, p_to, p_on, p_years) s
+      FROM antt.scopes_split(ARRAY[p_code], p_from, p_to, p_on, p_years, false) s
+$$;
+
+-- The sums by unit asked, period or history before it (`inp`), and key, in
+-- one pass. A scope of a few hundred units is read best by index, unit by
+-- unit; the whole country's ~3,300 communes (10 years: 400,000 year rows)
+-- by reading the tables through and hashing — 1.1 s against 0.34 s. The
+-- planner cannot tell which it is (it estimates a scope at one unit), so the
+-- wide case is a function of its own planned without nested loops or sorts
+-- (and without JIT: the cost a disabled plan carries would make any session
+-- that has it on compile the query, seconds each time).
+CREATE FUNCTION antt.scopes_totals_near(p_codes text[], p_from date, p_to date, p_on date)
+RETURNS TABLE (root text, inp boolean, metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT t.root, t.inp, t.metric, t.grp, t.severity, sum(t.value)::bigint
+      FROM antt.scopes_split(p_codes, p_from, p_to, p_on, true, true) t GROUP BY 1, 2, 3, 4, 5
+$$;
+
+CREATE FUNCTION antt.scopes_totals_wide(p_codes text[], p_from date, p_to date, p_on date)
+RETURNS TABLE (root text, inp boolean, metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE SET enable_nestloop = off SET enable_sort = off SET jit = off AS $$
+    SELECT * FROM antt.scopes_totals_near(p_codes, p_from, p_to, p_on)
+$$;
+
+CREATE FUNCTION antt.scopes_totals(p_codes text[], p_from date, p_to date, p_on date)
+RETURNS TABLE (root text, inp boolean, metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    WITH w AS MATERIALIZED (
+        -- (the scopes' size from unit_scope alone: how many units under the
+        -- roots, any era — enough to choose)
+        SELECT count(*) > 1000 AS wide FROM antt.scopes_units(p_codes, p_on)
+    )
+    SELECT t.* FROM w, antt.scopes_totals_near(p_codes, p_from, p_to, p_on) t WHERE NOT w.wide
+    UNION ALL
+    SELECT t.* FROM w, antt.scopes_totals_wide(p_codes, p_from, p_to, p_on) t WHERE w.wide
 $$;
 
 -- How many pending tip-offs are past their deadline now at each unit of
@@ -388,10 +406,7 @@ RETURNS TABLE (
     drug_cases bigint, drug_suspects bigint)
 LANGUAGE sql STABLE AS $$
     WITH raw AS (
-        SELECT false AS inp, tl.root, tl.metric, tl.grp, tl.severity, tl.value
-          FROM antt.scopes_totals(p_codes, '-infinity', p_from, coalesce(p_on, p_to - 1)) tl
-        UNION ALL
-        SELECT true, tl.root, tl.metric, tl.grp, tl.severity, tl.value
+        SELECT tl.inp, tl.root, tl.metric, tl.grp, tl.severity, tl.value
           FROM antt.scopes_totals(p_codes, p_from, p_to, coalesce(p_on, p_to - 1)) tl
     ), b AS MATERIALIZED (
         SELECT root, inp, metric, grp, severity IN ('very_serious', 'especially_serious') AS major,
