@@ -218,9 +218,10 @@ static int ceiling(const char *dsn, int secs, int lean)
             return 1;
         if (!without("rolls") &&
             exec_ok(c, "WITH s AS (SELECT unit, day, metric, grp, severity, delta AS value"
-                       " FROM stage_tally), m AS (" ROLL_UP("tallies_month", "month",
-                                                               "month") "), b AS (" ROLL_BEFORE
-                       ")" ROLL_UP("tallies_year", "year", "year")) < 0)
+                       " FROM stage_tally), m AS (" ROLL_UP(
+                           "tallies_month", "month", "month") "), b AS (" ROLL_BEFORE
+                                                              ")" ROLL_UP("tallies_year", "year",
+                                                                          "year")) < 0)
             return 1;
         if (exec_ok(c, "COMMIT") < 0) return 1;
         rows += ROWS;
