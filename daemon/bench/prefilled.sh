@@ -3,7 +3,8 @@
 # 17)? anttd's sustained throughput (the same load as run.sh's phase 2, and
 # one event a message as stations send) with the log holding 0, then 5, then
 # 20 million events, on one private PostgreSQL. The history is SYNTHETIC and
-# made in SQL: events spread over 2019-2024 at the cluster-II communes, each
+# made in SQL: events spread over 2019-2024 at the cluster-II communes (the
+# old map, loaded alone, as the events are of its time), each
 # with its id in antt.event_ids, ~190 bytes of raw msgpack-sized bytes, and
 # its incident (half of them, cleared) or tip-off (the other half,
 # resolved), and the tallies those make (so every index and table is as
@@ -50,8 +51,8 @@ SELECT i, gen_random_uuid() AS id, u.code AS unit,
          + (i % 600) * interval '1 minute' AS t
   FROM generate_series($lo, $hi - 1) i
   JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS k FROM antt.units
-         WHERE level = 'commune' AND valid_to IS NOT NULL) u
-    ON u.k = i % (SELECT count(*) FROM antt.units WHERE level = 'commune' AND valid_to IS NOT NULL);
+         WHERE level = 'commune') u
+    ON u.k = i % (SELECT count(*) FROM antt.units WHERE level = 'commune');
 INSERT INTO antt.event_ids SELECT id FROM h;
 INSERT INTO antt.events (id, logged_at, type, node, unit, seq, event_time, ref, case_version, raw)
 SELECT id, t + interval '5 minutes', CASE WHEN i % 2 = 0 THEN 'incident.reported' ELSE 'tipoff.received' END,
@@ -103,7 +104,10 @@ for m in $steps; do
   want=$(( m * unit ))
   if (( want > have )); then
     t0=$(date +%s)
+    n0=$(psql -d bench -Atc "SELECT count(*) FROM antt.events")
     fill "$have" "$want"
+    n1=$(psql -d bench -Atc "SELECT count(*) FROM antt.events")
+    (( n1 - n0 == want - have )) || { echo "prefilled: the fill wrote $((n1 - n0)) events, not $((want - have))" >&2; exit 1; }
     have=$want
     echo "filled to $(psql -d bench -Atc "SELECT to_char(count(*), 'FM999,999,999') FROM antt.events") events" \
          "in $(( $(date +%s) - t0 )) s; database $(psql -d bench -Atc "SELECT pg_size_pretty(pg_database_size('bench'))")"

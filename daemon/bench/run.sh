@@ -139,14 +139,38 @@ bench_wait_anttd "$work/anttd.log"
 
 # Plaintext here (issue 3's figures); daemon/bench/curve.sh measures CURVE beside it.
 load() { "$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --units "$work/units" --node-prefix load- "$@"; }
+# Who used the machine's cores during a phase: the load generator (its
+# own user + system time), anttd (from /proc), and the rest — PostgreSQL,
+# mostly — from /proc/stat's busy time; idle is what nobody used.
+cpu_mark() { # prints: machine_busy machine_total anttd (clock ticks)
+  echo "$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)" \
+       "$(awk '{ print $14 + $15 }' /proc/$apid/stat)"
+}
+cpu_report() { # MARK_BEFORE GENERATOR_SECONDS
+  local b0 t0 a0 b1 t1 a1 hz
+  read -r b0 t0 a0 <<<"$1"; read -r b1 t1 a1 <<<"$(cpu_mark)"; hz=$(getconf CLK_TCK)
+  awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v a="$((a1 - a0))" -v g="$2" -v hz="$hz" -v n="$(nproc)" 'BEGIN {
+    g = g * hz; rest = b - a - g; if (rest < 0) rest = 0
+    printf "cores used (of %d): load generator %.2f, anttd %.2f, PostgreSQL and the rest %.2f, idle %.2f\n",
+      n, g / t * n, a / t * n, rest / t * n, (t - b) / t * n }'
+}
+TIMEFORMAT='%U %S'
+timed_load() { # OUT_VAR ARGS...: runs load, keeps its output, prints the CPU shares
+  local var=$1 mark out gen; shift
+  mark=$(cpu_mark)
+  { time load "$@" >"$work/load.out"; } 2>"$work/load.time"
+  out=$(cat "$work/load.out"); gen=$(awk '{ print $1 + $2 }' "$work/load.time")
+  printf -v "$var" '%s' "$out"
+  echo "$out"
+  cpu_report "$mark" "$gen"
+}
+
 echo "== 2. anttd sustained (antt load): $nodes nodes, $per_msg events a message, $window in flight each (${secs}s)"
-tp_out=$(load --nodes "$nodes" --rate 0 --per-msg "$per_msg" --window "$window" --duration "$secs")
-echo "$tp_out"
+timed_load tp_out --nodes "$nodes" --rate 0 --per-msg "$per_msg" --window "$window" --duration "$secs"
 tp=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$tp_out")
 
 echo "== 2b. anttd sustained, one event a message (antt load): 50 nodes, 8 in flight each (${secs}s)"
-one_out=$(load --nodes 50 --rate 0 --per-msg 1 --window 8 --duration "$secs")
-echo "$one_out"
+timed_load one_out --nodes 50 --rate 0 --per-msg 1 --window 8 --duration "$secs"
 one=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$one_out")
 
 # The load generator on one core of its own, so its noise is told apart.
