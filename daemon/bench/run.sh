@@ -59,7 +59,7 @@ psql -d bench -qc "WITH u AS (SELECT code, row_number() OVER (ORDER BY code) - 1
                                FROM antt.units WHERE level = 'commune'),
                         n AS (SELECT count(*) AS c FROM u)
                    INSERT INTO antt.nodes (node_id, unit_code)
-                   SELECT 'bench-' || i, u.code FROM generate_series(0, $cnodes + 200) i, n, u
+                   SELECT 'bench-' || i, u.code FROM generate_series(0, $(( cnodes > storm_nodes ? cnodes : storm_nodes )) + 200) i, n, u
                     WHERE u.k = i % n.c
                    UNION ALL
                    SELECT 'load-' || code, code FROM u"
@@ -233,6 +233,7 @@ storm_peak=$(curl -s "http://127.0.0.1:$hport/metrics" | awk '/^antt_queue_peak_
 storm_hwm_kb=$(awk '/^VmHWM/ {print $2}' /proc/$apid/status)
 echo "anttd: RSS $((storm_base_kb / 1024)) MiB before, peak $((storm_hwm_kb / 1024)) MiB; peak queue $storm_peak events"
 kill -TERM "$apid"; wait "$apid" || true; apid=""
+grep -E "commits_by_ms" "$work/anttd.storm.log" | tail -1 || true
 echo
 echo "== summary"
 awk -v conns="$conns" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" \
