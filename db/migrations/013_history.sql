@@ -457,7 +457,8 @@ LANGUAGE sql STABLE AS $$
       FROM s
 $$;
 
--- 011's signatures, through antt.rates_many.
+-- A unit's figures with every crime group (a report's), and 008's antt.rates,
+-- through antt.rates_many.
 CREATE OR REPLACE FUNCTION antt.rates_groups(p_code text, p_from date, p_to date,
                                              p_on date DEFAULT NULL, p_group text DEFAULT NULL)
 RETURNS TABLE (
