@@ -183,23 +183,6 @@ LANGUAGE sql STABLE AS $$
        AND x.year >= p.a AND x.year < p.b
 $$;
 
-CREATE OR REPLACE FUNCTION antt.rollup(p_code text, p_from date, p_to date)
-RETURNS TABLE (metric text, grp text, severity text, value bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT t.metric, t.grp, t.severity, sum(t.value)::bigint
-      FROM antt.scope_sums(p_code, p_from, p_to, p_to - 1) t
-     GROUP BY 1, 2, 3
-$$;
-
-CREATE OR REPLACE FUNCTION antt.rollup_children(p_code text, p_from date, p_to date)
-RETURNS TABLE (unit text, name text, metric text, grp text, severity text, value bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT c.code, c.name, t.metric, t.grp, t.severity, sum(t.value)::bigint
-      FROM antt.children_on(p_code, p_to - 1) c
-      CROSS JOIN LATERAL antt.scope_sums(c.code, p_from, p_to, p_to - 1) t
-     GROUP BY 1, 2, 3, 4, 5
-$$;
-
 -- The pending tip-offs p_code handles today: those of the units its scope
 -- is made of (any era) whose heir today is inside it (a split unit's work
 -- goes to one successor only). A tip-off whose unit, as it was on the day

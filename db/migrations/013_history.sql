@@ -505,7 +505,16 @@ LANGUAGE sql STABLE AS $$
      WHERE r.grp IS NOT DISTINCT FROM p_group
 $$;
 
--- Each child's sums in one pass.
+-- A unit's sums, and each child's in one pass (keys that sum to 0 left out,
+-- as the days would give them).
+CREATE OR REPLACE FUNCTION antt.rollup(p_code text, p_from date, p_to date)
+RETURNS TABLE (metric text, grp text, severity text, value bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT t.metric, t.grp, t.severity, sum(t.value)::bigint
+      FROM antt.scope_sums(p_code, p_from, p_to, p_to - 1) t
+     GROUP BY 1, 2, 3 HAVING sum(t.value) <> 0
+$$;
+
 CREATE OR REPLACE FUNCTION antt.rollup_children(p_code text, p_from date, p_to date)
 RETURNS TABLE (unit text, name text, metric text, grp text, severity text, value bigint)
 LANGUAGE sql STABLE AS $$
