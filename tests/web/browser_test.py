@@ -133,7 +133,10 @@ def browse(web, listen):
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     shot = lambda n: d.save_screenshot(os.path.join(ARTIFACTS, n + ".png"))
-    wait = WebDriverWait(d, 10)
+    # a table or list the page redraws between finding an element and reading
+    # it goes stale: a condition that meets one is tried again, not failed
+    wait = WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,
+                                                    NoSuchElementException))
     loads = lambda: int(d.execute_script("return document.body.dataset.loads || '0'"))
     def settled(before, cond=lambda d: True):
         """Waits until the page has drawn everything again since `before` and cond holds."""
@@ -246,9 +249,13 @@ def browse(web, listen):
         unit = d.find_element(By.ID, "unit")
         unit.clear()
         unit.send_keys("Lạng Sơn")
-        wait.until(lambda d: "20" in [o.get_attribute("value") for o in
-                                       d.find_elements(By.CSS_SELECTOR, "#units option")])
-        offered = [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, "#units option")]
+        # the list is refilled as each key arrives: read it in one script, so
+        # a refill between finding an option and reading it cannot go stale
+        def options(d):
+            return d.execute_script(
+                "return [...document.querySelectorAll('#units option')].map(o => o.value)")
+        wait.until(lambda d: "20" in options(d))
+        offered = options(d)
         assert "all" not in offered and "04" not in offered, offered
         # overdue over time: anttd records today's (every second here); this
         # year's chart has today's point, the overdue tip-off of 2023
