@@ -8,9 +8,10 @@
  * boundaries come, never the tables' rows) and publishes. When it dies, its
  * session ends, the lock is free, and another daemon takes over from the
  * slot's confirmed position: every committed message is read, in commit
- * order. What was handed to the caller is confirmed right after, so a
- * takeover repeats at most the messages of the last moments — which carry
- * their units' versions, and subscribers skip versions they have.
+ * order. What was handed to the caller is confirmed a second later (a
+ * daemon's socket may not have sent it yet when it dies), so a takeover
+ * repeats the messages of the last seconds — which carry their units'
+ * versions, and subscribers skip versions they have.
  *
  * The slot is created by the first reader (it needs wal_level = logical),
  * and with it a new epoch (antt.stream_state): continuity is lost only when
