@@ -191,6 +191,7 @@ batch_t *bqueue_open(bqueue_t *q, uint32_t weight)
     uint32_t i = (q->head + q->n) % q->cap;
     if (!q->ring[i] && !(q->ring[i] = calloc(1, sizeof(batch_t)))) return NULL;
     q->n++;
+    if (q->n > q->deep) q->deep = q->n;
     q->held += weight;
     return q->ring[i];
 }
@@ -213,6 +214,39 @@ void bqueue_pop(bqueue_t *q)
     batch_clear(b);
     q->head = (q->head + 1) % q->cap;
     q->n--;
+}
+
+static size_t batch_bytes(const batch_t *b)
+{
+    return (size_t)b->cap_ev * sizeof *b->ev + (size_t)b->nchunks * BATCH_CHUNK * sizeof(bmsg_t) +
+           b->cap_arena + (size_t)b->cap_refusals * sizeof *b->refusals;
+}
+
+size_t bqueue_shrink(bqueue_t *q, uint32_t keep)
+{
+    const uint32_t want = q->deep > keep ? q->deep : keep;
+    size_t freed = 0;
+    /* Idle slots cache the batches they last held, anywhere in the ring (the
+     * head goes round): the ones kept move to the slots used next, so a
+     * kept batch is reused before anything new is allocated. */
+    uint32_t next = q->n; /* the next idle slot to fill with a kept batch */
+    for (uint32_t k = q->n; k < q->cap; k++) {
+        batch_t **slot = &q->ring[(q->head + k) % q->cap];
+        if (!*slot) continue;
+        if (next < want) {
+            batch_t **to = &q->ring[(q->head + next++) % q->cap];
+            batch_t *b = *slot;
+            *slot = *to; /* NULL: the slots before k that are idle hold none */
+            *to = b;
+            continue;
+        }
+        freed += batch_bytes(*slot);
+        batch_free(*slot);
+        free(*slot);
+        *slot = NULL;
+    }
+    q->deep = q->n;
+    return freed;
 }
 
 int bqueue_open_full(const bqueue_t *q)

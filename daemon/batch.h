@@ -93,6 +93,7 @@ typedef struct {
     uint32_t max_weight;   /* a batch is sealed at this weight */
     uint32_t held;         /* weight in all batches */
     uint32_t max_held;
+    uint32_t deep; /* the most batches in use since the last bqueue_shrink */
 } bqueue_t;
 
 int bqueue_init(bqueue_t *q, uint32_t batch_max, uint32_t queue_max);
@@ -111,6 +112,12 @@ void bqueue_seal(bqueue_t *q);
 
 /* Done with the oldest batch: clear it and recycle it. */
 void bqueue_pop(bqueue_t *q);
+
+/* Free the recycled batches a burst left behind: every idle slot's batch
+ * beyond the most that were in use since the last call (at least `keep`).
+ * A queue that filled once keeps ~1 KiB an event of arrays otherwise, for
+ * ever. Returns the bytes freed (to malloc; the caller may trim the heap). */
+size_t bqueue_shrink(bqueue_t *q, uint32_t keep);
 
 /* 1 when the open batch has reached its size (the next message starts
  * another). */

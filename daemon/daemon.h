@@ -65,6 +65,7 @@ typedef struct {
     int64_t figures_sent_us;
     metrics_t figures;
     int64_t overdue_next_us; /* next record of today's overdue tip-offs */
+    int64_t trim_next_us;    /* next look at the memory a burst left behind */
     int64_t ping_us;         /* next liveness check of an idle database connection */
     key_pair_t key;          /* the server's CURVE keypair (unless insecure) */
     limit_t *limit;          /* per-node event rate */

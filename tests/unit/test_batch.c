@@ -107,6 +107,44 @@ Test(bqueue, seals_at_the_batch_size_and_refuses_beyond_the_bound)
     bqueue_free(&q);
 }
 
+Test(bqueue, frees_what_a_burst_left_behind_and_keeps_what_is_in_use)
+{
+    bqueue_t q;
+    cr_assert_eq(bqueue_init(&q, 10, 100000), 0);
+    /* a burst: 20 batches of 10 events, then drained */
+    for (int i = 0; i < 200; i++)
+        msg_with(bqueue_open(&q, 1), "x", 1);
+    cr_assert_eq(q.n, 20);
+    while (q.n)
+        bqueue_pop(&q);
+    cr_expect_eq(q.deep, 20);
+    /* the first look keeps what the burst needed (it may come back)... */
+    cr_expect_eq(bqueue_shrink(&q, 2), 0);
+    /* ...the next, with nothing needed since, frees all but two */
+    size_t freed = bqueue_shrink(&q, 2);
+    cr_expect_gt(freed, 18 * 10 * sizeof(store_ev_t), "freed %zu bytes", freed);
+    int cached = 0;
+    for (uint32_t i = 0; i < q.cap; i++)
+        cached += q.ring[i] != NULL;
+    cr_expect_eq(cached, 2);
+    cr_expect_eq(bqueue_shrink(&q, 2), 0);
+    /* a batch in use is never freed, and the queue works on afterwards */
+    batch_t *b = bqueue_open(&q, 1);
+    msg_with(b, "y", 1);
+    bqueue_seal(&q);
+    msg_with(bqueue_open(&q, 1), "z", 1);
+    msg_with(bqueue_open(&q, 1), "w", 1);
+    bqueue_seal(&q);
+    msg_with(bqueue_open(&q, 1), "v", 1);
+    cr_expect_eq(q.n, 3);
+    bqueue_shrink(&q, 0);
+    bqueue_shrink(&q, 0);
+    cr_expect_eq(bqueue_oldest(&q), b);
+    cr_expect_eq(b->nev, 1);
+    cr_expect_eq(q.held, 4);
+    bqueue_free(&q);
+}
+
 Test(pgcopy, writes_postgres_binary_copy_format)
 {
     pgcopy_t b = {0};
