@@ -255,16 +255,28 @@ void it_sleep_ms(int ms)
 int it_free_port(void)
 {
     static unsigned seed;
+    /* The ports handed out already: one is free until its daemon binds it,
+     * so a second call could return it again (a daemon's listen and stream
+     * endpoints were once the same port). */
+    static int given[256];
+    static unsigned ngiven;
     if (!seed) seed = (unsigned)getpid() ^ (unsigned)time(NULL);
     for (int tries = 0; tries < 1000; tries++) {
         const int port = 20000 + (int)(rand_r(&seed) % 12000);
+        int again = 0;
+        for (unsigned i = 0; i < ngiven && i < 256; i++)
+            again |= given[i] == port;
+        if (again) continue;
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in a = {.sin_family = AF_INET,
                                 .sin_port = htons((uint16_t)port),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         const int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
         close(fd);
-        if (ok) return port;
+        if (ok) {
+            given[ngiven++ % 256] = port;
+            return port;
+        }
     }
     cr_assert_fail("no free port between 20000 and 32000");
     return -1;
@@ -779,4 +791,11 @@ void it_sender_counts(const it_sender_t *s, size_t *accepted, size_t *duplicate,
     *duplicate = s->counts[ACK_DUPLICATE];
     *rejected = s->counts[ACK_REJECTED];
     *deferred = s->counts[ACK_DEFERRED];
+}
+
+ack_t it_one(it_client_t *c, const ev_t *ev)
+{
+    ack_t a[1];
+    cr_assert_eq(it_submit(c, ev, 1, a, 10000), 0, "no reply or message refused");
+    return a[0];
 }

@@ -31,13 +31,20 @@ SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 procs = []
 
 
+GIVEN = set()
+
+
 def free_port():
-    """A port below the kernel's ephemeral range, free now."""
+    """A port below the kernel's ephemeral range, free now, and not handed out
+    before (it stays free until its server binds it)."""
     for _ in range(1000):
         p = random.randrange(20000, 32000)
+        if p in GIVEN:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", p))
+                GIVEN.add(p)
                 return p
             except OSError:
                 pass
@@ -80,7 +87,8 @@ def main():
             "--load-units", SRC + "/db/units-cluster2.csv",
             "--load-units", SRC + "/db/units-2025.csv",
             "--load-successors", SRC + "/db/successors-2025.csv",
-            "--load-groups", SRC + "/db/crime_groups.csv", "--add-node", "ls-180-06040=06040")
+            "--load-groups", SRC + "/db/crime_groups.csv",
+            "--load-days-off", SRC + "/db/days-off.csv", "--add-node", "ls-180-06040=06040")
         listen, pub, snap, http, web = (free_port() for _ in range(5))
         procs.append(subprocess.Popen(
             [ANTTD, "--db", dsn, "--insecure", "--listen", "tcp://127.0.0.1:%d" % listen,
