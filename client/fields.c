@@ -1,6 +1,8 @@
 /* fields.c — see fields.h. */
 #include "client/fields.h"
 
+#include "proto/ts.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,28 +126,12 @@ ev_type_t fields_type(const char *word)
     return (ev_type_t)ev_enum_parse(&EV_TYPES, word, strlen(word));
 }
 
-static int days_in_month(int y, int m)
-{
-    static const int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : DAYS[m - 1];
-}
-
-static int days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int fields_time(const char *s, int64_t *us)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
     if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return -1;
     /* A checked date: 2023-02-31 is refused, never rolled over into March. */
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > ts_days_in_month(y, mo)) return -1;
     const char *p = s + 10;
     int64_t frac_us = 0, off_s = 7 * 3600; /* a date alone: midnight in Hanoi */
     if (*p == 'T' || *p == ' ') {
@@ -174,7 +160,7 @@ int fields_time(const char *s, int64_t *us)
         }
     }
     if (*p || h > 23 || mi > 59 || sec > 60) return -1;
-    int64_t t = (int64_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s;
+    int64_t t = (int64_t)ts_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s;
     *us = t * 1000000 + frac_us;
     return 0;
 }

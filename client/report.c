@@ -777,7 +777,8 @@ static void usage(FILE *f, const opt_t *opts, size_t n)
 int report_main(int argc, char **argv)
 {
     const char *unit = NULL, *fmt = "text", *lang = "vi", *dsn = NULL, *group = NULL,
-               *start = "01-01", *targets_spec = NULL, *conv = getenv("ANTT_RATE_CONVENTION");
+               *start = "01-01", *targets_spec = NULL, *conv = getenv("ANTT_RATE_CONVENTION"),
+               *at = NULL;
     long year = 0, cmp_year = 0;
     const opt_t opts[] = {
         {"unit", 'u', OPT_STR, &unit, 0, 0, "CODE", "a unit code (its subtree), or group:NAME",
@@ -796,6 +797,7 @@ int report_main(int argc, char **argv)
          NULL},
         {"year-start", 0, OPT_STR, &start, 0, 0, "MM-DD",
          "first day of the statistical year (default 01-01; the police use 12-15)", NULL},
+        OPT_AT(&at),
         OPT_DB(&dsn),
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
@@ -845,7 +847,9 @@ int report_main(int argc, char **argv)
     for (int t = 0; t < T_N; t++)
         ra.target[t] = targets[t].set ? targets[t].target : -1;
     db_t *c = dbconn_open(dsn, "antt-report", err, sizeof err);
-    int code = c ? report_write(c, &ra, stdout, err, sizeof err) : ANTT_EXIT_DB;
+    int code = !c || dbconn_as_of(c, at, err, sizeof err) < 0
+                   ? ANTT_EXIT_DB
+                   : report_write(c, &ra, stdout, err, sizeof err);
     db_close(&c);
     if (code) {
         fprintf(stderr, "antt report: %s\n", err);

@@ -104,7 +104,7 @@ static int list_row(void *ctx, int ncols, const char *const *names, const char *
 
 int tipoffs_main(int argc, char **argv)
 {
-    const char *unit = NULL, *dsn = NULL, *from = NULL, *to = NULL;
+    const char *unit = NULL, *dsn = NULL, *from = NULL, *to = NULL, *at = NULL;
     int overdue = 0, times = 0;
     long within = 0;
     const opt_t opts[] = {
@@ -117,6 +117,7 @@ int tipoffs_main(int argc, char **argv)
          NULL},
         {"from", 0, OPT_FN, &from, 0, 0, "DATE", "--times: decisions from this day", date_arg},
         {"to", 0, OPT_FN, &to, 0, 0, "DATE", "--times: decisions before this day", date_arg},
+        OPT_AT(&at),
         OPT_DB(&dsn),
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
@@ -140,6 +141,11 @@ int tipoffs_main(int argc, char **argv)
     db_t *c = dbconn_open(dsn, "antt-tipoffs", err, sizeof err);
     if (!c) {
         fprintf(stderr, "antt tipoffs: %s\n", err);
+        return ANTT_EXIT_DB;
+    }
+    if (dbconn_as_of(c, at, err, sizeof err) < 0) {
+        fprintf(stderr, "antt tipoffs: %s\n", err);
+        db_close(&c);
         return ANTT_EXIT_DB;
     }
     first_seen_t known = {0};

@@ -59,10 +59,12 @@ static const key_t_ KEYS[] = {
      "statistics day offset from UTC (Asia/Ho_Chi_Minh: 420)"},
     {"tipoff_limit_days", I(tipoff_limit_days, 1, 366), "20",
      "tip-off time limit from receipt (CPC 2015 Art. 147)"},
-    {"tipoff_complex_max_days", I(tipoff_complex_max_days, 1, 366), "60",
-     "complex-matter extension: deadline at most this from receipt"},
-    {"tipoff_procuracy_max_days", I(tipoff_procuracy_max_days, 1, 732), "120",
-     "procuracy extension: deadline at most this from receipt"},
+    {"tipoff_receipt_day_counts", K_BOOL, offsetof(cfg_t, tipoff_receipt_day_counts), 0, 0, 1, 0,
+     "0", "1: the day of receipt is day 1 of the limit; 0: day 1 is the day after (Art. 134)"},
+    {"tipoff_complex_months", I(tipoff_complex_months, 1, 24), "2",
+     "complex-matter extension: at most this many months from receipt (Art. 147, 134)"},
+    {"tipoff_procuracy_months", I(tipoff_procuracy_months, 1, 24), "2",
+     "the procuracy's extension: this many months more (Art. 147, 134)"},
     {"reject_raw_max", I(reject_raw_max, 0, 1 << 20), "4096",
      "bytes of a refused message kept in antt.rejects"},
     {"tally_publish", S(tally_publish), "tcp://127.0.0.1:7722",
@@ -123,6 +125,18 @@ void cfg_defaults(cfg_t *c)
 int cfg_set(cfg_t *c, const char *key, const char *value, char *err, size_t errlen)
 {
     const key_t_ *k = find(key);
+    static const char *const REPLACED[][2] = {
+        {"tipoff_complex_max_days", "tipoff_complex_months"},
+        {"tipoff_procuracy_max_days", "tipoff_procuracy_months"},
+    };
+    for (size_t i = 0; !k && i < sizeof REPLACED / sizeof REPLACED[0]; i++)
+        if (!strcmp(key, REPLACED[i][0])) {
+            snprintf(err, errlen,
+                     "setting '%s' is gone: extensions are counted in months (CPC Art. 134), "
+                     "set '%s'",
+                     key, REPLACED[i][1]);
+            return -1;
+        }
     if (!k) {
         snprintf(err, errlen, "unknown setting '%s'", key);
         return -1;

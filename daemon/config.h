@@ -25,7 +25,8 @@ typedef struct {
     int node_silent_hours;      /* not connected, no message for this long: silent */
     int overdue_record_seconds; /* antt.overdue_daily is written this often */
     int utc_offset_min;         /* statistics day: Asia/Ho_Chi_Minh is +420 */
-    int tipoff_limit_days, tipoff_complex_max_days, tipoff_procuracy_max_days;
+    int tipoff_limit_days, tipoff_receipt_day_counts, tipoff_complex_months,
+        tipoff_procuracy_months;
     int reject_raw_max;   /* bytes of a refused message kept in antt.rejects */
     int migrate_on_start; /* 1: apply pending migrations at start */
     char http_listen[64]; /* HOST:PORT for /metrics and /healthz; empty: off */

@@ -5,6 +5,7 @@
 #include "daemon/log.h"
 #include "db/query.h"
 #include "db/status.h"
+#include "db/verify.h"
 #include "proto/decode.h"
 #include "proto/err.h"
 #include "proto/ts.h"
@@ -27,9 +28,11 @@ ledger_cfg_t daemon_ledger_cfg(const cfg_t *c)
     const int64_t day = 86400LL * 1000000;
     ledger_cfg_t l = {
         .utc_offset_us = (int64_t)c->utc_offset_min * 60 * 1000000,
-        .tip_limit_us = c->tipoff_limit_days * day,
-        .tip_complex_max_us = c->tipoff_complex_max_days * day,
-        .tip_procuracy_max_us = c->tipoff_procuracy_max_days * day,
+        .law = {.utc_offset_us = (int64_t)c->utc_offset_min * 60 * 1000000,
+                .limit_days = c->tipoff_limit_days,
+                .receipt_day_counts = c->tipoff_receipt_day_counts,
+                .complex_months = c->tipoff_complex_months,
+                .procuracy_months = c->tipoff_procuracy_months},
         .orphan_max_age_us = c->orphan_max_age_days * day,
     };
     return l;
@@ -300,6 +303,37 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
 
 /* ---- database ---------------------------------------------------------- */
 
+/* The pending tip-offs' deadlines follow the rules in force (this daemon's
+ * settings and antt.days_off): recomputed by the ledger when they were
+ * computed under others (migration 014, a calendar loaded, a setting
+ * changed), before any event is taken. 0, or -1 with err. */
+static int deadlines_current(daemon_t *d, int warn, char *err, size_t errlen)
+{
+    ledger_cfg_t l = daemon_ledger_cfg(&d->cfg);
+    reg_ledger_hooks(d->reg, &l);
+    char rules[640];
+    long changed = 0;
+    FILE *quiet = fopen("/dev/null", "w");
+    int rc = verify_deadline_rules(store_db(d->store), &l.law, rules, sizeof rules, err, errlen);
+    if (rc == 0)
+        rc = verify_deadlines(store_db(d->store), &l, rules, 0, quiet ? quiet : stderr, &changed,
+                              err, errlen);
+    if (quiet) fclose(quiet);
+    if (rc < 0) return -1;
+    if (rc == 1)
+        log_info("deadlines", "pending tip-offs' deadlines recomputed (%s): %ld changed", rules,
+                 changed);
+    time_t t = time(NULL) + d->cfg.utc_offset_min * 60;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    if (warn && !reg_days_off_in_year(d->reg, tm.tm_year + 1900))
+        log_warn("deadlines",
+                 "no days off on record for %d: limits in months move past Saturdays and Sundays "
+                 "only; load the year's holidays (anttd --load-days-off FILE)",
+                 tm.tm_year + 1900);
+    return 0;
+}
+
 static void ensure_db(daemon_t *d, int64_t now)
 {
     if (store_connected(d->store)) return;
@@ -315,7 +349,8 @@ static void ensure_db(daemon_t *d, int64_t now)
         return;
     }
     int ok = rc == 0;
-    if (ok && reg_load(d->reg, store_db(d->store), err, sizeof err) < 0) {
+    if (ok && (reg_load(d->reg, store_db(d->store), err, sizeof err) < 0 ||
+               deadlines_current(d, 1, err, sizeof err) < 0)) {
         store_disconnect(d->store);
         ok = 0;
     }
@@ -590,6 +625,8 @@ static void registry_reload(daemon_t *d, const char *why)
         log_error("registry", "reload failed: %s", err);
         return;
     }
+    if (deadlines_current(d, 0, err, sizeof err) < 0)
+        log_error("deadlines", "recomputing the pending tip-offs' deadlines: %s", err);
     int cut = auth_cut_revoked(d->in.auth, d->reg);
     int u, n, g;
     reg_counts(d->reg, &u, &n, &g);

@@ -37,6 +37,11 @@ static void usage(FILE *f)
             "  --load-groups FILE      load the crime groups CSV (db/crime_groups.csv)\n"
             "  --load-successors FILE  load unit merges (CSV: code,successor,effective)\n"
             "  --load-clusters FILE    load emulation clusters (db/clusters.csv: cluster,code)\n"
+            "  --load-days-off FILE    load days off (db/days-off.csv: day,off,name,source; the\n"
+            "                          file's years replace those on record), then recompute\n"
+            "                          the pending tip-offs' deadlines\n"
+            "  --recompute-deadlines   recompute every pending tip-off's deadline under the\n"
+            "                          settings and days off in force (Art. 134)\n"
             "  --add-node NODE=UNIT    register a reporting node for a unit\n"
             "  --revoke-node NODE      revoke a node\n"
             "  --add-nodes-under UNIT=PREFIX\n"
@@ -74,9 +79,19 @@ static const struct {
     const char *name;
     int arg;
 } COMMANDS[] = {
-    {"migrate", 0},       {"load-units", 1}, {"load-groups", 1},  {"load-successors", 1},
-    {"load-clusters", 1}, {"add-node", 1},   {"revoke-node", 1},  {"add-nodes-under", 1},
-    {"verify", 0},        {"repair", 0},     {"print-config", 0},
+    {"migrate", 0},
+    {"load-units", 1},
+    {"load-groups", 1},
+    {"load-successors", 1},
+    {"load-clusters", 1},
+    {"add-node", 1},
+    {"revoke-node", 1},
+    {"add-nodes-under", 1},
+    {"verify", 0},
+    {"repair", 0},
+    {"print-config", 0},
+    {"load-days-off", 1},
+    {"recompute-deadlines", 0},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -96,6 +111,29 @@ static db_t *connect_db(const cfg_t *cfg)
     return c;
 }
 
+/* The pending tip-offs' deadlines under the rules of cfg and the days off
+ * on record (the ledger's, as the daemon computes them): when they were
+ * computed under others, or always with force. 0, or -1 with err. */
+static int recompute_deadlines(db_t *c, const cfg_t *cfg, int force, char *err, size_t errlen)
+{
+    ledger_cfg_t l = daemon_ledger_cfg(cfg);
+    reg_t *reg = reg_new(l.utc_offset_us);
+    if (!reg) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    reg_ledger_hooks(reg, &l);
+    char rules[640];
+    long changed = 0;
+    int rc = reg_load(reg, c, err, errlen);
+    if (rc == 0) rc = verify_deadline_rules(c, &l.law, rules, sizeof rules, err, errlen);
+    if (rc == 0) rc = verify_deadlines(c, &l, rules, force, stdout, &changed, err, errlen);
+    reg_free(&reg);
+    fflush(stdout);
+    if (rc == 1) log_info("admin", "deadlines recomputed rules=\"%s\" changed=%ld", rules, changed);
+    return rc < 0 ? -1 : 0;
+}
+
 static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *arg)
 {
     char err[1024];
@@ -105,6 +143,8 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
         int v = 0;
         migrate_current(c, &v, err, sizeof err);
         log_info("migrate", "applied=%d schema_version=%d", n, v);
+        /* 014 changed how deadlines are counted: the ledger recomputes them */
+        if (v >= 14 && recompute_deadlines(c, cfg, 0, err, sizeof err) < 0) goto fail;
     } else if (!strcmp(cmd, "load-units")) {
         if (admin_load_units(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "units loaded file=%s rows=%d", arg, n);
@@ -122,6 +162,12 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
                      "this map was loaded): they are in no figure until anttd --repair moves "
                      "them to the units that succeeded it",
                      stranded);
+    } else if (!strcmp(cmd, "load-days-off")) {
+        if (admin_load_days_off(c, arg, &n, err, sizeof err) < 0) goto fail;
+        log_info("admin", "days off loaded file=%s rows=%d", arg, n);
+        if (recompute_deadlines(c, cfg, 0, err, sizeof err) < 0) goto fail;
+    } else if (!strcmp(cmd, "recompute-deadlines")) {
+        if (recompute_deadlines(c, cfg, 1, err, sizeof err) < 0) goto fail;
     } else if (!strcmp(cmd, "load-clusters")) {
         if (admin_load_clusters(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "clusters loaded file=%s rows=%d", arg, n);
@@ -179,7 +225,8 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
 fail:
     log_error("admin", "--%s: %s", cmd, err);
     /* The input was refused (2) unless the database itself failed (5). */
-    return !db_ok(c) || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") || !strcmp(cmd, "repair")
+    return !db_ok(c) || !strcmp(cmd, "migrate") || !strcmp(cmd, "verify") ||
+                   !strcmp(cmd, "repair") || !strcmp(cmd, "recompute-deadlines")
                ? 5
                : 2;
 }

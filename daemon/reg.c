@@ -6,6 +6,7 @@
 #include "proto/util.h"
 
 #include "proto/err.h"
+#include "proto/ts.h"
 #include "net/key.h"
 
 #include <stdarg.h>
@@ -68,8 +69,16 @@ typedef struct {
     hindex_t idx;
 } tab_t;
 
+/* The days that are not as their weekday says (antt.days_off), by day. */
+typedef struct {
+    int32_t *day;
+    uint8_t *off;
+    size_t n, cap;
+} days_t;
+
 struct reg {
     tab_t units, nodes, groups, subs, node_keys, sub_keys, succs;
+    days_t days;
     int64_t utc_offset_us;
 };
 
@@ -239,6 +248,9 @@ static void tabs_free(reg_t *r)
     tab_free(&r->node_keys);
     tab_free(&r->sub_keys);
     tab_free(&r->succs);
+    free(r->days.day);
+    free(r->days.off);
+    memset(&r->days, 0, sizeof r->days);
 }
 
 reg_t *reg_new(int64_t utc_offset_us)
@@ -356,6 +368,24 @@ int reg_build_successor(reg_build_t *b, const char *code, const char *successor,
     return 0;
 }
 
+int reg_build_day_off(reg_build_t *b, int32_t day, int off)
+{
+    days_t *d = &b->r.days;
+    if (d->n && day <= d->day[d->n - 1]) return refuse_row(b, "days off: not in day order");
+    if (d->n == d->cap) {
+        const size_t cap = d->cap ? d->cap * 2 : 64;
+        int32_t *dd = realloc(d->day, cap * sizeof *dd);
+        if (dd) d->day = dd;
+        uint8_t *oo = dd ? realloc(d->off, cap) : NULL;
+        if (!oo) return b->failed = 1, -1;
+        d->off = oo;
+        d->cap = cap;
+    }
+    d->day[d->n] = day;
+    d->off[d->n++] = (uint8_t)(off != 0);
+    return 0;
+}
+
 int reg_build_group(reg_build_t *b, const char *slug, int is_crime)
 {
     group_t *g = tab_push(&b->r.groups);
@@ -462,6 +492,7 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
     r->node_keys = n->node_keys;
     r->sub_keys = n->sub_keys;
     r->succs = n->succs;
+    r->days = n->days;
     memset(n, 0, sizeof *n);
     rc = 0;
     goto out;
@@ -490,6 +521,10 @@ static void sink_successor(void *b, const char *code, const char *successor, int
 {
     reg_build_successor(b, code, successor, partial);
 }
+static void sink_day_off(void *b, int32_t day, int off)
+{
+    reg_build_day_off(b, day, off);
+}
 static void sink_subscriber(void *b, const char *name, const char *unit, int revoked,
                             const char *key)
 {
@@ -498,8 +533,8 @@ static void sink_subscriber(void *b, const char *name, const char *unit, int rev
 
 int reg_load(reg_t *r, db_t *c, char *err, size_t errlen)
 {
-    static const registry_sink_t SINK = {sink_unit, sink_node, sink_group, sink_subscriber,
-                                         sink_successor};
+    static const registry_sink_t SINK = {sink_unit,       sink_node,      sink_group,
+                                         sink_subscriber, sink_successor, sink_day_off};
     reg_build_t *b = reg_build_new();
     if (!b) {
         snprintf(err, errlen, "out of memory loading the registry");
@@ -817,8 +852,34 @@ int reg_scope_holds(const reg_t *r, const char *scope, const char *topic, size_t
     return !strcmp(u->path, path) && inside(home, u->legacy);
 }
 
+int reg_day_off(void *ctx, int32_t day)
+{
+    const days_t *d = &((const reg_t *)ctx)->days;
+    size_t lo = 0, hi = d->n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (d->day[mid] < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < d->n && d->day[lo] == day) return d->off[lo];
+    return lawtime_weekend(day);
+}
+
+int reg_days_off_in_year(const reg_t *r, int year)
+{
+    const int32_t from = ts_days_from_civil(year, 1, 1), to = ts_days_from_civil(year + 1, 1, 1);
+    int n = 0;
+    for (size_t i = 0; i < r->days.n; i++)
+        n += r->days.day[i] >= from && r->days.day[i] < to;
+    return n;
+}
+
 void reg_ledger_hooks(reg_t *r, ledger_cfg_t *l)
 {
+    l->law.day_off = reg_day_off;
+    l->law.day_off_ctx = r;
     l->is_crime = reg_is_crime;
     l->is_crime_ctx = r;
     l->heir = reg_heir;

@@ -53,6 +53,8 @@ int reg_build_group(reg_build_t *b, const char *slug, int is_crime);
  * rows come together, in the conversion table's order: the first is its
  * heir unless the reporting node's unit is another. */
 int reg_build_successor(reg_build_t *b, const char *code, const char *successor, int partial);
+/* Days in ascending order (antt.days_off): off 1 a day off, 0 a weekend worked. */
+int reg_build_day_off(reg_build_t *b, int32_t day, int off);
 int reg_build_subscriber(reg_build_t *b, const char *name, const char *unit, int revoked,
                          const char *public_key);
 int reg_build_finish(reg_t *r, reg_build_t **b, char *err, size_t errlen);
@@ -86,7 +88,14 @@ int reg_might_learn(const reg_t *r, const ev_t *ev);
 /* The ledger's is_crime callback: 1 when grp is a crime group (ctx: reg_t). */
 int reg_is_crime(void *ctx, const char *grp);
 
-/* Point l's registry questions (is_crime, heir, node_unit) at r. */
+/* The ledger's day_off callback (db/lawtime.h): antt.days_off, else the
+ * weekends (ctx: reg_t). */
+int reg_day_off(void *ctx, int32_t day);
+
+/* How many days of `year` antt.days_off lists (0: only weekends count). */
+int reg_days_off_in_year(const reg_t *r, int year);
+
+/* Point l's registry questions (is_crime, heir, node_unit, days off) at r. */
 void reg_ledger_hooks(reg_t *r, ledger_cfg_t *l);
 
 /* The ledger's heir callback (ctx: reg_t): where a tally dated `day` of

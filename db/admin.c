@@ -189,6 +189,13 @@ int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errle
                        n, err, errlen);
 }
 
+int admin_load_days_off(db_t *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const cols[] = {"day", "off", "name", "source", NULL};
+    return load_simple(c, path, cols, SQL_LOAD_DAYS_OFF_STAGE, "load_days_off",
+                       SQL_LOAD_DAYS_OFF_APPLY, n, err, errlen);
+}
+
 int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
     /* Our header (code,successor,effective[,share_note][,note]) or the

@@ -15,6 +15,11 @@ int admin_load_units(db_t *c, const char *path, int *n, char *err, size_t errlen
 /* Load a crime groups CSV (db/crime_groups.csv): slug,name_vi,name_en,is_crime. */
 int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errlen);
 
+/* Days off (db/days-off.csv: day,off,name,source): the file's years replace
+ * those on record. The stored deadlines then no longer follow the rules:
+ * the caller recomputes them (verify_deadlines). */
+int admin_load_days_off(db_t *c, const char *path, int *n, char *err, size_t errlen);
+
 /* Load unit merges (code,successor,effective): code was merged into
  * successor from `effective` on. Both units must be loaded. */
 int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t errlen);

@@ -1,6 +1,8 @@
 /* ledger.c — state transitions and tally deltas (see ledger.h). */
 #include "db/ledger.h"
 
+#include "proto/ts.h"
+
 #include "proto/err.h"
 
 #include <stdarg.h>
@@ -268,7 +270,7 @@ int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int6
         next.source = ev->source;
         put(next.grp, sizeof next.grp, ev->group);
         next.received_us = ev->at_us;
-        next.deadline_us = ev->at_us + cfg->tip_limit_us;
+        next.deadline_us = lawtime_days_limit(&cfg->law, ev->at_us);
         next.status = TIP_PENDING;
         counts[0] = M_TIP_RECEIVED;
         day_of = ev->at_us;
@@ -280,20 +282,31 @@ int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int6
                 return verdict(v, ACK_REJECTED, ANTT_E_TIPOFF_CLOSED, "ref", "tip-off is %s",
                                ledger_tip_status_name(st->status));
             const int procuracy = ev->basis == BASIS_PROCURACY;
-            const int64_t max =
-                st->received_us + (procuracy ? cfg->tip_procuracy_max_us : cfg->tip_complex_max_us);
+            /* months from receipt by Art. 134's month rule: the complex
+             * matter's, and the procuracy's on top of it */
+            const int months =
+                cfg->law.complex_months + (procuracy ? cfg->law.procuracy_months : 0);
+            const int64_t max = lawtime_months_limit(&cfg->law, st->received_us, months);
+            /* the limit ends with the day the station names (Art. 134) */
+            int64_t until = lawtime_given(&cfg->law, ev->deadline_us);
             if (procuracy && st->procuracy_extended)
                 return verdict(v, ACK_REJECTED, ANTT_E_BAD_DEADLINE, "basis",
                                "the procuracy extends only once");
-            if (ev->deadline_us <= st->deadline_us)
+            if (until <= st->deadline_us && !cfg->replay)
                 return verdict(v, ACK_REJECTED, ANTT_E_BAD_DEADLINE, "deadline",
                                "not later than the current deadline");
-            if (ev->deadline_us > max)
-                return verdict(v, ACK_REJECTED, ANTT_E_BAD_DEADLINE, "deadline",
-                               "beyond the legal limit for a %s extension (%lld days from receipt)",
-                               procuracy ? "procuracy" : "complex-matter",
-                               (long long)((max - st->received_us) / 86400000000LL));
-            next.deadline_us = ev->deadline_us;
+            if (until > max) {
+                if (!cfg->replay) {
+                    int y, m, d;
+                    ts_civil_from_days(lawtime_day(&cfg->law, max), &y, &m, &d);
+                    return verdict(v, ACK_REJECTED, ANTT_E_BAD_DEADLINE, "deadline",
+                                   "beyond the legal limit for a %s extension: %d months from "
+                                   "receipt, at most %04d-%02d-%02d 24:00",
+                                   procuracy ? "procuracy" : "complex-matter", months, y, m, d);
+                }
+                until = max;
+            }
+            next.deadline_us = until > st->deadline_us ? until : st->deadline_us;
             if (procuracy)
                 next.procuracy_extended = 1;
             else
@@ -344,8 +357,10 @@ int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int6
                 return verdict(v, ACK_REJECTED, ANTT_E_BAD_DEADLINE, "deadline",
                                "deadline is not after the resumption");
             next.status = TIP_PENDING;
-            next.deadline_us =
-                (ev->present & EVB(EVF_DEADLINE)) ? ev->deadline_us : ev->at_us + cfg->tip_limit_us;
+            /* the limit counts again from the resumption, unless given */
+            next.deadline_us = (ev->present & EVB(EVF_DEADLINE))
+                                   ? lawtime_given(&cfg->law, ev->deadline_us)
+                                   : lawtime_days_limit(&cfg->law, ev->at_us);
             counts[0] = M_TIP_RESUMED;
             day_of = ev->at_us;
             break;

@@ -20,6 +20,7 @@
 #ifndef ANTT_DB_LEDGER_H
 #define ANTT_DB_LEDGER_H
 
+#include "db/lawtime.h"
 #include "proto/ack.h"
 #include "proto/ev.h"
 
@@ -58,11 +59,16 @@ typedef struct {
 typedef void (*ledger_emit_fn)(void *ctx, const tally_key_t *k, int64_t delta);
 
 typedef struct {
-    int64_t utc_offset_us;        /* statistics day = UTC + this (Asia/Ho_Chi_Minh: +7 h) */
-    int64_t tip_limit_us;         /* time limit from receipt (20 days, Art. 147) */
-    int64_t tip_complex_max_us;   /* complex matter: at most this from receipt (2 months) */
-    int64_t tip_procuracy_max_us; /* with the procuracy's extension: at most this from receipt */
-    int64_t orphan_max_age_us;    /* unknown case/tip-off: deferred while the event is younger */
+    int64_t utc_offset_us; /* statistics day = UTC + this (Asia/Ho_Chi_Minh: +7 h) */
+    /* The tip-off limits and how they are counted (db/lawtime.h): 20 days,
+     * extensions of 2 and 2 more months, the days off. Its utc_offset_us is
+     * the one above. */
+    lawtime_t law;
+    /* 1 when replaying the log (--verify, a recomputation): an extension the
+     * daemon accepted beyond what the rules in force allow is held to that
+     * maximum rather than refused — it was accepted; the law bounds it. */
+    int replay;
+    int64_t orphan_max_age_us; /* unknown case/tip-off: deferred while the event is younger */
     /* 1 when the crime group counts as a crime (so needs a severity). */
     int (*is_crime)(void *ctx, const char *grp);
     void *is_crime_ctx;

@@ -195,3 +195,12 @@ int query_snapshot(db_t *c, const char *unit, int64_t from, int64_t to, query_sn
     db_exec(c, rc == 0 ? "COMMIT" : "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
     return rc;
 }
+
+int query_as_of(db_t *c, const char *instant, char *err, size_t errlen)
+{
+    const char *p[1] = {instant};
+    /* (checked as a timestamptz first: a bad value is an error here, not in
+     * every later figure) */
+    return db_exec(c, "SELECT set_config('antt.as_of', $1::timestamptz::text, false)", 1, p, NULL,
+                   NULL, err, errlen);
+}

@@ -73,6 +73,10 @@ int query_tipoff_times(db_t *c, const char *unit, const char *from, const char *
 int query_tipoffs_open(db_t *c, const char *unit, const char *within, db_row_fn fn, void *ctx,
                        char *err, size_t errlen);
 
+/* The connection's "now" for the overdue figures (antt.now(), migration
+ * 014): an instant as PostgreSQL reads it. 0, or -1 with err. */
+int query_as_of(db_t *c, const char *instant, char *err, size_t errlen);
+
 /* How many tip-offs under unit are overdue now: one row (count). */
 int query_tipoffs_overdue(db_t *c, const char *unit, db_row_fn fn, void *ctx, char *err,
                           size_t errlen);

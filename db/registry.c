@@ -6,7 +6,7 @@
 typedef struct {
     const registry_sink_t *sink;
     void *ctx;
-    char kind; /* which table the rows come from: u, n, g, s */
+    char kind; /* which table the rows come from: u, n, g, s, x, d */
 } reader_t;
 
 static int32_t day_or_none(const char *v)
@@ -24,6 +24,7 @@ static int row(void *ctx, int n, const char *const *names, const char *const *v)
     case 'n': k->node(r->ctx, v[0], v[1], v[2][0] == 't', v[3]); break;
     case 'g': k->group(r->ctx, v[0], v[1][0] == 't'); break;
     case 'x': k->successor(r->ctx, v[0], v[1], v[2][0] == 't'); break;
+    case 'd': k->day_off(r->ctx, (int32_t)atol(v[0]), v[1][0] == 't'); break;
     default: k->subscriber(r->ctx, v[0], v[1], v[2][0] == 't', v[3]); break;
     }
     return 0;
@@ -44,6 +45,7 @@ int registry_read(db_t *c, const registry_sink_t *sink, void *ctx, char *err, si
               " coalesce(public_key, '') FROM antt.subscribers"},
         {'x', "SELECT code, successor, share_note <> '' FROM antt.unit_successors"
               " ORDER BY code, ord, successor"},
+        {'d', "SELECT day - date '1970-01-01', off FROM antt.days_off ORDER BY day"},
     };
     for (size_t i = 0; i < sizeof TABLES / sizeof TABLES[0]; i++) {
         reader_t r = {sink, ctx, TABLES[i].kind};

@@ -24,9 +24,13 @@ typedef struct {
     /* A dissolved unit's successors, ordered by code and then as the
      * conversion table lists them; partial: the unit went there in part. */
     void (*successor)(void *ctx, const char *code, const char *successor, int partial);
+    /* A day off beyond the weekends (off 1), or a weekend day worked (off 0):
+     * antt.days_off, in day order. */
+    void (*day_off)(void *ctx, int32_t day, int off);
 } registry_sink_t;
 
-/* Read every row (units first, then nodes, groups, subscribers, successors). 0, or -1
+/* Read every row (units first, then nodes, groups, subscribers, successors,
+ * days off). 0, or -1
  * with err. */
 int registry_read(db_t *c, const registry_sink_t *sink, void *ctx, char *err, size_t errlen);
 

@@ -224,6 +224,19 @@
     " SELECT slug, name_vi, name_en, is_crime FROM load_groups"                                  \
     " ON CONFLICT (slug) DO UPDATE SET name_vi = EXCLUDED.name_vi, name_en = EXCLUDED.name_en,"  \
     "  is_crime = EXCLUDED.is_crime"
+/* Days off (migration 014): the file's years replace what is on record for
+ * them (a day the file no longer lists is dropped). */
+#define SQL_LOAD_DAYS_OFF_STAGE                                                                  \
+    "CREATE TEMP TABLE load_days_off (day date, off bool, name text, source text)"              \
+    " ON COMMIT DROP"
+#define SQL_LOAD_DAYS_OFF_APPLY                                                                  \
+    "WITH gone AS (DELETE FROM antt.days_off o WHERE extract(year FROM o.day) IN"               \
+    "  (SELECT DISTINCT extract(year FROM day) FROM load_days_off)"                             \
+    "  AND o.day NOT IN (SELECT day FROM load_days_off))"                                       \
+    " INSERT INTO antt.days_off AS o (day, off, name, source)"                                  \
+    " SELECT day, off, name, source FROM load_days_off"                                         \
+    " ON CONFLICT (day) DO UPDATE SET off = EXCLUDED.off, name = EXCLUDED.name,"                \
+    "  source = EXCLUDED.source"
 #define SQL_LOAD_SUCCESSORS_STAGE                                                                \
     "CREATE TEMP TABLE load_successors (code text, successor text, effective date,"             \
     " share_note text, note text, ord serial) ON COMMIT DROP"
@@ -358,6 +371,18 @@
     " " US("t.deadline") ", t.complex_extended, t.procuracy_extended, t.status, t.outcome,"     \
     " coalesce(" US("t.resolved_at") ", 0), t.version"                                           \
     " FROM antt.tipoffs t ORDER BY t.unit COLLATE \"C\", t.ref COLLATE \"C\""
+/* The pending tip-offs and their events, to recompute their deadlines. */
+#define SQL_DEADLINE_TIPOFFS                                                                     \
+    "SELECT t.unit, t.ref, t.report_id, t.kind, t.source, t.grp, " US("t.received_at") ","      \
+    " " US("t.deadline") ", t.complex_extended, t.procuracy_extended, t.status, t.outcome,"     \
+    " coalesce(" US("t.resolved_at") ", 0), t.version"                                           \
+    " FROM antt.tipoffs t WHERE t.status = 'pending'"                                            \
+    " ORDER BY t.unit COLLATE \"C\", t.ref COLLATE \"C\""
+#define SQL_DEADLINE_EVENTS                                                                      \
+    "SELECT e.type, e.unit, e.ref, e.raw, e.id FROM antt.events e"                               \
+    " JOIN antt.tipoffs t ON t.unit = e.unit AND t.ref = e.ref AND t.status = 'pending'"         \
+    " WHERE e.type LIKE 'tipoff.%'"                                                              \
+    " ORDER BY e.unit COLLATE \"C\", e.ref COLLATE \"C\", e.case_version"
 #define SQL_VERIFY_TALLIES                                                                       \
     "SELECT unit, day - date '1970-01-01', metric, grp, severity, value FROM antt.tallies"
 

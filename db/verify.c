@@ -148,7 +148,11 @@ static void compare_tip(run_t *r, const char *unit, const char *ref, const tip_s
     CMP(source);
     CMPS(grp);
     CMP(received_us);
-    CMP(deadline_us);
+    /* A decided tip-off's deadline is the one that applied while it was
+     * pending, counted under the rules then in force (a calendar loaded or a
+     * setting changed since recomputes the pending ones only): compared for
+     * the pending ones. */
+    if (a->status == TIP_PENDING || b->status == TIP_PENDING) CMP(deadline_us);
     CMP(complex_extended);
     CMP(procuracy_extended);
     CMP(status);
@@ -276,6 +280,15 @@ static int compare_rolls(PGconn *c, run_t *r, char *err, size_t errlen)
 }
 
 /* One statement with text parameters (NULL: SQL NULL). 0 or -1 with err. */
+/* The first column of the first row, into ctx (a 512-byte buffer). */
+static int first_value(void *ctx, int n, const char *const *names, const char *const *v)
+{
+    (void)names;
+    char *out = ctx;
+    if (!out[0] && n > 0 && v[0]) snprintf(out, 512, "%s", v[0]);
+    return 0;
+}
+
 static int exec_params(db_t *c, const char *sql, int n, const char *const *p, char *err,
                        size_t errlen)
 {
@@ -400,36 +413,17 @@ static int write_repair(db_t *c, run_t *r, const tallymap_t *tm, char *err, size
                : 0;
 }
 
-int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, int repair,
-               char *err, size_t errlen)
+/* Stream the events of events_sql (type, unit, ref, raw, id; in case
+ * order) through the ledger, comparing each case with its row as it ends.
+ * 0, or -1 with err. */
+static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run_t *r,
+                  stored_list_t *incs, stored_list_t *tips, tallymap_t *tm, char *err,
+                  size_t errlen)
 {
-    run_t r = {.out = out, .repair = repair};
-    stored_list_t incs = {0}, tips = {0};
-    tallymap_t tm = {0};
-    int rc = -1, committed = 0;
-
-    /* One snapshot for all the reads. A repair locks out every writer first
-     * (daemons wait at their next batch), so what it writes back is the
-     * replay of everything there is. */
     PGresult *res;
-    if (db_exec(c,
-                repair ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
-                       : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                0, NULL, NULL, NULL, err, errlen) < 0)
-        goto out;
-    if (repair && db_exec(c,
-                          "LOCK TABLE antt.events, antt.incidents, antt.tipoffs, antt.tallies,"
-                          " antt.unit_versions IN SHARE ROW EXCLUSIVE MODE",
-                          0, NULL, NULL, NULL, err, errlen) < 0)
-        goto out;
-    if (load_states(c, SQL_VERIFY_INCIDENTS, 'i', &incs, err, errlen) < 0 ||
-        load_states(c, SQL_VERIFY_TIPOFFS, 't', &tips, err, errlen) < 0)
-        goto out;
-
-    if (!PQsendQueryParams(c, SQL_VERIFY_EVENTS, 0, NULL, NULL, NULL, NULL, 1) ||
-        !PQsetSingleRowMode(c)) {
+    if (!PQsendQueryParams(c, events_sql, 0, NULL, NULL, NULL, NULL, 1) || !PQsetSingleRowMode(c)) {
         snprintf(err, errlen, "%s", PQerrorMessage(c));
-        goto out;
+        return -1;
     }
     char kind = 0, unit[LEDGER_UNIT_CAP] = "", ref[ANTT_MAX_REF_BYTES + 1] = "";
     inc_state_t inc;
@@ -451,7 +445,7 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
         }
         /* Binary results: text columns are their bytes, bytea raw, uuid 16 bytes. */
         if (!strncmp(PQgetvalue(res, 0, 0), "station.", 8)) {
-            r.events++; /* "nothing to report": no case, no tally */
+            r->events++; /* "nothing to report": no case, no tally */
             PQclear(res);
             continue;
         }
@@ -460,14 +454,14 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
         snprintf(eunit, sizeof eunit, "%.*s", PQgetlength(res, 0, 1), PQgetvalue(res, 0, 1));
         snprintf(eref, sizeof eref, "%.*s", PQgetlength(res, 0, 2), PQgetvalue(res, 0, 2));
         if (ekind != kind || strcmp(eunit, unit) || strcmp(eref, ref)) {
-            if (kind) finish_case(&r, kind, unit, ref, &inc, &tip, &incs, &tips);
+            if (kind) finish_case(r, kind, unit, ref, &inc, &tip, incs, tips);
             kind = ekind;
             memcpy(unit, eunit, sizeof unit);
             memcpy(ref, eref, sizeof ref);
             memset(&inc, 0, sizeof inc);
             memset(&tip, 0, sizeof tip);
         }
-        r.events++;
+        r->events++;
         char idtext[UUID_TEXT_LEN + 1] = "?";
         if (PQgetlength(res, 0, 4) == 16)
             uuid_format((const uint8_t *)PQgetvalue(res, 0, 4), idtext);
@@ -478,17 +472,50 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
         if (dec_open(&m, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), ts_now_us(), &de) <
                 0 ||
             dec_next(&m, &ev, &de) != 1) {
-            diff(&r, "event %s: stored bytes do not decode: %d %s", idtext, de.code, de.msg);
+            diff(r, "event %s: stored bytes do not decode: %d %s", idtext, de.code, de.msg);
         } else {
             int lr = ekind == 'i'
-                         ? ledger_incident(lcfg, &inc, &ev, ev.time_us, tallymap_emit, &tm, &v)
-                         : ledger_tipoff(lcfg, &tip, &ev, ev.time_us, tallymap_emit, &tm, &v);
-            if (lr < 0) diff(&r, "event %s: refused on replay: %d %s", idtext, v.code, v.msg);
+                         ? ledger_incident(lcfg, &inc, &ev, ev.time_us, tallymap_emit, tm, &v)
+                         : ledger_tipoff(lcfg, &tip, &ev, ev.time_us, tallymap_emit, tm, &v);
+            if (lr < 0) diff(r, "event %s: refused on replay: %d %s", idtext, v.code, v.msg);
         }
         PQclear(res);
     }
-    if (failed) goto out;
-    if (kind) finish_case(&r, kind, unit, ref, &inc, &tip, &incs, &tips);
+    if (failed) return -1;
+    if (kind) finish_case(r, kind, unit, ref, &inc, &tip, incs, tips);
+    return 0;
+}
+
+int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, int repair,
+               char *err, size_t errlen)
+{
+    run_t r = {.out = out, .repair = repair};
+    stored_list_t incs = {0}, tips = {0};
+    tallymap_t tm = {0};
+    int rc = -1, committed = 0;
+
+    /* the log as accepted: an extension beyond today's rules is held to them */
+    ledger_cfg_t l = *lcfg;
+    l.replay = 1;
+    lcfg = &l;
+    /* One snapshot for all the reads. A repair locks out every writer first
+     * (daemons wait at their next batch), so what it writes back is the
+     * replay of everything there is. */
+    if (db_exec(c,
+                repair ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                       : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                0, NULL, NULL, NULL, err, errlen) < 0)
+        goto out;
+    if (repair && db_exec(c,
+                          "LOCK TABLE antt.events, antt.incidents, antt.tipoffs, antt.tallies,"
+                          " antt.unit_versions IN SHARE ROW EXCLUSIVE MODE",
+                          0, NULL, NULL, NULL, err, errlen) < 0)
+        goto out;
+    if (load_states(c, SQL_VERIFY_INCIDENTS, 'i', &incs, err, errlen) < 0 ||
+        load_states(c, SQL_VERIFY_TIPOFFS, 't', &tips, err, errlen) < 0)
+        goto out;
+
+    if (replay(c, SQL_VERIFY_EVENTS, lcfg, &r, &incs, &tips, &tm, err, errlen) < 0) goto out;
     for (size_t i = 0; i < incs.n; i++)
         if (!incs.v[i].seen) {
             diff(&r, "incident %s/%s: in its table, no events", incs.v[i].unit, incs.v[i].ref);
@@ -535,4 +562,107 @@ out:
     free(r.fixes);
     tallymap_free(&tm);
     return rc;
+}
+
+/* Write the replayed deadlines (and extension flags) of the cases that
+ * differ. */
+static int write_deadlines(db_t *c, const run_t *r, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < r->nfix; i++) {
+        const fix_t *f = &r->fixes[i];
+        if (f->kind != 't') continue;
+        char dl[24];
+        snprintf(dl, sizeof dl, "%lld", (long long)f->st.tip.deadline_us);
+        const char *p[5] = {f->unit, f->ref, dl, f->st.tip.complex_extended ? "t" : "f",
+                            f->st.tip.procuracy_extended ? "t" : "f"};
+        if (exec_params(c,
+                        "UPDATE antt.tipoffs SET deadline = to_timestamp($3::bigint / 1e6),"
+                        " complex_extended = $4::bool, procuracy_extended = $5::bool,"
+                        " updated_at = now() WHERE unit = $1 AND ref = $2",
+                        5, p, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int verify_deadlines(db_t *c, const ledger_cfg_t *lcfg, const char *rules, int force, FILE *out,
+                     long *changed, char *err, size_t errlen)
+{
+    run_t r = {.out = out, .repair = 1};
+    stored_list_t tips = {0}, none = {0};
+    tallymap_t tm = {0};
+    int rc = -1;
+    ledger_cfg_t l = *lcfg;
+    l.replay = 1;
+    *changed = -1;
+    char stored[512] = "";
+    /* (asked first without a lock: a daemon asks at every registry reload) */
+    if (db_rows(c, "SELECT coalesce(rules, '') FROM antt.deadline_rules", 0, NULL, first_value,
+                stored, err, errlen) < 0)
+        return -1;
+    if (!force && stored[0] && !strcmp(stored, rules)) {
+        *changed = 0;
+        return 0;
+    }
+    stored[0] = '\0';
+    /* The tip-offs' writers wait (a daemon's next batch) while this runs. */
+    if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0 ||
+        db_exec(c, "LOCK TABLE antt.tipoffs IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL, err,
+                errlen) < 0)
+        goto out;
+    int have = 0;
+    if (db_rows(c, "SELECT coalesce(rules, '') FROM antt.deadline_rules FOR UPDATE", 0, NULL,
+                first_value, stored, err, errlen) < 0)
+        goto out;
+    have = stored[0] != '\0';
+    if (!force && have && !strcmp(stored, rules)) {
+        rc = 0; /* computed under these rules already */
+        goto out;
+    }
+    if (load_states(c, SQL_DEADLINE_TIPOFFS, 't', &tips, err, errlen) < 0 ||
+        replay(c, SQL_DEADLINE_EVENTS, &l, &r, &none, &tips, &tm, err, errlen) < 0)
+        goto out;
+    if (r.oom || tm.oom) {
+        snprintf(err, errlen, "out of memory replaying the pending tip-offs");
+        goto out;
+    }
+    const char *p[1] = {rules};
+    if (write_deadlines(c, &r, err, errlen) < 0 ||
+        exec_params(c, "UPDATE antt.deadline_rules SET rules = $1, computed_at = now()", 1, p, err,
+                    errlen) < 0 ||
+        db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen) < 0)
+        goto out;
+    *changed = 0;
+    for (size_t i = 0; i < r.nfix; i++)
+        *changed += r.fixes[i].kind == 't';
+    fprintf(out, "deadlines: %zu pending tip-offs replayed under %s; %ld changed\n", tips.n, rules,
+            *changed);
+    free(tips.v);
+    free(r.fixes);
+    tallymap_free(&tm);
+    return 1;
+out:
+    if (rc == 0) *changed = 0;
+    {
+        char e[64];
+        db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+    }
+    free(tips.v);
+    free(r.fixes);
+    tallymap_free(&tm);
+    return rc;
+}
+
+int verify_deadline_rules(db_t *c, const lawtime_t *law, char *out, size_t cap, char *err,
+                          size_t errlen)
+{
+    char digest[512] = "";
+    if (db_rows(c, "SELECT antt.days_off_digest()", 0, NULL, first_value, digest, err, errlen) < 0)
+        return -1;
+    snprintf(out, cap,
+             "limit_days=%d receipt_day_counts=%d complex_months=%d procuracy_months=%d "
+             "utc_offset_min=%lld days_off=%s",
+             law->limit_days, law->receipt_day_counts, law->complex_months, law->procuracy_months,
+             (long long)(law->utc_offset_us / 60000000), digest);
+    return 0;
 }

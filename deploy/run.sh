@@ -155,7 +155,7 @@ cfg=()
 "$anttd" "${cfg[@]}" --db "$db" --migrate \
   --load-units "$root/db/units-cluster2.csv" --load-units "$root/db/units-2025.csv" \
   --load-successors "$root/db/successors-2025.csv" --load-groups "$root/db/crime_groups.csv" \
-  --load-clusters "$root/db/clusters.csv"
+  --load-clusters "$root/db/clusters.csv" --load-days-off "$root/db/days-off.csv"
 if [[ -z "$demo" ]]; then
   keyflag=()
   if [[ -z "${ANTT_CURVE_KEY_FILE:-}" ]] && ! grep -qs '^[[:space:]]*curve_key_file' "${ANTT_CONFIG:-/nonexistent}"; then

@@ -22,6 +22,14 @@ int64_t ts_now_us(void);
  * microseconds saturate to INT64_MIN / INT64_MAX so range checks refuse them. */
 int ts_from_mp(const mp_obj_t *o, int64_t *us);
 
+/* Calendar days: days since 1970-01-01 from a proleptic Gregorian date, and
+ * back (H. Hinnant's algorithms: exact for any int32 day). */
+int32_t ts_days_from_civil(int y, int m, int d);
+void ts_civil_from_days(int32_t days, int *y, int *m, int *d);
+
+/* Days in month m (1-12) of year y. */
+int ts_days_in_month(int y, int m);
+
 /* Split an instant into whole seconds and nanoseconds (floor division). */
 void ts_split(int64_t us, int64_t *sec, uint32_t *nsec);
 

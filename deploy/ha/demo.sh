@@ -38,7 +38,8 @@ bash "$root/deploy/ha/cluster.sh" state "$work/pg"
 db=$ANTT_HA_DSN
 "$anttd" --db "$db" --migrate --load-units "$root/db/units-cluster2.csv" \
   --load-units "$root/db/units-2025.csv" --load-successors "$root/db/successors-2025.csv" \
-  --load-groups "$root/db/crime_groups.csv" --add-nodes-under 20=demo- 2>/dev/null
+  --load-groups "$root/db/crime_groups.csv" --load-days-off "$root/db/days-off.csv" \
+  --add-nodes-under 20=demo- 2>/dev/null
 
 say "two anttd on it, stations listing both"
 port() { local p; for _ in $(seq 50); do p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; return 1; }  # below the ephemeral range

@@ -109,6 +109,16 @@ int it_send_raw(it_client_t *c, const void *payload, size_t len, ack_t *acks, si
 /* Encode events (one map when n == 1, else a batch) and it_send_raw them. */
 int it_submit(it_client_t *c, const ev_t *evs, size_t n, ack_t *acks, int timeout_ms);
 
+/* One event in a message of its own, its answer (the test fails when none
+ * comes); IT_ACCEPTED fails the test unless it was accepted. */
+ack_t it_one(it_client_t *c, const ev_t *ev);
+#define IT_ACCEPTED(c, ev)                                                                         \
+    do {                                                                                           \
+        ack_t a_ = it_one((c), (ev));                                                              \
+        cr_assert_eq(a_.status, ACK_ACCEPTED, "status %d code %d: %.*s", a_.status, a_.code,       \
+                     (int)a_.msg.n, a_.msg.p ? a_.msg.p : "");                                     \
+    } while (0)
+
 /* Publish-only: one PUSH message to the daemon's PULL port. */
 void it_publish(int pub_port, const void *payload, size_t len);
 

@@ -39,17 +39,10 @@ TestSuite(daemon, .init = up, .fini = down, .timeout = 120);
 
 static ack_t one(const ev_t *ev)
 {
-    ack_t a[1];
-    cr_assert_eq(it_submit(&cl, ev, 1, a, 10000), 0, "no reply or message refused");
-    return a[0];
+    return it_one(&cl, ev);
 }
 
-#define ACCEPTED(ev)                                                                               \
-    do {                                                                                           \
-        ack_t a_ = one(ev);                                                                        \
-        cr_assert_eq(a_.status, ACK_ACCEPTED, "status %d code %d: %.*s", a_.status, a_.code,       \
-                     (int)a_.msg.n, a_.msg.p ? a_.msg.p : "");                                     \
-    } while (0)
+#define ACCEPTED(ev) IT_ACCEPTED(&cl, ev)
 
 static void expect_refusal(const ev_t *ev, ack_status_t status, int code)
 {
@@ -166,8 +159,9 @@ Test(daemon, every_event_type_lands_with_hand_computed_tallies)
     cr_expect_eq(it_tally(c, "tipoffs_suspended", DAY("2023-06-13")), 1);
     cr_expect_eq(it_tally(c, "tipoffs_resumed", DAY("2023-06-14")), 1);
     cr_expect_eq(it_tally(c, "tipoffs_transferred", NULL), 1);
+    /* resumed 2023-06-14 10:00 Hanoi: 20 days from the next day, to 24:00 */
     cr_expect_eq(q(c, "SELECT count(*) FROM antt.tipoffs WHERE ref = 'T2' AND status = 'pending'"
-                      " AND deadline = timestamptz '2023-06-14 03:00Z' + interval '20 days'"),
+                      " AND deadline = timestamptz '2023-07-04 23:59:59.999999+07'"),
                  1);
     cr_expect_eq(
         q(c, "SELECT count(*) FROM antt.incidents WHERE ref = 'C' AND voided_at IS NOT NULL"), 1);
@@ -490,17 +484,25 @@ Test(daemon, refuses_a_schema_newer_than_it_knows)
     cr_expect(strstr(out, "newer than this anttd knows"), "%s", out);
 }
 
+/* 10:00 in Hanoi, `days` days from today (Hanoi). */
+static int64_t hanoi_day_at_10(int days)
+{
+    const int64_t h7 = 7 * 3600 * 1000000LL, now = ts_now_us();
+    const int64_t midnight = (now + h7) / IT_DAY_US * IT_DAY_US - h7;
+    return midnight + days * IT_DAY_US + 10 * 3600 * 1000000LL;
+}
+
 Test(daemon, overdue_and_due_tipoffs_around_the_20_day_limit)
 {
-    const int64_t now = ts_now_us(), H = 3600 * 1000000LL;
+    const int64_t now = ts_now_us();
     ev_t ev;
-    it_tipoff(&ev, "late", now - 20 * IT_DAY_US - 2 * H); /* deadline passed 2 h ago */
+    it_tipoff(&ev, "late", hanoi_day_at_10(-21)); /* its 20th day was yesterday */
     ev.time_us = now;
     ACCEPTED(&ev);
-    it_tipoff(&ev, "soon", now - 20 * IT_DAY_US + 2 * H); /* deadline in 2 h */
+    it_tipoff(&ev, "soon", hanoi_day_at_10(-20)); /* its 20th day is today: due, not late */
     ev.time_us = now;
     ACCEPTED(&ev);
-    it_tipoff(&ev, "extended", now - 25 * IT_DAY_US); /* late by 5 days, but extended */
+    it_tipoff(&ev, "extended", hanoi_day_at_10(-25)); /* late by 4 days, but extended */
     ev.time_us = now;
     ACCEPTED(&ev);
     it_tipoff(&ev, "extended", 0);

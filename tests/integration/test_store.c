@@ -24,9 +24,10 @@ static int is_crime(void *ctx, const char *grp)
 static store_t *open_store(const it_db_t *db)
 {
     ledger_cfg_t l = {.utc_offset_us = 7 * 3600 * 1000000LL,
-                      .tip_limit_us = 20 * DAY,
-                      .tip_complex_max_us = 60 * DAY,
-                      .tip_procuracy_max_us = 120 * DAY,
+                      .law = {.utc_offset_us = 7 * 3600 * 1000000LL,
+                              .limit_days = 20,
+                              .complex_months = 2,
+                              .procuracy_months = 2},
                       .orphan_max_age_us = 7 * DAY,
                       .is_crime = is_crime};
     store_t *s = store_new(db->dsn, &l, 256);

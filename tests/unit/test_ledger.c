@@ -2,6 +2,7 @@
 #include "fixtures.h"
 
 #include "db/ledger.h"
+#include "proto/ts.h"
 #include "proto/err.h"
 
 #include <criterion/criterion.h>
@@ -58,9 +59,10 @@ static ledger_cfg_t cfg(void)
 {
     ledger_cfg_t c = {
         .utc_offset_us = 7 * H,
-        .tip_limit_us = 20 * D,
-        .tip_complex_max_us = 60 * D,
-        .tip_procuracy_max_us = 120 * D,
+        .law = {.utc_offset_us = 7 * H,
+                .limit_days = 20,
+                .complex_months = 2,
+                .procuracy_months = 2},
         .orphan_max_age_us = 30 * D,
         .is_crime = is_crime,
     };
@@ -243,6 +245,17 @@ Test(ledger, a_crime_needs_a_severity_a_traffic_accident_does_not)
 
 /* ---- tip-offs ---------------------------------------------------------- */
 
+/* An instant in Hanoi (UTC+7), and the last instant of a Hanoi day. */
+static int64_t hanoi(int y, int mo, int d, int h, int mi, int sec)
+{
+    return ((int64_t)ts_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - 7 * 3600) *
+           1000000;
+}
+static int64_t end_of(int y, int mo, int d)
+{
+    return hanoi(y, mo, d, 23, 59, 59) + 999999;
+}
+
 Test(ledger, a_tipoff_gets_its_legal_deadline_and_counts_on_receipt)
 {
     ledger_cfg_t c = cfg();
@@ -251,35 +264,142 @@ Test(ledger, a_tipoff_gets_its_legal_deadline_and_counts_on_receipt)
     verdict_t v;
     ev_t r = ev_of(EV_TIPOFF_RECEIVED); /* received four days ago */
     cr_assert_eq(ledger_tipoff(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
-    cr_expect_eq(st.deadline_us, r.at_us + 20 * D);
+    /* 20 calendar days after the day of receipt, to 24:00 (Art. 134) */
+    cr_expect_eq(st.deadline_us, lawtime_day_end(&c.law, lawtime_day(&c.law, r.at_us) + 20));
     cr_expect_eq(st.status, TIP_PENDING);
     cr_expect_eq(get(&s, "06040", today() - 4, M_TIP_RECEIVED, -1), 1);
     cr_expect_eq(ledger_tipoff(&c, &st, &r, FX_NOW_US, emit, &s, &v), -ANTT_E_TIPOFF_EXISTS);
 }
 
-Test(ledger, extensions_follow_article_147)
+/* Art. 134: a limit in days ends at 24:00 of its last day, whatever the hour
+ * of receipt; the day of receipt is not day 1 unless the setting says so. */
+Test(ledger, the_twenty_days_end_at_midnight_of_the_last_day)
 {
     ledger_cfg_t c = cfg();
+    const int hours[3][2] = {{0, 0}, {16, 0}, {23, 59}};
+    for (int i = 0; i < 3; i++) {
+        const int64_t at = hanoi(2023, 3, 3, hours[i][0], hours[i][1], 0);
+        cr_expect_eq(lawtime_days_limit(&c.law, at), end_of(2023, 3, 23), "received %02d:%02d",
+                     hours[i][0], hours[i][1]);
+        tip_state_t st = {0};
+        sink_t s = {0};
+        verdict_t v;
+        ev_t r = ev_of(EV_TIPOFF_RECEIVED);
+        r.at_us = at;
+        cr_assert_eq(ledger_tipoff(&c, &st, &r, at, emit, &s, &v), 0, "%s", v.msg);
+        cr_expect_eq(st.deadline_us, end_of(2023, 3, 23));
+        /* 16:00 on 23 March (20 x 24 h after a 16:00 receipt) is not overdue */
+        cr_expect(hanoi(2023, 3, 23, 16, 0, 0) <= st.deadline_us);
+        cr_expect(hanoi(2023, 3, 23, 23, 59, 59) <= st.deadline_us, "23:59:59: not overdue");
+        cr_expect(hanoi(2023, 3, 24, 0, 0, 0) > st.deadline_us, "00:00:00 next day: overdue");
+    }
+    c.law.receipt_day_counts = 1;
+    cr_expect_eq(lawtime_days_limit(&c.law, hanoi(2023, 3, 3, 16, 0, 0)), end_of(2023, 3, 22),
+                 "the day of receipt as day 1");
+    c.law.receipt_day_counts = 0;
+    /* a limit that ends on the last day of a month, and one across it */
+    cr_expect_eq(lawtime_days_limit(&c.law, hanoi(2023, 3, 11, 9, 0, 0)), end_of(2023, 3, 31));
+    cr_expect_eq(lawtime_days_limit(&c.law, hanoi(2023, 3, 12, 9, 0, 0)), end_of(2023, 4, 1));
+    /* a limit in days is not moved by a day off (only limits in months are) */
+    cr_expect_eq(lawtime_days_limit(&c.law, hanoi(2023, 2, 14, 9, 0, 0)), end_of(2023, 3, 6));
+    cr_expect_eq(lawtime_days_limit(&c.law, hanoi(2023, 2, 11, 9, 0, 0)), end_of(2023, 3, 3));
+    cr_expect_eq(lawtime_days_limit(&c.law, hanoi(2023, 2, 12, 9, 0, 0)), end_of(2023, 3, 4),
+                 "a Saturday: a limit in days is not moved");
+}
+
+/* The days off of 2024 as db/days-off.csv lists them (Tết 8-14 Feb; 27 Apr -
+ * 1 May with Saturday 4 May worked), for the month rule. */
+static int days_off_2024(void *ctx, int32_t day)
+{
+    (void)ctx;
+    static const int OFF[][2] = {{1, 1},  {2, 8},  {2, 9},  {2, 10}, {2, 11}, {2, 12},
+                                 {2, 13}, {2, 14}, {4, 18}, {4, 27}, {4, 28}, {4, 29},
+                                 {4, 30}, {5, 1},  {8, 31}, {9, 1},  {9, 2},  {9, 3}};
+    for (size_t i = 0; i < sizeof OFF / sizeof OFF[0]; i++)
+        if (day == ts_days_from_civil(2024, OFF[i][0], OFF[i][1])) return 1;
+    if (day == ts_days_from_civil(2024, 5, 4)) return 0; /* worked in exchange */
+    return lawtime_weekend(day);
+}
+
+/* Art. 134: a limit in months ends on the same date of the month it reaches,
+ * or that month's last day; a day off moves it to the next working day. */
+Test(ledger, months_end_on_the_same_date_or_the_months_last_day_or_the_next_working_day)
+{
+    ledger_cfg_t c = cfg();
+    c.law.day_off = days_off_2024;
+    cr_expect_eq(lawtime_months_limit(&c.law, hanoi(2023, 3, 3, 16, 0, 0), 2), end_of(2023, 5, 3));
+    /* 31 December + 2 months: 29 February in a leap year, 28 in another */
+    cr_expect_eq(lawtime_months_limit(&c.law, hanoi(2023, 12, 31, 10, 0, 0), 2),
+                 end_of(2024, 2, 29));
+    cr_expect_eq(lawtime_months_limit(&c.law, hanoi(2022, 12, 31, 10, 0, 0), 2),
+                 end_of(2023, 2, 28));
+    /* ...and not 60 days: 1 March */
+    cr_expect_neq(lawtime_months_limit(&c.law, hanoi(2022, 12, 31, 10, 0, 0), 2),
+                  end_of(2023, 3, 1));
+    /* ending on a Saturday (2 March 2024): Monday 4 March */
+    cr_expect_eq(lawtime_months_limit(&c.law, hanoi(2024, 1, 2, 10, 0, 0), 2), end_of(2024, 3, 4));
+    /* ending in Tết (Friday 9 February 2024): Thursday 15 February */
+    cr_expect_eq(lawtime_months_limit(&c.law, hanoi(2023, 12, 9, 10, 0, 0), 2),
+                 end_of(2024, 2, 15));
+    /* ending on a Saturday that was worked (4 May 2024): it stays */
+    cr_expect_eq(lawtime_months_limit(&c.law, hanoi(2024, 3, 4, 10, 0, 0), 2), end_of(2024, 5, 4));
+    /* ending on 30 April 2024: through 1 May (holiday) to Thursday 2 May */
+    cr_expect_eq(lawtime_months_limit(&c.law, hanoi(2024, 2, 29, 10, 0, 0), 2), end_of(2024, 5, 2));
+}
+
+Test(ledger, extensions_follow_article_147_counted_in_months)
+{
+    ledger_cfg_t c = cfg();
+    c.law.day_off = days_off_2024;
     sink_t s = {0};
     tip_state_t st = {0};
     verdict_t v;
     ev_t r = ev_of(EV_TIPOFF_RECEIVED), x = ev_of(EV_TIPOFF_EXTENDED);
-    cr_assert_eq(ledger_tipoff(&c, &st, &r, FX_NOW_US, emit, &s, &v), 0);
-    x.deadline_us = r.at_us + 61 * D;
-    cr_expect_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
+    r.at_us = hanoi(2023, 12, 31, 10, 0, 0);
+    x.time_us = x.at_us = hanoi(2024, 1, 15, 9, 0, 0);
+    cr_assert_eq(ledger_tipoff(&c, &st, &r, r.at_us, emit, &s, &v), 0);
+    cr_expect_eq(st.deadline_us, end_of(2024, 1, 20));
+    /* 60 days from 31 December would be 29 February... and 1 March is past the
+     * 2 months (29 February 2024): refused 312, naming the last day */
+    x.deadline_us = hanoi(2024, 3, 1, 9, 0, 0);
+    cr_expect_eq(ledger_tipoff(&c, &st, &x, r.at_us, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
                  "a complex matter gets at most 2 months");
-    x.deadline_us = r.at_us + 10 * D;
-    cr_expect_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
+    cr_expect(strstr(v.msg, "2024-02-29 24:00") != NULL, "%s", v.msg);
+    x.deadline_us = hanoi(2024, 1, 10, 9, 0, 0);
+    cr_expect_eq(ledger_tipoff(&c, &st, &x, r.at_us, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
                  "an extension that shortens");
-    x.deadline_us = r.at_us + 60 * D;
-    cr_assert_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
+    /* 24:00 of 29 February, written as 00:00 of 1 March, is 29 February's end */
+    x.deadline_us = hanoi(2024, 3, 1, 0, 0, 0);
+    cr_assert_eq(ledger_tipoff(&c, &st, &x, r.at_us, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(st.deadline_us, end_of(2024, 2, 29));
+    cr_expect(st.complex_extended);
+    /* the procuracy: 2 months more, 4 from receipt: 30 April 2024, a holiday,
+     * then 1 May: the next working day is 2 May */
     x.basis = BASIS_PROCURACY;
-    x.deadline_us = r.at_us + 120 * D;
-    cr_assert_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
-    cr_expect_eq(st.deadline_us, r.at_us + 120 * D);
-    x.deadline_us = r.at_us + 121 * D;
-    cr_expect_eq(ledger_tipoff(&c, &st, &x, FX_NOW_US, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
+    x.deadline_us = hanoi(2024, 5, 3, 9, 0, 0);
+    cr_expect_eq(ledger_tipoff(&c, &st, &x, r.at_us, emit, &s, &v), -ANTT_E_BAD_DEADLINE);
+    x.deadline_us = hanoi(2024, 5, 2, 15, 0, 0);
+    cr_assert_eq(ledger_tipoff(&c, &st, &x, r.at_us, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(st.deadline_us, end_of(2024, 5, 2));
+    x.deadline_us = hanoi(2024, 5, 2, 20, 0, 0);
+    cr_expect_eq(ledger_tipoff(&c, &st, &x, r.at_us, emit, &s, &v), -ANTT_E_BAD_DEADLINE,
                  "the procuracy extends once");
+}
+
+Test(ledger, a_replay_holds_an_extension_accepted_under_older_rules_to_the_law)
+{
+    ledger_cfg_t c = cfg();
+    c.replay = 1;
+    sink_t s = {0};
+    tip_state_t st = {0};
+    verdict_t v;
+    ev_t r = ev_of(EV_TIPOFF_RECEIVED), x = ev_of(EV_TIPOFF_EXTENDED);
+    r.at_us = hanoi(2022, 12, 31, 10, 0, 0);
+    cr_assert_eq(ledger_tipoff(&c, &st, &r, r.at_us, emit, &s, &v), 0);
+    x.deadline_us = r.at_us + 60 * D; /* 1 March 2023 10:00: accepted by 60 days */
+    cr_assert_eq(ledger_tipoff(&c, &st, &x, r.at_us, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(st.deadline_us, end_of(2023, 2, 28), "held to 2 months");
+    cr_expect(st.complex_extended);
 }
 
 Test(ledger, outcomes_count_as_the_law_reads_them)
@@ -331,7 +451,7 @@ Test(ledger, a_suspended_tipoff_resumes_with_a_fresh_deadline)
     u.at_us = FX_NOW_US - 2 * H;
     cr_assert_eq(ledger_tipoff(&c, &st, &u, FX_NOW_US, emit, &s, &v), 0, "%s", v.msg);
     cr_expect_eq(st.status, TIP_PENDING);
-    cr_expect_eq(st.deadline_us, u.at_us + 20 * D);
+    cr_expect_eq(st.deadline_us, lawtime_days_limit(&c.law, u.at_us), "20 days from resumption");
     cr_expect_eq(get(&s, "06040", today(), M_TIP_RESUMED, -1), 1);
     d.outcome = OUT_PROSECUTE;
     d.at_us = FX_NOW_US - H;
