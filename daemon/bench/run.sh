@@ -24,7 +24,7 @@
 #
 #   SECONDS_EACH (default 20), NODES (100), PER_MSG (100), WINDOW (4),
 #   BATCH_MAX_EVENTS (2000), BATCH_MAX_MS (0), RATE (5000), CONNECT_NODES (10000),
-#   HOLD_SECONDS (20), LAT_RUNS (3), STORM_NODES (3300), STORM_EVENTS (30), COSTS (unset),
+#   HOLD_SECONDS (40), LAT_RUNS (3), STORM_NODES (3300), STORM_EVENTS (30), COSTS (unset),
 #   BENCH_BUILD (an existing build tree)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,7 +36,7 @@ bmax=${BATCH_MAX_EVENTS:-2000}
 bms=${BATCH_MAX_MS:-0}
 rate=${RATE:-5000}
 cnodes=${CONNECT_NODES:-10000}
-hold=${HOLD_SECONDS:-20}
+hold=${HOLD_SECONDS:-40}
 storm_nodes=${STORM_NODES:-3300}
 lat_runs=${LAT_RUNS:-3}
 storm_events=${STORM_EVENTS:-30}
@@ -198,16 +198,25 @@ awk -v a="$c0" -v b="$(commits)" 'BEGIN {
 
 echo "== 4. $cnodes connected nodes (in 4 client processes), each sending one event, held $hold s"
 before_kb=$(awk '/^VmRSS/ {print $2}' /proc/$apid/status)
+base_fds=$(ls /proc/$apid/fd | wc -l)
 echo "anttd RSS before the connections: $((before_kb / 1024)) MiB"
 cpids=()
 for k in 0 1 2 3; do
   "$bench" connect "$port" $((cnodes / 4)) "$hold" $((k * cnodes / 4)) >"$work/connect.$k.out" &
   cpids+=($!)
 done
-sleep $(( hold * 4 / 5 ))
+# RSS once anttd has accepted every connection (a descriptor each), not at
+# a fixed moment: on two busy cores the kernel completes the handshakes long
+# before anttd has taken them all from its backlog
+t0=$(date +%s)
+while (( $(ls /proc/$apid/fd | wc -l) - base_fds < cnodes && $(date +%s) - t0 < hold - 3 )); do
+  sleep 1
+done
+took=$(( $(date +%s) - t0 ))
 rss_kb=$(awk '/^VmRSS/ {print $2}' /proc/$apid/status)
 fds=$(ls /proc/$apid/fd | wc -l)
 conns=$(ss -Htn state established "( sport = :$port )" | wc -l)
+echo "after ${took} s: anttd holds $((fds - base_fds)) more descriptors than before (one a connection accepted)"
 for p in "${cpids[@]}"; do wait "$p" || true; done
 cat "$work"/connect.*.out
 hwm_kb=$(awk '/^VmHWM/ {print $2}' /proc/$apid/status)
@@ -236,7 +245,7 @@ kill -TERM "$apid"; wait "$apid" || true; apid=""
 grep -E "commits_by_ms" "$work/anttd.storm.log" | tail -1 || true
 echo
 echo "== summary"
-awk -v conns="$conns" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" \
+awk -v conns="$conns" -v took="$((fds - base_fds))" -v cn="$cnodes" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" \
     -v rss="$rss_kb" -v hwm="$hwm_kb" -v rsys="$rsys" -v sn="$storm_nodes" -v se="$storm_events" \
     -v sms="$storm_ms" -v speak="$storm_peak" -v shwm="$storm_hwm_kb" -v sref="$storm_refused" 'BEGIN {
   if (rsys != "") {
@@ -247,6 +256,6 @@ awk -v conns="$conns" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" 
   printf "sustained         %8d events/s   anttd/schema = %.2f     target >= 0.90  %s\n", tp, tp / ceil, (tp / ceil >= 0.9 ? "met" : "NOT met")
   printf "one a message     %8d events/s   target >= 30000         %s (%.2f of the 100-event rate)\n", one, (one >= 30000 ? "met" : "NOT met"), one / tp
   printf "p99 ack latency   %8.2f ms at 5000/s  target <= 25 ms      %s (median of the runs)\n", p99, (p99 <= 25 ? "met" : "NOT met")
-  printf "RSS, %d nodes  %8.1f MiB       target <= 350 MiB    %s (peak over the run %.1f MiB)\n", conns, rss / 1024, (rss / 1024 <= 350 ? "met" : "NOT met"), hwm / 1024
+  printf "RSS, %d nodes  %8.1f MiB       target <= 350 MiB    %s (%d of %d connections accepted by anttd then; peak over the run %.1f MiB)\n", conns, rss / 1024, (took < cn ? "not measured: not all accepted" : rss / 1024 <= 350 ? "met" : "NOT met"), took, cn, hwm / 1024
   printf "storm, %d x %d  %8.1f s to every ack, peak queue %d events, peak RSS %.1f MiB, refused messages: %s\n", sn, se, sms / 1000, speak, shwm / 1024, sref
 }'
