@@ -109,12 +109,14 @@ typedef struct {
     figures_t f;
 } group_t;
 
-enum { T_CLEAR, T_TIP, T_N };
+enum { T_CLEAR, T_MAJOR, T_TIP, T_N };
 
-/* A target and its verdict: met is 1/0, or -1 when the rate is "—". */
+/* A target and its verdict: met is 1/0, or -1 when the rate is "—";
+ * margin: the rate less the target in percentage points, both as printed
+ * (2 decimals). from_table: on record (antt.targets), not from --targets. */
 typedef struct {
-    int set, col, met;
-    double target;
+    int set, col, met, from_table;
+    double target, margin;
 } target_t;
 
 #define MAX_GROUPS   32
@@ -146,7 +148,7 @@ typedef struct {
     target_t targets[T_N];
 } report_t;
 
-static const char *const TARGET_NAMES[T_N] = {"clearance", "tipoff"};
+static const char *const TARGET_NAMES[T_N] = {"clearance", "major", "tipoff"};
 
 /* ---- periods ---------------------------------------------------------- */
 
@@ -314,6 +316,28 @@ static int group_row(void *ctx, int ncols, const char *const *names, const char 
 
 /* The crime groups' names (none when --group): their figures come with the
  * main period's (fetch). */
+/* A target on record (antt.targets) for a figure --targets did not give. */
+static int target_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    report_t *rp = ctx;
+    for (int t = 0; t < T_N; t++)
+        if (!strcmp(v[0], TARGET_NAMES[t]) && !rp->targets[t].set) {
+            rp->targets[t].set = 1;
+            rp->targets[t].from_table = 1;
+            rp->targets[t].target = strtod(v[1], NULL);
+        }
+    return 0;
+}
+
+static int fetch_targets(db_t *c, report_t *rp, char *err, size_t errlen)
+{
+    char e[512];
+    if (query_targets(c, rp->unit, rp->year, target_row, rp, e, sizeof e) < 0)
+        return db_fail("antt.targets", e, err, errlen);
+    return 0;
+}
+
 static int fetch_groups(db_t *c, report_t *rp, char *err, size_t errlen)
 {
     if (rp->group) return ANTT_EXIT_OK;
@@ -368,10 +392,14 @@ static void derive(report_t *rp)
         rp->pct = before > 0 ? round2((double)rp->diff * 100.0 / (double)before) : 0;
     }
     rp->targets[T_CLEAR].col = rp->carry_first ? C_CLR_CARRY : C_CLR_PLAIN;
+    rp->targets[T_MAJOR].col = rp->carry_first ? C_MCLR_CARRY : C_MCLR_PLAIN;
     rp->targets[T_TIP].col = rp->carry_first ? C_TRATE : C_TPLAIN;
     for (int t = 0; t < T_N; t++) {
         target_t *tg = &rp->targets[t];
-        tg->met = !tg->set || rp->f.null[tg->col] ? -1 : rp->f.r[tg->col] >= tg->target;
+        /* on the values as printed: 89,996% prints 90,00% and meets 90 */
+        const double value = round2(rp->f.r[tg->col]), target = round2(tg->target);
+        tg->met = !tg->set || rp->f.null[tg->col] ? -1 : value >= target;
+        tg->margin = tg->met < 0 ? 0 : round2(value - target);
     }
 }
 
@@ -461,17 +489,32 @@ static void text_change(FILE *o, fmt_t *fm, const report_t *rp)
     }
 }
 
+/* "chỉ tiêu 80%: đạt (93,90%, vượt 13,90% chỉ tiêu)", as year-end reports
+ * put it: the verdict, the rate and the margin in percentage points. */
 static void text_target(FILE *o, fmt_t *fm, const report_t *rp, int t, const char *lead)
 {
     const target_t *tg = &rp->targets[t];
     if (!tg->set) return;
     const int vi = rp->vi;
-    const char *verdict = tg->met < 0 ? "—"
-                          : tg->met   ? (vi ? "đạt" : "met")
-                                      : (vi ? "không đạt" : "not met");
-    if (tg->met < 0) fm->dashes++;
-    fprintf(o, vi ? "%schỉ tiêu %s%%: %s" : "%starget %s%%: %s", lead, target_num(fm, tg->target),
-            verdict);
+    fprintf(o, vi ? "%schỉ tiêu %s%%: " : "%starget %s%%: ", lead, target_num(fm, tg->target));
+    if (tg->met < 0) {
+        fm->dashes++;
+        fprintf(o, "—");
+        return;
+    }
+    const char *value = rate(fm, &rp->f, tg->col);
+    char *m = slot(fm);
+    report_num(m, 64, fabs(tg->margin), 2, vi);
+    if (tg->margin > 0)
+        fprintf(o, vi ? "đạt (%s, vượt %s%% chỉ tiêu)" : "met (%s, %s points above the target)",
+                value, m);
+    else if (tg->margin < 0)
+        fprintf(o,
+                vi ? "không đạt (%s, thấp hơn %s%% so với chỉ tiêu)"
+                   : "not met (%s, %s points below the target)",
+                value, m);
+    else
+        fprintf(o, vi ? "đạt (%s, đúng chỉ tiêu)" : "met (%s, exactly on the target)", value);
 }
 
 /* "97,72% (có tính tồn; tồn đầu kỳ 33 vụ); 109,49% (trên số xảy ra)", the
@@ -528,6 +571,10 @@ static void render_text(FILE *o, const report_t *rp)
             cnt(&fm, f->n[C_MOCC]), cnt(&fm, f->n[C_MCLR]));
     text_two_rates(o, &fm, rp, f, C_MCLR_CARRY, C_MCLR_PLAIN, f->n[C_MCARRY]);
     fprintf(o, "\n");
+    if (rp->targets[T_MAJOR].set) {
+        text_target(o, &fm, rp, T_MAJOR, "  ");
+        fprintf(o, "\n");
+    }
     fprintf(
         o,
         vi ? "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận %s, chuyển %s, phải giải quyết %s, "
@@ -639,6 +686,11 @@ static void render_csv(FILE *o, const report_t *rp)
                 tg->met < 0 ? ""
                 : tg->met   ? "true"
                             : "false");
+        if (tg->met < 0)
+            fprintf(o, "target_%s_margin,\n", TARGET_NAMES[t]);
+        else
+            fprintf(o, "target_%s_margin,%.2f\n", TARGET_NAMES[t], tg->margin);
+        fprintf(o, "target_%s_source,%s\n", TARGET_NAMES[t], tg->from_table ? "table" : "flag");
     }
     for (int i = 0; i < rp->npartials; i++)
         fprintf(o, "partial_unit,%s\n", rp->partials[i].code);
@@ -703,6 +755,11 @@ static void render_json(FILE *out, const report_t *rp)
         json_object_object_add(
             j, "value", rp->f.null[tg->col] ? NULL : json_object_new_double_s(rp->f.r[tg->col], s));
         json_object_object_add(j, "met", tg->met < 0 ? NULL : json_object_new_boolean(tg->met));
+        snprintf(s, sizeof s, "%.2f", tg->margin);
+        json_object_object_add(j, "margin",
+                               tg->met < 0 ? NULL : json_object_new_double_s(tg->margin, s));
+        json_object_object_add(j, "source",
+                               json_object_new_string(tg->from_table ? "table" : "flag"));
         json_object_object_add(tgs, TARGET_NAMES[t], j);
     }
     json_object_object_add(o, "targets", tgs);
@@ -752,7 +809,8 @@ static int parse_targets(target_t targets[T_N], const char *spec, char *err, siz
         }
         if (k < 0 || opt_double(eq + 1, 0, 100, &targets[k].target) < 0) {
             snprintf(err, errlen,
-                     "--targets: '%s%s%s' is not clearance=N or tipoff=N (N a percentage, 0..100)",
+                     "--targets: '%s%s%s' is not clearance=N, major=N or tipoff=N (N a percentage, "
+                     "0..100)",
                      t, eq ? "=" : "", eq ? eq + 1 : "");
             return -1;
         }
@@ -788,8 +846,8 @@ int report_main(int argc, char **argv)
          NULL},
         {"group", 'g', OPT_STR, &group, 0, 0, "SLUG", "one crime group only (antt.crime_groups)",
          NULL},
-        {"targets", 't', OPT_STR, &targets_spec, 0, 0, "clearance=N,tipoff=N", "targets, in %",
-         NULL},
+        {"targets", 't', OPT_STR, &targets_spec, 0, 0, "clearance=N,major=N,tipoff=N",
+         "targets, in % (each given replaces the one on record in antt.targets)", NULL},
         {"format", 'f', OPT_STR, &fmt, 0, 0, "text|csv|json", "default text", NULL},
         {"lang", 'l', OPT_STR, &lang, 0, 0, "vi|en", "language of the text (default vi)", NULL},
         {"convention", 0, OPT_STR, &conv, 0, 0, "carry|plain",
@@ -877,6 +935,7 @@ int report_write(db_t *c, const report_args_t *a, FILE *out, char *err, size_t e
     const int mm = a->start_mm ? a->start_mm : 1, dd = a->start_dd ? a->start_dd : 1;
     period(rp->year, mm, dd, rp->from, to, rp->last);
     int code = check_names(c, rp, err, errlen);
+    if (!code) code = fetch_targets(c, rp, err, errlen);
     if (!code) code = fetch_groups(c, rp, err, errlen);
     if (!code) code = fetch(c, a->unit, rp->from, to, a->group, rp->last, &rp->f, rp, err, errlen);
     if (!code && rp->cmp_year) {

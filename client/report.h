@@ -22,7 +22,8 @@ typedef struct {
     int year, cmp_year; /* cmp_year 0: no comparison */
     int vi, carry_first;
     int start_mm, start_dd; /* the (statistical) year's first day; 0: 1 January */
-    double target[2];       /* clearance, tip-off resolution targets in %; < 0: none */
+    double target[3]; /* clearance, major-case clearance, tip-off resolution targets in %; < 0: none
+                         given (the one on record for the unit and year, if any) */
     const char *format;     /* "text", "csv" or "json" */
 } report_args_t;
 

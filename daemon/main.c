@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "  --load-days-off FILE    load days off (db/days-off.csv: day,off,name,source; the\n"
             "                          file's years replace those on record), then recompute\n"
             "                          the pending tip-offs' deadlines\n"
+            "  --load-targets FILE     load targets (unit,year,figure,target[,source]; figure\n"
+            "                          clearance, major or tipoff): antt report states them\n"
             "  --recompute-deadlines   recompute every pending tip-off's deadline under the\n"
             "                          settings and days off in force (Art. 134)\n"
             "  --add-node NODE=UNIT    register a reporting node for a unit\n"
@@ -92,6 +94,7 @@ static const struct {
     {"print-config", 0},
     {"load-days-off", 1},
     {"recompute-deadlines", 0},
+    {"load-targets", 1},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -166,6 +169,9 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
         if (admin_load_days_off(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "days off loaded file=%s rows=%d", arg, n);
         if (recompute_deadlines(c, cfg, 0, err, sizeof err) < 0) goto fail;
+    } else if (!strcmp(cmd, "load-targets")) {
+        if (admin_load_targets(c, arg, &n, err, sizeof err) < 0) goto fail;
+        log_info("admin", "targets loaded file=%s rows=%d", arg, n);
     } else if (!strcmp(cmd, "recompute-deadlines")) {
         if (recompute_deadlines(c, cfg, 1, err, sizeof err) < 0) goto fail;
     } else if (!strcmp(cmd, "load-clusters")) {

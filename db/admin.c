@@ -243,6 +243,40 @@ long admin_stranded_tallies(db_t *c, char *err, size_t errlen)
     return db_rows(c, SQL_STRANDED_TALLIES, 0, NULL, count_row, &n, err, errlen) < 0 ? -1 : n;
 }
 
+static int first_unit(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)ncols, (void)names;
+    char *out = ctx;
+    if (!out[0]) snprintf(out, 64, "%s", v[0] ? v[0] : "");
+    return 0;
+}
+
+int admin_load_targets(db_t *c, const char *path, int *n, char *err, size_t errlen)
+{
+    static const char *const allowed[] = {"unit", "year", "figure", "target", "source", NULL};
+    static const char *const required[] = {"unit", "year", "figure", "target", NULL};
+    char cols[128], unknown[64] = "";
+    long rows = 0;
+    *n = 0;
+    if (csv_header(path, allowed, required, cols, sizeof cols, err, errlen) < 0) return -1;
+    if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
+    if (db_exec(c, SQL_LOAD_TARGETS_STAGE, 0, NULL, NULL, NULL, err, errlen) < 0 ||
+        copy_file(c, path, "load_targets", cols, err, errlen) < 0 ||
+        db_rows(c, SQL_LOAD_TARGETS_CHECK, 0, NULL, first_unit, unknown, err, errlen) < 0)
+        goto fail;
+    if (unknown[0]) {
+        snprintf(err, errlen, "%s: unit '%s' is not in antt.units (nor 'all', nor a group)", path,
+                 unknown);
+        goto fail;
+    }
+    if (db_exec(c, SQL_LOAD_TARGETS_APPLY, 0, NULL, &rows, NULL, err, errlen) < 0) goto fail;
+    *n = (int)rows;
+    return db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
+fail:
+    rollback(c);
+    return -1;
+}
+
 int admin_load_clusters(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
     static const char *const cols[] = {"cluster", "code", NULL};

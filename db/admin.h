@@ -20,6 +20,11 @@ int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errle
  * the caller recomputes them (verify_deadlines). */
 int admin_load_days_off(db_t *c, const char *path, int *n, char *err, size_t errlen);
 
+/* Targets (unit,year,figure,target[,source]; figure clearance, major or
+ * tipoff; target a percentage): a row per unit, year and figure, replaced
+ * when loaded again; an unknown unit refuses the file. */
+int admin_load_targets(db_t *c, const char *path, int *n, char *err, size_t errlen);
+
 /* Load unit merges (code,successor,effective): code was merged into
  * successor from `effective` on. Both units must be loaded. */
 int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t errlen);

@@ -204,3 +204,16 @@ int query_as_of(db_t *c, const char *instant, char *err, size_t errlen)
     return db_exec(c, "SELECT set_config('antt.as_of', $1::timestamptz::text, false)", 1, p, NULL,
                    NULL, err, errlen);
 }
+
+int query_targets(db_t *c, const char *unit, int year, db_row_fn fn, void *ctx, char *err,
+                  size_t errlen)
+{
+    char y[16];
+    snprintf(y, sizeof y, "%d", year);
+    const char *p[2] = {unit, y};
+    return db_rows(
+        c,
+        "SELECT figure, target::text FROM antt.targets WHERE unit = $1 AND year = $2::int"
+        " ORDER BY figure",
+        2, p, fn, ctx, err, errlen);
+}

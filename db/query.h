@@ -73,6 +73,11 @@ int query_tipoff_times(db_t *c, const char *unit, const char *from, const char *
 int query_tipoffs_open(db_t *c, const char *unit, const char *within, db_row_fn fn, void *ctx,
                        char *err, size_t errlen);
 
+/* The targets on record for unit (as antt report takes it) and year: rows
+ * (figure, target). */
+int query_targets(db_t *c, const char *unit, int year, db_row_fn fn, void *ctx, char *err,
+                  size_t errlen);
+
 /* The connection's "now" for the overdue figures (antt.now(), migration
  * 014): an instant as PostgreSQL reads it. 0, or -1 with err. */
 int query_as_of(db_t *c, const char *instant, char *err, size_t errlen);

@@ -237,6 +237,21 @@
     " SELECT day, off, name, source FROM load_days_off"                                         \
     " ON CONFLICT (day) DO UPDATE SET off = EXCLUDED.off, name = EXCLUDED.name,"                \
     "  source = EXCLUDED.source"
+/* Targets (migration 015): a row per unit, year and figure, replaced when
+ * loaded again; a unit that is no code of antt.units (any era), 'all' or a
+ * group of units is refused. */
+#define SQL_LOAD_TARGETS_STAGE                                                                   \
+    "CREATE TEMP TABLE load_targets (unit text, year int, figure text, target numeric,"         \
+    " source text) ON COMMIT DROP"
+#define SQL_LOAD_TARGETS_CHECK                                                                   \
+    "SELECT t.unit FROM load_targets t WHERE t.unit <> 'all' AND NOT EXISTS"                     \
+    " (SELECT 1 FROM antt.units u WHERE u.code = t.unit) AND NOT EXISTS"                         \
+    " (SELECT 1 FROM antt.unit_groups g WHERE 'group:' || g.grp = t.unit) LIMIT 1"
+#define SQL_LOAD_TARGETS_APPLY                                                                   \
+    "INSERT INTO antt.targets AS t (unit, year, figure, target, source)"                         \
+    " SELECT unit, year, figure, target, coalesce(source, '') FROM load_targets"                 \
+    " ON CONFLICT (unit, year, figure) DO UPDATE SET target = EXCLUDED.target,"                  \
+    "  source = EXCLUDED.source"
 #define SQL_LOAD_SUCCESSORS_STAGE                                                                \
     "CREATE TEMP TABLE load_successors (code text, successor text, effective date,"             \
     " share_note text, note text, ord serial) ON COMMIT DROP"

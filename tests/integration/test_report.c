@@ -7,11 +7,13 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static it_db_t db;
 
@@ -202,18 +204,20 @@ Test(report, an_empty_year_prints_no_rate_it_did_not_compute)
     run_ok("--unit 20 --year 2019 --format csv --targets clearance=80,tipoff=90", out, sizeof out);
     cr_expect(!strncmp(out, "figure,2019\n", 12), "%s", out);
     check_csv(out, "", zero, NFIG, 1);
-    cr_expect(strstr(out, "\ntarget_clearance,80\ntarget_clearance_figure,clearance_carry\ntarget_"
-                          "clearance_met,\n"),
+    cr_expect(strstr(out,
+                     "\ntarget_clearance,80\ntarget_clearance_figure,clearance_carry\ntarget_"
+                     "clearance_met,\ntarget_clearance_margin,\ntarget_clearance_source,flag\n"),
               "%s", out);
     cr_expect(
-        strstr(out,
-               "\ntarget_tipoff,90\ntarget_tipoff_figure,resolution_rate\ntarget_tipoff_met,\n"),
+        strstr(out, "\ntarget_tipoff,90\ntarget_tipoff_figure,resolution_rate\ntarget_tipoff_met,\n"
+                    "target_tipoff_margin,\n"),
         "%s", out);
     run_ok("--unit 20 --year 2019 --format json --targets clearance=80,tipoff=90", out, sizeof out);
     json_object *o = parse(out);
     check_json(get(o, "figures"), zero, NFIG);
     cr_expect_null(get(o, "targets.clearance.met"));
     cr_expect_null(get(o, "targets.clearance.value"));
+    cr_expect_null(get(o, "targets.clearance.margin"));
     cr_expect_str_eq(json_object_to_json_string(get(o, "targets.tipoff.target")), "90");
     cr_expect_eq(json_object_array_length(get(o, "groups")), 0);
     cr_expect_str_eq(json_object_get_string(get(o, "from")), "2019-01-01");
@@ -259,7 +263,7 @@ Test(report, incidents_without_tipoffs_or_major_cases_against_a_year_of_none_vi)
     LINE(out, "Tội phạm: xảy ra 5 vụ, so với năm 2023 tăng 5 vụ (năm 2023 không có vụ nào)");
     LINE(out, "Điều tra làm rõ 4 vụ (kể cả vụ năm trước), 1 đối tượng");
     LINE(out, "Tỷ lệ khám phá: 80,00% (có tính tồn; tồn đầu kỳ 0 vụ); 80,00% (trên số xảy ra)");
-    LINE(out, "  chỉ tiêu 90%: không đạt");
+    LINE(out, "  chỉ tiêu 90%: không đạt (80,00%, thấp hơn 10,00% so với chỉ tiêu)");
     LINE(out, "Trọng án: xảy ra 0 vụ, khám phá 0; tỷ lệ — (có tính tồn; tồn đầu kỳ 0 vụ); — (trên "
               "số xảy ra)");
     LINE(out, "Tố giác, tin báo, kiến nghị khởi tố: tiếp nhận 0, chuyển 0, phải giải quyết 0, đã "
@@ -285,7 +289,7 @@ Test(report, incidents_without_tipoffs_or_major_cases_against_a_year_of_none_en)
     LINE(out, "Crimes: 5 cases occurred, up 5 on 2023, which had no cases");
     LINE(out, "Cleared 4 cases (including earlier ones), 1 suspect");
     LINE(out, "Clearance rate: 80.00% (plain); 80.00% (with carry-over; 0 carried over)");
-    LINE(out, "  target 90%: not met");
+    LINE(out, "  target 90%: not met (80.00%, 10.00 points below the target)");
     LINE(out,
          "Major cases: 0 occurred, 0 cleared; rate — (plain); — (with carry-over; 0 carried over)");
     LINE(out,
@@ -415,6 +419,69 @@ Test(report, a_cluster_by_name_and_the_database_from_antt_db)
 /* The whole country ("all": every province of the year, with the units
  * merged into them): the same figures as the one province that has any,
  * and in 2025 the same again across the reorganisation. */
+/* Each rate against its target as year-end reports put it: the margin in
+ * percentage points, above, below and exactly on target, compared on the
+ * rates as printed; targets on record (anttd --load-targets) with no flag,
+ * and a flag that replaces one of them. 06040 in 2024: 80,00%. */
+Test(report, targets_state_the_margin_in_the_reports_own_words)
+{
+    static char out[16384];
+    run_ok("--unit 06040 --year 2024 --targets clearance=75", out, sizeof out);
+    LINE(out, "  chỉ tiêu 75%: đạt (80,00%, vượt 5,00% chỉ tiêu)");
+    run_ok("--unit 06040 --year 2024 --targets clearance=80", out, sizeof out);
+    LINE(out, "  chỉ tiêu 80%: đạt (80,00%, đúng chỉ tiêu)");
+    run_ok("--unit 06040 --year 2024 --targets clearance=82.1", out, sizeof out);
+    LINE(out, "  chỉ tiêu 82,1%: không đạt (80,00%, thấp hơn 2,10% so với chỉ tiêu)");
+    run_ok("--unit 06040 --year 2024 --lang en --targets clearance=66.5", out, sizeof out);
+    LINE(out, "  target 66.5%: met (80.00%, 13.50 points above the target)");
+    run_ok("--unit 06040 --year 2024 --lang en --targets clearance=80", out, sizeof out);
+    LINE(out, "  target 80%: met (80.00%, exactly on the target)");
+    run_ok("--unit 06040 --year 2024 --lang en --targets clearance=82.1", out, sizeof out);
+    LINE(out, "  target 82.1%: not met (80.00%, 2.10 points below the target)");
+    /* no major case: the major-case target has nothing to compare */
+    run_ok("--unit 06040 --year 2024 --targets major=95", out, sizeof out);
+    LINE(out, "  chỉ tiêu 95%: —");
+
+    /* on record: no flag needed; a flag replaces the figure it names */
+    char path[] = "/tmp/antt-targets-XXXXXX";
+    int fd = mkstemp(path);
+    dprintf(fd, "unit,year,figure,target,source\n06040,2024,clearance,90,Nghị quyết 96/2019/QH14\n"
+                "06040,2024,tipoff,90,Nghị quyết 96/2019/QH14\n06040,2023,clearance,50,\n");
+    close(fd);
+    char log[4096];
+    const char *load[] = {"--load-targets", path, NULL};
+    cr_assert_eq(it_anttd(db.dsn, load, log, sizeof log), 0, "%s", log);
+    run_ok("--unit 06040 --year 2024", out, sizeof out);
+    LINE(out, "  chỉ tiêu 90%: không đạt (80,00%, thấp hơn 10,00% so với chỉ tiêu)");
+    cr_expect(strstr(out, "— chỉ tiêu 90%: —\n"), "the tip-off target on record: %s", out);
+    run_ok("--unit 06040 --year 2024 --targets clearance=70", out, sizeof out);
+    LINE(out, "  chỉ tiêu 70%: đạt (80,00%, vượt 10,00% chỉ tiêu)");
+    cr_expect(strstr(out, "— chỉ tiêu 90%: —\n"), "the other target stays: %s", out);
+    run_ok("--unit 06040 --year 2024 --format json", out, sizeof out);
+    json_object *o = parse(out);
+    cr_expect_str_eq(json_object_to_json_string(get(o, "targets.clearance.margin")), "-10.00");
+    cr_expect_str_eq(json_object_get_string(get(o, "targets.clearance.source")), "table");
+    cr_expect_eq(json_object_get_boolean(get(o, "targets.clearance.met")), 0);
+    json_object_put(o);
+    run_ok("--unit 06040 --year 2024 --format csv --targets clearance=80", out, sizeof out);
+    cr_expect(strstr(out, "\ntarget_clearance_met,true\ntarget_clearance_margin,0.00\n"
+                          "target_clearance_source,flag\n"),
+              "%s", out);
+    run_ok("--unit 06040 --year 2025", out, sizeof out);
+    cr_expect(!strstr(out, "chỉ tiêu"), "no target on record for 2025: %s", out);
+
+    /* a unit that does not exist refuses the file, and nothing of it is kept */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    dprintf(fd, "unit,year,figure,target\n06040,2026,clearance,90\n99999,2026,clearance,90\n");
+    close(fd);
+    cr_expect_eq(it_anttd(db.dsn, load, log, sizeof log), 2, "%s", log);
+    cr_expect(strstr(log, "99999"), "%s", log);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.targets WHERE year = 2026"), 0);
+    PQfinish(c);
+    unlink(path);
+}
+
 Test(report, the_whole_country)
 {
     char out[8192], prov[8192];
