@@ -113,9 +113,10 @@ enum { T_CLEAR, T_MAJOR, T_TIP, T_N };
 
 /* A target and its verdict: met is 1/0, or -1 when the rate is "—";
  * margin: the rate less the target in percentage points, both as printed
- * (2 decimals). from_table: on record (antt.targets), not from --targets. */
+ * (2 decimals). Where it came from: --targets, antt.targets (from_table) or
+ * the caller's fallback (from_default). */
 typedef struct {
-    int set, col, met, from_table;
+    int set, col, met, from_table, from_default;
     double target, margin;
 } target_t;
 
@@ -646,6 +647,11 @@ static void machine_num(char *out, size_t cap, const figures_t *f, int col)
         snprintf(out, cap, "%lld", f->n[col]);
 }
 
+static const char *target_source(const target_t *tg)
+{
+    return tg->from_table ? "table" : tg->from_default ? "default" : "flag";
+}
+
 static void target_text(char *out, size_t cap, double v)
 {
     snprintf(out, cap, "%.2f", v);
@@ -690,7 +696,7 @@ static void render_csv(FILE *o, const report_t *rp)
             fprintf(o, "target_%s_margin,\n", TARGET_NAMES[t]);
         else
             fprintf(o, "target_%s_margin,%.2f\n", TARGET_NAMES[t], tg->margin);
-        fprintf(o, "target_%s_source,%s\n", TARGET_NAMES[t], tg->from_table ? "table" : "flag");
+        fprintf(o, "target_%s_source,%s\n", TARGET_NAMES[t], target_source(tg));
     }
     for (int i = 0; i < rp->npartials; i++)
         fprintf(o, "partial_unit,%s\n", rp->partials[i].code);
@@ -758,8 +764,7 @@ static void render_json(FILE *out, const report_t *rp)
         snprintf(s, sizeof s, "%.2f", tg->margin);
         json_object_object_add(j, "margin",
                                tg->met < 0 ? NULL : json_object_new_double_s(tg->margin, s));
-        json_object_object_add(j, "source",
-                               json_object_new_string(tg->from_table ? "table" : "flag"));
+        json_object_object_add(j, "source", json_object_new_string(target_source(tg)));
         json_object_object_add(tgs, TARGET_NAMES[t], j);
     }
     json_object_object_add(o, "targets", tgs);
@@ -903,7 +908,7 @@ int report_main(int argc, char **argv)
                         .start_dd = dd,
                         .format = fmt};
     for (int t = 0; t < T_N; t++)
-        ra.target[t] = targets[t].set ? targets[t].target : -1;
+        ra.target[t] = targets[t].set ? targets[t].target : -1, ra.fallback[t] = -1;
     db_t *c = dbconn_open(dsn, "antt-report", err, sizeof err);
     int code = !c || dbconn_as_of(c, at, err, sizeof err) < 0
                    ? ANTT_EXIT_DB
@@ -936,6 +941,10 @@ int report_write(db_t *c, const report_args_t *a, FILE *out, char *err, size_t e
     period(rp->year, mm, dd, rp->from, to, rp->last);
     int code = check_names(c, rp, err, errlen);
     if (!code) code = fetch_targets(c, rp, err, errlen);
+    for (int t = 0; t < T_N && !code; t++)
+        if (!rp->targets[t].set && a->fallback[t] >= 0)
+            rp->targets[t].set = 1, rp->targets[t].target = a->fallback[t],
+            rp->targets[t].from_default = 1;
     if (!code) code = fetch_groups(c, rp, err, errlen);
     if (!code) code = fetch(c, a->unit, rp->from, to, a->group, rp->last, &rp->f, rp, err, errlen);
     if (!code && rp->cmp_year) {

@@ -22,8 +22,11 @@ typedef struct {
     int year, cmp_year; /* cmp_year 0: no comparison */
     int vi, carry_first;
     int start_mm, start_dd; /* the (statistical) year's first day; 0: 1 January */
-    double target[3]; /* clearance, major-case clearance, tip-off resolution targets in %; < 0: none
-                         given (the one on record for the unit and year, if any) */
+    /* targets in % for clearance, major-case clearance and tip-off
+     * resolution: given (replacing the one on record in antt.targets), or
+     * < 0; fallback: used when neither is there (< 0: none). A
+     * zero-initialised field is a target of 0 %: set both. */
+    double target[3], fallback[3];
     const char *format;     /* "text", "csv" or "json" */
 } report_args_t;
 

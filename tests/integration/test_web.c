@@ -293,6 +293,8 @@ Test(web, the_overview_gives_the_figures_of_its_scope)
     cr_expect(strstr(out, "Báo cáo năm 2023 — Tỉnh Lạng Sơn (20)") &&
                   strstr(out, "Tội phạm: xảy ra 3 vụ, so với năm 2022 tăng 3 vụ"),
               "the year-end report as antt report writes it: %s", out);
+    cr_expect(strstr(out, "— chỉ tiêu 90%: ") && !strstr(out, "  chỉ tiêu"),
+              "the tip-off target only, 90%% when none is on record: %s", out);
     cr_assert_eq(get(cookie, "/api/report?unit=20&year=2023&lang=en&format=csv", out, sizeof out),
                  200);
     cr_expect(strstr(out, "occurred,3\n"), "%s", out);
