@@ -27,7 +27,7 @@ typedef struct {
      * < 0; fallback: used when neither is there (< 0: none). A
      * zero-initialised field is a target of 0 %: set both. */
     double target[3], fallback[3];
-    const char *format;     /* "text", "csv" or "json" */
+    const char *format; /* "text", "csv" or "json" */
 } report_args_t;
 
 /* Write the report to out. ANTT_EXIT_OK, or an exit code with err (an

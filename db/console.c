@@ -110,7 +110,12 @@ char *console_overview(db_t *c, const char *unit, const char *from, const char *
         "  'compare', CASE WHEN $4::date IS NULL THEN NULL ELSE (SELECT row_to_json(r) FROM d,"
         "   antt.rates($1, $4::date, $5::date, NULL, d.last) r) END,"
         "  'partial_units', (SELECT coalesce(json_agg(p), '[]') FROM d,"
-        "   antt.scope_partials($1, d.last) p))::text",
+        "   antt.scope_partials($1, d.last) p),"
+        /* the targets on record for the year the period ends in (antt
+         * report's), else the National Assembly's 90 % for tip-offs */
+        "  'targets', (SELECT jsonb_build_object('tipoff', 90)"
+        "   || coalesce(jsonb_object_agg(t.figure, t.target), '{}') FROM d, antt.targets t"
+        "   WHERE t.unit = $1 AND t.year = extract(year FROM d.last)))::text",
         5, p, err, errlen);
 }
 

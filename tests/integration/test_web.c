@@ -282,6 +282,19 @@ Test(web, the_overview_gives_the_figures_of_its_scope)
                   strstr(out, "\"clearance_plain\":33.33"),
               "%s", out);
     cr_expect(strstr(out, "\"name\" : \"Tỉnh Lạng Sơn\"") || strstr(out, "Lạng Sơn"), "%s", out);
+    cr_expect(strstr(out, "\"targets\" : {\"tipoff\": 90}"),
+              "no target on record: the National Assembly's 90%% for tip-offs: %s", out);
+    /* a target on record for 2023 comes with the overview, and the report */
+    {
+        PGconn *pc = it_pg(&db);
+        PQclear(PQexec(pc, "INSERT INTO antt.targets VALUES ('20', 2023, 'clearance', 30, 'test'),"
+                           " ('20', 2023, 'tipoff', 85, 'test')"));
+        PQfinish(pc);
+    }
+    cr_assert_eq(
+        get(cookie, "/api/overview?unit=20&from=2023-01-01&to=2024-01-01", out, sizeof out), 200,
+        "%s", out);
+    cr_expect(strstr(out, "\"targets\" : {\"tipoff\": 85.00, \"clearance\": 30.00}"), "%s", out);
     cr_assert_eq(
         get(cookie, "/api/children?unit=20&from=2023-01-01&to=2024-01-01", out, sizeof out), 200);
     cr_expect(strstr(out, "\"code\": \"180\"") || strstr(out, "\"code\":\"180\""),
@@ -293,8 +306,9 @@ Test(web, the_overview_gives_the_figures_of_its_scope)
     cr_expect(strstr(out, "Báo cáo năm 2023 — Tỉnh Lạng Sơn (20)") &&
                   strstr(out, "Tội phạm: xảy ra 3 vụ, so với năm 2022 tăng 3 vụ"),
               "the year-end report as antt report writes it: %s", out);
-    cr_expect(strstr(out, "— chỉ tiêu 90%: ") && !strstr(out, "  chỉ tiêu"),
-              "the tip-off target only, 90%% when none is on record: %s", out);
+    cr_expect(strstr(out, "  chỉ tiêu 30%: đạt (33,33%, vượt 3,33% chỉ tiêu)\n") &&
+                  strstr(out, "— chỉ tiêu 85%: "),
+              "the targets on record, with their margins: %s", out);
     cr_assert_eq(get(cookie, "/api/report?unit=20&year=2023&lang=en&format=csv", out, sizeof out),
                  200);
     cr_expect(strstr(out, "occurred,3\n"), "%s", out);

@@ -182,6 +182,11 @@ def browse(web, listen):
         assert card("major_occurred") == "1", card("major_occurred")
         assert card("tipoffs_received") == "2", card("tipoffs_received")
         assert card("tipoffs_overdue") == "1", card("tipoffs_overdue")
+        # the rate against its target as antt report states it (1 of 2: 50,00%)
+        sub = d.find_element(By.CSS_SELECTOR, "[data-key=resolution_rate] .sub").text
+        assert sub == "chỉ tiêu 90% · thấp hơn 40,00% so với chỉ tiêu", sub
+        assert "bad" in d.find_element(By.CSS_SELECTOR, "[data-key=resolution_rate] .v") \
+            .get_attribute("class")
         shot("2-overview-2023")
         overdue = d.find_element(By.ID, "overdue").text
         assert "TG-2/2023" in overdue and "TG-1/2023" not in overdue, overdue
@@ -286,6 +291,8 @@ def browse(web, listen):
         label = d.find_element(By.CSS_SELECTOR, "[data-key=clearance_plain] .s").text
         assert label == "Clearance rate (plain)", label
         assert card("clearance_plain") == "40.00%", card("clearance_plain")
+        sub = d.find_element(By.CSS_SELECTOR, "[data-key=resolution_rate] .sub").text
+        assert sub == "target 90% · 40.00 points below the target", sub
         shot("5-english")
         # nothing went wrong in the browser so far
         errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]

@@ -23,7 +23,9 @@ const T = {
     seq: 'Số thứ tự cuối', connected: 'Đang kết nối', yes: 'có', no: 'không',
     quiet: 'yên lặng', silent: 'mất liên lạc', losing: 'mất sự kiện', active: 'hoạt động',
     partial: 'Gồm cả đơn vị chỉ nhập một phần (tính toàn bộ):', wrong: 'Sai tên hoặc mật khẩu',
-    throttled: 'Đăng nhập sai quá nhiều lần: chờ vài phút', target: 'chỉ tiêu 90%',
+    throttled: 'Đăng nhập sai quá nhiều lần: chờ vài phút', target: 'chỉ tiêu',
+    above: (m) => `vượt ${m}% chỉ tiêu`, below: (m) => `thấp hơn ${m}% so với chỉ tiêu`,
+    on_target: 'đúng chỉ tiêu',
     month_occ: 'Tội phạm', month_clr: 'Làm rõ', month_cmp: 'Tội phạm năm so sánh',
     rate_month: 'Tỷ lệ giải quyết theo tháng (%)', tipoffs: 'Tố giác, tin báo',
     overdue: 'Quá hạn', due_pre: 'Đến hạn trong', due_post: 'ngày', times: 'Thời gian giải quyết (ngày)',
@@ -54,7 +56,9 @@ const T = {
     seq: 'Last seq', connected: 'Connected', yes: 'yes', no: 'no',
     quiet: 'quiet', silent: 'silent', losing: 'losing events', active: 'active',
     partial: 'Includes units merged in part (counted whole):', wrong: 'Wrong name or password',
-    throttled: 'Too many failed logins: wait a few minutes', target: 'target 90%',
+    throttled: 'Too many failed logins: wait a few minutes', target: 'target',
+    above: (m) => `${m} points above the target`, below: (m) => `${m} points below the target`,
+    on_target: 'exactly on the target',
     month_occ: 'Crimes', month_clr: 'Cleared', month_cmp: 'Crimes, comparison year',
     rate_month: 'Tip-off resolution by month (%)', tipoffs: 'Tip-offs',
     overdue: 'Overdue', due_pre: 'Due within', due_post: 'days', times: 'Processing time (days)',
@@ -169,6 +173,17 @@ function crumbs(ov) {
   nav.append(unitLabel(unit, ov.name));
 }
 
+/* A rate against its target as antt report states it, on the rate as
+ * printed (two decimals): "chỉ tiêu 90% · vượt 7,09% chỉ tiêu". */
+function margin(v, target) {
+  if (target === undefined || target === null) return null;
+  const head = `${t('target')} ${num(target, Number.isInteger(target) ? 0 : 2)}%`;
+  if (v === null || v === undefined) return {text: head, cls: ''};
+  const m = Math.round((Math.round(v * 100) / 100 - target) * 100) / 100;
+  const words = m > 0 ? T[lang].above(num(m, 2)) : m < 0 ? T[lang].below(num(-m, 2)) : t('on_target');
+  return {text: `${head} · ${words}`, cls: m >= 0 ? 'good' : 'bad'};
+}
+
 function card(key, value, sub) {
   const d = document.createElement('div');
   d.className = 'card';
@@ -196,16 +211,21 @@ async function load() {
     change = `${d >= 0 ? t('up') : t('down')} ${num(Math.abs(d))}` +
       (b ? ` (${num(Math.abs(d) * 100 / b, 2)}%)` : '') + ` ${t('change')} ${p.c}`;
   }
+  const tg = ov.targets || {};
+  const against = {clearance_carry: margin(f.clearance_carry, tg.clearance),
+    major_clearance_carry: margin(f.major_clearance_carry, tg.major),
+    resolution_rate: margin(f.resolution_rate, tg.tipoff)};
+  const sub = (k) => (against[k] ? against[k].text : '');
   o.append(card('occurred', num(f.occurred), change), card('cleared', num(f.cleared)),
-    card('suspects', num(f.suspects)), card('clearance_carry', pct(f.clearance_carry)),
+    card('suspects', num(f.suspects)), card('clearance_carry', pct(f.clearance_carry), sub('clearance_carry')),
     card('clearance_plain', pct(f.clearance_plain)), card('major_occurred', num(f.major_occurred)),
-    card('major_clearance_carry', pct(f.major_clearance_carry)),
+    card('major_clearance_carry', pct(f.major_clearance_carry), sub('major_clearance_carry')),
     card('tipoffs_received', num(f.tipoffs_received)), card('tipoffs_resolved', num(f.tipoffs_resolved)),
-    card('resolution_rate', pct(f.resolution_rate), t('target')),
+    card('resolution_rate', pct(f.resolution_rate), sub('resolution_rate')),
     card('tipoffs_overdue', num(f.tipoffs_overdue)), card('traffic_accidents', num(f.traffic_accidents)),
     card('drug_cases', num(f.drug_cases)));
-  const rr = o.querySelector('[data-key=resolution_rate] .v');
-  if (f.resolution_rate !== null) rr.className = 'v ' + (f.resolution_rate >= 90 ? 'good' : 'bad');
+  for (const [k, m] of Object.entries(against))
+    if (m && m.cls) o.querySelector(`[data-key=${k}] .v`).className = 'v ' + m.cls;
   const figs = Object.keys(f);
   exportLinks($('overview-export'), 'overview', ['figure', 'value'].concat(p.c ? ['compare'] : []),
     figs.map((k) => [k, f[k]].concat(p.c ? [ov.compare[k]] : [])),
@@ -223,7 +243,7 @@ async function load() {
     a.textContent = row[0];
     tr.children[0].replaceChildren(a);
     const r = tr.children[6];
-    if (row[6] !== null) r.className = row[6] >= 90 ? 'good' : 'bad';
+    if (row[6] !== null) r.className = row[6] >= (tg.tipoff ?? 90) ? 'good' : 'bad';
   });
   exportLinks($('children'), 'children', kidCols, kidRows, `/api/children?${q}`);
   const months = await get(`/api/months?${q}`);
