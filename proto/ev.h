@@ -115,7 +115,7 @@ typedef enum {
 typedef enum {
     CAT_NONE = 0,
     CAT_DANGEROUS, /* đặc biệt nguy hiểm: wanted for a very serious or especially serious crime */
-    CAT_ORDINARY,  /* any other */
+    CAT_ORDINARY, /* any other */
     CAT_COUNT
 } ev_category_t;
 

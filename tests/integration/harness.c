@@ -654,6 +654,23 @@ void it_resolved(ev_t *ev, const char *ref, ev_outcome_t outcome, int64_t at_us)
     ev->at_us = at_us;
 }
 
+void it_wanted_found(ev_t *ev, const char *issuer, const char *ref, ev_how_t how,
+                     ev_category_t category, int64_t found_us)
+{
+    base(ev, EV_WANTED_FOUND, ref);
+    ev->issuer = ev_cstr(issuer);
+    ev->how = how;
+    ev->category = category;
+    ev->at_us = found_us;
+}
+
+void it_wanted_withdrawn(ev_t *ev, const char *issuer, const char *ref, int64_t at_us)
+{
+    base(ev, EV_WANTED_WITHDRAWN, ref);
+    ev->issuer = ev_cstr(issuer);
+    ev->at_us = at_us;
+}
+
 /* ---- sender ---- */
 
 typedef struct {

@@ -136,6 +136,10 @@ void it_incident(ev_t *ev, const char *ref, const char *group, ev_severity_t sev
 void it_cleared(ev_t *ev, const char *ref, int64_t cleared_us, uint32_t suspects);
 void it_tipoff(ev_t *ev, const char *ref, int64_t received_us);
 void it_resolved(ev_t *ev, const char *ref, ev_outcome_t outcome, int64_t at_us);
+/* A wanted person found by 06040 (its node), on the notice (issuer, ref). */
+void it_wanted_found(ev_t *ev, const char *issuer, const char *ref, ev_how_t how,
+                     ev_category_t category, int64_t found_us);
+void it_wanted_withdrawn(ev_t *ev, const char *issuer, const char *ref, int64_t at_us);
 
 /* ---- a node's sender: keep messages until acked, resend after a timeout ---- */
 typedef struct it_sender it_sender_t;

@@ -1,0 +1,120 @@
+/* test_wanted.c — wanted persons (issue 19) end to end: the real anttd and
+ * antt, a real PostgreSQL. A notice is closed once (found or withdrawn), a
+ * second arrest refused with 315 naming the first; the figures count at the
+ * unit that found the person, on the day; --verify replays them. */
+#include "harness.h"
+
+#include "proto/err.h"
+#include "proto/ts.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static it_db_t db;
+static it_daemon_t d;
+static it_client_t cl;
+
+static void up(void)
+{
+    it_db_create(&db, NULL);
+    it_daemon_start(&d, db.dsn, NULL);
+    it_client_open(&cl, d.port);
+}
+
+static void down(void)
+{
+    it_client_close(&cl);
+    if (d.pid) it_daemon_stop(&d, SIGTERM);
+    it_daemon_forget(&d);
+    it_db_drop(&db, NULL);
+    it_strings_free();
+}
+
+TestSuite(wanted, .init = up, .fini = down, .timeout = 120);
+
+#define ACCEPTED(ev) IT_ACCEPTED(&cl, ev)
+
+/* An instant in Hanoi (UTC+7). */
+static int64_t hanoi(int y, int mo, int dd, int h, int mi)
+{
+    return ((int64_t)ts_days_from_civil(y, mo, dd) * 86400 + h * 3600 + mi * 60 - 7 * 3600) *
+           1000000;
+}
+
+static long long q(const char *sql)
+{
+    PGconn *c = it_pg(&db);
+    long long v = it_scalar(c, sql);
+    PQfinish(c);
+    return v;
+}
+
+static void expect_verified(void)
+{
+    char out[4096];
+    const char *args[] = {"--verify", NULL};
+    cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, " 0 differences"), "%s", out);
+}
+
+Test(wanted, a_notice_is_closed_once_and_counted_where_the_person_was_found)
+{
+    ev_t ev;
+    /* 06040 arrests the person of Lạng Sơn's notice 15/QĐTN on 14 June (Hanoi) */
+    it_wanted_found(&ev, "20", "15/QĐTN", HOW_ARRESTED, CAT_DANGEROUS, hanoi(2023, 6, 14, 23, 30));
+    ACCEPTED(&ev);
+    ack_t a = it_one(&cl, &ev);
+    cr_expect_eq(a.status, ACK_DUPLICATE, "the same event again");
+    /* district 181's node reports the same person found: refused, naming the first */
+    it_wanted_found(&ev, "20", "15/QĐTN", HOW_SURRENDERED, CAT_DANGEROUS, hanoi(2023, 6, 15, 8, 0));
+    ev.node = ev_cstr("ls-181");
+    ev.unit = ev_cstr("181");
+    a = it_one(&cl, &ev);
+    cr_expect_eq(a.status, ACK_REJECTED);
+    cr_expect_eq(a.code, ANTT_E_WANTED_CLOSED);
+    cr_expect(a.msg.p && memmem(a.msg.p, a.msg.n, "found by 06040 on 2023-06-14", 28), "%.*s",
+              (int)a.msg.n, a.msg.p);
+    /* nor can it be withdrawn now */
+    it_wanted_withdrawn(&ev, "20", "15/QĐTN", hanoi(2023, 6, 15, 9, 0));
+    cr_expect_eq(it_one(&cl, &ev).code, ANTT_E_WANTED_CLOSED);
+    /* another notice, of Hà Nội (01, not on this map): a surrender, ordinary */
+    it_wanted_found(&ev, "01", "7/QĐ-PC02", HOW_SURRENDERED, CAT_ORDINARY,
+                    hanoi(2023, 6, 10, 10, 0));
+    ACCEPTED(&ev);
+    /* a third withdrawn by district 181, then found: refused */
+    it_wanted_withdrawn(&ev, "181", "3/QĐTN", hanoi(2023, 6, 12, 9, 0));
+    ev.node = ev_cstr("ls-181");
+    ev.unit = ev_cstr("181");
+    ACCEPTED(&ev);
+    it_wanted_found(&ev, "181", "3/QĐTN", HOW_ARRESTED, CAT_ORDINARY, hanoi(2023, 6, 13, 9, 0));
+    a = it_one(&cl, &ev);
+    cr_expect_eq(a.code, ANTT_E_WANTED_CLOSED);
+    cr_expect(a.msg.p && memmem(a.msg.p, a.msg.n, "withdrawn by 181", 16), "%.*s", (int)a.msg.n,
+              a.msg.p);
+
+    cr_expect_eq(q("SELECT count(*) FROM antt.wanted"), 3);
+    cr_expect_eq(q("SELECT count(*) FROM antt.wanted WHERE issuer = '20' AND ref = '15/QĐTN'"
+                   " AND status = 'found' AND unit = '06040' AND how = 'arrested'"
+                   " AND category = 'dangerous'"),
+                 1);
+    cr_expect_eq(q("SELECT value FROM antt.tallies WHERE unit = '06040' AND day = '2023-06-14'"
+                   " AND metric = 'wanted_found' AND grp = 'arrested'"),
+                 1, "the day found, in Hanoi (23:30 on 14 June)");
+    cr_expect_eq(q("SELECT value FROM antt.tallies WHERE unit = '06040' AND day = '2023-06-14'"
+                   " AND metric = 'wanted_dangerous'"),
+                 1);
+    cr_expect_eq(q("SELECT value FROM antt.tallies WHERE unit = '06040' AND day = '2023-06-10'"
+                   " AND metric = 'wanted_found' AND grp = 'surrendered'"),
+                 1);
+    cr_expect_eq(q("SELECT value FROM antt.tallies WHERE unit = '181' AND day = '2023-06-12'"
+                   " AND metric = 'wanted_withdrawn'"),
+                 1);
+    cr_expect_eq(q("SELECT coalesce(sum(value), 0) FROM antt.tallies WHERE metric LIKE 'wanted%'"),
+                 4, "nothing else counted");
+    cr_expect_eq(q("SELECT count(*) FROM antt.events WHERE type LIKE 'wanted.%'"), 3,
+                 "the log holds the three accepted events");
+    expect_verified();
+}
