@@ -8,6 +8,7 @@
 #include "proto/ts.h"
 
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,4 +118,98 @@ Test(wanted, a_notice_is_closed_once_and_counted_where_the_person_was_found)
     cr_expect_eq(q("SELECT count(*) FROM antt.events WHERE type LIKE 'wanted.%'"), 3,
                  "the log holds the three accepted events");
     expect_verified();
+}
+
+/* A command's standard output and exit status. */
+static int run(char *out, size_t cap, const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s report --db '%s' %s 2>&1", ANTT_PATH, db.dsn, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    return pclose(p);
+}
+
+#define LINE(out, s) cr_expect(strstr(out, s "\n"), "no line \"%s\" in:\n%s", s, out)
+
+/* The year-end report states the wanted persons found as reports do, with
+ * the comparison year, in vi and en, text, CSV and JSON, and a count target
+ * with its margin — above, on and below, from the flag and from the table. */
+Test(wanted, the_report_states_wanted_persons_found_and_the_target)
+{
+    ev_t ev;
+    it_wanted_found(&ev, "20", "15/QĐTN", HOW_ARRESTED, CAT_DANGEROUS, hanoi(2023, 6, 14, 9, 0));
+    ACCEPTED(&ev);
+    it_wanted_found(&ev, "01", "7/QĐ-PC02", HOW_SURRENDERED, CAT_ORDINARY,
+                    hanoi(2023, 6, 10, 10, 0));
+    ACCEPTED(&ev);
+    it_wanted_withdrawn(&ev, "181", "3/QĐTN", hanoi(2023, 6, 12, 9, 0));
+    ev.node = ev_cstr("ls-181");
+    ev.unit = ev_cstr("181");
+    ACCEPTED(&ev);
+    it_wanted_found(&ev, "20", "2/QĐTN", HOW_ARRESTED, CAT_ORDINARY, hanoi(2022, 5, 1, 9, 0));
+    ACCEPTED(&ev);
+    static char out[16384];
+    cr_assert_eq(run(out, sizeof out, "--unit 20 --year 2023 --compare 2022 --targets wanted=2"), 0,
+                 "%s", out);
+    LINE(out, "Truy nã: bắt, vận động đầu thú 2 đối tượng truy nã (1 đặc biệt nguy hiểm; bắt giữ "
+              "1, đầu thú 1); đình nã 1 — chỉ tiêu 2 đối tượng: đạt (2, đúng chỉ tiêu)");
+    cr_assert_eq(run(out, sizeof out, "--unit 20 --year 2023 --lang en --targets wanted=1"), 0,
+                 "%s", out);
+    LINE(out, "Wanted persons: 2 arrested or surrendered (1 wanted for very serious or especially "
+              "serious crimes; 1 arrested, 1 surrendered); 1 notice withdrawn — target 1: met (2, "
+              "1 above the target)");
+    cr_assert_eq(run(out, sizeof out, "--unit 180 --year 2023"), 0, "%s", out);
+    LINE(out, "Truy nã: bắt, vận động đầu thú 2 đối tượng truy nã (1 đặc biệt nguy hiểm; bắt giữ "
+              "1, đầu thú 1); đình nã 0");
+    /* the target on record, below */
+    PGconn *c = it_pg(&db);
+    PQclear(PQexec(c, "INSERT INTO antt.targets VALUES ('20', 2023, 'wanted', 5, 'test')"));
+    PQfinish(c);
+    cr_assert_eq(run(out, sizeof out, "--unit 20 --year 2023"), 0, "%s", out);
+    cr_expect(strstr(out, "; đình nã 1 — chỉ tiêu 5 đối tượng: không đạt (2, thấp hơn 3 so với "
+                          "chỉ tiêu)\n"),
+              "%s", out);
+    cr_assert_eq(run(out, sizeof out, "--unit 20 --year 2023 --compare 2022 --format csv"), 0, "%s",
+                 out);
+    cr_expect(strstr(out, "\nwanted_found,2,1\nwanted_arrested,1,1\nwanted_surrendered,1,0\n"
+                          "wanted_dangerous,1,0\nwanted_withdrawn,1,0\n"),
+              "%s", out);
+    cr_expect(strstr(out, "\ntarget_wanted,5\ntarget_wanted_figure,wanted_found\n"
+                          "target_wanted_met,false\ntarget_wanted_margin,-3\n"
+                          "target_wanted_source,table\n"),
+              "%s", out);
+    cr_assert_eq(run(out, sizeof out, "--unit 20 --year 2023 --compare 2022 --format json"), 0,
+                 "%s", out);
+    json_object *o = json_tokener_parse(out), *v;
+    cr_assert(o, "not JSON: %s", out);
+    const char *keys[][2] = {{"wanted", "found"},
+                             {"wanted", "arrested"},
+                             {"wanted", "surrendered"},
+                             {"wanted", "dangerous"},
+                             {"wanted", "withdrawn"},
+                             {"compare_wanted", "found"},
+                             {"compare_wanted", "dangerous"}};
+    const long long want[] = {2, 1, 1, 1, 1, 1, 0};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        json_object *w;
+        cr_assert(json_object_object_get_ex(o, keys[i][0], &w) &&
+                      json_object_object_get_ex(w, keys[i][1], &v),
+                  "no %s.%s", keys[i][0], keys[i][1]);
+        cr_expect(json_object_is_type(v, json_type_int) && json_object_get_int64(v) == want[i],
+                  "%s.%s: %s", keys[i][0], keys[i][1], json_object_to_json_string(v));
+    }
+    json_object *t, *tw;
+    cr_assert(json_object_object_get_ex(o, "targets", &t) &&
+              json_object_object_get_ex(t, "wanted", &tw));
+    cr_expect(json_object_object_get_ex(tw, "margin", &v) && json_object_get_int64(v) == -3);
+    cr_expect(json_object_object_get_ex(tw, "met", &v) && !json_object_get_boolean(v));
+    cr_expect(json_object_object_get_ex(tw, "source", &v) &&
+              !strcmp(json_object_get_string(v), "table"));
+    json_object_put(o);
+    /* a crime group's report says nothing of wanted persons */
+    cr_assert_eq(run(out, sizeof out, "--unit 20 --year 2023 --group drugs"), 0, "%s", out);
+    cr_expect(!strstr(out, "Truy nã"), "%s", out);
 }
