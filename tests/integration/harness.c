@@ -816,3 +816,19 @@ ack_t it_one(it_client_t *c, const ev_t *ev)
     cr_assert_eq(it_submit(c, ev, 1, a, 10000), 0, "no reply or message refused");
     return a[0];
 }
+
+void it_up(it_db_t *db, it_daemon_t *d, it_client_t *cl)
+{
+    it_db_create(db, NULL);
+    it_daemon_start(d, db->dsn, NULL);
+    it_client_open(cl, d->port);
+}
+
+void it_down(it_db_t *db, it_daemon_t *d, it_client_t *cl)
+{
+    it_client_close(cl);
+    if (d->pid) it_daemon_stop(d, SIGTERM);
+    it_daemon_forget(d);
+    it_db_drop(db, NULL);
+    it_strings_free();
+}

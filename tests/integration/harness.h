@@ -98,6 +98,12 @@ typedef struct {
 void it_client_open(it_client_t *c, int port);
 /* The same, as a CURVE client pinning server_pub, with keypair k. */
 void it_client_open_curve(it_client_t *c, int port, const char *server_pub, const key_pair_t *k);
+
+/* A suite's usual fixture: a database of its own, a daemon on it (no extra
+ * arguments) and a client connected; and its end (the daemon stopped, if it
+ * still runs, and the database dropped). */
+void it_up(it_db_t *db, it_daemon_t *d, it_client_t *cl);
+void it_down(it_db_t *db, it_daemon_t *d, it_client_t *cl);
 void it_client_close(it_client_t *c);
 
 /* Send raw payload bytes (with a correlation frame) and wait for the reply.

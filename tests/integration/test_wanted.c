@@ -20,18 +20,12 @@ static it_client_t cl;
 
 static void up(void)
 {
-    it_db_create(&db, NULL);
-    it_daemon_start(&d, db.dsn, NULL);
-    it_client_open(&cl, d.port);
+    it_up(&db, &d, &cl);
 }
 
 static void down(void)
 {
-    it_client_close(&cl);
-    if (d.pid) it_daemon_stop(&d, SIGTERM);
-    it_daemon_forget(&d);
-    it_db_drop(&db, NULL);
-    it_strings_free();
+    it_down(&db, &d, &cl);
 }
 
 TestSuite(wanted, .init = up, .fini = down, .timeout = 120);
@@ -140,15 +134,31 @@ static int run(char *out, size_t cap, const char *args)
 Test(wanted, the_report_states_wanted_persons_found_and_the_target)
 {
     ev_t ev;
-    it_wanted_found(&ev, "20", "15/QĐTN", HOW_ARRESTED, CAT_DANGEROUS, hanoi(2023, 6, 14, 9, 0));
-    ACCEPTED(&ev);
-    it_wanted_found(&ev, "01", "7/QĐ-PC02", HOW_SURRENDERED, CAT_ORDINARY,
-                    hanoi(2023, 6, 10, 10, 0));
-    ACCEPTED(&ev);
-    it_wanted_withdrawn(&ev, "181", "3/QĐTN", hanoi(2023, 6, 12, 9, 0));
-    ev.node = ev_cstr("ls-181");
-    ev.unit = ev_cstr("181");
-    ACCEPTED(&ev);
+    /* 06040: an arrest (dangerous) and a surrender; 181 withdraws a notice */
+    const struct {
+        const char *issuer, *ref, *node, *unit;
+        ev_type_t type;
+        ev_how_t how;
+        ev_category_t cat;
+        int day;
+    } SEED[] = {
+        {"20", "15/QĐTN", "ls-180-06040", "06040", EV_WANTED_FOUND, HOW_ARRESTED, CAT_DANGEROUS,
+         14},
+        {"01", "7/QĐ-PC02", "ls-180-06040", "06040", EV_WANTED_FOUND, HOW_SURRENDERED, CAT_ORDINARY,
+         10},
+        {"181", "3/QĐTN", "ls-181", "181", EV_WANTED_WITHDRAWN, HOW_NONE, CAT_NONE, 12},
+    };
+    for (size_t i = 0; i < sizeof SEED / sizeof SEED[0]; i++) {
+        if (SEED[i].type == EV_WANTED_FOUND)
+            it_wanted_found(&ev, SEED[i].issuer, SEED[i].ref, SEED[i].how, SEED[i].cat,
+                            hanoi(2023, 6, SEED[i].day, 9, 0));
+        else
+            it_wanted_withdrawn(&ev, SEED[i].issuer, SEED[i].ref,
+                                hanoi(2023, 6, SEED[i].day, 9, 0));
+        ev.node = ev_cstr(SEED[i].node);
+        ev.unit = ev_cstr(SEED[i].unit);
+        ACCEPTED(&ev);
+    }
     /* commune 06043, through its district's node */
     it_wanted_found(&ev, "180", "4/QĐTN", HOW_ARRESTED, CAT_ORDINARY, hanoi(2023, 7, 1, 9, 0));
     ev.node = ev_cstr("ls-180");
