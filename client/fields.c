@@ -33,6 +33,10 @@ static const alias_t TYPES[] = {
     {"phuc-hoi", EV_TIPOFF_RESUMED},
     {"quiet", EV_STATION_QUIET},
     {"khong-co-vu-viec", EV_STATION_QUIET},
+    {"wanted-found", EV_WANTED_FOUND},
+    {"bat-truy-na", EV_WANTED_FOUND},
+    {"wanted-withdrawn", EV_WANTED_WITHDRAWN},
+    {"dinh-na", EV_WANTED_WITHDRAWN},
     {NULL, 0},
 };
 
@@ -58,6 +62,12 @@ static const alias_t SOURCE[] = {{"cong-dan", SRC_CITIZEN},
                                  {NULL, 0}};
 static const alias_t BASIS[] = {
     {"phuc-tap", BASIS_COMPLEX}, {"vien-kiem-sat", BASIS_PROCURACY}, {NULL, 0}};
+static const alias_t HOW[] = {{"bat-giu", HOW_ARRESTED},
+                              {"dau-thu", HOW_SURRENDERED},
+                              {"van-dong-dau-thu", HOW_SURRENDERED},
+                              {NULL, 0}};
+static const alias_t CATEGORY[] = {
+    {"dac-biet-nguy-hiem", CAT_DANGEROUS}, {"thuong", CAT_ORDINARY}, {NULL, 0}};
 static const alias_t OUTCOME[] = {{"khoi-to", OUT_PROSECUTE},
                                   {"khong-khoi-to", OUT_NOT_PROSECUTE},
                                   {"tam-dinh-chi", OUT_SUSPEND},
@@ -67,7 +77,8 @@ static const alias_t OUTCOME[] = {{"khoi-to", OUT_PROSECUTE},
 const char *fields_type_help(void)
 {
     return "incident (vu-viec), clear (kham-pha), correct (dinh-chinh), void (huy), "
-           "tipoff (tiep-nhan), extend (gia-han), resolve (giai-quyet), resume (phuc-hoi)";
+           "tipoff (tiep-nhan), extend (gia-han), resolve (giai-quyet), resume (phuc-hoi), "
+           "quiet (khong-co-vu-viec), wanted-found (bat-truy-na), wanted-withdrawn (dinh-na)";
 }
 
 /* Vietnamese letters with diacritics (UTF-8) to their base letter; spaces
@@ -210,12 +221,15 @@ int fields_set(ev_t *ev, fields_buf_t *buf, const char *key, const char *text, c
     case EVF_OCCURRED_UNIT: str = &ev->occurred_unit; break;
     case EVF_SUMMARY: str = &ev->summary; break;
     case EVF_REASON: str = &ev->reason; break;
+    case EVF_ISSUER: str = &ev->issuer; break;
     case EVF_TIME: t = &ev->time_us; break;
     case EVF_OCCURRED_AT: t = &ev->occurred_us; break;
     case EVF_CLEARED_AT:
     case EVF_RECEIVED_AT:
     case EVF_RESOLVED_AT:
-    case EVF_RESUMED_AT: t = &ev->at_us; break;
+    case EVF_RESUMED_AT:
+    case EVF_FOUND_AT:
+    case EVF_WITHDRAWN_AT: t = &ev->at_us; break;
     case EVF_DEADLINE: t = &ev->deadline_us; break;
     case EVF_DEATHS: num = &ev->deaths; break;
     case EVF_INJURIES: num = &ev->injuries; break;
@@ -227,6 +241,10 @@ int fields_set(ev_t *ev, fields_buf_t *buf, const char *key, const char *text, c
     case EVF_SOURCE: aliases = SOURCE, en = &EV_SOURCES, ev_enum = (int *)&ev->source; break;
     case EVF_BASIS: aliases = BASIS, en = &EV_BASES, ev_enum = (int *)&ev->basis; break;
     case EVF_OUTCOME: aliases = OUTCOME, en = &EV_OUTCOMES, ev_enum = (int *)&ev->outcome; break;
+    case EVF_HOW: aliases = HOW, en = &EV_HOWS, ev_enum = (int *)&ev->how; break;
+    case EVF_CATEGORY:
+        aliases = CATEGORY, en = &EV_CATEGORIES, ev_enum = (int *)&ev->category;
+        break;
     default: snprintf(err, errlen, "%s: not settable", key); return -1;
     }
     if (str) {
@@ -308,7 +326,10 @@ const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_
         *metavar = "CODE";
         return "the unit where it occurred, when not the reporting unit";
     case EVF_CASE: *metavar = "REF"; return "the case reference, unique within the unit";
-    case EVF_REF: *metavar = "REF"; return "the tip-off reference, unique within the unit";
+    case EVF_REF:
+        *metavar = "REF";
+        return "the tip-off's reference, or the wanted notice's number, unique within its unit";
+    case EVF_ISSUER: *metavar = "CODE"; return "the unit that issued the wanted notice";
     case EVF_GROUP:
         *metavar = "SLUG";
         return "the crime group or incident kind (db/crime_groups.csv)";
@@ -320,6 +341,8 @@ const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_
     case EVF_RECEIVED_AT:
     case EVF_RESOLVED_AT:
     case EVF_RESUMED_AT:
+    case EVF_FOUND_AT:
+    case EVF_WITHDRAWN_AT:
     case EVF_DEADLINE:
         *metavar = "TIME";
         return f == EVF_TIME ? "when the event was recorded (default: now)"
@@ -349,6 +372,14 @@ const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_
     case EVF_OUTCOME:
         *metavar = "NAME";
         enum_list(&EV_OUTCOMES, OUTCOME, buf, cap);
+        return buf;
+    case EVF_HOW:
+        *metavar = "NAME";
+        enum_list(&EV_HOWS, HOW, buf, cap);
+        return buf;
+    case EVF_CATEGORY:
+        *metavar = "NAME";
+        enum_list(&EV_CATEGORIES, CATEGORY, buf, cap);
         return buf;
     default: return "";
     }

@@ -109,7 +109,14 @@ typedef struct {
     figures_t f;
 } group_t;
 
-enum { T_CLEAR, T_MAJOR, T_TIP, T_N };
+enum { T_CLEAR, T_MAJOR, T_TIP, T_WANTED, T_N };
+_Static_assert(T_N == REPORT_TARGETS, "report_args_t has a target for each");
+
+/* Wanted persons (antt.wanted_many): found (arrested + surrendered), of
+ * which dangerous, and notices withdrawn. */
+enum { W_FOUND, W_ARRESTED, W_SURRENDERED, W_DANGEROUS, W_WITHDRAWN, W_N };
+static const char *const WANTED_NAMES[W_N] = {"found", "arrested", "surrendered", "dangerous",
+                                              "withdrawn"};
 
 /* A target and its verdict: met is 1/0, or -1 when the rate is "—";
  * margin: the rate less the target in percentage points, both as printed
@@ -138,6 +145,7 @@ typedef struct {
     /* what the database said */
     char name[256];
     figures_t f, cmp;
+    long long wanted[W_N], wanted_cmp[W_N];
     group_t groups[MAX_GROUPS];
     int ngroups;
     partial_t partials[MAX_PARTIALS]; /* units counted whole though split */
@@ -149,7 +157,7 @@ typedef struct {
     target_t targets[T_N];
 } report_t;
 
-static const char *const TARGET_NAMES[T_N] = {"clearance", "major", "tipoff"};
+static const char *const TARGET_NAMES[T_N] = {"clearance", "major", "tipoff", "wanted"};
 
 /* ---- periods ---------------------------------------------------------- */
 
@@ -339,6 +347,26 @@ static int fetch_targets(db_t *c, report_t *rp, char *err, size_t errlen)
     return 0;
 }
 
+static int wanted_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    long long *w = ctx;
+    for (int i = 0; i < W_N && i < ncols; i++)
+        w[i] = v[i] ? atoll(v[i]) : 0;
+    return 0;
+}
+
+/* The wanted-person figures of the unit over [from, to), its scope on `on`. */
+static int fetch_wanted(db_t *c, const report_t *rp, const char *from, const char *to,
+                        long long w[W_N], char *err, size_t errlen)
+{
+    char e[512];
+    if (rp->group) return 0; /* a crime group's report: wanted persons have no group */
+    if (query_wanted(c, rp->unit, from, to, rp->last, wanted_row, w, e, sizeof e) < 0)
+        return db_fail("antt.wanted_many", e, err, errlen);
+    return 0;
+}
+
 static int fetch_groups(db_t *c, report_t *rp, char *err, size_t errlen)
 {
     if (rp->group) return ANTT_EXIT_OK;
@@ -397,9 +425,12 @@ static void derive(report_t *rp)
     rp->targets[T_TIP].col = rp->carry_first ? C_TRATE : C_TPLAIN;
     for (int t = 0; t < T_N; t++) {
         target_t *tg = &rp->targets[t];
-        /* on the values as printed: 89,996% prints 90,00% and meets 90 */
-        const double value = round2(rp->f.r[tg->col]), target = round2(tg->target);
-        tg->met = !tg->set || rp->f.null[tg->col] ? -1 : value >= target;
+        /* on the values as printed: 89,996% prints 90,00% and meets 90; a
+         * count (wanted persons) is always there */
+        const int count = t == T_WANTED;
+        const double value = count ? (double)rp->wanted[W_FOUND] : round2(rp->f.r[tg->col]),
+                     target = round2(tg->target);
+        tg->met = !tg->set || (!count && rp->f.null[tg->col]) ? -1 : value >= target;
         tg->margin = tg->met < 0 ? 0 : round2(value - target);
     }
 }
@@ -497,10 +528,28 @@ static void text_target(FILE *o, fmt_t *fm, const report_t *rp, int t, const cha
     const target_t *tg = &rp->targets[t];
     if (!tg->set) return;
     const int vi = rp->vi;
-    fprintf(o, vi ? "%schỉ tiêu %s%%: " : "%starget %s%%: ", lead, target_num(fm, tg->target));
+    if (t == T_WANTED)
+        fprintf(o, vi ? "%schỉ tiêu %s đối tượng: " : "%starget %s: ", lead,
+                cnt(fm, (long long)tg->target));
+    else
+        fprintf(o, vi ? "%schỉ tiêu %s%%: " : "%starget %s%%: ", lead, target_num(fm, tg->target));
     if (tg->met < 0) {
         fm->dashes++;
         fprintf(o, "—");
+        return;
+    }
+    if (t == T_WANTED) { /* a count: "chỉ tiêu 400 đối tượng: đạt (450, vượt 50)" */
+        const char *value = cnt(fm, rp->wanted[W_FOUND]),
+                   *m = cnt(fm, llabs((long long)tg->margin));
+        if (tg->margin > 0)
+            fprintf(o, vi ? "đạt (%s, vượt %s)" : "met (%s, %s above the target)", value, m);
+        else if (tg->margin < 0)
+            fprintf(o,
+                    vi ? "không đạt (%s, thấp hơn %s so với chỉ tiêu)"
+                       : "not met (%s, %s below the target)",
+                    value, m);
+        else
+            fprintf(o, vi ? "đạt (%s, đúng chỉ tiêu)" : "met (%s, exactly on the target)", value);
         return;
     }
     const char *value = rate(fm, &rp->f, tg->col);
@@ -604,6 +653,26 @@ static void render_text(FILE *o, const report_t *rp)
     else
         fprintf(o, "Drugs: %s, %s\n", en_n(&fm, f->n[C_DC], "case", "cases"),
                 en_n(&fm, f->n[C_DS], "suspect", "suspects"));
+    /* "bắt, vận động đầu thú 450 đối tượng truy nã (12 đặc biệt nguy hiểm)"; not
+     * in one crime group's report (a wanted person has none) */
+    const long long *w = rp->wanted;
+    if (rp->group) {
+    } else if (vi)
+        fprintf(o,
+                "Truy nã: bắt, vận động đầu thú %s đối tượng truy nã (%s đặc biệt nguy hiểm; bắt "
+                "giữ %s, đầu thú %s); đình nã %s",
+                cnt(&fm, w[W_FOUND]), cnt(&fm, w[W_DANGEROUS]), cnt(&fm, w[W_ARRESTED]),
+                cnt(&fm, w[W_SURRENDERED]), cnt(&fm, w[W_WITHDRAWN]));
+    else
+        fprintf(o,
+                "Wanted persons: %s arrested or surrendered (%s wanted for very serious or "
+                "especially serious crimes; %s arrested, %s surrendered); %s withdrawn",
+                cnt(&fm, w[W_FOUND]), cnt(&fm, w[W_DANGEROUS]), cnt(&fm, w[W_ARRESTED]),
+                cnt(&fm, w[W_SURRENDERED]), en_n(&fm, w[W_WITHDRAWN], "notice", "notices"));
+    if (!rp->group) {
+        if (rp->targets[T_WANTED].set) text_target(o, &fm, rp, T_WANTED, " — ");
+        fprintf(o, "\n");
+    }
     if (rp->ngroups) fprintf(o, vi ? "Theo nhóm tội phạm:\n" : "By crime group:\n");
     for (int i = 0; i < rp->ngroups; i++) {
         const figures_t *g = &rp->groups[i].f;
@@ -683,17 +752,25 @@ static void render_csv(FILE *o, const report_t *rp)
         else
             fprintf(o, "occurred_change_percent,\n");
     }
+    for (int i = 0; i < W_N; i++) {
+        fprintf(o, "wanted_%s,%lld", WANTED_NAMES[i], rp->wanted[i]);
+        if (rp->cmp_year) fprintf(o, ",%lld", rp->wanted_cmp[i]);
+        fprintf(o, "\n");
+    }
     for (int t = 0; t < T_N; t++) {
         const target_t *tg = &rp->targets[t];
         if (!tg->set) continue;
         target_text(a, sizeof a, tg->target);
         fprintf(o, "target_%s,%s\ntarget_%s_figure,%s\ntarget_%s_met,%s\n", TARGET_NAMES[t], a,
-                TARGET_NAMES[t], COLS[tg->col].name, TARGET_NAMES[t],
+                TARGET_NAMES[t], t == T_WANTED ? "wanted_found" : COLS[tg->col].name,
+                TARGET_NAMES[t],
                 tg->met < 0 ? ""
                 : tg->met   ? "true"
                             : "false");
         if (tg->met < 0)
             fprintf(o, "target_%s_margin,\n", TARGET_NAMES[t]);
+        else if (t == T_WANTED)
+            fprintf(o, "target_%s_margin,%lld\n", TARGET_NAMES[t], (long long)tg->margin);
         else
             fprintf(o, "target_%s_margin,%.2f\n", TARGET_NAMES[t], tg->margin);
         fprintf(o, "target_%s_source,%s\n", TARGET_NAMES[t], target_source(tg));
@@ -756,18 +833,33 @@ static void render_json(FILE *out, const report_t *rp)
         json_object *j = json_object_new_object();
         target_text(s, sizeof s, tg->target);
         json_object_object_add(j, "target", json_object_new_double_s(tg->target, s));
-        json_object_object_add(j, "figure", json_object_new_string(COLS[tg->col].name));
-        machine_num(s, sizeof s, &rp->f, tg->col);
-        json_object_object_add(
-            j, "value", rp->f.null[tg->col] ? NULL : json_object_new_double_s(rp->f.r[tg->col], s));
-        json_object_object_add(j, "met", tg->met < 0 ? NULL : json_object_new_boolean(tg->met));
-        snprintf(s, sizeof s, "%.2f", tg->margin);
-        json_object_object_add(j, "margin",
-                               tg->met < 0 ? NULL : json_object_new_double_s(tg->margin, s));
+        if (t == T_WANTED) { /* a count: integers */
+            json_object_object_add(j, "figure", json_object_new_string("wanted_found"));
+            json_object_object_add(j, "value", json_object_new_int64(rp->wanted[W_FOUND]));
+            json_object_object_add(j, "met", json_object_new_boolean(tg->met));
+            json_object_object_add(j, "margin", json_object_new_int64((long long)tg->margin));
+        } else {
+            json_object_object_add(j, "figure", json_object_new_string(COLS[tg->col].name));
+            machine_num(s, sizeof s, &rp->f, tg->col);
+            json_object_object_add(
+                j, "value",
+                rp->f.null[tg->col] ? NULL : json_object_new_double_s(rp->f.r[tg->col], s));
+            json_object_object_add(j, "met", tg->met < 0 ? NULL : json_object_new_boolean(tg->met));
+            snprintf(s, sizeof s, "%.2f", tg->margin);
+            json_object_object_add(j, "margin",
+                                   tg->met < 0 ? NULL : json_object_new_double_s(tg->margin, s));
+        }
         json_object_object_add(j, "source", json_object_new_string(target_source(tg)));
         json_object_object_add(tgs, TARGET_NAMES[t], j);
     }
     json_object_object_add(o, "targets", tgs);
+    for (int k = 0; k < (rp->cmp_year ? 2 : 1); k++) {
+        json_object *w = json_object_new_object();
+        for (int i = 0; i < W_N; i++)
+            json_object_object_add(w, WANTED_NAMES[i],
+                                   json_object_new_int64(k ? rp->wanted_cmp[i] : rp->wanted[i]));
+        json_object_object_add(o, k ? "compare_wanted" : "wanted", w);
+    }
     json_object *groups = json_object_new_array();
     for (int g = 0; g < rp->ngroups; g++) {
         json_object *j = json_object_new_object();
@@ -812,10 +904,11 @@ static int parse_targets(target_t targets[T_N], const char *spec, char *err, siz
             for (int i = 0; i < T_N; i++)
                 if (!strcmp(t, TARGET_NAMES[i])) k = i;
         }
-        if (k < 0 || opt_double(eq + 1, 0, 100, &targets[k].target) < 0) {
+        if (k < 0 || opt_double(eq + 1, 0, k == T_WANTED ? 1e9 : 100, &targets[k].target) < 0 ||
+            (k == T_WANTED && targets[k].target != (double)(long long)targets[k].target)) {
             snprintf(err, errlen,
-                     "--targets: '%s%s%s' is not clearance=N, major=N or tipoff=N (N a percentage, "
-                     "0..100)",
+                     "--targets: '%s%s%s' is not clearance=N, major=N, tipoff=N (N a percentage, "
+                     "0..100) or wanted=N (a count)",
                      t, eq ? "=" : "", eq ? eq + 1 : "");
             return -1;
         }
@@ -851,7 +944,7 @@ int report_main(int argc, char **argv)
          NULL},
         {"group", 'g', OPT_STR, &group, 0, 0, "SLUG", "one crime group only (antt.crime_groups)",
          NULL},
-        {"targets", 't', OPT_STR, &targets_spec, 0, 0, "clearance=N,major=N,tipoff=N",
+        {"targets", 't', OPT_STR, &targets_spec, 0, 0, "clearance=N,major=N,tipoff=N,wanted=N",
          "targets, in % (each given replaces the one on record in antt.targets)", NULL},
         {"format", 'f', OPT_STR, &fmt, 0, 0, "text|csv|json", "default text", NULL},
         {"lang", 'l', OPT_STR, &lang, 0, 0, "vi|en", "language of the text (default vi)", NULL},
@@ -947,9 +1040,11 @@ int report_write(db_t *c, const report_args_t *a, FILE *out, char *err, size_t e
             rp->targets[t].from_default = 1;
     if (!code) code = fetch_groups(c, rp, err, errlen);
     if (!code) code = fetch(c, a->unit, rp->from, to, a->group, rp->last, &rp->f, rp, err, errlen);
+    if (!code) code = fetch_wanted(c, rp, rp->from, to, rp->wanted, err, errlen);
     if (!code && rp->cmp_year) {
         period(rp->cmp_year, mm, dd, cfrom, cto, clast);
         code = fetch(c, a->unit, cfrom, cto, a->group, rp->last, &rp->cmp, NULL, err, errlen);
+        if (!code) code = fetch_wanted(c, rp, cfrom, cto, rp->wanted_cmp, err, errlen);
     }
     if (!code) code = fetch_partials(c, rp, err, errlen);
     if (!code) {

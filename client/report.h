@@ -15,6 +15,8 @@ void report_num(char *out, size_t cap, double v, int decimals, int vi);
 /* argv: the options after "report". Returns the exit code. */
 int report_main(int argc, char **argv);
 
+#define REPORT_TARGETS 4 /* clearance, major, tipoff, wanted */
+
 /* A report, as `antt report` makes it, for the console too. */
 typedef struct {
     const char *unit;   /* a code or group:NAME */
@@ -22,11 +24,11 @@ typedef struct {
     int year, cmp_year; /* cmp_year 0: no comparison */
     int vi, carry_first;
     int start_mm, start_dd; /* the (statistical) year's first day; 0: 1 January */
-    /* targets in % for clearance, major-case clearance and tip-off
-     * resolution: given (replacing the one on record in antt.targets), or
-     * < 0; fallback: used when neither is there (< 0: none). A
-     * zero-initialised field is a target of 0 %: set both. */
-    double target[3], fallback[3];
+    /* targets for clearance, major-case clearance and tip-off resolution
+     * (in %) and wanted persons found (a count): given (replacing the one on
+     * record in antt.targets), or < 0; fallback: used when neither is there
+     * (< 0: none). A zero-initialised field is a target of 0: set all. */
+    double target[REPORT_TARGETS], fallback[REPORT_TARGETS];
     const char *format; /* "text", "csv" or "json" */
 } report_args_t;
 

@@ -8,7 +8,8 @@
  * columns the period's
  * incidents, cleared, clearance % (cleared / occurred in the period: plain),
  * major-case clearance %, suspects, tip-offs received / resolved / overdue
- * and resolution % (resolved / received: plain). Crime columns count crime
+ * and resolution % (resolved / received: plain), wanted persons found
+ * (arrested or surrendered). Crime columns count crime
  * groups only. On a terminal the table is redrawn in place (plain ANSI, fine
  * over SSH); otherwise one block of lines per update. The database gives the
  * hierarchy and, every 30 s, the overdue counts; the figures come from the
@@ -35,7 +36,7 @@
 
 typedef struct {
     char code[8], name[256], path[32];
-    int64_t inc, clr, minc, mclr, sus, trec, tres, over;
+    int64_t inc, clr, minc, mclr, sus, trec, tres, over, wanted;
 } wrow_t;
 
 /* A unit version whose deltas count for a row (a child made of old units
@@ -206,6 +207,8 @@ static void add_row(wctx_t *w, wrow_t *r, int32_t day, const char *metric, const
         r->trec += v;
     else if (!strcmp(metric, "tipoffs_resolved"))
         r->tres += v;
+    else if (!strcmp(metric, "wanted_found"))
+        r->wanted += v;
 }
 
 static void pct(char *out, size_t cap, int64_t a, int64_t b)
@@ -220,7 +223,7 @@ static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const 
 {
     for (int i = 0; i < w->n; i++) {
         wrow_t *r = &w->rows[i];
-        r->inc = r->clr = r->minc = r->mclr = r->sus = r->trec = r->tres = 0;
+        r->inc = r->clr = r->minc = r->mclr = r->sus = r->trec = r->tres = r->wanted = 0;
     }
     tview_foreach(tv, add_cell, w);
     char when[32];
@@ -232,8 +235,9 @@ static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const 
     printf("antt watch %s — %s — %s\n", unit, period, when);
     char name[4 * 28 + 1];
     term_cell(name, sizeof name, "name", 28, 0);
-    printf("%-6s %s %9s %8s %7s %7s %8s %8s %8s %7s %7s\n", "unit", name, "incidents", "cleared",
-           "clear%", "major%", "suspects", "tip_recv", "tip_res", "overdue", "res%");
+    printf("%-6s %s %9s %8s %7s %7s %8s %8s %8s %7s %7s %6s\n", "unit", name, "incidents",
+           "cleared", "clear%", "major%", "suspects", "tip_recv", "tip_res", "overdue", "res%",
+           "wanted");
     for (int i = 0; i < w->n; i++) {
         const wrow_t *r = &w->rows[i];
         char a[16], b[16], c[16];
@@ -241,9 +245,9 @@ static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const 
         pct(b, sizeof b, r->mclr, r->minc);
         pct(c, sizeof c, r->tres, r->trec);
         term_cell(name, sizeof name, r->name, 28, 0);
-        printf("%-6s %s %9lld %8lld %7s %7s %8lld %8lld %8lld %7lld %7s\n", r->code, name,
+        printf("%-6s %s %9lld %8lld %7s %7s %8lld %8lld %8lld %7lld %7s %6lld\n", r->code, name,
                (long long)r->inc, (long long)r->clr, a, b, (long long)r->sus, (long long)r->trec,
-               (long long)r->tres, (long long)r->over, c);
+               (long long)r->tres, (long long)r->over, c, (long long)r->wanted);
     }
     if (!tty) printf("\n");
     fflush(stdout);

@@ -662,11 +662,14 @@ static int follow_up(ev_type_t t)
 }
 
 /* The instant a new report is about: when the incident occurred, the
- * tip-off was received. */
+ * tip-off was received, the wanted person was found or the notice
+ * withdrawn. */
 static int64_t dated_us(const ev_t *ev)
 {
     if (ev->type == EV_INCIDENT_REPORTED) return ev->occurred_us;
-    if (ev->type == EV_TIPOFF_RECEIVED) return ev->at_us;
+    if (ev->type == EV_TIPOFF_RECEIVED || ev->type == EV_WANTED_FOUND ||
+        ev->type == EV_WANTED_WITHDRAWN)
+        return ev->at_us;
     return ev->time_us;
 }
 

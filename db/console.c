@@ -111,6 +111,8 @@ char *console_overview(db_t *c, const char *unit, const char *from, const char *
         "   antt.rates($1, $4::date, $5::date, NULL, d.last) r) END,"
         "  'partial_units', (SELECT coalesce(json_agg(p), '[]') FROM d,"
         "   antt.scope_partials($1, d.last) p),"
+        "  'wanted', (SELECT row_to_json(w) FROM d, antt.wanted_many(ARRAY[$1::text], $2::date,"
+        "   $3::date, d.last) w),"
         /* the targets on record for the year the period ends in (antt
          * report's), else the National Assembly's 90 % for tip-offs */
         "  'targets', (SELECT jsonb_build_object('tipoff', 90)"

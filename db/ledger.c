@@ -23,6 +23,9 @@ static const char *const METRIC_NAMES[M_COUNT] = {
     [M_TIP_TRANSFERRED] = "tipoffs_transferred",
     [M_TIP_RESUMED] = "tipoffs_resumed",
     [M_TIP_EXTENDED] = "tipoffs_extended",
+    [M_WANTED_FOUND] = "wanted_found",
+    [M_WANTED_DANGEROUS] = "wanted_dangerous",
+    [M_WANTED_WITHDRAWN] = "wanted_withdrawn",
 };
 
 const char *ledger_metric_name(metric_t m)
@@ -380,6 +383,63 @@ int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int6
     next.version = st->version + 1;
     for (int i = 0; i < 2; i++)
         if (counts[i] != M_COUNT) emit_key(emit, ctx, unit, day, counts[i], next.grp, SEV_NONE, 1);
+    *st = next;
+    v->status = ACK_ACCEPTED;
+    v->code = 0;
+    v->field = NULL;
+    v->msg[0] = '\0';
+    return 0;
+}
+
+/* ---- wanted notices ------------------------------------------------------ */
+
+static const char *const WANTED_STATUS[] = {"", "found", "withdrawn"};
+
+const char *ledger_wanted_status_name(wanted_status_t s)
+{
+    return s > WANTED_NONE && s <= WANTED_WITHDRAWN ? WANTED_STATUS[s] : "";
+}
+
+wanted_status_t ledger_wanted_status_parse(const char *s)
+{
+    for (int i = WANTED_FOUND; i <= WANTED_WITHDRAWN; i++)
+        if (!strcmp(WANTED_STATUS[i], s)) return (wanted_status_t)i;
+    return WANTED_NONE;
+}
+
+int ledger_wanted(const ledger_cfg_t *cfg, wanted_state_t *st, const ev_t *ev, ledger_emit_fn emit,
+                  void *ctx, verdict_t *v)
+{
+    if (ev->type != EV_WANTED_FOUND && ev->type != EV_WANTED_WITHDRAWN)
+        return verdict(v, ACK_REJECTED, ANTT_E_UNKNOWN_TYPE, "type", "not a wanted.* event");
+    if (st->exists) {
+        int y, m, d;
+        ts_civil_from_days(ledger_day(cfg, st->at_us), &y, &m, &d);
+        return verdict(v, ACK_REJECTED, ANTT_E_WANTED_CLOSED, "ref",
+                       st->status == WANTED_FOUND
+                           ? "wanted notice %.*s of %.*s was closed: the person was found by %s "
+                             "on %04d-%02d-%02d"
+                           : "wanted notice %.*s of %.*s was withdrawn by %s on %04d-%02d-%02d",
+                       (int)ev->ref.n, ev->ref.p, (int)ev->issuer.n, ev->issuer.p, st->unit, y, m,
+                       d);
+    }
+    wanted_state_t next = {.exists = 1,
+                           .status = ev->type == EV_WANTED_FOUND ? WANTED_FOUND : WANTED_WITHDRAWN,
+                           .how = ev->how,
+                           .category = ev->category,
+                           .at_us = ev->at_us,
+                           .version = st->version + 1};
+    memcpy(next.report_id, ev->id, 16);
+    put(next.unit, sizeof next.unit, ev->unit);
+    const int32_t day = ledger_day(cfg, ev->at_us);
+    if (next.status == WANTED_FOUND) {
+        const char *how = ev_enum_name(&EV_HOWS, ev->how);
+        emit_key(emit, ctx, next.unit, day, M_WANTED_FOUND, how, SEV_NONE, 1);
+        if (ev->category == CAT_DANGEROUS)
+            emit_key(emit, ctx, next.unit, day, M_WANTED_DANGEROUS, how, SEV_NONE, 1);
+    } else {
+        emit_key(emit, ctx, next.unit, day, M_WANTED_WITHDRAWN, "", SEV_NONE, 1);
+    }
     *st = next;
     v->status = ACK_ACCEPTED;
     v->code = 0;

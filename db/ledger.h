@@ -39,6 +39,9 @@ typedef enum {
     M_TIP_TRANSFERRED, /* leaves the unit's workload */
     M_TIP_RESUMED,     /* back in the workload after a suspension */
     M_TIP_EXTENDED,
+    M_WANTED_FOUND,     /* wanted persons found (group: arrested / surrendered) */
+    M_WANTED_DANGEROUS, /* of which: wanted for a very serious or especially serious crime */
+    M_WANTED_WITHDRAWN, /* notices withdrawn: off the list, not found */
     M_COUNT
 } metric_t;
 
@@ -124,6 +127,21 @@ typedef struct {
     int32_t version;
 } tip_state_t;
 
+typedef enum { WANTED_NONE = 0, WANTED_FOUND, WANTED_WITHDRAWN } wanted_status_t;
+
+/* A wanted notice (issuer, ref): open until a person is found or it is
+ * withdrawn, once. */
+typedef struct {
+    int exists;
+    uint8_t report_id[16]; /* the event that closed it */
+    wanted_status_t status;
+    char unit[LEDGER_UNIT_CAP]; /* the unit that found the person (or withdrew the notice) */
+    ev_how_t how;
+    ev_category_t category;
+    int64_t at_us; /* found or withdrawn */
+    int32_t version;
+} wanted_state_t;
+
 /* The verdict on one event, as it goes into the ack and antt.rejects. */
 typedef struct {
     ack_status_t status;
@@ -157,5 +175,17 @@ int ledger_incident(const ledger_cfg_t *cfg, inc_state_t *st, const ev_t *ev, in
  *   resumed   +1 tipoffs_resumed     on the day resumed */
 int ledger_tipoff(const ledger_cfg_t *cfg, tip_state_t *st, const ev_t *ev, int64_t now_us,
                   ledger_emit_fn emit, void *ctx, verdict_t *v);
+
+/* The same for wanted.* events (st: the notice (ev->issuer, ev->ref)), at
+ * the event's unit (the finder), on the day found or withdrawn:
+ *   found      +1 wanted_found (group: the how), +1 wanted_dangerous when so
+ *   withdrawn  +1 wanted_withdrawn
+ * A notice closed before refuses either with 315, naming who found it. */
+int ledger_wanted(const ledger_cfg_t *cfg, wanted_state_t *st, const ev_t *ev, ledger_emit_fn emit,
+                  void *ctx, verdict_t *v);
+
+/* "found", "withdrawn" and back; 0 for an unknown name. */
+const char *ledger_wanted_status_name(wanted_status_t s);
+wanted_status_t ledger_wanted_status_parse(const char *s);
 
 #endif

@@ -217,3 +217,14 @@ int query_targets(db_t *c, const char *unit, int year, db_row_fn fn, void *ctx, 
         " ORDER BY figure",
         2, p, fn, ctx, err, errlen);
 }
+
+int query_wanted(db_t *c, const char *unit, const char *from, const char *to, const char *on,
+                 db_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    const char *p[4] = {unit, from, to, on};
+    return db_rows(c,
+                   "SELECT wanted_found, wanted_arrested, wanted_surrendered, wanted_dangerous,"
+                   " wanted_withdrawn FROM antt.wanted_many(ARRAY[$1::text], $2::date, $3::date,"
+                   " $4::date)",
+                   4, p, fn, ctx, err, errlen);
+}

@@ -73,6 +73,11 @@ int query_tipoff_times(db_t *c, const char *unit, const char *from, const char *
 int query_tipoffs_open(db_t *c, const char *unit, const char *within, db_row_fn fn, void *ctx,
                        char *err, size_t errlen);
 
+/* antt.wanted_many for one unit over [from, to) (dates), its scope on `on`:
+ * one row (found, arrested, surrendered, dangerous, withdrawn). */
+int query_wanted(db_t *c, const char *unit, const char *from, const char *to, const char *on,
+                 db_row_fn fn, void *ctx, char *err, size_t errlen);
+
 /* The targets on record for unit (as antt report takes it) and year: rows
  * (figure, target). */
 int query_targets(db_t *c, const char *unit, int year, db_row_fn fn, void *ctx, char *err,

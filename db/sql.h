@@ -47,6 +47,16 @@
     " JOIN antt.tipoffs t ON t.unit = k.unit " C_ " AND t.ref = k.ref " C_                       \
     " ORDER BY t.unit, t.ref FOR UPDATE OF t"
 
+#define SQL_LOCK_WANTED                                                                          \
+    "SELECT w.issuer, w.ref, w.report_id, w.status, w.unit, w.how, w.category, " US("w.at") ","  \
+    " w.version FROM unnest($1::text[], $2::text[]) AS k(issuer, ref)"                           \
+    " JOIN antt.wanted w ON w.issuer = k.issuer " C_ " AND w.ref = k.ref " C_                    \
+    " ORDER BY w.issuer, w.ref FOR UPDATE OF w"
+#define WANTED_COLS "issuer, ref, report_id, status, unit, how, category, at, version"
+#define SQL_INSERT_WANTED                                                                        \
+    "INSERT INTO antt.wanted (" WANTED_COLS ") SELECT * FROM unnest($1::text[], $2::text[],"     \
+    " $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::int4[])"
+
 /* The log, with each event's original bytes, and the refusals. */
 #define SQL_INSERT_EVENTS                                                                        \
     "INSERT INTO antt.events (id, type, node, unit, seq, event_time, ref, case_version, raw)"    \
@@ -375,7 +385,8 @@
 /* ---- verify: the event log in replay order, the stored results ---- */
 #define SQL_VERIFY_EVENTS                                                                        \
     "SELECT type, unit, ref, raw, id FROM antt.events"                                           \
-    " ORDER BY (type LIKE 'tipoff.%'), unit COLLATE \"C\", ref COLLATE \"C\", case_version"
+    " ORDER BY CASE WHEN type LIKE 'tipoff.%' THEN 1 WHEN type LIKE 'wanted.%' THEN 2 ELSE 0 END," \
+    "  unit COLLATE \"C\", ref COLLATE \"C\", case_version"
 #define SQL_VERIFY_INCIDENTS                                                                     \
     "SELECT i.unit, i.ref, i.report_id, i.grp, i.severity, " US("i.occurred_at") ","            \
     " i.occurred_unit, i.deaths, i.injuries, coalesce(" US("i.cleared_at") ", 0), i.suspects,"   \
@@ -398,6 +409,9 @@
     " JOIN antt.tipoffs t ON t.unit = e.unit AND t.ref = e.ref AND t.status = 'pending'"         \
     " WHERE e.type LIKE 'tipoff.%'"                                                              \
     " ORDER BY e.unit COLLATE \"C\", e.ref COLLATE \"C\", e.case_version"
+#define SQL_VERIFY_WANTED                                                                        \
+    "SELECT w.issuer, w.ref, w.report_id, w.status, w.unit, w.how, w.category, " US("w.at") ","  \
+    " w.version FROM antt.wanted w ORDER BY w.issuer COLLATE \"C\", w.ref COLLATE \"C\""
 #define SQL_VERIFY_TALLIES                                                                       \
     "SELECT unit, day - date '1970-01-01', metric, grp, severity, value FROM antt.tallies"
 

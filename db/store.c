@@ -22,9 +22,9 @@
 
 const int STORE_COMMIT_BUCKETS_MS[7] = {1, 2, 5, 10, 20, 50, 100};
 
-/* One incident or tip-off the batch touches. */
+/* One incident, tip-off or wanted notice the batch touches. */
 typedef struct {
-    char kind; /* 'i' or 't' */
+    char kind; /* 'i', 't', 'w' (keyed by the issuing unit), or 'q' (nothing) */
     char unit[LEDGER_UNIT_CAP];
     char ref[ANTT_MAX_REF_BYTES + 1];
     uint8_t refn;
@@ -33,6 +33,7 @@ typedef struct {
     union {
         inc_state_t inc;
         tip_state_t tip;
+        wanted_state_t wnt;
     } st;
 } case_t;
 
@@ -264,7 +265,10 @@ static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref
  * nothing). */
 static char kind_of(ev_type_t t)
 {
-    return t == EV_STATION_QUIET ? 'q' : t >= EV_TIPOFF_RECEIVED ? 't' : 'i';
+    return t == EV_STATION_QUIET                              ? 'q'
+           : t == EV_WANTED_FOUND || t == EV_WANTED_WITHDRAWN ? 'w'
+           : t >= EV_TIPOFF_RECEIVED                          ? 't'
+                                                              : 'i';
 }
 
 /* The first event of the work with this id (after link_duplicates), or -1. */
@@ -327,6 +331,19 @@ void store_row_tipoff(const char *const *v, tip_state_t *st)
     st->version = (int32_t)i64(v[13]);
 }
 
+void store_row_wanted(const char *const *v, wanted_state_t *st)
+{
+    memset(st, 0, sizeof *st);
+    st->exists = 1;
+    parse_uuid(v[2], st->report_id);
+    st->status = ledger_wanted_status_parse(v[3]);
+    snprintf(st->unit, sizeof st->unit, "%s", v[4]);
+    st->how = (ev_how_t)enum_of(&EV_HOWS, v[5]);
+    st->category = (ev_category_t)enum_of(&EV_CATEGORIES, v[6]);
+    st->at_us = i64(v[7]);
+    st->version = (int32_t)i64(v[8]);
+}
+
 /* Fill the cases from a SELECT ... FOR UPDATE. */
 static void load_cases(store_t *s, PGresult *r, char kind)
 {
@@ -338,6 +355,8 @@ static void load_cases(store_t *s, PGresult *r, char kind)
         if (!c) continue;
         if (kind == 'i')
             store_row_incident(v, &c->st.inc);
+        else if (kind == 'w')
+            store_row_wanted(v, &c->st.wnt);
         else
             store_row_tipoff(v, &c->st.tip);
         c->is_new = 0;
@@ -361,11 +380,13 @@ enum {
     ST_DUPS,
     ST_LOCK_INC,
     ST_LOCK_TIP,
+    ST_LOCK_WANTED,
     ST_IDS,
     ST_INC_NEW,
     ST_INC_UPD,
     ST_TIP_NEW,
     ST_TIP_UPD,
+    ST_WANTED_NEW,
     ST_TALLY,
     ST_EVENTS,
     ST_REJECTS,
@@ -381,11 +402,13 @@ static const char *const ST_SQL[ST_COUNT] = {
     [ST_DUPS] = SQL_DUPS,
     [ST_LOCK_INC] = SQL_LOCK_INCIDENTS,
     [ST_LOCK_TIP] = SQL_LOCK_TIPOFFS,
+    [ST_LOCK_WANTED] = SQL_LOCK_WANTED,
     [ST_IDS] = SQL_INSERT_IDS,
     [ST_INC_NEW] = SQL_INSERT_INCIDENTS,
     [ST_INC_UPD] = SQL_UPDATE_INCIDENTS,
     [ST_TIP_NEW] = SQL_INSERT_TIPOFFS,
     [ST_TIP_UPD] = SQL_UPDATE_TIPOFFS,
+    [ST_WANTED_NEW] = SQL_INSERT_WANTED,
     [ST_TALLY] = SQL_UPSERT_TALLIES,
     [ST_EVENTS] = SQL_INSERT_EVENTS,
     [ST_REJECTS] = SQL_INSERT_REJECTS,
@@ -691,7 +714,8 @@ static void events_step(store_t *s, const store_work_t *b, step_t *p, uint32_t n
             case 0: pgcopy_uuid(&s->arr, e->ev.id); break;
             case 1: pgcopy_cstr(&s->arr, ev_enum_name(&EV_TYPES, e->ev.type)); break;
             case 2: pgcopy_text(&s->arr, e->ev.node.p, e->ev.node.n); break;
-            case 3: pgcopy_text(&s->arr, e->ev.unit.p, e->ev.unit.n); break;
+            /* the case's key: the issuing unit of a wanted notice */
+            case 3: pgcopy_cstr(&s->arr, s->cases[s->case_of[i] - 1].unit); break;
             case 4: pgcopy_int8(&s->arr, (int64_t)e->ev.seq); break;
             case 5: pgcopy_ts(&s->arr, e->ev.time_us); break;
             case 6: pgcopy_text(&s->arr, e->ev.ref.p, e->ev.ref.n); break;
@@ -771,6 +795,26 @@ static void tip_value(pgcopy_t *a, const case_t *c, int col)
     }
 }
 
+static const uint32_t WANTED_OIDS[9] = {PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,        PGCOPY_OID_UUID,
+                                        PGCOPY_OID_TEXT, PGCOPY_OID_TEXT,        PGCOPY_OID_TEXT,
+                                        PGCOPY_OID_TEXT, PGCOPY_OID_TIMESTAMPTZ, PGCOPY_OID_INT4};
+
+static void wanted_value(pgcopy_t *a, const case_t *c, int col)
+{
+    const wanted_state_t *st = &c->st.wnt;
+    switch (col) {
+    case 0: pgcopy_cstr(a, c->unit); break;
+    case 1: pgcopy_text(a, c->ref, c->refn); break;
+    case 2: pgcopy_uuid(a, st->report_id); break;
+    case 3: pgcopy_cstr(a, ledger_wanted_status_name(st->status)); break;
+    case 4: pgcopy_cstr(a, st->unit); break;
+    case 5: pgcopy_cstr(a, ev_enum_name(&EV_HOWS, st->how)); break;
+    case 6: pgcopy_cstr(a, ev_enum_name(&EV_CATEGORIES, st->category)); break;
+    case 7: pgcopy_ts(a, st->at_us); break;
+    default: pgcopy_int4(a, st->version); break;
+    }
+}
+
 /* A step writing the changed cases of one kind that are (or are not) new.
  * 0 when there are none (the step is left out). */
 static int case_step(store_t *s, step_t *p, char kind, int is_new)
@@ -779,16 +823,24 @@ static int case_step(store_t *s, step_t *p, char kind, int is_new)
     for (uint32_t k = 0; k < s->ncases; k++)
         n += s->cases[k].dirty && s->cases[k].kind == kind && s->cases[k].is_new == is_new;
     if (!n) return 0;
-    const int ncols = 14;
-    p->st = kind == 'i' ? (is_new ? ST_INC_NEW : ST_INC_UPD) : (is_new ? ST_TIP_NEW : ST_TIP_UPD);
+    /* a wanted notice is written once, when it is closed: never updated */
+    const int ncols = kind == 'w' ? 9 : 14;
+    p->st = kind == 'w'   ? ST_WANTED_NEW
+            : kind == 'i' ? (is_new ? ST_INC_NEW : ST_INC_UPD)
+                          : (is_new ? ST_TIP_NEW : ST_TIP_UPD);
     p->nparams = 0;
     for (int col = 0; col < ncols; col++) {
-        param_begin(p, &s->arr, kind == 'i' ? INC_OIDS[col] : TIP_OIDS[col]);
+        param_begin(p, &s->arr,
+                    kind == 'w'   ? WANTED_OIDS[col]
+                    : kind == 'i' ? INC_OIDS[col]
+                                  : TIP_OIDS[col]);
         for (uint32_t k = 0; k < s->ncases; k++) {
             const case_t *c = &s->cases[k];
             if (!c->dirty || c->kind != kind || c->is_new != is_new) continue;
             if (kind == 'i')
                 inc_value(&s->arr, c, col);
+            else if (kind == 'w')
+                wanted_value(&s->arr, c, col);
             else
                 tip_value(&s->arr, c, col);
         }
@@ -866,8 +918,10 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
             e->case_version = 0;
         }
         if (e->fixed || e->dup_of >= 0) continue;
+        /* the case's key: the reporting unit, or a wanted notice's issuer */
+        const ev_str_t key = kind_of(e->ev.type) == 'w' ? e->ev.issuer : e->ev.unit;
         char unit[LEDGER_UNIT_CAP];
-        snprintf(unit, sizeof unit, "%.*s", (int)e->ev.unit.n, e->ev.unit.p);
+        snprintf(unit, sizeof unit, "%.*s", (int)key.n, key.p);
         /* a station.quiet has no reference: "" (never a null pointer to memcpy) */
         case_t *c =
             case_get(s, kind_of(e->ev.type), unit, e->ev.ref.p ? e->ev.ref.p : "", e->ev.ref.n, 1);
@@ -891,11 +945,8 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
 
     /* 1. BEGIN; which ids are stored already; lock the touched cases; does
      * the database replicate synchronously (no extra round trip). */
-    step_t rd[5] = {{.st = ST_BEGIN},
-                    {.st = ST_DUPS},
-                    {.st = ST_LOCK_INC},
-                    {.st = ST_LOCK_TIP},
-                    {.st = ST_SYNC}};
+    step_t rd[6] = {{.st = ST_BEGIN},    {.st = ST_DUPS},        {.st = ST_LOCK_INC},
+                    {.st = ST_LOCK_TIP}, {.st = ST_LOCK_WANTED}, {.st = ST_SYNC}};
     pgcopy_reset(&s->arr);
     param_begin(&rd[1], &s->arr, PGCOPY_OID_UUID);
     for (uint32_t i = 0; i < b->nev; i++)
@@ -903,12 +954,13 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     param_end(&rd[1], &s->arr, ncand);
     key_params(s, &rd[2], 'i');
     key_params(s, &rd[3], 't');
+    key_params(s, &rd[4], 'w');
     s->stats.phase_us[0] += (uint64_t)(mono_us() - tp), tp = mono_us();
-    if (pipeline(s, rd, 5, f) < 0) return -1;
-    s->synchronous = PQntuples(rd[4].res) == 1 && PQgetvalue(rd[4].res, 0, 0)[0] == 't';
-    PQclear(rd[4].res);
+    if (pipeline(s, rd, 6, f) < 0) return -1;
+    s->synchronous = PQntuples(rd[5].res) == 1 && PQgetvalue(rd[5].res, 0, 0)[0] == 't';
+    PQclear(rd[5].res);
     if (s->sync_mode == STORE_SYNC_REQUIRE && !s->synchronous) {
-        for (int k = 1; k < 4; k++)
+        for (int k = 1; k < 5; k++)
             PQclear(rd[k].res);
         snprintf(f->sqlstate, 6, "AN001"); /* ours: not stored, not retried here */
         snprintf(f->err, f->errlen,
@@ -924,7 +976,8 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     }
     load_cases(s, rd[2].res, 'i');
     load_cases(s, rd[3].res, 't');
-    for (int k = 1; k < 4; k++)
+    load_cases(s, rd[4].res, 'w');
+    for (int k = 1; k < 5; k++)
         PQclear(rd[k].res);
     s->stats.phase_us[1] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
@@ -946,6 +999,9 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
             rc = ledger_incident(lcfg, &c->st.inc, &e->ev, now_us, tallymap_emit, &s->tallies,
                                  &e->v);
             if (!rc) e->case_version = c->st.inc.version;
+        } else if (c->kind == 'w') {
+            rc = ledger_wanted(lcfg, &c->st.wnt, &e->ev, tallymap_emit, &s->tallies, &e->v);
+            if (!rc) e->case_version = c->st.wnt.version;
         } else {
             rc = ledger_tipoff(lcfg, &c->st.tip, &e->ev, now_us, tallymap_emit, &s->tallies, &e->v);
             if (!rc) e->case_version = c->st.tip.version;
@@ -965,7 +1021,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     s->stats.phase_us[2] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
     /* 3. The log, ids, case states, tallies, refusals, COMMIT: one pipeline. */
-    step_t wr[12];
+    step_t wr[14];
     int n = 0;
     pgcopy_reset(&s->arr);
     if (naccepted) {
@@ -981,6 +1037,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         n += case_step(s, &wr[n], 'i', 0);
         n += case_step(s, &wr[n], 't', 1);
         n += case_step(s, &wr[n], 't', 0);
+        n += case_step(s, &wr[n], 'w', 1);
         if (tally_step(s, &wr[n])) {
             n++;
             n += log_step(s, &wr[n]);

@@ -150,5 +150,6 @@ extern const int STORE_COMMIT_BUCKETS_MS[7];
  * queries, same columns), as text values, into a state. */
 void store_row_incident(const char *const *v, inc_state_t *st);
 void store_row_tipoff(const char *const *v, tip_state_t *st);
+void store_row_wanted(const char *const *v, wanted_state_t *st);
 
 #endif

@@ -24,6 +24,7 @@ typedef struct {
     union {
         inc_state_t inc;
         tip_state_t tip;
+        wanted_state_t wnt;
     } st;
 } stored_t;
 
@@ -32,15 +33,27 @@ typedef struct {
     size_t n;
 } stored_list_t;
 
+/* A case's replayed state. */
+typedef union {
+    inc_state_t inc;
+    tip_state_t tip;
+    wanted_state_t wnt;
+} replayed_t;
+
+/* The stored cases of each kind: incidents, tip-offs, wanted notices. */
+enum { K_INC, K_TIP, K_WANTED, K_N };
+static int kind_index(char kind)
+{
+    return kind == 'i' ? K_INC : kind == 't' ? K_TIP : K_WANTED;
+}
+static const char *const KIND_WORD[K_N] = {"incident", "tipoff", "wanted notice"};
+
 /* A case whose replayed state differs from its row, kept for --repair. */
 typedef struct {
-    char kind; /* 'i' or 't' */
+    char kind; /* 'i', 't' or 'w' */
     char unit[LEDGER_UNIT_CAP];
     char ref[ANTT_MAX_REF_BYTES + 1];
-    union {
-        inc_state_t inc;
-        tip_state_t tip;
-    } st;
+    replayed_t st;
 } fix_t;
 
 typedef struct {
@@ -91,6 +104,8 @@ static int load_states(PGconn *c, const char *sql, char kind, stored_list_t *l, 
             v[col] = PQgetvalue(res, (int)i, col);
         if (kind == 'i')
             store_row_incident(v, &s->st.inc);
+        else if (kind == 'w')
+            store_row_wanted(v, &s->st.wnt);
         else
             store_row_tipoff(v, &s->st.tip);
     }
@@ -163,28 +178,45 @@ static void compare_tip(run_t *r, const char *unit, const char *ref, const tip_s
         diff(r, "tipoff %s/%s: report_id differs", unit, ref);
 }
 
+static void compare_wanted(run_t *r, const char *unit, const char *ref, const wanted_state_t *a,
+                           const wanted_state_t *b)
+{
+    const char *what = "wanted notice";
+    CMP(status);
+    CMPS(unit);
+    CMP(how);
+    CMP(category);
+    CMP(at_us);
+    CMP(version);
+    if (memcmp(a->report_id, b->report_id, 16))
+        diff(r, "wanted notice %s/%s: report_id differs", unit, ref);
+}
+
 /* The replayed state of one case is complete: compare it with the table. */
 static void finish_case(run_t *r, char kind, const char *unit, const char *ref,
-                        const inc_state_t *inc, const tip_state_t *tip, stored_list_t *incs,
-                        stored_list_t *tips)
+                        const replayed_t *st, stored_list_t *lists)
 {
     r->cases++;
-    int replayed_exists = kind == 'i' ? inc->exists : tip->exists;
-    stored_t *s = find(kind == 'i' ? incs : tips, unit, ref);
+    const int k = kind_index(kind);
+    int replayed_exists = k == K_INC   ? st->inc.exists
+                          : k == K_TIP ? st->tip.exists
+                                       : st->wnt.exists;
+    stored_t *s = find(&lists[k], unit, ref);
     if (!s) {
         if (replayed_exists) {
-            diff(r, "%s %s/%s: in the event log, missing from its table",
-                 kind == 'i' ? "incident" : "tipoff", unit, ref);
+            diff(r, "%s %s/%s: in the event log, missing from its table", KIND_WORD[k], unit, ref);
             r->structural++;
         }
         return;
     }
     s->seen = 1;
     const long before = r->diffs;
-    if (kind == 'i')
-        compare_inc(r, unit, ref, &s->st.inc, inc);
+    if (k == K_INC)
+        compare_inc(r, unit, ref, &s->st.inc, &st->inc);
+    else if (k == K_TIP)
+        compare_tip(r, unit, ref, &s->st.tip, &st->tip);
     else
-        compare_tip(r, unit, ref, &s->st.tip, tip);
+        compare_wanted(r, unit, ref, &s->st.wnt, &st->wnt);
     if (r->repair && r->diffs > before) {
         if (r->nfix == r->capfix) {
             size_t cap = r->capfix ? r->capfix * 2 : 64;
@@ -200,10 +232,7 @@ static void finish_case(run_t *r, char kind, const char *unit, const char *ref,
         f->kind = kind;
         snprintf(f->unit, sizeof f->unit, "%s", unit);
         snprintf(f->ref, sizeof f->ref, "%s", ref);
-        if (kind == 'i')
-            f->st.inc = *inc;
-        else
-            f->st.tip = *tip;
+        f->st = *st;
     }
 }
 
@@ -345,6 +374,24 @@ static int write_repair(db_t *c, run_t *r, const tallymap_t *tm, char *err, size
                                  a[2],           ver,
                                  s->cleared_unit};
             if (exec_params(c, INC, 13, p, err, errlen) < 0) return -1;
+        } else if (f->kind == 'w') {
+            const wanted_state_t *s = &f->st.wnt;
+            ts_text(a[0], sizeof a[0], s->at_us);
+            snprintf(a[1], sizeof a[1], "%d", s->version);
+            const char *p[8] = {f->unit,
+                                f->ref,
+                                ledger_wanted_status_name(s->status),
+                                s->unit,
+                                ev_enum_name(&EV_HOWS, s->how),
+                                ev_enum_name(&EV_CATEGORIES, s->category),
+                                a[0],
+                                a[1]};
+            if (exec_params(c,
+                            "UPDATE antt.wanted SET status = $3, unit = $4, how = $5,"
+                            " category = $6, at = to_timestamp($7::bigint / 1e6),"
+                            " version = $8::int WHERE issuer = $1 AND ref = $2",
+                            8, p, err, errlen) < 0)
+                return -1;
         } else {
             const tip_state_t *s = &f->st.tip;
             ts_text(a[0], sizeof a[0], s->received_us);
@@ -417,8 +464,7 @@ static int write_repair(db_t *c, run_t *r, const tallymap_t *tm, char *err, size
  * order) through the ledger, comparing each case with its row as it ends.
  * 0, or -1 with err. */
 static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run_t *r,
-                  stored_list_t *incs, stored_list_t *tips, tallymap_t *tm, char *err,
-                  size_t errlen)
+                  stored_list_t *lists, tallymap_t *tm, char *err, size_t errlen)
 {
     PGresult *res;
     if (!PQsendQueryParams(c, events_sql, 0, NULL, NULL, NULL, NULL, 1) || !PQsetSingleRowMode(c)) {
@@ -426,10 +472,8 @@ static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run
         return -1;
     }
     char kind = 0, unit[LEDGER_UNIT_CAP] = "", ref[ANTT_MAX_REF_BYTES + 1] = "";
-    inc_state_t inc;
-    tip_state_t tip;
-    memset(&inc, 0, sizeof inc);
-    memset(&tip, 0, sizeof tip);
+    replayed_t cs; /* the case being replayed */
+    memset(&cs, 0, sizeof cs);
     int failed = 0;
     while ((res = PQgetResult(c))) {
         ExecStatusType st = PQresultStatus(res);
@@ -449,17 +493,17 @@ static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run
             PQclear(res);
             continue;
         }
-        char ekind = !strncmp(PQgetvalue(res, 0, 0), "tipoff.", 7) ? 't' : 'i';
+        const char *type = PQgetvalue(res, 0, 0);
+        char ekind = !strncmp(type, "tipoff.", 7) ? 't' : !strncmp(type, "wanted.", 7) ? 'w' : 'i';
         char eunit[LEDGER_UNIT_CAP], eref[ANTT_MAX_REF_BYTES + 1];
         snprintf(eunit, sizeof eunit, "%.*s", PQgetlength(res, 0, 1), PQgetvalue(res, 0, 1));
         snprintf(eref, sizeof eref, "%.*s", PQgetlength(res, 0, 2), PQgetvalue(res, 0, 2));
         if (ekind != kind || strcmp(eunit, unit) || strcmp(eref, ref)) {
-            if (kind) finish_case(r, kind, unit, ref, &inc, &tip, incs, tips);
+            if (kind) finish_case(r, kind, unit, ref, &cs, lists);
             kind = ekind;
             memcpy(unit, eunit, sizeof unit);
             memcpy(ref, eref, sizeof ref);
-            memset(&inc, 0, sizeof inc);
-            memset(&tip, 0, sizeof tip);
+            memset(&cs, 0, sizeof cs);
         }
         r->events++;
         char idtext[UUID_TEXT_LEN + 1] = "?";
@@ -475,14 +519,16 @@ static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run
             diff(r, "event %s: stored bytes do not decode: %d %s", idtext, de.code, de.msg);
         } else {
             int lr = ekind == 'i'
-                         ? ledger_incident(lcfg, &inc, &ev, ev.time_us, tallymap_emit, tm, &v)
-                         : ledger_tipoff(lcfg, &tip, &ev, ev.time_us, tallymap_emit, tm, &v);
+                         ? ledger_incident(lcfg, &cs.inc, &ev, ev.time_us, tallymap_emit, tm, &v)
+                     : ekind == 'w'
+                         ? ledger_wanted(lcfg, &cs.wnt, &ev, tallymap_emit, tm, &v)
+                         : ledger_tipoff(lcfg, &cs.tip, &ev, ev.time_us, tallymap_emit, tm, &v);
             if (lr < 0) diff(r, "event %s: refused on replay: %d %s", idtext, v.code, v.msg);
         }
         PQclear(res);
     }
     if (failed) return -1;
-    if (kind) finish_case(r, kind, unit, ref, &inc, &tip, incs, tips);
+    if (kind) finish_case(r, kind, unit, ref, &cs, lists);
     return 0;
 }
 
@@ -490,7 +536,7 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
                char *err, size_t errlen)
 {
     run_t r = {.out = out, .repair = repair};
-    stored_list_t incs = {0}, tips = {0};
+    stored_list_t lists[K_N] = {{0}};
     tallymap_t tm = {0};
     int rc = -1, committed = 0;
 
@@ -507,25 +553,23 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
                 0, NULL, NULL, NULL, err, errlen) < 0)
         goto out;
     if (repair && db_exec(c,
-                          "LOCK TABLE antt.events, antt.incidents, antt.tipoffs, antt.tallies,"
-                          " antt.unit_versions IN SHARE ROW EXCLUSIVE MODE",
+                          "LOCK TABLE antt.events, antt.incidents, antt.tipoffs, antt.wanted,"
+                          " antt.tallies, antt.unit_versions IN SHARE ROW EXCLUSIVE MODE",
                           0, NULL, NULL, NULL, err, errlen) < 0)
         goto out;
-    if (load_states(c, SQL_VERIFY_INCIDENTS, 'i', &incs, err, errlen) < 0 ||
-        load_states(c, SQL_VERIFY_TIPOFFS, 't', &tips, err, errlen) < 0)
+    if (load_states(c, SQL_VERIFY_INCIDENTS, 'i', &lists[K_INC], err, errlen) < 0 ||
+        load_states(c, SQL_VERIFY_TIPOFFS, 't', &lists[K_TIP], err, errlen) < 0 ||
+        load_states(c, SQL_VERIFY_WANTED, 'w', &lists[K_WANTED], err, errlen) < 0)
         goto out;
 
-    if (replay(c, SQL_VERIFY_EVENTS, lcfg, &r, &incs, &tips, &tm, err, errlen) < 0) goto out;
-    for (size_t i = 0; i < incs.n; i++)
-        if (!incs.v[i].seen) {
-            diff(&r, "incident %s/%s: in its table, no events", incs.v[i].unit, incs.v[i].ref);
-            r.structural++;
-        }
-    for (size_t i = 0; i < tips.n; i++)
-        if (!tips.v[i].seen) {
-            diff(&r, "tipoff %s/%s: in its table, no events", tips.v[i].unit, tips.v[i].ref);
-            r.structural++;
-        }
+    if (replay(c, SQL_VERIFY_EVENTS, lcfg, &r, lists, &tm, err, errlen) < 0) goto out;
+    for (int k = 0; k < K_N; k++)
+        for (size_t i = 0; i < lists[k].n; i++)
+            if (!lists[k].v[i].seen) {
+                diff(&r, "%s %s/%s: in its table, no events", KIND_WORD[k], lists[k].v[i].unit,
+                     lists[k].v[i].ref);
+                r.structural++;
+            }
     if (tm.oom || r.oom) {
         snprintf(err, errlen, "out of memory summing tallies");
         goto out;
@@ -557,8 +601,8 @@ out:
         char e[64];
         db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
     }
-    free(incs.v);
-    free(tips.v);
+    for (int k = 0; k < K_N; k++)
+        free(lists[k].v);
     free(r.fixes);
     tallymap_free(&tm);
     return rc;
@@ -589,7 +633,8 @@ int verify_deadlines(db_t *c, const ledger_cfg_t *lcfg, const char *rules, int f
                      long *changed, char *err, size_t errlen)
 {
     run_t r = {.out = out, .repair = 1};
-    stored_list_t tips = {0}, none = {0};
+    stored_list_t lists[K_N] = {{0}};
+    stored_list_t *tips = &lists[K_TIP];
     tallymap_t tm = {0};
     int rc = -1;
     ledger_cfg_t l = *lcfg;
@@ -619,8 +664,8 @@ int verify_deadlines(db_t *c, const ledger_cfg_t *lcfg, const char *rules, int f
         rc = 0; /* computed under these rules already */
         goto out;
     }
-    if (load_states(c, SQL_DEADLINE_TIPOFFS, 't', &tips, err, errlen) < 0 ||
-        replay(c, SQL_DEADLINE_EVENTS, &l, &r, &none, &tips, &tm, err, errlen) < 0)
+    if (load_states(c, SQL_DEADLINE_TIPOFFS, 't', tips, err, errlen) < 0 ||
+        replay(c, SQL_DEADLINE_EVENTS, &l, &r, lists, &tm, err, errlen) < 0)
         goto out;
     if (r.oom || tm.oom) {
         snprintf(err, errlen, "out of memory replaying the pending tip-offs");
@@ -635,9 +680,9 @@ int verify_deadlines(db_t *c, const ledger_cfg_t *lcfg, const char *rules, int f
     *changed = 0;
     for (size_t i = 0; i < r.nfix; i++)
         *changed += r.fixes[i].kind == 't';
-    fprintf(out, "deadlines: %zu pending tip-offs replayed under %s; %ld changed\n", tips.n, rules,
+    fprintf(out, "deadlines: %zu pending tip-offs replayed under %s; %ld changed\n", tips->n, rules,
             *changed);
-    free(tips.v);
+    free(tips->v);
     free(r.fixes);
     tallymap_free(&tm);
     return 1;
@@ -647,7 +692,7 @@ out:
         char e[64];
         db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
     }
-    free(tips.v);
+    free(tips->v);
     free(r.fixes);
     tallymap_free(&tm);
     return rc;

@@ -63,6 +63,11 @@ static const struct fdesc FD[EVF_COUNT] = {
     [EVF_OUTCOME] = {FK_ENUM, SF_NONE, AT(outcome), 0, 0, &EV_OUTCOMES},
     [EVF_RESOLVED_AT] = {FK_TIME, SF_NONE, AT(at_us), 0, 0, NULL},
     [EVF_RESUMED_AT] = {FK_TIME, SF_NONE, AT(at_us), 0, 0, NULL},
+    [EVF_ISSUER] = {FK_STR, SF_UNIT, AT(issuer), 2, 5, NULL},
+    [EVF_HOW] = {FK_ENUM, SF_NONE, AT(how), 0, 0, &EV_HOWS},
+    [EVF_CATEGORY] = {FK_ENUM, SF_NONE, AT(category), 0, 0, &EV_CATEGORIES},
+    [EVF_FOUND_AT] = {FK_TIME, SF_NONE, AT(at_us), 0, 0, NULL},
+    [EVF_WITHDRAWN_AT] = {FK_TIME, SF_NONE, AT(at_us), 0, 0, NULL},
 };
 
 /* ---- errors ------------------------------------------------------------ */

@@ -64,7 +64,12 @@ static void value(msgpack_packer *pk, const ev_t *ev, ev_field_t f)
     case EVF_CLEARED_AT:
     case EVF_RECEIVED_AT:
     case EVF_RESOLVED_AT:
-    case EVF_RESUMED_AT: enc_time(pk, ev->at_us); break;
+    case EVF_RESUMED_AT:
+    case EVF_FOUND_AT:
+    case EVF_WITHDRAWN_AT: enc_time(pk, ev->at_us); break;
+    case EVF_ISSUER: str(pk, ev->issuer); break;
+    case EVF_HOW: enum_val(pk, &EV_HOWS, ev->how); break;
+    case EVF_CATEGORY: enum_val(pk, &EV_CATEGORIES, ev->category); break;
     case EVF_REASON: str(pk, ev->reason); break;
     case EVF_KIND: enum_val(pk, &EV_TIPKINDS, ev->kind); break;
     case EVF_SOURCE: enum_val(pk, &EV_SOURCES, ev->source); break;

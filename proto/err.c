@@ -52,6 +52,8 @@ static const struct err_row ROWS[] = {
      "deadline is not later than the current one or exceeds the legal limit"},
     {ANTT_E_SEVERITY_REQUIRED, "SEVERITY_REQUIRED", "a crime needs a severity"},
     {ANTT_E_TIME_ORDER, "TIME_ORDER", "times are out of order"},
+    {ANTT_E_WANTED_CLOSED, "WANTED_CLOSED",
+     "the wanted notice was closed before: the person was found, or the notice withdrawn"},
     {ANTT_E_NODE_MISMATCH, "NODE_MISMATCH",
      "event's node is not the node this connection authenticated as"},
     {ANTT_E_UNIT_NOT_AUTHORISED, "UNIT_NOT_AUTHORISED",

@@ -62,6 +62,7 @@ enum antt_err {
         312, /* deadline not later than the current one, or past the legal limit */
     ANTT_E_SEVERITY_REQUIRED = 313, /* a crime group without a severity */
     ANTT_E_TIME_ORDER = 314,        /* cleared before it occurred, resolved before received, ... */
+    ANTT_E_WANTED_CLOSED = 315,     /* the wanted notice was closed: found, or withdrawn */
 
     /* 4xx: who sends (PROTOCOL.md section 15) — with CURVE on, the node is the
      * one whose key opened the connection, not what the event claims */

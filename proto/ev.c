@@ -8,12 +8,15 @@
     const ev_enum_t var = {var##_NAMES, (int)(sizeof var##_NAMES / sizeof var##_NAMES[0])}
 
 ENUM(EV_TYPES, "incident.reported", "incident.cleared", "incident.corrected", "incident.voided",
-     "tipoff.received", "tipoff.extended", "tipoff.resolved", "tipoff.resumed", "station.quiet");
+     "tipoff.received", "tipoff.extended", "tipoff.resolved", "tipoff.resumed", "station.quiet",
+     "wanted.found", "wanted.withdrawn");
 ENUM(EV_SEVERITIES, "less_serious", "serious", "very_serious", "especially_serious");
 ENUM(EV_TIPKINDS, "denunciation", "information", "recommendation");
 ENUM(EV_SOURCES, "citizen", "agency", "organisation", "media", "procuracy", "police", "other");
 ENUM(EV_BASES, "complex", "procuracy");
 ENUM(EV_OUTCOMES, "prosecute", "not_prosecute", "suspend", "transfer");
+ENUM(EV_HOWS, "arrested", "surrendered");
+ENUM(EV_CATEGORIES, "dangerous", "ordinary");
 
 const char *ev_enum_name(const ev_enum_t *e, int v)
 {
@@ -58,6 +61,11 @@ static const char *const FIELD_NAMES[EVF_COUNT] = {
     [EVF_OUTCOME] = "outcome",
     [EVF_RESOLVED_AT] = "resolved_at",
     [EVF_RESUMED_AT] = "resumed_at",
+    [EVF_ISSUER] = "issuer",
+    [EVF_HOW] = "how",
+    [EVF_CATEGORY] = "category",
+    [EVF_FOUND_AT] = "found_at",
+    [EVF_WITHDRAWN_AT] = "withdrawn_at",
 };
 
 const char *ev_field_name(ev_field_t f)
@@ -75,7 +83,7 @@ int ev_field_lookup(const char *k, size_t n)
     switch (n) {
     case 1: f = EVF_V; break;
     case 2: f = EVF_ID; break;
-    case 3: f = k[0] == 's' ? EVF_SEQ : EVF_REF; break;
+    case 3: f = k[0] == 's' ? EVF_SEQ : k[0] == 'h' ? EVF_HOW : EVF_REF; break;
     case 4:
         switch (k[0]) {
         case 't': f = k[1] == 'y' ? EVF_TYPE : EVF_TIME; break;
@@ -87,13 +95,20 @@ int ev_field_lookup(const char *k, size_t n)
         }
         break;
     case 5: f = k[0] == 'g' ? EVF_GROUP : EVF_BASIS; break;
-    case 6: f = k[0] == 'd' ? EVF_DEATHS : k[0] == 'r' ? EVF_REASON : EVF_SOURCE; break;
+    case 6:
+        f = k[0] == 'd'   ? EVF_DEATHS
+            : k[0] == 'r' ? EVF_REASON
+            : k[0] == 'i' ? EVF_ISSUER
+                          : EVF_SOURCE;
+        break;
     case 7: f = k[0] == 's' ? EVF_SUMMARY : EVF_OUTCOME; break;
     case 8:
         switch (k[0]) {
         case 's': f = k[1] == 'e' ? EVF_SEVERITY : EVF_SUSPECTS; break;
         case 'i': f = EVF_INJURIES; break;
         case 'd': f = EVF_DEADLINE; break;
+        case 'c': f = EVF_CATEGORY; break;
+        case 'f': f = EVF_FOUND_AT; break;
         default: return -1;
         }
         break;
@@ -103,6 +118,7 @@ int ev_field_lookup(const char *k, size_t n)
             : (n > 2 && k[2] == 'c') ? EVF_RECEIVED_AT
                                      : EVF_RESOLVED_AT;
         break;
+    case 12: f = EVF_WITHDRAWN_AT; break;
     case 13: f = EVF_OCCURRED_UNIT; break;
     default: return -1;
     }
@@ -137,6 +153,11 @@ static const struct {
                             EVB(EVF_REASON)},
     [EV_TIPOFF_RESUMED] = {EVB(EVF_REF) | EVB(EVF_RESUMED_AT), EVB(EVF_DEADLINE) | EVB(EVF_REASON)},
     [EV_STATION_QUIET] = {0, 0}, /* the envelope says it all */
+    [EV_WANTED_FOUND] = {EVB(EVF_REF) | EVB(EVF_ISSUER) | EVB(EVF_HOW) | EVB(EVF_CATEGORY) |
+                             EVB(EVF_FOUND_AT),
+                         0},
+    [EV_WANTED_WITHDRAWN] = {EVB(EVF_REF) | EVB(EVF_ISSUER) | EVB(EVF_WITHDRAWN_AT),
+                             EVB(EVF_REASON)},
 };
 
 uint32_t ev_required(ev_type_t t)

@@ -49,7 +49,9 @@ typedef enum {
     EV_TIPOFF_EXTENDED,
     EV_TIPOFF_RESOLVED,
     EV_TIPOFF_RESUMED,
-    EV_STATION_QUIET, /* nothing to report: the station is alive (issue 16) */
+    EV_STATION_QUIET,    /* nothing to report: the station is alive (issue 16) */
+    EV_WANTED_FOUND,     /* a wanted person arrested or surrendered (issue 19) */
+    EV_WANTED_WITHDRAWN, /* a wanted notice withdrawn (đình nã): off the list, not found */
     EV_TYPE_COUNT
 } ev_type_t;
 
@@ -101,7 +103,23 @@ typedef enum {
     OUT_COUNT
 } ev_outcome_t;
 
-/* Wire keys, one bit each in ev_t.present. */
+/* How a wanted person was found (bắt giữ / vận động đầu thú). */
+typedef enum {
+    HOW_NONE = 0,
+    HOW_ARRESTED,    /* bắt giữ */
+    HOW_SURRENDERED, /* vận động đầu thú: surrendered after persuasion */
+    HOW_COUNT
+} ev_how_t;
+
+/* A wanted notice's category, as reports single them out. */
+typedef enum {
+    CAT_NONE = 0,
+    CAT_DANGEROUS, /* đặc biệt nguy hiểm: wanted for a very serious or especially serious crime */
+    CAT_ORDINARY, /* any other */
+    CAT_COUNT
+} ev_category_t;
+
+/* Wire keys, one bit each in ev_t.present (32 at most: a uint32_t). */
 typedef enum {
     EVF_V = 0,
     EVF_ID,
@@ -130,8 +148,14 @@ typedef enum {
     EVF_OUTCOME,
     EVF_RESOLVED_AT,
     EVF_RESUMED_AT,
+    EVF_ISSUER,
+    EVF_HOW,
+    EVF_CATEGORY,
+    EVF_FOUND_AT,
+    EVF_WITHDRAWN_AT,
     EVF_COUNT
 } ev_field_t;
+_Static_assert(EVF_COUNT <= 32, "ev_t.present has a bit for each field");
 
 #define EVB(f) (1u << (f))
 
@@ -146,7 +170,7 @@ typedef struct {
     int64_t time_us;  /* "time": when the node recorded the event */
 
     /* body */
-    ev_str_t ref;           /* "case" (incident.*) or "ref" (tipoff.*) */
+    ev_str_t ref;           /* "case" (incident.*) or "ref" (tipoff.*, wanted.*) */
     ev_str_t group;         /* "group": crime group or non-crime kind (a slug) */
     ev_severity_t severity; /* "severity" */
     int64_t occurred_us;    /* "occurred_at" */
@@ -158,10 +182,14 @@ typedef struct {
     ev_str_t reason;        /* "reason" */
     ev_tipkind_t kind;      /* "kind" */
     ev_source_t source;     /* "source" */
-    int64_t at_us;          /* "cleared_at", "received_at", "resolved_at", "resumed_at" */
+    int64_t at_us;          /* "cleared_at", "received_at", "resolved_at", "resumed_at",
+                               "found_at", "withdrawn_at" */
     int64_t deadline_us;    /* "deadline" */
     ev_basis_t basis;       /* "basis" */
     ev_outcome_t outcome;   /* "outcome" */
+    ev_str_t issuer;        /* "issuer": the unit that issued a wanted notice */
+    ev_how_t how;           /* "how" */
+    ev_category_t category; /* "category" */
 
     uint32_t present;   /* EVB(EVF_*) of every key seen (decoder) or to write (encoder) */
     const uint8_t *raw; /* decoder: this event's msgpack bytes in the message (borrowed) */
@@ -174,7 +202,8 @@ typedef struct {
     int count; /* names[1..count-1] are valid */
 } ev_enum_t;
 
-extern const ev_enum_t EV_TYPES, EV_SEVERITIES, EV_TIPKINDS, EV_SOURCES, EV_BASES, EV_OUTCOMES;
+extern const ev_enum_t EV_TYPES, EV_SEVERITIES, EV_TIPKINDS, EV_SOURCES, EV_BASES, EV_OUTCOMES,
+    EV_HOWS, EV_CATEGORIES;
 
 /* Wire name of value v, or "" when v is out of range. */
 const char *ev_enum_name(const ev_enum_t *e, int v);

@@ -426,8 +426,8 @@ static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const char *un
                        .start_dd = stat && !strcmp(stat, "1") ? 15 : 1,
                        /* the targets on record; else the National
                         * Assembly's 90 % for tip-offs */
-                       .target = {-1, -1, -1},
-                       .fallback = {-1, -1, 90},
+                       .target = {-1, -1, -1, -1},
+                       .fallback = {-1, -1, 90, -1},
                        .format = fmt ? fmt : "text"};
     if (a.year < 2000 || a.year > 2100 || (a.cmp_year && (a.cmp_year < 2000 || a.cmp_year > 2100)))
         return send_error(c, 400, "year and cmp: 2000 to 2100");

@@ -654,6 +654,23 @@ void it_resolved(ev_t *ev, const char *ref, ev_outcome_t outcome, int64_t at_us)
     ev->at_us = at_us;
 }
 
+void it_wanted_found(ev_t *ev, const char *issuer, const char *ref, ev_how_t how,
+                     ev_category_t category, int64_t found_us)
+{
+    base(ev, EV_WANTED_FOUND, ref);
+    ev->issuer = ev_cstr(issuer);
+    ev->how = how;
+    ev->category = category;
+    ev->at_us = found_us;
+}
+
+void it_wanted_withdrawn(ev_t *ev, const char *issuer, const char *ref, int64_t at_us)
+{
+    base(ev, EV_WANTED_WITHDRAWN, ref);
+    ev->issuer = ev_cstr(issuer);
+    ev->at_us = at_us;
+}
+
 /* ---- sender ---- */
 
 typedef struct {
@@ -798,4 +815,20 @@ ack_t it_one(it_client_t *c, const ev_t *ev)
     ack_t a[1];
     cr_assert_eq(it_submit(c, ev, 1, a, 10000), 0, "no reply or message refused");
     return a[0];
+}
+
+void it_up(it_db_t *db, it_daemon_t *d, it_client_t *cl)
+{
+    it_db_create(db, NULL);
+    it_daemon_start(d, db->dsn, NULL);
+    it_client_open(cl, d->port);
+}
+
+void it_down(it_db_t *db, it_daemon_t *d, it_client_t *cl)
+{
+    it_client_close(cl);
+    if (d->pid) it_daemon_stop(d, SIGTERM);
+    it_daemon_forget(d);
+    it_db_drop(db, NULL);
+    it_strings_free();
 }

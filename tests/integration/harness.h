@@ -98,6 +98,12 @@ typedef struct {
 void it_client_open(it_client_t *c, int port);
 /* The same, as a CURVE client pinning server_pub, with keypair k. */
 void it_client_open_curve(it_client_t *c, int port, const char *server_pub, const key_pair_t *k);
+
+/* A suite's usual fixture: a database of its own, a daemon on it (no extra
+ * arguments) and a client connected; and its end (the daemon stopped, if it
+ * still runs, and the database dropped). */
+void it_up(it_db_t *db, it_daemon_t *d, it_client_t *cl);
+void it_down(it_db_t *db, it_daemon_t *d, it_client_t *cl);
 void it_client_close(it_client_t *c);
 
 /* Send raw payload bytes (with a correlation frame) and wait for the reply.
@@ -136,6 +142,10 @@ void it_incident(ev_t *ev, const char *ref, const char *group, ev_severity_t sev
 void it_cleared(ev_t *ev, const char *ref, int64_t cleared_us, uint32_t suspects);
 void it_tipoff(ev_t *ev, const char *ref, int64_t received_us);
 void it_resolved(ev_t *ev, const char *ref, ev_outcome_t outcome, int64_t at_us);
+/* A wanted person found by 06040 (its node), on the notice (issuer, ref). */
+void it_wanted_found(ev_t *ev, const char *issuer, const char *ref, ev_how_t how,
+                     ev_category_t category, int64_t found_us);
+void it_wanted_withdrawn(ev_t *ev, const char *issuer, const char *ref, int64_t at_us);
 
 /* ---- a node's sender: keep messages until acked, resend after a timeout ---- */
 typedef struct it_sender it_sender_t;

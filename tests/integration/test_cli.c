@@ -92,6 +92,21 @@ Test(cli, one_event_from_flags_with_vietnamese_names)
     rc = antt(d.port, NULL, out, sizeof out, "submit incident --unit 06040 --severity huge");
     cr_expect_eq(rc, 2, "%s", out);
     cr_expect(strstr(out, "severity: 'huge'"), "%s", out);
+    /* a wanted person who gave themselves up, in Vietnamese; then the same
+     * notice again: 315 */
+    rc = antt(d.port, NULL, out, sizeof out,
+              "submit bat-truy-na --unit 06040 --ref 9/QĐTN --issuer 20 --how 'vận động đầu thú' "
+              "--category 'đặc biệt nguy hiểm' --found-at 2023-06-13T10:00:00+07:00");
+    cr_expect_eq(rc, 0, "%s", out);
+    cr_expect_eq(q("SELECT count(*) FROM antt.wanted WHERE issuer = '20' AND ref = '9/QĐTN'"
+                   " AND how = 'surrendered' AND category = 'dangerous' AND unit = '06040'"),
+                 1);
+    rc = antt(d.port, NULL, out, sizeof out,
+              "submit wanted-found --unit 06040 --ref 9/QĐTN --issuer 20 --how bat-giu "
+              "--category thuong --found-at 2023-06-14");
+    cr_expect_eq(rc, 1, "%s", out);
+    cr_expect(strstr(out, "315 WANTED_CLOSED") && strstr(out, "found by 06040 on 2023-06-13"), "%s",
+              out);
 }
 
 Test(cli, json_lines_bad_lines_are_numbered_and_not_sent)

@@ -21,18 +21,12 @@ static it_client_t cl;
 
 static void up(void)
 {
-    it_db_create(&db, NULL);
-    it_daemon_start(&d, db.dsn, NULL);
-    it_client_open(&cl, d.port);
+    it_up(&db, &d, &cl);
 }
 
 static void down(void)
 {
-    it_client_close(&cl);
-    if (d.pid) it_daemon_stop(&d, SIGTERM);
-    it_daemon_forget(&d);
-    it_db_drop(&db, NULL);
-    it_strings_free();
+    it_down(&db, &d, &cl);
 }
 
 TestSuite(daemon, .init = up, .fini = down, .timeout = 120);

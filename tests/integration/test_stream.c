@@ -253,6 +253,10 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     it_tipoff(&ev, "WT", now - H);
     ev.time_us = now;
     cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    it_wanted_found(&ev, "20", "W/QĐTN", HOW_SURRENDERED, CAT_ORDINARY, now - H);
+    ev.time_us = now;
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_expect_eq(a[0].status, ACK_ACCEPTED);
     cr_expect_eq(pclose(w), 0);
     FILE *f = fopen(out_path, "r");
     static char out[65536];
@@ -277,18 +281,21 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     cr_expect(strstr(prov, "\n06040  Xã Thất Khê") && !strstr(prov, "Huyện Tràng Định"), "%s",
               prov);
     /* The last table: 06040 with 3 incidents, 1 cleared (33,3%), the major
-     * one cleared (50,0%), 2 suspects, 1 tip-off received. */
+     * one cleared (50,0%), 2 suspects, 1 tip-off received, 1 wanted person
+     * found. */
     char *last = strstr(out, "06040"), *p;
     while (last && (p = strstr(last + 1, "06040")))
         last = p;
     cr_assert(last, "%s", out);
     char line[256];
     sscanf(last, "%255[^\n]", line);
-    long long inc = -1, clr = -1, sus = -1, trec = -1, tres = -1, over = -1;
+    long long inc = -1, clr = -1, sus = -1, trec = -1, tres = -1, over = -1, wanted = -1;
     char name[64], cp[16], mp[16], rp[16];
-    cr_assert_eq(sscanf(line, "06040 %63s %*s %*s %lld %lld %15s %15s %lld %lld %lld %lld %15s",
-                        name, &inc, &clr, cp, mp, &sus, &trec, &tres, &over, rp),
-                 10, "%s", line);
+    cr_assert_eq(sscanf(line,
+                        "06040 %63s %*s %*s %lld %lld %15s %15s %lld %lld %lld %lld %15s %lld",
+                        name, &inc, &clr, cp, mp, &sus, &trec, &tres, &over, rp, &wanted),
+                 11, "%s", line);
+    cr_expect_eq(wanted, 1, "a wanted person found, live: %s", line);
     cr_expect_eq(inc, 3, "%s", line);
     cr_expect_eq(clr, 1, "%s", line);
     cr_expect_str_eq(cp, "33,3", "%s", line);

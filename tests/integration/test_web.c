@@ -268,6 +268,9 @@ Test(web, the_overview_gives_the_figures_of_its_scope)
     }
     it_cleared(&ev, "W0", IT_NOW_US - 3600 * 1000000LL, 2);
     cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    it_wanted_found(&ev, "20", "1/QĐTN", HOW_ARRESTED, CAT_DANGEROUS, IT_NOW_US - IT_DAY_US);
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_assert_eq(a[0].status, ACK_ACCEPTED);
     it_client_close(&cl);
     char cookie[1024], out[65536];
     cr_assert_eq(login("tinh20", "a+long+secret", cookie), 200);
@@ -282,6 +285,10 @@ Test(web, the_overview_gives_the_figures_of_its_scope)
                   strstr(out, "\"clearance_plain\":33.33"),
               "%s", out);
     cr_expect(strstr(out, "\"name\" : \"Tỉnh Lạng Sơn\"") || strstr(out, "Lạng Sơn"), "%s", out);
+    cr_expect(strstr(out, "\"wanted\" : {\"code\":\"20\",\"wanted_found\":1,\"wanted_arrested\":1,"
+                          "\"wanted_surrendered\":0,\"wanted_dangerous\":1,"
+                          "\"wanted_withdrawn\":0}"),
+              "the wanted persons found: %s", out);
     cr_expect(strstr(out, "\"targets\" : {\"tipoff\": 90}"),
               "no target on record: the National Assembly's 90%% for tip-offs: %s", out);
     /* a target on record for 2023 comes with the overview, and the report */

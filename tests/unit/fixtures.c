@@ -65,6 +65,19 @@ void fx_event(ev_type_t t, ev_t *ev)
         ev->deadline_us = FX_NOW_US + 20 * FX_DAY_US;
         ev->reason = ev_cstr("Đã có kết quả giám định");
         break;
+    case EV_WANTED_FOUND:
+        ev->ref = ev_cstr("15/QĐTN-CSHS");
+        ev->issuer = ev_cstr("20");
+        ev->how = HOW_SURRENDERED;
+        ev->category = CAT_DANGEROUS;
+        ev->at_us = FX_NOW_US - 5 * 3600 * 1000000LL;
+        break;
+    case EV_WANTED_WITHDRAWN:
+        ev->ref = ev_cstr("15/QĐTN-CSHS");
+        ev->issuer = ev_cstr("20");
+        ev->at_us = FX_NOW_US - 3600 * 1000000LL;
+        ev->reason = ev_cstr("Bị can đã chết");
+        break;
     default: break;
     }
     ev->present = ev_allowed(t);

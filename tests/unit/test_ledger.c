@@ -458,3 +458,51 @@ Test(ledger, a_suspended_tipoff_resumes_with_a_fresh_deadline)
     cr_assert_eq(ledger_tipoff(&c, &st, &d, FX_NOW_US, emit, &s, &v), 0, "resolved again");
     cr_expect_eq(get(&s, "06040", today(), M_TIP_RESOLVED, -1), 2, "two decisions");
 }
+
+/* ---- wanted notices ------------------------------------------------------ */
+
+Test(ledger, a_wanted_person_found_counts_once_at_the_finder)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    wanted_state_t st = {0};
+    verdict_t v;
+    ev_t f = ev_of(EV_WANTED_FOUND); /* 06040 found 20's notice, surrendered, dangerous */
+    cr_assert_eq(ledger_wanted(&c, &st, &f, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(st.status, WANTED_FOUND);
+    cr_expect_str_eq(st.unit, "06040");
+    cr_expect_eq(get(&s, "06040", today(), M_WANTED_FOUND, -1), 1);
+    cr_expect_eq(get(&s, "06040", today(), M_WANTED_DANGEROUS, -1), 1);
+    /* found again, by another unit: 315 naming the first */
+    ev_t again = ev_of(EV_WANTED_FOUND);
+    again.unit = ev_cstr("06043");
+    again.id[15] ^= 1;
+    cr_expect_eq(ledger_wanted(&c, &st, &again, emit, &s, &v), -ANTT_E_WANTED_CLOSED);
+    cr_expect(strstr(v.msg, "found by 06040 on ") != NULL, "%s", v.msg);
+    /* withdrawn after it was found: 315 too */
+    ev_t w = ev_of(EV_WANTED_WITHDRAWN);
+    cr_expect_eq(ledger_wanted(&c, &st, &w, emit, &s, &v), -ANTT_E_WANTED_CLOSED);
+    cr_expect_eq(get(&s, "06040", today(), M_WANTED_FOUND, -1), 1, "nothing counted twice");
+}
+
+Test(ledger, a_withdrawn_notice_is_off_the_list_and_not_found)
+{
+    ledger_cfg_t c = cfg();
+    sink_t s = {0};
+    wanted_state_t st = {0};
+    verdict_t v;
+    ev_t w = ev_of(EV_WANTED_WITHDRAWN);
+    cr_assert_eq(ledger_wanted(&c, &st, &w, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(st.status, WANTED_WITHDRAWN);
+    cr_expect_eq(get(&s, "06040", today(), M_WANTED_WITHDRAWN, -1), 1);
+    cr_expect_eq(get(&s, "06040", today(), M_WANTED_FOUND, -1), 0);
+    ev_t f = ev_of(EV_WANTED_FOUND);
+    cr_expect_eq(ledger_wanted(&c, &st, &f, emit, &s, &v), -ANTT_E_WANTED_CLOSED);
+    cr_expect(strstr(v.msg, "withdrawn by 06040") != NULL, "%s", v.msg);
+    /* an ordinary arrest counts found, not dangerous */
+    wanted_state_t other = {0};
+    f.category = CAT_ORDINARY;
+    f.how = HOW_ARRESTED;
+    cr_assert_eq(ledger_wanted(&c, &other, &f, emit, &s, &v), 0, "%s", v.msg);
+    cr_expect_eq(get(&s, "06040", today(), M_WANTED_DANGEROUS, -1), 0);
+}

@@ -86,7 +86,9 @@ static enum fk kind_of(const char *key)
         {"source", K_ENUM},       {"received_at", K_TIME},
         {"deadline", K_TIME},     {"basis", K_ENUM},
         {"outcome", K_ENUM},      {"resolved_at", K_TIME},
-        {"resumed_at", K_TIME},
+        {"resumed_at", K_TIME},   {"issuer", K_STR},
+        {"how", K_ENUM},          {"category", K_ENUM},
+        {"found_at", K_TIME},     {"withdrawn_at", K_TIME},
     };
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
         if (!strcmp(T[i].k, key)) return T[i].f;

@@ -182,6 +182,7 @@ def browse(web, listen):
         assert card("major_occurred") == "1", card("major_occurred")
         assert card("tipoffs_received") == "2", card("tipoffs_received")
         assert card("tipoffs_overdue") == "1", card("tipoffs_overdue")
+        assert card("wanted_found") == "0", card("wanted_found")
         # the rate against its target as antt report states it (1 of 2: 50,00%)
         sub = d.find_element(By.CSS_SELECTOR, "[data-key=resolution_rate] .sub").text
         assert sub == "chỉ tiêu 90% · thấp hơn 40,00% so với chỉ tiêu", sub

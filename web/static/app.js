@@ -25,7 +25,9 @@ const T = {
     partial: 'Gồm cả đơn vị chỉ nhập một phần (tính toàn bộ):', wrong: 'Sai tên hoặc mật khẩu',
     throttled: 'Đăng nhập sai quá nhiều lần: chờ vài phút', target: 'chỉ tiêu',
     above: (m) => `vượt ${m}% chỉ tiêu`, below: (m) => `thấp hơn ${m}% so với chỉ tiêu`,
-    on_target: 'đúng chỉ tiêu',
+    on_target: 'đúng chỉ tiêu', wanted_found: 'Bắt, vận động đầu thú truy nã',
+    dangerous: 'đặc biệt nguy hiểm', above_n: (m) => `vượt ${m}`,
+    below_n: (m) => `thấp hơn ${m} so với chỉ tiêu`, persons: 'đối tượng',
     month_occ: 'Tội phạm', month_clr: 'Làm rõ', month_cmp: 'Tội phạm năm so sánh',
     rate_month: 'Tỷ lệ giải quyết theo tháng (%)', tipoffs: 'Tố giác, tin báo',
     overdue: 'Quá hạn', due_pre: 'Đến hạn trong', due_post: 'ngày', times: 'Thời gian giải quyết (ngày)',
@@ -58,7 +60,9 @@ const T = {
     partial: 'Includes units merged in part (counted whole):', wrong: 'Wrong name or password',
     throttled: 'Too many failed logins: wait a few minutes', target: 'target',
     above: (m) => `${m} points above the target`, below: (m) => `${m} points below the target`,
-    on_target: 'exactly on the target',
+    on_target: 'exactly on the target', wanted_found: 'Wanted persons found',
+    dangerous: 'for very serious crimes', above_n: (m) => `${m} above the target`,
+    below_n: (m) => `${m} below the target`, persons: '',
     month_occ: 'Crimes', month_clr: 'Cleared', month_cmp: 'Crimes, comparison year',
     rate_month: 'Tip-off resolution by month (%)', tipoffs: 'Tip-offs',
     overdue: 'Overdue', due_pre: 'Due within', due_post: 'days', times: 'Processing time (days)',
@@ -184,6 +188,15 @@ function margin(v, target) {
   return {text: `${head} · ${words}`, cls: m >= 0 ? 'good' : 'bad'};
 }
 
+/* A count against its target: "chỉ tiêu 400 đối tượng · vượt 50". */
+function countMargin(v, target) {
+  if (target === undefined || target === null) return null;
+  const head = `${t('target')} ${num(target)}${t('persons') ? ' ' + t('persons') : ''}`;
+  const m = v - target;
+  const words = m > 0 ? T[lang].above_n(num(m)) : m < 0 ? T[lang].below_n(num(-m)) : t('on_target');
+  return {text: `${head} · ${words}`, cls: m >= 0 ? 'good' : 'bad'};
+}
+
 function card(key, value, sub) {
   const d = document.createElement('div');
   d.className = 'card';
@@ -224,6 +237,12 @@ async function load() {
     card('resolution_rate', pct(f.resolution_rate), sub('resolution_rate')),
     card('tipoffs_overdue', num(f.tipoffs_overdue)), card('traffic_accidents', num(f.traffic_accidents)),
     card('drug_cases', num(f.drug_cases)));
+  if (ov.wanted) { /* wanted persons found, of which dangerous; against a count target */
+    const w = ov.wanted, m = countMargin(w.wanted_found, tg.wanted);
+    o.append(card('wanted_found', num(w.wanted_found),
+      (m ? m.text + ' · ' : '') + `${num(w.wanted_dangerous)} ${t('dangerous')}`));
+    if (m) o.querySelector('[data-key=wanted_found] .v').className = 'v ' + m.cls;
+  }
   for (const [k, m] of Object.entries(against))
     if (m && m.cls) o.querySelector(`[data-key=${k}] .v`).className = 'v ' + m.cls;
   const figs = Object.keys(f);
