@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,11 +283,19 @@ int it_free_port(void)
     return -1;
 }
 
+void it_child_of(pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1); /* the parent died before prctl */
+}
+
 static pid_t spawn(const char *const *argv, const char *log, int append)
 {
+    const pid_t parent = getpid();
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
+        it_child_of(parent);
         int fd = open(log, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644);
         if (fd >= 0) {
             dup2(fd, 1);

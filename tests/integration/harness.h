@@ -83,6 +83,11 @@ int it_daemon_alive(const it_daemon_t *d);
 /* 1 when the daemon's log contains s. */
 int it_log_has(const it_daemon_t *d, const char *s);
 
+/* In a child just forked from `parent`: die (SIGTERM) when the test process
+ * does. A test killed for its time runs no fini, and a server left running
+ * would hold ctest's output pipe open (and ctest would wait for it). */
+void it_child_of(pid_t parent);
+
 /* Run anttd once with args (a command); returns its exit status, and its
  * stdout in out (may be NULL). */
 int it_anttd(const char *dsn, const char *const *args, char *out, size_t outlen);

@@ -134,9 +134,11 @@ Test(client, the_spool_survives_kill_9_of_the_client)
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", d.port);
     int p[2];
     cr_assert_eq(pipe(p), 0);
+    const pid_t me = getpid();
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) { /* the station: submit and send, report each event spooled */
+        it_child_of(me);
         close(p[0]);
         antt_opts_t o = antt_defaults();
         o.sec.insecure = 1;

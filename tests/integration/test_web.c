@@ -55,8 +55,10 @@ static void setup(void)
     wport = it_free_port();
     char listen[32];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", wport);
+    const pid_t me = getpid();
     web = fork();
     if (web == 0) {
+        it_child_of(me);
         execl(ANTTWEB_PATH, "anttweb", "--listen", listen, "--db", db.dsn, "--stream", pub,
               "--insecure", (char *)NULL);
         _exit(127);
@@ -407,23 +409,27 @@ Test(web, tls_with_a_certificate_file_and_secure_cookies)
     snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
     snprintf(cert, sizeof cert, "%s/cert.pem", dir);
     snprintf(key, sizeof key, "%s/key.pem", dir);
+    const pid_t me = getpid();
     pid_t tls = fork();
     if (tls == 0) {
+        it_child_of(me);
         execl(ANTTWEB_PATH, "anttweb", "--listen", listen, "--db", db.dsn, "--stream",
               "tcp://127.0.0.1:1", "--insecure", "--tls-cert", cert, "--tls-key", key,
               (char *)NULL);
         _exit(127);
     }
     snprintf(cmd, sizeof cmd,
-             "for i in $(seq 100); do curl -sk -o /dev/null https://%s/ && exit 0; sleep 0.05;"
+             "for i in $(seq 100); do curl -sk -m 5 -o /dev/null https://%s/ && exit 0; sleep 0.05;"
              " done; exit 1",
              listen);
     cr_expect_eq(run(cmd), 0, "no HTTPS answer");
     char file[160];
     snprintf(file, sizeof file, "%s/headers", dir);
     snprintf(cmd, sizeof cmd,
-             "curl -sk -D %s -o /dev/null --data 'name=tinh20&password=a+long+secret'"
-             " https://%s/api/login",
+             /* (bounded, and tried again: on a loaded machine a handshake once stalled
+              * until the test's time ran out) */
+             "curl -sk -m 10 --retry 3 --retry-all-errors -D %s -o /dev/null"
+             " --data 'name=tinh20&password=a+long+secret' https://%s/api/login",
              file, listen);
     cr_expect_eq(run(cmd), 0, "%s", cmd);
     FILE *f = fopen(file, "r");
