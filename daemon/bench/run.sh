@@ -208,9 +208,10 @@ done
 # RSS once anttd has accepted every connection (a descriptor each), not at
 # a fixed moment: on two busy cores the kernel completes the handshakes long
 # before anttd has taken them all from its backlog
-t0=$(date +%s)
-while (( $(ls /proc/$apid/fd | wc -l) - base_fds < cnodes && $(date +%s) - t0 < hold - 3 )); do
-  sleep 1
+t0=$(date +%s) limit=$(( hold * 4 / 5 ))
+(( limit < 1 )) && limit=1
+while (( $(ls /proc/$apid/fd | wc -l) - base_fds < cnodes && $(date +%s) - t0 < limit )); do
+  sleep 0.2
 done
 took=$(( $(date +%s) - t0 ))
 rss_kb=$(awk '/^VmRSS/ {print $2}' /proc/$apid/status)
