@@ -12,6 +12,7 @@
 #include "web/pool.h"
 #include "web/server.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,14 +24,6 @@
 #ifndef ANTTWEB_SHARE_DIR
 #define ANTTWEB_SHARE_DIR "/usr/local/share/antt/web"
 #endif
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
 
 int main(int argc, char **argv)
 {
@@ -81,8 +74,15 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    /* SIGINT and SIGTERM are taken by sigwait below, blocked in every thread
+     * (the threads started from here inherit the mask): a handler with
+     * pause() could run on the server's thread and never wake this one, or
+     * come between the check and pause() — run.sh's stop once hung on it. */
+    sigset_t stopset;
+    sigemptyset(&stopset);
+    sigaddset(&stopset, SIGINT);
+    sigaddset(&stopset, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopset, NULL);
     pool_t *pool = pool_new(dbconn_dsn(dsn), (int)pool_size);
     live_t *live = NULL;
     if (stream) {
@@ -114,8 +114,8 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "anttweb: serving %s://%s/ (static %s%s%s)\n", cert ? "https" : "http", listen,
             dir, stream ? ", stream " : "", stream ? stream : "");
-    while (!stop)
-        pause();
+    int sig = 0;
+    sigwait(&stopset, &sig);
     fprintf(stderr, "anttweb: stopping\n");
     server_stop(&srv);
     live_stop(&live);

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -445,4 +446,36 @@ Test(web, tls_with_a_certificate_file_and_secure_cookies)
     waitpid(tls, NULL, 0);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     run(cmd);
+}
+
+/* One SIGTERM stops anttweb whenever it comes — while it starts, or with
+ * its server thread running (a handler and pause() once let run.sh's TERM
+ * land on the server's thread and the main one slept on). */
+Test(web, one_sigterm_stops_it_at_any_moment)
+{
+    for (int i = 0; i < 20; i++) {
+        char listen[32];
+        snprintf(listen, sizeof listen, "127.0.0.1:%d", it_free_port());
+        const pid_t me = getpid();
+        pid_t p = fork();
+        if (p == 0) {
+            it_child_of(me);
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0) dup2(devnull, 2);
+            execl(ANTTWEB_PATH, "anttweb", "--listen", listen, "--db", db.dsn, (char *)NULL);
+            _exit(127);
+        }
+        it_sleep_ms(i * 7 % 60); /* from at once to well after it serves */
+        kill(p, SIGTERM);
+        int st = 0, done = 0;
+        for (int k = 0; k < 100 && !done; k++) {
+            done = waitpid(p, &st, WNOHANG) == p;
+            if (!done) it_sleep_ms(50);
+        }
+        if (!done) {
+            kill(p, SIGKILL);
+            waitpid(p, NULL, 0);
+        }
+        cr_assert(done, "anttweb still running 5 s after SIGTERM (round %d)", i);
+    }
 }
