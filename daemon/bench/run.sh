@@ -24,7 +24,7 @@
 #
 #   SECONDS_EACH (default 20), NODES (100), PER_MSG (100), WINDOW (4),
 #   BATCH_MAX_EVENTS (2000), BATCH_MAX_MS (0), RATE (5000), CONNECT_NODES (10000),
-#   HOLD_SECONDS (40), LAT_RUNS (3), STORM_NODES (3300), STORM_EVENTS (30), COSTS (unset),
+#   HOLD_SECONDS (60), LAT_RUNS (3), STORM_NODES (3300), STORM_EVENTS (30), COSTS (unset),
 #   BENCH_BUILD (an existing build tree)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,7 +36,7 @@ bmax=${BATCH_MAX_EVENTS:-2000}
 bms=${BATCH_MAX_MS:-0}
 rate=${RATE:-5000}
 cnodes=${CONNECT_NODES:-10000}
-hold=${HOLD_SECONDS:-40}
+hold=${HOLD_SECONDS:-60}
 storm_nodes=${STORM_NODES:-3300}
 lat_runs=${LAT_RUNS:-3}
 storm_events=${STORM_EVENTS:-30}
