@@ -641,14 +641,22 @@ static void render_text(FILE *o, const report_t *rp)
             rp->carry_first ? r_rec : r_res, rp->carry_first ? l_rec : l_res);
     text_target(o, &fm, rp, T_TIP, " — ");
     fprintf(o, "\n");
-    fprintf(o, vi ? "Quá hạn hiện tại: %s\n" : "Overdue now: %s\n", cnt(&fm, f->n[C_TOVER]));
-    if (vi)
+    /* a crime group's report has no line for a figure without a group
+     * (NULL in antt.rates_many): the overdue count, traffic accidents, and
+     * drug cases outside the drugs group */
+    if (!f->null[C_TOVER])
+        fprintf(o, vi ? "Quá hạn hiện tại: %s\n" : "Overdue now: %s\n", cnt(&fm, f->n[C_TOVER]));
+    if (f->null[C_TRA])
+        ;
+    else if (vi)
         fprintf(o, "Tai nạn giao thông: %s vụ, %s người chết, %s người bị thương\n",
                 cnt(&fm, f->n[C_TRA]), cnt(&fm, f->n[C_TRD]), cnt(&fm, f->n[C_TRI]));
     else
         fprintf(o, "Traffic accidents: %s, %s, %s injured\n", cnt(&fm, f->n[C_TRA]),
                 en_n(&fm, f->n[C_TRD], "death", "deaths"), cnt(&fm, f->n[C_TRI]));
-    if (vi)
+    if (f->null[C_DC])
+        ;
+    else if (vi)
         fprintf(o, "Ma túy: %s vụ, %s đối tượng\n", cnt(&fm, f->n[C_DC]), cnt(&fm, f->n[C_DS]));
     else
         fprintf(o, "Drugs: %s, %s\n", en_n(&fm, f->n[C_DC], "case", "cases"),

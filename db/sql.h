@@ -160,7 +160,7 @@
     "INSERT INTO antt.node_status AS s (node_id, last_message_at, seq_min, seq_max, seq_seen,"   \
     " events_total, day, events_day, last_gap_at)"                                               \
     " SELECT x.n, now(), x.mn, x.mx, x.c, x.c, antt.today(), x.c,"                               \
-    "  CASE WHEN x.mx - x.mn + 1 > x.c THEN now() END"                                           \
+    "  CASE WHEN x.mx::numeric - x.mn + 1 > x.c THEN now() END"                                  \
     " FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[]) AS x(n, mn, mx, c)"            \
     " WHERE EXISTS (SELECT 1 FROM antt.nodes d WHERE d.node_id = x.n)"                           \
     " ON CONFLICT (node_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,"           \
@@ -170,7 +170,7 @@
     "  events_total = s.events_total + EXCLUDED.events_total,"                                   \
     "  events_day = CASE WHEN s.day = EXCLUDED.day THEN s.events_day + EXCLUDED.events_day"      \
     "   ELSE EXCLUDED.events_day END, day = EXCLUDED.day,"                                       \
-    "  last_gap_at = CASE WHEN greatest(s.seq_max, EXCLUDED.seq_max)"                            \
+    "  last_gap_at = CASE WHEN greatest(s.seq_max, EXCLUDED.seq_max)::numeric"                   \
     "   - least(s.seq_min, EXCLUDED.seq_min) + 1 - s.seq_seen - EXCLUDED.seq_seen > s.missing"   \
     "   THEN EXCLUDED.last_message_at ELSE s.last_gap_at END"
 

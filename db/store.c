@@ -1094,41 +1094,20 @@ static int server_gone(const char *st)
            !strcmp(st, "57P02") || !strcmp(st, "57P03");
 }
 
-store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, size_t errlen)
+/* One transaction for the work, run again on a conflict with another
+ * daemon (a unique violation, a deadlock, a serialization failure). */
+static store_rc_t commit_once(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
 {
-    if (!store_connected(s)) {
-        snprintf(err, errlen, "not connected");
-        return STORE_DOWN;
-    }
     if (link_duplicates(s, b) < 0) {
-        snprintf(err, errlen, "out of memory linking duplicates");
+        snprintf(f->sqlstate, 6, "53200");
+        snprintf(f->err, f->errlen, "out of memory linking duplicates");
         return STORE_FAILED;
     }
-    fail_t f = {.err = err, .errlen = errlen};
-    int64_t t0 = mono_us();
     for (int attempt_no = 0; attempt_no < MAX_ATTEMPTS; attempt_no++) {
-        f.sqlstate[0] = '\0';
-        int rc = attempt(s, b, now_us, &f);
-        if (rc == 0) {
-            s->stats.batches++;
-            s->stats.events += b->nev;
-            for (uint32_t i = 0; i < b->nev; i++) {
-                switch (b->ev[i].v.status) {
-                case ACK_ACCEPTED: s->stats.accepted++; break;
-                case ACK_DUPLICATE: s->stats.duplicates++; break;
-                case ACK_REJECTED: s->stats.rejected++; break;
-                default: s->stats.deferred++; break;
-                }
-            }
-            int64_t took = mono_us() - t0;
-            s->stats.commit_us_total += (uint64_t)took;
-            int k = 0;
-            while (k < 7 && took > STORE_COMMIT_BUCKETS_MS[k] * 1000LL)
-                k++;
-            s->stats.commit_hist[k]++;
-            return STORE_OK;
-        }
-        if (PQstatus(s->c) != CONNECTION_OK || server_gone(f.sqlstate)) {
+        f->sqlstate[0] = '\0';
+        int rc = attempt(s, b, now_us, f);
+        if (rc == 0) return STORE_OK;
+        if (PQstatus(s->c) != CONNECTION_OK || server_gone(f->sqlstate)) {
             store_disconnect(s);
             return STORE_DOWN;
         }
@@ -1141,8 +1120,111 @@ store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, 
             }
         }
         if (rc == -3) return STORE_UNSAFE;
-        if (rc == -2 || !retryable(f.sqlstate)) return STORE_FAILED;
+        if (rc == -2 || !retryable(f->sqlstate)) return STORE_FAILED;
         s->stats.retries++;
     }
     return STORE_FAILED;
+}
+
+/* The events [lo, hi) of w as a work of their own, with the refusals that
+ * arrived among them (those after the last event go with the last part).
+ * The refusals are copied into *tmp (rebased), freed by the caller. */
+static int slice(const store_work_t *w, uint32_t lo, uint32_t hi, store_work_t *part,
+                 store_refusal_t **tmp)
+{
+    *part = (store_work_t){.ev = w->ev + lo, .nev = hi - lo};
+    *tmp = NULL;
+    uint32_t a = 0, n = 0;
+    while (a < w->nrefusals && w->refusals[a].at < lo)
+        a++;
+    while (a + n < w->nrefusals && (w->refusals[a + n].at < hi || hi == w->nev))
+        n++;
+    if (!n) return 0;
+    if (!(*tmp = malloc(n * sizeof **tmp))) return -1;
+    for (uint32_t k = 0; k < n; k++) {
+        (*tmp)[k] = w->refusals[a + k];
+        (*tmp)[k].at -= lo;
+    }
+    part->refusals = *tmp;
+    part->nrefusals = n;
+    return 0;
+}
+
+/* A work the database refused (not a conflict, not a lost connection): an
+ * event's values broke a statement (issue 24: an overflow in the node
+ * status of one station failed every station's events). Commit the halves
+ * apart, down to the one event that fails alone, which is deferred with
+ * 500 and recorded; everyone else's events are stored. A part committed
+ * before a later part finds the database gone stays committed: resent, its
+ * events answer `duplicate`, which a node takes as stored. */
+static store_rc_t isolate(store_t *s, const store_work_t *w, uint32_t lo, uint32_t hi,
+                          int64_t now_us, fail_t *f, uint32_t *poisoned)
+{
+    store_work_t part;
+    store_refusal_t *tmp;
+    if (slice(w, lo, hi, &part, &tmp) < 0) return STORE_FAILED;
+    store_rc_t rc = commit_once(s, &part, now_us, f);
+    uint32_t live = 0, last = 0;
+    for (uint32_t i = lo; i < hi; i++)
+        if (!w->ev[i].fixed) live++, last = i;
+    if (rc == STORE_FAILED && live == 1) {
+        store_ev_t *e = &w->ev[last];
+        e->fixed = 1;
+        e->v = (verdict_t){.status = ACK_DEFERRED, .code = ANTT_E_INTERNAL};
+        snprintf(e->v.msg, sizeof e->v.msg,
+                 "the server could not store the event (SQLSTATE %s); resend later",
+                 f->sqlstate[0] ? f->sqlstate : "?");
+        (*poisoned)++;
+        /* the part again without it: its refusals and its own record */
+        rc = commit_once(s, &part, now_us, f);
+        if (rc == STORE_FAILED) rc = STORE_OK; /* nothing of it could be recorded */
+    } else if (rc == STORE_FAILED && live > 1) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        rc = isolate(s, w, lo, mid, now_us, f, poisoned);
+        if (rc == STORE_OK) rc = isolate(s, w, mid, hi, now_us, f, poisoned);
+    } else if (rc == STORE_FAILED) {
+        rc = STORE_OK; /* only refusals, which cannot be recorded: given up */
+    }
+    free(tmp);
+    return rc;
+}
+
+store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, size_t errlen)
+{
+    if (!store_connected(s)) {
+        snprintf(err, errlen, "not connected");
+        return STORE_DOWN;
+    }
+    fail_t f = {.err = err, .errlen = errlen};
+    int64_t t0 = mono_us();
+    store_rc_t rc = commit_once(s, b, now_us, &f);
+    /* a fault of the data, not of the server or of memory: find the event */
+    if (rc == STORE_FAILED && strcmp(f.sqlstate, "53200") && store_connected(s) && b->nev > 1) {
+        char first[256];
+        snprintf(first, sizeof first, "%s", err);
+        uint32_t poisoned = 0;
+        rc = isolate(s, b, 0, b->nev, now_us, &f, &poisoned);
+        s->stats.isolated += poisoned;
+        if (rc == STORE_OK && poisoned)
+            snprintf(err, errlen, "%u event(s) deferred alone, the rest stored: %s", poisoned,
+                     first);
+    }
+    if (rc != STORE_OK) return rc;
+    s->stats.batches++;
+    s->stats.events += b->nev;
+    for (uint32_t i = 0; i < b->nev; i++) {
+        switch (b->ev[i].v.status) {
+        case ACK_ACCEPTED: s->stats.accepted++; break;
+        case ACK_DUPLICATE: s->stats.duplicates++; break;
+        case ACK_REJECTED: s->stats.rejected++; break;
+        default: s->stats.deferred++; break;
+        }
+    }
+    int64_t took = mono_us() - t0;
+    s->stats.commit_us_total += (uint64_t)took;
+    int k = 0;
+    while (k < 7 && took > STORE_COMMIT_BUCKETS_MS[k] * 1000LL)
+        k++;
+    s->stats.commit_hist[k]++;
+    return STORE_OK;
 }

@@ -82,6 +82,7 @@ typedef enum { STORE_SYNC_OFF = 0, STORE_SYNC_WARN = 1, STORE_SYNC_REQUIRE = 2 }
 
 typedef struct {
     uint64_t batches, events, accepted, duplicates, rejected, deferred, retries;
+    uint64_t isolated; /* events deferred alone: the database refused them, not their batch */
     uint64_t commit_us_total;
     /* time in: begin+stage, read (dups, locks), ledger, write (COPY), apply+COMMIT */
     uint64_t phase_us[5];
@@ -138,7 +139,14 @@ db_t *store_db(store_t *s);
  * committed again. err describes the failure. A server that went away, is
  * shutting down or became read-only (a failover) is STORE_DOWN: reconnect
  * (a multi-host conninfo with target_session_attrs=read-write finds the new
- * primary) and commit again. */
+ * primary) and commit again.
+ *
+ * One station's values must not fail another's events: when the database
+ * refuses the work for its data (not a conflict, not the server), the store
+ * commits its halves apart down to the event that fails alone, defers that
+ * one with 500 (recorded in antt.rejects), stores the rest and answers
+ * STORE_OK, with err saying what was deferred (err is untouched otherwise).
+ * STORE_FAILED is then left for faults of no event's making (memory). */
 store_rc_t store_commit(store_t *s, store_work_t *w, int64_t now_us, char *err, size_t errlen);
 
 const store_stats_t *store_stats(const store_t *s);

@@ -493,3 +493,145 @@ Test(report, the_whole_country)
     run_ok("--unit all --year 2024 --lang en", out, sizeof out);
     cr_expect(strstr(out, "the whole country (all)"), "%s", out);
 }
+
+/* Issue 24: a crime group's figures are that group's — its tip-offs (a
+ * tip-off names its group when known), the drug figures in the drugs group
+ * only — and absent (JSON null, CSV blank) where the figure has no group:
+ * the overdue count, traffic accidents. Each group against figures worked
+ * out by hand from the rows seeded in up() for 06040, 2020. */
+static const fig_t G_SOCIAL[NFIG] = {{"occurred", "5", 0},
+                                     {"cleared", "4", 0},
+                                     {"suspects", "5", 0},
+                                     {"carried_over", "1", 0},
+                                     {"clearance_plain", "80.00", 1},
+                                     {"clearance_carry", "66.67", 1},
+                                     {"major_occurred", "2", 0},
+                                     {"major_cleared", "2", 0},
+                                     {"major_carried_over", "0", 0},
+                                     {"major_clearance_plain", "100.00", 1},
+                                     {"major_clearance_carry", "100.00", 1},
+                                     {"tipoffs_received", "5", 0},
+                                     {"tipoffs_transferred", "0", 0},
+                                     {"tipoffs_resumed", "0", 0},
+                                     {"tipoffs_carried_over", "1", 0},
+                                     {"tipoffs_to_resolve", "6", 0},
+                                     {"tipoffs_resolved", "4", 0},
+                                     {"resolution_rate", "66.67", 1},
+                                     {"resolution_plain", "80.00", 1},
+                                     {"tipoffs_overdue", "", 0},
+                                     {"traffic_accidents", "", 0},
+                                     {"traffic_deaths", "", 0},
+                                     {"traffic_injuries", "", 0},
+                                     {"drug_cases", "", 0},
+                                     {"drug_suspects", "", 0}};
+static const fig_t G_DRUGS[NFIG] = {{"occurred", "4", 0},
+                                    {"cleared", "3", 0},
+                                    {"suspects", "6", 0},
+                                    {"carried_over", "0", 0},
+                                    {"clearance_plain", "75.00", 1},
+                                    {"clearance_carry", "75.00", 1},
+                                    {"major_occurred", "0", 0},
+                                    {"major_cleared", "0", 0},
+                                    {"major_carried_over", "0", 0},
+                                    {"major_clearance_plain", "", 1},
+                                    {"major_clearance_carry", "", 1},
+                                    {"tipoffs_received", "2", 0},
+                                    {"tipoffs_transferred", "0", 0},
+                                    {"tipoffs_resumed", "0", 0},
+                                    {"tipoffs_carried_over", "0", 0},
+                                    {"tipoffs_to_resolve", "2", 0},
+                                    {"tipoffs_resolved", "0", 0},
+                                    {"resolution_rate", "0.00", 1},
+                                    {"resolution_plain", "0.00", 1},
+                                    {"tipoffs_overdue", "", 0},
+                                    {"traffic_accidents", "", 0},
+                                    {"traffic_deaths", "", 0},
+                                    {"traffic_injuries", "", 0},
+                                    {"drug_cases", "4", 0},
+                                    {"drug_suspects", "6", 0}};
+static const fig_t G_ECONOMIC[NFIG] = {{"occurred", "1", 0},
+                                       {"cleared", "0", 0},
+                                       {"suspects", "0", 0},
+                                       {"carried_over", "0", 0},
+                                       {"clearance_plain", "0.00", 1},
+                                       {"clearance_carry", "0.00", 1},
+                                       {"major_occurred", "1", 0},
+                                       {"major_cleared", "0", 0},
+                                       {"major_carried_over", "0", 0},
+                                       {"major_clearance_plain", "0.00", 1},
+                                       {"major_clearance_carry", "0.00", 1},
+                                       {"tipoffs_received", "0", 0},
+                                       {"tipoffs_transferred", "0", 0},
+                                       {"tipoffs_resumed", "0", 0},
+                                       {"tipoffs_carried_over", "0", 0},
+                                       {"tipoffs_to_resolve", "0", 0},
+                                       {"tipoffs_resolved", "0", 0},
+                                       {"resolution_rate", "", 1},
+                                       {"resolution_plain", "", 1},
+                                       {"tipoffs_overdue", "", 0},
+                                       {"traffic_accidents", "", 0},
+                                       {"traffic_deaths", "", 0},
+                                       {"traffic_injuries", "", 0},
+                                       {"drug_cases", "", 0},
+                                       {"drug_suspects", "", 0}};
+/* the unit's own, for the figures the groups leave out */
+static const fig_t G_UNIT[] = {
+    {"occurred", "10", 0},        {"tipoffs_received", "10", 0}, {"tipoffs_resolved", "5", 0},
+    {"tipoffs_overdue", "0", 0},  {"traffic_accidents", "2", 0}, {"traffic_deaths", "1", 0},
+    {"traffic_injuries", "3", 0}, {"drug_cases", "4", 0},        {"drug_suspects", "6", 0}};
+
+Test(report, each_crime_group_has_its_own_figures)
+{
+    static char out[32768];
+    exec_ok("INSERT INTO antt.tallies VALUES"
+            " ('06040', '2019-06-01', 'incidents', 'social_order', 'serious', 1),"
+            " ('06040', '2019-06-01', 'tipoffs_received', 'social_order', '', 1),"
+            " ('06040', '2020-02-01', 'incidents', 'social_order', 'serious', 3),"
+            " ('06040', '2020-02-01', 'incidents', 'social_order', 'very_serious', 2),"
+            " ('06040', '2020-03-01', 'cleared', 'social_order', 'serious', 2),"
+            " ('06040', '2020-03-01', 'cleared', 'social_order', 'very_serious', 2),"
+            " ('06040', '2020-03-01', 'suspects', 'social_order', 'very_serious', 5),"
+            " ('06040', '2020-02-02', 'incidents', 'drugs', 'serious', 4),"
+            " ('06040', '2020-03-02', 'cleared', 'drugs', 'serious', 3),"
+            " ('06040', '2020-03-02', 'suspects', 'drugs', 'serious', 6),"
+            " ('06040', '2020-02-03', 'incidents', 'economic', 'especially_serious', 1),"
+            " ('06040', '2020-04-01', 'tipoffs_received', 'social_order', '', 5),"
+            " ('06040', '2020-04-01', 'tipoffs_received', 'drugs', '', 2),"
+            " ('06040', '2020-04-01', 'tipoffs_received', '', '', 3),"
+            " ('06040', '2020-05-01', 'tipoffs_resolved', 'social_order', '', 4),"
+            " ('06040', '2020-05-01', 'tipoffs_resolved', '', '', 1),"
+            " ('06040', '2020-06-01', 'incidents', 'traffic', '', 2),"
+            " ('06040', '2020-06-01', 'deaths', 'traffic', '', 1),"
+            " ('06040', '2020-06-01', 'injuries', 'traffic', '', 3)");
+    run_ok("--unit 06040 --year 2020 --format json", out, sizeof out);
+    json_object *o = parse(out);
+    check_json(get(o, "figures"), G_UNIT, sizeof G_UNIT / sizeof *G_UNIT);
+    json_object *groups = get(o, "groups");
+    cr_assert_eq(json_object_array_length(groups), 3, "%s", out);
+    const char *slugs[3] = {"drugs", "economic", "social_order"};
+    const fig_t *want[3] = {G_DRUGS, G_ECONOMIC, G_SOCIAL};
+    for (int i = 0; i < 3; i++) {
+        json_object *g = json_object_array_get_idx(groups, (size_t)i);
+        cr_expect_str_eq(json_object_get_string(get(g, "slug")), slugs[i]);
+        check_json(get(g, "figures"), want[i], NFIG);
+    }
+    json_object_put(o);
+    run_ok("--unit 06040 --year 2020 --format csv", out, sizeof out);
+    check_csv(out, "", G_UNIT, sizeof G_UNIT / sizeof *G_UNIT, 1);
+    check_csv(out, "drugs.", G_DRUGS, NFIG, 1);
+    check_csv(out, "economic.", G_ECONOMIC, NFIG, 1);
+    check_csv(out, "social_order.", G_SOCIAL, NFIG, 1);
+    /* one group's report: its own figures, and no line for what it has none of */
+    run_ok("--unit 06040 --year 2020 --group social_order --format json", out, sizeof out);
+    o = parse(out);
+    check_json(get(o, "figures"), G_SOCIAL, NFIG);
+    json_object_put(o);
+    run_ok("--unit 06040 --year 2020 --group social_order --lang en", out, sizeof out);
+    LINE(out, "Tip-offs: 5 received, 0 transferred, 6 to be resolved, 4 resolved (1 carried "
+              "over, 0 resumed)");
+    cr_expect(!strstr(out, "Overdue now"), "%s", out);
+    cr_expect(!strstr(out, "Traffic accidents"), "%s", out);
+    cr_expect(!strstr(out, "Drugs:"), "%s", out);
+    run_ok("--unit 06040 --year 2020 --group drugs --lang en", out, sizeof out);
+    LINE(out, "Drugs: 4 cases, 6 suspects");
+}

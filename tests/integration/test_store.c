@@ -426,3 +426,98 @@ Test(store, a_station_with_nothing_to_report_says_so)
     cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
     cr_expect(strstr(out, "verify: 2 events, 0 cases"), "%s", out);
 }
+
+/* Issue 24: sequence numbers at the ends of their range (0 and 2^63-1,
+ * both legal) from one station, in the same work as another station's
+ * events: everyone's events are stored and the station's hole count is
+ * clamped, not an overflow that failed the whole batch. */
+Test(store, sequence_numbers_at_their_limits_fail_no_one)
+{
+    work_t k;
+    work_init(&k);
+    ev_t q;
+    it_incident(&q, "unused", "social_order", SEV_SERIOUS, t0());
+    q.type = EV_STATION_QUIET;
+    q.present = ev_required(EV_STATION_QUIET);
+    q.ref = (ev_str_t){0};
+    q.seq = 0;
+    work_add(&k, &q);
+    ev_t q2 = q;
+    it_new_id(q2.id);
+    q2.seq = INT64_MAX;
+    work_add(&k, &q2);
+    ev_t e;
+    it_incident(&e, "HS-SEQ", "social_order", SEV_SERIOUS, t0());
+    e.node = ev_cstr("ls-180"); /* another station, its district's unit */
+    e.unit = ev_cstr("06043");
+    work_add(&k, &e);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    for (int i = 0; i < 3; i++)
+        cr_expect_eq(k.ev[i].v.status, ACK_ACCEPTED, "event %d: %d %s", i, k.ev[i].v.code,
+                     k.ev[i].v.msg);
+    work_free(&k);
+    /* and again, into the row that holds them already (the ON CONFLICT arm) */
+    work_init(&k);
+    ev_t q3 = q;
+    it_new_id(q3.id);
+    q3.seq = INT64_MAX - 1;
+    work_add(&k, &q3);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[0].v.status, ACK_ACCEPTED, "%d %s", k.ev[0].v.code, k.ev[0].v.msg);
+    work_free(&k);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 4);
+    cr_expect_eq(it_scalar(c, "SELECT missing FROM antt.node_status"
+                              " WHERE node_id = 'ls-180-06040'"),
+                 INT64_MAX - 2, "0 to 2^63-1, three of them seen");
+    cr_expect_eq(it_scalar(c, "SELECT seq_seen FROM antt.node_status"
+                              " WHERE node_id = 'ls-180-06040'"),
+                 3);
+    cr_expect_eq(it_tally(c, "incidents", NULL), 1);
+    PQfinish(c);
+}
+
+/* Issue 24: an event the database refuses (here a trigger of the test's
+ * standing in for any statement an event's values break) fails alone:
+ * deferred with 500 and recorded, every other event of the work stored,
+ * the refusals of the work recorded. */
+Test(store, an_event_the_database_refuses_fails_alone)
+{
+    PGconn *c = it_pg(&db);
+    PGresult *r = PQexec(c, "CREATE FUNCTION public.poison() RETURNS trigger LANGUAGE plpgsql AS"
+                            " $$BEGIN IF NEW.ref = 'POISON' THEN"
+                            " RAISE EXCEPTION 'poisoned' USING ERRCODE = '22003'; END IF;"
+                            " RETURN NEW; END$$;"
+                            "CREATE TRIGGER poison BEFORE INSERT ON antt.incidents"
+                            " FOR EACH ROW EXECUTE FUNCTION public.poison()");
+    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
+    PQclear(r);
+    work_t k;
+    work_init(&k);
+    ev_t e;
+    const char *refs[7] = {"HS-A", "HS-B", "HS-C", "POISON", "HS-D", "HS-E", "HS-F"};
+    for (int i = 0; i < 7; i++) {
+        it_incident(&e, refs[i], "social_order", SEV_SERIOUS, t0());
+        work_add(&k, &e);
+    }
+    static const char msg[] = "refused before the store";
+    k.ref[0] = (store_refusal_t){.at = 2, .path = PATH_ACKED, .code = 100, .node = "", .msg = msg};
+    k.ref[1] = (store_refusal_t){.at = 7, .path = PATH_ACKED, .code = 106, .node = "", .msg = msg};
+    k.w.nrefusals = 2;
+    char err[512] = "";
+    cr_assert_eq(store_commit(s, &k.w, IT_NOW_US, err, sizeof err), STORE_OK, "%s", err);
+    cr_expect(strstr(err, "1 event(s) deferred alone"), "%s", err);
+    for (int i = 0; i < 7; i++) {
+        const int bad = i == 3;
+        cr_expect_eq(k.ev[i].v.status, bad ? ACK_DEFERRED : ACK_ACCEPTED, "event %d: %d %s", i,
+                     k.ev[i].v.code, k.ev[i].v.msg);
+        if (bad) cr_expect_eq(k.ev[i].v.code, 500);
+    }
+    cr_expect_eq(store_stats(s)->isolated, 1);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.incidents"), 6);
+    cr_expect_eq(it_tally(c, "incidents", NULL), 6);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code IN (100, 106)"), 2);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 500"), 1);
+    work_free(&k);
+    PQfinish(c);
+}
