@@ -39,6 +39,7 @@ struct auth {
     int64_t refilled_us;
     uint64_t unrecorded; /* since auth_take_unrecorded */
     auth_stats_t st;
+    const char *closed; /* auth_close_all's reason, or NULL */
 };
 
 auth_t *auth_open(void *zctx, uint32_t records_per_min, char *err, size_t errlen)
@@ -159,6 +160,9 @@ int auth_serve(auth_t *a, const reg_t *reg, auth_refused_fn fn, void *ctx)
         const char *user = NULL;
         if (n < 7 || !frame_is(&f[0], "1.0")) {
             r.why = "malformed ZAP request";
+        } else if (a->closed) { /* who may connect is not known: no one */
+            copy_frame(&f[3], r.address, sizeof r.address);
+            r.why = a->closed;
         } else {
             copy_frame(&f[3], r.address, sizeof r.address);
             if (frame_is(&f[2], AUTH_DOMAIN_INTAKE))
@@ -225,13 +229,19 @@ void auth_cut_fd(auth_t *a, int fd)
     if ((uint32_t)fd < a->cap) a->conn[fd].user[0] = '\0';
 }
 
+void auth_close_all(auth_t *a, const char *why)
+{
+    if (a) a->closed = why;
+}
+
 int auth_cut_revoked(auth_t *a, const reg_t *reg)
 {
     int cut = 0;
     if (!a) return 0;
     for (uint32_t fd = 0; fd < a->cap; fd++) {
         conn_t *c = &a->conn[fd];
-        if (!c->user[0] || reg_user_ok(reg, (reg_domain_t)c->dom, c->user)) continue;
+        if (!c->user[0] || (!a->closed && reg_user_ok(reg, (reg_domain_t)c->dom, c->user)))
+            continue;
         struct sockaddr_storage now;
         socklen_t nl = sizeof now;
         /* Still the connection we saw? (the descriptor may have been reused) */

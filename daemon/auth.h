@@ -62,8 +62,14 @@ void auth_seen(auth_t *a, int fd, reg_domain_t dom, const char *user);
 /* Cut the connection on fd now (its owner may no longer connect). */
 void auth_cut_fd(auth_t *a, int fd);
 
-/* Cut every remembered connection whose owner reg no longer lets in.
- * Returns how many were cut. */
+/* Fail closed (why != NULL: the reason every handshake is refused with, a
+ * static string) or open again (NULL). The daemon closes while it cannot
+ * load its registry: a revocation it cannot confirm must not leave the key
+ * working. */
+void auth_close_all(auth_t *a, const char *why);
+
+/* Cut every remembered connection whose owner reg no longer lets in (every
+ * one while closed). Returns how many were cut. */
 int auth_cut_revoked(auth_t *a, const reg_t *reg);
 
 /* Counters, for /metrics and logs. */

@@ -201,8 +201,54 @@ static void summarise_unrecorded(daemon_t *d, int64_t now)
              (unsigned long long)n, d->cfg.refusal_records_per_min);
 }
 
+#define REG_STALE_WHY "the daemon cannot load its registry"
+
+static void publish_metrics(daemon_t *d);
+
+/* The registry failed to load (a reload after a change, a retry): who may
+ * submit is not known, so nobody may — a revocation that cannot be
+ * confirmed must not leave the key working. Handshakes are refused, open
+ * connections cut, events deferred with 500 (kept and resent by their
+ * stations); said at once and every 10 s after. */
+static void registry_failed(daemon_t *d, const char *why, const char *err)
+{
+    const int64_t now = mono_us();
+    d->reg_failures++;
+    const int first = !d->reg_stale_us;
+    if (first) d->reg_stale_us = now;
+    if (first || now - d->reg_stale_logged_us > 10000000) {
+        log_error("registry",
+                  "reload (%s) failed, refusing every station until it loads (stale for %lld s): "
+                  "%s",
+                  why, (long long)((now - d->reg_stale_us) / 1000000), err);
+        d->reg_stale_logged_us = now;
+    }
+    auth_close_all(d->in.auth, REG_STALE_WHY);
+    int cut = auth_cut_revoked(d->in.auth, d->reg);
+    if (first) {
+        if (cut) log_warn("registry", "cut %d connections until the registry loads", cut);
+        publish_metrics(d);
+    }
+}
+
+static void registry_loaded(daemon_t *d)
+{
+    if (!d->reg_stale_us) return;
+    log_info("registry", "loaded again after %lld s: taking events",
+             (long long)((mono_us() - d->reg_stale_us) / 1000000));
+    d->reg_stale_us = 0;
+    auth_close_all(d->in.auth, NULL);
+    publish_metrics(d);
+}
+
 static void admit(daemon_t *d, store_ev_t *e, const char *auth_node)
 {
+    if (d->reg_stale_us) {
+        e->fixed = 1;
+        e->v = (verdict_t){.status = ACK_DEFERRED, .code = ANTT_E_INTERNAL};
+        snprintf(e->v.msg, sizeof e->v.msg, REG_STALE_WHY "; resend later");
+        return;
+    }
     int rc = reg_admit(d->reg, &e->ev, auth_node, &e->v);
     if (rc == 0) return;
     /* An operator may just have registered this node or unit: look again,
@@ -212,8 +258,11 @@ static void admit(daemon_t *d, store_ev_t *e, const char *auth_node)
         now - d->reg_loaded_us > 1000000) {
         char err[256];
         d->reg_loaded_us = now;
-        if (reg_load(d->reg, store_db(d->store), err, sizeof err) < 0)
-            log_warn("registry", "reload failed: %s", err);
+        if (reg_load(d->reg, store_db(d->store), err, sizeof err) < 0) {
+            registry_failed(d, "an unknown node or unit", err);
+            admit(d, e, auth_node); /* deferred */
+            return;
+        }
         rc = reg_admit(d->reg, &e->ev, auth_node, &e->v);
         if (rc == 0) return;
     }
@@ -421,6 +470,9 @@ static void publish_metrics(daemon_t *d)
     d->met.stream_publishing = d->slot && slot_leading(d->slot);
     d->met.synchronous = store_synchronous(d->store);
     d->met.held_unsafe = d->unsafe_until_us != 0;
+    d->met.registry_stale = d->reg_stale_us != 0;
+    d->met.registry_failures = d->reg_failures;
+    d->met.events_isolated = st->isolated;
     d->met.replies_dropped = d->in.replies_dropped;
     if (d->in.auth) {
         const auth_stats_t *a = auth_stats(d->in.auth);
@@ -563,7 +615,7 @@ static void flush_oldest(daemon_t *d)
 {
     batch_t *b = bqueue_oldest(&d->q);
     if (d->q.n == 1) bqueue_seal(&d->q);
-    char err[512];
+    char err[512] = "";
     store_work_t w;
     store_rc_t rc =
         batch_work(b, &w) < 0
@@ -593,6 +645,8 @@ static void flush_oldest(daemon_t *d)
         log_info("store", "the database replicates synchronously again: committing");
         publish_metrics(d);
     }
+    if (rc == STORE_OK && err[0]) /* an event the database refused, deferred alone */
+        log_error("store", "%s", err);
     if (rc == STORE_FAILED) {
         /* Not stored: every event not already refused is deferred with 500,
          * so its node resends it; the batch's refusals are not recorded. */
@@ -622,9 +676,10 @@ static void registry_reload(daemon_t *d, const char *why)
     if (!store_connected(d->store)) return;
     d->reg_loaded_us = mono_us();
     if (reg_load(d->reg, store_db(d->store), err, sizeof err) < 0) {
-        log_error("registry", "reload failed: %s", err);
+        registry_failed(d, why, err);
         return;
     }
+    registry_loaded(d);
     if (deadlines_current(d, 0, err, sizeof err) < 0)
         log_error("deadlines", "recomputing the pending tip-offs' deadlines: %s", err);
     int cut = auth_cut_revoked(d->in.auth, d->reg);
@@ -670,7 +725,10 @@ static void reload(daemon_t *d)
  * the socket wakes the loop. */
 static void check_notices(daemon_t *d)
 {
-    if (store_registry_changed(d->store)) registry_reload(d, "changed in the database");
+    if (store_registry_changed(d->store))
+        registry_reload(d, "changed in the database");
+    else if (d->reg_stale_us && mono_us() - d->reg_loaded_us > 1000000)
+        registry_reload(d, "retry");
 }
 
 /* Read what the intake sockets hold, fairly between them, until the queue is

@@ -48,6 +48,10 @@ typedef struct {
     int fatal;                    /* stopping because of an error that retrying cannot fix */
     int64_t next_connect_us, backoff_ms;
     int64_t reg_loaded_us;
+    /* the registry could not be loaded since (0: it is current): events
+     * are deferred and handshakes refused until it is (issue 24) */
+    int64_t reg_stale_us, reg_stale_logged_us;
+    uint64_t reg_failures;
     uint64_t msgs, refused_msgs, events_in;
     stream_t *stream; /* the tally stream; NULL when off */
     slot_t *slot;     /* where it is read from (db/slot.h); NULL when not publishing */

@@ -1,4 +1,16 @@
-/* metrics.c — see metrics.h. */
+/* metrics.c — see metrics.h.
+ *
+ * Slow clients: libmicrohttpd's timeout is an idle one (one header line
+ * every two seconds keeps it young), so the server keeps its own table of
+ * connections (a place per connection libmicrohttpd may hold) with the time
+ * each request started: a request must arrive whole within http_timeout_s
+ * of the connection's start or of the previous answer on it, else a reaper
+ * thread cuts it (shutdown(2): libmicrohttpd sees the stream end and closes
+ * the connection itself). At http_max_connections, the oldest connection
+ * still arriving is cut to make room for a newcomer, so a scraper that sends
+ * its request at once is served however many trickle; http_per_ip is
+ * enforced here too, so that what it refuses is counted. The console has
+ * the same rules in web/gate.c (the folders share no code). */
 #include "daemon/metrics.h"
 
 #include "proto/ack.h"
@@ -10,12 +22,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+enum { SLOT_FREE, SLOT_ARRIVING, SLOT_ANSWERING, SLOT_CUT };
+
+typedef struct {
+    int state, fd;
+    uint8_t addr[16];
+    int64_t since; /* the request's clock, ms */
+} slot_t;
 
 struct metrics_srv {
     struct MHD_Daemon *d;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu; /* m, and the connections below */
     metrics_t m;
+    metrics_limits_t lim;
+    slot_t *slots;
+    int nslots;
+    uint64_t refused_per_ip, refused_full, evicted, deadline_cut;
+    pthread_t reaper;
+    pthread_cond_t cv;
+    int stopping, has_reaper;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 typedef struct {
     char *buf;
@@ -112,6 +148,17 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         "# TYPE antt_database_failovers_total counter\nantt_database_failovers_total %llu\n",
         (unsigned long long)m->failovers);
     put(&o,
+        "# HELP antt_registry_stale 1 while the registry (nodes, keys, units) cannot be loaded:"
+        " every handshake refused, every event deferred.\n"
+        "# TYPE antt_registry_stale gauge\nantt_registry_stale %d\n"
+        "# HELP antt_registry_load_failures_total Registry loads that failed.\n"
+        "# TYPE antt_registry_load_failures_total counter\nantt_registry_load_failures_total %llu\n"
+        "# HELP antt_events_isolated_total Events deferred alone because the database refused"
+        " them (the rest of their batch stored).\n"
+        "# TYPE antt_events_isolated_total counter\nantt_events_isolated_total %llu\n",
+        m->registry_stale, (unsigned long long)m->registry_failures,
+        (unsigned long long)m->events_isolated);
+    put(&o,
         "# HELP antt_stream_publishing 1 when this daemon reads the database's log and publishes"
         " the tally stream (one daemon at a time).\n"
         "# TYPE antt_stream_publishing gauge\nantt_stream_publishing %d\n",
@@ -180,6 +227,13 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 {
     (void)version, (void)upload, (void)upload_size, (void)state;
     metrics_srv_t *s = cls;
+    /* the request is in (a GET has no body): off the clock */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    slot_t *slot = ci ? ci->socket_context : NULL;
+    pthread_mutex_lock(&s->mu);
+    if (slot && slot->state == SLOT_ARRIVING) slot->state = SLOT_ANSWERING;
+    pthread_mutex_unlock(&s->mu);
     if (strcmp(method, "GET")) return MHD_NO;
     int code = 200;
     char *body = NULL;
@@ -194,16 +248,38 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         body = malloc(cap);
         if (!body) return MHD_NO;
         n = metrics_render(&copy, body, cap);
+        pthread_mutex_lock(&s->mu);
+        const unsigned long long pi = s->refused_per_ip, fu = s->refused_full, ev = s->evicted,
+                                 dl = s->deadline_cut;
+        pthread_mutex_unlock(&s->mu);
+        if (n < cap)
+            n += (size_t)snprintf(
+                body + n, cap - n,
+                "# HELP antt_http_connections_refused_total Connections to /metrics and /healthz "
+                "refused at once: over http_per_ip from one address, or every place taken by a "
+                "request being answered.\n"
+                "# TYPE antt_http_connections_refused_total counter\n"
+                "antt_http_connections_refused_total{reason=\"per_address\"} %llu\n"
+                "antt_http_connections_refused_total{reason=\"full\"} %llu\n"
+                "# HELP antt_http_connections_cut_total Connections cut: their request had not "
+                "arrived whole within http_timeout_s, or the oldest such was cut to make room.\n"
+                "# TYPE antt_http_connections_cut_total counter\n"
+                "antt_http_connections_cut_total{reason=\"deadline\"} %llu\n"
+                "antt_http_connections_cut_total{reason=\"evicted\"} %llu\n",
+                pi, fu, dl, ev);
+        if (n > cap) n = cap;
     } else if (!strcmp(url, "/healthz")) {
         pthread_mutex_lock(&s->mu);
-        int ok = s->m.db_up && s->m.schema_ok && !s->m.held_unsafe;
+        int ok = s->m.db_up && s->m.schema_ok && !s->m.held_unsafe && !s->m.registry_stale;
+        const int unsafe = s->m.held_unsafe, stale = s->m.registry_stale;
         pthread_mutex_unlock(&s->mu);
         code = ok ? 200 : 503;
-        body =
-            strdup(ok                 ? "ok\n"
-                   : s->m.held_unsafe ? "not ready: holding events until the database "
-                                        "replicates synchronously (synchronous_acks = require)\n"
-                                      : "not ready: database unreachable or schema not current\n");
+        body = strdup(ok       ? "ok\n"
+                      : unsafe ? "not ready: holding events until the database "
+                                 "replicates synchronously (synchronous_acks = require)\n"
+                      : stale  ? "not ready: the registry cannot be loaded (every station "
+                                 "refused until it is)\n"
+                               : "not ready: database unreachable or schema not current\n");
         n = body ? strlen(body) : 0;
         type = "text/plain; charset=utf-8";
     } else {
@@ -218,6 +294,139 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)code, r);
     MHD_destroy_response(r);
     return rc;
+}
+
+/* ---- the connections' table ---------------------------------------------- */
+
+static void addr_key(const struct sockaddr *sa, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (sa && sa->sa_family == AF_INET) memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+}
+
+/* Under the lock. The socket is still open: libmicrohttpd closes it after
+ * telling `connection` (which takes the lock) that it is gone. */
+static void cut(slot_t *x)
+{
+    x->state = SLOT_CUT;
+    shutdown(x->fd, SHUT_RDWR);
+}
+
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)len;
+    metrics_srv_t *s = cls;
+    uint8_t k[16];
+    addr_key(addr, k);
+    pthread_mutex_lock(&s->mu);
+    int live = 0, mine = 0;
+    slot_t *oldest = NULL;
+    for (int i = 0; i < s->nslots; i++) {
+        slot_t *x = &s->slots[i];
+        if (x->state != SLOT_ARRIVING && x->state != SLOT_ANSWERING) continue;
+        live++;
+        mine += !memcmp(x->addr, k, 16);
+        if (x->state == SLOT_ARRIVING && (!oldest || x->since < oldest->since)) oldest = x;
+    }
+    enum MHD_Result ok = MHD_YES;
+    if (mine >= s->lim.per_ip) {
+        s->refused_per_ip++;
+        ok = MHD_NO;
+    } else if (live >= s->lim.max_connections) {
+        if (oldest) {
+            cut(oldest);
+            s->evicted++;
+        } else {
+            s->refused_full++;
+            ok = MHD_NO;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+static void connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe)
+{
+    metrics_srv_t *s = cls;
+    pthread_mutex_lock(&s->mu);
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        slot_t *x = *socket_context;
+        if (x) x->state = SLOT_FREE;
+        *socket_context = NULL;
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    slot_t *x = NULL;
+    for (int i = 0; i < s->nslots && !x && fd; i++)
+        if (s->slots[i].state == SLOT_FREE) x = &s->slots[i];
+    if (x) {
+        x->state = SLOT_ARRIVING;
+        x->fd = fd->connect_fd;
+        x->since = now_ms();
+        addr_key(ad ? ad->client_addr : NULL, x->addr);
+    } else if (fd) {
+        shutdown(fd->connect_fd, SHUT_RDWR); /* no place to watch it from */
+    }
+    *socket_context = x;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* An answer is sent: the clock starts again for the next request. */
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+                      enum MHD_RequestTerminationCode why)
+{
+    (void)state, (void)why;
+    metrics_srv_t *s = cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    slot_t *x = ci ? ci->socket_context : NULL;
+    pthread_mutex_lock(&s->mu);
+    if (x && x->state == SLOT_ANSWERING) {
+        x->state = SLOT_ARRIVING;
+        x->since = now_ms();
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void *reap(void *arg)
+{
+    metrics_srv_t *s = arg;
+    const int64_t deadline = (int64_t)s->lim.timeout_s * 1000;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000L; /* cut at most a tenth of a second late */
+        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+        const int64_t now = now_ms();
+        for (int i = 0; i < s->nslots; i++)
+            if (s->slots[i].state == SLOT_ARRIVING && now - s->slots[i].since > deadline) {
+                cut(&s->slots[i]);
+                s->deadline_cut++;
+            }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static void srv_free(metrics_srv_t *s)
+{
+    if (s->has_reaper) {
+        pthread_mutex_lock(&s->mu);
+        s->stopping = 1;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->reaper, NULL);
+    }
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s->slots);
+    free(s);
 }
 
 metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, char *err,
@@ -240,19 +449,30 @@ metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, ch
     metrics_srv_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->lim = *lim;
+    /* cut connections keep their place until libmicrohttpd closed them */
+    s->nslots = lim->max_connections * 2 + 16;
+    s->slots = calloc((size_t)s->nslots, sizeof *s->slots);
+    if (s->slots) s->has_reaper = pthread_create(&s->reaper, NULL, reap, s) == 0;
+    if (!s->has_reaper) {
+        snprintf(err, errlen, "http_listen: out of memory");
+        srv_free(s);
+        return NULL;
+    }
     /* epoll on a thread of its own: descriptors past FD_SETSIZE (thousands of
-     * stations) must not take monitoring down, as select() would. A client
-     * that sends nothing is dropped after the timeout, and one address holds
-     * a few connections at most, so slow clients cannot starve a scraper. */
-    s->d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s, MHD_OPTION_END);
+     * stations) must not take monitoring down, as select() would. The limits
+     * are admit()'s (libmicrohttpd's own is the table's size); the idle
+     * timeout stays as a backstop. */
+    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, admit, s, answer,
+                            s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->nslots,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
+                            MHD_OPTION_NOTIFY_CONNECTION, connection, s,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "http_listen: cannot serve on %s", listen);
-        pthread_mutex_destroy(&s->mu);
-        free(s);
+        srv_free(s);
         return NULL;
     }
     return s;
@@ -263,8 +483,7 @@ void metrics_stop(metrics_srv_t **sp)
     metrics_srv_t *s = *sp;
     if (!s) return;
     MHD_stop_daemon(s->d);
-    pthread_mutex_destroy(&s->mu);
-    free(s);
+    srv_free(s);
     *sp = NULL;
 }
 

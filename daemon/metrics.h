@@ -31,11 +31,14 @@ typedef struct {
     int db_up, schema_ok;
     int64_t connected; /* connections on the acked socket */
     uint64_t replies_dropped;
-    int insecure;             /* running without CURVE */
-    int stream_publishing;    /* this daemon reads the log and publishes the stream */
-    int synchronous;          /* the database replicates synchronously: 1, 0, -1 unknown */
-    int held_unsafe;          /* batches held: synchronous_acks = require and not synchronous */
-    uint64_t failovers;       /* reconnections that found another primary */
+    int insecure;          /* running without CURVE */
+    int stream_publishing; /* this daemon reads the log and publishes the stream */
+    int synchronous;       /* the database replicates synchronously: 1, 0, -1 unknown */
+    int held_unsafe;       /* batches held: synchronous_acks = require and not synchronous */
+    uint64_t failovers;    /* reconnections that found another primary */
+    int registry_stale;    /* the registry failed to load: every station refused */
+    uint64_t registry_failures;
+    uint64_t events_isolated; /* deferred alone: the database refused them, not their batch */
     int64_t stream_lag_bytes; /* log the stream's slot holds; < 0: unknown (not the reader) */
     uint64_t handshakes_allowed, handshakes_refused, connections_cut;
     uint64_t refusals_unrecorded; /* refused handshakes over refusal_records_per_min */
@@ -50,13 +53,16 @@ typedef struct {
 
 typedef struct metrics_srv metrics_srv_t;
 
-/* Serve on "HOST:PORT" (IPv4). NULL with err when it cannot. */
 /* The HTTP side's bounds (settings http_max_connections, http_per_ip,
- * http_timeout_s). */
+ * http_timeout_s: a request must arrive whole within it, from the
+ * connection's start or the previous answer, however it trickles; at the
+ * connection limit the oldest connection still arriving is cut for a
+ * newcomer). What they refuse is counted in antt_http_connections_*_total. */
 typedef struct {
     int max_connections, per_ip, timeout_s;
 } metrics_limits_t;
 
+/* Serve on "HOST:PORT" (IPv4). NULL with err when it cannot. */
 metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, char *err,
                              size_t errlen);
 void metrics_stop(metrics_srv_t **m);

@@ -2,6 +2,7 @@
  * csv): one well-tested parser, quoting included, and no row-by-row inserts. */
 #include "db/admin.h"
 
+#include "db/csvhead.h"
 #include "db/sql.h"
 
 #include <errno.h>
@@ -36,45 +37,6 @@ static int one_row(void *ctx, int n, const char *const *names, const char *const
     o->rows++;
     o->null = n < 1 || !v[0];
     snprintf(o->v, sizeof o->v, "%s", o->null ? "" : v[0]);
-    return 0;
-}
-
-/* Read the header line of a CSV file and check its columns against the
- * allowed list; write them comma-separated into cols. */
-static int csv_header(const char *path, const char *const *allowed, const char *const *required,
-                      char *cols, size_t cap, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    char line[512];
-    if (!fgets(line, sizeof line, f)) {
-        fclose(f);
-        snprintf(err, errlen, "%s: empty file", path);
-        return -1;
-    }
-    fclose(f);
-    line[strcspn(line, "\r\n")] = '\0';
-    cols[0] = '\0';
-    size_t o = 0;
-    for (char *save = NULL, *tok = strtok_r(line, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        int ok = 0;
-        for (const char *const *a = allowed; *a; a++)
-            ok |= !strcmp(*a, tok);
-        if (!ok) {
-            snprintf(err, errlen, "%s: unknown column '%s' in the header", path, tok);
-            return -1;
-        }
-        o += (size_t)snprintf(cols + o, cap - o, "%s%s", o ? ", " : "", tok);
-    }
-    for (const char *const *q = required; *q; q++)
-        if (!strstr(cols, *q)) {
-            snprintf(err, errlen, "%s: column '%s' is missing from the header", path, *q);
-            return -1;
-        }
     return 0;
 }
 
@@ -134,15 +96,14 @@ static int commit_map(db_t *c, char *err, size_t errlen)
 
 int admin_load_units(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
-    static const char *const allowed[] = {"code",        "name",       "level",    "kind",
-                                          "parent_code", "valid_from", "valid_to", NULL};
-    static const char *const required[] = {"code", "name", "level", "kind", "parent_code", NULL};
+    const csv_format_t *fm = &CSV_FORMATS[CSV_UNITS];
     char cols[256];
     const char *src = base_name(path);
     long rows = 0;
     one_t orphans = {0};
     *n = 0;
-    if (csv_header(path, allowed, required, cols, sizeof cols, err, errlen) < 0) return -1;
+    if (csvhead_read(path, fm->allowed, fm->required, cols, sizeof cols, err, errlen) < 0)
+        return -1;
     if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
     if (db_exec(c, SQL_LOAD_UNITS_STAGE, 0, NULL, NULL, NULL, err, errlen) < 0) goto fail;
     if (copy_file(c, path, "load_units", cols, err, errlen) < 0) goto fail;
@@ -164,13 +125,15 @@ fail:
 
 /* A CSV file whose columns are exactly `cols`, staged into a temporary
  * table and applied in one transaction; *n is the rows the apply touched. */
-static int load_simple(db_t *c, const char *path, const char *const *cols, const char *stage,
+static int load_simple(db_t *c, const char *path, csv_kind_t kind, const char *stage,
                        const char *table, const char *apply, int *n, char *err, size_t errlen)
 {
     char list[128];
     long rows = 0;
     *n = 0;
-    if (csv_header(path, cols, cols, list, sizeof list, err, errlen) < 0) return -1;
+    const csv_format_t *fm = &CSV_FORMATS[kind];
+    if (csvhead_read(path, fm->allowed, fm->required, list, sizeof list, err, errlen) < 0)
+        return -1;
     if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
     if (db_exec(c, stage, 0, NULL, NULL, NULL, err, errlen) < 0 ||
         copy_file(c, path, table, list, err, errlen) < 0 ||
@@ -184,29 +147,24 @@ static int load_simple(db_t *c, const char *path, const char *const *cols, const
 
 int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
-    static const char *const cols[] = {"slug", "name_vi", "name_en", "is_crime", NULL};
-    return load_simple(c, path, cols, SQL_LOAD_GROUPS_STAGE, "load_groups", SQL_LOAD_GROUPS_APPLY,
-                       n, err, errlen);
+    return load_simple(c, path, CSV_GROUPS, SQL_LOAD_GROUPS_STAGE, "load_groups",
+                       SQL_LOAD_GROUPS_APPLY, n, err, errlen);
 }
 
 int admin_load_days_off(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
-    static const char *const cols[] = {"day", "off", "name", "source", NULL};
-    return load_simple(c, path, cols, SQL_LOAD_DAYS_OFF_STAGE, "load_days_off",
+    return load_simple(c, path, CSV_DAYS_OFF, SQL_LOAD_DAYS_OFF_STAGE, "load_days_off",
                        SQL_LOAD_DAYS_OFF_APPLY, n, err, errlen);
 }
 
 int admin_load_successors(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
-    /* Our header (code,successor,effective[,share_note][,note]) or the
-     * conversion table's (old_code,new_code,effective,share_note,note). */
-    static const char *const allowed[] = {"code",      "successor",  "old_code", "new_code",
-                                          "effective", "share_note", "note",     NULL};
-    static const char *const required[] = {"effective", NULL};
+    const csv_format_t *fm = &CSV_FORMATS[CSV_SUCCESSORS];
     char cols[256];
     long rows = 0;
     *n = 0;
-    if (csv_header(path, allowed, required, cols, sizeof cols, err, errlen) < 0) return -1;
+    if (csvhead_read(path, fm->allowed, fm->required, cols, sizeof cols, err, errlen) < 0)
+        return -1;
     char mapped[256];
     size_t o = 0;
     for (char *save = NULL, *tok = strtok_r(cols, ", ", &save); tok;
@@ -253,12 +211,12 @@ static int first_unit(void *ctx, int ncols, const char *const *names, const char
 
 int admin_load_targets(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
-    static const char *const allowed[] = {"unit", "year", "figure", "target", "source", NULL};
-    static const char *const required[] = {"unit", "year", "figure", "target", NULL};
+    const csv_format_t *fm = &CSV_FORMATS[CSV_TARGETS];
     char cols[128], unknown[64] = "";
     long rows = 0;
     *n = 0;
-    if (csv_header(path, allowed, required, cols, sizeof cols, err, errlen) < 0) return -1;
+    if (csvhead_read(path, fm->allowed, fm->required, cols, sizeof cols, err, errlen) < 0)
+        return -1;
     if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
     if (db_exec(c, SQL_LOAD_TARGETS_STAGE, 0, NULL, NULL, NULL, err, errlen) < 0 ||
         copy_file(c, path, "load_targets", cols, err, errlen) < 0 ||
@@ -279,8 +237,7 @@ fail:
 
 int admin_load_clusters(db_t *c, const char *path, int *n, char *err, size_t errlen)
 {
-    static const char *const cols[] = {"cluster", "code", NULL};
-    return load_simple(c, path, cols, SQL_LOAD_CLUSTERS_STAGE, "load_clusters",
+    return load_simple(c, path, CSV_CLUSTERS, SQL_LOAD_CLUSTERS_STAGE, "load_clusters",
                        SQL_LOAD_CLUSTERS_APPLY, n, err, errlen);
 }
 

@@ -782,3 +782,71 @@ Test(security, the_dashboard_and_the_alerts_query_metrics_that_exist)
     cr_expect_eq(pclose(p), 0, "%s", out);
     cr_expect(strstr(out, " 0 missing"), "%s", out);
 }
+
+/* Issue 24: a days-off file the daemon could not use (a day of 'infinity')
+ * was committed by the loader, and every registry load failed after it: a
+ * revoked key kept submitting. Now the loader refuses it whole, and a
+ * registry that cannot be loaded (here: its table renamed away) fails
+ * closed and loudly — the revoked key's connection cut, every event
+ * deferred with 500 — until it loads again. */
+Test(security, a_registry_that_cannot_load_fails_closed)
+{
+    const int http = it_free_port();
+    char hl[32];
+    snprintf(hl, sizeof hl, "127.0.0.1:%d", http);
+    const char *more[] = {"--http-listen", hl, NULL};
+    start(more);
+    char path[300];
+    snprintf(path, sizeof path, "%s/days-off.csv", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("day,off,name,source\n2026-09-02,true,Quốc khánh,test\ninfinity,true,a,b\n", f);
+    fclose(f);
+    const long long before = count("SELECT count(*) FROM antt.days_off");
+    const char *load[] = {"--load-days-off", path, NULL};
+    char out[4096];
+    cr_expect_neq(it_anttd(db.dsn, load, out, sizeof out), 0, "%s", out);
+    cr_expect_eq(count("SELECT count(*) FROM antt.days_off"), before, "the file changed nothing");
+    cr_expect_eq(count("SELECT count(*) FROM antt.days_off WHERE NOT isfinite(day)"), 0);
+
+    ev_t ev;
+    int code;
+    it_incident(&ev, "R1", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ack_t a = send_as(&commune, &ev, &code);
+    cr_assert_eq(a.status, ACK_ACCEPTED, "code %d", a.code);
+
+    /* the registry cannot be read; the commune's key is revoked meanwhile */
+    PGconn *c = it_pg(&db);
+    exec_sql(c, "ALTER TABLE antt.days_off RENAME TO days_off_away", NULL, NULL);
+    exec_sql(c, "UPDATE antt.nodes SET revoked_at = now() WHERE node_id = 'ls-180-06040'", NULL,
+             NULL);
+    for (int i = 0; i < 100 && !it_log_has(&d, "refusing every station"); i++)
+        it_sleep_ms(50);
+    cr_expect(it_log_has(&d, "refusing every station"), "the failure is said");
+    it_incident(&ev, "R2", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    a = send_as(&commune, &ev, &code);
+    cr_expect(code != 0 || a.status != ACK_ACCEPTED,
+              "the revoked key is not taken: code %d status %d", code, a.status);
+    it_incident(&ev, "R3", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    ev.node = ev_cstr("ls-180");
+    a = send_as(&district, &ev, &code);
+    cr_expect(code != 0 || a.status != ACK_ACCEPTED, "nobody's events are taken: code %d status %d",
+              code, a.status);
+    cr_expect_eq(count("SELECT count(*) FROM antt.events"), 1);
+    char m[65536];
+    cr_expect_eq(it_http_get(http, "/metrics", m, sizeof m), 200);
+    cr_expect(strstr(m, "\nantt_registry_stale 1\n"), "%s", m);
+
+    /* the table back: the district's events flow, the revoked key stays out */
+    exec_sql(c, "ALTER TABLE antt.days_off_away RENAME TO days_off", NULL, NULL);
+    for (int i = 0; i < 100 && !it_log_has(&d, "loaded again"); i++)
+        it_sleep_ms(50);
+    cr_expect(it_log_has(&d, "loaded again"));
+    a = send_as(&district, &ev, &code);
+    cr_expect_eq(a.status, ACK_ACCEPTED, "code %d %d", code, a.code);
+    it_incident(&ev, "R4", "social_order", SEV_LESS_SERIOUS, IT_NOW_US - IT_DAY_US);
+    a = send_as(&commune, &ev, &code);
+    cr_expect(code != 0 || a.status != ACK_ACCEPTED, "code %d", code);
+    cr_expect_eq(count("SELECT count(*) FROM antt.events"), 2);
+    PQfinish(c);
+}
