@@ -40,7 +40,7 @@ fuzz_secs=${ANTT_FUZZ_SECONDS:-60}
 if [[ "$fuzz_secs" != 0 ]]; then
   CC=clang cmake -S . -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANTT_FUZZ=ON \
     -DANTT_WERROR=ON >/dev/null
-  cmake --build "$root/build-fuzz" --target fuzz_decode fuzz_intake -j"$jobs" >/dev/null
+  cmake --build "$root/build-fuzz" --target fuzz_decode fuzz_intake fuzz_csvhead -j"$jobs" >/dev/null
   # fuzz NAME BINARY SECONDS CORPUS...: new inputs go to a temporary folder, not the repo
   fuzz() {
     local name=$1 bin=$2 secs=$3
@@ -66,6 +66,8 @@ if [[ "$fuzz_secs" != 0 ]]; then
   done
   fuzz "intake (bytes -> ack)" "$root/build-fuzz/daemon/fuzz_intake" $(( (fuzz_secs + 1) / 2 )) "$seeds"
   rm -rf "$seeds"
+  fuzz "reference-data CSV headers" "$root/build-fuzz/db/fuzz_csvhead" $(( (fuzz_secs + 5) / 6 )) \
+    "$root/db/fuzz/corpus-csvhead"
 fi
 
 echo "== throwaway PostgreSQL"
@@ -74,6 +76,25 @@ cleanup() { bash "$root/tests/pg/pg.sh" stop "$pgdir" || true; rm -rf "$pgdir"; 
 trap cleanup EXIT
 eval "$(bash tests/pg/pg.sh start "$pgdir")"
 echo "PostgreSQL on 127.0.0.1:$PGPORT (data in $pgdir)"
+
+# anttd's and anttweb's default ports, held while the suite runs: no test may
+# depend on them, and on a developer's machine run.sh may be using them.
+python3 - 7720 7721 7722 7723 9720 9730 <<'PY' &
+import socket, sys, time
+held = []
+for p in sys.argv[1:]:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", int(p)))
+        s.listen(1)
+        held.append(p)
+    except OSError:
+        pass
+print("holding the default ports " + " ".join(held) + " during the suite", flush=True)
+time.sleep(3 * 3600)
+PY
+holder=$!
+trap 'kill "$holder" 2>/dev/null || true; cleanup' EXIT
 
 echo "== ctest"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

@@ -88,11 +88,14 @@ wait_state() { # until: "single" (the first node up) or "primary secondary"
 case "$cmd" in
 as-owner) shift 2; as_owner "$@" ;;
 start)
-  mkdir -p "$dir" && [[ $(id -u) -eq 0 ]] && chown nobody "$dir"
+  # XDG_RUNTIME_DIR must exist, or pg_autoctl falls back to the machine's
+  # shared /tmp/pg_autoctl, which another user's run may own (issue 24)
+  mkdir -p "$dir/run" && chmod 700 "$dir/run"
+  [[ $(id -u) -eq 0 ]] && chown nobody "$dir" "$dir/run"
   mport=$(free_port)
   prepare_pgdata "$dir/monitor"
   as_owner pg_autoctl create monitor --pgdata "$dir/monitor" --pgport "$mport" \
-    --hostname 127.0.0.1 --auth trust --no-ssl >"$dir/monitor-create.log" 2>&1
+    --hostname 127.0.0.1 --listen 127.0.0.1 --auth trust --no-ssl >"$dir/monitor-create.log" 2>&1
   echo "postgres://autoctl_node@127.0.0.1:$mport/pg_auto_failover?sslmode=disable" >"$dir/monitor.uri"
   run_keeper monitor "$dir/monitor"
   for i in $(seq 1 60); do
@@ -115,7 +118,7 @@ start)
     # the secondary is a base backup of the primary: its settings come along
     [[ $n == node1 ]] && prepare_pgdata "$dir/$n"
     as_owner pg_autoctl create postgres --pgdata "$dir/$n" --pgport "$p" --hostname 127.0.0.1 \
-      --name "$n" --auth trust --no-ssl --monitor "$(monitor_uri)" \
+      --listen 127.0.0.1 --name "$n" --auth trust --no-ssl --monitor "$(monitor_uri)" \
       --dbname antt >"$dir/$n-create.log" 2>&1
     echo "$p" >"$dir/$n.port"
     run_keeper "$n" "$dir/$n"

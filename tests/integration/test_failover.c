@@ -38,7 +38,19 @@ static void cluster_start(void)
 {
     snprintf(dir, sizeof dir, "/tmp/antt-ha.%d.XXXXXX", (int)getpid());
     cr_assert(mkdtemp(dir));
-    cr_assert_eq(cluster("start"), 0, "the formation did not start");
+    /* its output, and on failure the formation's own logs: without them a
+     * flake cannot be told from a defect (issue 24) */
+    char cmd[1024], out[16384] = "";
+    snprintf(cmd, sizeof cmd,
+             "bash %s/deploy/ha/cluster.sh start %s 2>&1 || { echo FAILED;"
+             " tail -n 15 %s/*.log 2>&1; }",
+             ANTT_SOURCE_DIR, dir, dir);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    cr_assert(!strstr(out, "FAILED"), "the formation did not start:\n%s", out);
     char path[300], line[1024];
     snprintf(path, sizeof path, "%s/env", dir);
     FILE *f = fopen(path, "r");
