@@ -191,7 +191,6 @@ static int check_format(const struct fdesc *d, const char *name, const mp_obj_t 
                             "node ids use only A-Z a-z 0-9 . _ : - (byte %u)", i);
         return 0;
     case SF_UNIT:
-        if (n == 4) return fail(err, ANTT_E_BAD_FORMAT, name, "unit codes have 2, 3 or 5 digits");
         for (uint32_t i = 0; i < n; i++)
             if (p[i] < '0' || p[i] > '9')
                 return fail(err, ANTT_E_BAD_FORMAT, name, "unit codes are decimal digits");
@@ -259,6 +258,10 @@ static int read_field(mp_reader_t *r, int f, ev_t *ev, int64_t now_us, dec_err_t
     case FK_STR: {
         if (o.type != MP_STR)
             return fail(err, ANTT_E_WRONG_TYPE, name, "expected a string, got %s", type_word(&o));
+        /* a unit code's length is its syntax (2, 3 or 5 digits): 209, as
+         * PROTOCOL.md section 3 and the code table say */
+        if (d->fmt == SF_UNIT && o.n != 2 && o.n != 3 && o.n != 5)
+            return fail(err, ANTT_E_BAD_FORMAT, name, "unit codes have 2, 3 or 5 digits");
         if (o.n < d->min || o.n > d->max)
             return fail(err, ANTT_E_TOO_LONG, name, "length %u is outside %llu..%llu bytes", o.n,
                         (unsigned long long)d->min, (unsigned long long)d->max);
@@ -271,6 +274,8 @@ static int read_field(mp_reader_t *r, int f, ev_t *ev, int64_t now_us, dec_err_t
     case FK_TIME:
     case FK_DEADLINE: {
         int64_t us;
+        /* integer milliseconds are a uint (section 3): negative is 206 */
+        if (o.type == MP_INT) return fail(err, ANTT_E_OUT_OF_RANGE, name, "must not be negative");
         int rc = ts_from_mp(&o, &us);
         if (rc == -ANTT_E_WRONG_TYPE)
             return fail(err, ANTT_E_WRONG_TYPE, name,
