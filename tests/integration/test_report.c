@@ -635,3 +635,33 @@ Test(report, each_crime_group_has_its_own_figures)
     run_ok("--unit 06040 --year 2020 --group drugs --lang en", out, sizeof out);
     LINE(out, "Drugs: 4 cases, 6 suspects");
 }
+
+/* Issue 24: a target of NaN loaded (NaN passed "target >= 0") and printed
+ * as -9.2e18 with "nan" in the JSON. Every value no report can state is
+ * refused whole, the targets on record unchanged. */
+Test(report, targets_that_are_not_numbers_are_refused_whole)
+{
+    static const char *const BAD[] = {
+        "06040,2024,wanted,NaN\n",         "06040,2024,clearance,NaN\n",
+        "06040,2024,clearance,Infinity\n", "06040,2024,clearance,-1\n",
+        "06040,2024,clearance,100.5\n",    "06040,2024,wanted,2.5\n",
+        "06040,2024,wanted,1e12\n",        "06040,1999,clearance,90\n",
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        char path[] = "/tmp/antt-targets-XXXXXX";
+        int fd = mkstemp(path);
+        dprintf(fd, "unit,year,figure,target\n06040,2024,tipoff,90\n%s", BAD[i]);
+        close(fd);
+        char log[4096];
+        const char *load[] = {"--load-targets", path, NULL};
+        cr_expect_neq(it_anttd(db.dsn, load, log, sizeof log), 0, "%s took: %s", BAD[i], log);
+        unlink(path);
+        PGconn *c = it_pg(&db);
+        cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.targets"), 0, "%s left a row", BAD[i]);
+        PQfinish(c);
+    }
+    static char out[32768];
+    run_ok("--unit 06040 --year 2024 --format json", out, sizeof out);
+    json_object *o = parse(out);
+    json_object_put(o);
+}
