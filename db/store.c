@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uninorm.h>
 #include <time.h>
 
 #define MAX_ATTEMPTS 8
@@ -263,6 +264,35 @@ static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref
 /* What an event is about: an incident ('i'), a tip-off ('t'), or nothing
  * but its station ('q': "nothing to report", kept in the log, counting
  * nothing). */
+/* A case reference as it is compared and stored: in NFC (issue 24: the
+ * same reference sent decomposed after precomposed was a second case, one
+ * person counted twice). PROTOCOL.md section 3 lets stations send either.
+ * The event's own bytes stay as sent in the log. 0, or -1 when the NFC
+ * form is over ANTT_MAX_REF_BYTES (some characters compose to longer ones)
+ * or cannot be computed. */
+static int ref_nfc(const char *p, size_t n, char out[ANTT_MAX_REF_BYTES + 1], size_t *outn)
+{
+    size_t k = 0;
+    while (k < n && (unsigned char)p[k] < 0x80)
+        k++;
+    if (k == n) { /* ASCII is its own NFC */
+        if (n) memcpy(out, p, n);
+        out[n] = '\0';
+        *outn = n;
+        return 0;
+    }
+    size_t len = ANTT_MAX_REF_BYTES;
+    uint8_t *r = u8_normalize(UNINORM_NFC, (const uint8_t *)p, n, (uint8_t *)out, &len);
+    if (!r) return -1;
+    if (r != (uint8_t *)out) { /* did not fit: libunistring allocated */
+        free(r);
+        return -1;
+    }
+    out[len] = '\0';
+    *outn = len;
+    return 0;
+}
+
 static char kind_of(ev_type_t t)
 {
     return t == EV_STATION_QUIET                              ? 'q'
@@ -718,7 +748,10 @@ static void events_step(store_t *s, const store_work_t *b, step_t *p, uint32_t n
             case 3: pgcopy_cstr(&s->arr, s->cases[s->case_of[i] - 1].unit); break;
             case 4: pgcopy_int8(&s->arr, (int64_t)e->ev.seq); break;
             case 5: pgcopy_ts(&s->arr, e->ev.time_us); break;
-            case 6: pgcopy_text(&s->arr, e->ev.ref.p, e->ev.ref.n); break;
+            case 6: /* the reference as compared: NFC */
+                pgcopy_text(&s->arr, s->cases[s->case_of[i] - 1].ref,
+                            s->cases[s->case_of[i] - 1].refn);
+                break;
             case 7: pgcopy_int4(&s->arr, e->case_version); break;
             default: pgcopy_bytea(&s->arr, e->ev.raw, e->ev.raw_len); break;
             }
@@ -923,8 +956,17 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         char unit[LEDGER_UNIT_CAP];
         snprintf(unit, sizeof unit, "%.*s", (int)key.n, key.p);
         /* a station.quiet has no reference: "" (never a null pointer to memcpy) */
-        case_t *c =
-            case_get(s, kind_of(e->ev.type), unit, e->ev.ref.p ? e->ev.ref.p : "", e->ev.ref.n, 1);
+        char ref[ANTT_MAX_REF_BYTES + 1];
+        size_t refn;
+        if (ref_nfc(e->ev.ref.p ? e->ev.ref.p : "", e->ev.ref.n, ref, &refn) < 0) {
+            e->fixed = 1;
+            e->v = (verdict_t){.status = ACK_REJECTED, .code = ANTT_E_TOO_LONG, .field = "ref"};
+            snprintf(e->v.msg, sizeof e->v.msg,
+                     "the reference is over %d bytes in Unicode's composed form (NFC)",
+                     ANTT_MAX_REF_BYTES);
+            continue;
+        }
+        case_t *c = case_get(s, kind_of(e->ev.type), unit, ref, refn, 1);
         if (!c) goto oom;
         s->case_of[i] = (uint32_t)(c - s->cases) + 1;
         ncand++;

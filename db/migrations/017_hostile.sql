@@ -106,3 +106,20 @@ ALTER TABLE antt.units ADD CONSTRAINT units_valid_check
            AND (valid_to IS NULL OR valid_to BETWEEN DATE '1900-01-01' AND DATE '2200-01-01'));
 ALTER TABLE antt.unit_successors ADD CONSTRAINT unit_successors_effective_check
     CHECK (effective BETWEEN DATE '1900-01-01' AND DATE '2200-01-01');
+
+-- 4. Case references are compared and stored in NFC (the daemon normalises
+--    them; the events' bytes stay as sent): the same reference sent
+--    decomposed after precomposed was a second case. References already
+--    stored are normalised where that makes no two rows one; a pair that
+--    would collide (the bug's own doing) is left as it is for an operator
+--    to settle.
+UPDATE antt.events SET ref = normalize(ref, NFC) WHERE ref IS NOT NFC NORMALIZED;
+UPDATE antt.incidents i SET ref = normalize(i.ref, NFC) WHERE i.ref IS NOT NFC NORMALIZED
+   AND NOT EXISTS (SELECT 1 FROM antt.incidents o WHERE o.unit = i.unit
+                      AND o.ref = normalize(i.ref, NFC));
+UPDATE antt.tipoffs t SET ref = normalize(t.ref, NFC) WHERE t.ref IS NOT NFC NORMALIZED
+   AND NOT EXISTS (SELECT 1 FROM antt.tipoffs o WHERE o.unit = t.unit
+                      AND o.ref = normalize(t.ref, NFC));
+UPDATE antt.wanted w SET ref = normalize(w.ref, NFC) WHERE w.ref IS NOT NFC NORMALIZED
+   AND NOT EXISTS (SELECT 1 FROM antt.wanted o WHERE o.issuer = w.issuer
+                      AND o.ref = normalize(w.ref, NFC));

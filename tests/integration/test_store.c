@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "proto/decode.h"
 #include "proto/encode.h"
+#include "proto/err.h"
 
 #include <criterion/criterion.h>
 #include <msgpack.h>
@@ -520,4 +521,51 @@ Test(store, an_event_the_database_refuses_fails_alone)
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.rejects WHERE code = 500"), 1);
     work_free(&k);
     PQfinish(c);
+}
+
+/* Issue 24: a reference sent decomposed (NFD) after the same one
+ * precomposed (NFC) was a second case: a wanted person found twice, a
+ * clearance of an unknown case. References are compared and stored in
+ * NFC; the events' bytes stay as sent. */
+Test(store, a_reference_is_the_same_precomposed_or_decomposed)
+{
+    /* "Số 7/QĐ-TN": "ố" precomposed (U+1ED1) and decomposed (o U+0302 U+0301) */
+    static const char NFC[] = "S\xe1\xbb\x91 7/Q\xc4\x90-TN";
+    static const char NFD[] = "So\xcc\x82\xcc\x81 7/Q\xc4\x90-TN";
+    work_t k;
+    work_init(&k);
+    ev_t e;
+    it_wanted_found(&e, "20", NFC, HOW_ARRESTED, CAT_DANGEROUS, t0());
+    work_add(&k, &e);
+    it_incident(&e, NFD, "social_order", SEV_SERIOUS, t0());
+    work_add(&k, &e);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[0].v.status, ACK_ACCEPTED, "%d %s", k.ev[0].v.code, k.ev[0].v.msg);
+    cr_expect_eq(k.ev[1].v.status, ACK_ACCEPTED, "%d %s", k.ev[1].v.code, k.ev[1].v.msg);
+    work_free(&k);
+    work_init(&k);
+    it_wanted_found(&e, "20", NFD, HOW_SURRENDERED, CAT_DANGEROUS, t0() + DAY);
+    work_add(&k, &e);
+    it_cleared(&e, NFC, t0() + DAY, 1);
+    work_add(&k, &e);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    cr_expect_eq(k.ev[0].v.code, ANTT_E_WANTED_CLOSED, "the same notice: %d %s", k.ev[0].v.code,
+                 k.ev[0].v.msg);
+    cr_expect_eq(k.ev[1].v.status, ACK_ACCEPTED, "the same case: %d %s", k.ev[1].v.code,
+                 k.ev[1].v.msg);
+    work_free(&k);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.wanted"), 1);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.incidents WHERE cleared_at IS NOT NULL"),
+                 1);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events WHERE ref IS NOT NFC NORMALIZED"),
+                 0, "stored in NFC");
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"
+                              " WHERE position('\\xcc82'::bytea IN raw) > 0"),
+                 1, "the decomposed event's own bytes are kept");
+    cr_expect_eq(it_tally(c, "wanted_found", NULL), 1);
+    PQfinish(c);
+    const char *verify[] = {"--verify", NULL};
+    char out[4096];
+    cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
 }
