@@ -1,0 +1,191 @@
+/* test_param.c — the console's parameters, login form and proxy address
+ * (web/param.c): whole values only, no NUL, ranges, UTF-8, names each
+ * endpoint knows, given once. The cases of issue 24 among them. */
+#include "web/param.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers" /* {"k", "v"}: vlen 0 */
+
+/* Take "k=v" pairs (already decoded; lengths given so NULs may be inside)
+ * and finish: 0 or -1, with why. */
+typedef struct {
+    const char *k, *v;
+    size_t vlen; /* 0: strlen(v) */
+} kv_t;
+
+static int take(const char *endpoint, const kv_t *kv, size_t n, param_t *p, char *why)
+{
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        if (param_take(p, endpoint, kv[i].k, strlen(kv[i].k), kv[i].v,
+                       kv[i].vlen ? kv[i].vlen : strlen(kv[i].v), why, 200) < 0)
+            return -1;
+    return param_finish(p, endpoint, why, 200);
+}
+
+#define KV(...) ((const kv_t[]){__VA_ARGS__}), sizeof((const kv_t[]){__VA_ARGS__}) / sizeof(kv_t)
+
+Test(param, a_report_takes_whole_values_only)
+{
+    param_t p;
+    char why[200];
+    cr_assert_eq(take("report", KV({"unit", "20"}, {"year", "2023"}), &p, why), 0, "%s", why);
+    cr_expect_eq(p.year, 2023);
+    cr_expect_str_eq(p.unit, "20");
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "2023 OR 1=1"}), &p, why), -1);
+    cr_expect(strstr(why, "year"), "%s", why);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "2023.5"}), &p, why), -1);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "2023"}, {"cmp", "abc"}), &p, why), -1);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "1999"}), &p, why), -1);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "+2023"}), &p, why), -1);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", ""}), &p, why), -1);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "99999999999999999999"}), &p, why), -1);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "2023"}, {"lang", "fr"}), &p, why), -1);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "2023"}, {"stat", "2"}), &p, why), -1);
+    cr_expect_eq(take("report", KV({"unit", "20"}, {"year", "2023"}, {"format", "xml"}), &p, why),
+                 -1);
+    cr_assert_eq(take("report",
+                      KV({"unit", "20"}, {"year", "2023"}, {"cmp", "2022"}, {"lang", "en"},
+                         {"stat", "1"}, {"format", "json"}),
+                      &p, why),
+                 0, "%s", why);
+    cr_expect(p.cmp == 2022 && p.stat == 1 && !strcmp(p.lang, "en") && !strcmp(p.format, "json"));
+    cr_expect_eq(take("report", KV({"unit", "20"}), &p, why), -1, "year is needed");
+    cr_expect(strstr(why, "year: missing"), "%s", why);
+}
+
+Test(param, a_nul_inside_a_value_is_refused)
+{
+    param_t p;
+    char why[200];
+    cr_expect_eq(take("overview",
+                      KV({"unit", "20"}, {"from", "2023-01-01\0junk", 15}, {"to", "2024-01-01"}),
+                      &p, why),
+                 -1);
+    cr_expect(strstr(why, "NUL"), "%s", why);
+    cr_expect_eq(take("stations", KV({"unit", "20\0", 3}), &p, why), -1);
+}
+
+Test(param, unknown_and_repeated_names_are_refused)
+{
+    param_t p;
+    char why[200];
+    cr_expect_eq(take("stations", KV({"unit", "20"}, {"year", "2023"}), &p, why), -1,
+                 "stations takes no year");
+    cr_expect(strstr(why, "unknown parameter 'year'"), "%s", why);
+    cr_expect_eq(take("stations", KV({"unit", "20"}, {"unit", "04"}), &p, why), -1);
+    cr_expect(strstr(why, "twice"), "%s", why);
+    cr_expect_eq(take("me", KV({"x", "1"}), &p, why), -1);
+    cr_expect_eq(take("stations", KV({"\x01\xff", "1"}), &p, why), -1);
+    cr_expect(strstr(why, "unprintable"), "%s", why);
+    cr_expect(!param_known("nothing"));
+    cr_expect(param_known("units"));
+}
+
+Test(param, periods_are_real_days_in_order_within_ten_years)
+{
+    param_t p;
+    char why[200];
+    cr_expect_eq(
+        take("months", KV({"unit", "04"}, {"from", "2024-02-29"}, {"to", "2024-03-01"}), &p, why),
+        0, "%s", why);
+    cr_expect_eq(
+        take("months", KV({"unit", "04"}, {"from", "2023-02-29"}, {"to", "2024-03-01"}), &p, why),
+        -1);
+    cr_expect_eq(
+        take("months", KV({"unit", "04"}, {"from", "2024-01-01"}, {"to", "2024-01-01"}), &p, why),
+        -1);
+    cr_expect_eq(
+        take("months", KV({"unit", "04"}, {"from", "2000-01-01"}, {"to", "2024-01-01"}), &p, why),
+        -1);
+    cr_expect_eq(
+        take("months", KV({"unit", "04"}, {"from", "2023-1-01"}, {"to", "2024-01-01"}), &p, why),
+        -1);
+    cr_expect_eq(take("overview",
+                      KV({"unit", "04"}, {"from", "2023-01-01"}, {"to", "2024-01-01"},
+                         {"cfrom", "2022-01-01"}),
+                      &p, why),
+                 -1, "cfrom without cto");
+    cr_expect_eq(
+        take("tipoffs",
+             KV({"unit", "04"}, {"from", "2023-01-01"}, {"to", "2024-01-01"}, {"within", "0"}), &p,
+             why),
+        -1);
+    cr_expect_eq(
+        take("tipoffs",
+             KV({"unit", "04"}, {"from", "2023-01-01"}, {"to", "2024-01-01"}, {"within", "7"}), &p,
+             why),
+        0, "%s", why);
+    cr_expect_eq(p.within, 7);
+    cr_expect(param_day_valid("2000-02-29", 10));
+    cr_expect(!param_day_valid("1900-02-29", 10));
+    cr_expect(!param_day_valid("2023-04-31", 10));
+    cr_expect_eq(param_day_number("1970-01-01"), 0);
+    cr_expect_eq(param_day_number("2024-01-01") - param_day_number("2023-01-01"), 365);
+}
+
+Test(param, units_and_the_pickers_text)
+{
+    param_t p;
+    char why[200];
+    cr_expect(param_unit_valid("all", 3));
+    cr_expect(param_unit_valid("group:cluster2", 14));
+    cr_expect(!param_unit_valid("group:", 6));
+    cr_expect(!param_unit_valid("04;drop", 7));
+    cr_expect(!param_unit_valid("0404", 4));
+    cr_expect_eq(take("units", KV({"q", "L\xe1\xba\xa1ng"}), &p, why), 0, "%s", why);
+    cr_expect_eq(take("units", KV({"q", ""}), &p, why), 0, "%s", why);
+    cr_expect_eq(take("units", KV({"q", "\xff\xfe"}), &p, why), -1, "not UTF-8");
+    cr_expect(strstr(why, "UTF-8"), "%s", why);
+    cr_expect_eq(take("units", KV({"q", "a\x01"}), &p, why), -1, "a control character");
+    char long_q[80];
+    memset(long_q, 'a', 65);
+    long_q[65] = '\0';
+    cr_expect_eq(take("units", KV({"q", long_q}), &p, why), -1);
+}
+
+Test(param, the_login_form_is_read_strictly)
+{
+    char out[32];
+    size_t n;
+    const char *ok = "name=tinh20&password=a+long%20secret";
+    cr_expect_eq(param_form_field(ok, strlen(ok), "password", out, sizeof out, &n), 1);
+    cr_expect_str_eq(out, "a long secret");
+    cr_expect_eq(n, 13);
+    cr_expect_eq(param_form_field(ok, strlen(ok), "nam", out, sizeof out, NULL), 0,
+                 "a prefix is not the field");
+    static const char *const F[] = {"name", "password"};
+    cr_expect_eq(param_form_only(ok, strlen(ok), F, 2), 0);
+    const char *extra = "name=a&password=b&admin=1";
+    cr_expect_eq(param_form_only(extra, strlen(extra), F, 2), -1);
+    const char *twice = "name=a&password=b&name=c";
+    cr_expect_eq(param_form_field(twice, strlen(twice), "name", out, sizeof out, NULL), -1);
+    const char *nul = "name=a%00b&password=b";
+    cr_expect_eq(param_form_field(nul, strlen(nul), "name", out, sizeof out, NULL), -1);
+    const char *badhex = "name=a%zz&password=b";
+    cr_expect_eq(param_form_field(badhex, strlen(badhex), "name", out, sizeof out, NULL), -1);
+    const char *cut = "name=a%2";
+    cr_expect_eq(param_form_field(cut, strlen(cut), "name", out, sizeof out, NULL), -1);
+    const char *big = "name=0123456789012345678901234567890123456789";
+    cr_expect_eq(param_form_field(big, strlen(big), "name", out, sizeof out, NULL), -1,
+                 "too long is refused, not cut");
+    cr_expect_eq(param_form_field("", 0, "name", out, sizeof out, NULL), 0);
+}
+
+Test(param, the_client_behind_a_proxy_is_the_last_hop)
+{
+    char a[64];
+    const char *x = "6.6.6.6, 10.1.2.3";
+    cr_expect_eq(param_forwarded_for(x, strlen(x), a), 0);
+    cr_expect_str_eq(a, "10.1.2.3", "the client's own claim (6.6.6.6) is not believed");
+    cr_expect_eq(param_forwarded_for("10.1.2.3", 8, a), 0);
+    cr_expect_eq(param_forwarded_for("2001:DB8::1", 11, a), 0);
+    cr_expect_str_eq(a, "2001:db8::1", "one spelling per address");
+    cr_expect_eq(param_forwarded_for("10.1.2.3, ", 10, a), -1, "an empty last hop");
+    cr_expect_eq(param_forwarded_for("unknown", 7, a), -1);
+    cr_expect_eq(param_forwarded_for("10.1.2.3\0x", 10, a), -1);
+    cr_expect_eq(param_forwarded_for(NULL, 0, a), -1);
+}

@@ -1,0 +1,367 @@
+/* param.c — see param.h. */
+#include "web/param.h"
+
+#include "proto/utf8.h"
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Every parameter a question may take; an endpoint allows and needs a set
+ * of them (bits of this table). */
+enum {
+    P_UNIT = 1u << 0,
+    P_FROM = 1u << 1,
+    P_TO = 1u << 2,
+    P_CFROM = 1u << 3,
+    P_CTO = 1u << 4,
+    P_Q = 1u << 5,
+    P_LANG = 1u << 6,
+    P_FORMAT = 1u << 7,
+    P_YEAR = 1u << 8,
+    P_CMP = 1u << 9,
+    P_WITHIN = 1u << 10,
+    P_STAT = 1u << 11,
+};
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} NAMES[] = {
+    {"unit", P_UNIT}, {"from", P_FROM}, {"to", P_TO},         {"cfrom", P_CFROM},
+    {"cto", P_CTO},   {"q", P_Q},       {"lang", P_LANG},     {"format", P_FORMAT},
+    {"year", P_YEAR}, {"cmp", P_CMP},   {"within", P_WITHIN}, {"stat", P_STAT},
+};
+
+#define PERIOD (P_UNIT | P_FROM | P_TO)
+
+static const struct {
+    const char *endpoint;
+    unsigned allowed, needed;
+} ENDPOINTS[] = {
+    {"me", 0, 0},
+    {"events", 0, 0},
+    {"units", P_Q, 0},
+    {"overview", PERIOD | P_CFROM | P_CTO, PERIOD},
+    {"children", PERIOD, PERIOD},
+    {"months", PERIOD, PERIOD},
+    {"overdue", PERIOD, PERIOD},
+    {"tipoffs", PERIOD | P_WITHIN, PERIOD},
+    {"stations", P_UNIT, P_UNIT},
+    {"report", P_UNIT | P_YEAR | P_CMP | P_LANG | P_STAT | P_FORMAT, P_UNIT | P_YEAR},
+};
+
+static int endpoint_index(const char *endpoint)
+{
+    for (size_t i = 0; i < sizeof ENDPOINTS / sizeof ENDPOINTS[0]; i++)
+        if (!strcmp(ENDPOINTS[i].endpoint, endpoint)) return (int)i;
+    return -1;
+}
+
+int param_known(const char *endpoint)
+{
+    return endpoint_index(endpoint) >= 0;
+}
+
+/* A whole decimal number in [min, max], digits only (no sign, no spaces,
+ * no leading '+', at most 9 digits so it cannot overflow). */
+static int whole_int(const char *v, size_t n, int min, int max, int *out)
+{
+    if (!n || n > 9) return -1;
+    long x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9') return -1;
+        x = x * 10 + (v[i] - '0');
+    }
+    if (x < min || x > max) return -1;
+    *out = (int)x;
+    return 0;
+}
+
+static int one_of(const char *v, size_t n, const char *const *words)
+{
+    for (; *words; words++)
+        if (strlen(*words) == n && !memcmp(v, *words, n)) return 1;
+    return 0;
+}
+
+int param_day_valid(const char *d, size_t n)
+{
+    if (n != 10 || d[4] != '-' || d[7] != '-') return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9')) return 0;
+    int y, m, dd;
+    if (whole_int(d, 4, 1900, 9999, &y) || whole_int(d + 5, 2, 1, 12, &m) ||
+        whole_int(d + 8, 2, 1, 31, &dd))
+        return 0;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (dd > mdays[m - 1]) return 0;
+    return m != 2 || dd < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+/* H. Hinnant's days_from_civil. */
+long param_day_number(const char *d)
+{
+    long y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    const long m = (d[5] - '0') * 10 + (d[6] - '0'), dd = (d[8] - '0') * 10 + (d[9] - '0');
+    y -= m <= 2;
+    const long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+    const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+int param_unit_valid(const char *u, size_t n)
+{
+    if (n == 3 && !memcmp(u, "all", 3)) return 1; /* the whole country */
+    if (n > 6 && !memcmp(u, "group:", 6)) {
+        if (n - 6 > 32) return 0;
+        for (size_t i = 6; i < n; i++) {
+            const char c = u[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-'))
+                return 0;
+        }
+        return 1;
+    }
+    if (n != 2 && n != 3 && n != 5) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (u[i] < '0' || u[i] > '9') return 0;
+    return 1;
+}
+
+static void copy(char *out, const char *v, size_t n)
+{
+    memcpy(out, v, n);
+    out[n] = '\0';
+}
+
+int param_take(param_t *p, const char *endpoint, const char *key, size_t klen, const char *val,
+               size_t vlen, char *why, size_t whylen)
+{
+    const int e = endpoint_index(endpoint);
+    unsigned bit = 0;
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0] && !bit; i++)
+        if (strlen(NAMES[i].name) == klen && !memcmp(NAMES[i].name, key, klen)) bit = NAMES[i].bit;
+    /* the name as printable as it came, for the message */
+    const int kshow = utf8_check((const uint8_t *)key, klen, 0) == 0 && klen <= 32;
+    if (e < 0 || !bit || !(ENDPOINTS[e].allowed & bit)) {
+        snprintf(why, whylen, "unknown parameter %s%.*s%s for %s", kshow ? "'" : "",
+                 kshow ? (int)klen : 0, key, kshow ? "'" : "(unprintable)", endpoint);
+        return -1;
+    }
+    const char *name = key; /* known, hence printable */
+    const int nlen = (int)klen;
+    if (p->seen & bit) {
+        snprintf(why, whylen, "%.*s: given twice", nlen, name);
+        return -1;
+    }
+    p->seen |= bit;
+    if (!val) val = "", vlen = 0;
+    if (memchr(val, '\0', vlen)) {
+        snprintf(why, whylen, "%.*s: a NUL inside the value", nlen, name);
+        return -1;
+    }
+    static const char *const LANGS[] = {"vi", "en", NULL};
+    static const char *const FORMATS[] = {"text", "csv", "json", NULL};
+    static const char *const BITS[] = {"0", "1", NULL};
+    const char *need = NULL;
+    switch (bit) {
+    case P_UNIT:
+        if (!param_unit_valid(val, vlen))
+            need = "a unit code, group:NAME or all";
+        else
+            copy(p->unit, val, vlen);
+        break;
+    case P_FROM:
+    case P_TO:
+    case P_CFROM:
+    case P_CTO:
+        if (!param_day_valid(val, vlen))
+            need = "a real day, YYYY-MM-DD";
+        else
+            copy(bit == P_FROM    ? p->from
+                 : bit == P_TO    ? p->to
+                 : bit == P_CFROM ? p->cfrom
+                                  : p->cto,
+                 val, vlen);
+        break;
+    case P_Q:
+        if (vlen > PARAM_Q_MAX)
+            need = "at most 64 bytes";
+        else if (utf8_check((const uint8_t *)val, vlen, 0))
+            need = "UTF-8 text";
+        else
+            copy(p->q, val, vlen);
+        break;
+    case P_LANG:
+        if (!one_of(val, vlen, LANGS))
+            need = "vi or en";
+        else
+            copy(p->lang, val, vlen);
+        break;
+    case P_FORMAT:
+        if (!one_of(val, vlen, FORMATS))
+            need = "text, csv or json";
+        else
+            copy(p->format, val, vlen);
+        break;
+    case P_YEAR:
+        if (whole_int(val, vlen, 2000, 2100, &p->year)) need = "a year, 2000 to 2100";
+        break;
+    case P_CMP:
+        if (whole_int(val, vlen, 2000, 2100, &p->cmp)) need = "a year, 2000 to 2100";
+        break;
+    case P_WITHIN:
+        if (whole_int(val, vlen, 1, 366, &p->within)) need = "days, 1 to 366";
+        break;
+    case P_STAT:
+        if (!one_of(val, vlen, BITS))
+            need = "0 or 1";
+        else
+            p->stat = val[0] == '1';
+        break;
+    }
+    if (need) {
+        snprintf(why, whylen, "%.*s: %s", nlen, name, need);
+        return -1;
+    }
+    return 0;
+}
+
+/* from < to, at most ten years apart (a month-by-month answer of a
+ * thousand years would be a way to make the server work for nothing). */
+static int period_ok(const char *from, const char *to)
+{
+    const long f = param_day_number(from), t = param_day_number(to);
+    return t > f && t - f <= 3660;
+}
+
+int param_finish(const param_t *p, const char *endpoint, char *why, size_t whylen)
+{
+    const int e = endpoint_index(endpoint);
+    if (e < 0) {
+        snprintf(why, whylen, "no such question");
+        return -1;
+    }
+    const unsigned missing = ENDPOINTS[e].needed & ~p->seen;
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+        if (missing & NAMES[i].bit) {
+            snprintf(why, whylen, "%s: missing", NAMES[i].name);
+            return -1;
+        }
+    if ((ENDPOINTS[e].needed & P_FROM) && !period_ok(p->from, p->to)) {
+        snprintf(why, whylen, "from before to, at most ten years apart");
+        return -1;
+    }
+    const unsigned cmp = p->seen & (P_CFROM | P_CTO);
+    if (cmp && (cmp != (P_CFROM | P_CTO) || !period_ok(p->cfrom, p->cto))) {
+        snprintf(why, whylen, "cfrom and cto: both, cfrom before cto, at most ten years apart");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the login form ----------------------------------------------------- */
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* The field starting at body[i] (its name up to '=' or '&'): the name's
+ * length, the value's start and end. */
+typedef struct {
+    size_t name, kl, val, end;
+    int has_eq;
+} field_t;
+
+static size_t next_field(const char *body, size_t len, size_t i, field_t *f)
+{
+    f->name = i;
+    size_t j = i;
+    while (j < len && body[j] != '=' && body[j] != '&')
+        j++;
+    f->kl = j - i;
+    f->has_eq = j < len && body[j] == '=';
+    f->val = f->has_eq ? j + 1 : j;
+    size_t k = f->val;
+    while (k < len && body[k] != '&')
+        k++;
+    f->end = k;
+    return k < len ? k + 1 : len + 1; /* past the '&'; len + 1: no more */
+}
+
+int param_form_field(const char *body, size_t len, const char *key, char *out, size_t cap,
+                     size_t *outlen)
+{
+    const size_t kl = strlen(key);
+    int found = 0;
+    if (cap) out[0] = '\0';
+    for (size_t i = 0; i <= len && len;) {
+        field_t f;
+        i = next_field(body, len, i, &f);
+        if (f.kl != kl || memcmp(body + f.name, key, kl)) continue;
+        if (found++) return -1; /* twice: which one would a proxy have read? */
+        size_t o = 0;
+        for (size_t q = f.val; q < f.end; q++) {
+            int c = (unsigned char)body[q];
+            if (c == '+') {
+                c = ' ';
+            } else if (c == '%') {
+                const int hi = q + 2 < f.end ? hexval(body[q + 1]) : -1,
+                          lo = q + 2 < f.end ? hexval(body[q + 2]) : -1;
+                if (hi < 0 || lo < 0) return -1;
+                c = hi * 16 + lo;
+                q += 2;
+            }
+            if (c == 0 || o + 1 >= cap) return -1;
+            out[o++] = (char)c;
+        }
+        out[o] = '\0';
+        if (outlen) *outlen = o;
+    }
+    return found;
+}
+
+int param_form_only(const char *body, size_t len, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i <= len && len;) {
+        field_t f;
+        i = next_field(body, len, i, &f);
+        int known = 0;
+        for (size_t k = 0; k < n && !known; k++)
+            known = strlen(names[k]) == f.kl && !memcmp(body + f.name, names[k], f.kl);
+        if (!known || !f.has_eq) return -1;
+    }
+    return 0;
+}
+
+/* ---- the client's address ----------------------------------------------- */
+
+int param_forwarded_for(const char *value, size_t len, char out[64])
+{
+    if (!value) return -1;
+    size_t start = len;
+    while (start > 0 && value[start - 1] != ',')
+        start--;
+    while (start < len && (value[start] == ' ' || value[start] == '\t'))
+        start++;
+    size_t end = len;
+    while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t'))
+        end--;
+    char hop[64];
+    if (end == start || end - start >= sizeof hop) return -1;
+    memcpy(hop, value + start, end - start);
+    hop[end - start] = '\0';
+    if (memchr(hop, '\0', end - start)) return -1;
+    uint8_t a[16];
+    /* written back from the binary form: one spelling per address, so the
+     * throttle cannot be dodged by writing it another way */
+    if (inet_pton(AF_INET, hop, a) == 1) return inet_ntop(AF_INET, a, out, 64) ? 0 : -1;
+    if (inet_pton(AF_INET6, hop, a) == 1) return inet_ntop(AF_INET6, a, out, 64) ? 0 : -1;
+    return -1;
+}
