@@ -4,6 +4,9 @@
  *   anttweb [--listen 127.0.0.1:9730] [--db CONNINFO] [--static DIR]
  *           [--stream tcp://127.0.0.1:7722 [--key FILE --server-key FILE.pub | --insecure]]
  *           [--tls-cert FILE --tls-key FILE] [--session-hours 8] [--silent-hours 24]
+ *           [--max-connections 200] [--per-address 16] [--request-seconds 10]
+ *           [--max-hashes 2] [--login-fails 5] [--login-window-minutes 15]
+ *           [--trusted-proxy ADDR]
  */
 #include "client/antt.h"
 #include "client/dbconn.h"
@@ -31,8 +34,10 @@ int main(int argc, char **argv)
     const char *listen = "127.0.0.1:9730", *dsn = NULL,
                *dir = access(ANTTWEB_STATIC_DIR "/index.html", R_OK) == 0 ? ANTTWEB_STATIC_DIR
                                                                           : ANTTWEB_SHARE_DIR,
-               *stream = NULL, *key = NULL, *server_key = NULL, *cert = NULL, *tls_key = NULL;
-    long session_hours = 8, silent_hours = 24, pool_size = 4, max_conn = 200;
+               *stream = NULL, *key = NULL, *server_key = NULL, *cert = NULL, *tls_key = NULL,
+               *proxy = NULL;
+    long session_hours = 8, silent_hours = 24, pool_size = 4, max_conn = 200, per_addr = 16,
+         request_s = 10, max_hashes = 2, login_fails = 5, login_window_min = 15;
     int insecure = 0;
     const opt_t opts[] = {
         {"listen", 'l', OPT_STR, &listen, 0, 0, "HOST:PORT",
@@ -57,6 +62,20 @@ int main(int argc, char **argv)
         {"pool", 0, OPT_INT, &pool_size, 1, 64, "N", "database connections (default 4)", NULL},
         {"max-connections", 0, OPT_INT, &max_conn, 8, 10000, "N",
          "browser connections at once (default 200)", NULL},
+        {"per-address", 0, OPT_INT, &per_addr, 1, 10000, "N",
+         "connections at once from one address, the trusted proxy's excepted (default 16)", NULL},
+        {"request-seconds", 0, OPT_INT, &request_s, 1, 600, "S",
+         "a request must arrive whole within this long (default 10)", NULL},
+        {"max-hashes", 0, OPT_INT, &max_hashes, 1, 64, "N",
+         "password checks at once (Argon2id, 64 MiB each); more logins are answered 503 "
+         "(default 2)",
+         NULL},
+        {"login-fails", 0, OPT_INT, &login_fails, 1, 1000, "N",
+         "failed logins from an address, or for a name, before they wait (default 5)", NULL},
+        {"login-window-minutes", 0, OPT_INT, &login_window_min, 1, 1440, "M",
+         "how long failed logins are remembered (default 15)", NULL},
+        {"trusted-proxy", 0, OPT_STR, &proxy, 0, 0, "ADDR",
+         "the TLS proxy's address: from it, the client is X-Forwarded-For's last hop", NULL},
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -101,10 +120,14 @@ int main(int argc, char **argv)
                         .session_max_s = 24 * 3600 > (int)session_hours * 3600
                                              ? 24 * 3600
                                              : (int)session_hours * 3600,
-                        .login_fails = 5,
-                        .login_window_s = 15 * 60,
+                        .login_fails = (int)login_fails,
+                        .login_window_s = (int)login_window_min * 60,
                         .silent_hours = (int)silent_hours,
-                        .max_connections = (int)max_conn};
+                        .max_connections = (int)max_conn,
+                        .per_address = (int)per_addr,
+                        .request_seconds = (int)request_s,
+                        .max_hashes = (int)max_hashes,
+                        .trusted_proxy = proxy};
     server_t *srv = pool ? server_start(&cfg, pool, live, err, sizeof err) : NULL;
     if (!srv) {
         fprintf(stderr, "anttweb: %s\n", pool ? err : "out of memory");

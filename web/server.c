@@ -1,11 +1,14 @@
 /* server.c — see server.h. A thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION): a browser's event stream may wait on the
  * tally stream without holding anyone else up; the connections are
- * bounded (max_connections). */
+ * bounded, per address and in time, by the gate (web/gate.h). */
 #include "web/server.h"
 
 #include "client/report.h"
 #include "db/console.h"
+#include "proto/utf8.h"
+#include "web/gate.h"
+#include "web/param.h"
 #include "web/session.h"
 
 #include <arpa/inet.h>
@@ -14,14 +17,18 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define COOKIE      "antt_session"
-#define BODY_MAX    4096 /* a login form */
-#define SSE_WAIT_MS 5000 /* also how long a stop may wait for a stream */
+#define DEVICE      "antt_device" /* a browser that logged in as the name before */
+#define BODY_MAX    4096          /* a login form */
+#define SSE_WAIT_MS 5000          /* also how long a stop may wait for a stream */
 
 struct server {
     server_cfg_t cfg;
@@ -33,10 +40,21 @@ struct server {
     pthread_mutex_t mu; /* sessions */
     struct MHD_Daemon *d;
     volatile int stopping;
+    volatile int started; /* libmicrohttpd's messages are no longer printed */
+    gate_t *gate;
+    char proxy[64]; /* the trusted proxy's address, as inet_ntop writes it; "" none */
+    int hashing;    /* password checks running now (under mu) */
+    /* what was refused or done, for /metrics (under mu) */
+    uint64_t logins[5]; /* by LOGIN_* */
+    uint64_t bad_requests;
     /* checked when a name is unknown, so that a login costs the same whether
      * the name exists or not (no telling names by the answer's time) */
     char dummy[crypto_pwhash_STRBYTES];
 };
+
+enum { LOGIN_OK, LOGIN_FAILED, LOGIN_LOCKED_ADDR, LOGIN_LOCKED_NAME, LOGIN_BUSY };
+static const char *const LOGIN_RESULT[5] = {"ok", "failed", "locked_address", "locked_name",
+                                            "busy"};
 
 static int64_t now_s(void)
 {
@@ -152,12 +170,51 @@ typedef struct {
     int too_big;
 } req_t;
 
-static const char *arg(struct MHD_Connection *c, const char *k)
+static void count_bad(server_t *s)
 {
-    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k);
+    pthread_mutex_lock(&s->mu);
+    s->bad_requests++;
+    pthread_mutex_unlock(&s->mu);
 }
 
-static void client_addr(struct MHD_Connection *c, char out[64])
+/* Every parameter of the query through param_take, with the lengths
+ * libmicrohttpd decoded (a %00 inside a value shows as a length past the
+ * NUL). */
+typedef struct {
+    param_t *p;
+    const char *endpoint;
+    char why[160];
+    int bad;
+} args_t;
+
+static enum MHD_Result take_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    args_t *a = cls;
+    if (param_take(a->p, a->endpoint, key, key_size, value, value_size, a->why, sizeof a->why) <
+        0) {
+        a->bad = 1;
+        return MHD_NO; /* the first refusal is the answer */
+    }
+    return MHD_YES;
+}
+
+static int parse_args(struct MHD_Connection *c, const char *endpoint, param_t *p, char *why,
+                      size_t whylen)
+{
+    args_t a = {.p = p, .endpoint = endpoint};
+    memset(p, 0, sizeof *p);
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, take_arg, &a);
+    if (a.bad) {
+        snprintf(why, whylen, "%s", a.why);
+        return -1;
+    }
+    return param_finish(p, endpoint, why, whylen);
+}
+
+/* The peer's address as text ("" when unknown). */
+static void peer_addr(struct MHD_Connection *c, char out[64])
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -166,68 +223,37 @@ static void client_addr(struct MHD_Connection *c, char out[64])
         inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, 64);
 }
 
-/* One field of an application/x-www-form-urlencoded body, decoded. */
-static int form_field(const char *body, const char *k, char *out, size_t cap)
+static int from_proxy(const server_t *s, const char *peer)
 {
-    size_t kl = strlen(k);
-    for (const char *p = body; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-        if (strncmp(p, k, kl) || p[kl] != '=') continue;
-        size_t o = 0;
-        for (const char *q = p + kl + 1; *q && *q != '&' && o + 1 < cap; q++) {
-            if (*q == '+') {
-                out[o++] = ' ';
-            } else if (*q == '%' && isxdigit((unsigned char)q[1]) &&
-                       isxdigit((unsigned char)q[2])) {
-                char h[3] = {q[1], q[2], 0};
-                out[o++] = (char)strtol(h, NULL, 16);
-                q += 2;
-            } else {
-                out[o++] = *q;
-            }
-        }
-        out[o] = '\0';
-        return 0;
-    }
-    return -1;
+    return s->proxy[0] && !strcmp(peer, s->proxy);
 }
 
-static int valid_unit(const char *u)
+/* The last X-Forwarded-For header's value (a proxy that adds a header of
+ * its own rather than appending puts it last). */
+typedef struct {
+    const char *v;
+    size_t n;
+} xff_t;
+
+static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                size_t key_size, const char *value, size_t value_size)
 {
-    if (!u) return 0;
-    if (!strcmp(u, "all")) return 1; /* the whole country */
-    if (!strncmp(u, "group:", 6)) {
-        size_t n = strlen(u + 6);
-        if (!n || n > 32) return 0;
-        for (const char *p = u + 6; *p; p++)
-            if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-')) return 0;
-        return 1;
-    }
-    size_t n = strlen(u);
-    if (n != 2 && n != 3 && n != 5) return 0;
-    for (const char *p = u; *p; p++)
-        if (!isdigit((unsigned char)*p)) return 0;
-    return 1;
+    (void)kind, (void)key_size;
+    xff_t *x = cls;
+    if (value && !strcasecmp(key, "X-Forwarded-For")) x->v = value, x->n = value_size;
+    return MHD_YES;
 }
 
-/* Days since 1970-01-01 of a valid YYYY-MM-DD (H. Hinnant's days_from_civil). */
-static long day_number(const char *d)
+/* The client's address: the peer's, or when the peer is the trusted proxy,
+ * the last hop of X-Forwarded-For (the address the proxy saw; anything
+ * before it is what the client claimed). -1 when the proxy sent none. */
+static int client_addr(const server_t *s, struct MHD_Connection *c, char out[64])
 {
-    long y = atol(d), m = atol(d + 5), dd = atol(d + 8);
-    y -= m <= 2;
-    const long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
-    const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-static int valid_day(const char *d)
-{
-    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-') return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)d[i])) return 0;
-    const int y = atoi(d), m = atoi(d + 5), dd = atoi(d + 8);
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1900 || m < 1 || m > 12 || dd < 1 || dd > mdays[m - 1]) return 0;
-    return m != 2 || dd < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+    peer_addr(c, out);
+    if (!from_proxy(s, out)) return 0;
+    xff_t x = {NULL, 0};
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, last_xff, &x);
+    return param_forwarded_for(x.v, x.n, out);
 }
 
 /* The session of the request's cookie, copied, and still allowed (the
@@ -253,63 +279,144 @@ static int who_of(server_t *s, struct MHD_Connection *c, db_t *db, session_who_t
     return 1;
 }
 
+static enum MHD_Result send_busy(struct MHD_Connection *c)
+{
+    char *b = strdup("{\"error\":\"too many logins at once: try again in a moment\"}");
+    if (!b) return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(b);
+        return MHD_NO;
+    }
+    headers(r, "application/json; charset=utf-8");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Retry-After", "1");
+    enum MHD_Result ok = MHD_queue_response(c, 503, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* Resolve the attempt reserved for (addr, name) and give back the password
+ * check's place. */
+static void attempt_done(server_t *s, const char *addr, const char *name, int outcome)
+{
+    pthread_mutex_lock(&s->mu);
+    s->hashing--;
+    sessions_resolve(s->sessions, addr, name, outcome, now_s());
+    if (outcome != SESSIONS_VOID) s->logins[outcome == SESSIONS_OK ? LOGIN_OK : LOGIN_FAILED]++;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* The form's two fields, strictly: nothing else in it, each once, the name
+ * 1 to 64 bytes of UTF-8 text, no NUL in either. */
+static int login_form(const req_t *q, char name[80], char pw[300])
+{
+    static const char *const FIELDS[] = {"name", "password"};
+    size_t nl = 0, pl = 0;
+    return !q->too_big && param_form_only(q->body, q->n, FIELDS, 2) == 0 &&
+                   param_form_field(q->body, q->n, "name", name, 80, &nl) == 1 &&
+                   param_form_field(q->body, q->n, "password", pw, 300, &pl) == 1 && nl >= 1 &&
+                   nl <= 64 && pl >= 1 && utf8_check((const uint8_t *)name, nl, 0) == 0
+               ? 0
+               : -1;
+}
+
+/* A login: the attempt is reserved against the throttle first (so attempts
+ * made at once are limited as ones made in a row), then one of max_hashes
+ * places to check a password is taken (none free: 503 at once, not a
+ * queue), and the Argon2id check runs without holding a database
+ * connection (the viewer's row is read and the connection given back
+ * first): a flood of logins neither queues on nor starves the pool the
+ * logged-in viewers' questions use. */
 static enum MHD_Result login(server_t *s, struct MHD_Connection *c, const req_t *q)
 {
-    char name[80] = "", pw[300] = "", addr[64];
-    client_addr(c, addr);
-    if (q->too_big || form_field(q->body, "name", name, sizeof name) < 0 ||
-        form_field(q->body, "password", pw, sizeof pw) < 0 || !name[0]) {
+    char name[80] = "", pw[300] = "", addr[64], err[256];
+    if (client_addr(s, c, addr) < 0) {
+        count_bad(s);
+        return send_error(c, 400, "the proxy sent no client address (X-Forwarded-For)");
+    }
+    if (login_form(q, name, pw) < 0) {
         sodium_memzero(pw, sizeof pw);
+        count_bad(s);
         return send_error(c, 400, "name and password, please");
     }
+    const char *device = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, DEVICE);
     pthread_mutex_lock(&s->mu);
-    const int may = sessions_may_try(s->sessions, addr, name, now_s());
-    pthread_mutex_unlock(&s->mu);
-    if (!may) {
-        sodium_memzero(pw, sizeof pw);
-        return send_error(c, 429, "too many failed logins: wait a few minutes");
+    const int known = sessions_device_known(s->sessions, name, device);
+    const int r = sessions_reserve(s->sessions, addr, name, known, now_s());
+    int busy = 0;
+    if (r == 0 && s->hashing >= s->cfg.max_hashes) {
+        sessions_resolve(s->sessions, addr, name, SESSIONS_VOID, now_s());
+        busy = 1;
+    } else if (r == 0) {
+        s->hashing++;
     }
-    char err[256];
-    db_t *db = pool_get(s->pool, err, sizeof err);
-    if (!db) {
+    if (r < 0 || busy)
+        s->logins[busy                        ? LOGIN_BUSY
+                  : r == SESSIONS_LOCKED_ADDR ? LOGIN_LOCKED_ADDR
+                                              : LOGIN_LOCKED_NAME]++;
+    pthread_mutex_unlock(&s->mu);
+    if (r < 0 || busy) {
         sodium_memzero(pw, sizeof pw);
+        return busy ? send_busy(c)
+                    : send_error(c, 429, "too many failed logins: wait a few minutes");
+    }
+    db_t *db = pool_get(s->pool, err, sizeof err);
+    console_viewer_t v;
+    const int found = db ? console_viewer(db, name, &v, err, sizeof err) : -1;
+    if (db) pool_put(s->pool, db);
+    if (found < 0) {
+        sodium_memzero(pw, sizeof pw);
+        attempt_done(s, addr, name, SESSIONS_VOID);
         return send_error(c, 503, "the database cannot be reached");
     }
-    console_viewer_t v;
-    int found = console_viewer(db, name, &v, err, sizeof err);
     const int ok =
         crypto_pwhash_str_verify(found == 1 ? v.hash : s->dummy, pw, strlen(pw)) == 0 && found == 1;
     sodium_memzero(pw, sizeof pw);
-    session_who_t who = {0};
-    char *topics = NULL;
-    if (ok) {
-        snprintf(who.name, sizeof who.name, "%.64s", name);
-        snprintf(who.scope, sizeof who.scope, "%s", v.scope);
-        snprintf(who.lang, sizeof who.lang, "%s", v.lang);
-        topics = console_scope_topics(db, v.scope, err, sizeof err);
-        /* a list that does not fit would filter the live stream wrongly: none */
-        snprintf(who.topics, sizeof who.topics, "%s",
-                 topics && strlen(topics) < sizeof who.topics ? topics : "[]");
-        free(topics);
-    }
-    pool_put(s->pool, db);
-    if (found < 0) return send_error(c, 503, "the database failed");
-    pthread_mutex_lock(&s->mu);
-    sessions_tried(s->sessions, addr, name, ok, now_s());
-    char token[SESSION_TOKEN_HEX + 1] = "";
-    const int opened = ok && sessions_open(s->sessions, &who, now_s(), token) == 0;
-    pthread_mutex_unlock(&s->mu);
+    attempt_done(s, addr, name, ok ? SESSIONS_OK : SESSIONS_FAILED);
     if (!ok) return send_error(c, 401, "wrong name or password");
+    session_who_t who = {0};
+    snprintf(who.name, sizeof who.name, "%.64s", name);
+    snprintf(who.scope, sizeof who.scope, "%s", v.scope);
+    snprintf(who.lang, sizeof who.lang, "%s", v.lang);
+    db = pool_get(s->pool, err, sizeof err);
+    char *topics = db ? console_scope_topics(db, v.scope, err, sizeof err) : NULL;
+    if (db) pool_put(s->pool, db);
+    if (!topics) return send_error(c, 503, "the database failed");
+    /* a list that does not fit would filter the live stream wrongly: none */
+    snprintf(who.topics, sizeof who.topics, "%s",
+             strlen(topics) < sizeof who.topics ? topics : "[]");
+    free(topics);
+    char token[SESSION_TOKEN_HEX + 1] = "", dev[SESSION_TOKEN_HEX + 1];
+    pthread_mutex_lock(&s->mu);
+    const int opened = sessions_open(s->sessions, &who, now_s(), token) == 0;
+    sessions_device_token(s->sessions, name, dev);
+    pthread_mutex_unlock(&s->mu);
     if (!opened) return send_error(c, 500, "no session");
-    char cookie[200];
+    char cookie[200], devcookie[200];
     snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", COOKIE, token,
+             s->cert ? "; Secure" : "");
+    snprintf(devcookie, sizeof devcookie,
+             "%s=%s; Path=/api/login; Max-Age=2592000; HttpOnly; SameSite=Strict%s", DEVICE, dev,
              s->cert ? "; Secure" : "");
     char *b = malloc(256);
     if (!b) return MHD_NO;
     snprintf(b, 256, "{\"name\":\"%s\",\"scope\":%s%s%s,\"lang\":\"%s\"}", who.name,
              who.scope[0] ? "\"" : "", who.scope[0] ? who.scope : "null", who.scope[0] ? "\"" : "",
              who.lang);
-    return send_json(c, 200, b, cookie);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(b);
+        return MHD_NO;
+    }
+    headers(resp, "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Set-Cookie", cookie); /* the session's first */
+    MHD_add_response_header(resp, "Set-Cookie", devcookie);
+    enum MHD_Result rc = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return rc;
 }
 
 static enum MHD_Result logout(server_t *s, struct MHD_Connection *c)
@@ -413,26 +520,20 @@ static enum MHD_Result events(server_t *s, struct MHD_Connection *c, const sessi
 /* The year-end report of unit as `antt report` writes it (the same code),
  * ?year=&cmp=&lang=vi|en&stat=1 (the statistical year 15/12-14/12)
  * &format=text|csv|json. */
-static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const char *unit)
+static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const param_t *p)
 {
-    const char *y = arg(c, "year"), *cmp = arg(c, "cmp"), *lang = arg(c, "lang"),
-               *fmt = arg(c, "format"), *stat = arg(c, "stat");
-    report_args_t a = {.unit = unit,
-                       .year = y ? atoi(y) : 0,
-                       .cmp_year = cmp && *cmp ? atoi(cmp) : 0,
-                       .vi = !lang || strcmp(lang, "en"),
+    report_args_t a = {.unit = p->unit,
+                       .year = p->year,
+                       .cmp_year = p->cmp,
+                       .vi = strcmp(p->lang, "en") != 0,
                        .carry_first = 1,
-                       .start_mm = stat && !strcmp(stat, "1") ? 12 : 1,
-                       .start_dd = stat && !strcmp(stat, "1") ? 15 : 1,
+                       .start_mm = p->stat ? 12 : 1,
+                       .start_dd = p->stat ? 15 : 1,
                        /* the targets on record; else the National
                         * Assembly's 90 % for tip-offs */
                        .target = {-1, -1, -1, -1},
                        .fallback = {-1, -1, 90, -1},
-                       .format = fmt ? fmt : "text"};
-    if (a.year < 2000 || a.year > 2100 || (a.cmp_year && (a.cmp_year < 2000 || a.cmp_year > 2100)))
-        return send_error(c, 400, "year and cmp: 2000 to 2100");
-    if (strcmp(a.format, "text") && strcmp(a.format, "csv") && strcmp(a.format, "json"))
-        return send_error(c, 400, "format: text, csv or json");
+                       .format = p->format[0] ? p->format : "text"};
     char *buf = NULL, err[512];
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
@@ -460,9 +561,19 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
     int w = who_of(s, c, db, &who);
     enum MHD_Result rc;
     char *json = NULL;
-    const char *unit = arg(c, "unit"), *from = arg(c, "from"), *to = arg(c, "to");
+    param_t p;
+    char why[200];
     if (w < 0) {
         rc = send_error(c, 503, "the database failed");
+        goto out;
+    }
+    if (!param_known(what)) {
+        rc = send_error(c, 404, "no such question");
+        goto out;
+    }
+    if (parse_args(c, what, &p, why, sizeof why) < 0) {
+        count_bad(s);
+        rc = send_error(c, 400, why);
         goto out;
     }
     if (!w && !strcmp(what, "me")) { /* who am I: nobody (the page asks before its login) */
@@ -491,19 +602,11 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
         return events(s, c, &who);
     }
     if (!strcmp(what, "units")) { /* the unit picker: within the viewer's scope */
-        const char *q = arg(c, "q");
-        if (q && strlen(q) > 64) {
-            rc = send_error(c, 400, "q: at most 64 bytes");
-            goto out;
-        }
-        json = console_units(db, who.scope, q, err, sizeof err);
+        json = console_units(db, who.scope, p.q, err, sizeof err);
         rc = json ? send_json(c, 200, json, NULL) : send_error(c, 500, "the query failed");
         goto out;
     }
-    if (!valid_unit(unit)) {
-        rc = send_error(c, 400, "unit: a unit code, group:NAME or all");
-        goto out;
-    }
+    const char *unit = p.unit, *from = p.from, *to = p.to;
     int in = console_in_scope(db, who.scope, unit, err, sizeof err);
     if (in < 0) {
         rc = send_error(c, 503, "the database failed");
@@ -514,48 +617,88 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
         goto out;
     }
     if (!strcmp(what, "report")) {
-        rc = report(c, db, unit);
-        goto out;
-    }
-    const int dated = strcmp(what, "stations") != 0;
-    if (dated && (!valid_day(from) || !valid_day(to))) {
-        rc = send_error(c, 400, "from and to: YYYY-MM-DD");
-        goto out;
-    }
-    /* a period of one day to ten years (a month-by-month answer of a
-     * thousand years would be a way to make the server work for nothing) */
-    if (dated && (day_number(to) <= day_number(from) || day_number(to) - day_number(from) > 3660)) {
-        rc = send_error(c, 400, "from before to, at most ten years apart");
+        rc = report(c, db, &p);
         goto out;
     }
     if (!strcmp(what, "overview")) {
-        const char *cf = arg(c, "cfrom"), *ct = arg(c, "cto");
-        if ((cf || ct) && (!valid_day(cf) || !valid_day(ct))) {
-            rc = send_error(c, 400, "cfrom and cto: YYYY-MM-DD");
-            goto out;
-        }
-        json = console_overview(db, unit, from, to, cf, ct, err, sizeof err);
+        json = console_overview(db, unit, from, to, p.cfrom[0] ? p.cfrom : NULL,
+                                p.cto[0] ? p.cto : NULL, err, sizeof err);
     } else if (!strcmp(what, "children")) {
         json = console_children(db, unit, from, to, err, sizeof err);
     } else if (!strcmp(what, "months")) {
         json = console_months(db, unit, from, to, err, sizeof err);
     } else if (!strcmp(what, "tipoffs")) {
-        const char *wd = arg(c, "within");
-        int within = wd ? atoi(wd) : 3;
-        if (within < 1 || within > 366) within = 3;
-        json = console_tipoffs(db, unit, within, from, to, err, sizeof err);
+        json = console_tipoffs(db, unit, p.within ? p.within : 3, from, to, err, sizeof err);
     } else if (!strcmp(what, "overdue")) {
         json = console_overdue(db, unit, from, to, err, sizeof err);
     } else if (!strcmp(what, "stations")) {
         json = console_stations(db, unit, s->cfg.silent_hours, err, sizeof err);
-    } else {
-        rc = send_error(c, 404, "no such question");
-        goto out;
     }
     rc = json ? send_json(c, 200, json, NULL) : send_error(c, 500, "the query failed");
 out:
     pool_put(s->pool, db);
     return rc;
+}
+
+/* ---- /metrics ------------------------------------------------------------ */
+
+/* The console's own counters in the Prometheus text format: what its
+ * budgets refused. Counts only (no names, addresses or figures). */
+static enum MHD_Result send_metrics(server_t *s, struct MHD_Connection *c)
+{
+    gate_stats_t g;
+    gate_stats(s->gate, &g);
+    pthread_mutex_lock(&s->mu);
+    uint64_t logins[5], bad = s->bad_requests;
+    memcpy(logins, s->logins, sizeof logins);
+    const int hashing = s->hashing, nsess = sessions_count(s->sessions, now_s());
+    pthread_mutex_unlock(&s->mu);
+    char *b = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&b, &n);
+    if (!m) return MHD_NO;
+    fprintf(m,
+            "# HELP antt_web_connections Connections to the console now.\n"
+            "# TYPE antt_web_connections gauge\nantt_web_connections %d\n"
+            "# HELP antt_web_connections_refused_total Connections refused at once: over "
+            "--per-address from one address, or every place taken by a request being answered.\n"
+            "# TYPE antt_web_connections_refused_total counter\n"
+            "antt_web_connections_refused_total{reason=\"per_address\"} %llu\n"
+            "antt_web_connections_refused_total{reason=\"full\"} %llu\n"
+            "# HELP antt_web_connections_cut_total Connections cut: their request had not arrived "
+            "within --request-seconds, or the oldest such was cut to make room.\n"
+            "# TYPE antt_web_connections_cut_total counter\n"
+            "antt_web_connections_cut_total{reason=\"deadline\"} %llu\n"
+            "antt_web_connections_cut_total{reason=\"evicted\"} %llu\n",
+            g.open, (unsigned long long)g.refused_per_addr, (unsigned long long)g.refused_full,
+            (unsigned long long)g.deadline_cut, (unsigned long long)g.evicted);
+    fprintf(m, "# HELP antt_web_logins_total Login attempts, by result (locked_*: refused by the "
+               "throttle; busy: --max-hashes password checks already running).\n"
+               "# TYPE antt_web_logins_total counter\n");
+    for (int i = 0; i < 5; i++)
+        fprintf(m, "antt_web_logins_total{result=\"%s\"} %llu\n", LOGIN_RESULT[i],
+                (unsigned long long)logins[i]);
+    fprintf(m,
+            "# HELP antt_web_password_checks Argon2id checks running now.\n"
+            "# TYPE antt_web_password_checks gauge\nantt_web_password_checks %d\n"
+            "# HELP antt_web_bad_requests_total Requests refused with 400 (a malformed or "
+            "unknown parameter, a malformed login form).\n"
+            "# TYPE antt_web_bad_requests_total counter\nantt_web_bad_requests_total %llu\n"
+            "# HELP antt_web_sessions Sessions open now.\n"
+            "# TYPE antt_web_sessions gauge\nantt_web_sessions %d\n",
+            hashing, (unsigned long long)bad, nsess);
+    fclose(m);
+    if (!b) return MHD_NO;
+    return send_owned(c, 200, "text/plain; version=0.0.4; charset=utf-8", b, n, NULL);
+}
+
+/* ---- a request's way in -------------------------------------------------- */
+
+static gate_conn_t *gate_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
@@ -565,6 +708,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
     server_t *s = cls;
     const int post = !strcmp(method, "POST");
+    /* the request has arrived whole (a POST's body too): off the gate's clock */
+    if (!post || (*state && !*upload_size)) gate_arrived(s->gate, gate_of(c));
     if (post && !*state) { /* the first call: headers only */
         req_t *q = calloc(1, sizeof *q);
         if (!q) return MHD_NO;
@@ -590,6 +735,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
         return send_error(c, 405, "GET or POST only");
     if (!strncmp(url, "/api/", 5)) return api(s, c, url + 5);
+    if (!strcmp(url, "/metrics")) {
+        /* for the operator's scraper, which connects directly; not for
+         * whoever the proxy forwards */
+        char peer[64];
+        peer_addr(c, peer);
+        if (from_proxy(s, peer)) return send_error(c, 404, "no such page");
+        return send_metrics(s, c);
+    }
     if (!strcmp(url, "/")) return send_static(s, c, "index.html");
     if (!strncmp(url, "/static/", 8)) return send_static(s, c, url + 8);
     return send_error(c, 404, "no such page");
@@ -598,12 +751,54 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 static void done(void *cls, struct MHD_Connection *c, void **state,
                  enum MHD_RequestTerminationCode why)
 {
-    (void)cls, (void)c, (void)why;
+    (void)why;
+    server_t *s = cls;
+    gate_answered(s->gate, gate_of(c), gate_now_ms()); /* the next request's clock */
     if (*state) {
         sodium_memzero(*state, sizeof(req_t)); /* a password went through it */
         free(*state);
         *state = NULL;
     }
+}
+
+/* libmicrohttpd's messages: while starting (why it cannot listen) only.
+ * Afterwards it writes a line per connection a client or the gate ends,
+ * which a flood would turn into a flood of log: those are counted instead
+ * (/metrics). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    const server_t *s = cls;
+    if (!s->started) {
+        fprintf(stderr, "anttweb: libmicrohttpd: ");
+        vfprintf(stderr, fmt, ap);
+    }
+}
+
+/* Before a connection is accepted: the gate says whether it may be. */
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)len;
+    server_t *s = cls;
+    return gate_admit(s->gate, addr, gate_now_ms()) ? MHD_YES : MHD_NO;
+}
+
+static void connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe)
+{
+    server_t *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        gate_close(s->gate, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!fd) return;
+    *socket_context =
+        gate_open(s->gate, fd->connect_fd, ad ? ad->client_addr : NULL, gate_now_ms());
+    if (!*socket_context) shutdown(fd->connect_fd, SHUT_RDWR); /* no place to watch it from */
 }
 
 /* ---- start and stop ----------------------------------------------------- */
@@ -653,6 +848,23 @@ server_t *server_start(const server_cfg_t *cfg, pool_t *pool, live_t *live, char
                                cfg->login_window_s);
     pthread_mutex_init(&s->mu, NULL);
     if (!s->sessions) goto fail;
+    if (cfg->trusted_proxy) {
+        struct in_addr pa;
+        if (inet_pton(AF_INET, cfg->trusted_proxy, &pa) != 1) {
+            snprintf(err, errlen, "trusted-proxy: '%s' is not an IPv4 address", cfg->trusted_proxy);
+            goto fail;
+        }
+        inet_ntop(AF_INET, &pa, s->proxy, sizeof s->proxy);
+    }
+    const gate_cfg_t gc = {.max = cfg->max_connections,
+                           .per_addr = cfg->per_address,
+                           .deadline_ms = (int64_t)cfg->request_seconds * 1000,
+                           .exempt = s->proxy[0] ? s->proxy : NULL,
+                           .reaper = 1};
+    if (!(s->gate = gate_new(&gc))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     {
         uint8_t r[32];
         randombytes_buf(r, sizeof r);
@@ -672,25 +884,34 @@ server_t *server_start(const server_cfg_t *cfg, pool_t *pool, live_t *live, char
             !(s->key = slurp(cfg->tls_key, err, errlen)))
             goto fail;
     }
+    /* poll(), not select(): descriptors past FD_SETSIZE must not refuse
+     * everyone. libmicrohttpd's own limit is the gate's table, beyond the
+     * gate's max: the gate decides, and connections it cut may linger a
+     * moment before libmicrohttpd has closed them. */
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ERROR_LOG | (s->cert ? MHD_USE_TLS : 0);
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG | (s->cert ? MHD_USE_TLS : 0);
+    const unsigned limit = (unsigned)cfg->max_connections * 2 + 16;
     if (s->cert)
-        s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-                                (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-                                MHD_OPTION_NOTIFY_COMPLETED, done, s, MHD_OPTION_HTTPS_MEM_CERT,
+        s->d = MHD_start_daemon(flags, 0, admit, s, answer, s, MHD_OPTION_SOCK_ADDR,
+                                (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
+                                done, s, MHD_OPTION_NOTIFY_CONNECTION, connection, s,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_HTTPS_MEM_CERT,
                                 s->cert, MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_END);
     else
-        s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-                                (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-                                MHD_OPTION_NOTIFY_COMPLETED, done, s, MHD_OPTION_END);
+        s->d = MHD_start_daemon(flags, 0, admit, s, answer, s, MHD_OPTION_SOCK_ADDR,
+                                (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
+                                done, s, MHD_OPTION_NOTIFY_CONNECTION, connection, s,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot serve on %s", cfg->listen);
         goto fail;
     }
+    s->started = 1;
     return s;
 fail:
+    gate_free(&s->gate);
     sessions_free(&s->sessions);
     free(s->cert);
     if (s->key) sodium_memzero(s->key, strlen(s->key));
@@ -706,6 +927,7 @@ void server_stop(server_t **sp)
     if (!s) return;
     s->stopping = 1;
     MHD_stop_daemon(s->d);
+    gate_free(&s->gate);
     sessions_free(&s->sessions);
     free(s->cert);
     if (s->key) sodium_memzero(s->key, strlen(s->key));

@@ -13,11 +13,15 @@
  *                                              the year-end report, as antt report
  *   GET  /api/events                            Server-Sent Events: "tally"
  *   GET  /, /static/FILE                       the page
+ *   GET  /metrics                              the console's counters (Prometheus
+ *                                              text; not through the trusted proxy)
  *
  * Every /api/ request but login and me needs the session cookie (401
  * without);
  * every unit is checked against the viewer's scope on the server (403
- * outside it, whatever the page asked). Answers are JSON, UTF-8. */
+ * outside it, whatever the page asked). Every parameter is parsed whole
+ * (web/param.h): unknown, repeated or malformed ones are 400. Answers are
+ * JSON, UTF-8. */
 #ifndef ANTT_WEB_SERVER_H
 #define ANTT_WEB_SERVER_H
 
@@ -32,6 +36,10 @@ typedef struct {
     int login_fails, login_window_s; /* throttle: this many failures in the window */
     int silent_hours;                /* a station silent after this long */
     int max_connections;
+    int per_address;           /* connections from one address (but the trusted proxy's) */
+    int request_seconds;       /* for a request to arrive whole */
+    int max_hashes;            /* Argon2id checks at once; beyond: 503 at once */
+    const char *trusted_proxy; /* its address: X-Forwarded-For's last hop is the client; NULL */
 } server_cfg_t;
 
 typedef struct server server_t;

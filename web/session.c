@@ -28,6 +28,7 @@ struct sessions {
     uint32_t nt, capt;
     int64_t idle_s, max_s, window_s;
     int fails;
+    uint8_t device_key[crypto_auth_KEYBYTES]; /* signs the "known device" cookies */
 };
 
 sessions_t *sessions_new(int64_t idle_s, int64_t max_s, int fails, int64_t window_s)
@@ -39,6 +40,7 @@ sessions_t *sessions_new(int64_t idle_s, int64_t max_s, int fails, int64_t windo
     s->max_s = max_s;
     s->fails = fails;
     s->window_s = window_s;
+    crypto_auth_keygen(s->device_key);
     return s;
 }
 
@@ -49,6 +51,7 @@ void sessions_free(sessions_t **sp)
     sodium_memzero(s->v, (size_t)s->cap * sizeof *s->v);
     free(s->v);
     free(s->t);
+    sodium_memzero(s->device_key, sizeof s->device_key);
     free(s);
     *sp = NULL;
 }
@@ -131,22 +134,53 @@ static try_t *entry(sessions_t *s, const char *kind, const char *what, int64_t n
     return t;
 }
 
-int sessions_may_try(sessions_t *s, const char *addr, const char *name, int64_t now)
+int sessions_reserve(sessions_t *s, const char *addr, const char *name, int known_device,
+                     int64_t now)
 {
-    const try_t *a = entry(s, "a", addr, now, 0), *n = entry(s, "n", name, now, 0);
-    return !(a && a->fails >= s->fails) && !(n && n->fails >= s->fails);
+    try_t *a = entry(s, "a", addr, now, 0), *n = entry(s, "n", name, now, 0);
+    if (a && a->fails >= s->fails) return SESSIONS_LOCKED_ADDR;
+    if (!known_device && n && n->fails >= s->fails) return SESSIONS_LOCKED_NAME;
+    /* counted as failures until resolved: forty attempts at once meet the
+     * limit as forty in a row would */
+    if (!(a = entry(s, "a", addr, now, 1))) return SESSIONS_LOCKED_ADDR; /* out of memory */
+    a->fails++;
+    if ((n = entry(s, "n", name, now, 1))) n->fails++;
+    return 0;
 }
 
-void sessions_tried(sessions_t *s, const char *addr, const char *name, int ok, int64_t now)
+/* Give one reserved attempt back (an entry may have been forgotten since:
+ * its window passed). */
+static void give_back(try_t *t)
 {
-    try_t *a = entry(s, "a", addr, now, !ok), *n = entry(s, "n", name, now, !ok);
-    if (ok) {
-        if (a) a->fails = 0;
-        if (n) n->fails = 0;
-        return;
-    }
-    if (a) a->fails++;
-    if (n) n->fails++;
+    if (t && t->fails > 0) t->fails--;
+}
+
+void sessions_resolve(sessions_t *s, const char *addr, const char *name, int outcome, int64_t now)
+{
+    try_t *a = entry(s, "a", addr, now, 0), *n = entry(s, "n", name, now, 0);
+    if (outcome == SESSIONS_FAILED) return; /* it stays counted */
+    give_back(a);
+    give_back(n);
+    /* The name's owner proved itself: its count starts again. The
+     * address's does not: a success with one's own account must not buy
+     * more guesses at another's. */
+    if (outcome == SESSIONS_OK && n) n->fails = 0;
+}
+
+void sessions_device_token(const sessions_t *s, const char *name, char out[SESSION_TOKEN_HEX + 1])
+{
+    uint8_t mac[crypto_auth_BYTES];
+    crypto_auth(mac, (const uint8_t *)name, strlen(name), s->device_key);
+    sodium_bin2hex(out, SESSION_TOKEN_HEX + 1, mac, sizeof mac);
+}
+
+int sessions_device_known(const sessions_t *s, const char *name, const char *token)
+{
+    uint8_t mac[crypto_auth_BYTES];
+    if (!token || strlen(token) != SESSION_TOKEN_HEX ||
+        sodium_hex2bin(mac, sizeof mac, token, SESSION_TOKEN_HEX, NULL, NULL, NULL) != 0)
+        return 0;
+    return crypto_auth_verify(mac, (const uint8_t *)name, strlen(name), s->device_key) == 0;
 }
 
 int sessions_count(sessions_t *s, int64_t now)

@@ -8,8 +8,14 @@
  * restart logs everyone out.
  *
  * Login attempts are throttled: after `fails` failures within `window_s`
- * from one address, or for one account name, further attempts are refused
- * until the window has passed, whether the password would be right or not.
+ * from one address, further attempts from it are refused until the window
+ * has passed, whether the password would be right or not; after `fails`
+ * failures for one account name, from anywhere, attempts for it are refused
+ * too, except from a browser that logged in as that name before (its
+ * "known device" cookie): so a distributed guesser is stopped, and cannot
+ * lock the account's owner out of the browsers it uses. An attempt counts
+ * as a failure from the moment it is reserved (before the password is
+ * checked), so attempts made at once are limited as ones made in a row.
  * Not thread-safe by itself: the server holds sessions_lock around calls. */
 #ifndef ANTT_WEB_SESSION_H
 #define ANTT_WEB_SESSION_H
@@ -43,13 +49,28 @@ const session_who_t *sessions_find(sessions_t *s, const char *token, int64_t now
 /* End the session of token, or every session of name (token NULL). */
 void sessions_close(sessions_t *s, const char *token, const char *name);
 
-/* 1 when an attempt from addr for name may be tried at now; 0 when
- * throttled. */
-int sessions_may_try(sessions_t *s, const char *addr, const char *name, int64_t now);
+/* Reserve an attempt from addr for name at now, before its password is
+ * checked: 0 when it may be tried (it counts as a failure of the address and
+ * of the name until sessions_resolve), SESSIONS_LOCKED_ADDR when the
+ * address has had `fails` failures in the window, SESSIONS_LOCKED_NAME when
+ * the name has and the attempt does not come from a device known for it
+ * (known_device: it carries the cookie of sessions_device_token). */
+#define SESSIONS_LOCKED_ADDR (-1)
+#define SESSIONS_LOCKED_NAME (-2)
+int sessions_reserve(sessions_t *s, const char *addr, const char *name, int known_device,
+                     int64_t now);
 
-/* Record an attempt's outcome (a success clears the address's and the
- * name's failures). */
-void sessions_tried(sessions_t *s, const char *addr, const char *name, int ok, int64_t now);
+/* Resolve a reserved attempt: SESSIONS_OK (given back, and the name's
+ * failures cleared; the address's stay), SESSIONS_FAILED (stays counted),
+ * SESSIONS_VOID (never tried, e.g. the database was down: given back). */
+enum { SESSIONS_OK, SESSIONS_FAILED, SESSIONS_VOID };
+void sessions_resolve(sessions_t *s, const char *addr, const char *name, int outcome, int64_t now);
+
+/* The "known device" token of name (hex, kept by the browser after a
+ * successful login), and whether token is it. Signed with a key drawn at
+ * sessions_new: a restart forgets every device, as it does every session. */
+void sessions_device_token(const sessions_t *s, const char *name, char out[SESSION_TOKEN_HEX + 1]);
+int sessions_device_known(const sessions_t *s, const char *name, const char *token);
 
 /* Sessions open now (after expiring the old ones). */
 int sessions_count(sessions_t *s, int64_t now);
