@@ -68,6 +68,12 @@ if [[ "$fuzz_secs" != 0 ]]; then
   rm -rf "$seeds"
   fuzz "reference-data CSV headers" "$root/build-fuzz/db/fuzz_csvhead" $(( (fuzz_secs + 5) / 6 )) \
     "$root/db/fuzz/corpus-csvhead"
+  # The console's query parameters and login form (web/fuzz/, issue 24).
+  cmake --build "$root/build-fuzz" --target fuzz_param fuzz_login -j"$jobs" >/dev/null
+  fuzz "console parameters" "$root/build-fuzz/web/fuzz/fuzz_param" $(( (fuzz_secs + 3) / 4 )) \
+    "$root/web/fuzz/corpus-param"
+  fuzz "console login form" "$root/build-fuzz/web/fuzz/fuzz_login" $(( (fuzz_secs + 3) / 4 )) \
+    "$root/web/fuzz/corpus-login"
 fi
 
 echo "== throwaway PostgreSQL"
