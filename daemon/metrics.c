@@ -1,7 +1,10 @@
 /* metrics.c — see metrics.h.
  *
- * Slow clients: libmicrohttpd's timeout is an idle one (one header line
- * every two seconds keeps it young), so the server keeps its own table of
+ * Slow clients: libmicrohttpd's timeout (Debian's 0.9.75 measured: a
+ * trickling request is closed about a timeout after it starts) frees a
+ * place only for the trickler to take it again, so sixty-four of them from
+ * eight addresses keep every place taken; and its meaning is the library's
+ * to change. So the server keeps its own table of
  * connections (a place per connection libmicrohttpd may hold) with the time
  * each request started: a request must arrive whole within http_timeout_s
  * of the connection's start or of the previous answer on it, else a reaper
@@ -44,6 +47,7 @@ struct metrics_srv {
     pthread_t reaper;
     pthread_cond_t cv;
     int stopping, has_reaper;
+    volatile int started; /* libmicrohttpd's messages are no longer printed */
 };
 
 static int64_t now_ms(void)
@@ -357,7 +361,8 @@ static void connection(void *cls, struct MHD_Connection *c, void **socket_contex
         pthread_mutex_unlock(&s->mu);
         return;
     }
-    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     const union MHD_ConnectionInfo *ad =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     slot_t *x = NULL;
@@ -414,6 +419,18 @@ static void *reap(void *arg)
     return NULL;
 }
 
+/* libmicrohttpd's messages while starting only: afterwards it writes a line
+ * per connection a client or the deadline ends, which slow clients would
+ * turn into a flood of log (they are counted instead). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    const metrics_srv_t *s = cls;
+    if (!s->started) {
+        fprintf(stderr, "anttd: http: ");
+        vfprintf(stderr, fmt, ap);
+    }
+}
+
 static void srv_free(metrics_srv_t *s)
 {
     if (s->has_reaper) {
@@ -464,17 +481,18 @@ metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, ch
      * stations) must not take monitoring down, as select() would. The limits
      * are admit()'s (libmicrohttpd's own is the table's size); the idle
      * timeout stays as a backstop. */
-    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, admit, s, answer,
-                            s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->nslots,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
-                            MHD_OPTION_NOTIFY_CONNECTION, connection, s,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, admit, s, answer, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)s->nslots, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
+        MHD_OPTION_NOTIFY_CONNECTION, connection, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "http_listen: cannot serve on %s", listen);
         srv_free(s);
         return NULL;
     }
+    s->started = 1;
     return s;
 }
 
