@@ -4,6 +4,8 @@
  * metadata). */
 #include "daemon/auth.h"
 
+#include "daemon/log.h"
+
 #include "proto/hindex.h"
 #include "proto/util.h"
 
@@ -227,6 +229,22 @@ void auth_cut_fd(auth_t *a, int fd)
     if (!a || fd < 0) return;
     if (shutdown(fd, SHUT_RDWR) == 0) a->st.cut++;
     if ((uint32_t)fd < a->cap) a->conn[fd].user[0] = '\0';
+}
+
+const char *auth_subscriber_scope(auth_t *a, const reg_t *reg, int secure, zmq_msg_t *m)
+{
+    if (!secure) return "";
+    int fd = zmq_msg_get(m, ZMQ_SRCFD);
+    const char *user = zmq_msg_gets(m, "User-Id");
+    const char *scope = user ? reg_subscriber_scope(reg, user) : NULL;
+    if (!scope) {
+        log_warn("stream", "subscriber %s may no longer subscribe: connection cut",
+                 user ? user : "(unauthenticated)");
+        auth_cut_fd(a, fd);
+        return NULL;
+    }
+    auth_seen(a, fd, REG_SUBSCRIBERS, user);
+    return scope;
 }
 
 void auth_close_all(auth_t *a, const char *why)

@@ -22,6 +22,7 @@
 #include "net/key.h"
 
 #include <stdint.h>
+#include <zmq.h>
 
 #define AUTH_DOMAIN_INTAKE "antt-intake"
 #define AUTH_DOMAIN_STREAM "antt-stream"
@@ -61,6 +62,11 @@ void auth_seen(auth_t *a, int fd, reg_domain_t dom, const char *user);
 
 /* Cut the connection on fd now (its owner may no longer connect). */
 void auth_cut_fd(auth_t *a, int fd);
+
+/* The scope of the subscriber whose message m is ("" for every unit when
+ * not secure), remembering its connection; NULL when it may not subscribe
+ * (no longer registered): its connection is cut. */
+const char *auth_subscriber_scope(auth_t *a, const reg_t *reg, int secure, zmq_msg_t *m);
 
 /* Fail closed (why != NULL: the reason every handshake is refused with, a
  * static string) or open again (NULL). The daemon closes while it cannot

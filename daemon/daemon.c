@@ -473,6 +473,19 @@ static void publish_metrics(daemon_t *d)
     d->met.registry_stale = d->reg_stale_us != 0;
     d->met.registry_failures = d->reg_failures;
     d->met.events_isolated = st->isolated;
+    if (d->snap) {
+        const snap_stats_t *ss = snap_stats(d->snap);
+        d->met.snap_served = ss->served;
+        d->met.snap_failed = ss->failed;
+        d->met.snap_bad = ss->bad;
+        d->met.snap_scope = ss->scope;
+        d->met.snap_busy = ss->busy;
+        d->met.snap_peer = ss->peer;
+        d->met.snap_dropped = ss->dropped;
+        d->met.snap_inflight = ss->inflight;
+    }
+    d->met.subs_refused = stream_subs_refused(d->stream);
+    d->met.subs_cut = stream_subs_cut(d->stream);
     d->met.replies_dropped = d->in.replies_dropped;
     if (d->in.auth) {
         const auth_stats_t *a = auth_stats(d->in.auth);
@@ -993,7 +1006,8 @@ static void notices_run(daemon_t *d, int64_t now)
 SOCKET_ITEMS(monitor_items, zmon_socket(&d->monitor))
 SOCKET_ITEMS(zap_items, auth_socket(d->in.auth))
 SOCKET_ITEMS(subscriptions_items, stream_publish_socket(d->stream))
-SOCKET_ITEMS(snapshots_items, stream_snapshot_socket(d->stream))
+SOCKET_ITEMS(snapshots_items, snap_request_socket(d->snap))
+SOCKET_ITEMS(snapshot_answers_items, snap_answer_socket(d->snap))
 
 /* The tally stream is read from the database's log by one daemon at a
  * time: try to be that daemon every second (db/slot.h). */
@@ -1062,14 +1076,24 @@ static void zap_run(daemon_t *d, int64_t now)
 static void subscriptions_run(daemon_t *d, int64_t now)
 {
     (void)now;
+    const uint64_t refused = stream_subs_refused(d->stream);
     stream_subscriptions(d->stream, d->reg, d->in.auth);
+    if (stream_subs_refused(d->stream) != refused) publish_metrics(d);
 }
 
+/* Snapshot requests: checked here, read by daemon/snap.c's thread. */
 static void snapshots_run(daemon_t *d, int64_t now)
 {
     (void)now;
-    stream_answer(d->stream, d->reg, d->in.auth,
-                  store_connected(d->store) ? store_db(d->store) : NULL);
+    snap_take(d->snap, d->reg, d->in.auth);
+    publish_metrics(d); /* the snapshot counters */
+}
+
+static void snapshot_answers_run(daemon_t *d, int64_t now)
+{
+    (void)now;
+    snap_give(d->snap);
+    publish_metrics(d);
 }
 
 /* A service of the loop (the CZMQ zloop idea): the sockets it serves
@@ -1102,6 +1126,7 @@ static const handler_t HANDLERS[] = {
     {"ZAP", zap_items, NULL, zap_run, 0},
     {"subscriptions", subscriptions_items, NULL, subscriptions_run, 0},
     {"snapshots", snapshots_items, NULL, snapshots_run, 0},
+    {"snapshot answers", snapshot_answers_items, NULL, snapshot_answers_run, 0},
     {"stream log", log_items, NULL, log_run, 0},
     {"intake", intake_items, NULL, intake_run, 0},
 };
@@ -1150,10 +1175,15 @@ static int start(daemon_t *d)
         log_info("metrics", "serving http://%s/metrics and /healthz", d->cfg.http_listen);
     }
     if (d->cfg.tally_publish[0] || d->cfg.tally_snapshot[0]) {
-        d->stream = stream_open(d->in.ctx, d->cfg.tally_publish, d->cfg.tally_snapshot, key, err,
-                                sizeof err);
-        if (!d->stream) {
+        d->stream = stream_open(d->in.ctx, d->cfg.tally_publish, key, err, sizeof err);
+        const snap_limits_t sl = {d->cfg.snapshot_queue, d->cfg.snapshot_per_peer,
+                                  d->cfg.snapshot_peer_hwm};
+        if (d->stream && d->cfg.tally_snapshot[0])
+            d->snap =
+                snap_open(d->in.ctx, d->cfg.tally_snapshot, key, d->cfg.db, &sl, err, sizeof err);
+        if (!d->stream || (d->cfg.tally_snapshot[0] && !d->snap)) {
             log_error("stream", "%s", err);
+            stream_close(&d->stream);
             metrics_stop(&d->http);
             intake_close(&d->in, 0);
             return -1;
@@ -1278,6 +1308,7 @@ static void stop(daemon_t *d)
     slot_free(&d->slot);
     db_close(&d->figures_db);
     metrics_stop(&d->http);
+    snap_close(&d->snap);
     stream_close(&d->stream);
     intake_close(&d->in, 2000);
 }

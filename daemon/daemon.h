@@ -21,6 +21,7 @@
 #include "db/slot.h"
 #include "db/pg.h"
 #include "db/store.h"
+#include "daemon/snap.h"
 #include "daemon/stream.h"
 #include "net/zmon.h"
 
@@ -54,6 +55,7 @@ typedef struct {
     uint64_t reg_failures;
     uint64_t msgs, refused_msgs, events_in;
     stream_t *stream; /* the tally stream; NULL when off */
+    snap_t *snap;     /* its snapshots; NULL when off */
     slot_t *slot;     /* where it is read from (db/slot.h); NULL when not publishing */
     int64_t lead_next_us, lead_logged_us;
     char last_server[300];   /* the database server of the last connection (host:port) */

@@ -163,6 +163,30 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         m->registry_stale, (unsigned long long)m->registry_failures,
         (unsigned long long)m->events_isolated);
     put(&o,
+        "# HELP antt_snapshots_total Snapshot requests by what became of them: served, failed"
+        " (database), refused (bad, scope, busy: the queue full, per_peer: one at a time),"
+        " dropped (the requester did not read).\n"
+        "# TYPE antt_snapshots_total counter\n"
+        "antt_snapshots_total{result=\"served\"} %llu\nantt_snapshots_total{result=\"failed\"} "
+        "%llu\n"
+        "antt_snapshots_total{result=\"bad\"} %llu\nantt_snapshots_total{result=\"scope\"} %llu\n"
+        "antt_snapshots_total{result=\"busy\"} %llu\n"
+        "antt_snapshots_total{result=\"per_peer\"} %llu\n"
+        "antt_snapshots_total{result=\"dropped\"} %llu\n"
+        "# HELP antt_snapshots_in_flight Snapshots queued or being read.\n"
+        "# TYPE antt_snapshots_in_flight gauge\nantt_snapshots_in_flight %llu\n"
+        "# HELP antt_subscriptions_refused_total Subscriptions refused: no unit's topic, or"
+        " outside the subscriber's scope.\n"
+        "# TYPE antt_subscriptions_refused_total counter\nantt_subscriptions_refused_total %llu\n"
+        "# HELP antt_subscribers_cut_total Stream connections cut for a subscription to no unit's"
+        " topic (a longer one than any unit's is cut by libzmq, uncounted).\n"
+        "# TYPE antt_subscribers_cut_total counter\nantt_subscribers_cut_total %llu\n",
+        (unsigned long long)m->snap_served, (unsigned long long)m->snap_failed,
+        (unsigned long long)m->snap_bad, (unsigned long long)m->snap_scope,
+        (unsigned long long)m->snap_busy, (unsigned long long)m->snap_peer,
+        (unsigned long long)m->snap_dropped, (unsigned long long)m->snap_inflight,
+        (unsigned long long)m->subs_refused, (unsigned long long)m->subs_cut);
+    put(&o,
         "# HELP antt_stream_publishing 1 when this daemon reads the database's log and publishes"
         " the tally stream (one daemon at a time).\n"
         "# TYPE antt_stream_publishing gauge\nantt_stream_publishing %d\n",
@@ -422,7 +446,7 @@ static void *reap(void *arg)
 /* libmicrohttpd's messages while starting only: afterwards it writes a line
  * per connection a client or the deadline ends, which slow clients would
  * turn into a flood of log (they are counted instead). */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     const metrics_srv_t *s = cls;
     if (!s->started) {

@@ -39,6 +39,10 @@ typedef struct {
     int registry_stale;    /* the registry failed to load: every station refused */
     uint64_t registry_failures;
     uint64_t events_isolated; /* deferred alone: the database refused them, not their batch */
+    /* the tally stream's budgets (daemon/snap.h, daemon/stream.h) */
+    uint64_t snap_served, snap_failed, snap_bad, snap_scope, snap_busy, snap_peer, snap_dropped;
+    uint64_t snap_inflight;
+    uint64_t subs_refused, subs_cut;
     int64_t stream_lag_bytes; /* log the stream's slot holds; < 0: unknown (not the reader) */
     uint64_t handshakes_allowed, handshakes_refused, connections_cut;
     uint64_t refusals_unrecorded; /* refused handshakes over refusal_records_per_min */

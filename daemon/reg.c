@@ -897,6 +897,23 @@ const char *reg_unit_path_on(const reg_t *r, const char *code, size_t n, int32_t
     return i < 0 ? NULL : ((const unit_t *)r->units.items)[i].path;
 }
 
+int reg_is_unit_topic(const reg_t *r, const char *topic, size_t n)
+{
+    if (n < 3 || n > REG_PATH_CAP || topic[n - 1] != '.') return 0;
+    size_t c = n - 1; /* the last component: a unit's code */
+    while (c > 0 && topic[c - 1] != '.')
+        c--;
+    const size_t cn = n - 1 - c;
+    hindex_iter_t it = hindex_find(&r->units.idx, hindex_hash(topic + c, cn));
+    for (long i; (i = hindex_next(&r->units.idx, &it)) >= 0;) {
+        const unit_t *u = (const unit_t *)r->units.items + i;
+        if (strlen(u->code) == cn && !memcmp(u->code, topic + c, cn) && strlen(u->path) == n - 1 &&
+            !memcmp(u->path, topic, n - 1))
+            return 1;
+    }
+    return 0;
+}
+
 const char *reg_unit_path(const reg_t *r, const char *code, size_t n)
 {
     return reg_unit_path_on(r, code, n, today(r->utc_offset_us));

@@ -126,6 +126,10 @@ int reg_scope_holds(const reg_t *r, const char *scope, const char *topic, size_t
  * none is), or NULL. Borrowed. */
 const char *reg_unit_path_on(const reg_t *r, const char *code, size_t n, int32_t d);
 
+/* 1 when topic (n bytes) is the stream topic of a unit: some version's
+ * path and a dot ("20.180.06040."). Subscriptions are held to these. */
+int reg_is_unit_topic(const reg_t *r, const char *topic, size_t n);
+
 /* The unit's path from the root ("20.183.06040"), or NULL. Borrowed. */
 const char *reg_unit_path(const reg_t *r, const char *code, size_t n);
 

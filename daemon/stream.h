@@ -22,12 +22,7 @@
  * a district's subscription to "" or to another province's "21." gives it
  * its own subtree, or nothing.
  *
- * Snapshot (a ROUTER socket; REQ or DEALER ask):
- *   request  {"unit": "20", "from": day, "to": day}   (days, [from, to))
- *   reply    {"epoch", "seq", "useq": {unit: version, ...}, "rows": [[unit, day,
- *            metric, group, severity, value], ...]}  or {"error": str}
- * read in one repeatable-read transaction, so it is exactly the state after
- * the versions it gives, whichever daemon answers. proto/PROTOCOL.md section
+ * Snapshots to start from are daemon/snap.h's. proto/PROTOCOL.md section
  * 16 is the specification, with annotated messages the tests check. */
 #ifndef ANTT_DAEMON_STREAM_H
 #define ANTT_DAEMON_STREAM_H
@@ -41,10 +36,10 @@
 
 typedef struct stream stream_t;
 
-/* Bind the publishing and snapshot sockets (either may be empty: off):
- * CURVE servers in ZAP domain "antt-stream" with key, plaintext when NULL. */
-stream_t *stream_open(void *zctx, const char *pub_ep, const char *snap_ep, const key_pair_t *key,
-                      char *err, size_t errlen);
+/* Bind the publishing socket (pub_ep empty: off): a CURVE server in ZAP
+ * domain "antt-stream" with key, plaintext when NULL. */
+stream_t *stream_open(void *zctx, const char *pub_ep, const key_pair_t *key, char *err,
+                      size_t errlen);
 void stream_close(stream_t **s);
 
 /* Publish a committed transaction's deltas as read from the database's log
@@ -54,13 +49,6 @@ void stream_close(stream_t **s);
 int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t lsn,
                        const uint8_t *content, size_t len);
 
-/* The snapshot socket, for the caller's zmq_poll; NULL when off. */
-void *stream_snapshot_socket(stream_t *s);
-
-/* Answer the waiting snapshot requests from the database (between commits).
- * With CURVE, a unit outside the subscriber's scope gets {"error": ...}. */
-void stream_answer(stream_t *s, const reg_t *reg, auth_t *auth, db_t *c);
-
 /* The publishing socket (an XPUB), for the caller's zmq_poll; NULL when off. */
 void *stream_publish_socket(stream_t *s);
 
@@ -68,6 +56,35 @@ void *stream_publish_socket(stream_t *s);
  * (server-side: a ZeroMQ prefix alone is not access control). A subscriber
  * that is no longer registered has its connection cut. */
 void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth);
+
+/* What a subscription frame (p, n bytes: 1 or 0, then the topic) of a
+ * subscriber with scope asks: STREAM_SUB_ON or _OFF with the topic to
+ * apply in out (narrowed to the scope; "" or one unit's topic, at most
+ * cap - 1 bytes), STREAM_SUB_REFUSED (a unit outside the scope),
+ * STREAM_SUB_JUNK (no unit's topic), STREAM_SUB_NOT_OURS (not a
+ * subscription). Pure but for reg. */
+enum {
+    STREAM_SUB_JUNK = -3,     /* no unit's topic: the connection is cut */
+    STREAM_SUB_NOT_OURS = -2, /* not a subscription */
+    STREAM_SUB_REFUSED = -1,  /* a unit outside the scope */
+    STREAM_SUB_OFF = 0,
+    STREAM_SUB_ON = 1
+};
+/* The longest message a subscriber may send. A subscription is 1 byte and
+ * a unit's topic (at most 24 bytes), but the limit (ZMQ_MAXMSGSIZE) also
+ * holds for the handshake's commands, and CURVE's INITIATE carries ~300
+ * bytes and the peer's metadata: 1 KB lets every handshake through and
+ * no long topic (issue 24's were 1 KB) in. */
+#define STREAM_SUB_MAX 1024
+/* Subscriptions a connection's pipe holds (a subscriber sends a handful). */
+#define STREAM_SUB_RCVHWM 64
+int stream_sub_decide(const reg_t *reg, const char *scope, const uint8_t *p, size_t n, char *out,
+                      size_t cap);
+
+/* Subscriptions refused, and connections cut for one to no unit's topic,
+ * since the start (for /metrics). */
+uint64_t stream_subs_refused(const stream_t *s);
+uint64_t stream_subs_cut(const stream_t *s);
 
 /* The topic a subscription to want (wn bytes) becomes under scope ("20.180."
  * or "" for all): want when inside the scope, the scope when want is

@@ -68,6 +68,12 @@ if [[ "$fuzz_secs" != 0 ]]; then
   rm -rf "$seeds"
   fuzz "reference-data CSV headers" "$root/build-fuzz/db/fuzz_csvhead" $(( (fuzz_secs + 5) / 6 )) \
     "$root/db/fuzz/corpus-csvhead"
+  # The tally stream's inputs: a snapshot request, a subscription frame.
+  cmake --build "$root/build-fuzz" --target fuzz_snapreq fuzz_subscribe -j"$jobs" >/dev/null
+  fuzz "snapshot requests" "$root/build-fuzz/daemon/fuzz_snapreq" $(( (fuzz_secs + 5) / 6 )) \
+    "$root/daemon/fuzz/corpus-snapreq"
+  fuzz "stream subscriptions" "$root/build-fuzz/daemon/fuzz_subscribe" $(( (fuzz_secs + 5) / 6 )) \
+    "$root/daemon/fuzz/corpus-subscribe"
   # The console's query parameters and login form (web/fuzz/, issue 24).
   cmake --build "$root/build-fuzz" --target fuzz_param fuzz_login -j"$jobs" >/dev/null
   fuzz "console parameters" "$root/build-fuzz/web/fuzz/fuzz_param" $(( (fuzz_secs + 3) / 4 )) \

@@ -765,7 +765,7 @@ static void done(void *cls, struct MHD_Connection *c, void **state,
  * Afterwards it writes a line per connection a client or the gate ends,
  * which a flood would turn into a flood of log: those are counted instead
  * (/metrics). */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     const server_t *s = cls;
     if (!s->started) {

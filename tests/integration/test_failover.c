@@ -45,11 +45,11 @@ static void cluster_start(void)
              "bash %s/deploy/ha/cluster.sh start %s 2>&1 || { echo FAILED;"
              " tail -n 15 %s/*.log 2>&1; }",
              ANTT_SOURCE_DIR, dir, dir);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
+    FILE *sh = popen(cmd, "r");
+    cr_assert_not_null(sh);
+    size_t n = fread(out, 1, sizeof out - 1, sh);
     out[n] = '\0';
-    pclose(p);
+    pclose(sh);
     cr_assert(!strstr(out, "FAILED"), "the formation did not start:\n%s", out);
     char path[300], line[1024];
     snprintf(path, sizeof path, "%s/env", dir);
