@@ -277,7 +277,7 @@ static void fill(void)
 /* The code in the last cell of the table row starting "| first |". */
 static int row_code(const char *doc, const char *first)
 {
-    char head[96];
+    char head[128];
     snprintf(head, sizeof head, "\n| %s |", first);
     const char *p = strstr(doc, head);
     if (!p) return -1;
