@@ -4,18 +4,16 @@
  * trickling request is closed about a timeout after it starts) frees a
  * place only for the trickler to take it again, so sixty-four of them from
  * eight addresses keep every place taken; and its meaning is the library's
- * to change. So the server keeps its own table of
- * connections (a place per connection libmicrohttpd may hold) with the time
- * each request started: a request must arrive whole within http_timeout_s
- * of the connection's start or of the previous answer on it, else a reaper
- * thread cuts it (shutdown(2): libmicrohttpd sees the stream end and closes
- * the connection itself). At http_max_connections, the oldest connection
- * still arriving is cut to make room for a newcomer, so a scraper that sends
- * its request at once is served however many trickle; http_per_ip is
- * enforced here too, so that what it refuses is counted. The console has
- * the same rules in web/gate.c (the folders share no code). */
+ * to change. So every connection passes the gate (net/gate.h), the console's
+ * too: a request must arrive whole within http_timeout_s of the connection's
+ * start or of the previous answer on it, else it is cut; at
+ * http_max_connections the oldest connection still arriving is cut to make
+ * room for a newcomer, so a scraper that sends its request at once is served
+ * however many trickle; http_per_ip is the gate's too, so that what it
+ * refuses is counted. */
 #include "daemon/metrics.h"
 
+#include "net/gate.h"
 #include "proto/ack.h"
 #include "proto/err.h"
 
@@ -26,36 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-
-enum { SLOT_FREE, SLOT_ARRIVING, SLOT_ANSWERING, SLOT_CUT };
-
-typedef struct {
-    int state, fd;
-    uint8_t addr[16];
-    int64_t since; /* the request's clock, ms */
-} slot_t;
 
 struct metrics_srv {
     struct MHD_Daemon *d;
-    pthread_mutex_t mu; /* m, and the connections below */
+    gate_t *gate;       /* who may connect, and how long a request may take */
+    pthread_mutex_t mu; /* m */
     metrics_t m;
-    metrics_limits_t lim;
-    slot_t *slots;
-    int nslots;
-    uint64_t refused_per_ip, refused_full, evicted, deadline_cut;
-    pthread_t reaper;
-    pthread_cond_t cv;
-    int stopping, has_reaper;
     volatile int started; /* libmicrohttpd's messages are no longer printed */
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 typedef struct {
     char *buf;
@@ -249,19 +225,21 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
     return o.n;
 }
 
+/* The connection's place at the gate (NULL: it has none, and is being cut). */
+static gate_conn_t *gate_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state)
 {
     (void)version, (void)upload, (void)upload_size, (void)state;
     metrics_srv_t *s = cls;
-    /* the request is in (a GET has no body): off the clock */
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    slot_t *slot = ci ? ci->socket_context : NULL;
-    pthread_mutex_lock(&s->mu);
-    if (slot && slot->state == SLOT_ARRIVING) slot->state = SLOT_ANSWERING;
-    pthread_mutex_unlock(&s->mu);
+    gate_arrived(s->gate, gate_of(c)); /* the request is in (a GET has no body): off the clock */
     if (strcmp(method, "GET")) return MHD_NO;
     int code = 200;
     char *body = NULL;
@@ -276,10 +254,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         body = malloc(cap);
         if (!body) return MHD_NO;
         n = metrics_render(&copy, body, cap);
-        pthread_mutex_lock(&s->mu);
-        const unsigned long long pi = s->refused_per_ip, fu = s->refused_full, ev = s->evicted,
-                                 dl = s->deadline_cut;
-        pthread_mutex_unlock(&s->mu);
+        gate_stats_t g;
+        gate_stats(s->gate, &g);
         if (n < cap)
             n += (size_t)snprintf(
                 body + n, cap - n,
@@ -294,7 +270,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
                 "# TYPE antt_http_connections_cut_total counter\n"
                 "antt_http_connections_cut_total{reason=\"deadline\"} %llu\n"
                 "antt_http_connections_cut_total{reason=\"evicted\"} %llu\n",
-                pi, fu, dl, ev);
+                (unsigned long long)g.refused_per_addr, (unsigned long long)g.refused_full,
+                (unsigned long long)g.deadline_cut, (unsigned long long)g.evicted);
         if (n > cap) n = cap;
     } else if (!strcmp(url, "/healthz")) {
         pthread_mutex_lock(&s->mu);
@@ -324,84 +301,33 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     return rc;
 }
 
-/* ---- the connections' table ---------------------------------------------- */
+/* ---- the gate ------------------------------------------------------------ */
 
-static void addr_key(const struct sockaddr *sa, uint8_t out[16])
-{
-    memset(out, 0, 16);
-    if (sa && sa->sa_family == AF_INET) memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-}
-
-/* Under the lock. The socket is still open: libmicrohttpd closes it after
- * telling `connection` (which takes the lock) that it is gone. */
-static void cut(slot_t *x)
-{
-    x->state = SLOT_CUT;
-    shutdown(x->fd, SHUT_RDWR);
-}
-
+/* Before a connection is accepted: the gate says whether it may be. */
 static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
 {
     (void)len;
     metrics_srv_t *s = cls;
-    uint8_t k[16];
-    addr_key(addr, k);
-    pthread_mutex_lock(&s->mu);
-    int live = 0, mine = 0;
-    slot_t *oldest = NULL;
-    for (int i = 0; i < s->nslots; i++) {
-        slot_t *x = &s->slots[i];
-        if (x->state != SLOT_ARRIVING && x->state != SLOT_ANSWERING) continue;
-        live++;
-        mine += !memcmp(x->addr, k, 16);
-        if (x->state == SLOT_ARRIVING && (!oldest || x->since < oldest->since)) oldest = x;
-    }
-    enum MHD_Result ok = MHD_YES;
-    if (mine >= s->lim.per_ip) {
-        s->refused_per_ip++;
-        ok = MHD_NO;
-    } else if (live >= s->lim.max_connections) {
-        if (oldest) {
-            cut(oldest);
-            s->evicted++;
-        } else {
-            s->refused_full++;
-            ok = MHD_NO;
-        }
-    }
-    pthread_mutex_unlock(&s->mu);
-    return ok;
+    return gate_admit(s->gate, addr, gate_now_ms()) ? MHD_YES : MHD_NO;
 }
 
 static void connection(void *cls, struct MHD_Connection *c, void **socket_context,
                        enum MHD_ConnectionNotificationCode toe)
 {
     metrics_srv_t *s = cls;
-    pthread_mutex_lock(&s->mu);
     if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-        slot_t *x = *socket_context;
-        if (x) x->state = SLOT_FREE;
+        gate_close(s->gate, *socket_context);
         *socket_context = NULL;
-        pthread_mutex_unlock(&s->mu);
         return;
     }
     const union MHD_ConnectionInfo *fd =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     const union MHD_ConnectionInfo *ad =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    slot_t *x = NULL;
-    for (int i = 0; i < s->nslots && !x && fd; i++)
-        if (s->slots[i].state == SLOT_FREE) x = &s->slots[i];
-    if (x) {
-        x->state = SLOT_ARRIVING;
-        x->fd = fd->connect_fd;
-        x->since = now_ms();
-        addr_key(ad ? ad->client_addr : NULL, x->addr);
-    } else if (fd) {
-        shutdown(fd->connect_fd, SHUT_RDWR); /* no place to watch it from */
-    }
-    *socket_context = x;
-    pthread_mutex_unlock(&s->mu);
+    if (!fd) return;
+    *socket_context =
+        gate_open(s->gate, fd->connect_fd, ad ? ad->client_addr : NULL, gate_now_ms());
+    if (!*socket_context) shutdown(fd->connect_fd, SHUT_RDWR); /* no place to watch it from */
 }
 
 /* An answer is sent: the clock starts again for the next request. */
@@ -410,42 +336,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 {
     (void)state, (void)why;
     metrics_srv_t *s = cls;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    slot_t *x = ci ? ci->socket_context : NULL;
-    pthread_mutex_lock(&s->mu);
-    if (x && x->state == SLOT_ANSWERING) {
-        x->state = SLOT_ARRIVING;
-        x->since = now_ms();
-    }
-    pthread_mutex_unlock(&s->mu);
-}
-
-static void *reap(void *arg)
-{
-    metrics_srv_t *s = arg;
-    const int64_t deadline = (int64_t)s->lim.timeout_s * 1000;
-    pthread_mutex_lock(&s->mu);
-    while (!s->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000000L; /* cut at most a tenth of a second late */
-        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-        const int64_t now = now_ms();
-        for (int i = 0; i < s->nslots; i++)
-            if (s->slots[i].state == SLOT_ARRIVING && now - s->slots[i].since > deadline) {
-                cut(&s->slots[i]);
-                s->deadline_cut++;
-            }
-    }
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
+    gate_answered(s->gate, gate_of(c), gate_now_ms());
 }
 
 /* libmicrohttpd's messages while starting only: afterwards it writes a line
- * per connection a client or the deadline ends, which slow clients would
- * turn into a flood of log (they are counted instead). */
+ * per connection a client or the gate ends, which slow clients would turn
+ * into a flood of log (they are counted instead). */
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     const metrics_srv_t *s = cls;
@@ -455,18 +351,11 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     }
 }
 
+/* After libmicrohttpd has stopped: the gate's table is its connections'. */
 static void srv_free(metrics_srv_t *s)
 {
-    if (s->has_reaper) {
-        pthread_mutex_lock(&s->mu);
-        s->stopping = 1;
-        pthread_cond_signal(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        pthread_join(s->reaper, NULL);
-    }
-    pthread_cond_destroy(&s->cv);
+    gate_free(&s->gate);
     pthread_mutex_destroy(&s->mu);
-    free(s->slots);
     free(s);
 }
 
@@ -490,27 +379,27 @@ metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, ch
     metrics_srv_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    s->lim = *lim;
-    /* cut connections keep their place until libmicrohttpd closed them */
-    s->nslots = lim->max_connections * 2 + 16;
-    s->slots = calloc((size_t)s->nslots, sizeof *s->slots);
-    if (s->slots) s->has_reaper = pthread_create(&s->reaper, NULL, reap, s) == 0;
-    if (!s->has_reaper) {
+    const gate_cfg_t gc = {.max = lim->max_connections,
+                           .per_addr = lim->per_ip,
+                           .deadline_ms = (int64_t)lim->timeout_s * 1000,
+                           .reaper = 1};
+    if (!(s->gate = gate_new(&gc))) {
         snprintf(err, errlen, "http_listen: out of memory");
         srv_free(s);
         return NULL;
     }
     /* epoll on a thread of its own: descriptors past FD_SETSIZE (thousands of
      * stations) must not take monitoring down, as select() would. The limits
-     * are admit()'s (libmicrohttpd's own is the table's size); the idle
-     * timeout stays as a backstop. */
-    s->d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, admit, s, answer, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)s->nslots, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
-        MHD_OPTION_NOTIFY_CONNECTION, connection, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+     * are the gate's; libmicrohttpd's own is the gate's table, beyond its
+     * max, as connections the gate cut may linger a moment before
+     * libmicrohttpd has closed them. The idle timeout stays as a backstop. */
+    const unsigned limit = (unsigned)lim->max_connections * 2 + 16;
+    s->d =
+        MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, admit, s, answer, s,
+                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+                         limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
+                         MHD_OPTION_NOTIFY_CONNECTION, connection, s, MHD_OPTION_NOTIFY_COMPLETED,
+                         completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "http_listen: cannot serve on %s", listen);
         srv_free(s);

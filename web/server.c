@@ -1,13 +1,13 @@
 /* server.c — see server.h. A thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION): a browser's event stream may wait on the
  * tally stream without holding anyone else up; the connections are
- * bounded, per address and in time, by the gate (web/gate.h). */
+ * bounded, per address and in time, by the gate (net/gate.h). */
 #include "web/server.h"
 
 #include "client/report.h"
 #include "db/console.h"
+#include "net/gate.h"
 #include "proto/utf8.h"
-#include "web/gate.h"
 #include "web/param.h"
 #include "web/session.h"
 

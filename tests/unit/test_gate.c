@@ -1,8 +1,8 @@
-/* test_gate.c — the console's connection gate (web/gate.c) with a
+/* test_gate.c — the HTTP servers' connection gate (net/gate.c) with a
  * hand-turned clock and socket pairs: per-address limits, the request
  * deadline (whole, not idle), and room made by cutting the oldest
  * connection still arriving. */
-#include "web/gate.h"
+#include "net/gate.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

@@ -1,4 +1,5 @@
-/* gate.h — who may hold a connection to the console, and for how long its
+/* gate.h — who may hold a connection to one of our HTTP servers (the
+ * console, anttweb; anttd's /metrics and /healthz), and for how long its
  * request may take to arrive: the defence against slow clients
  * ("slowloris"), which libmicrohttpd's idle timeout is not (one header line
  * a second keeps an idle timer young forever).
@@ -16,8 +17,8 @@
  *     being answered is the newcomer refused.
  * Independent of libmicrohttpd (the server tells it of each connection and
  * request); thread-safe. */
-#ifndef ANTT_WEB_GATE_H
-#define ANTT_WEB_GATE_H
+#ifndef ANTT_NET_GATE_H
+#define ANTT_NET_GATE_H
 
 #include <stdint.h>
 #include <sys/socket.h>

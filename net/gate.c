@@ -1,7 +1,7 @@
 /* gate.c — see gate.h. A table of max * 2 + 16 places searched from start
  * to end (hundreds of connections): a cut connection keeps its place until
  * libmicrohttpd has closed it, so the table has room beyond max for those. */
-#include "web/gate.h"
+#include "net/gate.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
