@@ -92,18 +92,30 @@ echo "PostgreSQL on 127.0.0.1:$PGPORT (data in $pgdir)"
 # anttd's and anttweb's default ports, held while the suite runs: no test may
 # depend on them, and on a developer's machine run.sh may be using them.
 python3 - 7720 7721 7722 7723 9720 9730 <<'PY' &
-import socket, sys, time
+import selectors, socket, sys, time
+# Accept and close at once: a port that is listened on but never accepted
+# fills its backlog, and a later connect (run.sh's free-port probe) hangs.
+sel = selectors.DefaultSelector()
 held = []
 for p in sys.argv[1:]:
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", int(p)))
-        s.listen(1)
-        held.append(p)
+        s.listen(64)
     except OSError:
-        pass
+        continue
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+    held.append(p)
 print("holding the default ports " + " ".join(held) + " during the suite", flush=True)
-time.sleep(3 * 3600)
+end = time.monotonic() + 3 * 3600
+while time.monotonic() < end:
+    for key, _ in sel.select(timeout=60):
+        try:
+            c, _ = key.fileobj.accept()
+            c.close()
+        except OSError:
+            pass
 PY
 holder=$!
 trap 'kill "$holder" 2>/dev/null || true; cleanup' EXIT
