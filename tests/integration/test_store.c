@@ -569,3 +569,34 @@ Test(store, a_reference_is_the_same_precomposed_or_decomposed)
     char out[4096];
     cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
 }
+
+/* Issue 24: every integer field at the top of its range (PROTOCOL.md
+ * section 7) is stored and summed without an overflow failing anyone: a
+ * report of 100,000 deaths and injuries, a clearance of 100,000 suspects,
+ * an event at the earliest instant. */
+Test(store, integer_fields_at_their_limits_are_stored)
+{
+    work_t k;
+    work_init(&k);
+    ev_t e;
+    it_incident(&e, "HS-MAX", "social_order", SEV_SERIOUS, ANTT_MIN_TIME_US);
+    e.deaths = 100000;
+    e.injuries = 100000;
+    e.present |= EVB(EVF_DEATHS) | EVB(EVF_INJURIES);
+    e.seq = INT64_MAX;
+    work_add(&k, &e);
+    it_cleared(&e, "HS-MAX", t0(), 100000);
+    e.seq = 0;
+    work_add(&k, &e);
+    cr_assert_eq(commit(s, &k), STORE_OK);
+    for (int i = 0; i < 2; i++)
+        cr_expect_eq(k.ev[i].v.status, ACK_ACCEPTED, "event %d: %d %s", i, k.ev[i].v.code,
+                     k.ev[i].v.msg);
+    work_free(&k);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(it_tally(c, "deaths", NULL), 100000);
+    cr_expect_eq(it_tally(c, "injuries", NULL), 100000);
+    cr_expect_eq(it_tally(c, "suspects", NULL), 100000);
+    cr_expect_eq(it_scalar(c, "SELECT suspects FROM antt.incidents WHERE ref = 'HS-MAX'"), 100000);
+    PQfinish(c);
+}
