@@ -395,11 +395,13 @@ metrics_srv_t *metrics_start(const char *listen, const metrics_limits_t *lim, ch
      * libmicrohttpd has closed them. The idle timeout stays as a backstop. */
     const unsigned limit = (unsigned)lim->max_connections * 2 + 16;
     s->d =
+        /* the logger first: libmicrohttpd says so otherwise, on stderr */
         MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, admit, s, answer, s,
-                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-                         limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
+                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
                          MHD_OPTION_NOTIFY_CONNECTION, connection, s, MHD_OPTION_NOTIFY_COMPLETED,
-                         completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+                         completed, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "http_listen: cannot serve on %s", listen);
         srv_free(s);

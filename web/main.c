@@ -5,7 +5,7 @@
  *           [--stream tcp://127.0.0.1:7722 [--key FILE --server-key FILE.pub | --insecure]]
  *           [--tls-cert FILE --tls-key FILE] [--session-hours 8] [--silent-hours 24]
  *           [--max-connections 200] [--per-address 16] [--request-seconds 10]
- *           [--max-hashes 2] [--login-fails 5] [--login-window-minutes 15]
+ *           [--max-hashes N] [--login-fails 5] [--login-window-minutes 15]
  *           [--trusted-proxy ADDR]
  */
 #include "client/antt.h"
@@ -37,7 +37,7 @@ int main(int argc, char **argv)
                *stream = NULL, *key = NULL, *server_key = NULL, *cert = NULL, *tls_key = NULL,
                *proxy = NULL;
     long session_hours = 8, silent_hours = 24, pool_size = 4, max_conn = 200, per_addr = 16,
-         request_s = 10, max_hashes = 2, login_fails = 5, login_window_min = 15;
+         request_s = 10, max_hashes = 0, login_fails = 5, login_window_min = 15;
     int insecure = 0;
     const opt_t opts[] = {
         {"listen", 'l', OPT_STR, &listen, 0, 0, "HOST:PORT",
@@ -67,8 +67,8 @@ int main(int argc, char **argv)
         {"request-seconds", 0, OPT_INT, &request_s, 1, 600, "S",
          "a request must arrive whole within this long (default 10)", NULL},
         {"max-hashes", 0, OPT_INT, &max_hashes, 1, 64, "N",
-         "password checks at once (Argon2id, 64 MiB each); more logins are answered 503 "
-         "(default 2)",
+         "password checks at once (Argon2id, 64 MiB and a core each); more logins are answered "
+         "503 (default: half the cores, at least 1)",
          NULL},
         {"login-fails", 0, OPT_INT, &login_fails, 1, 1000, "N",
          "failed logins from an address, or for a name, before they wait (default 5)", NULL},
@@ -112,22 +112,27 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    server_cfg_t cfg = {.listen = listen,
-                        .static_dir = dir,
-                        .tls_cert = cert,
-                        .tls_key = tls_key,
-                        .session_idle_s = (int)session_hours * 3600,
-                        .session_max_s = 24 * 3600 > (int)session_hours * 3600
-                                             ? 24 * 3600
-                                             : (int)session_hours * 3600,
-                        .login_fails = (int)login_fails,
-                        .login_window_s = (int)login_window_min * 60,
-                        .silent_hours = (int)silent_hours,
-                        .max_connections = (int)max_conn,
-                        .per_address = (int)per_addr,
-                        .request_seconds = (int)request_s,
-                        .max_hashes = (int)max_hashes,
-                        .trusted_proxy = proxy};
+    server_cfg_t cfg = {
+        .listen = listen,
+        .static_dir = dir,
+        .tls_cert = cert,
+        .tls_key = tls_key,
+        .session_idle_s = (int)session_hours * 3600,
+        .session_max_s =
+            24 * 3600 > (int)session_hours * 3600 ? 24 * 3600 : (int)session_hours * 3600,
+        .login_fails = (int)login_fails,
+        .login_window_s = (int)login_window_min * 60,
+        .silent_hours = (int)silent_hours,
+        .max_connections = (int)max_conn,
+        .per_address = (int)per_addr,
+        .request_seconds = (int)request_s,
+        /* Argon2id takes a core while it runs: by default half
+         * of them, so that a flood of logins leaves the rest
+         * to the viewers (measured on two cores: issue 24) */
+        .max_hashes = max_hashes                          ? (int)max_hashes
+                      : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? (int)(sysconf(_SC_NPROCESSORS_ONLN) / 2)
+                                                          : 1,
+        .trusted_proxy = proxy};
     server_t *srv = pool ? server_start(&cfg, pool, live, err, sizeof err) : NULL;
     if (!srv) {
         fprintf(stderr, "anttweb: %s\n", pool ? err : "out of memory");

@@ -892,18 +892,18 @@ server_t *server_start(const server_cfg_t *cfg, pool_t *pool, live_t *live, char
                      MHD_USE_POLL | MHD_USE_ERROR_LOG | (s->cert ? MHD_USE_TLS : 0);
     const unsigned limit = (unsigned)cfg->max_connections * 2 + 16;
     if (s->cert)
-        s->d = MHD_start_daemon(flags, 0, admit, s, answer, s, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
-                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
-                                done, s, MHD_OPTION_NOTIFY_CONNECTION, connection, s,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_HTTPS_MEM_CERT,
-                                s->cert, MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_END);
+        s->d = MHD_start_daemon(
+            flags, 0, admit, s, answer, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
+            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED, done, s,
+            MHD_OPTION_NOTIFY_CONNECTION, connection, s, MHD_OPTION_HTTPS_MEM_CERT, s->cert,
+            MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_END);
     else
-        s->d = MHD_start_daemon(flags, 0, admit, s, answer, s, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
-                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
-                                done, s, MHD_OPTION_NOTIFY_CONNECTION, connection, s,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+        s->d = MHD_start_daemon(flags, 0, admit, s, answer, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                                s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+                                60u, MHD_OPTION_NOTIFY_COMPLETED, done, s,
+                                MHD_OPTION_NOTIFY_CONNECTION, connection, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot serve on %s", cfg->listen);
         goto fail;

@@ -682,37 +682,52 @@ Test(web, logins_at_once_are_throttled_before_the_password_is_checked)
         t[i] = (try_t){"127.0.0.1", "caobang", "wrong+wrong+wrong", 0};
         pthread_create(&th[i], NULL, try_login, &t[i]);
     }
-    int checked = 0, refused = 0;
+    /* refused at the door: over --per-address connections from one
+     * address at once (no answer; counted by the gate) */
+    int checked = 0, refused = 0, at_door = 0;
     for (int i = 0; i < N; i++) {
         pthread_join(th[i], NULL);
         checked += t[i].status == 401;
         refused += t[i].status == 429 || t[i].status == 503;
+        at_door += t[i].status <= 0;
     }
     cr_expect_leq(checked, 5, "%d wrong passwords checked at once", checked);
-    cr_expect_eq(checked + refused, N);
+    cr_expect_eq(checked + refused + at_door, N, "%d checked, %d refused, %d at the door", checked,
+                 refused, at_door);
+    cr_expect_geq(web_metric("antt_web_connections_refused_total{reason=\"per_address\"}"),
+                  at_door);
     const long long ok = web_metric("antt_web_logins_total{result=\"ok\"}"),
                     failed = web_metric("antt_web_logins_total{result=\"failed\"}");
     cr_expect_eq(ok + failed, checked, "password checks counted: %lld", ok + failed);
     cr_expect_geq(web_metric("antt_web_logins_total{result=\"locked_address\"}") +
-                      web_metric("antt_web_logins_total{result=\"busy\"}"),
+                      web_metric("antt_web_logins_total{result=\"busy\"}") + at_door,
                   N - 5);
 }
 
 static volatile int flooding;
+static int flood_n;
 
+/* Wrong logins, each from an address and for a name of its own (the whole
+ * 127/8 is loopback): no address or name is ever locked, so only the bound
+ * on concurrent password checks, and checking without holding a database
+ * connection, stand between the flood and the viewers. */
 static void *flood_logins(void *arg)
 {
-    const char *src = arg;
-    char out[1024];
-    while (flooding)
-        http_from(src, "POST", "/api/login", NULL, NULL, "name=tinh20&password=guess+guess+guess",
-                  out, sizeof out, NULL);
+    (void)arg;
+    char out[1024], src[20], form[96];
+    while (flooding) {
+        const int k = __atomic_fetch_add(&flood_n, 1, __ATOMIC_RELAXED);
+        snprintf(src, sizeof src, "127.0.%d.%d", 1 + (k / 250) % 250, 2 + k % 250);
+        snprintf(form, sizeof form, "name=flood%d&password=guess+guess+guess", k);
+        http_from(src, "POST", "/api/login", NULL, NULL, form, out, sizeof out, NULL);
+    }
     return NULL;
 }
 
-/* Item 6: wrong passwords from forty addresses do not hold the database
- * connections a logged-in viewer's questions need: its answer time during
- * the flood stays within flood_bound of its idle time. */
+/* Item 6: wrong passwords, a fresh address and name each, from forty
+ * threads, do not hold the database connections a logged-in viewer's
+ * questions need: its answer time during the flood stays within
+ * flood_bound of its idle time. */
 Test(web, a_login_flood_does_not_slow_a_logged_in_viewer)
 {
     char cookie[1024];
@@ -720,22 +735,21 @@ Test(web, a_login_flood_does_not_slow_a_logged_in_viewer)
     const double idle = viewer_median(cookie, 15);
     enum { N = 40 };
     pthread_t th[N];
-    static char src[N][16];
     flooding = 1;
-    for (int i = 0; i < N; i++) {
-        snprintf(src[i], sizeof src[i], "127.0.0.%d", 10 + i);
-        pthread_create(&th[i], NULL, flood_logins, src[i]);
-    }
+    for (int i = 0; i < N; i++)
+        pthread_create(&th[i], NULL, flood_logins, NULL);
     it_sleep_ms(500);
     const double busy = viewer_median(cookie, 15);
     flooding = 0;
     for (int i = 0; i < N; i++)
         pthread_join(th[i], NULL);
-    cr_log_info("viewer's median answer: idle %.1f ms, during a login flood %.1f ms", idle, busy);
+    cr_log_info("viewer's median answer: idle %.1f ms, during a login flood %.1f ms (%d logins)",
+                idle, busy, flood_n);
+    printf("web: viewer's median answer %.1f ms idle, %.1f ms during %d flooding logins\n", idle,
+           busy, flood_n);
     cr_expect_leq(busy, flood_bound(idle), "idle %.1f ms, during the flood %.1f ms", idle, busy);
-    cr_expect_gt(web_metric("antt_web_logins_total{result=\"busy\"}") +
-                     web_metric("antt_web_logins_total{result=\"locked_address\"}"),
-                 0);
+    cr_expect_gt(web_metric("antt_web_logins_total{result=\"busy\"}"), 0,
+                 "more logins than --max-hashes at once are refused");
 }
 
 /* Item 6: behind a TLS proxy every user has the proxy's address; with
