@@ -77,6 +77,9 @@ static const key_t_ KEYS[] = {
      "snapshots one requester may have waiting; more are refused"},
     {"snapshot_peer_hwm", I(snapshot_peer_hwm, 1, 1000), "2",
      "answers queued to one requester that does not read them; more are dropped"},
+    {"snapshot_bytes_max_mb", I(snapshot_bytes_max_mb, 1, 65536), "128",
+     "MiB of snapshot answers held for all requesters together; past it requests are refused "
+     "(busy)"},
     {"http_listen", S(http_listen), "127.0.0.1:9720",
      "HOST:PORT serving /metrics and /healthz; empty: off"},
     {"http_max_connections", I(http_max_connections, 1, 10000), "64",

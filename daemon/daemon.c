@@ -479,10 +479,11 @@ static void publish_metrics(daemon_t *d)
         d->met.snap_failed = ss->failed;
         d->met.snap_bad = ss->bad;
         d->met.snap_scope = ss->scope;
-        d->met.snap_busy = ss->busy;
+        d->met.snap_busy = ss->busy + ss->busy_late;
         d->met.snap_peer = ss->peer;
         d->met.snap_dropped = ss->dropped;
         d->met.snap_inflight = ss->inflight;
+        d->met.snap_held_bytes = ss->held_bytes;
     }
     d->met.subs_refused = stream_subs_refused(d->stream);
     d->met.subs_cut = stream_subs_cut(d->stream);
@@ -1177,7 +1178,8 @@ static int start(daemon_t *d)
     if (d->cfg.tally_publish[0] || d->cfg.tally_snapshot[0]) {
         d->stream = stream_open(d->in.ctx, d->cfg.tally_publish, key, err, sizeof err);
         const snap_limits_t sl = {d->cfg.snapshot_queue, d->cfg.snapshot_per_peer,
-                                  d->cfg.snapshot_peer_hwm};
+                                  d->cfg.snapshot_peer_hwm,
+                                  (uint64_t)d->cfg.snapshot_bytes_max_mb << 20};
         if (d->stream && d->cfg.tally_snapshot[0])
             d->snap =
                 snap_open(d->in.ctx, d->cfg.tally_snapshot, key, d->cfg.db, &sl, err, sizeof err);

@@ -151,6 +151,9 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         "antt_snapshots_total{result=\"dropped\"} %llu\n"
         "# HELP antt_snapshots_in_flight Snapshots queued or being read.\n"
         "# TYPE antt_snapshots_in_flight gauge\nantt_snapshots_in_flight %llu\n"
+        "# HELP antt_snapshots_held_bytes Snapshot answers not yet written to their requesters"
+        " (snapshot_bytes_max_mb bounds them).\n"
+        "# TYPE antt_snapshots_held_bytes gauge\nantt_snapshots_held_bytes %llu\n"
         "# HELP antt_subscriptions_refused_total Subscriptions refused: no unit's topic, or"
         " outside the subscriber's scope.\n"
         "# TYPE antt_subscriptions_refused_total counter\nantt_subscriptions_refused_total %llu\n"
@@ -161,7 +164,8 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         (unsigned long long)m->snap_bad, (unsigned long long)m->snap_scope,
         (unsigned long long)m->snap_busy, (unsigned long long)m->snap_peer,
         (unsigned long long)m->snap_dropped, (unsigned long long)m->snap_inflight,
-        (unsigned long long)m->subs_refused, (unsigned long long)m->subs_cut);
+        (unsigned long long)m->snap_held_bytes, (unsigned long long)m->subs_refused,
+        (unsigned long long)m->subs_cut);
     put(&o,
         "# HELP antt_stream_publishing 1 when this daemon reads the database's log and publishes"
         " the tally stream (one daemon at a time).\n"

@@ -41,7 +41,7 @@ typedef struct {
     uint64_t events_isolated; /* deferred alone: the database refused them, not their batch */
     /* the tally stream's budgets (daemon/snap.h, daemon/stream.h) */
     uint64_t snap_served, snap_failed, snap_bad, snap_scope, snap_busy, snap_peer, snap_dropped;
-    uint64_t snap_inflight;
+    uint64_t snap_inflight, snap_held_bytes;
     uint64_t subs_refused, subs_cut;
     int64_t stream_lag_bytes; /* log the stream's slot holds; < 0: unknown (not the reader) */
     uint64_t handshakes_allowed, handshakes_refused, connections_cut;

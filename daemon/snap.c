@@ -13,6 +13,7 @@
 #include "proto/mp.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <msgpack.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,10 +31,21 @@
 #define SNAP_DAY_MIN 0
 #define SNAP_DAY_MAX 1000000
 
+/* A snapshot being read: its requester's routing id (where the answer
+ * goes) and who asked (the subscriber's name under CURVE, whatever
+ * connection it used; the routing id otherwise). */
 typedef struct {
     uint8_t id[ID_CAP];
     size_t n;
+    char who[ID_CAP];
+    size_t wn;
 } rid_t;
+
+/* Bytes of answers ZeroMQ still holds (queued to requesters, or being
+ * written): added when an answer is made, taken off when ZeroMQ frees it.
+ * A process-wide count: ZeroMQ may free an answer after its snap_t is gone
+ * (when the context ends). */
+static _Atomic uint64_t held_bytes;
 
 /* What the reader is asked: the requester's envelope travels beside it. */
 typedef struct {
@@ -47,7 +59,7 @@ struct snap {
     void *rjobs, *rdone; /* the reader's ends */
     pthread_t reader;
     int started, secure;
-    volatile int stop;
+    _Atomic int stop;
     char conninfo[1024];
     snap_limits_t lim;
     rid_t *waiting; /* routing ids queued or being read (lim.queue of them) */
@@ -55,7 +67,8 @@ struct snap {
     /* the reader's own */
     db_t *db;
     msgpack_sbuffer sb, rows, units;
-    uint64_t failed; /* counted by the reader; read by the loop */
+    uint64_t failed;    /* counted by the reader; read by the loop */
+    uint64_t busy_late; /* refused by the reader: over the bytes' budget */
 };
 
 /* ---- the request ------------------------------------------------------ */
@@ -153,10 +166,18 @@ static void pack_error(msgpack_sbuffer *sb, const char *e)
     enc_str(&pk, e, strlen(e));
 }
 
-/* The snapshot of job into s->sb. */
-static void read_snapshot(snap_t *s, const job_t *j)
+/* The snapshot of job into s->sb: 0, or -1 when it is an {"error"}. */
+static int read_snapshot(snap_t *s, const job_t *j)
 {
     msgpack_sbuffer_clear(&s->sb);
+    /* checked again here: the requests queued while the answers held were
+     * under the budget may together be over it; at most the one being read
+     * when the budget is reached goes past it */
+    if (atomic_load(&held_bytes) >= s->lim.bytes_max) {
+        __atomic_add_fetch(&s->busy_late, 1, __ATOMIC_RELAXED);
+        pack_error(&s->sb, "busy: ask again in a few seconds");
+        return -1;
+    }
     char err[256];
     if (!s->db || !db_ok(s->db)) {
         db_close(&s->db);
@@ -166,7 +187,7 @@ static void read_snapshot(snap_t *s, const job_t *j)
             log_warn("stream", "snapshots: %s", err);
             __atomic_add_fetch(&s->failed, 1, __ATOMIC_RELAXED);
             pack_error(&s->sb, "database unavailable");
-            return;
+            return -1;
         }
     }
     snap_rows_t rows = {0};
@@ -179,7 +200,7 @@ static void read_snapshot(snap_t *s, const job_t *j)
         log_warn("stream", "snapshot of %s: %s", j->unit, err);
         __atomic_add_fetch(&s->failed, 1, __ATOMIC_RELAXED);
         pack_error(&s->sb, "query failed");
-        return;
+        return -1;
     }
     msgpack_packer pk;
     msgpack_packer_init(&pk, &s->sb, msgpack_sbuffer_write);
@@ -194,11 +215,12 @@ static void read_snapshot(snap_t *s, const job_t *j)
     KEY(&pk, "rows");
     msgpack_pack_array(&pk, rows.tallies.n);
     msgpack_sbuffer_write(&s->sb, s->rows.data, s->rows.size);
+    return 0;
 }
 
-static void free_sbuffer(void *data, void *hint)
+static void free_answer(void *data, void *hint)
 {
-    (void)hint;
+    atomic_fetch_sub(&held_bytes, (uint64_t)(uintptr_t)hint);
     free(data);
 }
 
@@ -222,12 +244,22 @@ static void *reader(void *arg)
         if (n == 3 && zmq_msg_size(&f[2]) == sizeof(job_t)) {
             job_t j;
             memcpy(&j, zmq_msg_data(&f[2]), sizeof j);
-            read_snapshot(s, &j);
+            /* the flag frame: bit 0 the REQ delimiter (as it came), bit 1
+             * an {"error"} (not counted served) */
+            uint8_t flag = *(const uint8_t *)zmq_msg_data(&f[1]);
+            if (read_snapshot(s, &j) < 0) flag |= 2;
+            zmq_msg_close(&f[1]);
+            zmq_msg_init_size(&f[1], 1);
+            memcpy(zmq_msg_data(&f[1]), &flag, 1);
             /* the body moves to the loop and on to the socket: not copied */
             zmq_msg_t body;
             const size_t len = s->sb.size;
             char *data = msgpack_sbuffer_release(&s->sb);
-            if (zmq_msg_init_data(&body, data, len, free_sbuffer, NULL) < 0) free(data);
+            atomic_fetch_add(&held_bytes, (uint64_t)len);
+            if (zmq_msg_init_data(&body, data, len, free_answer, (void *)(uintptr_t)len) < 0) {
+                free_answer(data, (void *)(uintptr_t)len);
+                zmq_msg_init(&body); /* an empty answer: the loop still frees the slot */
+            }
             zmq_msg_send(&f[0], s->rdone, ZMQ_SNDMORE);
             zmq_msg_send(&f[1], s->rdone, ZMQ_SNDMORE);
             zmq_msg_send(&body, s->rdone, 0);
@@ -328,6 +360,8 @@ void *snap_answer_socket(snap_t *s)
 const snap_stats_t *snap_stats(const snap_t *s)
 {
     ((snap_t *)s)->st.failed = __atomic_load_n(&s->failed, __ATOMIC_RELAXED);
+    ((snap_t *)s)->st.held_bytes = atomic_load(&held_bytes);
+    ((snap_t *)s)->st.busy_late = __atomic_load_n(&s->busy_late, __ATOMIC_RELAXED);
     return &s->st;
 }
 
@@ -358,16 +392,16 @@ static void answer_error(snap_t *s, zmq_msg_t *id, int delim, const char *e)
     answer(s, id, delim, &body);
 }
 
-static int waiting_of(const snap_t *s, zmq_msg_t *id, int *free_slot)
+/* How many snapshots `who` has waiting, and a free slot (or -1). */
+static int waiting_of(const snap_t *s, const char *who, size_t wn, int *free_slot)
 {
     int n = 0;
     *free_slot = -1;
-    const size_t len = zmq_msg_size(id);
     for (int i = 0; i < s->lim.queue; i++) {
         const rid_t *w = &s->waiting[i];
         if (!w->n) {
             if (*free_slot < 0) *free_slot = i;
-        } else if (w->n == len && !memcmp(w->id, zmq_msg_data(id), len)) {
+        } else if (w->wn == wn && !memcmp(w->who, who, wn)) {
             n++;
         }
     }
@@ -392,10 +426,13 @@ void snap_take(snap_t *s, const reg_t *reg, auth_t *auth)
                 break;
             }
             more = zmq_msg_more(&part);
-            if (n < 3)
-                f[n++] = part;
-            else
-                zmq_msg_close(&part), n = 4; /* too many: marked, the rest drained */
+            if (n < 3) {
+                zmq_msg_init(&f[n]);
+                zmq_msg_move(&f[n++], &part);
+            } else {
+                n = 4; /* too many: marked, the rest drained */
+            }
+            zmq_msg_close(&part);
         }
         const int frames = n;
         if (n > 3) n = 3;
@@ -421,13 +458,20 @@ void snap_take(snap_t *s, const reg_t *reg, auth_t *auth)
         }
         char want[40];
         const int wl = snprintf(want, sizeof want, "%s.", path);
+        /* who asks: the subscriber, over all its connections (CURVE), or
+         * the connection */
+        const char *user = s->secure ? zmq_msg_gets(req, "User-Id") : NULL;
+        const char *who = user ? user : (const char *)zmq_msg_data(&f[0]);
+        const size_t wn = user ? strlen(user) : zmq_msg_size(&f[0]);
         int slot;
         const char *refused = NULL;
         if (wl < 0 || (size_t)wl >= sizeof want || !reg_scope_holds(reg, scope, want, (size_t)wl))
             refused = "unit outside this subscriber's scope", s->st.scope++;
-        else if (waiting_of(s, &f[0], &slot) >= s->lim.per_peer)
+        else if (zmq_msg_size(&f[0]) > ID_CAP || wn > ID_CAP)
+            refused = "bad envelope", s->st.bad++;
+        else if (waiting_of(s, who, wn, &slot) >= s->lim.per_peer)
             refused = "one snapshot at a time: wait for the answer", s->st.peer++;
-        else if (slot < 0 || zmq_msg_size(&f[0]) > ID_CAP)
+        else if (slot < 0 || atomic_load(&held_bytes) >= s->lim.bytes_max)
             refused = "busy: ask again in a few seconds", s->st.busy++;
         if (refused) {
             answer_error(s, &f[0], delim, refused);
@@ -438,6 +482,8 @@ void snap_take(snap_t *s, const reg_t *reg, auth_t *auth)
         rid_t *w = &s->waiting[slot];
         w->n = zmq_msg_size(&f[0]);
         memcpy(w->id, zmq_msg_data(&f[0]), w->n);
+        w->wn = wn;
+        memcpy(w->who, who, wn);
         job_t j = {.from = from, .to = to};
         memcpy(j.unit, unit, sizeof j.unit);
         const uint8_t flag = (uint8_t)delim;
@@ -478,8 +524,8 @@ void snap_give(snap_t *s)
             }
         }
         s->st.inflight--;
-        const int delim = *(const uint8_t *)zmq_msg_data(&f[1]) != 0;
+        const uint8_t flag = *(const uint8_t *)zmq_msg_data(&f[1]);
         zmq_msg_close(&f[1]);
-        if (answer(s, &f[0], delim, &f[2]) == 0) s->st.served++;
+        if (answer(s, &f[0], flag & 1, &f[2]) == 0 && !(flag & 2)) s->st.served++;
     }
 }

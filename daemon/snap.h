@@ -11,10 +11,14 @@
  * Budgets, each with a setting and a counter of what it refused:
  *   - queue: snapshots waiting or being read, over all requesters; past it a
  *     request is answered {"error": "busy ..."} at once;
- *   - per_peer: snapshots of one requester not yet answered;
+ *   - per_peer: snapshots of one requester not yet answered (under CURVE a
+ *     requester is its subscriber's name, however many connections it
+ *     opens; otherwise a connection);
  *   - peer_hwm: answers queued to one requester that does not read them
  *     (the socket's high-water mark); an answer past it is dropped, not
- *     kept (a requester that never reads cannot grow the daemon).
+ *     kept (a requester that never reads cannot grow the daemon);
+ *   - bytes_max: the answers ZeroMQ holds for all requesters together
+ *     (many connections that never read); past it a request is "busy".
  *
  * The envelope is read whole and exactly: ROUTER's routing id, then either
  * the request (DEALER) or an empty delimiter and the request (REQ); any
@@ -33,17 +37,20 @@ typedef struct snap snap_t;
 
 typedef struct {
     int queue, per_peer, peer_hwm;
+    uint64_t bytes_max; /* answers ZeroMQ may hold over all requesters */
 } snap_limits_t;
 
 typedef struct {
-    uint64_t served;   /* answered with a snapshot */
-    uint64_t failed;   /* answered {"error"} by the reader: database down, query failed */
-    uint64_t bad;      /* refused: malformed request or envelope, unknown unit */
-    uint64_t scope;    /* refused: outside the subscriber's scope */
-    uint64_t busy;     /* refused: the queue was full */
-    uint64_t peer;     /* refused: the requester had per_peer waiting */
-    uint64_t dropped;  /* answers not queued: the requester does not read (peer_hwm) */
-    uint64_t inflight; /* now: queued or being read */
+    uint64_t served;     /* answered with a snapshot */
+    uint64_t failed;     /* answered {"error"} by the reader: database down, query failed */
+    uint64_t bad;        /* refused: malformed request or envelope, unknown unit */
+    uint64_t scope;      /* refused: outside the subscriber's scope */
+    uint64_t busy;       /* refused: the queue full, or the answers held over bytes_max */
+    uint64_t busy_late;  /* the same, found by the reader (in busy for /metrics) */
+    uint64_t peer;       /* refused: the requester had per_peer waiting */
+    uint64_t dropped;    /* answers not queued: the requester does not read (peer_hwm) */
+    uint64_t inflight;   /* now: queued or being read */
+    uint64_t held_bytes; /* now: answers ZeroMQ holds, not yet written to their requesters */
 } snap_stats_t;
 
 /* Bind the snapshot ROUTER at ep (a CURVE server in domain antt-stream with

@@ -25,7 +25,7 @@ static it_db_t db;
 static it_daemon_t d;
 static it_client_t cl;
 static int http;
-static char pub_ep[64], snap_ep[64];
+static char pub_ep[64], snap_ep[64], http_ep[32];
 
 /* A province's worth of tallies: every commune Lạng Sơn (20) had before
  * 1 July 2025, on `days` days from 2023, so a snapshot of 20 is a few MB. */
@@ -58,12 +58,11 @@ static void up(void)
     it_db_create(&db, NULL);
     http = it_free_port();
     int pub = it_free_port(), snap = it_free_port();
-    char hl[32];
-    snprintf(hl, sizeof hl, "127.0.0.1:%d", http);
+    snprintf(http_ep, sizeof http_ep, "127.0.0.1:%d", http);
     snprintf(pub_ep, sizeof pub_ep, "tcp://127.0.0.1:%d", pub);
     snprintf(snap_ep, sizeof snap_ep, "tcp://127.0.0.1:%d", snap);
-    const char *extra[] = {
-        "--tally-publish", pub_ep, "--tally-snapshot", snap_ep, "--http-listen", hl, NULL};
+    const char *extra[] = {"--tally-publish", pub_ep, "--tally-snapshot", snap_ep, "--http-listen",
+                           http_ep,           NULL};
     it_daemon_start(&d, db.dsn, extra);
     it_client_open(&cl, d.port);
 }
@@ -210,8 +209,8 @@ static long long p90(long long *t, int n)
  * 24: on the loop, they stalled every station's acks for 7-12 s): read by
  * the reader thread, the queue's overflow refused "busy" at once, and a
  * station's acks, taken all the while the snapshots are being answered, no
- * slower than twice their idle time at the 90th percentile (with a floor
- * of 20 ms for a loaded machine). */
+ * slower than twice their idle time at the 90th percentile (or 10 ms more,
+ * for a loaded machine: the old loop held them for seconds). */
 Test(budgets, snapshots_do_not_hold_up_the_stations)
 {
     seed(400);
@@ -258,7 +257,7 @@ Test(budgets, snapshots_do_not_hold_up_the_stations)
            " %d acks; %d served, %d busy)\n",
            idle, busy, (double)busy / (double)idle, nb, snaps, refused);
     cr_expect_geq(snaps, 8, "the queue's worth is served");
-    cr_expect_leq(busy, idle * 2 > 20000 ? idle * 2 : 20000,
+    cr_expect_leq(busy, idle * 2 > idle + 10000 ? idle * 2 : idle + 10000,
                   "acks took %lld us during the snapshots, %lld us idle", busy, idle);
     cr_expect_eq(metric("antt_snapshots_total{result=\"busy\"}"), refused);
 }
@@ -301,6 +300,58 @@ Test(budgets, a_requester_that_never_reads_cannot_grow_the_daemon)
     msgpack_sbuffer_destroy(&sb);
     zmq_close(ok);
     zmq_close(r);
+    zmq_ctx_term(ctx);
+}
+
+/* Twenty requesters on connections of their own, none reading (issue 24's
+ * review: the per-requester bounds alone let each hold its answers): the
+ * answers ZeroMQ holds for all of them stay within snapshot_bytes_max_mb
+ * (8 MiB here, two or three province snapshots), the rest "busy". */
+Test(budgets, many_requesters_that_never_read_share_one_budget)
+{
+    seed(400);
+    it_daemon_stop(&d, SIGTERM);
+    const char *extra[] = {"--tally-publish",
+                           pub_ep,
+                           "--tally-snapshot",
+                           snap_ep,
+                           "--http-listen",
+                           http_ep,
+                           "--snapshot-bytes-max-mb",
+                           "8",
+                           NULL};
+    it_daemon_restart(&d, db.dsn, extra);
+    void *ctx = zmq_ctx_new();
+    void *r[20];
+    int tiny = 4096;
+    for (int i = 0; i < 20; i++) {
+        r[i] = dealer(ctx, NULL);
+        zmq_setsockopt(r[i], ZMQ_RCVBUF, &tiny, sizeof tiny);
+    }
+    it_sleep_ms(300);
+    const long before = rss_kb();
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    pack_request(&sb, "20");
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 20; i++)
+            zmq_send(r[i], sb.data, sb.size, 0);
+        it_sleep_ms(2500);
+    }
+    for (int i = 0; i < 100 && metric("antt_snapshots_in_flight") != 0; i++)
+        it_sleep_ms(100);
+    const long long held = metric("antt_snapshots_held_bytes");
+    const long after = rss_kb();
+    printf("budgets: anttd RSS %ld -> %ld kB, %lld bytes of answers held, after 20 connections"
+           " asked 60 province snapshots and read none\n",
+           before, after, held);
+    cr_expect_gt(metric("antt_snapshots_total{result=\"busy\"}"), 0);
+    /* the budget, and at most the answer being read when it was reached */
+    cr_expect_leq(held, 16LL << 20, "%lld bytes held", held);
+    cr_expect_leq(after - before, 48 * 1024, "anttd grew by %ld kB", after - before);
+    msgpack_sbuffer_destroy(&sb);
+    for (int i = 0; i < 20; i++)
+        zmq_close(r[i]);
     zmq_ctx_term(ctx);
 }
 
