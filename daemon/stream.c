@@ -152,6 +152,10 @@ int stream_sub_decide(const reg_t *reg, const char *scope, const uint8_t *p, siz
 void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
 {
     if (!s || !s->pub) return;
+    /* the connections cut in this pass: a cut connection's other pending
+     * subscriptions come with the same descriptor, which must not be cut
+     * twice (once closed, its number may be another connection's) */
+    int cut[16], ncut = 0;
     for (int round = 0; round < 256; round++) {
         zmq_msg_t m;
         zmq_msg_init(&m);
@@ -163,9 +167,10 @@ void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
         const size_t n = zmq_msg_size(&m);
         char topic[64];
         /* {1, topic}: subscribe; {0, topic}: unsubscribe; anything else is not ours.
-         * An unsubscription is never a reason to cut: it also arrives when a
-         * subscriber closes (its peer, and so its User-Id, already gone), and
-         * libzmq drops a closed pipe's subscriptions by itself. */
+         * An unsubscription is never a reason to cut or to count: it also
+         * arrives when a subscriber closes (its peer, and so its User-Id,
+         * already gone; libzmq replays a closed pipe's subscriptions as
+         * unsubscriptions), and libzmq drops those by itself. */
         const char *scope = NULL;
         if (zmq_msg_more(&m) || n < 1 || p[0] > 1) {
             /* not a subscription */
@@ -186,11 +191,15 @@ void stream_subscriptions(stream_t *s, const reg_t *reg, auth_t *auth)
         /* a topic of no unit is no client's of ours: libzmq keeps every
          * subscription a connection sends (to drop them when it closes),
          * so the connection goes, and its subscriptions with it */
-        if (op == STREAM_SUB_JUNK) {
-            const int fd = zmq_msg_get(&m, ZMQ_SRCFD);
+        const int fd = zmq_msg_get(&m, ZMQ_SRCFD);
+        int seen = 0;
+        for (int i = 0; i < ncut; i++)
+            seen |= cut[i] == fd;
+        if (op == STREAM_SUB_JUNK && p[0] == 1 && fd >= 0 && !seen && ncut < 16) {
+            cut[ncut++] = fd;
             if (auth)
                 auth_cut_fd(auth, fd);
-            else if (fd >= 0)
+            else
                 shutdown(fd, SHUT_RDWR);
             s->subs_cut++;
         }
