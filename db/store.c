@@ -1123,6 +1123,16 @@ static int link_duplicates(store_t *s, store_work_t *w)
     return 0;
 }
 
+/* A refusal an event's values can cause: a data exception (22xxx), an
+ * integrity violation other than the unique one of a concurrent daemon
+ * (23xxx but 23505, which is retried), or an exception a trigger or
+ * function raised (P0001). */
+static int data_fault(const char *st)
+{
+    return !strncmp(st, "22", 2) || (!strncmp(st, "23", 2) && strcmp(st, "23505")) ||
+           !strcmp(st, "P0001");
+}
+
 static int retryable(const char *st)
 {
     return !strcmp(st, "23505") || !strcmp(st, "40P01") || !strcmp(st, "40001");
@@ -1200,10 +1210,11 @@ static int slice(const store_work_t *w, uint32_t lo, uint32_t hi, store_work_t *
  * before a later part finds the database gone stays committed: resent, its
  * events answer `duplicate`, which a node takes as stored. */
 static store_rc_t isolate(store_t *s, const store_work_t *w, uint32_t lo, uint32_t hi,
-                          int64_t now_us, fail_t *f, uint32_t *poisoned)
+                          int64_t now_us, fail_t *f, uint32_t *poisoned, int *budget)
 {
     store_work_t part;
     store_refusal_t *tmp;
+    if (--*budget < 0) return STORE_FAILED; /* more refused than a few events explain */
     if (slice(w, lo, hi, &part, &tmp) < 0) return STORE_FAILED;
     store_rc_t rc = commit_once(s, &part, now_us, f);
     uint32_t live = 0, last = 0;
@@ -1222,8 +1233,8 @@ static store_rc_t isolate(store_t *s, const store_work_t *w, uint32_t lo, uint32
         if (rc == STORE_FAILED) rc = STORE_OK; /* nothing of it could be recorded */
     } else if (rc == STORE_FAILED && live > 1) {
         const uint32_t mid = lo + (hi - lo) / 2;
-        rc = isolate(s, w, lo, mid, now_us, f, poisoned);
-        if (rc == STORE_OK) rc = isolate(s, w, mid, hi, now_us, f, poisoned);
+        rc = isolate(s, w, lo, mid, now_us, f, poisoned, budget);
+        if (rc == STORE_OK) rc = isolate(s, w, mid, hi, now_us, f, poisoned, budget);
     } else if (rc == STORE_FAILED) {
         rc = STORE_OK; /* only refusals, which cannot be recorded: given up */
     }
@@ -1240,16 +1251,26 @@ store_rc_t store_commit(store_t *s, store_work_t *b, int64_t now_us, char *err, 
     fail_t f = {.err = err, .errlen = errlen};
     int64_t t0 = mono_us();
     store_rc_t rc = commit_once(s, b, now_us, &f);
-    /* a fault of the data, not of the server or of memory: find the event */
-    if (rc == STORE_FAILED && strcmp(f.sqlstate, "53200") && store_connected(s) && b->nev > 1) {
+    /* a fault of the data (an event's values broke a statement), not of the
+     * server, its disk or its permissions: find the event. The search is
+     * bounded: a few poisoned events cost ~2 log2(n) transactions each; more
+     * than the budget explains is no event's doing, and the batch fails. */
+    if (rc == STORE_FAILED && data_fault(f.sqlstate) && store_connected(s) && b->nev > 1) {
         char first[256];
         snprintf(first, sizeof first, "%s", err);
         uint32_t poisoned = 0;
-        rc = isolate(s, b, 0, b->nev, now_us, &f, &poisoned);
+        int budget = 8;
+        for (uint32_t n = b->nev; n > 1; n = (n + 1) / 2)
+            budget += 4;
+        rc = isolate(s, b, 0, b->nev, now_us, &f, &poisoned, &budget);
         s->stats.isolated += poisoned;
         if (rc == STORE_OK && poisoned)
             snprintf(err, errlen, "%u event(s) deferred alone, the rest stored: %s", poisoned,
                      first);
+        else if (rc == STORE_OK)
+            err[0] = '\0'; /* the refusal did not come again: a passing fault */
+    } else if (rc == STORE_OK) {
+        err[0] = '\0'; /* a conflict retried leaves its message: not an error */
     }
     if (rc != STORE_OK) return rc;
     s->stats.batches++;

@@ -145,8 +145,9 @@ db_t *store_db(store_t *s);
  * refuses the work for its data (not a conflict, not the server), the store
  * commits its halves apart down to the event that fails alone, defers that
  * one with 500 (recorded in antt.rejects), stores the rest and answers
- * STORE_OK, with err saying what was deferred (err is untouched otherwise).
- * STORE_FAILED is then left for faults of no event's making (memory). */
+ * STORE_OK, with err saying what was deferred (err is empty otherwise). Only
+ * data faults (SQLSTATE 22xxx, 23xxx but 23505, P0001) are searched, within a
+ * budget of transactions: others (disk full, permissions) are STORE_FAILED. */
 store_rc_t store_commit(store_t *s, store_work_t *w, int64_t now_us, char *err, size_t errlen);
 
 const store_stats_t *store_stats(const store_t *s);

@@ -114,12 +114,14 @@ ALTER TABLE antt.unit_successors ADD CONSTRAINT unit_successors_effective_check
 --    would collide (the bug's own doing) is left as it is for an operator
 --    to settle.
 UPDATE antt.events SET ref = normalize(ref, NFC) WHERE ref IS NOT NFC NORMALIZED;
+-- (a row is left when its NFC form is on record already, or when another
+-- spelling of it, not in NFC either, would become the same)
 UPDATE antt.incidents i SET ref = normalize(i.ref, NFC) WHERE i.ref IS NOT NFC NORMALIZED
-   AND NOT EXISTS (SELECT 1 FROM antt.incidents o WHERE o.unit = i.unit
-                      AND o.ref = normalize(i.ref, NFC));
+   AND NOT EXISTS (SELECT 1 FROM antt.incidents o WHERE o.unit = i.unit AND o.ref <> i.ref
+                      AND normalize(o.ref, NFC) = normalize(i.ref, NFC));
 UPDATE antt.tipoffs t SET ref = normalize(t.ref, NFC) WHERE t.ref IS NOT NFC NORMALIZED
-   AND NOT EXISTS (SELECT 1 FROM antt.tipoffs o WHERE o.unit = t.unit
-                      AND o.ref = normalize(t.ref, NFC));
+   AND NOT EXISTS (SELECT 1 FROM antt.tipoffs o WHERE o.unit = t.unit AND o.ref <> t.ref
+                      AND normalize(o.ref, NFC) = normalize(t.ref, NFC));
 UPDATE antt.wanted w SET ref = normalize(w.ref, NFC) WHERE w.ref IS NOT NFC NORMALIZED
-   AND NOT EXISTS (SELECT 1 FROM antt.wanted o WHERE o.issuer = w.issuer
-                      AND o.ref = normalize(w.ref, NFC));
+   AND NOT EXISTS (SELECT 1 FROM antt.wanted o WHERE o.issuer = w.issuer AND o.ref <> w.ref
+                      AND normalize(o.ref, NFC) = normalize(w.ref, NFC));
