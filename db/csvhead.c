@@ -63,14 +63,14 @@ int csvhead_parse(const char *line, size_t n, const char *const *allowed,
 {
     if (!cap) return -1;
     cols[0] = '\0';
-    if (n > CSVHEAD_MAX) {
-        snprintf(err, errlen, "the header is over %d bytes", CSVHEAD_MAX);
-        return -1;
-    }
     if (n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) line += 3, n -= 3; /* a spreadsheet's BOM */
     const char *nl = memchr(line, '\n', n);
     if (nl) n = (size_t)(nl - line);
     if (n && line[n - 1] == '\r') n--;
+    if (n > CSVHEAD_MAX) { /* the names, without the end of line */
+        snprintf(err, errlen, "the header is over %d bytes", CSVHEAD_MAX);
+        return -1;
+    }
     if (!n) {
         snprintf(err, errlen, "the header is empty");
         return -1;
@@ -117,7 +117,7 @@ int csvhead_read(const char *path, const char *const *allowed, const char *const
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    char line[CSVHEAD_MAX + 2];
+    char line[CSVHEAD_MAX + 5]; /* a BOM, the names, CR LF */
     const size_t got = fread(line, 1, sizeof line, f);
     fclose(f);
     if (!got) {

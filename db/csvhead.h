@@ -3,8 +3,8 @@
  * bounds. The rows themselves are parsed by PostgreSQL's COPY (db/admin.c);
  * the header is ours, because it names the columns COPY is told to fill.
  *
- * A header is at most CSVHEAD_MAX bytes (an optional UTF-8 byte-order mark,
- * then names separated by commas, then CR LF or LF). Each name must be one
+ * A header is an optional UTF-8 byte-order mark, then at most CSVHEAD_MAX
+ * bytes of names separated by commas, then CR LF or LF. Each name must be one
  * of `allowed`, exactly, and appear once; every name of `required` must be
  * there. No quoting: no column of ours needs it, and a quoted header is
  * refused rather than guessed at. Pure: no file, no database, no allocation
