@@ -87,6 +87,7 @@ measure() { # prints "tp one" for the log as it is
   local port out1 out2
   port=$(bench_port)
   "$anttd" --db "$base dbname=bench" --listen "tcp://127.0.0.1:$port" --publish-listen "" \
+    --tally-publish "tcp://127.0.0.1:$(bench_port)" --tally-snapshot "" --http-listen "" \
     --insecure 2>"$work/anttd.log" &
   apid=$!
   bench_wait_anttd "$work/anttd.log"

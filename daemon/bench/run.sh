@@ -131,7 +131,10 @@ fi
 
 port=$(bench_port)
 mport=$(bench_port)
+# every endpoint on a free port (anttd's defaults may be a running daemon's)
+tport=$(bench_port)
 "$anttd" --db "$base dbname=bench" --listen "tcp://127.0.0.1:$port" --publish-listen "" \
+  --tally-publish "tcp://127.0.0.1:$tport" --tally-snapshot "" \
   --http-listen "127.0.0.1:$mport" --batch-max-events "$bmax" --batch-max-ms "$bms" \
   --max-sockets 20000 --insecure 2>"$work/anttd.log" &
 apid=$!
@@ -230,6 +233,7 @@ tail -1 "$work/anttd.log"
 echo "== 5. reconnection storm: $storm_nodes stations at once, $storm_events events each (every other one in one message, the others one a message)"
 hport=$(bench_port)
 "$anttd" --db "$base dbname=bench" --listen "tcp://127.0.0.1:$port" --publish-listen "" \
+  --tally-publish "tcp://127.0.0.1:$tport" --tally-snapshot "" \
   --http-listen "127.0.0.1:$hport" --batch-max-events "$bmax" --batch-max-ms "$bms" \
   --max-sockets 20000 --insecure 2>"$work/anttd.storm.log" &
 apid=$!
