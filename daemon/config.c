@@ -71,6 +71,9 @@ static const key_t_ KEYS[] = {
      "PUB endpoint of the tally stream; empty: off"},
     {"tally_snapshot", S(tally_snapshot), "tcp://127.0.0.1:7723",
      "endpoint answering tally snapshot requests; empty: off"},
+    {"subscriber_queue", I(subscriber_queue, 1, 100000), "64",
+     "subscriptions one stream connection may have waiting: what a flood of them stores before "
+     "its connection is cut"},
     {"snapshot_queue", I(snapshot_queue, 1, 1000), "8",
      "snapshots waiting or being read, over all requesters; more are refused (busy)"},
     {"snapshot_per_peer", I(snapshot_per_peer, 1, 100), "1",

@@ -35,6 +35,7 @@ typedef struct {
     char tally_snapshot[256]; /* ROUTER endpoint answering snapshot requests; empty: off */
     int snapshot_queue, snapshot_per_peer, snapshot_peer_hwm; /* daemon/snap.h's budgets */
     int snapshot_bytes_max_mb;
+    int subscriber_queue; /* subscriptions a stream connection may have waiting */
     char log_level[16];
     char synchronous_acks[16];   /* off, warn, require (db/store.h store_sync_t) */
     char curve_key_file[1024];   /* the server's CURVE keypair (antt keygen); mode 0600 */

@@ -1176,7 +1176,8 @@ static int start(daemon_t *d)
         log_info("metrics", "serving http://%s/metrics and /healthz", d->cfg.http_listen);
     }
     if (d->cfg.tally_publish[0] || d->cfg.tally_snapshot[0]) {
-        d->stream = stream_open(d->in.ctx, d->cfg.tally_publish, key, err, sizeof err);
+        d->stream = stream_open(d->in.ctx, d->cfg.tally_publish, key, d->cfg.subscriber_queue, err,
+                                sizeof err);
         const snap_limits_t sl = {d->cfg.snapshot_queue, d->cfg.snapshot_per_peer,
                                   d->cfg.snapshot_peer_hwm,
                                   (uint64_t)d->cfg.snapshot_bytes_max_mb << 20};

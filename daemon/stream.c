@@ -27,39 +27,37 @@ struct stream {
     uint64_t subs_cut;     /* connections cut for a subscription to no unit's topic */
 };
 
-static void *bind_sock(void *ctx, int type, const char *ep, const key_pair_t *key, char *err,
-                       size_t errlen)
+/* The publishing XPUB: subscriptions pass through us (manual), bounded. */
+static void *bind_pub(void *ctx, const char *ep, const key_pair_t *key, int sub_queue, char *err,
+                      size_t errlen)
 {
-    void *z = zmq_socket(ctx, type);
+    void *z = zmq_socket(ctx, ZMQ_XPUB);
     int zero = 0, one = 1, hwm = 100000;
     zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof hwm);
     /* Manual: a subscription takes effect only when stream_subscriptions
      * applies it, narrowed to the subscriber's scope. */
-    if (type == ZMQ_XPUB) zmq_setsockopt(z, ZMQ_XPUB_MANUAL, &one, sizeof one);
+    zmq_setsockopt(z, ZMQ_XPUB_MANUAL, &one, sizeof one);
     /* libzmq stores each subscription a connection sends before we see it:
      * a message longer than STREAM_SUB_MAX disconnects its sender at once
      * (issue 24); a shorter one that names no unit, stream_subscriptions
-     * cuts. */
+     * cuts. And it takes in what a connection's pipe holds each time we
+     * touch the socket: a small pipe (sub_queue) bounds what a flood
+     * stores before the cut. */
     const int64_t max = STREAM_SUB_MAX;
-    /* and it takes in what a connection's pipe holds each time we touch
-     * the socket: a small pipe bounds what a flood stores before the cut */
-    const int rcvhwm = STREAM_SUB_RCVHWM;
-    if (type == ZMQ_XPUB) {
-        zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &max, sizeof max);
-        zmq_setsockopt(z, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
-    }
+    zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    zmq_setsockopt(z, ZMQ_RCVHWM, &sub_queue, sizeof sub_queue);
     return key_bind_server(z, key, AUTH_DOMAIN_STREAM, ep, err, errlen) < 0 ? NULL : z;
 }
 
-stream_t *stream_open(void *zctx, const char *pub_ep, const key_pair_t *key, char *err,
-                      size_t errlen)
+stream_t *stream_open(void *zctx, const char *pub_ep, const key_pair_t *key, int sub_queue,
+                      char *err, size_t errlen)
 {
     stream_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     msgpack_sbuffer_init(&s->sb);
     s->secure = key != NULL;
-    if (pub_ep && *pub_ep && !(s->pub = bind_sock(zctx, ZMQ_XPUB, pub_ep, key, err, errlen))) {
+    if (pub_ep && *pub_ep && !(s->pub = bind_pub(zctx, pub_ep, key, sub_queue, err, errlen))) {
         stream_close(&s);
         return NULL;
     }

@@ -37,9 +37,10 @@
 typedef struct stream stream_t;
 
 /* Bind the publishing socket (pub_ep empty: off): a CURVE server in ZAP
- * domain "antt-stream" with key, plaintext when NULL. */
-stream_t *stream_open(void *zctx, const char *pub_ep, const key_pair_t *key, char *err,
-                      size_t errlen);
+ * domain "antt-stream" with key, plaintext when NULL; sub_queue: the
+ * subscriptions one connection may have waiting (setting subscriber_queue). */
+stream_t *stream_open(void *zctx, const char *pub_ep, const key_pair_t *key, int sub_queue,
+                      char *err, size_t errlen);
 void stream_close(stream_t **s);
 
 /* Publish a committed transaction's deltas as read from the database's log
@@ -76,8 +77,6 @@ enum {
  * bytes and the peer's metadata: 1 KB lets every handshake through and
  * no long topic (issue 24's were 1 KB) in. */
 #define STREAM_SUB_MAX 1024
-/* Subscriptions a connection's pipe holds (a subscriber sends a handful). */
-#define STREAM_SUB_RCVHWM 64
 int stream_sub_decide(const reg_t *reg, const char *scope, const uint8_t *p, size_t n, char *out,
                       size_t cap);
 
