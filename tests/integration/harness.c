@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <arpa/inet.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdarg.h>
@@ -427,6 +429,29 @@ int it_anttd(const char *dsn, const char *const *args, char *out, size_t outlen)
     }
     unlink(log);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int it_slow_open(const char *src, int port, const char *head)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in me = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
+    inet_pton(AF_INET, src, &me.sin_addr);
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    to.sin_port = htons((uint16_t)port);
+    if (bind(fd, (struct sockaddr *)&me, sizeof me) < 0 ||
+        connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
+        close(fd);
+        return -1;
+    }
+    send(fd, head, strlen(head), MSG_NOSIGNAL);
+    return fd;
+}
+
+int it_closed_by_server(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char c[256];
+    return poll(&p, 1, 0) == 1 && recv(fd, c, sizeof c, MSG_DONTWAIT) <= 0;
 }
 
 int it_http_get(int port, const char *path, char *out, size_t cap)

@@ -57,6 +57,14 @@ int it_free_port(void);
 /* GET http://127.0.0.1:port/path; the status code, the body in out. */
 int it_http_get(int port, const char *path, char *out, size_t cap);
 
+/* A slow client: a connection to port from address src (any of 127/8) that
+ * has sent head (a request line and a header, not the end of the headers)
+ * and then nothing. Its descriptor, or -1 when it cannot connect. */
+int it_slow_open(const char *src, int port, const char *head);
+
+/* 1 when the server has closed fd (EOF or reset), without waiting. */
+int it_closed_by_server(int fd);
+
 /* Any request: cookie ("NAME=VALUE") and an urlencoded form body are
  * optional; set_cookie (at least 1024 bytes) receives the answer's
  * Set-Cookie as NAME=VALUE. The status, the body in out; -1 no answer. */

@@ -33,31 +33,6 @@ static void down(void)
 
 TestSuite(http_deadline, .fini = down, .timeout = 120);
 
-/* A connection to the HTTP port from src that has sent its request line
- * and one header: -1 when it cannot connect. */
-static int slow_open(const char *src)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in me = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
-    inet_pton(AF_INET, src, &me.sin_addr);
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    to.sin_port = htons((uint16_t)http);
-    if (bind(fd, (struct sockaddr *)&me, sizeof me) < 0 ||
-        connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
-        close(fd);
-        return -1;
-    }
-    send(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\n", 32, MSG_NOSIGNAL);
-    return fd;
-}
-
-static int closed_by_server(int fd)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    char c[256];
-    return poll(&p, 1, 0) == 1 && recv(fd, c, sizeof c, MSG_DONTWAIT) <= 0;
-}
-
 /* GET path with a 5 s bound: the status (-1: none), the body in out, the
  * time in *ms. */
 static int timed_get(const char *path, char *out, size_t cap, double *ms)
@@ -134,25 +109,25 @@ Test(http_deadline, trickling_clients_are_cut_and_do_not_starve_the_scraper)
     char src[16];
     for (int i = 0; i < N; i++) {
         snprintf(src, sizeof src, "127.0.2.%d", 1 + i / 8);
-        fds[i] = slow_open(src);
+        fds[i] = it_slow_open(src, http, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
         cr_assert_geq(fds[i], 0);
     }
     for (int i = 0; i < 3; i++) /* a 9th, 10th, 11th from one address */
-        fds[N + i] = slow_open("127.0.2.1");
+        fds[N + i] = it_slow_open("127.0.2.1", http, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
     it_sleep_ms(300);
     int refused = 0;
     for (int i = 0; i < 3; i++)
-        refused += closed_by_server(fds[N + i]);
+        refused += it_closed_by_server(fds[N + i]);
     cr_expect_eq(refused, 3, "%d of 3 connections over http_per_ip refused", refused);
     /* the scraper, while each trickles a header line and is opened again
      * at once when the server closes it (so every place stays taken) */
     double t[10];
     for (int k = 0; k < 10; k++) {
         for (int i = 0; i < N; i++) {
-            if (closed_by_server(fds[i])) {
+            if (it_closed_by_server(fds[i])) {
                 close(fds[i]);
                 snprintf(src, sizeof src, "127.0.2.%d", 1 + i / 8);
-                fds[i] = slow_open(src);
+                fds[i] = it_slow_open(src, http, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
             }
             if (fds[i] >= 0) send(fds[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
         }
@@ -174,7 +149,7 @@ Test(http_deadline, trickling_clients_are_cut_and_do_not_starve_the_scraper)
         it_sleep_ms(100);
         cut = 0;
         for (int i = 0; i < N; i++)
-            cut += fds[i] < 0 || closed_by_server(fds[i]);
+            cut += fds[i] < 0 || it_closed_by_server(fds[i]);
     }
     cr_expect_eq(cut, N, "%d of %d trickling connections cut", cut, N);
     for (int i = 0; i < N + 3; i++)

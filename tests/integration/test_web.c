@@ -793,34 +793,6 @@ Test(web, behind_the_trusted_proxy_each_client_has_its_own_throttle)
                  200);
 }
 
-/* A connection to the console from src that sends its request line and
- * then nothing: -1 when it cannot connect. */
-static int slow_open(const char *src)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in me = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
-    inet_pton(AF_INET, src, &me.sin_addr);
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    to.sin_port = htons((uint16_t)wport);
-    if (bind(fd, (struct sockaddr *)&me, sizeof me) < 0 ||
-        connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
-        close(fd);
-        return -1;
-    }
-    send(fd, "GET / HTTP/1.1\r\nHost: x\r\n", 25, MSG_NOSIGNAL);
-    return fd;
-}
-
-/* 1 when the server has closed fd (EOF or reset), without waiting. */
-static int closed_by_server(int fd)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    char c[256];
-    if (poll(&p, 1, 0) != 1) return 0;
-    ssize_t r = recv(fd, c, sizeof c, MSG_DONTWAIT);
-    return r <= 0;
-}
-
 /* Item 7: a hundred connections from ten addresses, each sending a header
  * line a second (an idle timeout would never fire), with --max-connections
  * 100: a logged-in viewer is answered as fast as before (within
@@ -840,15 +812,15 @@ Test(web, slow_clients_cannot_hold_the_console)
     char src[16];
     for (int i = 0; i < N; i++) {
         snprintf(src, sizeof src, "127.0.1.%d", 1 + i / 10);
-        fds[i] = slow_open(src);
+        fds[i] = it_slow_open(src, wport, "GET / HTTP/1.1\r\nHost: x\r\n");
         cr_assert_geq(fds[i], 0);
     }
     for (int i = 0; i < 5; i++) /* an 11th, 12th... from one address */
-        fds[N + i] = slow_open("127.0.1.1");
+        fds[N + i] = it_slow_open("127.0.1.1", wport, "GET / HTTP/1.1\r\nHost: x\r\n");
     it_sleep_ms(300);
     int refused = 0;
     for (int i = 0; i < 5; i++)
-        refused += closed_by_server(fds[N + i]);
+        refused += it_closed_by_server(fds[N + i]);
     cr_expect_eq(refused, 5, "%d of 5 connections over --per-address refused", refused);
     /* the viewer, while every trickler sends a line every second */
     double t[12], ms;
@@ -874,7 +846,7 @@ Test(web, slow_clients_cannot_hold_the_console)
         it_sleep_ms(100);
         cut = 0;
         for (int i = 0; i < N; i++)
-            cut += closed_by_server(fds[i]) || fcntl(fds[i], F_GETFD) < 0;
+            cut += it_closed_by_server(fds[i]) || fcntl(fds[i], F_GETFD) < 0;
     }
     cr_expect_eq(cut, N, "%d of %d trickling connections cut by the deadline", cut, N);
     for (int i = 0; i < N + 5; i++)
