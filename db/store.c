@@ -1123,9 +1123,9 @@ static int link_duplicates(store_t *s, store_work_t *w)
     return 0;
 }
 
-/* A refusal an event's values can cause: a data exception (22xxx), an
+/* A refusal an event's values can cause: a data exception (class 22), an
  * integrity violation other than the unique one of a concurrent daemon
- * (23xxx but 23505, which is retried), or an exception a trigger or
+ * (class 23 but 23505, which is retried), or an exception a trigger or
  * function raised (P0001). */
 static int data_fault(const char *st)
 {

@@ -146,7 +146,7 @@ db_t *store_db(store_t *s);
  * commits its halves apart down to the event that fails alone, defers that
  * one with 500 (recorded in antt.rejects), stores the rest and answers
  * STORE_OK, with err saying what was deferred (err is empty otherwise). Only
- * data faults (SQLSTATE 22xxx, 23xxx but 23505, P0001) are searched, within a
+ * data faults (SQLSTATE classes 22 and 23 but 23505, P0001) are searched, within a
  * budget of transactions: others (disk full, permissions) are STORE_FAILED. */
 store_rc_t store_commit(store_t *s, store_work_t *w, int64_t now_us, char *err, size_t errlen);
 
