@@ -454,6 +454,18 @@ int it_closed_by_server(int fd)
     return poll(&p, 1, 0) == 1 && recv(fd, c, sizeof c, MSG_DONTWAIT) <= 0;
 }
 
+int it_closed_within(const int *fds, int n, int ms)
+{
+    int closed = 0;
+    for (int waited = 0;; waited += 50) {
+        closed = 0;
+        for (int i = 0; i < n; i++)
+            closed += fds[i] < 0 || it_closed_by_server(fds[i]);
+        if (closed == n || waited >= ms) return closed;
+        sleep_ms(50);
+    }
+}
+
 int it_http_get(int port, const char *path, char *out, size_t cap)
 {
     return it_http(port, "GET", path, NULL, NULL, out, cap, NULL, 0);

@@ -65,6 +65,10 @@ int it_slow_open(const char *src, int port, const char *head);
 /* 1 when the server has closed fd (EOF or reset), without waiting. */
 int it_closed_by_server(int fd);
 
+/* How many of the n descriptors the server has closed, waiting up to ms
+ * for all of them (a loaded machine takes its time to refuse). */
+int it_closed_within(const int *fds, int n, int ms);
+
 /* Any request: cookie ("NAME=VALUE") and an urlencoded form body are
  * optional; set_cookie (at least 1024 bytes) receives the answer's
  * Set-Cookie as NAME=VALUE. The status, the body in out; -1 no answer. */

@@ -114,10 +114,7 @@ Test(http_deadline, trickling_clients_are_cut_and_do_not_starve_the_scraper)
     }
     for (int i = 0; i < 3; i++) /* a 9th, 10th, 11th from one address */
         fds[N + i] = it_slow_open("127.0.2.1", http, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
-    it_sleep_ms(300);
-    int refused = 0;
-    for (int i = 0; i < 3; i++)
-        refused += it_closed_by_server(fds[N + i]);
+    const int refused = it_closed_within(fds + N, 3, 5000);
     cr_expect_eq(refused, 3, "%d of 3 connections over http_per_ip refused", refused);
     /* the scraper, while each trickles a header line and is opened again
      * at once when the server closes it (so every place stays taken) */
