@@ -8,7 +8,7 @@
 #ifndef ANTT_DAEMON_REG_H
 #define ANTT_DAEMON_REG_H
 
-#include "db/ledger.h"
+#include "rules/ledger.h"
 #include "db/pg.h"
 #include "db/registry.h"
 #include "proto/ev.h"
@@ -88,7 +88,7 @@ int reg_might_learn(const reg_t *r, const ev_t *ev);
 /* The ledger's is_crime callback: 1 when grp is a crime group (ctx: reg_t). */
 int reg_is_crime(void *ctx, const char *grp);
 
-/* The ledger's day_off callback (db/lawtime.h): antt.days_off, else the
+/* The ledger's day_off callback (rules/lawtime.h): antt.days_off, else the
  * weekends (ctx: reg_t). */
 int reg_day_off(void *ctx, int32_t day);
 

@@ -7,15 +7,15 @@
 
 #include <stddef.h>
 
-/* Load a units CSV (db/units-cluster2.csv): header code,name,level,kind,
+/* Load a units CSV (data/units-cluster2.csv): header code,name,level,kind,
  * parent_code[,valid_from][,valid_to]; rows upserted by code, the path
  * computed from parents in the file or already loaded. *n gets the rows. */
 int admin_load_units(db_t *c, const char *path, int *n, char *err, size_t errlen);
 
-/* Load a crime groups CSV (db/crime_groups.csv): slug,name_vi,name_en,is_crime. */
+/* Load a crime groups CSV (data/crime_groups.csv): slug,name_vi,name_en,is_crime. */
 int admin_load_groups(db_t *c, const char *path, int *n, char *err, size_t errlen);
 
-/* Days off (db/days-off.csv: day,off,name,source): the file's years replace
+/* Days off (data/days-off.csv: day,off,name,source): the file's years replace
  * those on record. The stored deadlines then no longer follow the rules:
  * the caller recomputes them (verify_deadlines). */
 int admin_load_days_off(db_t *c, const char *path, int *n, char *err, size_t errlen);

@@ -21,7 +21,7 @@
 #ifndef ANTT_DB_STORE_H
 #define ANTT_DB_STORE_H
 
-#include "db/ledger.h"
+#include "rules/ledger.h"
 #include "db/pg.h"
 #include "db/tallymap.h"
 #include "proto/ev.h"

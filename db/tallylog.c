@@ -1,7 +1,7 @@
 /* tallylog.c — see tallylog.h. */
 #include "db/tallylog.h"
 
-#include "db/ledger.h"
+#include "rules/ledger.h"
 #include "proto/encode.h"
 #include "proto/mp.h"
 #include "proto/util.h"

@@ -4,7 +4,7 @@
 #ifndef ANTT_DB_TALLYMAP_H
 #define ANTT_DB_TALLYMAP_H
 
-#include "db/ledger.h"
+#include "rules/ledger.h"
 #include "proto/hindex.h"
 
 #include <stdint.h>

@@ -6,7 +6,7 @@
 #ifndef ANTT_DB_VERIFY_H
 #define ANTT_DB_VERIFY_H
 
-#include "db/ledger.h"
+#include "rules/ledger.h"
 #include "db/pg.h"
 
 #include <stdio.h>

@@ -12,8 +12,8 @@
 # PostgreSQL is initialised under the state folder (ANTT_STATE_DIR, default
 # ./state; created on first use, reused later), started on loopback and
 # stopped again when anttd exits. Either way the schema is migrated and the
-# units of both maps (db/units-cluster2.csv until 30 June 2025,
-# db/units-2025.csv since 1 July 2025, with db/successors-2025.csv between
+# units of both maps (data/units-cluster2.csv until 30 June 2025,
+# data/units-2025.csv since 1 July 2025, with data/successors-2025.csv between
 # them) and crime groups are loaded (idempotent).
 # Ctrl-C stops everything this script started.
 #
@@ -40,7 +40,7 @@ echo "run: building (Release) in build/" >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
 cmake --build build --target anttd antt anttweb -j"$(nproc)" >/dev/null
 anttd=$root/build/daemon/anttd
-antt=$root/build/client/antt
+antt=$root/build/cli/antt
 anttweb=$root/build/web/anttweb
 demo=""
 if [[ "${1:-}" == "--demo" ]]; then
@@ -153,9 +153,9 @@ fi
 cfg=()
 [[ -n "${ANTT_CONFIG:-}" ]] && cfg=(--config "$ANTT_CONFIG")
 "$anttd" "${cfg[@]}" --db "$db" --migrate \
-  --load-units "$root/db/units-cluster2.csv" --load-units "$root/db/units-2025.csv" \
-  --load-successors "$root/db/successors-2025.csv" --load-groups "$root/db/crime_groups.csv" \
-  --load-clusters "$root/db/clusters.csv" --load-days-off "$root/db/days-off.csv"
+  --load-units "$root/data/units-cluster2.csv" --load-units "$root/data/units-2025.csv" \
+  --load-successors "$root/data/successors-2025.csv" --load-groups "$root/data/crime_groups.csv" \
+  --load-clusters "$root/data/clusters.csv" --load-days-off "$root/data/days-off.csv"
 if [[ -z "$demo" ]]; then
   keyflag=()
   if [[ -z "${ANTT_CURVE_KEY_FILE:-}" ]] && ! grep -qs '^[[:space:]]*curve_key_file' "${ANTT_CONFIG:-/nonexistent}"; then
@@ -176,7 +176,7 @@ if [[ -z "$demo" ]]; then
   cat >"$state/env" <<EOF
 # Written by deploy/run.sh for the anttd it runs: source it in another shell
 # (. $state/env) to use antt with that daemon.
-export PATH="$root/build/client:\$PATH"
+export PATH="$root/build/cli:\$PATH"
 export ANTT_DB='$db'
 export ANTT_ENDPOINT='$(setting listen)'
 export ANTT_SERVER_KEY='$server_pub'

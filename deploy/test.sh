@@ -14,7 +14,7 @@ bash deploy/deps.sh
 
 echo "== formatting (clang-format --dry-run -Werror, .clang-format)"
 if [[ -d .git ]]; then mapfile -t sources < <(git ls-files '*.c' '*.h'); else
-  mapfile -t sources < <(find client daemon db net proto tests -name '*.[ch]'); fi
+  mapfile -t sources < <(find cli cmd daemon db lib net proto report rules tests web -name '*.[ch]'); fi
 clang-format --dry-run -Werror "${sources[@]}"
 
 echo "== the store's boundary (no libpq call, no SQL outside db/)"

@@ -232,7 +232,7 @@ static inline ev_str_t ev_cstr(const char *s)
 }
 
 /* The verdict on one event, in a reply (proto/ack.h) and in libantt's
- * results (client/antt.h). */
+ * results (lib/antt.h). */
 typedef enum {
     ACK_ACCEPTED = 0,  /* stored now, after COMMIT */
     ACK_DUPLICATE = 1, /* this id was stored before; nothing changed */

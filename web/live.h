@@ -10,7 +10,7 @@
 #ifndef ANTT_WEB_LIVE_H
 #define ANTT_WEB_LIVE_H
 
-#include "client/antt.h"
+#include "lib/antt.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,9 +8,9 @@
  *           [--max-hashes N] [--login-fails 5] [--login-window-minutes 15]
  *           [--trusted-proxy ADDR]
  */
-#include "client/antt.h"
-#include "client/dbconn.h"
-#include "client/opt.h"
+#include "lib/antt.h"
+#include "cmd/dbconn.h"
+#include "cmd/opt.h"
 #include "web/live.h"
 #include "web/pool.h"
 #include "web/server.h"

@@ -4,7 +4,7 @@
  * bounded, per address and in time, by the gate (net/gate.h). */
 #include "web/server.h"
 
-#include "client/report.h"
+#include "report/report.h"
 #include "db/console.h"
 #include "net/gate.h"
 #include "proto/utf8.h"

@@ -27,7 +27,7 @@
  * tipoff.received, 1 incident.cleared (of the node's oldest open case),
  * 1 tipoff.resolved (of its oldest pending tip-off); groups social_order and
  * drugs mostly; occurrence spread over the last 30 days. */
-#include "client/loadgen.h"
+#include "lib/loadgen.h"
 #include "proto/ack.h"
 #include "proto/encode.h"
 #include "proto/ts.h"
@@ -45,7 +45,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-static lg_bench_t g_bench; /* the stations (client/loadgen.h) */
+static lg_bench_t g_bench; /* the stations (lib/loadgen.h) */
 
 static void gen_init(lg_node_t *g, int i)
 {

@@ -23,7 +23,7 @@ bench_setup curve /tmp anttd antt
 psql -qc "CREATE DATABASE bench"
 dsn="host=$PGHOST port=$PGPORT user=$PGUSER dbname=bench"
 "$anttd" --db "$dsn" --log-level warn --migrate \
-  --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv"
+  --load-units "$root/data/units-cluster2.csv" --load-groups "$root/data/crime_groups.csv"
 psql -d bench -Atc "SELECT code FROM antt.units WHERE level = 'commune' ORDER BY code" >"$work/units"
 psql -d bench -qc "INSERT INTO antt.nodes (node_id, unit_code)
                    SELECT 'load-' || code, code FROM antt.units WHERE level = 'commune'"

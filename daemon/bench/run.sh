@@ -51,7 +51,7 @@ psql -qc "CREATE DATABASE ceil" -qc "CREATE DATABASE bench" -qc "CREATE DATABASE
 base="host=$PGHOST port=$PGPORT user=$PGUSER"
 for db in ceil bench; do
   "$anttd" --db "$base dbname=$db" --log-level warn --migrate \
-    --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv"
+    --load-units "$root/data/units-cluster2.csv" --load-groups "$root/data/crime_groups.csv"
 done
 psql -d bench -Atc "SELECT code FROM antt.units WHERE level = 'commune' ORDER BY code" >"$work/units"
 export BENCH_UNITS=$work/units
@@ -117,7 +117,7 @@ if [[ -n "${COSTS:-}" ]]; then
   for part in ids raw cases rolls tallies events_case_idx events_id_idx; do
     psql -qc "CREATE DATABASE \"ceil_$part\""
     "$anttd" --db "$base dbname=ceil_$part" --log-level warn --migrate \
-      --load-units "$root/db/units-cluster2.csv" --load-groups "$root/db/crime_groups.csv"
+      --load-units "$root/data/units-cluster2.csv" --load-groups "$root/data/crime_groups.csv"
     case $part in
       *_idx) psql -d "ceil_$part" -qc "DROP INDEX antt.$part"
              out=$("$bench_build/db/bench_ceiling" "$base dbname=ceil_$part" "$secs") ;;

@@ -11,7 +11,7 @@
  *   benchmark drops indexes itself).
  * lean: the same events' ids and bytes into one table with a primary key
  * and nothing else — what PostgreSQL takes of them at all. */
-#include "client/loadgen.h"
+#include "lib/loadgen.h"
 #include "db/pg.h"
 #include "db/pgcopy.h"
 #include "db/sql.h"
@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static lg_bench_t g_bench; /* the stations (client/loadgen.h) */
+static lg_bench_t g_bench; /* the stations (lib/loadgen.h) */
 
 static void gen_init(lg_node_t *g, int i)
 {

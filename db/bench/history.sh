@@ -31,7 +31,7 @@ year=${today%%-*}
 make_db() { # NAME FIRST_DAY
   local db=$1 first=$2
   psql -qc "CREATE DATABASE $db"
-  "$anttd" --db "$base dbname=$db" --log-level warn --migrate --load-groups "$root/db/crime_groups.csv"
+  "$anttd" --db "$base dbname=$db" --log-level warn --migrate --load-groups "$root/data/crime_groups.csv"
   psql -d "$db" -q <<SQL
 -- the synthetic map: no districts, as since 1 July 2025
 INSERT INTO antt.units (code, name, level, kind, parent_code, path, valid_from, source)

@@ -19,7 +19,7 @@ secs=${1:-30}
 bash "$root/deploy/deps.sh" >/dev/null
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
 cmake --build "$root/build" --target anttd antt -j"$(nproc)" >/dev/null
-anttd=$root/build/daemon/anttd antt=$root/build/client/antt
+anttd=$root/build/daemon/anttd antt=$root/build/cli/antt
 work=$(mktemp -d /tmp/antt-ha-demo.XXXXXX)
 chmod 755 "$work"
 pids=()
@@ -36,9 +36,9 @@ say "the formation: monitor, primary, synchronous secondary (pg_auto_failover)"
 eval "$(bash "$root/deploy/ha/cluster.sh" start "$work/pg")"
 bash "$root/deploy/ha/cluster.sh" state "$work/pg"
 db=$ANTT_HA_DSN
-"$anttd" --db "$db" --migrate --load-units "$root/db/units-cluster2.csv" \
-  --load-units "$root/db/units-2025.csv" --load-successors "$root/db/successors-2025.csv" \
-  --load-groups "$root/db/crime_groups.csv" --load-days-off "$root/db/days-off.csv" \
+"$anttd" --db "$db" --migrate --load-units "$root/data/units-cluster2.csv" \
+  --load-units "$root/data/units-2025.csv" --load-successors "$root/data/successors-2025.csv" \
+  --load-groups "$root/data/crime_groups.csv" --load-days-off "$root/data/days-off.csv" \
   --add-nodes-under 20=demo- 2>/dev/null
 
 say "two anttd on it, stations listing both"

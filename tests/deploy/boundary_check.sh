@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/deploy/boundary_check.sh — the store is a real boundary: every libpq
 # call and every SQL statement of the product lives in db/. Outside it
-# (daemon/, client/, net/, proto/) no C file may include libpq, name its types,
+# (daemon/, lib/, cmd/, report/, cli/, rules/, net/, proto/, web/) no C file may include libpq, name its types,
 # call a PQ function, or hold SQL text. Tests may: they inspect the database
 # from outside, as an operator with psql would.
 #
@@ -15,7 +15,7 @@ libpq='libpq-fe\.h|\bPG(conn|result|notify)\b|\bPQ[a-zA-Z]+[[:space:]]*\('
 # A string literal that starts a statement, or that names a table of ours.
 sql='"[[:space:]]*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|COPY|BEGIN|COMMIT|ROLLBACK|LISTEN|NOTIFY|SET|TRUNCATE|LOCK)[[:space:](;"]|"[^"]*\b(FROM|INTO|JOIN|UPDATE|TABLE) antt\.'
 
-mapfile -t outside < <(find daemon client net proto web -name '*.[ch]' | sort)
+mapfile -t outside < <(find daemon lib cmd report cli rules net proto web -name '*.[ch]' | sort)
 status=0
 for what in libpq sql; do
   pattern=${!what}

@@ -24,8 +24,8 @@ fi
 psql "$base" -qc "DROP DATABASE IF EXISTS antt_it_template_build" 2>/dev/null
 psql "$base" -qc "CREATE DATABASE antt_it_template_build"
 "$anttd" --db "$base dbname=antt_it_template_build" --log-level warn --migrate \
-  --load-units "$src/db/units-cluster2.csv" --load-units "$src/db/units-2025.csv" \
-  --load-successors "$src/db/successors-2025.csv" --load-groups "$src/db/crime_groups.csv" \
-  --load-clusters "$src/db/clusters.csv" --load-days-off "$src/db/days-off.csv" \
+  --load-units "$src/data/units-cluster2.csv" --load-units "$src/data/units-2025.csv" \
+  --load-successors "$src/data/successors-2025.csv" --load-groups "$src/data/crime_groups.csv" \
+  --load-clusters "$src/data/clusters.csv" --load-days-off "$src/data/days-off.csv" \
   --add-node ls-180-06040=06040 --add-node ls-180=180 --add-node ls-181=181
 psql "$base" -qc "ALTER DATABASE antt_it_template_build RENAME TO antt_it_template"

@@ -3,7 +3,7 @@
  * the daemon is away. */
 #include "harness.h"
 
-#include "client/term.h"
+#include "cli/term.h"
 
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -421,13 +421,13 @@ Test(cli, load_reads_the_units_of_both_maps)
     char out[4096];
     cr_expect_eq(antt_raw(NULL,
                           "--insecure --endpoint tcp://127.0.0.1:1 load --units " ANTT_SOURCE_DIR
-                          "/db/units-2025.csv --under 20 --rate 1 --duration 0.1",
+                          "/data/units-2025.csv --under 20 --rate 1 --duration 0.1",
                           out, sizeof out),
                  0, "%s", out);
     cr_expect(strstr(out, "stations=65 "), "Lạng Sơn has 65 communes since 1 July 2025: %s", out);
     cr_expect_eq(antt_raw(NULL,
                           "--insecure --endpoint tcp://127.0.0.1:1 load --units " ANTT_SOURCE_DIR
-                          "/db/units-cluster2.csv --under 180 --rate 1 --duration 0.1",
+                          "/data/units-cluster2.csv --under 180 --rate 1 --duration 0.1",
                           out, sizeof out),
                  0, "%s", out);
     cr_expect(strstr(out, "stations=22 "), "district 180 had 22 communes: %s", out);

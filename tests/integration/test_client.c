@@ -2,7 +2,7 @@
  * client killed with SIGKILL, a daemon restarted, two daemons on one database. */
 #include "harness.h"
 
-#include "client/antt.h"
+#include "lib/antt.h"
 #include "proto/err.h"
 
 #include <criterion/criterion.h>

@@ -622,7 +622,7 @@ Test(daemon, exit_codes_tell_usage_input_and_database_apart)
     const char *bad_unit[] = {"--load-clusters", path, NULL};
     cr_expect_eq(it_anttd(db.dsn, bad_unit, out, sizeof out), 2, "an unknown unit: %s", out);
     unlink(path);
-    const char *ok[] = {"--load-clusters", ANTT_SOURCE_DIR "/db/clusters.csv", NULL};
+    const char *ok[] = {"--load-clusters", ANTT_SOURCE_DIR "/data/clusters.csv", NULL};
     cr_expect_eq(it_anttd(db.dsn, ok, out, sizeof out), 0, "%s", out);
     PGconn *c = it_pg(&db);
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.unit_groups WHERE grp = 'cluster2'"), 7);

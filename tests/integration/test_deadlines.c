@@ -1,6 +1,6 @@
 /* test_deadlines.c — tip-off limits counted as CPC Art. 134 counts them
  * (issue 18), end to end: the real anttd and antt, a real PostgreSQL with
- * db/days-off.csv loaded (the test template). Each test has its own
+ * data/days-off.csv loaded (the test template). Each test has its own
  * database and daemon. */
 #include "harness.h"
 
@@ -157,7 +157,7 @@ Test(deadlines, the_twenty_days_end_at_midnight_in_tipoffs_and_the_report)
 }
 
 /* Extensions in months from receipt (Art. 134's month rule, the days off of
- * db/days-off.csv), refused beyond with 312. */
+ * data/days-off.csv), refused beyond with 312. */
 Test(deadlines, extensions_are_months_moved_past_days_off_and_refused_beyond)
 {
     ev_t ev;
@@ -277,7 +277,7 @@ Test(deadlines, old_deadlines_are_found_by_verify_and_recomputed)
                               " AND day < '2025-01-01'"),
                  1, "the file's year replaces the year on record");
     cr_expect_eq(deadline_is(c, "OLD2", "2024-02-09 23:59:59.999999+07"), 1);
-    const char *again[] = {"--load-days-off", ANTT_SOURCE_DIR "/db/days-off.csv", NULL};
+    const char *again[] = {"--load-days-off", ANTT_SOURCE_DIR "/data/days-off.csv", NULL};
     cr_expect_eq(it_anttd(db.dsn, again, out, sizeof out), 0, "%s", out);
     cr_expect_eq(deadline_is(c, "OLD2", "2024-02-15 23:59:59.999999+07"), 1,
                  "Tết back: the extension the station gave stands again");

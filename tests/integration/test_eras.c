@@ -99,11 +99,11 @@ Test(eras, both_maps_load_side_by_side_and_a_reused_code_is_two_units)
     /* Loading the files again, the old map too (deploy/run.sh does at every
      * start), changes nothing. */
     const char *load[] = {"--load-units",
-                          ANTT_SOURCE_DIR "/db/units-cluster2.csv",
+                          ANTT_SOURCE_DIR "/data/units-cluster2.csv",
                           "--load-units",
-                          ANTT_SOURCE_DIR "/db/units-2025.csv",
+                          ANTT_SOURCE_DIR "/data/units-2025.csv",
                           "--load-successors",
-                          ANTT_SOURCE_DIR "/db/successors-2025.csv",
+                          ANTT_SOURCE_DIR "/data/successors-2025.csv",
                           NULL};
     char out[4096];
     cr_assert_eq(it_anttd(db.dsn, load, out, sizeof out), 0, "%s", out);
@@ -570,9 +570,9 @@ Test(eras, a_map_loaded_late_is_repaired_from_the_log)
     PQfinish(c);
     const char *old_map[] = {"--migrate",
                              "--load-units",
-                             ANTT_SOURCE_DIR "/db/units-cluster2.csv",
+                             ANTT_SOURCE_DIR "/data/units-cluster2.csv",
                              "--load-groups",
-                             ANTT_SOURCE_DIR "/db/crime_groups.csv",
+                             ANTT_SOURCE_DIR "/data/crime_groups.csv",
                              "--add-node",
                              "ls-180=180",
                              NULL};
@@ -592,8 +592,9 @@ Test(eras, a_map_loaded_late_is_repaired_from_the_log)
     it_daemon_stop(&d2, SIGTERM);
     it_daemon_forget(&d2);
 
-    const char *new_map[] = {"--load-units", ANTT_SOURCE_DIR "/db/units-2025.csv",
-                             "--load-successors", ANTT_SOURCE_DIR "/db/successors-2025.csv", NULL};
+    const char *new_map[] = {"--load-units", ANTT_SOURCE_DIR "/data/units-2025.csv",
+                             "--load-successors", ANTT_SOURCE_DIR "/data/successors-2025.csv",
+                             NULL};
     cr_assert_eq(it_anttd(dsn, new_map, out, sizeof out), 0, "%s", out);
     /* L1's occurrence, L3's clearance and suspects: at 06043 after its end.
      * (06040's stay: the code is valid again, for Thất Khê, its heir.) */

@@ -68,9 +68,9 @@ static void cluster_start(void)
     /* The schema and reference data, as an operator would load them. */
     const char *setup[] = {"--migrate",
                            "--load-units",
-                           ANTT_SOURCE_DIR "/db/units-cluster2.csv",
+                           ANTT_SOURCE_DIR "/data/units-cluster2.csv",
                            "--load-groups",
-                           ANTT_SOURCE_DIR "/db/crime_groups.csv",
+                           ANTT_SOURCE_DIR "/data/crime_groups.csv",
                            "--add-node",
                            "ls-180-06040=06040",
                            NULL};

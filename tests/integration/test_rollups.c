@@ -124,7 +124,7 @@ Test(rollups, subtrees_children_and_clusters)
                               "'2023-01-01', '2024-01-01')"),
                  1);
     /* An emulation cluster is a named group of units: the template loads
-     * cluster II (db/clusters.csv), whose seven provinces include 01234's;
+     * cluster II (data/clusters.csv), whose seven provinces include 01234's;
      * any other group works alike. */
     cr_expect_str_eq(
         rate("'group:cluster2', '2023-01-01', '2024-01-01', 'social_order'", "occurred"), "1274");

@@ -3,7 +3,7 @@
  * loopback with real keys (PROTOCOL.md section 15). */
 #include "harness.h"
 
-#include "client/antt.h"
+#include "lib/antt.h"
 #include "proto/encode.h"
 #include "proto/err.h"
 #include "proto/ts.h"

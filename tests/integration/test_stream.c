@@ -2,7 +2,7 @@
  * and applies the deltas after it ends with exactly the database's tallies. */
 #include "harness.h"
 
-#include "client/tview.h"
+#include "lib/tview.h"
 #include "proto/encode.h"
 #include "proto/ts.h"
 

@@ -1,5 +1,5 @@
 # tests/pg/bench.sh — sourced by the benchmark scripts (daemon/bench/run.sh,
-# daemon/bench/curve.sh, client/bench/drain.sh), which set $root first:
+# daemon/bench/curve.sh, cli/bench/drain.sh), which set $root first:
 #
 #   bench_setup NAME PARENT TARGET...
 #
@@ -55,7 +55,7 @@ bench_setup() {
   fi
   bench_build=$build
   anttd=$build/daemon/anttd
-  antt=$build/client/antt
+  antt=$build/cli/antt
   mkdir -p "$parent"
   work=$(mktemp -d "$parent/antt-$name.XXXXXX")
   chmod 755 "$work"

@@ -1,7 +1,7 @@
-/* test_cliopt.c — the antt command line's parser (client/opt.c) and terminal
- * columns by display width (client/term.c). */
-#include "client/opt.h"
-#include "client/term.h"
+/* test_cliopt.c — the antt command line's parser (cmd/opt.c) and terminal
+ * columns by display width (cli/term.c). */
+#include "cmd/opt.h"
+#include "cli/term.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

@@ -11,14 +11,14 @@
  *   snapshot-request UNIT FROM TO
  *                          a snapshot request (section 16) for UNIT, days [FROM, TO)
  *   snapshot UNIT DAY METRIC GROUP SEVERITY VALUE
- *                          a snapshot reply that client/tview.c loads, holding that tally
+ *                          a snapshot reply that lib/tview.c loads, holding that tally
  *   delta applied|gap UNIT DAY METRIC GROUP SEVERITY VALUE
  *                          a stream message that, after the blocks before it, tview
  *                          applies (or sees as a gap), leaving that tally at VALUE
  */
 #include "fixtures.h"
 
-#include "client/tview.h"
+#include "lib/tview.h"
 #include "proto/ack.h"
 #include "proto/err.h"
 #include "proto/ts.h"

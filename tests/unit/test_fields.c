@@ -1,7 +1,7 @@
 /* test_fields.c — events from text (CLI flags, JSON Lines) and numbers as
  * reports write them. */
-#include "client/fields.h"
-#include "client/report.h"
+#include "lib/fields.h"
+#include "report/report.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

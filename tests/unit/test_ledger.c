@@ -1,7 +1,7 @@
 /* test_ledger.c — what each event does to its case and to the tallies. */
 #include "fixtures.h"
 
-#include "db/ledger.h"
+#include "rules/ledger.h"
 #include "proto/ts.h"
 #include "proto/err.h"
 
@@ -307,7 +307,7 @@ Test(ledger, the_twenty_days_end_at_midnight_of_the_last_day)
                  "a Saturday: a limit in days is not moved");
 }
 
-/* The days off of 2024 as db/days-off.csv lists them (Tết 8-14 Feb; 27 Apr -
+/* The days off of 2024 as data/days-off.csv lists them (Tết 8-14 Feb; 27 Apr -
  * 1 May with Saturday 4 May worked), for the month rule. */
 static int days_off_2024(void *ctx, int32_t day)
 {

@@ -1,6 +1,6 @@
 /* test_spool.c — the station's spool keeps every unanswered event across
  * restarts and crashes, in order, within its bound. */
-#include "client/spool.h"
+#include "lib/spool.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>

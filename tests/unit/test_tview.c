@@ -1,6 +1,6 @@
 /* test_tview.c — a subscriber applies stream messages after its snapshot,
  * skips what the snapshot holds, and detects a missed message or a restart. */
-#include "client/tview.h"
+#include "lib/tview.h"
 #include "proto/encode.h"
 
 #include <criterion/criterion.h>

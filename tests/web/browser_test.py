@@ -84,11 +84,11 @@ def main():
     dsn = BASE + " dbname=" + name
     try:
         run(ANTTD, "--db", dsn, "--log-level", "warn", "--migrate",
-            "--load-units", SRC + "/db/units-cluster2.csv",
-            "--load-units", SRC + "/db/units-2025.csv",
-            "--load-successors", SRC + "/db/successors-2025.csv",
-            "--load-groups", SRC + "/db/crime_groups.csv",
-            "--load-days-off", SRC + "/db/days-off.csv", "--add-node", "ls-180-06040=06040")
+            "--load-units", SRC + "/data/units-cluster2.csv",
+            "--load-units", SRC + "/data/units-2025.csv",
+            "--load-successors", SRC + "/data/successors-2025.csv",
+            "--load-groups", SRC + "/data/crime_groups.csv",
+            "--load-days-off", SRC + "/data/days-off.csv", "--add-node", "ls-180-06040=06040")
         listen, pub, snap, http, web = (free_port() for _ in range(5))
         procs.append(subprocess.Popen(
             [ANTTD, "--db", dsn, "--insecure", "--listen", "tcp://127.0.0.1:%d" % listen,

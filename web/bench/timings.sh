@@ -24,9 +24,9 @@ trap cleanup EXIT
 eval "$(bash "$root/tests/pg/pg.sh" start "$work/pg")"
 dsn="$ANTT_TEST_DSN"
 "$build/daemon/anttd" --db "$dsn" --log-level warn --migrate \
-  --load-units "$root/db/units-cluster2.csv" --load-units "$root/db/units-2025.csv" \
-  --load-successors "$root/db/successors-2025.csv" --load-groups "$root/db/crime_groups.csv"
-printf 'a long secret\n' | "$build/client/antt" viewer add bench --unit 20 --db "$dsn" >/dev/null
+  --load-units "$root/data/units-cluster2.csv" --load-units "$root/data/units-2025.csv" \
+  --load-successors "$root/data/successors-2025.csv" --load-groups "$root/data/crime_groups.csv"
+printf 'a long secret\n' | "$build/cli/antt" viewer add bench --unit 20 --db "$dsn" >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$build/web/anttweb" --db "$dsn" --listen "127.0.0.1:$port" 2>"$work/anttweb.log" &
 wpid=$!

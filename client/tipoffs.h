@@ -1,7 +1,0 @@
-/* tipoffs.h — `antt tipoffs`: overdue and due tip-offs, processing times. */
-#ifndef ANTT_CLIENT_TIPOFFS_H
-#define ANTT_CLIENT_TIPOFFS_H
-
-int tipoffs_main(int argc, char **argv);
-
-#endif

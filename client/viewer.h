@@ -1,8 +1,0 @@
-/* viewer.h — `antt viewer add|revoke|list`: the console's accounts
- * (antt.viewers, migration 010). */
-#ifndef ANTT_CLIENT_VIEWER_H
-#define ANTT_CLIENT_VIEWER_H
-
-int viewer_main(int argc, char **argv);
-
-#endif
