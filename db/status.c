@@ -1,10 +1,24 @@
 /* status.c — see status.h. */
 #include "db/status.h"
 
-#include "db/sql.h"
-
 #include <stdio.h>
 #include <stdlib.h>
+
+// clang-format off
+/* Connection state: $1 nodes, $2 connected ('t'/'f'), $3 the daemon. A
+ * daemon's "gone" does not undo another daemon's "connected" (a station
+ * that moved to the other daemon of a pair). */
+#define SQL_NODE_CONNECTIONS                                                                     \
+    "INSERT INTO antt.node_status AS s (node_id, connected, connected_via,"                      \
+    " connection_changed_at)"                                                                    \
+    " SELECT x.n, x.c, $3, now() FROM unnest($1::text[], $2::bool[]) AS x(n, c)"                 \
+    " WHERE EXISTS (SELECT 1 FROM antt.nodes d WHERE d.node_id = x.n)"                           \
+    " ON CONFLICT (node_id) DO UPDATE SET connected = EXCLUDED.connected,"                       \
+    "  connected_via = EXCLUDED.connected_via,"                                                  \
+    "  connection_changed_at = EXCLUDED.connection_changed_at"                                   \
+    " WHERE EXCLUDED.connected OR s.connected_via IS NULL"                                        \
+    "  OR s.connected_via = EXCLUDED.connected_via"
+// clang-format on
 
 int status_connections(db_t *c, const char *via, const char *const *nodes, const int *connected,
                        int n, char *err, size_t errlen)
@@ -29,6 +43,12 @@ int status_connections(db_t *c, const char *via, const char *const *nodes, const
     free(flags);
     return rc;
 }
+
+// clang-format off
+#define SQL_NODE_FORGET                                                                          \
+    "UPDATE antt.node_status SET connected = false, connection_changed_at = now()"               \
+    " WHERE connected AND connected_via = $1"
+// clang-format on
 
 int status_forget(db_t *c, const char *via, char *err, size_t errlen)
 {

@@ -5,7 +5,7 @@
 
 #include "db/migrate.h"
 #include "db/pgcopy.h"
-#include "db/sql.h"
+#include "db/rollup.h"
 #include "db/tallylog.h"
 #include "db/tallymap.h"
 #include "proto/util.h"
@@ -186,6 +186,23 @@ static int bool_row(void *ctx, int n, const char *const *names, const char *cons
     *(int *)ctx = v[0] && v[0][0] == 't';
     return 0;
 }
+
+// clang-format off
+/* Session set-up. Every join this session runs is a batch (an array of at
+ * most a few thousand keys) against a large indexed table. The planner may
+ * choose to hash the whole large table for it (seen in the benchmark: the
+ * duplicate check scanned all of event_ids); nested loops over the primary
+ * keys are what these statements need, so the session allows only those.
+ * Generic plans: the statements are prepared once, and planning them anew
+ * for each batch's arrays cost more than running them (about 0.9 ms each). */
+#define SQL_SESSION                                                                              \
+    "SET TIME ZONE 'UTC'; SET enable_hashjoin = off; SET enable_mergejoin = off;"             \
+    "SET plan_cache_mode = force_generic_plan; SET antt.store_rolls = on"
+/* Does a COMMIT now mean "on two servers"? */
+#define SQL_SYNCHRONOUS                                                                          \
+    "SELECT current_setting('synchronous_standby_names') <> '' AND"                             \
+    " current_setting('synchronous_commit') IN ('on', 'remote_apply', 'remote_write')"
+// clang-format on
 
 int store_connect(store_t *s, char *err, size_t errlen)
 {
@@ -405,6 +422,124 @@ static void fail_from(PGresult *r, PGconn *c, fail_t *f)
 }
 
 /* ---- statements: prepared once per connection, run in pipelines ---------- */
+
+// clang-format off
+#define SQL_DUPS "SELECT id FROM antt.event_ids WHERE id = ANY($1::uuid[])"
+/* The batch's values travel as binary arrays ($n::type[]) unnested by the
+ * server: one statement per table, prepared once per connection, sent in a
+ * pipeline (one round trip for several statements). */
+#define US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+#define C_ "COLLATE \"C\""
+#define SQL_LOCK_INCIDENTS                                                                       \
+    "SELECT i.unit, i.ref, i.report_id, i.grp, i.severity, " US("i.occurred_at") ","            \
+    " i.occurred_unit, i.deaths, i.injuries, coalesce(" US("i.cleared_at") ", 0), i.suspects,"   \
+    " coalesce(" US("i.voided_at") ", 0), i.version, i.cleared_unit"                             \
+    " FROM unnest($1::text[], $2::text[]) AS k(unit, ref)"                                       \
+    " JOIN antt.incidents i ON i.unit = k.unit " C_ " AND i.ref = k.ref " C_                     \
+    " ORDER BY i.unit, i.ref FOR UPDATE OF i"
+#define SQL_LOCK_TIPOFFS                                                                         \
+    "SELECT t.unit, t.ref, t.report_id, t.kind, t.source, t.grp, " US("t.received_at") ","      \
+    " " US("t.deadline") ", t.complex_extended, t.procuracy_extended, t.status, t.outcome,"     \
+    " coalesce(" US("t.resolved_at") ", 0), t.version"                                           \
+    " FROM unnest($1::text[], $2::text[]) AS k(unit, ref)"                                       \
+    " JOIN antt.tipoffs t ON t.unit = k.unit " C_ " AND t.ref = k.ref " C_                       \
+    " ORDER BY t.unit, t.ref FOR UPDATE OF t"
+#define SQL_LOCK_WANTED                                                                          \
+    "SELECT w.issuer, w.ref, w.report_id, w.status, w.unit, w.how, w.category, " US("w.at") ","  \
+    " w.version FROM unnest($1::text[], $2::text[]) AS k(issuer, ref)"                           \
+    " JOIN antt.wanted w ON w.issuer = k.issuer " C_ " AND w.ref = k.ref " C_                    \
+    " ORDER BY w.issuer, w.ref FOR UPDATE OF w"
+#define WANTED_COLS "issuer, ref, report_id, status, unit, how, category, at, version"
+#define SQL_INSERT_WANTED                                                                        \
+    "INSERT INTO antt.wanted (" WANTED_COLS ") SELECT * FROM unnest($1::text[], $2::text[],"     \
+    " $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::int4[])"
+/* The log, with each event's original bytes, and the refusals. */
+#define SQL_INSERT_EVENTS                                                                        \
+    "INSERT INTO antt.events (id, type, node, unit, seq, event_time, ref, case_version, raw)"    \
+    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[],"          \
+    " $6::timestamptz[], $7::text[], $8::int4[], $9::bytea[])"
+#define SQL_INSERT_REJECTS                                                                       \
+    "INSERT INTO antt.rejects (path, node, event_id, status, code, name, field, message, raw,"    \
+    " raw_len) SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::int4[],"  \
+    " $6::text[], $7::text[], $8::text[], $9::bytea[], $10::int4[])"
+/* A concurrent daemon's insert of the same id or of the same new case makes
+ * these fail with a unique violation, and the batch is run again. */
+#define SQL_INSERT_IDS "INSERT INTO antt.event_ids (id) SELECT unnest($1::uuid[])"
+#define INC_ARRAYS                                                                               \
+    "unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],"     \
+    " $7::text[], $8::int4[], $9::int4[], $10::timestamptz[], $11::int4[], $12::timestamptz[],"  \
+    " $13::int4[], $14::text[])"
+#define INC_COLS                                                                                 \
+    "unit, ref, report_id, grp, severity, occurred_at, occurred_unit, deaths, injuries,"         \
+    " cleared_at, suspects, voided_at, version, cleared_unit"
+#define SQL_INSERT_INCIDENTS "INSERT INTO antt.incidents (" INC_COLS ") SELECT * FROM " INC_ARRAYS
+#define SQL_UPDATE_INCIDENTS                                                                     \
+    "UPDATE antt.incidents i SET grp = s.grp, severity = s.severity,"                            \
+    " occurred_at = s.occurred_at, occurred_unit = s.occurred_unit, deaths = s.deaths,"          \
+    " injuries = s.injuries, cleared_at = s.cleared_at, suspects = s.suspects,"                  \
+    " voided_at = s.voided_at, version = s.version, cleared_unit = s.cleared_unit,"              \
+    " updated_at = now()"                                                                        \
+    " FROM " INC_ARRAYS " AS s(" INC_COLS ")"                                                    \
+    " WHERE i.unit = s.unit " C_ " AND i.ref = s.ref " C_
+#define TIP_ARRAYS                                                                               \
+    "unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],"            \
+    " $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::bool[], $11::text[], $12::text[],"  \
+    " $13::timestamptz[], $14::int4[])"
+#define TIP_COLS                                                                                 \
+    "unit, ref, report_id, kind, source, grp, received_at, deadline, complex_extended,"          \
+    " procuracy_extended, status, outcome, resolved_at, version"
+#define SQL_INSERT_TIPOFFS "INSERT INTO antt.tipoffs (" TIP_COLS ") SELECT * FROM " TIP_ARRAYS
+#define SQL_UPDATE_TIPOFFS                                                                       \
+    "UPDATE antt.tipoffs t SET deadline = s.deadline, complex_extended = s.complex_extended,"    \
+    " procuracy_extended = s.procuracy_extended, status = s.status, outcome = s.outcome,"        \
+    " resolved_at = s.resolved_at, version = s.version, updated_at = now()"                      \
+    " FROM " TIP_ARRAYS " AS s(" TIP_COLS ")"                                                    \
+    " WHERE t.unit = s.unit " C_ " AND t.ref = s.ref " C_
+/* The day rows, and their month and year sums (db/rollup.h). */
+#define SQL_UPSERT_TALLIES                                                                       \
+    "WITH s AS (SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[]," \
+    "  $6::int8[]) AS s(unit, day, metric, grp, severity, value)),"                              \
+    " d AS (INSERT INTO antt.tallies AS t (unit, day, metric, grp, severity, value)"             \
+    "  SELECT * FROM s ORDER BY s.unit " C_ ", s.day, s.metric " C_ ", s.grp " C_                 \
+    "  , s.severity " C_ " ON CONFLICT (unit, day, metric, grp, severity)"                       \
+    "  DO UPDATE SET value = t.value + EXCLUDED.value),"                                          \
+    " m AS (" ROLL_UP("tallies_month", "month", "month") "),"                                    \
+    " b AS (" ROLL_BEFORE ")" ROLL_UP("tallies_year", "year", "year")
+/* The batch's deltas into the log (db/tallylog.h), and the versions of the
+ * units they changed: $1 the units (distinct, C order), $2 their deltas.
+ * Versions are bumped in C order, as the tallies are, so concurrent daemons
+ * take the row locks in one order. */
+#define SQL_TALLY_LOG                                                                            \
+    "WITH d AS (SELECT * FROM unnest($1::text[], $2::bytea[]) AS d(unit, deltas)),"              \
+    " v AS (INSERT INTO antt.unit_versions AS u (unit, version)"                                 \
+    "  SELECT unit, 1 FROM d ORDER BY unit " C_                                                  \
+    "  ON CONFLICT (unit) DO UPDATE SET version = u.version + 1 RETURNING u.unit, u.version)"    \
+    " SELECT pg_logical_emit_message(true, '" TALLYLOG_PREFIX "', (SELECT string_agg("           \
+    "  int4send(octet_length(convert_to(v.unit, 'UTF8'))) || convert_to(v.unit, 'UTF8')"         \
+    "  || int8send(v.version) || int4send(octet_length(d.deltas)) || d.deltas, ''::bytea"        \
+    "  ORDER BY v.unit " C_ ") FROM v JOIN d ON d.unit = v.unit))"
+/* How each station is doing, with the batch: $1 nodes (C order, so two
+ * daemons lock their rows in one order), $2 lowest and $3 highest sequence
+ * number, $4 events with a final answer. A node that is not registered
+ * (its events deferred) gets no row. */
+#define SQL_NODE_STATUS                                                                          \
+    "INSERT INTO antt.node_status AS s (node_id, last_message_at, seq_min, seq_max, seq_seen,"   \
+    " events_total, day, events_day, last_gap_at)"                                               \
+    " SELECT x.n, now(), x.mn, x.mx, x.c, x.c, antt.today(), x.c,"                               \
+    "  CASE WHEN x.mx::numeric - x.mn + 1 > x.c THEN now() END"                                  \
+    " FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[]) AS x(n, mn, mx, c)"            \
+    " WHERE EXISTS (SELECT 1 FROM antt.nodes d WHERE d.node_id = x.n)"                           \
+    " ON CONFLICT (node_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,"           \
+    "  seq_min = least(s.seq_min, EXCLUDED.seq_min),"                                            \
+    "  seq_max = greatest(s.seq_max, EXCLUDED.seq_max),"                                         \
+    "  seq_seen = s.seq_seen + EXCLUDED.seq_seen,"                                               \
+    "  events_total = s.events_total + EXCLUDED.events_total,"                                   \
+    "  events_day = CASE WHEN s.day = EXCLUDED.day THEN s.events_day + EXCLUDED.events_day"      \
+    "   ELSE EXCLUDED.events_day END, day = EXCLUDED.day,"                                       \
+    "  last_gap_at = CASE WHEN greatest(s.seq_max, EXCLUDED.seq_max)::numeric"                   \
+    "   - least(s.seq_min, EXCLUDED.seq_min) + 1 - s.seq_seen - EXCLUDED.seq_seen > s.missing"   \
+    "   THEN EXCLUDED.last_message_at ELSE s.last_gap_at END"
+// clang-format on
 
 enum {
     ST_DUPS,

@@ -3,7 +3,6 @@
 
 #include <libpq-fe.h>
 
-#include "db/sql.h"
 #include "db/store.h"
 #include "db/tallymap.h"
 #include "proto/decode.h"
@@ -243,6 +242,11 @@ static int parse_metric(const char *s)
     return -1;
 }
 
+// clang-format off
+#define SQL_VERIFY_TALLIES                                                                       \
+    "SELECT unit, day - date '1970-01-01', metric, grp, severity, value FROM antt.tallies"
+// clang-format on
+
 static int compare_tallies(PGconn *c, run_t *r, tallymap_t *tm, char *err, size_t errlen)
 {
     PGresult *res = PQexec(c, SQL_VERIFY_TALLIES);
@@ -292,6 +296,30 @@ static int compare_tallies(PGconn *c, run_t *r, tallymap_t *tm, char *err, size_
     return 0;
 }
 
+// clang-format off
+/* The month and year roll-ups of antt.tallies (migration 011) and the sums
+ * before 1 January (013) that differ from the days they sum: one line of
+ * text per difference. */
+#define SQL_VERIFY_ROLLS                                                                         \
+    "WITH m AS (SELECT unit, date_trunc('month', day::timestamp)::date AS at, metric, grp,"     \
+    "  severity, sum(value) AS v FROM antt.tallies GROUP BY 1, 2, 3, 4, 5),"                     \
+    " y AS (SELECT unit, date_trunc('year', at::timestamp)::date AS at, metric, grp, severity,"  \
+    "  sum(v) AS v FROM m GROUP BY 1, 2, 3, 4, 5)"                                               \
+    " SELECT format('tally %s unit=%s %s=%s metric=%s group=%s severity=%s stored=%s days=%s',"  \
+    "  k, unit, k, at, metric, grp, severity, coalesce(s::text, '(none)'), coalesce(v, 0))"      \
+    " FROM (SELECT 'month' AS k, unit, at, metric, grp, severity, x.value AS s, m.v"             \
+    "  FROM m FULL JOIN (SELECT unit, month AS at, metric, grp, severity, value"                 \
+    "   FROM antt.tallies_month) x USING (unit, at, metric, grp, severity)"                      \
+    "  UNION ALL SELECT 'year', unit, at, metric, grp, severity, x.value, y.v"                   \
+    "  FROM y FULL JOIN (SELECT unit, year AS at, metric, grp, severity, value"                  \
+    "   FROM antt.tallies_year) x USING (unit, at, metric, grp, severity)"                       \
+    "  UNION ALL SELECT 'before', unit, (SELECT at FROM antt.tallies_before_at), metric, grp,"   \
+    "   severity, x.value, b.v FROM (SELECT unit, metric, grp, severity, sum(v) AS v FROM y"      \
+    "   WHERE at < (SELECT at FROM antt.tallies_before_at) GROUP BY 1, 2, 3, 4) b"                 \
+    "  FULL JOIN antt.tallies_before x USING (unit, metric, grp, severity)) d"                   \
+    " WHERE coalesce(s, 0) <> coalesce(v, 0) ORDER BY 1"
+// clang-format on
+
 /* The month and year tables against the days (they are kept by triggers;
  * this catches a hand edit of them, or a trigger disabled). */
 static int compare_rolls(PGconn *c, run_t *r, char *err, size_t errlen)
@@ -331,6 +359,30 @@ static void ts_text(char *out, size_t cap, int64_t us)
     else
         out[0] = '\0';
 }
+
+// clang-format off
+#define SQL_VERIFY_EVENTS                                                                        \
+    "SELECT type, unit, ref, raw, id FROM antt.events"                                           \
+    " ORDER BY CASE WHEN type LIKE 'tipoff.%' THEN 1 WHEN type LIKE 'wanted.%' THEN 2 ELSE 0 END," \
+    "  unit COLLATE \"C\", ref COLLATE \"C\", case_version"
+/* The batch's values travel as binary arrays ($n::type[]) unnested by the
+ * server: one statement per table, prepared once per connection, sent in a
+ * pipeline (one round trip for several statements). */
+#define US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+#define SQL_VERIFY_INCIDENTS                                                                     \
+    "SELECT i.unit, i.ref, i.report_id, i.grp, i.severity, " US("i.occurred_at") ","            \
+    " i.occurred_unit, i.deaths, i.injuries, coalesce(" US("i.cleared_at") ", 0), i.suspects,"   \
+    " coalesce(" US("i.voided_at") ", 0), i.version, i.cleared_unit"                             \
+    " FROM antt.incidents i ORDER BY i.unit COLLATE \"C\", i.ref COLLATE \"C\""
+#define SQL_VERIFY_TIPOFFS                                                                       \
+    "SELECT t.unit, t.ref, t.report_id, t.kind, t.source, t.grp, " US("t.received_at") ","      \
+    " " US("t.deadline") ", t.complex_extended, t.procuracy_extended, t.status, t.outcome,"     \
+    " coalesce(" US("t.resolved_at") ", 0), t.version"                                           \
+    " FROM antt.tipoffs t ORDER BY t.unit COLLATE \"C\", t.ref COLLATE \"C\""
+#define SQL_VERIFY_WANTED                                                                        \
+    "SELECT w.issuer, w.ref, w.report_id, w.status, w.unit, w.how, w.category, " US("w.at") ","  \
+    " w.version FROM antt.wanted w ORDER BY w.issuer COLLATE \"C\", w.ref COLLATE \"C\""
+// clang-format on
 
 /* Write the replayed states of the differing cases, every replayed tally in
  * place of the stored ones, and raise every unit's stream version so that
@@ -607,6 +659,21 @@ out:
     tallymap_free(&tm);
     return rc;
 }
+
+// clang-format off
+/* The pending tip-offs and their events, to recompute their deadlines. */
+#define SQL_DEADLINE_TIPOFFS                                                                     \
+    "SELECT t.unit, t.ref, t.report_id, t.kind, t.source, t.grp, " US("t.received_at") ","      \
+    " " US("t.deadline") ", t.complex_extended, t.procuracy_extended, t.status, t.outcome,"     \
+    " coalesce(" US("t.resolved_at") ", 0), t.version"                                           \
+    " FROM antt.tipoffs t WHERE t.status = 'pending'"                                            \
+    " ORDER BY t.unit COLLATE \"C\", t.ref COLLATE \"C\""
+#define SQL_DEADLINE_EVENTS                                                                      \
+    "SELECT e.type, e.unit, e.ref, e.raw, e.id FROM antt.events e"                               \
+    " JOIN antt.tipoffs t ON t.unit = e.unit AND t.ref = e.ref AND t.status = 'pending'"         \
+    " WHERE e.type LIKE 'tipoff.%'"                                                              \
+    " ORDER BY e.unit COLLATE \"C\", e.ref COLLATE \"C\", e.case_version"
+// clang-format on
 
 /* Write the replayed deadlines (and extension flags) of the cases that
  * differ. */

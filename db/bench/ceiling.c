@@ -14,7 +14,7 @@
 #include "lib/loadgen.h"
 #include "db/pg.h"
 #include "db/pgcopy.h"
-#include "db/sql.h"
+#include "db/rollup.h"
 #include "db/tallymap.h"
 #include "proto/encode.h"
 #include "proto/ts.h"
@@ -59,7 +59,7 @@ static int ceiling(const char *dsn, int secs, int lean)
         return 1;
     }
     /* as the store: the month and year sums in the tally statement, the
-     * tables' triggers standing aside (db/sql.h, SQL_UPSERT_TALLIES) */
+     * tables' triggers standing aside (db/store.c, SQL_UPSERT_TALLIES) */
     exec_ok(c, "SET TIME ZONE 'UTC'; SET antt.store_rolls = on");
     if (lean && exec_ok(c, "CREATE TABLE IF NOT EXISTS lean_events (id uuid PRIMARY KEY,"
                            " raw bytea NOT NULL)") < 0)

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# tests/deploy/boundary_check.sh — the store is a real boundary: every libpq
-# call and every SQL statement of the product lives in db/. Outside it
-# (daemon/, lib/, cmd/, report/, cli/, rules/, net/, proto/, web/) no C file may include libpq, name its types,
-# call a PQ function, or hold SQL text. Tests may: they inspect the database
-# from outside, as an operator with psql would.
+# tests/deploy/boundary_check.sh — the folders' boundaries, as the top
+# CMakeLists.txt lists them:
+# - the store is a real boundary: every libpq call and every SQL statement of
+#   the product lives in db/. Outside it no C file may include libpq, name its
+#   types, call a PQ function, or hold SQL text. Tests may: they inspect the
+#   database from outside, as an operator with psql would.
+# - db/'s internal headers (the COPY encoder, the CSV header reader, the
+#   roll-ups' SQL text) are db/'s own: no product file outside db/ includes them.
+# - the station library (lib/) includes nothing of db/, cmd/, report/, cli/;
+#   the pure rules (rules/) nothing but proto/ and the C library, and read
+#   no clock.
 #
 # The patterns are checked against db/ too, where they must match (a
 # pattern that matches nothing anywhere would pass everything).
@@ -28,5 +34,27 @@ for what in libpq sql; do
     status=1
   fi
 done
-[[ $status == 0 ]] && echo "boundary: no libpq call and no SQL outside db/ (${#outside[@]} files)"
+
+# forbidden PATTERN WHY FOLDER...: no C file under the folders matches PATTERN
+forbidden() {
+  local pattern=$1 why=$2
+  shift 2
+  if grep -rnE --include='*.[ch]' "$pattern" "$@"; then
+    echo "boundary: the lines above $why" >&2
+    status=1
+  fi
+}
+internal='#include "db/(pgcopy|csvhead|rollup)\.h"'
+forbidden "$internal" "include db/'s internal headers outside db/" \
+  daemon lib cmd report cli rules net proto web
+if ! grep -rqE --include='*.[ch]' "$internal" db; then
+  echo "boundary: db/'s internal headers are used nowhere in db/: the check is broken" >&2
+  status=1
+fi
+forbidden '#include "(db|cmd|report|cli|web|daemon)/' "make the station library depend on the operator side" lib
+forbidden '#include "(db|net|lib|cmd|report|cli|web|daemon)/' "make the pure rules depend on more than proto/" rules
+forbidden '#include <(zmq|libpq-fe|msgpack)\.h>|\b(time|clock_gettime|gettimeofday)[[:space:]]*\(' \
+  "give the pure rules a socket, a database or a clock" rules
+
+[[ $status == 0 ]] && echo "boundary: no libpq call and no SQL outside db/ (${#outside[@]} files); db/'s internal headers, lib/ and rules/ kept apart"
 exit $status
