@@ -25,7 +25,7 @@ const int STORE_COMMIT_BUCKETS_MS[7] = {1, 2, 5, 10, 20, 50, 100};
 
 /* One incident, tip-off or wanted notice the batch touches. */
 typedef struct {
-    char kind; /* 'i', 't', 'w' (keyed by the issuing unit), or 'q' (nothing) */
+    case_kind_t kind; /* rules/ledger.h */
     char unit[LEDGER_UNIT_CAP];
     char ref[ANTT_MAX_REF_BYTES + 1];
     uint8_t refn;
@@ -243,17 +243,18 @@ fail:
 
 /* ---- scratch tables ---------------------------------------------------- */
 
-static uint64_t case_hash(char kind, const char *unit, const char *ref, size_t refn)
+static uint64_t case_hash(case_kind_t kind, const char *unit, const char *ref, size_t refn)
 {
-    uint64_t h = hindex_mix(HINDEX_SEED, &kind, 1);
+    const unsigned char k = (unsigned char)kind;
+    uint64_t h = hindex_mix(HINDEX_SEED, &k, 1);
     h = hindex_mix(h, unit, strlen(unit) + 1);
     return hindex_mix(h, ref, refn);
 }
 
 /* The case (kind, unit, ref), created empty when absent and create is set.
  * NULL when absent, or out of memory. */
-static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref, size_t refn,
-                        int create)
+static case_t *case_get(store_t *s, case_kind_t kind, const char *unit, const char *ref,
+                        size_t refn, int create)
 {
     const uint64_t h = case_hash(kind, unit, ref, refn);
     hindex_iter_t it = hindex_find(&s->cidx, h);
@@ -278,11 +279,8 @@ static case_t *case_get(store_t *s, char kind, const char *unit, const char *ref
 
 /* ---- one attempt ------------------------------------------------------- */
 
-/* What an event is about: an incident ('i'), a tip-off ('t'), or nothing
- * but its station ('q': "nothing to report", kept in the log, counting
- * nothing). */
-/* A case reference as it is compared and stored: in NFC (issue 24: the
- * same reference sent decomposed after precomposed was a second case, one
+/* A case reference as it is compared and stored: in NFC (the same
+ * reference sent decomposed after precomposed would be a second case, one
  * person counted twice). PROTOCOL.md section 3 lets stations send either.
  * The event's own bytes stay as sent in the log. 0, or -1 when the NFC
  * form is over ANTT_MAX_REF_BYTES (some characters compose to longer ones)
@@ -308,14 +306,6 @@ static int ref_nfc(const char *p, size_t n, char out[ANTT_MAX_REF_BYTES + 1], si
     out[len] = '\0';
     *outn = len;
     return 0;
-}
-
-static char kind_of(ev_type_t t)
-{
-    return t == EV_STATION_QUIET                              ? 'q'
-           : t == EV_WANTED_FOUND || t == EV_WANTED_WITHDRAWN ? 'w'
-           : t >= EV_TIPOFF_RECEIVED                          ? 't'
-                                                              : 'i';
 }
 
 /* The first event of the work with this id (after link_duplicates), or -1. */
@@ -392,7 +382,7 @@ void store_row_wanted(const char *const *v, wanted_state_t *st)
 }
 
 /* Fill the cases from a SELECT ... FOR UPDATE. */
-static void load_cases(store_t *s, PGresult *r, char kind)
+static void load_cases(store_t *s, PGresult *r, case_kind_t kind)
 {
     const char *v[14];
     for (int row = 0; row < PQntuples(r); row++) {
@@ -400,9 +390,9 @@ static void load_cases(store_t *s, PGresult *r, char kind)
             v[col] = PQgetvalue(r, row, col);
         case_t *c = case_get(s, kind, v[0], v[1], strlen(v[1]), 0);
         if (!c) continue;
-        if (kind == 'i')
+        if (kind == CASE_INCIDENT)
             store_row_incident(v, &c->st.inc);
-        else if (kind == 'w')
+        else if (kind == CASE_WANTED)
             store_row_wanted(v, &c->st.wnt);
         else
             store_row_tipoff(v, &c->st.tip);
@@ -896,7 +886,7 @@ static void events_step(store_t *s, const store_work_t *b, step_t *p, uint32_t n
 }
 
 /* The keys of the batch's cases of one kind, as two text arrays. */
-static void key_params(store_t *s, step_t *p, char kind)
+static void key_params(store_t *s, step_t *p, case_kind_t kind)
 {
     uint32_t n = 0;
     param_begin(p, &s->arr, PGCOPY_OID_TEXT);
@@ -985,29 +975,29 @@ static void wanted_value(pgcopy_t *a, const case_t *c, int col)
 
 /* A step writing the changed cases of one kind that are (or are not) new.
  * 0 when there are none (the step is left out). */
-static int case_step(store_t *s, step_t *p, char kind, int is_new)
+static int case_step(store_t *s, step_t *p, case_kind_t kind, int is_new)
 {
     uint32_t n = 0;
     for (uint32_t k = 0; k < s->ncases; k++)
         n += s->cases[k].dirty && s->cases[k].kind == kind && s->cases[k].is_new == is_new;
     if (!n) return 0;
     /* a wanted notice is written once, when it is closed: never updated */
-    const int ncols = kind == 'w' ? 9 : 14;
-    p->st = kind == 'w'   ? ST_WANTED_NEW
-            : kind == 'i' ? (is_new ? ST_INC_NEW : ST_INC_UPD)
-                          : (is_new ? ST_TIP_NEW : ST_TIP_UPD);
+    const int ncols = kind == CASE_WANTED ? 9 : 14;
+    p->st = kind == CASE_WANTED     ? ST_WANTED_NEW
+            : kind == CASE_INCIDENT ? (is_new ? ST_INC_NEW : ST_INC_UPD)
+                                    : (is_new ? ST_TIP_NEW : ST_TIP_UPD);
     p->nparams = 0;
     for (int col = 0; col < ncols; col++) {
         param_begin(p, &s->arr,
-                    kind == 'w'   ? WANTED_OIDS[col]
-                    : kind == 'i' ? INC_OIDS[col]
-                                  : TIP_OIDS[col]);
+                    kind == CASE_WANTED     ? WANTED_OIDS[col]
+                    : kind == CASE_INCIDENT ? INC_OIDS[col]
+                                            : TIP_OIDS[col]);
         for (uint32_t k = 0; k < s->ncases; k++) {
             const case_t *c = &s->cases[k];
             if (!c->dirty || c->kind != kind || c->is_new != is_new) continue;
-            if (kind == 'i')
+            if (kind == CASE_INCIDENT)
                 inc_value(&s->arr, c, col);
-            else if (kind == 'w')
+            else if (kind == CASE_WANTED)
                 wanted_value(&s->arr, c, col);
             else
                 tip_value(&s->arr, c, col);
@@ -1087,7 +1077,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         }
         if (e->fixed || e->dup_of >= 0) continue;
         /* the case's key: the reporting unit, or a wanted notice's issuer */
-        const ev_str_t key = kind_of(e->ev.type) == 'w' ? e->ev.issuer : e->ev.unit;
+        const ev_str_t key = ledger_case_of(e->ev.type) == CASE_WANTED ? e->ev.issuer : e->ev.unit;
         char unit[LEDGER_UNIT_CAP];
         snprintf(unit, sizeof unit, "%.*s", (int)key.n, key.p);
         /* a station.quiet has no reference: "" (never a null pointer to memcpy) */
@@ -1101,7 +1091,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
                      ANTT_MAX_REF_BYTES);
             continue;
         }
-        case_t *c = case_get(s, kind_of(e->ev.type), unit, ref, refn, 1);
+        case_t *c = case_get(s, ledger_case_of(e->ev.type), unit, ref, refn, 1);
         if (!c) goto oom;
         s->case_of[i] = (uint32_t)(c - s->cases) + 1;
         ncand++;
@@ -1129,9 +1119,9 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     for (uint32_t i = 0; i < b->nev; i++)
         if (s->case_of[i]) pgcopy_uuid(&s->arr, b->ev[i].ev.id);
     param_end(&rd[1], &s->arr, ncand);
-    key_params(s, &rd[2], 'i');
-    key_params(s, &rd[3], 't');
-    key_params(s, &rd[4], 'w');
+    key_params(s, &rd[2], CASE_INCIDENT);
+    key_params(s, &rd[3], CASE_TIPOFF);
+    key_params(s, &rd[4], CASE_WANTED);
     s->stats.phase_us[0] += (uint64_t)(mono_us() - tp), tp = mono_us();
     if (pipeline(s, rd, 6, f) < 0) return -1;
     s->synchronous = PQntuples(rd[5].res) == 1 && PQgetvalue(rd[5].res, 0, 0)[0] == 't';
@@ -1151,9 +1141,9 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         long i = find_id(s, b, id);
         if (i >= 0) s->dup[i] = 1;
     }
-    load_cases(s, rd[2].res, 'i');
-    load_cases(s, rd[3].res, 't');
-    load_cases(s, rd[4].res, 'w');
+    load_cases(s, rd[2].res, CASE_INCIDENT);
+    load_cases(s, rd[3].res, CASE_TIPOFF);
+    load_cases(s, rd[4].res, CASE_WANTED);
     for (int k = 1; k < 5; k++)
         PQclear(rd[k].res);
     s->stats.phase_us[1] += (uint64_t)(mono_us() - tp), tp = mono_us();
@@ -1170,13 +1160,13 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         }
         case_t *c = &s->cases[s->case_of[i] - 1];
         int rc;
-        if (c->kind == 'q') {
+        if (c->kind == CASE_NONE) {
             rc = 0; /* stored in the log; no case, no tally */
-        } else if (c->kind == 'i') {
+        } else if (c->kind == CASE_INCIDENT) {
             rc = ledger_incident(lcfg, &c->st.inc, &e->ev, now_us, tallymap_emit, &s->tallies,
                                  &e->v);
             if (!rc) e->case_version = c->st.inc.version;
-        } else if (c->kind == 'w') {
+        } else if (c->kind == CASE_WANTED) {
             rc = ledger_wanted(lcfg, &c->st.wnt, &e->ev, tallymap_emit, &s->tallies, &e->v);
             if (!rc) e->case_version = c->st.wnt.version;
         } else {
@@ -1210,11 +1200,11 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
                 pgcopy_uuid(&s->arr, b->ev[i].ev.id);
         param_end(&wr[n], &s->arr, naccepted);
         n++;
-        n += case_step(s, &wr[n], 'i', 1);
-        n += case_step(s, &wr[n], 'i', 0);
-        n += case_step(s, &wr[n], 't', 1);
-        n += case_step(s, &wr[n], 't', 0);
-        n += case_step(s, &wr[n], 'w', 1);
+        n += case_step(s, &wr[n], CASE_INCIDENT, 1);
+        n += case_step(s, &wr[n], CASE_INCIDENT, 0);
+        n += case_step(s, &wr[n], CASE_TIPOFF, 1);
+        n += case_step(s, &wr[n], CASE_TIPOFF, 0);
+        n += case_step(s, &wr[n], CASE_WANTED, 1);
         if (tally_step(s, &wr[n])) {
             n++;
             n += log_step(s, &wr[n]);

@@ -40,16 +40,11 @@ typedef union {
 } replayed_t;
 
 /* The stored cases of each kind: incidents, tip-offs, wanted notices. */
-enum { K_INC, K_TIP, K_WANTED, K_N };
-static int kind_index(char kind)
-{
-    return kind == 'i' ? K_INC : kind == 't' ? K_TIP : K_WANTED;
-}
-static const char *const KIND_WORD[K_N] = {"incident", "tipoff", "wanted notice"};
+static const char *const KIND_WORD[CASE_KINDS] = {"incident", "tipoff", "wanted notice"};
 
 /* A case whose replayed state differs from its row, kept for --repair. */
 typedef struct {
-    char kind; /* 'i', 't' or 'w' */
+    case_kind_t kind; /* CASE_INCIDENT, CASE_TIPOFF or CASE_WANTED */
     char unit[LEDGER_UNIT_CAP];
     char ref[ANTT_MAX_REF_BYTES + 1];
     replayed_t st;
@@ -78,7 +73,7 @@ static void diff(run_t *r, const char *fmt, ...)
     r->diffs++;
 }
 
-static int load_states(PGconn *c, const char *sql, char kind, stored_list_t *l, char *err,
+static int load_states(PGconn *c, const char *sql, case_kind_t kind, stored_list_t *l, char *err,
                        size_t errlen)
 {
     PGresult *res = PQexec(c, sql);
@@ -101,9 +96,9 @@ static int load_states(PGconn *c, const char *sql, char kind, stored_list_t *l, 
         const char *v[14];
         for (int col = 0; col < 14 && col < PQnfields(res); col++)
             v[col] = PQgetvalue(res, (int)i, col);
-        if (kind == 'i')
+        if (kind == CASE_INCIDENT)
             store_row_incident(v, &s->st.inc);
-        else if (kind == 'w')
+        else if (kind == CASE_WANTED)
             store_row_wanted(v, &s->st.wnt);
         else
             store_row_tipoff(v, &s->st.tip);
@@ -192,14 +187,14 @@ static void compare_wanted(run_t *r, const char *unit, const char *ref, const wa
 }
 
 /* The replayed state of one case is complete: compare it with the table. */
-static void finish_case(run_t *r, char kind, const char *unit, const char *ref,
+static void finish_case(run_t *r, case_kind_t kind, const char *unit, const char *ref,
                         const replayed_t *st, stored_list_t *lists)
 {
     r->cases++;
-    const int k = kind_index(kind);
-    int replayed_exists = k == K_INC   ? st->inc.exists
-                          : k == K_TIP ? st->tip.exists
-                                       : st->wnt.exists;
+    const case_kind_t k = kind;
+    int replayed_exists = k == CASE_INCIDENT ? st->inc.exists
+                          : k == CASE_TIPOFF ? st->tip.exists
+                                             : st->wnt.exists;
     stored_t *s = find(&lists[k], unit, ref);
     if (!s) {
         if (replayed_exists) {
@@ -210,9 +205,9 @@ static void finish_case(run_t *r, char kind, const char *unit, const char *ref,
     }
     s->seen = 1;
     const long before = r->diffs;
-    if (k == K_INC)
+    if (k == CASE_INCIDENT)
         compare_inc(r, unit, ref, &s->st.inc, &st->inc);
-    else if (k == K_TIP)
+    else if (k == CASE_TIPOFF)
         compare_tip(r, unit, ref, &s->st.tip, &st->tip);
     else
         compare_wanted(r, unit, ref, &s->st.wnt, &st->wnt);
@@ -408,7 +403,7 @@ static int write_repair(db_t *c, run_t *r, const tallymap_t *tm, char *err, size
     for (size_t i = 0; i < r->nfix; i++) {
         const fix_t *f = &r->fixes[i];
         char a[6][24];
-        if (f->kind == 'i') {
+        if (f->kind == CASE_INCIDENT) {
             const inc_state_t *s = &f->st.inc;
             ts_text(a[0], sizeof a[0], s->occurred_us);
             ts_text(a[1], sizeof a[1], s->cleared_us);
@@ -426,7 +421,7 @@ static int write_repair(db_t *c, run_t *r, const tallymap_t *tm, char *err, size
                                  a[2],           ver,
                                  s->cleared_unit};
             if (exec_params(c, INC, 13, p, err, errlen) < 0) return -1;
-        } else if (f->kind == 'w') {
+        } else if (f->kind == CASE_WANTED) {
             const wanted_state_t *s = &f->st.wnt;
             ts_text(a[0], sizeof a[0], s->at_us);
             snprintf(a[1], sizeof a[1], "%d", s->version);
@@ -523,7 +518,8 @@ static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run
         snprintf(err, errlen, "%s", PQerrorMessage(c));
         return -1;
     }
-    char kind = 0, unit[LEDGER_UNIT_CAP] = "", ref[ANTT_MAX_REF_BYTES + 1] = "";
+    case_kind_t kind = CASE_NONE;
+    char unit[LEDGER_UNIT_CAP] = "", ref[ANTT_MAX_REF_BYTES + 1] = "";
     replayed_t cs; /* the case being replayed */
     memset(&cs, 0, sizeof cs);
     int failed = 0;
@@ -546,12 +542,14 @@ static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run
             continue;
         }
         const char *type = PQgetvalue(res, 0, 0);
-        char ekind = !strncmp(type, "tipoff.", 7) ? 't' : !strncmp(type, "wanted.", 7) ? 'w' : 'i';
+        case_kind_t ekind = !strncmp(type, "tipoff.", 7)   ? CASE_TIPOFF
+                            : !strncmp(type, "wanted.", 7) ? CASE_WANTED
+                                                           : CASE_INCIDENT;
         char eunit[LEDGER_UNIT_CAP], eref[ANTT_MAX_REF_BYTES + 1];
         snprintf(eunit, sizeof eunit, "%.*s", PQgetlength(res, 0, 1), PQgetvalue(res, 0, 1));
         snprintf(eref, sizeof eref, "%.*s", PQgetlength(res, 0, 2), PQgetvalue(res, 0, 2));
         if (ekind != kind || strcmp(eunit, unit) || strcmp(eref, ref)) {
-            if (kind) finish_case(r, kind, unit, ref, &cs, lists);
+            if (kind != CASE_NONE) finish_case(r, kind, unit, ref, &cs, lists);
             kind = ekind;
             memcpy(unit, eunit, sizeof unit);
             memcpy(ref, eref, sizeof ref);
@@ -570,9 +568,9 @@ static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run
             dec_next(&m, &ev, &de) != 1) {
             diff(r, "event %s: stored bytes do not decode: %d %s", idtext, de.code, de.msg);
         } else {
-            int lr = ekind == 'i'
+            int lr = ekind == CASE_INCIDENT
                          ? ledger_incident(lcfg, &cs.inc, &ev, ev.time_us, tallymap_emit, tm, &v)
-                     : ekind == 'w'
+                     : ekind == CASE_WANTED
                          ? ledger_wanted(lcfg, &cs.wnt, &ev, tallymap_emit, tm, &v)
                          : ledger_tipoff(lcfg, &cs.tip, &ev, ev.time_us, tallymap_emit, tm, &v);
             if (lr < 0) diff(r, "event %s: refused on replay: %d %s", idtext, v.code, v.msg);
@@ -580,7 +578,7 @@ static int replay(db_t *c, const char *events_sql, const ledger_cfg_t *lcfg, run
         PQclear(res);
     }
     if (failed) return -1;
-    if (kind) finish_case(r, kind, unit, ref, &cs, lists);
+    if (kind != CASE_NONE) finish_case(r, kind, unit, ref, &cs, lists);
     return 0;
 }
 
@@ -588,7 +586,7 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
                char *err, size_t errlen)
 {
     run_t r = {.out = out, .repair = repair};
-    stored_list_t lists[K_N] = {{0}};
+    stored_list_t lists[CASE_KINDS] = {{0}};
     tallymap_t tm = {0};
     int rc = -1, committed = 0;
 
@@ -609,13 +607,14 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
                           " antt.tallies, antt.unit_versions IN SHARE ROW EXCLUSIVE MODE",
                           0, NULL, NULL, NULL, err, errlen) < 0)
         goto out;
-    if (load_states(c, SQL_VERIFY_INCIDENTS, 'i', &lists[K_INC], err, errlen) < 0 ||
-        load_states(c, SQL_VERIFY_TIPOFFS, 't', &lists[K_TIP], err, errlen) < 0 ||
-        load_states(c, SQL_VERIFY_WANTED, 'w', &lists[K_WANTED], err, errlen) < 0)
+    if (load_states(c, SQL_VERIFY_INCIDENTS, CASE_INCIDENT, &lists[CASE_INCIDENT], err, errlen) <
+            0 ||
+        load_states(c, SQL_VERIFY_TIPOFFS, CASE_TIPOFF, &lists[CASE_TIPOFF], err, errlen) < 0 ||
+        load_states(c, SQL_VERIFY_WANTED, CASE_WANTED, &lists[CASE_WANTED], err, errlen) < 0)
         goto out;
 
     if (replay(c, SQL_VERIFY_EVENTS, lcfg, &r, lists, &tm, err, errlen) < 0) goto out;
-    for (int k = 0; k < K_N; k++)
+    for (int k = 0; k < CASE_KINDS; k++)
         for (size_t i = 0; i < lists[k].n; i++)
             if (!lists[k].v[i].seen) {
                 diff(&r, "%s %s/%s: in its table, no events", KIND_WORD[k], lists[k].v[i].unit,
@@ -653,7 +652,7 @@ out:
         char e[64];
         db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
     }
-    for (int k = 0; k < K_N; k++)
+    for (int k = 0; k < CASE_KINDS; k++)
         free(lists[k].v);
     free(r.fixes);
     tallymap_free(&tm);
@@ -681,7 +680,7 @@ static int write_deadlines(db_t *c, const run_t *r, char *err, size_t errlen)
 {
     for (size_t i = 0; i < r->nfix; i++) {
         const fix_t *f = &r->fixes[i];
-        if (f->kind != 't') continue;
+        if (f->kind != CASE_TIPOFF) continue;
         char dl[24];
         snprintf(dl, sizeof dl, "%lld", (long long)f->st.tip.deadline_us);
         const char *p[5] = {f->unit, f->ref, dl, f->st.tip.complex_extended ? "t" : "f",
@@ -700,8 +699,8 @@ int verify_deadlines(db_t *c, const ledger_cfg_t *lcfg, const char *rules, int f
                      long *changed, char *err, size_t errlen)
 {
     run_t r = {.out = out, .repair = 1};
-    stored_list_t lists[K_N] = {{0}};
-    stored_list_t *tips = &lists[K_TIP];
+    stored_list_t lists[CASE_KINDS] = {{0}};
+    stored_list_t *tips = &lists[CASE_TIPOFF];
     tallymap_t tm = {0};
     int rc = -1;
     ledger_cfg_t l = *lcfg;
@@ -731,7 +730,7 @@ int verify_deadlines(db_t *c, const ledger_cfg_t *lcfg, const char *rules, int f
         rc = 0; /* computed under these rules already */
         goto out;
     }
-    if (load_states(c, SQL_DEADLINE_TIPOFFS, 't', tips, err, errlen) < 0 ||
+    if (load_states(c, SQL_DEADLINE_TIPOFFS, CASE_TIPOFF, tips, err, errlen) < 0 ||
         replay(c, SQL_DEADLINE_EVENTS, &l, &r, lists, &tm, err, errlen) < 0)
         goto out;
     if (r.oom || tm.oom) {
@@ -746,7 +745,7 @@ int verify_deadlines(db_t *c, const ledger_cfg_t *lcfg, const char *rules, int f
         goto out;
     *changed = 0;
     for (size_t i = 0; i < r.nfix; i++)
-        *changed += r.fixes[i].kind == 't';
+        *changed += r.fixes[i].kind == CASE_TIPOFF;
     fprintf(out, "deadlines: %zu pending tip-offs replayed under %s; %ld changed\n", tips->n, rules,
             *changed);
     free(tips->v);

@@ -447,3 +447,11 @@ int ledger_wanted(const ledger_cfg_t *cfg, wanted_state_t *st, const ev_t *ev, l
     v->msg[0] = '\0';
     return 0;
 }
+
+case_kind_t ledger_case_of(ev_type_t t)
+{
+    return t == EV_STATION_QUIET                              ? CASE_NONE
+           : t == EV_WANTED_FOUND || t == EV_WANTED_WITHDRAWN ? CASE_WANTED
+           : t >= EV_TIPOFF_RECEIVED                          ? CASE_TIPOFF
+                                                              : CASE_INCIDENT;
+}

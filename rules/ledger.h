@@ -26,6 +26,15 @@
 
 #include <stdint.h>
 
+/* What an event is about, and so which stored case it changes: an incident,
+ * a tip-off, a wanted notice (keyed by its issuing unit, not by the unit that
+ * reports it), or nothing but its station (station.quiet, "nothing to
+ * report": kept in the log, counting nothing). */
+typedef enum { CASE_INCIDENT, CASE_TIPOFF, CASE_WANTED, CASE_NONE } case_kind_t;
+#define CASE_KINDS 3 /* the kinds with a stored case: CASE_INCIDENT .. CASE_WANTED */
+
+case_kind_t ledger_case_of(ev_type_t t);
+
 typedef enum {
     M_INCIDENTS,
     M_DEATHS,
