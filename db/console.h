@@ -1,4 +1,4 @@
-/* console.h — what the console (anttweb, issue 16) asks the database: each
+/* console.h — what the console (anttweb) asks the database: each
  * page's data as one JSON document built by PostgreSQL in one statement
  * (json_build_object over the roll-up functions), so the server only passes
  * it on. Days are "YYYY-MM-DD", periods [from, to). Each returns the JSON

@@ -1,4 +1,4 @@
-/* csvhead.c — see csvhead.h. Issue 24 found the old reader appending with
+/* csvhead.c — see csvhead.h. An earlier reader appended with
  * "o += snprintf(cols + o, cap - o, ...)", which runs past cap once a
  * header repeats its columns (o > cap makes cap - o huge): a stack overflow
  * from a file. Here every write is checked against what is left. */

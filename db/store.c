@@ -1328,8 +1328,8 @@ static int slice(const store_work_t *w, uint32_t lo, uint32_t hi, store_work_t *
 }
 
 /* A work the database refused (not a conflict, not a lost connection): an
- * event's values broke a statement (issue 24: an overflow in the node
- * status of one station failed every station's events). Commit the halves
+ * event's values broke a statement (an overflow in one station's node
+ * status once failed every station's events). Commit the halves
  * apart, down to the one event that fails alone, which is deferred with
  * 500 and recorded; everyone else's events are stored. A part committed
  * before a later part finds the database gone stays committed: resent, its

@@ -74,7 +74,7 @@ if [[ "$fuzz_secs" != 0 ]]; then
     "$root/daemon/fuzz/corpus-snapreq"
   fuzz "stream subscriptions" "$root/build-fuzz/daemon/fuzz_subscribe" $(( (fuzz_secs + 5) / 6 )) \
     "$root/daemon/fuzz/corpus-subscribe"
-  # The console's query parameters and login form (web/fuzz/, issue 24).
+  # The console's query parameters and login form (web/fuzz/).
   cmake --build "$root/build-fuzz" --target fuzz_param fuzz_login -j"$jobs" >/dev/null
   fuzz "console parameters" "$root/build-fuzz/web/fuzz/fuzz_param" $(( (fuzz_secs + 3) / 4 )) \
     "$root/web/fuzz/corpus-param"

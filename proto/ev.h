@@ -49,8 +49,8 @@ typedef enum {
     EV_TIPOFF_EXTENDED,
     EV_TIPOFF_RESOLVED,
     EV_TIPOFF_RESUMED,
-    EV_STATION_QUIET,    /* nothing to report: the station is alive (issue 16) */
-    EV_WANTED_FOUND,     /* a wanted person arrested or surrendered (issue 19) */
+    EV_STATION_QUIET,    /* nothing to report: the station is alive */
+    EV_WANTED_FOUND,     /* a wanted person arrested or surrendered */
     EV_WANTED_WITHDRAWN, /* a wanted notice withdrawn (đình nã): off the list, not found */
     EV_TYPE_COUNT
 } ev_type_t;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# cli/bench/drain.sh — how fast a station drains its spool after an outage
-# (issue 12): EVENTS events spooled while anttd was away, then `antt spool
+# cli/bench/drain.sh — how fast a station drains its spool after an outage:
+# EVENTS events spooled while anttd was away, then `antt spool
 # --flush` with the default durability (--fsync each) against anttd with CURVE
 # and its default per-node rate (node_rate 2,000/s, node_burst 20,000), which
 # is the baseline the drain is compared with: a station cannot go faster.

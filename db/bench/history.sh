@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # db/bench/history.sh — what the figures cost after ten years at national
-# scale (issue 17): a private PostgreSQL, a SYNTHETIC map made for this
+# scale: a private PostgreSQL, a SYNTHETIC map made for this
 # benchmark only (34 provinces of 97 communes each, codes 01–34 and
 # 10000–13297 — not real units, never loaded anywhere else) and two
 # databases with the same map and the same tip-offs:

@@ -89,7 +89,7 @@ case "$cmd" in
 as-owner) shift 2; as_owner "$@" ;;
 start)
   # XDG_RUNTIME_DIR must exist, or pg_autoctl falls back to the machine's
-  # shared /tmp/pg_autoctl, which another user's run may own (issue 24)
+  # shared /tmp/pg_autoctl, which another user's run may own
   mkdir -p "$dir/run" && chmod 700 "$dir/run"
   [[ $(id -u) -eq 0 ]] && chown nobody "$dir" "$dir/run"
   mport=$(free_port)

@@ -6,7 +6,7 @@
  *   2. msgpack_unpack_next() of the same bytes into a msgpack_object tree,
  *      the way a msgpack-c user would read it (no validation at all);
  *   3. the same event 1000 times in one batch message, per event.
- * Each figure is the median of several timed rounds. Target (issue 2):
+ * Each figure is the median of several timed rounds. Target:
  * (1) >= 2,000,000 events/s and >= 0.5 x (2).
  *
  * Usage: proto_bench [seconds-per-round, default 0.5]
