@@ -4,8 +4,9 @@ the programs expose, both ways:
  - every `antt_...` name in backquotes in README.md, NEWS.md, docs/*.md and
    tests/README.md is a metric that anttd or anttweb declares (a "# TYPE" line
    in daemon/, web/ or net/), unless it is one of the other kinds of names the
-   documents speak of: libantt's API (antt.h), a CMake library, or one of the
-   few names listed in OTHER;
+   documents speak of: a C name of a header (libantt's API and the rest), a
+   name of the migrations (a role, a NOTIFY channel), a CMake library, or one
+   of the names listed in OTHER;
  - every declared metric is in docs/operations.md (its tables of metrics).
 Exit 1 with what is wrong, 0 when both hold. A source tree where no metric or
 no document is found fails too: a check that finds nothing proves nothing."""
@@ -14,9 +15,9 @@ import os
 import re
 import sys
 
-# Names of antt_ that are not metrics: the database role the console reads
-# through, the NOTIFY channel of registry changes, the console's cookies.
-OTHER = {"antt_reader", "antt_registry", "antt_device", "antt_session"}
+# Names of antt_ that are not metrics and are found nowhere below: the
+# console's cookies (strings of web/server.c).
+OTHER = {"antt_device", "antt_session"}
 HISTOGRAM = ("_bucket", "_sum", "_count")
 QUOTED = re.compile(r"`([^`\n]+)`")
 NAME = re.compile(r"\bantt_[a-z0-9_]+\b(?!\s*\()")
@@ -37,9 +38,12 @@ def declared(root):
 
 def not_metrics(root):
     names = set(OTHER)
-    # libantt's public header, wherever the station library lives
-    for header in glob.glob(os.path.join(root, "*", "antt.h")):
-        names.update(re.findall(r"\bantt_[a-z0-9_]+", read(header)))
+    # functions and types of C headers, wherever they live (libantt's API)
+    for header in glob.glob(os.path.join(root, "**", "*.h"), recursive=True):
+        if not os.path.relpath(header, root).startswith("build"):  # not a build tree's copy
+            names.update(re.findall(r"\bantt_[a-z0-9_]+", read(header)))
+    for sql in glob.glob(os.path.join(root, "db", "**", "*.sql"), recursive=True):
+        names.update(re.findall(r"\bantt_[a-z0-9_]+", read(sql)))
     for cmake in glob.glob(os.path.join(root, "**", "CMakeLists.txt"), recursive=True):
         names.update(re.findall(r"add_library\((antt_[a-z0-9_]+)", read(cmake)))
     return names
