@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Exit codes of antt, each with one meaning (antt --help, README). */
+/* Exit codes of antt, each with one meaning (antt --help, antt(1)). */
 enum {
     ANTT_EXIT_OK = 0,       /* done: every event accepted (or a duplicate), the report made */
     ANTT_EXIT_REJECTED = 1, /* refused: an event rejected by the daemon, a change refused */

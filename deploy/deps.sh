@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake pkg-config git clang-format
   # fuzzing (clang's libFuzzer runtime lives in libclang-rt-14-dev)
   clang libclang-rt-14-dev
-  # libraries (see README "Dependencies")
+  # libraries (README "Libraries", docs/operations.md "Dependencies")
   libzmq3-dev libmsgpack-dev libpq-dev libcriterion-dev libjson-c-dev libmicrohttpd-dev
   libunistring-dev
   # the console (anttweb): passwords hashed with Argon2id (crypto_pwhash), charts

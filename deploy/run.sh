@@ -126,7 +126,7 @@ else
       >"$pgdir/initdb.log" 2>&1 || { cat "$pgdir/initdb.log" >&2; exit 1; }
   fi
   # The tally stream is read from the database's log: logical decoding, with
-  # the log a stopped publisher leaves behind bounded (README, "Tally stream").
+  # the log a stopped publisher leaves behind bounded (docs/operations.md, "Tally stream").
   if ! grep -q '^wal_level = logical' "$pgdir/data/postgresql.conf"; then
     printf '%s\n' "wal_level = logical" "max_slot_wal_keep_size = 4GB" >>"$pgdir/data/postgresql.conf"
     as_pg "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1 &&

@@ -23,7 +23,7 @@
 #
 # As root, everything runs as `nobody` (PostgreSQL refuses root). The monitor
 # is tuned to notice a dead node within seconds (production keeps its
-# defaults, see README "High availability").
+# defaults, see docs/operations.md, "High availability").
 set -euo pipefail
 
 cmd=${1:-}

@@ -21,11 +21,16 @@ for f in sbin/anttd bin/antt lib/libantt.so lib/libantt.a include/antt/antt.h in
          include/antt/proto/err.h lib/pkgconfig/antt.pc share/man/man8/anttd.8 share/man/man1/antt.1 \
          share/antt/migrations/001_schema.sql share/antt/units-cluster2.csv share/antt/crime_groups.csv \
          share/antt/clusters.csv lib/systemd/system/anttd.service share/doc/antt/PROTOCOL.md \
-         share/doc/antt/anttd.conf.example; do
+         share/doc/antt/anttd.conf.example share/doc/antt/README.md share/doc/antt/NEWS.md \
+         share/doc/antt/TOPOLOGY.md; do
   [[ -e "$prefix/$f" ]] || fail "$f was not installed"
 done
 [[ $(ls "$prefix"/share/antt/migrations/*.sql | wc -l) == $(ls "$root"/db/migrations/*.sql | wc -l) ]] ||
   fail "not every migration was installed"
+# The documents the README sends a reader to, in docs/ beside it.
+for f in "$root"/docs/*.md; do
+  [[ -e "$prefix/share/doc/antt/docs/$(basename "$f")" ]] || fail "docs/$(basename "$f") was not installed"
+done
 grep -q "^ExecStart=$prefix/sbin/anttd " "$prefix/lib/systemd/system/anttd.service" ||
   fail "the installed unit does not start the installed anttd"
 # (Outputs are captured before grep -q looks: under pipefail, a writer that

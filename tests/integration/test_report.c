@@ -399,7 +399,7 @@ Test(report, unknown_names_are_errors_not_zeros)
                  5, "%s", err);
 }
 
-/* The cluster of the README, and ANTT_DB instead of --db. */
+/* The cluster of docs/operations.md's examples, and ANTT_DB instead of --db. */
 Test(report, a_cluster_by_name_and_the_database_from_antt_db)
 {
     static char out[8192], err[8192];
