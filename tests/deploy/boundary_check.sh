@@ -28,5 +28,13 @@ for what in libpq sql; do
     status=1
   fi
 done
+# The daemon's services sit below daemon.c: daemon.h includes their headers,
+# so none of them may include daemon.h (that would close a cycle). Only the
+# daemon itself, main.c and the intake fuzzer do.
+if grep -l '#include "daemon/daemon.h"' daemon/*.[ch] daemon/*/*.[ch] |
+    grep -vxE 'daemon/(daemon\.c|main\.c|fuzz/fuzz_intake\.c)'; then
+  echo "boundary: the files above include daemon/daemon.h (a service must not)" >&2
+  status=1
+fi
 [[ $status == 0 ]] && echo "boundary: no libpq call and no SQL outside db/ (${#outside[@]} files)"
 exit $status
