@@ -1,31 +1,36 @@
-/* daemon.h — anttd's loop: sockets in, batches, store, replies out.
+/* daemon.h — anttd: sockets in, batches, store, replies out; the loop's table.
  *
- * One thread, one zmq_poll loop:
+ * The batch path, on one thread:
  *   receive (non-blocking, while the queue has room)
- *     -> daemon_take: decode + validate (proto/), admit (reg), into the open batch
+ *     -> daemon_take: decode + validate (proto/), the node's rate (limit),
+ *        admit (regwatch, reg), into the open batch
  *   when the oldest batch is full, old enough (batch_max_ms) or sealed:
  *     -> store_commit (one transaction) -> replies, only now
  *   database down: batches wait in the bounded queue; when it is full the
  *     loop stops reading, ZeroMQ's high-water marks push back on senders, and
- *     the store reconnects with back-off.
- * daemon_take is callable without sockets (tests, fuzzing). */
+ *     the link (dblink) reconnects with back-off.
+ * Everything else is a service with state of its own, run by the loop
+ * (daemon/loop.h) from the table of rows daemon.c builds at start; see
+ * daemon/README.md. daemon_take is callable without sockets (tests, fuzzing). */
 #ifndef ANTT_DAEMON_DAEMON_H
 #define ANTT_DAEMON_DAEMON_H
 
 #include "daemon/batch.h"
 #include "daemon/config.h"
+#include "daemon/dblink.h"
+#include "daemon/figures.h"
+#include "daemon/housekeep.h"
 #include "daemon/intake.h"
 #include "daemon/limit.h"
+#include "daemon/loop.h"
 #include "daemon/metrics.h"
+#include "daemon/nodestatus.h"
+#include "daemon/publisher.h"
 #include "daemon/reg.h"
-#include "db/slot.h"
-#include "db/pg.h"
-#include "db/store.h"
+#include "daemon/regwatch.h"
 #include "daemon/snap.h"
 #include "daemon/stream.h"
-#include "net/zmon.h"
-
-#include "daemon/presence.h"
+#include "db/store.h"
 
 #include <msgpack.h>
 #include <signal.h>
@@ -33,54 +38,36 @@
 typedef struct {
     cfg_t cfg;
     const char *config_path; /* for SIGHUP; may be NULL */
+    /* the batch path: take -> batch -> commit -> replies */
     intake_t in;
-    store_t *store;
     reg_t *reg;
+    store_t *store;
     bqueue_t q;
+    limit_t *limit; /* per-node event rate */
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
-    int db_up;          /* last state logged */
-    int queue_full;     /* the queue had no room at the last look */
-    int pause_reported; /* a "queue full" line is out, its "drained" line not yet */
-    int64_t pause_logged_us;
-    int64_t unrecorded_logged_us; /* last "N more refused handshakes" line */
-    int64_t unrecorded_check_us;  /* next look at the count behind it */
-    uint64_t pauses;              /* times intake paused for a full queue */
-    int fatal;                    /* stopping because of an error that retrying cannot fix */
-    int64_t next_connect_us, backoff_ms;
-    int64_t reg_loaded_us;
-    /* the registry could not be loaded since (0: it is current): events
-     * are deferred and handshakes refused until it is (issue 24) */
-    int64_t reg_stale_us, reg_stale_logged_us;
-    uint64_t reg_failures;
     uint64_t msgs, refused_msgs, events_in;
-    stream_t *stream; /* the tally stream; NULL when off */
-    snap_t *snap;     /* its snapshots; NULL when off */
-    slot_t *slot;     /* where it is read from (db/slot.h); NULL when not publishing */
-    int64_t lead_next_us, lead_logged_us;
-    char last_server[300];   /* the database server of the last connection (host:port) */
-    int64_t down_since_us;   /* intake paused since (0: not paused) */
+    uint64_t limited_msgs;   /* messages refused with 402 */
+    int64_t limit_logged_us; /* the last "over its rate" line */
+    int queue_full;          /* the queue had no room at the last look */
+    int pause_reported;      /* a "queue full" line is out, its "drained" line not yet */
+    int64_t pause_logged_us;
+    uint64_t pauses;         /* times intake paused for a full queue */
     int64_t unsafe_until_us; /* synchronous_acks = require and no synchronous replica: hold until */
     int64_t unsafe_logged_us;
+    key_pair_t key;      /* the server's CURVE keypair (unless insecure) */
     metrics_srv_t *http; /* NULL when http_listen is empty */
     metrics_t met;       /* the figures, copied to http after each batch */
-    zmon_t monitor;      /* connection events of the acked socket */
-    int64_t prov_refresh_us;
-    db_t *figures_db; /* a connection of its own for /metrics' province figures */
-    int figures_busy; /* their query is out; its rows come into `figures` */
-    int64_t figures_sent_us;
-    metrics_t figures;
-    int64_t overdue_next_us; /* next record of today's overdue tip-offs */
-    int64_t trim_next_us;    /* next look at the memory a burst left behind */
-    int64_t ping_us;         /* next liveness check of an idle database connection */
-    key_pair_t key;          /* the server's CURVE keypair (unless insecure) */
-    limit_t *limit;          /* per-node event rate */
-    uint64_t limited_msgs;   /* messages refused with 402 */
-    int64_t limit_logged_us;
-    presence_t *presence;     /* which nodes are connected (CURVE only) */
-    char via[300];            /* this daemon in antt.node_status.connected_via */
-    int presence_reset;       /* its previous run's connections are forgotten */
-    int64_t presence_next_us; /* after a failed write: not before */
+    /* the loop and the services it runs (each with its own state) */
+    loop_t loop;
+    dblink_t *link;         /* the database connection kept up */
+    regwatch_t *regwatch;   /* the registry kept current, failing closed */
+    nodestatus_t *nodes;    /* connections counted, nodes' presence written */
+    housekeep_t *housekeep; /* the clock's chores */
+    figures_t *figures;     /* /metrics' province figures; NULL without http */
+    publisher_t *publisher; /* the log read and published; NULL when not publishing */
+    stream_t *stream;       /* the tally stream; NULL when off */
+    snap_t *snap;           /* its snapshots; NULL when off */
 } daemon_t;
 
 /* Set by the signal handlers; the loop acts on them. */

@@ -10,6 +10,7 @@
 # - the station library (lib/) includes nothing of db/, cmd/, report/, cli/;
 #   the pure rules (rules/) nothing but proto/ and the C library, and read
 #   no clock.
+# - no service of the daemon includes daemon/daemon.h (a cycle).
 #
 # The patterns are checked against db/ too, where they must match (a
 # pattern that matches nothing anywhere would pass everything).
@@ -56,5 +57,13 @@ forbidden '#include "(db|net|lib|cmd|report|cli|web|daemon)/' "make the pure rul
 forbidden '#include <(zmq|libpq-fe|msgpack)\.h>|\b(time|clock_gettime|gettimeofday)[[:space:]]*\(' \
   "give the pure rules a socket, a database or a clock" rules
 
-[[ $status == 0 ]] && echo "boundary: no libpq call and no SQL outside db/ (${#outside[@]} files); db/'s internal headers, lib/ and rules/ kept apart"
+# The daemon's services sit below daemon.c: daemon.h includes their headers,
+# so none of them may include daemon.h (that would close a cycle). Only the
+# daemon itself, main.c and the intake fuzzer do.
+if grep -l '#include "daemon/daemon.h"' daemon/*.[ch] daemon/*/*.[ch] |
+    grep -vxE 'daemon/(daemon\.c|main\.c|fuzz/fuzz_intake\.c)'; then
+  echo "boundary: the files above include daemon/daemon.h (a service must not)" >&2
+  status=1
+fi
+[[ $status == 0 ]] && echo "boundary: no libpq call and no SQL outside db/ (${#outside[@]} files); db/'s internal headers, lib/, rules/ and the daemon's services kept apart"
 exit $status
