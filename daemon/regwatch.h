@@ -14,7 +14,7 @@
 
 #include "daemon/intake.h"
 #include "daemon/reg.h"
-#include "db/ledger.h"
+#include "rules/ledger.h"
 #include "db/store.h"
 
 #include <stdint.h>
