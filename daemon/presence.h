@@ -1,4 +1,4 @@
-/* presence.h — which stations are connected now (issue 16: quiet vs silent).
+/* presence.h — which stations are connected now (a quiet station vs a silent one).
  *
  * With CURVE a connection is a key, hence a node: the daemon tells
  * presence_seen() the descriptor and User-Id of each message it reads, and

@@ -414,7 +414,7 @@ void snap_take(snap_t *s, const reg_t *reg, auth_t *auth)
     for (int round = 0; round < 64; round++) {
         /* the whole message, whatever its shape: a frame left behind would
          * be read as the start of the next message, its first frame taken
-         * for a routing id (issue 24: an answer sent to another peer) */
+         * for a routing id, and the answer sent to another peer */
         zmq_msg_t f[3];
         int n = 0, more = 1;
         while (more) {

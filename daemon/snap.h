@@ -2,7 +2,7 @@
  * intake loop.
  *
  * A province's snapshot is ~274,000 rows, 11 MB, ~1.5 s of query and
- * encoding: on the loop it stalled every station's acks (issue 24). The
+ * encoding: on the loop it stalled every station's acks. The
  * loop only reads a request, checks its envelope and the requester's scope
  * (the registry is the loop's), and queues it; a thread of this module, on
  * a database connection of its own, reads the snapshot and encodes it; the

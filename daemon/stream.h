@@ -75,7 +75,7 @@ enum {
  * a unit's topic (at most 24 bytes), but the limit (ZMQ_MAXMSGSIZE) also
  * holds for the handshake's commands, and CURVE's INITIATE carries ~300
  * bytes and the peer's metadata: 1 KB lets every handshake through and
- * no long topic (issue 24's were 1 KB) in. */
+ * no long topic (a flood of 1 KB topics) in. */
 #define STREAM_SUB_MAX 1024
 int stream_sub_decide(const reg_t *reg, const char *scope, const uint8_t *p, size_t n, char *out,
                       size_t cap);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# daemon/bench/curve.sh — what CURVE costs (issue 6): the daemon benchmark's
+# daemon/bench/curve.sh — what CURVE costs: the daemon benchmark's
 # sustained throughput and ack latency, plaintext and CURVE, in one run on
 # the same database server, one after the other, each run RUNS times
 # alternating (plaintext, CURVE, plaintext, ...) so that drift in the disk or

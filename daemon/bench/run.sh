@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# daemon/bench/run.sh — the anttd benchmark (issues 3 and 17), in one run:
+# daemon/bench/run.sh — the anttd benchmark, in one run:
 #   0. rsyslog, what a user would deploy instead: Debian's rsyslog with imczmq
 #      (a PULL socket) and ompgsql, landing the same one-event messages as
 #      rows of one table (no validation, tallies, acks or dedup), 1,000 a
@@ -140,7 +140,7 @@ tport=$(bench_port)
 apid=$!
 bench_wait_anttd "$work/anttd.log"
 
-# Plaintext here (issue 3's figures); daemon/bench/curve.sh measures CURVE beside it.
+# Plaintext here; daemon/bench/curve.sh measures CURVE beside it.
 load() { "$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --units "$work/units" --node-prefix load- "$@"; }
 # Who used the machine's cores during a phase: the load generator (its
 # own user + system time), anttd (from /proc), and the rest — PostgreSQL,
