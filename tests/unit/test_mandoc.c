@@ -1,0 +1,170 @@
+/* test_mandoc.c — the man pages say what the code does.
+ *
+ * anttd.conf(5) documents every key of the settings table (daemon/config.c)
+ * and no other, each with the table's type, bounds, default and reload
+ * rule; deploy/anttd.conf.example names every key. */
+#include "daemon/config.h"
+
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* The text between `from` and `to` (exclusive) in doc, as a new string. */
+static char *section(const char *doc, const char *from, const char *to)
+{
+    const char *a = strstr(doc, from);
+    cr_assert(a, "no '%s' in the page", from);
+    const char *b = strstr(a, to);
+    cr_assert(b, "no '%s' after '%s'", to, from);
+    return strndup(a, (size_t)(b - a));
+}
+
+/* A key's entry in anttd.conf(5): a line "*key*", then the line
+ * "\tKIND. Default: DEF. Takes effect: on SIGHUP." (or "at restart."),
+ * where KIND is "integer, MIN..MAX UNIT" for integers. */
+typedef struct {
+    char key[64], kind[512], unit[512], def[512];
+    long min, max;
+    int reloadable, has_bounds;
+} entry_t;
+
+static void parse_entry(const char *key, size_t keylen, const char *line, entry_t *e)
+{
+    memset(e, 0, sizeof *e);
+    snprintf(e->key, sizeof e->key, "%.*s", (int)keylen, key);
+    cr_assert_eq(line[0], '\t', "%s: no description under the key", e->key);
+    const char *eol = strchr(line, '\n');
+    cr_assert(eol);
+    char spec[512];
+    snprintf(spec, sizeof spec, "%.*s", (int)(eol - line - 1), line + 1);
+    char *d = strstr(spec, ". Default: "), *w = strstr(spec, ". Takes effect: ");
+    cr_assert(d && w && d < w, "%s: '%s' is not KIND. Default: DEF. Takes effect: WHEN.", e->key,
+              spec);
+    *d = '\0';
+    *w = '\0';
+    snprintf(e->def, sizeof e->def, "%s", d + 11);
+    const char *when = w + 16;
+    cr_assert(!strcmp(when, "on SIGHUP.") || !strcmp(when, "at restart."), "%s: takes effect '%s'",
+              e->key, when);
+    e->reloadable = !strcmp(when, "on SIGHUP.");
+    if (!strncmp(spec, "integer, ", 9)) {
+        int used = 0;
+        cr_assert_eq(sscanf(spec + 9, "%ld..%ld %n", &e->min, &e->max, &used), 2,
+                     "%s: bounds in '%s'", e->key, spec);
+        snprintf(e->unit, sizeof e->unit, "%s", spec + 9 + used);
+        e->has_bounds = 1;
+        snprintf(e->kind, sizeof e->kind, "integer");
+    } else {
+        snprintf(e->kind, sizeof e->kind, "%s", spec);
+    }
+}
+
+/* The default as the table writes it: strings and words in quotes, booleans
+ * as false/true, integers bare. */
+static void page_default(const entry_t *e, char *out, size_t cap)
+{
+    size_t n = strlen(e->def);
+    if (n >= 2 && e->def[0] == '"' && e->def[n - 1] == '"')
+        snprintf(out, cap, "%.*s", (int)(n - 2), e->def + 1);
+    else if (!strcmp(e->kind, "boolean"))
+        snprintf(out, cap, "%s",
+                 !strcmp(e->def, "true")    ? "1"
+                 : !strcmp(e->def, "false") ? "0"
+                                            : "?");
+    else
+        snprintf(out, cap, "%s", e->def);
+}
+
+/* Every "*key*" line of the KEYS section, in order; their count. */
+static size_t page_entries(const char *keys, entry_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = keys; (p = strstr(p, "\n*"));) {
+        p++;
+        const char *end = strchr(p + 1, '*');
+        cr_assert(end);
+        int plain = 1;
+        for (const char *c = p + 1; c < end; c++)
+            plain &= islower((unsigned char)*c) || *c == '_';
+        if (!plain || end[1] != '\n') continue;
+        cr_assert_lt(n, cap);
+        parse_entry(p + 1, (size_t)(end - p - 1), end + 2, &out[n++]);
+    }
+    return n;
+}
+
+Test(mandoc, anttd_conf_documents_every_key_of_the_table_as_it_is)
+{
+    char *doc = slurp(ANTT_SOURCE_DIR "/daemon/anttd.conf.5.scd");
+    char *keys = section(doc, "\n# KEYS\n", "\n# FILES\n");
+    static entry_t pg[128];
+    const size_t n = page_entries(keys, pg, sizeof pg / sizeof pg[0]);
+    int seen[128] = {0};
+    for (size_t i = 0; i < cfg_key_count(); i++) {
+        cfg_key_info_t k;
+        cr_assert_eq(cfg_key_info(i, &k), 0);
+        size_t j = 0;
+        while (j < n && strcmp(pg[j].key, k.key))
+            j++;
+        if (j == n) {
+            cr_expect(0, "anttd.conf(5) does not document the key %s", k.key);
+            continue;
+        }
+        cr_expect_eq(seen[j]++, 0, "%s is documented twice", k.key);
+        const entry_t *e = &pg[j];
+        cr_expect_str_eq(e->kind, k.kind, "%s: the page says %s, the table %s", k.key, e->kind,
+                         k.kind);
+        char def[512];
+        page_default(e, def, sizeof def);
+        cr_expect_str_eq(def, k.def, "%s: the page's default is %s, the table's \"%s\"", k.key,
+                         e->def, k.def);
+        if (!strcmp(k.kind, "integer")) {
+            cr_expect(e->has_bounds && e->min == k.min && e->max == k.max,
+                      "%s: the page's bounds %ld..%ld, the table's %ld..%ld", k.key, e->min, e->max,
+                      k.min, k.max);
+            cr_expect(e->unit[0], "%s: no unit", k.key);
+        }
+        cr_expect_eq(e->reloadable, k.reloadable, "%s: the page says it takes effect %s", k.key,
+                     e->reloadable ? "on SIGHUP" : "at restart");
+    }
+    for (size_t j = 0; j < n; j++)
+        cr_expect(seen[j], "anttd.conf(5) documents %s, which is not a setting", pg[j].key);
+    free(keys);
+    free(doc);
+}
+
+/* deploy/anttd.conf.example: every key is set or shown (`key = ...` or
+ * `# key = ...`), and every key it sets exists. */
+Test(mandoc, the_example_file_names_every_key_and_only_keys)
+{
+    char *ex = slurp(ANTT_SOURCE_DIR "/deploy/anttd.conf.example");
+    for (size_t i = 0; i < cfg_key_count(); i++) {
+        const char *k = cfg_key_name(i, NULL);
+        char set[96], shown[96];
+        snprintf(set, sizeof set, "\n%s = ", k);
+        snprintf(shown, sizeof shown, "\n# %s = ", k);
+        cr_expect(strstr(ex, set) || strstr(ex, shown), "anttd.conf.example lacks %s", k);
+    }
+    char err[256];
+    cfg_t c;
+    cfg_defaults(&c);
+    cr_expect_eq(cfg_load_file(&c, ANTT_SOURCE_DIR "/deploy/anttd.conf.example", err, sizeof err),
+                 0, "%s", err);
+    free(ex);
+}
