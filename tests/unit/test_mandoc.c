@@ -2,8 +2,11 @@
  *
  * anttd.conf(5) documents every key of the settings table (daemon/config.c)
  * and no other, each with the table's type, bounds, default and reload
- * rule; deploy/anttd.conf.example names every key. */
+ * rule; deploy/anttd.conf.example names every key; anttd(8) gives each
+ * reference file's columns as the loader's header check (db/csvhead.c)
+ * allows and requires them. */
 #include "daemon/config.h"
+#include "db/csvhead.h"
 
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -167,4 +170,99 @@ Test(mandoc, the_example_file_names_every_key_and_only_keys)
     cr_expect_eq(cfg_load_file(&c, ANTT_SOURCE_DIR "/deploy/anttd.conf.example", err, sizeof err),
                  0, "%s", err);
     free(ex);
+}
+
+/* Names in a "Columns: a, b|c; optional: d, e." sentence: all (a, b, c,
+ * d, e) and the required ones (a: a name alone before "optional"). */
+static void columns(const char *s, char all[][32], size_t *nall, char req[][32], size_t *nreq)
+{
+    *nall = *nreq = 0;
+    int optional = 0;
+    for (const char *p = s; *p && *p != '.';) {
+        if (!strncmp(p, "optional: ", 10)) {
+            optional = 1;
+            p += 10;
+            continue;
+        }
+        size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+        cr_assert(len > 0 && len < 32, "a column list: '%.40s'", p);
+        const int alt = p[len] == '|' || (p > s && p[-1] == '|');
+        snprintf(all[(*nall)++], 32, "%.*s", (int)len, p);
+        if (!optional && !alt) snprintf(req[(*nreq)++], 32, "%.*s", (int)len, p);
+        p += len;
+        p += strspn(p, "|,; ");
+    }
+}
+
+static int listed(char list[][32], size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i], name)) return 1;
+    return 0;
+}
+
+static size_t count(const char *const *v)
+{
+    size_t n = 0;
+    while (v[n])
+        n++;
+    return n;
+}
+
+/* Each --load-X paragraph of anttd(8) says "Columns: ..." as csvhead
+ * checks the file's header line. */
+Test(mandoc, anttd_gives_each_files_columns_as_the_loader_checks_them)
+{
+    static const struct {
+        const char *option;
+        csv_kind_t kind;
+    } FILES[] = {
+        {"*--load-units*", CSV_UNITS},       {"*--load-successors*", CSV_SUCCESSORS},
+        {"*--load-groups*", CSV_GROUPS},     {"*--load-clusters*", CSV_CLUSTERS},
+        {"*--load-days-off*", CSV_DAYS_OFF}, {"*--load-targets*", CSV_TARGETS},
+    };
+    char *doc = slurp(ANTT_SOURCE_DIR "/daemon/anttd.8.scd");
+    for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++) {
+        const csv_format_t *fm = &CSV_FORMATS[FILES[i].kind];
+        const char *p = strstr(doc, FILES[i].option);
+        cr_assert(p, "anttd(8) lacks %s", FILES[i].option);
+        const char *end = strstr(p, "\n\n");
+        cr_assert(end);
+        /* the paragraph on one line: wrapped lines start with a tab */
+        char para[2048];
+        size_t o = 0;
+        for (const char *c = p; c < end && o + 1 < sizeof para; c++)
+            if (*c == '\n' && c[1] == '\t') {
+                para[o++] = ' ';
+                c++;
+            } else {
+                para[o++] = *c;
+            }
+        para[o] = '\0';
+        const char *cols = strstr(para, "Columns: ");
+        cr_assert(cols, "%s: no 'Columns: ' in its paragraph", FILES[i].option);
+        char all[16][32], req[16][32];
+        size_t nall, nreq;
+        columns(cols + 9, all, &nall, req, &nreq);
+        for (size_t k = 0; fm->allowed[k]; k++)
+            cr_expect(listed(all, nall, fm->allowed[k]),
+                      "%s: the loader takes %s, the page omits it", fm->what, fm->allowed[k]);
+        for (size_t k = 0; k < nall; k++) {
+            int known = 0;
+            for (size_t j = 0; fm->allowed[j]; j++)
+                known |= !strcmp(fm->allowed[j], all[k]);
+            cr_expect(known, "%s: the page names %s, which the loader refuses", fm->what, all[k]);
+        }
+        cr_expect_eq(nall, count(fm->allowed), "%s: each column once", fm->what);
+        for (size_t k = 0; fm->required[k]; k++)
+            cr_expect(listed(req, nreq, fm->required[k]),
+                      "%s: %s is required, the page does not say so", fm->what, fm->required[k]);
+        for (size_t k = 0; k < nreq; k++) {
+            int needed = 0;
+            for (size_t j = 0; fm->required[j]; j++)
+                needed |= !strcmp(fm->required[j], req[k]);
+            cr_expect(needed, "%s: the page requires %s, the loader does not", fm->what, req[k]);
+        }
+    }
+    free(doc);
 }
