@@ -231,7 +231,7 @@ static size_t type_options(ev_type_t t, field_ctx_t *fc, opt_t *out, size_t cap,
                 continue;
             const char *name = ev_field_name((ev_field_t)f), *metavar;
             char desc[400];
-            const char *what = fields_describe((ev_field_t)f, &metavar, desc, sizeof desc);
+            const char *what = fields_describe(t, (ev_field_t)f, &metavar, desc, sizeof desc);
             snprintf(helps[f], 512, "%s%s", (req & EVB(f)) && f != EVF_TIME ? "required: " : "",
                      what);
             snprintf(dashed[f], sizeof dashed[f], "%s", name);

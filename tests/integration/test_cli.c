@@ -279,6 +279,10 @@ Test(cli, help_version_and_exit_codes)
     cr_expect(strstr(out, "--occurred-at TIME"), "%s", out);
     cr_expect_eq(antt_raw(NULL, "submit tiep-nhan -h", out, sizeof out), 0, "%s", out);
     cr_expect(strstr(out, "denunciation (to-giac)"), "%s", out);
+    /* a wanted notice's number is unique per issuer (antt.wanted's key) */
+    cr_expect_eq(antt_raw(NULL, "submit wanted-found --help", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "unique per issuing unit") && !strstr(out, "unique within its unit"),
+              "%s", out);
     /* usage errors exit 2, whatever is missing */
     cr_expect_eq(antt_raw("ANTT_NODE=", "--frobnicate", out, sizeof out), 2, "%s", out);
     cr_expect_eq(antt_raw("ANTT_NODE=", "spool", out, sizeof out), 2, "no node: %s", out);
