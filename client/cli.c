@@ -576,7 +576,7 @@ static const command_t COMMANDS[] = {
     {"report --unit CODE --year Y", "year-end figures from the database", cmd_report},
     {"tipoffs --unit CODE --overdue", "tip-offs past their deadline; --due-within 3d; --times",
      cmd_tipoffs},
-    {"watch --unit CODE", "a live table of the unit's children", cmd_watch},
+    {"watch --unit CODE", "a live table of the unit's children (Hanoi time)", cmd_watch},
     {"keygen FILE", "a CURVE keypair: FILE (secret, 0600) and FILE.pub", cmd_keygen},
     {"node add|revoke|list ...", "enrol stations' keys in the database", cmd_node},
     {"subscriber add|revoke|list ...", "enrol tally-stream subscribers, with a unit scope",
