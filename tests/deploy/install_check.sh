@@ -21,7 +21,7 @@ for f in sbin/anttd bin/antt lib/libantt.so lib/libantt.a include/antt/antt.h in
          include/antt/proto/err.h lib/pkgconfig/antt.pc share/man/man8/anttd.8 share/man/man1/antt.1 \
          share/antt/migrations/001_schema.sql share/antt/units-cluster2.csv share/antt/crime_groups.csv \
          share/antt/clusters.csv lib/systemd/system/anttd.service share/doc/antt/PROTOCOL.md \
-         share/doc/antt/anttd.conf.example; do
+         share/doc/antt/anttd.conf.example share/doc/antt/report-json.md; do
   [[ -e "$prefix/$f" ]] || fail "$f was not installed"
 done
 [[ $(ls "$prefix"/share/antt/migrations/*.sql | wc -l) == $(ls "$root"/db/migrations/*.sql | wc -l) ]] ||
