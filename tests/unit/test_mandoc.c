@@ -266,3 +266,34 @@ Test(mandoc, anttd_gives_each_files_columns_as_the_loader_checks_them)
     }
     free(doc);
 }
+
+/* libantt(3)'s synopsis declares every function antt.h declares. */
+Test(mandoc, libantt_documents_every_function_of_antt_h)
+{
+    char *h = slurp(ANTT_SOURCE_DIR "/client/antt.h");
+    char *page = slurp(ANTT_SOURCE_DIR "/client/libantt.3.scd");
+    char *syn = section(page, "\n# SYNOPSIS\n", "\n# DESCRIPTION\n");
+    int n = 0;
+    /* a declaration: a line that does not start with a blank or a comment,
+     * naming antt_NAME( */
+    for (const char *line = h; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+        if (*line == ' ' || *line == '/' || *line == '#' || *line == '\n') continue;
+        const char *eol = strchr(line, '\n');
+        for (const char *p = strstr(line, "antt_"); p && (!eol || p < eol);
+             p = strstr(p + 1, "antt_")) {
+            const size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+            if (p[len] != '(') continue;
+            char name[64];
+            snprintf(name, sizeof name, "%.*s(", (int)len, p);
+            const char *at = syn;
+            while ((at = strstr(at + 1, name)) && at[-1] != ' ' && at[-1] != '*')
+                ;
+            cr_expect(at, "libantt(3) does not declare %s", name);
+            n++;
+        }
+    }
+    cr_expect_geq(n, 12, "antt.h's functions: %d", n);
+    free(syn);
+    free(page);
+    free(h);
+}
