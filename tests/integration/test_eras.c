@@ -382,7 +382,7 @@ static void doc_members(json_object *o, const char *sect)
 static void doc_value(const char *p, json_object *v)
 {
     doc_saw("report", p, v);
-    char sub[128];
+    char sub[160];
     if (!strcmp(p, "figures") || !strcmp(p, "compare") || !strcmp(p, "groups[].figures")) {
         doc_members(v, "figures");
     } else if (!strcmp(p, "wanted") || !strcmp(p, "compare_wanted")) {
