@@ -56,32 +56,43 @@ static const char EXIT_HELP[] =
     "spooled and go with the next run); 4 the spool or another local file could not\n"
     "be read or written; 5 the database could not be reached or failed.\n";
 
+typedef struct {
+    const char *synopsis, *help; /* help: lines separated by \n */
+    int (*run)(globals_t *g, int argc, char **argv);
+} command_t;
+
+static const command_t *command_find(const char *name);
+static void command_usage(FILE *f);
+
+/* Fill `text` to `width` columns, the first line after `indent` columns
+ * already printed, the next ones indented by `indent`. */
+static void wrap(FILE *f, const char *text, int indent, int width)
+{
+    int col = indent;
+    for (const char *p = text; *p;) {
+        const size_t w = strcspn(p, " ");
+        if (col > indent && col + 1 + (int)w > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
+        fprintf(f, "%.*s", (int)w, p);
+        col += (int)w;
+        p += w;
+        p += strspn(p, " ");
+    }
+    fputc('\n', f);
+}
+
 static void usage(FILE *f, const opt_t *opts, size_t n)
 {
-    fprintf(
-        f,
-        "usage: antt [GLOBAL OPTIONS] COMMAND [ARGS]\n"
-        "\n"
-        "commands:\n"
-        "  submit TYPE --FIELD VALUE ...   one event; TYPE is one of incident (vu-viec),\n"
-        "                                  clear (kham-pha), correct (dinh-chinh), void (huy),\n"
-        "                                  tipoff (tiep-nhan), extend (gia-han), resolve\n"
-        "                                  (giai-quyet), resume (phuc-hoi); antt submit TYPE\n"
-        "                                  --help lists its fields\n"
-        "  submit --jsonl FILE|-           JSON Lines: one event object per line, with \"type\"\n"
-        "                                  and the field names of PROTOCOL.md\n"
-        "  spool [--flush]                 what is waiting for an answer; --flush sends it now\n"
-        "  load --units FILE ...           simulated stations at a given rate\n"
-        "  report --unit CODE --year Y     year-end figures from the database\n"
-        "  tipoffs --unit CODE --overdue   tip-offs past their deadline; --due-within 3d; --times\n"
-        "  watch --unit CODE               a live table of the unit's children\n"
-        "  keygen FILE                     a CURVE keypair: FILE (secret, 0600) and FILE.pub\n"
-        "  node add|revoke|list ...        enrol stations' keys in the database\n"
-        "  subscriber add|revoke|list ...  enrol tally-stream subscribers, with a unit scope\n"
-        "  viewer add|revoke|list ...      accounts of the console (anttweb), with a scope\n"
-        "  help [COMMAND]                  this text, or COMMAND --help\n"
-        "\n"
-        "global options (before the command):\n");
+    fprintf(f, "usage: antt [GLOBAL OPTIONS] COMMAND [ARGS]\n\ncommands:\n");
+    command_usage(f);
+    fprintf(f, "\nevent types (antt submit TYPE --help lists a type's fields):\n  ");
+    wrap(f, fields_type_help(), 2, 80);
+    fprintf(f, "\nglobal options (before the command):\n");
     opt_print(f, opts, n);
     fprintf(
         f,
@@ -91,7 +102,8 @@ static void usage(FILE *f, const opt_t *opts, size_t n)
         "sources, bases and outcomes may be given in Vietnamese (\"nghiem-trong\", \"tố giác\").\n"
         "CURVE is on unless --insecure: --server-key is the daemon's public key (pinned),\n"
         "--key this station's keypair file (antt keygen). Commands that read the database\n"
-        "(report, tipoffs, watch, node, subscriber) take --db, else ANTT_DB, else PG*.\n"
+        "(report, tipoffs, watch, node, subscriber, viewer) take --db, else ANTT_DB,\n"
+        "else PG*.\n"
         "\n%s",
         EXIT_HELP);
 }
@@ -231,7 +243,7 @@ static size_t type_options(ev_type_t t, field_ctx_t *fc, opt_t *out, size_t cap,
                 continue;
             const char *name = ev_field_name((ev_field_t)f), *metavar;
             char desc[400];
-            const char *what = fields_describe((ev_field_t)f, &metavar, desc, sizeof desc);
+            const char *what = fields_describe(t, (ev_field_t)f, &metavar, desc, sizeof desc);
             snprintf(helps[f], 512, "%s%s", (req & EVB(f)) && f != EVF_TIME ? "required: " : "",
                      what);
             snprintf(dashed[f], sizeof dashed[f], "%s", name);
@@ -494,7 +506,7 @@ static int run(globals_t *g, int argc, char **argv);
 /* antt help [COMMAND]: COMMAND --help. */
 static int cmd_help(globals_t *g, int argc, char **argv, const opt_t *opts, size_t n)
 {
-    if (argc < 2) {
+    if (argc < 2 || !strcmp(argv[1], "help")) {
         usage(stdout, opts, n);
         return ANTT_EXIT_OK;
     }
@@ -503,20 +515,106 @@ static int cmd_help(globals_t *g, int argc, char **argv, const opt_t *opts, size
     return run(g, 2, args);
 }
 
+static int cmd_load(globals_t *g, int argc, char **argv)
+{
+    return load_main(g->endpoint, &g->sec, argc, argv);
+}
+
+static int cmd_report(globals_t *g, int argc, char **argv)
+{
+    (void)g;
+    return report_main(argc, argv);
+}
+
+static int cmd_tipoffs(globals_t *g, int argc, char **argv)
+{
+    (void)g;
+    return tipoffs_main(argc, argv);
+}
+
+static int cmd_watch(globals_t *g, int argc, char **argv)
+{
+    return watch_main(&g->sec, argc, argv);
+}
+
+static int cmd_keygen(globals_t *g, int argc, char **argv)
+{
+    (void)g;
+    return enroll_keygen(argc, argv);
+}
+
+static int cmd_node(globals_t *g, int argc, char **argv)
+{
+    (void)g;
+    return enroll_main(ENROLL_NODES, argc, argv);
+}
+
+static int cmd_subscriber(globals_t *g, int argc, char **argv)
+{
+    (void)g;
+    return enroll_main(ENROLL_SUBSCRIBERS, argc, argv);
+}
+
+static int cmd_viewer(globals_t *g, int argc, char **argv)
+{
+    (void)g;
+    return viewer_main(argc, argv);
+}
+
+/* Every command: the dispatcher and `antt --help` read this one table, so
+ * that no command is known to one and not the other. The synopsis's first
+ * word is the command's name. (help is handled in main: it needs the global
+ * options' table.) */
+static const command_t COMMANDS[] = {
+    {"submit TYPE --FIELD VALUE ...",
+     "one event of TYPE (below); antt submit TYPE --help lists\n"
+     "its fields; submit --jsonl FILE|-: JSON Lines, one event\n"
+     "object a line, with \"type\" and PROTOCOL.md's field names",
+     cmd_submit},
+    {"spool [--flush]", "what is waiting for an answer; --flush sends it now", cmd_spool},
+    {"load --units FILE ...", "simulated stations at a given rate", cmd_load},
+    {"report --unit CODE --year Y", "year-end figures from the database", cmd_report},
+    {"tipoffs --unit CODE --overdue", "tip-offs past their deadline; --due-within 3d; --times",
+     cmd_tipoffs},
+    {"watch --unit CODE", "a live table of the unit's children (Hanoi time)", cmd_watch},
+    {"keygen FILE", "a CURVE keypair: FILE (secret, 0600) and FILE.pub", cmd_keygen},
+    {"node add|revoke|list ...", "enrol stations' keys in the database", cmd_node},
+    {"subscriber add|revoke|list ...", "enrol tally-stream subscribers, with a unit scope",
+     cmd_subscriber},
+    {"viewer add|revoke|list ...", "accounts of the console (anttweb), with a scope", cmd_viewer},
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static const command_t *command_find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *syn = COMMANDS[i].synopsis;
+        const size_t n = strcspn(syn, " ");
+        if (strlen(name) == n && !strncmp(syn, name, n)) return &COMMANDS[i];
+    }
+    return NULL;
+}
+
+static void command_usage(FILE *f)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fprintf(f, "  %-32s", COMMANDS[i].synopsis);
+        if (strlen(COMMANDS[i].synopsis) >= 32) fprintf(f, "\n  %-32s", "");
+        for (const char *p = COMMANDS[i].help; *p;) {
+            const size_t n = strcspn(p, "\n");
+            fprintf(f, "%.*s\n", (int)n, p);
+            p += n;
+            if (*p) fprintf(f, "  %-32s", ""), p++;
+        }
+    }
+    fprintf(f, "  %-32s%s\n", "help [COMMAND]", "this text, or COMMAND --help");
+}
+
 static int run(globals_t *g, int argc, char **argv)
 {
-    const char *cmd = argv[0];
-    if (!strcmp(cmd, "submit")) return cmd_submit(g, argc, argv);
-    if (!strcmp(cmd, "spool")) return cmd_spool(g, argc, argv);
-    if (!strcmp(cmd, "load")) return load_main(g->endpoint, &g->sec, argc, argv);
-    if (!strcmp(cmd, "report")) return report_main(argc, argv);
-    if (!strcmp(cmd, "tipoffs")) return tipoffs_main(argc, argv);
-    if (!strcmp(cmd, "watch")) return watch_main(&g->sec, argc, argv);
-    if (!strcmp(cmd, "keygen")) return enroll_keygen(argc, argv);
-    if (!strcmp(cmd, "node")) return enroll_main(ENROLL_NODES, argc, argv);
-    if (!strcmp(cmd, "subscriber")) return enroll_main(ENROLL_SUBSCRIBERS, argc, argv);
-    if (!strcmp(cmd, "viewer")) return viewer_main(argc, argv);
-    fprintf(stderr, "antt: unknown command '%s' (antt --help)\n", cmd);
+    const command_t *c = command_find(argv[0]);
+    if (c) return c->run(g, argc, argv);
+    fprintf(stderr, "antt: unknown command '%s' (antt --help)\n", argv[0]);
     return ANTT_EXIT_USAGE;
 }
 

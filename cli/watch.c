@@ -226,11 +226,13 @@ static void draw(wctx_t *w, const tview_t *tv, int tty, const char *unit, const 
         r->inc = r->clr = r->minc = r->mclr = r->sus = r->trec = r->tres = r->wanted = 0;
     }
     tview_foreach(tv, add_cell, w);
-    char when[32];
-    time_t t = time(NULL);
+    /* Hanoi's clock (UTC+7 all year, no summer time) with its zone, whatever
+     * the terminal's TZ: the figures' days are Hanoi's days. */
+    char when[40];
+    time_t t = time(NULL) + 7 * 3600;
     struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S +07:00 (Hanoi)", &tm);
     if (tty) printf("\033[H\033[2J");
     printf("antt watch %s — %s — %s\n", unit, period, when);
     char name[4 * 28 + 1];

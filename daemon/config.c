@@ -418,3 +418,18 @@ const char *cfg_key_name(size_t i, int *is_bool)
     if (is_bool) *is_bool = KEYS[i].kind == K_BOOL;
     return KEYS[i].key;
 }
+
+int cfg_key_info(size_t i, cfg_key_info_t *out)
+{
+    static const char *const KIND[] = {
+        [K_STR] = "string",
+        [K_INT] = "integer",
+        [K_BOOL] = "boolean",
+        [K_LEVEL] = "one of error, warn, info, debug",
+        [K_SYNC] = "one of require, warn, off",
+    };
+    if (i >= NKEYS) return -1;
+    const key_t_ *k = &KEYS[i];
+    *out = (cfg_key_info_t){k->key, KIND[k->kind], k->def, k->min, k->max, k->reloadable};
+    return 0;
+}

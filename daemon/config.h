@@ -74,6 +74,19 @@ int cfg_restart_needed(const cfg_t *running, const cfg_t *wanted, char *out, siz
 size_t cfg_key_count(void);
 const char *cfg_key_name(size_t i, int *is_bool);
 
+/* What the table says of one key, as anttd.conf(5) states it (its test
+ * compares the page with this): kind is "string", "integer", "boolean" or
+ * "one of A, B, C"; min and max bound an integer; def is the default as
+ * the table writes it; reloadable is 1 when SIGHUP applies a new value. */
+typedef struct {
+    const char *key, *kind, *def;
+    long min, max;
+    int reloadable;
+} cfg_key_info_t;
+
+/* Key i of the table, i in [0, cfg_key_count()). 0, or -1 past the end. */
+int cfg_key_info(size_t i, cfg_key_info_t *out);
+
 /* One line per key: name, default, meaning (for --help). */
 void cfg_usage(char *buf, size_t len);
 

@@ -27,10 +27,18 @@
 #   ANTT_CONFIG   an anttd configuration file (see deploy/anttd.conf.example)
 #   ANTT_PG_PORT  the private server's port (default: 54320, or the next free one)
 #
-# Exit status: anttd's own (non-zero when it could not start: a port taken, a
-# bad key), 130 after Ctrl-C; with --demo, non-zero when anttd died under the
-# load generator (which is then stopped too). anttd's PID is in STATE/anttd.pid
-# while it runs.
+# Ports: anttd's (listen 7720, publish_listen 7721, tally_publish 7722,
+# tally_snapshot 7723, http_listen 9720, from its configuration) are checked
+# before it starts: one already taken is named with the setting that moves it
+# (in ANTT_CONFIG's file, as ANTT_<KEY>, or as a flag) and nothing starts. The
+# console (ANTT_WEB_PORT, default 9730), the private PostgreSQL and the demo's
+# sockets take the next free port by themselves. The console starts only once
+# anttd listens.
+#
+# Exit status: anttd's own (non-zero when it could not start: a bad key, a
+# port taken), 1 when its ports are taken before it starts, 130 after Ctrl-C;
+# with --demo, non-zero when anttd died under the load generator (which is
+# then stopped too). anttd's PID is in STATE/anttd.pid while it runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -111,6 +119,46 @@ start_console() {
   echo "run: the console: http://127.0.0.1:$wport/ (log $state/anttweb.log); its first account:" \
        "antt viewer add NAME --unit 20 --db '$db' (or --all)" >&2
 }
+# anttd_failed [WHY]: anttd is gone; report its status and stop.
+anttd_failed() {
+  local arc=0
+  wait "$apid" || arc=$?
+  apid=""
+  rm -f "$state/anttd.pid"
+  echo "run: anttd exited with status $arc${1:+ $1}" >&2
+  exit $((arc ? arc : 1))
+}
+# wait_listening PORT: until anttd accepts on PORT (at most 10 s); if it dies
+# first, stop here, before anything says it runs.
+wait_listening() {
+  for _ in $(seq 100); do
+    kill -0 "$apid" 2>/dev/null || anttd_failed "before it listened"
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  kill -0 "$apid" 2>/dev/null || anttd_failed "before it listened"
+}
+# ports_free SETTINGS: each port anttd is about to listen on (the endpoint
+# settings in its effective SETTINGS, `anttd --print-config`) that something
+# else already holds is named, with the setting, its variable and its flag
+# that move it. 0 when all are free.
+ports_free() {
+  local key ep addr host port taken=0
+  for key in listen publish_listen tally_publish tally_snapshot http_listen; do
+    ep=$(sed -n "s/^$key = \"\(.*\)\"\$/\1/p" <<<"$1")
+    addr=${ep#tcp://}
+    host=${addr%:*}
+    port=${addr##*:}
+    [[ -n "$ep" && "$port" =~ ^[0-9]+$ ]] || continue
+    [[ "$host" == "*" || "$host" == "0.0.0.0" || -z "$host" ]] && host=127.0.0.1
+    if timeout 2 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
+      echo "run: port $port is taken ($key = $ep): move it with $key in the configuration" \
+           "file (ANTT_CONFIG), ANTT_${key^^}=${ep%:*}:PORT, or --${key//_/-} ${ep%:*}:PORT" >&2
+      taken=1
+    fi
+  done
+  return $taken
+}
 # The first signal starts the clean-up; any later one (a second Ctrl-C, a TERM
 # to the whole group) is ignored from that moment on.
 trap 'trap "" INT TERM; exit 130' INT TERM
@@ -181,11 +229,17 @@ export ANTT_DB='$db'
 export ANTT_ENDPOINT='$(setting listen)'
 export ANTT_SERVER_KEY='$server_pub'
 EOF
+  if ! ports_free "$settings"; then
+    echo "run: anttd not started: another program (or another anttd) holds its ports" >&2
+    exit 1
+  fi
   echo "run: for antt in another shell: . $state/env  (PATH, ANTT_DB, ANTT_ENDPOINT, ANTT_SERVER_KEY)" >&2
   echo "run: anttd in the foreground; Ctrl-C stops it" >&2
   "$anttd" "${cfg[@]}" --db "$db" "${keyflag[@]}" "$@" &
   apid=$!
   echo "$apid" >"$state/anttd.pid"
+  listen=$(setting listen)
+  wait_listening "${listen##*:}"
   # The console follows the stream as a subscriber of every unit, with a key
   # of its own (made once, enrolled again at each start).
   websec=(--insecure)
@@ -221,21 +275,8 @@ echo "run: demo — INSECURE (no CURVE, no authentication), on loopback only: th
   --tally-snapshot "tcp://127.0.0.1:$snap_port" --http-listen "127.0.0.1:$http_port" --insecure "$@" &
 apid=$!
 echo "$apid" >"$state/anttd.pid"
+wait_listening "$port"
 start_console "tcp://127.0.0.1:$tally_port" --insecure
-# anttd_failed: anttd is gone; report its status and stop.
-anttd_failed() {
-  local arc=0
-  wait "$apid" || arc=$?
-  apid=""
-  rm -f "$state/anttd.pid"
-  echo "run: anttd exited with status $arc${1:+ $1}" >&2
-  exit $((arc ? arc : 1))
-}
-for _ in $(seq 100); do
-  kill -0 "$apid" 2>/dev/null || anttd_failed "before it listened"
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
 "$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --db "$db" --under 20 --node-prefix st- \
   --rate "${ANTT_DEMO_RATE:-20}" --duration "${ANTT_DEMO_SECONDS:-31536000}" --every 5 \
   --duplicates 0.02 --malformed 0.005 &

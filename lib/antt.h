@@ -1,4 +1,5 @@
-/* antt.h — libantt: what a station's software links to send reports to anttd.
+/* antt.h — libantt: what a station's software links to send reports to anttd
+ * (its reference: the man page libantt(3)).
  *
  *   antt_opts_t o = antt_defaults();
  *   o.endpoints = "tcp://province.example:7720";   (several: comma-separated)

@@ -317,8 +317,9 @@ static void enum_list(const ev_enum_t *en, const alias_t *aliases, char *out, si
     }
 }
 
-const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_t cap)
+const char *fields_describe(ev_type_t t, ev_field_t f, const char **metavar, char *buf, size_t cap)
 {
+    const int wanted = t == EV_WANTED_FOUND || t == EV_WANTED_WITHDRAWN;
     *metavar = "TEXT";
     switch (f) {
     case EVF_UNIT: *metavar = "CODE"; return "the reporting unit's code (antt.units)";
@@ -328,7 +329,9 @@ const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_
     case EVF_CASE: *metavar = "REF"; return "the case reference, unique within the unit";
     case EVF_REF:
         *metavar = "REF";
-        return "the tip-off's reference, or the wanted notice's number, unique within its unit";
+        /* antt.wanted's key is (issuer, ref); a tip-off's is (unit, ref) */
+        return wanted ? "the wanted notice's number, unique per issuing unit (--issuer)"
+                      : "the tip-off's reference, unique within its unit";
     case EVF_ISSUER: *metavar = "CODE"; return "the unit that issued the wanted notice";
     case EVF_GROUP:
         *metavar = "SLUG";

@@ -41,10 +41,10 @@ const char *fields_type_help(void);
 /* The CLI words of a type: "incident / vu-viec". */
 const char *fields_type_words(ev_type_t t);
 
-/* What field f takes, for --help: a metavar ("CODE", "TIME", "NAME") and a
- * line (for enumerations every wire name with its Vietnamese names, written
- * into buf). */
-const char *fields_describe(ev_field_t f, const char **metavar, char *buf, size_t cap);
+/* What field f of an event of type t takes, for --help: a metavar ("CODE",
+ * "TIME", "NAME") and a line (for enumerations every wire name with its
+ * Vietnamese names, written into buf). */
+const char *fields_describe(ev_type_t t, ev_field_t f, const char **metavar, char *buf, size_t cap);
 
 /* 0 for the fields antt assigns itself (v, id, type, node, seq). */
 int fields_settable(ev_field_t f);

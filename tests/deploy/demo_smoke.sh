@@ -6,7 +6,10 @@
 #  2. --demo whose anttd is killed: run.sh stops the load generator and exits
 #     non-zero;
 #  3. the main job (CURVE) and the README's node example, run as written;
-#  4. the main job with its port taken: run.sh exits non-zero.
+#  4. the main job with its port taken: run.sh names the port and the setting
+#     that moves it, starts nothing and exits non-zero;
+#  5. the main job whose anttd dies at start: run.sh passes its status on and
+#     never gives the console's address.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 state=$(mktemp -d /tmp/antt-demo.XXXXXX)
@@ -163,6 +166,29 @@ ANTT_STATE_DIR=$state ANTT_LISTEN=tcp://127.0.0.1:$busy ANTT_PUBLISH_LISTEN= ANT
   ANTT_TALLY_SNAPSHOT= ANTT_HTTP_LISTEN= timeout 300 bash "$root/deploy/run.sh" >"$log" 2>&1 || rc=$?
 tail -3 "$log"
 [[ $rc -ne 0 ]] || fail "run.sh exited 0 although anttd could not listen"
-grep -q "anttd exited with status $rc" "$log" || fail "run.sh did not pass anttd's status on"
+grep -q "run: port $busy is taken (listen = tcp://127.0.0.1:$busy)" "$log" ||
+  fail "run.sh did not say which port was taken"
+grep -q "ANTT_LISTEN=tcp://127.0.0.1:PORT, or --listen" "$log" ||
+  fail "run.sh did not say which setting moves the port"
+grep -q "run: the console:" "$log" && fail "run.sh gave the console's address without anttd"
 nothing_left "port taken"
-echo "port taken: run.sh exited $rc"
+echo "port taken: run.sh exited $rc, naming port $busy and the setting that moves it"
+
+echo "== 5. the main job whose anttd dies at start (a key file others may read)"
+"$root/build/cli/antt" keygen "$state/open.key" >/dev/null
+chmod 644 "$state/open.key"
+log=$state/dies.log
+ports=()
+for _ in 1 2 3 4 5; do ports+=("$(free_port)"); done
+rc=0
+ANTT_STATE_DIR=$state ANTT_CURVE_KEY_FILE=$state/open.key ANTT_LISTEN=tcp://127.0.0.1:${ports[0]} \
+  ANTT_PUBLISH_LISTEN=tcp://127.0.0.1:${ports[1]} ANTT_TALLY_PUBLISH=tcp://127.0.0.1:${ports[2]} \
+  ANTT_TALLY_SNAPSHOT=tcp://127.0.0.1:${ports[3]} ANTT_HTTP_LISTEN=127.0.0.1:${ports[4]} \
+  timeout 300 bash "$root/deploy/run.sh" >"$log" 2>&1 || rc=$?
+tail -3 "$log"
+[[ $rc -ne 0 ]] || fail "run.sh exited 0 although anttd refused its key"
+grep -q "anttd exited with status $rc before it listened" "$log" ||
+  fail "run.sh did not pass anttd's status on"
+grep -q "run: the console:" "$log" && fail "run.sh gave the console's address without anttd"
+nothing_left "anttd dead at start"
+echo "anttd dead at start: run.sh exited $rc and started no console"

@@ -19,10 +19,11 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 
 for f in sbin/anttd bin/antt lib/libantt.so lib/libantt.a include/antt/antt.h include/antt/proto/ev.h \
          include/antt/proto/err.h lib/pkgconfig/antt.pc share/man/man8/anttd.8 share/man/man1/antt.1 \
+         share/man/man5/anttd.conf.5 share/man/man3/libantt.3 \
          share/antt/migrations/001_schema.sql share/antt/units-cluster2.csv share/antt/crime_groups.csv \
          share/antt/clusters.csv lib/systemd/system/anttd.service share/doc/antt/PROTOCOL.md \
          share/doc/antt/anttd.conf.example share/doc/antt/README.md share/doc/antt/NEWS.md \
-         share/doc/antt/TOPOLOGY.md; do
+         share/doc/antt/TOPOLOGY.md share/doc/antt/docs/report-json.md; do
   [[ -e "$prefix/$f" ]] || fail "$f was not installed"
 done
 [[ $(ls "$prefix"/share/antt/migrations/*.sql | wc -l) == $(ls "$root"/db/migrations/*.sql | wc -l) ]] ||
@@ -41,7 +42,7 @@ out=$("$prefix/bin/antt" --version)
 [[ "$out" == "antt "* ]] || fail "the installed antt does not run: $out"
 
 # The man pages render without a warning, and say what they are about.
-for page in man8/anttd.8 man1/antt.1; do
+for page in man8/anttd.8 man1/antt.1 man5/anttd.conf.5 man3/libantt.3; do
   warn=$(preconv "$prefix/share/man/$page" | groff -man -Tutf8 -ww -z 2>&1 || true)
   [[ -z "$warn" ]] || fail "$page: $warn"
 done

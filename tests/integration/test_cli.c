@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include "cli/term.h"
+#include "lib/fields.h"
 
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -279,6 +280,10 @@ Test(cli, help_version_and_exit_codes)
     cr_expect(strstr(out, "--occurred-at TIME"), "%s", out);
     cr_expect_eq(antt_raw(NULL, "submit tiep-nhan -h", out, sizeof out), 0, "%s", out);
     cr_expect(strstr(out, "denunciation (to-giac)"), "%s", out);
+    /* a wanted notice's number is unique per issuer (antt.wanted's key) */
+    cr_expect_eq(antt_raw(NULL, "submit wanted-found --help", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "unique per issuing unit") && !strstr(out, "unique within its unit"),
+              "%s", out);
     /* usage errors exit 2, whatever is missing */
     cr_expect_eq(antt_raw("ANTT_NODE=", "--frobnicate", out, sizeof out), 2, "%s", out);
     cr_expect_eq(antt_raw("ANTT_NODE=", "spool", out, sizeof out), 2, "no node: %s", out);
@@ -295,6 +300,77 @@ Test(cli, help_version_and_exit_codes)
     cr_expect_eq(antt_raw("ANTT_DB='host=127.0.0.1 port=1 connect_timeout=2'",
                           "tipoffs --unit 20 --overdue", out, sizeof out),
                  5, "%s", out);
+}
+
+/* The commands and event types: `antt --help` prints the dispatcher's own
+ * table, so each command it lists must run (`antt help NAME`) and be in
+ * antt(1), and antt(1) must describe no command the program lacks; every
+ * event type, by its English and Vietnamese words, is in both. */
+Test(cli, every_command_and_type_is_in_help_and_the_man_page)
+{
+    static char help[16384], out[16384];
+    cr_assert_eq(antt_raw(NULL, "--help", help, sizeof help), 0, "%s", help);
+    FILE *f = fopen(ANTT_SOURCE_DIR "/cli/antt.1.scd", "r");
+    cr_assert(f);
+    static char page[65536];
+    size_t len = fread(page, 1, sizeof page - 1, f), o = 0;
+    fclose(f);
+    for (size_t i = 0; i < len; i++) /* a paragraph's wrapped lines as one */
+        if (page[i] == '\n' && i + 1 < len && page[i + 1] == '\t')
+            page[o++] = ' ', i++;
+        else
+            page[o++] = page[i];
+    page[o] = '\0';
+    const char *cmds = strstr(page, "\n# COMMANDS\n"), *cmds_end = strstr(page, "\n# ENVIRONMENT");
+    cr_assert(cmds && cmds_end);
+    /* "  NAME ..." lines of the commands section, up to its blank line */
+    const char *p = strstr(help, "commands:\n");
+    cr_assert(p, "%s", help);
+    const char *end = strstr(p, "\n\n");
+    char names[32][32];
+    int n = 0;
+    for (p = strchr(p, '\n') + 1; p < end; p = strchr(p, '\n') + 1) {
+        if (p[2] == ' ') continue; /* a help line's continuation */
+        char name[32];
+        cr_assert_eq(sscanf(p + 2, "%31[a-z-]", name), 1, "%.40s", p);
+        snprintf(names[n++], sizeof names[0], "%s", name);
+        char args[64], entry[48];
+        snprintf(args, sizeof args, "help %s", name);
+        cr_expect_eq(antt_raw(NULL, args, out, sizeof out), 0, "antt %s --help: %s", name, out);
+        cr_expect(strstr(out, "usage:"), "antt %s --help: %s", name, out);
+        /* "*name*" or "*name --option*" starts its entry */
+        snprintf(entry, sizeof entry, "\n*%s", name);
+        const char *at = cmds;
+        while ((at = strstr(at + 1, entry)) && at < cmds_end && !strchr("* ", at[strlen(entry)]))
+            ;
+        cr_expect(at && at < cmds_end, "antt(1) does not describe the command %s", name);
+    }
+    cr_expect_geq(n, 11, "%s", help);
+    /* the other way: each "*NAME*" entry of antt(1)'s COMMANDS is a command */
+    for (p = strstr(cmds, "\n*"); p && p < cmds_end; p = strstr(p + 1, "\n*")) {
+        char name[32];
+        if (sscanf(p + 2, "%31[a-z-]", name) != 1) continue;
+        int known = 0;
+        for (int i = 0; i < n; i++)
+            known |= !strcmp(names[i], name);
+        cr_expect(known, "antt(1) describes '%s', which antt --help does not list", name);
+    }
+    for (int t = EV_NONE + 1; t < EV_TYPE_COUNT; t++) {
+        char words[64];
+        snprintf(words, sizeof words, "%s", fields_type_words((ev_type_t)t));
+        char *slash = strstr(words, " / ");
+        cr_assert(slash, "%s", words);
+        *slash = '\0';
+        const char *en = words, *vi = slash + 3;
+        cr_expect(strstr(help, en) && strstr(help, vi), "antt --help lacks the type %s (%s)", en,
+                  vi);
+        const char *sub = strstr(cmds, "\n*submit* _TYPE_");
+        cr_assert(sub);
+        char in_page[80];
+        snprintf(in_page, sizeof in_page, "%s (%s", en, vi);
+        cr_expect(strstr(sub, in_page) && strstr(sub, in_page) < cmds_end,
+                  "antt(1) lacks the type %s", in_page);
+    }
 }
 
 /* ANTT_DB reaches every command that reads the database. */

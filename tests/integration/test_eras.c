@@ -298,6 +298,133 @@ static const char *partials(json_object *o)
 
 #define FIG(o, path, want) cr_expect_str_eq(fig(o, path), want, "%s", path)
 
+/* docs/report-json.md's tables: each row's section ("report", "figures",
+ * "targets", "wanted"), key (a path in "report") and type ("integer",
+ * "number or null", ...), and whether a report printed it. */
+typedef struct {
+    char sect[16], key[64], type[40];
+    int seen;
+} doc_key_t;
+
+static doc_key_t DOC[128];
+static size_t NDOC;
+static char DOC_TARGETS[1024]; /* the text of the Targets section */
+
+static void doc_load(void)
+{
+    FILE *f = fopen(ANTT_SOURCE_DIR "/docs/report-json.md", "r");
+    cr_assert(f);
+    char line[1024], sect[16] = "";
+    NDOC = 0;
+    DOC_TARGETS[0] = '\0';
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "## ", 3)) {
+            snprintf(sect, sizeof sect, "%s",
+                     !strcmp(line, "## The report\n") ? "report"
+                     : !strcmp(line, "## Figures\n")  ? "figures"
+                     : !strcmp(line, "## Targets\n")  ? "targets"
+                     : !strcmp(line, "## Wanted\n")   ? "wanted"
+                                                      : "?");
+            continue;
+        }
+        if (!strcmp(sect, "targets") && strlen(DOC_TARGETS) + strlen(line) < sizeof DOC_TARGETS)
+            strcat(DOC_TARGETS, line);
+        doc_key_t *k = &DOC[NDOC];
+        if (strncmp(line, "| `", 3) || sscanf(line, "| `%63[^`]` | %39[^|]|", k->key, k->type) != 2)
+            continue;
+        cr_assert(strcmp(sect, "?") && *sect, "a table outside the known sections: %s", line);
+        cr_assert_lt(NDOC + 1, sizeof DOC / sizeof DOC[0]);
+        size_t n = strlen(k->type);
+        while (n && k->type[n - 1] == ' ')
+            k->type[--n] = '\0';
+        snprintf(k->sect, sizeof k->sect, "%s", sect);
+        k->seen = 0;
+        NDOC++;
+    }
+    fclose(f);
+    cr_assert_gt(NDOC, 50, "docs/report-json.md: %zu rows", NDOC);
+}
+
+/* A value the report printed at key (a path in "report"): documented in
+ * sect, with a type the document allows. */
+static void doc_saw(const char *sect, const char *key, json_object *v)
+{
+    const json_type t = json_object_get_type(v);
+    const char *have = t == json_type_null      ? "null"
+                       : t == json_type_boolean ? "boolean"
+                       : t == json_type_int     ? "integer"
+                       : t == json_type_double  ? "number"
+                       : t == json_type_string  ? "string"
+                       : t == json_type_object  ? "object"
+                                                : "array";
+    for (size_t i = 0; i < NDOC; i++) {
+        doc_key_t *k = &DOC[i];
+        if (strcmp(k->sect, sect) || strcmp(k->key, key)) continue;
+        k->seen = 1;
+        /* "number" takes an integer too (a target of 80 prints as 80) */
+        const int ok = strstr(k->type, have) || (t == json_type_int && strstr(k->type, "number"));
+        cr_expect(ok, "report JSON %s %s is %s; docs/report-json.md says %s", sect, key, have,
+                  k->type);
+        return;
+    }
+    cr_expect(0, "report JSON prints %s %s (%s), which docs/report-json.md does not document", sect,
+              key, have);
+}
+
+static void doc_walk(json_object *o, const char *path);
+
+static void doc_members(json_object *o, const char *sect)
+{
+    if (!o) return;
+    json_object_object_foreach(o, k, v) doc_saw(sect, k, v);
+}
+
+static void doc_value(const char *p, json_object *v)
+{
+    doc_saw("report", p, v);
+    char sub[160];
+    if (!strcmp(p, "figures") || !strcmp(p, "compare") || !strcmp(p, "groups[].figures")) {
+        doc_members(v, "figures");
+    } else if (!strcmp(p, "wanted") || !strcmp(p, "compare_wanted")) {
+        doc_members(v, "wanted");
+    } else if (!strcmp(p, "targets")) {
+        json_object_object_foreach(v, name, tg)
+        {
+            char quoted[40];
+            snprintf(quoted, sizeof quoted, "`%s`", name);
+            cr_expect(strstr(DOC_TARGETS, quoted), "a target '%s' the document does not name",
+                      name);
+            doc_members(tg, "targets");
+        }
+    } else if (json_object_is_type(v, json_type_array)) {
+        snprintf(sub, sizeof sub, "%s[]", p);
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            json_object *e = json_object_array_get_idx(v, i);
+            if (json_object_is_type(e, json_type_object)) doc_walk(e, sub);
+        }
+    } else if (json_object_is_type(v, json_type_object)) {
+        doc_walk(v, p);
+    }
+}
+
+static void doc_walk(json_object *o, const char *path)
+{
+    json_object_object_foreach(o, k, v)
+    {
+        char p[128];
+        snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", k);
+        doc_value(p, v);
+    }
+}
+
+static json_object *get_arr(json_object *o, const char *key)
+{
+    json_object *a = NULL;
+    json_object_object_get_ex(o, key, &a);
+    cr_assert(a && json_object_is_type(a, json_type_array), "%s", key);
+    return a;
+}
+
 /* Lạng Sơn, district 180 (Tràng Định), 2024–2025. Before 1 July 2025 the
  * district's node reports for its communes; after it, the new communes'
  * nodes and the province's clear the old cases:
@@ -438,6 +565,23 @@ Test(eras, open_work_crosses_the_boundary_and_reports_compare_like_with_like)
               "%s", t);
     t = report_text("--unit 06040 --year 2025 --lang en --format csv");
     cr_expect(strstr(t, "\npartial_unit,06040\n"), "%s", t);
+
+    /* docs/report-json.md documents every key the report prints, and the
+     * report prints every key it documents (a comparison, all four
+     * targets, crime groups, a partial unit; a crime group's report for
+     * its nulls), each with the documented type */
+    doc_load();
+    o = report_json("--unit 06040 --year 2025 --compare 2024 "
+                    "--targets clearance=80,major=50,tipoff=90,wanted=1");
+    doc_walk(o, "");
+    cr_expect_gt(json_object_array_length(get_arr(o, "groups")), 0);
+    json_object_put(o);
+    o = report_json("--unit 20 --year 2025 --group social_order --compare 2024");
+    doc_walk(o, "");
+    json_object_put(o);
+    for (size_t i = 0; i < NDOC; i++)
+        cr_expect(DOC[i].seen, "docs/report-json.md documents %s %s, which no report printed",
+                  DOC[i].sect, DOC[i].key);
 
     /* 06004 took the other part of old 06040: B2's clearance is here */
     o = report_json("--unit 06004 --year 2025");

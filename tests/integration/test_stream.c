@@ -269,10 +269,12 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
      * not its old communes (06043 went into 06058). */
     cr_expect(strstr(out, "Xã Quốc Việt") && !strstr(out, "\n06043 "), "%s", out);
     /* The province's rows are its communes of today, not its old districts. */
+    /* (with another TZ: the clock shown is Hanoi's whatever the terminal's) */
     snprintf(cmd, sizeof cmd,
-             "%s --insecure watch --unit 20 --period year --db '%s' --stream %s --snapshot %s "
-             "--for 1 2>&1",
+             "TZ=America/New_York %s --insecure watch --unit 20 --period year --db '%s' "
+             "--stream %s --snapshot %s --for 1 2>&1",
              ANTT_PATH, db.dsn, pub_ep, snap_ep);
+    const time_t before = time(NULL);
     FILE *w20 = popen(cmd, "r");
     static char prov[65536];
     size_t pn = fread(prov, 1, sizeof prov - 1, w20);
@@ -280,6 +282,18 @@ Test(stream, antt_watch_shows_the_children_live, .timeout = 120)
     cr_expect_eq(pclose(w20), 0, "%s", prov);
     cr_expect(strstr(prov, "\n06040  Xã Thất Khê") && !strstr(prov, "Huyện Tràng Định"), "%s",
               prov);
+    /* The heading's clock: Hanoi's time, with its zone. */
+    int y, mo, dd, hh, mi, ss;
+    const char *clock = strstr(prov, "— year — ");
+    cr_assert(clock, "%s", prov);
+    cr_assert_eq(
+        sscanf(clock + strlen("— year — "), "%d-%d-%d %d:%d:%d", &y, &mo, &dd, &hh, &mi, &ss), 6,
+        "%s", prov);
+    cr_expect(strstr(clock, " +07:00 (Hanoi)\n"), "%s", prov);
+    const long long as_utc =
+        (long long)ts_days_from_civil(y, mo, dd) * 86400 + hh * 3600 + mi * 60 + ss - 7 * 3600;
+    cr_expect(as_utc >= before - 2 && as_utc <= time(NULL) + 2,
+              "the clock %02d:%02d:%02d is not Hanoi's now", hh, mi, ss);
     /* The last table: 06040 with 3 incidents, 1 cleared (33,3%), the major
      * one cleared (50,0%), 2 suspects, 1 tip-off received, 1 wanted person
      * found. */
