@@ -34,6 +34,10 @@ normalised() {
 # A fresh database built by anttd $1, its normalised schema on stdout.
 fresh() {
   local anttd=$1 db="antt_schema_$$"
+  # (the console's role first: migration 010 makes it when missing, and two
+  # first migrations at once would race)
+  psql -X -q -d postgres -c "DO \$\$ BEGIN CREATE ROLE antt_reader NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END \$\$"
   psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
   trap "psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS $db' >/dev/null 2>&1 || true" RETURN
   "$anttd" --db "dbname=$db" --log-level warn --migrate >&2

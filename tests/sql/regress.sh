@@ -16,6 +16,10 @@ cleanup() {
   rm -f "$out"
 }
 trap cleanup EXIT
+# The console's role, made here first whatever runs beside: migration 010
+# makes it when missing, and two first migrations at once would race.
+psql -X -q -d postgres -c "DO \$\$ BEGIN CREATE ROLE antt_reader NOLOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END \$\$"
 psql -X -q -d postgres -c "CREATE DATABASE $db"
 "$anttd" --db "dbname=$db" --log-level warn --migrate >/dev/null
 # (from tests/sql, so that \ir data/map.sql is found; times in Hanoi)

@@ -19,9 +19,10 @@ trap cleanup EXIT
 fail() { echo "upgrade_check: $*" >&2; exit 1; }
 
 # The dump grants to the console's role, which a fresh server may not have
-# yet (migration 010 makes it).
-psql -X -q -d postgres -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles
-  WHERE rolname = 'antt_reader') THEN CREATE ROLE antt_reader NOLOGIN; END IF; END \$\$"
+# yet (migration 010 makes it; made here so that two first migrations at
+# once do not race).
+psql -X -q -d postgres -c "DO \$\$ BEGIN CREATE ROLE antt_reader NOLOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END \$\$"
 psql -X -q -d postgres -c "CREATE DATABASE $db"
 gzip -dc "$here/v17.sql.gz" | psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$tmp/restore.log" 2>&1 ||
   { cat "$tmp/restore.log" >&2; fail "the fixture did not restore"; }
