@@ -3,13 +3,17 @@
 # at schema version 17 (the last schema whose functions lived in the numbered
 # migrations) holding data, dumped as plain SQL, gzip'd, into OUT.
 #
-# Made from a checkout of commit 18984db (schema 17) built as usual, against
-# the throwaway server of tests/pg/pg.sh (PG* in the environment):
-#   git worktree add /tmp/v17 18984db && cd /tmp/v17
+# Made from a checkout of commit 936747a (which added this script; its
+# schema is 17, the functions still in the numbered migrations) built as
+# usual, against the throwaway server of tests/pg/pg.sh (PG* in the
+# environment):
+#   git worktree add /tmp/v17 936747a && cd /tmp/v17
 #   cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug && cmake --build build -j2 --target anttd antt
 #   eval "$(bash tests/pg/pg.sh start /tmp/pg-v17)"
 #   bash tests/sql/upgrade/make_v17.sh build tests/sql/upgrade/v17.sql.gz
-# (this script itself is not in that commit: copy it there first.)
+# Its dates are the day it was made (events of "today", tip-offs received in
+# the last days); the upgrade test compares before with after, so any day
+# will do.
 #
 # The data, so that every kind of figure has something to say:
 #   * the two maps of cluster II (until 30 June 2025 and from 1 July 2025) with
