@@ -140,17 +140,24 @@ static int recompute_deadlines(db_t *c, const cfg_t *cfg, int force, char *err, 
     return rc < 0 ? -1 : 0;
 }
 
+/* The runner's deadlines hook (db/migrate.h): ctx is the cfg_t. */
+static int deadlines_hook(db_t *c, const void *ctx, char *err, size_t errlen)
+{
+    return recompute_deadlines(c, ctx, 0, err, errlen);
+}
+
 static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *arg)
 {
     char err[1024];
     int n = 0;
     if (!strcmp(cmd, "migrate")) {
-        if (migrate_apply(c, &n, err, sizeof err) < 0) goto fail;
+        const migrate_hooks_t hooks = {deadlines_hook, cfg};
+        migrate_counts_t m;
+        if (migrate_apply(c, &hooks, &m, err, sizeof err) < 0) goto fail;
         int v = 0;
         migrate_current(c, &v, err, sizeof err);
-        log_info("migrate", "applied=%d schema_version=%d", n, v);
-        /* 014 changed how deadlines are counted: the ledger recomputes them */
-        if (v >= 14 && recompute_deadlines(c, cfg, 0, err, sizeof err) < 0) goto fail;
+        log_info("migrate", "applied=%d repeatables=%d post_steps=%d schema_version=%d", m.versions,
+                 m.repeatables, m.post_steps, v);
     } else if (!strcmp(cmd, "load-units")) {
         if (admin_load_units(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "units loaded file=%s rows=%d", arg, n);

@@ -208,8 +208,11 @@ int store_connect(store_t *s, char *err, size_t errlen)
 {
     store_disconnect(s);
     if (!(s->c = db_connect(s->conninfo, "anttd", err, errlen))) return -1;
-    int current = 0, applied = 0;
-    if (s->migrate && migrate_apply(s->c, &applied, err, errlen) < 0) goto fail;
+    int current = 0;
+    migrate_counts_t applied;
+    /* (no hooks: the daemon brings the deadlines up to date itself before
+     * it takes events) */
+    if (s->migrate && migrate_apply(s->c, NULL, &applied, err, errlen) < 0) goto fail;
     if (migrate_current(s->c, &current, err, errlen) < 0) goto fail;
     if (current > migrate_latest()) {
         snprintf(err, errlen,
@@ -229,7 +232,8 @@ int store_connect(store_t *s, char *err, size_t errlen)
     char st[6];
     if (db_exec(s->c, SQL_SESSION, 0, NULL, NULL, st, err, errlen) < 0) goto fail;
     /* Who may connect changes in the database (antt node revoke ...): its
-     * triggers announce it on this channel (migration 005). */
+     * triggers announce it on this channel (db/schema/functions/
+     * antt.registry_changed.sql). */
     if (db_exec(s->c, "LISTEN antt_registry", 0, NULL, NULL, st, err, errlen) < 0) goto fail;
     if (prepare_all(s->c, err, errlen) < 0) goto fail;
     snprintf(s->server, sizeof s->server, "%s:%s", PQhost(s->c), PQport(s->c));

@@ -4,17 +4,6 @@
 -- counted under the unit that exists now: year-on-year comparisons across the
 -- 2025 reorganisation compare like with like. Without successor rows nothing
 -- changes.
-CREATE OR REPLACE FUNCTION antt.scope(p_code text) RETURNS SETOF text
-LANGUAGE sql STABLE AS $$
-    WITH RECURSIVE roots(code) AS (
-        SELECT p_code WHERE p_code NOT LIKE 'group:%'
-        UNION
-        SELECT g.code FROM antt.unit_groups g WHERE p_code LIKE 'group:%' AND g.grp = substr(p_code, 7)
-    ), inside(code) AS (
-        SELECT x FROM roots, antt.subtree(roots.code) x
-        UNION
-        SELECT y FROM inside i JOIN antt.unit_successors s ON s.successor = i.code
-               CROSS JOIN LATERAL antt.subtree(s.code) y
-    )
-    SELECT code FROM inside
-$$;
+
+-- antt.scope is a repeatable file now (db/schema/functions/antt.scope.sql);
+-- nothing left to run.

@@ -5,7 +5,8 @@
 -- Subscribers of the tally stream are registered the same way, each with a
 -- unit scope (NULL: every unit — the ministry, an emulation cluster's lead).
 -- Every change to who may connect is announced on channel antt_registry, so a
--- running daemon reloads at once and cuts the connections of revoked keys.
+-- running daemon reloads at once and cuts the connections of revoked keys
+-- (the triggers: db/schema/functions/antt.registry_changed.sql).
 
 ALTER TABLE antt.nodes
     ADD COLUMN public_key text COLLATE "C" UNIQUE
@@ -19,18 +20,3 @@ CREATE TABLE antt.subscribers (
     created_at timestamptz NOT NULL DEFAULT now(),
     revoked_at timestamptz
 );
-
-CREATE FUNCTION antt.registry_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('antt_registry', TG_TABLE_NAME);
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER nodes_changed AFTER INSERT OR UPDATE OR DELETE ON antt.nodes
-    FOR EACH STATEMENT EXECUTE FUNCTION antt.registry_changed();
-CREATE TRIGGER subscribers_changed AFTER INSERT OR UPDATE OR DELETE ON antt.subscribers
-    FOR EACH STATEMENT EXECUTE FUNCTION antt.registry_changed();
-CREATE TRIGGER units_changed AFTER INSERT OR UPDATE OR DELETE ON antt.units
-    FOR EACH STATEMENT EXECUTE FUNCTION antt.registry_changed();

@@ -1,4 +1,4 @@
--- 006: the tally stream from the database's log (issue 14).
+-- 006: the tally stream from the database's log.
 --
 -- Each batch's transaction writes its tally deltas into the WAL as one
 -- logical decoding message (pg_logical_emit_message, prefix 'antt.tally';

@@ -1,4 +1,4 @@
--- 009_node_status.sql — how each station is doing (issue 16): when it last
+-- 009_node_status.sql — how each station is doing: when it last
 -- sent anything, the sequence numbers it used (PROTOCOL.md section 4: they
 -- rise by one per new event, so a hole is an event that never arrived), its
 -- events today, and whether it is connected now. Written by anttd: the
@@ -25,12 +25,3 @@ CREATE TABLE antt.node_status (
     connected_via         text,         -- the daemon that saw it ("host:port")
     connection_changed_at timestamptz
 );
-
--- The province that holds a unit today: its own, or for a dissolved unit
--- its heir's (a station of old Hà Giang counts in Tuyên Quang).
-CREATE FUNCTION antt.province_today(p_code text) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT split_part(u.path, '.', 1)
-      FROM antt.unit_on(coalesce(antt.heir(p_code, antt.as_of(p_code, antt.today()), antt.today()),
-                                 p_code), antt.today()) u
-$$;

@@ -1,4 +1,4 @@
--- 010_viewers.sql — the console's accounts (issue 16). A viewer sees the
+-- 010_viewers.sql — the console's accounts. A viewer sees the
 -- figures of one scope: a unit and what it is made of (antt.scope_units),
 -- an emulation cluster ('group:NAME'), or every unit (NULL: the ministry).
 -- The password is kept only as libsodium's crypto_pwhash_str (Argon2id,

@@ -1,4 +1,4 @@
--- 015_targets.sql — targets on record (issue 19): the rates a unit is to
+-- 015_targets.sql — targets on record: the rates a unit is to
 -- reach in a year, as the National Assembly's and the Ministry's resolutions
 -- set them (tip-offs resolved ≥ 90%) or a province sets its own, so that
 -- `antt report` states each rate against its target without a --targets

@@ -1,4 +1,4 @@
--- 016_wanted.sql — wanted persons (issue 19): a wanted notice (quyết định
+-- 016_wanted.sql — wanted persons: a wanted notice (quyết định
 -- truy nã), keyed by the unit that issued it and its number, closed once —
 -- the person found (arrested, or surrendered after persuasion) or the notice
 -- withdrawn (đình nã). No name, no identity: the station keeps those.
@@ -19,27 +19,6 @@ CREATE TABLE antt.wanted (
     PRIMARY KEY (issuer, ref)
 );
 CREATE INDEX wanted_unit_at_idx ON antt.wanted (unit, at);
-
--- The wanted-person figures of each unit of p_codes over [p_from, p_to) (its
--- scope on p_on, as antt.rates_many takes it): found (arrested + surrendered),
--- of which dangerous, and notices withdrawn.
-CREATE FUNCTION antt.wanted_many(p_codes text[], p_from date, p_to date, p_on date DEFAULT NULL)
-RETURNS TABLE (code text, wanted_found bigint, wanted_arrested bigint, wanted_surrendered bigint,
-               wanted_dangerous bigint, wanted_withdrawn bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT k.root,
-           coalesce(sum(t.value) FILTER (WHERE t.metric = 'wanted_found'), 0)::bigint,
-           coalesce(sum(t.value) FILTER (WHERE t.metric = 'wanted_found' AND t.grp = 'arrested'),
-                    0)::bigint,
-           coalesce(sum(t.value) FILTER (WHERE t.metric = 'wanted_found'
-                                           AND t.grp = 'surrendered'), 0)::bigint,
-           coalesce(sum(t.value) FILTER (WHERE t.metric = 'wanted_dangerous'), 0)::bigint,
-           coalesce(sum(t.value) FILTER (WHERE t.metric = 'wanted_withdrawn'), 0)::bigint
-      FROM (SELECT DISTINCT unnest(p_codes) AS root) k
-      LEFT JOIN antt.scopes_totals(p_codes, p_from, p_to, coalesce(p_on, p_to - 1)) t
-        ON t.root = k.root AND t.inp AND t.metric LIKE 'wanted\_%'
-     GROUP BY k.root
-$$;
 
 -- Targets for counts too: "at least 400 wanted persons" (figure 'wanted').
 ALTER TABLE antt.targets DROP CONSTRAINT targets_figure_check,

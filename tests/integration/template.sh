@@ -14,10 +14,15 @@ set -euo pipefail
 base=$1 anttd=$2 src=$3
 have() { psql "$base" -Atc "SELECT count(*) FROM pg_database WHERE datname = '$1'"; }
 # A template made by an older schema (a long-lived development server) is made
-# again: its newest migration must be the source tree's.
+# again: its newest migration must be the source tree's, and its repeatable
+# files (db/schema/, antt.schema_repeatables) the tree's too.
 want=$(ls "$src"/db/migrations/*.sql | sed -n 's|.*/0*\([0-9]*\)_[^/]*\.sql$|\1|p' | sort -n | tail -1)
+want="$want $(grep -Ev '^[[:space:]]*(#|$)' "$src/db/schema/ORDER" | LC_ALL=C sort |
+  (cd "$src/db/schema" && xargs sha256sum) | awk '{print $2 "=" $1}' | tr '\n' ' ')"
 if [[ $(have antt_it_template) == 1 ]]; then
-  got=$(psql "$base dbname=antt_it_template" -Atc "SELECT max(version) FROM antt.schema_migrations")
+  got=$(psql "$base dbname=antt_it_template" -Atc "SELECT (SELECT max(version) FROM
+    antt.schema_migrations) || ' ' || coalesce((SELECT string_agg(name || '=' || checksum || ' ',
+    '' ORDER BY name COLLATE \"C\") FROM antt.schema_repeatables), '')" 2>/dev/null || true)
   [[ $got == "$want" ]] && exit 0
   psql "$base" -qc "DROP DATABASE antt_it_template"
 fi

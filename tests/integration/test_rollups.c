@@ -1,4 +1,4 @@
-/* test_rollups.c — the SQL roll-ups and rates of db/migrations/002 on seeded
+/* test_rollups.c — the SQL roll-ups and rates (db/schema/functions/) on seeded
  * tallies, with report figures computed by hand (Lạng Sơn 2023: 274 cases,
  * 300 cleared "including earlier cases" = 97.72% with 33 carried over). */
 #include "harness.h"
