@@ -1,6 +1,7 @@
 /* param.c — see param.h. */
 #include "web/param.h"
 
+#include "proto/ts.h"
 #include "proto/utf8.h"
 
 #include <arpa/inet.h>
@@ -86,29 +87,27 @@ static int one_of(const char *v, size_t n, const char *const *words)
     return 0;
 }
 
+/* The number of the n digits at d (checked digits). */
+static int digits(const char *d, int n)
+{
+    int x = 0;
+    for (int i = 0; i < n; i++)
+        x = x * 10 + (d[i] - '0');
+    return x;
+}
+
 int param_day_valid(const char *d, size_t n)
 {
     if (n != 10 || d[4] != '-' || d[7] != '-') return 0;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9')) return 0;
-    int y, m, dd;
-    if (whole_int(d, 4, 1900, 9999, &y) || whole_int(d + 5, 2, 1, 12, &m) ||
-        whole_int(d + 8, 2, 1, 31, &dd))
-        return 0;
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (dd > mdays[m - 1]) return 0;
-    return m != 2 || dd < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+    const int y = digits(d, 4), m = digits(d + 5, 2), dd = digits(d + 8, 2);
+    return y >= 1900 && m >= 1 && m <= 12 && dd >= 1 && dd <= ts_days_in_month(y, m);
 }
 
-/* H. Hinnant's days_from_civil. */
 long param_day_number(const char *d)
 {
-    long y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    const long m = (d[5] - '0') * 10 + (d[6] - '0'), dd = (d[8] - '0') * 10 + (d[9] - '0');
-    y -= m <= 2;
-    const long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
-    const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return ts_days_from_civil(digits(d, 4), digits(d + 5, 2), digits(d + 8, 2));
 }
 
 int param_unit_valid(const char *u, size_t n)
