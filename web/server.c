@@ -1,7 +1,9 @@
 /* server.c — see server.h. A thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION): a browser's event stream may wait on the
  * tally stream without holding anyone else up; the connections are
- * bounded, per address and in time, by the gate (net/gate.h). */
+ * bounded, per address and in time, by the gate (net/gate.h). The JSON
+ * made here is built with json-c (the questions' JSON comes whole from
+ * PostgreSQL). */
 #include "web/server.h"
 
 #include "client/report.h"
@@ -13,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -72,9 +75,10 @@ static void headers(struct MHD_Response *r, const char *type)
                             "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
 }
 
-/* Answer with body (taken: freed by libmicrohttpd). */
+/* Answer with body (taken: freed by libmicrohttpd), and the headers of
+ * extra: name, value, ..., NULL (extra itself may be NULL). */
 static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, const char *type,
-                                  char *body, size_t len, const char *cookie)
+                                  char *body, size_t len, const char *const *extra)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
@@ -83,25 +87,46 @@ static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, con
     }
     headers(r, type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
-    if (cookie) MHD_add_response_header(r, "Set-Cookie", cookie);
+    for (size_t i = 0; extra && extra[i]; i += 2)
+        MHD_add_response_header(r, extra[i], extra[i + 1]);
     enum MHD_Result ok = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ok;
 }
 
+/* JSON text (taken), e.g. a question's answer as PostgreSQL wrote it. */
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, char *json,
-                                 const char *cookie)
+                                 const char *const *extra)
 {
-    return send_owned(c, status, "application/json; charset=utf-8", json, strlen(json), cookie);
+    return send_owned(c, status, "application/json; charset=utf-8", json, strlen(json), extra);
 }
 
-/* {"error": msg} (msg has no quotes or backslashes). */
+/* o as compact JSON, allocated (NULL: out of memory); o is released. Slashes
+ * stay as they are ("a/b", not "a\/b": the same value, as it was written). */
+static char *json_text(json_object *o)
+{
+    const char *t = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE)
+                      : NULL;
+    char *b = t ? strdup(t) : NULL;
+    json_object_put(o);
+    return b;
+}
+
+/* Answer with the JSON of o (released). */
+static enum MHD_Result send_object(struct MHD_Connection *c, unsigned status, json_object *o,
+                                   const char *const *extra)
+{
+    char *b = json_text(o);
+    return b ? send_json(c, status, b, extra) : MHD_NO;
+}
+
+/* {"error": msg} */
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
-    char *b = malloc(strlen(msg) + 16);
-    if (!b) return MHD_NO;
-    sprintf(b, "{\"error\":\"%s\"}", msg);
-    return send_json(c, status, b, NULL);
+    json_object *o = json_object_new_object();
+    if (o) json_object_object_add(o, "error", json_object_new_string(msg));
+    return send_object(c, status, o, NULL);
 }
 
 /* ---- the static page ---------------------------------------------------- */
@@ -281,19 +306,24 @@ static int who_of(server_t *s, struct MHD_Connection *c, db_t *db, session_who_t
 
 static enum MHD_Result send_busy(struct MHD_Connection *c)
 {
-    char *b = strdup("{\"error\":\"too many logins at once: try again in a moment\"}");
-    if (!b) return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(b);
-        return MHD_NO;
-    }
-    headers(r, "application/json; charset=utf-8");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "Retry-After", "1");
-    enum MHD_Result ok = MHD_queue_response(c, 503, r);
-    MHD_destroy_response(r);
-    return ok;
+    static const char *const retry[] = {"Retry-After", "1", NULL};
+    json_object *o = json_object_new_object();
+    if (o)
+        json_object_object_add(o, "error",
+                               json_object_new_string("too many logins at once: try again in a "
+                                                      "moment"));
+    return send_object(c, 503, o, retry);
+}
+
+/* {name, scope (null: every unit), lang}: who is logged in. */
+static json_object *who_object(const session_who_t *w)
+{
+    json_object *o = json_object_new_object();
+    if (!o) return NULL;
+    json_object_object_add(o, "name", json_object_new_string(w->name));
+    json_object_object_add(o, "scope", w->scope[0] ? json_object_new_string(w->scope) : NULL);
+    json_object_object_add(o, "lang", json_object_new_string(w->lang));
+    return o;
 }
 
 /* Resolve the attempt reserved for (addr, name) and give back the password
@@ -399,35 +429,20 @@ static enum MHD_Result login(server_t *s, struct MHD_Connection *c, const req_t 
     snprintf(devcookie, sizeof devcookie,
              "%s=%s; Path=/api/login; Max-Age=2592000; HttpOnly; SameSite=Strict%s", DEVICE, dev,
              s->cert ? "; Secure" : "");
-    char *b = malloc(256);
-    if (!b) return MHD_NO;
-    snprintf(b, 256, "{\"name\":\"%s\",\"scope\":%s%s%s,\"lang\":\"%s\"}", who.name,
-             who.scope[0] ? "\"" : "", who.scope[0] ? who.scope : "null", who.scope[0] ? "\"" : "",
-             who.lang);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(b);
-        return MHD_NO;
-    }
-    headers(resp, "application/json; charset=utf-8");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "Set-Cookie", cookie); /* the session's first */
-    MHD_add_response_header(resp, "Set-Cookie", devcookie);
-    enum MHD_Result rc = MHD_queue_response(c, 200, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    /* the session's cookie first */
+    const char *const cookies[] = {"Set-Cookie", cookie, "Set-Cookie", devcookie, NULL};
+    return send_object(c, 200, who_object(&who), cookies);
 }
 
 static enum MHD_Result logout(server_t *s, struct MHD_Connection *c)
 {
+    static const char *const clear[] = {
+        "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", NULL};
     const char *token = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
     pthread_mutex_lock(&s->mu);
     if (token) sessions_close(s->sessions, token, NULL);
     pthread_mutex_unlock(&s->mu);
-    char *b = strdup("{}");
-    return b ? send_json(c, 200, b, COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
-             : MHD_NO;
+    return send_object(c, 200, json_object_new_object(), clear);
 }
 
 /* ---- the live event stream ---------------------------------------------- */
@@ -448,6 +463,21 @@ static int in_prefixes(const sse_t *e, const char *topic)
     return 0;
 }
 
+/* The event of m, "event: tally" and its data {unit, topic}, written into
+ * buf[0..max): its length, or 0 when it does not fit. */
+static size_t sse_event(char *buf, size_t max, const live_msg_t *m)
+{
+    json_object *o = json_object_new_object();
+    if (o) {
+        json_object_object_add(o, "unit", json_object_new_string(m->unit));
+        json_object_object_add(o, "topic", json_object_new_string(m->topic));
+    }
+    char *data = json_text(o);
+    const int n = data ? snprintf(buf, max, "event: tally\ndata: %s\n\n", data) : -1;
+    free(data);
+    return n > 0 && (size_t)n < max ? (size_t)n : 0;
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
@@ -462,13 +492,16 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     size_t o = 0;
     while (!s->stopping) {
         uint64_t next;
-        size_t n = live_wait(s->live, e->after, SSE_WAIT_MS, m, 32, &next);
-        e->after = next;
-        for (size_t i = 0; i < n && o + 128 < max; i++)
-            if (in_prefixes(e, m[i].topic))
-                o += (size_t)snprintf(buf + o, max - o,
-                                      "event: tally\ndata: {\"unit\":\"%s\",\"topic\":\"%s\"}\n\n",
-                                      m[i].unit, m[i].topic);
+        size_t n = live_wait(s->live, e->after, SSE_WAIT_MS, m, 32, &next), i;
+        for (i = 0; i < n; i++) {
+            if (in_prefixes(e, m[i].topic)) {
+                const size_t w = sse_event(buf + o, max - o, &m[i]);
+                if (!w && o) break; /* no room left: it goes first next time */
+                o += w;             /* (0 in an empty buffer: too big for any, skipped) */
+            }
+            e->after = m[i].n;
+        }
+        if (i == n) e->after = next;
         if (o) return (ssize_t)o;
         if (!n) return (ssize_t)snprintf(buf, max, ": quiet\n\n"); /* keeps proxies open */
     }
@@ -577,8 +610,9 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
         goto out;
     }
     if (!w && !strcmp(what, "me")) { /* who am I: nobody (the page asks before its login) */
-        char *b = strdup("{\"name\":null}");
-        rc = b ? send_json(c, 200, b, NULL) : MHD_NO;
+        json_object *o = json_object_new_object();
+        if (o) json_object_object_add(o, "name", NULL);
+        rc = send_object(c, 200, o, NULL);
         goto out;
     }
     if (!w) {
@@ -586,15 +620,7 @@ static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *wh
         goto out;
     }
     if (!strcmp(what, "me")) {
-        char *b = malloc(256);
-        if (!b) {
-            rc = MHD_NO;
-            goto out;
-        }
-        snprintf(b, 256, "{\"name\":\"%s\",\"scope\":%s%s%s,\"lang\":\"%s\"}", who.name,
-                 who.scope[0] ? "\"" : "", who.scope[0] ? who.scope : "null",
-                 who.scope[0] ? "\"" : "", who.lang);
-        rc = send_json(c, 200, b, NULL);
+        rc = send_object(c, 200, who_object(&who), NULL);
         goto out;
     }
     if (!strcmp(what, "events")) {
