@@ -1,7 +1,8 @@
 /* server.c — see server.h. A thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION): a browser's event stream may wait on the
  * tally stream without holding anyone else up; the connections are
- * bounded, per address and in time, by the gate (net/gate.h). The JSON
+ * bounded, per address and in time, by the gate (net/gate.h). The one
+ * form (the login) is decoded by libmicrohttpd's post processor; the JSON
  * made here is built with json-c (the questions' JSON comes whole from
  * PostgreSQL). */
 #include "web/server.h"
@@ -30,7 +31,7 @@
 
 #define COOKIE      "antt_session"
 #define DEVICE      "antt_device" /* a browser that logged in as the name before */
-#define BODY_MAX    4096          /* a login form */
+#define BODY_MAX    4096          /* a POST's body (a login form) */
 #define SSE_WAIT_MS 5000          /* also how long a stop may wait for a stream */
 
 struct server {
@@ -188,11 +189,13 @@ static enum MHD_Result send_static(server_t *s, struct MHD_Connection *c, const 
 
 /* ---- requests ----------------------------------------------------------- */
 
-/* What a request collects between libmicrohttpd's calls (a POST body). */
+/* What a POST collects between libmicrohttpd's calls: the login form
+ * through the post processor (any other body is counted and dropped). */
 typedef struct {
-    char body[BODY_MAX + 1];
-    size_t n;
-    int too_big;
+    struct MHD_PostProcessor *pp; /* NULL: no form is read */
+    param_login_t form;
+    size_t body; /* its bytes so far */
+    int bad;     /* over BODY_MAX, not a urlencoded form, or malformed */
 } req_t;
 
 static void count_bad(server_t *s)
@@ -337,20 +340,6 @@ static void attempt_done(server_t *s, const char *addr, const char *name, int ou
     pthread_mutex_unlock(&s->mu);
 }
 
-/* The form's two fields, strictly: nothing else in it, each once, the name
- * 1 to 64 bytes of UTF-8 text, no NUL in either. */
-static int login_form(const req_t *q, char name[80], char pw[300])
-{
-    static const char *const FIELDS[] = {"name", "password"};
-    size_t nl = 0, pl = 0;
-    return !q->too_big && param_form_only(q->body, q->n, FIELDS, 2) == 0 &&
-                   param_form_field(q->body, q->n, "name", name, 80, &nl) == 1 &&
-                   param_form_field(q->body, q->n, "password", pw, 300, &pl) == 1 && nl >= 1 &&
-                   nl <= 64 && pl >= 1 && utf8_check((const uint8_t *)name, nl, 0) == 0
-               ? 0
-               : -1;
-}
-
 /* A login: the attempt is reserved against the throttle first (so attempts
  * made at once are limited as ones made in a row), then one of max_hashes
  * places to check a password is taken (none free: 503 at once, not a
@@ -358,15 +347,16 @@ static int login_form(const req_t *q, char name[80], char pw[300])
  * connection (the viewer's row is read and the connection given back
  * first): a flood of logins neither queues on nor starves the pool the
  * logged-in viewers' questions use. */
-static enum MHD_Result login(server_t *s, struct MHD_Connection *c, const req_t *q)
+static enum MHD_Result login(server_t *s, struct MHD_Connection *c, req_t *q)
 {
-    char name[80] = "", pw[300] = "", addr[64], err[256];
+    param_login_t *f = &q->form;
+    const char *name = f->name;
+    char addr[64], err[256];
     if (client_addr(s, c, addr) < 0) {
         count_bad(s);
         return send_error(c, 400, "the proxy sent no client address (X-Forwarded-For)");
     }
-    if (login_form(q, name, pw) < 0) {
-        sodium_memzero(pw, sizeof pw);
+    if (q->bad || param_login_finish(f) < 0) {
         count_bad(s);
         return send_error(c, 400, "name and password, please");
     }
@@ -386,27 +376,25 @@ static enum MHD_Result login(server_t *s, struct MHD_Connection *c, const req_t 
                   : r == SESSIONS_LOCKED_ADDR ? LOGIN_LOCKED_ADDR
                                               : LOGIN_LOCKED_NAME]++;
     pthread_mutex_unlock(&s->mu);
-    if (r < 0 || busy) {
-        sodium_memzero(pw, sizeof pw);
+    if (r < 0 || busy)
         return busy ? send_busy(c)
                     : send_error(c, 429, "too many failed logins: wait a few minutes");
-    }
     db_t *db = pool_get(s->pool, err, sizeof err);
     console_viewer_t v;
     const int found = db ? console_viewer(db, name, &v, err, sizeof err) : -1;
     if (db) pool_put(s->pool, db);
     if (found < 0) {
-        sodium_memzero(pw, sizeof pw);
         attempt_done(s, addr, name, SESSIONS_VOID);
         return send_error(c, 503, "the database cannot be reached");
     }
-    const int ok =
-        crypto_pwhash_str_verify(found == 1 ? v.hash : s->dummy, pw, strlen(pw)) == 0 && found == 1;
-    sodium_memzero(pw, sizeof pw);
+    const int ok = crypto_pwhash_str_verify(found == 1 ? v.hash : s->dummy, f->password,
+                                            f->password_len) == 0 &&
+                   found == 1;
+    sodium_memzero(f->password, sizeof f->password);
     attempt_done(s, addr, name, ok ? SESSIONS_OK : SESSIONS_FAILED);
     if (!ok) return send_error(c, 401, "wrong name or password");
     session_who_t who = {0};
-    snprintf(who.name, sizeof who.name, "%.64s", name);
+    snprintf(who.name, sizeof who.name, "%s", name);
     snprintf(who.scope, sizeof who.scope, "%s", v.scope);
     snprintf(who.lang, sizeof who.lang, "%s", v.lang);
     db = pool_get(s->pool, err, sizeof err);
@@ -727,6 +715,27 @@ static gate_conn_t *gate_of(struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
+/* A field of the login form, or a piece of one, from the post processor. */
+static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *filename, const char *type, const char *encoding,
+                                  const char *data, uint64_t off, size_t size)
+{
+    (void)kind, (void)filename, (void)type, (void)encoding;
+    return param_login_take(cls, key, data, off, size) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* The post processor of a login form: of an urlencoded body only (the one
+ * encoding the page sends; a multipart body is refused, not parsed). NULL
+ * for any other, or out of memory. */
+static struct MHD_PostProcessor *form_reader(struct MHD_Connection *c, req_t *q)
+{
+    static const char URLENCODED[] = MHD_HTTP_POST_ENCODING_FORM_URLENCODED;
+    const char *type =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!type || strncasecmp(type, URLENCODED, sizeof URLENCODED - 1)) return NULL;
+    return MHD_create_post_processor(c, 512, form_field, &q->form);
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state)
@@ -740,20 +749,25 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         req_t *q = calloc(1, sizeof *q);
         if (!q) return MHD_NO;
         *state = q;
+        if (!strcmp(url, "/api/login") && !(q->pp = form_reader(c, q))) q->bad = 1;
         return MHD_YES;
     }
     if (post && *upload_size) { /* the body, in pieces */
         req_t *q = *state;
-        if (q->n + *upload_size > BODY_MAX)
-            q->too_big = 1;
-        else
-            memcpy(q->body + q->n, upload, *upload_size), q->n += *upload_size;
+        q->body += *upload_size;
+        if (q->body > BODY_MAX)
+            q->bad = 1;
+        else if (q->pp && !q->bad && MHD_post_process(q->pp, upload, *upload_size) != MHD_YES)
+            q->bad = 1;
         *upload_size = 0;
         return MHD_YES;
     }
     if (post) {
         req_t *q = *state;
-        q->body[q->n] = '\0';
+        if (q->pp) { /* the last field ends with the body; a dangling one is malformed */
+            if (MHD_destroy_post_processor(q->pp) != MHD_YES) q->bad = 1;
+            q->pp = NULL;
+        }
         if (!strcmp(url, "/api/login")) return login(s, c, q);
         if (!strcmp(url, "/api/logout")) return logout(s, c);
         return send_error(c, 404, "no such action");
@@ -780,9 +794,11 @@ static void done(void *cls, struct MHD_Connection *c, void **state,
     (void)why;
     server_t *s = cls;
     gate_answered(s->gate, gate_of(c), gate_now_ms()); /* the next request's clock */
-    if (*state) {
-        sodium_memzero(*state, sizeof(req_t)); /* a password went through it */
-        free(*state);
+    req_t *q = *state;
+    if (q) {
+        if (q->pp) MHD_destroy_post_processor(q->pp); /* a request cut short */
+        sodium_memzero(q, sizeof *q);                 /* a password went through it */
+        free(q);
         *state = NULL;
     }
 }

@@ -644,6 +644,77 @@ Test(web, parameters_are_parsed_whole)
                   (long long)(sizeof bad / sizeof bad[0]));
 }
 
+/* A POST of body to /api/login with Content-Type type (NULL: none): the
+ * status, the answer's body in out. */
+static int post_login(const char *type, const char *body, char *out, size_t cap)
+{
+    char head[256];
+    const size_t len = strlen(body);
+    snprintf(head, sizeof head,
+             "POST /api/login HTTP/1.0\r\nHost: x\r\n%s%s%sContent-Length: %zu\r\n\r\n",
+             type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "", len);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)wport)};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t got = 0;
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0 &&
+        send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head) &&
+        send(fd, body, len, MSG_NOSIGNAL) == (ssize_t)len) {
+        ssize_t r;
+        while (got + 1 < cap && (r = read(fd, out + got, cap - 1 - got)) > 0)
+            got += (size_t)r;
+    }
+    out[got] = '\0';
+    close(fd);
+    int status = -1;
+    sscanf(out, "HTTP/%*s %d", &status);
+    char *b = strstr(out, "\r\n\r\n");
+    if (b) memmove(out, b + 4, strlen(b + 4) + 1);
+    return status;
+}
+
+/* The login form, decoded by libmicrohttpd's post processor and collected
+ * by param.c: a name and a password, each once, urlencoded, within 4096
+ * bytes; anything else is 400, counted, and no attempt against the
+ * throttle. */
+Test(web, a_malformed_login_form_is_400)
+{
+    static const char U[] = "application/x-www-form-urlencoded";
+    static char big[6000];
+    snprintf(big, sizeof big, "name=tinh20&password=");
+    memset(big + strlen(big), 'x', 5000);
+    const struct {
+        const char *type, *body;
+    } bad[] = {
+        {U, "name=tinh20&password=a+long+secret&admin=1"},
+        {U, "name=tinh20&password=a+long+secret&name=bo"},
+        {U, "name=tinh20%00&password=a+long+secret"},
+        {U, "name=tinh20&password=a+long+secret&junk"},
+        {U, "name=tinh20&password=a+long+secret%2"},
+        {U, "name=&password=a+long+secret"},
+        {U, "name=tinh20"},
+        {U, big},
+        {NULL, "name=tinh20&password=a+long+secret"},
+        {"multipart/form-data; boundary=XX",
+         "--XX\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\ntinh20\r\n"
+         "--XX\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\na long secret\r\n"
+         "--XX--\r\n"},
+    };
+    const size_t n = sizeof bad / sizeof bad[0];
+    const long long before = web_metric("antt_web_bad_requests_total");
+    char out[4096], cookie[1024];
+    for (size_t i = 0; i < n; i++) {
+        cr_expect_eq(post_login(bad[i].type, bad[i].body, out, sizeof out), 400, "%zu: %s", i, out);
+        cr_expect(strstr(out, "\"error\""), "%zu: %s", i, out);
+    }
+    cr_expect_geq(web_metric("antt_web_bad_requests_total") - before, (long long)n);
+    cr_expect_eq(post_login(U, "name=tinh20&password=a+long%20secret", out, sizeof out), 200, "%s",
+                 out);
+    cr_expect_eq(login("tinh20", "a+long+secret", cookie), 200, "no failure was counted");
+}
+
 /* Item 10: the picker's text that is not UTF-8 is the client's error (400),
  * not PostgreSQL's (500). */
 Test(web, a_picker_query_that_is_not_utf8_is_400)
