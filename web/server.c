@@ -1,10 +1,15 @@
 /* server.c — see server.h. A thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION): a browser's event stream may wait on the
  * tally stream without holding anyone else up; the connections are
- * bounded, per address and in time, by the gate (net/gate.h). The one
- * form (the login) is decoded by libmicrohttpd's post processor; the JSON
- * made here is built with json-c (the questions' JSON comes whole from
- * PostgreSQL). */
+ * bounded, per address and in time, by the gate (net/gate.h).
+ *
+ * Every endpoint is a row of one table (PAGES, below): its method, path,
+ * handler, who may ask, and whether it is a question (a database
+ * connection, the session looked up, its parameters parsed by param.c,
+ * the unit checked against the viewer's scope). answer() finds the row and
+ * does what the row says before its handler runs. The one form (the
+ * login) is decoded by libmicrohttpd's post processor; the JSON made here
+ * is built with json-c (the questions' JSON comes whole from PostgreSQL). */
 #include "web/server.h"
 
 #include "client/report.h"
@@ -198,6 +203,19 @@ typedef struct {
     int bad;     /* over BODY_MAX, not a urlencoded form, or malformed */
 } req_t;
 
+/* One request as its handler sees it, after its row of the page table was
+ * followed. */
+typedef struct {
+    server_t *s;
+    struct MHD_Connection *c;
+    const char *rest; /* the path past a prefix row's '*' ("" for others) */
+    req_t *q;         /* a POST's body; NULL for a GET */
+    db_t *db;         /* a question's connection of the pool (given back after) */
+    int has_who;      /* a session: who, copied */
+    session_who_t who;
+    param_t p; /* a question's parameters */
+} call_t;
+
 static void count_bad(server_t *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -347,16 +365,18 @@ static void attempt_done(server_t *s, const char *addr, const char *name, int ou
  * connection (the viewer's row is read and the connection given back
  * first): a flood of logins neither queues on nor starves the pool the
  * logged-in viewers' questions use. */
-static enum MHD_Result login(server_t *s, struct MHD_Connection *c, req_t *q)
+static enum MHD_Result login(call_t *x)
 {
-    param_login_t *f = &q->form;
+    server_t *s = x->s;
+    struct MHD_Connection *c = x->c;
+    param_login_t *f = &x->q->form;
     const char *name = f->name;
     char addr[64], err[256];
     if (client_addr(s, c, addr) < 0) {
         count_bad(s);
         return send_error(c, 400, "the proxy sent no client address (X-Forwarded-For)");
     }
-    if (q->bad || param_login_finish(f) < 0) {
+    if (x->q->bad || param_login_finish(f) < 0) {
         count_bad(s);
         return send_error(c, 400, "name and password, please");
     }
@@ -422,15 +442,15 @@ static enum MHD_Result login(server_t *s, struct MHD_Connection *c, req_t *q)
     return send_object(c, 200, who_object(&who), cookies);
 }
 
-static enum MHD_Result logout(server_t *s, struct MHD_Connection *c)
+static enum MHD_Result logout(call_t *x)
 {
     static const char *const clear[] = {
         "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", NULL};
-    const char *token = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
-    pthread_mutex_lock(&s->mu);
-    if (token) sessions_close(s->sessions, token, NULL);
-    pthread_mutex_unlock(&s->mu);
-    return send_object(c, 200, json_object_new_object(), clear);
+    const char *token = MHD_lookup_connection_value(x->c, MHD_COOKIE_KIND, COOKIE);
+    pthread_mutex_lock(&x->s->mu);
+    if (token) sessions_close(x->s->sessions, token, NULL);
+    pthread_mutex_unlock(&x->s->mu);
+    return send_object(x->c, 200, json_object_new_object(), clear);
 }
 
 /* ---- the live event stream ---------------------------------------------- */
@@ -502,8 +522,11 @@ static void sse_free(void *cls)
     free(cls);
 }
 
-static enum MHD_Result events(server_t *s, struct MHD_Connection *c, const session_who_t *who)
+static enum MHD_Result events(call_t *x)
 {
+    server_t *s = x->s;
+    struct MHD_Connection *c = x->c;
+    const session_who_t *who = &x->who;
     if (!s->live) return send_error(c, 503, "no tally stream configured");
     sse_t *e = calloc(1, sizeof *e);
     if (!e) return MHD_NO;
@@ -541,8 +564,10 @@ static enum MHD_Result events(server_t *s, struct MHD_Connection *c, const sessi
 /* The year-end report of unit as `antt report` writes it (the same code),
  * ?year=&cmp=&lang=vi|en&stat=1 (the statistical year 15/12-14/12)
  * &format=text|csv|json. */
-static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const param_t *p)
+static enum MHD_Result report(call_t *x)
 {
+    struct MHD_Connection *c = x->c;
+    const param_t *p = &x->p;
     report_args_t a = {.unit = p->unit,
                        .year = p->year,
                        .cmp_year = p->cmp,
@@ -559,7 +584,7 @@ static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const param_t 
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m) return MHD_NO;
-    int code = report_write(db, &a, m, err, sizeof err);
+    int code = report_write(x->db, &a, m, err, sizeof err);
     fclose(m);
     if (code) {
         free(buf);
@@ -571,87 +596,68 @@ static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const param_t 
     return send_owned(c, 200, type, buf, len, NULL);
 }
 
-/* ---- the JSON endpoints -------------------------------------------------- */
+/* ---- the questions -------------------------------------------------------- */
 
-static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *what)
+/* A question's answer: JSON from the database (taken), or 500. */
+static enum MHD_Result send_answer(call_t *x, char *json)
+{
+    return json ? send_json(x->c, 200, json, NULL) : send_error(x->c, 500, "the query failed");
+}
+
+/* Who am I: {name, scope, lang}, or {name: null} before a login. */
+static enum MHD_Result me(call_t *x)
+{
+    json_object *o = x->has_who ? who_object(&x->who) : json_object_new_object();
+    if (o && !x->has_who) json_object_object_add(o, "name", NULL);
+    return send_object(x->c, 200, o, NULL);
+}
+
+/* The unit picker: within the viewer's scope. */
+static enum MHD_Result units(call_t *x)
 {
     char err[512];
-    db_t *db = pool_get(s->pool, err, sizeof err);
-    if (!db) return send_error(c, 503, "the database cannot be reached");
-    session_who_t who;
-    int w = who_of(s, c, db, &who);
-    enum MHD_Result rc;
-    char *json = NULL;
-    param_t p;
-    char why[200];
-    if (w < 0) {
-        rc = send_error(c, 503, "the database failed");
-        goto out;
-    }
-    if (!param_known(what)) {
-        rc = send_error(c, 404, "no such question");
-        goto out;
-    }
-    if (parse_args(c, what, &p, why, sizeof why) < 0) {
-        count_bad(s);
-        rc = send_error(c, 400, why);
-        goto out;
-    }
-    if (!w && !strcmp(what, "me")) { /* who am I: nobody (the page asks before its login) */
-        json_object *o = json_object_new_object();
-        if (o) json_object_object_add(o, "name", NULL);
-        rc = send_object(c, 200, o, NULL);
-        goto out;
-    }
-    if (!w) {
-        rc = send_error(c, 401, "log in first");
-        goto out;
-    }
-    if (!strcmp(what, "me")) {
-        rc = send_object(c, 200, who_object(&who), NULL);
-        goto out;
-    }
-    if (!strcmp(what, "events")) {
-        pool_put(s->pool, db);
-        return events(s, c, &who);
-    }
-    if (!strcmp(what, "units")) { /* the unit picker: within the viewer's scope */
-        json = console_units(db, who.scope, p.q, err, sizeof err);
-        rc = json ? send_json(c, 200, json, NULL) : send_error(c, 500, "the query failed");
-        goto out;
-    }
-    const char *unit = p.unit, *from = p.from, *to = p.to;
-    int in = console_in_scope(db, who.scope, unit, err, sizeof err);
-    if (in < 0) {
-        rc = send_error(c, 503, "the database failed");
-        goto out;
-    }
-    if (!in) {
-        rc = send_error(c, 403, "unit outside this viewer's scope");
-        goto out;
-    }
-    if (!strcmp(what, "report")) {
-        rc = report(c, db, &p);
-        goto out;
-    }
-    if (!strcmp(what, "overview")) {
-        json = console_overview(db, unit, from, to, p.cfrom[0] ? p.cfrom : NULL,
-                                p.cto[0] ? p.cto : NULL, err, sizeof err);
-    } else if (!strcmp(what, "children")) {
-        json = console_children(db, unit, from, to, err, sizeof err);
-    } else if (!strcmp(what, "months")) {
-        json = console_months(db, unit, from, to, err, sizeof err);
-    } else if (!strcmp(what, "tipoffs")) {
-        json = console_tipoffs(db, unit, p.within ? p.within : 3, from, to, err, sizeof err);
-    } else if (!strcmp(what, "overdue")) {
-        json = console_overdue(db, unit, from, to, err, sizeof err);
-    } else if (!strcmp(what, "stations")) {
-        json = console_stations(db, unit, s->cfg.silent_hours, err, sizeof err);
-    }
-    rc = json ? send_json(c, 200, json, NULL) : send_error(c, 500, "the query failed");
-out:
-    pool_put(s->pool, db);
-    return rc;
+    return send_answer(x, console_units(x->db, x->who.scope, x->p.q, err, sizeof err));
+}
+
+static enum MHD_Result overview(call_t *x)
+{
+    const param_t *p = &x->p;
+    char err[512];
+    return send_answer(x, console_overview(x->db, p->unit, p->from, p->to,
+                                           p->cfrom[0] ? p->cfrom : NULL, p->cto[0] ? p->cto : NULL,
+                                           err, sizeof err));
+}
+
+static enum MHD_Result children(call_t *x)
+{
+    char err[512];
+    return send_answer(x, console_children(x->db, x->p.unit, x->p.from, x->p.to, err, sizeof err));
+}
+
+static enum MHD_Result months(call_t *x)
+{
+    char err[512];
+    return send_answer(x, console_months(x->db, x->p.unit, x->p.from, x->p.to, err, sizeof err));
+}
+
+static enum MHD_Result tipoffs(call_t *x)
+{
+    char err[512];
+    return send_answer(x, console_tipoffs(x->db, x->p.unit, x->p.within ? x->p.within : 3,
+                                          x->p.from, x->p.to, err, sizeof err));
+}
+
+static enum MHD_Result overdue(call_t *x)
+{
+    char err[512];
+    return send_answer(x, console_overdue(x->db, x->p.unit, x->p.from, x->p.to, err, sizeof err));
+}
+
+static enum MHD_Result stations(call_t *x)
+{
+    char err[512];
+    return send_answer(x,
+                       console_stations(x->db, x->p.unit, x->s->cfg.silent_hours, err, sizeof err));
 }
 
 /* ---- /metrics ------------------------------------------------------------ */
@@ -706,6 +712,124 @@ static enum MHD_Result send_metrics(server_t *s, struct MHD_Connection *c)
     return send_owned(c, 200, "text/plain; version=0.0.4; charset=utf-8", b, n, NULL);
 }
 
+/* ---- the page table ------------------------------------------------------ */
+
+static enum MHD_Result metrics(call_t *x)
+{
+    /* for the operator's scraper, which connects directly; not for
+     * whoever the proxy forwards */
+    char peer[64];
+    peer_addr(x->c, peer);
+    if (from_proxy(x->s, peer)) return send_error(x->c, 404, "no such page");
+    return send_metrics(x->s, x->c);
+}
+
+static enum MHD_Result index_page(call_t *x)
+{
+    return send_static(x->s, x->c, "index.html");
+}
+
+static enum MHD_Result page_file(call_t *x)
+{
+    return send_static(x->s, x->c, x->rest);
+}
+
+enum {
+    PAGE_QUESTION = 1u << 0, /* a connection of the pool held; its parameters parsed by
+                                param.c, as the question the path's last part names */
+    PAGE_SCOPED = 1u << 1,   /* its unit inside the viewer's scope, else 403 */
+    PAGE_FORM = 1u << 2,     /* its body is the login form (the post processor) */
+};
+
+typedef struct {
+    const char *method; /* GET (which HEAD reaches too) or POST */
+    const char *path;   /* whole, or a prefix ending in '*' */
+    enum MHD_Result (*run)(call_t *x);
+    server_who_t who; /* the session: not looked at, read when there is one, needed (401) */
+    unsigned what;    /* PAGE_* */
+} page_t;
+
+/* Every endpoint. */
+static const page_t PAGES[] = {
+    {"POST", "/api/login", login, SERVER_OPEN, PAGE_FORM},
+    {"POST", "/api/logout", logout, SERVER_OPEN, 0},
+    {"GET", "/api/me", me, SERVER_WHOEVER, PAGE_QUESTION},
+    {"GET", "/api/units", units, SERVER_VIEWER, PAGE_QUESTION},
+    {"GET", "/api/overview", overview, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/children", children, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/months", months, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/tipoffs", tipoffs, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/overdue", overdue, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/stations", stations, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/report", report, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/events", events, SERVER_VIEWER, PAGE_QUESTION},
+    {"GET", "/metrics", metrics, SERVER_OPEN, 0},
+    {"GET", "/", index_page, SERVER_OPEN, 0},
+    {"GET", "/static/*", page_file, SERVER_OPEN, 0},
+};
+#define NPAGES (sizeof PAGES / sizeof PAGES[0])
+
+int server_page(size_t i, server_page_t *out)
+{
+    if (i >= NPAGES) return -1;
+    *out = (server_page_t){.method = PAGES[i].method,
+                           .path = PAGES[i].path,
+                           .who = PAGES[i].who,
+                           .question = (PAGES[i].what & PAGE_QUESTION) != 0};
+    return 0;
+}
+
+/* The row of method and url, or NULL. */
+static const page_t *page_find(const char *method, const char *url)
+{
+    const char *m = !strcmp(method, "HEAD") ? "GET" : method;
+    for (size_t i = 0; i < NPAGES; i++) {
+        const page_t *pg = &PAGES[i];
+        const size_t n = strlen(pg->path);
+        if (!strcmp(pg->method, m) &&
+            (pg->path[n - 1] == '*' ? !strncmp(url, pg->path, n - 1) : !strcmp(url, pg->path)))
+            return pg;
+    }
+    return NULL;
+}
+
+/* What the row of a whole request says, in order, then its handler: a
+ * connection of the pool (503), the session (503 when the database
+ * fails), the parameters (400), a session needed (401), the unit in the
+ * viewer's scope (403). */
+static enum MHD_Result follow(server_t *s, struct MHD_Connection *c, const char *url,
+                              const page_t *pg, req_t *q)
+{
+    call_t x = {.s = s, .c = c, .q = q, .rest = ""};
+    const size_t n = strlen(pg->path);
+    if (pg->path[n - 1] == '*') x.rest = url + n - 1;
+    if (pg->who == SERVER_OPEN && !(pg->what & PAGE_QUESTION)) return pg->run(&x);
+    char err[512], why[200];
+    if (!(x.db = pool_get(s->pool, err, sizeof err)))
+        return send_error(c, 503, "the database cannot be reached");
+    enum MHD_Result rc;
+    const int w = who_of(s, c, x.db, &x.who);
+    int in = 1;
+    x.has_who = w > 0;
+    if (w < 0) {
+        rc = send_error(c, 503, "the database failed");
+    } else if ((pg->what & PAGE_QUESTION) &&
+               parse_args(c, strrchr(pg->path, '/') + 1, &x.p, why, sizeof why) < 0) {
+        count_bad(s);
+        rc = send_error(c, 400, why);
+    } else if (pg->who == SERVER_VIEWER && !x.has_who) {
+        rc = send_error(c, 401, "log in first");
+    } else if ((pg->what & PAGE_SCOPED) &&
+               (in = console_in_scope(x.db, x.who.scope, x.p.unit, err, sizeof err)) <= 0) {
+        rc = in < 0 ? send_error(c, 503, "the database failed")
+                    : send_error(c, 403, "unit outside this viewer's scope");
+    } else {
+        rc = pg->run(&x);
+    }
+    pool_put(s->pool, x.db);
+    return rc;
+}
+
 /* ---- a request's way in -------------------------------------------------- */
 
 static gate_conn_t *gate_of(struct MHD_Connection *c)
@@ -743,17 +867,18 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
     server_t *s = cls;
     const int post = !strcmp(method, "POST");
+    const page_t *pg = page_find(method, url);
     /* the request has arrived whole (a POST's body too): off the gate's clock */
     if (!post || (*state && !*upload_size)) gate_arrived(s->gate, gate_of(c));
     if (post && !*state) { /* the first call: headers only */
         req_t *q = calloc(1, sizeof *q);
         if (!q) return MHD_NO;
         *state = q;
-        if (!strcmp(url, "/api/login") && !(q->pp = form_reader(c, q))) q->bad = 1;
+        if (pg && (pg->what & PAGE_FORM) && !(q->pp = form_reader(c, q))) q->bad = 1;
         return MHD_YES;
     }
+    req_t *q = *state;
     if (post && *upload_size) { /* the body, in pieces */
-        req_t *q = *state;
         q->body += *upload_size;
         if (q->body > BODY_MAX)
             q->bad = 1;
@@ -762,30 +887,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         *upload_size = 0;
         return MHD_YES;
     }
-    if (post) {
-        req_t *q = *state;
-        if (q->pp) { /* the last field ends with the body; a dangling one is malformed */
-            if (MHD_destroy_post_processor(q->pp) != MHD_YES) q->bad = 1;
-            q->pp = NULL;
-        }
-        if (!strcmp(url, "/api/login")) return login(s, c, q);
-        if (!strcmp(url, "/api/logout")) return logout(s, c);
-        return send_error(c, 404, "no such action");
+    if (post && q->pp) { /* the last field ends with the body; a dangling one is malformed */
+        if (MHD_destroy_post_processor(q->pp) != MHD_YES) q->bad = 1;
+        q->pp = NULL;
     }
+    if (pg) return follow(s, c, url, pg, post ? q : NULL);
+    if (post) return send_error(c, 404, "no such action");
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
         return send_error(c, 405, "GET or POST only");
-    if (!strncmp(url, "/api/", 5)) return api(s, c, url + 5);
-    if (!strcmp(url, "/metrics")) {
-        /* for the operator's scraper, which connects directly; not for
-         * whoever the proxy forwards */
-        char peer[64];
-        peer_addr(c, peer);
-        if (from_proxy(s, peer)) return send_error(c, 404, "no such page");
-        return send_metrics(s, c);
-    }
-    if (!strcmp(url, "/")) return send_static(s, c, "index.html");
-    if (!strncmp(url, "/static/", 8)) return send_static(s, c, url + 8);
-    return send_error(c, 404, "no such page");
+    return send_error(c, 404, strncmp(url, "/api/", 5) ? "no such page" : "no such question");
 }
 
 static void done(void *cls, struct MHD_Connection *c, void **state,
