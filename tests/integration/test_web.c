@@ -924,3 +924,41 @@ Test(web, slow_clients_cannot_hold_the_console)
                      web_metric("antt_web_connections_cut_total{reason=\"evicted\"}"),
                  0);
 }
+
+/* ---- the documents: anttweb(8) and docs/http-api.md --------------------- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Every option anttweb --help lists is in its man page, as *--NAME*. */
+Test(web, the_man_page_names_every_option)
+{
+    char *man = slurp(ANTT_SOURCE_DIR "/web/anttweb.8.scd");
+    FILE *h = popen(ANTTWEB_PATH " --help", "r");
+    cr_assert(h);
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, h)) {
+        const char *o = strstr(line, "--");
+        if (strncmp(line, "  ", 2) || !o || (o != line + 6 && o != line + 10)) continue;
+        char name[64], want[80];
+        if (sscanf(o, "--%63[a-z-]", name) != 1) continue;
+        snprintf(want, sizeof want, "*--%s*", name);
+        cr_expect(strstr(man, want), "anttweb(8) does not document --%s", name);
+        n++;
+    }
+    cr_expect_eq(pclose(h), 0);
+    cr_expect_geq(n, 20, "options read from --help: %d", n);
+    free(man);
+}
