@@ -65,6 +65,22 @@ int param_known(const char *endpoint)
     return endpoint_index(endpoint) >= 0;
 }
 
+const char *param_name(size_t i)
+{
+    return i < sizeof NAMES / sizeof NAMES[0] ? NAMES[i].name : NULL;
+}
+
+int param_takes(const char *endpoint, const char *name)
+{
+    const int e = endpoint_index(endpoint);
+    for (size_t i = 0; e >= 0 && i < sizeof NAMES / sizeof NAMES[0]; i++)
+        if (!strcmp(NAMES[i].name, name))
+            return ENDPOINTS[e].needed & NAMES[i].bit    ? 2
+                   : ENDPOINTS[e].allowed & NAMES[i].bit ? 1
+                                                         : 0;
+    return 0;
+}
+
 /* A whole decimal number in [min, max], digits only (no sign, no spaces,
  * no leading '+', at most 9 digits so it cannot overflow). */
 static int whole_int(const char *v, size_t n, int min, int max, int *out)

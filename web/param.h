@@ -42,6 +42,13 @@ int param_known(const char *endpoint);
 int param_take(param_t *p, const char *endpoint, const char *key, size_t klen, const char *val,
                size_t vlen, char *why, size_t whylen);
 
+/* The name of parameter i of param.c's table, NULL past its end; and what
+ * the endpoint does with the parameter called name: 2 needs it, 1 takes
+ * it, 0 refuses it (or the endpoint is unknown). For the test that holds
+ * docs/http-api.md to this module. */
+const char *param_name(size_t i);
+int param_takes(const char *endpoint, const char *name);
+
 /* After every parameter was taken: the ones the endpoint needs are there,
  * and they agree (from before to and at most ten years apart; cfrom and cto
  * together, likewise). 0, or -1 with why. */

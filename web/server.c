@@ -749,7 +749,8 @@ typedef struct {
     unsigned what;    /* PAGE_* */
 } page_t;
 
-/* Every endpoint. */
+/* Every endpoint. docs/http-api.md documents each row, and
+ * tests/unit/test_apidoc.c holds the two together. */
 static const page_t PAGES[] = {
     {"POST", "/api/login", login, SERVER_OPEN, PAGE_FORM},
     {"POST", "/api/logout", logout, SERVER_OPEN, 0},

@@ -1,6 +1,8 @@
 /* server.h — the console's HTTP side (libmicrohttpd): static pages, the
  * login, JSON for each page, and the live event stream. Its endpoints are
- * the rows of server.c's page table (server_page below).
+ * the rows of server.c's page table (server_page below), each documented
+ * in docs/http-api.md with its parameters, answers and errors (a test holds
+ * the document to the table).
  *
  * Every /api/ request but login and me needs the session cookie (401
  * without); every unit is checked against the viewer's scope on the server (403

@@ -962,3 +962,95 @@ Test(web, the_man_page_names_every_option)
     cr_expect_geq(n, 20, "options read from --help: %d", n);
     free(man);
 }
+
+/* A request as an example writes it, from 127.0.0.1: the status (-1: none
+ * within 5 s). Only the head is read (the event stream does not end). */
+static int example_request(const char *method, const char *target, const char *body,
+                           const char *cookie)
+{
+    char req[2048], got[4096];
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: x\r\n", method, target);
+    if (cookie) n += snprintf(req + n, sizeof req - (size_t)n, "Cookie: %s\r\n", cookie);
+    if (body || !strcmp(method, "POST"))
+        n += snprintf(req + n, sizeof req - (size_t)n,
+                      "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n",
+                      body ? strlen(body) : 0);
+    n += snprintf(req + n, sizeof req - (size_t)n, "\r\n%s", body ? body : "");
+    cr_assert_lt((size_t)n, sizeof req);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)wport)};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t len = 0;
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0 &&
+        send(fd, req, (size_t)n, MSG_NOSIGNAL) == n) {
+        ssize_t r;
+        got[0] = '\0';
+        while (!strstr(got, "\r\n\r\n") && len + 1 < sizeof got &&
+               (r = read(fd, got + len, sizeof got - 1 - len)) > 0) {
+            len += (size_t)r;
+            got[len] = '\0';
+        }
+    }
+    got[len] = '\0';
+    close(fd);
+    int status = -1;
+    sscanf(got, "HTTP/%*s %d", &status);
+    return status;
+}
+
+/* docs/http-api.md's examples, each sent as written (a "viewer" line with
+ * a fresh session of tinh20): the status they are documented with. Every
+ * endpoint of the document's table has one (tests/unit/test_apidoc.c holds
+ * the table to the program). */
+Test(web, the_documented_examples_get_their_status)
+{
+    char *doc = slurp(ANTT_SOURCE_DIR "/docs/http-api.md");
+    const char *p = strstr(doc, "<!-- check: examples -->\n```\n");
+    cr_assert(p, "docs/http-api.md has no examples");
+    p = strstr(p, "```\n") + 4;
+    const char *end = strstr(p, "```");
+    cr_assert(end);
+    char seen[64][128];
+    int n = 0;
+    for (const char *eol; p < end; p = eol + 1) {
+        eol = strchr(p, '\n');
+        char line[1024], *tok[6], *save = NULL;
+        snprintf(line, sizeof line, "%.*s", (int)(eol - p), p);
+        int k = 0;
+        for (char *t = strtok_r(line, " ", &save); t && k < 6; t = strtok_r(NULL, " ", &save))
+            tok[k++] = t;
+        if (!k) continue; /* a blank line */
+        cr_assert(k == 4 || k == 5, "METHOD TARGET [BODY] WHO STATUS: %.*s", (int)(eol - p), p);
+        const char *who = tok[k - 2], *body = k == 5 ? tok[2] : NULL;
+        const int want = atoi(tok[k - 1]);
+        char cookie[1024];
+        cr_assert(!strcmp(who, "none") || !strcmp(who, "viewer"), "who: %s", who);
+        if (!strcmp(who, "viewer")) cr_assert_eq(login("tinh20", "a+long+secret", cookie), 200);
+        const int got = example_request(tok[0], tok[1], body, who[0] == 'v' ? cookie : NULL);
+        cr_expect_eq(got, want, "%s %s (%s): %d, documented %d", tok[0], tok[1], who, got, want);
+        cr_assert_lt(n, 64);
+        snprintf(seen[n++], sizeof seen[0], "%s %.*s", tok[0], (int)strcspn(tok[1], "?"), tok[1]);
+    }
+    cr_expect_geq(n, 20, "examples: %d", n);
+    /* each endpoint of the table: an example of it */
+    const char *t = strstr(doc, "<!-- check: endpoints -->\n");
+    cr_assert(t);
+    t = strchr(strchr(strchr(t, '\n') + 1, '\n') + 1, '\n') + 1; /* past the header */
+    for (; *t == '|'; t = strchr(t, '\n') + 1) {
+        char method[8], path[128];
+        cr_assert_eq(sscanf(t, "| %7s | %127s |", method, path), 2);
+        const size_t plen = strlen(path);
+        int has = 0;
+        for (int i = 0; i < n && !has; i++) {
+            const char *sp = strchr(seen[i], ' ');
+            has =
+                (size_t)(sp - seen[i]) == strlen(method) &&
+                !strncmp(seen[i], method, strlen(method)) &&
+                (path[plen - 1] == '*' ? !strncmp(sp + 1, path, plen - 1) : !strcmp(sp + 1, path));
+        }
+        cr_expect(has, "%s %s has no example", method, path);
+    }
+    free(doc);
+}
