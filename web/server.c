@@ -17,12 +17,10 @@
 #include "net/gate.h"
 #include "proto/utf8.h"
 #include "web/param.h"
+#include "web/reply.h"
 #include "web/session.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <json-c/json.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -68,128 +66,6 @@ static const char *const LOGIN_RESULT[5] = {"ok", "failed", "locked_address", "l
 static int64_t now_s(void)
 {
     return (int64_t)time(NULL);
-}
-
-/* ---- answers ------------------------------------------------------------ */
-
-static void headers(struct MHD_Response *r, const char *type)
-{
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
-}
-
-/* Answer with body (taken: freed by libmicrohttpd), and the headers of
- * extra: name, value, ..., NULL (extra itself may be NULL). */
-static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, const char *type,
-                                  char *body, size_t len, const char *const *extra)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    headers(r, type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    for (size_t i = 0; extra && extra[i]; i += 2)
-        MHD_add_response_header(r, extra[i], extra[i + 1]);
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ok;
-}
-
-/* JSON text (taken), e.g. a question's answer as PostgreSQL wrote it. */
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, char *json,
-                                 const char *const *extra)
-{
-    return send_owned(c, status, "application/json; charset=utf-8", json, strlen(json), extra);
-}
-
-/* o as compact JSON, allocated (NULL: out of memory); o is released. Slashes
- * stay as they are ("a/b", not "a\/b": the same value, as it was written). */
-static char *json_text(json_object *o)
-{
-    const char *t = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE)
-                      : NULL;
-    char *b = t ? strdup(t) : NULL;
-    json_object_put(o);
-    return b;
-}
-
-/* Answer with the JSON of o (released). */
-static enum MHD_Result send_object(struct MHD_Connection *c, unsigned status, json_object *o,
-                                   const char *const *extra)
-{
-    char *b = json_text(o);
-    return b ? send_json(c, status, b, extra) : MHD_NO;
-}
-
-/* {"error": msg} */
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
-{
-    json_object *o = json_object_new_object();
-    if (o) json_object_object_add(o, "error", json_object_new_string(msg));
-    return send_object(c, status, o, NULL);
-}
-
-/* ---- the static page ---------------------------------------------------- */
-
-static const char *type_of(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    if (!dot) return "application/octet-stream";
-    if (!strcmp(dot, ".html")) return "text/html; charset=utf-8";
-    if (!strcmp(dot, ".js")) return "text/javascript; charset=utf-8";
-    if (!strcmp(dot, ".css")) return "text/css; charset=utf-8";
-    if (!strcmp(dot, ".json")) return "application/json; charset=utf-8";
-    if (!strcmp(dot, ".svg")) return "image/svg+xml";
-    return "application/octet-stream";
-}
-
-/* A file of the static directory: names of [a-z0-9._-] without "..". */
-static enum MHD_Result send_static(server_t *s, struct MHD_Connection *c, const char *name)
-{
-    if (!*name || strstr(name, "..")) return send_error(c, 404, "no such page");
-    for (const char *p = name; *p; p++)
-        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("._-", *p)))
-            return send_error(c, 404, "no such page");
-    char path[800];
-    /* the gzipped copy when the browser takes it */
-    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
-    const int gz = ae && strstr(ae, "gzip");
-    snprintf(path, sizeof path, "%s/%s.gz", s->static_dir, name);
-    FILE *f = gz ? fopen(path, "rb") : NULL;
-    const int zipped = f != NULL;
-    if (!f) {
-        snprintf(path, sizeof path, "%s/%s", s->static_dir, name);
-        f = fopen(path, "rb");
-    }
-    if (!f) return send_error(c, 404, "no such page");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    size_t got = b ? fread(b, 1, (size_t)n, f) : 0;
-    fclose(f);
-    if (!b || got != (size_t)n) {
-        free(b);
-        return send_error(c, 500, "cannot read the page");
-    }
-    struct MHD_Response *r = MHD_create_response_from_buffer(got, b, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(b);
-        return MHD_NO;
-    }
-    headers(r, type_of(name));
-    MHD_add_response_header(r, "Cache-Control", "no-cache");
-    MHD_add_response_header(r, "Vary", "Accept-Encoding");
-    if (zipped) MHD_add_response_header(r, "Content-Encoding", "gzip");
-    enum MHD_Result ok = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    return ok;
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -333,7 +209,7 @@ static enum MHD_Result send_busy(struct MHD_Connection *c)
         json_object_object_add(o, "error",
                                json_object_new_string("too many logins at once: try again in a "
                                                       "moment"));
-    return send_object(c, 503, o, retry);
+    return reply_object(c, 503, o, retry);
 }
 
 /* {name, scope (null: every unit), lang}: who is logged in. */
@@ -374,11 +250,11 @@ static enum MHD_Result login(call_t *x)
     char addr[64], err[256];
     if (client_addr(s, c, addr) < 0) {
         count_bad(s);
-        return send_error(c, 400, "the proxy sent no client address (X-Forwarded-For)");
+        return reply_error(c, 400, "the proxy sent no client address (X-Forwarded-For)");
     }
     if (x->q->bad || param_login_finish(f) < 0) {
         count_bad(s);
-        return send_error(c, 400, "name and password, please");
+        return reply_error(c, 400, "name and password, please");
     }
     const char *device = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, DEVICE);
     pthread_mutex_lock(&s->mu);
@@ -398,21 +274,21 @@ static enum MHD_Result login(call_t *x)
     pthread_mutex_unlock(&s->mu);
     if (r < 0 || busy)
         return busy ? send_busy(c)
-                    : send_error(c, 429, "too many failed logins: wait a few minutes");
+                    : reply_error(c, 429, "too many failed logins: wait a few minutes");
     db_t *db = pool_get(s->pool, err, sizeof err);
     console_viewer_t v;
     const int found = db ? console_viewer(db, name, &v, err, sizeof err) : -1;
     if (db) pool_put(s->pool, db);
     if (found < 0) {
         attempt_done(s, addr, name, SESSIONS_VOID);
-        return send_error(c, 503, "the database cannot be reached");
+        return reply_error(c, 503, "the database cannot be reached");
     }
     const int ok = crypto_pwhash_str_verify(found == 1 ? v.hash : s->dummy, f->password,
                                             f->password_len) == 0 &&
                    found == 1;
     sodium_memzero(f->password, sizeof f->password);
     attempt_done(s, addr, name, ok ? SESSIONS_OK : SESSIONS_FAILED);
-    if (!ok) return send_error(c, 401, "wrong name or password");
+    if (!ok) return reply_error(c, 401, "wrong name or password");
     session_who_t who = {0};
     snprintf(who.name, sizeof who.name, "%s", name);
     snprintf(who.scope, sizeof who.scope, "%s", v.scope);
@@ -420,7 +296,7 @@ static enum MHD_Result login(call_t *x)
     db = pool_get(s->pool, err, sizeof err);
     char *topics = db ? console_scope_topics(db, v.scope, err, sizeof err) : NULL;
     if (db) pool_put(s->pool, db);
-    if (!topics) return send_error(c, 503, "the database failed");
+    if (!topics) return reply_error(c, 503, "the database failed");
     /* a list that does not fit would filter the live stream wrongly: none */
     snprintf(who.topics, sizeof who.topics, "%s",
              strlen(topics) < sizeof who.topics ? topics : "[]");
@@ -430,7 +306,7 @@ static enum MHD_Result login(call_t *x)
     const int opened = sessions_open(s->sessions, &who, now_s(), token) == 0;
     sessions_device_token(s->sessions, name, dev);
     pthread_mutex_unlock(&s->mu);
-    if (!opened) return send_error(c, 500, "no session");
+    if (!opened) return reply_error(c, 500, "no session");
     char cookie[200], devcookie[200];
     snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", COOKIE, token,
              s->cert ? "; Secure" : "");
@@ -439,7 +315,7 @@ static enum MHD_Result login(call_t *x)
              s->cert ? "; Secure" : "");
     /* the session's cookie first */
     const char *const cookies[] = {"Set-Cookie", cookie, "Set-Cookie", devcookie, NULL};
-    return send_object(c, 200, who_object(&who), cookies);
+    return reply_object(c, 200, who_object(&who), cookies);
 }
 
 static enum MHD_Result logout(call_t *x)
@@ -450,7 +326,7 @@ static enum MHD_Result logout(call_t *x)
     pthread_mutex_lock(&x->s->mu);
     if (token) sessions_close(x->s->sessions, token, NULL);
     pthread_mutex_unlock(&x->s->mu);
-    return send_object(x->c, 200, json_object_new_object(), clear);
+    return reply_object(x->c, 200, json_object_new_object(), clear);
 }
 
 /* ---- the live event stream ---------------------------------------------- */
@@ -480,7 +356,7 @@ static size_t sse_event(char *buf, size_t max, const live_msg_t *m)
         json_object_object_add(o, "unit", json_object_new_string(m->unit));
         json_object_object_add(o, "topic", json_object_new_string(m->topic));
     }
-    char *data = json_text(o);
+    char *data = reply_json_text(o);
     const int n = data ? snprintf(buf, max, "event: tally\ndata: %s\n\n", data) : -1;
     free(data);
     return n > 0 && (size_t)n < max ? (size_t)n : 0;
@@ -527,7 +403,7 @@ static enum MHD_Result events(call_t *x)
     server_t *s = x->s;
     struct MHD_Connection *c = x->c;
     const session_who_t *who = &x->who;
-    if (!s->live) return send_error(c, 503, "no tally stream configured");
+    if (!s->live) return reply_error(c, 503, "no tally stream configured");
     sse_t *e = calloc(1, sizeof *e);
     if (!e) return MHD_NO;
     e->s = s;
@@ -552,7 +428,7 @@ static enum MHD_Result events(call_t *x)
         free(e);
         return MHD_NO;
     }
-    headers(r, "text/event-stream; charset=utf-8");
+    reply_headers(r, "text/event-stream; charset=utf-8");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     enum MHD_Result ok = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
@@ -588,12 +464,12 @@ static enum MHD_Result report(call_t *x)
     fclose(m);
     if (code) {
         free(buf);
-        return send_error(c, code == 2 ? 404 : 500, "no report");
+        return reply_error(c, code == 2 ? 404 : 500, "no report");
     }
     const char *type = !strcmp(a.format, "csv")    ? "text/csv; charset=utf-8"
                        : !strcmp(a.format, "json") ? "application/json; charset=utf-8"
                                                    : "text/plain; charset=utf-8";
-    return send_owned(c, 200, type, buf, len, NULL);
+    return reply_owned(c, 200, type, buf, len, NULL);
 }
 
 /* ---- the questions -------------------------------------------------------- */
@@ -601,7 +477,7 @@ static enum MHD_Result report(call_t *x)
 /* A question's answer: JSON from the database (taken), or 500. */
 static enum MHD_Result send_answer(call_t *x, char *json)
 {
-    return json ? send_json(x->c, 200, json, NULL) : send_error(x->c, 500, "the query failed");
+    return json ? reply_json(x->c, 200, json, NULL) : reply_error(x->c, 500, "the query failed");
 }
 
 /* Who am I: {name, scope, lang}, or {name: null} before a login. */
@@ -609,7 +485,7 @@ static enum MHD_Result me(call_t *x)
 {
     json_object *o = x->has_who ? who_object(&x->who) : json_object_new_object();
     if (o && !x->has_who) json_object_object_add(o, "name", NULL);
-    return send_object(x->c, 200, o, NULL);
+    return reply_object(x->c, 200, o, NULL);
 }
 
 /* The unit picker: within the viewer's scope. */
@@ -709,7 +585,7 @@ static enum MHD_Result send_metrics(server_t *s, struct MHD_Connection *c)
             hashing, (unsigned long long)bad, nsess);
     fclose(m);
     if (!b) return MHD_NO;
-    return send_owned(c, 200, "text/plain; version=0.0.4; charset=utf-8", b, n, NULL);
+    return reply_owned(c, 200, "text/plain; version=0.0.4; charset=utf-8", b, n, NULL);
 }
 
 /* ---- the page table ------------------------------------------------------ */
@@ -720,18 +596,18 @@ static enum MHD_Result metrics(call_t *x)
      * whoever the proxy forwards */
     char peer[64];
     peer_addr(x->c, peer);
-    if (from_proxy(x->s, peer)) return send_error(x->c, 404, "no such page");
+    if (from_proxy(x->s, peer)) return reply_error(x->c, 404, "no such page");
     return send_metrics(x->s, x->c);
 }
 
 static enum MHD_Result index_page(call_t *x)
 {
-    return send_static(x->s, x->c, "index.html");
+    return reply_static(x->c, x->s->static_dir, "index.html");
 }
 
 static enum MHD_Result page_file(call_t *x)
 {
-    return send_static(x->s, x->c, x->rest);
+    return reply_static(x->c, x->s->static_dir, x->rest);
 }
 
 enum {
@@ -807,23 +683,23 @@ static enum MHD_Result follow(server_t *s, struct MHD_Connection *c, const char 
     if (pg->who == SERVER_OPEN && !(pg->what & PAGE_QUESTION)) return pg->run(&x);
     char err[512], why[200];
     if (!(x.db = pool_get(s->pool, err, sizeof err)))
-        return send_error(c, 503, "the database cannot be reached");
+        return reply_error(c, 503, "the database cannot be reached");
     enum MHD_Result rc;
     const int w = who_of(s, c, x.db, &x.who);
     int in = 1;
     x.has_who = w > 0;
     if (w < 0) {
-        rc = send_error(c, 503, "the database failed");
+        rc = reply_error(c, 503, "the database failed");
     } else if ((pg->what & PAGE_QUESTION) &&
                parse_args(c, strrchr(pg->path, '/') + 1, &x.p, why, sizeof why) < 0) {
         count_bad(s);
-        rc = send_error(c, 400, why);
+        rc = reply_error(c, 400, why);
     } else if (pg->who == SERVER_VIEWER && !x.has_who) {
-        rc = send_error(c, 401, "log in first");
+        rc = reply_error(c, 401, "log in first");
     } else if ((pg->what & PAGE_SCOPED) &&
                (in = console_in_scope(x.db, x.who.scope, x.p.unit, err, sizeof err)) <= 0) {
-        rc = in < 0 ? send_error(c, 503, "the database failed")
-                    : send_error(c, 403, "unit outside this viewer's scope");
+        rc = in < 0 ? reply_error(c, 503, "the database failed")
+                    : reply_error(c, 403, "unit outside this viewer's scope");
     } else {
         rc = pg->run(&x);
     }
@@ -893,10 +769,10 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         q->pp = NULL;
     }
     if (pg) return follow(s, c, url, pg, post ? q : NULL);
-    if (post) return send_error(c, 404, "no such action");
+    if (post) return reply_error(c, 404, "no such action");
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-        return send_error(c, 405, "GET or POST only");
-    return send_error(c, 404, strncmp(url, "/api/", 5) ? "no such page" : "no such question");
+        return reply_error(c, 405, "GET or POST only");
+    return reply_error(c, 404, strncmp(url, "/api/", 5) ? "no such page" : "no such question");
 }
 
 static void done(void *cls, struct MHD_Connection *c, void **state,
