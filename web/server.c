@@ -674,8 +674,8 @@ static const page_t *page_find(const char *method, const char *url)
  * connection of the pool (503), the session (503 when the database
  * fails), the parameters (400), a session needed (401), the unit in the
  * viewer's scope (403). */
-static enum MHD_Result follow(server_t *s, struct MHD_Connection *c, const char *url,
-                              const page_t *pg, req_t *q)
+static enum MHD_Result page_run(server_t *s, struct MHD_Connection *c, const char *url,
+                                const page_t *pg, req_t *q)
 {
     call_t x = {.s = s, .c = c, .q = q, .rest = ""};
     const size_t n = strlen(pg->path);
@@ -768,7 +768,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         if (MHD_destroy_post_processor(q->pp) != MHD_YES) q->bad = 1;
         q->pp = NULL;
     }
-    if (pg) return follow(s, c, url, pg, post ? q : NULL);
+    if (pg) return page_run(s, c, url, pg, post ? q : NULL);
     if (post) return reply_error(c, 404, "no such action");
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
         return reply_error(c, 405, "GET or POST only");
