@@ -1,6 +1,7 @@
 /* param.c — see param.h. */
 #include "web/param.h"
 
+#include "proto/ts.h"
 #include "proto/utf8.h"
 
 #include <arpa/inet.h>
@@ -64,6 +65,22 @@ int param_known(const char *endpoint)
     return endpoint_index(endpoint) >= 0;
 }
 
+const char *param_name(size_t i)
+{
+    return i < sizeof NAMES / sizeof NAMES[0] ? NAMES[i].name : NULL;
+}
+
+int param_takes(const char *endpoint, const char *name)
+{
+    const int e = endpoint_index(endpoint);
+    for (size_t i = 0; e >= 0 && i < sizeof NAMES / sizeof NAMES[0]; i++)
+        if (!strcmp(NAMES[i].name, name))
+            return ENDPOINTS[e].needed & NAMES[i].bit    ? 2
+                   : ENDPOINTS[e].allowed & NAMES[i].bit ? 1
+                                                         : 0;
+    return 0;
+}
+
 /* A whole decimal number in [min, max], digits only (no sign, no spaces,
  * no leading '+', at most 9 digits so it cannot overflow). */
 static int whole_int(const char *v, size_t n, int min, int max, int *out)
@@ -86,29 +103,27 @@ static int one_of(const char *v, size_t n, const char *const *words)
     return 0;
 }
 
+/* The number of the n digits at d (checked digits). */
+static int digits(const char *d, int n)
+{
+    int x = 0;
+    for (int i = 0; i < n; i++)
+        x = x * 10 + (d[i] - '0');
+    return x;
+}
+
 int param_day_valid(const char *d, size_t n)
 {
     if (n != 10 || d[4] != '-' || d[7] != '-') return 0;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9')) return 0;
-    int y, m, dd;
-    if (whole_int(d, 4, 1900, 9999, &y) || whole_int(d + 5, 2, 1, 12, &m) ||
-        whole_int(d + 8, 2, 1, 31, &dd))
-        return 0;
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (dd > mdays[m - 1]) return 0;
-    return m != 2 || dd < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+    const int y = digits(d, 4), m = digits(d + 5, 2), dd = digits(d + 8, 2);
+    return y >= 1900 && m >= 1 && m <= 12 && dd >= 1 && dd <= ts_days_in_month(y, m);
 }
 
-/* H. Hinnant's days_from_civil. */
 long param_day_number(const char *d)
 {
-    long y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    const long m = (d[5] - '0') * 10 + (d[6] - '0'), dd = (d[8] - '0') * 10 + (d[9] - '0');
-    y -= m <= 2;
-    const long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
-    const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return ts_days_from_civil(digits(d, 4), digits(d + 5, 2), digits(d + 8, 2));
 }
 
 int param_unit_valid(const char *u, size_t n)
@@ -264,80 +279,38 @@ int param_finish(const param_t *p, const char *endpoint, char *why, size_t whyle
 
 /* ---- the login form ----------------------------------------------------- */
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
+enum { F_NAME = 1u << 0, F_PASSWORD = 1u << 1 };
 
-/* The field starting at body[i] (its name up to '=' or '&'): the name's
- * length, the value's start and end. */
-typedef struct {
-    size_t name, kl, val, end;
-    int has_eq;
-} field_t;
-
-static size_t next_field(const char *body, size_t len, size_t i, field_t *f)
+int param_login_take(param_login_t *f, const char *key, const char *data, uint64_t off, size_t size)
 {
-    f->name = i;
-    size_t j = i;
-    while (j < len && body[j] != '=' && body[j] != '&')
-        j++;
-    f->kl = j - i;
-    f->has_eq = j < len && body[j] == '=';
-    f->val = f->has_eq ? j + 1 : j;
-    size_t k = f->val;
-    while (k < len && body[k] != '&')
-        k++;
-    f->end = k;
-    return k < len ? k + 1 : len + 1; /* past the '&'; len + 1: no more */
-}
-
-int param_form_field(const char *body, size_t len, const char *key, char *out, size_t cap,
-                     size_t *outlen)
-{
-    const size_t kl = strlen(key);
-    int found = 0;
-    if (cap) out[0] = '\0';
-    for (size_t i = 0; i <= len && len;) {
-        field_t f;
-        i = next_field(body, len, i, &f);
-        if (f.kl != kl || memcmp(body + f.name, key, kl)) continue;
-        if (found++) return -1; /* twice: which one would a proxy have read? */
-        size_t o = 0;
-        for (size_t q = f.val; q < f.end; q++) {
-            int c = (unsigned char)body[q];
-            if (c == '+') {
-                c = ' ';
-            } else if (c == '%') {
-                const int hi = q + 2 < f.end ? hexval(body[q + 1]) : -1,
-                          lo = q + 2 < f.end ? hexval(body[q + 2]) : -1;
-                if (hi < 0 || lo < 0) return -1;
-                c = hi * 16 + lo;
-                q += 2;
-            }
-            if (c == 0 || o + 1 >= cap) return -1;
-            out[o++] = (char)c;
-        }
-        out[o] = '\0';
-        if (outlen) *outlen = o;
+    if (f->bad) return -1;
+    const unsigned bit = !strcmp(key, "name") ? F_NAME : !strcmp(key, "password") ? F_PASSWORD : 0;
+    char *out = bit == F_NAME ? f->name : f->password;
+    size_t *len = bit == F_NAME ? &f->name_len : &f->password_len;
+    const size_t cap = bit == F_NAME ? PARAM_NAME_MAX : PARAM_PASSWORD_MAX;
+    /* a field begins at offset 0; a piece past it goes on the field begun
+     * last, where it stopped */
+    const int fresh = off == 0;
+    if (!bit || (fresh && (f->seen & bit)) /* twice: which one would a proxy have read? */
+        || (!fresh && (f->last != bit || off != *len)) || (size && !data) ||
+        (size && memchr(data, '\0', size)) || size > cap - *len) {
+        f->bad = 1;
+        return -1;
     }
-    return found;
-}
-
-int param_form_only(const char *body, size_t len, const char *const *names, size_t n)
-{
-    for (size_t i = 0; i <= len && len;) {
-        field_t f;
-        i = next_field(body, len, i, &f);
-        int known = 0;
-        for (size_t k = 0; k < n && !known; k++)
-            known = strlen(names[k]) == f.kl && !memcmp(body + f.name, names[k], f.kl);
-        if (!known || !f.has_eq) return -1;
-    }
+    f->seen |= bit;
+    f->last = bit;
+    if (size) memcpy(out + *len, data, size);
+    *len += size;
+    out[*len] = '\0';
     return 0;
+}
+
+int param_login_finish(const param_login_t *f)
+{
+    return !f->bad && f->seen == (F_NAME | F_PASSWORD) && f->name_len >= 1 &&
+                   f->password_len >= 1 && utf8_check((const uint8_t *)f->name, f->name_len, 0) == 0
+               ? 0
+               : -1;
 }
 
 /* ---- the client's address ----------------------------------------------- */

@@ -12,6 +12,7 @@
 #define ANTT_WEB_PARAM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PARAM_UNIT_MAX 40 /* "group:" and 32 characters, with room */
 #define PARAM_Q_MAX    64 /* the picker's search, in bytes */
@@ -41,6 +42,13 @@ int param_known(const char *endpoint);
 int param_take(param_t *p, const char *endpoint, const char *key, size_t klen, const char *val,
                size_t vlen, char *why, size_t whylen);
 
+/* The name of parameter i of param.c's table, NULL past its end; and what
+ * the endpoint does with the parameter called name: 2 needs it, 1 takes
+ * it, 0 refuses it (or the endpoint is unknown). For the test that holds
+ * docs/http-api.md to this module. */
+const char *param_name(size_t i);
+int param_takes(const char *endpoint, const char *name);
+
 /* After every parameter was taken: the ones the endpoint needs are there,
  * and they agree (from before to and at most ten years apart; cfrom and cto
  * together, likewise). 0, or -1 with why. */
@@ -56,16 +64,32 @@ long param_day_number(const char *d);
  * of [A-Za-z0-9_-]) or "all". */
 int param_unit_valid(const char *u, size_t n);
 
-/* One field of an application/x-www-form-urlencoded body[0..len), decoded
- * into out (NUL-ended; its length in *outlen when not NULL). 1 found, 0
- * absent, -1 malformed: a field given twice, a '%' not followed by two hex
- * digits, a decoded NUL, or a value that does not fit in cap - 1 bytes. */
-int param_form_field(const char *body, size_t len, const char *key, char *out, size_t cap,
-                     size_t *outlen);
+/* The login form, as libmicrohttpd's post processor decodes it (an
+ * application/x-www-form-urlencoded body): exactly a name and a password,
+ * each once, without NUL; the name 1 to 64 bytes of UTF-8 text, the
+ * password 1 to 299 bytes. Start it zeroed; wipe it after use (a password
+ * went through it). */
+#define PARAM_NAME_MAX     64
+#define PARAM_PASSWORD_MAX 299
+typedef struct {
+    char name[PARAM_NAME_MAX + 1];
+    char password[PARAM_PASSWORD_MAX + 1];
+    size_t name_len, password_len;
+    unsigned seen, last; /* the fields begun, and the last one (param.c's bits) */
+    int bad;             /* refused: so it stays */
+} param_login_t;
 
-/* 0 when every field of the form is one of names[0..n) (NULL-free), -1
- * otherwise (a field without '=', or an unknown one). */
-int param_form_only(const char *body, size_t len, const char *const *names, size_t n);
+/* One piece of a field, as the post processor hands it over: its name
+ * (key), size bytes of its decoded value at offset off (0: the field
+ * begins; more: the field begun last goes on). 0, or -1 when the form is
+ * refused from now on: an unknown field, one given twice, a NUL inside, a
+ * value longer than its maximum. */
+int param_login_take(param_login_t *f, const char *key, const char *data, uint64_t off,
+                     size_t size);
+
+/* After the whole body: 0 when the form is a name and a password as above,
+ * -1 otherwise. */
+int param_login_finish(const param_login_t *f);
 
 /* The client's address from an X-Forwarded-For value written by a trusted
  * proxy: its last hop (the address the proxy itself saw; the earlier ones

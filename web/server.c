@@ -1,7 +1,15 @@
 /* server.c — see server.h. A thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION): a browser's event stream may wait on the
  * tally stream without holding anyone else up; the connections are
- * bounded, per address and in time, by the gate (net/gate.h). */
+ * bounded, per address and in time, by the gate (net/gate.h).
+ *
+ * Every endpoint is a row of one table (PAGES, below): its method, path,
+ * handler, who may ask, and whether it is a question (a database
+ * connection, the session looked up, its parameters parsed by param.c,
+ * the unit checked against the viewer's scope). answer() finds the row and
+ * does what the row says before its handler runs. The one form (the
+ * login) is decoded by libmicrohttpd's post processor; the JSON made here
+ * is built with json-c (the questions' JSON comes whole from PostgreSQL). */
 #include "web/server.h"
 
 #include "report/report.h"
@@ -9,11 +17,10 @@
 #include "net/gate.h"
 #include "proto/utf8.h"
 #include "web/param.h"
+#include "web/reply.h"
 #include "web/session.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -27,7 +34,7 @@
 
 #define COOKIE      "antt_session"
 #define DEVICE      "antt_device" /* a browser that logged in as the name before */
-#define BODY_MAX    4096          /* a login form */
+#define BODY_MAX    4096          /* a POST's body (a login form) */
 #define SSE_WAIT_MS 5000          /* also how long a stop may wait for a stream */
 
 struct server {
@@ -61,114 +68,29 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
-/* ---- answers ------------------------------------------------------------ */
-
-static void headers(struct MHD_Response *r, const char *type)
-{
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
-}
-
-/* Answer with body (taken: freed by libmicrohttpd). */
-static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, const char *type,
-                                  char *body, size_t len, const char *cookie)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    headers(r, type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    if (cookie) MHD_add_response_header(r, "Set-Cookie", cookie);
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ok;
-}
-
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, char *json,
-                                 const char *cookie)
-{
-    return send_owned(c, status, "application/json; charset=utf-8", json, strlen(json), cookie);
-}
-
-/* {"error": msg} (msg has no quotes or backslashes). */
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
-{
-    char *b = malloc(strlen(msg) + 16);
-    if (!b) return MHD_NO;
-    sprintf(b, "{\"error\":\"%s\"}", msg);
-    return send_json(c, status, b, NULL);
-}
-
-/* ---- the static page ---------------------------------------------------- */
-
-static const char *type_of(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    if (!dot) return "application/octet-stream";
-    if (!strcmp(dot, ".html")) return "text/html; charset=utf-8";
-    if (!strcmp(dot, ".js")) return "text/javascript; charset=utf-8";
-    if (!strcmp(dot, ".css")) return "text/css; charset=utf-8";
-    if (!strcmp(dot, ".json")) return "application/json; charset=utf-8";
-    if (!strcmp(dot, ".svg")) return "image/svg+xml";
-    return "application/octet-stream";
-}
-
-/* A file of the static directory: names of [a-z0-9._-] without "..". */
-static enum MHD_Result send_static(server_t *s, struct MHD_Connection *c, const char *name)
-{
-    if (!*name || strstr(name, "..")) return send_error(c, 404, "no such page");
-    for (const char *p = name; *p; p++)
-        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("._-", *p)))
-            return send_error(c, 404, "no such page");
-    char path[800];
-    /* the gzipped copy when the browser takes it */
-    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
-    const int gz = ae && strstr(ae, "gzip");
-    snprintf(path, sizeof path, "%s/%s.gz", s->static_dir, name);
-    FILE *f = gz ? fopen(path, "rb") : NULL;
-    const int zipped = f != NULL;
-    if (!f) {
-        snprintf(path, sizeof path, "%s/%s", s->static_dir, name);
-        f = fopen(path, "rb");
-    }
-    if (!f) return send_error(c, 404, "no such page");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    size_t got = b ? fread(b, 1, (size_t)n, f) : 0;
-    fclose(f);
-    if (!b || got != (size_t)n) {
-        free(b);
-        return send_error(c, 500, "cannot read the page");
-    }
-    struct MHD_Response *r = MHD_create_response_from_buffer(got, b, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(b);
-        return MHD_NO;
-    }
-    headers(r, type_of(name));
-    MHD_add_response_header(r, "Cache-Control", "no-cache");
-    MHD_add_response_header(r, "Vary", "Accept-Encoding");
-    if (zipped) MHD_add_response_header(r, "Content-Encoding", "gzip");
-    enum MHD_Result ok = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    return ok;
-}
-
 /* ---- requests ----------------------------------------------------------- */
 
-/* What a request collects between libmicrohttpd's calls (a POST body). */
+/* What a POST collects between libmicrohttpd's calls: the login form
+ * through the post processor (any other body is counted and dropped). */
 typedef struct {
-    char body[BODY_MAX + 1];
-    size_t n;
-    int too_big;
+    struct MHD_PostProcessor *pp; /* NULL: no form is read */
+    param_login_t form;
+    size_t body; /* its bytes so far */
+    int bad;     /* over BODY_MAX, not a urlencoded form, or malformed */
 } req_t;
+
+/* One request as its handler sees it, after its row of the page table was
+ * followed. */
+typedef struct {
+    server_t *s;
+    struct MHD_Connection *c;
+    const char *rest; /* the path past a prefix row's '*' ("" for others) */
+    req_t *q;         /* a POST's body; NULL for a GET */
+    db_t *db;         /* a question's connection of the pool (given back after) */
+    int has_who;      /* a session: who, copied */
+    session_who_t who;
+    param_t p; /* a question's parameters */
+} call_t;
 
 static void count_bad(server_t *s)
 {
@@ -281,19 +203,24 @@ static int who_of(server_t *s, struct MHD_Connection *c, db_t *db, session_who_t
 
 static enum MHD_Result send_busy(struct MHD_Connection *c)
 {
-    char *b = strdup("{\"error\":\"too many logins at once: try again in a moment\"}");
-    if (!b) return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(b);
-        return MHD_NO;
-    }
-    headers(r, "application/json; charset=utf-8");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "Retry-After", "1");
-    enum MHD_Result ok = MHD_queue_response(c, 503, r);
-    MHD_destroy_response(r);
-    return ok;
+    static const char *const retry[] = {"Retry-After", "1", NULL};
+    json_object *o = json_object_new_object();
+    if (o)
+        json_object_object_add(o, "error",
+                               json_object_new_string("too many logins at once: try again in a "
+                                                      "moment"));
+    return reply_object(c, 503, o, retry);
+}
+
+/* {name, scope (null: every unit), lang}: who is logged in. */
+static json_object *who_object(const session_who_t *w)
+{
+    json_object *o = json_object_new_object();
+    if (!o) return NULL;
+    json_object_object_add(o, "name", json_object_new_string(w->name));
+    json_object_object_add(o, "scope", w->scope[0] ? json_object_new_string(w->scope) : NULL);
+    json_object_object_add(o, "lang", json_object_new_string(w->lang));
+    return o;
 }
 
 /* Resolve the attempt reserved for (addr, name) and give back the password
@@ -307,20 +234,6 @@ static void attempt_done(server_t *s, const char *addr, const char *name, int ou
     pthread_mutex_unlock(&s->mu);
 }
 
-/* The form's two fields, strictly: nothing else in it, each once, the name
- * 1 to 64 bytes of UTF-8 text, no NUL in either. */
-static int login_form(const req_t *q, char name[80], char pw[300])
-{
-    static const char *const FIELDS[] = {"name", "password"};
-    size_t nl = 0, pl = 0;
-    return !q->too_big && param_form_only(q->body, q->n, FIELDS, 2) == 0 &&
-                   param_form_field(q->body, q->n, "name", name, 80, &nl) == 1 &&
-                   param_form_field(q->body, q->n, "password", pw, 300, &pl) == 1 && nl >= 1 &&
-                   nl <= 64 && pl >= 1 && utf8_check((const uint8_t *)name, nl, 0) == 0
-               ? 0
-               : -1;
-}
-
 /* A login: the attempt is reserved against the throttle first (so attempts
  * made at once are limited as ones made in a row), then one of max_hashes
  * places to check a password is taken (none free: 503 at once, not a
@@ -328,17 +241,20 @@ static int login_form(const req_t *q, char name[80], char pw[300])
  * connection (the viewer's row is read and the connection given back
  * first): a flood of logins neither queues on nor starves the pool the
  * logged-in viewers' questions use. */
-static enum MHD_Result login(server_t *s, struct MHD_Connection *c, const req_t *q)
+static enum MHD_Result login(call_t *x)
 {
-    char name[80] = "", pw[300] = "", addr[64], err[256];
+    server_t *s = x->s;
+    struct MHD_Connection *c = x->c;
+    param_login_t *f = &x->q->form;
+    const char *name = f->name;
+    char addr[64], err[256];
     if (client_addr(s, c, addr) < 0) {
         count_bad(s);
-        return send_error(c, 400, "the proxy sent no client address (X-Forwarded-For)");
+        return reply_error(c, 400, "the proxy sent no client address (X-Forwarded-For)");
     }
-    if (login_form(q, name, pw) < 0) {
-        sodium_memzero(pw, sizeof pw);
+    if (x->q->bad || param_login_finish(f) < 0) {
         count_bad(s);
-        return send_error(c, 400, "name and password, please");
+        return reply_error(c, 400, "name and password, please");
     }
     const char *device = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, DEVICE);
     pthread_mutex_lock(&s->mu);
@@ -356,33 +272,31 @@ static enum MHD_Result login(server_t *s, struct MHD_Connection *c, const req_t 
                   : r == SESSIONS_LOCKED_ADDR ? LOGIN_LOCKED_ADDR
                                               : LOGIN_LOCKED_NAME]++;
     pthread_mutex_unlock(&s->mu);
-    if (r < 0 || busy) {
-        sodium_memzero(pw, sizeof pw);
+    if (r < 0 || busy)
         return busy ? send_busy(c)
-                    : send_error(c, 429, "too many failed logins: wait a few minutes");
-    }
+                    : reply_error(c, 429, "too many failed logins: wait a few minutes");
     db_t *db = pool_get(s->pool, err, sizeof err);
     console_viewer_t v;
     const int found = db ? console_viewer(db, name, &v, err, sizeof err) : -1;
     if (db) pool_put(s->pool, db);
     if (found < 0) {
-        sodium_memzero(pw, sizeof pw);
         attempt_done(s, addr, name, SESSIONS_VOID);
-        return send_error(c, 503, "the database cannot be reached");
+        return reply_error(c, 503, "the database cannot be reached");
     }
-    const int ok =
-        crypto_pwhash_str_verify(found == 1 ? v.hash : s->dummy, pw, strlen(pw)) == 0 && found == 1;
-    sodium_memzero(pw, sizeof pw);
+    const int ok = crypto_pwhash_str_verify(found == 1 ? v.hash : s->dummy, f->password,
+                                            f->password_len) == 0 &&
+                   found == 1;
+    sodium_memzero(f->password, sizeof f->password);
     attempt_done(s, addr, name, ok ? SESSIONS_OK : SESSIONS_FAILED);
-    if (!ok) return send_error(c, 401, "wrong name or password");
+    if (!ok) return reply_error(c, 401, "wrong name or password");
     session_who_t who = {0};
-    snprintf(who.name, sizeof who.name, "%.64s", name);
+    snprintf(who.name, sizeof who.name, "%s", name);
     snprintf(who.scope, sizeof who.scope, "%s", v.scope);
     snprintf(who.lang, sizeof who.lang, "%s", v.lang);
     db = pool_get(s->pool, err, sizeof err);
     char *topics = db ? console_scope_topics(db, v.scope, err, sizeof err) : NULL;
     if (db) pool_put(s->pool, db);
-    if (!topics) return send_error(c, 503, "the database failed");
+    if (!topics) return reply_error(c, 503, "the database failed");
     /* a list that does not fit would filter the live stream wrongly: none */
     snprintf(who.topics, sizeof who.topics, "%s",
              strlen(topics) < sizeof who.topics ? topics : "[]");
@@ -392,42 +306,27 @@ static enum MHD_Result login(server_t *s, struct MHD_Connection *c, const req_t 
     const int opened = sessions_open(s->sessions, &who, now_s(), token) == 0;
     sessions_device_token(s->sessions, name, dev);
     pthread_mutex_unlock(&s->mu);
-    if (!opened) return send_error(c, 500, "no session");
+    if (!opened) return reply_error(c, 500, "no session");
     char cookie[200], devcookie[200];
     snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", COOKIE, token,
              s->cert ? "; Secure" : "");
     snprintf(devcookie, sizeof devcookie,
              "%s=%s; Path=/api/login; Max-Age=2592000; HttpOnly; SameSite=Strict%s", DEVICE, dev,
              s->cert ? "; Secure" : "");
-    char *b = malloc(256);
-    if (!b) return MHD_NO;
-    snprintf(b, 256, "{\"name\":\"%s\",\"scope\":%s%s%s,\"lang\":\"%s\"}", who.name,
-             who.scope[0] ? "\"" : "", who.scope[0] ? who.scope : "null", who.scope[0] ? "\"" : "",
-             who.lang);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(b);
-        return MHD_NO;
-    }
-    headers(resp, "application/json; charset=utf-8");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "Set-Cookie", cookie); /* the session's first */
-    MHD_add_response_header(resp, "Set-Cookie", devcookie);
-    enum MHD_Result rc = MHD_queue_response(c, 200, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    /* the session's cookie first */
+    const char *const cookies[] = {"Set-Cookie", cookie, "Set-Cookie", devcookie, NULL};
+    return reply_object(c, 200, who_object(&who), cookies);
 }
 
-static enum MHD_Result logout(server_t *s, struct MHD_Connection *c)
+static enum MHD_Result logout(call_t *x)
 {
-    const char *token = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
-    pthread_mutex_lock(&s->mu);
-    if (token) sessions_close(s->sessions, token, NULL);
-    pthread_mutex_unlock(&s->mu);
-    char *b = strdup("{}");
-    return b ? send_json(c, 200, b, COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
-             : MHD_NO;
+    static const char *const clear[] = {
+        "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", NULL};
+    const char *token = MHD_lookup_connection_value(x->c, MHD_COOKIE_KIND, COOKIE);
+    pthread_mutex_lock(&x->s->mu);
+    if (token) sessions_close(x->s->sessions, token, NULL);
+    pthread_mutex_unlock(&x->s->mu);
+    return reply_object(x->c, 200, json_object_new_object(), clear);
 }
 
 /* ---- the live event stream ---------------------------------------------- */
@@ -448,6 +347,21 @@ static int in_prefixes(const sse_t *e, const char *topic)
     return 0;
 }
 
+/* The event of m, "event: tally" and its data {unit, topic}, written into
+ * buf[0..max): its length, or 0 when it does not fit. */
+static size_t sse_event(char *buf, size_t max, const live_msg_t *m)
+{
+    json_object *o = json_object_new_object();
+    if (o) {
+        json_object_object_add(o, "unit", json_object_new_string(m->unit));
+        json_object_object_add(o, "topic", json_object_new_string(m->topic));
+    }
+    char *data = reply_json_text(o);
+    const int n = data ? snprintf(buf, max, "event: tally\ndata: %s\n\n", data) : -1;
+    free(data);
+    return n > 0 && (size_t)n < max ? (size_t)n : 0;
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
@@ -462,13 +376,16 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     size_t o = 0;
     while (!s->stopping) {
         uint64_t next;
-        size_t n = live_wait(s->live, e->after, SSE_WAIT_MS, m, 32, &next);
-        e->after = next;
-        for (size_t i = 0; i < n && o + 128 < max; i++)
-            if (in_prefixes(e, m[i].topic))
-                o += (size_t)snprintf(buf + o, max - o,
-                                      "event: tally\ndata: {\"unit\":\"%s\",\"topic\":\"%s\"}\n\n",
-                                      m[i].unit, m[i].topic);
+        size_t n = live_wait(s->live, e->after, SSE_WAIT_MS, m, 32, &next), i;
+        for (i = 0; i < n; i++) {
+            if (in_prefixes(e, m[i].topic)) {
+                const size_t w = sse_event(buf + o, max - o, &m[i]);
+                if (!w && o) break; /* no room left: it goes first next time */
+                o += w;             /* (0 in an empty buffer: too big for any, skipped) */
+            }
+            e->after = m[i].n;
+        }
+        if (i == n) e->after = next;
         if (o) return (ssize_t)o;
         if (!n) return (ssize_t)snprintf(buf, max, ": quiet\n\n"); /* keeps proxies open */
     }
@@ -481,9 +398,12 @@ static void sse_free(void *cls)
     free(cls);
 }
 
-static enum MHD_Result events(server_t *s, struct MHD_Connection *c, const session_who_t *who)
+static enum MHD_Result events(call_t *x)
 {
-    if (!s->live) return send_error(c, 503, "no tally stream configured");
+    server_t *s = x->s;
+    struct MHD_Connection *c = x->c;
+    const session_who_t *who = &x->who;
+    if (!s->live) return reply_error(c, 503, "no tally stream configured");
     sse_t *e = calloc(1, sizeof *e);
     if (!e) return MHD_NO;
     e->s = s;
@@ -508,7 +428,7 @@ static enum MHD_Result events(server_t *s, struct MHD_Connection *c, const sessi
         free(e);
         return MHD_NO;
     }
-    headers(r, "text/event-stream; charset=utf-8");
+    reply_headers(r, "text/event-stream; charset=utf-8");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     enum MHD_Result ok = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
@@ -520,8 +440,10 @@ static enum MHD_Result events(server_t *s, struct MHD_Connection *c, const sessi
 /* The year-end report of unit as `antt report` writes it (the same code),
  * ?year=&cmp=&lang=vi|en&stat=1 (the statistical year 15/12-14/12)
  * &format=text|csv|json. */
-static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const param_t *p)
+static enum MHD_Result report(call_t *x)
 {
+    struct MHD_Connection *c = x->c;
+    const param_t *p = &x->p;
     report_args_t a = {.unit = p->unit,
                        .year = p->year,
                        .cmp_year = p->cmp,
@@ -538,106 +460,80 @@ static enum MHD_Result report(struct MHD_Connection *c, db_t *db, const param_t 
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m) return MHD_NO;
-    int code = report_write(db, &a, m, err, sizeof err);
+    int code = report_write(x->db, &a, m, err, sizeof err);
     fclose(m);
     if (code) {
         free(buf);
-        return send_error(c, code == 2 ? 404 : 500, "no report");
+        return reply_error(c, code == 2 ? 404 : 500, "no report");
     }
     const char *type = !strcmp(a.format, "csv")    ? "text/csv; charset=utf-8"
                        : !strcmp(a.format, "json") ? "application/json; charset=utf-8"
                                                    : "text/plain; charset=utf-8";
-    return send_owned(c, 200, type, buf, len, NULL);
+    return reply_owned(c, 200, type, buf, len, NULL);
 }
 
-/* ---- the JSON endpoints -------------------------------------------------- */
+/* ---- the questions -------------------------------------------------------- */
 
-static enum MHD_Result api(server_t *s, struct MHD_Connection *c, const char *what)
+/* A question's answer: JSON from the database (taken), or 500. */
+static enum MHD_Result send_answer(call_t *x, char *json)
+{
+    return json ? reply_json(x->c, 200, json, NULL) : reply_error(x->c, 500, "the query failed");
+}
+
+/* Who am I: {name, scope, lang}, or {name: null} before a login. */
+static enum MHD_Result me(call_t *x)
+{
+    json_object *o = x->has_who ? who_object(&x->who) : json_object_new_object();
+    if (o && !x->has_who) json_object_object_add(o, "name", NULL);
+    return reply_object(x->c, 200, o, NULL);
+}
+
+/* The unit picker: within the viewer's scope. */
+static enum MHD_Result units(call_t *x)
 {
     char err[512];
-    db_t *db = pool_get(s->pool, err, sizeof err);
-    if (!db) return send_error(c, 503, "the database cannot be reached");
-    session_who_t who;
-    int w = who_of(s, c, db, &who);
-    enum MHD_Result rc;
-    char *json = NULL;
-    param_t p;
-    char why[200];
-    if (w < 0) {
-        rc = send_error(c, 503, "the database failed");
-        goto out;
-    }
-    if (!param_known(what)) {
-        rc = send_error(c, 404, "no such question");
-        goto out;
-    }
-    if (parse_args(c, what, &p, why, sizeof why) < 0) {
-        count_bad(s);
-        rc = send_error(c, 400, why);
-        goto out;
-    }
-    if (!w && !strcmp(what, "me")) { /* who am I: nobody (the page asks before its login) */
-        char *b = strdup("{\"name\":null}");
-        rc = b ? send_json(c, 200, b, NULL) : MHD_NO;
-        goto out;
-    }
-    if (!w) {
-        rc = send_error(c, 401, "log in first");
-        goto out;
-    }
-    if (!strcmp(what, "me")) {
-        char *b = malloc(256);
-        if (!b) {
-            rc = MHD_NO;
-            goto out;
-        }
-        snprintf(b, 256, "{\"name\":\"%s\",\"scope\":%s%s%s,\"lang\":\"%s\"}", who.name,
-                 who.scope[0] ? "\"" : "", who.scope[0] ? who.scope : "null",
-                 who.scope[0] ? "\"" : "", who.lang);
-        rc = send_json(c, 200, b, NULL);
-        goto out;
-    }
-    if (!strcmp(what, "events")) {
-        pool_put(s->pool, db);
-        return events(s, c, &who);
-    }
-    if (!strcmp(what, "units")) { /* the unit picker: within the viewer's scope */
-        json = console_units(db, who.scope, p.q, err, sizeof err);
-        rc = json ? send_json(c, 200, json, NULL) : send_error(c, 500, "the query failed");
-        goto out;
-    }
-    const char *unit = p.unit, *from = p.from, *to = p.to;
-    int in = console_in_scope(db, who.scope, unit, err, sizeof err);
-    if (in < 0) {
-        rc = send_error(c, 503, "the database failed");
-        goto out;
-    }
-    if (!in) {
-        rc = send_error(c, 403, "unit outside this viewer's scope");
-        goto out;
-    }
-    if (!strcmp(what, "report")) {
-        rc = report(c, db, &p);
-        goto out;
-    }
-    if (!strcmp(what, "overview")) {
-        json = console_overview(db, unit, from, to, p.cfrom[0] ? p.cfrom : NULL,
-                                p.cto[0] ? p.cto : NULL, err, sizeof err);
-    } else if (!strcmp(what, "children")) {
-        json = console_children(db, unit, from, to, err, sizeof err);
-    } else if (!strcmp(what, "months")) {
-        json = console_months(db, unit, from, to, err, sizeof err);
-    } else if (!strcmp(what, "tipoffs")) {
-        json = console_tipoffs(db, unit, p.within ? p.within : 3, from, to, err, sizeof err);
-    } else if (!strcmp(what, "overdue")) {
-        json = console_overdue(db, unit, from, to, err, sizeof err);
-    } else if (!strcmp(what, "stations")) {
-        json = console_stations(db, unit, s->cfg.silent_hours, err, sizeof err);
-    }
-    rc = json ? send_json(c, 200, json, NULL) : send_error(c, 500, "the query failed");
-out:
-    pool_put(s->pool, db);
-    return rc;
+    return send_answer(x, console_units(x->db, x->who.scope, x->p.q, err, sizeof err));
+}
+
+static enum MHD_Result overview(call_t *x)
+{
+    const param_t *p = &x->p;
+    char err[512];
+    return send_answer(x, console_overview(x->db, p->unit, p->from, p->to,
+                                           p->cfrom[0] ? p->cfrom : NULL, p->cto[0] ? p->cto : NULL,
+                                           err, sizeof err));
+}
+
+static enum MHD_Result children(call_t *x)
+{
+    char err[512];
+    return send_answer(x, console_children(x->db, x->p.unit, x->p.from, x->p.to, err, sizeof err));
+}
+
+static enum MHD_Result months(call_t *x)
+{
+    char err[512];
+    return send_answer(x, console_months(x->db, x->p.unit, x->p.from, x->p.to, err, sizeof err));
+}
+
+static enum MHD_Result tipoffs(call_t *x)
+{
+    char err[512];
+    return send_answer(x, console_tipoffs(x->db, x->p.unit, x->p.within ? x->p.within : 3,
+                                          x->p.from, x->p.to, err, sizeof err));
+}
+
+static enum MHD_Result overdue(call_t *x)
+{
+    char err[512];
+    return send_answer(x, console_overdue(x->db, x->p.unit, x->p.from, x->p.to, err, sizeof err));
+}
+
+static enum MHD_Result stations(call_t *x)
+{
+    char err[512];
+    return send_answer(x,
+                       console_stations(x->db, x->p.unit, x->s->cfg.silent_hours, err, sizeof err));
 }
 
 /* ---- /metrics ------------------------------------------------------------ */
@@ -689,7 +585,126 @@ static enum MHD_Result send_metrics(server_t *s, struct MHD_Connection *c)
             hashing, (unsigned long long)bad, nsess);
     fclose(m);
     if (!b) return MHD_NO;
-    return send_owned(c, 200, "text/plain; version=0.0.4; charset=utf-8", b, n, NULL);
+    return reply_owned(c, 200, "text/plain; version=0.0.4; charset=utf-8", b, n, NULL);
+}
+
+/* ---- the page table ------------------------------------------------------ */
+
+static enum MHD_Result metrics(call_t *x)
+{
+    /* for the operator's scraper, which connects directly; not for
+     * whoever the proxy forwards */
+    char peer[64];
+    peer_addr(x->c, peer);
+    if (from_proxy(x->s, peer)) return reply_error(x->c, 404, "no such page");
+    return send_metrics(x->s, x->c);
+}
+
+static enum MHD_Result index_page(call_t *x)
+{
+    return reply_static(x->c, x->s->static_dir, "index.html");
+}
+
+static enum MHD_Result page_file(call_t *x)
+{
+    return reply_static(x->c, x->s->static_dir, x->rest);
+}
+
+enum {
+    PAGE_QUESTION = 1u << 0, /* a connection of the pool held; its parameters parsed by
+                                param.c, as the question the path's last part names */
+    PAGE_SCOPED = 1u << 1,   /* its unit inside the viewer's scope, else 403 */
+    PAGE_FORM = 1u << 2,     /* its body is the login form (the post processor) */
+};
+
+typedef struct {
+    const char *method; /* GET (which HEAD reaches too) or POST */
+    const char *path;   /* whole, or a prefix ending in '*' */
+    enum MHD_Result (*run)(call_t *x);
+    server_who_t who; /* the session: not looked at, read when there is one, needed (401) */
+    unsigned what;    /* PAGE_* */
+} page_t;
+
+/* Every endpoint. docs/http-api.md documents each row, and
+ * tests/unit/test_apidoc.c holds the two together. */
+static const page_t PAGES[] = {
+    {"POST", "/api/login", login, SERVER_OPEN, PAGE_FORM},
+    {"POST", "/api/logout", logout, SERVER_OPEN, 0},
+    {"GET", "/api/me", me, SERVER_WHOEVER, PAGE_QUESTION},
+    {"GET", "/api/units", units, SERVER_VIEWER, PAGE_QUESTION},
+    {"GET", "/api/overview", overview, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/children", children, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/months", months, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/tipoffs", tipoffs, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/overdue", overdue, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/stations", stations, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/report", report, SERVER_VIEWER, PAGE_QUESTION | PAGE_SCOPED},
+    {"GET", "/api/events", events, SERVER_VIEWER, PAGE_QUESTION},
+    {"GET", "/metrics", metrics, SERVER_OPEN, 0},
+    {"GET", "/", index_page, SERVER_OPEN, 0},
+    {"GET", "/static/*", page_file, SERVER_OPEN, 0},
+};
+#define NPAGES (sizeof PAGES / sizeof PAGES[0])
+
+int server_page(size_t i, server_page_t *out)
+{
+    if (i >= NPAGES) return -1;
+    *out = (server_page_t){.method = PAGES[i].method,
+                           .path = PAGES[i].path,
+                           .who = PAGES[i].who,
+                           .question = (PAGES[i].what & PAGE_QUESTION) != 0};
+    return 0;
+}
+
+/* The row of method and url, or NULL. */
+static const page_t *page_find(const char *method, const char *url)
+{
+    const char *m = !strcmp(method, "HEAD") ? "GET" : method;
+    for (size_t i = 0; i < NPAGES; i++) {
+        const page_t *pg = &PAGES[i];
+        const size_t n = strlen(pg->path);
+        if (!strcmp(pg->method, m) &&
+            (pg->path[n - 1] == '*' ? !strncmp(url, pg->path, n - 1) : !strcmp(url, pg->path)))
+            return pg;
+    }
+    return NULL;
+}
+
+/* What the row of a whole request says, in order, then its handler: a
+ * connection of the pool (503), the session (503 when the database
+ * fails), the parameters (400), a session needed (401), the unit in the
+ * viewer's scope (403). */
+static enum MHD_Result page_run(server_t *s, struct MHD_Connection *c, const char *url,
+                                const page_t *pg, req_t *q)
+{
+    call_t x = {.s = s, .c = c, .q = q, .rest = ""};
+    const size_t n = strlen(pg->path);
+    if (pg->path[n - 1] == '*') x.rest = url + n - 1;
+    if (pg->who == SERVER_OPEN && !(pg->what & PAGE_QUESTION)) return pg->run(&x);
+    char err[512], why[200];
+    if (!(x.db = pool_get(s->pool, err, sizeof err)))
+        return reply_error(c, 503, "the database cannot be reached");
+    enum MHD_Result rc;
+    const int w = who_of(s, c, x.db, &x.who);
+    int in = 1;
+    x.has_who = w > 0;
+    if (w < 0) {
+        rc = reply_error(c, 503, "the database failed");
+    } else if ((pg->what & PAGE_QUESTION) &&
+               parse_args(c, strrchr(pg->path, '/') + 1, &x.p, why, sizeof why) < 0) {
+        count_bad(s);
+        rc = reply_error(c, 400, why);
+    } else if (pg->who == SERVER_VIEWER && !x.has_who) {
+        rc = reply_error(c, 401, "log in first");
+    } else if ((pg->what & PAGE_SCOPED) &&
+               (in = console_in_scope(x.db, x.who.scope, x.p.unit, err, sizeof err)) <= 0) {
+        rc = in < 0 ? reply_error(c, 503, "the database failed")
+                    : reply_error(c, 403, "unit outside this viewer's scope");
+    } else {
+        rc = pg->run(&x);
+    }
+    pool_put(s->pool, x.db);
+    return rc;
 }
 
 /* ---- a request's way in -------------------------------------------------- */
@@ -701,6 +716,27 @@ static gate_conn_t *gate_of(struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
+/* A field of the login form, or a piece of one, from the post processor. */
+static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *filename, const char *type, const char *encoding,
+                                  const char *data, uint64_t off, size_t size)
+{
+    (void)kind, (void)filename, (void)type, (void)encoding;
+    return param_login_take(cls, key, data, off, size) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* The post processor of a login form: of an urlencoded body only (the one
+ * encoding the page sends; a multipart body is refused, not parsed). NULL
+ * for any other, or out of memory. */
+static struct MHD_PostProcessor *form_reader(struct MHD_Connection *c, req_t *q)
+{
+    static const char URLENCODED[] = MHD_HTTP_POST_ENCODING_FORM_URLENCODED;
+    const char *type =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!type || strncasecmp(type, URLENCODED, sizeof URLENCODED - 1)) return NULL;
+    return MHD_create_post_processor(c, 512, form_field, &q->form);
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state)
@@ -708,44 +744,35 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
     server_t *s = cls;
     const int post = !strcmp(method, "POST");
+    const page_t *pg = page_find(method, url);
     /* the request has arrived whole (a POST's body too): off the gate's clock */
     if (!post || (*state && !*upload_size)) gate_arrived(s->gate, gate_of(c));
     if (post && !*state) { /* the first call: headers only */
         req_t *q = calloc(1, sizeof *q);
         if (!q) return MHD_NO;
         *state = q;
+        if (pg && (pg->what & PAGE_FORM) && !(q->pp = form_reader(c, q))) q->bad = 1;
         return MHD_YES;
     }
+    req_t *q = *state;
     if (post && *upload_size) { /* the body, in pieces */
-        req_t *q = *state;
-        if (q->n + *upload_size > BODY_MAX)
-            q->too_big = 1;
-        else
-            memcpy(q->body + q->n, upload, *upload_size), q->n += *upload_size;
+        q->body += *upload_size;
+        if (q->body > BODY_MAX)
+            q->bad = 1;
+        else if (q->pp && !q->bad && MHD_post_process(q->pp, upload, *upload_size) != MHD_YES)
+            q->bad = 1;
         *upload_size = 0;
         return MHD_YES;
     }
-    if (post) {
-        req_t *q = *state;
-        q->body[q->n] = '\0';
-        if (!strcmp(url, "/api/login")) return login(s, c, q);
-        if (!strcmp(url, "/api/logout")) return logout(s, c);
-        return send_error(c, 404, "no such action");
+    if (post && q->pp) { /* the last field ends with the body; a dangling one is malformed */
+        if (MHD_destroy_post_processor(q->pp) != MHD_YES) q->bad = 1;
+        q->pp = NULL;
     }
+    if (pg) return page_run(s, c, url, pg, post ? q : NULL);
+    if (post) return reply_error(c, 404, "no such action");
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-        return send_error(c, 405, "GET or POST only");
-    if (!strncmp(url, "/api/", 5)) return api(s, c, url + 5);
-    if (!strcmp(url, "/metrics")) {
-        /* for the operator's scraper, which connects directly; not for
-         * whoever the proxy forwards */
-        char peer[64];
-        peer_addr(c, peer);
-        if (from_proxy(s, peer)) return send_error(c, 404, "no such page");
-        return send_metrics(s, c);
-    }
-    if (!strcmp(url, "/")) return send_static(s, c, "index.html");
-    if (!strncmp(url, "/static/", 8)) return send_static(s, c, url + 8);
-    return send_error(c, 404, "no such page");
+        return reply_error(c, 405, "GET or POST only");
+    return reply_error(c, 404, strncmp(url, "/api/", 5) ? "no such page" : "no such question");
 }
 
 static void done(void *cls, struct MHD_Connection *c, void **state,
@@ -754,9 +781,11 @@ static void done(void *cls, struct MHD_Connection *c, void **state,
     (void)why;
     server_t *s = cls;
     gate_answered(s->gate, gate_of(c), gate_now_ms()); /* the next request's clock */
-    if (*state) {
-        sodium_memzero(*state, sizeof(req_t)); /* a password went through it */
-        free(*state);
+    req_t *q = *state;
+    if (q) {
+        if (q->pp) MHD_destroy_post_processor(q->pp); /* a request cut short */
+        sodium_memzero(q, sizeof *q);                 /* a password went through it */
+        free(q);
         *state = NULL;
     }
 }

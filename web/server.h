@@ -1,24 +1,11 @@
 /* server.h — the console's HTTP side (libmicrohttpd): static pages, the
- * login, JSON for each page, and the live event stream.
- *
- *   POST /api/login   name, password (form)   -> {name, scope, lang}, cookie
- *   POST /api/logout
- *   GET  /api/me                               -> {name, scope, lang}; {name: null}
- *   GET  /api/overview?unit=&from=&to=[&cfrom=&cto=]
- *   GET  /api/children?unit=&from=&to=
- *   GET  /api/months?unit=&from=&to=
- *   GET  /api/tipoffs?unit=&within=&from=&to=
- *   GET  /api/stations?unit=
- *   GET  /api/report?unit=&year=[&cmp=&lang=en&stat=1&format=csv|json]
- *                                              the year-end report, as antt report
- *   GET  /api/events                            Server-Sent Events: "tally"
- *   GET  /, /static/FILE                       the page
- *   GET  /metrics                              the console's counters (Prometheus
- *                                              text; not through the trusted proxy)
+ * login, JSON for each page, and the live event stream. Its endpoints are
+ * the rows of server.c's page table (server_page below), each documented
+ * in docs/http-api.md with its parameters, answers and errors (a test holds
+ * the document to the table).
  *
  * Every /api/ request but login and me needs the session cookie (401
- * without);
- * every unit is checked against the viewer's scope on the server (403
+ * without); every unit is checked against the viewer's scope on the server (403
  * outside it, whatever the page asked). Every parameter is parsed whole
  * (web/param.h): unknown, repeated or malformed ones are 400. Answers are
  * JSON, UTF-8. */
@@ -43,6 +30,24 @@ typedef struct {
 } server_cfg_t;
 
 typedef struct server server_t;
+
+/* Who may ask for a page: anyone (no session looked at), anyone with the
+ * session read when there is one (/api/me), a logged-in viewer (401
+ * without). */
+typedef enum { SERVER_OPEN, SERVER_WHOEVER, SERVER_VIEWER } server_who_t;
+
+/* A row of the page table, as documents see it: GET (HEAD too) or POST, the
+ * path (a final '*': any file name there), who may ask, and whether it is a
+ * question whose parameters web/param.c parses (the path's last part names
+ * it). */
+typedef struct {
+    const char *method, *path;
+    server_who_t who;
+    int question;
+} server_page_t;
+
+/* Row i of the page table: 0, or -1 past its end. */
+int server_page(size_t i, server_page_t *out);
 
 /* Serve with the pool's connections and the stream (live may be NULL: no
  * live updates). NULL with err. */

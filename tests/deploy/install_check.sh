@@ -19,11 +19,11 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 
 for f in sbin/anttd bin/antt lib/libantt.so lib/libantt.a include/antt/antt.h include/antt/proto/ev.h \
          include/antt/proto/err.h lib/pkgconfig/antt.pc share/man/man8/anttd.8 share/man/man1/antt.1 \
-         share/man/man5/anttd.conf.5 share/man/man3/libantt.3 \
+         share/man/man5/anttd.conf.5 share/man/man3/libantt.3 share/man/man8/anttweb.8 \
          share/antt/migrations/001_schema.sql share/antt/units-cluster2.csv share/antt/crime_groups.csv \
          share/antt/clusters.csv lib/systemd/system/anttd.service share/doc/antt/PROTOCOL.md \
          share/doc/antt/anttd.conf.example share/doc/antt/README.md share/doc/antt/NEWS.md \
-         share/doc/antt/TOPOLOGY.md share/doc/antt/docs/report-json.md; do
+         share/doc/antt/TOPOLOGY.md share/doc/antt/docs/report-json.md share/doc/antt/docs/http-api.md; do
   [[ -e "$prefix/$f" ]] || fail "$f was not installed"
 done
 [[ $(ls "$prefix"/share/antt/migrations/*.sql | wc -l) == $(ls "$root"/db/migrations/*.sql | wc -l) ]] ||
@@ -42,7 +42,7 @@ out=$("$prefix/bin/antt" --version)
 [[ "$out" == "antt "* ]] || fail "the installed antt does not run: $out"
 
 # The man pages render without a warning, and say what they are about.
-for page in man8/anttd.8 man1/antt.1 man5/anttd.conf.5 man3/libantt.3; do
+for page in man8/anttd.8 man1/antt.1 man5/anttd.conf.5 man3/libantt.3 man8/anttweb.8; do
   warn=$(preconv "$prefix/share/man/$page" | groff -man -Tutf8 -ww -z 2>&1 || true)
   [[ -z "$warn" ]] || fail "$page: $warn"
 done
@@ -50,6 +50,8 @@ page=$(MANWIDTH=80 man -l "$prefix/share/man/man8/anttd.8" 2>/dev/null)
 grep -q "EXIT STATUS" <<<"$page" || fail "anttd(8) has no EXIT STATUS"
 page=$(MANWIDTH=80 man -l "$prefix/share/man/man1/antt.1" 2>/dev/null)
 grep -q "ANTT_DB" <<<"$page" || fail "antt(1) does not name ANTT_DB"
+page=$(MANWIDTH=80 man -l "$prefix/share/man/man8/anttweb.8" 2>/dev/null)
+grep -q "EXIT STATUS" <<<"$page" || fail "anttweb(8) has no EXIT STATUS"
 
 # Only the public API leaves the shared library.
 leaked=$(nm -D --defined-only "$prefix/lib/libantt.so" | awk '{print $3}' |

@@ -644,6 +644,77 @@ Test(web, parameters_are_parsed_whole)
                   (long long)(sizeof bad / sizeof bad[0]));
 }
 
+/* A POST of body to /api/login with Content-Type type (NULL: none): the
+ * status, the answer's body in out. */
+static int post_login(const char *type, const char *body, char *out, size_t cap)
+{
+    char head[256];
+    const size_t len = strlen(body);
+    snprintf(head, sizeof head,
+             "POST /api/login HTTP/1.0\r\nHost: x\r\n%s%s%sContent-Length: %zu\r\n\r\n",
+             type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "", len);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)wport)};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t got = 0;
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0 &&
+        send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head) &&
+        send(fd, body, len, MSG_NOSIGNAL) == (ssize_t)len) {
+        ssize_t r;
+        while (got + 1 < cap && (r = read(fd, out + got, cap - 1 - got)) > 0)
+            got += (size_t)r;
+    }
+    out[got] = '\0';
+    close(fd);
+    int status = -1;
+    sscanf(out, "HTTP/%*s %d", &status);
+    char *b = strstr(out, "\r\n\r\n");
+    if (b) memmove(out, b + 4, strlen(b + 4) + 1);
+    return status;
+}
+
+/* The login form, decoded by libmicrohttpd's post processor and collected
+ * by param.c: a name and a password, each once, urlencoded, within 4096
+ * bytes; anything else is 400, counted, and no attempt against the
+ * throttle. */
+Test(web, a_malformed_login_form_is_400)
+{
+    static const char U[] = "application/x-www-form-urlencoded";
+    static char big[6000];
+    snprintf(big, sizeof big, "name=tinh20&password=");
+    memset(big + strlen(big), 'x', 5000);
+    const struct {
+        const char *type, *body;
+    } bad[] = {
+        {U, "name=tinh20&password=a+long+secret&admin=1"},
+        {U, "name=tinh20&password=a+long+secret&name=bo"},
+        {U, "name=tinh20%00&password=a+long+secret"},
+        {U, "name=tinh20&password=a+long+secret&junk"},
+        {U, "name=tinh20&password=a+long+secret%2"},
+        {U, "name=&password=a+long+secret"},
+        {U, "name=tinh20"},
+        {U, big},
+        {NULL, "name=tinh20&password=a+long+secret"},
+        {"multipart/form-data; boundary=XX",
+         "--XX\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\ntinh20\r\n"
+         "--XX\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\na long secret\r\n"
+         "--XX--\r\n"},
+    };
+    const size_t n = sizeof bad / sizeof bad[0];
+    const long long before = web_metric("antt_web_bad_requests_total");
+    char out[4096], cookie[1024];
+    for (size_t i = 0; i < n; i++) {
+        cr_expect_eq(post_login(bad[i].type, bad[i].body, out, sizeof out), 400, "%zu: %s", i, out);
+        cr_expect(strstr(out, "\"error\""), "%zu: %s", i, out);
+    }
+    cr_expect_geq(web_metric("antt_web_bad_requests_total") - before, (long long)n);
+    cr_expect_eq(post_login(U, "name=tinh20&password=a+long%20secret", out, sizeof out), 200, "%s",
+                 out);
+    cr_expect_eq(login("tinh20", "a+long+secret", cookie), 200, "no failure was counted");
+}
+
 /* Item 10: the picker's text that is not UTF-8 is the client's error (400),
  * not PostgreSQL's (500). */
 Test(web, a_picker_query_that_is_not_utf8_is_400)
@@ -852,4 +923,134 @@ Test(web, slow_clients_cannot_hold_the_console)
     cr_expect_gt(web_metric("antt_web_connections_cut_total{reason=\"deadline\"}") +
                      web_metric("antt_web_connections_cut_total{reason=\"evicted\"}"),
                  0);
+}
+
+/* ---- the documents: anttweb(8) and docs/http-api.md --------------------- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Every option anttweb --help lists is in its man page, as *--NAME*. */
+Test(web, the_man_page_names_every_option)
+{
+    char *man = slurp(ANTT_SOURCE_DIR "/web/anttweb.8.scd");
+    FILE *h = popen(ANTTWEB_PATH " --help", "r");
+    cr_assert(h);
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, h)) {
+        const char *o = strstr(line, "--");
+        if (strncmp(line, "  ", 2) || !o || (o != line + 6 && o != line + 10)) continue;
+        char name[64], want[80];
+        if (sscanf(o, "--%63[a-z-]", name) != 1) continue;
+        snprintf(want, sizeof want, "*--%s*", name);
+        cr_expect(strstr(man, want), "anttweb(8) does not document --%s", name);
+        n++;
+    }
+    cr_expect_eq(pclose(h), 0);
+    cr_expect_geq(n, 20, "options read from --help: %d", n);
+    free(man);
+}
+
+/* A request as an example writes it, from 127.0.0.1: the status (-1: none
+ * within 5 s). Only the head is read (the event stream does not end). */
+static int example_request(const char *method, const char *target, const char *body,
+                           const char *cookie)
+{
+    char req[2048], got[4096];
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: x\r\n", method, target);
+    if (cookie) n += snprintf(req + n, sizeof req - (size_t)n, "Cookie: %s\r\n", cookie);
+    if (body || !strcmp(method, "POST"))
+        n += snprintf(req + n, sizeof req - (size_t)n,
+                      "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n",
+                      body ? strlen(body) : 0);
+    n += snprintf(req + n, sizeof req - (size_t)n, "\r\n%s", body ? body : "");
+    cr_assert_lt((size_t)n, sizeof req);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)wport)};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t len = 0;
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0 &&
+        send(fd, req, (size_t)n, MSG_NOSIGNAL) == n) {
+        ssize_t r;
+        got[0] = '\0';
+        while (!strstr(got, "\r\n\r\n") && len + 1 < sizeof got &&
+               (r = read(fd, got + len, sizeof got - 1 - len)) > 0) {
+            len += (size_t)r;
+            got[len] = '\0';
+        }
+    }
+    got[len] = '\0';
+    close(fd);
+    int status = -1;
+    sscanf(got, "HTTP/%*s %d", &status);
+    return status;
+}
+
+/* docs/http-api.md's examples, each sent as written (a "viewer" line with
+ * a fresh session of tinh20): the status they are documented with. Every
+ * endpoint of the document's table has one (tests/unit/test_apidoc.c holds
+ * the table to the program). */
+Test(web, the_documented_examples_get_their_status)
+{
+    char *doc = slurp(ANTT_SOURCE_DIR "/docs/http-api.md");
+    const char *p = strstr(doc, "<!-- check: examples -->\n```\n");
+    cr_assert(p, "docs/http-api.md has no examples");
+    p = strstr(p, "```\n") + 4;
+    const char *end = strstr(p, "```");
+    cr_assert(end);
+    char seen[64][128];
+    int n = 0;
+    for (const char *eol; p < end; p = eol + 1) {
+        eol = strchr(p, '\n');
+        char line[1024], *tok[6], *save = NULL;
+        snprintf(line, sizeof line, "%.*s", (int)(eol - p), p);
+        int k = 0;
+        for (char *t = strtok_r(line, " ", &save); t && k < 6; t = strtok_r(NULL, " ", &save))
+            tok[k++] = t;
+        if (!k) continue; /* a blank line */
+        cr_assert(k == 4 || k == 5, "METHOD TARGET [BODY] WHO STATUS: %.*s", (int)(eol - p), p);
+        const char *who = tok[k - 2], *body = k == 5 ? tok[2] : NULL;
+        const int want = atoi(tok[k - 1]);
+        char cookie[1024];
+        cr_assert(!strcmp(who, "none") || !strcmp(who, "viewer"), "who: %s", who);
+        if (!strcmp(who, "viewer")) cr_assert_eq(login("tinh20", "a+long+secret", cookie), 200);
+        const int got = example_request(tok[0], tok[1], body, who[0] == 'v' ? cookie : NULL);
+        cr_expect_eq(got, want, "%s %s (%s): %d, documented %d", tok[0], tok[1], who, got, want);
+        cr_assert_lt(n, 64);
+        snprintf(seen[n++], sizeof seen[0], "%s %.*s", tok[0], (int)strcspn(tok[1], "?"), tok[1]);
+    }
+    cr_expect_geq(n, 20, "examples: %d", n);
+    /* each endpoint of the table: an example of it */
+    const char *t = strstr(doc, "<!-- check: endpoints -->\n");
+    cr_assert(t);
+    t = strchr(strchr(strchr(t, '\n') + 1, '\n') + 1, '\n') + 1; /* past the header */
+    for (; *t == '|'; t = strchr(t, '\n') + 1) {
+        char method[8], path[128];
+        cr_assert_eq(sscanf(t, "| %7s | %127s |", method, path), 2);
+        const size_t plen = strlen(path);
+        int has = 0;
+        for (int i = 0; i < n && !has; i++) {
+            const char *sp = strchr(seen[i], ' ');
+            has =
+                (size_t)(sp - seen[i]) == strlen(method) &&
+                !strncmp(seen[i], method, strlen(method)) &&
+                (path[plen - 1] == '*' ? !strncmp(sp + 1, path, plen - 1) : !strcmp(sp + 1, path));
+        }
+        cr_expect(has, "%s %s has no example", method, path);
+    }
+    free(doc);
 }

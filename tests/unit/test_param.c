@@ -147,32 +147,65 @@ Test(param, units_and_the_pickers_text)
     cr_expect_eq(take("units", KV({"q", long_q}), &p, why), -1);
 }
 
+/* The login form's fields as libmicrohttpd's post processor hands them
+ * over: "key=value" pairs, each value in one piece; 0 or -1 (finish). */
+static int form(const char *const *kv, size_t n, param_login_t *f)
+{
+    memset(f, 0, sizeof *f);
+    for (size_t i = 0; i + 1 < n; i += 2)
+        if (param_login_take(f, kv[i], kv[i + 1], 0, strlen(kv[i + 1])) < 0) return -1;
+    return param_login_finish(f);
+}
+
+#define FORM(...)                                                                                  \
+    ((const char *const[]){__VA_ARGS__}),                                                          \
+        sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
+
 Test(param, the_login_form_is_read_strictly)
 {
-    char out[32];
-    size_t n;
-    const char *ok = "name=tinh20&password=a+long%20secret";
-    cr_expect_eq(param_form_field(ok, strlen(ok), "password", out, sizeof out, &n), 1);
-    cr_expect_str_eq(out, "a long secret");
-    cr_expect_eq(n, 13);
-    cr_expect_eq(param_form_field(ok, strlen(ok), "nam", out, sizeof out, NULL), 0,
-                 "a prefix is not the field");
-    static const char *const F[] = {"name", "password"};
-    cr_expect_eq(param_form_only(ok, strlen(ok), F, 2), 0);
-    const char *extra = "name=a&password=b&admin=1";
-    cr_expect_eq(param_form_only(extra, strlen(extra), F, 2), -1);
-    const char *twice = "name=a&password=b&name=c";
-    cr_expect_eq(param_form_field(twice, strlen(twice), "name", out, sizeof out, NULL), -1);
-    const char *nul = "name=a%00b&password=b";
-    cr_expect_eq(param_form_field(nul, strlen(nul), "name", out, sizeof out, NULL), -1);
-    const char *badhex = "name=a%zz&password=b";
-    cr_expect_eq(param_form_field(badhex, strlen(badhex), "name", out, sizeof out, NULL), -1);
-    const char *cut = "name=a%2";
-    cr_expect_eq(param_form_field(cut, strlen(cut), "name", out, sizeof out, NULL), -1);
-    const char *big = "name=0123456789012345678901234567890123456789";
-    cr_expect_eq(param_form_field(big, strlen(big), "name", out, sizeof out, NULL), -1,
-                 "too long is refused, not cut");
-    cr_expect_eq(param_form_field("", 0, "name", out, sizeof out, NULL), 0);
+    param_login_t f;
+    cr_expect_eq(form(FORM("name", "tinh20", "password", "a long secret"), &f), 0);
+    cr_expect_str_eq(f.name, "tinh20");
+    cr_expect_str_eq(f.password, "a long secret");
+    cr_expect_eq(f.password_len, 13);
+    cr_expect_eq(form(FORM("name", "a", "password", "b", "admin", "1"), &f), -1, "another field");
+    cr_expect_eq(form(FORM("nam", "a", "password", "b"), &f), -1, "a prefix is not the field");
+    cr_expect_eq(form(FORM("name", "a", "password", "b", "name", "c"), &f), -1, "twice");
+    cr_expect_eq(form(FORM("name", "a"), &f), -1, "no password");
+    cr_expect_eq(form(FORM("name", "", "password", "b"), &f), -1, "an empty name");
+    cr_expect_eq(form(FORM("name", "\xff\xfe", "password", "b"), &f), -1, "not UTF-8");
+    cr_expect_eq(form(FORM("name", "a\x01", "password", "b"), &f), -1, "a control character");
+    char big[PARAM_PASSWORD_MAX + 2];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cr_expect_eq(form(FORM("name", "a", "password", big), &f), -1, "too long is refused, not cut");
+    big[PARAM_PASSWORD_MAX] = '\0';
+    cr_expect_eq(form(FORM("name", "a", "password", big), &f), 0, "the longest password");
+    big[PARAM_NAME_MAX + 1] = '\0';
+    cr_expect_eq(form(FORM("name", big, "password", "b"), &f), -1, "a name of 65 bytes");
+    big[PARAM_NAME_MAX] = '\0';
+    cr_expect_eq(form(FORM("name", big, "password", "b"), &f), 0, "a name of 64 bytes");
+    /* a NUL inside (a decoded %00): the length says so */
+    memset(&f, 0, sizeof f);
+    cr_expect_eq(param_login_take(&f, "name", "a\0b", 0, 3), -1);
+    cr_expect_eq(param_login_take(&f, "password", "b", 0, 1), -1, "refused, it stays refused");
+    cr_expect_eq(param_login_finish(&f), -1);
+}
+
+Test(param, a_login_field_may_come_in_pieces)
+{
+    param_login_t f = {0};
+    cr_assert_eq(param_login_take(&f, "name", "tin", 0, 3), 0);
+    cr_assert_eq(param_login_take(&f, "name", "h20", 3, 3), 0);
+    cr_assert_eq(param_login_take(&f, "password", "a long", 0, 6), 0);
+    cr_assert_eq(param_login_take(&f, "password", " secret", 6, 7), 0);
+    cr_expect_eq(param_login_finish(&f), 0);
+    cr_expect_str_eq(f.name, "tinh20");
+    cr_expect_str_eq(f.password, "a long secret");
+    cr_expect_eq(param_login_take(&f, "name", "x", 6, 1), -1, "the name is not the field going on");
+    memset(&f, 0, sizeof f);
+    cr_assert_eq(param_login_take(&f, "name", "ab", 0, 2), 0);
+    cr_expect_eq(param_login_take(&f, "name", "c", 5, 1), -1, "a gap");
 }
 
 Test(param, the_client_behind_a_proxy_is_the_last_hop)

@@ -1,14 +1,24 @@
 /* fuzz_login.c — libFuzzer harness for what a login brings from outside
- * (web/param.c): the urlencoded form (byte 0 even) and the X-Forwarded-For
+ * (web/param.c): the form's fields (byte 0 even) and the X-Forwarded-For
  * value of a trusted proxy (byte 0 odd).
  *
- * Properties checked besides "no crash, no sanitizer report": a field read
- * has no NUL inside and fits its buffer (its length is strlen's); a form
- * accepted as "name and password only" has no other field; an address
- * taken from X-Forwarded-For is an IPv4 or IPv6 address written back in one
- * spelling (parsing it again gives the same text).
+ * The form is decoded by libmicrohttpd's post processor, which hands each
+ * field over in pieces (a key, bytes of its value at an offset); what is
+ * ours is param_login_take/param_login_finish, which collect the pieces.
+ * The harness plays the post processor: the body is split at '&' and '=',
+ * %XX and '+' decoded, and each value given in pieces of (byte 0 / 2)
+ * bytes (0: whole), as libmicrohttpd does when a value outgrows its buffer
+ * or arrives in several reads.
+ *
+ * Properties checked besides "no crash, no sanitizer report": a form
+ * accepted had exactly a name and a password, each once; what was
+ * collected is what was given (pieces put back in order), without NUL, of
+ * the lengths given, the name 1 to 64 bytes of UTF-8, the password 1 to 299
+ * bytes; an address taken from X-Forwarded-For is an IPv4 or IPv6 address
+ * written back in one spelling (parsing it again gives the same text).
  *
  * Run: fuzz_login -max_total_time=15 web/fuzz/corpus-login (deploy/test.sh). */
+#include "proto/utf8.h"
 #include "web/param.h"
 
 #include <arpa/inet.h>
@@ -17,25 +27,89 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void form(const char *body, size_t n)
+static int hexval(int c)
 {
-    static const char *const F[] = {"name", "password"};
-    char out[300];
-    size_t len = 0;
-    const char *keys[] = {"name", "password", "x"};
-    for (int k = 0; k < 3; k++) {
-        const size_t caps[] = {1, 2, 80, sizeof out};
-        for (int c = 0; c < 4; c++) {
-            len = (size_t)-1;
-            const int r = param_form_field(body, n, keys[k], out, caps[c], &len);
-            if (r == 1 && (len >= caps[c] || strlen(out) != len)) abort();
-            if (r < -1 || r > 1) abort();
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Decode s[0..n) into out as the post processor does (%XX, '+' as space;
+ * a '%' without two hex digits stays). Its length. */
+static size_t decode(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else {
+            out[o++] = s[i] == '+' ? ' ' : s[i];
         }
     }
-    if (param_form_only(body, n, F, 2) == 0) {
-        /* only name and password: a third name cannot be found */
-        if (param_form_field(body, n, "x", out, sizeof out, &len) == 1) abort();
+    out[o] = '\0';
+    return o;
+}
+
+/* A field's value in pieces of `piece` bytes (0: whole). 0 or -1. */
+static int give(param_login_t *f, const char *key, const char *v, size_t n, size_t piece)
+{
+    if (!piece || n == 0) return param_login_take(f, key, v, 0, n);
+    for (size_t off = 0; off < n; off += piece) {
+        const size_t k = n - off < piece ? n - off : piece;
+        if (param_login_take(f, key, v + off, off, k) < 0) return -1;
     }
+    return 0;
+}
+
+static void form(const char *body, size_t n, size_t piece)
+{
+    param_login_t f;
+    memset(&f, 0, sizeof f);
+    char *key = malloc(n + 1), *val = malloc(n + 1), name[PARAM_NAME_MAX + 1] = "",
+         pw[PARAM_PASSWORD_MAX + 1] = "";
+    size_t names = 0, passwords = 0, others = 0, nl = 0, pl = 0;
+    int refused = 0;
+    for (size_t i = 0; i < n && !refused;) {
+        size_t j = i;
+        while (j < n && body[j] != '&')
+            j++;
+        size_t eq = i;
+        while (eq < j && body[eq] != '=')
+            eq++;
+        if (j == i) { /* an empty field ("&&"): skipped */
+            i = j + 1;
+            continue;
+        }
+        if (eq == i) break; /* "=value": the post processor stops there */
+        const size_t kl = decode(body + i, eq - i, key);
+        const size_t vl = eq < j ? decode(body + eq + 1, j - eq - 1, val) : 0;
+        if (eq == j) val[0] = '\0';
+        (void)kl; /* the post processor hands the key over as a C string */
+        if (!strcmp(key, "name")) {
+            names++;
+            if (vl <= PARAM_NAME_MAX) memcpy(name, val, vl + 1), nl = vl;
+        } else if (!strcmp(key, "password")) {
+            passwords++;
+            if (vl <= PARAM_PASSWORD_MAX) memcpy(pw, val, vl + 1), pl = vl;
+        } else {
+            others++;
+        }
+        refused = give(&f, key, val, vl, piece) < 0;
+        i = j + 1;
+    }
+    if (!refused && param_login_finish(&f) == 0) {
+        if (names != 1 || passwords != 1 || others) abort();
+        if (f.name_len != nl || f.password_len != pl || strcmp(f.name, name) ||
+            strcmp(f.password, pw))
+            abort();
+        if (strlen(f.name) != nl || strlen(f.password) != pl) abort(); /* no NUL inside */
+        if (nl < 1 || nl > PARAM_NAME_MAX || pl < 1 || pl > PARAM_PASSWORD_MAX) abort();
+        if (utf8_check((const uint8_t *)f.name, nl, 0)) abort();
+    }
+    free(key);
+    free(val);
 }
 
 static void forwarded(const char *v, size_t n)
@@ -54,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *b = malloc(size - 1 ? size - 1 : 1);
     memcpy(b, data + 1, size - 1);
     if (data[0] % 2 == 0)
-        form(b, size - 1);
+        form(b, size - 1, data[0] / 2);
     else
         forwarded(b, size - 1);
     free(b);
