@@ -1,5 +1,5 @@
 /* main.c — anttweb, the console: the province's and the Ministry's figures
- * in a browser (issue 16). Options, then serve until SIGINT/SIGTERM.
+ * in a browser. Options, then serve until SIGINT/SIGTERM.
  *
  *   anttweb [--listen 127.0.0.1:9730] [--db CONNINFO] [--static DIR]
  *           [--stream tcp://127.0.0.1:7722 [--key FILE --server-key FILE.pub | --insecure]]
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
         .request_seconds = (int)request_s,
         /* Argon2id takes a core while it runs: by default half
          * of them, so that a flood of logins leaves the rest
-         * to the viewers (measured on two cores: issue 24) */
+         * to the viewers (measured on two cores) */
         .max_hashes = max_hashes                          ? (int)max_hashes
                       : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? (int)(sysconf(_SC_NPROCESSORS_ONLN) / 2)
                                                           : 1,

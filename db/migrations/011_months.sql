@@ -1,5 +1,4 @@
--- 011_months.sql — figures whose cost does not follow the length of history
--- (issues 16 and 17).
+-- 011_months.sql — figures whose cost does not follow the length of history.
 --
 -- A year's figures need the whole history before it: the carry-over (cases
 -- still open, tip-offs still pending on 1 January) is everything received

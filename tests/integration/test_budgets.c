@@ -1,6 +1,6 @@
 /* test_budgets.c — what an outsider can grow in anttd's tally stream is
- * bounded, and a flood of it is refused while stations keep being served
- * (issue 24): snapshots (answered off the intake loop, one at a time per
+ * bounded, and a flood of it is refused while stations keep being served:
+ * snapshots (answered off the intake loop, one at a time per
  * requester, a bounded queue, nothing kept for a requester that does not
  * read, the envelope read exactly) and subscriptions (only units' topics).
  * Real anttd, real ZeroMQ on loopback, a real PostgreSQL; each refusal is
@@ -147,7 +147,7 @@ static int recv_last(void *s, char *out, size_t cap, int ms)
     return n;
 }
 
-/* The 8-frame request of issue 24: [x1..x5, "VICTIM", "", request] once
+/* The 8-frame request that once misrouted an answer: [x1..x5, "VICTIM", "", request] once
  * made anttd read the victim's routing id from the sender's frames and send
  * it a snapshot it never asked for. The envelope is read whole now: the
  * sender gets an error, the victim nothing, and the next request is as
@@ -265,7 +265,7 @@ Test(budgets, snapshots_do_not_hold_up_the_stations)
 /* One requester asking sixty times and never reading: one snapshot at a
  * time is read for it, the others refused; answers past the socket's
  * high-water mark are dropped, not kept: anttd does not grow by a
- * snapshot per request (issue 24: 54 -> 675 MB). */
+ * snapshot per request (54 -> 675 MB). */
 Test(budgets, a_requester_that_never_reads_cannot_grow_the_daemon)
 {
     seed(400);
@@ -303,8 +303,8 @@ Test(budgets, a_requester_that_never_reads_cannot_grow_the_daemon)
     zmq_ctx_term(ctx);
 }
 
-/* Twenty requesters on connections of their own, none reading (issue 24's
- * review: the per-requester bounds alone let each hold its answers): the
+/* Twenty requesters on connections of their own, none reading (a
+ * review found that the per-requester bounds alone let each hold its answers): the
  * answers ZeroMQ holds for all of them stay within snapshot_bytes_max_mb
  * (8 MiB here, two or three province snapshots), the rest "busy". */
 Test(budgets, many_requesters_that_never_read_share_one_budget)
@@ -396,7 +396,7 @@ static void subscription_flood(size_t size, int count, long *grew_kb)
     zmq_ctx_term(ctx);
 }
 
-/* Subscriptions to random 1 KB topics (issue 24: 20,000 grew anttd 36 ->
+/* Subscriptions to random 1 KB topics (20,000 grew anttd 36 ->
  * 674 MB, kept after the subscriber left; 2,000 here, the sending XSUB's
  * own trie is slow to fill): longer than any unit's topic, so libzmq
  * disconnects the sender before storing any; a subscriber of a unit's

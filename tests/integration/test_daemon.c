@@ -469,7 +469,7 @@ Test(daemon, refuses_a_schema_newer_than_it_knows)
     PQclear(PQexec(c, "INSERT INTO antt.schema_migrations (version, name) VALUES (999, 'future')"));
     PQfinish(c);
     /* every endpoint its own or none: a fixed port (7721 by default) may
-     * be another anttd's on a developer's machine (issue 24) */
+     * be another anttd's on a developer's machine */
     const char *args[] = {"--listen",         "tcp://127.0.0.1:0",
                           "--publish-listen", "",
                           "--http-listen",    "",

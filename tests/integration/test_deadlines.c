@@ -1,5 +1,5 @@
 /* test_deadlines.c — tip-off limits counted as CPC Art. 134 counts them
- * (issue 18), end to end: the real anttd and antt, a real PostgreSQL with
+ * end to end: the real anttd and antt, a real PostgreSQL with
  * data/days-off.csv loaded (the test template). Each test has its own
  * database and daemon. */
 #include "harness.h"

@@ -1,4 +1,4 @@
-/* test_eras.c — two maps of the country (issue 15): the units as they stood
+/* test_eras.c — two maps of the country: the units as they stood
  * until 30 June 2025 and as they are since 1 July 2025 load side by side, a
  * reused code being two units (code + validity), the official successors
  * with their splits; admission takes the units of the day an event is about,

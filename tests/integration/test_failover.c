@@ -39,7 +39,7 @@ static void cluster_start(void)
     snprintf(dir, sizeof dir, "/tmp/antt-ha.%d.XXXXXX", (int)getpid());
     cr_assert(mkdtemp(dir));
     /* its output, and on failure the formation's own logs: without them a
-     * flake cannot be told from a defect (issue 24) */
+     * flake cannot be told from a defect */
     char cmd[1024], out[16384] = "";
     snprintf(cmd, sizeof cmd,
              "bash %s/deploy/ha/cluster.sh start %s 2>&1 || { echo FAILED;"

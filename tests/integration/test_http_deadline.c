@@ -1,5 +1,5 @@
 /* test_http_deadline.c — anttd's /healthz and /metrics against slow
- * clients (issue 24, item 7): sixty-four connections from eight addresses
+ * clients: sixty-four connections from eight addresses
  * (every place of http_max_connections), each trickling a header line and
  * opened again as soon as the server closes it, do not hold the scraper up;
  * each is cut once http_timeout_s have passed since it started, however it

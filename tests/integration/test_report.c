@@ -494,7 +494,7 @@ Test(report, the_whole_country)
     cr_expect(strstr(out, "the whole country (all)"), "%s", out);
 }
 
-/* Issue 24: a crime group's figures are that group's — its tip-offs (a
+/* A crime group's figures are that group's — its tip-offs (a
  * tip-off names its group when known), the drug figures in the drugs group
  * only — and absent (JSON null, CSV blank) where the figure has no group:
  * the overdue count, traffic accidents. Each group against figures worked
@@ -636,7 +636,7 @@ Test(report, each_crime_group_has_its_own_figures)
     LINE(out, "Drugs: 4 cases, 6 suspects");
 }
 
-/* Issue 24: a target of NaN loaded (NaN passed "target >= 0") and printed
+/* A target of NaN loaded (NaN passed "target >= 0") and printed
  * as -9.2e18 with "nan" in the JSON. Every value no report can state is
  * refused whole, the targets on record unchanged. */
 Test(report, targets_that_are_not_numbers_are_refused_whole)

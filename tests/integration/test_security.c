@@ -783,7 +783,7 @@ Test(security, the_dashboard_and_the_alerts_query_metrics_that_exist)
     cr_expect(strstr(out, " 0 missing"), "%s", out);
 }
 
-/* Issue 24: a days-off file the daemon could not use (a day of 'infinity')
+/* A days-off file the daemon could not use (a day of 'infinity')
  * was committed by the loader, and every registry load failed after it: a
  * revoked key kept submitting. Now the loader refuses it whole, and a
  * registry that cannot be loaded (here: its table renamed away) fails

@@ -428,7 +428,7 @@ Test(store, a_station_with_nothing_to_report_says_so)
     cr_expect(strstr(out, "verify: 2 events, 0 cases"), "%s", out);
 }
 
-/* Issue 24: sequence numbers at the ends of their range (0 and 2^63-1,
+/* Sequence numbers at the ends of their range (0 and 2^63-1,
  * both legal) from one station, in the same work as another station's
  * events: everyone's events are stored and the station's hole count is
  * clamped, not an overflow that failed the whole batch. */
@@ -478,7 +478,7 @@ Test(store, sequence_numbers_at_their_limits_fail_no_one)
     PQfinish(c);
 }
 
-/* Issue 24: an event the database refuses (here a trigger of the test's
+/* An event the database refuses (here a trigger of the test's
  * standing in for any statement an event's values break) fails alone:
  * deferred with 500 and recorded, every other event of the work stored,
  * the refusals of the work recorded. */
@@ -523,7 +523,7 @@ Test(store, an_event_the_database_refuses_fails_alone)
     PQfinish(c);
 }
 
-/* Issue 24: a reference sent decomposed (NFD) after the same one
+/* A reference sent decomposed (NFD) after the same one
  * precomposed (NFC) was a second case: a wanted person found twice, a
  * clearance of an unknown case. References are compared and stored in
  * NFC; the events' bytes stay as sent. */
@@ -570,7 +570,7 @@ Test(store, a_reference_is_the_same_precomposed_or_decomposed)
     cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
 }
 
-/* Issue 24: every integer field at the top of its range (PROTOCOL.md
+/* Every integer field at the top of its range (PROTOCOL.md
  * section 7) is stored and summed without an overflow failing anyone: a
  * report of 100,000 deaths and injuries, a clearance of 100,000 suspects,
  * an event at the earliest instant. */

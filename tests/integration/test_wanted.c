@@ -1,4 +1,4 @@
-/* test_wanted.c — wanted persons (issue 19) end to end: the real anttd and
+/* test_wanted.c — wanted persons end to end: the real anttd and
  * antt, a real PostgreSQL. A notice is closed once (found or withdrawn), a
  * second arrest refused with 315 naming the first; the figures count at the
  * unit that found the person, on the day; --verify replays them. */

@@ -514,7 +514,7 @@ Test(web, one_sigterm_stops_it_at_any_moment)
     }
 }
 
-/* ---- hostile input, issue 24: parameters, logins, slow clients ---------- */
+/* ---- hostile input: parameters, logins, slow clients ---------- */
 
 /* One request from source address src (127.0.0.x; NULL: 127.0.0.1) to the
  * console, with optional header lines (each ending "\r\n"), cookie and

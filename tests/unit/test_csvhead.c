@@ -1,5 +1,5 @@
 /* test_csvhead.c — the header line of the reference-data files
- * (db/csvhead.h): issue 24's overrun (a header of 17 repeated column sets
+ * (db/csvhead.h): the overrun of an earlier reader (a header of 17 repeated column sets
  * crashed anttd), exact names, duplicates, bounds, a byte-order mark. */
 #include "db/csvhead.h"
 

@@ -291,7 +291,7 @@ static int row_code(const char *doc, const char *first)
     return atoi(bar + 1);
 }
 
-/* Issue 24: the decoder answered 207 where the document says 209 and 213
+/* The decoder answered 207 where the document says 209 and 213
  * where it says 206; nothing compared them. Each row of the limits table
  * is broken once here and the decoder must answer the row's code. */
 Test(doc, every_row_of_the_limits_table_is_the_decoders_answer)

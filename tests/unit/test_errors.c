@@ -123,7 +123,7 @@ static const struct ev_case EV_CASES[] = {
     {ANTT_E_BAD_UTF8, "ref with a UTF-16 surrogate", EV_TIPOFF_EXTENDED, "ref", fx_val_raw,
      "a3 ed a0 80"},
     {ANTT_E_BAD_FORMAT, "four-digit unit", EV_INCIDENT_REPORTED, "unit", fx_val_str, "1834"},
-    /* issue 24: a unit code of the wrong length is its syntax (209), not 207 */
+    /* a unit code of the wrong length is its syntax (209), not 207 */
     {ANTT_E_BAD_FORMAT, "six-digit unit", EV_INCIDENT_REPORTED, "unit", fx_val_str, "060400"},
     {ANTT_E_BAD_FORMAT, "one-digit unit", EV_TIPOFF_RECEIVED, "unit", fx_val_str, "6"},
     {ANTT_E_BAD_FORMAT, "empty issuer", EV_WANTED_FOUND, "issuer", fx_val_str, ""},

@@ -1,6 +1,6 @@
 /* test_param.c — the console's parameters, login form and proxy address
  * (web/param.c): whole values only, no NUL, ranges, UTF-8, names each
- * endpoint knows, given once. The cases of issue 24 among them. */
+ * endpoint knows, given once. The hostile cases among them. */
 #include "web/param.h"
 
 #include <criterion/criterion.h>

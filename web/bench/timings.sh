@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # web/bench/timings.sh — how long the console takes to give a province's page
-# (issue 16: first render within 1 s on this 2-core machine with 10 years of a
+# (first render within 1 s on this 2-core machine with 10 years of a
 # province's tallies). A private PostgreSQL (tests/pg/pg.sh), both unit maps,
 # Lạng Sơn's tallies for 2016-2025 generated in SQL (every commune of each
 # era, an event on about 1 day in 3 for each of a few metrics), anttweb, one
