@@ -8,6 +8,8 @@
 #include "proto/ts.h"
 
 #include <arpa/inet.h>
+#include "../unit/fixtures.h"
+
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -927,24 +929,10 @@ Test(web, slow_clients_cannot_hold_the_console)
 
 /* ---- the documents: anttweb(8) and docs/http-api.md --------------------- */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Every option anttweb --help lists is in its man page, as *--NAME*. */
 Test(web, the_man_page_names_every_option)
 {
-    char *man = slurp(ANTT_SOURCE_DIR "/web/anttweb.8.scd");
+    char *man = fx_slurp(ANTT_SOURCE_DIR "/web/anttweb.8.scd");
     FILE *h = popen(ANTTWEB_PATH " --help", "r");
     cr_assert(h);
     char line[512];
@@ -1006,7 +994,7 @@ static int example_request(const char *method, const char *target, const char *b
  * the table to the program). */
 Test(web, the_documented_examples_get_their_status)
 {
-    char *doc = slurp(ANTT_SOURCE_DIR "/docs/http-api.md");
+    char *doc = fx_slurp(ANTT_SOURCE_DIR "/docs/http-api.md");
     const char *p = strstr(doc, "<!-- check: examples -->\n```\n");
     cr_assert(p, "docs/http-api.md has no examples");
     p = strstr(p, "```\n") + 4;

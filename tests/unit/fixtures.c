@@ -3,7 +3,9 @@
 
 #include "proto/uuid.h"
 
+#include <criterion/criterion.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,4 +199,19 @@ void fx_val_raw(msgpack_packer *pk, const void *hex)
     unsigned char buf[4096];
     size_t n = fx_hex(hex, buf, sizeof buf);
     msgpack_sbuffer_write(pk->data, (const char *)buf, n);
+}
+
+char *fx_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert(s, "out of memory reading %s", path);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
 }

@@ -1,4 +1,5 @@
-/* fixtures.h — sample events and helpers shared by the proto unit tests. */
+/* fixtures.h — sample events and helpers shared by the unit tests (and a
+ * few integration tests that read the documents). */
 #ifndef ANTT_TESTS_FIXTURES_H
 #define ANTT_TESTS_FIXTURES_H
 
@@ -44,5 +45,9 @@ void fx_val_raw(msgpack_packer *pk, const void *hex); /* bytes given as hex */
 
 /* Hex string ("de ad be ef", spaces and newlines ignored) to bytes; returns length. */
 size_t fx_hex(const char *hex, unsigned char *out, size_t cap);
+
+/* The whole of a file, NUL-terminated (the caller frees it); the test fails
+ * when it cannot be read. */
+char *fx_slurp(const char *path);
 
 #endif

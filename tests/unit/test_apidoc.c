@@ -15,6 +15,8 @@
 #include "web/param.h"
 #include "web/server.h"
 
+#include "fixtures.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,16 +26,7 @@ static char *doc;
 
 static void load(void)
 {
-    const char *path = ANTT_SOURCE_DIR "/docs/http-api.md";
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    doc = malloc((size_t)n + 1);
-    cr_assert_eq(fread(doc, 1, (size_t)n, f), (size_t)n);
-    doc[n] = '\0';
-    fclose(f);
+    doc = fx_slurp(ANTT_SOURCE_DIR "/docs/http-api.md");
 }
 
 static void unload(void)

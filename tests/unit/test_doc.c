@@ -28,20 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Bytes of the ```hex block starting at p; *end is set past its closing fence. */
 static size_t hex_block(const char *p, unsigned char *out, size_t cap, const char **end)
 {
@@ -177,7 +163,7 @@ static void check_stream(tview_t *tv, const unsigned char *b, size_t n, const ch
 
 Test(doc, every_annotated_message_is_what_it_says)
 {
-    char *doc = slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
+    char *doc = fx_slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
     const char *p = doc;
     int checked = 0;
     tview_t *tv = tview_new();
@@ -220,7 +206,7 @@ Test(doc, every_annotated_message_is_what_it_says)
 
 Test(doc, every_error_code_in_the_code_is_in_the_document_and_back)
 {
-    char *doc = slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
+    char *doc = fx_slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
     for (int code = 1; code < 1000; code++) {
         const char *name = antt_err_name(code);
         char row[64];
@@ -297,7 +283,7 @@ static int row_code(const char *doc, const char *first)
 Test(doc, every_row_of_the_limits_table_is_the_decoders_answer)
 {
     fill();
-    char *doc = slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
+    char *doc = fx_slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
     const char *t = strstr(doc, "| `node` | 1–64 bytes |");
     cr_assert(t, "the limits table moved");
     int rows = 0;
@@ -353,7 +339,7 @@ static const struct {
 Test(doc, every_event_code_of_the_table_has_an_input_that_gets_it)
 {
     fill();
-    char *doc = slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
+    char *doc = fx_slurp(ANTT_SOURCE_DIR "/proto/PROTOCOL.md");
     for (size_t i = 0; i < sizeof EXAMPLES / sizeof *EXAMPLES; i++) {
         if (!EXAMPLES[i].b.arg) continue; /* 201: an oversize map, in test_errors */
         dec_err_t err;

@@ -8,25 +8,13 @@
 #include "daemon/config.h"
 #include "db/csvhead.h"
 
+#include "fixtures.h"
+
 #include <criterion/criterion.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
 
 /* The text between `from` and `to` (exclusive) in doc, as a new string. */
 static char *section(const char *doc, const char *from, const char *to)
@@ -117,7 +105,7 @@ static size_t page_entries(const char *keys, entry_t *out, size_t cap)
 
 Test(mandoc, anttd_conf_documents_every_key_of_the_table_as_it_is)
 {
-    char *doc = slurp(ANTT_SOURCE_DIR "/daemon/anttd.conf.5.scd");
+    char *doc = fx_slurp(ANTT_SOURCE_DIR "/daemon/anttd.conf.5.scd");
     char *keys = section(doc, "\n# KEYS\n", "\n# FILES\n");
     static entry_t pg[128];
     const size_t n = page_entries(keys, pg, sizeof pg / sizeof pg[0]);
@@ -159,7 +147,7 @@ Test(mandoc, anttd_conf_documents_every_key_of_the_table_as_it_is)
  * `# key = ...`), and every key it sets exists. */
 Test(mandoc, the_example_file_names_every_key_and_only_keys)
 {
-    char *ex = slurp(ANTT_SOURCE_DIR "/deploy/anttd.conf.example");
+    char *ex = fx_slurp(ANTT_SOURCE_DIR "/deploy/anttd.conf.example");
     for (size_t i = 0; i < cfg_key_count(); i++) {
         const char *k = cfg_key_name(i, NULL);
         char set[96], shown[96];
@@ -224,7 +212,7 @@ Test(mandoc, anttd_gives_each_files_columns_as_the_loader_checks_them)
         {"*--load-groups*", CSV_GROUPS},     {"*--load-clusters*", CSV_CLUSTERS},
         {"*--load-days-off*", CSV_DAYS_OFF}, {"*--load-targets*", CSV_TARGETS},
     };
-    char *doc = slurp(ANTT_SOURCE_DIR "/daemon/anttd.8.scd");
+    char *doc = fx_slurp(ANTT_SOURCE_DIR "/daemon/anttd.8.scd");
     for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++) {
         const csv_format_t *fm = &CSV_FORMATS[FILES[i].kind];
         const char *p = strstr(doc, FILES[i].option);
@@ -273,8 +261,8 @@ Test(mandoc, anttd_gives_each_files_columns_as_the_loader_checks_them)
 /* libantt(3)'s synopsis declares every function antt.h declares. */
 Test(mandoc, libantt_documents_every_function_of_antt_h)
 {
-    char *h = slurp(ANTT_SOURCE_DIR "/lib/antt.h");
-    char *page = slurp(ANTT_SOURCE_DIR "/lib/libantt.3.scd");
+    char *h = fx_slurp(ANTT_SOURCE_DIR "/lib/antt.h");
+    char *page = fx_slurp(ANTT_SOURCE_DIR "/lib/libantt.3.scd");
     char *syn = section(page, "\n# SYNOPSIS\n", "\n# DESCRIPTION\n");
     int n = 0;
     /* a declaration: a line that does not start with a blank or a comment,
