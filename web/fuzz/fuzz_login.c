@@ -19,6 +19,7 @@
  *
  * Run: fuzz_login -max_total_time=15 web/fuzz/corpus-login (deploy/test.sh). */
 #include "proto/utf8.h"
+#include "web/fuzz/unescape.h"
 #include "web/param.h"
 
 #include <arpa/inet.h>
@@ -26,31 +27,6 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int hexval(int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Decode s[0..n) into out as the post processor does (%XX, '+' as space;
- * a '%' without two hex digits stays). Its length. */
-static size_t decode(const char *s, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            out[o++] = s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    out[o] = '\0';
-    return o;
-}
 
 /* A field's value in pieces of `piece` bytes (0: whole). 0 or -1. */
 static int give(param_login_t *f, const char *key, const char *v, size_t n, size_t piece)
@@ -83,8 +59,8 @@ static void form(const char *body, size_t n, size_t piece)
             continue;
         }
         if (eq == i) break; /* "=value": the post processor stops there */
-        const size_t kl = decode(body + i, eq - i, key);
-        const size_t vl = eq < j ? decode(body + eq + 1, j - eq - 1, val) : 0;
+        const size_t kl = fz_unescape(body + i, eq - i, key);
+        const size_t vl = eq < j ? fz_unescape(body + eq + 1, j - eq - 1, val) : 0;
         if (eq == j) val[0] = '\0';
         (void)kl; /* the post processor hands the key over as a C string */
         if (!strcmp(key, "name")) {

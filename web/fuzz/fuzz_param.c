@@ -12,6 +12,7 @@
  *
  * Run: fuzz_param -max_total_time=15 web/fuzz/corpus-param (deploy/test.sh). */
 #include "proto/utf8.h"
+#include "web/fuzz/unescape.h"
 #include "web/param.h"
 
 #include <stdlib.h>
@@ -22,31 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const ENDPOINTS[] = {"me",       "events", "units",   "overview",
                                         "children", "months", "overdue", "tipoffs",
                                         "stations", "report", "nothing"};
-
-static int hexval(int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Decode s[0..n) into out (libmicrohttpd's unescaping: %XX, '+' as space;
- * a '%' without two hex digits stays). Its length. */
-static size_t decode(const uint8_t *s, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            out[o++] = s[i] == '+' ? ' ' : (char)s[i];
-        }
-    }
-    out[o] = '\0';
-    return o;
-}
 
 static void check_accepted(const param_t *p, const char *endpoint)
 {
@@ -82,9 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t eq = i;
         while (eq < j && q[eq] != '=')
             eq++;
-        const size_t kl = decode(q + i, eq - i, key);
+        const size_t kl = fz_unescape((const char *)q + i, eq - i, key);
         const int has_val = eq < j;
-        const size_t vl = has_val ? decode(q + eq + 1, j - eq - 1, val) : 0;
+        const size_t vl = has_val ? fz_unescape((const char *)q + eq + 1, j - eq - 1, val) : 0;
         why[0] = '\0';
         if (param_take(&p, endpoint, key, kl, has_val ? val : NULL, vl, why, sizeof why) < 0) {
             if (!why[0]) abort(); /* a refusal says why */
