@@ -8,6 +8,7 @@
 # - db/'s internal headers (the COPY encoder, the CSV header reader, the
 #   roll-ups' SQL text) are db/'s own: no product file outside db/ includes them.
 # - the station library (lib/) includes nothing of db/, cmd/, report/, cli/;
+#   the console and the shared libraries (web/, report/, cmd/) nothing of cli/;
 #   the pure rules (rules/) nothing but proto/ and the C library, and read
 #   no clock.
 # - no service of the daemon includes daemon/daemon.h (a cycle).
@@ -54,7 +55,8 @@ if ! grep -rqE --include='*.[ch]' "$internal" db; then
 fi
 forbidden '#include "(db|cmd|report|cli|web|daemon)/' "make the station library depend on the operator side" lib
 forbidden '#include "(db|net|lib|cmd|report|cli|web|daemon)/' "make the pure rules depend on more than proto/" rules
-forbidden '#include <(zmq|libpq-fe|msgpack)\.h>|\b(time|clock_gettime|gettimeofday)[[:space:]]*\(' \
+forbidden '#include "cli/' "make the console or the shared libraries depend on the CLI" web report cmd
+forbidden '#include <(zmq|libpq-fe|msgpack)\.h>|\b(time|clock_gettime|gettimeofday|ts_now_us|mono_us)[[:space:]]*\(' \
   "give the pure rules a socket, a database or a clock" rules
 
 # The daemon's services sit below daemon.c: daemon.h includes their headers,
