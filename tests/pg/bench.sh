@@ -14,12 +14,17 @@
 
 # bench_port: a TCP port on loopback that nothing answers on, below the
 # ephemeral range (32768-60999 on Linux) so that no outgoing connection of a
-# test running beside us can be holding it when our server binds.
+# test running beside us can be holding it when our server binds; never one
+# it gave before in this run (nothing listens on a port between the call
+# and the server's start, so two calls could otherwise draw the same one).
+# The ports given are kept in a file named by the script's PID ($$ is the
+# script's in the $(...) subshells that call this).
 bench_port() {
-  local p
+  local p given="${TMPDIR:-/tmp}/antt-bench-ports.$$"
   for _ in $(seq 50); do
     p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+    grep -qx "$p" "$given" 2>/dev/null && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p" >>"$given"; echo "$p"; return 0; }
   done
   echo "bench_port: no free port found" >&2; return 1
 }
@@ -39,7 +44,7 @@ bench_wait_anttd() {
 bench_cleanup() {
   [[ -n "${apid:-}" ]] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
   bash "$root/tests/pg/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  rm -rf "$work" "${TMPDIR:-/tmp}/antt-bench-ports.$$"
 }
 
 bench_setup() {
