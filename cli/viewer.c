@@ -31,7 +31,7 @@ static void usage(FILE *f)
                "An account of the console (anttweb): it sees the figures of its unit (and of\n"
                "the units it is made of), of an emulation cluster (--group), or of every unit\n"
                "(--all). The password is asked twice on a terminal, or read from the first line\n"
-               "of standard input; at least 10 characters. --replace sets a new password, scope\n"
+               "of standard input; 10 to 256 bytes. --replace sets a new password, scope\n"
                "or language for an existing account and lifts a revocation.\n"
                "--db defaults to ANTT_DB, else the PG* environment variables.\n");
 }
@@ -77,7 +77,7 @@ static int add(const args_t *a)
     const size_t n = strlen(pw);
     if (n < PASSWORD_MIN || n > PASSWORD_MAX) {
         sodium_memzero(pw, sizeof pw);
-        fprintf(stderr, "antt viewer: a password of %d to %d characters, please\n", PASSWORD_MIN,
+        fprintf(stderr, "antt viewer: a password of %d to %d bytes, please\n", PASSWORD_MIN,
                 PASSWORD_MAX);
         return ANTT_EXIT_USAGE;
     }
