@@ -67,7 +67,7 @@ CREATE SEQUENCE antt.events_n_seq;
 
 -- The append-only log of accepted events, with their original msgpack bytes.
 -- Partitioned by logged_at; rows land in events_default until monthly
--- partitions are attached (see README "Operations").
+-- partitions are attached (see docs/operations.md).
 CREATE TABLE antt.events (
     n            bigint NOT NULL DEFAULT nextval('antt.events_n_seq'),
     id           uuid NOT NULL,

@@ -12,8 +12,8 @@ CREATE TABLE antt.viewers (
     revoked_at    timestamptz
 );
 
--- The console reads through a role that can only read (README, "The
--- console"): anttweb's login is made a member of antt_reader. Made here
+-- The console reads through a role that can only read (docs/operations.md,
+-- "The console"): anttweb's login is made a member of antt_reader. Made here
 -- when the migrating user may (a superuser, or CREATEROLE); otherwise the
 -- DBA makes it and runs the grants below.
 DO $$

@@ -4,7 +4,7 @@
 # run through psql -X -a (statements echoed, errors in the output), and the
 # output compared with tests/sql/expected/NAME.out. --show prints the output
 # instead (to write a new expected file: check every line of it by hand
-# against README "Semantics" first — an expected file says what is right,
+# against docs/semantics.md first — an expected file says what is right,
 # not what the code happens to do). PG* in the environment: the test server.
 set -euo pipefail
 anttd=$1 name=$2

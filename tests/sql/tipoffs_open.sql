@@ -1,6 +1,6 @@
 -- tests/sql/tipoffs_open.sql — the tip-offs a unit must act on
--- (antt.tipoffs_open over antt.pending_here, antt.now()). README
--- "Semantics": pending tip-offs are listed where they are handled today — a
+-- (antt.tipoffs_open over antt.pending_here, antt.now()).
+-- docs/semantics.md: pending tip-offs are listed where they are handled today — a
 -- dissolved unit's at its heir (the first successor; a district's or a
 -- merged province's commune, the parent's heir) and nowhere else, a split
 -- unit's at one successor only; overdue is "deadline < now"; days_left is
