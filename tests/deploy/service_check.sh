@@ -31,7 +31,8 @@ verify() {
 }
 
 sed "s#^ExecStart=/usr/local/sbin/anttd#ExecStart=$anttd#" "$unit" >"$work/anttd.service"
-verify "$work/anttd.service" 'anttd.service: .*Documentation' "Command 'man anttd(8)' failed"
+verify "$work/anttd.service" 'anttd.service: .*Documentation' "Command 'man anttd(8)' failed" \
+  "Command 'man anttd.conf(5)' failed"
 
 # The pg_auto_failover keeper's template unit (deploy/ha/), as an instance.
 cp "$root/deploy/ha/pg-autoctl@.service" "$work/pg-autoctl@.service"
