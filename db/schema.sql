@@ -885,6 +885,26 @@ CREATE TABLE antt.events_default (
     raw bytea NOT NULL
 );
 
+CREATE TABLE antt.fold_input (
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    units text[] NOT NULL,
+    days date[] NOT NULL,
+    metrics text[] NOT NULL,
+    grps text[] NOT NULL,
+    severities text[] NOT NULL,
+    vals bigint[] NOT NULL,
+    CONSTRAINT fold_input_arrays CHECK (((cardinality(days) = cardinality(units)) AND (cardinality(metrics) = cardinality(units)) AND (cardinality(grps) = cardinality(units)) AND (cardinality(severities) = cardinality(units)) AND (cardinality(vals) = cardinality(units))))
+);
+
+CREATE TABLE antt.fold_state (
+    one boolean DEFAULT true NOT NULL,
+    pos xid8 NOT NULL,
+    windows bigint DEFAULT 0 NOT NULL,
+    rows_folded bigint DEFAULT 0 NOT NULL,
+    folded_at timestamp with time zone,
+    CONSTRAINT fold_state_one_check CHECK (one)
+);
+
 CREATE TABLE antt.incidents (
     unit text NOT NULL COLLATE pg_catalog."C",
     ref text NOT NULL COLLATE pg_catalog."C",
@@ -1116,6 +1136,9 @@ ALTER TABLE ONLY antt.deadline_rules
 ALTER TABLE ONLY antt.event_ids
     ADD CONSTRAINT event_ids_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY antt.fold_state
+    ADD CONSTRAINT fold_state_pkey PRIMARY KEY (one);
+
 ALTER TABLE ONLY antt.incidents
     ADD CONSTRAINT incidents_pkey PRIMARY KEY (unit, ref);
 
@@ -1198,6 +1221,8 @@ CREATE INDEX events_id_idx ON ONLY antt.events USING btree (id);
 CREATE INDEX events_default_id_idx ON antt.events_default USING btree (id);
 
 CREATE INDEX events_default_unit_ref_case_version_idx ON antt.events_default USING btree (unit, ref, case_version);
+
+CREATE INDEX fold_input_txid ON antt.fold_input USING btree (txid);
 
 CREATE INDEX incidents_occurred_unit_idx ON antt.incidents USING btree (occurred_unit);
 
@@ -1742,6 +1767,10 @@ GRANT SELECT ON TABLE antt.event_ids TO antt_reader;
 GRANT SELECT ON TABLE antt.events TO antt_reader;
 
 GRANT SELECT ON TABLE antt.events_default TO antt_reader;
+
+GRANT SELECT ON TABLE antt.fold_input TO antt_reader;
+
+GRANT SELECT ON TABLE antt.fold_state TO antt_reader;
 
 GRANT SELECT ON TABLE antt.incidents TO antt_reader;
 

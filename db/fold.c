@@ -1,0 +1,124 @@
+/* fold.c — see fold.h. */
+#include "db/fold.h"
+
+#include "db/rollup.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fold_session(db_t *c, char *err, size_t errlen)
+{
+    return db_exec(c, "SET TIME ZONE 'UTC'; SET antt.store_rolls = on", 0, NULL, NULL, NULL, err,
+                   errlen);
+}
+
+/* One text value of a one-row answer into a uint64. */
+typedef struct {
+    uint64_t v[2];
+    int got;
+} two_t;
+
+static int two_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    two_t *t = ctx;
+    for (int i = 0; i < ncols && i < 2; i++)
+        t->v[i] = v[i] ? strtoull(v[i], NULL, 10) : 0;
+    t->got = 1;
+    return 0;
+}
+
+// clang-format off
+/* The window's sums: $1 pos, $2 x (xid8 as text). Keys summed over the
+ * window's rows (a key whose deltas cancel out is left alone), written in
+ * one order so that a folder and any other writer take row locks alike. */
+#define SQL_FOLD_WINDOW                                                                          \
+    "WITH s AS (SELECT t.unit, t.day, t.metric, t.grp, t.severity, sum(t.value)::int8 AS value"   \
+    "  FROM antt.fold_input f,"                                                                  \
+    "   unnest(f.units, f.days, f.metrics, f.grps, f.severities, f.vals)"                        \
+    "    AS t(unit, day, metric, grp, severity, value)"                                          \
+    "  WHERE f.txid >= $1::xid8 AND f.txid < $2::xid8"                                           \
+    "  GROUP BY 1, 2, 3, 4, 5 HAVING sum(t.value) <> 0),"                                        \
+    " d AS (INSERT INTO antt.tallies AS t (unit, day, metric, grp, severity, value)"             \
+    "  SELECT * FROM s ORDER BY unit COLLATE \"C\", day, metric COLLATE \"C\","                  \
+    "   grp COLLATE \"C\", severity COLLATE \"C\""                                               \
+    "  ON CONFLICT (unit, day, metric, grp, severity)"                                           \
+    "  DO UPDATE SET value = t.value + EXCLUDED.value),"                                          \
+    " m AS (" ROLL_UP("tallies_month", "month", "month") "),"                                    \
+    " b AS (" ROLL_BEFORE "),"                                                                   \
+    " y AS (" ROLL_UP("tallies_year", "year", "year") ")"                                        \
+    " SELECT (SELECT count(*) FROM antt.fold_input f"                                            \
+    "  WHERE f.txid >= $1::xid8 AND f.txid < $2::xid8), (SELECT count(*) FROM s)"
+#define SQL_FOLD_MOVE                                                                            \
+    "UPDATE antt.fold_state SET pos = $1::xid8, windows = windows + 1,"                         \
+    " rows_folded = rows_folded + $2::int8, folded_at = now() RETURNING pos::text, windows"
+// clang-format on
+
+/* End the window's transaction without keeping anything; rc passes on. */
+static int fail(db_t *c, int rc)
+{
+    char e[256];
+    db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+    return rc;
+}
+
+int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    /* The snapshot first, outside the window's transaction: once that has
+     * an id (the row lock below gives it one) it would hold xmin itself. */
+    two_t x = {0};
+    if (db_rows(c, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text", 0, NULL, two_row, &x,
+                err, errlen) < 0)
+        return -1;
+    if (!x.got) {
+        snprintf(err, errlen, "no snapshot");
+        return -1;
+    }
+    if (db_exec(c, "BEGIN", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
+    two_t st = {0};
+    if (db_rows(c, "SELECT pos::text, windows FROM antt.fold_state FOR UPDATE", 0, NULL, two_row,
+                &st, err, errlen) < 0)
+        return fail(c, -1);
+    if (!st.got) {
+        snprintf(err, errlen, "antt.fold_state has no row (migration 018)");
+        return fail(c, -1);
+    }
+    w->pos = st.v[0];
+    w->windows = st.v[1];
+    if (x.v[0] <= st.v[0]) /* nothing has ended since (or another folder took it) */
+        return fail(c, 0);
+    char a[24], b[24];
+    snprintf(a, sizeof a, "%" PRIu64, st.v[0]);
+    snprintf(b, sizeof b, "%" PRIu64, x.v[0]);
+    const char *p[2] = {a, b};
+    two_t n = {0};
+    if (db_rows(c, SQL_FOLD_WINDOW, 2, p, two_row, &n, err, errlen) < 0) return fail(c, -1);
+    char rows[24];
+    snprintf(rows, sizeof rows, "%" PRIu64, n.v[0]);
+    const char *q[2] = {b, rows};
+    two_t moved = {0};
+    if (db_rows(c, SQL_FOLD_MOVE, 2, q, two_row, &moved, err, errlen) < 0) return fail(c, -1);
+    if (db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen) < 0) return fail(c, -1);
+    w->pos = moved.v[0];
+    w->windows = moved.v[1];
+    w->rows = (long)n.v[0];
+    w->keys = (long)n.v[1];
+    return 1;
+}
+
+long fold_trim(db_t *c, long limit, char *err, size_t errlen)
+{
+    char l[24];
+    snprintf(l, sizeof l, "%ld", limit);
+    const char *p[1] = {l};
+    long n = 0;
+    if (db_exec(c,
+                "DELETE FROM antt.fold_input WHERE ctid = ANY (ARRAY(SELECT ctid FROM"
+                " antt.fold_input WHERE txid < (SELECT pos FROM antt.fold_state) LIMIT $1::int8))",
+                1, p, &n, NULL, err, errlen) < 0)
+        return -1;
+    return n;
+}

@@ -1,0 +1,40 @@
+/* fold.h — the figures folded from the log, one window at a time
+ * (docs/design/fold.md; the tables are migration 018's).
+ *
+ * A window is every row of antt.fold_input whose transaction id lies in
+ * [pos, x): pos where the last window ended (antt.fold_state), x the xmin of
+ * a snapshot taken before the window's transaction has an id of its own.
+ * Every transaction below x has ended, so the window's rows are final; the
+ * sums are added to the tallies (and their month, year and before sums) and
+ * pos moves to x in one transaction. Two folders at once are safe (the
+ * second waits for fold_state's row and finds its window already taken),
+ * only wasteful: the daemon folds from one place at a time. */
+#ifndef ANTT_DB_FOLD_H
+#define ANTT_DB_FOLD_H
+
+#include "db/pg.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint64_t pos;     /* where the fold stands after this call */
+    uint64_t windows; /* windows folded so far (fold_state.windows) */
+    long rows;        /* fold_input rows this window folded */
+    long keys;        /* tally keys it changed */
+} fold_window_t;
+
+/* Set a connection up for folding (time zone; the tallies' roll-up triggers
+ * stand aside, the fold writes the sums itself). 0, or -1 with err. */
+int fold_session(db_t *c, char *err, size_t errlen);
+
+/* Fold one window on c, which must not be inside a transaction. 1 when the
+ * position moved, 0 when no transaction had ended since the last window,
+ * -1 with err (nothing of the window is kept: it is folded again later). */
+int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen);
+
+/* Delete up to `limit` folded rows of fold_input (below pos): the input
+ * is not needed once folded. The number deleted, or -1 with err. */
+long fold_trim(db_t *c, long limit, char *err, size_t errlen);
+
+#endif
