@@ -1,9 +1,14 @@
 /* fold.c — see fold.h. */
 #include "db/fold.h"
 
+#include "db/pgcopy.h"
 #include "db/rollup.h"
+#include "db/tallylog.h"
+#include "db/tallymap.h"
+#include "rules/ledger.h"
 
 #include <inttypes.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +54,75 @@ static int two_row(void *ctx, int ncols, const char *const *names, const char *c
     " m AS (" ROLL_UP("tallies_month", "month", "month") "),"                                    \
     " b AS (" ROLL_BEFORE "),"                                                                   \
     " y AS (" ROLL_UP("tallies_year", "year", "year") ")"                                        \
-    " SELECT (SELECT count(*) FROM antt.fold_input f"                                            \
-    "  WHERE f.txid >= $1::xid8 AND f.txid < $2::xid8), (SELECT count(*) FROM s)"
+    " SELECT unit, day - date '1970-01-01', metric, grp, severity, value FROM s"
+#define SQL_FOLD_ROWS                                                                            \
+    "SELECT count(*) FROM antt.fold_input WHERE txid >= $1::xid8 AND txid < $2::xid8"
 #define SQL_FOLD_MOVE                                                                            \
     "UPDATE antt.fold_state SET pos = $1::xid8, windows = windows + 1,"                         \
     " rows_folded = rows_folded + $2::int8, folded_at = now() RETURNING pos::text, windows"
 // clang-format on
+
+/* The window's sums, as the tally log takes them. */
+typedef struct {
+    tallymap_t m;
+    int bad; /* a row that is not a tally of ours */
+} sums_t;
+
+static int metric_of(const char *name)
+{
+    for (int i = 0; i < M_COUNT; i++)
+        if (!strcmp(ledger_metric_name((metric_t)i), name)) return i;
+    return -1;
+}
+
+static int sum_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    sums_t *s = ctx;
+    tally_key_t k;
+    memset(&k, 0, sizeof k); /* the key is hashed whole, padding included */
+    const int metric = ncols == 6 ? metric_of(v[2]) : -1;
+    if (metric < 0 || strlen(v[0]) >= sizeof k.unit || strlen(v[3]) >= sizeof k.grp) {
+        s->bad = 1;
+        return 0;
+    }
+    memcpy(k.unit, v[0], strlen(v[0]) + 1);
+    k.day = (int32_t)strtol(v[1], NULL, 10);
+    k.metric = (metric_t)metric;
+    memcpy(k.grp, v[3], strlen(v[3]) + 1);
+    k.severity = (ev_severity_t)ev_enum_parse(&EV_SEVERITIES, v[4], strlen(v[4]));
+    tallymap_add(&s->m, &k, strtoll(v[5], NULL, 10));
+    return 0;
+}
+
+/* The window's deltas into the tally log, the units' versions bumped: the
+ * stream publishes them (db/slot.h) as it published each batch's. 0, or
+ * -1 with err. */
+static int write_log(db_t *c, const tallymap_t *m, char *err, size_t errlen)
+{
+    tallylog_t log = {0};
+    pgcopy_t arr = {0};
+    size_t off[2], len[2];
+    int rc = -1;
+    const int units = tallylog_params(&log, m, &arr, off, len);
+    if (units == 0) {
+        rc = 0;
+    } else if (units < 0) {
+        snprintf(err, errlen, "out of memory writing the tally log");
+    } else {
+        const char *values[2] = {(const char *)arr.p + off[0], (const char *)arr.p + off[1]};
+        const int lengths[2] = {(int)len[0], (int)len[1]}, formats[2] = {1, 1};
+        PGresult *r = PQexecParams(c, TALLYLOG_SQL, 2, NULL, values, lengths, formats, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK)
+            rc = 0;
+        else
+            db_result_error(r, c, NULL, err, errlen);
+        PQclear(r);
+    }
+    tallylog_free(&log);
+    pgcopy_free(&arr);
+    return rc;
+}
 
 /* End the window's transaction without keeping anything; rc passes on. */
 static int fail(db_t *c, int rc)
@@ -95,7 +163,19 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     snprintf(b, sizeof b, "%" PRIu64, x.v[0]);
     const char *p[2] = {a, b};
     two_t n = {0};
-    if (db_rows(c, SQL_FOLD_WINDOW, 2, p, two_row, &n, err, errlen) < 0) return fail(c, -1);
+    if (db_rows(c, SQL_FOLD_ROWS, 2, p, two_row, &n, err, errlen) < 0) return fail(c, -1);
+    sums_t sums = {0};
+    int rc = db_rows(c, SQL_FOLD_WINDOW, 2, p, sum_row, &sums, err, errlen);
+    if (rc == 0 && (sums.bad || sums.m.oom)) {
+        snprintf(err, errlen,
+                 sums.bad ? "a row of antt.fold_input is not a tally of ours"
+                          : "out of memory summing the window");
+        rc = -1;
+    }
+    if (rc == 0) rc = write_log(c, &sums.m, err, errlen);
+    n.v[1] = sums.m.n;
+    tallymap_free(&sums.m);
+    if (rc < 0) return fail(c, -1);
     char rows[24];
     snprintf(rows, sizeof rows, "%" PRIu64, n.v[0]);
     const char *q[2] = {b, rows};

@@ -499,19 +499,6 @@ static void fail_from(PGresult *r, PGconn *c, fail_t *f)
     "  DO UPDATE SET value = t.value + EXCLUDED.value),"                                          \
     " m AS (" ROLL_UP("tallies_month", "month", "month") "),"                                    \
     " b AS (" ROLL_BEFORE ")" ROLL_UP("tallies_year", "year", "year")
-/* The batch's deltas into the log (db/tallylog.h), and the versions of the
- * units they changed: $1 the units (distinct, C order), $2 their deltas.
- * Versions are bumped in C order, as the tallies are, so concurrent daemons
- * take the row locks in one order. */
-#define SQL_TALLY_LOG                                                                            \
-    "WITH d AS (SELECT * FROM unnest($1::text[], $2::bytea[]) AS d(unit, deltas)),"              \
-    " v AS (INSERT INTO antt.unit_versions AS u (unit, version)"                                 \
-    "  SELECT unit, 1 FROM d ORDER BY unit " C_                                                  \
-    "  ON CONFLICT (unit) DO UPDATE SET version = u.version + 1 RETURNING u.unit, u.version)"    \
-    " SELECT pg_logical_emit_message(true, '" TALLYLOG_PREFIX "', (SELECT string_agg("           \
-    "  int4send(octet_length(convert_to(v.unit, 'UTF8'))) || convert_to(v.unit, 'UTF8')"         \
-    "  || int8send(v.version) || int4send(octet_length(d.deltas)) || d.deltas, ''::bytea"        \
-    "  ORDER BY v.unit " C_ ") FROM v JOIN d ON d.unit = v.unit))"
 /* How each station is doing, with the batch: $1 nodes (C order, so two
  * daemons lock their rows in one order), $2 lowest and $3 highest sequence
  * number, $4 events with a final answer. A node that is not registered
@@ -571,7 +558,7 @@ static const char *const ST_SQL[ST_COUNT] = {
     [ST_TALLY] = SQL_UPSERT_TALLIES,
     [ST_EVENTS] = SQL_INSERT_EVENTS,
     [ST_REJECTS] = SQL_INSERT_REJECTS,
-    [ST_TALLY_LOG] = SQL_TALLY_LOG,
+    [ST_TALLY_LOG] = TALLYLOG_SQL,
     [ST_SYNC] = SQL_SYNCHRONOUS,
     [ST_NODE_STATUS] = SQL_NODE_STATUS,
 };
@@ -1041,7 +1028,7 @@ static int tally_step(store_t *s, step_t *p)
     return 1;
 }
 
-/* The deltas into the log and the units' versions (SQL_TALLY_LOG). */
+/* The deltas into the log and the units' versions (TALLYLOG_SQL). */
 static int log_step(store_t *s, step_t *p)
 {
     p->st = ST_TALLY_LOG;

@@ -9,6 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define C_ "COLLATE \"C\""
+// clang-format off
+const char TALLYLOG_SQL[] =
+    "WITH d AS (SELECT * FROM unnest($1::text[], $2::bytea[]) AS d(unit, deltas)),"
+    " v AS (INSERT INTO antt.unit_versions AS u (unit, version)"
+    "  SELECT unit, 1 FROM d ORDER BY unit " C_
+    "  ON CONFLICT (unit) DO UPDATE SET version = u.version + 1 RETURNING u.unit, u.version)"
+    " SELECT pg_logical_emit_message(true, '" TALLYLOG_PREFIX "', (SELECT string_agg("
+    "  int4send(octet_length(convert_to(v.unit, 'UTF8'))) || convert_to(v.unit, 'UTF8')"
+    "  || int8send(v.version) || int4send(octet_length(d.deltas)) || d.deltas, ''::bytea"
+    "  ORDER BY v.unit " C_ ") FROM v JOIN d ON d.unit = v.unit))";
+// clang-format on
+
 void tallylog_free(tallylog_t *t)
 {
     free(t->order);

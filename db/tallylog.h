@@ -24,6 +24,13 @@
 
 #define TALLYLOG_PREFIX "antt.tally"
 
+/* The statement that writes a transaction's deltas into the log and bumps
+ * the versions of the units they changed: $1 the units (distinct, C
+ * order), $2 their deltas, both as tallylog_params makes them. Versions are
+ * bumped in C order, as the tallies are, so concurrent writers take the
+ * row locks in one order. */
+extern const char TALLYLOG_SQL[];
+
 /* Scratch kept between batches (no allocation once warm). */
 typedef struct {
     uint32_t *order; /* tally indexes sorted by unit */

@@ -110,6 +110,9 @@ Test(fold, each_committed_row_is_folded_once_with_its_sums)
     cr_expect_eq(w.rows, 0);
     cr_expect_eq(incidents(pg, "tallies", "true"), 9);
     cr_expect_eq(it_scalar(pg, "SELECT rows_folded FROM antt.fold_state"), 3);
+    /* the window's deltas went to the tally log: each unit's version once */
+    cr_expect_eq(it_scalar(pg, "SELECT version FROM antt.unit_versions WHERE unit = '06040'"), 1);
+    cr_expect_eq(it_scalar(pg, "SELECT version FROM antt.unit_versions WHERE unit = '06043'"), 1);
     db_close(&f);
     PQfinish(pg);
 }
