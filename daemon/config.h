@@ -34,6 +34,7 @@ typedef struct {
     char tally_publish[256];  /* PUB endpoint of the tally stream; empty: off */
     char tally_snapshot[256]; /* ROUTER endpoint answering snapshot requests; empty: off */
     int snapshot_queue, snapshot_per_peer, snapshot_peer_hwm; /* daemon/snap.h's budgets */
+    int fold_interval_ms;                                     /* daemon/folder.h */
     int snapshot_bytes_max_mb;
     int subscriber_queue; /* subscriptions a stream connection may have waiting */
     char log_level[16];

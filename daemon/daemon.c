@@ -731,6 +731,11 @@ static int start(daemon_t *d)
         log_error("metrics", "out of memory");
         return -1;
     }
+    char ferr[256];
+    if (!(d->folder = folder_start(d->cfg.db, d->cfg.fold_interval_ms, ferr, sizeof ferr))) {
+        log_error("fold", "%s", ferr);
+        return -1;
+    }
     if (add_rows(d) < 0) {
         log_error("anttd", "the loop's table is full");
         return -1;
@@ -788,6 +793,7 @@ static void stop(daemon_t *d)
         log_warn("intake", "stopping with %u events not stored (database down): not acked",
                  d->q.held);
     log_totals(d);
+    folder_stop(&d->folder);
     nodestatus_unwatch(d->nodes);
     publisher_free(&d->publisher);
     figures_free(&d->figures);

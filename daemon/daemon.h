@@ -28,6 +28,7 @@
 #include "daemon/publisher.h"
 #include "daemon/reg.h"
 #include "daemon/regwatch.h"
+#include "daemon/folder.h"
 #include "daemon/snap.h"
 #include "daemon/stream.h"
 #include "db/store.h"
@@ -68,6 +69,7 @@ typedef struct {
     publisher_t *publisher; /* the log read and published; NULL when not publishing */
     stream_t *stream;       /* the tally stream; NULL when off */
     snap_t *snap;           /* its snapshots; NULL when off */
+    folder_t *folder;       /* the fold (daemon/folder.h): the figures from the batches */
 } daemon_t;
 
 /* Set by the signal handlers; the loop acts on them. */

@@ -189,6 +189,24 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     return 1;
 }
 
+#define FOLD_LOCK "7720003" /* pg_try_advisory_lock key: the folder */
+
+static int bool_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    *(int *)ctx = ncols > 0 && v[0] && v[0][0] == 't';
+    return 0;
+}
+
+int fold_lead(db_t *c, char *err, size_t errlen)
+{
+    int held = 0;
+    if (db_rows(c, "SELECT pg_try_advisory_lock(" FOLD_LOCK ")", 0, NULL, bool_row, &held, err,
+                errlen) < 0)
+        return -1;
+    return held;
+}
+
 long fold_trim(db_t *c, long limit, char *err, size_t errlen)
 {
     char l[24];

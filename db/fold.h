@@ -33,6 +33,11 @@ int fold_session(db_t *c, char *err, size_t errlen);
  * -1 with err (nothing of the window is kept: it is folded again later). */
 int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen);
 
+/* Try to become the one folder: 1 when this connection's session holds
+ * the fold's advisory lock (until it closes), 0 when another does, -1 with
+ * err. */
+int fold_lead(db_t *c, char *err, size_t errlen);
+
 /* Delete up to `limit` folded rows of fold_input (below pos): the input
  * is not needed once folded. The number deleted, or -1 with err. */
 long fold_trim(db_t *c, long limit, char *err, size_t errlen);

@@ -67,6 +67,25 @@ CREATE FUNCTION antt.days_off_digest() RETURNS text
       FROM antt.days_off
 $$;
 
+CREATE FUNCTION antt.fold_wait(p_timeout_ms integer) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    target xid8 := pg_snapshot_xmax(pg_current_snapshot());
+    deadline timestamptz := clock_timestamp() + make_interval(secs => p_timeout_ms / 1000.0);
+BEGIN
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM antt.fold_input f
+                        WHERE f.txid >= (SELECT pos FROM antt.fold_state) AND f.txid < target) THEN
+            RETURN true;
+        END IF;
+        IF clock_timestamp() >= deadline THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.005);
+    END LOOP;
+END $$;
+
 CREATE FUNCTION antt.heir(p_code text, p_since date, p_day date) RETURNS text
     LANGUAGE plpgsql STABLE
     AS $$
@@ -1323,6 +1342,8 @@ GRANT ALL ON FUNCTION antt.days_off_digest() TO antt_reader;
 GRANT ALL ON FUNCTION antt.float4_dist(real, real) TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.float8_dist(double precision, double precision) TO antt_reader;
+
+GRANT ALL ON FUNCTION antt.fold_wait(p_timeout_ms integer) TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.gbt_bit_compress(internal) TO antt_reader;
 

@@ -5,8 +5,6 @@
 
 #include "db/migrate.h"
 #include "db/pgcopy.h"
-#include "db/rollup.h"
-#include "db/tallylog.h"
 #include "db/tallymap.h"
 #include "proto/util.h"
 #include "proto/err.h"
@@ -69,9 +67,8 @@ struct store {
     uint32_t ncases, cap_cases;
     hindex_t cidx; /* (kind, unit, ref) -> cases[] */
     tallymap_t tallies;
-    tallylog_t log; /* the deltas as written into the log */
-    pgcopy_t arr;   /* the binary array parameters of one pipeline */
-    rej_t *rej;     /* the batch's refusals, gathered for their arrays */
+    pgcopy_t arr; /* the binary array parameters of one pipeline */
+    rej_t *rej;   /* the batch's refusals, gathered for their arrays */
     uint32_t nrej, cap_rej;
     uint32_t *case_of; /* event -> case index + 1 (0: none) */
     uint8_t *dup;      /* event -> stored before this batch */
@@ -106,7 +103,6 @@ void store_free(store_t **sp)
     free(s->seen);
     hindex_free(&s->cidx);
     tallymap_free(&s->tallies);
-    tallylog_free(&s->log);
     free(s->case_of);
     free(s->dup);
     hindex_free(&s->ids);
@@ -489,16 +485,13 @@ static void fail_from(PGresult *r, PGconn *c, fail_t *f)
     " resolved_at = s.resolved_at, version = s.version, updated_at = now()"                      \
     " FROM " TIP_ARRAYS " AS s(" TIP_COLS ")"                                                    \
     " WHERE t.unit = s.unit " C_ " AND t.ref = s.ref " C_
-/* The day rows, and their month and year sums (db/rollup.h). */
-#define SQL_UPSERT_TALLIES                                                                       \
-    "WITH s AS (SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[]," \
-    "  $6::int8[]) AS s(unit, day, metric, grp, severity, value)),"                              \
-    " d AS (INSERT INTO antt.tallies AS t (unit, day, metric, grp, severity, value)"             \
-    "  SELECT * FROM s ORDER BY s.unit " C_ ", s.day, s.metric " C_ ", s.grp " C_                 \
-    "  , s.severity " C_ " ON CONFLICT (unit, day, metric, grp, severity)"                       \
-    "  DO UPDATE SET value = t.value + EXCLUDED.value),"                                          \
-    " m AS (" ROLL_UP("tallies_month", "month", "month") "),"                                    \
-    " b AS (" ROLL_BEFORE ")" ROLL_UP("tallies_year", "year", "year")
+/* The batch's tally deltas, summed per key, into the fold's input (migration
+ * 018; db/fold.h): one row, inserted, so no batch waits for another's row
+ * locks. The fold adds them to the tallies and their sums, and writes the
+ * tally log the stream reads. */
+#define SQL_FOLD_INPUT                                                                           \
+    "INSERT INTO antt.fold_input (units, days, metrics, grps, severities, vals)"                 \
+    " VALUES ($1::text[], $2::date[], $3::text[], $4::text[], $5::text[], $6::int8[])"
 /* How each station is doing, with the batch: $1 nodes (C order, so two
  * daemons lock their rows in one order), $2 lowest and $3 highest sequence
  * number, $4 events with a final answer. A node that is not registered
@@ -536,7 +529,6 @@ enum {
     ST_TALLY,
     ST_EVENTS,
     ST_REJECTS,
-    ST_TALLY_LOG,
     ST_SYNC,
     ST_NODE_STATUS,
     ST_COUNT,
@@ -555,10 +547,9 @@ static const char *const ST_SQL[ST_COUNT] = {
     [ST_TIP_NEW] = SQL_INSERT_TIPOFFS,
     [ST_TIP_UPD] = SQL_UPDATE_TIPOFFS,
     [ST_WANTED_NEW] = SQL_INSERT_WANTED,
-    [ST_TALLY] = SQL_UPSERT_TALLIES,
+    [ST_TALLY] = SQL_FOLD_INPUT,
     [ST_EVENTS] = SQL_INSERT_EVENTS,
     [ST_REJECTS] = SQL_INSERT_REJECTS,
-    [ST_TALLY_LOG] = TALLYLOG_SQL,
     [ST_SYNC] = SQL_SYNCHRONOUS,
     [ST_NODE_STATUS] = SQL_NODE_STATUS,
 };
@@ -1028,16 +1019,6 @@ static int tally_step(store_t *s, step_t *p)
     return 1;
 }
 
-/* The deltas into the log and the units' versions (TALLYLOG_SQL). */
-static int log_step(store_t *s, step_t *p)
-{
-    p->st = ST_TALLY_LOG;
-    p->nparams = 2;
-    int units = tallylog_params(&s->log, &s->tallies, &s->arr, p->off, p->len);
-    if (units < 0) s->arr.oom = 1;
-    return units > 0;
-}
-
 static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
 {
     uint32_t ncand = 0;
@@ -1196,17 +1177,14 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         n += case_step(s, &wr[n], CASE_TIPOFF, 1);
         n += case_step(s, &wr[n], CASE_TIPOFF, 0);
         n += case_step(s, &wr[n], CASE_WANTED, 1);
-        if (tally_step(s, &wr[n])) {
-            n++;
-            n += log_step(s, &wr[n]);
-        }
+        n += tally_step(s, &wr[n]);
     }
     n += rejects_step(s, b, &wr[n]);
     n += status_step(s, b, &wr[n]);
     wr[n++] = (step_t){.st = ST_COMMIT};
     int rc = pipeline(s, wr, n, f);
     for (int k = 0; k < n; k++)
-        PQclear(wr[k].res); /* the log statement's row (the others return none) */
+        PQclear(wr[k].res);
     s->stats.phase_us[4] += (uint64_t)(mono_us() - tp);
     return rc;
 oom:

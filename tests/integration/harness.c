@@ -181,8 +181,17 @@ long long it_scalar(PGconn *c, const char *sql)
     return v;
 }
 
+void it_fold_wait(PGconn *c)
+{
+    cr_assert_eq(it_scalar(c, "SELECT antt.fold_wait(20000)::int"), 1,
+                 "the fold did not catch up in 20 s");
+}
+
+void (*it_before_figures)(PGconn *c) = it_fold_wait;
+
 long long it_tally(PGconn *c, const char *metric, const char *where)
 {
+    if (it_before_figures) it_before_figures(c);
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT coalesce(sum(value), 0) FROM antt.tallies WHERE metric = '%s'%s%s", metric,

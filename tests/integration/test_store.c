@@ -2,6 +2,7 @@
  * rows and tallies out, against a real PostgreSQL and without a socket or a
  * daemon. Events are encoded and decoded as the daemon's intake does, so the
  * log keeps their real bytes. */
+#include "db/fold.h"
 #include "db/store.h"
 #include "harness.h"
 #include "proto/decode.h"
@@ -90,8 +91,25 @@ static store_rc_t commit(store_t *s, work_t *k)
 static it_db_t db;
 static store_t *s;
 
+/* No daemon folds here: the test folds the committed batches itself before
+ * it reads a figure, on its own connection (db_t is libpq's connection). */
+static void fold_here(PGconn *c)
+{
+    char err[512];
+    cr_assert_eq(fold_session((db_t *)c, err, sizeof err), 0, "%s", err);
+    for (int i = 0; i < 400 && !it_scalar(c, "SELECT antt.fold_wait(0)::int"); i++) {
+        fold_window_t w;
+        cr_assert_geq(fold_once((db_t *)c, &w, err, sizeof err), 0, "fold: %s", err);
+        if (!w.rows) usleep(50000); /* another test's transaction holds the window */
+    }
+    cr_assert_eq(it_scalar(c, "SELECT antt.fold_wait(0)::int"), 1, "not folded in 20 s");
+    cr_assert_eq(db_exec((db_t *)c, "RESET antt.store_rolls", 0, NULL, NULL, NULL, err, sizeof err),
+                 0, "%s", err);
+}
+
 static void setup(void)
 {
+    it_before_figures = fold_here;
     it_db_create(&db, NULL);
     s = open_store(&db);
 }
@@ -256,10 +274,10 @@ Test(store, a_concurrent_store_of_the_same_id_is_retried_into_a_duplicate)
     work_init(&kb);
     work_add(&ka, &e);
     work_add(&kb, &e);
-    /* a holds its transaction open: lock the tallies so its COMMIT waits */
+    /* a holds its transaction open: lock the fold's input so its COMMIT waits */
     PGconn *c = it_pg(&db);
     PQclear(PQexec(c, "BEGIN"));
-    PQclear(PQexec(c, "LOCK TABLE antt.tallies IN EXCLUSIVE MODE"));
+    PQclear(PQexec(c, "LOCK TABLE antt.fold_input IN EXCLUSIVE MODE"));
     job_t ja = {a, &ka, STORE_FAILED}, jb = {b, &kb, STORE_FAILED};
     pthread_t ta, tb;
     pthread_create(&ta, NULL, commit_job, &ja);
@@ -305,7 +323,7 @@ Test(store, a_connection_lost_mid_commit_stores_nothing_and_the_work_commits_aga
     work_add(&k, &e);
     PGconn *c = it_pg(&db);
     PQclear(PQexec(c, "BEGIN"));
-    PQclear(PQexec(c, "LOCK TABLE antt.tallies IN EXCLUSIVE MODE"));
+    PQclear(PQexec(c, "LOCK TABLE antt.fold_input IN EXCLUSIVE MODE"));
     job_t j = {s, &k, STORE_OK};
     pthread_t t;
     pthread_create(&t, NULL, commit_job, &j);
