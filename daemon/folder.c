@@ -11,9 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#define TRIM_EVERY 64    /* windows with rows between two trims of the input */
-#define TRIM_ROWS  10000 /* rows one trim deletes at most */
-#define RETRY_MS   1000  /* after an error, or while another daemon folds */
+#define TRIM_EVERY       64    /* windows with rows between two trims of the input */
+#define TRIM_ROWS        10000 /* rows one trim deletes at most */
+#define RETRY_MS         1000  /* after an error, or while another daemon folds */
+#define STOP_CATCH_UP_MS 5000  /* folding what is left, when the daemon stops */
 
 struct folder {
     char *conninfo;
@@ -79,6 +80,11 @@ static void *run(void *arg)
         }
         sleep_ms(f, f->interval_ms);
     }
+    /* Stopping: what this daemon acked is folded before it goes (at most
+     * STOP_CATCH_UP_MS), so the figures are whole even with no other
+     * daemon left to fold. */
+    if (c && fold_catch_up(c, STOP_CATCH_UP_MS, err, sizeof err) < 0)
+        log_warn("fold", "stopping: the last batches are not folded yet: %s", err);
     db_close(&c);
     return NULL;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int fold_session(db_t *c, char *err, size_t errlen)
 {
@@ -189,14 +190,54 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     return 1;
 }
 
-#define FOLD_LOCK "7720003" /* pg_try_advisory_lock key: the folder */
-
 static int bool_row(void *ctx, int ncols, const char *const *names, const char *const *v)
 {
     (void)names;
     *(int *)ctx = ncols > 0 && v[0] && v[0][0] == 't';
     return 0;
 }
+
+static int caught_up(db_t *c, int *done, char *err, size_t errlen)
+{
+    return db_rows(c, "SELECT antt.fold_wait(0)", 0, NULL, bool_row, done, err, errlen);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int fold_catch_up(db_t *c, int max_ms, char *err, size_t errlen)
+{
+    if (db_exec(c, "SET antt.store_rolls = on", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
+    const int64_t deadline = now_ms() + max_ms;
+    int done = 0, rc = 0;
+    while (rc == 0) {
+        fold_window_t w;
+        if (caught_up(c, &done, err, errlen) < 0) {
+            rc = -1;
+        } else if (done) {
+            rc = 1;
+        } else if (now_ms() > deadline) {
+            break; /* 0: not caught up in time */
+        } else if (fold_once(c, &w, err, errlen) < 0) {
+            rc = -1;
+        } else if (!w.rows) { /* held back by a transaction: wait a little */
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    char e[256];
+    if (db_exec(c, "RESET antt.store_rolls", 0, NULL, NULL, NULL, e, sizeof e) < 0 && rc >= 0) {
+        snprintf(err, errlen, "%s", e);
+        rc = -1;
+    }
+    return rc;
+}
+
+#define FOLD_LOCK "7720003" /* pg_try_advisory_lock key: the folder */
 
 int fold_lead(db_t *c, char *err, size_t errlen)
 {

@@ -33,6 +33,14 @@ int fold_session(db_t *c, char *err, size_t errlen);
  * -1 with err (nothing of the window is kept: it is folded again later). */
 int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen);
 
+/* Fold until every batch committed before the call is in the figures
+ * (antt.fold_wait), at most max_ms: for a daemon that stops and for the
+ * one-shot commands that read or rewrite the figures (a daemon killed -9
+ * leaves its last batches unfolded until another folds). The connection's
+ * session is left as it was. 1 when caught up, 0 when the time ran out (a
+ * long transaction elsewhere holds the window back), -1 with err. */
+int fold_catch_up(db_t *c, int max_ms, char *err, size_t errlen);
+
 /* Try to become the one folder: 1 when this connection's session holds
  * the fold's advisory lock (until it closes), 0 when another does, -1 with
  * err. */

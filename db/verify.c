@@ -238,8 +238,18 @@ static int parse_metric(const char *s)
 }
 
 // clang-format off
+/* The tallies, and the deltas committed but not yet folded (antt.fold_input
+ * from the fold's position on, as this snapshot sees both): what the
+ * figures are once the fold has caught up. */
 #define SQL_VERIFY_TALLIES                                                                       \
-    "SELECT unit, day - date '1970-01-01', metric, grp, severity, value FROM antt.tallies"
+    "SELECT unit, day - date '1970-01-01', metric, grp, severity, sum(value)::int8 FROM ("       \
+    " SELECT unit, day, metric, grp, severity, value FROM antt.tallies"                          \
+    " UNION ALL SELECT t.unit, t.day, t.metric, t.grp, t.severity, t.value"                      \
+    "  FROM antt.fold_input f,"                                                                  \
+    "   unnest(f.units, f.days, f.metrics, f.grps, f.severities, f.vals)"                        \
+    "    AS t(unit, day, metric, grp, severity, value)"                                          \
+    "  WHERE f.txid >= (SELECT pos FROM antt.fold_state)) a"                                     \
+    " GROUP BY unit, day, metric, grp, severity"
 // clang-format on
 
 static int compare_tallies(PGconn *c, run_t *r, tallymap_t *tm, char *err, size_t errlen)
@@ -459,7 +469,14 @@ static int write_repair(db_t *c, run_t *r, const tallymap_t *tm, char *err, size
             if (exec_params(c, TIP, 11, p, err, errlen) < 0) return -1;
         }
     }
-    if (db_exec(c, "DELETE FROM antt.tallies", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
+    /* The replay holds the deltas not yet folded too: they are taken out of
+     * the fold's input, so the fold does not add them again. Rows of
+     * transactions still waiting on this repair's locks have ids at or
+     * above the position and are folded after it. */
+    if (db_exec(c, "DELETE FROM antt.tallies", 0, NULL, NULL, NULL, err, errlen) < 0 ||
+        db_exec(c, "DELETE FROM antt.fold_input WHERE txid >= (SELECT pos FROM antt.fold_state)", 0,
+                NULL, NULL, NULL, err, errlen) < 0)
+        return -1;
     PGresult *res = PQexec(c, "COPY antt.tallies (unit, day, metric, grp, severity, value)"
                               " FROM STDIN");
     const int copying = PQresultStatus(res) == PGRES_COPY_IN;
@@ -596,15 +613,19 @@ int verify_run(db_t *c, const ledger_cfg_t *lcfg, FILE *out, long *differences, 
     lcfg = &l;
     /* One snapshot for all the reads. A repair locks out every writer first
      * (daemons wait at their next batch), so what it writes back is the
-     * replay of everything there is. */
+     * replay of everything there is. The fold's state first: a window in
+     * progress (which read its input before the repair) ends before the
+     * repair reads, and no window starts until the repair has committed. */
     if (db_exec(c,
                 repair ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
                        : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                 0, NULL, NULL, NULL, err, errlen) < 0)
         goto out;
     if (repair && db_exec(c,
-                          "LOCK TABLE antt.events, antt.incidents, antt.tipoffs, antt.wanted,"
-                          " antt.tallies, antt.unit_versions IN SHARE ROW EXCLUSIVE MODE",
+                          "LOCK TABLE antt.fold_state IN EXCLUSIVE MODE;"
+                          " LOCK TABLE antt.events, antt.incidents, antt.tipoffs, antt.wanted,"
+                          " antt.tallies, antt.unit_versions, antt.fold_input"
+                          " IN SHARE ROW EXCLUSIVE MODE",
                           0, NULL, NULL, NULL, err, errlen) < 0)
         goto out;
     if (load_states(c, SQL_VERIFY_INCIDENTS, CASE_INCIDENT, &lists[CASE_INCIDENT], err, errlen) <

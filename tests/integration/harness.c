@@ -171,8 +171,23 @@ PGconn *it_pg(const it_db_t *db)
     return connect_or_fail(db->dsn);
 }
 
+void (*it_before_figures)(PGconn *c) = it_fold_wait;
+
+/* A question about the figures the fold keeps (the tallies and their sums,
+ * the units' versions, what is computed from them), which must wait until
+ * the batches committed so far are folded. */
+static int reads_figures(const char *sql)
+{
+    static const char *const FIGURES[] = {"tallies", "rates", "unit_versions", "scope_sums",
+                                          "children_on"};
+    for (size_t i = 0; i < sizeof FIGURES / sizeof FIGURES[0]; i++)
+        if (strstr(sql, FIGURES[i])) return 1;
+    return 0;
+}
+
 long long it_scalar(PGconn *c, const char *sql)
 {
+    if (it_before_figures && reads_figures(sql)) it_before_figures(c);
     PGresult *r = PQexec(c, sql);
     cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, "%s: %s", sql,
               PQresultErrorMessage(r));
@@ -187,11 +202,8 @@ void it_fold_wait(PGconn *c)
                  "the fold did not catch up in 20 s");
 }
 
-void (*it_before_figures)(PGconn *c) = it_fold_wait;
-
 long long it_tally(PGconn *c, const char *metric, const char *where)
 {
-    if (it_before_figures) it_before_figures(c);
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT coalesce(sum(value), 0) FROM antt.tallies WHERE metric = '%s'%s%s", metric,

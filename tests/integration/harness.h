@@ -33,9 +33,11 @@ void it_db_drop(it_db_t *db, const char *dsn_base);
 PGconn *it_pg(const it_db_t *db);
 /* The single integer a query returns (fails the test on error). */
 long long it_scalar(PGconn *c, const char *sql);
-/* What it_tally does before it reads: by default, wait (at most 20 s) until
- * the daemon's fold has added every batch committed so far to the figures
- * (antt.fold_wait); a test without a daemon folds itself instead. */
+/* What it_scalar and it_tally do before a question about the figures the
+ * fold keeps (the tallies and their sums, the units' versions, what is
+ * computed from them): by default, wait (at most 20 s) until the daemon's
+ * fold has added every batch committed so far (antt.fold_wait); a test
+ * without a daemon folds itself instead (or sets NULL). */
 extern void (*it_before_figures)(PGconn *c);
 void it_fold_wait(PGconn *c);
 /* Sum of a tally metric (optionally restricted by a WHERE fragment). */
