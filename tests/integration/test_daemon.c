@@ -417,6 +417,7 @@ Test(daemon, verify_reports_a_tampered_tally)
     it_incident(&ev, "V1", "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
     ACCEPTED(&ev);
     PGconn *c = it_pg(&db);
+    it_fold_wait(c); /* the figure is there to tamper with */
     PQclear(PQexec(c, "UPDATE antt.tallies SET value = value + 1 WHERE metric = 'incidents'"));
     PQclear(PQexec(c, "UPDATE antt.incidents SET deaths = 7"));
     PQfinish(c);
