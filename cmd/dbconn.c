@@ -2,6 +2,7 @@
 #include "cmd/dbconn.h"
 
 #include "lib/fields.h"
+#include "db/fold.h"
 #include "db/query.h"
 
 #include <stdint.h>
@@ -21,7 +22,17 @@ db_t *dbconn_open(const char *dsn, const char *app, char *err, size_t errlen)
 {
     char e[480];
     db_t *c = db_connect(dbconn_dsn(dsn), app, e, sizeof e);
-    if (!c) snprintf(err, errlen, "cannot connect to the database: %s", e);
+    if (!c) {
+        snprintf(err, errlen, "cannot connect to the database: %s", e);
+        return NULL;
+    }
+    /* Read your own writes: the batches committed before this command are
+     * in its figures, or it says how old they are. */
+    char as_of[64];
+    double behind;
+    if (fold_fresh(c, DBCONN_FRESH_MS, as_of, sizeof as_of, &behind, e, sizeof e) == 0)
+        fprintf(stderr, "%s: figures as of %s, %.0f s behind (the fold has not caught up)\n", app,
+                as_of, behind);
     return c;
 }
 

@@ -12,7 +12,13 @@
 /* The conninfo a command uses: dsn when given, else $ANTT_DB, else "". */
 const char *dbconn_dsn(const char *dsn);
 
-/* A connection named `app` (application_name). NULL with err. */
+/* How long a command waits for the batches committed before it to be in
+ * the figures (db/fold.h) before it answers with what there is. */
+#define DBCONN_FRESH_MS 5000
+
+/* A connection named `app` (application_name), once the batches committed
+ * before it are folded (at most DBCONN_FRESH_MS; past that it says, on
+ * stderr, how old the figures are). NULL with err. */
 db_t *dbconn_open(const char *dsn, const char *app, char *err, size_t errlen);
 
 /* --at TIME, for the commands whose figures include "overdue now" (antt

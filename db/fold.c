@@ -237,6 +237,41 @@ int fold_catch_up(db_t *c, int max_ms, char *err, size_t errlen)
     return rc;
 }
 
+typedef struct {
+    int fresh;
+    char *as_of;
+    size_t cap;
+    double behind;
+} fresh_t;
+
+static int fresh_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    fresh_t *f = ctx;
+    if (ncols < 3) return 0;
+    f->fresh = v[0] && v[0][0] == 't';
+    snprintf(f->as_of, f->cap, "%s", v[1] ? v[1] : "never");
+    f->behind = v[2] ? strtod(v[2], NULL) : 0;
+    return 0;
+}
+
+int fold_fresh(db_t *c, int max_ms, char *as_of, size_t cap, double *behind_s, char *err,
+               size_t errlen)
+{
+    char ms[16];
+    snprintf(ms, sizeof ms, "%d", max_ms);
+    const char *p[1] = {ms};
+    fresh_t f = {0, as_of, cap, 0};
+    if (db_rows(c,
+                "SELECT antt.fold_wait($1::int), to_char(folded_at AT TIME ZONE"
+                " 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD HH24:MI:SS') || ' +07:00',"
+                " extract(epoch FROM clock_timestamp() - folded_at) FROM antt.fold_state",
+                1, p, fresh_row, &f, err, errlen) < 0)
+        return -1;
+    *behind_s = f.behind;
+    return f.fresh;
+}
+
 #define FOLD_LOCK "7720003" /* pg_try_advisory_lock key: the folder */
 
 int fold_lead(db_t *c, char *err, size_t errlen)

@@ -41,6 +41,14 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen);
  * long transaction elsewhere holds the window back), -1 with err. */
 int fold_catch_up(db_t *c, int max_ms, char *err, size_t errlen);
 
+/* Reading one's own writes: wait (at most max_ms) until every batch
+ * committed before the call is folded (antt.fold_wait). 1 when it is; 0
+ * when the time ran out, with what the figures are as of in as_of (the last
+ * window's commit, text) and behind_s (seconds since); -1 with err (a
+ * database without the fold: migration 018). */
+int fold_fresh(db_t *c, int max_ms, char *as_of, size_t cap, double *behind_s, char *err,
+               size_t errlen);
+
 /* Try to become the one folder: 1 when this connection's session holds
  * the fold's advisory lock (until it closes), 0 when another does, -1 with
  * err. */

@@ -14,6 +14,7 @@
 
 #include "report/report.h"
 #include "db/console.h"
+#include "db/fold.h"
 #include "net/gate.h"
 #include "proto/utf8.h"
 #include "web/param.h"
@@ -35,6 +36,7 @@
 #define COOKIE      "antt_session"
 #define DEVICE      "antt_device" /* a browser that logged in as the name before */
 #define BODY_MAX    4096          /* a POST's body (a login form) */
+#define FRESH_MS    2000          /* a question waits this long at most for the fold */
 #define SSE_WAIT_MS 5000          /* also how long a stop may wait for a stream */
 
 struct server {
@@ -701,6 +703,12 @@ static enum MHD_Result page_run(server_t *s, struct MHD_Connection *c, const cha
         rc = in < 0 ? reply_error(c, 503, "the database failed")
                     : reply_error(c, 403, "unit outside this viewer's scope");
     } else {
+        /* a unit's figures: the batches committed before the question are in
+         * them, or they are what there is after FRESH_MS */
+        char as_of[64];
+        double behind;
+        if (pg->what & PAGE_SCOPED)
+            fold_fresh(x.db, FRESH_MS, as_of, sizeof as_of, &behind, err, sizeof err);
         rc = pg->run(&x);
     }
     pool_put(s->pool, x.db);

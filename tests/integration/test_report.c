@@ -4,11 +4,13 @@
  * (English grammar). Each rendering (vi/en text, CSV, JSON) is checked figure
  * by figure against the same expectations, and names that do not exist are
  * errors, not reports of zeros. */
+#include "db/fold.h"
 #include "harness.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -664,4 +666,50 @@ Test(report, targets_that_are_not_numbers_are_refused_whole)
     run_ok("--unit 06040 --year 2024 --format json", out, sizeof out);
     json_object *o = parse(out);
     json_object_put(o);
+}
+
+/* ---- reading one's own writes ------------------------------------------ */
+
+/* A batch committed before the report (a row of the fold's input, as the
+ * ack path writes it) and folded only a second later: the report waits for
+ * it rather than answer without it. */
+static void *fold_later(void *arg)
+{
+    (void)arg;
+    usleep(1000000);
+    char err[512];
+    db_t *c = db_connect(db.dsn, "test-report-fold", err, sizeof err);
+    if (c) fold_catch_up(c, 10000, err, sizeof err);
+    db_close(&c);
+    return NULL;
+}
+
+static void committed_batch(void)
+{
+    exec_ok("INSERT INTO antt.fold_input (units, days, metrics, grps, severities, vals) VALUES"
+            " ('{06040}', '{2024-06-01}', '{incidents}', '{social_order}', '{serious}', '{3}')");
+}
+
+Test(report, a_report_waits_for_the_batches_committed_before_it)
+{
+    static char out[32768];
+    committed_batch();
+    pthread_t t;
+    pthread_create(&t, NULL, fold_later, NULL);
+    run_ok(ARGS_2024 " --format csv", out, sizeof out);
+    pthread_join(t, NULL);
+    cr_expect(strstr(out, "\noccurred,8,"), "the batch folded a second later is counted: %s", out);
+}
+
+/* With nobody folding, the report answers after its wait with the figures
+ * there are, and says how old they are. */
+Test(report, a_report_says_how_old_its_figures_are_when_the_fold_lags)
+{
+    static char out[32768], err[4096];
+    committed_batch();
+    char args[1024];
+    snprintf(args, sizeof args, "--db '%s' " ARGS_2024 " --format csv", db.dsn);
+    cr_assert_eq(report(NULL, args, out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_expect(strstr(out, "\noccurred,5,"), "%s", out);
+    cr_expect(strstr(err, "figures as of"), "%s", err);
 }
