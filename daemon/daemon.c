@@ -325,6 +325,13 @@ static void publish_metrics(daemon_t *d)
     d->met.intake_paused = d->queue_full || !d->met.db_up;
     d->met.schema_ok = d->met.db_up; /* store_connect checked the schema version */
     d->met.stream_publishing = publisher_leading(d->publisher);
+    folder_stats_t fs;
+    folder_stats(d->folder, &fs);
+    d->met.fold_leading = fs.leading;
+    d->met.fold_windows = fs.windows;
+    d->met.fold_rows = fs.rows;
+    d->met.fold_errors = fs.errors;
+    d->met.fold_lag_s = (double)fs.lag_us / 1e6;
     d->met.synchronous = store_synchronous(d->store);
     d->met.held_unsafe = d->unsafe_until_us != 0;
     d->met.registry_stale = regwatch_stale(d->regwatch);

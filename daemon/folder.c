@@ -23,6 +23,7 @@ struct folder {
     _Atomic int stop;
     _Atomic int leading;
     _Atomic uint64_t windows, rows, errors;
+    _Atomic int64_t lag_us;
 };
 
 static void sleep_ms(const folder_t *f, int ms)
@@ -43,6 +44,8 @@ static void *run(void *arg)
         if (!c) {
             c = db_connect(f->conninfo, "anttd-fold", err, sizeof err);
             if (!c || fold_session(c, err, sizeof err) < 0) {
+                if (!f->errors++ || f->errors % 60 == 0) /* the first, then every minute */
+                    log_warn("fold", "cannot connect (figures wait): %s", err);
                 db_close(&c);
                 sleep_ms(f, RETRY_MS);
                 continue;
@@ -71,6 +74,7 @@ static void *run(void *arg)
         if (w.rows > 0) {
             f->windows++;
             f->rows += (uint64_t)w.rows;
+            f->lag_us = w.lag_us;
             if (++since_trim >= TRIM_EVERY) {
                 since_trim = 0;
                 if (fold_trim(c, TRIM_ROWS, err, sizeof err) < 0)
@@ -126,4 +130,5 @@ void folder_stats(folder_t *f, folder_stats_t *out)
     out->windows = f->windows;
     out->rows = f->rows;
     out->errors = f->errors;
+    out->lag_us = f->lag_us;
 }

@@ -16,6 +16,7 @@ typedef struct {
     uint64_t windows; /* windows that folded rows, since start */
     uint64_t rows;    /* fold_input rows folded, since start */
     uint64_t errors;  /* windows that failed (folded again later) */
+    int64_t lag_us;   /* the last window with rows: how long its oldest row waited */
 } folder_stats_t;
 
 /* Start folding on conninfo: look again interval_ms after a window that

@@ -171,6 +171,21 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         " the tally stream (one daemon at a time).\n"
         "# TYPE antt_stream_publishing gauge\nantt_stream_publishing %d\n",
         m->stream_publishing);
+    put(&o,
+        "# HELP antt_fold_leading 1 when this daemon folds the committed batches into the figures"
+        " (one daemon at a time).\n"
+        "# TYPE antt_fold_leading gauge\nantt_fold_leading %d\n"
+        "# HELP antt_fold_windows_total Windows this daemon folded that held batches.\n"
+        "# TYPE antt_fold_windows_total counter\nantt_fold_windows_total %llu\n"
+        "# HELP antt_fold_batches_total Batches this daemon folded into the figures.\n"
+        "# TYPE antt_fold_batches_total counter\nantt_fold_batches_total %llu\n"
+        "# HELP antt_fold_errors_total Windows that failed (folded again later).\n"
+        "# TYPE antt_fold_errors_total counter\nantt_fold_errors_total %llu\n"
+        "# HELP antt_fold_lag_seconds How long the oldest batch of the last window waited to be"
+        " folded: how far the figures trail the acks.\n"
+        "# TYPE antt_fold_lag_seconds gauge\nantt_fold_lag_seconds %.3f\n",
+        m->fold_leading, (unsigned long long)m->fold_windows, (unsigned long long)m->fold_rows,
+        (unsigned long long)m->fold_errors, m->fold_lag_s);
     put(&o, "# HELP antt_stream_slot_lag_bytes Log the tally stream's replication slot holds"
             " beyond what was published (refreshed every 30 s).\n"
             "# TYPE antt_stream_slot_lag_bytes gauge\n");

@@ -33,10 +33,13 @@ typedef struct {
     uint64_t replies_dropped;
     int insecure;          /* running without CURVE */
     int stream_publishing; /* this daemon reads the log and publishes the stream */
-    int synchronous;       /* the database replicates synchronously: 1, 0, -1 unknown */
-    int held_unsafe;       /* batches held: synchronous_acks = require and not synchronous */
-    uint64_t failovers;    /* reconnections that found another primary */
-    int registry_stale;    /* the registry failed to load: every station refused */
+    int fold_leading;      /* this daemon folds the batches into the figures */
+    uint64_t fold_windows, fold_rows, fold_errors;
+    double fold_lag_s;  /* the last window's oldest batch: how long it waited */
+    int synchronous;    /* the database replicates synchronously: 1, 0, -1 unknown */
+    int held_unsafe;    /* batches held: synchronous_acks = require and not synchronous */
+    uint64_t failovers; /* reconnections that found another primary */
+    int registry_stale; /* the registry failed to load: every station refused */
     uint64_t registry_failures;
     uint64_t events_isolated; /* deferred alone: the database refused them, not their batch */
     /* the tally stream's budgets (daemon/snap.h, daemon/stream.h) */

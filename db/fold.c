@@ -57,7 +57,8 @@ static int two_row(void *ctx, int ncols, const char *const *names, const char *c
     " y AS (" ROLL_UP("tallies_year", "year", "year") ")"                                        \
     " SELECT unit, day - date '1970-01-01', metric, grp, severity, value FROM s"
 #define SQL_FOLD_ROWS                                                                            \
-    "SELECT count(*) FROM antt.fold_input WHERE txid >= $1::xid8 AND txid < $2::xid8"
+    "SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(at)) * 1e6, 0)::int8"  \
+    " FROM antt.fold_input WHERE txid >= $1::xid8 AND txid < $2::xid8"
 #define SQL_FOLD_MOVE                                                                            \
     "UPDATE antt.fold_state SET pos = $1::xid8, windows = windows + 1,"                         \
     " rows_folded = rows_folded + $2::int8, folded_at = now() RETURNING pos::text, windows"
@@ -174,7 +175,7 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
         rc = -1;
     }
     if (rc == 0) rc = write_log(c, &sums.m, err, errlen);
-    n.v[1] = sums.m.n;
+    const long keys = (long)sums.m.n;
     tallymap_free(&sums.m);
     if (rc < 0) return fail(c, -1);
     char rows[24];
@@ -186,7 +187,8 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     w->pos = moved.v[0];
     w->windows = moved.v[1];
     w->rows = (long)n.v[0];
-    w->keys = (long)n.v[1];
+    w->lag_us = (int64_t)n.v[1];
+    w->keys = keys;
     return 1;
 }
 

@@ -22,6 +22,7 @@ typedef struct {
     uint64_t windows; /* windows folded so far (fold_state.windows) */
     long rows;        /* fold_input rows this window folded */
     long keys;        /* tally keys it changed */
+    int64_t lag_us;   /* how long its oldest row waited (from its transaction's start) */
 } fold_window_t;
 
 /* Set a connection up for folding (time zone; the tallies' roll-up triggers

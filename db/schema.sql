@@ -912,6 +912,7 @@ CREATE TABLE antt.fold_input (
     grps text[] NOT NULL,
     severities text[] NOT NULL,
     vals bigint[] NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT fold_input_arrays CHECK (((cardinality(days) = cardinality(units)) AND (cardinality(metrics) = cardinality(units)) AND (cardinality(grps) = cardinality(units)) AND (cardinality(severities) = cardinality(units)) AND (cardinality(vals) = cardinality(units))))
 );
 

@@ -19,6 +19,7 @@ CREATE TABLE antt.fold_input (
     grps text[] NOT NULL,
     severities text[] NOT NULL,
     vals int8[] NOT NULL,
+    at timestamptz NOT NULL DEFAULT now(), -- the batch's transaction began: the fold's lag
     CONSTRAINT fold_input_arrays CHECK (
         cardinality(days) = cardinality(units) AND cardinality(metrics) = cardinality(units)
         AND cardinality(grps) = cardinality(units) AND cardinality(severities) = cardinality(units)

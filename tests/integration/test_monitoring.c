@@ -214,3 +214,26 @@ Test(monitoring, queue_events_follows_the_queue)
     zmq_ctx_term(ctx);
     it_strings_free();
 }
+
+/* The fold on /metrics: this daemon (the only one) folds, and the batches it
+ * acked are counted once folded. */
+Test(monitoring, the_fold_shows_on_metrics)
+{
+    start(NULL);
+    it_client_t cl;
+    it_client_open(&cl, d.port);
+    ev_t ev;
+    for (int i = 0; i < 3; i++) {
+        it_incident(&ev, it_str("F%d", i), "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+        cr_assert_eq(it_one(&cl, &ev).status, ACK_ACCEPTED);
+    }
+    it_client_close(&cl);
+    PGconn *c = it_pg(&db);
+    it_fold_wait(c);
+    PQfinish(c);
+    /* /metrics is refreshed with each batch and every 30 s: wait for it */
+    cr_expect_eq(wait_gauge("antt_fold_leading", 1, 40000), 1);
+    cr_expect_eq(wait_gauge("antt_fold_batches_total", 3, 40000), 3);
+    cr_expect_geq(gauge("antt_fold_windows_total"), 1);
+    cr_expect_eq(gauge("antt_fold_errors_total"), 0);
+}
