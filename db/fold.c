@@ -55,7 +55,9 @@ static int two_row(void *ctx, int ncols, const char *const *names, const char *c
     " m AS (" ROLL_UP("tallies_month", "month", "month") "),"                                    \
     " b AS (" ROLL_BEFORE "),"                                                                   \
     " y AS (" ROLL_UP("tallies_year", "year", "year") ")"                                        \
-    " SELECT unit, day - date '1970-01-01', metric, grp, severity, value FROM s"
+    " SELECT unit, day - date '1970-01-01', metric, grp, severity, value,"                       \
+    "  dense_rank() OVER (PARTITION BY unit ORDER BY"                                             \
+    "   coalesce((antt.unit_on(unit, day)).valid_from, '-infinity'::date)) FROM s"
 #define SQL_FOLD_ROWS                                                                            \
     "SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(at)) * 1e6, 0)::int8"  \
     " FROM antt.fold_input WHERE txid >= $1::xid8 AND txid < $2::xid8"
@@ -64,9 +66,13 @@ static int two_row(void *ctx, int ncols, const char *const *names, const char *c
     " rows_folded = rows_folded + $2::int8, folded_at = now() RETURNING pos::text, windows"
 // clang-format on
 
-/* The window's sums, as the tally log takes them. */
+/* The window's sums, as the tally log takes them: one map per era of a
+ * unit code (m[0] every unit's oldest era in the window, m[1] the next era
+ * of a code the 2025 map reused, ...), so that each era's deltas reach the
+ * stream in a message of their own, under that era's topic. */
+#define FOLD_ERAS 4
 typedef struct {
-    tallymap_t m;
+    tallymap_t m[FOLD_ERAS];
     int bad; /* a row that is not a tally of ours */
 } sums_t;
 
@@ -83,8 +89,10 @@ static int sum_row(void *ctx, int ncols, const char *const *names, const char *c
     sums_t *s = ctx;
     tally_key_t k;
     memset(&k, 0, sizeof k); /* the key is hashed whole, padding included */
-    const int metric = ncols == 6 ? metric_of(v[2]) : -1;
-    if (metric < 0 || strlen(v[0]) >= sizeof k.unit || strlen(v[3]) >= sizeof k.grp) {
+    const int metric = ncols == 7 ? metric_of(v[2]) : -1;
+    const long era = ncols == 7 ? strtol(v[6], NULL, 10) : 0;
+    if (metric < 0 || era < 1 || era > FOLD_ERAS || strlen(v[0]) >= sizeof k.unit ||
+        strlen(v[3]) >= sizeof k.grp) {
         s->bad = 1;
         return 0;
     }
@@ -93,7 +101,7 @@ static int sum_row(void *ctx, int ncols, const char *const *names, const char *c
     k.metric = (metric_t)metric;
     memcpy(k.grp, v[3], strlen(v[3]) + 1);
     k.severity = (ev_severity_t)ev_enum_parse(&EV_SEVERITIES, v[4], strlen(v[4]));
-    tallymap_add(&s->m, &k, strtoll(v[5], NULL, 10));
+    tallymap_add(&s->m[era - 1], &k, strtoll(v[5], NULL, 10));
     return 0;
 }
 
@@ -168,15 +176,18 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     if (db_rows(c, SQL_FOLD_ROWS, 2, p, two_row, &n, err, errlen) < 0) return fail(c, -1);
     sums_t sums = {0};
     int rc = db_rows(c, SQL_FOLD_WINDOW, 2, p, sum_row, &sums, err, errlen);
-    if (rc == 0 && (sums.bad || sums.m.oom)) {
-        snprintf(err, errlen,
-                 sums.bad ? "a row of antt.fold_input is not a tally of ours"
-                          : "out of memory summing the window");
-        rc = -1;
+    long keys = 0;
+    for (int e = 0; e < FOLD_ERAS; e++) {
+        if (rc == 0 && (sums.bad || sums.m[e].oom)) {
+            snprintf(err, errlen,
+                     sums.bad ? "a row of antt.fold_input is not a tally of ours"
+                              : "out of memory summing the window");
+            rc = -1;
+        }
+        if (rc == 0) rc = write_log(c, &sums.m[e], err, errlen); /* older eras first */
+        keys += (long)sums.m[e].n;
+        tallymap_free(&sums.m[e]);
     }
-    if (rc == 0) rc = write_log(c, &sums.m, err, errlen);
-    const long keys = (long)sums.m.n;
-    tallymap_free(&sums.m);
     if (rc < 0) return fail(c, -1);
     char rows[24];
     snprintf(rows, sizeof rows, "%" PRIu64, n.v[0]);

@@ -240,3 +240,23 @@ Test(fold, two_folders_fold_each_row_once)
     db_close(&f);
     PQfinish(pg);
 }
+
+/* A code the 2025 map reused (06040: a commune of district 180 until 30
+ * June 2025, Thất Khê since) with deltas of both eras in one window: each
+ * era goes to the tally log in a message of its own (the stream gives each
+ * its era's topic), so the code's version moves twice; a unit of one era
+ * moves once. */
+Test(fold, each_era_of_a_reused_code_gets_its_own_log_message)
+{
+    PGconn *pg = it_pg(&db);
+    db_t *f = folder();
+    batch(pg, "06040", "2024-05-01", 1);
+    batch(pg, "06040", "2025-08-10", 1);
+    batch(pg, "06043", "2024-05-01", 1);
+    fold_until(f, pg, 3);
+    cr_expect_eq(it_scalar(pg, "SELECT version FROM antt.unit_versions WHERE unit = '06040'"), 2);
+    cr_expect_eq(it_scalar(pg, "SELECT version FROM antt.unit_versions WHERE unit = '06043'"), 1);
+    cr_expect_eq(incidents(pg, "tallies", "true"), 3);
+    db_close(&f);
+    PQfinish(pg);
+}
