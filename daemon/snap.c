@@ -8,6 +8,7 @@
 
 #include "daemon/log.h"
 #include "db/pg.h"
+#include "db/fold.h"
 #include "db/query.h"
 #include "proto/encode.h"
 #include "proto/mp.h"
@@ -25,7 +26,8 @@
 #include <zmq.h>
 
 /* a ROUTER's routing ids are at most 255 bytes */
-#define ID_CAP 256
+#define FRESH_MS 2000 /* a snapshot waits this long at most for the fold */
+#define ID_CAP   256
 /* the days a request may name: 1970-01-01 (nothing is counted before) to
  * day 1,000,000 (year 4707, later than anything) */
 #define SNAP_DAY_MIN 0
@@ -190,6 +192,12 @@ static int read_snapshot(snap_t *s, const job_t *j)
             return -1;
         }
     }
+    /* the batches acked before the request are in it (at most FRESH_MS;
+     * after that the snapshot is what there is, and the stream brings the
+     * rest, since its versions are the fold's) */
+    char as_of[64];
+    double behind;
+    fold_fresh(s->db, FRESH_MS, as_of, sizeof as_of, &behind, err, sizeof err);
     snap_rows_t rows = {0};
     msgpack_sbuffer_clear(&s->rows);
     msgpack_sbuffer_clear(&s->units);
