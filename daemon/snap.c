@@ -25,9 +25,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
-/* a ROUTER's routing ids are at most 255 bytes */
 #define FRESH_MS 2000 /* a snapshot waits this long at most for the fold */
-#define ID_CAP   256
+/* a ROUTER's routing ids are at most 255 bytes */
+#define ID_CAP 256
 /* the days a request may name: 1970-01-01 (nothing is counted before) to
  * day 1,000,000 (year 4707, later than anything) */
 #define SNAP_DAY_MIN 0
