@@ -52,7 +52,6 @@ static void show_provinces(void *ctx, const metrics_t *rows)
         memcpy(d->met.last_message, rows->last_message, sizeof rows->last_message);
         d->met.nprov = rows->nprov;
     }
-    d->met.stream_lag_bytes = publisher_lag(d->publisher);
     publish_metrics(d);
 }
 
@@ -107,6 +106,7 @@ void daemon_fini(daemon_t *d)
 {
     if (d->q.ring) bqueue_free(&d->q);
     publisher_free(&d->publisher);
+    folder_free(&d->folder);
     figures_free(&d->figures);
     housekeep_free(&d->housekeep);
     nodestatus_free(&d->nodes);
@@ -332,6 +332,8 @@ static void publish_metrics(daemon_t *d)
     d->met.fold_rows = fs.rows;
     d->met.fold_errors = fs.errors;
     d->met.fold_lag_s = (double)fs.lag_us / 1e6;
+    d->met.stream_windows = publisher_windows(d->publisher);
+    d->met.stream_dropped = fs.dropped;
     d->met.synchronous = store_synchronous(d->store);
     d->met.held_unsafe = d->unsafe_until_us != 0;
     d->met.registry_stale = regwatch_stale(d->regwatch);
@@ -642,7 +644,6 @@ static int add_rows(daemon_t *d)
         {"presence", NULL, nodestatus_presence_when, nodestatus_presence_run, d->nodes, 0},
         {"refusal summary", NULL, housekeep_summary_when, housekeep_summary_run, d->housekeep, 0},
         {"memory", NULL, housekeep_trim_when, housekeep_trim_run, d->housekeep, 0},
-        {"stream reader", NULL, publisher_lead_when, publisher_lead_run, d->publisher, 0},
         {"registry notices", regwatch_notices_items, NULL, regwatch_notices_run, d->regwatch,
          LOOP_EACH_TURN},
         {"province figures", figures_answer_items, NULL, figures_answer_run, d->figures,
@@ -653,7 +654,7 @@ static int add_rows(daemon_t *d)
         {"subscriptions", subscriptions_items, NULL, subscriptions_run, d, LOOP_NEVER},
         {"snapshots", snapshots_items, NULL, snapshots_run, d, LOOP_NEVER},
         {"snapshot answers", snapshot_answers_items, NULL, snapshot_answers_run, d, LOOP_NEVER},
-        {"stream log", publisher_log_items, NULL, publisher_log_run, d->publisher, LOOP_NEVER},
+        {"stream", publisher_items, NULL, publisher_run, d->publisher, LOOP_NEVER},
         {"intake", intake_items, NULL, intake_run, d, LOOP_NEVER},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
@@ -728,19 +729,20 @@ static int start(daemon_t *d)
             return -1;
         }
     }
-    if (d->stream && d->cfg.tally_publish[0] &&
-        !(d->publisher = publisher_new(d->cfg.db, d->stream, d->reg, d->store, show, d))) {
-        log_error("stream", "out of memory");
-        return -1;
-    }
     if (d->http && !(d->figures = figures_new(d->cfg.db, d->cfg.node_silent_hours, d->store, &d->q,
                                               show_provinces, d))) {
         log_error("metrics", "out of memory");
         return -1;
     }
     char ferr[256];
-    if (!(d->folder = folder_start(d->cfg.db, d->cfg.fold_interval_ms, ferr, sizeof ferr))) {
+    const int publishing = d->stream && d->cfg.tally_publish[0];
+    if (!(d->folder = folder_start(d->cfg.db, d->cfg.fold_interval_ms,
+                                   publishing ? d->in.ctx : NULL, ferr, sizeof ferr))) {
         log_error("fold", "%s", ferr);
+        return -1;
+    }
+    if (publishing && !(d->publisher = publisher_new(d->folder, d->stream, d->reg))) {
+        log_error("stream", "out of memory");
         return -1;
     }
     if (add_rows(d) < 0) {
@@ -800,9 +802,11 @@ static void stop(daemon_t *d)
         log_warn("intake", "stopping with %u events not stored (database down): not acked",
                  d->q.held);
     log_totals(d);
-    folder_stop(&d->folder);
-    nodestatus_unwatch(d->nodes);
+    folder_halt(d->folder);        /* what this daemon acked, folded */
+    publisher_drain(d->publisher); /* and published */
     publisher_free(&d->publisher);
+    folder_free(&d->folder);
+    nodestatus_unwatch(d->nodes);
     figures_free(&d->figures);
     metrics_stop(&d->http);
     snap_close(&d->snap);

@@ -4,17 +4,21 @@
 #include "daemon/log.h"
 #include "db/fold.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zmq.h>
 
 #define TRIM_EVERY       64    /* windows with rows between two trims of the input */
 #define TRIM_ROWS        10000 /* rows one trim deletes at most */
 #define RETRY_MS         1000  /* after an error, or while another daemon folds */
 #define STOP_CATCH_UP_MS 5000  /* folding what is left, when the daemon stops */
+#define HAND_HWM         10000 /* windows queued for the loop before handing waits */
+#define HAND_WAIT_MS     2000  /* how long a window waits for room, then is dropped */
 
 struct folder {
     char *conninfo;
@@ -24,7 +28,49 @@ struct folder {
     _Atomic int leading;
     _Atomic uint64_t windows, rows, errors;
     _Atomic int64_t lag_us;
+    _Atomic uint64_t epoch, dropped;
+    void *tx, *rx;     /* the pair: the thread's end, the loop's end */
+    uint64_t sent_win; /* the last window handed over (the thread's) */
+    char endpoint[64];
 };
+
+/* One window to the loop. A loop that does not take it within HAND_WAIT_MS
+ * (stopping, or stuck) loses it from the live stream only: subscribers see
+ * the unit versions jump and take a snapshot. */
+static void hand(folder_t *f, uint64_t win, const uint8_t *content, size_t len)
+{
+    if (!f->tx || !len) return;
+    uint64_t head[2] = {f->epoch, win};
+    for (int waited = 0;; waited += 10) {
+        if (zmq_send(f->tx, head, sizeof head, ZMQ_SNDMORE | ZMQ_DONTWAIT) == sizeof head) {
+            zmq_send(f->tx, content, len, 0); /* the second frame goes with the first */
+            f->sent_win = win;
+            return;
+        }
+        if (errno != EAGAIN || waited >= HAND_WAIT_MS || f->stop) break;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    f->dropped++;
+    f->sent_win = win;
+}
+
+static void hand_again(void *ctx, uint64_t win, const uint8_t *content, size_t len)
+{
+    hand(ctx, win, content, len);
+}
+
+/* This daemon now folds: the stream's epoch, the old slot let go, and the
+ * windows the previous folder may not have published. */
+static int took_over(folder_t *f, db_t *c, char *err, size_t errlen)
+{
+    uint64_t epoch = 0;
+    if (fold_epoch(c, &epoch, err, errlen) < 0) return -1;
+    f->epoch = epoch;
+    fold_forget_slot(c);
+    if (f->tx && fold_republish(c, f->sent_win, hand_again, f, err, errlen) < 0) return -1;
+    return 0;
+}
 
 static void sleep_ms(const folder_t *f, int ms)
 {
@@ -54,7 +100,19 @@ static void *run(void *arg)
         if (!f->leading) {
             const int held = fold_lead(c, err, sizeof err);
             if (held < 0) db_close(&c);
-            if (held == 1) log_info("fold", "folding: this daemon adds the batches to the figures");
+            if (held == 1 && took_over(f, c, err, sizeof err) < 0) {
+                log_warn("fold", "taking the fold over: %s", err);
+                db_close(&c); /* the lock goes with the session */
+                sleep_ms(f, RETRY_MS);
+                continue;
+            }
+            if (held == 1 && f->tx)
+                log_info("fold",
+                         "publishing: this daemon folds the batches and publishes them "
+                         "(epoch %llu)",
+                         (unsigned long long)f->epoch);
+            else if (held == 1)
+                log_info("fold", "folding: this daemon adds the batches to the figures");
             f->leading = held == 1;
             if (held != 1) {
                 sleep_ms(f, RETRY_MS);
@@ -72,6 +130,8 @@ static void *run(void *arg)
             continue;
         }
         if (w.rows > 0) {
+            hand(f, w.windows, w.content, w.content_len);
+            fold_window_clear(&w);
             f->windows++;
             f->rows += (uint64_t)w.rows;
             f->lag_us = w.lag_us;
@@ -87,13 +147,39 @@ static void *run(void *arg)
     /* Stopping: what this daemon acked is folded before it goes (at most
      * STOP_CATCH_UP_MS), so the figures are whole even with no other
      * daemon left to fold. */
-    if (c && fold_catch_up(c, STOP_CATCH_UP_MS, err, sizeof err) < 0)
+    if (c && f->leading && fold_catch_up(c, STOP_CATCH_UP_MS, hand_again, f, err, sizeof err) < 0)
         log_warn("fold", "stopping: the last batches are not folded yet: %s", err);
     db_close(&c);
     return NULL;
 }
 
-folder_t *folder_start(const char *conninfo, int interval_ms, char *err, size_t errlen)
+static void close_pair(folder_t *f)
+{
+    if (f->tx) zmq_close(f->tx);
+    if (f->rx) zmq_close(f->rx);
+    f->tx = f->rx = NULL;
+}
+
+/* The pair between the thread and the loop (made here, before the thread
+ * starts: pthread_create orders the handover of tx to it). */
+static int open_pair(folder_t *f, void *zctx)
+{
+    const int hwm = HAND_HWM, linger = 0;
+    snprintf(f->endpoint, sizeof f->endpoint, "inproc://antt-fold-%p", (void *)f);
+    f->rx = zmq_socket(zctx, ZMQ_PAIR);
+    f->tx = zmq_socket(zctx, ZMQ_PAIR);
+    if (!f->rx || !f->tx || zmq_setsockopt(f->rx, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+        zmq_setsockopt(f->tx, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
+        zmq_setsockopt(f->rx, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_setsockopt(f->tx, ZMQ_LINGER, &linger, sizeof linger) || zmq_bind(f->rx, f->endpoint) ||
+        zmq_connect(f->tx, f->endpoint)) {
+        close_pair(f);
+        return -1;
+    }
+    return 0;
+}
+
+folder_t *folder_start(const char *conninfo, int interval_ms, void *zctx, char *err, size_t errlen)
 {
     folder_t *f = calloc(1, sizeof *f);
     if (!f || !(f->conninfo = strdup(conninfo))) {
@@ -102,7 +188,14 @@ folder_t *folder_start(const char *conninfo, int interval_ms, char *err, size_t 
         return NULL;
     }
     f->interval_ms = interval_ms;
+    if (zctx && open_pair(f, zctx) < 0) {
+        snprintf(err, errlen, "the fold's pair: %s", zmq_strerror(errno));
+        free(f->conninfo);
+        free(f);
+        return NULL;
+    }
     if (pthread_create(&f->thread, NULL, run, f) != 0) {
+        close_pair(f);
         free(f->conninfo);
         free(f);
         snprintf(err, errlen, "cannot start the fold's thread");
@@ -111,12 +204,24 @@ folder_t *folder_start(const char *conninfo, int interval_ms, char *err, size_t 
     return f;
 }
 
-void folder_stop(folder_t **fp)
+void *folder_socket(folder_t *f)
+{
+    return f ? f->rx : NULL;
+}
+
+void folder_halt(folder_t *f)
+{
+    if (!f || f->stop) return;
+    f->stop = 1;
+    pthread_join(f->thread, NULL);
+}
+
+void folder_free(folder_t **fp)
 {
     folder_t *f = *fp;
     if (!f) return;
-    f->stop = 1;
-    pthread_join(f->thread, NULL);
+    folder_halt(f);
+    close_pair(f);
     free(f->conninfo);
     free(f);
     *fp = NULL;
@@ -131,4 +236,6 @@ void folder_stats(folder_t *f, folder_stats_t *out)
     out->rows = f->rows;
     out->errors = f->errors;
     out->lag_us = f->lag_us;
+    out->epoch = f->epoch;
+    out->dropped = f->dropped;
 }

@@ -2,7 +2,13 @@
  * own, that adds the committed batches' deltas to the figures (db/fold.h),
  * when this daemon holds the fold's lock (one daemon of a pair folds; the
  * other takes over when its session ends). Off the stations' loop: a
- * window's statements never delay an ack. */
+ * window's statements never delay an ack.
+ *
+ * The fold is also the stream's source: after each window commits, the
+ * thread hands exactly what it committed (epoch, window, content) to the
+ * loop through an inproc socket (folder_socket), and the loop publishes it
+ * (daemon/publisher.h). On taking the fold over, it hands again the windows
+ * its predecessor may not have sent (db/fold.h, fold_republish). */
 #ifndef ANTT_DAEMON_FOLDER_H
 #define ANTT_DAEMON_FOLDER_H
 
@@ -17,12 +23,26 @@ typedef struct {
     uint64_t rows;    /* fold_input rows folded, since start */
     uint64_t errors;  /* windows that failed (folded again later) */
     int64_t lag_us;   /* the last window with rows: how long its oldest row waited */
+    uint64_t epoch;   /* the stream's, once this daemon has folded */
+    uint64_t dropped; /* windows not handed to the loop (it did not take them) */
 } folder_stats_t;
 
 /* Start folding on conninfo: look again interval_ms after a window that
- * found nothing. NULL with err. */
-folder_t *folder_start(const char *conninfo, int interval_ms, char *err, size_t errlen);
-void folder_stop(folder_t **f);
+ * found nothing. zctx: hand the windows to the loop through an inproc pair
+ * made in it (NULL: the stream is off, nothing is handed). NULL with err. */
+folder_t *folder_start(const char *conninfo, int interval_ms, void *zctx, char *err,
+                       size_t errlen);
+/* Stop folding: the thread folds what is left (a few seconds at most) and
+ * ends; what it handed over stays on folder_socket for the loop to take. */
+void folder_halt(folder_t *f);
+void folder_free(folder_t **f);
 void folder_stats(folder_t *f, folder_stats_t *out);
+
+/* The loop's end of the pair (a ZeroMQ socket; NULL when the stream is off).
+ * Each message: frame 1 = epoch and window (two uint64, host order),
+ * frame 2 = the window's content (db/tallylog.h). */
+void *folder_socket(folder_t *f);
+
+#define FOLDER_HEAD_BYTES 16
 
 #endif

@@ -167,8 +167,8 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         (unsigned long long)m->snap_held_bytes, (unsigned long long)m->subs_refused,
         (unsigned long long)m->subs_cut);
     put(&o,
-        "# HELP antt_stream_publishing 1 when this daemon reads the database's log and publishes"
-        " the tally stream (one daemon at a time).\n"
+        "# HELP antt_stream_publishing 1 when this daemon folds and publishes the tally stream"
+        " (one daemon at a time).\n"
         "# TYPE antt_stream_publishing gauge\nantt_stream_publishing %d\n",
         m->stream_publishing);
     put(&o,
@@ -186,11 +186,14 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         "# TYPE antt_fold_lag_seconds gauge\nantt_fold_lag_seconds %.3f\n",
         m->fold_leading, (unsigned long long)m->fold_windows, (unsigned long long)m->fold_rows,
         (unsigned long long)m->fold_errors, m->fold_lag_s);
-    put(&o, "# HELP antt_stream_slot_lag_bytes Log the tally stream's replication slot holds"
-            " beyond what was published (refreshed every 30 s).\n"
-            "# TYPE antt_stream_slot_lag_bytes gauge\n");
-    if (m->stream_lag_bytes >= 0)
-        put(&o, "antt_stream_slot_lag_bytes %lld\n", (long long)m->stream_lag_bytes);
+    put(&o,
+        "# HELP antt_stream_windows_total Folded windows this daemon published on the stream.\n"
+        "# TYPE antt_stream_windows_total counter\nantt_stream_windows_total %llu\n"
+        "# HELP antt_stream_windows_dropped_total Folded windows the loop did not take from the"
+        " fold in time: missing from the live stream (subscribers see the gap and resnapshot).\n"
+        "# TYPE antt_stream_windows_dropped_total counter\nantt_stream_windows_dropped_total"
+        " %llu\n",
+        (unsigned long long)m->stream_windows, (unsigned long long)m->stream_dropped);
     put(&o,
         "# HELP antt_insecure 1 when the daemon runs without CURVE (no authentication).\n"
         "# TYPE antt_insecure gauge\nantt_insecure %d\n",

@@ -32,7 +32,7 @@ typedef struct {
     int64_t connected; /* connections on the acked socket */
     uint64_t replies_dropped;
     int insecure;          /* running without CURVE */
-    int stream_publishing; /* this daemon reads the log and publishes the stream */
+    int stream_publishing; /* this daemon folds and publishes the stream */
     int fold_leading;      /* this daemon folds the batches into the figures */
     uint64_t fold_windows, fold_rows, fold_errors;
     double fold_lag_s;  /* the last window's oldest batch: how long it waited */
@@ -46,7 +46,7 @@ typedef struct {
     uint64_t snap_served, snap_failed, snap_bad, snap_scope, snap_busy, snap_peer, snap_dropped;
     uint64_t snap_inflight, snap_held_bytes;
     uint64_t subs_refused, subs_cut;
-    int64_t stream_lag_bytes; /* log the stream's slot holds; < 0: unknown (not the reader) */
+    uint64_t stream_windows, stream_dropped; /* windows published; not taken from the fold */
     uint64_t handshakes_allowed, handshakes_refused, connections_cut;
     uint64_t refusals_unrecorded; /* refused handshakes over refusal_records_per_min */
     int nprov;                    /* per province, refreshed every 30 s */

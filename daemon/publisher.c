@@ -1,108 +1,100 @@
-/* publisher.c — the log read by one daemon, published (see publisher.h). */
+/* publisher.c — the fold's windows, published (see publisher.h). */
 #include "daemon/publisher.h"
 
 #include "daemon/log.h"
 #include "daemon/loop.h"
-#include "db/slot.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* Windows published in one turn of the loop at most: the stations' rows
+ * wait no longer than that for their turn. */
+#define TURN_WINDOWS 64
 
 struct publisher {
-    slot_t *slot;
+    folder_t *folder;
     stream_t *stream;
     const reg_t *reg;
-    store_t *store;
-    void (*changed)(void *ctx);
-    void *ctx;
-    int64_t next_us;   /* next try to become the reader */
-    int64_t logged_us; /* the last "cannot read the log" line */
+    uint64_t windows;
 };
 
-publisher_t *publisher_new(const char *conninfo, stream_t *stream, const reg_t *reg, store_t *store,
-                           void (*changed)(void *ctx), void *ctx)
+publisher_t *publisher_new(folder_t *folder, stream_t *stream, const reg_t *reg)
 {
     publisher_t *p = calloc(1, sizeof *p);
-    if (!p || !(p->slot = slot_new(conninfo))) {
-        free(p);
-        return NULL;
-    }
+    if (!p) return NULL;
+    p->folder = folder;
     p->stream = stream;
     p->reg = reg;
-    p->store = store;
-    p->changed = changed;
-    p->ctx = ctx;
     return p;
 }
 
 void publisher_free(publisher_t **p)
 {
-    if (!*p) return;
-    slot_free(&(*p)->slot);
     free(*p);
     *p = NULL;
 }
 
 int publisher_leading(const publisher_t *p)
 {
-    return p && slot_leading(p->slot);
+    if (!p) return 0;
+    folder_stats_t st;
+    folder_stats(p->folder, &st);
+    return st.leading;
 }
 
-int64_t publisher_lag(publisher_t *p)
+uint64_t publisher_windows(const publisher_t *p)
 {
-    return publisher_leading(p) ? slot_lag(p->slot) : -1;
+    return p ? p->windows : 0;
 }
 
-int64_t publisher_lead_when(void *state, int64_t now, int64_t due)
+/* One window from the fold's socket: 1 published, 0 none waiting. */
+static int one(publisher_t *p, void *sock)
 {
-    (void)now, (void)due;
-    const publisher_t *p = state;
-    return !slot_leading(p->slot) && store_connected(p->store) ? p->next_us : LOOP_NEVER;
-}
-
-int64_t publisher_lead_run(void *state, int64_t now)
-{
-    publisher_t *p = state;
-    char err[512];
-    int rc = slot_lead(p->slot, err, sizeof err);
-    p->next_us = now + 1000000; /* also after an error: a takeover waits for it */
-    if (rc == 1) {
-        log_info("stream", "publishing: this daemon reads the database's log (epoch %llu)",
-                 (unsigned long long)slot_epoch(p->slot));
-        if (slot_warning(p->slot)[0]) log_warn("stream", "%s", slot_warning(p->slot));
-        p->changed(p->ctx);
-    } else if (rc < 0 && now - p->logged_us > 60000000) {
-        log_error("stream", "cannot read the database's log, not publishing: %s", err);
-        p->logged_us = now;
+    uint64_t head[2];
+    int n = zmq_recv(sock, head, sizeof head, ZMQ_DONTWAIT);
+    if (n < 0) return 0;
+    zmq_msg_t body;
+    zmq_msg_init(&body);
+    int more = 0;
+    size_t ml = sizeof more;
+    zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ml);
+    if (!more || zmq_msg_recv(&body, sock, 0) < 0 || n != FOLDER_HEAD_BYTES) {
+        log_error("stream", "a window from the fold is not laid out as expected: skipped");
+    } else if (stream_publish_log(p->stream, p->reg, head[0], head[1], zmq_msg_data(&body),
+                                  zmq_msg_size(&body)) < 0) {
+        log_error("stream", "window %llu is not laid out as expected: skipped",
+                  (unsigned long long)head[1]);
+    } else {
+        p->windows++;
     }
-    return p->next_us;
-}
-
-int publisher_log_items(void *state, int64_t now, zmq_pollitem_t *it)
-{
-    (void)now;
-    const publisher_t *p = state;
-    const int fd = slot_socket(p->slot);
-    if (fd < 0) return 0;
-    it[0] = (zmq_pollitem_t){NULL, fd, ZMQ_POLLIN, 0};
+    zmq_msg_close(&body);
     return 1;
 }
 
-static void on_logged(void *ctx, uint64_t lsn, const uint8_t *content, size_t len)
+void publisher_drain(publisher_t *p)
 {
-    publisher_t *p = ctx;
-    if (stream_publish_log(p->stream, p->reg, slot_epoch(p->slot), lsn, content, len) < 0)
-        log_error("stream", "a logged transaction at %llu is not laid out as expected: skipped",
-                  (unsigned long long)lsn);
+    void *sock = p ? folder_socket(p->folder) : NULL;
+    if (sock)
+        while (one(p, sock))
+            ;
 }
 
-int64_t publisher_log_run(void *state, int64_t now)
+int publisher_items(void *state, int64_t now, zmq_pollitem_t *it)
 {
+    (void)now;
     publisher_t *p = state;
-    char err[512];
-    if (slot_read(p->slot, on_logged, p, err, sizeof err) < 0) {
-        log_warn("stream", "stopped reading the database's log: %s", err);
-        p->next_us = now + 1000000;
-        p->changed(p->ctx);
-    }
+    void *sock = folder_socket(p->folder);
+    if (!sock) return 0;
+    it[0] = (zmq_pollitem_t){sock, 0, ZMQ_POLLIN, 0};
+    return 1;
+}
+
+int64_t publisher_run(void *state, int64_t now)
+{
+    (void)now;
+    publisher_t *p = state;
+    void *sock = folder_socket(p->folder);
+    for (int i = 0; sock && i < TURN_WINDOWS && one(p, sock); i++)
+        ;
     return LOOP_NEVER;
 }

@@ -217,7 +217,7 @@ uint64_t stream_subs_cut(const stream_t *s)
 
 #define KEY(pk, lit) enc_str(pk, lit, sizeof(lit) - 1)
 
-int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t lsn,
+int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t seq,
                        const uint8_t *content, size_t len)
 {
     if (!s || !s->pub) return 0;
@@ -238,7 +238,7 @@ int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t l
         KEY(&pk, "epoch");
         msgpack_pack_uint64(&pk, epoch);
         KEY(&pk, "seq");
-        msgpack_pack_uint64(&pk, lsn);
+        msgpack_pack_uint64(&pk, seq);
         KEY(&pk, "useq");
         msgpack_pack_uint64(&pk, u.version);
         KEY(&pk, "unit");

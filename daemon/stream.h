@@ -2,20 +2,20 @@
  * database's commit order, on a PUB socket, and snapshots to start from
  * without a gap.
  *
- * The deltas come from the database's log (db/tallylog.h, db/slot.h): every
- * daemon's transactions write them there, and the one daemon that reads the
- * log publishes them — one stream whichever daemon committed. One message
- * per unit per transaction (an XPUB socket, read as a PUB):
+ * The deltas come from the fold (daemon/folder.h, db/fold.h): the one daemon
+ * that folds the log into the figures publishes each window it committed —
+ * one stream whichever daemon acked the events. One message per unit per
+ * window (an XPUB socket, read as a PUB):
  *   frame 1  topic: the unit's path from the root and a dot ("20.180.06040."),
  *            so a ZeroMQ prefix subscription to "20." selects Lạng Sơn's
  *            subtree and "20.180." one district's
  *   frame 2  msgpack map {"epoch": u64, "seq": u64, "useq": u64, "unit": str,
  *            "deltas": [[day, metric, group, severity, delta], ...]}
  *            day: days since 1970-01-01 (Hanoi); the others as in antt.tallies
- * epoch is the stream's (its slot's); seq the transaction's position in the
- * log; useq the unit's version (antt.unit_versions), raised by one in each
- * transaction that changes the unit: a jump is a gap (resnapshot), a repeat
- * after a takeover is skipped.
+ * epoch is the stream's (antt.stream_state, kept across takeovers and
+ * failovers); seq the window's number; useq the unit's version
+ * (antt.unit_versions), raised by one in each window that changes the unit:
+ * a jump is a gap (resnapshot), a repeat after a takeover is skipped.
  *
  * With CURVE, every subscriber's key is registered (antt subscriber add) with
  * a unit scope, and the daemon applies subscriptions itself (XPUB manual):
@@ -43,11 +43,11 @@ stream_t *stream_open(void *zctx, const char *pub_ep, const key_pair_t *key, int
                       char *err, size_t errlen);
 void stream_close(stream_t **s);
 
-/* Publish a committed transaction's deltas as read from the database's log
- * (db/slot.h, db/tallylog.h): one message per unit, its useq the unit's
- * version, seq the commit's position in the log. The number of messages, or
- * -1 when the content is not laid out as tallylog.h says. */
-int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t lsn,
+/* Publish a committed window's deltas (db/tallylog.h's layout): one message
+ * per unit, its useq the unit's version, seq the window's number. The
+ * number of messages, or -1 when the content is not laid out as tallylog.h
+ * says. */
+int stream_publish_log(stream_t *s, const reg_t *reg, uint64_t epoch, uint64_t seq,
                        const uint8_t *content, size_t len);
 
 /* The publishing socket (an XPUB), for the caller's zmq_poll; NULL when off. */

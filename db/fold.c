@@ -58,6 +58,33 @@ static int two_row(void *ctx, int ncols, const char *const *names, const char *c
     " SELECT unit, day - date '1970-01-01', metric, grp, severity, value,"                       \
     "  dense_rank() OVER (PARTITION BY unit ORDER BY"                                             \
     "   coalesce((antt.unit_on(unit, day)).valid_from, '-infinity'::date)) FROM s"
+/* How each station is doing, from the window's batches: $1 pos, $2 x. Its
+ * last message is its last batch's, its day's events those of the window's
+ * last day (Hanoi) for it; a gap is a sequence number missing from what it
+ * sent, within the window or against what came before. */
+#define SQL_FOLD_NODES                                                                           \
+    "INSERT INTO antt.node_status AS s (node_id, last_message_at, seq_min, seq_max, seq_seen,"   \
+    " events_total, day, events_day, last_gap_at)"                                               \
+    " SELECT n, max(at), min(mn), max(mx), sum(c), sum(c), max(md),"                            \
+    "  sum(c) FILTER (WHERE d = md),"                                                            \
+    "  CASE WHEN max(mx)::numeric - min(mn) + 1 > sum(c) THEN max(at) END"                       \
+    " FROM (SELECT x.n, f.at, x.mn, x.mx, x.c, (f.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS d," \
+    "  max((f.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date) OVER (PARTITION BY x.n) AS md"          \
+    "  FROM antt.fold_input f,"                                                                  \
+    "   unnest(f.nodes, f.node_seq_min, f.node_seq_max, f.node_events) AS x(n, mn, mx, c)"       \
+    "  WHERE f.txid >= $1::xid8 AND f.txid < $2::xid8 AND cardinality(f.nodes) > 0) r"           \
+    " WHERE EXISTS (SELECT 1 FROM antt.nodes d WHERE d.node_id = r.n)"                           \
+    " GROUP BY n ORDER BY n COLLATE \"C\""                                                       \
+    " ON CONFLICT (node_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,"           \
+    "  seq_min = least(s.seq_min, EXCLUDED.seq_min),"                                            \
+    "  seq_max = greatest(s.seq_max, EXCLUDED.seq_max),"                                         \
+    "  seq_seen = s.seq_seen + EXCLUDED.seq_seen,"                                               \
+    "  events_total = s.events_total + EXCLUDED.events_total,"                                   \
+    "  events_day = CASE WHEN s.day = EXCLUDED.day THEN s.events_day + EXCLUDED.events_day"      \
+    "   ELSE EXCLUDED.events_day END, day = EXCLUDED.day,"                                       \
+    "  last_gap_at = CASE WHEN greatest(s.seq_max, EXCLUDED.seq_max)::numeric"                   \
+    "   - least(s.seq_min, EXCLUDED.seq_min) + 1 - s.seq_seen - EXCLUDED.seq_seen > s.missing"   \
+    "   THEN EXCLUDED.last_message_at ELSE s.last_gap_at END"
 #define SQL_FOLD_ROWS                                                                            \
     "SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(at)) * 1e6, 0)::int8"  \
     " FROM antt.fold_input WHERE txid >= $1::xid8 AND txid < $2::xid8"
@@ -105,10 +132,16 @@ static int sum_row(void *ctx, int ncols, const char *const *names, const char *c
     return 0;
 }
 
-/* The window's deltas into the tally log, the units' versions bumped: the
- * stream publishes them (db/slot.h) as it published each batch's. 0, or
- * -1 with err. */
-static int write_log(db_t *c, const tallymap_t *m, char *err, size_t errlen)
+void fold_window_clear(fold_window_t *w)
+{
+    free(w->content);
+    w->content = NULL;
+    w->content_len = 0;
+}
+
+/* The units' versions bumped for an era's deltas, and what the stream
+ * publishes for them appended to w's content. 0, or -1 with err. */
+static int write_log(db_t *c, const tallymap_t *m, fold_window_t *w, char *err, size_t errlen)
 {
     tallylog_t log = {0};
     pgcopy_t arr = {0};
@@ -122,11 +155,21 @@ static int write_log(db_t *c, const tallymap_t *m, char *err, size_t errlen)
     } else {
         const char *values[2] = {(const char *)arr.p + off[0], (const char *)arr.p + off[1]};
         const int lengths[2] = {(int)len[0], (int)len[1]}, formats[2] = {1, 1};
-        PGresult *r = PQexecParams(c, TALLYLOG_SQL, 2, NULL, values, lengths, formats, 0);
-        if (PQresultStatus(r) == PGRES_TUPLES_OK)
-            rc = 0;
-        else
+        PGresult *r = PQexecParams(c, TALLYLOG_SQL, 2, NULL, values, lengths, formats, 1);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
             db_result_error(r, c, NULL, err, errlen);
+        } else {
+            const size_t n = (size_t)PQgetlength(r, 0, 0);
+            uint8_t *p = realloc(w->content, w->content_len + n + 1);
+            if (!p) {
+                snprintf(err, errlen, "out of memory keeping the window's deltas");
+            } else {
+                memcpy(p + w->content_len, PQgetvalue(r, 0, 0), n);
+                w->content = p;
+                w->content_len += n;
+                rc = 0;
+            }
+        }
         PQclear(r);
     }
     tallylog_free(&log);
@@ -140,6 +183,23 @@ static int fail(db_t *c, int rc)
     char e[256];
     db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
     return rc;
+}
+
+/* The window's content kept under its number, for a takeover to publish
+ * again. 0, or -1 with err. */
+static int keep_window(db_t *c, uint64_t win, const fold_window_t *w, char *err, size_t errlen)
+{
+    if (!w->content_len) return 0;
+    char n[24];
+    snprintf(n, sizeof n, "%" PRIu64, win);
+    const char *values[2] = {n, (const char *)w->content};
+    const int lengths[2] = {0, (int)w->content_len}, formats[2] = {0, 1};
+    PGresult *r = PQexecParams(c, "INSERT INTO antt.fold_windows (win, content) VALUES ($1, $2)", 2,
+                               NULL, values, lengths, formats, 0);
+    const int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) db_result_error(r, c, NULL, err, errlen);
+    PQclear(r);
+    return ok ? 0 : -1;
 }
 
 int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
@@ -176,6 +236,7 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     if (db_rows(c, SQL_FOLD_ROWS, 2, p, two_row, &n, err, errlen) < 0) return fail(c, -1);
     sums_t sums = {0};
     int rc = db_rows(c, SQL_FOLD_WINDOW, 2, p, sum_row, &sums, err, errlen);
+    if (rc == 0) rc = db_exec(c, SQL_FOLD_NODES, 2, p, NULL, NULL, err, errlen);
     long keys = 0;
     for (int e = 0; e < FOLD_ERAS; e++) {
         if (rc == 0 && (sums.bad || sums.m[e].oom)) {
@@ -184,17 +245,24 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
                               : "out of memory summing the window");
             rc = -1;
         }
-        if (rc == 0) rc = write_log(c, &sums.m[e], err, errlen); /* older eras first */
+        if (rc == 0) rc = write_log(c, &sums.m[e], w, err, errlen); /* older eras first */
         keys += (long)sums.m[e].n;
         tallymap_free(&sums.m[e]);
     }
-    if (rc < 0) return fail(c, -1);
+    if (rc < 0) {
+        fold_window_clear(w);
+        return fail(c, -1);
+    }
     char rows[24];
     snprintf(rows, sizeof rows, "%" PRIu64, n.v[0]);
     const char *q[2] = {b, rows};
     two_t moved = {0};
-    if (db_rows(c, SQL_FOLD_MOVE, 2, q, two_row, &moved, err, errlen) < 0) return fail(c, -1);
-    if (db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen) < 0) return fail(c, -1);
+    if (db_rows(c, SQL_FOLD_MOVE, 2, q, two_row, &moved, err, errlen) < 0 ||
+        keep_window(c, moved.v[1], w, err, errlen) < 0 ||
+        db_exec(c, "COMMIT", 0, NULL, NULL, NULL, err, errlen) < 0) {
+        fold_window_clear(w);
+        return fail(c, -1);
+    }
     w->pos = moved.v[0];
     w->windows = moved.v[1];
     w->rows = (long)n.v[0];
@@ -222,13 +290,13 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int fold_catch_up(db_t *c, int max_ms, char *err, size_t errlen)
+int fold_catch_up(db_t *c, int max_ms, fold_window_fn fn, void *ctx, char *err, size_t errlen)
 {
     if (db_exec(c, "SET antt.store_rolls = on", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
     const int64_t deadline = now_ms() + max_ms;
     int done = 0, rc = 0;
     while (rc == 0) {
-        fold_window_t w;
+        fold_window_t w = {0};
         if (caught_up(c, &done, err, errlen) < 0) {
             rc = -1;
         } else if (done) {
@@ -240,7 +308,10 @@ int fold_catch_up(db_t *c, int max_ms, char *err, size_t errlen)
         } else if (!w.rows) { /* held back by a transaction: wait a little */
             struct timespec ts = {0, 20 * 1000000L};
             nanosleep(&ts, NULL);
+        } else if (fn && w.content_len) {
+            fn(ctx, w.windows, w.content, w.content_len);
         }
+        fold_window_clear(&w);
     }
     char e[256];
     if (db_exec(c, "RESET antt.store_rolls", 0, NULL, NULL, NULL, e, sizeof e) < 0 && rc >= 0) {
@@ -285,6 +356,67 @@ int fold_fresh(db_t *c, int max_ms, char *as_of, size_t cap, double *behind_s, c
     return f.fresh;
 }
 
+int fold_epoch(db_t *c, uint64_t *epoch, char *err, size_t errlen)
+{
+    two_t e = {0};
+    if (db_rows(c,
+                "WITH i AS (INSERT INTO antt.stream_state (epoch)"
+                " VALUES ((random() * 9.2e18)::bigint) ON CONFLICT (one) DO NOTHING"
+                " RETURNING epoch) SELECT epoch FROM i UNION ALL"
+                " SELECT epoch FROM antt.stream_state LIMIT 1",
+                0, NULL, two_row, &e, err, errlen) < 0)
+        return -1;
+    if (!e.got) {
+        snprintf(err, errlen, "antt.stream_state has no epoch");
+        return -1;
+    }
+    *epoch = e.v[0];
+    return 0;
+}
+
+long fold_republish(db_t *c, uint64_t after, fold_window_fn fn, void *ctx, char *err, size_t errlen)
+{
+    char a[24], lim[16], age[16];
+    snprintf(a, sizeof a, "%" PRIu64, after);
+    snprintf(lim, sizeof lim, "%d", FOLD_REPUBLISH_MAX);
+    snprintf(age, sizeof age, "%d", FOLD_REPUBLISH_S);
+    const char *p[3] = {a, lim, age};
+    /* The newest ones, oldest first. */
+    PGresult *r =
+        PQexecParams(c,
+                     "SELECT win, content FROM (SELECT win, content FROM antt.fold_windows"
+                     " WHERE CASE WHEN $1::int8 > 0 THEN win > $1::int8"
+                     "  ELSE committed_at > now() - make_interval(secs => $3::int) END"
+                     " ORDER BY win DESC LIMIT $2::int) w ORDER BY win",
+                     3, NULL, p, NULL, NULL, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        db_result_error(r, c, NULL, err, errlen);
+        PQclear(r);
+        return -1;
+    }
+    const int n = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        if (PQgetlength(r, i, 0) != 8) continue;
+        uint64_t win = 0;
+        const uint8_t *b = (const uint8_t *)PQgetvalue(r, i, 0);
+        for (int k = 0; k < 8; k++)
+            win = win << 8 | b[k];
+        fn(ctx, win, (const uint8_t *)PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1));
+    }
+    PQclear(r);
+    return n;
+}
+
+void fold_forget_slot(db_t *c)
+{
+    char e[256];
+    db_exec(c,
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+            " WHERE slot_name = 'antt_' || left(regexp_replace(lower(current_database()),"
+            " '[^a-z0-9_]', '_', 'g'), 58) AND database = current_database() AND NOT active",
+            0, NULL, NULL, NULL, e, sizeof e);
+}
+
 #define FOLD_LOCK "7720003" /* pg_try_advisory_lock key: the folder */
 
 int fold_lead(db_t *c, char *err, size_t errlen)
@@ -306,6 +438,14 @@ long fold_trim(db_t *c, long limit, char *err, size_t errlen)
                 "DELETE FROM antt.fold_input WHERE ctid = ANY (ARRAY(SELECT ctid FROM"
                 " antt.fold_input WHERE txid < (SELECT pos FROM antt.fold_state) LIMIT $1::int8))",
                 1, p, &n, NULL, err, errlen) < 0)
+        return -1;
+    char keep[16];
+    snprintf(keep, sizeof keep, "%d", FOLD_KEEP_WINDOWS_S);
+    const char *k[1] = {keep};
+    if (db_exec(c,
+                "DELETE FROM antt.fold_windows WHERE committed_at < now()"
+                " - make_interval(secs => $1::int)",
+                1, k, NULL, NULL, err, errlen) < 0)
         return -1;
     return n;
 }

@@ -23,7 +23,19 @@ typedef struct {
     long rows;        /* fold_input rows this window folded */
     long keys;        /* tally keys it changed */
     int64_t lag_us;   /* how long its oldest row waited (from its transaction's start) */
+    /* What the stream publishes for it (db/tallylog.h's layout), as kept in
+     * antt.fold_windows under the window's number; NULL when no figure
+     * changed. Owned: fold_window_clear. */
+    uint8_t *content;
+    size_t content_len;
 } fold_window_t;
+
+/* Free a window's content (w is written whole by fold_once: clear it after
+ * each use). */
+void fold_window_clear(fold_window_t *w);
+
+/* A window as the stream publishes it: its number and content. */
+typedef void (*fold_window_fn)(void *ctx, uint64_t win, const uint8_t *content, size_t len);
 
 /* Set a connection up for folding (time zone; the tallies' roll-up triggers
  * stand aside, the fold writes the sums itself). 0, or -1 with err. */
@@ -38,9 +50,11 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen);
  * (antt.fold_wait), at most max_ms: for a daemon that stops and for the
  * one-shot commands that read or rewrite the figures (a daemon killed -9
  * leaves its last batches unfolded until another folds). The connection's
- * session is left as it was. 1 when caught up, 0 when the time ran out (a
+ * session is left as it was. Each window folded goes to fn (NULL: none:
+ * a one-shot command publishes nothing, subscribers see the versions jump
+ * and take a snapshot). 1 when caught up, 0 when the time ran out (a
  * long transaction elsewhere holds the window back), -1 with err. */
-int fold_catch_up(db_t *c, int max_ms, char *err, size_t errlen);
+int fold_catch_up(db_t *c, int max_ms, fold_window_fn fn, void *ctx, char *err, size_t errlen);
 
 /* Reading one's own writes: wait (at most max_ms) until every batch
  * committed before the call is folded (antt.fold_wait). 1 when it is; 0
@@ -50,13 +64,34 @@ int fold_catch_up(db_t *c, int max_ms, char *err, size_t errlen);
 int fold_fresh(db_t *c, int max_ms, char *as_of, size_t cap, double *behind_s, char *err,
                size_t errlen);
 
+/* The stream's epoch (antt.stream_state: drawn once per database, so a
+ * failover keeps it). 0, or -1 with err. */
+int fold_epoch(db_t *c, uint64_t *epoch, char *err, size_t errlen);
+
+/* The windows a new folder publishes again, since its predecessor may not
+ * have sent them: those after window `after` (0: those committed in the
+ * last FOLD_REPUBLISH_S seconds), oldest first, at most FOLD_REPUBLISH_MAX,
+ * each to fn. The number handed to fn, or -1 with err. */
+#define FOLD_REPUBLISH_S   60
+#define FOLD_REPUBLISH_MAX 4096
+long fold_republish(db_t *c, uint64_t after, fold_window_fn fn, void *ctx, char *err,
+                    size_t errlen);
+
+/* The logical slot the stream read before the fold published it (schema
+ * 17 and older) holds the server's log for nobody once its last reader is
+ * gone: dropped when no session holds it. Errors are ignored (it is
+ * tried again at the next takeover). */
+void fold_forget_slot(db_t *c);
+
 /* Try to become the one folder: 1 when this connection's session holds
  * the fold's advisory lock (until it closes), 0 when another does, -1 with
  * err. */
 int fold_lead(db_t *c, char *err, size_t errlen);
 
 /* Delete up to `limit` folded rows of fold_input (below pos): the input
- * is not needed once folded. The number deleted, or -1 with err. */
+ * is not needed once folded; and the kept windows older than
+ * FOLD_KEEP_WINDOWS_S. The number of input rows deleted, or -1 with err. */
+#define FOLD_KEEP_WINDOWS_S 600
 long fold_trim(db_t *c, long limit, char *err, size_t errlen);
 
 #endif

@@ -179,7 +179,7 @@ int query_snapshot(db_t *c, const char *unit, int64_t from, int64_t to, query_sn
         return -1;
     int rc = db_rows(c,
                      "SELECT coalesce((SELECT epoch FROM antt.stream_state), 0),"
-                     " (pg_current_wal_lsn() - '0/0')::bigint",
+                     " coalesce((SELECT windows FROM antt.fold_state), 0)",
                      0, NULL, head_row, q, err, errlen);
     if (rc == 0)
         rc = db_rows(c,

@@ -485,34 +485,16 @@ static void fail_from(PGresult *r, PGconn *c, fail_t *f)
     " resolved_at = s.resolved_at, version = s.version, updated_at = now()"                      \
     " FROM " TIP_ARRAYS " AS s(" TIP_COLS ")"                                                    \
     " WHERE t.unit = s.unit " C_ " AND t.ref = s.ref " C_
-/* The batch's tally deltas, summed per key, into the fold's input (migration
+/* What the figures take from the batch, into the fold's input (migration
  * 018; db/fold.h): one row, inserted, so no batch waits for another's row
- * locks. The fold adds them to the tallies and their sums, and writes the
- * tally log the stream reads. */
+ * locks. $1-$6 the tally deltas summed per key; $7-$10 how each station is
+ * doing: its node (C order), lowest and highest sequence number, events
+ * with a final answer. The fold adds the deltas to the tallies and their
+ * sums, the stations to antt.node_status, and publishes the deltas. */
 #define SQL_FOLD_INPUT                                                                           \
-    "INSERT INTO antt.fold_input (units, days, metrics, grps, severities, vals)"                 \
-    " VALUES ($1::text[], $2::date[], $3::text[], $4::text[], $5::text[], $6::int8[])"
-/* How each station is doing, with the batch: $1 nodes (C order, so two
- * daemons lock their rows in one order), $2 lowest and $3 highest sequence
- * number, $4 events with a final answer. A node that is not registered
- * (its events deferred) gets no row. */
-#define SQL_NODE_STATUS                                                                          \
-    "INSERT INTO antt.node_status AS s (node_id, last_message_at, seq_min, seq_max, seq_seen,"   \
-    " events_total, day, events_day, last_gap_at)"                                               \
-    " SELECT x.n, now(), x.mn, x.mx, x.c, x.c, antt.today(), x.c,"                               \
-    "  CASE WHEN x.mx::numeric - x.mn + 1 > x.c THEN now() END"                                  \
-    " FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[]) AS x(n, mn, mx, c)"            \
-    " WHERE EXISTS (SELECT 1 FROM antt.nodes d WHERE d.node_id = x.n)"                           \
-    " ON CONFLICT (node_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,"           \
-    "  seq_min = least(s.seq_min, EXCLUDED.seq_min),"                                            \
-    "  seq_max = greatest(s.seq_max, EXCLUDED.seq_max),"                                         \
-    "  seq_seen = s.seq_seen + EXCLUDED.seq_seen,"                                               \
-    "  events_total = s.events_total + EXCLUDED.events_total,"                                   \
-    "  events_day = CASE WHEN s.day = EXCLUDED.day THEN s.events_day + EXCLUDED.events_day"      \
-    "   ELSE EXCLUDED.events_day END, day = EXCLUDED.day,"                                       \
-    "  last_gap_at = CASE WHEN greatest(s.seq_max, EXCLUDED.seq_max)::numeric"                   \
-    "   - least(s.seq_min, EXCLUDED.seq_min) + 1 - s.seq_seen - EXCLUDED.seq_seen > s.missing"   \
-    "   THEN EXCLUDED.last_message_at ELSE s.last_gap_at END"
+    "INSERT INTO antt.fold_input (units, days, metrics, grps, severities, vals, nodes,"          \
+    " node_seq_min, node_seq_max, node_events) VALUES ($1::text[], $2::date[], $3::text[],"      \
+    " $4::text[], $5::text[], $6::int8[], $7::text[], $8::int8[], $9::int8[], $10::int8[])"
 // clang-format on
 
 enum {
@@ -526,11 +508,10 @@ enum {
     ST_TIP_NEW,
     ST_TIP_UPD,
     ST_WANTED_NEW,
-    ST_TALLY,
+    ST_FOLD_INPUT,
     ST_EVENTS,
     ST_REJECTS,
     ST_SYNC,
-    ST_NODE_STATUS,
     ST_COUNT,
     ST_BEGIN = 100, /* plain statements, not prepared */
     ST_COMMIT
@@ -547,11 +528,10 @@ static const char *const ST_SQL[ST_COUNT] = {
     [ST_TIP_NEW] = SQL_INSERT_TIPOFFS,
     [ST_TIP_UPD] = SQL_UPDATE_TIPOFFS,
     [ST_WANTED_NEW] = SQL_INSERT_WANTED,
-    [ST_TALLY] = SQL_FOLD_INPUT,
+    [ST_FOLD_INPUT] = SQL_FOLD_INPUT,
     [ST_EVENTS] = SQL_INSERT_EVENTS,
     [ST_REJECTS] = SQL_INSERT_REJECTS,
     [ST_SYNC] = SQL_SYNCHRONOUS,
-    [ST_NODE_STATUS] = SQL_NODE_STATUS,
 };
 
 static int prepare_all(PGconn *c, char *err, size_t errlen)
@@ -791,9 +771,10 @@ static int final_of_its_node(const store_ev_t *e)
            e->v.code != ANTT_E_NODE_MISMATCH;
 }
 
-/* How each node of the work is doing, as four arrays (nodes in C order).
- * 0 when no event says anything. */
-static int status_step(store_t *s, const store_work_t *w, step_t *p)
+/* How each node of the work is doing, as four arrays appended to p's
+ * parameters (nodes in C order; empty when no event says anything). The
+ * number of nodes. */
+static uint32_t status_params(store_t *s, const store_work_t *w, step_t *p)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < w->nev; i++) {
@@ -805,15 +786,12 @@ static int status_step(store_t *s, const store_work_t *w, step_t *p)
         }
         s->seen[n++] = (seen_t){e->ev.node.p, e->ev.node.n, e->ev.seq};
     }
-    if (!n) return 0;
-    qsort(s->seen, n, sizeof *s->seen, cmp_seen);
+    if (n) qsort(s->seen, n, sizeof *s->seen, cmp_seen);
     uint32_t nodes = 0;
     for (uint32_t i = 0; i < n; i++)
         nodes += !i || cmp_seen(&s->seen[i - 1], &s->seen[i]);
     static const uint32_t oids[4] = {PGCOPY_OID_TEXT, PGCOPY_OID_INT8, PGCOPY_OID_INT8,
                                      PGCOPY_OID_INT8};
-    p->st = ST_NODE_STATUS;
-    p->nparams = 0;
     for (int col = 0; col < 4; col++) {
         param_begin(p, &s->arr, oids[col]);
         for (uint32_t i = 0, j; i < n; i = j) {
@@ -831,7 +809,7 @@ static int status_step(store_t *s, const store_work_t *w, step_t *p)
         }
         param_end(p, &s->arr, nodes);
     }
-    return 1;
+    return nodes;
 }
 
 /* The accepted events, for the log, as nine arrays. */
@@ -989,20 +967,18 @@ static int case_step(store_t *s, step_t *p, case_kind_t kind, int is_new)
     return 1;
 }
 
-/* The tally deltas (non-zero), as six arrays. 0 when there are none. */
-static int tally_step(store_t *s, step_t *p)
+/* The tally deltas (non-zero; none when tallies is 0), as six arrays
+ * appended to p's parameters. The number of deltas. */
+static uint32_t tally_params(store_t *s, step_t *p, int tallies)
 {
     uint32_t n = 0;
-    for (uint32_t t = 0; t < s->tallies.n; t++)
+    for (uint32_t t = 0; tallies && t < s->tallies.n; t++)
         n += s->tallies.items[t].value != 0;
-    if (!n) return 0;
     static const uint32_t oids[6] = {PGCOPY_OID_TEXT, PGCOPY_OID_DATE, PGCOPY_OID_TEXT,
                                      PGCOPY_OID_TEXT, PGCOPY_OID_TEXT, PGCOPY_OID_INT8};
-    p->st = ST_TALLY;
-    p->nparams = 0;
     for (int col = 0; col < 6; col++) {
         param_begin(p, &s->arr, oids[col]);
-        for (uint32_t t = 0; t < s->tallies.n; t++) {
+        for (uint32_t t = 0; n && t < s->tallies.n; t++) {
             const tally_t *tl = &s->tallies.items[t];
             if (!tl->value) continue; /* a correction that moved nothing */
             switch (col) {
@@ -1016,7 +992,19 @@ static int tally_step(store_t *s, step_t *p)
         }
         param_end(p, &s->arr, n);
     }
-    return 1;
+    return n;
+}
+
+/* The fold's input row of the work (SQL_FOLD_INPUT): its tally deltas
+ * (tallies: 0 when only refusals are recorded) and its stations. 0 when
+ * neither says anything (no row). */
+static int fold_step(store_t *s, const store_work_t *w, step_t *p, int tallies)
+{
+    p->st = ST_FOLD_INPUT;
+    p->nparams = 0;
+    const uint32_t deltas = tally_params(s, p, tallies);
+    const uint32_t nodes = status_params(s, w, p);
+    return deltas || nodes;
 }
 
 static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
@@ -1075,7 +1063,7 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         int n = 1;
         pgcopy_reset(&s->arr);
         n += rejects_step(s, b, &only[n]);
-        n += status_step(s, b, &only[n]);
+        n += fold_step(s, b, &only[n], 0);
         only[n++] = (step_t){.st = ST_COMMIT};
         int rc = pipeline(s, only, n, f);
         s->stats.phase_us[4] += (uint64_t)(mono_us() - tp);
@@ -1159,7 +1147,8 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
     }
     s->stats.phase_us[2] += (uint64_t)(mono_us() - tp), tp = mono_us();
 
-    /* 3. The log, ids, case states, tallies, refusals, COMMIT: one pipeline. */
+    /* 3. The log, ids, case states, the fold's input, refusals, COMMIT: one
+     * pipeline. */
     step_t wr[14];
     int n = 0;
     pgcopy_reset(&s->arr);
@@ -1177,10 +1166,9 @@ static int attempt(store_t *s, store_work_t *b, int64_t now_us, fail_t *f)
         n += case_step(s, &wr[n], CASE_TIPOFF, 1);
         n += case_step(s, &wr[n], CASE_TIPOFF, 0);
         n += case_step(s, &wr[n], CASE_WANTED, 1);
-        n += tally_step(s, &wr[n]);
     }
+    n += fold_step(s, b, &wr[n], naccepted > 0);
     n += rejects_step(s, b, &wr[n]);
-    n += status_step(s, b, &wr[n]);
     wr[n++] = (step_t){.st = ST_COMMIT};
     int rc = pipeline(s, wr, n, f);
     for (int k = 0; k < n; k++)

@@ -16,10 +16,10 @@ const char TALLYLOG_SQL[] =
     " v AS (INSERT INTO antt.unit_versions AS u (unit, version)"
     "  SELECT unit, 1 FROM d ORDER BY unit " C_
     "  ON CONFLICT (unit) DO UPDATE SET version = u.version + 1 RETURNING u.unit, u.version)"
-    " SELECT pg_logical_emit_message(true, '" TALLYLOG_PREFIX "', (SELECT string_agg("
+    " SELECT string_agg("
     "  int4send(octet_length(convert_to(v.unit, 'UTF8'))) || convert_to(v.unit, 'UTF8')"
     "  || int8send(v.version) || int4send(octet_length(d.deltas)) || d.deltas, ''::bytea"
-    "  ORDER BY v.unit " C_ ") FROM v JOIN d ON d.unit = v.unit))";
+    "  ORDER BY v.unit " C_ ") FROM v JOIN d ON d.unit = v.unit";
 // clang-format on
 
 void tallylog_free(tallylog_t *t)

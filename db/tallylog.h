@@ -1,17 +1,17 @@
-/* tallylog.h — a transaction's tally deltas as written into the database's
- * log, and read back from it.
+/* tallylog.h — a window's tally deltas as the stream publishes them, and
+ * read back.
  *
- * The store adds one statement to each batch's transaction that changed
- * tallies (SQL_TALLY_LOG): it bumps antt.unit_versions for every unit it
- * touched and emits one transactional logical decoding message, prefix
- * "antt.tally", whose content is, for each unit in C order:
+ * The fold (db/fold.h) runs one statement per era of its window
+ * (TALLYLOG_SQL): it bumps antt.unit_versions for every unit the window
+ * changed and returns the content the stream publishes, for each unit in C
+ * order:
  *
  *     u32 n, n bytes unit code, u64 version, u32 m, m bytes deltas
  *
  * (big-endian), deltas being the msgpack array PROTOCOL.md section 16.2
  * sends as "deltas": [[day, metric, group, severity, delta], ...]. The
- * publisher (db/slot.h) gets the content back in commit order; tallylog_next
- * walks it. */
+ * window's contents, concatenated, are kept in antt.fold_windows and handed
+ * to the publisher (daemon/publisher.h); tallylog_next walks them. */
 #ifndef ANTT_DB_TALLYLOG_H
 #define ANTT_DB_TALLYLOG_H
 
@@ -22,13 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TALLYLOG_PREFIX "antt.tally"
-
-/* The statement that writes a transaction's deltas into the log and bumps
- * the versions of the units they changed: $1 the units (distinct, C
- * order), $2 their deltas, both as tallylog_params makes them. Versions are
- * bumped in C order, as the tallies are, so concurrent writers take the
- * row locks in one order. */
+/* The statement that bumps the versions of the units a window changed and
+ * returns the content above (one bytea): $1 the units (distinct, C order),
+ * $2 their deltas, both as tallylog_params makes them. Versions are bumped
+ * in C order, as the tallies are, so writers take the row locks in one
+ * order. */
 extern const char TALLYLOG_SQL[];
 
 /* Scratch kept between batches (no allocation once warm). */

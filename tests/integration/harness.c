@@ -174,12 +174,12 @@ PGconn *it_pg(const it_db_t *db)
 void (*it_before_figures)(PGconn *c) = it_fold_wait;
 
 /* A question about the figures the fold keeps (the tallies and their sums,
- * the units' versions, what is computed from them), which must wait until
- * the batches committed so far are folded. */
+ * the units' versions, the stations' status, what is computed from them),
+ * which must wait until the batches committed so far are folded. */
 static int reads_figures(const char *sql)
 {
-    static const char *const FIGURES[] = {"tallies", "rates", "unit_versions", "scope_sums",
-                                          "children_on"};
+    static const char *const FIGURES[] = {"tallies",    "rates",       "unit_versions",
+                                          "scope_sums", "children_on", "node_status"};
     for (size_t i = 0; i < sizeof FIGURES / sizeof FIGURES[0]; i++)
         if (strstr(sql, FIGURES[i])) return 1;
     return 0;

@@ -6,6 +6,8 @@
  *   1. the primary's keeper and postmaster killed -9 mid-stream: the
  *      secondary is promoted, anttd reconnects without a restart, every
  *      acked event is on the new primary exactly once, --verify is clean;
+ *      a subscriber of the tally stream sees one epoch and no gap (the
+ *      fold's position and the epoch are rows the secondary has);
  *   2. the secondary down, synchronous_acks = require: acks wait (nothing
  *      is acked on one server) and come when the secondary is back.
  *
@@ -15,6 +17,8 @@
 #include "proto/ts.h"
 
 #include <criterion/criterion.h>
+#include <msgpack.h>
+#include <zmq.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,22 +131,107 @@ static long paused_ms(void)
     return ms;
 }
 
+/* The tally stream as one subscriber sees it, without a snapshot: each
+ * unit's useq from its first message on must rise by one (a repeat after a
+ * takeover is allowed, a jump is a gap), under one epoch. */
+#define UNITS_MAX 512
+static struct {
+    char unit[16];
+    uint64_t useq;
+} seen[UNITS_MAX];
+static int nseen;
+static uint64_t epoch_seen[4];
+static int nepochs;
+static long gaps, repeats, msgs;
+
+static const msgpack_object *get(const msgpack_object *map, const char *key)
+{
+    for (uint32_t i = 0; map->type == MSGPACK_OBJECT_MAP && i < map->via.map.size; i++) {
+        const msgpack_object_kv *kv = &map->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(key) &&
+            !memcmp(kv->key.via.str.ptr, key, strlen(key)))
+            return &kv->val;
+    }
+    return NULL;
+}
+
+static void take(const void *body, size_t len)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    cr_assert_eq(msgpack_unpack_next(&u, body, len, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *e = get(&u.data, "epoch"), *q = get(&u.data, "useq"),
+                         *un = get(&u.data, "unit");
+    cr_assert(e && q && un && un->type == MSGPACK_OBJECT_STR && un->via.str.size < 16);
+    int k = 0;
+    while (k < nepochs && epoch_seen[k] != e->via.u64)
+        k++;
+    if (k == nepochs && nepochs < 4) epoch_seen[nepochs++] = e->via.u64;
+    char unit[16];
+    memcpy(unit, un->via.str.ptr, un->via.str.size);
+    unit[un->via.str.size] = '\0';
+    int i = 0;
+    while (i < nseen && strcmp(seen[i].unit, unit))
+        i++;
+    if (i == nseen) {
+        cr_assert_lt(nseen, UNITS_MAX);
+        snprintf(seen[nseen++].unit, sizeof seen[0].unit, "%s", unit);
+        seen[i].useq = q->via.u64;
+    } else if (q->via.u64 <= seen[i].useq) {
+        repeats++;
+    } else {
+        gaps += q->via.u64 != seen[i].useq + 1;
+        seen[i].useq = q->via.u64;
+    }
+    msgs++;
+    msgpack_unpacked_destroy(&u);
+}
+
+/* What the subscriber has received, waiting at most ms for the first. */
+static void follow(void *sub, int ms)
+{
+    zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+    while (zmq_poll(&it, 1, ms) > 0) {
+        zmq_msg_t topic, body;
+        zmq_msg_init(&topic);
+        zmq_msg_init(&body);
+        zmq_msg_recv(&topic, sub, 0);
+        zmq_msg_recv(&body, sub, 0);
+        take(zmq_msg_data(&body), zmq_msg_size(&body));
+        zmq_msg_close(&topic);
+        zmq_msg_close(&body);
+        ms = 0;
+    }
+}
+
+/* Every unit the subscriber saw ends at the database's version: nothing
+ * after the last message it got was lost either. */
+static void expect_versions_reached(void)
+{
+    for (int i = 0; i < nseen; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT version FROM antt.unit_versions WHERE unit = '%s'",
+                 seen[i].unit);
+        cr_expect_eq((long long)seen[i].useq, pg_count(sql), "unit %s", seen[i].unit);
+    }
+}
+
 /* The distinct epochs the daemon published under. */
 static int epochs(void)
 {
     FILE *f = fopen(d.log, "r");
     if (!f) return 0;
-    char line[4096], seen[8][32];
+    char line[4096], known_e[8][32];
     int n = 0;
     while (fgets(line, sizeof line, f)) {
-        const char *p = strstr(line, "reads the database's log (epoch ");
+        const char *p = strstr(line, "publishes them (epoch ");
         if (!p) continue;
         char e[32];
-        if (sscanf(p + 33, "%31[0-9]", e) != 1) continue;
+        if (sscanf(p + 22, "%31[0-9]", e) != 1) continue;
         int known = 0;
         for (int i = 0; i < n; i++)
-            known |= !strcmp(seen[i], e);
-        if (!known && n < 8) snprintf(seen[n++], sizeof seen[0], "%s", e);
+            known |= !strcmp(known_e[i], e);
+        if (!known && n < 8) snprintf(known_e[n++], sizeof known_e[0], "%s", e);
     }
     fclose(f);
     return n;
@@ -164,11 +253,22 @@ Test(failover, the_primary_dies_mid_stream_and_no_acked_event_is_lost)
                            snap,
                            NULL};
     it_daemon_start(&d, dsn, extra);
+    void *zctx = zmq_ctx_new();
+    void *sub = zmq_socket(zctx, ZMQ_SUB);
+    const int hwm = 0;
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    cr_assert_eq(zmq_connect(sub, pub), 0);
+    it_sleep_ms(500); /* the subscription reaches the daemon before the first window */
     const char *env = getenv("ANTT_FAILOVER_EVENTS");
     const size_t n = env ? (size_t)atol(env) : 3000;
     ev_t *evs = incidents(n, "F");
     it_sender_t *s = it_sender_new(d.port, evs, n, 20);
-    size_t done = it_sender_run(s, 60000, 4, 2000, n / 3);
+    size_t done = 0;
+    for (int i = 0; i < 300 && done < n / 3; i++) {
+        done = it_sender_run(s, 200, 4, 2000, n / 3);
+        follow(sub, 0);
+    }
     cr_assert_geq(done, n / 3, "a third acked before the failover");
     const int64_t t_kill = ts_now_us();
     cr_assert_eq(cluster("kill-primary"), 0);
@@ -179,12 +279,16 @@ Test(failover, the_primary_dies_mid_stream_and_no_acked_event_is_lost)
      * primary back, pg_auto_failover rewinds it into the secondary. */
     for (int i = 0; i < 600 && !it_log_has(&d, "the database failed over"); i++) {
         it_sender_run(s, 100, 4, 2000, 0);
+        follow(sub, 0);
     }
     cr_assert(it_log_has(&d, "the database failed over"), "anttd saw the failover");
     const int64_t t_failover = ts_now_us();
     cr_assert_eq(cluster("rejoin"), 0, "the old primary did not come back as the secondary");
     const int64_t t_rejoined = ts_now_us();
-    done = it_sender_run(s, 180000, 4, 2000, 0);
+    for (int i = 0; i < 900 && done < n; i++) {
+        done = it_sender_run(s, 200, 4, 2000, 0);
+        follow(sub, 0);
+    }
     const int64_t t_done = ts_now_us();
     size_t acc, dup, rej, def;
     it_sender_counts(s, &acc, &dup, &rej, &def);
@@ -197,21 +301,31 @@ Test(failover, the_primary_dies_mid_stream_and_no_acked_event_is_lost)
     cr_expect_eq(pg_count("SELECT coalesce(sum(value), 0) FROM antt.tallies"
                           " WHERE metric = 'incidents'"),
                  (long long)n);
-    /* The stream's slot does not move to a promoted standby (PostgreSQL 15):
-     * the daemon reads the new primary's log under a new epoch, and
-     * subscribers take a new snapshot. */
-    for (int i = 0; i < 50 && epochs() < 2; i++)
+    /* The stream goes on across the failover: the fold's position and the
+     * stream's epoch are rows the promoted secondary has, so the daemon
+     * folds and publishes from where it was, under the same epoch, and a
+     * subscriber sees no gap and ends at the database's versions. */
+    for (int i = 0; i < 100 && pg_count("SELECT antt.fold_wait(0)::int") != 1; i++)
         it_sleep_ms(100);
-    cr_expect_eq(epochs(), 2, "publishing again after the failover, under a new epoch");
+    follow(sub, 2000);
+    cr_expect_eq(epochs(), 1, "one epoch in the daemon's log");
+    cr_expect_eq(nepochs, 1, "the subscriber saw one epoch");
+    cr_expect_eq(gaps, 0, "the subscriber saw no gap");
+    cr_expect_gt(nseen, 0, "the subscriber saw the stream");
+    expect_versions_reached();
+    zmq_close(sub);
+    zmq_ctx_term(zctx);
     const char *verify[] = {"--verify", NULL};
     char out[4096];
     cr_expect_eq(it_anttd(dsn, verify, out, sizeof out), 0, "%s", out);
     cr_log_info("failover: %zu events acked (%zu accepted, %zu duplicate after a resend), %lld "
                 "stored; database reconnection pause %ld ms; failover seen %lld ms after the "
-                "kill; secondary back %lld ms after that; all acked %lld ms after the kill",
+                "kill; secondary back %lld ms after that; all acked %lld ms after the kill; "
+                "stream: %ld messages, %ld repeated, %d units, %ld gaps",
                 n, acc, dup, pg_count("SELECT count(*) FROM antt.events"), paused_ms(),
                 (long long)(t_failover - t_kill) / 1000,
-                (long long)(t_rejoined - t_failover) / 1000, (long long)(t_done - t_kill) / 1000);
+                (long long)(t_rejoined - t_failover) / 1000, (long long)(t_done - t_kill) / 1000,
+                msgs, repeats, nseen, gaps);
     it_sender_free(&s);
     free(evs);
 }

@@ -679,7 +679,7 @@ static void *fold_later(void *arg)
     usleep(1000000);
     char err[512];
     db_t *c = db_connect(db.dsn, "test-report-fold", err, sizeof err);
-    if (c) fold_catch_up(c, 10000, err, sizeof err);
+    if (c) fold_catch_up(c, 10000, NULL, NULL, err, sizeof err);
     db_close(&c);
     return NULL;
 }

@@ -338,7 +338,7 @@ static int publishing(const it_daemon_t *x)
     char line[1024];
     int n = 0;
     while (fgets(line, sizeof line, f))
-        n += strstr(line, "publishing: this daemon reads") != NULL;
+        n += strstr(line, "publishing: this daemon folds") != NULL;
     fclose(f);
     return n;
 }
@@ -397,7 +397,9 @@ Test(stream, two_daemons_one_stream_survives_the_publishers_death, .timeout = 30
     start_another(&d2, pb, sb_);
     for (int i = 0; i < 100 && !publishing(&d) && !publishing(&d2); i++)
         it_sleep_ms(100);
-    cr_assert_eq(publishing(&d) + publishing(&d2), 1, "exactly one daemon publishes");
+    cr_assert_eq(publishing(&d) + publishing(&d2), 1,
+                 "exactly one daemon publishes: %d + %d (logs %s, %s)", publishing(&d),
+                 publishing(&d2), d.log, d2.log);
     it_daemon_t *leader = publishing(&d) ? &d : &d2, *other = leader == &d ? &d2 : &d;
 
     void *ctx = zmq_ctx_new();
