@@ -334,6 +334,8 @@ static void publish_metrics(daemon_t *d)
     d->met.fold_lag_s = (double)fs.lag_us / 1e6;
     d->met.stream_windows = publisher_windows(d->publisher);
     d->met.stream_dropped = fs.dropped;
+    memcpy(d->met.fold_lag_hist, fs.lag_hist, sizeof d->met.fold_lag_hist);
+    d->met.fold_lag_sum_s = fs.lag_sum_s;
     d->met.synchronous = store_synchronous(d->store);
     d->met.held_unsafe = d->unsafe_until_us != 0;
     d->met.registry_stale = regwatch_stale(d->regwatch);

@@ -20,6 +20,9 @@
 #define HAND_HWM         10000 /* windows queued for the loop before handing waits */
 #define HAND_WAIT_MS     2000  /* how long a window waits for room, then is dropped */
 
+const int64_t FOLD_LAG_BOUNDS_US[FOLD_LAG_BUCKETS - 1] = {50000,   100000,  250000, 500000,
+                                                          1000000, 2000000, 5000000};
+
 struct folder {
     char *conninfo;
     int interval_ms;
@@ -29,6 +32,8 @@ struct folder {
     _Atomic uint64_t windows, rows, errors;
     _Atomic int64_t lag_us;
     _Atomic uint64_t epoch, dropped;
+    _Atomic uint64_t lag_hist[FOLD_LAG_BUCKETS];
+    _Atomic int64_t lag_sum_us;
     void *tx, *rx;     /* the pair: the thread's end, the loop's end */
     uint64_t sent_win; /* the last window handed over (the thread's) */
     char endpoint[64];
@@ -135,6 +140,11 @@ static void *run(void *arg)
             f->windows++;
             f->rows += (uint64_t)w.rows;
             f->lag_us = w.lag_us;
+            int b = 0;
+            while (b < FOLD_LAG_BUCKETS - 1 && w.lag_us > FOLD_LAG_BOUNDS_US[b])
+                b++;
+            f->lag_hist[b]++;
+            f->lag_sum_us += w.lag_us;
             if (++since_trim >= TRIM_EVERY) {
                 since_trim = 0;
                 if (fold_trim(c, TRIM_ROWS, err, sizeof err) < 0)
@@ -238,4 +248,7 @@ void folder_stats(folder_t *f, folder_stats_t *out)
     out->lag_us = f->lag_us;
     out->epoch = f->epoch;
     out->dropped = f->dropped;
+    for (int i = 0; i < FOLD_LAG_BUCKETS; i++)
+        out->lag_hist[i] = f->lag_hist[i];
+    out->lag_sum_s = (double)f->lag_sum_us / 1e6;
 }

@@ -17,6 +17,9 @@
 
 typedef struct folder folder_t;
 
+#define FOLD_LAG_BUCKETS 8
+extern const int64_t FOLD_LAG_BOUNDS_US[FOLD_LAG_BUCKETS - 1];
+
 typedef struct {
     int leading;      /* this daemon folds now */
     uint64_t windows; /* windows that folded rows, since start */
@@ -25,13 +28,16 @@ typedef struct {
     int64_t lag_us;   /* the last window with rows: how long its oldest row waited */
     uint64_t epoch;   /* the stream's, once this daemon has folded */
     uint64_t dropped; /* windows not handed to the loop (it did not take them) */
+    /* windows with rows by lag (oldest batch to COMMIT): <= 0.05, 0.1, 0.25,
+     * 0.5, 1, 2, 5 s, more; and the sum */
+    uint64_t lag_hist[FOLD_LAG_BUCKETS];
+    double lag_sum_s;
 } folder_stats_t;
 
 /* Start folding on conninfo: look again interval_ms after a window that
  * found nothing. zctx: hand the windows to the loop through an inproc pair
  * made in it (NULL: the stream is off, nothing is handed). NULL with err. */
-folder_t *folder_start(const char *conninfo, int interval_ms, void *zctx, char *err,
-                       size_t errlen);
+folder_t *folder_start(const char *conninfo, int interval_ms, void *zctx, char *err, size_t errlen);
 /* Stop folding: the thread folds what is left (a few seconds at most) and
  * ends; what it handed over stays on folder_socket for the loop to take. */
 void folder_halt(folder_t *f);

@@ -87,6 +87,19 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
     }
     put(&o, "antt_commit_seconds_sum %.6f\nantt_commit_seconds_count %llu\n", m->commit_sum_s,
         (unsigned long long)cum);
+    static const char *const FB[FOLD_LAG_BUCKETS] = {"0.05", "0.1", "0.25", "0.5",
+                                                     "1",    "2",   "5",    "+Inf"};
+    put(&o, "# HELP antt_fold_window_lag_seconds Each folded window: how long its oldest batch"
+            " waited, from its transaction's start to the window's COMMIT (and publication).\n"
+            "# TYPE antt_fold_window_lag_seconds histogram\n");
+    cum = 0;
+    for (int i = 0; i < FOLD_LAG_BUCKETS; i++) {
+        cum += m->fold_lag_hist[i];
+        put(&o, "antt_fold_window_lag_seconds_bucket{le=\"%s\"} %llu\n", FB[i],
+            (unsigned long long)cum);
+    }
+    put(&o, "antt_fold_window_lag_seconds_sum %.6f\nantt_fold_window_lag_seconds_count %llu\n",
+        m->fold_lag_sum_s, (unsigned long long)cum);
     put(&o,
         "# HELP antt_queue_events Events held in memory, waiting for the database.\n"
         "# TYPE antt_queue_events gauge\nantt_queue_events %llu\n",

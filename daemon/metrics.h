@@ -9,6 +9,7 @@
 #ifndef ANTT_DAEMON_METRICS_H
 #define ANTT_DAEMON_METRICS_H
 
+#include "daemon/folder.h"
 #include "proto/ev.h"
 
 #include <pthread.h>
@@ -35,7 +36,9 @@ typedef struct {
     int stream_publishing; /* this daemon folds and publishes the stream */
     int fold_leading;      /* this daemon folds the batches into the figures */
     uint64_t fold_windows, fold_rows, fold_errors;
-    double fold_lag_s;  /* the last window's oldest batch: how long it waited */
+    double fold_lag_s; /* the last window's oldest batch: how long it waited */
+    uint64_t fold_lag_hist[FOLD_LAG_BUCKETS]; /* windows by that wait (folder.h's bounds) */
+    double fold_lag_sum_s;
     int synchronous;    /* the database replicates synchronously: 1, 0, -1 unknown */
     int held_unsafe;    /* batches held: synchronous_acks = require and not synchronous */
     uint64_t failovers; /* reconnections that found another primary */

@@ -177,6 +177,13 @@ static int write_log(db_t *c, const tallymap_t *m, fold_window_t *w, char *err, 
     return rc;
 }
 
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* End the window's transaction without keeping anything; rc passes on. */
 static int fail(db_t *c, int rc)
 {
@@ -234,6 +241,7 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     const char *p[2] = {a, b};
     two_t n = {0};
     if (db_rows(c, SQL_FOLD_ROWS, 2, p, two_row, &n, err, errlen) < 0) return fail(c, -1);
+    const int64_t asked = now_us(); /* the lag is counted to the COMMIT */
     sums_t sums = {0};
     int rc = db_rows(c, SQL_FOLD_WINDOW, 2, p, sum_row, &sums, err, errlen);
     if (rc == 0) rc = db_exec(c, SQL_FOLD_NODES, 2, p, NULL, NULL, err, errlen);
@@ -266,7 +274,7 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     w->pos = moved.v[0];
     w->windows = moved.v[1];
     w->rows = (long)n.v[0];
-    w->lag_us = (int64_t)n.v[1];
+    w->lag_us = (int64_t)n.v[1] + (now_us() - asked);
     w->keys = keys;
     return 1;
 }

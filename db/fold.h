@@ -22,7 +22,7 @@ typedef struct {
     uint64_t windows; /* windows folded so far (fold_state.windows) */
     long rows;        /* fold_input rows this window folded */
     long keys;        /* tally keys it changed */
-    int64_t lag_us;   /* how long its oldest row waited (from its transaction's start) */
+    int64_t lag_us;   /* how long its oldest row waited (its transaction's start to COMMIT) */
     /* What the stream publishes for it (db/tallylog.h's layout), as kept in
      * antt.fold_windows under the window's number; NULL when no figure
      * changed. Owned: fold_window_clear. */

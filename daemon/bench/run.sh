@@ -4,9 +4,9 @@
 #      (a PULL socket) and ompgsql, landing the same one-event messages as
 #      rows of one table (no validation, tallies, acks or dedup), 1,000 a
 #      transaction, two workers; rows landed a second once it is running;
-#   1. the schema ceiling: plain libpq COPY of the same rows into the same
-#      tables, in 1,000-row transactions with the same tally, month and year
-#      upserts; and the lean ceiling: the same events' ids and bytes into one
+#   1. the schema ceiling: plain libpq COPY of the rows the ack path stores
+#      into the same tables, in 1,000-row transactions (events, ids, cases,
+#      one row of the fold's input); and the lean ceiling: the same events' ids and bytes into one
 #      table with a primary key and nothing else (COSTS=1: the schema ceiling
 #      again without each part in turn, to say what each costs);
 #   2. sustained throughput: NODES DEALERs over loopback, a realistic mix, acks
@@ -104,7 +104,7 @@ else
   echo "== 0. rsyslog: not installed (deploy/deps.sh --bench installs rsyslog, rsyslog-czmq, rsyslog-pgsql)"
 fi
 
-echo "== 1. ceiling: plain COPY, 1,000-row transactions, same tables and tally upserts (${secs}s)"
+echo "== 1. ceiling: plain COPY, 1,000-row transactions, the ack path's tables and the fold's input (${secs}s)"
 ceil_out=$("$bench_build/db/bench_ceiling" "$base dbname=ceil" "$secs")
 echo "$ceil_out"
 ceil=$(sed -n 's/.*rows_per_s=\([0-9]*\).*/\1/p' <<<"$ceil_out")
@@ -114,7 +114,7 @@ echo "$lean_out"
 lean=$(sed -n 's/.*rows_per_s=\([0-9]*\).*/\1/p' <<<"$lean_out")
 if [[ -n "${COSTS:-}" ]]; then
   echo "== 1c. what each part of the schema costs: the schema ceiling without it (${secs}s each)"
-  for part in ids raw cases rolls tallies events_case_idx events_id_idx; do
+  for part in ids raw cases tallies events_case_idx events_id_idx; do
     psql -qc "CREATE DATABASE \"ceil_$part\""
     "$anttd" --db "$base dbname=ceil_$part" --log-level warn --migrate \
       --load-units "$root/data/units-cluster2.csv" --load-groups "$root/data/crime_groups.csv"
@@ -168,13 +168,25 @@ timed_load() { # OUT_VAR ARGS...: runs load, keeps its output, prints the CPU sh
   cpu_report "$mark" "$gen"
 }
 
+# Does the fold keep up? Once the load stops, how long until every acked
+# batch is in the figures (antt.fold_wait): near zero when it kept up.
+fold_behind() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  psql -d bench -Atc "SELECT antt.fold_wait(120000)" >/dev/null
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "the fold caught up %.2f s after the load stopped\n", b - a }'
+}
+
 echo "== 2. anttd sustained (antt load): $nodes nodes, $per_msg events a message, $window in flight each (${secs}s)"
 timed_load tp_out --nodes "$nodes" --rate 0 --per-msg "$per_msg" --window "$window" --duration "$secs"
 tp=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$tp_out")
+fold_behind
 
 echo "== 2b. anttd sustained, one event a message (antt load): 50 nodes, 8 in flight each (${secs}s)"
 timed_load one_out --nodes 50 --rate 0 --per-msg 1 --window 8 --duration "$secs"
 one=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$one_out")
+fold_behind
 
 # The load generator on one core of its own, so its noise is told apart.
 pin=()
@@ -182,16 +194,32 @@ command -v taskset >/dev/null && (( $(nproc) > 1 )) && pin=(taskset -c $(( $(npr
 # anttd's commit durations (its /metrics histogram: cumulative counts)
 commits() { curl -s "http://127.0.0.1:$mport/metrics" | awk -F'[ "]' '/^antt_commit_seconds_bucket/ {printf "%s ", $NF}'; }
 echo "== 3. ack latency at $rate events/s offered (antt load: one event a message, 50 nodes, ${secs}s, $lat_runs runs${pin:+, load generator pinned: ${pin[*]}})"
+# the fold's windows by lag (its /metrics histogram: cumulative counts)
+folds() { curl -s "http://127.0.0.1:$mport/metrics" | awk -F'[ "]' '/^antt_fold_window_lag_seconds_bucket/ {printf "%s ", $NF}'; }
 c0=$(commits)
-p99s=()
+f0=$(folds)
+p99s=() p50s=()
 for ((r = 1; r <= lat_runs; r++)); do
   lat_out=$("${pin[@]}" "$antt" --insecure --endpoint "tcp://127.0.0.1:$port" load --units "$work/units" \
     --node-prefix load- --nodes 50 --rate "$rate" --per-msg 1 --duration "$secs")
   echo "$lat_out" | grep -E "events_per_s|p99"
   p99s+=("$(sed -n 's/.*p99=\([0-9.]*\).*/\1/p' <<<"$lat_out")")
+  p50s+=("$(sed -n 's/.*p50=\([0-9.]*\).*/\1/p' <<<"$lat_out")")
 done
-p99=$(printf '%s\n' "${p99s[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-echo "p99 of the runs: ${p99s[*]} ms; median $p99 ms"
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+p99=$(median "${p99s[@]}")
+p50=$(median "${p50s[@]}")
+echo "p99 of the runs: ${p99s[*]} ms; median $p99 ms; p50 median $p50 ms"
+# how far the figures and the stream trailed the acks: the fold's windows of
+# these runs by lag (oldest batch to COMMIT and publication), and the bucket
+# holding the 99th percentile (an upper bound)
+fold_p99=$(awk -v a="$f0" -v b="$(folds)" 'BEGIN {
+  n = split(a, x, " "); split(b, y, " "); split("0.05 0.1 0.25 0.5 1 2 5 inf", le, " ")
+  printf "fold windows during the latency runs, by lag (s):" > "/dev/stderr"
+  for (i = 1; i <= n; i++) { c[i] = y[i] - x[i]; printf " <=%s: %d", le[i], c[i] - (i > 1 ? c[i - 1] : 0) > "/dev/stderr" }
+  printf "\n" > "/dev/stderr"
+  for (i = 1; i <= n; i++) if (c[i] >= 0.99 * c[n]) { print le[i]; exit } }')
+echo "fold lag p99 <= $fold_p99 s (the bucket that holds it)"
 # what the tail is made of: the commits of these runs by duration
 awk -v a="$c0" -v b="$(commits)" 'BEGIN {
   n = split(a, x, " "); split(b, y, " "); split("1 2 5 10 20 50 100 inf", le, " ")
@@ -250,17 +278,19 @@ kill -TERM "$apid"; wait "$apid" || true; apid=""
 grep -E "commits_by_ms" "$work/anttd.storm.log" | tail -1 || true
 echo
 echo "== summary"
-awk -v conns="$conns" -v took="$((fds - base_fds))" -v cn="$cnodes" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" \
+awk -v conns="$conns" -v took="$((fds - base_fds))" -v cn="$cnodes" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" -v p50="$p50" -v fp99="$fold_p99" \
     -v rss="$rss_kb" -v hwm="$hwm_kb" -v rsys="$rsys" -v sn="$storm_nodes" -v se="$storm_events" \
     -v sms="$storm_ms" -v speak="$storm_peak" -v shwm="$storm_hwm_kb" -v sref="$storm_refused" 'BEGIN {
   if (rsys != "") {
-    printf "rsyslog           %8d rows/s     anttd/rsyslog = %.2f (100-event messages), %.2f (one a message)  target >= 2  %s\n", rsys, tp / rsys, one / rsys, (tp / rsys >= 2 ? "met" : "NOT met")
+    printf "rsyslog           %8d rows/s     anttd/rsyslog = %.2f (100-event messages, target >= 3: %s), %.2f (one a message, target >= 2: %s)\n", rsys, tp / rsys, (tp / rsys >= 3 ? "met" : "NOT met"), one / rsys, (one / rsys >= 2 ? "met" : "NOT met")
   }
   printf "lean ceiling      %8d rows/s     (one table, its key, the bytes)\n", lean
   printf "schema ceiling    %8d rows/s     schema/lean = %.2f      target >= 0.50  %s\n", ceil, ceil / lean, (ceil / lean >= 0.5 ? "met" : "NOT met")
   printf "sustained         %8d events/s   anttd/schema = %.2f     target >= 0.90  %s\n", tp, tp / ceil, (tp / ceil >= 0.9 ? "met" : "NOT met")
   printf "one a message     %8d events/s   target >= 30000         %s (%.2f of the 100-event rate)\n", one, (one >= 30000 ? "met" : "NOT met"), one / tp
   printf "p99 ack latency   %8.2f ms at 5000/s  target <= 25 ms      %s (median of the runs)\n", p99, (p99 <= 25 ? "met" : "NOT met")
+  printf "p50 ack latency   %8.2f ms at 5000/s  target <= 5 ms       %s (median of the runs)\n", p50, (p50 <= 5 ? "met" : "NOT met")
+  printf "fold lag p99     <= %6s s  at 5000/s  target <= 1 s        %s (figures and stream behind the acks)\n", fp99, (fp99 != "inf" && fp99 + 0 <= 1 ? "met" : "NOT met")
   printf "RSS, %d nodes  %8.1f MiB       target <= 350 MiB    %s (%d of %d connections accepted by anttd then; peak over the run %.1f MiB)\n", conns, rss / 1024, (took < cn ? "not measured: not all accepted" : rss / 1024 <= 350 ? "met" : "NOT met"), took, cn, hwm / 1024
   printf "storm, %d x %d  %8.1f s to every ack, peak queue %d events, peak RSS %.1f MiB, refused messages: %s\n", sn, se, sms / 1000, speak, shwm / 1024, sref
 }'

@@ -3,18 +3,19 @@
  *
  *   bench_ceiling DSN SECONDS [schema|lean]   (BENCH_UNITS: one commune code per line)
  *
- * schema: the same event rows anttd would store, written by plain libpq COPY
- * in 1,000-row transactions into ANTT's tables, with the same tally, month
- * and year upserts. Only new incidents and tip-offs: no reads, no ledger,
- * no acks. Each part can be left out, to say what it costs:
- *   CEIL_WITHOUT=ids,raw,cases,tallies,rolls (comma-separated; the
- *   benchmark drops indexes itself).
+ * schema: the same rows anttd's ack path stores, written by plain libpq COPY
+ * in 1,000-row transactions into ANTT's tables: the events, their ids,
+ * their cases, and the transaction's tally deltas as one row of the fold's
+ * input (the figures are folded later, off the ack path: db/fold.h). Only
+ * new incidents and tip-offs: no reads, no ledger, no acks. Each part can
+ * be left out, to say what it costs:
+ *   CEIL_WITHOUT=ids,raw,cases,tallies (comma-separated; the benchmark
+ *   drops indexes itself).
  * lean: the same events' ids and bytes into one table with a primary key
  * and nothing else — what PostgreSQL takes of them at all. */
 #include "lib/loadgen.h"
 #include "db/pg.h"
 #include "db/pgcopy.h"
-#include "db/rollup.h"
 #include "db/tallymap.h"
 #include "proto/encode.h"
 #include "proto/ts.h"
@@ -58,9 +59,7 @@ static int ceiling(const char *dsn, int secs, int lean)
         fprintf(stderr, "%s\n", cerr);
         return 1;
     }
-    /* as the store: the month and year sums in the tally statement, the
-     * tables' triggers standing aside (db/store.c, SQL_UPSERT_TALLIES) */
-    exec_ok(c, "SET TIME ZONE 'UTC'; SET antt.store_rolls = on");
+    exec_ok(c, "SET TIME ZONE 'UTC'");
     if (lean && exec_ok(c, "CREATE TABLE IF NOT EXISTS lean_events (id uuid PRIMARY KEY,"
                            " raw bytea NOT NULL)") < 0)
         return 1;
@@ -210,18 +209,12 @@ static int ceiling(const char *dsn, int secs, int lean)
                         "(FORMAT binary)",
                         &cp, sqlstate, err, sizeof err) < 0)
             goto fail;
-        if (exec_ok(c, "INSERT INTO antt.tallies AS t (unit, day, metric, grp, severity, value)"
-                       " SELECT unit, day, metric, grp, severity, delta FROM stage_tally"
-                       " ORDER BY unit, day, metric, grp, severity"
-                       " ON CONFLICT (unit, day, metric, grp, severity) DO UPDATE SET value = "
-                       "t.value + EXCLUDED.value") < 0)
-            return 1;
-        if (!without("rolls") &&
-            exec_ok(c, "WITH s AS (SELECT unit, day, metric, grp, severity, delta AS value"
-                       " FROM stage_tally), m AS (" ROLL_UP(
-                           "tallies_month", "month", "month") "), b AS (" ROLL_BEFORE
-                                                              ")" ROLL_UP("tallies_year", "year",
-                                                                          "year")) < 0)
+        /* the fold's input: one row, the deltas as arrays (db/store.c,
+         * SQL_FOLD_INPUT) */
+        if (exec_ok(c,
+                    "INSERT INTO antt.fold_input (units, days, metrics, grps, severities, vals)"
+                    " SELECT array_agg(unit), array_agg(day), array_agg(metric),"
+                    " array_agg(grp), array_agg(severity), array_agg(delta) FROM stage_tally") < 0)
             return 1;
         if (exec_ok(c, "COMMIT") < 0) return 1;
         rows += ROWS;
