@@ -12,9 +12,15 @@
 # VACUUM ANALYZE, as a database would be after its day-to-day maintenance.
 # Target: within 15% of the empty figure.
 #
+# The history's ids are time-ordered (UUIDv7 of the event's time, as libantt
+# makes them) unless IDS=random: new events then land in the last pages of
+# every id index instead of anywhere in gigabytes of B-tree. PostgreSQL's
+# shared_buffers is sized for the machine (SHARED_BUFFERS, default a quarter
+# of its memory, at most 8GB; "default" leaves PostgreSQL's 128MB).
+#
 #   SECONDS_EACH (default 20), NODES (100), PER_MSG (100), WINDOW (4),
-#   STEPS ("0 5 20", millions), STEP_UNIT (1000000), BENCH_BUILD (an existing
-#   build tree)
+#   STEPS ("0 5 20", millions), STEP_UNIT (1000000), IDS (v7|random),
+#   SHARED_BUFFERS, BENCH_BUILD (an existing build tree)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${SECONDS_EACH:-20}
@@ -22,11 +28,19 @@ nodes=${NODES:-100}
 per_msg=${PER_MSG:-100}
 window=${WINDOW:-4}
 steps=${STEPS:-0 5 20}
+ids=${IDS:-v7}
+mem_mb=$(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
+sb_default=$(( mem_mb / 4 > 8192 ? 8192 : mem_mb / 4 ))MB
+shared_buffers=${SHARED_BUFFERS:-$sb_default}
 unit=${STEP_UNIT:-1000000} # events in a step of STEPS (a smaller one to try the script)
 
 # shellcheck source=../../tests/pg/bench.sh
 . "$root/tests/pg/bench.sh"
 bench_setup prefilled /tmp anttd antt
+if [[ $shared_buffers != default ]]; then
+  psql -qc "ALTER SYSTEM SET shared_buffers = '$shared_buffers'"
+  bash "$root/tests/pg/pg.sh" restart "$work/pg"
+fi
 psql -qc "CREATE DATABASE bench"
 base="host=$PGHOST port=$PGPORT user=$PGUSER"
 "$anttd" --db "$base dbname=bench" --log-level warn --migrate \
@@ -35,7 +49,16 @@ psql -d bench -Atc "SELECT code FROM antt.units WHERE level = 'commune' ORDER BY
 psql -d bench -qc "INSERT INTO antt.nodes (node_id, unit_code)
                    SELECT 'load-' || code, code FROM antt.units WHERE level = 'commune'"
 echo "PostgreSQL $(psql -Atc 'show server_version') fsync=$(psql -Atc 'show fsync')" \
-     "synchronous_commit=$(psql -Atc 'show synchronous_commit'); $(nproc) cores"
+     "synchronous_commit=$(psql -Atc 'show synchronous_commit')" \
+     "shared_buffers=$(psql -Atc 'show shared_buffers'); history ids: $ids; $(nproc) cores"
+# A UUIDv7 for time t: 48 bits of Unix milliseconds, version 7, the rest
+# random (RFC 9562; the variant bits are gen_random_uuid's).
+psql -d bench -qc "CREATE FUNCTION uuid7(t timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS \$\$
+  SELECT encode(set_byte(b, 6, (get_byte(b, 6) & 15) | 112), 'hex')::uuid
+    FROM (SELECT overlay(uuid_send(gen_random_uuid()) PLACING
+                 substring(int8send((extract(epoch FROM t) * 1000)::int8) FROM 3) FROM 1 FOR 6) AS b) s
+\$\$"
+idfn=$([[ $ids == random ]] && echo "gen_random_uuid()" || echo "uuid7(t0)")
 
 # fill FROM TO: events number FROM..TO-1 of the synthetic history, a million
 # a transaction
@@ -46,13 +69,14 @@ fill() {
     psql -d bench -q -v ON_ERROR_STOP=1 <<SQL
 BEGIN;
 CREATE TEMP TABLE h ON COMMIT DROP AS
-SELECT i, gen_random_uuid() AS id, u.code AS unit,
+SELECT i, $idfn AS id, unit, t0 AS t FROM (
+SELECT i, u.code AS unit,
        timestamptz '2019-01-01 08:00+07' + (i % 2190) * interval '1 day'
-         + (i % 600) * interval '1 minute' AS t
+         + (i % 600) * interval '1 minute' AS t0
   FROM generate_series($lo, $hi - 1) i
   JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS k FROM antt.units
          WHERE level = 'commune') u
-    ON u.k = i % (SELECT count(*) FROM antt.units WHERE level = 'commune');
+    ON u.k = i % (SELECT count(*) FROM antt.units WHERE level = 'commune')) g;
 INSERT INTO antt.event_ids SELECT id FROM h;
 INSERT INTO antt.events (id, logged_at, type, node, unit, seq, event_time, ref, case_version, raw)
 SELECT id, t + interval '5 minutes', CASE WHEN i % 2 = 0 THEN 'incident.reported' ELSE 'tipoff.received' END,

@@ -5,6 +5,8 @@
 #                              print shell exports (PGHOST, PGPORT, PGUSER, PGDATABASE,
 #                              ANTT_TEST_DSN) for eval, and write them to DIR/env
 #   tests/pg/pg.sh stop DIR    stop the server started in DIR (by its PID)
+#   tests/pg/pg.sh restart DIR restart it with its options (a setting that needs a
+#                              restart, e.g. shared_buffers set by ALTER SYSTEM)
 #
 # As root, initdb and the server run as the unprivileged user `nobody` (PostgreSQL
 # refuses to run as root). Trust authentication, loopback and a socket in DIR only.
@@ -12,7 +14,7 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|stop|restart DIR" >&2; exit 2; }
 
 bindir=""
 for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
@@ -65,6 +67,9 @@ stop)
   as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
     kill -9 "$pid" 2>/dev/null || true
   ;;
+restart)
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+  ;;
 *)
-  echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  echo "usage: $0 start|stop|restart DIR" >&2; exit 2 ;;
 esac
