@@ -912,8 +912,12 @@ CREATE TABLE antt.fold_input (
     grps text[] NOT NULL,
     severities text[] NOT NULL,
     vals bigint[] NOT NULL,
+    nodes text[] DEFAULT '{}'::text[] NOT NULL,
+    node_seq_min bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    node_seq_max bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    node_events bigint[] DEFAULT '{}'::bigint[] NOT NULL,
     at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT fold_input_arrays CHECK (((cardinality(days) = cardinality(units)) AND (cardinality(metrics) = cardinality(units)) AND (cardinality(grps) = cardinality(units)) AND (cardinality(severities) = cardinality(units)) AND (cardinality(vals) = cardinality(units))))
+    CONSTRAINT fold_input_arrays CHECK (((cardinality(days) = cardinality(units)) AND (cardinality(metrics) = cardinality(units)) AND (cardinality(grps) = cardinality(units)) AND (cardinality(severities) = cardinality(units)) AND (cardinality(vals) = cardinality(units)) AND (cardinality(node_seq_min) = cardinality(nodes)) AND (cardinality(node_seq_max) = cardinality(nodes)) AND (cardinality(node_events) = cardinality(nodes))))
 );
 
 CREATE TABLE antt.fold_state (
@@ -923,6 +927,12 @@ CREATE TABLE antt.fold_state (
     rows_folded bigint DEFAULT 0 NOT NULL,
     folded_at timestamp with time zone,
     CONSTRAINT fold_state_one_check CHECK (one)
+);
+
+CREATE TABLE antt.fold_windows (
+    win bigint NOT NULL,
+    committed_at timestamp with time zone DEFAULT now() NOT NULL,
+    content bytea NOT NULL
 );
 
 CREATE TABLE antt.incidents (
@@ -1159,6 +1169,9 @@ ALTER TABLE ONLY antt.event_ids
 ALTER TABLE ONLY antt.fold_state
     ADD CONSTRAINT fold_state_pkey PRIMARY KEY (one);
 
+ALTER TABLE ONLY antt.fold_windows
+    ADD CONSTRAINT fold_windows_pkey PRIMARY KEY (win);
+
 ALTER TABLE ONLY antt.incidents
     ADD CONSTRAINT incidents_pkey PRIMARY KEY (unit, ref);
 
@@ -1297,8 +1310,6 @@ CREATE TRIGGER unit_successors_unit_known BEFORE INSERT OR UPDATE ON antt.unit_s
 CREATE TRIGGER units_changed AFTER INSERT OR DELETE OR UPDATE ON antt.units FOR EACH STATEMENT EXECUTE FUNCTION antt.registry_changed();
 
 CREATE TRIGGER units_scope AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON antt.units FOR EACH STATEMENT EXECUTE FUNCTION antt.units_changed();
-
-CREATE PUBLICATION antt_stream WITH (publish = 'insert, update, delete, truncate');
 
 GRANT USAGE ON SCHEMA antt TO antt_reader;
 
@@ -1793,6 +1804,8 @@ GRANT SELECT ON TABLE antt.events_default TO antt_reader;
 GRANT SELECT ON TABLE antt.fold_input TO antt_reader;
 
 GRANT SELECT ON TABLE antt.fold_state TO antt_reader;
+
+GRANT SELECT ON TABLE antt.fold_windows TO antt_reader;
 
 GRANT SELECT ON TABLE antt.incidents TO antt_reader;
 

@@ -6,7 +6,9 @@
  *   in C:       the ledger over the events in arrival order; tally deltas
  *               summed per key
  *   pipeline 2: the accepted events (with their original bytes), their ids,
- *               the new and changed case states, the tally upserts, the
+ *               the new and changed case states, one row of the fold's
+ *               input (the batch's tally deltas and stations: db/fold.h
+ *               adds them to the figures later, one writer), the
  *               refusals; COMMIT
  *
  * Two round trips per batch, however many events it holds: every statement
@@ -14,10 +16,12 @@
  * arrays (unnest), so there is never a statement per row. Only after COMMIT
  * are the verdicts in the batch final and may be sent.
  *
- * Two daemons on one database: an id or a new case stored concurrently by
+ * No row that many batches update: batches of several connections (or
+ * daemons) wait for each other only on a case they both touch. Two
+ * writers on one database: an id or a new case stored concurrently by
  * the other makes an INSERT fail with a unique violation; deadlocks and
  * serialization failures likewise. The store then rolls back and runs the
- * batch again from the start, reading the other daemon's committed work. */
+ * batch again from the start, reading the other's committed work. */
 #ifndef ANTT_DB_STORE_H
 #define ANTT_DB_STORE_H
 
