@@ -237,3 +237,53 @@ Test(monitoring, the_fold_shows_on_metrics)
     cr_expect_geq(gauge("antt_fold_windows_total"), 1);
     cr_expect_eq(gauge("antt_fold_errors_total"), 0);
 }
+
+/* A value of a one-row question, without waiting for the fold (it_scalar
+ * waits for questions about figures). */
+static long long now_scalar(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, "%s: %s", sql,
+              PQresultErrorMessage(r));
+    long long v = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+/* A transaction held open anywhere on the server holds the fold back (the
+ * snapshot's xmin cannot pass it): the batches are acked but not folded.
+ * Once it ends they are folded whole, none skipped, and that window's lag
+ * shows in /metrics' histogram. */
+Test(monitoring, a_long_transaction_holds_the_fold_back_and_nothing_is_skipped)
+{
+    start(NULL);
+    PGconn *hold = it_pg(&db);
+    PQclear(PQexec(hold, "BEGIN"));
+    cr_assert_gt(now_scalar(hold, "SELECT pg_current_xact_id()::text::int8"), 0);
+    it_client_t cl;
+    it_client_open(&cl, d.port);
+    ev_t ev;
+    for (int i = 0; i < 3; i++) {
+        it_incident(&ev, it_str("L%d", i), "drugs", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+        cr_assert_eq(it_one(&cl, &ev).status, ACK_ACCEPTED);
+    }
+    it_client_close(&cl);
+    PGconn *c = it_pg(&db);
+    const char *drugs = "SELECT coalesce(sum(value), 0) FROM antt.tallies"
+                        " WHERE metric = 'incidents' AND grp = 'drugs'";
+    sleep_ms(1500);
+    cr_expect_eq(now_scalar(c, "SELECT antt.fold_wait(0)::int"), 0, "held back");
+    cr_expect_eq(now_scalar(c, drugs), 0, "acked, not folded yet");
+    PQclear(PQexec(hold, "ROLLBACK"));
+    PQfinish(hold);
+    it_fold_wait(c);
+    cr_expect_eq(it_scalar(c, drugs), 3, "folded whole once the transaction ended");
+    PQfinish(c);
+    /* /metrics is refreshed with each batch and every 30 s */
+    long long count = 0;
+    for (int t = 0; t < 800 && (count = gauge("antt_fold_window_lag_seconds_count")) < 1; t++)
+        sleep_ms(50);
+    cr_expect_geq(count, 1);
+    cr_expect_geq(count - gauge("antt_fold_window_lag_seconds_bucket{le=\"1\"}"), 1,
+                  "a window waited more than a second");
+}
