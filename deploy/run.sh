@@ -173,8 +173,9 @@ else
     as_pg "$pgbin/initdb" -D "$pgdir/data" -U antt --auth=trust -E UTF8 --locale=C.UTF-8 \
       >"$pgdir/initdb.log" 2>&1 || { cat "$pgdir/initdb.log" >&2; exit 1; }
   fi
-  # The tally stream is read from the database's log: logical decoding, with
-  # the log a stopped publisher leaves behind bounded (docs/operations.md, "Tally stream").
+  # Logical decoding on, with the log a slot can hold bounded: the tally
+  # stream read a slot until December 2026 (it is folded now), and a
+  # database of this version may still have one until anttd drops it.
   if ! grep -q '^wal_level = logical' "$pgdir/data/postgresql.conf"; then
     printf '%s\n' "wal_level = logical" "max_slot_wal_keep_size = 4GB" >>"$pgdir/data/postgresql.conf"
     as_pg "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1 &&

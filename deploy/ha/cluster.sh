@@ -46,8 +46,9 @@ free_port() {
   done
 }
 
-# initdb with our settings first: sockets in DIR, logical decoding for the
-# tally stream (db/slot.h), room for slots.
+# initdb with our settings first: sockets in DIR, logical decoding and room
+# for slots (the tally stream read a slot until December 2026; a formation
+# upgraded from then still has one until anttd drops it).
 prepare_pgdata() {
   local pgdata=$1
   as_owner "$bindir/initdb" -D "$pgdata" -U nobody --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
