@@ -292,7 +292,7 @@ echo "== summary"
 awk -v conns="$conns" -v took="$((fds - base_fds))" -v cn="$cnodes" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" \
     -v rss="$rss_kb" -v hwm="$hwm_kb" -v rsys="$rsys" -v sn="$storm_nodes" -v se="$storm_events" \
     -v sms="$storm_ms" -v speak="$storm_peak" -v shwm="$storm_hwm_kb" -v sref="$storm_refused" \
-    -v conns="$conns_rates" 'BEGIN {
+    -v crates="$conns_rates" 'BEGIN {
   if (rsys != "") {
     printf "rsyslog           %8d rows/s     anttd/rsyslog = %.2f (100-event messages), %.2f (one a message)  target >= 2  %s\n", rsys, tp / rsys, one / rsys, (tp / rsys >= 2 ? "met" : "NOT met")
   }
@@ -300,7 +300,7 @@ awk -v conns="$conns" -v took="$((fds - base_fds))" -v cn="$cnodes" -v tp="$tp" 
   printf "schema ceiling    %8d rows/s     schema/lean = %.2f      target >= 0.50  %s\n", ceil, ceil / lean, (ceil / lean >= 0.5 ? "met" : "NOT met")
   printf "sustained         %8d events/s   anttd/schema = %.2f     target >= 0.90  %s\n", tp, tp / ceil, (tp / ceil >= 0.9 ? "met" : "NOT met")
   printf "one a message     %8d events/s   target >= 30000         %s (%.2f of the 100-event rate)\n", one, (one >= 30000 ? "met" : "NOT met"), one / tp
-  n = split(conns, cs, " "); for (i = 1; i <= n; i++) { split(cs[i], kv, ":"); if (i == 1) c1 = kv[2]
+  n = split(crates, cs, " "); for (i = 1; i <= n; i++) { split(cs[i], kv, ":"); if (i == 1) c1 = kv[2]
     printf "store_connections %2d %8d events/s   one a message, 100 nodes: %.2fx one connection\n", kv[1], kv[2], (c1 > 0 ? kv[2] / c1 : 0) }
   printf "p99 ack latency   %8.2f ms at 5000/s  target <= 25 ms      %s (median of the runs)\n", p99, (p99 <= 25 ? "met" : "NOT met")
   printf "RSS, %d nodes  %8.1f MiB       target <= 350 MiB    %s (%d of %d connections accepted by anttd then; peak over the run %.1f MiB)\n", conns, rss / 1024, (took < cn ? "not measured: not all accepted" : rss / 1024 <= 350 ? "met" : "NOT met"), took, cn, hwm / 1024
