@@ -260,3 +260,72 @@ int bqueue_full(const bqueue_t *q)
 {
     return q->held + ANTT_MAX_BATCH > q->max_held;
 }
+
+/* ---- lanes ---- */
+
+int blanes_init(blanes_t *l, uint32_t n, uint32_t batch_max, uint32_t queue_max)
+{
+    memset(l, 0, sizeof *l);
+    if (n < 1 || n > BLANES_MAX) return -1;
+    l->n = n;
+    l->max_held = queue_max;
+    for (uint32_t i = 0; i < n; i++)
+        if (bqueue_init(&l->lane[i], batch_max, queue_max) < 0) {
+            blanes_free(l);
+            return -1;
+        }
+    return 0;
+}
+
+void blanes_free(blanes_t *l)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->lane[i].ring) bqueue_free(&l->lane[i]);
+    memset(l, 0, sizeof *l);
+}
+
+uint32_t blanes_lane(const blanes_t *l, const char *node, size_t n)
+{
+    if (l->n < 2 || !node) return 0;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)node[i]) * 16777619u;
+    return h % l->n;
+}
+
+uint32_t blanes_held(const blanes_t *l)
+{
+    uint32_t held = 0;
+    for (uint32_t i = 0; i < l->n; i++)
+        held += l->lane[i].held;
+    return held;
+}
+
+batch_t *blanes_open(blanes_t *l, uint32_t i, uint32_t weight)
+{
+    const uint32_t held = blanes_held(l);
+    if (held + weight > l->max_held && held > 0) return NULL;
+    return bqueue_open(&l->lane[i], weight);
+}
+
+int blanes_busy(const blanes_t *l)
+{
+    for (uint32_t i = 0; i < l->n; i++) {
+        const bqueue_t *q = &l->lane[i];
+        if (q->n && q->ring[q->head]->weight) return 1;
+    }
+    return 0;
+}
+
+int blanes_full(const blanes_t *l)
+{
+    return blanes_held(l) + ANTT_MAX_BATCH > l->max_held;
+}
+
+size_t blanes_shrink(blanes_t *l, uint32_t keep)
+{
+    size_t freed = 0;
+    for (uint32_t i = 0; i < l->n; i++)
+        freed += bqueue_shrink(&l->lane[i], keep);
+    return freed;
+}

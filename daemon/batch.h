@@ -126,4 +126,40 @@ int bqueue_open_full(const bqueue_t *q);
 /* 1 when the queue cannot take a message of the largest size. */
 int bqueue_full(const bqueue_t *q);
 
+/* ---- the lanes: queues committed side by side, under one bound ----
+ *
+ * One queue per store connection (setting store_connections): a node's
+ * messages all go to one lane, whose batches commit one after another, so a
+ * node's events are stored and answered in the order they came; the lanes
+ * commit at once, each on its own connection (daemon/committer.h). The
+ * bound, queue_max_events, is on the events of all lanes together. */
+#define BLANES_MAX 16
+
+typedef struct {
+    bqueue_t lane[BLANES_MAX];
+    uint32_t n;
+    uint32_t max_held;
+} blanes_t;
+
+int blanes_init(blanes_t *l, uint32_t n, uint32_t batch_max, uint32_t queue_max);
+void blanes_free(blanes_t *l);
+
+/* The lane of a node (NULL or "": lane 0). */
+uint32_t blanes_lane(const blanes_t *l, const char *node, size_t n);
+
+/* bqueue_open on lane i, within the bound of all lanes. */
+batch_t *blanes_open(blanes_t *l, uint32_t i, uint32_t weight);
+
+/* Events held in all lanes. */
+uint32_t blanes_held(const blanes_t *l);
+
+/* 1 when a batch with events waits (or commits) in any lane. */
+int blanes_busy(const blanes_t *l);
+
+/* 1 when the lanes together cannot take a message of the largest size. */
+int blanes_full(const blanes_t *l);
+
+/* bqueue_shrink on every lane; the bytes freed. */
+size_t blanes_shrink(blanes_t *l, uint32_t keep);
+
 #endif

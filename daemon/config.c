@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum { K_STR, K_INT, K_BOOL, K_LEVEL, K_SYNC } kind_t;
 
@@ -39,6 +40,9 @@ static const key_t_ KEYS[] = {
      "commits)"},
     {"queue_max_events", I(queue_max_events, 1000, 10000000), "100000",
      "events held in memory while the database is slow or down"},
+    {"store_connections", I(store_connections, 0, 16), "0",
+     "connections committing batches at once, a node's always on the same one (0: one per "
+     "online core, at most 4)"},
     {"rcvhwm", I(rcvhwm, 1, 1000000), "1000", "ZeroMQ receive high-water mark (messages per peer)"},
     {"sndhwm", I(sndhwm, 1, 1000000), "1000", "ZeroMQ send high-water mark (replies per peer)"},
     {"heartbeat_ivl_ms", I(heartbeat_ivl_ms, 0, 600000), "10000",
@@ -114,6 +118,13 @@ static const key_t_ KEYS[] = {
      "does not replicate synchronously), warn (say so when it does not) or off"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+int cfg_store_connections(const cfg_t *c)
+{
+    if (c->store_connections > 0) return c->store_connections;
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > 4 ? 4 : (int)cores;
+}
 
 int cfg_sync_parse(const char *v)
 {

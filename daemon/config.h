@@ -17,6 +17,7 @@ typedef struct {
     int batch_max_events;     /* a transaction holds at most this many events ... */
     int batch_max_ms;         /* ... and waits at most this long for more */
     int queue_max_events;     /* events held in memory (database slow or down) */
+    int store_connections;    /* batches committed at once; 0: from the cores */
     int rcvhwm, sndhwm;       /* ZeroMQ high-water marks, messages per peer */
     int heartbeat_ivl_ms, heartbeat_timeout_ms;
     int max_sockets;            /* ZMQ_MAX_SOCKETS, and the descriptor limit we ask for */
@@ -90,6 +91,10 @@ int cfg_key_info(size_t i, cfg_key_info_t *out);
 
 /* One line per key: name, default, meaning (for --help). */
 void cfg_usage(char *buf, size_t len);
+
+/* store_connections as it applies: the setting, or (0) the online cores,
+ * 1 to 4 (more connections than cores only wait on each other). */
+int cfg_store_connections(const cfg_t *c);
 
 /* synchronous_acks as a number: off 0, warn 1, require 2; -1 not one of them. */
 int cfg_sync_parse(const char *v);

@@ -9,10 +9,13 @@
 #include "proto/util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 volatile sig_atomic_t daemon_stop, daemon_reload;
 
@@ -75,8 +78,11 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
      * dissolved unit's work went. */
     reg_ledger_hooks(d->reg, &l);
     d->store = d->reg ? store_new(cfg->db, &l, (uint32_t)cfg->reject_raw_max) : NULL;
+    d->wake_fd = -1;
+    d->synchronous = -1;
     if (!d->store || !d->reg ||
-        bqueue_init(&d->q, (uint32_t)cfg->batch_max_events, (uint32_t)cfg->queue_max_events) < 0) {
+        blanes_init(&d->q, (uint32_t)cfg_store_connections(cfg), (uint32_t)cfg->batch_max_events,
+                    (uint32_t)cfg->queue_max_events) < 0) {
         snprintf(err, errlen, "out of memory");
         daemon_fini(d);
         return -1;
@@ -104,7 +110,11 @@ int daemon_init(daemon_t *d, const cfg_t *cfg, const char *config_path, char *er
 
 void daemon_fini(daemon_t *d)
 {
-    if (d->q.ring) bqueue_free(&d->q);
+    for (uint32_t i = 0; i < BLANES_MAX; i++)
+        committer_free(&d->committers[i]);
+    if (d->wake_fd >= 0) close(d->wake_fd);
+    d->wake_fd = -1;
+    blanes_free(&d->q);
     publisher_free(&d->publisher);
     folder_free(&d->folder);
     figures_free(&d->figures);
@@ -177,7 +187,8 @@ static void reply_batch(daemon_t *d, const batch_t *b)
 static void record(daemon_t *d, path_t path, const char *node, int code, const char *msg,
                    const void *raw, size_t len)
 {
-    batch_t *b = bqueue_open(&d->q, 1);
+    const uint32_t lane = blanes_lane(&d->q, node, node ? strlen(node) : 0);
+    batch_t *b = blanes_open(&d->q, lane, 1);
     bmsg_t *m = b ? batch_msg(b, path, NULL, NULL, 0, mono_us()) : NULL;
     if (!m) return;
     m->code = code;
@@ -265,7 +276,17 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
                "over this node's event rate; resend later", keep);
         return;
     }
-    batch_t *b = bqueue_open(&d->q, m.count);
+    /* Its lane: the node's, so that its messages commit and are answered
+     * in the order they came (daemon/batch.h). */
+    uint32_t lane = 0;
+    if (d->q.n > 1) {
+        const char *node = auth_node;
+        size_t nlen = node ? strlen(node) : 0;
+        if (!node && dec_node(&m, &node, &nlen) < 0) node = NULL, nlen = 0;
+        lane = blanes_lane(&d->q, node, nlen);
+    }
+    d->last_lane = lane;
+    batch_t *b = blanes_open(&d->q, lane, m.count);
     if (!b) { /* the loop stops reading before this can happen */
         refuse(d, path, env, nenv, payload, auth_node, ANTT_E_INTERNAL,
                "server queue full; resend later", 1);
@@ -302,12 +323,23 @@ void daemon_take(daemon_t *d, path_t path, zmq_msg_t *frames, int nframes, int t
 
 /* ---- committing -------------------------------------------------------- */
 
-static int flush_due(daemon_t *d, int64_t now)
+/* Lane i's oldest batch may go to its committer now (full, sealed, another
+ * behind it, or batch_max_ms old), the database permitting. */
+static int lane_due(const daemon_t *d, uint32_t i, int64_t now)
 {
-    batch_t *b = bqueue_oldest(&d->q);
-    if (!b || !b->weight || !store_connected(d->store)) return 0;
-    return d->q.n > 1 || b->sealed || b->weight >= d->q.max_weight ||
+    const bqueue_t *q = &d->q.lane[i];
+    const batch_t *b = q->n ? q->ring[q->head] : NULL;
+    if (!b || !b->weight || committer_busy(d->committers[i])) return 0;
+    return q->n > 1 || b->sealed || b->weight >= q->max_weight ||
            now - b->opened_us >= (int64_t)d->cfg.batch_max_ms * 1000;
+}
+
+/* The committers' statistics, summed (the loop's own store commits nothing). */
+static void store_totals(const daemon_t *d, store_stats_t *st)
+{
+    memset(st, 0, sizeof *st);
+    for (uint32_t i = 0; i < d->q.n; i++)
+        if (d->committers[i]) committer_add_stats(d->committers[i], st);
 }
 
 /* ---- metrics ------------------------------------------------------------ */
@@ -315,11 +347,14 @@ static int flush_due(daemon_t *d, int64_t now)
 static void publish_metrics(daemon_t *d)
 {
     if (!d->http) return;
-    const store_stats_t *st = store_stats(d->store);
+    store_stats_t totals;
+    store_totals(d, &totals);
+    const store_stats_t *st = &totals;
     memcpy(d->met.commit_hist, st->commit_hist, sizeof d->met.commit_hist);
     d->met.commit_sum_s = (double)st->commit_us_total / 1e6;
-    d->met.queue_events = d->q.held;
-    if (d->q.held > d->met.queue_peak_events) d->met.queue_peak_events = d->q.held;
+    const uint32_t held = blanes_held(&d->q);
+    d->met.queue_events = held;
+    if (held > d->met.queue_peak_events) d->met.queue_peak_events = held;
     d->met.queue_capacity = (uint64_t)d->cfg.queue_max_events;
     d->met.db_up = store_connected(d->store);
     d->met.intake_paused = d->queue_full || !d->met.db_up;
@@ -336,7 +371,7 @@ static void publish_metrics(daemon_t *d)
     d->met.stream_dropped = fs.dropped;
     memcpy(d->met.fold_lag_hist, fs.lag_hist, sizeof d->met.fold_lag_hist);
     d->met.fold_lag_sum_s = fs.lag_sum_s;
-    d->met.synchronous = store_synchronous(d->store);
+    d->met.synchronous = d->synchronous >= 0 ? d->synchronous : store_synchronous(d->store);
     d->met.held_unsafe = d->unsafe_until_us != 0;
     d->met.registry_stale = regwatch_stale(d->regwatch);
     d->met.registry_failures = regwatch_failures(d->regwatch);
@@ -393,27 +428,38 @@ static void count_batch(daemon_t *d, const batch_t *b)
     publish_metrics(d);
 }
 
-/* Commit the oldest batch and answer it. */
-static void flush_oldest(daemon_t *d)
+/* A batch back from lane i's committer: answered, or (the database down,
+ * not replicating synchronously) kept at the lane's head for another try. */
+static void finish(daemon_t *d, uint32_t i, batch_t *b, const committer_result_t *r)
 {
-    batch_t *b = bqueue_oldest(&d->q);
-    if (d->q.n == 1) bqueue_seal(&d->q);
-    char err[512] = "";
-    store_work_t w;
-    store_rc_t rc =
-        batch_work(b, &w) < 0
-            ? (snprintf(err, sizeof err, "out of memory listing refusals"), STORE_FAILED)
-            : store_commit(d->store, &w, ts_now_us(), err, sizeof err);
+    const char *err = r->err;
+    store_rc_t rc = r->rc;
+    if (r->synchronous >= 0) d->synchronous = r->synchronous;
     if (rc == STORE_DOWN) {
-        log_warn("store", "database connection lost, holding %u events: %s", d->q.held, err);
+        /* The lane tries again once the loop's connection is back, and
+         * backs off while its own cannot be made (the server full). */
+        const int64_t now = mono_us();
+        int64_t ms = d->lane_backoff_ms[i] ? d->lane_backoff_ms[i] * 2 : 100;
+        if (ms > d->cfg.reconnect_max_ms) ms = d->cfg.reconnect_max_ms;
+        d->lane_backoff_ms[i] = ms;
+        d->lane_retry_us[i] = now + ms * 1000;
+        if (!store_connected(d->store)) return; /* said already */
+        log_warn("store", "database connection lost, holding %u events: %s", blanes_held(&d->q),
+                 err);
         sd_notify(0, "STATUS=database connection lost: holding events, reconnecting");
-        dblink_lost(d->link, mono_us());
+        /* The loop's connection is dropped too: the link reconnects it (the
+         * registry with it), says whether the database is up, and the
+         * committers connect again after it. */
+        store_disconnect(d->store);
+        dblink_lost(d->link, now);
         return;
     }
+    d->lane_backoff_ms[i] = 0;
+    d->lane_retry_us[i] = 0;
     if (rc == STORE_UNSAFE) { /* held, as if the database were down; looked at again in 1 s */
         const int64_t now = mono_us();
         if (!d->unsafe_until_us || now - d->unsafe_logged_us > 10000000) {
-            log_warn("store", "%s (%u events held)", err, d->q.held);
+            log_warn("store", "%s (%u events held)", err, blanes_held(&d->q));
             d->unsafe_logged_us = now;
         }
         const int first = !d->unsafe_until_us;
@@ -432,8 +478,8 @@ static void flush_oldest(daemon_t *d)
         /* Not stored: every event not already refused is deferred with 500,
          * so its node resends it; the batch's refusals are not recorded. */
         log_error("store", "batch of %u events not stored: %s", b->nev, err);
-        for (uint32_t i = 0; i < b->nev; i++) {
-            store_ev_t *e = &b->ev[i];
+        for (uint32_t k = 0; k < b->nev; k++) {
+            store_ev_t *e = &b->ev[k];
             if (e->fixed) continue;
             e->v.status = ACK_DEFERRED;
             e->v.code = ANTT_E_INTERNAL;
@@ -444,7 +490,38 @@ static void flush_oldest(daemon_t *d)
     }
     reply_batch(d, b);
     count_batch(d, b);
-    bqueue_pop(&d->q);
+    bqueue_pop(&d->q.lane[i]);
+}
+
+/* Lane i's oldest batch to its committer (sealed first: nothing is added
+ * to a batch that commits). */
+static void dispatch(daemon_t *d, uint32_t i)
+{
+    bqueue_t *q = &d->q.lane[i];
+    batch_t *b = bqueue_oldest(q);
+    if (q->n == 1) bqueue_seal(q);
+    store_work_t w;
+    if (batch_work(b, &w) < 0) {
+        committer_result_t r = {.rc = STORE_FAILED, .synchronous = -1};
+        snprintf(r.err, sizeof r.err, "out of memory listing refusals");
+        finish(d, i, b, &r);
+        return;
+    }
+    committer_give(d->committers[i], b, &w, d->db_epoch);
+}
+
+/* The batches the committers are done with. */
+static int collect(daemon_t *d)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < d->q.n; i++) {
+        committer_result_t r;
+        batch_t *b = committer_take(d->committers[i], &r);
+        if (!b) continue;
+        finish(d, i, b, &r);
+        n++;
+    }
+    return n;
 }
 
 /* ---- SIGHUP -------------------------------------------------------------- */
@@ -482,7 +559,7 @@ static void reload(daemon_t *d)
 static void drain(daemon_t *d)
 {
     void *socks[2] = {d->in.router, d->in.pull};
-    for (int round = 0; round < 4096 && !bqueue_full(&d->q); round++) {
+    for (int round = 0; round < 4096 && !blanes_full(&d->q); round++) {
         int got = 0;
         for (int k = 0; k < 2; k++) {
             if (!socks[k]) continue;
@@ -510,7 +587,11 @@ static void drain(daemon_t *d)
                 zmq_msg_close(&fr[i]);
         }
         if (!got) break;
-        if (bqueue_open_full(&d->q) && store_connected(d->store)) break;
+        /* a full batch whose committer waits goes first */
+        const uint32_t l = d->last_lane;
+        if (bqueue_open_full(&d->q.lane[l]) && !committer_busy(d->committers[l]) &&
+            store_connected(d->store))
+            break;
     }
 }
 
@@ -520,18 +601,20 @@ static void drain(daemon_t *d)
 static int intake_items(void *state, int64_t now, zmq_pollitem_t *it)
 {
     daemon_t *d = state;
-    int full = bqueue_full(&d->q);
+    int full = blanes_full(&d->q);
     if (full && !d->queue_full) {
         d->pauses++;
         if (now - d->pause_logged_us > 10000000) {
             log_warn("intake",
                      "queue full (%u events held): not reading until the database catches up"
                      " pauses=%llu",
-                     d->q.held, (unsigned long long)d->pauses);
+                     blanes_held(&d->q), (unsigned long long)d->pauses);
             d->pause_logged_us = now;
             d->pause_reported = 1;
         }
-    } else if (!full && d->queue_full && d->pause_reported && !bqueue_oldest(&d->q)) {
+    } else if (!full && d->pause_reported &&
+               (!blanes_busy(&d->q) || blanes_held(&d->q) <= d->q.max_held / 2)) {
+        /* the committers go on while intake reads: "drained" is back to half */
         log_info("intake", "queue drained: reading");
         d->pause_reported = 0;
     }
@@ -553,27 +636,54 @@ static int64_t intake_run(void *d, int64_t now)
     return LOOP_NEVER;
 }
 
-/* Commit every batch that is due (full, sealed, or batch_max_ms old): the
- * database before reading more. */
+/* Give every lane's batch that is due to its committer: when the loop's
+ * connection is up, the lane's committer free, its back-off over and the
+ * database not holding batches (synchronous_acks = require). */
 static int64_t flush_when(void *state, int64_t now, int64_t due)
 {
     (void)due;
     daemon_t *d = state;
-    batch_t *b = bqueue_oldest(&d->q);
-    if (!b || !b->weight || !store_connected(d->store)) return LOOP_NEVER;
-    if (d->unsafe_until_us > now) return d->unsafe_until_us;
-    if (flush_due(d, now)) return now;
-    return b->opened_us + (int64_t)d->cfg.batch_max_ms * 1000;
+    if (!store_connected(d->store)) return LOOP_NEVER;
+    int64_t next = LOOP_NEVER;
+    for (uint32_t i = 0; i < d->q.n; i++) {
+        const batch_t *b = bqueue_oldest(&d->q.lane[i]);
+        if (!b || !b->weight || committer_busy(d->committers[i])) continue;
+        int64_t t = lane_due(d, i, now) ? now : b->opened_us + (int64_t)d->cfg.batch_max_ms * 1000;
+        if (t < d->lane_retry_us[i]) t = d->lane_retry_us[i];
+        if (t < d->unsafe_until_us) t = d->unsafe_until_us;
+        if (t < next) next = t;
+    }
+    return next;
 }
 
-/* Its time is the queue's (flush_when), not its own. */
+/* Its time is the lanes' (flush_when), not its own. */
 static int64_t flush_run(void *state, int64_t now)
 {
     daemon_t *d = state;
-    while (flush_due(d, now) && d->unsafe_until_us <= now) {
-        flush_oldest(d);
-        now = mono_us();
-    }
+    if (!store_connected(d->store) || d->unsafe_until_us > now) return LOOP_NEVER;
+    for (uint32_t i = 0; i < d->q.n; i++)
+        if (d->lane_retry_us[i] <= now && lane_due(d, i, now)) dispatch(d, i);
+    return LOOP_NEVER;
+}
+
+/* A committer is done: its batch is answered (or kept), and the lanes
+ * free again take their next batch at once. */
+static int commits_items(void *state, int64_t now, zmq_pollitem_t *it)
+{
+    (void)now;
+    const daemon_t *d = state;
+    it[0] = (zmq_pollitem_t){NULL, d->wake_fd, ZMQ_POLLIN, 0};
+    return 1;
+}
+
+static int64_t commits_run(void *state, int64_t now)
+{
+    daemon_t *d = state;
+    uint64_t n;
+    if (read(d->wake_fd, &n, sizeof n) < 0 && errno != EAGAIN)
+        log_error("store", "reading the committers' wake-up: %s", strerror(errno));
+    if (collect(d)) flush_run(d, mono_us());
+    (void)now;
     return LOOP_NEVER;
 }
 
@@ -640,6 +750,7 @@ static int add_rows(daemon_t *d)
     const loop_row_t rows[] = {
         {"connect", NULL, dblink_connect_when, dblink_connect_run, d->link, 0},
         {"flush", NULL, flush_when, flush_run, d, LOOP_NEVER},
+        {"commits", commits_items, NULL, commits_run, d, LOOP_NEVER},
         {"ping", NULL, dblink_ping_when, dblink_ping_run, d->link, 0},
         {"provinces", NULL, figures_ask_when, figures_ask_run, d->figures, 0},
         {"overdue", NULL, housekeep_overdue_when, housekeep_overdue_run, d->housekeep, 0},
@@ -669,7 +780,13 @@ static int add_rows(daemon_t *d)
 static void after_run(void *ctx)
 {
     daemon_t *d = ctx;
-    if (store_connected(d->store) != d->met.db_up) publish_metrics(d);
+    const int up = store_connected(d->store);
+    if (d->db_was_up && !up) { /* lost: the committers connect afresh (a failover) */
+        d->db_epoch++;
+        d->synchronous = -1;
+    }
+    d->db_was_up = up;
+    if (up != d->met.db_up) publish_metrics(d);
 }
 
 /* ---- start, turns, stop --------------------------------------------------- */
@@ -747,6 +864,20 @@ static int start(daemon_t *d)
         log_error("stream", "out of memory");
         return -1;
     }
+    if ((d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+        log_error("store", "eventfd: %s", strerror(errno));
+        return -1;
+    }
+    ledger_cfg_t l = daemon_ledger_cfg(&d->cfg);
+    reg_ledger_hooks(d->reg, &l);
+    for (uint32_t i = 0; i < d->q.n; i++)
+        if (!(d->committers[i] =
+                  committer_new(d->cfg.db, &l, (uint32_t)d->cfg.reject_raw_max,
+                                (store_sync_t)cfg_sync_parse(d->cfg.synchronous_acks), d->reg,
+                                d->wake_fd, err, sizeof err))) {
+            log_error("store", "%s", err);
+            return -1;
+        }
     if (add_rows(d) < 0) {
         log_error("anttd", "the loop's table is full");
         return -1;
@@ -755,15 +886,19 @@ static int start(daemon_t *d)
     d->loop.ctx = d;
     nodestatus_watch(d->nodes, d->in.ctx, d->in.router);
     publish_metrics(d);
-    log_info("intake", "listening acked=%s publish=%s batch_max_events=%d batch_max_ms=%d",
+    log_info("intake",
+             "listening acked=%s publish=%s batch_max_events=%d batch_max_ms=%d "
+             "store_connections=%u",
              d->cfg.listen, d->cfg.publish_listen[0] ? d->cfg.publish_listen : "off",
-             d->cfg.batch_max_events, d->cfg.batch_max_ms);
+             d->cfg.batch_max_events, d->cfg.batch_max_ms, d->q.n);
     return 0;
 }
 
 static void log_totals(const daemon_t *d)
 {
-    const store_stats_t *st = store_stats(d->store);
+    store_stats_t totals;
+    store_totals(d, &totals);
+    const store_stats_t *st = &totals;
     log_info("anttd",
              "stopped messages=%llu refused_messages=%llu events=%llu accepted=%llu "
              "duplicate=%llu rejected=%llu deferred=%llu batches=%llu retries=%llu "
@@ -787,23 +922,47 @@ static void log_totals(const daemon_t *d)
              (unsigned long long)h[6], (unsigned long long)h[7]);
 }
 
+/* SIGTERM: every lane's batches go to their committers while the database
+ * takes them, and the batches out are waited for (a commit that ends is
+ * answered; one that fails is not). */
+static void finish_lanes(daemon_t *d)
+{
+    d->unsafe_until_us = 0; /* one more try, as each lane's next batch */
+    for (;;) {
+        int out = 0;
+        for (uint32_t i = 0; i < d->q.n; i++) {
+            bqueue_t *q = &d->q.lane[i];
+            const int busy = committer_busy(d->committers[i]);
+            while (!busy && bqueue_oldest(q) && !bqueue_oldest(q)->weight)
+                bqueue_pop(q);
+            if (!busy && bqueue_oldest(q) && store_connected(d->store) && !d->unsafe_until_us)
+                dispatch(d, i);
+            out += committer_busy(d->committers[i]);
+        }
+        if (!out) return;
+        struct pollfd p = {d->wake_fd, POLLIN, 0};
+        if (poll(&p, 1, 1000) > 0) {
+            uint64_t n;
+            if (read(d->wake_fd, &n, sizeof n) < 0) { /* EAGAIN: another woke first */
+            }
+        }
+        collect(d);
+    }
+}
+
 /* SIGTERM: what was received is committed and answered, if the database
  * lets us; what cannot be stored is not acked, and nodes will resend it. */
 static void stop(daemon_t *d)
 {
-    if (d->q.n) bqueue_seal(&d->q);
-    while (bqueue_oldest(&d->q) && store_connected(d->store)) {
-        if (!bqueue_oldest(&d->q)->weight) {
-            bqueue_pop(&d->q);
-            continue;
-        }
-        flush_oldest(d);
-        if (d->unsafe_until_us) break; /* not on two servers: not acked, nodes resend */
-    }
-    if (d->q.held)
+    for (uint32_t i = 0; i < d->q.n; i++)
+        bqueue_seal(&d->q.lane[i]);
+    if (d->committers[0]) finish_lanes(d);
+    if (blanes_held(&d->q))
         log_warn("intake", "stopping with %u events not stored (database down): not acked",
-                 d->q.held);
+                 blanes_held(&d->q));
     log_totals(d);
+    for (uint32_t i = 0; i < d->q.n; i++)
+        committer_free(&d->committers[i]);
     folder_halt(d->folder);        /* what this daemon acked, folded */
     publisher_drain(d->publisher); /* and published */
     publisher_free(&d->publisher);
@@ -819,9 +978,10 @@ static void stop(daemon_t *d)
 /* The queue's gauge follows every turn, not only batches. */
 static void queue_gauges(daemon_t *d)
 {
-    if (d->q.held == d->met.queue_events) return;
-    d->met.queue_events = d->q.held;
-    if (d->q.held > d->met.queue_peak_events) d->met.queue_peak_events = d->q.held;
+    const uint32_t held = blanes_held(&d->q);
+    if (held == d->met.queue_events) return;
+    d->met.queue_events = held;
+    if (held > d->met.queue_peak_events) d->met.queue_peak_events = held;
     metrics_update_gauges(d->http, d->met.queue_events, d->met.connected);
 }
 

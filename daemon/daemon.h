@@ -1,11 +1,13 @@
 /* daemon.h — anttd: sockets in, batches, store, replies out; the loop's table.
  *
- * The batch path, on one thread:
+ * The batch path, on the loop's thread but for the commit:
  *   receive (non-blocking, while the queue has room)
  *     -> daemon_take: decode + validate (proto/), the node's rate (limit),
- *        admit (regwatch, reg), into the open batch
- *   when the oldest batch is full, old enough (batch_max_ms) or sealed:
- *     -> store_commit (one transaction) -> replies, only now
+ *        admit (regwatch, reg), into the open batch of the node's lane
+ *   when a lane's oldest batch is full, old enough (batch_max_ms) or sealed,
+ *   and the lane's committer is free:
+ *     -> the committer's thread: store_commit (one transaction, its own
+ *        connection) -> the loop: replies, only now
  *   database down: batches wait in the bounded queue; when it is full the
  *     loop stops reading, ZeroMQ's high-water marks push back on senders, and
  *     the link (dblink) reconnects with back-off.
@@ -16,6 +18,7 @@
 #define ANTT_DAEMON_DAEMON_H
 
 #include "daemon/batch.h"
+#include "daemon/committer.h"
 #include "daemon/config.h"
 #include "daemon/dblink.h"
 #include "daemon/figures.h"
@@ -42,8 +45,16 @@ typedef struct {
     /* the batch path: take -> batch -> commit -> replies */
     intake_t in;
     reg_t *reg;
-    store_t *store;
-    bqueue_t q;
+    store_t *store; /* the loop's own connection: the registry, reads, LISTEN (no batches) */
+    blanes_t q;     /* one lane of batches per committer; a node's always in one */
+    committer_t *committers[BLANES_MAX]; /* lane i's batches commit on committers[i] */
+    int wake_fd;                         /* an eventfd: a committer is done */
+    uint64_t db_epoch;                   /* times the database was lost (committers reconnect) */
+    int db_was_up;
+    int synchronous;    /* store_synchronous after the last commit; -1: the loop's store says */
+    uint32_t last_lane; /* the last message's */
+    int64_t lane_retry_us[BLANES_MAX]; /* a lane whose committer could not commit: not before */
+    int64_t lane_backoff_ms[BLANES_MAX];
     limit_t *limit; /* per-node event rate */
     msgpack_sbuffer sbuf;
     msgpack_packer pk;

@@ -11,7 +11,7 @@
 
 struct dblink {
     store_t *store;
-    bqueue_t *q;
+    blanes_t *q;
     regwatch_t *w;
     int reconnect_max_ms;
     char synchronous_acks[16];
@@ -24,7 +24,7 @@ struct dblink {
     uint64_t failovers;
 };
 
-dblink_t *dblink_new(store_t *store, bqueue_t *q, regwatch_t *w, int reconnect_max_ms,
+dblink_t *dblink_new(store_t *store, blanes_t *q, regwatch_t *w, int reconnect_max_ms,
                      const char *synchronous_acks, volatile sig_atomic_t *stop)
 {
     dblink_t *l = calloc(1, sizeof *l);
@@ -74,7 +74,7 @@ static void connected(dblink_t *l, int64_t now)
     }
     if (l->down_since_us)
         log_info("store", "intake resumes after a pause of %lld ms (events held: %u)",
-                 (long long)((now - l->down_since_us) / 1000), l->q->held);
+                 (long long)((now - l->down_since_us) / 1000), blanes_held(l->q));
     l->down_since_us = 0;
     snprintf(l->last_server, sizeof l->last_server, "%s", server);
     /* systemd (Type=notify): ready once the sockets are bound and the
@@ -137,7 +137,7 @@ int64_t dblink_ping_when(void *state, int64_t now, int64_t due)
 {
     (void)now;
     dblink_t *l = state;
-    return store_connected(l->store) && !bqueue_oldest(l->q) ? due : LOOP_NEVER;
+    return store_connected(l->store) && !blanes_busy(l->q) ? due : LOOP_NEVER;
 }
 
 int64_t dblink_ping_run(void *state, int64_t now)

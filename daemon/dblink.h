@@ -22,7 +22,7 @@ typedef struct dblink dblink_t;
  * synchronous_acks: the setting (off, warn, require), said when the server
  * does not replicate synchronously. stop is set on an error that retrying
  * cannot fix (a schema this daemon cannot run on). NULL: out of memory. */
-dblink_t *dblink_new(store_t *store, bqueue_t *q, regwatch_t *w, int reconnect_max_ms,
+dblink_t *dblink_new(store_t *store, blanes_t *q, regwatch_t *w, int reconnect_max_ms,
                      const char *synchronous_acks, volatile sig_atomic_t *stop);
 void dblink_free(dblink_t **l);
 

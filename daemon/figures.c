@@ -14,7 +14,7 @@ struct figures {
     const char *conninfo;
     int silent_hours;
     store_t *store;
-    bqueue_t *q;
+    blanes_t *q;
     void (*publish)(void *ctx, const metrics_t *rows);
     void *ctx;
     db_t *db;           /* a connection of its own */
@@ -24,7 +24,7 @@ struct figures {
     metrics_t rows;
 };
 
-figures_t *figures_new(const char *conninfo, int silent_hours, store_t *store, bqueue_t *q,
+figures_t *figures_new(const char *conninfo, int silent_hours, store_t *store, blanes_t *q,
                        void (*publish)(void *ctx, const metrics_t *rows), void *ctx)
 {
     figures_t *f = calloc(1, sizeof *f);
@@ -68,8 +68,7 @@ int64_t figures_ask_when(void *state, int64_t now, int64_t due)
     figures_t *f = state;
     if (!store_connected(f->store)) return LOOP_NEVER;
     const int64_t late = f->refresh_us + 300 * 1000000LL;
-    const batch_t *b = bqueue_oldest(f->q);
-    return b && b->weight && now < late ? late : f->refresh_us;
+    return blanes_busy(f->q) && now < late ? late : f->refresh_us;
 }
 
 int64_t figures_ask_run(void *state, int64_t now)

@@ -25,7 +25,7 @@ typedef struct figures figures_t;
  * province figures (prov .. last_message, nprov), or is NULL when only the
  * other figures sampled with them are due (every 30 s). conninfo, store and
  * q are borrowed. NULL: out of memory. */
-figures_t *figures_new(const char *conninfo, int silent_hours, store_t *store, bqueue_t *q,
+figures_t *figures_new(const char *conninfo, int silent_hours, store_t *store, blanes_t *q,
                        void (*publish)(void *ctx, const metrics_t *rows), void *ctx);
 /* Closes its connection. */
 void figures_free(figures_t **f);

@@ -12,13 +12,13 @@
 
 struct housekeep {
     store_t *store;
-    bqueue_t *q;
+    blanes_t *q;
     intake_t *in;
     int overdue_record_seconds, refusal_records_per_min;
     int64_t unrecorded_logged_us; /* the last "N more refused handshakes" line */
 };
 
-housekeep_t *housekeep_new(store_t *store, bqueue_t *q, intake_t *in, int overdue_record_seconds,
+housekeep_t *housekeep_new(store_t *store, blanes_t *q, intake_t *in, int overdue_record_seconds,
                            int refusal_records_per_min)
 {
     housekeep_t *h = calloc(1, sizeof *h);
@@ -39,8 +39,7 @@ void housekeep_free(housekeep_t **h)
 
 static int busy(housekeep_t *h)
 {
-    const batch_t *b = bqueue_oldest(h->q);
-    return b && b->weight;
+    return blanes_busy(h->q);
 }
 
 int64_t housekeep_overdue_when(void *state, int64_t now, int64_t due)
@@ -83,7 +82,7 @@ int64_t housekeep_trim_when(void *state, int64_t now, int64_t due)
 int64_t housekeep_trim_run(void *state, int64_t now)
 {
     housekeep_t *h = state;
-    const size_t freed = bqueue_shrink(h->q, 2);
+    const size_t freed = blanes_shrink(h->q, 2);
     if (freed) {
 #ifdef __GLIBC__
         malloc_trim(0);

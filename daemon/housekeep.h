@@ -22,7 +22,7 @@ typedef struct housekeep housekeep_t;
 
 /* store, q and in (whose auth counts the refusals) are borrowed. NULL: out
  * of memory. */
-housekeep_t *housekeep_new(store_t *store, bqueue_t *q, intake_t *in, int overdue_record_seconds,
+housekeep_t *housekeep_new(store_t *store, blanes_t *q, intake_t *in, int overdue_record_seconds,
                            int refusal_records_per_min);
 void housekeep_free(housekeep_t **h);
 

@@ -13,7 +13,7 @@
 
 struct nodestatus {
     store_t *store;
-    bqueue_t *q;
+    blanes_t *q;
     intake_t *in;
     void (*gauges)(void *ctx);
     void *ctx;
@@ -25,7 +25,7 @@ struct nodestatus {
     int64_t next_us;      /* after a failed write: not before */
 };
 
-nodestatus_t *nodestatus_new(store_t *store, bqueue_t *q, intake_t *in, const char *listen,
+nodestatus_t *nodestatus_new(store_t *store, blanes_t *q, intake_t *in, const char *listen,
                              void (*gauges)(void *ctx), void *ctx)
 {
     nodestatus_t *s = calloc(1, sizeof *s);
@@ -109,8 +109,7 @@ int64_t nodestatus_presence_when(void *state, int64_t now, int64_t due)
     (void)due;
     nodestatus_t *s = state;
     if (!s->in->auth || !store_connected(s->store)) return LOOP_NEVER;
-    const batch_t *b = bqueue_oldest(s->q);
-    if (b && b->weight) return LOOP_NEVER;
+    if (blanes_busy(s->q)) return LOOP_NEVER;
     if (s->reset && !presence_pending(s->presence)) return LOOP_NEVER;
     return now > s->next_us ? now : s->next_us;
 }

@@ -22,7 +22,7 @@ typedef struct nodestatus nodestatus_t;
 /* store, q and in are borrowed; listen: the acked endpoint, to name this
  * daemon. gauges(ctx) is called when the count of connections changed.
  * NULL: out of memory. */
-nodestatus_t *nodestatus_new(store_t *store, bqueue_t *q, intake_t *in, const char *listen,
+nodestatus_t *nodestatus_new(store_t *store, blanes_t *q, intake_t *in, const char *listen,
                              void (*gauges)(void *ctx), void *ctx);
 void nodestatus_free(nodestatus_t **s);
 

@@ -9,6 +9,7 @@
 #include "proto/ts.h"
 #include "net/key.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,12 @@ struct reg {
     tab_t units, nodes, groups, subs, node_keys, sub_keys, succs;
     days_t days;
     int64_t utc_offset_us;
+    /* The committers' threads read the tables through the ledger's hooks
+     * while the loop may load new ones: readers hold it for a commit, a load
+     * for its swap (writers first, or back-to-back commits would starve it).
+     * Not used in a builder's embedded reg_t. */
+    pthread_rwlock_t lock;
+    int has_lock;
 };
 
 /* What a builder collects before the tables are indexed. */
@@ -259,13 +266,33 @@ reg_t *reg_new(int64_t utc_offset_us)
     if (!r) return NULL;
     tabs_init(r);
     r->utc_offset_us = utc_offset_us;
+    pthread_rwlockattr_t a;
+    pthread_rwlockattr_init(&a);
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    r->has_lock = pthread_rwlock_init(&r->lock, &a) == 0;
+    pthread_rwlockattr_destroy(&a);
+    if (!r->has_lock) {
+        free(r);
+        return NULL;
+    }
     return r;
+}
+
+void reg_hold(reg_t *r)
+{
+    pthread_rwlock_rdlock(&r->lock);
+}
+
+void reg_release(reg_t *r)
+{
+    pthread_rwlock_unlock(&r->lock);
 }
 
 void reg_free(reg_t **r)
 {
     if (!*r) return;
     tabs_free(*r);
+    if ((*r)->has_lock) pthread_rwlock_destroy(&(*r)->lock);
     free(*r);
     *r = NULL;
 }
@@ -484,6 +511,7 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
     if (tab_index(&n->nodes) < 0 || tab_index(&n->groups) < 0 || tab_index(&n->subs) < 0 ||
         tab_index(&n->node_keys) < 0 || tab_index(&n->sub_keys) < 0)
         goto oom;
+    pthread_rwlock_wrlock(&r->lock);
     tabs_free(r);
     r->units = n->units;
     r->nodes = n->nodes;
@@ -493,6 +521,7 @@ int reg_build_finish(reg_t *r, reg_build_t **bp, char *err, size_t errlen)
     r->sub_keys = n->sub_keys;
     r->succs = n->succs;
     r->days = n->days;
+    pthread_rwlock_unlock(&r->lock);
     memset(n, 0, sizeof *n);
     rc = 0;
     goto out;

@@ -29,6 +29,12 @@ typedef enum { REG_NODES = 0, REG_SUBSCRIBERS = 1 } reg_domain_t;
 reg_t *reg_new(int64_t utc_offset_us);
 void reg_free(reg_t **r);
 
+/* Another thread's reads (a committer's ledger hooks, daemon/committer.h):
+ * held, the tables are not replaced under it; a load waits for the holders
+ * to release. The loop's own thread, the only one that loads, needs neither. */
+void reg_hold(reg_t *r);
+void reg_release(reg_t *r);
+
 /* Replace the contents with what the database holds now. 0, or -1 with err
  * filled (the old contents stay). */
 int reg_load(reg_t *r, db_t *c, char *err, size_t errlen);

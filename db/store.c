@@ -57,6 +57,7 @@ struct store {
     ledger_cfg_t lcfg;
     uint32_t reject_raw_max;
     int migrate;
+    int quiet; /* no LISTEN: another connection hears the registry's notices */
     store_sync_t sync_mode;
     int synchronous; /* -1 unknown */
     char server[300];
@@ -117,6 +118,10 @@ db_t *store_db(store_t *s)
 void store_set_migrate(store_t *s, int on)
 {
     s->migrate = on;
+}
+void store_set_listen(store_t *s, int on)
+{
+    s->quiet = !on;
 }
 void store_set_sync(store_t *s, store_sync_t mode)
 {
@@ -230,7 +235,8 @@ int store_connect(store_t *s, char *err, size_t errlen)
     /* Who may connect changes in the database (antt node revoke ...): its
      * triggers announce it on this channel (db/schema/functions/
      * antt.registry_changed.sql). */
-    if (db_exec(s->c, "LISTEN antt_registry", 0, NULL, NULL, st, err, errlen) < 0) goto fail;
+    if (!s->quiet && db_exec(s->c, "LISTEN antt_registry", 0, NULL, NULL, st, err, errlen) < 0)
+        goto fail;
     if (prepare_all(s->c, err, errlen) < 0) goto fail;
     snprintf(s->server, sizeof s->server, "%s:%s", PQhost(s->c), PQport(s->c));
     if (db_rows(s->c, SQL_SYNCHRONOUS, 0, NULL, bool_row, &s->synchronous, err, errlen) < 0)

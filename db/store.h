@@ -16,12 +16,14 @@
  * arrays (unnest), so there is never a statement per row. Only after COMMIT
  * are the verdicts in the batch final and may be sent.
  *
- * No row that many batches update: batches of several connections (or
- * daemons) wait for each other only on a case they both touch. Two
- * writers on one database: an id or a new case stored concurrently by
- * the other makes an INSERT fail with a unique violation; deadlocks and
- * serialization failures likewise. The store then rolls back and runs the
- * batch again from the start, reading the other's committed work. */
+ * No row that many batches update: batches of several stores wait for
+ * each other only on a case they both touch. A store is one connection,
+ * used by one thread at a time. Two daemons on one database, or one daemon
+ * committing on several stores at once (store_connections): an id or a new
+ * case stored concurrently by another makes an INSERT fail with a unique
+ * violation; deadlocks and serialization failures likewise. The store then
+ * rolls back and runs the batch again from the start, reading the other's
+ * committed work. */
 #ifndef ANTT_DB_STORE_H
 #define ANTT_DB_STORE_H
 
@@ -102,6 +104,11 @@ void store_free(store_t **s);
 
 /* Apply pending migrations on each connect (migrate_on_start). */
 void store_set_migrate(store_t *s, int on);
+
+/* LISTEN for the registry's notices on each connect (default on). anttd
+ * commits on several stores (daemon/committer.h) and listens on one: the
+ * others would keep notices nobody reads. */
+void store_set_listen(store_t *s, int on);
 
 /* What a commit must mean (default STORE_SYNC_WARN). */
 void store_set_sync(store_t *s, store_sync_t mode);

@@ -458,6 +458,29 @@ broken:
     return -ANTT_E_MALFORMED;
 }
 
+int dec_node(const dec_msg_t *m, const char **node, size_t *n)
+{
+    mp_reader_t r = m->r; /* dec_open's structural pass bounds what follows */
+    mp_obj_t o;
+    if (m->index != 0) return -1;
+    if (m->batch && mp_next(&r, &o) < 0) return -1; /* the array's header */
+    if (mp_next(&r, &o) < 0 || o.type != MP_MAP) return -1;
+    for (uint32_t i = 0, pairs = o.n; i < pairs; i++) {
+        mp_obj_t k, v;
+        if (mp_next(&r, &k) < 0) return -1;
+        const int is_node = k.type == MP_STR && k.n == 4 && !memcmp(k.p, "node", 4);
+        if (!is_node) {
+            if (mp_skip(&r, ANTT_MAX_DEPTH) < 0) return -1;
+            continue;
+        }
+        if (mp_next(&r, &v) < 0 || v.type != MP_STR) return -1;
+        *node = (const char *)v.p;
+        *n = v.n;
+        return 0;
+    }
+    return -1;
+}
+
 void dec_move(dec_msg_t *m, const void *old_buf, const void *new_buf)
 {
     const ptrdiff_t d = (const uint8_t *)new_buf - (const uint8_t *)old_buf;

@@ -44,6 +44,11 @@ int dec_open(dec_msg_t *m, const void *buf, size_t len, int64_t now_us, dec_err_
  * zmq_msg_t moved into its owner: carry on reading them there. */
 void dec_move(dec_msg_t *m, const void *old_buf, const void *new_buf);
 
+/* The first event's "node" value as it stands (not validated: dec_next
+ * does that), for routing a message before its events are read: 0 with
+ * *node and *n set, -1 when it has none that is a string. m does not move. */
+int dec_node(const dec_msg_t *m, const char **node, size_t *n);
+
 /* Decode and validate the next event. Returns 1 with *ev valid, 0 when no
  * events remain, or -ANTT_E_* with err filled; on refusal ev->present has
  * EVB(EVF_ID) set when ev->id could still be read (so the ack can name it),

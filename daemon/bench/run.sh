@@ -12,6 +12,9 @@
 #   2. sustained throughput: NODES DEALERs over loopback, a realistic mix, acks
 #      only after COMMIT; then the same with one event a message (what
 #      stations send), 50 nodes, 8 in flight each;
+#   2c. the same one-event messages from 100 nodes with store_connections 1, 2
+#      and 4 (CONNS), each on a fresh anttd and database, with the ratio to
+#      one connection (CONNS_ONLY=1: this phase alone, after the set-up);
 #   3. ack latency at a fixed offered load (5,000 events/s), the load
 #      generator pinned to one core (taskset), LAT_RUNS times (the median
 #      p99), with anttd's commits of those runs by duration;
@@ -25,7 +28,7 @@
 #   SECONDS_EACH (default 20), NODES (100), PER_MSG (100), WINDOW (4),
 #   BATCH_MAX_EVENTS (2000), BATCH_MAX_MS (0), RATE (5000), CONNECT_NODES (10000),
 #   HOLD_SECONDS (60), LAT_RUNS (3), STORM_NODES (3300), STORM_EVENTS (30), COSTS (unset),
-#   BENCH_BUILD (an existing build tree)
+#   CONNS ("1 2 4"), CONNS_ONLY (unset), BENCH_BUILD (an existing build tree)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${SECONDS_EACH:-20}
@@ -40,6 +43,7 @@ hold=${HOLD_SECONDS:-60}
 storm_nodes=${STORM_NODES:-3300}
 lat_runs=${LAT_RUNS:-3}
 storm_events=${STORM_EVENTS:-30}
+conns_list=${CONNS:-1 2 4}
 
 # shellcheck source=../../tests/pg/bench.sh
 . "$root/tests/pg/bench.sh"
@@ -63,9 +67,42 @@ psql -d bench -qc "WITH u AS (SELECT code, row_number() OVER (ORDER BY code) - 1
                     WHERE u.k = i % n.c
                    UNION ALL
                    SELECT 'load-' || code, code FROM u"
+# phase 2c's databases start from this one, as it is before any load
+psql -qc "CREATE DATABASE conns_tpl TEMPLATE bench"
 echo "PostgreSQL $(psql -Atc 'show server_version') fsync=$(psql -Atc 'show fsync')" \
      "synchronous_commit=$(psql -Atc 'show synchronous_commit')" \
      "full_page_writes=$(psql -Atc 'show full_page_writes') max_wal_size=$(psql -Atc 'show max_wal_size'); $(nproc) cores"
+
+# 2c: sustained one-event messages with store_connections N, on a fresh
+# anttd and database each (the running anttd, if any, idles meanwhile).
+conns_phase() {
+  echo "== 2c. store_connections $conns_list: one event a message, 100 nodes, 8 in flight each (${secs}s each)"
+  local n out r first="" cport main_apid=$apid
+  conns_rates=""
+  for n in $conns_list; do
+    psql -qc "CREATE DATABASE conns_$n TEMPLATE conns_tpl"
+    cport=$(bench_port)
+    "$anttd" --db "$base dbname=conns_$n" --listen "tcp://127.0.0.1:$cport" --publish-listen "" \
+      --tally-publish "" --tally-snapshot "" --http-listen "" --batch-max-events "$bmax" \
+      --batch-max-ms "$bms" --store-connections "$n" --insecure 2>"$work/anttd.conns.$n.log" &
+    apid_conns=$!
+    apid=$apid_conns bench_wait_anttd "$work/anttd.conns.$n.log"
+    out=$("$antt" --insecure --endpoint "tcp://127.0.0.1:$cport" load --units "$work/units" \
+      --node-prefix load- --nodes 100 --rate 0 --per-msg 1 --window 8 --duration "$secs")
+    kill -TERM "$apid_conns"; wait "$apid_conns" || true; apid_conns=""
+    r=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$out")
+    [[ -z "$first" ]] && first=$r
+    awk -v n="$n" -v r="$r" -v f="$first" 'BEGIN {
+      printf "store_connections %2d  %8d events/s  %.2fx one connection\n", n, r, (f > 0 ? r / f : 0) }'
+    conns_rates+="$n:$r "
+    psql -qc "DROP DATABASE conns_$n"
+  done
+  apid=$main_apid
+}
+if [[ -n "${CONNS_ONLY:-}" ]]; then
+  conns_phase
+  exit 0
+fi
 
 rsys=""
 if command -v rsyslogd >/dev/null && [[ -e /usr/lib/x86_64-linux-gnu/rsyslog/imczmq.so ||
@@ -188,6 +225,8 @@ timed_load one_out --nodes 50 --rate 0 --per-msg 1 --window 8 --duration "$secs"
 one=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$one_out")
 fold_behind
 
+conns_phase
+
 # The load generator on one core of its own, so its noise is told apart.
 pin=()
 command -v taskset >/dev/null && (( $(nproc) > 1 )) && pin=(taskset -c $(( $(nproc) - 1 )))
@@ -280,7 +319,8 @@ echo
 echo "== summary"
 awk -v conns="$conns" -v took="$((fds - base_fds))" -v cn="$cnodes" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" -v p50="$p50" -v fp99="$fold_p99" \
     -v rss="$rss_kb" -v hwm="$hwm_kb" -v rsys="$rsys" -v sn="$storm_nodes" -v se="$storm_events" \
-    -v sms="$storm_ms" -v speak="$storm_peak" -v shwm="$storm_hwm_kb" -v sref="$storm_refused" 'BEGIN {
+    -v sms="$storm_ms" -v speak="$storm_peak" -v shwm="$storm_hwm_kb" -v sref="$storm_refused" \
+    -v crates="$conns_rates" 'BEGIN {
   if (rsys != "") {
     printf "rsyslog           %8d rows/s     anttd/rsyslog = %.2f (100-event messages, target >= 3: %s), %.2f (one a message, target >= 2: %s)\n", rsys, tp / rsys, (tp / rsys >= 3 ? "met" : "NOT met"), one / rsys, (one / rsys >= 2 ? "met" : "NOT met")
   }
@@ -288,6 +328,8 @@ awk -v conns="$conns" -v took="$((fds - base_fds))" -v cn="$cnodes" -v tp="$tp" 
   printf "schema ceiling    %8d rows/s     schema/lean = %.2f      target >= 0.50  %s\n", ceil, ceil / lean, (ceil / lean >= 0.5 ? "met" : "NOT met")
   printf "sustained         %8d events/s   anttd/schema = %.2f     target >= 0.90  %s\n", tp, tp / ceil, (tp / ceil >= 0.9 ? "met" : "NOT met")
   printf "one a message     %8d events/s   target >= 30000         %s (%.2f of the 100-event rate)\n", one, (one >= 30000 ? "met" : "NOT met"), one / tp
+  n = split(crates, cs, " "); for (i = 1; i <= n; i++) { split(cs[i], kv, ":"); if (i == 1) c1 = kv[2]
+    printf "store_connections %2d %8d events/s   one a message, 100 nodes: %.2fx one connection\n", kv[1], kv[2], (c1 > 0 ? kv[2] / c1 : 0) }
   printf "p99 ack latency   %8.2f ms at 5000/s  target <= 25 ms      %s (median of the runs)\n", p99, (p99 <= 25 ? "met" : "NOT met")
   printf "p50 ack latency   %8.2f ms at 5000/s  target <= 5 ms       %s (median of the runs)\n", p50, (p50 <= 5 ? "met" : "NOT met")
   printf "fold lag p99     <= %6s s  at 5000/s  target <= 1 s        %s (figures and stream behind the acks)\n", fp99, (fp99 != "inf" && fp99 + 0 <= 1 ? "met" : "NOT met")

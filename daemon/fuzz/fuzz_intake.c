@@ -66,36 +66,38 @@ static int inside(const char *unit_path, const char *home_path)
 
 static void check(const char *auth)
 {
-    for (batch_t *b; (b = bqueue_oldest(&d.q)); bqueue_pop(&d.q)) {
-        for (uint32_t mi = 0; mi < b->nmsg; mi++) {
-            const bmsg_t *m = batch_msg_at(b, mi);
-            if (m->code) {
-                if (!known(m->code)) abort();
-                continue;
-            }
-            for (uint32_t i = 0; i < m->count; i++) {
-                const store_ev_t *e = &b->ev[m->first + i];
-                if (e->v.code && !known(e->v.code)) abort();
-                if (auth && !e->fixed) { /* past admission: must be the sender's own */
-                    if (e->ev.node.n != strlen(auth) || memcmp(e->ev.node.p, auth, e->ev.node.n))
-                        abort();
-                    const char *hc = !strcmp(auth, "ls-180") ? "180" : "06040";
-                    const char *home = reg_unit_path(d.reg, hc, strlen(hc));
-                    const char *u = reg_unit_path(d.reg, e->ev.unit.p, e->ev.unit.n);
-                    if (!home || !u || !inside(u, home)) abort();
+    for (uint32_t lane = 0; lane < d.q.n; lane++)
+        for (batch_t *b; (b = bqueue_oldest(&d.q.lane[lane])); bqueue_pop(&d.q.lane[lane])) {
+            for (uint32_t mi = 0; mi < b->nmsg; mi++) {
+                const bmsg_t *m = batch_msg_at(b, mi);
+                if (m->code) {
+                    if (!known(m->code)) abort();
+                    continue;
                 }
+                for (uint32_t i = 0; i < m->count; i++) {
+                    const store_ev_t *e = &b->ev[m->first + i];
+                    if (e->v.code && !known(e->v.code)) abort();
+                    if (auth && !e->fixed) { /* past admission: must be the sender's own */
+                        if (e->ev.node.n != strlen(auth) ||
+                            memcmp(e->ev.node.p, auth, e->ev.node.n))
+                            abort();
+                        const char *hc = !strcmp(auth, "ls-180") ? "180" : "06040";
+                        const char *home = reg_unit_path(d.reg, hc, strlen(hc));
+                        const char *u = reg_unit_path(d.reg, e->ev.unit.p, e->ev.unit.n);
+                        if (!home || !u || !inside(u, home)) abort();
+                    }
+                }
+                const msgpack_sbuffer *sb = daemon_ack(&d, b, m);
+                ack_reply_t rep;
+                if (ack_open(&rep, sb->data, sb->size) < 0 || rep.count != m->count) abort();
+                ack_t a;
+                uint32_t k = 0;
+                while (ack_next(&rep, &a) == 1) {
+                    if (a.index != k++ || (unsigned)a.status >= ACK_STATUS_COUNT) abort();
+                }
+                if (k != m->count) abort();
             }
-            const msgpack_sbuffer *sb = daemon_ack(&d, b, m);
-            ack_reply_t rep;
-            if (ack_open(&rep, sb->data, sb->size) < 0 || rep.count != m->count) abort();
-            ack_t a;
-            uint32_t k = 0;
-            while (ack_next(&rep, &a) == 1) {
-                if (a.index != k++ || (unsigned)a.status >= ACK_STATUS_COUNT) abort();
-            }
-            if (k != m->count) abort();
         }
-    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,7 +10,7 @@
 # synchronous_commit and full-page writes on — and only checkpoint spacing
 # set, as for any write-heavy server, so that max_wal_size (1 GB) does not
 # force a checkpoint every few seconds. An anttd the script starts is
-# stopped at exit when $apid holds its PID.
+# stopped at exit when $apid (or $apid_conns, a second one) holds its PID.
 
 # bench_port: a TCP port on loopback that nothing answers on, below the
 # ephemeral range (32768-60999 on Linux) so that no outgoing connection of a
@@ -43,6 +43,7 @@ bench_wait_anttd() {
 
 bench_cleanup() {
   [[ -n "${apid:-}" ]] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
+  [[ -n "${apid_conns:-}" ]] && kill "$apid_conns" 2>/dev/null && wait "$apid_conns" 2>/dev/null || true
   bash "$root/tests/pg/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work" "${TMPDIR:-/tmp}/antt-bench-ports.$$"
 }

@@ -173,3 +173,27 @@ Test(config, keys_that_need_a_restart_are_named)
     cr_expect_eq(cfg_restart_needed(&a, &b, out, sizeof out), 2);
     cr_expect_str_eq(out, "listen, node_rate");
 }
+
+/* store_connections: 0 means one per online core, 1 to 4; else 1..16 as set;
+ * a change needs a restart (the committers' threads are made at start). */
+Test(config, store_connections_from_the_cores_or_as_set)
+{
+    cfg_t c, w;
+    char err[256], pending[256];
+    cfg_defaults(&c);
+    cr_expect_eq(c.store_connections, 0);
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const int want = cores < 1 ? 1 : cores > 4 ? 4 : (int)cores;
+    cr_expect_eq(cfg_store_connections(&c), want);
+    cr_expect_eq(cfg_set(&c, "store_connections", "17", err, sizeof err), -1);
+    cr_expect(strstr(err, "store_connections") && strstr(err, "outside"), "%s", err);
+    cr_expect_eq(cfg_set(&c, "store_connections", "-1", err, sizeof err), -1);
+    cr_expect_eq(cfg_set(&c, "store_connections", "16", err, sizeof err), 0);
+    cr_expect_eq(cfg_store_connections(&c), 16);
+    cr_expect_eq(cfg_set(&c, "store_connections", "1", err, sizeof err), 0);
+    cr_expect_eq(cfg_store_connections(&c), 1);
+    w = c;
+    cr_expect_eq(cfg_set(&w, "store_connections", "4", err, sizeof err), 0);
+    cr_expect_eq(cfg_restart_needed(&c, &w, pending, sizeof pending), 1);
+    cr_expect_str_eq(pending, "store_connections");
+}
