@@ -18,7 +18,12 @@
 #define RETRY_MS         1000  /* after an error, or while another daemon folds */
 #define STOP_CATCH_UP_MS 5000  /* folding what is left, when the daemon stops */
 #define HAND_HWM         10000 /* windows queued for the loop before handing waits */
-#define HAND_WAIT_MS     2000  /* how long a window waits for room, then is dropped */
+#define BEHIND_EVERY_MS  1000  /* while idle or held back: how far behind the figures are */
+/* A daemon that does not publish asks for the fold less often, so that
+ * after a takeover one that publishes is likelier to get it (every daemon
+ * of a database should publish: the stream is the folder's). */
+#define QUIET_RETRY_MS 10000
+#define HAND_WAIT_MS   2000 /* how long a window waits for room, then is dropped */
 
 const int64_t FOLD_LAG_BOUNDS_US[FOLD_LAG_BUCKETS - 1] = {50000,   100000,  250000, 500000,
                                                           1000000, 2000000, 5000000};
@@ -69,12 +74,32 @@ static void hand_again(void *ctx, uint64_t win, const uint8_t *content, size_t l
  * windows the previous folder may not have published. */
 static int took_over(folder_t *f, db_t *c, char *err, size_t errlen)
 {
-    uint64_t epoch = 0;
-    if (fold_epoch(c, &epoch, err, errlen) < 0) return -1;
+    uint64_t epoch = 0, windows = 0;
+    if (fold_windows(c, &windows, err, errlen) < 0) return -1;
+    /* Fewer windows than this daemon published: the database lost some
+     * (an asynchronous standby promoted, a restore). Their numbers and unit
+     * versions will be reused for other deltas, which subscribers would
+     * skip as repeats: a new epoch makes them take a snapshot. */
+    const int lost = f->sent_win > windows;
+    if (fold_epoch(c, lost, &epoch, err, errlen) < 0) return -1;
+    if (lost)
+        log_warn("fold",
+                 "the database has %llu windows, this daemon published %llu: windows were lost "
+                 "(an asynchronous failover or a restore); new stream epoch %llu",
+                 (unsigned long long)windows, (unsigned long long)f->sent_win,
+                 (unsigned long long)epoch);
+    if (lost) f->sent_win = windows;
     f->epoch = epoch;
     fold_forget_slot(c);
     if (f->tx && fold_republish(c, f->sent_win, hand_again, f, err, errlen) < 0) return -1;
     return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(const folder_t *f, int ms)
@@ -91,6 +116,7 @@ static void *run(void *arg)
     db_t *c = NULL;
     char err[512];
     unsigned since_trim = 0;
+    int64_t behind_at = 0;
     while (!f->stop) {
         if (!c) {
             c = db_connect(f->conninfo, "anttd-fold", err, sizeof err);
@@ -120,7 +146,7 @@ static void *run(void *arg)
                 log_info("fold", "folding: this daemon adds the batches to the figures");
             f->leading = held == 1;
             if (held != 1) {
-                sleep_ms(f, RETRY_MS);
+                sleep_ms(f, f->tx ? RETRY_MS : QUIET_RETRY_MS);
                 continue;
             }
         }
@@ -129,8 +155,10 @@ static void *run(void *arg)
         if (rc < 0) {
             f->errors++;
             log_warn("fold", "a window failed (folded again later): %s", err);
-            f->leading = 0; /* the lock goes with the session */
-            db_close(&c);
+            if (!db_ok(c)) { /* the session is gone, and the lock with it */
+                f->leading = 0;
+                db_close(&c);
+            } /* else (a deadlock, a statement refused): the lead is kept */
             sleep_ms(f, RETRY_MS);
             continue;
         }
@@ -151,6 +179,14 @@ static void *run(void *arg)
                     log_warn("fold", "trimming the folded input: %s", err);
             }
             continue; /* more may have ended meanwhile */
+        }
+        /* Nothing folded: idle, or held back by a transaction still open.
+         * The lag shown is then that of the oldest batch not folded. */
+        const int64_t now = now_ms();
+        if (now - behind_at >= BEHIND_EVERY_MS) {
+            int64_t us = 0;
+            if (fold_behind(c, &us, err, sizeof err) == 0) f->lag_us = us;
+            behind_at = now;
         }
         sleep_ms(f, f->interval_ms);
     }

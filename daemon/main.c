@@ -172,8 +172,9 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
     } else if (!strcmp(cmd, "load-successors")) {
         if (admin_load_successors(c, arg, &n, err, sizeof err) < 0) goto fail;
         log_info("admin", "unit merges loaded file=%s rows=%d", arg, n);
-        /* the figures this judges include the batches not yet folded */
-        if (fold_catch_up(c, FOLD_CATCH_UP_MS, NULL, NULL, err, sizeof err) < 0) goto fail;
+        /* the figures this judges include the batches not yet folded: by the
+         * daemon that folds, or here when none does */
+        if (fold_settle(c, FOLD_CATCH_UP_MS, err, sizeof err) < 0) goto fail;
         long stranded = admin_stranded_tallies(c, err, sizeof err);
         if (stranded < 0) goto fail;
         if (stranded)
@@ -228,9 +229,10 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
         log_info("admin", "node revoked node=%s", arg);
     } else if (!strcmp(cmd, "verify") || !strcmp(cmd, "repair")) {
         const int repair = !strcmp(cmd, "repair");
-        /* not needed for exactness (the figures are compared with the
-         * unfolded batches added), but a repair then rewrites less */
-        if (fold_catch_up(c, FOLD_CATCH_UP_MS, NULL, NULL, err, sizeof err) < 0) goto fail;
+        /* Nothing is folded here: the figures are compared with the
+         * unfolded batches added, and a repair replays them (a command that
+         * folded beside a running daemon would take windows from its
+         * stream). */
         ledger_cfg_t l = daemon_ledger_cfg(cfg);
         reg_t *reg = reg_new(l.utc_offset_us);
         reg_ledger_hooks(reg, &l);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#define FOLD_LOCK "7720003" /* pg_try_advisory_lock key: the folder */
+
 int fold_session(db_t *c, char *err, size_t errlen)
 {
     return db_exec(c, "SET TIME ZONE 'UTC'; SET antt.store_rolls = on", 0, NULL, NULL, NULL, err,
@@ -241,6 +243,10 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     const char *p[2] = {a, b};
     two_t n = {0};
     if (db_rows(c, SQL_FOLD_ROWS, 2, p, two_row, &n, err, errlen) < 0) return fail(c, -1);
+    /* Nothing to fold: pos stays (a window with no rows would commit, and
+     * replicate, twenty times a second for nothing; its own id would move
+     * xmin on, so the fold would never be idle). */
+    if (!n.v[0]) return fail(c, 0);
     const int64_t asked = now_us(); /* the lag is counted to the COMMIT */
     sums_t sums = {0};
     int rc = db_rows(c, SQL_FOLD_WINDOW, 2, p, sum_row, &sums, err, errlen);
@@ -286,9 +292,14 @@ static int bool_row(void *ctx, int ncols, const char *const *names, const char *
     return 0;
 }
 
-static int caught_up(db_t *c, int *done, char *err, size_t errlen)
+/* Whether every batch below target (an xid8, text) is folded. */
+static int caught_up(db_t *c, const char *target, int *done, char *err, size_t errlen)
 {
-    return db_rows(c, "SELECT antt.fold_wait(0)", 0, NULL, bool_row, done, err, errlen);
+    const char *p[1] = {target};
+    return db_rows(c,
+                   "SELECT NOT EXISTS (SELECT 1 FROM antt.fold_input f"
+                   " WHERE f.txid >= (SELECT pos FROM antt.fold_state) AND f.txid < $1::xid8)",
+                   1, p, bool_row, done, err, errlen);
 }
 
 static int64_t now_ms(void)
@@ -302,10 +313,18 @@ int fold_catch_up(db_t *c, int max_ms, fold_window_fn fn, void *ctx, char *err, 
 {
     if (db_exec(c, "SET antt.store_rolls = on", 0, NULL, NULL, NULL, err, errlen) < 0) return -1;
     const int64_t deadline = now_ms() + max_ms;
+    /* what was committed when asked: batches committed later (another
+     * daemon goes on acking) are not waited for */
+    two_t t = {0};
+    if (db_rows(c, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text", 0, NULL, two_row, &t,
+                err, errlen) < 0)
+        return -1;
+    char target[24];
+    snprintf(target, sizeof target, "%" PRIu64, t.v[0]);
     int done = 0, rc = 0;
     while (rc == 0) {
         fold_window_t w = {0};
-        if (caught_up(c, &done, err, errlen) < 0) {
+        if (caught_up(c, target, &done, err, errlen) < 0) {
             rc = -1;
         } else if (done) {
             rc = 1;
@@ -364,15 +383,41 @@ int fold_fresh(db_t *c, int max_ms, char *as_of, size_t cap, double *behind_s, c
     return f.fresh;
 }
 
-int fold_epoch(db_t *c, uint64_t *epoch, char *err, size_t errlen)
+int fold_windows(db_t *c, uint64_t *windows, char *err, size_t errlen)
+{
+    two_t w = {0};
+    if (db_rows(c, "SELECT windows FROM antt.fold_state", 0, NULL, two_row, &w, err, errlen) < 0)
+        return -1;
+    *windows = w.v[0];
+    return 0;
+}
+
+int fold_behind(db_t *c, int64_t *us, char *err, size_t errlen)
+{
+    two_t b = {0};
+    if (db_rows(c,
+                "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(at)) * 1e6, 0)::int8"
+                " FROM antt.fold_input WHERE txid >= (SELECT pos FROM antt.fold_state)",
+                0, NULL, two_row, &b, err, errlen) < 0)
+        return -1;
+    *us = (int64_t)b.v[0];
+    return 0;
+}
+
+int fold_epoch(db_t *c, int renew, uint64_t *epoch, char *err, size_t errlen)
 {
     two_t e = {0};
-    if (db_rows(c,
-                "WITH i AS (INSERT INTO antt.stream_state (epoch)"
-                " VALUES ((random() * 9.2e18)::bigint) ON CONFLICT (one) DO NOTHING"
-                " RETURNING epoch) SELECT epoch FROM i UNION ALL"
-                " SELECT epoch FROM antt.stream_state LIMIT 1",
-                0, NULL, two_row, &e, err, errlen) < 0)
+    if (renew && db_rows(c,
+                         "UPDATE antt.stream_state SET epoch = (random() * 9.2e18)::bigint"
+                         " RETURNING epoch",
+                         0, NULL, two_row, &e, err, errlen) < 0)
+        return -1;
+    if (!e.got && db_rows(c,
+                          "WITH i AS (INSERT INTO antt.stream_state (epoch)"
+                          " VALUES ((random() * 9.2e18)::bigint) ON CONFLICT (one) DO NOTHING"
+                          " RETURNING epoch) SELECT epoch FROM i UNION ALL"
+                          " SELECT epoch FROM antt.stream_state LIMIT 1",
+                          0, NULL, two_row, &e, err, errlen) < 0)
         return -1;
     if (!e.got) {
         snprintf(err, errlen, "antt.stream_state has no epoch");
@@ -394,7 +439,8 @@ long fold_republish(db_t *c, uint64_t after, fold_window_fn fn, void *ctx, char 
         PQexecParams(c,
                      "SELECT win, content FROM (SELECT win, content FROM antt.fold_windows"
                      " WHERE CASE WHEN $1::int8 > 0 THEN win > $1::int8"
-                     "  ELSE committed_at > now() - make_interval(secs => $3::int) END"
+                     "  ELSE committed_at > (SELECT max(committed_at) FROM antt.fold_windows)"
+                     "   - make_interval(secs => $3::int) END"
                      " ORDER BY win DESC LIMIT $2::int) w ORDER BY win",
                      3, NULL, p, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -415,6 +461,23 @@ long fold_republish(db_t *c, uint64_t after, fold_window_fn fn, void *ctx, char 
     return n;
 }
 
+int fold_settle(db_t *c, int max_ms, char *err, size_t errlen)
+{
+    const int held = fold_lead(c, err, errlen);
+    if (held < 0) return -1;
+    if (!held) { /* a daemon folds: wait for it */
+        char as_of[64];
+        double behind;
+        return fold_fresh(c, max_ms, as_of, sizeof as_of, &behind, err, errlen);
+    }
+    const int rc = fold_catch_up(c, max_ms, NULL, NULL, err, errlen);
+    char e[128];
+    int released = 0;
+    db_rows(c, "SELECT pg_advisory_unlock(" FOLD_LOCK ")", 0, NULL, bool_row, &released, e,
+            sizeof e);
+    return rc;
+}
+
 void fold_forget_slot(db_t *c)
 {
     char e[256];
@@ -424,8 +487,6 @@ void fold_forget_slot(db_t *c)
             " '[^a-z0-9_]', '_', 'g'), 58) AND database = current_database() AND NOT active",
             0, NULL, NULL, NULL, e, sizeof e);
 }
-
-#define FOLD_LOCK "7720003" /* pg_try_advisory_lock key: the folder */
 
 int fold_lead(db_t *c, char *err, size_t errlen)
 {

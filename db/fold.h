@@ -53,8 +53,17 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen);
  * session is left as it was. Each window folded goes to fn (NULL: none:
  * a one-shot command publishes nothing, subscribers see the versions jump
  * and take a snapshot). 1 when caught up, 0 when the time ran out (a
- * long transaction elsewhere holds the window back), -1 with err. */
+ * long transaction elsewhere holds the window back), -1 with err. What is
+ * waited for is what was committed when the call began. */
 int fold_catch_up(db_t *c, int max_ms, fold_window_fn fn, void *ctx, char *err, size_t errlen);
+
+/* For a one-shot command that needs the batches committed before it in the
+ * figures: folds them itself when no daemon holds the fold (taking its
+ * lock for the while: nothing is published, subscribers see the versions
+ * jump and take a snapshot), else waits for the daemon that does, at most
+ * max_ms either way. 1 when they are in, 0 when the time ran out, -1 with
+ * err. */
+int fold_settle(db_t *c, int max_ms, char *err, size_t errlen);
 
 /* Reading one's own writes: wait (at most max_ms) until every batch
  * committed before the call is folded (antt.fold_wait). 1 when it is; 0
@@ -65,12 +74,20 @@ int fold_fresh(db_t *c, int max_ms, char *as_of, size_t cap, double *behind_s, c
                size_t errlen);
 
 /* The stream's epoch (antt.stream_state: drawn once per database, so a
- * failover keeps it). 0, or -1 with err. */
-int fold_epoch(db_t *c, uint64_t *epoch, char *err, size_t errlen);
+ * failover keeps it); renew: draw a new one (the database lost windows
+ * that were published). 0, or -1 with err. */
+int fold_epoch(db_t *c, int renew, uint64_t *epoch, char *err, size_t errlen);
+
+/* The windows folded so far (antt.fold_state.windows). 0, or -1 with err. */
+int fold_windows(db_t *c, uint64_t *windows, char *err, size_t errlen);
+
+/* How long the oldest batch not yet folded has waited (0: none). 0, or -1
+ * with err. */
+int fold_behind(db_t *c, int64_t *us, char *err, size_t errlen);
 
 /* The windows a new folder publishes again, since its predecessor may not
  * have sent them: those after window `after` (0: those committed in the
- * last FOLD_REPUBLISH_S seconds), oldest first, at most FOLD_REPUBLISH_MAX,
+ * FOLD_REPUBLISH_S seconds before the newest one), oldest first, at most FOLD_REPUBLISH_MAX,
  * each to fn. The number handed to fn, or -1 with err. */
 #define FOLD_REPUBLISH_S   60
 #define FOLD_REPUBLISH_MAX 4096

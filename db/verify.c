@@ -470,12 +470,17 @@ static int write_repair(db_t *c, run_t *r, const tallymap_t *tm, char *err, size
         }
     }
     /* The replay holds the deltas not yet folded too: they are taken out of
-     * the fold's input, so the fold does not add them again. Rows of
-     * transactions still waiting on this repair's locks have ids at or
-     * above the position and are folded after it. */
+     * the fold's input, so the fold does not add them again; the stations'
+     * part of those rows stays, for the fold to add (the replay does not
+     * rebuild antt.node_status). Rows of transactions still waiting on this
+     * repair's locks have ids at or above the position and are folded after
+     * it. */
     if (db_exec(c, "DELETE FROM antt.tallies", 0, NULL, NULL, NULL, err, errlen) < 0 ||
-        db_exec(c, "DELETE FROM antt.fold_input WHERE txid >= (SELECT pos FROM antt.fold_state)", 0,
-                NULL, NULL, NULL, err, errlen) < 0)
+        db_exec(c,
+                "UPDATE antt.fold_input SET units = '{}', days = '{}', metrics = '{}',"
+                " grps = '{}', severities = '{}', vals = '{}'"
+                " WHERE txid >= (SELECT pos FROM antt.fold_state)",
+                0, NULL, NULL, NULL, err, errlen) < 0)
         return -1;
     PGresult *res = PQexec(c, "COPY antt.tallies (unit, day, metric, grp, severity, value)"
                               " FROM STDIN");

@@ -252,8 +252,9 @@ static long long now_scalar(PGconn *c, const char *sql)
 
 /* A transaction held open anywhere on the server holds the fold back (the
  * snapshot's xmin cannot pass it): the batches are acked but not folded.
- * Once it ends they are folded whole, none skipped, and that window's lag
- * shows in /metrics' histogram. */
+ * --verify and --repair meanwhile count them once. Once it ends they are
+ * folded whole, none skipped or doubled, and that window's lag shows in
+ * /metrics' histogram. */
 Test(monitoring, a_long_transaction_holds_the_fold_back_and_nothing_is_skipped)
 {
     start(NULL);
@@ -271,13 +272,32 @@ Test(monitoring, a_long_transaction_holds_the_fold_back_and_nothing_is_skipped)
     PGconn *c = it_pg(&db);
     const char *drugs = "SELECT coalesce(sum(value), 0) FROM antt.tallies"
                         " WHERE metric = 'incidents' AND grp = 'drugs'";
+    const char *events = "SELECT coalesce(sum(events_total), 0) FROM antt.node_status"
+                         " WHERE node_id = 'ls-180-06040'";
+    const long long events_before = now_scalar(c, events);
     sleep_ms(1500);
     cr_expect_eq(now_scalar(c, "SELECT antt.fold_wait(0)::int"), 0, "held back");
     cr_expect_eq(now_scalar(c, drugs), 0, "acked, not folded yet");
+    /* --verify counts what is not folded yet (it folds nothing itself, so
+     * it takes no window from the daemon's stream), and --repair replays
+     * it: the stations' part of the unfolded batches stays for the fold. */
+    char out[8192];
+    const char *verify[] = {"--verify", NULL}, *repair[] = {"--repair", NULL};
+    cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
+    /* a figure tampered with: the repair replays the log, the unfolded
+     * batches included */
+    PQclear(PQexec(c,
+                   "INSERT INTO antt.tallies (unit, day, metric, grp, severity, value)"
+                   " VALUES ('06040', '2024-01-01', 'incidents', 'social_order', 'serious', 5)"));
+    cr_expect_neq(it_anttd(db.dsn, verify, out, sizeof out), 0, "the tampered figure is found");
+    cr_expect_eq(it_anttd(db.dsn, repair, out, sizeof out), 0, "%s", out);
+    cr_expect_eq(now_scalar(c, drugs), 3, "replayed by the repair");
     PQclear(PQexec(hold, "ROLLBACK"));
     PQfinish(hold);
     it_fold_wait(c);
-    cr_expect_eq(it_scalar(c, drugs), 3, "folded whole once the transaction ended");
+    cr_expect_eq(it_scalar(c, drugs), 3, "folded whole once the transaction ended, not twice");
+    cr_expect_eq(it_scalar(c, events), events_before + 3, "the stations' status folded too");
+    cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
     PQfinish(c);
     /* /metrics is refreshed with each batch and every 30 s */
     long long count = 0;
