@@ -6,6 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Set for one question by the thread that answers it (libmicrohttpd
+ * answers a request on one thread, start to end). */
+static _Thread_local char stale[96];
+
+void reply_set_stale(const char *as_of, double behind_s)
+{
+    if (!as_of)
+        stale[0] = '\0';
+    else
+        snprintf(stale, sizeof stale, "%s; %.0f s behind", as_of, behind_s);
+}
+
 void reply_headers(struct MHD_Response *r, const char *type)
 {
     MHD_add_response_header(r, "Content-Type", type);
@@ -25,6 +37,7 @@ enum MHD_Result reply_owned(struct MHD_Connection *c, unsigned status, const cha
     }
     reply_headers(r, type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (stale[0]) MHD_add_response_header(r, "X-Antt-Figures-As-Of", stale);
     for (size_t i = 0; extra && extra[i]; i += 2)
         MHD_add_response_header(r, extra[i], extra[i + 1]);
     enum MHD_Result ok = MHD_queue_response(c, status, r);

@@ -11,6 +11,12 @@
 #include <stddef.h>
 
 /* The headers every answer carries, for one made elsewhere (a stream). */
+/* The figures of the question this thread is answering are not fresh: the
+ * fold had not passed what was committed before it when the wait ran out.
+ * Its answer then carries "X-Antt-Figures-As-Of: <as_of>; N s behind".
+ * NULL: fresh (cleared after each question). */
+void reply_set_stale(const char *as_of, double behind_s);
+
 void reply_headers(struct MHD_Response *r, const char *type);
 
 /* body[0..len) of type (taken: freed by libmicrohttpd), not to be cached,

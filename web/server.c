@@ -707,9 +707,11 @@ static enum MHD_Result page_run(server_t *s, struct MHD_Connection *c, const cha
          * them, or they are what there is after FRESH_MS */
         char as_of[64];
         double behind;
-        if (pg->what & PAGE_SCOPED)
-            fold_fresh(x.db, FRESH_MS, as_of, sizeof as_of, &behind, err, sizeof err);
+        if ((pg->what & PAGE_SCOPED) &&
+            fold_fresh(x.db, FRESH_MS, as_of, sizeof as_of, &behind, err, sizeof err) == 0)
+            reply_set_stale(as_of, behind); /* said in the answer's headers */
         rc = pg->run(&x);
+        reply_set_stale(NULL, 0);
     }
     pool_put(s->pool, x.db);
     return rc;

@@ -492,6 +492,8 @@ int it_http_get(int port, const char *path, char *out, size_t cap)
     return it_http(port, "GET", path, NULL, NULL, out, cap, NULL, 0);
 }
 
+static char last_headers[4096];
+
 int it_http(int port, const char *method, const char *path, const char *cookie, const char *form,
             char *out, size_t cap, char *set_cookie, size_t sccap)
 {
@@ -531,8 +533,14 @@ int it_http(int port, const char *method, const char *path, const char *cookie, 
         const char *sc = strcasestr(out, "\r\nSet-Cookie: ");
         if (sc && (!body || sc < body)) sscanf(sc + 14, "%1023[^;\r]", set_cookie); /* NAME=VALUE */
     }
+    snprintf(last_headers, sizeof last_headers, "%.*s", body ? (int)(body - out) : 0, out);
     if (body) memmove(out, body + 4, strlen(body + 4) + 1);
     return status;
+}
+
+const char *it_http_headers(void)
+{
+    return last_headers;
 }
 
 /* ---- client ---- */

@@ -81,6 +81,8 @@ int it_closed_within(const int *fds, int n, int ms);
  * Set-Cookie as NAME=VALUE. The status, the body in out; -1 no answer. */
 int it_http(int port, const char *method, const char *path, const char *cookie, const char *form,
             char *out, size_t cap, char *set_cookie, size_t sccap);
+/* The status line and headers of the last answer it_http read. */
+const char *it_http_headers(void);
 
 typedef struct {
     pid_t pid;

@@ -150,6 +150,36 @@ Test(web, a_viewer_logs_in_and_out_and_a_wrong_password_is_refused)
                  out);
 }
 
+/* While the fold is held back (a transaction open on the server, a batch
+ * committed after it), the console answers after its wait and says in its
+ * headers how old its figures are; once the fold passes, it no longer does. */
+Test(web, the_console_says_how_old_its_figures_are_when_the_fold_lags)
+{
+    char cookie[1024], out[65536];
+    cr_assert_eq(login("tinh20", "a+long+secret", cookie), 200);
+    const char *q = "/api/overview?unit=20&from=2023-01-01&to=2024-01-01";
+    cr_assert_eq(get(cookie, q, out, sizeof out), 200, "%s", out);
+    cr_expect_null(strstr(it_http_headers(), "X-Antt-Figures-As-Of"), "fresh figures say nothing");
+    PGconn *hold = it_pg(&db), *c = it_pg(&db);
+    PQclear(PQexec(hold, "BEGIN"));
+    PQclear(PQexec(hold, "SELECT pg_current_xact_id()"));
+    PGresult *r = PQexec(c, "INSERT INTO antt.fold_input (units, days, metrics, grps, severities,"
+                            " vals) VALUES ('{06040}', '{2023-06-01}', '{incidents}',"
+                            " '{social_order}', '{serious}', '{1}')");
+    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+    PQclear(r);
+    cr_assert_eq(get(cookie, q, out, sizeof out), 200, "%s", out);
+    cr_expect(strstr(it_http_headers(), "X-Antt-Figures-As-Of: ") &&
+                  strstr(it_http_headers(), " s behind"),
+              "%s", it_http_headers());
+    PQclear(PQexec(hold, "ROLLBACK"));
+    PQfinish(hold);
+    it_fold_wait(c);
+    PQfinish(c);
+    cr_assert_eq(get(cookie, q, out, sizeof out), 200, "%s", out);
+    cr_expect_null(strstr(it_http_headers(), "X-Antt-Figures-As-Of"), "%s", it_http_headers());
+}
+
 Test(web, failed_logins_are_throttled)
 {
     char cookie[1024];

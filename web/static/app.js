@@ -10,7 +10,7 @@ const T = {
   vi: {
     title: 'Số liệu an ninh trật tự', login: 'Đăng nhập', name: 'Tên', password: 'Mật khẩu',
     enter: 'Vào', logout: 'Thoát', unit: 'Đơn vị', year: 'Năm', statyear: 'năm thống kê (15/12–14/12)',
-    compare: 'So với năm', show: 'Xem', live: '● trực tiếp', children: 'Đơn vị trực thuộc',
+    compare: 'So với năm', show: 'Xem', live: '● trực tiếp', stale: 'Số liệu tính đến', children: 'Đơn vị trực thuộc',
     csv: 'Tải CSV', trends: 'Diễn biến theo tháng', stations: 'Trạm báo cáo',
     occurred: 'Tội phạm xảy ra', cleared: 'Điều tra làm rõ', suspects: 'Đối tượng',
     clearance_carry: 'Tỷ lệ khám phá (có tính tồn)', clearance_plain: 'Tỷ lệ khám phá (trên số xảy ra)',
@@ -45,7 +45,7 @@ const T = {
   en: {
     title: 'Security and order figures', login: 'Log in', name: 'Name', password: 'Password',
     enter: 'Enter', logout: 'Log out', unit: 'Unit', year: 'Year', statyear: 'statistical year (15/12–14/12)',
-    compare: 'Compare with', show: 'Show', live: '● live', children: 'Units under it',
+    compare: 'Compare with', show: 'Show', live: '● live', stale: 'Figures as of', children: 'Units under it',
     csv: 'Download CSV', trends: 'By month', stations: 'Stations',
     occurred: 'Crimes occurred', cleared: 'Cleared', suspects: 'Suspects',
     clearance_carry: 'Clearance rate (with carry-over)', clearance_plain: 'Clearance rate (plain)',
@@ -107,6 +107,10 @@ async function get(path) {
   const r = await fetch(path, {credentials: 'same-origin'});
   if (r.status === 401) { showLogin(); throw new Error('401'); }
   if (!r.ok) throw new Error((await r.json()).error || r.status);
+  // the server says when the figures trail what was acked (the fold lags)
+  const asOf = r.headers.get('X-Antt-Figures-As-Of');
+  $('stale').hidden = !asOf;
+  if (asOf) $('stale').textContent = `${t('stale')} ${asOf}`;
   return r.json();
 }
 
