@@ -35,9 +35,11 @@ struct committer {
 static void commit(committer_t *c, store_work_t *w, uint64_t epoch, committer_result_t *r)
 {
     r->err[0] = '\0';
+    r->unconnected = 0;
     if (!store_connected(c->store) || c->conn_epoch != epoch) {
         if (store_connect(c->store, r->err, sizeof r->err) < 0) {
             r->rc = STORE_DOWN;
+            r->unconnected = 1;
             r->synchronous = -1;
             return;
         }

@@ -32,6 +32,7 @@ typedef struct {
     store_rc_t rc;   /* store_commit's; STORE_DOWN also when no connection could be made */
     char err[512];   /* what failed, or what was deferred alone with STORE_OK */
     int synchronous; /* store_synchronous after the commit (-1: not known) */
+    int unconnected; /* STORE_DOWN because no connection could be made (not one lost) */
 } committer_result_t;
 
 /* Start the thread. The store is made here (conninfo, lcfg and

@@ -434,7 +434,10 @@ static void finish(daemon_t *d, uint32_t i, batch_t *b, const committer_result_t
 {
     const char *err = r->err;
     store_rc_t rc = r->rc;
-    if (r->synchronous >= 0) d->synchronous = r->synchronous;
+    /* Lanes answer out of order: a batch handed over before the one that
+     * found the database unsafe (or safe) says nothing newer about it. */
+    const int fresh = d->lane_given_us[i] >= d->state_given_us;
+    if (fresh && r->synchronous >= 0) d->synchronous = r->synchronous;
     if (rc == STORE_DOWN) {
         /* The lane tries again once the loop's connection is back, and
          * backs off while its own cannot be made (the server full). */
@@ -444,6 +447,14 @@ static void finish(daemon_t *d, uint32_t i, batch_t *b, const committer_result_t
         d->lane_backoff_ms[i] = ms;
         d->lane_retry_us[i] = now + ms * 1000;
         if (!store_connected(d->store)) return; /* said already */
+        if (r->unconnected && store_ping(d->store) == 0) {
+            /* The lane's own connection could not be made (the server
+             * full, say) while the loop's still answers: the lane waits,
+             * the others and the loop's connection go on. */
+            if (ms == 100 || ms == d->cfg.reconnect_max_ms)
+                log_warn("store", "a committer cannot connect, its lane waits: %s", err);
+            return;
+        }
         log_warn("store", "database connection lost, holding %u events: %s", blanes_held(&d->q),
                  err);
         sd_notify(0, "STATUS=database connection lost: holding events, reconnecting");
@@ -464,10 +475,12 @@ static void finish(daemon_t *d, uint32_t i, batch_t *b, const committer_result_t
         }
         const int first = !d->unsafe_until_us;
         d->unsafe_until_us = now + 1000000;
+        if (fresh) d->state_given_us = d->lane_given_us[i];
         if (first) publish_metrics(d); /* /healthz says why */
         return;
     }
-    if (d->unsafe_until_us) {
+    if (fresh) d->state_given_us = d->lane_given_us[i];
+    if (d->unsafe_until_us && fresh) {
         d->unsafe_until_us = 0;
         log_info("store", "the database replicates synchronously again: committing");
         publish_metrics(d);
@@ -507,6 +520,7 @@ static void dispatch(daemon_t *d, uint32_t i)
         finish(d, i, b, &r);
         return;
     }
+    d->lane_given_us[i] = mono_us();
     committer_give(d->committers[i], b, &w, d->db_epoch);
 }
 

@@ -55,7 +55,12 @@ typedef struct {
     uint32_t last_lane; /* the last message's */
     int64_t lane_retry_us[BLANES_MAX]; /* a lane whose committer could not commit: not before */
     int64_t lane_backoff_ms[BLANES_MAX];
-    limit_t *limit; /* per-node event rate */
+    /* when each lane's batch out was handed over: an answer about the
+     * database's state (synchronous or not) counts only if it is newer than
+     * the one that set the state */
+    int64_t lane_given_us[BLANES_MAX];
+    int64_t state_given_us; /* the hand-over of the answer the state came from */
+    limit_t *limit;         /* per-node event rate */
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
     uint64_t msgs, refused_msgs, events_in;
