@@ -163,6 +163,11 @@ static void *run(void *arg)
             continue;
         }
         if (w.rows > 0) {
+            if (w.unpublished)
+                log_warn("fold",
+                         "window %llu: deltas of %d unit(s) this build cannot publish (a newer "
+                         "build's metric?) are in the figures; their subscribers resnapshot",
+                         (unsigned long long)w.windows, w.unpublished);
             hand(f, w.windows, w.content, w.content_len);
             fold_window_clear(&w);
             f->windows++;

@@ -102,7 +102,13 @@ static int two_row(void *ctx, int ncols, const char *const *names, const char *c
 #define FOLD_ERAS 4
 typedef struct {
     tallymap_t m[FOLD_ERAS];
-    int bad; /* a row that is not a tally of ours */
+    /* Units with a row the stream cannot carry (a metric this build does
+     * not know, during an upgrade; more eras than FOLD_ERAS): the figures
+     * take the row all the same (it is summed in SQL); the stream's
+     * message for the unit lacks it, so the unit's version is raised once
+     * more after it, and subscribers see a gap and take a snapshot. */
+    char skipped[16][LEDGER_UNIT_CAP];
+    int nskipped, overflow;
 } sums_t;
 
 static int metric_of(const char *name)
@@ -118,18 +124,26 @@ static int sum_row(void *ctx, int ncols, const char *const *names, const char *c
     sums_t *s = ctx;
     tally_key_t k;
     memset(&k, 0, sizeof k); /* the key is hashed whole, padding included */
-    const int metric = ncols == 7 ? metric_of(v[2]) : -1;
-    const long era = ncols == 7 ? strtol(v[6], NULL, 10) : 0;
-    if (metric < 0 || era < 1 || era > FOLD_ERAS || strlen(v[0]) >= sizeof k.unit ||
+    if (ncols != 7) return -1;
+    const int metric = metric_of(v[2]);
+    const long era = strtol(v[6], NULL, 10);
+    const int sev = ev_enum_parse(&EV_SEVERITIES, v[4], strlen(v[4]));
+    if (metric < 0 || sev < 0 || era < 1 || era > FOLD_ERAS || strlen(v[0]) >= sizeof k.unit ||
         strlen(v[3]) >= sizeof k.grp) {
-        s->bad = 1;
+        int known = 0;
+        for (int i = 0; i < s->nskipped; i++)
+            known |= !strcmp(s->skipped[i], v[0]);
+        if (!known && s->nskipped < 16 && strlen(v[0]) < sizeof s->skipped[0])
+            snprintf(s->skipped[s->nskipped++], sizeof s->skipped[0], "%s", v[0]);
+        else if (!known)
+            s->overflow = 1;
         return 0;
     }
     memcpy(k.unit, v[0], strlen(v[0]) + 1);
     k.day = (int32_t)strtol(v[1], NULL, 10);
     k.metric = (metric_t)metric;
     memcpy(k.grp, v[3], strlen(v[3]) + 1);
-    k.severity = (ev_severity_t)ev_enum_parse(&EV_SEVERITIES, v[4], strlen(v[4]));
+    k.severity = (ev_severity_t)sev;
     tallymap_add(&s->m[era - 1], &k, strtoll(v[5], NULL, 10));
     return 0;
 }
@@ -194,6 +208,24 @@ static int fail(db_t *c, int rc)
     return rc;
 }
 
+/* The units the stream could not carry whole, raised once more (every unit
+ * when there were too many to list): subscribers see their gap. */
+static int bump_versions(db_t *c, const sums_t *s, char *err, size_t errlen)
+{
+    if (s->overflow)
+        return db_exec(c, "UPDATE antt.unit_versions SET version = version + 1", 0, NULL, NULL,
+                       NULL, err, errlen);
+    for (int i = 0; i < s->nskipped; i++) {
+        const char *p[1] = {s->skipped[i]};
+        if (db_exec(c,
+                    "INSERT INTO antt.unit_versions AS u (unit, version) VALUES ($1, 1)"
+                    " ON CONFLICT (unit) DO UPDATE SET version = u.version + 1",
+                    1, p, NULL, NULL, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The window's content kept under its number, for a takeover to publish
  * again. 0, or -1 with err. */
 static int keep_window(db_t *c, uint64_t win, const fold_window_t *w, char *err, size_t errlen)
@@ -253,15 +285,17 @@ int fold_once(db_t *c, fold_window_t *w, char *err, size_t errlen)
     if (rc == 0) rc = db_exec(c, SQL_FOLD_NODES, 2, p, NULL, NULL, err, errlen);
     long keys = 0;
     for (int e = 0; e < FOLD_ERAS; e++) {
-        if (rc == 0 && (sums.bad || sums.m[e].oom)) {
-            snprintf(err, errlen,
-                     sums.bad ? "a row of antt.fold_input is not a tally of ours"
-                              : "out of memory summing the window");
+        if (rc == 0 && sums.m[e].oom) {
+            snprintf(err, errlen, "out of memory summing the window");
             rc = -1;
         }
         if (rc == 0) rc = write_log(c, &sums.m[e], w, err, errlen); /* older eras first */
         keys += (long)sums.m[e].n;
         tallymap_free(&sums.m[e]);
+    }
+    if (rc == 0 && (sums.nskipped || sums.overflow)) {
+        rc = bump_versions(c, &sums, err, errlen);
+        w->unpublished = sums.overflow ? -1 : sums.nskipped;
     }
     if (rc < 0) {
         fold_window_clear(w);

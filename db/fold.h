@@ -28,6 +28,10 @@ typedef struct {
      * changed. Owned: fold_window_clear. */
     uint8_t *content;
     size_t content_len;
+    /* Units with deltas the stream could not carry (a metric this build does
+     * not know, during an upgrade): in the figures, their versions raised
+     * past the message so subscribers resnapshot; -1: too many to list. */
+    int unpublished;
 } fold_window_t;
 
 /* Free a window's content (w is written whole by fold_once: clear it after

@@ -267,3 +267,25 @@ Test(fold, each_era_of_a_reused_code_gets_its_own_log_message)
     db_close(&f);
     PQfinish(pg);
 }
+
+/* A row whose metric this build does not know (a newer build's, during an
+ * upgrade) does not stop the fold: it is in the figures, and its unit's
+ * version is raised past the stream's message, so subscribers resnapshot. */
+Test(fold, a_metric_this_build_does_not_know_is_folded_not_published)
+{
+    PGconn *pg = it_pg(&db);
+    db_t *f = folder();
+    exec_ok(pg, "INSERT INTO antt.fold_input (units, days, metrics, grps, severities, vals)"
+                " VALUES ('{06043,06040}', '{2024-05-01,2024-05-01}',"
+                " '{a_newer_metric,incidents}', '{\"\",social_order}', '{\"\",serious}', '{2,1}')");
+    fold_until(f, pg, 1);
+    cr_expect_eq(
+        it_scalar(pg, "SELECT sum(value) FROM antt.tallies WHERE metric = 'a_newer_metric'"), 2);
+    cr_expect_eq(incidents(pg, "tallies", "true"), 1);
+    cr_expect_eq(it_scalar(pg, "SELECT version FROM antt.unit_versions WHERE unit = '06043'"), 1,
+                 "raised without a message: its subscribers see the gap");
+    cr_expect_eq(it_scalar(pg, "SELECT version FROM antt.unit_versions WHERE unit = '06040'"), 1);
+    cr_expect_eq(it_scalar(pg, "SELECT count(*) FROM antt.fold_windows"), 1);
+    db_close(&f);
+    PQfinish(pg);
+}
