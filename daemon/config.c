@@ -87,9 +87,9 @@ static const key_t_ KEYS[] = {
     {"snapshot_bytes_max_mb", I(snapshot_bytes_max_mb, 1, 65536), "128",
      "MiB of snapshot answers held for all requesters together; past it requests are refused "
      "(busy)"},
-    {"fold_interval_ms", I(fold_interval_ms, 1, 10000), "50",
-     "how long the fold waits, when it found nothing to fold, before it looks again: the figures "
-     "lag the acks by about this"},
+    {"fold_interval_ms", I(fold_interval_ms, 1, 10000), "200",
+     "the fold's pace: one window of batches this often (at once while catching up); the "
+     "figures lag the acks by about this"},
     {"http_listen", S(http_listen), "127.0.0.1:9720",
      "HOST:PORT serving /metrics and /healthz; empty: off"},
     {"http_max_connections", I(http_max_connections, 1, 10000), "64",

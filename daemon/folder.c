@@ -19,6 +19,7 @@
 #define STOP_CATCH_UP_MS 5000  /* folding what is left, when the daemon stops */
 #define HAND_HWM         10000 /* windows queued for the loop before handing waits */
 #define BEHIND_EVERY_MS  1000  /* while idle or held back: how far behind the figures are */
+#define CATCH_UP_ROWS    2000  /* batches in a window that mean a backlog: the next at once */
 /* A daemon that does not publish asks for the fold less often, so that
  * after a takeover one that publishes is likelier to get it (every daemon
  * of a database should publish: the stream is the folder's). */
@@ -151,6 +152,7 @@ static void *run(void *arg)
             }
         }
         fold_window_t w;
+        const int64_t started = now_ms();
         const int rc = fold_once(c, &w, err, sizeof err);
         if (rc < 0) {
             f->errors++;
@@ -183,7 +185,13 @@ static void *run(void *arg)
                 if (fold_trim(c, TRIM_ROWS, err, sizeof err) < 0)
                     log_warn("fold", "trimming the folded input: %s", err);
             }
-            continue; /* more may have ended meanwhile */
+            /* A window costs about the same whether it holds ten batches or
+             * a thousand (its sums, roll-ups and versions are statements of
+             * their own), and it runs on the database's cores that the ack
+             * path needs: one window an interval, unless it is catching up
+             * (a backlog: folded at once). */
+            if (w.rows < CATCH_UP_ROWS) sleep_ms(f, f->interval_ms - (int)(now_ms() - started));
+            continue;
         }
         /* Nothing folded: idle, or held back by a transaction still open.
          * The lag shown is then that of the oldest batch not folded. */
