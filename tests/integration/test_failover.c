@@ -210,7 +210,7 @@ static void expect_versions_reached(void)
 {
     for (int i = 0; i < nseen; i++) {
         char sql[128];
-        snprintf(sql, sizeof sql, "SELECT version FROM antt.unit_versions WHERE unit = '%s'",
+        snprintf(sql, sizeof sql, "SELECT version FROM antt.unit_versions WHERE unit = '%.15s'",
                  seen[i].unit);
         cr_expect_eq((long long)seen[i].useq, pg_count(sql), "unit %s", seen[i].unit);
     }
