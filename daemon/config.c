@@ -41,8 +41,8 @@ static const key_t_ KEYS[] = {
     {"queue_max_events", I(queue_max_events, 1000, 10000000), "100000",
      "events held in memory while the database is slow or down"},
     {"store_connections", I(store_connections, 0, 16), "0",
-     "connections committing batches at once, a node's always on the same one (0: half the "
-     "online cores, 1 to 4)"},
+     "connections committing batches at once, a node's always on the same one (0: one per "
+     "online core, at most 4)"},
     {"rcvhwm", I(rcvhwm, 1, 1000000), "1000", "ZeroMQ receive high-water mark (messages per peer)"},
     {"sndhwm", I(sndhwm, 1, 1000000), "1000", "ZeroMQ send high-water mark (replies per peer)"},
     {"heartbeat_ivl_ms", I(heartbeat_ivl_ms, 0, 600000), "10000",
@@ -122,12 +122,11 @@ static const key_t_ KEYS[] = {
 int cfg_store_connections(const cfg_t *c)
 {
     if (c->store_connections > 0) return c->store_connections;
-    /* Half the cores: the database's commits take more CPU than anttd's,
-     * and on a machine it shares with PostgreSQL more connections than that
-     * only contend (two cores: 1 connection 11,168 events/s, 2 9,914, 4
-     * 8,636; docs/benchmarks.md). */
-    const long half = sysconf(_SC_NPROCESSORS_ONLN) / 2;
-    return half < 1 ? 1 : half > 4 ? 4 : (int)half;
+    /* One per core, at most 4: on two cores shared with PostgreSQL, two
+     * connections committed 1.11x and 1.21x what one did in two runs, four
+     * 0.87x (docs/benchmarks.md); more than the cores only contend. */
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > 4 ? 4 : (int)cores;
 }
 
 int cfg_sync_parse(const char *v)

@@ -92,8 +92,8 @@ int cfg_key_info(size_t i, cfg_key_info_t *out);
 /* One line per key: name, default, meaning (for --help). */
 void cfg_usage(char *buf, size_t len);
 
-/* store_connections as it applies: the setting, or (0) half the online
- * cores, 1 to 4 (the database needs the rest). */
+/* store_connections as it applies: the setting, or (0) the online cores,
+ * 1 to 4 (more connections than cores only wait on each other). */
 int cfg_store_connections(const cfg_t *c);
 
 /* synchronous_acks as a number: off 0, warn 1, require 2; -1 not one of them. */

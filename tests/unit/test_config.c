@@ -174,7 +174,7 @@ Test(config, keys_that_need_a_restart_are_named)
     cr_expect_str_eq(out, "listen, node_rate");
 }
 
-/* store_connections: 0 means half the online cores, 1 to 4; else 1..16 as set;
+/* store_connections: 0 means one per online core, 1 to 4; else 1..16 as set;
  * a change needs a restart (the committers' threads are made at start). */
 Test(config, store_connections_from_the_cores_or_as_set)
 {
@@ -182,8 +182,8 @@ Test(config, store_connections_from_the_cores_or_as_set)
     char err[256], pending[256];
     cfg_defaults(&c);
     cr_expect_eq(c.store_connections, 0);
-    const long half = sysconf(_SC_NPROCESSORS_ONLN) / 2;
-    const int want = half < 1 ? 1 : half > 4 ? 4 : (int)half;
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const int want = cores < 1 ? 1 : cores > 4 ? 4 : (int)cores;
     cr_expect_eq(cfg_store_connections(&c), want);
     cr_expect_eq(cfg_set(&c, "store_connections", "17", err, sizeof err), -1);
     cr_expect(strstr(err, "store_connections") && strstr(err, "outside"), "%s", err);
