@@ -14,6 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 state=$(mktemp -d /tmp/antt-demo.XXXXXX)
 chmod 755 "$state"
+: >"$state/ports.given"
 holders=()
 cleanup() {
   # Nothing may be left running; stop it if the script under test did not.
@@ -27,17 +28,25 @@ fail() { echo "demo_smoke: $*" >&2; exit 1; }
 # A port free now, below the kernel's ephemeral range (32768 and up), where
 # the other suites' connections take their source ports: run.sh --demo uses
 # the four after the one it is given, and those must not be taken meanwhile.
+# A port once given is never given again, even when nothing holds it at the
+# moment: the private PostgreSQL's port is free between phases, and a later
+# phase that listened on it would find it taken once run.sh starts the server.
 free_port() {
   python3 -c '
-import random, socket
+import random, socket, sys
+given = set(open(sys.argv[1]).read().split())
 for _ in range(200):
     p = random.randrange(20000, 30000, 8)
+    if str(p) in given:
+        continue
     try:
         for q in range(p, p + 6):
             s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
-        print(p); break
+        print(p)
+        open(sys.argv[1], "a").write(f"{p}\n")
+        break
     except OSError:
-        pass'
+        pass' "$state/ports.given"
 }
 # hold PORT: something else listening there, until the end of the script.
 hold() {
