@@ -41,7 +41,12 @@ static int two_row(void *ctx, int ncols, const char *const *names, const char *c
 // clang-format off
 /* The window's sums: $1 pos, $2 x (xid8 as text). Keys summed over the
  * window's rows (a key whose deltas cancel out is left alone), written in
- * one order so that a folder and any other writer take row locks alike. */
+ * one order so that a folder and any other writer take row locks alike. Each
+ * key's era is the rank of the unit version it falls in among the window's
+ * versions of that code; only codes the 2025 map reused have more than one
+ * version, and only theirs are looked up: antt.unit_on for every key was a
+ * third of the statement's time (25 of 78 ms for a window of 1,181 keys at
+ * 5,000 events/s). */
 #define SQL_FOLD_WINDOW                                                                          \
     "WITH s AS (SELECT t.unit, t.day, t.metric, t.grp, t.severity, sum(t.value)::int8 AS value"   \
     "  FROM antt.fold_input f,"                                                                  \
@@ -58,8 +63,9 @@ static int two_row(void *ctx, int ncols, const char *const *names, const char *c
     " b AS (" ROLL_BEFORE "),"                                                                   \
     " y AS (" ROLL_UP("tallies_year", "year", "year") ")"                                        \
     " SELECT unit, day - date '1970-01-01', metric, grp, severity, value,"                       \
-    "  dense_rank() OVER (PARTITION BY unit ORDER BY"                                             \
-    "   coalesce((antt.unit_on(unit, day)).valid_from, '-infinity'::date)) FROM s"
+    "  dense_rank() OVER (PARTITION BY unit ORDER BY CASE WHEN unit IN (SELECT code"              \
+    "   FROM antt.units GROUP BY code HAVING count(*) > 1)"                                       \
+    "   THEN coalesce((antt.unit_on(unit, day)).valid_from, '-infinity'::date) END) FROM s"
 /* How each station is doing, from the window's batches: $1 pos, $2 x. Its
  * last message is its last batch's, its day's events those of the window's
  * last day (Hanoi) for it; a gap is a sequence number missing from what it

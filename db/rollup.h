@@ -1,19 +1,17 @@
-/* rollup.h — the SQL text that adds a batch's day deltas (a CTE `s` of
+/* rollup.h — the SQL text that adds a window's day deltas (a CTE `s` of
  * unit, day, metric, grp, severity, value) to the month, year and
- * before-1-January sums. db/'s own (the boundary check fences it): the
- * store's tally statement uses it, and db/bench/ceiling.c, which measures
- * what PostgreSQL takes of the same statement. */
+ * before-1-January sums. db/'s own (the boundary check fences it); the
+ * fold's window statement (db/fold.c) is its one user. */
 #ifndef ANTT_DB_ROLLUP_H
 #define ANTT_DB_ROLLUP_H
 
 // clang-format off
-/* Summed per key in C, so each key appears once; sorted so that concurrent
- * daemons take the row locks in one order. The month and year sums
- * (migration 011) are added by the same statement from the same arrays: the
- * tables' triggers, which keep them for every other writer, stand aside for
- * a session with antt.store_rolls on (SQL_SESSION) — as triggers they cost
- * 3.5 ms a batch, 9 times the day rows' upsert (pg_stat_statements under
- * the single-event load). */
+/* Summed per key, so each key appears once; sorted so that every writer
+ * takes the row locks in one order. The month and year sums (migration 011)
+ * are added by the same statement as the days: the tables' triggers, which
+ * keep them for every other writer, stand aside for a session with
+ * antt.store_rolls on (fold_session) — as triggers they cost 9 times the
+ * day rows' upsert (pg_stat_statements under the single-event load). */
 #define ROLL_UP(table, col, unit)                                                                \
     " INSERT INTO antt." table " AS x (unit, " col ", metric, grp, severity, value)"            \
     " SELECT unit, date_trunc('" unit "', day::timestamp)::date, metric, grp, severity,"          \
