@@ -15,6 +15,10 @@
 #   2c. the same one-event messages from 100 nodes with store_connections 1, 2
 #      and 4 (CONNS), each on a fresh anttd and database, with the ratio to
 #      one connection (CONNS_ONLY=1: this phase alone, after the set-up);
+#   2d. the ack path alone: phase 2's two loads again on a fresh anttd and
+#      database whose fold another session holds (its advisory lock), so the
+#      cores the fold's windows take go to the acks: what folding the
+#      figures costs the acks on this machine, against rsyslog too;
 #   3. ack latency at a fixed offered load (5,000 events/s), the load
 #      generator pinned to one core (taskset), LAT_RUNS times (the median
 #      p99), with anttd's commits of those runs by duration;
@@ -99,6 +103,40 @@ conns_phase() {
   done
   apid=$main_apid
 }
+# 2d: phase 2's loads with the fold held by another session, on a fresh
+# anttd and database (advisory locks are per database): anttd acks as
+# always and folds nothing, as a second daemon does while the first folds.
+alone_phase() {
+  echo "== 2d. the ack path alone: phase 2's loads, the fold held by another session (${secs}s each)"
+  local aport main_apid=$apid hold_pid
+  psql -qc "CREATE DATABASE alone TEMPLATE conns_tpl"
+  PGAPPNAME=antt_bench_hold psql -d alone -qAt -c "SELECT pg_advisory_lock(7720003)" \
+    -c "SELECT pg_sleep(3600)" >/dev/null 2>&1 &
+  hold_pid=$!
+  for _ in $(seq 100); do
+    [[ $(psql -d alone -Atc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                              AND objid = 7720003 AND granted") == 1 ]] && break
+    sleep 0.1
+  done
+  aport=$(bench_port)
+  "$anttd" --db "$base dbname=alone" --listen "tcp://127.0.0.1:$aport" --publish-listen "" \
+    --tally-publish "" --tally-snapshot "" --http-listen "" --batch-max-events "$bmax" \
+    --batch-max-ms "$bms" --insecure 2>"$work/anttd.alone.log" &
+  apid=$!
+  bench_wait_anttd "$work/anttd.alone.log"
+  port=$aport timed_load alone_out --nodes "$nodes" --rate 0 --per-msg "$per_msg" --window "$window" --duration "$secs"
+  alone_tp=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$alone_out")
+  port=$aport timed_load alone_out --nodes 50 --rate 0 --per-msg 1 --window 8 --duration "$secs"
+  alone_one=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$alone_out")
+  echo "unfolded batches left: $(psql -d alone -Atc "SELECT count(*) FROM antt.fold_input")"
+  kill -TERM "$apid"; wait "$apid" || true
+  psql -qAtc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE application_name = 'antt_bench_hold'" >/dev/null
+  wait "$hold_pid" 2>/dev/null || true
+  psql -qc "DROP DATABASE alone"
+  apid=$main_apid
+}
+alone_tp=0 alone_one=0
 if [[ -n "${CONNS_ONLY:-}" ]]; then
   conns_phase
   exit 0
@@ -226,6 +264,7 @@ one=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$one_out")
 fold_behind
 
 conns_phase
+alone_phase
 
 # The load generator on one core of its own, so its noise is told apart.
 pin=()
@@ -320,9 +359,14 @@ echo "== summary"
 awk -v conns="$conns" -v took="$((fds - base_fds))" -v cn="$cnodes" -v tp="$tp" -v ceil="$ceil" -v lean="$lean" -v one="$one" -v p99="$p99" -v p50="$p50" -v fp99="$fold_p99" \
     -v rss="$rss_kb" -v hwm="$hwm_kb" -v rsys="$rsys" -v sn="$storm_nodes" -v se="$storm_events" \
     -v sms="$storm_ms" -v speak="$storm_peak" -v shwm="$storm_hwm_kb" -v sref="$storm_refused" \
-    -v crates="$conns_rates" 'BEGIN {
+    -v crates="$conns_rates" -v atp="$alone_tp" -v aone="$alone_one" 'BEGIN {
   if (rsys != "") {
     printf "rsyslog           %8d rows/s     anttd/rsyslog = %.2f (100-event messages, target >= 3: %s), %.2f (one a message, target >= 2: %s)\n", rsys, tp / rsys, (tp / rsys >= 3 ? "met" : "NOT met"), one / rsys, (one / rsys >= 2 ? "met" : "NOT met")
+  }
+  if (atp > 0 && aone > 0) {
+    printf "ack path alone    %8d events/s   the fold held (100-event messages; %d one a message): the fold costs the acks %.0f%% / %.0f%% here", atp, aone, 100 * (1 - tp / atp), 100 * (1 - one / aone)
+    if (rsys != "") printf "; alone/rsyslog = %.2f / %.2f", atp / rsys, aone / rsys
+    printf "\n"
   }
   printf "lean ceiling      %8d rows/s     (one table, its key, the bytes)\n", lean
   printf "schema ceiling    %8d rows/s     schema/lean = %.2f      target >= 0.50  %s\n", ceil, ceil / lean, (ceil / lean >= 0.5 ? "met" : "NOT met")
