@@ -463,7 +463,7 @@ int dec_node(const dec_msg_t *m, const char **node, size_t *n)
     mp_reader_t r = m->r; /* dec_open's structural pass bounds what follows */
     mp_obj_t o;
     if (m->index != 0) return -1;
-    if (m->batch && mp_next(&r, &o) < 0) return -1; /* the array's header */
+    /* a batch's reader is already inside its array (dec_open) */
     if (mp_next(&r, &o) < 0 || o.type != MP_MAP) return -1;
     for (uint32_t i = 0, pairs = o.n; i < pairs; i++) {
         mp_obj_t k, v;

@@ -322,3 +322,35 @@ Test(roundtrip, reading_goes_on_after_the_bytes_move)
     free(moved);
     msgpack_sbuffer_destroy(&sb);
 }
+
+/* The node a message is routed by (store lanes) is its first event's, in a
+ * batch as in a single event: a batch that gave none went to lane 0 always,
+ * so 100-event messages used one of the store connections only. */
+Test(roundtrip, the_first_events_node_routes_single_events_and_batches)
+{
+    ev_t evs[2];
+    fx_event(EV_INCIDENT_REPORTED, &evs[0]);
+    fx_event(EV_TIPOFF_RECEIVED, &evs[1]);
+    evs[0].node = ev_cstr("ls-first");
+    evs[1].node = ev_cstr("ls-second");
+    for (int batch = 0; batch < 2; batch++) {
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        if (batch)
+            fx_encode_batch(evs, 2, &sb);
+        else
+            fx_encode(&evs[0], &sb);
+        dec_msg_t m;
+        dec_err_t e;
+        cr_assert_eq(dec_open(&m, sb.data, sb.size, FX_NOW_US, &e), 0, "%s", e.msg);
+        const char *node = NULL;
+        size_t n = 0;
+        cr_assert_eq(dec_node(&m, &node, &n), 0, "batch=%d: no node found", batch);
+        cr_expect_eq(n, strlen("ls-first"), "batch=%d", batch);
+        cr_expect(node && !memcmp(node, "ls-first", n), "batch=%d", batch);
+        ev_t a;
+        cr_expect_eq(dec_next(&m, &a, &e), 1, "dec_node left the reader where it was");
+        cr_expect(a.node.n == n && !memcmp(a.node.p, "ls-first", n), "the first event read");
+        msgpack_sbuffer_destroy(&sb);
+    }
+}
