@@ -272,7 +272,7 @@ int load_main(const char *endpoint, const antt_sec_t *sec, int argc, char **argv
     zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, nodes + 64);
     sim_t *sims = calloc((size_t)nodes, sizeof *sims);
     zmq_pollitem_t *items = calloc((size_t)nodes, sizeof *items);
-    const unsigned run = (unsigned)(getpid() ^ (unsigned)time(NULL)) & 0xfffff;
+    const unsigned run = lg_run_tag();
     key_pair_t *keys = sec->insecure ? NULL : calloc((size_t)nodes, sizeof *keys);
     for (int i = 0; i < nodes; i++) {
         char node[48];

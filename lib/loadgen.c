@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 uint32_t lg_rand(lg_node_t *g)
@@ -15,6 +17,16 @@ uint32_t lg_rand(lg_node_t *g)
     g->rng ^= g->rng >> 7;
     g->rng ^= g->rng << 17;
     return (uint32_t)(g->rng >> 11);
+}
+
+unsigned lg_run_tag(void)
+{
+    uint32_t r;
+    if (getrandom(&r, sizeof r, 0) == (ssize_t)sizeof r) return r;
+    struct timespec ts; /* no entropy to be had: the clock's nanoseconds, the pid */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (unsigned)((uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)ts.tv_sec ^
+                      ((uint64_t)getpid() << 12));
 }
 
 void lg_init(lg_node_t *g, const char *node, const char *unit, unsigned run, uint64_t seed)
@@ -155,7 +167,7 @@ int lg_bench_open(lg_bench_t *b, char *err, size_t errlen)
         lg_bench_close(b);
         return -1;
     }
-    b->run = (unsigned)(getpid() & 0xfffff);
+    b->run = lg_run_tag();
     return 0;
 }
 

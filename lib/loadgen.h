@@ -26,6 +26,14 @@ typedef struct {
 
 void lg_init(lg_node_t *g, const char *node, const char *unit, unsigned run, uint64_t seed);
 
+/* A run tag for this process's stations: 32 random bits (getrandom), so
+ * that runs against one database do not reuse each other's case
+ * references. It used to be getpid() ^ time() in 20 bits, which two runs a
+ * minute apart can share: each's pid and time moved by small amounts that
+ * cancel out, and the later run's events were all refused as cases that
+ * already exist. */
+unsigned lg_run_tag(void);
+
 /* The next event of the station (ref is its case reference buffer). */
 void lg_next(lg_node_t *g, ev_t *ev, char ref[64], int64_t now_us);
 
