@@ -15,10 +15,11 @@
 #   2c. the same one-event messages from 100 nodes with store_connections 1, 2
 #      and 4 (CONNS), each on a fresh anttd and database, with the ratio to
 #      one connection (CONNS_ONLY=1: this phase alone, after the set-up);
-#   2d. the ack path alone: phase 2's two loads again on a fresh anttd and
-#      database whose fold another session holds (its advisory lock), so the
-#      cores the fold's windows take go to the acks: what folding the
-#      figures costs the acks on this machine, against rsyslog too;
+#   2d. (run after 3) the ack path alone: phase 2's two loads again on a
+#      fresh anttd and database whose fold another session holds (its
+#      advisory lock), so the cores the fold's windows take go to the acks:
+#      what folding the figures costs the acks on this machine, against
+#      rsyslog too;
 #   3. ack latency at a fixed offered load (5,000 events/s), the load
 #      generator pinned to one core (taskset), LAT_RUNS times (the median
 #      p99), with anttd's commits of those runs by duration;
@@ -264,7 +265,6 @@ one=$(sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' <<<"$one_out")
 fold_behind
 
 conns_phase
-alone_phase
 
 # The load generator on one core of its own, so its noise is told apart.
 pin=()
@@ -304,6 +304,10 @@ awk -v a="$c0" -v b="$(commits)" 'BEGIN {
   printf "commits during the latency runs, by duration (ms):"
   for (i = 1; i <= n; i++) printf " <=%s: %d", le[i], (y[i] - x[i]) - (i > 1 ? y[i - 1] - x[i - 1] : 0)
   printf "\n" }'
+
+# after the latency runs: its bulk loads and DROP DATABASE (a checkpoint)
+# would otherwise come right before them
+alone_phase
 
 echo "== 4. $cnodes connected nodes (in 4 client processes), each sending one event, held $hold s"
 before_kb=$(awk '/^VmRSS/ {print $2}' /proc/$apid/status)
