@@ -3,6 +3,7 @@
 
 #include "daemon/log.h"
 #include "db/fold.h"
+#include "proto/util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -96,13 +97,6 @@ static int took_over(folder_t *f, db_t *c, char *err, size_t errlen)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(const folder_t *f, int ms)
 {
     for (int left = ms; left > 0 && !f->stop; left -= 50) {
@@ -152,7 +146,7 @@ static void *run(void *arg)
             }
         }
         fold_window_t w;
-        const int64_t started = now_ms();
+        const int64_t started = mono_us() / 1000;
         const int rc = fold_once(c, &w, err, sizeof err);
         if (rc < 0) {
             f->errors++;
@@ -190,12 +184,13 @@ static void *run(void *arg)
              * their own), and it runs on the database's cores that the ack
              * path needs: one window an interval, unless it is catching up
              * (a backlog: folded at once). */
-            if (w.rows < CATCH_UP_ROWS) sleep_ms(f, f->interval_ms - (int)(now_ms() - started));
+            if (w.rows < CATCH_UP_ROWS)
+                sleep_ms(f, f->interval_ms - (int)(mono_us() / 1000 - started));
             continue;
         }
         /* Nothing folded: idle, or held back by a transaction still open.
          * The lag shown is then that of the oldest batch not folded. */
-        const int64_t now = now_ms();
+        const int64_t now = mono_us() / 1000;
         if (now - behind_at >= BEHIND_EVERY_MS) {
             int64_t us = 0;
             if (fold_behind(c, &us, err, sizeof err) == 0) f->lag_us = us;
