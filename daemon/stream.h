@@ -77,6 +77,9 @@ enum {
  * bytes and the peer's metadata: 1 KB lets every handshake through and
  * no long topic (a flood of 1 KB topics) in. */
 #define STREAM_SUB_MAX 1024
+/* A stream connection's kernel receive buffer (ZMQ_RCVBUF; Linux doubles
+ * it): what a subscriber has sent when it is cut still reaches libzmq. */
+#define STREAM_RCVBUF 4096
 int stream_sub_decide(const reg_t *reg, const char *scope, const uint8_t *p, size_t n, char *out,
                       size_t cap);
 

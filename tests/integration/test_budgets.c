@@ -368,6 +368,11 @@ static void subscription_flood(size_t size, int count, long *grew_kb)
     void *bad = zmq_socket(ctx, ZMQ_XSUB);
     zmq_setsockopt(bad, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(bad, ZMQ_SNDHWM, &zero, sizeof zero);
+    /* One connection's cost. Once cut, an XSUB would reconnect every 100 ms
+     * and send every subscription it holds again: each connection is cut
+     * and freed in turn, but RSS would be the peak of several. */
+    int never = -1;
+    zmq_setsockopt(bad, ZMQ_RECONNECT_IVL, &never, sizeof never);
     cr_assert_eq(zmq_connect(bad, pub_ep), 0);
     it_sleep_ms(300);
     const long before = rss_kb();
@@ -379,8 +384,9 @@ static void subscription_flood(size_t size, int count, long *grew_kb)
     }
     it_sleep_ms(3000); /* what anttd does with them */
     *grew_kb = rss_kb() - before;
-    printf("budgets: anttd RSS %ld -> %ld kB after %d random subscriptions of %zu bytes\n", before,
-           before + *grew_kb, count, size);
+    printf("budgets: anttd RSS %ld -> %ld kB after %d random subscriptions of %zu bytes"
+           " (%lld refused)\n",
+           before, before + *grew_kb, count, size, metric("antt_subscriptions_refused_total"));
     ev_t ev;
     it_incident(&ev, it_str("SUB-%zu", size), "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
     IT_ACCEPTED(&cl, &ev);
@@ -410,12 +416,15 @@ Test(budgets, subscriptions_longer_than_a_topic_are_never_stored)
 }
 
 /* Short ones that name no unit: refused and counted, the sender's
- * connection cut (its subscriptions freed with it). */
+ * connection cut (its subscriptions freed with it). What the kernel had
+ * queued for it still reaches libzmq, which stores it: STREAM_RCVBUF
+ * bounds that (at most 540 of the 20,000 stored in 10 runs with two cores
+ * busy, 3 MB under ASan; 5,225 and 12 MB with the kernel's default). */
 Test(budgets, subscriptions_to_no_units_topic_cut_the_subscriber)
 {
     long grew;
     subscription_flood(24, 20000, &grew);
     cr_expect_geq(metric("antt_subscriptions_refused_total"), 1);
     cr_expect_geq(metric("antt_subscribers_cut_total"), 1);
-    cr_expect_leq(grew, 16 * 1024, "anttd grew by %ld kB", grew);
+    cr_expect_leq(grew, 8 * 1024, "anttd grew by %ld kB", grew);
 }
