@@ -10,6 +10,11 @@ typedef struct {
     int rows;
 } one_t;
 
+/* A unit's newest name, by the code in SQL column `col`. */
+#define NAME_OF(col)                                                                               \
+    "(SELECT u.name FROM antt.units u WHERE u.code = " col                                         \
+    " ORDER BY u.valid_from DESC NULLS LAST LIMIT 1)"
+
 static int one_row(void *ctx, int n, const char *const *names, const char *const *v)
 {
     (void)names;
@@ -125,10 +130,16 @@ char *console_children(db_t *c, const char *unit, const char *from, const char *
                        size_t errlen)
 {
     const char *p[3] = {unit, from, to};
+    /* json, not jsonb, so the keys keep antt.rates' order: an export's
+     * columns are these keys (web/export.h) */
     return json_of(c,
                    "WITH k AS MATERIALIZED (SELECT * FROM antt.children_on($1, $3::date - 1))"
-                   " SELECT coalesce(json_agg(jsonb_build_object('code', k.code, 'name', k.name)"
-                   "  || (to_jsonb(r) - 'code' - 'grp') ORDER BY k.code), '[]')::text"
+                   " SELECT coalesce(json_agg((SELECT json_object_agg(e.key, e.value ORDER BY e.n)"
+                   "  FROM (SELECT 'code' AS key, to_json(k.code) AS value, 0::bigint AS n"
+                   "   UNION ALL SELECT 'name', to_json(k.name), 1"
+                   "   UNION ALL SELECT j.key, j.value, 1 + j.n"
+                   "   FROM json_each(row_to_json(r)) WITH ORDINALITY j(key, value, n)"
+                   "   WHERE j.key NOT IN ('code', 'grp')) e) ORDER BY k.code), '[]')::text"
                    " FROM k JOIN antt.rates_many((SELECT array_agg(code) FROM k), $2::date,"
                    "  $3::date, $3::date - 1) r ON r.code = k.code",
                    3, p, err, errlen);
@@ -165,11 +176,19 @@ char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *fr
     char days[16];
     snprintf(days, sizeof days, "%d", within_days);
     const char *p[4] = {unit, days, from, to};
+    /* each open tip-off with its unit's name (the newest, as a unit the
+     * 2025 map retired still has its tip-offs) */
+#define OPEN_ROW                                                                                   \
+    "json_build_object('unit', o.unit, 'unit_name', " NAME_OF(                                     \
+        "o.unit") ", 'ref', o.ref,"                                                                \
+                  " 'kind', o.kind, 'received_at', o.received_at, 'deadline', o.deadline, "        \
+                  "'extended',"                                                                    \
+                  " o.extended, 'days_left', o.days_left)"
     return json_of(c,
                    "SELECT json_build_object("
-                   "  'overdue', (SELECT coalesce(json_agg(o ORDER BY o.deadline), '[]')"
+                   "  'overdue', (SELECT coalesce(json_agg(" OPEN_ROW " ORDER BY o.deadline), '[]')"
                    "   FROM antt.tipoffs_open($1) o),"
-                   "  'due', (SELECT coalesce(json_agg(o ORDER BY o.deadline), '[]')"
+                   "  'due', (SELECT coalesce(json_agg(" OPEN_ROW " ORDER BY o.deadline), '[]')"
                    "   FROM antt.tipoffs_open($1, make_interval(days => $2::int)) o),"
                    "  'times', (SELECT coalesce(json_agg(t), '[]')"
                    "   FROM antt.tipoff_processing($1, $3::date, $4::date) t))::text",
@@ -220,16 +239,21 @@ char *console_stations(db_t *c, const char *unit, int silent_hours, char *err, s
         "  WHERE daterange(s.valid_from, s.valid_to) @> antt.today()"
         "  OR s.valid_to IS NOT NULL)"
         " SELECT coalesce(json_agg(json_build_object('node', n.node_id, 'unit', n.unit_code,"
-        "  'last_message_at', st.last_message_at, 'seq_max', st.seq_max,"
-        "  'missing', coalesce(st.missing, 0),"
-        "  'events_today', CASE WHEN st.day = antt.today() THEN st.events_day ELSE 0 END,"
-        "  'connected', st.connected,"
-        "  'state', CASE WHEN coalesce(st.missing, 0) > 0 THEN 'losing'"
-        "   WHEN NOT coalesce(st.connected, false) AND (st.last_message_at IS NULL OR"
-        "    st.last_message_at < now() - make_interval(hours => $2::int)) THEN 'silent'"
-        "   WHEN st.day = antt.today() AND st.events_day > 0 THEN 'active'"
-        "   ELSE 'quiet' END) ORDER BY n.node_id), '[]')::text"
-        " FROM antt.nodes n LEFT JOIN antt.node_status st USING (node_id)"
-        " WHERE n.revoked_at IS NULL AND n.unit_code IN (SELECT code FROM here)",
+        "  'unit_name', " NAME_OF(
+            "n.unit_code") ","
+                           "  'last_message_at', st.last_message_at, 'seq_max', st.seq_max,"
+                           "  'missing', coalesce(st.missing, 0),"
+                           "  'events_today', CASE WHEN st.day = antt.today() THEN st.events_day "
+                           "ELSE 0 END,"
+                           "  'connected', st.connected,"
+                           "  'state', CASE WHEN coalesce(st.missing, 0) > 0 THEN 'losing'"
+                           "   WHEN NOT coalesce(st.connected, false) AND (st.last_message_at IS "
+                           "NULL OR"
+                           "    st.last_message_at < now() - make_interval(hours => $2::int)) THEN "
+                           "'silent'"
+                           "   WHEN st.day = antt.today() AND st.events_day > 0 THEN 'active'"
+                           "   ELSE 'quiet' END) ORDER BY n.node_id), '[]')::text"
+                           " FROM antt.nodes n LEFT JOIN antt.node_status st USING (node_id)"
+                           " WHERE n.revoked_at IS NULL AND n.unit_code IN (SELECT code FROM here)",
         2, p, err, errlen);
 }

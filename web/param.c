@@ -24,6 +24,7 @@ enum {
     P_CMP = 1u << 9,
     P_WITHIN = 1u << 10,
     P_STAT = 1u << 11,
+    P_PART = 1u << 12,
 };
 
 static const struct {
@@ -33,9 +34,12 @@ static const struct {
     {"unit", P_UNIT}, {"from", P_FROM}, {"to", P_TO},         {"cfrom", P_CFROM},
     {"cto", P_CTO},   {"q", P_Q},       {"lang", P_LANG},     {"format", P_FORMAT},
     {"year", P_YEAR}, {"cmp", P_CMP},   {"within", P_WITHIN}, {"stat", P_STAT},
+    {"part", P_PART},
 };
 
 #define PERIOD (P_UNIT | P_FROM | P_TO)
+/* every question's answer is also a file (web/export.h): format=csv|json */
+#define FILE_ P_FORMAT
 
 static const struct {
     const char *endpoint;
@@ -43,13 +47,13 @@ static const struct {
 } ENDPOINTS[] = {
     {"me", 0, 0},
     {"events", 0, 0},
-    {"units", P_Q, 0},
-    {"overview", PERIOD | P_CFROM | P_CTO, PERIOD},
-    {"children", PERIOD, PERIOD},
-    {"months", PERIOD, PERIOD},
-    {"overdue", PERIOD, PERIOD},
-    {"tipoffs", PERIOD | P_WITHIN, PERIOD},
-    {"stations", P_UNIT, P_UNIT},
+    {"units", P_Q | FILE_, 0},
+    {"overview", PERIOD | P_CFROM | P_CTO | FILE_, PERIOD},
+    {"children", PERIOD | FILE_, PERIOD},
+    {"months", PERIOD | FILE_, PERIOD},
+    {"overdue", PERIOD | FILE_, PERIOD},
+    {"tipoffs", PERIOD | P_WITHIN | P_PART | FILE_, PERIOD},
+    {"stations", P_UNIT | FILE_, P_UNIT},
     {"report", P_UNIT | P_YEAR | P_CMP | P_LANG | P_STAT | P_FORMAT, P_UNIT | P_YEAR},
 };
 
@@ -180,6 +184,8 @@ int param_take(param_t *p, const char *endpoint, const char *key, size_t klen, c
     static const char *const LANGS[] = {"vi", "en", NULL};
     static const char *const FORMATS[] = {"text", "csv", "json", NULL};
     static const char *const BITS[] = {"0", "1", NULL};
+    /* the tip-offs answer's lists (web/export.c) */
+    static const char *const PARTS[] = {"overdue", "due", "times", NULL};
     const char *need = NULL;
     switch (bit) {
     case P_UNIT:
@@ -236,6 +242,12 @@ int param_take(param_t *p, const char *endpoint, const char *key, size_t klen, c
         else
             p->stat = val[0] == '1';
         break;
+    case P_PART:
+        if (!one_of(val, vlen, PARTS))
+            need = "overdue, due or times";
+        else
+            copy(p->part, val, vlen);
+        break;
     }
     if (need) {
         snprintf(why, whylen, "%.*s: %s", nlen, name, need);
@@ -267,6 +279,11 @@ int param_finish(const param_t *p, const char *endpoint, char *why, size_t whyle
         }
     if ((ENDPOINTS[e].needed & P_FROM) && !period_ok(p->from, p->to)) {
         snprintf(why, whylen, "from before to, at most ten years apart");
+        return -1;
+    }
+    /* text is the year-end report's alone; the questions answer data */
+    if (!strcmp(p->format, "text") && strcmp(endpoint, "report")) {
+        snprintf(why, whylen, "format: csv or json");
         return -1;
     }
     const unsigned cmp = p->seen & (P_CFROM | P_CTO);

@@ -24,7 +24,8 @@ typedef struct {
     char from[11], to[11], cfrom[11], cto[11]; /* YYYY-MM-DD */
     char q[PARAM_Q_MAX + 1];
     char lang[3];   /* "vi" or "en"; "" */
-    char format[5]; /* "text", "csv" or "json"; "" */
+    char format[5]; /* "text" (the report's alone), "csv" or "json"; "" */
+    char part[8];   /* tip-offs: "overdue", "due" or "times"; "" */
     int year, cmp;  /* 2000..2100 */
     int within;     /* 1..366 */
     int stat;       /* 0 or 1 */

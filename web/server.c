@@ -17,6 +17,7 @@
 #include "db/fold.h"
 #include "net/gate.h"
 #include "proto/utf8.h"
+#include "web/export.h"
 #include "web/param.h"
 #include "web/reply.h"
 #include "web/session.h"
@@ -91,7 +92,8 @@ typedef struct {
     db_t *db;         /* a question's connection of the pool (given back after) */
     int has_who;      /* a session: who, copied */
     session_who_t who;
-    param_t p; /* a question's parameters */
+    param_t p;            /* a question's parameters */
+    const char *endpoint; /* a question's name: "overview", ... */
 } call_t;
 
 static void count_bad(server_t *s)
@@ -476,10 +478,26 @@ static enum MHD_Result report(call_t *x)
 
 /* ---- the questions -------------------------------------------------------- */
 
-/* A question's answer: JSON from the database (taken), or 500. */
+/* A question's answer: JSON from the database (taken), or 500; with
+ * format=csv, the file a spreadsheet opens (web/export.h). */
 static enum MHD_Result send_answer(call_t *x, char *json)
 {
-    return json ? reply_json(x->c, 200, json, NULL) : reply_error(x->c, 500, "the query failed");
+    if (!json) return reply_error(x->c, 500, "the query failed");
+    if (strcmp(x->p.format, "csv")) return reply_json(x->c, 200, json, NULL);
+    char *buf = NULL, err[160], name[160], disp[200];
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    const int rc = m ? export_csv(x->endpoint, json, x->p.part, m, err, sizeof err) : -1;
+    if (m) fclose(m);
+    free(json);
+    if (rc) {
+        free(buf);
+        return reply_error(x->c, 500, "the answer could not be written as CSV");
+    }
+    export_filename(name, sizeof name, x->endpoint, x->p.unit, x->p.from, x->p.to);
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+    const char *const extra[] = {"Content-Disposition", disp, NULL};
+    return reply_owned(x->c, 200, "text/csv; charset=utf-8", buf, len, extra);
 }
 
 /* Who am I: {name, scope, lang}, or {name: null} before a login. */
@@ -693,7 +711,7 @@ static enum MHD_Result page_run(server_t *s, struct MHD_Connection *c, const cha
     if (w < 0) {
         rc = reply_error(c, 503, "the database failed");
     } else if ((pg->what & PAGE_QUESTION) &&
-               parse_args(c, strrchr(pg->path, '/') + 1, &x.p, why, sizeof why) < 0) {
+               parse_args(c, x.endpoint = strrchr(pg->path, '/') + 1, &x.p, why, sizeof why) < 0) {
         count_bad(s);
         rc = reply_error(c, 400, why);
     } else if (pg->who == SERVER_VIEWER && !x.has_who) {

@@ -280,13 +280,13 @@ Test(web, the_country_clusters_and_overdue_over_time)
     /* the country's children are the provinces; a cluster's, its provinces */
     snprintf(path, sizeof path, "/api/children?unit=all&from=2026-01-01&to=2027-01-01");
     cr_assert_eq(get(bo, path, out, sizeof out), 200, "%s", out);
-    cr_expect(strstr(out, "\"code\": \"08\"") && strstr(out, "\"code\": \"20\"") &&
-                  !strstr(out, "\"code\": \"02\"") && !strstr(out, "\"code\": \"180\""),
+    cr_expect(strstr(out, "\"code\" : \"08\"") && strstr(out, "\"code\" : \"20\"") &&
+                  !strstr(out, "\"code\" : \"02\"") && !strstr(out, "\"code\" : \"180\""),
               "2026: seven provinces, no Hà Giang, no district: %s", out);
     cr_assert_eq(
         get(bo, "/api/children?unit=group:cluster2&from=2024-01-01&to=2025-01-01", out, sizeof out),
         200, "%s", out);
-    cr_expect(strstr(out, "\"code\": \"02\"") && strstr(out, "\"code\": \"20\""),
+    cr_expect(strstr(out, "\"code\" : \"02\"") && strstr(out, "\"code\" : \"20\""),
               "2024: the cluster's provinces of that year, Hà Giang among them: %s", out);
     cr_expect_eq(get(bo, "/api/units?q=", out, sizeof out), 200);
     cr_expect(strstr(out, "\"code\" : \"all\"") && strstr(out, "\"group:cluster2\""), "%s", out);
@@ -321,6 +321,89 @@ Test(web, the_country_clusters_and_overdue_over_time)
         it_sleep_ms(50);
     cr_expect_eq(it_scalar(c, "SELECT sum(overdue) FROM antt.overdue_daily"), 0);
     PQfinish(c);
+}
+
+#define STARTS(s, head) (!strncmp((s), (head), strlen(head)))
+
+/* Every question is also a file (format=csv): the report CSV's
+ * conventions, the columns the JSON's keys, a station's text that a
+ * spreadsheet would run written after a '. */
+Test(web, every_question_is_also_a_csv_file)
+{
+    it_client_t cl;
+    it_client_open(&cl, d.port);
+    ev_t ev;
+    ack_t a[1];
+    it_incident(&ev, "CSV-1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_assert_eq(a[0].status, ACK_ACCEPTED);
+    it_tipoff(&ev, "=2+3,\"x\"", IT_NOW_US - 40 * IT_DAY_US);
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_assert_eq(a[0].status, ACK_ACCEPTED);
+    it_tipoff(&ev, "T-CSV", IT_NOW_US - 10 * IT_DAY_US); /* decided: a processing time */
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    it_resolved(&ev, "T-CSV", OUT_PROSECUTE, IT_NOW_US - 2 * IT_DAY_US);
+    cr_assert_eq(it_submit(&cl, &ev, 1, a, 10000), 0);
+    cr_assert_eq(a[0].status, ACK_ACCEPTED);
+    it_client_close(&cl);
+    char bo[1024], out[65536], json[65536];
+    cr_assert_eq(login("bo", "a+long+secret", bo), 200);
+    const char *q = "/api/children?unit=20&from=2026-01-01&to=2027-01-01";
+    char path[256];
+    snprintf(path, sizeof path, "%s&format=csv", q);
+    cr_assert_eq(get(bo, path, out, sizeof out), 200, "%s", out);
+    const char *h = it_http_headers();
+    cr_expect(strcasestr(h, "Content-Type: text/csv; charset=utf-8"), "%s", h);
+    cr_expect(strstr(h, "attachment; filename=\"children-20-2026-01-01-2027-01-01.csv\""), "%s", h);
+    cr_expect(STARTS(out, "code,name,occurred,cleared,suspects,carried_over,"),
+              "antt.rates' columns in their order: %.200s", out);
+    /* as many rows as the JSON has children, each with as many fields */
+    cr_assert_eq(get(bo, q, json, sizeof json), 200);
+    int kids = 0, lines = 0;
+    for (const char *p = json; (p = strstr(p, "\"code\"")); p++)
+        kids++;
+    for (const char *p = out; (p = strchr(p, '\n')); p++)
+        lines++;
+    cr_expect_eq(lines, kids + 1, "%s", out);
+    cr_expect(strstr(out, "\n06040,"), "a commune's row: %s", out);
+    /* the overview: a row per figure, with the comparison and the change */
+    cr_assert_eq(get(bo,
+                     "/api/overview?unit=20&from=2026-01-01&to=2027-01-01&cfrom=2025-01-01"
+                     "&cto=2026-01-01&format=csv",
+                     out, sizeof out),
+                 200, "%s", out);
+    cr_expect(STARTS(out, "figure,value,compare,change\n"), "%.100s", out);
+    cr_expect(strstr(out, "\noccurred,") && strstr(out, "\nclearance_plain,") &&
+                  strstr(out, "\nwanted_wanted_found,") && strstr(out, "\ntarget_tipoff,90,,\n"),
+              "%s", out);
+    cr_expect(strstr(out, "\nclearance_plain,,,\n") || strstr(out, "\nclearance_plain,0"),
+              "no value is an empty field, never a dash: %s", out);
+    /* the open tip-offs: ISO times, codes, a station's formula defused */
+    cr_assert_eq(
+        get(bo, "/api/tipoffs?unit=20&from=2026-01-01&to=2027-01-01&format=csv", out, sizeof out),
+        200, "%s", out);
+    cr_expect(STARTS(out, "unit,unit_name,ref,kind,received_at,deadline,extended,days_left\n"),
+              "%.100s", out);
+    cr_expect(strstr(out, ",\"'=2+3,\"\"x\"\"\",denunciation,20"), "%s", out);
+    cr_assert_eq(get(bo, "/api/tipoffs?unit=20&from=2023-01-01&to=2024-01-01&format=csv&part=times",
+                     out, sizeof out),
+                 200, "%s", out);
+    cr_expect(STARTS(out, "unit,name,decided,p50_days,p90_days,max_days\n180,"), "%.100s", out);
+    /* the others answer files too; text is the report's alone */
+    const char *others[] = {"/api/months?unit=20&from=2026-01-01&to=2027-01-01&format=csv",
+                            "/api/stations?unit=20&format=csv", "/api/units?q=20&format=csv"};
+    const char *heads[] = {"month,occurred,cleared,received,resolved\n2026-01,",
+                           "node,unit,unit_name,last_message_at,", "code,name,level\n20,"};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(get(bo, others[i], out, sizeof out), 200, "%s: %s", others[i], out);
+        cr_expect(STARTS(out, heads[i]), "%s: %.200s", others[i], out);
+    }
+    cr_expect_eq(
+        get(bo, "/api/children?unit=20&from=2026-01-01&to=2027-01-01&format=text", out, sizeof out),
+        400, "%s", out);
+    cr_expect_eq(
+        get(bo, "/api/tipoffs?unit=20&from=2026-01-01&to=2027-01-01&part=all", out, sizeof out),
+        400, "%s", out);
 }
 
 Test(web, the_overview_gives_the_figures_of_its_scope)
@@ -373,8 +456,7 @@ Test(web, the_overview_gives_the_figures_of_its_scope)
     cr_expect(strstr(out, "\"targets\" : {\"tipoff\": 85.00, \"clearance\": 30.00}"), "%s", out);
     cr_assert_eq(
         get(cookie, "/api/children?unit=20&from=2023-01-01&to=2024-01-01", out, sizeof out), 200);
-    cr_expect(strstr(out, "\"code\": \"180\"") || strstr(out, "\"code\":\"180\""),
-              "2023: the districts: %s", out);
+    cr_expect(strstr(out, "\"code\" : \"180\""), "2023: the districts: %s", out);
     cr_assert_eq(get(cookie, "/api/months?unit=20&from=2023-01-01&to=2024-01-01", out, sizeof out),
                  200);
     cr_expect(strstr(out, "2023-06") && strstr(out, "2023-12"), "%s", out);

@@ -222,3 +222,39 @@ Test(param, the_client_behind_a_proxy_is_the_last_hop)
     cr_expect_eq(param_forwarded_for("10.1.2.3\0x", 10, a), -1);
     cr_expect_eq(param_forwarded_for(NULL, 0, a), -1);
 }
+
+Test(param, every_question_answers_a_file_and_text_is_the_reports)
+{
+    param_t p;
+    char why[200];
+    cr_assert_eq(
+        take("children",
+             KV({"unit", "20"}, {"from", "2023-01-01"}, {"to", "2024-01-01"}, {"format", "csv"}),
+             &p, why),
+        0, "%s", why);
+    cr_expect_str_eq(p.format, "csv");
+    cr_expect_eq(
+        take("children",
+             KV({"unit", "20"}, {"from", "2023-01-01"}, {"to", "2024-01-01"}, {"format", "text"}),
+             &p, why),
+        -1);
+    cr_expect(strstr(why, "format: csv or json"), "%s", why);
+    cr_assert_eq(take("tipoffs",
+                      KV({"unit", "20"}, {"from", "2023-01-01"}, {"to", "2024-01-01"},
+                         {"part", "times"}, {"format", "csv"}),
+                      &p, why),
+                 0, "%s", why);
+    cr_expect_str_eq(p.part, "times");
+    cr_expect_eq(
+        take("tipoffs",
+             KV({"unit", "20"}, {"from", "2023-01-01"}, {"to", "2024-01-01"}, {"part", "overdues"}),
+             &p, why),
+        -1);
+    cr_expect_eq(
+        take("months",
+             KV({"unit", "20"}, {"from", "2023-01-01"}, {"to", "2024-01-01"}, {"part", "due"}), &p,
+             why),
+        -1, "part is the tip-offs' alone");
+    cr_assert_eq(take("report", KV({"unit", "20"}, {"year", "2023"}, {"format", "text"}), &p, why),
+                 0, "%s", why);
+}

@@ -237,9 +237,14 @@ def browse(web, listen):
         for table in ("children", "overdue", "due", "times", "stations"):
             links = d.find_elements(By.CSS_SELECTOR, "#%s + p.export a" % table)
             assert [a.text for a in links] == ["Tải CSV", "JSON"], (table, [a.text for a in links])
-        csv = urllib.parse.unquote(d.find_element(By.CSS_SELECTOR, "#children + p a.csv")
-                                   .get_attribute("href"))
-        assert csv.startswith("data:text/csv;charset=utf-8,code,unitname,occurred") and \
+        # the CSV is the server's (format=csv), fetched with the page's session
+        href = d.find_element(By.CSS_SELECTOR, "#children + p a.csv").get_attribute("href")
+        assert "/api/children?" in href and href.endswith("&format=csv"), href
+        csv = d.execute_async_script(
+            "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+            ".then((r) => r.text().then((b) => done(r.headers.get('Content-Type') + '|' + b)));",
+            href)
+        assert csv.startswith("text/csv; charset=utf-8|code,name,occurred,cleared,") and \
             "\n06040,Xã Đại Đồng,5,2," in csv, csv[:300]
         # a month: March 2023 holds one of the cases
         def period(kind, **fields):

@@ -38,7 +38,11 @@ static void check_accepted(const param_t *p, const char *endpoint)
         (p->cmp && (p->cmp < 2000 || p->cmp > 2100)) || p->within < 0 || p->within > 366)
         abort();
     if (strlen(p->q) > PARAM_Q_MAX || utf8_check((const uint8_t *)p->q, strlen(p->q), 0)) abort();
-    if (!strcmp(endpoint, "report") && !p->year) abort(); /* needed */
+    if (!strcmp(endpoint, "report") && !p->year) abort();                  /* needed */
+    if (!strcmp(p->format, "text") && strcmp(endpoint, "report")) abort(); /* the report's */
+    if (p->part[0] && strcmp(p->part, "overdue") && strcmp(p->part, "due") &&
+        strcmp(p->part, "times"))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -140,24 +140,21 @@ function showPeriodFields() {
   document.querySelectorAll('.p-year').forEach((e) => { e.hidden = k === 'custom'; });
 }
 
-// A table's rows as CSV (the figures as the server gave them) and the JSON
-// it came from, as two links after the table.
-function exportLinks(el, name, cols, rows, jsonUrl) {
+// The server's files of a question, as two links after its table: CSV
+// (format=csv: ISO days, codes, empty for no value, as antt report's CSV)
+// and the JSON the table was drawn from.
+function exportLinks(el, url) {
   let p = el.classList.contains('export') ? el : el.nextElementSibling;
   if (!p || !p.classList.contains('export')) {
     p = document.createElement('p');
     p.className = 'export';
     el.after(p);
   }
-  const cell = (v) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v))
-    ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  const csv = [cols.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
   const a = document.createElement('a'), j = document.createElement('a');
-  a.href = 'data:text/csv;charset=utf-8,' + encodeURIComponent(csv);
-  a.download = `antt-${name}-${unit.replace(':', '-')}.csv`;
+  a.href = `${url}&format=csv`;
   a.textContent = t('csv');
   a.className = 'csv';
-  j.href = jsonUrl;
+  j.href = url;
   j.textContent = 'JSON';
   j.className = 'json';
   p.replaceChildren(a, ' · ', j);
@@ -249,10 +246,7 @@ async function load() {
   }
   for (const [k, m] of Object.entries(against))
     if (m && m.cls) o.querySelector(`[data-key=${k}] .v`).className = 'v ' + m.cls;
-  const figs = Object.keys(f);
-  exportLinks($('overview-export'), 'overview', ['figure', 'value'].concat(p.c ? ['compare'] : []),
-    figs.map((k) => [k, f[k]].concat(p.c ? [ov.compare[k]] : [])),
-    `/api/overview?${q}` + (p.c ? `&cfrom=${p.cf}&cto=${p.ct}` : ''));
+  exportLinks($('overview-export'), `/api/overview?${q}` + (p.c ? `&cfrom=${p.cf}&cto=${p.ct}` : ''));
   $('partials').textContent = ov.partial_units.length
     ? `${t('partial')} ${ov.partial_units.map((x) => `${x.code} ${x.name}`).join('; ')}` : '';
   const kids = await get(`/api/children?${q}`);
@@ -268,13 +262,10 @@ async function load() {
     const r = tr.children[6];
     if (row[6] !== null) r.className = row[6] >= (tg.tipoff ?? 90) ? 'good' : 'bad';
   });
-  exportLinks($('children'), 'children', kidCols, kidRows, `/api/children?${q}`);
+  exportLinks($('children'), `/api/children?${q}`);
   const months = await get(`/api/months?${q}`);
   const cmpMonths = p.c ? await get(`/api/months?unit=${u}&from=${p.cf}&to=${p.ct}`) : [];
-  exportLinks($('months-export'), 'months', ['month', 'occurred', 'cleared', 'received', 'resolved']
-    .concat(p.c ? ['cmp_occurred', 'cmp_cleared'] : []), months.map((m, i) => [m.month, m.occurred,
-    m.cleared, m.received, m.resolved].concat(p.c ? [(cmpMonths[i] || {}).occurred, (cmpMonths[i] || {}).cleared] : [])),
-  `/api/months?${q}`);
+  exportLinks($('months-export'), `/api/months?${q}`);
   const od = await get(`/api/overdue?${q}`);
   $('overdue-none').hidden = od.length > 0;
   if (window.Chart) {
@@ -303,15 +294,15 @@ async function load() {
   const odCols = ['unit', 'ref', 'kind', 'received', 'deadline', 'late'];
   const odRows = tip.overdue.map((x) => [x.unit, x.ref, t(x.kind), day(x.received_at), day(x.deadline), -x.days_left]);
   table($('overdue'), odCols, odRows);
-  exportLinks($('overdue'), 'overdue', odCols, odRows, `/api/tipoffs?${q}&within=${within}`);
+  exportLinks($('overdue'), `/api/tipoffs?${q}&within=${within}&part=overdue`);
   const dueCols = ['unit', 'ref', 'kind', 'received', 'deadline', 'left'];
   const dueRows = tip.due.map((x) => [x.unit, x.ref, t(x.kind), day(x.received_at), day(x.deadline), x.days_left]);
   table($('due'), dueCols, dueRows);
-  exportLinks($('due'), 'due', dueCols, dueRows, `/api/tipoffs?${q}&within=${within}`);
+  exportLinks($('due'), `/api/tipoffs?${q}&within=${within}&part=due`);
   const tCols = ['code', 'unitname', 'decided', 'p50', 'p90', 'max'];
   const tRows = tip.times.map((x) => [x.unit, x.name, x.decided, x.p50_days, x.p90_days, x.max_days]);
   table($('times'), tCols, tRows);
-  exportLinks($('times'), 'times', tCols, tRows, `/api/tipoffs?${q}&within=${within}`);
+  exportLinks($('times'), `/api/tipoffs?${q}&within=${within}&part=times`);
   $('report-year-only').hidden = p.yearly;
   $('report').hidden = !p.yearly;
   $('print').parentElement.hidden = !p.yearly;
@@ -328,7 +319,7 @@ async function load() {
     x.last_message_at ? new Date(x.last_message_at).toLocaleString(locale(), {timeZone: 'Asia/Ho_Chi_Minh'}) : '—',
     x.seq_max, x.missing, x.events_today, x.connected === null ? '—' : t(x.connected ? 'yes' : 'no'), t(x.state)]);
   table($('stations'), sCols, sRows, (row, tr, i) => { tr.children[7].className = 'state-' + st[i].state; });
-  exportLinks($('stations'), 'stations', sCols, sRows, `/api/stations?unit=${u}`);
+  exportLinks($('stations'), `/api/stations?unit=${u}`);
   document.body.dataset.loads = Number(document.body.dataset.loads || 0) + 1; // for tests: all drawn
 }
 
