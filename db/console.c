@@ -10,11 +10,6 @@ typedef struct {
     int rows;
 } one_t;
 
-/* A unit's newest name, by the code in SQL column `col`. */
-#define NAME_OF(col)                                                                               \
-    "(SELECT u.name FROM antt.units u WHERE u.code = " col                                         \
-    " ORDER BY u.valid_from DESC NULLS LAST LIMIT 1)"
-
 static int one_row(void *ctx, int n, const char *const *names, const char *const *v)
 {
     (void)names;
@@ -176,14 +171,15 @@ char *console_tipoffs(db_t *c, const char *unit, int within_days, const char *fr
     char days[16];
     snprintf(days, sizeof days, "%d", within_days);
     const char *p[4] = {unit, days, from, to};
-    /* each open tip-off with its unit's name (the newest, as a unit the
-     * 2025 map retired still has its tip-offs) */
+    /* each open tip-off with its unit's name when it was received (the
+     * 2025 map reused codes), else the newest */
 #define OPEN_ROW                                                                                   \
-    "json_build_object('unit', o.unit, 'unit_name', " NAME_OF(                                     \
-        "o.unit") ", 'ref', o.ref,"                                                                \
-                  " 'kind', o.kind, 'received_at', o.received_at, 'deadline', o.deadline, "        \
-                  "'extended',"                                                                    \
-                  " o.extended, 'days_left', o.days_left)"
+    "json_build_object('unit', o.unit, 'unit_name', coalesce((SELECT u.name FROM"                  \
+    " antt.unit_on(o.unit, (o.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date) u),"             \
+    " (SELECT u.name FROM antt.units u WHERE u.code = o.unit"                                      \
+    " ORDER BY u.valid_from DESC NULLS LAST LIMIT 1)), 'ref', o.ref, 'kind', o.kind,"              \
+    " 'received_at', o.received_at, 'deadline', o.deadline, 'extended', o.extended,"               \
+    " 'days_left', o.days_left)"
     return json_of(c,
                    "SELECT json_build_object("
                    "  'overdue', (SELECT coalesce(json_agg(" OPEN_ROW " ORDER BY o.deadline), '[]')"
@@ -239,21 +235,19 @@ char *console_stations(db_t *c, const char *unit, int silent_hours, char *err, s
         "  WHERE daterange(s.valid_from, s.valid_to) @> antt.today()"
         "  OR s.valid_to IS NOT NULL)"
         " SELECT coalesce(json_agg(json_build_object('node', n.node_id, 'unit', n.unit_code,"
-        "  'unit_name', " NAME_OF(
-            "n.unit_code") ","
-                           "  'last_message_at', st.last_message_at, 'seq_max', st.seq_max,"
-                           "  'missing', coalesce(st.missing, 0),"
-                           "  'events_today', CASE WHEN st.day = antt.today() THEN st.events_day "
-                           "ELSE 0 END,"
-                           "  'connected', st.connected,"
-                           "  'state', CASE WHEN coalesce(st.missing, 0) > 0 THEN 'losing'"
-                           "   WHEN NOT coalesce(st.connected, false) AND (st.last_message_at IS "
-                           "NULL OR"
-                           "    st.last_message_at < now() - make_interval(hours => $2::int)) THEN "
-                           "'silent'"
-                           "   WHEN st.day = antt.today() AND st.events_day > 0 THEN 'active'"
-                           "   ELSE 'quiet' END) ORDER BY n.node_id), '[]')::text"
-                           " FROM antt.nodes n LEFT JOIN antt.node_status st USING (node_id)"
-                           " WHERE n.revoked_at IS NULL AND n.unit_code IN (SELECT code FROM here)",
+        "  'unit_name', coalesce((SELECT u.name FROM antt.unit_on(n.unit_code, antt.today()) u),"
+        "   (SELECT u.name FROM antt.units u WHERE u.code = n.unit_code"
+        "   ORDER BY u.valid_from DESC NULLS LAST LIMIT 1)),"
+        "  'last_message_at', st.last_message_at, 'seq_max', st.seq_max,"
+        "  'missing', coalesce(st.missing, 0),"
+        "  'events_today', CASE WHEN st.day = antt.today() THEN st.events_day ELSE 0 END,"
+        "  'connected', st.connected,"
+        "  'state', CASE WHEN coalesce(st.missing, 0) > 0 THEN 'losing'"
+        "   WHEN NOT coalesce(st.connected, false) AND (st.last_message_at IS NULL OR"
+        "    st.last_message_at < now() - make_interval(hours => $2::int)) THEN 'silent'"
+        "   WHEN st.day = antt.today() AND st.events_day > 0 THEN 'active'"
+        "   ELSE 'quiet' END) ORDER BY n.node_id), '[]')::text"
+        " FROM antt.nodes n LEFT JOIN antt.node_status st USING (node_id)"
+        " WHERE n.revoked_at IS NULL AND n.unit_code IN (SELECT code FROM here)",
         2, p, err, errlen);
 }

@@ -89,6 +89,8 @@ static const char *type_of(const char *name)
     if (!strcmp(dot, ".css")) return "text/css; charset=utf-8";
     if (!strcmp(dot, ".json")) return "application/json; charset=utf-8";
     if (!strcmp(dot, ".svg")) return "image/svg+xml";
+    if (!strcmp(dot, ".woff2")) return "font/woff2";
+    if (!strcmp(dot, ".txt")) return "text/plain; charset=utf-8";
     return "application/octet-stream";
 }
 

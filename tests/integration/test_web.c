@@ -537,6 +537,12 @@ Test(web, the_page_and_its_files)
     cr_expect_eq(get(NULL, "/", out, sizeof out), 200);
     cr_expect(strstr(out, "<script src=\"/static/app.js\""), "%s", out);
     cr_expect_eq(get(NULL, "/static/chart.min.js", out, sizeof out), 200);
+    /* the typeface is the console's own: the page works offline */
+    cr_expect_eq(get(NULL, "/static/be-vietnam-pro-vietnamese-400-normal.woff2", out, sizeof out),
+                 200);
+    cr_expect(strcasestr(it_http_headers(), "Content-Type: font/woff2"), "%s", it_http_headers());
+    cr_expect_eq(get(NULL, "/static/be-vietnam-pro-ofl.txt", out, sizeof out), 200);
+    cr_expect(strstr(out, "SIL Open Font License"), "the licence is served with it");
     cr_expect_eq(get(NULL, "/static/../README.md", out, sizeof out), 404);
     cr_expect_eq(get(NULL, "/static/%2e%2e/x", out, sizeof out), 404);
     cr_expect_eq(get(NULL, "/nothing", out, sizeof out), 404);

@@ -88,7 +88,10 @@ def main():
             "--load-units", SRC + "/data/units-2025.csv",
             "--load-successors", SRC + "/data/successors-2025.csv",
             "--load-groups", SRC + "/data/crime_groups.csv",
-            "--load-days-off", SRC + "/data/days-off.csv", "--add-node", "ls-180-06040=06040")
+            "--load-clusters", SRC + "/data/clusters.csv",
+            "--load-days-off", SRC + "/data/days-off.csv", "--add-node", "ls-180-06040=06040",
+            # 29 stations that never reported (silent): the stations table's pages
+            *[a for i in range(29) for a in ("--add-node", "ls-st-%02d=06040" % i)])
         listen, pub, snap, http, web = (free_port() for _ in range(5))
         procs.append(subprocess.Popen(
             [ANTTD, "--db", dsn, "--insecure", "--listen", "tcp://127.0.0.1:%d" % listen,
@@ -102,8 +105,8 @@ def main():
              "tcp://127.0.0.1:%d" % pub, "--insecure"],
             stderr=open(os.path.join(ARTIFACTS, "anttweb.log"), "w")))
         wait_port(web, "anttweb")
-        for viewer, scope in (("tinh20", "--unit=20"), ("caobang", "--unit=04")):
-            run(ANTT, "viewer", "add", viewer, scope, "--db", dsn, stdin="a long secret\n")
+        for viewer, scope in (("tinh20", ["--unit=20"]), ("caobang", ["--unit=04"]), ("bo", ["--all"])):
+            run(ANTT, "viewer", "add", viewer, *scope, "--db", dsn, stdin="a long secret\n")
         # The seeded year: 2023 in commune 06040 (district 180), by hand:
         # 4 crimes (one very serious), 2 cleared with 3 suspects.
         for i, sev in enumerate(["serious", "serious", "serious", "very_serious"]):
@@ -328,6 +331,7 @@ def browse(web, listen):
             ".reduce((n, e) => n + (e.encodedBodySize || 0), 0)")
         print("browser_test: page weight %d bytes (limit 300 KB)" % weight)
         assert weight <= 300 * 1024, weight
+        desk_officer(d, url, shot, loads, settled, card)
     except Exception:
         # what the page looked like, and what it said, when a check failed
         shot("failed")
@@ -337,6 +341,152 @@ def browse(web, listen):
         raise
     finally:
         d.quit()
+
+
+def desk_officer(d, url, shot, loads, settled, card):
+    """What a desk officer sees (issue 27): the page at 1366x768 and 1920x1080
+    in both languages, the stations a page at a time with the silent ones
+    first, the report as a document and on A4, the country's and the
+    cluster's provinces ranked. Screenshots of each."""
+    def show(unit, year, cmp=""):
+        d.execute_script(
+            "document.getElementById('unit').value = arguments[0];"
+            "const k = document.getElementById('kind'); k.value = 'year';"
+            "k.dispatchEvent(new Event('change'));"
+            "document.getElementById('year').value = arguments[1];"
+            "document.getElementById('cmp').value = arguments[2];", unit, year, cmp)
+        n = loads()
+        d.find_element(By.CSS_SELECTOR, "#period button").click()
+        settled(n)
+    def layout_ok(where):
+        """No sideways scrolling; each heading aligned as its column; no
+        heading broken over two lines; every figure against the comparison."""
+        bad = d.execute_script("""
+            const out = [];
+            if (document.documentElement.scrollWidth > window.innerWidth)
+              out.push('page wider than the window: ' + document.documentElement.scrollWidth);
+            for (const t of document.querySelectorAll('table')) {
+              if (!t.offsetParent) continue;
+              const ths = [...t.tHead.rows[0].cells], row = t.tBodies[0].rows[0];
+              ths.forEach((th, i) => {
+                if (th.getBoundingClientRect().height > 40) out.push(t.id + ': heading wraps: ' + th.textContent);
+                if (row && getComputedStyle(th).textAlign !== getComputedStyle(row.cells[i]).textAlign)
+                  out.push(t.id + ': heading ' + th.textContent + ' not aligned as its column');
+              });
+            }
+            return out;""")
+        assert not bad, (where, bad)
+    d.get_log("browser")  # the 403s asked for above are not this part's
+    # the province, 2023 against 2022, as its desk officer opens it, in Vietnamese
+    d.execute_script("localStorage.setItem('antt-lang', 'vi')")
+    d.get(url + "#20")
+    settled(0)
+    show("20", "2023", "2022")
+    for k in ("occurred", "cleared", "suspects", "tipoffs_received", "traffic_accidents"):
+        line = d.find_element(By.CSS_SELECTOR, "[data-key=%s] .d" % k).text
+        assert "2022" in line, (k, line)
+    occ = d.find_element(By.CSS_SELECTOR, "[data-key=occurred] .d").text
+    assert occ == "tăng 5 so với năm 2022", occ  # the seeded 4 and the live one
+    rate = d.find_element(By.CSS_SELECTOR, "[data-key=clearance_carry] .d").text
+    assert rate == "", "nothing to compare a rate with in 2022: %s" % rate
+    # whole ticks on the count charts, months as the language says them
+    ticks = d.execute_script("return Chart.getChart('trend').scales.y.ticks.map(t => t.value)")
+    assert all(float(v).is_integer() for v in ticks), ticks
+    months = d.execute_script("return Chart.getChart('trend').data.labels")
+    assert months[0] in ("1/2023", "tháng 1, 2023", "thg 1, 2023") or "2023" in months[0], months
+    assert "-" not in months[0], months
+    # nothing overdue was recorded in 2023: no empty chart, a sentence
+    assert not d.find_element(By.ID, "overdue-chart").is_displayed()
+    assert d.find_element(By.ID, "overdue-none").is_displayed()
+    # the unit's name once: in the heading, not in the crumbs
+    assert "Tỉnh Lạng Sơn" not in d.find_element(By.ID, "crumbs").text
+    # stations: silent ones first, twenty at a time, sequence numbers as numbers
+    rows = d.find_elements(By.CSS_SELECTOR, "#stations tbody tr")
+    assert len(rows) == 20, len(rows)
+    assert rows[0].find_elements(By.TAG_NAME, "td")[7].text == "mất liên lạc", rows[0].text
+    assert "(06040)" in rows[0].text, rows[0].text
+    more = d.find_element(By.ID, "st-more")
+    assert more.text == "Xem thêm (còn 10)", more.text
+    more.click()
+    assert len(d.find_elements(By.CSS_SELECTOR, "#stations tbody tr")) == 30
+    seq = d.execute_script("return [...document.querySelectorAll('#stations tbody tr')]"
+                           ".map(r => r.cells[3].textContent).filter(s => s !== '—')")
+    assert seq and all(s.isdigit() for s in seq), seq
+    from selenium.webdriver.support.ui import Select
+    Select(d.find_element(By.ID, "st-filter")).select_by_value("attention")
+    states = d.execute_script("return [...document.querySelectorAll('#stations tbody tr')]"
+                              ".map(r => r.cells[7].textContent)")
+    assert len(states) == 20 and set(states) == {"mất liên lạc"}, states
+    Select(d.find_element(By.ID, "st-filter")).select_by_value("all")
+    # the overdue table names the unit
+    od = d.find_element(By.ID, "overdue").text
+    assert "Xã Đại Đồng (06040)" in od, od
+    # the report in the page's own face, as paragraphs
+    face = d.execute_script("return getComputedStyle(document.querySelector('#report p')).fontFamily")
+    assert "Be Vietnam Pro" in face, face
+    assert d.execute_script("return document.fonts.check('16px \"Be Vietnam Pro\"', 'Lạng Sơn')")
+    paras = d.find_elements(By.CSS_SELECTOR, "#report p")
+    assert len(paras) > 8 and paras[0].get_attribute("class") == "title", len(paras)
+    for lang in ("vi", "en"):
+        if d.execute_script("return document.documentElement.lang") != lang:
+            n = loads()
+            d.find_element(By.ID, "lang").click()
+            settled(n)
+        for w, h in ((1366, 768), (1920, 1080)):
+            d.set_window_size(w, h)
+            d.execute_script("window.scrollTo(0, 0)")
+            layout_ok("%s %dx%d" % (lang, w, h))
+            shot("6-%s-%dx%d-top" % (lang, w, h))
+            d.execute_script("document.getElementById('stations').scrollIntoView()")
+            shot("6-%s-%dx%d-stations" % (lang, w, h))
+    n = loads()
+    d.find_element(By.ID, "lang").click()  # back to Vietnamese
+    settled(n)
+    # the year-end report on A4, as the office prints it to sign
+    d.set_window_size(1366, 768)
+    pdf = d.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69,
+                                                "preferCSSPageSize": True, "printBackground": False})
+    import base64
+    with open(os.path.join(ARTIFACTS, "7-report-a4.pdf"), "wb") as f:
+        f.write(base64.b64decode(pdf["data"]))
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    printed = d.find_element(By.CSS_SELECTOR, "#report-section .sheet").text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in printed and "CÔNG AN TỈNH LẠNG SƠN" in printed \
+        and "BỘ CÔNG AN" in printed and "THỦ TRƯỞNG ĐƠN VỊ" in printed and "Lạng Sơn, ngày" in printed, printed
+    assert not d.find_element(By.ID, "children").is_displayed(), "only the report prints"
+    d.set_window_size(794, 1123)
+    shot("7-report-print")
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    # the Ministry: the country's provinces ranked on each rate; the cluster's
+    d.set_window_size(1366, 768)
+    n = loads()
+    d.find_element(By.ID, "logout").click()
+    for field, value in (("name", "bo"), ("password", "a long secret")):
+        d.find_element(By.NAME, field).clear()
+        d.find_element(By.NAME, field).send_keys(value)
+    d.find_element(By.CSS_SELECTOR, "#login button").click()
+    WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "app").is_displayed())
+    show("all", "2023")
+    assert d.find_element(By.ID, "ranking-section").is_displayed()
+    ranked = d.execute_script("return [...document.querySelectorAll('#ranking tbody tr')]"
+                              ".map(r => [r.cells[0].textContent, r.cells[2].textContent,"
+                              " r.cells[3].textContent, r.cells[4].textContent])")
+    assert len(ranked) == 7, ranked
+    assert ranked[0][:3] == ["20", "1", "40,00%"], ranked[0]  # 2 of 5: the only rate there is
+    assert all(r[1] == "—" for r in ranked[1:]), ranked  # nothing to divide by: no rank
+    assert ranked[0][3] == "1", ranked[0]  # resolution: 1 of 2 tip-offs, the only one
+    layout_ok("the country")
+    d.execute_script("document.getElementById('ranking-section').scrollIntoView()")
+    shot("8-country-ranking")
+    show("group:cluster2", "2023")
+    assert d.find_element(By.ID, "ranking-section").is_displayed()
+    assert len(d.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")) == 7
+    d.execute_script("document.getElementById('ranking-section').scrollIntoView()")
+    shot("8-cluster-ranking")
+    show("20", "2023")
+    assert not d.find_element(By.ID, "ranking-section").is_displayed(), "a province ranks no one"
+    errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ const T = {
     tipoffs_received: 'Tố giác, tin báo tiếp nhận', tipoffs_resolved: 'Đã giải quyết',
     resolution_rate: 'Tỷ lệ giải quyết', tipoffs_overdue: 'Quá hạn hiện tại',
     traffic_accidents: 'Tai nạn giao thông', drug_cases: 'Vụ ma túy',
-    change: 'so với năm', up: 'tăng', down: 'giảm', code: 'Mã', unitname: 'Tên',
+    change: 'so với năm', up: 'tăng', down: 'giảm', code: 'Mã', unitname: 'Tên đơn vị',
     node: 'Trạm', last: 'Tin cuối', missing: 'Thiếu', today: 'Hôm nay', state: 'Tình trạng',
     seq: 'Số thứ tự cuối', connected: 'Đang kết nối', yes: 'có', no: 'không',
     quiet: 'yên lặng', silent: 'mất liên lạc', losing: 'mất sự kiện', active: 'hoạt động',
@@ -40,7 +40,19 @@ const T = {
     overdue_trend: 'Tố giác, tin báo quá hạn theo ngày',
     overdue_none: 'Chưa có số quá hạn được ghi cho thời kỳ này (anttd ghi 10 phút một lần khi chạy).',
     report_year_only: 'Báo cáo năm chỉ lập cho một năm hoặc một năm thống kê.',
+    report_cluster: 'Báo cáo năm lập cho từng tỉnh và toàn quốc; cụm thi đua so sánh các tỉnh ở bảng xếp hạng.',
     denunciation: 'Tố giác', information: 'Tin báo', recommendation: 'Kiến nghị khởi tố',
+    ranking: 'Xếp hạng các tỉnh', rank: 'Hạng', ranking_note: 'Xếp theo từng tỷ lệ (bấm tiêu đề cột để sắp xếp); cùng tỷ lệ thì cùng hạng; tỉnh không có số liệu để tính thì không xếp hạng.',
+    show_stations: 'Hiển thị', st_attention: 'Cần chú ý (mất liên lạc, mất sự kiện)', st_all: 'Tất cả các trạm',
+    st_count: (n, s, l) => `${n} trạm · ${s} mất liên lạc · ${l} mất sự kiện`,
+    more: (n) => `Xem thêm (còn ${n})`, st_none: 'Không có trạm nào cần chú ý.',
+    points: (v, y) => `${v} điểm so với năm ${y}`, count_change: (w, v, p, y) => `${w} ${v}${p} so với năm ${y}`,
+    same: (y) => `bằng năm ${y}`,
+    h_occurred: 'Xảy ra', h_cleared: 'Làm rõ', h_clearance_carry: 'Tỷ lệ khám phá', h_tipoffs_received: 'TG, TB nhận',
+    h_resolution_rate: 'Tỷ lệ giải quyết', h_tipoffs_overdue: 'Quá hạn', h_major_clearance_carry: 'Khám phá trọng án',
+    h_unit: 'Đơn vị', lh_state: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', lh_motto: 'Độc lập - Tự do - Hạnh phúc',
+    sig_maker: 'NGƯỜI LẬP BIỂU', sig_head: 'THỦ TRƯỞNG ĐƠN VỊ', ministry: 'BỘ CÔNG AN', police_of: 'CÔNG AN',
+    sig_place: (place, d) => `${place}, ngày ${d.getDate()} tháng ${d.getMonth() + 1} năm ${d.getFullYear()}`,
   },
   en: {
     title: 'Security and order figures', login: 'Log in', name: 'Name', password: 'Password',
@@ -75,7 +87,19 @@ const T = {
     overdue_trend: 'Overdue tip-offs by day',
     overdue_none: 'No overdue figures recorded for this period (anttd records them every 10 minutes while it runs).',
     report_year_only: 'The year-end report is made for a year or a statistical year.',
+    report_cluster: 'Year-end reports are made for each province and the country; a cluster compares its provinces in the ranking.',
     denunciation: 'Denunciation', information: 'Crime report', recommendation: 'Prosecution request',
+    ranking: 'Provinces ranked', rank: 'Rank', ranking_note: 'Ranked on each rate (click a heading to sort); equal rates share a rank; a province with nothing to divide by is not ranked.',
+    show_stations: 'Show', st_attention: 'Needing attention (silent, losing events)', st_all: 'All stations',
+    st_count: (n, s, l) => `${n} stations · ${s} silent · ${l} losing events`,
+    more: (n) => `Show more (${n} left)`, st_none: 'No station needs attention.',
+    points: (v, y) => `${v} points on ${y}`, count_change: (w, v, p, y) => `${w} ${v}${p} on ${y}`,
+    same: (y) => `the same as ${y}`,
+    h_occurred: 'Occurred', h_cleared: 'Cleared', h_clearance_carry: 'Clearance', h_tipoffs_received: 'Tip-offs',
+    h_resolution_rate: 'Resolution', h_tipoffs_overdue: 'Overdue', h_major_clearance_carry: 'Major clearance',
+    h_unit: 'Unit', lh_state: 'SOCIALIST REPUBLIC OF VIET NAM', lh_motto: 'Independence - Freedom - Happiness',
+    sig_maker: 'PREPARED BY', sig_head: 'HEAD OF UNIT', ministry: 'MINISTRY OF PUBLIC SECURITY', police_of: 'POLICE OF',
+    sig_place: (place, d) => `${place}, ${d.toLocaleDateString('en-GB', {day: 'numeric', month: 'long', year: 'numeric'})}`,
   },
 };
 const RATES = ['clearance_carry', 'clearance_plain', 'major_clearance_carry', 'resolution_rate'];
@@ -89,6 +113,9 @@ const locale = () => (lang === 'vi' ? 'vi-VN' : 'en-GB');
 const num = (v, d) => v === null || v === undefined ? '—'
   : Number(v).toLocaleString(locale(), {minimumFractionDigits: d || 0, maximumFractionDigits: d || 0});
 const pct = (v) => v === null || v === undefined ? '—' : num(v, 2) + '%';
+const monthLabel = (m) => new Date(`${m}-15T00:00:00Z`).toLocaleDateString(locale(),
+  {month: lang === 'vi' ? 'numeric' : 'short', year: 'numeric', timeZone: 'UTC'});
+const PLAIN = ['seq']; // numbers that are not amounts: no thousands separator
 const day = (ts) => new Date(ts).toLocaleDateString(locale(), {timeZone: 'Asia/Ho_Chi_Minh'});
 const iso = (d) => d.toISOString().slice(0, 10);
 const addDays = (s, n) => { const d = new Date(s + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() + n); return iso(d); };
@@ -169,13 +196,29 @@ function crumbs(ov) {
   if (me.scope && !me.scope.startsWith('group:')) parents = i >= 0 ? parents.slice(i) : [];
   links.push(...parents);
   nav.replaceChildren();
-  links.filter((l) => l.code !== unit).forEach((l) => {
+  // the parents only: the heading below names the unit
+  links.filter((l) => l.code !== unit).forEach((l, i) => {
     const a = document.createElement('a');
     a.href = `#${l.code}`;
     a.textContent = unitLabel(l.code, l.name);
-    nav.append(a, ' › ');
+    nav.append(...(i ? [' › ', a] : [a]));
   });
-  nav.append(unitLabel(unit, ov.name));
+}
+
+/* A figure against the comparison period, as a report states it: "tăng 3
+ * (12,50%) so với năm 2022" for counts, "+7,22 điểm so với năm 2022" for
+ * rates. */
+function versus(k, now, then, year) {
+  if (then === null || then === undefined || now === null || now === undefined) return null;
+  if (RATES.includes(k)) {
+    const m = Math.round((now - then) * 100) / 100;
+    return {text: T[lang].points((m > 0 ? '+' : m < 0 ? '−' : '±') + num(Math.abs(m), 2), year),
+      cls: m > 0 ? 'up' : m < 0 ? 'down' : 'flat'};
+  }
+  const d = now - then;
+  if (!d) return {text: T[lang].same(year), cls: 'flat'};
+  return {text: T[lang].count_change(t(d > 0 ? 'up' : 'down'), num(Math.abs(d)),
+    then ? ` (${num(Math.abs(d) * 100 / then, 2)}%)` : '', year), cls: d > 0 ? 'up' : 'down'};
 }
 
 /* A rate against its target as antt report states it, on the rate as
@@ -198,14 +241,15 @@ function countMargin(v, target) {
   return {text: `${head} · ${words}`, cls: m >= 0 ? 'good' : 'bad'};
 }
 
-function card(key, value, sub) {
+function card(key, value, sub, vs) {
   const d = document.createElement('div');
   d.className = 'card';
   d.dataset.key = key;
-  d.innerHTML = '<div class="s"></div><div class="v"></div><div class="s sub"></div>';
+  d.innerHTML = '<div class="s"></div><div class="v"></div><div class="d"></div><div class="s sub"></div>';
   d.children[0].textContent = t(key);
   d.children[1].textContent = value;
-  d.children[2].textContent = sub || '';
+  if (vs) { d.children[2].textContent = vs.text; d.children[2].className = 'd ' + vs.cls; }
+  d.children[3].textContent = sub || '';
   return d;
 }
 
@@ -219,25 +263,17 @@ async function load() {
   crumbs(ov);
   const f = ov.figures, o = $('overview');
   o.replaceChildren();
-  let change = '';
-  if (ov.compare) {
-    const b = ov.compare.occurred, d = f.occurred - b;
-    change = `${d >= 0 ? t('up') : t('down')} ${num(Math.abs(d))}` +
-      (b ? ` (${num(Math.abs(d) * 100 / b, 2)}%)` : '') + ` ${t('change')} ${p.c}`;
-  }
   const tg = ov.targets || {};
   const against = {clearance_carry: margin(f.clearance_carry, tg.clearance),
     major_clearance_carry: margin(f.major_clearance_carry, tg.major),
     resolution_rate: margin(f.resolution_rate, tg.tipoff)};
   const sub = (k) => (against[k] ? against[k].text : '');
-  o.append(card('occurred', num(f.occurred), change), card('cleared', num(f.cleared)),
-    card('suspects', num(f.suspects)), card('clearance_carry', pct(f.clearance_carry), sub('clearance_carry')),
-    card('clearance_plain', pct(f.clearance_plain)), card('major_occurred', num(f.major_occurred)),
-    card('major_clearance_carry', pct(f.major_clearance_carry), sub('major_clearance_carry')),
-    card('tipoffs_received', num(f.tipoffs_received)), card('tipoffs_resolved', num(f.tipoffs_resolved)),
-    card('resolution_rate', pct(f.resolution_rate), sub('resolution_rate')),
-    card('tipoffs_overdue', num(f.tipoffs_overdue)), card('traffic_accidents', num(f.traffic_accidents)),
-    card('drug_cases', num(f.drug_cases)));
+  // every figure against the comparison year, as a report states them
+  const c = (k) => (ov.compare ? versus(k, f[k], ov.compare[k], p.c) : null);
+  const fig = (k) => card(k, RATES.includes(k) ? pct(f[k]) : num(f[k]), sub(k), c(k));
+  o.append(...['occurred', 'cleared', 'suspects', 'clearance_carry', 'clearance_plain', 'major_occurred',
+    'major_clearance_carry', 'tipoffs_received', 'tipoffs_resolved', 'resolution_rate', 'tipoffs_overdue',
+    'traffic_accidents', 'drug_cases'].map(fig));
   if (ov.wanted) { /* wanted persons found, of which dangerous; against a count target */
     const w = ov.wanted, m = countMargin(w.wanted_found, tg.wanted);
     o.append(card('wanted_found', num(w.wanted_found),
@@ -250,8 +286,9 @@ async function load() {
   $('partials').textContent = ov.partial_units.length
     ? `${t('partial')} ${ov.partial_units.map((x) => `${x.code} ${x.name}`).join('; ')}` : '';
   const kids = await get(`/api/children?${q}`);
-  const kidCols = ['code', 'unitname', 'occurred', 'cleared', 'clearance_carry', 'tipoffs_received',
-    'resolution_rate', 'tipoffs_overdue'];
+  ranking(kids, unit === 'all' || unit.startsWith('group:'));
+  const kidCols = ['code', 'unitname', 'h_occurred', 'h_cleared', 'h_clearance_carry', 'h_tipoffs_received',
+    'h_resolution_rate', 'h_tipoffs_overdue'];
   const kidRows = kids.map((k) => [k.code, k.name, k.occurred, k.cleared, k.clearance_carry,
     k.tipoffs_received, k.resolution_rate, k.tipoffs_overdue]);
   table($('children'), kidCols, kidRows, (row, tr) => {
@@ -260,7 +297,7 @@ async function load() {
     a.textContent = row[0];
     tr.children[0].replaceChildren(a);
     const r = tr.children[6];
-    if (row[6] !== null) r.className = row[6] >= (tg.tipoff ?? 90) ? 'good' : 'bad';
+    if (row[6] !== null) r.classList.add(row[6] >= (tg.tipoff ?? 90) ? 'good' : 'bad');
   });
   exportLinks($('children'), `/api/children?${q}`);
   const months = await get(`/api/months?${q}`);
@@ -268,6 +305,7 @@ async function load() {
   exportLinks($('months-export'), `/api/months?${q}`);
   const od = await get(`/api/overdue?${q}`);
   $('overdue-none').hidden = od.length > 0;
+  $('overdue-chart').hidden = od.length === 0; // nothing recorded: no empty chart
   if (window.Chart) {
     [chart, rateChart, odChart].forEach((c) => c && c.destroy());
     const sets = [{label: t('month_occ'), data: months.map((m) => m.occurred), backgroundColor: '#a3161b'},
@@ -275,52 +313,134 @@ async function load() {
     if (cmpMonths.length) {
       sets.push({label: `${t('month_cmp')} ${p.c}`, data: cmpMonths.map((m) => m.occurred),
         type: 'line', borderColor: '#555', backgroundColor: '#555'},
+      // its own marks, so that it shows where it equals the cases line
       {label: `${t('month_cmp_clr')} ${p.c}`, data: cmpMonths.map((m) => m.cleared),
-        type: 'line', borderColor: '#7fb08a', backgroundColor: '#7fb08a', borderDash: [4, 3]});
+        type: 'line', borderColor: '#4f9a62', backgroundColor: '#4f9a62', borderDash: [6, 4],
+        pointStyle: 'triangle', pointRadius: 5, borderWidth: 2});
     }
-    chart = new window.Chart($('trend'), {type: 'bar', data: {labels: months.map((m) => m.month), datasets: sets},
-      options: {animation: false, locale: locale()}});
-    rateChart = new window.Chart($('resolution'), {type: 'line', data: {labels: months.map((m) => m.month),
+    // counts are whole: whole ticks from 0, months as each language says them
+    const counts = {y: {beginAtZero: true, ticks: {precision: 0}}};
+    const labels = months.map((m) => monthLabel(m.month));
+    chart = new window.Chart($('trend'), {type: 'bar', data: {labels, datasets: sets},
+      options: {animation: false, locale: locale(), scales: counts}});
+    rateChart = new window.Chart($('resolution'), {type: 'line', data: {labels,
       datasets: [{label: t('rate_month'), borderColor: '#0b4f8a', backgroundColor: '#0b4f8a',
         data: months.map((m) => (m.received ? Math.round(m.resolved * 10000 / m.received) / 100 : null))}]},
-      options: {animation: false, locale: locale(), scales: {y: {min: 0}}}});
-    odChart = new window.Chart($('overdue-trend'), {type: 'line', data: {labels: od.map((x) => x.day),
+      options: {animation: false, locale: locale(), scales: {y: {min: 0, max: 100}}}});
+    odChart = new window.Chart($('overdue-trend'), {type: 'line', data: {labels: od.map((x) => day(x.day + 'T12:00:00Z')),
       datasets: [{label: t('overdue_trend'), borderColor: '#b85c00', backgroundColor: '#b85c00',
         data: od.map((x) => x.overdue), stepped: true}]},
-      options: {animation: false, locale: locale(), scales: {y: {min: 0}}}});
+      options: {animation: false, locale: locale(), scales: counts}});
   }
   const within = Math.min(366, Math.max(1, Number($('within').value) || 3));
   const tip = await get(`/api/tipoffs?${q}&within=${within}`);
-  const odCols = ['unit', 'ref', 'kind', 'received', 'deadline', 'late'];
-  const odRows = tip.overdue.map((x) => [x.unit, x.ref, t(x.kind), day(x.received_at), day(x.deadline), -x.days_left]);
+  const named = (code, name) => (name ? `${name} (${code})` : code);
+  const odCols = ['h_unit', 'ref', 'kind', 'received', 'deadline', 'late'];
+  const odRows = tip.overdue.map((x) => [named(x.unit, x.unit_name), x.ref, t(x.kind), day(x.received_at),
+    day(x.deadline), -x.days_left]);
   table($('overdue'), odCols, odRows);
   exportLinks($('overdue'), `/api/tipoffs?${q}&within=${within}&part=overdue`);
-  const dueCols = ['unit', 'ref', 'kind', 'received', 'deadline', 'left'];
-  const dueRows = tip.due.map((x) => [x.unit, x.ref, t(x.kind), day(x.received_at), day(x.deadline), x.days_left]);
+  const dueCols = ['h_unit', 'ref', 'kind', 'received', 'deadline', 'left'];
+  const dueRows = tip.due.map((x) => [named(x.unit, x.unit_name), x.ref, t(x.kind), day(x.received_at),
+    day(x.deadline), x.days_left]);
   table($('due'), dueCols, dueRows);
   exportLinks($('due'), `/api/tipoffs?${q}&within=${within}&part=due`);
   const tCols = ['code', 'unitname', 'decided', 'p50', 'p90', 'max'];
   const tRows = tip.times.map((x) => [x.unit, x.name, x.decided, x.p50_days, x.p90_days, x.max_days]);
   table($('times'), tCols, tRows);
   exportLinks($('times'), `/api/tipoffs?${q}&within=${within}&part=times`);
-  $('report-year-only').hidden = p.yearly;
-  $('report').hidden = !p.yearly;
-  $('print').parentElement.hidden = !p.yearly;
-  if (p.yearly) {
+  // a year-end report is a unit's or the country's; a cluster compares its
+  // provinces in the ranking above
+  const cluster = unit.startsWith('group:'), yearly = p.yearly && !cluster;
+  $('report-year-only').hidden = p.yearly || cluster;
+  $('report-cluster').hidden = !cluster;
+  $('report-section').querySelector('.sheet').hidden = !yearly;
+  $('print').parentElement.hidden = !yearly;
+  if (yearly) {
     const rq = `unit=${u}&year=${p.y}${p.c ? `&cmp=${p.c}` : ''}&lang=${lang}` + (p.kind === 'stat' ? '&stat=1' : '');
     const rep = await fetch(`/api/report?${rq}`, {credentials: 'same-origin'});
-    $('report').textContent = rep.ok ? await rep.text() : '';
+    showReport(rep.ok ? await rep.text() : '', ov);
     $('report-csv').href = `/api/report?${rq}&format=csv`;
     $('report-json').href = `/api/report?${rq}&format=json`;
   }
-  const st = await get(`/api/stations?unit=${u}`);
-  const sCols = ['node', 'unit', 'last', 'seq', 'missing', 'today', 'connected', 'state'];
-  const sRows = st.map((x) => [x.node, x.unit,
-    x.last_message_at ? new Date(x.last_message_at).toLocaleString(locale(), {timeZone: 'Asia/Ho_Chi_Minh'}) : '—',
-    x.seq_max, x.missing, x.events_today, x.connected === null ? '—' : t(x.connected ? 'yes' : 'no'), t(x.state)]);
-  table($('stations'), sCols, sRows, (row, tr, i) => { tr.children[7].className = 'state-' + st[i].state; });
+  stations = await get(`/api/stations?unit=${u}`);
+  stationsShown = STATION_PAGE;
+  drawStations();
   exportLinks($('stations'), `/api/stations?unit=${u}`);
   document.body.dataset.loads = Number(document.body.dataset.loads || 0) + 1; // for tests: all drawn
+}
+
+/* The provinces of the country or of a cluster ranked on each rate, the
+ * emulation cluster's comparison: equal rates share a rank (1, 2, 2, 4),
+ * a province with nothing to divide by has none. */
+const RANKED = ['clearance_carry', 'resolution_rate', 'major_clearance_carry'];
+function ranking(kids, show) {
+  $('ranking-section').hidden = !show;
+  if (!show) return;
+  const rankOf = (k) => {
+    const vals = kids.map((x) => x[k]).filter((v) => v !== null && v !== undefined);
+    return (v) => (v === null || v === undefined ? null : 1 + vals.filter((w) => w > v).length);
+  };
+  const ranks = Object.fromEntries(RANKED.map((k) => [k, rankOf(k)]));
+  const cols = ['code', 'unitname'];
+  RANKED.forEach((k) => cols.push('rank', 'h_' + k));
+  cols.push('h_occurred', 'h_cleared', 'h_tipoffs_received');
+  const rows = kids.map((x) => [x.code, x.name, ...RANKED.flatMap((k) => [ranks[k](x[k]), x[k]]),
+    x.occurred, x.cleared, x.tipoffs_received]);
+  rows.sort((a, b) => (a[2] ?? 1e9) - (b[2] ?? 1e9) || a[0].localeCompare(b[0]));
+  table($('ranking'), cols, rows, (row, tr) => {
+    const a = document.createElement('a');
+    a.href = `#${row[0]}`;
+    a.textContent = row[0];
+    tr.children[0].replaceChildren(a);
+    RANKED.forEach((k, i) => { tr.children[2 + 2 * i].classList.add('rank'); });
+  });
+}
+
+/* The year-end report as a document: `antt report`'s lines as paragraphs
+ * (an indented line is a part of the one before), with the heading and
+ * the places to sign that print. */
+function showReport(text, ov) {
+  const doc = $('report');
+  doc.replaceChildren(...text.split('\n').filter((l) => l.trim()).map((l, i) => {
+    const para = document.createElement('p');
+    para.textContent = l.trim();
+    if (i === 0) para.className = 'title';
+    else if (/^\s/.test(l)) para.className = 'sub';
+    return para;
+  }));
+  const parents = ov.parents || [];
+  const up = parents.length ? parents[parents.length - 1] : null;
+  const police = (name) => `${t('police_of')} ${name}`.toLocaleUpperCase(locale());
+  $('lh-parent').textContent = up ? police(up.name) : t('ministry');
+  $('lh-unit').textContent = unit === 'all' || unit.startsWith('group:') ? '' : police(ov.name || unit);
+  const province = parents.length ? parents[0].name : ov.level === 'province' ? ov.name : '';
+  const place = province ? province.replace(/^(Tỉnh|Thành phố) /, '') : 'Hà Nội';
+  $('sig-place').textContent = T[lang].sig_place(place, new Date());
+}
+
+/* Stations: those that lose events or went silent first, the rest by
+ * name; a page at a time, and a filter for those needing attention. */
+const STATION_PAGE = 20;
+const STATE_ORDER = {losing: 0, silent: 1, quiet: 2, active: 3};
+let stations = [], stationsShown = STATION_PAGE;
+function drawStations() {
+  const attention = $('st-filter').value === 'attention';
+  const all = [...stations].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || a.node.localeCompare(b.node));
+  const list = attention ? all.filter((x) => x.state === 'losing' || x.state === 'silent') : all;
+  const shown = list.slice(0, stationsShown);
+  const n = (s) => stations.filter((x) => x.state === s).length;
+  $('st-count').textContent = stations.length ? T[lang].st_count(num(stations.length), num(n('silent')), num(n('losing')))
+    : '';
+  const sCols = ['node', 'h_unit', 'last', 'seq', 'missing', 'today', 'connected', 'state'];
+  const sRows = shown.map((x) => [x.node, x.unit_name ? `${x.unit_name} (${x.unit})` : x.unit,
+    x.last_message_at ? new Date(x.last_message_at).toLocaleString(locale(), {timeZone: 'Asia/Ho_Chi_Minh'}) : '—',
+    x.seq_max, x.missing, x.events_today, x.connected === null ? '—' : t(x.connected ? 'yes' : 'no'), t(x.state)]);
+  table($('stations'), sCols, sRows, (row, tr, i) => { tr.children[7].className = 'text state-' + shown[i].state; });
+  const left = list.length - shown.length;
+  $('st-more').hidden = left <= 0;
+  $('st-more').textContent = T[lang].more(num(left));
+  if (attention && !list.length) $('st-count').textContent += ` · ${t('st_none')}`;
 }
 
 let pick = null;
@@ -339,13 +459,18 @@ function picker() { // the unit picker: codes and names inside the viewer's scop
 }
 
 function table(el, cols, rows, decorate) {
+  // a column of text is left, of numbers right, and its heading with it
+  const kind = cols.map((c, j) => (rows.some((r) => typeof r[j] === 'string') || (!rows.length && j < 2)
+    ? 'text' : 'num'));
   const head = document.createElement('tr');
   cols.forEach((c, i) => {
     const th = document.createElement('th');
     th.textContent = t(c);
+    th.className = kind[i];
     th.onclick = () => sortBy(el, i);
     head.append(th);
   });
+  delete el.dataset.sort;
   el.tHead.replaceChildren(head);
   const body = el.tBodies[0];
   body.replaceChildren();
@@ -354,10 +479,11 @@ function table(el, cols, rows, decorate) {
     row.forEach((v, j) => {
       const td = document.createElement('td');
       td.dataset.v = v === null || v === undefined ? '' : v;
+      const c = cols[j].replace(/^h_/, '');
       td.textContent = typeof v === 'number'
-        ? (RATES.includes(cols[j]) ? pct(v) : num(v, DAYS.includes(cols[j]) ? 1 : 0))
+        ? (RATES.includes(c) ? pct(v) : PLAIN.includes(c) ? String(v) : num(v, DAYS.includes(c) ? 1 : 0))
         : v === null || v === undefined ? '—' : v;
-      if (j === 1) td.className = 'name';
+      td.className = kind[j] + (j === 1 && kind[j] === 'text' ? ' name' : '');
       tr.append(td);
     });
     if (decorate) decorate(row, tr, i);
@@ -369,6 +495,7 @@ function sortBy(el, i) {
   const rows = [...el.tBodies[0].rows];
   const dir = el.dataset.sort === String(i) ? -1 : 1;
   el.dataset.sort = dir === 1 ? String(i) : '';
+  [...el.tHead.rows[0].cells].forEach((th, j) => { th.dataset.dir = j === i ? dir : ''; });
   const key = (r) => { const v = r.children[i].dataset.v; return v !== '' && !isNaN(v) ? Number(v) : v; };
   rows.sort((a, b) => (key(a) > key(b) ? dir : key(a) < key(b) ? -dir : 0));
   el.tBodies[0].append(...rows);
@@ -418,6 +545,8 @@ document.addEventListener('DOMContentLoaded', () => {
     if (r.ok) { const j = await r.json(); if (!localStorage.getItem('antt-lang')) { lang = j.lang; translate(); } start(); }
   };
   $('print').onclick = () => window.print();
+  $('st-filter').onchange = () => { stationsShown = STATION_PAGE; drawStations(); };
+  $('st-more').onclick = () => { stationsShown += STATION_PAGE; drawStations(); };
   $('kind').onchange = showPeriodFields;
   $('within').onchange = () => load().catch(() => {});
   $('unit').oninput = picker;
