@@ -319,14 +319,15 @@ async function load() {
         pointStyle: 'triangle', pointRadius: 5, borderWidth: 2});
     }
     // counts are whole: whole ticks from 0, months as each language says them
-    const counts = {y: {beginAtZero: true, ticks: {precision: 0}}};
+    const flat = {ticks: {maxRotation: 0, autoSkip: true}}; // month labels level, some skipped if narrow
+    const counts = {x: flat, y: {beginAtZero: true, ticks: {precision: 0}}};
     const labels = months.map((m) => monthLabel(m.month));
     chart = new window.Chart($('trend'), {type: 'bar', data: {labels, datasets: sets},
       options: {animation: false, locale: locale(), scales: counts}});
     rateChart = new window.Chart($('resolution'), {type: 'line', data: {labels,
       datasets: [{label: t('rate_month'), borderColor: '#0b4f8a', backgroundColor: '#0b4f8a',
         data: months.map((m) => (m.received ? Math.round(m.resolved * 10000 / m.received) / 100 : null))}]},
-      options: {animation: false, locale: locale(), scales: {y: {min: 0, max: 100}}}});
+      options: {animation: false, locale: locale(), scales: {x: flat, y: {min: 0, max: 100}}}});
     odChart = new window.Chart($('overdue-trend'), {type: 'line', data: {labels: od.map((x) => day(x.day + 'T12:00:00Z')),
       datasets: [{label: t('overdue_trend'), borderColor: '#b85c00', backgroundColor: '#b85c00',
         data: od.map((x) => x.overdue), stepped: true}]},
