@@ -104,7 +104,7 @@ char *console_overview(db_t *c, const char *unit, const char *from, const char *
         "   ORDER BY length(p.path)), '[]') FROM d CROSS JOIN LATERAL antt.unit_on($1, d.last) u"
         "   JOIN antt.units p ON u.path LIKE p.path || '.%'"
         "   AND daterange(p.valid_from, p.valid_to) @> d.last),"
-        "  'from', $2::date, 'to', $3::date,"
+        "  'from', $2::date, 'to', $3::date, 'cfrom', $4::date, 'cto', $5::date,"
         "  'figures', (SELECT row_to_json(r) FROM d, antt.rates($1, $2::date, $3::date, NULL,"
         "   d.last) r),"
         "  'compare', CASE WHEN $4::date IS NULL THEN NULL ELSE (SELECT row_to_json(r) FROM d,"

@@ -482,9 +482,16 @@ static enum MHD_Result report(call_t *x)
  * format=csv, the file a spreadsheet opens (web/export.h). */
 static enum MHD_Result send_answer(call_t *x, char *json)
 {
-    if (!json) return reply_error(x->c, 500, "the query failed");
-    if (strcmp(x->p.format, "csv")) return reply_json(x->c, 200, json, NULL);
     char *buf = NULL, err[160], name[160], disp[200];
+    if (!json) return reply_error(x->c, 500, "the query failed");
+    if (strcmp(x->p.format, "csv")) {
+        /* asked for as a file (format=json): saved, not shown */
+        if (strcmp(x->p.format, "json")) return reply_json(x->c, 200, json, NULL);
+        export_filename(name, sizeof name, x->endpoint, x->p.unit, x->p.from, x->p.to, "json");
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+        const char *const extra[] = {"Content-Disposition", disp, NULL};
+        return reply_json(x->c, 200, json, extra);
+    }
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     const int rc = m ? export_csv(x->endpoint, json, x->p.part, m, err, sizeof err) : -1;
@@ -494,7 +501,7 @@ static enum MHD_Result send_answer(call_t *x, char *json)
         free(buf);
         return reply_error(x->c, 500, "the answer could not be written as CSV");
     }
-    export_filename(name, sizeof name, x->endpoint, x->p.unit, x->p.from, x->p.to);
+    export_filename(name, sizeof name, x->endpoint, x->p.unit, x->p.from, x->p.to, "csv");
     snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
     const char *const extra[] = {"Content-Disposition", disp, NULL};
     return reply_owned(x->c, 200, "text/csv; charset=utf-8", buf, len, extra);

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include "proto/ts.h"
+#include "web/export.h"
 
 #include <arpa/inet.h>
 #include "../unit/fixtures.h"
@@ -374,7 +375,9 @@ Test(web, every_question_is_also_a_csv_file)
                  200, "%s", out);
     cr_expect(STARTS(out, "figure,value,compare,change\n"), "%.100s", out);
     cr_expect(strstr(out, "\noccurred,") && strstr(out, "\nclearance_plain,") &&
-                  strstr(out, "\nwanted_wanted_found,") && strstr(out, "\ntarget_tipoff,90,,\n"),
+                  strstr(out, "\nwanted_found,") && strstr(out, "\nunit,20,,\n") &&
+                  strstr(out, "\nfrom,2026-01-01,2025-01-01,\n") &&
+                  strstr(out, "\ntarget_tipoff,90,,\n"),
               "%s", out);
     cr_expect(strstr(out, "\nclearance_plain,,,\n") || strstr(out, "\nclearance_plain,0"),
               "no value is an empty field, never a dash: %s", out);
@@ -398,6 +401,32 @@ Test(web, every_question_is_also_a_csv_file)
         cr_assert_eq(get(bo, others[i], out, sizeof out), 200, "%s: %s", others[i], out);
         cr_expect(STARTS(out, heads[i]), "%s: %.200s", others[i], out);
     }
+    /* an empty list's header (web/export.c's table) is what a list with rows
+     * has: the same columns whether or not there is anything to put in them */
+    const char *lists[][3] = {
+        {"/api/children?unit=20&from=2026-01-01&to=2027-01-01&format=csv", "children", ""},
+        {"/api/months?unit=20&from=2026-01-01&to=2027-01-01&format=csv", "months", ""},
+        {"/api/stations?unit=20&format=csv", "stations", ""},
+        {"/api/units?q=20&format=csv", "units", ""},
+        {"/api/tipoffs?unit=20&from=2023-01-01&to=2024-01-01&format=csv", "tipoffs", "overdue"},
+        {"/api/tipoffs?unit=20&from=2023-01-01&to=2024-01-01&format=csv&part=times", "tipoffs",
+         "times"}};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        cr_assert_eq(get(bo, lists[i][0], out, sizeof out), 200, "%s", out);
+        const char *head = export_header(lists[i][1], lists[i][2]);
+        cr_expect(head && STARTS(out, head) && out[strlen(head)] == '\n', "%s: %.300s", lists[i][0],
+                  out);
+    }
+    cr_assert_eq(
+        get(bo, "/api/overdue?unit=04&from=2023-01-01&to=2024-01-01&format=csv", out, sizeof out),
+        200, "%s", out);
+    cr_expect_str_eq(out, "day,overdue\n", "nothing recorded: the header alone");
+    cr_assert_eq(
+        get(bo, "/api/months?unit=20&from=2026-01-01&to=2027-01-01&format=json", out, sizeof out),
+        200, "%s", out);
+    cr_expect(
+        strstr(it_http_headers(), "attachment; filename=\"months-20-2026-01-01-2027-01-01.json\""),
+        "asked for as a file, JSON is saved: %s", it_http_headers());
     cr_expect_eq(
         get(bo, "/api/children?unit=20&from=2026-01-01&to=2027-01-01&format=text", out, sizeof out),
         400, "%s", out);

@@ -35,8 +35,17 @@ Test(export, a_list_is_a_row_per_element_in_the_answers_order)
     free(s);
     s = csv("stations", "[]", "", &rc);
     cr_expect_eq(rc, 0);
-    cr_expect_str_eq(s, "", "an empty list is an empty file");
+    cr_expect_str_eq(s,
+                     "node,unit,unit_name,last_message_at,seq_max,missing,events_today,connected,"
+                     "state\n",
+                     "an empty list is its header");
     free(s);
+    s = csv("tipoffs", "{\"overdue\": [], \"due\": [], \"times\": []}", "times", &rc);
+    cr_expect_eq(rc, 0);
+    cr_expect_str_eq(s, "unit,name,decided,p50_days,p90_days,max_days\n");
+    free(s);
+    cr_expect_null(export_header("overview", ""));
+    cr_expect_str_eq(export_header("tipoffs", ""), export_header("tipoffs", "overdue"));
 }
 
 Test(export, text_a_spreadsheet_would_run_is_written_after_a_quote)
@@ -45,11 +54,12 @@ Test(export, text_a_spreadsheet_would_run_is_written_after_a_quote)
     char *s =
         csv("tipoffs",
             "{\"overdue\": [{\"ref\": \"=HYPERLINK(1)\"}, {\"ref\": \"+1\"}, {\"ref\": \"-1\"},"
-            " {\"ref\": \"@x\"}, {\"ref\": \"\\tx\"}, {\"ref\": \"TG-1\"}],"
+            " {\"ref\": \"@x\"}, {\"ref\": \"\\tx\"}, {\"ref\": \"\\rx\"}, {\"ref\": \"TG-1\"}],"
             " \"due\": [{\"ref\": \"D\", \"days_left\": -2}], \"times\": []}",
             "", &rc);
     cr_assert_eq(rc, 0);
-    cr_expect_str_eq(s, "ref\n\"'=HYPERLINK(1)\"\n\"'+1\"\n\"'-1\"\n\"'@x\"\n\"'\tx\"\nTG-1\n");
+    cr_expect_str_eq(
+        s, "ref\n\"'=HYPERLINK(1)\"\n\"'+1\"\n\"'-1\"\n\"'@x\"\n\"'\tx\"\n\"'\rx\"\nTG-1\n");
     free(s);
     s = csv("tipoffs", "{\"overdue\": [], \"due\": [{\"ref\": \"D\", \"days_left\": -2}]}", "due",
             &rc);
@@ -65,25 +75,33 @@ Test(export, the_overview_is_a_row_per_figure_with_its_change)
 {
     int rc;
     const char *j =
-        "{\"unit\": \"20\", \"figures\": {\"occurred\": 274, \"clearance_plain\": 97.72,"
-        " \"resolution_rate\": null}, \"compare\": {\"occurred\": 357, \"clearance_plain\": 90.5,"
-        " \"resolution_rate\": 80}, \"wanted\": {\"code\": \"20\", \"wanted_found\": 5},"
+        "{\"unit\": \"20\", \"name\": \"Tỉnh Lạng Sơn\", \"from\": \"2023-01-01\","
+        " \"to\": \"2024-01-01\", \"cfrom\": \"2022-01-01\", \"cto\": \"2023-01-01\","
+        " \"figures\": {\"code\": \"20\", \"occurred\": 274, \"clearance_plain\": 97.72,"
+        " \"resolution_rate\": null, \"tipoffs_overdue\": 3}, \"compare\": {\"code\": \"20\","
+        " \"occurred\": 357, \"clearance_plain\": 90.5, \"resolution_rate\": 80,"
+        " \"tipoffs_overdue\": 3}, \"wanted\": {\"code\": \"20\", \"wanted_found\": 5},"
         " \"targets\": {\"tipoff\": 90}, \"partial_units\": [{\"code\": \"181\", \"name\": "
         "\"x\"}]}";
     char *s = csv("overview", j, "", &rc);
     cr_assert_eq(rc, 0);
     cr_expect_str_eq(s, "figure,value,compare,change\n"
+                        "unit,20,,\n"
+                        "name,Tỉnh Lạng Sơn,,\n"
+                        "from,2023-01-01,2022-01-01,\n"
+                        "to,2024-01-01,2023-01-01,\n"
                         "occurred,274,357,-83\n"
                         "clearance_plain,97.72,90.5,7.22\n"
                         "resolution_rate,,80,\n"
-                        "wanted_code,20,,\n"
-                        "wanted_wanted_found,5,,\n"
+                        "tipoffs_overdue,3,,\n"
+                        "wanted_found,5,,\n"
                         "target_tipoff,90,,\n"
                         "partial_unit,181,,\n");
     free(s);
-    s = csv("overview", "{\"figures\": {\"occurred\": 1}, \"compare\": null}", "", &rc);
+    s = csv("overview", "{\"unit\": \"20\", \"figures\": {\"occurred\": 1}, \"compare\": null}", "",
+            &rc);
     cr_assert_eq(rc, 0);
-    cr_expect_str_eq(s, "figure,value\noccurred,1\n");
+    cr_expect_str_eq(s, "figure,value\nunit,20\nname,\nfrom,\nto,\noccurred,1\n");
     free(s);
     s = csv("overview", "{\"compare\": null}", "", &rc);
     cr_expect_eq(rc, -1);
@@ -99,12 +117,12 @@ Test(export, the_overview_is_a_row_per_figure_with_its_change)
 Test(export, the_file_is_named_by_question_unit_and_period)
 {
     char n[128];
-    export_filename(n, sizeof n, "children", "20", "2023-01-01", "2024-01-01");
+    export_filename(n, sizeof n, "children", "20", "2023-01-01", "2024-01-01", "csv");
     cr_expect_str_eq(n, "children-20-2023-01-01-2024-01-01.csv");
-    export_filename(n, sizeof n, "months", "group:cluster2", "2023-01-01", "2024-01-01");
-    cr_expect_str_eq(n, "months-group-cluster2-2023-01-01-2024-01-01.csv");
-    export_filename(n, sizeof n, "units", "", "", "");
+    export_filename(n, sizeof n, "months", "group:cluster2", "2023-01-01", "2024-01-01", "json");
+    cr_expect_str_eq(n, "months-group-cluster2-2023-01-01-2024-01-01.json");
+    export_filename(n, sizeof n, "units", "", "", "", "csv");
     cr_expect_str_eq(n, "units-all.csv");
-    export_filename(n, sizeof n, "stations", "20", "", "");
+    export_filename(n, sizeof n, "stations", "20", "", "", "csv");
     cr_expect_str_eq(n, "stations-20.csv");
 }

@@ -79,6 +79,9 @@ def submit(port, args):
 
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
+    for f in os.listdir(ARTIFACTS):  # this run's screenshots only
+        if f.endswith((".png", ".pdf")):
+            os.remove(os.path.join(ARTIFACTS, f))
     name = "antt_browser_%d" % os.getpid()
     psql(BASE, "CREATE DATABASE %s" % name)
     dsn = BASE + " dbname=" + name
@@ -331,7 +334,7 @@ def browse(web, listen):
             ".reduce((n, e) => n + (e.encodedBodySize || 0), 0)")
         print("browser_test: page weight %d bytes (limit 300 KB)" % weight)
         assert weight <= 300 * 1024, weight
-        desk_officer(d, url, shot, loads, settled, card)
+        desk_officer(d, url, listen, shot, loads, settled, card)
     except Exception:
         # what the page looked like, and what it said, when a check failed
         shot("failed")
@@ -343,7 +346,7 @@ def browse(web, listen):
         d.quit()
 
 
-def desk_officer(d, url, shot, loads, settled, card):
+def desk_officer(d, url, listen, shot, loads, settled, card):
     """What a desk officer sees (issue 27): the page at 1366x768 and 1920x1080
     in both languages, the stations a page at a time with the silent ones
     first, the report as a document and on A4, the country's and the
@@ -409,6 +412,17 @@ def desk_officer(d, url, shot, loads, settled, card):
     assert more.text == "Xem thêm (còn 10)", more.text
     more.click()
     assert len(d.find_elements(By.CSS_SELECTOR, "#stations tbody tr")) == 30
+    # a live reload keeps what the reader opened and the order chosen
+    d.find_element(By.CSS_SELECTOR, "#stations thead th:nth-child(1)").click()  # node, A-Z
+    d.find_element(By.CSS_SELECTOR, "#stations thead th:nth-child(1)").click()  # node, Z-A
+    n = loads()
+    submit(listen, ["incident", "--unit", "06040", "--case", "LIVE-2/2023", "--group",
+                    "social_order", "--severity", "serious", "--occurred-at", "2023-11-10"])
+    settled(n)
+    nodes = d.execute_script("return [...document.querySelectorAll('#stations tbody tr')]"
+                             ".map(r => r.cells[0].textContent)")
+    assert len(nodes) == 30 and nodes == sorted(nodes, reverse=True), nodes
+    assert card("occurred") == "6", card("occurred")
     seq = d.execute_script("return [...document.querySelectorAll('#stations tbody tr')]"
                            ".map(r => r.cells[3].textContent).filter(s => s !== '—')")
     assert seq and all(s.isdigit() for s in seq), seq
@@ -456,7 +470,8 @@ def desk_officer(d, url, shot, loads, settled, card):
     d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     printed = d.find_element(By.CSS_SELECTOR, "#report-section .sheet").text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in printed and "CÔNG AN TỈNH LẠNG SƠN" in printed \
-        and "BỘ CÔNG AN" in printed and "THỦ TRƯỞNG ĐƠN VỊ" in printed and "Lạng Sơn, ngày" in printed, printed
+        and "BỘ CÔNG AN" in printed and "THỦ TRƯỞNG ĐƠN VỊ" in printed and "Lạng Sơn, ngày" in printed \
+        and "Số: ……/BC" in printed and "Nơi nhận:" in printed, printed
     assert not d.find_element(By.ID, "children").is_displayed(), "only the report prints"
     d.set_window_size(794, 1123)
     shot("7-report-print")
@@ -476,8 +491,15 @@ def desk_officer(d, url, shot, loads, settled, card):
                               ".map(r => [r.cells[0].textContent, r.cells[2].textContent,"
                               " r.cells[3].textContent, r.cells[4].textContent])")
     assert len(ranked) == 7, ranked
-    assert ranked[0][:3] == ["20", "1", "40,00%"], ranked[0]  # 2 of 5: the only rate there is
+    assert ranked[0][:3] == ["20", "1", "33,33%"], ranked[0]  # 2 of 6: the only rate there is
     assert all(r[1] == "—" for r in ranked[1:]), ranked  # nothing to divide by: no rank
+    heads = d.execute_script("return [...document.querySelectorAll('#ranking thead th')].map(t => t.textContent)")
+    assert heads[2] == "Hạng khám phá" and heads[4] == "Hạng giải quyết", heads
+    # sorted by a rank, the unranked stay below the ranked, either way
+    for _ in range(2):
+        d.find_element(By.CSS_SELECTOR, "#ranking thead th:nth-child(3)").click()
+        first = d.execute_script("return document.querySelector('#ranking tbody tr').cells[0].textContent")
+        assert first == "20", first
     assert ranked[0][3] == "1", ranked[0]  # resolution: 1 of 2 tip-offs, the only one
     layout_ok("the country")
     d.execute_script("document.getElementById('ranking-section').scrollIntoView()")

@@ -42,7 +42,9 @@ const T = {
     report_year_only: 'Báo cáo năm chỉ lập cho một năm hoặc một năm thống kê.',
     report_cluster: 'Báo cáo năm lập cho từng tỉnh và toàn quốc; cụm thi đua so sánh các tỉnh ở bảng xếp hạng.',
     denunciation: 'Tố giác', information: 'Tin báo', recommendation: 'Kiến nghị khởi tố',
-    ranking: 'Xếp hạng các tỉnh', rank: 'Hạng', ranking_note: 'Xếp theo từng tỷ lệ (bấm tiêu đề cột để sắp xếp); cùng tỷ lệ thì cùng hạng; tỉnh không có số liệu để tính thì không xếp hạng.',
+    ranking: 'Xếp hạng các tỉnh', rank_clearance_carry: 'Hạng khám phá', rank_resolution_rate: 'Hạng giải quyết',
+    rank_major_clearance_carry: 'Hạng trọng án', report_failed: 'Không lập được báo cáo:',
+    report_no: 'Số:', report_to: 'Nơi nhận:', report_to_list: ['- Như trên;', '- Lưu: VT.'], ranking_note: 'Xếp theo từng tỷ lệ (bấm tiêu đề cột để sắp xếp); cùng tỷ lệ thì cùng hạng; tỉnh không có số liệu để tính thì không xếp hạng.',
     show_stations: 'Hiển thị', st_attention: 'Cần chú ý (mất liên lạc, mất sự kiện)', st_all: 'Tất cả các trạm',
     st_count: (n, s, l) => `${n} trạm · ${s} mất liên lạc · ${l} mất sự kiện`,
     more: (n) => `Xem thêm (còn ${n})`, st_none: 'Không có trạm nào cần chú ý.',
@@ -51,7 +53,7 @@ const T = {
     h_occurred: 'Xảy ra', h_cleared: 'Làm rõ', h_clearance_carry: 'Tỷ lệ khám phá', h_tipoffs_received: 'TG, TB nhận',
     h_resolution_rate: 'Tỷ lệ giải quyết', h_tipoffs_overdue: 'Quá hạn', h_major_clearance_carry: 'Khám phá trọng án',
     h_unit: 'Đơn vị', lh_state: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', lh_motto: 'Độc lập - Tự do - Hạnh phúc',
-    sig_maker: 'NGƯỜI LẬP BIỂU', sig_head: 'THỦ TRƯỞNG ĐƠN VỊ', ministry: 'BỘ CÔNG AN', police_of: 'CÔNG AN',
+    sig_maker: 'NGƯỜI LẬP BIỂU', sig_head: 'THỦ TRƯỞNG ĐƠN VỊ', ministry: 'BỘ CÔNG AN',
     sig_place: (place, d) => `${place}, ngày ${d.getDate()} tháng ${d.getMonth() + 1} năm ${d.getFullYear()}`,
   },
   en: {
@@ -89,7 +91,9 @@ const T = {
     report_year_only: 'The year-end report is made for a year or a statistical year.',
     report_cluster: 'Year-end reports are made for each province and the country; a cluster compares its provinces in the ranking.',
     denunciation: 'Denunciation', information: 'Crime report', recommendation: 'Prosecution request',
-    ranking: 'Provinces ranked', rank: 'Rank', ranking_note: 'Ranked on each rate (click a heading to sort); equal rates share a rank; a province with nothing to divide by is not ranked.',
+    ranking: 'Provinces ranked', rank_clearance_carry: 'Clearance rank', rank_resolution_rate: 'Resolution rank',
+    rank_major_clearance_carry: 'Major-case rank', report_failed: 'The report could not be made:',
+    report_no: 'No.:', report_to: 'To:', report_to_list: ['- As above;', '- File.'], ranking_note: 'Ranked on each rate (click a heading to sort); equal rates share a rank; a province with nothing to divide by is not ranked.',
     show_stations: 'Show', st_attention: 'Needing attention (silent, losing events)', st_all: 'All stations',
     st_count: (n, s, l) => `${n} stations · ${s} silent · ${l} losing events`,
     more: (n) => `Show more (${n} left)`, st_none: 'No station needs attention.',
@@ -98,7 +102,7 @@ const T = {
     h_occurred: 'Occurred', h_cleared: 'Cleared', h_clearance_carry: 'Clearance', h_tipoffs_received: 'Tip-offs',
     h_resolution_rate: 'Resolution', h_tipoffs_overdue: 'Overdue', h_major_clearance_carry: 'Major clearance',
     h_unit: 'Unit', lh_state: 'SOCIALIST REPUBLIC OF VIET NAM', lh_motto: 'Independence - Freedom - Happiness',
-    sig_maker: 'PREPARED BY', sig_head: 'HEAD OF UNIT', ministry: 'MINISTRY OF PUBLIC SECURITY', police_of: 'POLICE OF',
+    sig_maker: 'PREPARED BY', sig_head: 'HEAD OF UNIT', ministry: 'MINISTRY OF PUBLIC SECURITY',
     sig_place: (place, d) => `${place}, ${d.toLocaleDateString('en-GB', {day: 'numeric', month: 'long', year: 'numeric'})}`,
   },
 };
@@ -116,6 +120,9 @@ const pct = (v) => v === null || v === undefined ? '—' : num(v, 2) + '%';
 const monthLabel = (m) => new Date(`${m}-15T00:00:00Z`).toLocaleDateString(locale(),
   {month: lang === 'vi' ? 'numeric' : 'short', year: 'numeric', timeZone: 'UTC'});
 const PLAIN = ['seq']; // numbers that are not amounts: no thousands separator
+// the tables' columns of text (left, as their headings); the rest are numbers
+const TEXT_COLS = ['code', 'unitname', 'h_unit', 'ref', 'kind', 'received', 'deadline', 'node', 'last',
+  'connected', 'state'];
 const day = (ts) => new Date(ts).toLocaleDateString(locale(), {timeZone: 'Asia/Ho_Chi_Minh'});
 const iso = (d) => d.toISOString().slice(0, 10);
 const addDays = (s, n) => { const d = new Date(s + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() + n); return iso(d); };
@@ -181,7 +188,8 @@ function exportLinks(el, url) {
   a.href = `${url}&format=csv`;
   a.textContent = t('csv');
   a.className = 'csv';
-  j.href = url;
+  j.href = `${url}&format=json`; // saved as a file: the page and its live stream stay
+  j.download = '';
   j.textContent = 'JSON';
   j.className = 'json';
   p.replaceChildren(a, ' · ', j);
@@ -207,18 +215,25 @@ function crumbs(ov) {
 
 /* A figure against the comparison period, as a report states it: "tăng 3
  * (12,50%) so với năm 2022" for counts, "+7,22 điểm so với năm 2022" for
- * rates. */
+ * rates; green where the change is for the better (more cleared, a higher
+ * rate), red where for the worse (more crimes), grey where neither. */
+const BETTER_UP = ['cleared', 'suspects', 'clearance_carry', 'clearance_plain', 'major_clearance_carry',
+  'tipoffs_resolved', 'resolution_rate'];
+const WORSE_UP = ['occurred', 'major_occurred', 'traffic_accidents'];
+const AS_OF_TODAY = ['tipoffs_overdue']; // counted today whatever the period: nothing to compare
 function versus(k, now, then, year) {
-  if (then === null || then === undefined || now === null || now === undefined) return null;
+  if (then === null || then === undefined || now === null || now === undefined || AS_OF_TODAY.includes(k))
+    return null;
+  const tone = (d) => (!d ? 'flat' : (d > 0) === BETTER_UP.includes(k) ? 'better'
+    : (d > 0) === WORSE_UP.includes(k) ? 'worse' : 'flat');
   if (RATES.includes(k)) {
     const m = Math.round((now - then) * 100) / 100;
-    return {text: T[lang].points((m > 0 ? '+' : m < 0 ? '−' : '±') + num(Math.abs(m), 2), year),
-      cls: m > 0 ? 'up' : m < 0 ? 'down' : 'flat'};
+    return {text: T[lang].points((m > 0 ? '+' : m < 0 ? '−' : '±') + num(Math.abs(m), 2), year), cls: tone(m)};
   }
   const d = now - then;
   if (!d) return {text: T[lang].same(year), cls: 'flat'};
   return {text: T[lang].count_change(t(d > 0 ? 'up' : 'down'), num(Math.abs(d)),
-    then ? ` (${num(Math.abs(d) * 100 / then, 2)}%)` : '', year), cls: d > 0 ? 'up' : 'down'};
+    then ? ` (${num(Math.abs(d) * 100 / then, 2)}%)` : '', year), cls: tone(d)};
 }
 
 /* A rate against its target as antt report states it, on the rate as
@@ -327,7 +342,7 @@ async function load() {
     rateChart = new window.Chart($('resolution'), {type: 'line', data: {labels,
       datasets: [{label: t('rate_month'), borderColor: '#0b4f8a', backgroundColor: '#0b4f8a',
         data: months.map((m) => (m.received ? Math.round(m.resolved * 10000 / m.received) / 100 : null))}]},
-      options: {animation: false, locale: locale(), scales: {x: flat, y: {min: 0, max: 100}}}});
+      options: {animation: false, locale: locale(), scales: {x: flat, y: {min: 0, suggestedMax: 100}}}});
     odChart = new window.Chart($('overdue-trend'), {type: 'line', data: {labels: od.map((x) => day(x.day + 'T12:00:00Z')),
       datasets: [{label: t('overdue_trend'), borderColor: '#b85c00', backgroundColor: '#b85c00',
         data: od.map((x) => x.overdue), stepped: true}]},
@@ -355,18 +370,24 @@ async function load() {
   const cluster = unit.startsWith('group:'), yearly = p.yearly && !cluster;
   $('report-year-only').hidden = p.yearly || cluster;
   $('report-cluster').hidden = !cluster;
+  $('report-failed').hidden = true;
   $('report-section').querySelector('.sheet').hidden = !yearly;
   $('print').parentElement.hidden = !yearly;
   if (yearly) {
     const rq = `unit=${u}&year=${p.y}${p.c ? `&cmp=${p.c}` : ''}&lang=${lang}` + (p.kind === 'stat' ? '&stat=1' : '');
     const rep = await fetch(`/api/report?${rq}`, {credentials: 'same-origin'});
-    showReport(rep.ok ? await rep.text() : '', ov);
+    if (rep.ok) showReport(await rep.text(), ov);
+    else {
+      $('report-section').querySelector('.sheet').hidden = true;
+      $('print').parentElement.hidden = true;
+      $('report-failed').hidden = false;
+      $('report-failed').textContent = `${t('report_failed')} ${(await rep.json().catch(() => ({}))).error || rep.status}`;
+    }
     $('report-csv').href = `/api/report?${rq}&format=csv`;
     $('report-json').href = `/api/report?${rq}&format=json`;
   }
   stations = await get(`/api/stations?unit=${u}`);
-  stationsShown = STATION_PAGE;
-  drawStations();
+  drawStations(); // on a live reload, as many as were shown
   exportLinks($('stations'), `/api/stations?unit=${u}`);
   document.body.dataset.loads = Number(document.body.dataset.loads || 0) + 1; // for tests: all drawn
 }
@@ -384,7 +405,7 @@ function ranking(kids, show) {
   };
   const ranks = Object.fromEntries(RANKED.map((k) => [k, rankOf(k)]));
   const cols = ['code', 'unitname'];
-  RANKED.forEach((k) => cols.push('rank', 'h_' + k));
+  RANKED.forEach((k) => cols.push('rank_' + k, 'h_' + k));
   cols.push('h_occurred', 'h_cleared', 'h_tipoffs_received');
   const rows = kids.map((x) => [x.code, x.name, ...RANKED.flatMap((k) => [ranks[k](x[k]), x[k]]),
     x.occurred, x.cleared, x.tipoffs_received]);
@@ -396,6 +417,16 @@ function ranking(kids, show) {
     tr.children[0].replaceChildren(a);
     RANKED.forEach((k, i) => { tr.children[2 + 2 * i].classList.add('rank'); });
   });
+}
+
+/* A unit's police as its letterhead names it: "CÔNG AN TỈNH LẠNG SƠN";
+ * in English "LẠNG SƠN PROVINCE POLICE". */
+const LEVEL_EN = {'Tỉnh': 'province', 'Thành phố': 'city', 'Huyện': 'district', 'Quận': 'district',
+  'Thị xã': 'town', 'Xã': 'commune', 'Phường': 'ward', 'Thị trấn': 'township'};
+function police(name) {
+  if (lang === 'vi') return `CÔNG AN ${name}`.toLocaleUpperCase('vi-VN');
+  const m = /^(Thành phố|Thị trấn|Thị xã|Tỉnh|Huyện|Quận|Xã|Phường) (.+)$/.exec(name);
+  return (m ? `${m[2]} ${LEVEL_EN[m[1]]} police` : `${name} police`).toLocaleUpperCase('en-GB');
 }
 
 /* The year-end report as a document: `antt report`'s lines as paragraphs
@@ -412,8 +443,13 @@ function showReport(text, ov) {
   }));
   const parents = ov.parents || [];
   const up = parents.length ? parents[parents.length - 1] : null;
-  const police = (name) => `${t('police_of')} ${name}`.toLocaleUpperCase(locale());
   $('lh-parent').textContent = up ? police(up.name) : t('ministry');
+  $('lh-no').textContent = `${t('report_no')} ……/BC`;
+  $('report-to').replaceChildren(...[t('report_to'), ...T[lang].report_to_list].map((l, i) => {
+    const e = document.createElement(i ? 'div' : 'b');
+    e.textContent = l;
+    return e;
+  }));
   $('lh-unit').textContent = unit === 'all' || unit.startsWith('group:') ? '' : police(ov.name || unit);
   const province = parents.length ? parents[0].name : ov.level === 'province' ? ov.name : '';
   const place = province ? province.replace(/^(Tỉnh|Thành phố) /, '') : 'Hà Nội';
@@ -461,8 +497,7 @@ function picker() { // the unit picker: codes and names inside the viewer's scop
 
 function table(el, cols, rows, decorate) {
   // a column of text is left, of numbers right, and its heading with it
-  const kind = cols.map((c, j) => (rows.some((r) => typeof r[j] === 'string') || (!rows.length && j < 2)
-    ? 'text' : 'num'));
+  const kind = cols.map((c) => (TEXT_COLS.includes(c) ? 'text' : 'num'));
   const head = document.createElement('tr');
   cols.forEach((c, i) => {
     const th = document.createElement('th');
@@ -471,7 +506,7 @@ function table(el, cols, rows, decorate) {
     th.onclick = () => sortBy(el, i);
     head.append(th);
   });
-  delete el.dataset.sort;
+  const sorted = el.dataset.sort, dir = el.dataset.dir; // a redraw keeps the reader's order
   el.tHead.replaceChildren(head);
   const body = el.tBodies[0];
   body.replaceChildren();
@@ -490,16 +525,26 @@ function table(el, cols, rows, decorate) {
     if (decorate) decorate(row, tr, i);
     body.append(tr);
   });
+  if (sorted) applySort(el, Number(sorted), Number(dir));
 }
 
-function sortBy(el, i) {
-  const rows = [...el.tBodies[0].rows];
-  const dir = el.dataset.sort === String(i) ? -1 : 1;
-  el.dataset.sort = dir === 1 ? String(i) : '';
+function applySort(el, i, dir) {
+  el.dataset.sort = String(i);
+  el.dataset.dir = String(dir);
   [...el.tHead.rows[0].cells].forEach((th, j) => { th.dataset.dir = j === i ? dir : ''; });
-  const key = (r) => { const v = r.children[i].dataset.v; return v !== '' && !isNaN(v) ? Number(v) : v; };
-  rows.sort((a, b) => (key(a) > key(b) ? dir : key(a) < key(b) ? -dir : 0));
+  // numbers as numbers; a cell with nothing in it ('—') last either way
+  const key = (r) => { const v = r.children[i].dataset.v; return v === '' ? null : !isNaN(v) ? Number(v) : v; };
+  const rows = [...el.tBodies[0].rows];
+  rows.sort((a, b) => {
+    const x = key(a), y = key(b);
+    if (x === null || y === null) return (x === null) - (y === null);
+    return x > y ? dir : x < y ? -dir : 0;
+  });
   el.tBodies[0].append(...rows);
+}
+
+function sortBy(el, i) { // a heading clicked: that column, then the other way
+  applySort(el, i, el.dataset.sort === String(i) && el.dataset.dir === '1' ? -1 : 1);
 }
 
 function live() {
@@ -547,6 +592,7 @@ document.addEventListener('DOMContentLoaded', () => {
   };
   $('print').onclick = () => window.print();
   $('st-filter').onchange = () => { stationsShown = STATION_PAGE; drawStations(); };
+  $('period').addEventListener('submit', () => { stationsShown = STATION_PAGE; }, true);
   $('st-more').onclick = () => { stationsShown += STATION_PAGE; drawStations(); };
   $('kind').onchange = showPeriodFields;
   $('within').onchange = () => load().catch(() => {});
@@ -555,7 +601,9 @@ document.addEventListener('DOMContentLoaded', () => {
   $('period').onsubmit = (ev) => { ev.preventDefault(); unit = $('unit').value.trim(); location.hash = unit; load().catch((e) => { $('unit-name').textContent = String(e.message || e); }); };
   window.addEventListener('hashchange', () => {
     const h = decodeURIComponent(location.hash.slice(1));
-    if (me && h && h !== unit) { unit = h; $('unit').value = unit; load().catch(() => {}); }
+    if (me && h && h !== unit) {
+      unit = h; $('unit').value = unit; stationsShown = STATION_PAGE; load().catch(() => {});
+    }
   });
   start();
 });
