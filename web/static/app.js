@@ -268,11 +268,13 @@ function card(key, value, sub, vs) {
   return d;
 }
 
-async function load() {
+async function draw(gen) {
+  // a newer load started (the reader asked again, a live reload): this one stops
+  const ask = async (path) => { const r = await get(path); if (gen !== loadGen) throw STALE; return r; };
   const p = period();
   const u = encodeURIComponent(unit);
   const q = `unit=${u}&from=${p.from}&to=${p.to}`;
-  const ov = await get(`/api/overview?${q}` + (p.c ? `&cfrom=${p.cf}&cto=${p.ct}` : ''));
+  const ov = await ask(`/api/overview?${q}` + (p.c ? `&cfrom=${p.cf}&cto=${p.ct}` : ''));
   $('unit-name').textContent = unitLabel(unit, ov.name);
   $('period-label').textContent = `${day(p.from + 'T12:00:00Z')} – ${day(addDays(p.to, -1) + 'T12:00:00Z')}`;
   crumbs(ov);
@@ -300,7 +302,7 @@ async function load() {
   exportLinks($('overview-export'), `/api/overview?${q}` + (p.c ? `&cfrom=${p.cf}&cto=${p.ct}` : ''));
   $('partials').textContent = ov.partial_units.length
     ? `${t('partial')} ${ov.partial_units.map((x) => `${x.code} ${x.name}`).join('; ')}` : '';
-  const kids = await get(`/api/children?${q}`);
+  const kids = await ask(`/api/children?${q}`);
   ranking(kids, unit === 'all' || unit.startsWith('group:'));
   const kidCols = ['code', 'unitname', 'h_occurred', 'h_cleared', 'h_clearance_carry', 'h_tipoffs_received',
     'h_resolution_rate', 'h_tipoffs_overdue'];
@@ -315,10 +317,10 @@ async function load() {
     if (row[6] !== null) r.classList.add(row[6] >= (tg.tipoff ?? 90) ? 'good' : 'bad');
   });
   exportLinks($('children'), `/api/children?${q}`);
-  const months = await get(`/api/months?${q}`);
-  const cmpMonths = p.c ? await get(`/api/months?unit=${u}&from=${p.cf}&to=${p.ct}`) : [];
+  const months = await ask(`/api/months?${q}`);
+  const cmpMonths = p.c ? await ask(`/api/months?unit=${u}&from=${p.cf}&to=${p.ct}`) : [];
   exportLinks($('months-export'), `/api/months?${q}`);
-  const od = await get(`/api/overdue?${q}`);
+  const od = await ask(`/api/overdue?${q}`);
   $('overdue-none').hidden = od.length > 0;
   $('overdue-chart').hidden = od.length === 0; // nothing recorded: no empty chart
   if (window.Chart) {
@@ -349,7 +351,7 @@ async function load() {
       options: {animation: false, locale: locale(), scales: counts}});
   }
   const within = Math.min(366, Math.max(1, Number($('within').value) || 3));
-  const tip = await get(`/api/tipoffs?${q}&within=${within}`);
+  const tip = await ask(`/api/tipoffs?${q}&within=${within}`);
   const named = (code, name) => (name ? `${name} (${code})` : code);
   const odCols = ['h_unit', 'ref', 'kind', 'received', 'deadline', 'late'];
   const odRows = tip.overdue.map((x) => [named(x.unit, x.unit_name), x.ref, t(x.kind), day(x.received_at),
@@ -376,7 +378,10 @@ async function load() {
   if (yearly) {
     const rq = `unit=${u}&year=${p.y}${p.c ? `&cmp=${p.c}` : ''}&lang=${lang}` + (p.kind === 'stat' ? '&stat=1' : '');
     const rep = await fetch(`/api/report?${rq}`, {credentials: 'same-origin'});
-    if (rep.ok) showReport(await rep.text(), ov);
+    if (gen !== loadGen) throw STALE;
+    const text = rep.ok ? await rep.text() : '';
+    if (gen !== loadGen) throw STALE;
+    if (rep.ok) showReport(text, ov);
     else {
       $('report-section').querySelector('.sheet').hidden = true;
       $('print').parentElement.hidden = true;
@@ -386,10 +391,23 @@ async function load() {
     $('report-csv').href = `/api/report?${rq}&format=csv`;
     $('report-json').href = `/api/report?${rq}&format=json`;
   }
-  stations = await get(`/api/stations?unit=${u}`);
+  stations = await ask(`/api/stations?unit=${u}`);
   drawStations(); // on a live reload, as many as were shown
   exportLinks($('stations'), `/api/stations?unit=${u}`);
   document.body.dataset.loads = Number(document.body.dataset.loads || 0) + 1; // for tests: all drawn
+}
+
+/* Draw the page for the unit and period asked. Loads can overlap (a live
+ * reload while the reader asks for another unit): only the newest draws. */
+const STALE = new Error('superseded');
+let loadGen = 0;
+async function load() {
+  const gen = ++loadGen;
+  try {
+    await draw(gen);
+  } catch (e) {
+    if (e !== STALE) throw e;
+  }
 }
 
 /* The provinces of the country or of a cluster ranked on each rate, the
