@@ -67,6 +67,40 @@ CREATE FUNCTION antt.days_off_digest() RETURNS text
       FROM antt.days_off
 $$;
 
+CREATE FUNCTION antt.federation_ministry() RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'fold_input_local_txid'
+                    AND tgrelid = 'antt.fold_input'::regclass) THEN
+        CREATE TRIGGER fold_input_local_txid BEFORE INSERT ON antt.fold_input
+            FOR EACH ROW EXECUTE FUNCTION antt.fold_input_local_txid();
+    END IF;
+    ALTER TABLE antt.fold_input ENABLE ALWAYS TRIGGER fold_input_local_txid;
+END $$;
+
+CREATE FUNCTION antt.federation_province() RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'antt_up_log') THEN
+        CREATE PUBLICATION antt_up_log FOR TABLE antt.fold_input, antt.events
+            WITH (publish = 'insert', publish_via_partition_root = true);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'antt_up_state') THEN
+        CREATE PUBLICATION antt_up_state FOR TABLE antt.incidents, antt.tipoffs, antt.wanted
+            WITH (publish = 'insert, update, delete');
+    END IF;
+END $$;
+
+CREATE FUNCTION antt.fold_input_local_txid() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.txid := pg_current_xact_id();
+    RETURN NEW;
+END $$;
+
 CREATE FUNCTION antt.fold_wait(p_timeout_ms integer) RETURNS boolean
     LANGUAGE plpgsql
     AS $$
@@ -1351,9 +1385,15 @@ GRANT ALL ON FUNCTION antt.days_off_changed() TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.days_off_digest() TO antt_reader;
 
+GRANT ALL ON FUNCTION antt.federation_ministry() TO antt_reader;
+
+GRANT ALL ON FUNCTION antt.federation_province() TO antt_reader;
+
 GRANT ALL ON FUNCTION antt.float4_dist(real, real) TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.float8_dist(double precision, double precision) TO antt_reader;
+
+GRANT ALL ON FUNCTION antt.fold_input_local_txid() TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.fold_wait(p_timeout_ms integer) TO antt_reader;
 
