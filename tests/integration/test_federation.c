@@ -214,3 +214,31 @@ Test(federation, a_province_cut_off_goes_on_and_the_ministry_catches_up)
                  0);
     PQfinish(c);
 }
+
+/* The Ministry's server down (an hour in the issue; seconds here: what is
+ * kept for it is the provinces' WAL, whatever the time): the provinces go
+ * on unaffected, and the Ministry catches up when it is back. */
+Test(federation, the_ministry_down_leaves_the_provinces_unaffected)
+{
+    crimes(&da, "ls-180-06040", "06040", "BEFORE", 5);
+    cr_assert_eq(ministry_reaches("unit = '06040'", 5), 5);
+    it_server_stop(&pm);
+    crimes(&da, "ls-180-06040", "06040", "AWAY", 20);
+    crimes(&db_, "cb-040-01267", "01267", "AWAY", 15);
+    cr_expect_eq(occurred(&a, NULL), 25, "Lạng Sơn acked and folded its own");
+    cr_expect_eq(occurred(&b, NULL), 15, "Cao Bằng too");
+    /* each province kept what the Ministry has not confirmed */
+    PGconn *ac = it_pg(&a);
+    cr_expect_eq(it_scalar(ac, "SELECT count(*) FROM pg_replication_slots"
+                               " WHERE slot_name = 'antt_from_20' AND NOT active"),
+                 1, "the Ministry's slot waits, inactive");
+    PQfinish(ac);
+    it_server_start(&pm);
+    cr_expect_eq(ministry_reaches(NULL, 40), 40, "the Ministry caught up: 25 + 15");
+    cr_expect_eq(occurred(&m, "unit = '06040'"), 25);
+    cr_expect_eq(occurred(&m, "unit = '01267'"), 15);
+    PGconn *c = it_pg(&m);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 40);
+    PQfinish(c);
+    cr_expect(it_daemon_alive(&dm), "the Ministry's anttd waited for its database");
+}
