@@ -478,20 +478,21 @@ static enum MHD_Result report(call_t *x)
 
 /* ---- the questions -------------------------------------------------------- */
 
-/* A question's answer: JSON from the database (taken), or 500; with
- * format=csv, the file a spreadsheet opens (web/export.h). */
+/* A question's answer: JSON from the database (taken), or 500; asked for
+ * as a file (format=csv, the file a spreadsheet opens, web/export.h; or
+ * format=json), the same saved rather than shown. */
 static enum MHD_Result send_answer(call_t *x, char *json)
 {
-    char *buf = NULL, err[160], name[160], disp[200];
     if (!json) return reply_error(x->c, 500, "the query failed");
-    if (strcmp(x->p.format, "csv")) {
-        /* asked for as a file (format=json): saved, not shown */
-        if (strcmp(x->p.format, "json")) return reply_json(x->c, 200, json, NULL);
-        export_filename(name, sizeof name, x->endpoint, x->p.unit, x->p.from, x->p.to, "json");
-        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
-        const char *const extra[] = {"Content-Disposition", disp, NULL};
-        return reply_json(x->c, 200, json, extra);
-    }
+    const int csv = !strcmp(x->p.format, "csv");
+    if (!csv && strcmp(x->p.format, "json")) return reply_json(x->c, 200, json, NULL);
+    char name[160], disp[200];
+    export_filename(name, sizeof name, x->endpoint, x->p.unit, x->p.from, x->p.to,
+                    csv ? "csv" : "json");
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+    const char *const extra[] = {"Content-Disposition", disp, NULL};
+    if (!csv) return reply_json(x->c, 200, json, extra);
+    char *buf = NULL, err[160];
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     const int rc = m ? export_csv(x->endpoint, json, x->p.part, m, err, sizeof err) : -1;
@@ -501,9 +502,6 @@ static enum MHD_Result send_answer(call_t *x, char *json)
         free(buf);
         return reply_error(x->c, 500, "the answer could not be written as CSV");
     }
-    export_filename(name, sizeof name, x->endpoint, x->p.unit, x->p.from, x->p.to, "csv");
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
-    const char *const extra[] = {"Content-Disposition", disp, NULL};
     return reply_owned(x->c, 200, "text/csv; charset=utf-8", buf, len, extra);
 }
 
@@ -704,7 +702,7 @@ static const page_t *page_find(const char *method, const char *url)
 static enum MHD_Result page_run(server_t *s, struct MHD_Connection *c, const char *url,
                                 const page_t *pg, req_t *q)
 {
-    call_t x = {.s = s, .c = c, .q = q, .rest = ""};
+    call_t x = {.s = s, .c = c, .q = q, .rest = "", .endpoint = strrchr(pg->path, '/') + 1};
     const size_t n = strlen(pg->path);
     if (pg->path[n - 1] == '*') x.rest = url + n - 1;
     if (pg->who == SERVER_OPEN && !(pg->what & PAGE_QUESTION)) return pg->run(&x);
@@ -717,8 +715,7 @@ static enum MHD_Result page_run(server_t *s, struct MHD_Connection *c, const cha
     x.has_who = w > 0;
     if (w < 0) {
         rc = reply_error(c, 503, "the database failed");
-    } else if ((pg->what & PAGE_QUESTION) &&
-               parse_args(c, x.endpoint = strrchr(pg->path, '/') + 1, &x.p, why, sizeof why) < 0) {
+    } else if ((pg->what & PAGE_QUESTION) && parse_args(c, x.endpoint, &x.p, why, sizeof why) < 0) {
         count_bad(s);
         rc = reply_error(c, 400, why);
     } else if (pg->who == SERVER_VIEWER && !x.has_who) {
