@@ -360,7 +360,9 @@ def desk_officer(d, url, listen, shot, loads, settled, card):
             "document.getElementById('cmp').value = arguments[2];", unit, year, cmp)
         n = loads()
         d.find_element(By.CSS_SELECTOR, "#period button").click()
-        settled(n)
+        # a load started before (at login, for the unit in the address) may
+        # finish first: wait for this unit's own
+        settled(n, lambda d: d.execute_script("return document.body.dataset.unit") == unit)
     def layout_ok(where):
         """No sideways scrolling; each heading aligned as its column; no
         heading broken over two lines; every figure against the comparison."""

@@ -394,6 +394,7 @@ async function draw(gen) {
   stations = await ask(`/api/stations?unit=${u}`);
   drawStations(); // on a live reload, as many as were shown
   exportLinks($('stations'), `/api/stations?unit=${u}`);
+  document.body.dataset.unit = unit; // for tests: which unit was drawn
   document.body.dataset.loads = Number(document.body.dataset.loads || 0) + 1; // for tests: all drawn
 }
 
