@@ -1,6 +1,7 @@
 /* main.c — anttd's command line: settings in layers, one-shot admin
  * commands, or the daemon itself. */
 #include "db/admin.h"
+#include "db/federation.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
@@ -57,6 +58,17 @@ static void usage(FILE *f)
             "  --repair                --verify, then write the recomputed figures back (after\n"
             "                          a unit map dissolved units that already had events);\n"
             "                          batches wait while it runs\n"
+            "  --federation-add CODE[,ROOT...]=CONNINFO\n"
+            "                          on a Ministry's database: subscribe to province CODE\n"
+            "                          (its units: the subtrees of CODE and of each ROOT, e.g.\n"
+            "                          provinces merged into it) at CONNINFO, its primary, and\n"
+            "                          take its history (docs/design/federation.md)\n"
+            "  --federation-resync CODE\n"
+            "                          make the Ministry's rows of province CODE equal to its\n"
+            "                          primary's and restart its stream from a new slot (after\n"
+            "                          its failover, or a slot it lost)\n"
+            "  --federation-remove CODE\n"
+            "                          stop feeding from province CODE (its figures stay)\n"
             "  --print-config          print the effective settings (secrets masked)\n"
             "  -h, --help; -V, --version\n"
             "\n"
@@ -99,6 +111,9 @@ static const struct {
     {"load-days-off", 1},
     {"recompute-deadlines", 0},
     {"load-targets", 1},
+    {"federation-add", 1},
+    {"federation-resync", 1},
+    {"federation-remove", 1},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -227,6 +242,36 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
             goto fail;
         }
         log_info("admin", "node revoked node=%s", arg);
+    } else if (!strncmp(cmd, "federation-", 11)) {
+        fed_resync_t r;
+        char code[8] = "", roots[256] = "", warn[512] = "";
+        if (!strcmp(cmd, "federation-add")) {
+            const char *eq = strchr(arg, '=');
+            const size_t head = eq ? (size_t)(eq - arg) : 0;
+            if (!eq || head < 2 || head >= sizeof roots || !eq[1]) {
+                snprintf(err, sizeof err, "--federation-add wants CODE[,ROOT...]=CONNINFO");
+                goto fail;
+            }
+            memcpy(roots, arg, head);
+            roots[head] = '\0';
+            const char *comma = strchr(roots, ',');
+            snprintf(code, sizeof code, "%.*s", (int)(comma ? comma - roots : (long)head), roots);
+            if (fed_add(c, code, comma ? comma + 1 : NULL, eq + 1, &r, err, sizeof err) < 0)
+                goto fail;
+        } else if (!strcmp(cmd, "federation-resync")) {
+            snprintf(code, sizeof code, "%s", arg);
+            if (fed_resync(c, code, &r, err, sizeof err) < 0) goto fail;
+        } else {
+            if (fed_remove(c, arg, warn, sizeof warn, err, sizeof err) < 0) goto fail;
+            if (*warn) log_warn("federation", "%s", warn);
+            log_info("federation", "province removed code=%s", arg);
+            return 0;
+        }
+        log_info("federation",
+                 "province resynced code=%s stream_from=%s keys_corrected=%ld days=%ld"
+                 " days_differing=%ld events_added=%ld events_removed=%ld case_rows=%ld",
+                 code, r.lsn, r.keys, r.days, r.days_differing, r.events_added, r.events_removed,
+                 r.cases);
     } else if (!strcmp(cmd, "verify") || !strcmp(cmd, "repair")) {
         const int repair = !strcmp(cmd, "repair");
         /* Nothing is folded here: the figures are compared with the

@@ -13,19 +13,18 @@ void db_chomp(char *s)
         s[--n] = '\0';
 }
 
-db_t *db_connect(const char *conninfo, const char *app, char *err, size_t errlen)
+static db_t *connect_with(const char *conninfo, const char *app, int replication, char *err,
+                          size_t errlen)
 {
     /* Our defaults first: the operator's conninfo, expanded from "dbname"
-     * (expand_dbname=1), comes last and overrides any of them. */
-    const char *keys[] = {"connect_timeout",
-                          "application_name",
-                          "keepalives_idle",
-                          "keepalives_interval",
-                          "keepalives_count",
-                          "dbname",
-                          NULL};
-    const char *vals[] = {"5", app, "10", "5", "3", conninfo && *conninfo ? conninfo : NULL, NULL};
-    if (!vals[5]) keys[5] = NULL;
+     * (expand_dbname=1), comes after them and overrides any of them; only
+     * "replication", when asked for, comes last. */
+    const char *keys[8] = {"connect_timeout",     "application_name", "keepalives_idle",
+                           "keepalives_interval", "keepalives_count", "dbname"};
+    const char *vals[8] = {"5", app, "10", "5", "3", conninfo && *conninfo ? conninfo : NULL};
+    int n = vals[5] ? 6 : 5;
+    if (replication) keys[n] = "replication", vals[n++] = "database";
+    keys[n] = NULL;
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         snprintf(err, errlen, "%s", c ? PQerrorMessage(c) : "out of memory");
@@ -40,6 +39,16 @@ db_t *db_connect(const char *conninfo, const char *app, char *err, size_t errlen
      * 3 s (measured on Lạng Sơn's ten years, web/bench/timings.sh). */
     PQclear(PQexec(c, "SET client_min_messages = warning; SET jit = off"));
     return c;
+}
+
+db_t *db_connect(const char *conninfo, const char *app, char *err, size_t errlen)
+{
+    return connect_with(conninfo, app, 0, err, errlen);
+}
+
+db_t *db_connect_replication(const char *conninfo, const char *app, char *err, size_t errlen)
+{
+    return connect_with(conninfo, app, 1, err, errlen);
 }
 
 void db_close(db_t **c)

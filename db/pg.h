@@ -17,6 +17,9 @@ typedef struct pg_conn db_t;
  * in about 25 s) and warnings only (no NOTICE chatter on stderr). NULL with
  * err (libpq's message: the password never appears in it). */
 db_t *db_connect(const char *conninfo, const char *app, char *err, size_t errlen);
+/* The same, as a logical replication connection (replication=database):
+ * SQL and the replication commands (CREATE_REPLICATION_SLOT) both run on it. */
+db_t *db_connect_replication(const char *conninfo, const char *app, char *err, size_t errlen);
 void db_close(db_t **c);
 
 /* 1 while the connection is up. */

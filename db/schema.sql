@@ -938,6 +938,19 @@ CREATE TABLE antt.events_default (
     raw bytea NOT NULL
 );
 
+CREATE TABLE antt.federation_provinces (
+    code text NOT NULL COLLATE pg_catalog."C",
+    conninfo text NOT NULL,
+    roots text[] NOT NULL,
+    added_at timestamp with time zone DEFAULT now() NOT NULL,
+    resynced_at timestamp with time zone,
+    resync_lsn pg_lsn,
+    resyncs integer DEFAULT 0 NOT NULL,
+    last_report text DEFAULT ''::text NOT NULL,
+    CONSTRAINT federation_provinces_code_check CHECK ((code ~ '^[0-9]{2}$'::text)),
+    CONSTRAINT federation_provinces_roots_check CHECK (((cardinality(roots) >= 1) AND (cardinality(roots) <= 16)))
+);
+
 CREATE TABLE antt.fold_input (
     txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
     units text[] NOT NULL,
@@ -1199,6 +1212,9 @@ ALTER TABLE ONLY antt.deadline_rules
 
 ALTER TABLE ONLY antt.event_ids
     ADD CONSTRAINT event_ids_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY antt.federation_provinces
+    ADD CONSTRAINT federation_provinces_pkey PRIMARY KEY (code);
 
 ALTER TABLE ONLY antt.fold_state
     ADD CONSTRAINT fold_state_pkey PRIMARY KEY (one);

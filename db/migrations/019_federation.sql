@@ -1,0 +1,29 @@
+-- 019_federation.sql — a Ministry's provinces (docs/design/federation.md).
+--
+-- One row per province the Ministry's database subscribes to: the
+-- subscription's name (antt_from_<code>), how to reach the province's
+-- primary (the conninfo the subscription has: a formation's multi-host one),
+-- and the unit codes whose subtrees are the province's (its code, and the
+-- codes of the provinces merged into it by a reorganisation). Those subtrees
+-- are what a resync compares and replaces: no other province writes a row
+-- of their units. Empty on a province's own database.
+CREATE TABLE antt.federation_provinces (
+    code text PRIMARY KEY COLLATE "C" CHECK (code ~ '^[0-9]{2}$'),
+    conninfo text NOT NULL,
+    roots text[] NOT NULL CHECK (cardinality(roots) BETWEEN 1 AND 16),
+    added_at timestamptz NOT NULL DEFAULT now(),
+    -- the last resync: when, where the subscription's stream started again
+    -- (the new slot's consistent point), and what it corrected
+    resynced_at timestamptz,
+    resync_lsn pg_lsn,
+    resyncs int NOT NULL DEFAULT 0,
+    last_report text NOT NULL DEFAULT ''
+);
+
+-- The conninfo may hold a password: not for the console's readers.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'antt_reader') THEN
+        REVOKE ALL ON antt.federation_provinces FROM antt_reader;
+    END IF;
+END $$;
