@@ -211,11 +211,49 @@ long long it_tally(PGconn *c, const char *metric, const char *where)
     return it_scalar(c, sql);
 }
 
+/* The private servers and formations this process started and has not
+ * destroyed: a suite whose .init fails never runs its .fini, so what is left
+ * is stopped when the test's process exits. */
+#define IT_LEFT_MAX 16
+static char it_left[IT_LEFT_MAX][256];
+
+static void left_stop(void)
+{
+    char cmd[2048];
+    for (int i = 0; i < IT_LEFT_MAX; i++) {
+        if (!it_left[i][0]) continue;
+        snprintf(cmd, sizeof cmd,
+                 "{ if [ -f %s/monitor.uri ]; then bash %s/deploy/ha/cluster.sh stop %s;"
+                 " else bash %s/tests/pg/pg.sh stop %s; fi; rm -rf %s; } >/dev/null 2>&1",
+                 it_left[i], ANTT_SOURCE_DIR, it_left[i], ANTT_SOURCE_DIR, it_left[i], it_left[i]);
+        run(cmd);
+        it_left[i][0] = '\0';
+    }
+}
+
+static void left_add(const char *dir)
+{
+    static int registered;
+    if (!registered) registered = !atexit(left_stop);
+    for (int i = 0; i < IT_LEFT_MAX; i++)
+        if (!it_left[i][0]) {
+            snprintf(it_left[i], sizeof it_left[i], "%s", dir);
+            return;
+        }
+}
+
+static void left_drop(const char *dir)
+{
+    for (int i = 0; i < IT_LEFT_MAX; i++)
+        if (!strcmp(it_left[i], dir)) it_left[i][0] = '\0';
+}
+
 /* A private server: tests/pg/pg.sh does the work. */
 void it_server_init(it_server_t *s)
 {
     snprintf(s->dir, sizeof s->dir, "/tmp/antt-it-pg.%d.XXXXXX", (int)getpid());
     cr_assert(mkdtemp(s->dir));
+    left_add(s->dir);
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "bash %s/tests/pg/pg.sh start %s >/dev/null", ANTT_SOURCE_DIR,
              s->dir);
@@ -262,6 +300,7 @@ void it_server_destroy(it_server_t *s)
     snprintf(cmd, sizeof cmd, "bash %s/tests/pg/pg.sh stop %s; rm -rf %s", ANTT_SOURCE_DIR, s->dir,
              s->dir);
     run(cmd);
+    left_drop(s->dir);
 }
 
 void it_sleep_ms(int ms)
@@ -906,4 +945,79 @@ void it_down(it_db_t *db, it_daemon_t *d, it_client_t *cl)
     it_daemon_forget(d);
     it_db_drop(db, NULL);
     it_strings_free();
+}
+
+/* ---- a pg_auto_failover formation ---- */
+
+int it_formation(const it_formation_t *f, const char *verb)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "bash %s/deploy/ha/cluster.sh %s %s >/dev/null 2>&1", ANTT_SOURCE_DIR,
+             verb, f->dir);
+    return run(cmd);
+}
+
+int it_formation_wait(const it_formation_t *f, const char *states)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "bash %s/deploy/ha/cluster.sh wait %s '%s' >/dev/null 2>&1",
+             ANTT_SOURCE_DIR, f->dir, states);
+    return run(cmd);
+}
+
+void it_formation_start(it_formation_t *f)
+{
+    snprintf(f->dir, sizeof f->dir, "/tmp/antt-ha.%d.XXXXXX", (int)getpid());
+    cr_assert(mkdtemp(f->dir));
+    left_add(f->dir);
+    /* its output, and on failure the formation's own logs: without them a
+     * flake cannot be told from a defect */
+    char cmd[1024], out[16384] = "";
+    snprintf(cmd, sizeof cmd,
+             "bash %s/deploy/ha/cluster.sh start %s 2>&1 || { echo FAILED;"
+             " tail -n 15 %s/*.log 2>&1; }",
+             ANTT_SOURCE_DIR, f->dir, f->dir);
+    FILE *sh = popen(cmd, "r");
+    cr_assert_not_null(sh);
+    size_t n = fread(out, 1, sizeof out - 1, sh);
+    out[n] = '\0';
+    pclose(sh);
+    cr_assert(!strstr(out, "FAILED"), "the formation did not start:\n%s", out);
+    char path[300], line[1024];
+    snprintf(path, sizeof path, "%s/env", f->dir);
+    FILE *e = fopen(path, "r");
+    cr_assert(e);
+    f->dsn[0] = '\0';
+    while (fgets(line, sizeof line, e)) {
+        char *p = strstr(line, "ANTT_HA_DSN='");
+        if (!p) continue;
+        p += 13;
+        char *q = strchr(p, '\'');
+        cr_assert(q);
+        snprintf(f->dsn, sizeof f->dsn, "%.*s", (int)(q - p), p);
+    }
+    fclose(e);
+    cr_assert(f->dsn[0]);
+    /* The schema and reference data, as an operator would load them. */
+    const char *setup[] = {"--migrate",
+                           "--load-units",
+                           ANTT_SOURCE_DIR "/data/units-cluster2.csv",
+                           "--load-groups",
+                           ANTT_SOURCE_DIR "/data/crime_groups.csv",
+                           "--add-node",
+                           "ls-180-06040=06040",
+                           NULL};
+    cr_assert_eq(it_anttd(f->dsn, setup, NULL, 0), 0);
+}
+
+void it_formation_destroy(it_formation_t *f)
+{
+    if (!f->dir[0]) return;
+    it_formation(f, "stop");
+    left_drop(f->dir);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd)) {
+    }
+    f->dir[0] = '\0';
 }

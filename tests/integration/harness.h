@@ -54,6 +54,23 @@ void it_server_stop(it_server_t *s);  /* fast shutdown, by pg_ctl */
 void it_server_start(it_server_t *s); /* again on the same port */
 void it_server_destroy(it_server_t *s);
 
+/* A pg_auto_failover formation (deploy/ha/cluster.sh): monitor, primary,
+ * synchronous secondary, under a fresh directory in /tmp. it_formation_start
+ * fills dir and dsn (the multi-host conninfo with target_session_attrs) and
+ * loads the schema, the cluster-II units, the crime groups and node
+ * ls-180-06040 -> 06040. it_formation runs one of cluster.sh's verbs
+ * (kill-primary, rejoin, stop, ...): its exit status. it_formation_destroy
+ * stops everything and removes dir (nothing when dir is empty). */
+typedef struct {
+    char dir[256];
+    char dsn[512];
+} it_formation_t;
+void it_formation_start(it_formation_t *f);
+int it_formation(const it_formation_t *f, const char *verb);
+/* Until the nodes' settled states are these (cluster.sh wait): 0 or not. */
+int it_formation_wait(const it_formation_t *f, const char *states);
+void it_formation_destroy(it_formation_t *f);
+
 /* ---- anttd ---- */
 /* Sleep ms milliseconds. */
 void it_sleep_ms(int ms);

@@ -26,73 +26,25 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[256], dsn[512];
+static it_formation_t fm;
+static const char *dsn = fm.dsn;
 static it_daemon_t d;
 
-/* deploy/ha/cluster.sh VERB DIR (output dropped). */
 static int cluster(const char *verb)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "bash %s/deploy/ha/cluster.sh %s %s >/dev/null 2>&1", ANTT_SOURCE_DIR,
-             verb, dir);
-    return system(cmd);
+    return it_formation(&fm, verb);
 }
 
 static void cluster_start(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/antt-ha.%d.XXXXXX", (int)getpid());
-    cr_assert(mkdtemp(dir));
-    /* its output, and on failure the formation's own logs: without them a
-     * flake cannot be told from a defect */
-    char cmd[1024], out[16384] = "";
-    snprintf(cmd, sizeof cmd,
-             "bash %s/deploy/ha/cluster.sh start %s 2>&1 || { echo FAILED;"
-             " tail -n 15 %s/*.log 2>&1; }",
-             ANTT_SOURCE_DIR, dir, dir);
-    FILE *sh = popen(cmd, "r");
-    cr_assert_not_null(sh);
-    size_t n = fread(out, 1, sizeof out - 1, sh);
-    out[n] = '\0';
-    pclose(sh);
-    cr_assert(!strstr(out, "FAILED"), "the formation did not start:\n%s", out);
-    char path[300], line[1024];
-    snprintf(path, sizeof path, "%s/env", dir);
-    FILE *f = fopen(path, "r");
-    cr_assert(f);
-    while (fgets(line, sizeof line, f)) {
-        char *p = strstr(line, "ANTT_HA_DSN='");
-        if (!p) continue;
-        p += 13;
-        char *q = strchr(p, '\'');
-        cr_assert(q);
-        snprintf(dsn, sizeof dsn, "%.*s", (int)(q - p), p);
-    }
-    fclose(f);
-    cr_assert(dsn[0]);
-    /* The schema and reference data, as an operator would load them. */
-    const char *setup[] = {"--migrate",
-                           "--load-units",
-                           ANTT_SOURCE_DIR "/data/units-cluster2.csv",
-                           "--load-groups",
-                           ANTT_SOURCE_DIR "/data/crime_groups.csv",
-                           "--add-node",
-                           "ls-180-06040=06040",
-                           NULL};
-    cr_assert_eq(it_anttd(dsn, setup, NULL, 0), 0);
+    it_formation_start(&fm);
 }
 
 static void down(void)
 {
     if (d.pid) it_daemon_stop(&d, SIGTERM);
     it_daemon_forget(&d);
-    if (dir[0]) {
-        cluster("stop");
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd)) {
-        }
-    }
-    dir[0] = '\0';
+    it_formation_destroy(&fm);
     it_strings_free();
 }
 
@@ -350,10 +302,7 @@ Test(failover, with_the_secondary_down_acks_wait_for_it)
     /* pg_auto_failover keeps the primary writable without its secondary:
      * once it notices, it turns synchronous replication off (wait_primary).
      * From then on anttd acks nothing: an ack would mean one server. */
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "bash %s/deploy/ha/cluster.sh wait %s 'wait_primary' >/dev/null",
-             ANTT_SOURCE_DIR, dir);
-    cr_assert_eq(system(cmd), 0, "the primary did not go on alone");
+    cr_assert_eq(it_formation_wait(&fm, "wait_primary"), 0, "the primary did not go on alone");
     it_incident(&ev, "S1", "social_order", SEV_SERIOUS, IT_NOW_US - IT_DAY_US);
     cr_assert_lt(it_submit(&cl, &ev, 1, a, 3000), 0,
                  "an ack came while the database ran on one server");

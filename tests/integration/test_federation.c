@@ -1,9 +1,13 @@
 /* test_federation.c — provinces feeding the Ministry's database through
- * PostgreSQL logical replication (docs/design/federation.md): two
+ * PostgreSQL logical replication (docs/design/federation.md): three
  * provinces and the Ministry, each a PostgreSQL server of its own with its
- * anttd; the Ministry's folds what the provinces publish. The Ministry's figures are the sum of the
- * provinces', exactly; a province whose link is down goes on, and the
- * Ministry catches up when it returns. */
+ * anttd; the Ministry folds what the provinces publish. The Ministry's
+ * figures are the sum of the provinces', exactly: when all is well; when a
+ * province's link is down and returns; when the Ministry is down; when a
+ * province's slot is lost and the Ministry resyncs it (with a transaction
+ * the Ministry has and the province does not, and one the other way); and,
+ * in suite federation_failover, when a province's primary (a
+ * pg_auto_failover formation) is killed -9 mid-stream. */
 #include "harness.h"
 
 #include <criterion/criterion.h>
@@ -12,9 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static it_server_t pa, pb, pm; /* the provinces' servers, the Ministry's */
-static it_db_t a, b, m;        /* Lạng Sơn, Cao Bằng, the Ministry */
-static it_daemon_t da, db_, dm;
+static it_server_t pa, pb, ph, pm; /* the provinces' servers, the Ministry's */
+static it_db_t a, b, hg, m;        /* Lạng Sơn, Cao Bằng, Hà Giang, the Ministry */
+static it_daemon_t da, db_, dc, dm;
+static it_formation_t fa; /* federation_failover: Lạng Sơn as a formation */
 
 static void exec_ok(PGconn *c, const char *sql)
 {
@@ -31,51 +36,64 @@ static void base_of(const it_server_t *s, char *out, size_t cap)
     snprintf(out, cap, "host=127.0.0.1 port=%d user=antt", s->port);
 }
 
-static void subscribe(PGconn *mc, const char *name, const it_db_t *p)
+/* anttd --federation-add CODE=CONNINFO on the Ministry (its output in out) */
+static int federate(const char *code, const char *conninfo, char *out, size_t cap)
 {
-    char sql[1024];
-    snprintf(sql, sizeof sql,
-             "CREATE SUBSCRIPTION %s CONNECTION '%s' PUBLICATION antt_up_log, antt_up_state", name,
-             p->dsn);
-    exec_ok(mc, sql);
+    char arg[700];
+    snprintf(arg, sizeof arg, "%s=%s", code, conninfo);
+    const char *add[] = {"--federation-add", arg, NULL};
+    return it_anttd(m.dsn, add, out, cap);
 }
 
-static void up(void)
+/* The Ministry's server: an apply worker per province, and table-sync
+ * workers (PostgreSQL's default of 4 workers in all is few). */
+static void ministry_server(void)
 {
     char base[128];
-    it_server_init(&pa);
-    it_server_init(&pb);
     it_server_init(&pm);
-    /* an apply worker per province, and table-sync workers at first
-     * (PostgreSQL's default of 4 workers in all is few) */
     PGconn *sc = PQconnectdb(pm.dsn);
     exec_ok(sc, "ALTER SYSTEM SET max_logical_replication_workers = 16");
     exec_ok(sc, "ALTER SYSTEM SET max_worker_processes = 24");
     PQfinish(sc);
     it_server_stop(&pm);
     it_server_start(&pm);
-    base_of(&pa, base, sizeof base);
-    it_db_create(&a, base);
-    base_of(&pb, base, sizeof base);
-    it_db_create(&b, base);
     base_of(&pm, base, sizeof base);
     it_db_create(&m, base);
-    /* Cao Bằng's station (the template's are Lạng Sơn's) */
-    const char *node[] = {"--add-node", "cb-040-01267=01267", NULL};
-    cr_assert_eq(it_anttd(b.dsn, node, NULL, 0), 0);
-    PGconn *c = it_pg(&a);
-    exec_ok(c, "SELECT antt.federation_province()");
-    PQfinish(c);
-    c = it_pg(&b);
-    exec_ok(c, "SELECT antt.federation_province()");
-    PQfinish(c);
-    c = it_pg(&m);
+    PGconn *c = it_pg(&m);
     exec_ok(c, "SELECT antt.federation_ministry()");
-    subscribe(c, "antt_from_20", &a);
-    subscribe(c, "antt_from_04", &b);
     PQfinish(c);
+}
+
+/* A province on a server of its own, published, with a station of its own
+ * (the template's are Lạng Sơn's). */
+static void province(it_server_t *s, it_db_t *db, const char *node)
+{
+    char base[128];
+    it_server_init(s);
+    base_of(s, base, sizeof base);
+    it_db_create(db, base);
+    if (node) {
+        const char *add[] = {"--add-node", node, NULL};
+        cr_assert_eq(it_anttd(db->dsn, add, NULL, 0), 0);
+    }
+    PGconn *c = it_pg(db);
+    exec_ok(c, "SELECT antt.federation_province()");
+    PQfinish(c);
+}
+
+static void up(void)
+{
+    ministry_server();
+    province(&pa, &a, NULL);
+    province(&pb, &b, "cb-040-01267=01267");
+    province(&ph, &hg, "hg-024-00688=00688");
+    char out[4096];
+    cr_assert_eq(federate("20", a.dsn, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(federate("04", b.dsn, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(federate("02", hg.dsn, out, sizeof out), 0, "%s", out);
     it_daemon_start(&da, a.dsn, NULL);
     it_daemon_start(&db_, b.dsn, NULL);
+    it_daemon_start(&dc, hg.dsn, NULL);
     it_daemon_start(&dm, m.dsn, NULL);
 }
 
@@ -83,15 +101,21 @@ static void down(void)
 {
     it_daemon_forget(&da);
     it_daemon_forget(&db_);
+    it_daemon_forget(&dc);
     it_daemon_forget(&dm);
     /* the subscriptions first: dropping one drops its slot on the province */
-    PGconn *c = it_pg(&m);
-    PQclear(PQexec(c, "DROP SUBSCRIPTION IF EXISTS antt_from_20"));
-    PQclear(PQexec(c, "DROP SUBSCRIPTION IF EXISTS antt_from_04"));
-    PQfinish(c);
-    it_server_destroy(&pm);
-    it_server_destroy(&pa);
-    it_server_destroy(&pb);
+    if (pm.port) {
+        PGconn *c = it_pg(&m);
+        PQclear(PQexec(c, "DROP SUBSCRIPTION IF EXISTS antt_from_20"));
+        PQclear(PQexec(c, "DROP SUBSCRIPTION IF EXISTS antt_from_04"));
+        PQclear(PQexec(c, "DROP SUBSCRIPTION IF EXISTS antt_from_02"));
+        PQfinish(c);
+        it_server_destroy(&pm);
+    }
+    if (pa.port) it_server_destroy(&pa);
+    if (pb.port) it_server_destroy(&pb);
+    if (ph.port) it_server_destroy(&ph);
+    it_formation_destroy(&fa);
 }
 
 TestSuite(federation, .init = up, .fini = down, .timeout = 180);
@@ -135,6 +159,71 @@ static long long ministry_reaches(const char *where, long long want)
     return got;
 }
 
+static PGconn *pg_at(const char *dsn)
+{
+    PGconn *c = PQconnectdb(dsn);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+    return c;
+}
+
+/* The national figures equal the provinces' together, exactly: every tally
+ * key of every province has the Ministry's value, and the Ministry has no
+ * other key; each province's events and case rows are there, once. The
+ * provinces' folds are caught up first, the Ministry's waited for (30 s). */
+static void expect_sum_of(const char *const *dsn, int n)
+{
+    long long keys = 0, events = 0, cases = 0;
+    PGconn *mc = pg_at(m.dsn);
+    const char *q_keys = "SELECT count(*) FROM antt.tallies WHERE value <> 0";
+    for (int p = 0; p < n; p++) {
+        PGconn *pc = pg_at(dsn[p]);
+        it_fold_wait(pc);
+        keys += it_scalar(pc, q_keys);
+        events += it_scalar(pc, "SELECT count(*) FROM antt.events");
+        cases += it_scalar(pc, "SELECT count(*) FROM antt.incidents");
+        PQfinish(pc);
+    }
+    /* the Ministry has caught up when its events and keys are all there */
+    for (int i = 0; i < 300; i++) {
+        if (it_scalar(mc, "SELECT count(*) FROM antt.events") == events &&
+            it_scalar(mc, "SELECT antt.fold_wait(1000)::int") == 1 && it_scalar(mc, q_keys) == keys)
+            break;
+        it_sleep_ms(100);
+    }
+    cr_expect_eq(it_scalar(mc, q_keys), keys, "the Ministry's tally keys");
+    cr_expect_eq(it_scalar(mc, "SELECT count(*) FROM antt.events"), events);
+    cr_expect_eq(it_scalar(mc, "SELECT count(DISTINCT id) FROM antt.events"), events,
+                 "no event twice at the Ministry");
+    cr_expect_eq(it_scalar(mc, "SELECT count(*) FROM antt.incidents"), cases);
+    char sql[1024];
+    for (int p = 0; p < n; p++) {
+        PGconn *pc = pg_at(dsn[p]);
+        PGresult *r = PQexec(pc, "SELECT unit, day, metric, grp, severity, value FROM antt.tallies"
+                                 " WHERE value <> 0 ORDER BY 1, 2, 3, 4, 5");
+        cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+        long bad = 0;
+        for (int i = 0; i < PQntuples(r); i++) {
+            snprintf(sql, sizeof sql,
+                     "SELECT coalesce(sum(value), -1) FROM antt.tallies WHERE unit = '%s'"
+                     " AND day = '%s' AND metric = '%s' AND grp = '%s' AND severity = '%s'",
+                     PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                     PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
+            const long long want = atoll(PQgetvalue(r, i, 5)), got = it_scalar(mc, sql);
+            if (got != want && bad++ < 5) cr_expect_eq(got, want, "%s", sql);
+        }
+        cr_expect_eq(bad, 0, "tally keys of province %d differing at the Ministry", p);
+        PQclear(r);
+        PQfinish(pc);
+    }
+    PQfinish(mc);
+}
+
+static void expect_sum(void)
+{
+    const char *all[] = {a.dsn, b.dsn, hg.dsn};
+    expect_sum_of(all, 3);
+}
+
 Test(federation, the_ministrys_figures_are_the_sum_of_the_provinces)
 {
     crimes(&da, "ls-180-06040", "06040", "LS", 40);
@@ -164,29 +253,9 @@ Test(federation, the_ministrys_figures_are_the_sum_of_the_provinces)
         it_scalar(ac, "SELECT count(*) FROM pg_trigger WHERE tgname = 'fold_input_local_txid'"), 0,
         "a province's acks have no trigger");
     PQfinish(ac);
-    /* the whole tallies, key by key, equal the provinces' together */
     PQfinish(c);
-    char sql[1024];
-    for (int p = 0; p < 2; p++) {
-        const it_db_t *prov = p ? &b : &a;
-        PGconn *pc = it_pg(prov);
-        it_fold_wait(pc);
-        PGresult *r = PQexec(pc, "SELECT unit, day, metric, grp, severity, value FROM antt.tallies"
-                                 " ORDER BY 1, 2, 3, 4, 5");
-        cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
-        PGconn *mc = it_pg(&m);
-        for (int i = 0; i < PQntuples(r); i++) {
-            snprintf(sql, sizeof sql,
-                     "SELECT coalesce(sum(value), -1) FROM antt.tallies WHERE unit = '%s'"
-                     " AND day = '%s' AND metric = '%s' AND grp = '%s' AND severity = '%s'",
-                     PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                     PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
-            cr_expect_eq(it_scalar(mc, sql), atoll(PQgetvalue(r, i, 5)), "%s", sql);
-        }
-        PQfinish(mc);
-        PQclear(r);
-        PQfinish(pc);
-    }
+    crimes(&dc, "hg-024-00688", "00688", "HG", 7);
+    expect_sum();
 }
 
 Test(federation, a_province_cut_off_goes_on_and_the_ministry_catches_up)
@@ -213,6 +282,7 @@ Test(federation, a_province_cut_off_goes_on_and_the_ministry_catches_up)
                               " WHERE f.txid >= s.pos"),
                  0);
     PQfinish(c);
+    expect_sum();
 }
 
 /* The Ministry's server down (an hour in the issue; seconds here: what is
@@ -241,4 +311,164 @@ Test(federation, the_ministry_down_leaves_the_provinces_unaffected)
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events"), 40);
     PQfinish(c);
     cr_expect(it_daemon_alive(&dm), "the Ministry's anttd waited for its database");
+    expect_sum();
+}
+
+/* A province's slot lost (as a failover loses it: PostgreSQL 15's slots stay
+ * on the old primary), with what a dying primary can leave behind: the
+ * Ministry holding a transaction the province never kept (an event, its case
+ * and its figures) and missing what the province committed once the slot was
+ * gone. --federation-resync makes the Ministry's rows of the province equal
+ * to the province's and restarts the stream from a new slot: the figures
+ * are then the provinces' sum exactly, and what follows arrives once. */
+Test(federation, a_lost_slot_is_resynced_exactly)
+{
+    crimes(&da, "ls-180-06040", "06040", "R1", 20);
+    cr_assert_eq(ministry_reaches("unit = '06040'", 20), 20);
+    PGconn *c = it_pg(&m);
+    exec_ok(c, "ALTER SUBSCRIPTION antt_from_20 DISABLE");
+    for (int i = 0; i < 100 && it_scalar(c, "SELECT count(*) FROM pg_stat_subscription"
+                                            " WHERE subname = 'antt_from_20' AND pid IS NOT NULL");
+         i++)
+        it_sleep_ms(100);
+    PGconn *ac = it_pg(&a);
+    long long dropped = 0;
+    for (int i = 0; i < 100 && !dropped; i++) {
+        PGresult *r = PQexec(ac, "SELECT pg_drop_replication_slot('antt_from_20')");
+        dropped = PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+        if (!dropped) it_sleep_ms(100);
+    }
+    cr_assert(dropped, "the province's slot could not be dropped");
+    PQfinish(ac);
+    /* the phantom: an event, its case and a figure the province never had */
+    exec_ok(c, "CREATE TEMP TABLE e AS SELECT * FROM antt.events WHERE ref = 'R1-0';"
+               " UPDATE e SET id = gen_random_uuid(), ref = 'PHANTOM';"
+               " INSERT INTO antt.events SELECT * FROM e;"
+               " CREATE TEMP TABLE i AS SELECT * FROM antt.incidents WHERE ref = 'R1-0';"
+               " UPDATE i SET ref = 'PHANTOM'; INSERT INTO antt.incidents SELECT * FROM i;"
+               " INSERT INTO antt.fold_input (units, days, metrics, grps, severities, vals)"
+               " VALUES ('{06040}', '{2023-06-01}', '{incidents}', '{social_order}',"
+               " '{serious}', '{1}')");
+    /* the province goes on without a slot: none of this reaches the Ministry */
+    crimes(&da, "ls-180-06040", "06040", "R2", 15);
+    crimes(&db_, "cb-040-01267", "01267", "R2", 4);
+    cr_expect_eq(ministry_reaches("unit = '01267'", 4), 4, "the other provinces go on");
+    cr_expect_eq(ministry_reaches("unit = '06040'", 21), 21, "the phantom is in the figures");
+    exec_ok(c, "ALTER SUBSCRIPTION antt_from_20 ENABLE");
+    it_sleep_ms(1000);
+    cr_expect_eq(occurred(&m, "unit = '06040'"), 21, "no slot, no stream");
+    char out[8192];
+    const char *resync[] = {"--federation-resync", "20", NULL};
+    cr_assert_eq(it_anttd(m.dsn, resync, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "events_added=15 events_removed=1"), "%s", out);
+    cr_expect_eq(ministry_reaches("unit = '06040'", 35), 35, "20 + 15, the phantom gone");
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.incidents WHERE ref = 'PHANTOM'"), 0);
+    /* the stream runs again, from the new slot */
+    crimes(&da, "ls-180-06040", "06040", "R3", 5);
+    cr_expect_eq(ministry_reaches("unit = '06040'", 40), 40);
+    cr_expect_eq(it_scalar(c, "SELECT resyncs FROM antt.federation_provinces WHERE code = '20'"), 2,
+                 "added, then resynced");
+    PQfinish(c);
+    expect_sum();
+}
+
+/* A province removed, and added again later with what it took meanwhile:
+ * --federation-add takes a province's history, not only what follows. */
+Test(federation, a_province_added_with_its_history)
+{
+    char out[8192];
+    const char *remove[] = {"--federation-remove", "02", NULL};
+    cr_assert_eq(it_anttd(m.dsn, remove, out, sizeof out), 0, "%s", out);
+    PGconn *hc = it_pg(&hg);
+    cr_expect_eq(it_scalar(hc, "SELECT count(*) FROM pg_replication_slots"), 0,
+                 "its slot dropped on the province");
+    PQfinish(hc);
+    crimes(&dc, "hg-024-00688", "00688", "ALONE", 12);
+    crimes(&da, "ls-180-06040", "06040", "MEANWHILE", 3);
+    cr_expect_eq(ministry_reaches("unit = '06040'", 3), 3);
+    cr_expect_eq(occurred(&m, "unit = '00688'"), 0);
+    cr_assert_eq(federate("02", hg.dsn, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "events_added=12 events_removed=0"), "%s", out);
+    cr_expect_eq(ministry_reaches("unit = '00688'", 12), 12);
+    crimes(&dc, "hg-024-00688", "00688", "AFTER", 2);
+    cr_expect_eq(ministry_reaches("unit = '00688'", 14), 14);
+    expect_sum();
+}
+
+/* ---- Lạng Sơn as a pg_auto_failover formation ---- */
+
+static void up_failover(void)
+{
+    ministry_server();
+    it_formation_start(&fa);
+    PGconn *c = pg_at(fa.dsn);
+    exec_ok(c, "SELECT antt.federation_province()");
+    PQfinish(c);
+    province(&pb, &b, "cb-040-01267=01267");
+    province(&ph, &hg, "hg-024-00688=00688");
+    char out[4096];
+    cr_assert_eq(federate("20", fa.dsn, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(federate("04", b.dsn, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(federate("02", hg.dsn, out, sizeof out), 0, "%s", out);
+    const char *extra[] = {"--synchronous-acks", "require", "--reconnect-max-ms", "500", NULL};
+    it_daemon_start(&da, fa.dsn, extra);
+    it_daemon_start(&db_, b.dsn, NULL);
+    it_daemon_start(&dc, hg.dsn, NULL);
+    it_daemon_start(&dm, m.dsn, NULL);
+}
+
+TestSuite(federation_failover, .init = up_failover, .fini = down, .timeout = 400);
+
+static ev_t *incidents(size_t n, const char *tag)
+{
+    ev_t *evs = calloc(n, sizeof *evs);
+    for (size_t i = 0; i < n; i++)
+        it_incident(&evs[i], it_str("%s-%zu", tag, i), i % 2 ? "drugs" : "social_order",
+                    SEV_SERIOUS, IT_NOW_US - (int64_t)(i % 20 + 1) * IT_DAY_US);
+    return evs;
+}
+
+/* Lạng Sơn's primary killed -9 while its stations send: pg_auto_failover
+ * promotes the secondary, the province's anttd goes on there, and the
+ * Ministry's subscription finds no slot on the new primary. The operator's
+ * one step is --federation-resync 20; then the national figures are the
+ * provinces' sum exactly, and the stream from the new primary goes on. */
+Test(federation_failover, a_provinces_primary_killed_mid_stream)
+{
+    const char *env = getenv("ANTT_FEDERATION_EVENTS");
+    const size_t n = env ? (size_t)atol(env) : 1500;
+    ev_t *evs = incidents(n, "F");
+    it_sender_t *s = it_sender_new(da.port, evs, n, 10);
+    size_t done = 0;
+    for (int i = 0; i < 300 && done < n / 3; i++)
+        done = it_sender_run(s, 200, 4, 2000, n / 3);
+    cr_assert_geq(done, n / 3, "a third acked before the failover");
+    crimes(&db_, "cb-040-01267", "01267", "CB", 10);
+    cr_assert_eq(it_formation(&fa, "kill-primary"), 0);
+    for (int i = 0; i < 600 && !it_log_has(&da, "the database failed over"); i++)
+        it_sender_run(s, 100, 4, 2000, 0);
+    cr_assert(it_log_has(&da, "the database failed over"), "anttd saw the failover");
+    crimes(&dc, "hg-024-00688", "00688", "HG", 10);
+    cr_assert_eq(it_formation(&fa, "rejoin"), 0, "the old primary did not come back");
+    for (int i = 0; i < 900 && done < n; i++)
+        done = it_sender_run(s, 200, 4, 2000, 0);
+    cr_assert_eq(done, n, "every event answered for good");
+    /* the Ministry cannot stream from the new primary: no slot there */
+    PGconn *fc = pg_at(fa.dsn);
+    cr_expect_eq(it_scalar(fc, "SELECT count(*) FROM pg_replication_slots"
+                               " WHERE slot_name = 'antt_from_20'"),
+                 0, "PostgreSQL 15's slot stayed on the old primary");
+    PQfinish(fc);
+    char out[8192];
+    const char *resync[] = {"--federation-resync", "20", NULL};
+    cr_assert_eq(it_anttd(m.dsn, resync, out, sizeof out), 0, "%s", out);
+    cr_log_info("federation failover: %s",
+                strstr(out, "keys_corrected") ? strstr(out, "keys_corrected") : out);
+    crimes(&da, "ls-180-06040", "06040", "AFTER", 5);
+    const char *all[] = {fa.dsn, b.dsn, hg.dsn};
+    expect_sum_of(all, 3);
+    cr_expect_eq(ministry_reaches("unit = '06040'", (long long)n + 5), (long long)n + 5);
+    it_sender_free(&s);
+    free(evs);
 }
