@@ -20,6 +20,7 @@ static it_server_t pa, pb, ph, pm; /* the provinces' servers, the Ministry's */
 static it_db_t a, b, hg, m;        /* Lạng Sơn, Cao Bằng, Hà Giang, the Ministry */
 static it_daemon_t da, db_, dc, dm;
 static it_formation_t fa; /* federation_failover: Lạng Sơn as a formation */
+static it_formation_t fm; /* federation_ministry_failover: the Ministry as one */
 
 static void exec_ok(PGconn *c, const char *sql)
 {
@@ -116,6 +117,7 @@ static void down(void)
     if (pb.port) it_server_destroy(&pb);
     if (ph.port) it_server_destroy(&ph);
     it_formation_destroy(&fa);
+    it_formation_destroy(&fm);
 }
 
 TestSuite(federation, .init = up, .fini = down, .timeout = 180);
@@ -472,3 +474,66 @@ Test(federation_failover, a_provinces_primary_killed_mid_stream)
     it_sender_free(&s);
     free(evs);
 }
+
+/* ---- the Ministry as a pg_auto_failover formation ---- */
+
+static void up_ministry_failover(void)
+{
+    it_formation_start(&fm);
+    snprintf(m.dsn, sizeof m.dsn, "%s", fm.dsn);
+    PGconn *c = pg_at(m.dsn);
+    exec_ok(c, "SELECT antt.federation_ministry()");
+    PQfinish(c);
+    province(&pa, &a, NULL);
+    province(&pb, &b, "cb-040-01267=01267");
+    province(&ph, &hg, "hg-024-00688=00688");
+    char out[4096];
+    cr_assert_eq(federate("20", a.dsn, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(federate("04", b.dsn, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(federate("02", hg.dsn, out, sizeof out), 0, "%s", out);
+    it_daemon_start(&da, a.dsn, NULL);
+    it_daemon_start(&db_, b.dsn, NULL);
+    it_daemon_start(&dc, hg.dsn, NULL);
+    const char *extra[] = {"--reconnect-max-ms", "500", NULL};
+    it_daemon_start(&dm, m.dsn, extra);
+}
+
+TestSuite(federation_ministry_failover, .init = up_ministry_failover, .fini = down,
+          .timeout = 400);
+
+/* The Ministry's primary killed -9 while the provinces report: its
+ * secondary, promoted, has the subscriptions and how far each had applied
+ * (the apply workers commit synchronously, so what a province's slot was
+ * told is applied is on the secondary too). The apply workers start there
+ * and take up from that point, the Ministry's anttd reconnects and folds:
+ * no operator's step, nothing lost, nothing twice. */
+Test(federation_ministry_failover, the_ministrys_primary_killed_mid_stream)
+{
+    const char *env = getenv("ANTT_FEDERATION_EVENTS");
+    const size_t n = env ? (size_t)atol(env) : 1500;
+    ev_t *evs = incidents(n, "M");
+    it_sender_t *s = it_sender_new(da.port, evs, n, 10);
+    size_t done = 0;
+    for (int i = 0; i < 300 && done < n / 3; i++)
+        done = it_sender_run(s, 200, 4, 2000, n / 3);
+    cr_assert_geq(done, n / 3);
+    cr_assert_eq(it_formation(&fm, "kill-primary"), 0);
+    crimes(&db_, "cb-040-01267", "01267", "CB", 10);
+    for (int i = 0; i < 900 && done < n; i++)
+        done = it_sender_run(s, 200, 4, 2000, 0);
+    cr_assert_eq(done, n, "the province acked everything, the Ministry down or not");
+    crimes(&dc, "hg-024-00688", "00688", "HG", 10);
+    for (int i = 0; i < 600 && !it_log_has(&dm, "the database failed over"); i++)
+        it_sleep_ms(100);
+    cr_expect(it_log_has(&dm, "the database failed over"), "the Ministry's anttd followed");
+    const char *all[] = {a.dsn, b.dsn, hg.dsn};
+    expect_sum_of(all, 3);
+    cr_expect_eq(ministry_reaches("unit = '06040'", (long long)n), (long long)n);
+    PGconn *c = pg_at(m.dsn);
+    cr_expect_eq(it_scalar(c, "SELECT resyncs FROM antt.federation_provinces WHERE code = '20'"),
+                 1, "no resync was needed");
+    PQfinish(c);
+    it_sender_free(&s);
+    free(evs);
+}
+
