@@ -90,6 +90,11 @@ static const key_t_ KEYS[] = {
     {"fold_interval_ms", I(fold_interval_ms, 1, 10000), "200",
      "the fold's pace: one window of batches this often (at once while catching up); the "
      "figures lag the acks by about this"},
+    {"federation_check_s", I(federation_check_s, 0, 3600), "10",
+     "on a Ministry's database: how often its provinces' feeds are looked at (/metrics; "
+     "federation_auto_resync); 0: never"},
+    {"federation_auto_resync", K_BOOL, offsetof(cfg_t, federation_auto_resync), 0, 0, 1, 0, "1",
+     "resync a province whose primary has no slot for the Ministry (its failover) by itself"},
     {"http_listen", S(http_listen), "127.0.0.1:9720",
      "HOST:PORT serving /metrics and /healthz; empty: off"},
     {"http_max_connections", I(http_max_connections, 1, 10000), "64",

@@ -36,6 +36,8 @@ typedef struct {
     char tally_snapshot[256]; /* ROUTER endpoint answering snapshot requests; empty: off */
     int snapshot_queue, snapshot_per_peer, snapshot_peer_hwm; /* daemon/snap.h's budgets */
     int fold_interval_ms;                                     /* daemon/folder.h */
+    int federation_check_s;                                   /* daemon/federator.h; 0: off */
+    int federation_auto_resync; /* 1: resync a province with no slot by itself */
     int snapshot_bytes_max_mb;
     int subscriber_queue; /* subscriptions a stream connection may have waiting */
     char log_level[16];

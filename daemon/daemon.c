@@ -116,6 +116,8 @@ void daemon_fini(daemon_t *d)
     d->wake_fd = -1;
     blanes_free(&d->q);
     publisher_free(&d->publisher);
+    metrics_watch_federator(d->http, NULL);
+    federator_free(&d->federator);
     folder_free(&d->folder);
     figures_free(&d->figures);
     housekeep_free(&d->housekeep);
@@ -874,6 +876,13 @@ static int start(daemon_t *d)
         log_error("fold", "%s", ferr);
         return -1;
     }
+    d->federator = federator_start(d->cfg.db, d->cfg.federation_check_s,
+                                   d->cfg.federation_auto_resync, ferr, sizeof ferr);
+    if (!d->federator && ferr[0]) {
+        log_error("federation", "%s", ferr);
+        return -1;
+    }
+    metrics_watch_federator(d->http, d->federator);
     if (publishing && !(d->publisher = publisher_new(d->folder, d->stream, d->reg))) {
         log_error("stream", "out of memory");
         return -1;
@@ -977,6 +986,8 @@ static void stop(daemon_t *d)
     log_totals(d);
     for (uint32_t i = 0; i < d->q.n; i++)
         committer_free(&d->committers[i]);
+    metrics_watch_federator(d->http, NULL);
+    federator_free(&d->federator);
     folder_halt(d->folder);        /* what this daemon acked, folded */
     publisher_drain(d->publisher); /* and published */
     publisher_free(&d->publisher);

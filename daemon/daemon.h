@@ -31,6 +31,7 @@
 #include "daemon/publisher.h"
 #include "daemon/reg.h"
 #include "daemon/regwatch.h"
+#include "daemon/federator.h"
 #include "daemon/folder.h"
 #include "daemon/snap.h"
 #include "daemon/stream.h"
@@ -86,6 +87,7 @@ typedef struct {
     stream_t *stream;       /* the tally stream; NULL when off */
     snap_t *snap;           /* its snapshots; NULL when off */
     folder_t *folder;       /* the fold (daemon/folder.h): the figures from the batches */
+    federator_t *federator; /* a Ministry's provinces' feeds (daemon/federator.h) */
 } daemon_t;
 
 /* Set by the signal handlers; the loop acts on them. */

@@ -28,8 +28,9 @@
 struct metrics_srv {
     struct MHD_Daemon *d;
     gate_t *gate;       /* who may connect, and how long a request may take */
-    pthread_mutex_t mu; /* m */
+    pthread_mutex_t mu; /* m, fed */
     metrics_t m;
+    federator_t *fed;
     volatile int started; /* libmicrohttpd's messages are no longer printed */
 };
 
@@ -47,6 +48,48 @@ static void put(out_t *o, const char *fmt, ...)
     int w = vsnprintf(o->buf + o->n, o->cap - o->n, fmt, ap);
     va_end(ap);
     if (w > 0) o->n += (size_t)w < o->cap - o->n ? (size_t)w : o->cap - o->n;
+}
+
+/* A Ministry's provinces (daemon/federator.h): nothing on a province. */
+static void render_federation(out_t *o, const federator_stats_t *f)
+{
+    if (!f->n) return;
+    put(o,
+        "# HELP antt_federation_resyncs_total Provinces this daemon resynced (a primary with no"
+        " slot for the Ministry), and resyncs that failed.\n"
+        "# TYPE antt_federation_resyncs_total counter\nantt_federation_resyncs_total %llu\n"
+        "# TYPE antt_federation_resync_failures_total counter\n"
+        "antt_federation_resync_failures_total %llu\n"
+        "# HELP antt_federation_streaming 1 when the province's apply worker runs and has heard"
+        " from it.\n# TYPE antt_federation_streaming gauge\n",
+        (unsigned long long)f->resyncs, (unsigned long long)f->resync_failures);
+    for (int i = 0; i < f->n; i++)
+        put(o, "antt_federation_streaming{province=\"%s\"} %d\n", f->p[i].code, f->p[i].streaming);
+    put(o, "# HELP antt_federation_lag_seconds The last batch applied: from its transaction on"
+           " the province to its applying here (the clocks' difference included).\n"
+           "# TYPE antt_federation_lag_seconds gauge\n");
+    for (int i = 0; i < f->n; i++)
+        if (f->p[i].lag_s >= 0)
+            put(o, "antt_federation_lag_seconds{province=\"%s\"} %.3f\n", f->p[i].code,
+                f->p[i].lag_s);
+    put(o, "# HELP antt_federation_last_applied_seconds Since the province's last batch was"
+           " applied here.\n# TYPE antt_federation_last_applied_seconds gauge\n");
+    for (int i = 0; i < f->n; i++)
+        if (f->p[i].since_applied_s >= 0)
+            put(o, "antt_federation_last_applied_seconds{province=\"%s\"} %.3f\n", f->p[i].code,
+                f->p[i].since_applied_s);
+    put(o, "# HELP antt_federation_last_received_seconds Since the province's walsender was last"
+           " heard from (keepalives included).\n"
+           "# TYPE antt_federation_last_received_seconds gauge\n");
+    for (int i = 0; i < f->n; i++)
+        if (f->p[i].since_receipt_s >= 0)
+            put(o, "antt_federation_last_received_seconds{province=\"%s\"} %.3f\n", f->p[i].code,
+                f->p[i].since_receipt_s);
+    put(o, "# HELP antt_federation_batches_total Batches applied from the province.\n"
+           "# TYPE antt_federation_batches_total counter\n");
+    for (int i = 0; i < f->n; i++)
+        put(o, "antt_federation_batches_total{province=\"%s\"} %lld\n", f->p[i].code,
+            f->p[i].batches);
 }
 
 size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
@@ -257,6 +300,7 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         if (m->last_message[i])
             put(&o, "antt_province_last_message_seconds{province=\"%s\"} %lld\n", m->prov[i],
                 (long long)m->last_message[i]);
+    render_federation(&o, &m->fed);
     return o.n;
 }
 
@@ -284,6 +328,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         metrics_t copy;
         pthread_mutex_lock(&s->mu);
         copy = s->m;
+        federator_stats(s->fed, &copy.fed);
         pthread_mutex_unlock(&s->mu);
         size_t cap = 1 << 20;
         body = malloc(cap);
@@ -472,5 +517,13 @@ void metrics_update(metrics_srv_t *s, const metrics_t *now)
     const uint64_t peak = s->m.queue_peak_events;
     s->m = *now;
     if (peak > s->m.queue_peak_events) s->m.queue_peak_events = peak;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void metrics_watch_federator(metrics_srv_t *s, federator_t *f)
+{
+    if (!s) return;
+    pthread_mutex_lock(&s->mu);
+    s->fed = f;
     pthread_mutex_unlock(&s->mu);
 }

@@ -9,6 +9,7 @@
 #ifndef ANTT_DAEMON_METRICS_H
 #define ANTT_DAEMON_METRICS_H
 
+#include "daemon/federator.h"
 #include "daemon/folder.h"
 #include "proto/ev.h"
 
@@ -59,6 +60,8 @@ typedef struct {
     uint64_t silent[METRICS_PROVINCES];      /* stations silent (node_silent_hours) */
     uint64_t losing[METRICS_PROVINCES];      /* stations with events never received */
     int64_t last_message[METRICS_PROVINCES]; /* from any station, Unix seconds; 0: never */
+    federator_stats_t fed; /* a Ministry's provinces' feeds (n = 0 elsewhere; read when
+                              rendered, metrics_watch_federator) */
 } metrics_t;
 
 typedef struct metrics_srv metrics_srv_t;
@@ -79,6 +82,10 @@ void metrics_stop(metrics_srv_t **m);
 
 /* Replace the served figures. */
 void metrics_update(metrics_srv_t *m, const metrics_t *now);
+/* The federator whose stats each /metrics reads as it renders (the feeds
+ * change between batches, and a Ministry may have none); NULL: none. Set
+ * to NULL before freeing it. */
+void metrics_watch_federator(metrics_srv_t *m, federator_t *f);
 
 /* The two gauges that change between batches (every turn of the loop, under
  * load): set without copying the rest. */

@@ -611,6 +611,19 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
 rollback:
     db_exec(m, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
 out:
+    if (rc < 0 && f.rep && f.p) {
+        /* the slot made for this resync would be taken for a good one by
+         * the next check: drop it (closing the connection that holds it) */
+        db_close(&f.rep);
+        const char *s[1] = {f.sub};
+        db_exec(f.p, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+        for (int i = 0; i < 30 &&
+                        db_exec(f.p, "SELECT pg_drop_replication_slot($1)", 1, s, NULL, NULL, e,
+                                sizeof e) < 0 &&
+                        db_ok(f.p);
+             i++)
+            sleep_ms(100); /* its walsender is still going */
+    }
     fed_free(&f);
     lock(m, code, 0, e, sizeof e);
     return rc;
@@ -718,4 +731,82 @@ out:
     fed_free(&f);
     lock(m, code, 0, e, sizeof e);
     return rc;
+}
+
+/* ---- how the provinces' feeds are doing --------------------------------- */
+
+typedef struct {
+    fed_status_t *out;
+    int cap, n;
+} status_acc_t;
+
+static double seconds_or(const char *v, double none)
+{
+    return v ? atof(v) : none;
+}
+
+static int status_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    status_acc_t *a = ctx;
+    if (ncols < 8 || a->n == a->cap) return 0;
+    fed_status_t *s = &a->out[a->n++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->code, sizeof s->code, "%s", v[0] ? v[0] : "");
+    s->enabled = v[1] && v[1][0] == 't';
+    s->streaming = v[2] && v[2][0] == 't';
+    s->since_receipt_s = seconds_or(v[3], -1);
+    s->lag_s = seconds_or(v[4], -1);
+    s->since_applied_s = seconds_or(v[5], -1);
+    s->batches = v[6] ? atoll(v[6]) : 0;
+    s->resyncs = v[7] ? atoll(v[7]) : 0;
+    return 0;
+}
+
+int fed_status(db_t *m, fed_status_t *out, int cap, char *err, size_t errlen)
+{
+    status_acc_t a = {out, cap, 0};
+    if (db_rows(m,
+                "SELECT f.code, coalesce(s.subenabled, false),"
+                " st.pid IS NOT NULL AND st.last_msg_receipt_time IS NOT NULL,"
+                " extract(epoch FROM now() - st.last_msg_receipt_time),"
+                " extract(epoch FROM a.applied_at - a.batch_at),"
+                " extract(epoch FROM now() - a.applied_at), a.batches, f.resyncs"
+                " FROM antt.federation_provinces f"
+                " LEFT JOIN pg_subscription s ON s.subname = 'antt_from_' || f.code"
+                "  AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                " LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL"
+                " LEFT JOIN antt.federation_applied a ON a.code = f.code"
+                " ORDER BY f.code",
+                0, NULL, status_row, &a, err, errlen) < 0)
+        return -1;
+    return a.n;
+}
+
+int fed_slot_missing(db_t *m, const char *code, char *err, size_t errlen)
+{
+    fed_t f = {0};
+    char e[512], out[4096];
+    if (!is_code(code, 2, 2)) {
+        snprintf(err, errlen, "a province's code is two digits, not '%s'", code);
+        return -1;
+    }
+    const char *p[1] = {code};
+    if (value(m, "SELECT conninfo FROM antt.federation_provinces WHERE code = $1", 1, p, f.conninfo,
+              err, errlen) < 0)
+        return -1;
+    if (!f.conninfo[0]) return 0;
+    db_t *pc = db_connect(f.conninfo, "antt-federation", e, sizeof e);
+    if (!pc) return 0; /* the link is down: wait */
+    char sub[32];
+    snprintf(sub, sizeof sub, "antt_from_%s", code);
+    const char *s[1] = {sub};
+    int rc = value(pc,
+                   "SELECT CASE WHEN pg_is_in_recovery() THEN 'standby'"
+                   " WHEN EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1"
+                   "  AND wal_status IS DISTINCT FROM 'lost') THEN 'slot' ELSE 'none' END",
+                   1, s, out, err, errlen);
+    db_close(&pc);
+    if (rc < 0) return -1;
+    return !strcmp(out, "none");
 }

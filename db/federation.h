@@ -67,4 +67,25 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
  * the province's figures and events up to then. 0, or -1 with err. */
 int fed_remove(db_t *m, const char *code, char *warn, size_t warnlen, char *err, size_t errlen);
 
+/* How each province's feed is doing, for /metrics: up to cap rows, the
+ * count returned (-1 with err). */
+typedef struct {
+    char code[4];
+    int enabled;            /* its subscription is enabled */
+    int streaming;          /* its apply worker runs and has heard from the province */
+    double since_receipt_s; /* since that worker last heard from it; -1: not running */
+    double lag_s;           /* its last applied batch: from the province's transaction
+                               to the Ministry's applying it; -1: none yet */
+    double since_applied_s; /* since the last batch was applied; -1: none yet */
+    long long batches;      /* batches applied */
+    long long resyncs;      /* resyncs on record (adding it was the first) */
+} fed_status_t;
+int fed_status(db_t *m, fed_status_t *out, int cap, char *err, size_t errlen);
+
+/* Whether province code needs a resync: 1 when its primary answers and has
+ * no usable slot for the Ministry (none, or one past max_slot_wal_keep_size),
+ * 0 when it has one or cannot be reached now (a link down is waited out:
+ * its slot keeps what the Ministry has not taken), -1 with err. */
+int fed_slot_missing(db_t *m, const char *code, char *err, size_t errlen);
+
 #endif

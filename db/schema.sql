@@ -96,8 +96,18 @@ END $$;
 CREATE FUNCTION antt.fold_input_local_txid() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    src text;
 BEGIN
     NEW.txid := pg_current_xact_id();
+    SELECT substr(subname, 11) INTO src FROM pg_stat_subscription
+     WHERE pid = pg_backend_pid() AND relid IS NULL AND subname LIKE 'antt\_from\_%';
+    IF src IS NOT NULL THEN
+        INSERT INTO antt.federation_applied AS a (code, batch_at, applied_at, batches)
+        VALUES (src, NEW.at, clock_timestamp(), 1)
+        ON CONFLICT (code) DO UPDATE SET batch_at = greatest(a.batch_at, EXCLUDED.batch_at),
+            applied_at = EXCLUDED.applied_at, batches = a.batches + 1;
+    END IF;
     RETURN NEW;
 END $$;
 
@@ -938,6 +948,13 @@ CREATE TABLE antt.events_default (
     raw bytea NOT NULL
 );
 
+CREATE TABLE antt.federation_applied (
+    code text NOT NULL COLLATE pg_catalog."C",
+    batch_at timestamp with time zone NOT NULL,
+    applied_at timestamp with time zone NOT NULL,
+    batches bigint DEFAULT 0 NOT NULL
+);
+
 CREATE TABLE antt.federation_provinces (
     code text NOT NULL COLLATE pg_catalog."C",
     conninfo text NOT NULL,
@@ -1212,6 +1229,9 @@ ALTER TABLE ONLY antt.deadline_rules
 
 ALTER TABLE ONLY antt.event_ids
     ADD CONSTRAINT event_ids_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY antt.federation_applied
+    ADD CONSTRAINT federation_applied_pkey PRIMARY KEY (code);
 
 ALTER TABLE ONLY antt.federation_provinces
     ADD CONSTRAINT federation_provinces_pkey PRIMARY KEY (code);
@@ -1856,6 +1876,8 @@ GRANT SELECT ON TABLE antt.event_ids TO antt_reader;
 GRANT SELECT ON TABLE antt.events TO antt_reader;
 
 GRANT SELECT ON TABLE antt.events_default TO antt_reader;
+
+GRANT SELECT ON TABLE antt.federation_applied TO antt_reader;
 
 GRANT SELECT ON TABLE antt.fold_input TO antt_reader;
 

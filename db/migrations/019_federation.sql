@@ -27,3 +27,15 @@ BEGIN
         REVOKE ALL ON antt.federation_provinces FROM antt_reader;
     END IF;
 END $$;
+
+-- What the Ministry last applied of each province (written by the trigger
+-- antt.fold_input_local_txid in the apply workers): the province's time of
+-- its newest batch (its transaction's start, as acked there) and the
+-- Ministry's time of applying it. /metrics says the difference, the
+-- replication lag, and how long ago the last batch came.
+CREATE TABLE antt.federation_applied (
+    code text PRIMARY KEY COLLATE "C",
+    batch_at timestamptz NOT NULL,
+    applied_at timestamptz NOT NULL,
+    batches int8 NOT NULL DEFAULT 0
+);
