@@ -85,6 +85,12 @@ static void render_federation(out_t *o, const federator_stats_t *f)
         if (f->p[i].since_receipt_s >= 0)
             put(o, "antt_federation_last_received_seconds{province=\"%s\"} %.3f\n", f->p[i].code,
                 f->p[i].since_receipt_s);
+    put(o, "# HELP antt_federation_conflicts Case rows the province sent for a unit outside its"
+           " subtrees, set aside (antt.federation_conflicts), not applied.\n"
+           "# TYPE antt_federation_conflicts gauge\n");
+    for (int i = 0; i < f->n; i++)
+        put(o, "antt_federation_conflicts{province=\"%s\"} %lld\n", f->p[i].code,
+            f->p[i].conflicts);
     put(o, "# HELP antt_federation_batches_total Batches applied from the province.\n"
            "# TYPE antt_federation_batches_total counter\n");
     for (int i = 0; i < f->n; i++)

@@ -749,7 +749,7 @@ static int status_row(void *ctx, int ncols, const char *const *names, const char
 {
     (void)names;
     status_acc_t *a = ctx;
-    if (ncols < 8 || a->n == a->cap) return 0;
+    if (ncols < 9 || a->n == a->cap) return 0;
     fed_status_t *s = &a->out[a->n++];
     memset(s, 0, sizeof *s);
     snprintf(s->code, sizeof s->code, "%s", v[0] ? v[0] : "");
@@ -760,6 +760,7 @@ static int status_row(void *ctx, int ncols, const char *const *names, const char
     s->since_applied_s = seconds_or(v[5], -1);
     s->batches = v[6] ? atoll(v[6]) : 0;
     s->resyncs = v[7] ? atoll(v[7]) : 0;
+    s->conflicts = v[8] ? atoll(v[8]) : 0;
     return 0;
 }
 
@@ -771,7 +772,8 @@ int fed_status(db_t *m, fed_status_t *out, int cap, char *err, size_t errlen)
                 " st.pid IS NOT NULL AND st.last_msg_receipt_time IS NOT NULL,"
                 " extract(epoch FROM now() - st.last_msg_receipt_time),"
                 " extract(epoch FROM a.applied_at - a.batch_at),"
-                " extract(epoch FROM now() - a.applied_at), a.batches, f.resyncs"
+                " extract(epoch FROM now() - a.applied_at), a.batches, f.resyncs,"
+                " (SELECT count(*) FROM antt.federation_conflicts c WHERE c.code = f.code)"
                 " FROM antt.federation_provinces f"
                 " LEFT JOIN pg_subscription s ON s.subname = 'antt_from_' || f.code"
                 "  AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"

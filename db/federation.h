@@ -79,6 +79,7 @@ typedef struct {
     double since_applied_s; /* since the last batch was applied; -1: none yet */
     long long batches;      /* batches applied */
     long long resyncs;      /* resyncs on record (adding it was the first) */
+    long long conflicts;    /* its case rows set aside: a unit outside its subtrees */
 } fed_status_t;
 int fed_status(db_t *m, fed_status_t *out, int cap, char *err, size_t errlen);
 

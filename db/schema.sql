@@ -70,6 +70,8 @@ $$;
 CREATE FUNCTION antt.federation_ministry() RETURNS void
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    t record;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'fold_input_local_txid'
                     AND tgrelid = 'antt.fold_input'::regclass) THEN
@@ -77,6 +79,38 @@ BEGIN
             FOR EACH ROW EXECUTE FUNCTION antt.fold_input_local_txid();
     END IF;
     ALTER TABLE antt.fold_input ENABLE ALWAYS TRIGGER fold_input_local_txid;
+    FOR t IN SELECT * FROM (VALUES ('incidents', 'unit'), ('tipoffs', 'unit'),
+                                   ('wanted', 'issuer')) AS v(tbl, col) LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'federation_owned'
+                        AND tgrelid = ('antt.' || t.tbl)::regclass) THEN
+            EXECUTE format('CREATE TRIGGER federation_owned BEFORE INSERT OR UPDATE OR DELETE'
+                           ' ON antt.%I FOR EACH ROW EXECUTE FUNCTION antt.federation_owned(%L)',
+                           t.tbl, t.col);
+        END IF;
+        EXECUTE format('ALTER TABLE antt.%I ENABLE ALWAYS TRIGGER federation_owned', t.tbl);
+    END LOOP;
+END $$;
+
+CREATE FUNCTION antt.federation_owned() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    src text;
+    r jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
+    u text := r ->> TG_ARGV[0];
+BEGIN
+    SELECT substr(subname, 11) INTO src FROM pg_stat_subscription
+     WHERE pid = pg_backend_pid() AND relid IS NULL AND subname LIKE 'antt\_from\_%';
+    IF src IS NULL OR EXISTS (
+        SELECT 1 FROM antt.federation_provinces f, unnest(f.roots) AS rc(code),
+               antt.units ru, antt.units uu
+         WHERE f.code = src AND ru.code = rc.code AND uu.code = u
+           AND (uu.path = ru.path OR uu.path LIKE ru.path || '.%')) THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    INSERT INTO antt.federation_conflicts (code, tbl, op, unit, row_data)
+    VALUES (src, TG_TABLE_NAME, TG_OP, coalesce(u, ''), r);
+    RETURN NULL;
 END $$;
 
 CREATE FUNCTION antt.federation_province() RETURNS void
@@ -955,6 +989,25 @@ CREATE TABLE antt.federation_applied (
     batches bigint DEFAULT 0 NOT NULL
 );
 
+CREATE TABLE antt.federation_conflicts (
+    id bigint NOT NULL,
+    code text NOT NULL COLLATE pg_catalog."C",
+    tbl text NOT NULL,
+    op text NOT NULL,
+    unit text NOT NULL COLLATE pg_catalog."C",
+    row_data jsonb NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE antt.federation_conflicts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE antt.federation_conflicts_id_seq OWNED BY antt.federation_conflicts.id;
+
 CREATE TABLE antt.federation_provinces (
     code text NOT NULL COLLATE pg_catalog."C",
     conninfo text NOT NULL,
@@ -1216,6 +1269,8 @@ CREATE TABLE antt.wanted (
 
 ALTER TABLE ONLY antt.events ATTACH PARTITION antt.events_default DEFAULT;
 
+ALTER TABLE ONLY antt.federation_conflicts ALTER COLUMN id SET DEFAULT nextval('antt.federation_conflicts_id_seq'::regclass);
+
 ALTER TABLE ONLY antt.rejects ALTER COLUMN n SET DEFAULT nextval('antt.rejects_n_seq'::regclass);
 
 ALTER TABLE ONLY antt.crime_groups
@@ -1232,6 +1287,9 @@ ALTER TABLE ONLY antt.event_ids
 
 ALTER TABLE ONLY antt.federation_applied
     ADD CONSTRAINT federation_applied_pkey PRIMARY KEY (code);
+
+ALTER TABLE ONLY antt.federation_conflicts
+    ADD CONSTRAINT federation_conflicts_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY antt.federation_provinces
     ADD CONSTRAINT federation_provinces_pkey PRIMARY KEY (code);
@@ -1422,6 +1480,8 @@ GRANT ALL ON FUNCTION antt.days_off_changed() TO antt_reader;
 GRANT ALL ON FUNCTION antt.days_off_digest() TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.federation_ministry() TO antt_reader;
+
+GRANT ALL ON FUNCTION antt.federation_owned() TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.federation_province() TO antt_reader;
 
@@ -1878,6 +1938,8 @@ GRANT SELECT ON TABLE antt.events TO antt_reader;
 GRANT SELECT ON TABLE antt.events_default TO antt_reader;
 
 GRANT SELECT ON TABLE antt.federation_applied TO antt_reader;
+
+GRANT SELECT ON TABLE antt.federation_conflicts TO antt_reader;
 
 GRANT SELECT ON TABLE antt.fold_input TO antt_reader;
 

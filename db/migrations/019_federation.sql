@@ -39,3 +39,17 @@ CREATE TABLE antt.federation_applied (
     applied_at timestamptz NOT NULL,
     batches int8 NOT NULL DEFAULT 0
 );
+
+-- Rows a province sent for a unit outside its subtrees (a station enrolled
+-- for another province's unit): set aside here, not applied, so that they
+-- can neither overwrite the owning province's case nor stop the province's
+-- feed (docs/design/federation.md, "Rows cannot collide").
+CREATE TABLE antt.federation_conflicts (
+    id bigserial PRIMARY KEY,
+    code text NOT NULL COLLATE "C", -- the province that sent it
+    tbl text NOT NULL,
+    op text NOT NULL,
+    unit text NOT NULL COLLATE "C",
+    row_data jsonb NOT NULL,
+    at timestamptz NOT NULL DEFAULT now()
+);

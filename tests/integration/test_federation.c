@@ -407,6 +407,47 @@ Test(federation, a_lost_slot_is_resynced_exactly)
     expect_sum();
 }
 
+/* Rows cannot collide unless a province writes outside its own units: here
+ * Lạng Sơn enrols a station for a commune of Cao Bằng (01267) and both
+ * report a case of the same reference there. The Ministry sets Lạng Sơn's
+ * case row aside (antt.federation_conflicts, /metrics) instead of applying
+ * it: Cao Bằng's case stays Cao Bằng's, and Lạng Sơn's feed does not stop —
+ * a subscription stopped on a conflict would stop a province's figures. The
+ * tallies stay the provinces' sum (each counted its own report). */
+Test(federation, a_row_outside_its_province_is_set_aside)
+{
+    const char *node[] = {"--add-node", "ls-wrong-01267=01267", NULL};
+    cr_assert_eq(it_anttd(a.dsn, node, NULL, 0), 0);
+    crimes(&db_, "cb-040-01267", "01267", "SAME", 1);
+    cr_assert_eq(ministry_reaches("unit = '01267'", 1), 1);
+    crimes(&da, "ls-wrong-01267", "01267", "SAME", 1);
+    crimes(&da, "ls-180-06040", "06040", "AFTER", 6);
+    cr_expect_eq(ministry_reaches("unit = '06040'", 6), 6, "Lạng Sơn's feed goes on");
+    PGconn *c = it_pg(&m);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.federation_conflicts WHERE code = '20'"
+                              " AND tbl = 'incidents' AND unit = '01267'"),
+                 1, "Lạng Sơn's row set aside");
+    PGconn *bc = it_pg(&b);
+    const long long mine = it_scalar(bc, "SELECT count(*) FROM antt.incidents i, antt.events e"
+                                         " WHERE i.ref = 'SAME-0' AND e.ref = i.ref"
+                                         " AND e.node = 'cb-040-01267'");
+    PQfinish(bc);
+    cr_expect_eq(mine, 1);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.incidents i WHERE i.unit = '01267'"
+                              " AND i.ref = 'SAME-0' AND EXISTS (SELECT 1 FROM antt.events e"
+                              " WHERE e.id = i.report_id AND e.node = 'cb-040-01267')"),
+                 1, "Cao Bằng's case is Cao Bằng's");
+    cr_expect_eq(occurred(&m, "unit = '01267'"), 2, "both reports counted, as each province did");
+    PQfinish(c);
+    char body[16384];
+    for (int i = 0; i < 50; i++) {
+        cr_assert_eq(it_http_get(mhttp, "/metrics", body, sizeof body), 200);
+        if (strstr(body, "antt_federation_conflicts{province=\"20\"} 1\n")) break;
+        it_sleep_ms(100);
+    }
+    cr_expect(strstr(body, "antt_federation_conflicts{province=\"20\"} 1\n"), "%s", body);
+}
+
 /* A province removed, and added again later with what it took meanwhile:
  * --federation-add takes a province's history, not only what follows. */
 Test(federation, a_province_added_with_its_history)
