@@ -69,6 +69,11 @@ static void usage(FILE *f)
             "                          its failover, or a slot it lost)\n"
             "  --federation-remove CODE\n"
             "                          stop feeding from province CODE (its figures stay)\n"
+            "  --federation-reference CODE=CONNINFO\n"
+            "                          on province CODE's database: take the reference data\n"
+            "                          from the Ministry at CONNINFO (then the Ministry owns\n"
+            "                          it: the --load-* commands are refused here); CODE\n"
+            "                          alone: take it again\n"
             "  --print-config          print the effective settings (secrets masked)\n"
             "  -h, --help; -V, --version\n"
             "\n"
@@ -114,6 +119,7 @@ static const struct {
     {"federation-add", 1},
     {"federation-resync", 1},
     {"federation-remove", 1},
+    {"federation-reference", 1},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -170,6 +176,17 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
 {
     char err[1024];
     int n = 0;
+    if (!strncmp(cmd, "load-", 5)) { /* reference data: the Ministry's, once it sends it */
+        const int owned = fed_reference_owned(c, err, sizeof err);
+        if (owned < 0) goto fail;
+        if (owned) {
+            snprintf(err, sizeof err,
+                     "this province takes its reference data from the Ministry (subscription "
+                     "antt_down): load %s there",
+                     arg);
+            goto fail;
+        }
+    }
     if (!strcmp(cmd, "migrate")) {
         const migrate_hooks_t hooks = {deadlines_hook, cfg};
         migrate_counts_t m;
@@ -245,6 +262,14 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
     } else if (!strncmp(cmd, "federation-", 11)) {
         fed_resync_t r;
         char code[8] = "", roots[256] = "", warn[512] = "";
+        if (!strcmp(cmd, "federation-reference")) {
+            const char *eq = strchr(arg, '=');
+            snprintf(code, sizeof code, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+            if (fed_reference(c, code, eq ? eq + 1 : NULL, &r, err, sizeof err) < 0) goto fail;
+            log_info("federation", "reference data taken from the Ministry stream_from=%s rows=%ld",
+                     r.lsn, r.cases);
+            return 0;
+        }
         if (!strcmp(cmd, "federation-add")) {
             const char *eq = strchr(arg, '=');
             const size_t head = eq ? (size_t)(eq - arg) : 0;

@@ -156,7 +156,7 @@ static int copy_between(db_t *from, const char *out_sql, db_t *to, const char *i
 /* ---- the steps of a resync --------------------------------------------- */
 
 typedef struct {
-    char code[8], sub[32], conninfo[4096], subid[16];
+    char code[8], sub[32], slot[40], conninfo[4096], subid[16];
     char *units; /* '{...}'::text[] */
     db_t *p;     /* the province's primary, inside the slot's snapshot */
     db_t *rep;   /* the replication connection that made the slot (kept open: the snapshot) */
@@ -445,24 +445,22 @@ static int stop_subscription(fed_t *f, db_t *m, char *err, size_t errlen)
 
 /* On the province: a new slot (the old one, if any and idle, dropped), and
  * a transaction in the snapshot it exported. */
-static int new_slot(fed_t *f, char *lsn, size_t lsncap, char *err, size_t errlen)
+static int new_slot(fed_t *f, const char *pubs, int npubs, const char *maker, char *lsn,
+                    size_t lsncap, char *err, size_t errlen)
 {
-    char e[512], out[4096];
+    char e[512], out[4096], sql[256];
     f->p = db_connect(f->conninfo, "antt-federation", e, sizeof e);
     if (!f->p) {
-        snprintf(err, errlen, "the province's primary: %s", e);
+        snprintf(err, errlen, "the publisher's primary: %s", e);
         return -1;
     }
-    if (value(f->p,
-              "SELECT count(*) FROM pg_publication"
-              " WHERE pubname IN ('antt_up_log', 'antt_up_state')",
-              0, NULL, out, e, sizeof e) < 0 ||
-        strcmp(out, "2") != 0) {
-        snprintf(err, errlen, "the province has not published (antt.federation_province())%s%s",
-                 *out ? "" : ": ", *out ? "" : e);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_publication WHERE pubname IN (%s)", pubs);
+    if (value(f->p, sql, 0, NULL, out, e, sizeof e) < 0 || atoi(out) != npubs) {
+        snprintf(err, errlen, "the publisher has not published (%s)%s%s", maker, *out ? "" : ": ",
+                 *out ? "" : e);
         return -1;
     }
-    const char *p[1] = {f->sub};
+    const char *p[1] = {f->slot};
     if (value(f->p,
               "SELECT string_agg(CASE WHEN active THEN 'active'"
               " ELSE pg_drop_replication_slot(slot_name)::text END, ',')"
@@ -473,8 +471,7 @@ static int new_slot(fed_t *f, char *lsn, size_t lsncap, char *err, size_t errlen
     }
     if (strstr(out, "active")) {
         snprintf(err, errlen,
-                 "slot %s is in use on the province (another Ministry server streams from it?)",
-                 f->sub);
+                 "slot %s is in use on the publisher (another server streams from it?)", f->slot);
         return -1;
     }
     f->rep = db_connect_replication(f->conninfo, "antt-federation", e, sizeof e);
@@ -482,9 +479,8 @@ static int new_slot(fed_t *f, char *lsn, size_t lsncap, char *err, size_t errlen
         snprintf(err, errlen, "a replication connection to the province: %s", e);
         return -1;
     }
-    char sql[256];
     snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput (SNAPSHOT 'export')",
-             f->sub);
+             f->slot);
     PGresult *r = PQexec(f->rep, sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) < 3) {
         db_result_error(r, f->rep, NULL, e, sizeof e);
@@ -509,6 +505,39 @@ static int new_slot(fed_t *f, char *lsn, size_t lsncap, char *err, size_t errlen
     return step(f->p, "the province's snapshot", sql, 0, NULL, NULL, err, errlen);
 }
 
+/* Inside the subscriber's transaction: the subscription's origin at the
+ * new slot's consistent point, and the subscription enabled: its stream
+ * starts where the snapshot ended, once the transaction commits. */
+static int restart_at(fed_t *f, db_t *c, const char *lsn, char *err, size_t errlen)
+{
+    const char *o[2] = {f->subid, lsn};
+    if (step(c, "the subscription's origin",
+             "SELECT pg_replication_origin_advance('pg_' || $1, $2::pg_lsn)", 2, o, NULL, err,
+             errlen) < 0)
+        return -1;
+    char sql[128];
+    snprintf(sql, sizeof sql, "ALTER SUBSCRIPTION %s ENABLE", f->sub);
+    return step(c, "enabling the subscription", sql, 0, NULL, NULL, err, errlen);
+}
+
+/* After a failed resync: the slot made for it would be taken for a good one
+ * by the next check, so it is dropped (the connection that holds it closed
+ * first). */
+static void drop_new_slot(fed_t *f)
+{
+    if (!f->rep || !f->p) return;
+    char e[512];
+    db_close(&f->rep);
+    const char *s[1] = {f->slot};
+    db_exec(f->p, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+    for (int i = 0; i < 30 &&
+                    db_exec(f->p, "SELECT pg_drop_replication_slot($1)", 1, s, NULL, NULL, e,
+                            sizeof e) < 0 &&
+                    db_ok(f->p);
+         i++)
+        sleep_ms(100); /* its walsender is still going */
+}
+
 static int load(fed_t *f, db_t *m, const char *code, char *err, size_t errlen)
 {
     char e[512], out[4096];
@@ -518,6 +547,7 @@ static int load(fed_t *f, db_t *m, const char *code, char *err, size_t errlen)
     }
     snprintf(f->code, sizeof f->code, "%s", code);
     snprintf(f->sub, sizeof f->sub, "antt_from_%s", code);
+    snprintf(f->slot, sizeof f->slot, "%s", f->sub);
     const char *p[1] = {code};
     if (value(m, "SELECT conninfo FROM antt.federation_provinces WHERE code = $1", 1, p, out, e,
               sizeof e) < 0) {
@@ -577,7 +607,8 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
     int rc = -1;
     char e[512];
     if (load(&f, m, code, err, errlen) < 0 || stop_subscription(&f, m, err, errlen) < 0 ||
-        new_slot(&f, r->lsn, sizeof r->lsn, err, errlen) < 0)
+        new_slot(&f, "'antt_up_log', 'antt_up_state'", 2, "antt.federation_province()", r->lsn,
+                 sizeof r->lsn, err, errlen) < 0)
         goto out;
     /* The Ministry's side in one transaction whose snapshot is taken now,
      * with nothing of the province moving any more. */
@@ -591,14 +622,7 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
     snprintf(report, sizeof report,
              "keys %ld, days %ld (%ld differing), events +%ld -%ld, case rows %ld", r->keys,
              r->days, r->days_differing, r->events_added, r->events_removed, r->cases);
-    const char *o[2] = {f.subid, r->lsn};
-    if (step(m, "the subscription's origin",
-             "SELECT pg_replication_origin_advance('pg_' || $1, $2::pg_lsn)", 2, o, NULL, err,
-             errlen) < 0)
-        goto rollback;
-    char sql[128];
-    snprintf(sql, sizeof sql, "ALTER SUBSCRIPTION %s ENABLE", f.sub);
-    if (step(m, "enabling the subscription", sql, 0, NULL, NULL, err, errlen) < 0) goto rollback;
+    if (restart_at(&f, m, r->lsn, err, errlen) < 0) goto rollback;
     const char *u[3] = {code, r->lsn, report};
     if (step(m, "the province's row",
              "UPDATE antt.federation_provinces SET resynced_at = now(), resync_lsn = $2::pg_lsn,"
@@ -611,19 +635,7 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
 rollback:
     db_exec(m, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
 out:
-    if (rc < 0 && f.rep && f.p) {
-        /* the slot made for this resync would be taken for a good one by
-         * the next check: drop it (closing the connection that holds it) */
-        db_close(&f.rep);
-        const char *s[1] = {f.sub};
-        db_exec(f.p, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
-        for (int i = 0; i < 30 &&
-                        db_exec(f.p, "SELECT pg_drop_replication_slot($1)", 1, s, NULL, NULL, e,
-                                sizeof e) < 0 &&
-                        db_ok(f.p);
-             i++)
-            sleep_ms(100); /* its walsender is still going */
-    }
+    if (rc < 0) drop_new_slot(&f);
     fed_free(&f);
     lock(m, code, 0, e, sizeof e);
     return rc;
@@ -811,4 +823,102 @@ int fed_slot_missing(db_t *m, const char *code, char *err, size_t errlen)
     db_close(&pc);
     if (rc < 0) return -1;
     return !strcmp(out, "none");
+}
+
+/* ---- the way down: the Ministry's reference data ------------------------ */
+
+/* The tables the Ministry owns, as they are replaced on a province. */
+static const char *const REFERENCE[] = {"antt.units",        "antt.unit_successors",
+                                        "antt.crime_groups", "antt.unit_groups",
+                                        "antt.days_off",     "antt.targets"};
+
+int fed_reference(db_t *p, const char *code, const char *conninfo, fed_resync_t *r, char *err,
+                  size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    fed_t f = {0};
+    char e[512], out[4096], sql[1024];
+    if (!is_code(code, 2, 2)) {
+        snprintf(err, errlen, "a province's code is two digits, not '%s'", code);
+        return -1;
+    }
+    snprintf(f.code, sizeof f.code, "%s", code);
+    snprintf(f.sub, sizeof f.sub, "antt_down");
+    snprintf(f.slot, sizeof f.slot, "antt_down_%s", code);
+    if (lock(p, "0", 1, err, errlen) < 0) return -1;
+    int rc = -1;
+    if (conninfo && *conninfo) {
+        snprintf(f.conninfo, sizeof f.conninfo, "%s", conninfo);
+    } else if (value(p, "SELECT subconninfo FROM pg_subscription WHERE subname = 'antt_down'", 0,
+                     NULL, f.conninfo, err, errlen) < 0) {
+        goto out;
+    }
+    if (!f.conninfo[0]) {
+        snprintf(err, errlen, "no Ministry to take the reference data from (CODE=CONNINFO)");
+        goto out;
+    }
+    const char *s[3] = {f.sub, f.conninfo, f.slot};
+    if (value(p, "SELECT count(*) FROM pg_subscription WHERE subname = $1", 1, s, out, e,
+              sizeof e) < 0) {
+        snprintf(err, errlen, "the subscriptions: %s", e);
+        goto out;
+    }
+    const char *fmt =
+        !strcmp(out, "0")
+            ? "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION antt_down"
+              " WITH (enabled = false, create_slot = false, slot_name = %L, copy_data = false)',"
+              " $1::text, $2::text, $3::text)"
+            : "SELECT format('ALTER SUBSCRIPTION %I CONNECTION %L', $1::text, $2::text)";
+    if (value(p, fmt, !strcmp(out, "0") ? 3 : 2, s, out, e, sizeof e) < 0 ||
+        step(p, "the subscription", out, 0, NULL, NULL, err, errlen) < 0 ||
+        value(p, "SELECT oid::text FROM pg_subscription WHERE subname = $1", 1, s, f.subid, e,
+              sizeof e) < 0)
+        goto out;
+    if (stop_subscription(&f, p, err, errlen) < 0 ||
+        new_slot(&f, "'antt_down'", 1, "antt.federation_ministry()", r->lsn, sizeof r->lsn, err,
+                 errlen) < 0)
+        goto out;
+    /* The province's tables replaced by the Ministry's at the slot's
+     * snapshot, in one transaction: the statement triggers rebuild the
+     * scopes and tell the daemons, as a load does. */
+    if (step(p, "the province's transaction", "BEGIN", 0, NULL, NULL, err, errlen) < 0) goto out;
+    for (size_t i = 0; i < sizeof REFERENCE / sizeof REFERENCE[0]; i++) {
+        char cols[4096], in[4400];
+        long n = 0;
+        if (columns(p, REFERENCE[i], cols, e, sizeof e) < 0) {
+            snprintf(err, errlen, "%s's columns: %s", REFERENCE[i], e);
+            goto rollback;
+        }
+        snprintf(sql, sizeof sql, "DELETE FROM %s", REFERENCE[i]);
+        if (step(p, REFERENCE[i], sql, 0, NULL, NULL, err, errlen) < 0) goto rollback;
+        char *q = malloc(strlen(cols) + 128);
+        if (!q) goto rollback;
+        snprintf(q, strlen(cols) + 128, "COPY (SELECT %s FROM %s) TO STDOUT", cols, REFERENCE[i]);
+        snprintf(in, sizeof in, "COPY %s (%s) FROM STDIN", REFERENCE[i], cols);
+        const int c = copy_between(f.p, q, p, in, &n, err, errlen);
+        free(q);
+        if (c < 0) goto rollback;
+        r->cases += n;
+    }
+    if (restart_at(&f, p, r->lsn, err, errlen) < 0 ||
+        step(p, "the province's commit", "COMMIT", 0, NULL, NULL, err, errlen) < 0)
+        goto rollback;
+    rc = 0;
+    goto out;
+rollback:
+    db_exec(p, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
+out:
+    if (rc < 0) drop_new_slot(&f);
+    fed_free(&f);
+    lock(p, "0", 0, e, sizeof e);
+    return rc;
+}
+
+int fed_reference_owned(db_t *c, char *err, size_t errlen)
+{
+    char out[4096];
+    if (value(c, "SELECT count(*) FROM pg_subscription WHERE subname = 'antt_down'", 0, NULL, out,
+              err, errlen) < 0)
+        return -1;
+    return atoi(out) > 0;
 }

@@ -67,6 +67,20 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
  * the province's figures and events up to then. 0, or -1 with err. */
 int fed_remove(db_t *m, const char *code, char *warn, size_t warnlen, char *err, size_t errlen);
 
+/* On a province's database: take the Ministry's reference data (units and
+ * successors, crime groups, clusters, days off, targets: publication
+ * antt_down, made by antt.federation_ministry()) through subscription
+ * antt_down and slot antt_down_<code> on the Ministry. The province's
+ * tables are replaced by the Ministry's at one instant, and the stream
+ * starts at that instant; conninfo NULL or "": the subscription's own
+ * (a resync). r->cases gets the rows copied. 0, or -1 with err. */
+int fed_reference(db_t *p, const char *code, const char *conninfo, fed_resync_t *r, char *err,
+                  size_t errlen);
+
+/* 1 when this database takes its reference data from a Ministry (a load
+ * there is refused: the Ministry owns it), 0 when not, -1 with err. */
+int fed_reference_owned(db_t *c, char *err, size_t errlen);
+
 /* How each province's feed is doing, for /metrics: up to cap rows, the
  * count returned (-1 with err). */
 typedef struct {

@@ -79,6 +79,10 @@ BEGIN
             FOR EACH ROW EXECUTE FUNCTION antt.fold_input_local_txid();
     END IF;
     ALTER TABLE antt.fold_input ENABLE ALWAYS TRIGGER fold_input_local_txid;
+    IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'antt_down') THEN
+        CREATE PUBLICATION antt_down FOR TABLE antt.units, antt.unit_successors,
+            antt.crime_groups, antt.unit_groups, antt.days_off, antt.targets;
+    END IF;
     FOR t IN SELECT * FROM (VALUES ('incidents', 'unit'), ('tipoffs', 'unit'),
                                    ('wanted', 'issuer')) AS v(tbl, col) LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'federation_owned'
@@ -116,6 +120,8 @@ END $$;
 CREATE FUNCTION antt.federation_province() RETURNS void
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    t text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'antt_up_log') THEN
         CREATE PUBLICATION antt_up_log FOR TABLE antt.fold_input, antt.events
@@ -125,6 +131,35 @@ BEGIN
         CREATE PUBLICATION antt_up_state FOR TABLE antt.incidents, antt.tipoffs, antt.wanted
             WITH (publish = 'insert, update, delete');
     END IF;
+    FOREACH t IN ARRAY ARRAY['units', 'unit_successors', 'crime_groups', 'unit_groups',
+                             'days_off', 'targets'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'reference_applied'
+                        AND tgrelid = ('antt.' || t)::regclass) THEN
+            EXECUTE format('CREATE CONSTRAINT TRIGGER reference_applied'
+                           ' AFTER INSERT OR UPDATE OR DELETE ON antt.%I'
+                           ' DEFERRABLE INITIALLY DEFERRED FOR EACH ROW'
+                           ' EXECUTE FUNCTION antt.reference_applied()', t);
+        END IF;
+        EXECUTE format('ALTER TABLE antt.%I ENABLE ALWAYS TRIGGER reference_applied', t);
+    END LOOP;
+END $$;
+
+CREATE FUNCTION antt.federation_reader_down(p_role name) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA antt TO %I', p_role);
+    EXECUTE format('GRANT SELECT ON antt.units, antt.unit_successors, antt.crime_groups,'
+                   ' antt.unit_groups, antt.days_off, antt.targets TO %I', p_role);
+END $$;
+
+CREATE FUNCTION antt.federation_reader_up(p_role name) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA antt TO %I', p_role);
+    EXECUTE format('GRANT SELECT ON antt.fold_input, antt.events, antt.incidents, antt.tipoffs,'
+                   ' antt.wanted, antt.tallies, antt.fold_state TO %I', p_role);
 END $$;
 
 CREATE FUNCTION antt.fold_input_local_txid() RETURNS trigger
@@ -478,6 +513,26 @@ CREATE FUNCTION antt.record_overdue() RETURNS integer
     )
     SELECT count(*)::integer FROM written
 $$;
+
+CREATE FUNCTION antt.reference_applied() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF coalesce(current_setting('antt.reference_' || TG_TABLE_NAME, true), '') = '1'
+       OR NOT EXISTS (SELECT 1 FROM pg_stat_subscription
+                       WHERE pid = pg_backend_pid() AND relid IS NULL) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('antt.reference_' || TG_TABLE_NAME, '1', true);
+    IF TG_TABLE_NAME IN ('units', 'unit_successors') THEN
+        PERFORM antt.rebuild_scopes();
+    END IF;
+    IF TG_TABLE_NAME = 'days_off' THEN
+        UPDATE antt.deadline_rules SET rules = NULL;
+    END IF;
+    PERFORM pg_notify('antt_registry', TG_TABLE_NAME);
+    RETURN NULL;
+END $$;
 
 CREATE FUNCTION antt.registry_changed() RETURNS trigger
     LANGUAGE plpgsql
@@ -876,6 +931,8 @@ CREATE TABLE antt.units (
     CONSTRAINT units_level_check CHECK ((level = ANY (ARRAY['province'::text, 'district'::text, 'commune'::text]))),
     CONSTRAINT units_valid_check CHECK ((((valid_from IS NULL) OR ((valid_from >= '1900-01-01'::date) AND (valid_from <= '2200-01-01'::date))) AND ((valid_to IS NULL) OR ((valid_to >= '1900-01-01'::date) AND (valid_to <= '2200-01-01'::date)))))
 );
+
+ALTER TABLE ONLY antt.units REPLICA IDENTITY FULL;
 
 CREATE FUNCTION antt.unit_on(p_code text, p_day date) RETURNS antt.units
     LANGUAGE sql STABLE
@@ -1485,6 +1542,10 @@ GRANT ALL ON FUNCTION antt.federation_owned() TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.federation_province() TO antt_reader;
 
+GRANT ALL ON FUNCTION antt.federation_reader_down(p_role name) TO antt_reader;
+
+GRANT ALL ON FUNCTION antt.federation_reader_up(p_role name) TO antt_reader;
+
 GRANT ALL ON FUNCTION antt.float4_dist(real, real) TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.float8_dist(double precision, double precision) TO antt_reader;
@@ -1858,6 +1919,8 @@ GRANT ALL ON FUNCTION antt.rates_many(p_codes text[], p_from date, p_to date, p_
 GRANT ALL ON FUNCTION antt.rebuild_scopes() TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.record_overdue() TO antt_reader;
+
+GRANT ALL ON FUNCTION antt.reference_applied() TO antt_reader;
 
 GRANT ALL ON FUNCTION antt.registry_changed() TO antt_reader;
 

@@ -53,3 +53,9 @@ CREATE TABLE antt.federation_conflicts (
     row_data jsonb NOT NULL,
     at timestamptz NOT NULL DEFAULT now()
 );
+
+-- The reference data travels down from the Ministry to its provinces
+-- (publication antt_down): a replicated UPDATE or DELETE finds its row by
+-- the table's replica identity. antt.units has no primary key (a code has
+-- a version per era, kept apart by an exclusion constraint): the whole row.
+ALTER TABLE antt.units REPLICA IDENTITY FULL;

@@ -7,6 +7,7 @@
 #include "proto/uuid.h"
 
 #include <criterion/criterion.h>
+#include <criterion/hooks.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -211,41 +212,50 @@ long long it_tally(PGconn *c, const char *metric, const char *where)
     return it_scalar(c, sql);
 }
 
-/* The private servers and formations this process started and has not
- * destroyed: a suite whose .init fails never runs its .fini, so what is left
- * is stopped when the test's process exits. */
-#define IT_LEFT_MAX 16
-static char it_left[IT_LEFT_MAX][256];
-
-static void left_stop(void)
+/* The private servers and formations a test started: a suite whose .init
+ * fails never runs its .fini (and the test's process ends without exit
+ * handlers), so each directory is listed in a file of the runner's
+ * (/tmp/antt-it-left.<runner pid>), and the runner stops what is still
+ * running there when every test is done (ReportHook(POST_ALL)). */
+static void left_path(char *out, size_t cap, pid_t runner)
 {
-    char cmd[2048];
-    for (int i = 0; i < IT_LEFT_MAX; i++) {
-        if (!it_left[i][0]) continue;
-        snprintf(cmd, sizeof cmd,
-                 "{ if [ -f %s/monitor.uri ]; then bash %s/deploy/ha/cluster.sh stop %s;"
-                 " else bash %s/tests/pg/pg.sh stop %s; fi; rm -rf %s; } >/dev/null 2>&1",
-                 it_left[i], ANTT_SOURCE_DIR, it_left[i], ANTT_SOURCE_DIR, it_left[i], it_left[i]);
-        run(cmd);
-        it_left[i][0] = '\0';
-    }
+    snprintf(out, cap, "/tmp/antt-it-left.%d", (int)runner);
 }
 
 static void left_add(const char *dir)
 {
-    static int registered;
-    if (!registered) registered = !atexit(left_stop);
-    for (int i = 0; i < IT_LEFT_MAX; i++)
-        if (!it_left[i][0]) {
-            snprintf(it_left[i], sizeof it_left[i], "%s", dir);
-            return;
-        }
+    char path[64];
+    left_path(path, sizeof path, getppid());
+    FILE *f = fopen(path, "a");
+    if (!f) return;
+    fprintf(f, "%s\n", dir);
+    fclose(f);
 }
 
 static void left_drop(const char *dir)
 {
-    for (int i = 0; i < IT_LEFT_MAX; i++)
-        if (!strcmp(it_left[i], dir)) it_left[i][0] = '\0';
+    (void)dir; /* the directory is gone: the runner finds nothing to stop */
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+    (void)stats;
+    char path[64], line[512], cmd[4096];
+    left_path(path, sizeof path, getpid());
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!line[0]) continue;
+        snprintf(cmd, sizeof cmd,
+                 "{ [ -d %s ] || exit 0; if [ -f %s/monitor.uri ]; then"
+                 " bash %s/deploy/ha/cluster.sh stop %s; else bash %s/tests/pg/pg.sh stop %s; fi;"
+                 " rm -rf %s; } >/dev/null 2>&1",
+                 line, line, ANTT_SOURCE_DIR, line, ANTT_SOURCE_DIR, line, line);
+        run(cmd);
+    }
+    fclose(f);
+    unlink(path);
 }
 
 /* A private server: tests/pg/pg.sh does the work. */

@@ -6,6 +6,8 @@
 --                          its province: /metrics' lag);
 --   federation_owned       a case row of a unit outside the sending
 --                          province's subtrees is set aside, not applied.
+-- And the way down: publication antt_down, the reference data the Ministry
+-- owns, to which each province subscribes (anttd --federation-reference).
 -- Made here, not in a repeatable file, so that re-applying the schema's
 -- functions never resets how they are enabled. Idempotent. The
 -- subscriptions themselves are made by anttd --federation-add.
@@ -20,6 +22,10 @@ BEGIN
             FOR EACH ROW EXECUTE FUNCTION antt.fold_input_local_txid();
     END IF;
     ALTER TABLE antt.fold_input ENABLE ALWAYS TRIGGER fold_input_local_txid;
+    IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'antt_down') THEN
+        CREATE PUBLICATION antt_down FOR TABLE antt.units, antt.unit_successors,
+            antt.crime_groups, antt.unit_groups, antt.days_off, antt.targets;
+    END IF;
     FOR t IN SELECT * FROM (VALUES ('incidents', 'unit'), ('tipoffs', 'unit'),
                                    ('wanted', 'issuer')) AS v(tbl, col) LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'federation_owned'
