@@ -57,29 +57,54 @@ if [[ "$fuzz_secs" != 0 ]]; then
     grep -E "stat::number_of_executed_units|DONE" "$work/fuzz.log" | tr '\n' ' '; echo
     rm -rf "$work"
   }
-  fuzz "decode+validate" "$root/build-fuzz/proto/fuzz_decode" "$fuzz_secs" "$root/proto/fuzz/corpus"
+  # The seven fuzzers run in two lanes, one per core (libFuzzer uses one):
+  # the decoder alone, the others one after another, then the console's two.
+  cmake --build "$root/build-fuzz" --target fuzz_snapreq fuzz_subscribe -j"$jobs" >/dev/null
+  cmake --build "$root/build-fuzz" --target fuzz_param fuzz_login -j"$jobs" >/dev/null
   # The intake path (bytes -> ack): the decoder's corpus, behind each of the
   # four sender headers fuzz_intake.c reads first.
   seeds=$(mktemp -d /tmp/antt-seeds.XXXXXX)
   for f in "$root"/proto/fuzz/corpus/*; do
     for h in 0 1 2 3; do { printf "\\x0$h\\x00"; cat "$f"; } >"$seeds/$h-$(basename "$f")"; done
   done
-  fuzz "intake (bytes -> ack)" "$root/build-fuzz/daemon/fuzz_intake" $(( (fuzz_secs + 1) / 2 )) "$seeds"
-  rm -rf "$seeds"
-  fuzz "reference-data CSV headers" "$root/build-fuzz/db/fuzz_csvhead" $(( (fuzz_secs + 5) / 6 )) \
-    "$root/db/fuzz/corpus-csvhead"
-  # The tally stream's inputs: a snapshot request, a subscription frame.
-  cmake --build "$root/build-fuzz" --target fuzz_snapreq fuzz_subscribe -j"$jobs" >/dev/null
-  fuzz "snapshot requests" "$root/build-fuzz/daemon/fuzz_snapreq" $(( (fuzz_secs + 5) / 6 )) \
-    "$root/daemon/fuzz/corpus-snapreq"
-  fuzz "stream subscriptions" "$root/build-fuzz/daemon/fuzz_subscribe" $(( (fuzz_secs + 5) / 6 )) \
-    "$root/daemon/fuzz/corpus-subscribe"
+  lanes=$(mktemp -d /tmp/antt-lanes.XXXXXX)
+  lane() { # lane NAME COMMANDS...: run them in the background, output kept
+    local name=$1
+    shift
+    ("$@") >"$lanes/$name.log" 2>&1 &
+    echo $! >"$lanes/$name.pid"
+  }
+  lane_wait() { # print each lane's output in order; fail if one failed
+    local bad=0 n
+    for n in "$@"; do
+      wait "$(cat "$lanes/$n.pid")" || bad=1
+      cat "$lanes/$n.log"
+    done
+    return $bad
+  }
+  lane_a() {
+    fuzz "decode+validate" "$root/build-fuzz/proto/fuzz_decode" "$fuzz_secs" "$root/proto/fuzz/corpus"
+  }
+  lane_b() {
+    fuzz "intake (bytes -> ack)" "$root/build-fuzz/daemon/fuzz_intake" $(( (fuzz_secs + 1) / 2 )) "$seeds"
+    fuzz "reference-data CSV headers" "$root/build-fuzz/db/fuzz_csvhead" $(( (fuzz_secs + 5) / 6 )) \
+      "$root/db/fuzz/corpus-csvhead"
+    # The tally stream's inputs: a snapshot request, a subscription frame.
+    fuzz "snapshot requests" "$root/build-fuzz/daemon/fuzz_snapreq" $(( (fuzz_secs + 5) / 6 )) \
+      "$root/daemon/fuzz/corpus-snapreq"
+    fuzz "stream subscriptions" "$root/build-fuzz/daemon/fuzz_subscribe" $(( (fuzz_secs + 5) / 6 )) \
+      "$root/daemon/fuzz/corpus-subscribe"
+  }
+  lane a lane_a
+  lane b lane_b
+  lane_wait a b
   # The console's query parameters and login form (web/fuzz/).
-  cmake --build "$root/build-fuzz" --target fuzz_param fuzz_login -j"$jobs" >/dev/null
-  fuzz "console parameters" "$root/build-fuzz/web/fuzz/fuzz_param" $(( (fuzz_secs + 3) / 4 )) \
+  lane c fuzz "console parameters" "$root/build-fuzz/web/fuzz/fuzz_param" $(( (fuzz_secs + 3) / 4 )) \
     "$root/web/fuzz/corpus-param"
-  fuzz "console login form" "$root/build-fuzz/web/fuzz/fuzz_login" $(( (fuzz_secs + 3) / 4 )) \
+  lane d fuzz "console login form" "$root/build-fuzz/web/fuzz/fuzz_login" $(( (fuzz_secs + 3) / 4 )) \
     "$root/web/fuzz/corpus-login"
+  lane_wait c d
+  rm -rf "$seeds" "$lanes"
 fi
 
 echo "== throwaway PostgreSQL"
