@@ -10,6 +10,8 @@
  * pg_auto_failover formation) is killed -9 mid-stream. */
 #include "harness.h"
 
+#include <json-c/json.h>
+
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -673,6 +675,150 @@ static void a_province_added_with_its_history(void)
     expect_sum();
 }
 
+/* ---- the national figures, as the reports give them ---- */
+
+/* Send one event of a province's station. */
+static void send_as(const it_daemon_t *d, ev_t *ev, const char *node, const char *unit)
+{
+    it_client_t cl;
+    it_client_open(&cl, d->port);
+    ev->node = ev_cstr(node);
+    ev->unit = ev_cstr(unit);
+    ack_t ack[1];
+    cr_assert_eq(it_submit(&cl, ev, 1, ack, 10000), 0);
+    cr_assert_eq(ack[0].status, ACK_ACCEPTED, "code %d", ack[0].code);
+    it_client_close(&cl);
+}
+
+/* A year of a province: crimes, some cleared with suspects, tip-offs, some
+ * resolved (k varies the counts between provinces). */
+static void a_year(const it_daemon_t *d, const char *node, const char *unit, const char *tag, int k)
+{
+    for (int i = 0; i < 6 + k; i++) {
+        ev_t ev;
+        const char *ref = it_str("%s-Y-%d", tag, i);
+        it_incident(&ev, ref, i % 3 ? "social_order" : "drugs",
+                    i % 4 ? SEV_SERIOUS : SEV_VERY_SERIOUS, IT_NOW_US - (i + 30) * IT_DAY_US);
+        send_as(d, &ev, node, unit);
+        if (i % 2 == 0) {
+            it_cleared(&ev, ref, IT_NOW_US - (i + 5) * IT_DAY_US, (uint32_t)(1 + i % 3));
+            send_as(d, &ev, node, unit);
+        }
+    }
+    for (int i = 0; i < 4 + k; i++) {
+        ev_t ev;
+        const char *ref = it_str("%s-T-%d", tag, i);
+        it_tipoff(&ev, ref, IT_NOW_US - (i + 40) * IT_DAY_US);
+        send_as(d, &ev, node, unit);
+        if (i % 3 != 2) {
+            it_resolved(&ev, ref, OUT_PROSECUTE, IT_NOW_US - (i + 2) * IT_DAY_US);
+            send_as(d, &ev, node, unit);
+        }
+    }
+}
+
+/* antt report --format json of unit for 2023, as of one instant. */
+static json_object *report_of(const char *dsn, const char *unit)
+{
+    char cmd[2048];
+    static char out[1 << 17];
+    snprintf(cmd, sizeof cmd,
+             "%s report --db '%s' --unit '%s' --year 2023 --format json"
+             " --at '2024-01-10T00:00:00+07:00' 2>&1",
+             ANTT_PATH, dsn, unit);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "%s: %s", cmd, out);
+    json_object *o = json_tokener_parse(out);
+    cr_assert_not_null(o, "%s", out);
+    return o;
+}
+
+static json_object *member(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    cr_assert(json_object_object_get_ex(o, key, &v), "no %s", key);
+    return v;
+}
+
+/* antt report on the Ministry gives each province's figures as the
+ * province's own report does, field by field (its crime groups too), and
+ * --unit all and the cluster II view give their sum; the cluster's view
+ * lists each province with its own figures (what the console ranks). */
+static void the_reports_agree(void)
+{
+    const char *load[] = {"--load-clusters", ANTT_SOURCE_DIR "/data/clusters.csv", NULL};
+    cr_assert_eq(it_anttd(m.dsn, load, NULL, 0), 0);
+    a_year(&da, "ls-180-06040", "06040", "LS", 0);
+    a_year(&db_, "cb-040-01267", "01267", "CB", 3);
+    a_year(&dc, "hg-024-00688", "00688", "HG", 5);
+    expect_sum();
+    const char *codes[] = {"20", "04", "02"};
+    const char *dsns[] = {a.dsn, b.dsn, hg.dsn};
+    json_object *sum = json_object_new_object();
+    for (int i = 0; i < 3; i++) {
+        json_object *home = report_of(dsns[i], codes[i]), *there = report_of(m.dsn, codes[i]);
+        const char *keys[] = {"figures", "groups", "wanted", "targets"};
+        for (size_t k = 0; k < 4; k++)
+            cr_expect_str_eq(json_object_to_json_string(member(home, keys[k])),
+                             json_object_to_json_string(member(there, keys[k])), "province %s: %s",
+                             codes[i], keys[k]);
+        json_object_object_foreach(member(home, "figures"), key, val)
+        {
+            if (!json_object_is_type(val, json_type_int)) continue;
+            json_object *acc = NULL;
+            const int64_t was =
+                json_object_object_get_ex(sum, key, &acc) ? json_object_get_int64(acc) : 0;
+            json_object_object_add(sum, key,
+                                   json_object_new_int64(was + json_object_get_int64(val)));
+        }
+        json_object_put(home);
+        json_object_put(there);
+    }
+    cr_expect_gt(json_object_get_int64(member(sum, "occurred")), 0);
+    cr_expect_gt(json_object_get_int64(member(sum, "tipoffs_resolved")), 0);
+    /* the country and the cluster: every count the provinces' sum */
+    const char *wholes[] = {"all", "group:cluster2"};
+    for (int w = 0; w < 2; w++) {
+        json_object *nat = report_of(m.dsn, wholes[w]), *f = member(nat, "figures");
+        json_object_object_foreach(sum, key, val)
+        {
+            cr_expect_eq(json_object_get_int64(member(f, key)), json_object_get_int64(val),
+                         "%s: %s", wholes[w], key);
+        }
+        json_object_put(nat);
+    }
+    json_object_put(sum);
+    /* the cluster's view, as the console asks it: each province's figures
+     * are its own (compared with the province's antt.rates) */
+    PGconn *c = it_pg(&m);
+    for (int i = 0; i < 3; i++) {
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+                 "SELECT to_jsonb(r) - 'code' - 'grp' FROM antt.rates_many(ARRAY(SELECT code FROM"
+                 " antt.children_on('group:cluster2', '2023-12-31')), '2023-01-01', '2024-01-01',"
+                 " '2023-12-31') r WHERE r.code = '%s'",
+                 codes[i]);
+        PGresult *r = PQexec(c, sql);
+        cr_assert_eq(PQntuples(r), 1, "province %s in the cluster's view: %s", codes[i],
+                     PQresultErrorMessage(r));
+        PGconn *pc = PQconnectdb(dsns[i]);
+        snprintf(sql, sizeof sql,
+                 "SELECT to_jsonb(r) FROM antt.rates('%s', '2023-01-01', '2024-01-01', NULL,"
+                 " '2023-12-31') r",
+                 codes[i]);
+        PGresult *q = PQexec(pc, sql);
+        cr_assert_eq(PQntuples(q), 1, "%s", PQresultErrorMessage(q));
+        cr_expect_str_eq(PQgetvalue(r, 0, 0), PQgetvalue(q, 0, 0), "province %s", codes[i]);
+        PQclear(q);
+        PQfinish(pc);
+        PQclear(r);
+    }
+    PQfinish(c);
+}
+
 /* The suite's servers take a while to set up (four PostgreSQL servers,
  * the links both ways): each test runs several phases on one setup. Each
  * phase ends comparing the Ministry with the provinces, key by key. */
@@ -685,6 +831,7 @@ Test(federation, the_way_up_and_down)
     the_ministrys_figures_are_the_sum_of_the_provinces();
     the_links_are_tls_and_read_only_what_they_need();
     reference_data_comes_down_from_the_ministry();
+    the_reports_agree();
     a_row_outside_its_province_is_set_aside();
 }
 
