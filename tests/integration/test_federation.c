@@ -11,6 +11,7 @@
 #include "harness.h"
 
 #include <json-c/json.h>
+#include <zmq.h>
 
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -25,6 +26,7 @@ static it_daemon_t da, db_, dc, dm;
 static it_formation_t fa; /* federation_failover: Lạng Sơn as a formation */
 static it_formation_t fm; /* federation_ministry_failover: the Ministry as one */
 static int mhttp;         /* the Ministry's /metrics */
+static char mstream[64];  /* the Ministry's tally stream */
 
 /* The Ministry's anttd: checking its provinces every second, /metrics on
  * mhttp; auto (0/1): resyncing a province with no slot by itself. */
@@ -33,7 +35,10 @@ static void ministry_daemon(int auto_resync)
     static char listen[32];
     mhttp = it_free_port();
     snprintf(listen, sizeof listen, "127.0.0.1:%d", mhttp);
-    const char *extra[] = {"--federation-check-s",
+    snprintf(mstream, sizeof mstream, "tcp://127.0.0.1:%d", it_free_port());
+    const char *extra[] = {"--tally-publish",
+                           mstream,
+                           "--federation-check-s",
                            "1",
                            "--federation-auto-resync",
                            auto_resync ? "1" : "0",
@@ -675,6 +680,44 @@ static void a_province_added_with_its_history(void)
     expect_sum();
 }
 
+/* The national stream: the Ministry's anttd publishes its fold's windows,
+ * so a subscriber of the whole country (the Ministry's console, antt
+ * watch) hears of each province's report as the Ministry folds it. */
+static void the_national_stream_is_live(void)
+{
+    void *ctx = zmq_ctx_new(), *sub = zmq_socket(ctx, ZMQ_SUB);
+    cr_assert_eq(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0), 0);
+    cr_assert_eq(zmq_connect(sub, mstream), 0);
+    it_sleep_ms(500); /* the subscription reaches the daemon */
+    crimes(&da, "ls-180-06040", "06040", "LIVE", 1);
+    crimes(&db_, "cb-040-01267", "01267", "LIVE", 1);
+    crimes(&dc, "hg-024-00688", "00688", "LIVE", 1);
+    const char *prov[] = {"20.", "04.", "02."};
+    int heard[3] = {0, 0, 0};
+    for (int waited = 0; waited < 15000 && !(heard[0] && heard[1] && heard[2]); waited += 100) {
+        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 100) <= 0) continue;
+        char topic[128];
+        const int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        int more = 0;
+        size_t ml = sizeof more;
+        zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &ml);
+        char body[4096];
+        while (more) { /* the rest of the message */
+            zmq_recv(sub, body, sizeof body, 0);
+            zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &ml);
+        }
+        if (n <= 0) continue;
+        topic[n < (int)sizeof topic - 1 ? n : (int)sizeof topic - 1] = '\0';
+        for (int i = 0; i < 3; i++)
+            heard[i] |= !strncmp(topic, prov[i], 3);
+    }
+    for (int i = 0; i < 3; i++)
+        cr_expect(heard[i], "the Ministry's stream carried province %.2s", prov[i]);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+}
+
 /* ---- the national figures, as the reports give them ---- */
 
 /* Send one event of a province's station. */
@@ -832,6 +875,7 @@ Test(federation, the_way_up_and_down)
     the_links_are_tls_and_read_only_what_they_need();
     reference_data_comes_down_from_the_ministry();
     the_reports_agree();
+    the_national_stream_is_live();
     a_row_outside_its_province_is_set_aside();
 }
 
