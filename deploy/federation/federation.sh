@@ -129,7 +129,12 @@ province() {
     --add-nodes-under "$code=st-$code-" >"$dir/$code/setup.log" 2>&1 ||
     { cat "$dir/$code/setup.log" >&2; return 1; }
   daemon "$code"
-  "$anttd" --db "$(local_dsn bo)" --federation-add "$code=$(tls_dsn "$code" antt_ministry)" \
+  # its units: its own subtree and those of the provinces merged into it
+  local roots
+  roots=$(sql "$(port_of bo)" "SELECT string_agg(DISTINCT code, ',') FROM antt.unit_successors
+            WHERE successor = '$code' AND length(code) = 2")
+  "$anttd" --db "$(local_dsn bo)" \
+    --federation-add "$code${roots:+,$roots}=$(tls_dsn "$code" antt_ministry)" \
     >>"$dir/$code/setup.log" 2>&1 || { cat "$dir/$code/setup.log" >&2; return 1; }
   echo "$code" >>"$dir/provinces"
   echo "province $code: anttd $(cat "$dir/$code/endpoint"), PostgreSQL 127.0.0.1:$p"
@@ -200,7 +205,7 @@ load)
   done <"$dir/provinces"
   for p in "${pids[@]}"; do wait "$p"; done
   while read -r c; do
-    [[ -n "$c" ]] && echo "province $c: $(tail -1 "$dir/$c/load.log")"
+    [[ -n "$c" ]] && grep -E "^load: (answers|ack_latency)" "$dir/$c/load.log" | sed "s/^/province $c: /"
   done <"$dir/provinces"
   ;;
 sums)
