@@ -1,7 +1,9 @@
 -- Least privilege for the federation's links (docs/operations.md, "A
 -- Ministry and its provinces"). The roles themselves (LOGIN REPLICATION,
 -- their passwords or certificates, pg_hba.conf's hostssl lines) are the
--- operator's; these grant them what they read and nothing else.
+-- operator's (docs/operations.md names them antt_ministry on a province and
+-- antt_province on the Ministry); these grant them what they read and
+-- nothing else.
 --
 -- On a province, for the Ministry's subscription user: the published tables
 -- (the log, the case state), and the two a resync reads besides, which are
