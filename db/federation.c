@@ -530,10 +530,10 @@ static void drop_new_slot(fed_t *f)
     db_close(&f->rep);
     const char *s[1] = {f->slot};
     db_exec(f->p, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
-    for (int i = 0; i < 30 &&
-                    db_exec(f->p, "SELECT pg_drop_replication_slot($1)", 1, s, NULL, NULL, e,
-                            sizeof e) < 0 &&
-                    db_ok(f->p);
+    for (int i = 0;
+         i < 30 &&
+         db_exec(f->p, "SELECT pg_drop_replication_slot($1)", 1, s, NULL, NULL, e, sizeof e) < 0 &&
+         db_ok(f->p);
          i++)
         sleep_ms(100); /* its walsender is still going */
 }

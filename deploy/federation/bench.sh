@@ -19,6 +19,9 @@
 #      fast as they can, for 20 s, while its anttd folds: batches folded per
 #      second and the backlog left, against the national volume assumed in
 #      deploy/TOPOLOGY.md.
+#   4. a resync of Lạng Sơn, as after its failover: how long, for how many
+#      events, tally keys and cases, against reading those tables whole over
+#      the same link.
 #
 # How each batch is timed: bench-only triggers (made here, in table
 # bench_lag of each database; nothing of the product's) record each fold
@@ -157,3 +160,23 @@ awk -v r0="$r0" -v r1="$r1" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v left="$left" 
   avg = 1200000 / (365 * 86400); day = 1200000 / (8 * 3600)
   printf "  assumed national volume: 1.2 million events a year, %.3f/s on average; the whole year in\n", avg
   printf "  one working day (8 h) would be %.1f/s: at one event a batch, the fold took %.0f times that\n", day, rate / day }'
+
+say "4. a resync of Lạng Sơn, as its failover would ask"
+n20=$(sql 20 "SELECT count(*) FROM antt.events")
+k20=$(sql 20 "SELECT count(*) FROM antt.tallies")
+c20=$(sql 20 "SELECT count(*) FROM antt.incidents")
+t0=$(date +%s.%N)
+"${ANTT_BUILD:-$root/build}/daemon/anttd" --db "host=127.0.0.1 port=$(cat "$dir/bo/port") user=antt dbname=antt" \
+  --federation-resync 20 2>&1 | grep -o "keys_corrected.*" | sed 's/^/  /'
+t1=$(date +%s.%N)
+# the baseline: the same tables read whole, over the same TLS link
+t2=$(date +%s.%N)
+as_pg "$pgbin/psql" "host=localhost port=$(cat "$dir/20/port") dbname=antt user=antt_ministry password=${ANTT_FEDERATION_PASSWORD:-antt-federation-demo} sslmode=verify-full sslrootcert=$dir/tls/ca.crt" \
+  -Atqc "COPY (SELECT * FROM antt.events) TO STDOUT" -c "COPY (SELECT * FROM antt.tallies) TO STDOUT" \
+  -c "COPY (SELECT * FROM antt.incidents) TO STDOUT" >/dev/null
+t3=$(date +%s.%N)
+bash "$fed" sums "$dir" >/dev/null || { echo "bench: after the resync, the figures differ" >&2; exit 1; }
+awk -v n="$n20" -v k="$k20" -v c="$c20" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" 'BEGIN {
+  printf "  Lạng Sơn: %d events, %d tally keys, %d cases; resynced in %.2f s\n", n, k, c, t1 - t0
+  printf "  reading those tables whole over the same link: %.2f s; ratio %.1f\n", t3 - t2, (t1 - t0) / (t3 - t2) }'
+
