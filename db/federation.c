@@ -47,7 +47,7 @@ static int value(db_t *c, const char *sql, int n, const char *const *p, char *ou
 static int step(db_t *c, const char *what, const char *sql, int n, const char *const *p,
                 long *affected, char *err, size_t errlen)
 {
-    char e[512];
+    char e[256];
     if (db_exec(c, sql, n, p, affected, NULL, e, sizeof e) == 0) return 0;
     snprintf(err, errlen, "%s: %s", what, e);
     return -1;
@@ -62,7 +62,7 @@ static int step(db_t *c, const char *what, const char *sql, int n, const char *c
 static char *units_literal(db_t *m, const char *code, char *err, size_t errlen)
 {
     const char *p[1] = {code};
-    char e[512];
+    char e[256];
     PGresult *r = PQexecParams(m,
                                "SELECT DISTINCT s.c FROM antt.federation_provinces f,"
                                " unnest(f.roots) AS r(code), antt.subtree(r.code) AS s(c)"
@@ -104,7 +104,7 @@ static char *units_literal(db_t *m, const char *code, char *err, size_t errlen)
 static int copy_between(db_t *from, const char *out_sql, db_t *to, const char *in_sql, long *rows,
                         char *err, size_t errlen)
 {
-    char e[512];
+    char e[256];
     PGresult *r = PQexec(from, out_sql);
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
         db_result_error(r, from, NULL, e, sizeof e);
@@ -272,7 +272,7 @@ static int columns(db_t *m, const char *table, char *out, char *err, size_t errl
 /* The events of the differing days made equal. */
 static int resync_events(fed_t *f, db_t *m, fed_resync_t *r, char *err, size_t errlen)
 {
-    char sql[8192], e[512];
+    char sql[8192], e[256];
     digests_t pd = {0}, md = {0};
     char *q = malloc(strlen(f->units) + 512);
     if (!q) {
@@ -349,7 +349,7 @@ static int resync_cases(fed_t *f, db_t *m, fed_resync_t *r, char *err, size_t er
         const char *table, *unit;
     } t[] = {{"antt.incidents", "unit"}, {"antt.tipoffs", "unit"}, {"antt.wanted", "issuer"}};
     const size_t cap = strlen(f->units) + 8192;
-    char *sql = malloc(cap), cols[4096], e[512], in[4400];
+    char *sql = malloc(cap), cols[4096], e[256], in[4400];
     if (!sql) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -408,7 +408,7 @@ static int resync_figures(fed_t *f, db_t *m, fed_resync_t *r, char *err, size_t 
              "   array_agg(severity), array_agg(value) FROM c HAVING count(*) > 0)"
              " SELECT count(*) FROM c",
              mine);
-    char e[512];
+    char e[256];
     if (value(m, sql, 0, NULL, count, e, sizeof e) < 0) {
         snprintf(err, errlen, "the correction of the figures: %s", e);
         goto out;
@@ -424,7 +424,7 @@ out:
 /* Disable the subscription and wait (at most 30 s) until its worker is gone. */
 static int stop_subscription(fed_t *f, db_t *m, char *err, size_t errlen)
 {
-    char sql[128], out[4096], e[512];
+    char sql[128], out[4096], e[256];
     snprintf(sql, sizeof sql, "ALTER SUBSCRIPTION %s DISABLE", f->sub);
     if (step(m, "disabling the subscription", sql, 0, NULL, NULL, err, errlen) < 0) return -1;
     const char *p[1] = {f->subid};
@@ -448,7 +448,7 @@ static int stop_subscription(fed_t *f, db_t *m, char *err, size_t errlen)
 static int new_slot(fed_t *f, const char *pubs, int npubs, const char *maker, char *lsn,
                     size_t lsncap, char *err, size_t errlen)
 {
-    char e[512], out[4096], sql[256];
+    char e[256], out[4096], sql[256];
     f->p = db_connect(f->conninfo, "antt-federation", e, sizeof e);
     if (!f->p) {
         snprintf(err, errlen, "the publisher's primary: %s", e);
@@ -526,7 +526,7 @@ static int restart_at(fed_t *f, db_t *c, const char *lsn, char *err, size_t errl
 static void drop_new_slot(fed_t *f)
 {
     if (!f->rep || !f->p) return;
-    char e[512];
+    char e[256];
     db_close(&f->rep);
     const char *s[1] = {f->slot};
     db_exec(f->p, "ROLLBACK", 0, NULL, NULL, NULL, e, sizeof e);
@@ -540,7 +540,7 @@ static void drop_new_slot(fed_t *f)
 
 static int load(fed_t *f, db_t *m, const char *code, char *err, size_t errlen)
 {
-    char e[512], out[4096];
+    char e[256], out[4096];
     if (!is_code(code, 2, 2)) {
         snprintf(err, errlen, "a province's code is two digits, not '%s'", code);
         return -1;
@@ -580,7 +580,7 @@ static int load(fed_t *f, db_t *m, const char *code, char *err, size_t errlen)
 static int lock(db_t *m, const char *code, int take, char *err, size_t errlen)
 {
     const char *p[1] = {code};
-    char out[4096], e[512];
+    char out[4096], e[128];
     if (value(m,
               take ? "SELECT pg_try_advisory_lock(" FED_LOCK ", $1::int)"
                    : "SELECT pg_advisory_unlock(" FED_LOCK ", $1::int)",
@@ -605,7 +605,7 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
     }
     if (lock(m, code, 1, err, errlen) < 0) return -1;
     int rc = -1;
-    char e[512];
+    char e[256];
     if (load(&f, m, code, err, errlen) < 0 || stop_subscription(&f, m, err, errlen) < 0 ||
         new_slot(&f, "'antt_up_log', 'antt_up_state'", 2, "antt.federation_province()", r->lsn,
                  sizeof r->lsn, err, errlen) < 0)
@@ -670,7 +670,7 @@ int fed_add(db_t *m, const char *code, const char *roots, const char *conninfo, 
     }
     snprintf(arr + n, sizeof arr - n, "}");
     const char *p[3] = {code, conninfo, arr};
-    char out[4096], e[512], sub[32];
+    char out[4096], e[256], sub[32];
     snprintf(sub, sizeof sub, "antt_from_%s", code);
     if (step(m, "the province's row",
              "INSERT INTO antt.federation_provinces (code, conninfo, roots)"
@@ -717,7 +717,7 @@ int fed_remove(db_t *m, const char *code, char *warn, size_t warnlen, char *err,
     }
     if (lock(m, code, 1, err, errlen) < 0) return -1;
     int rc = -1;
-    char sql[256], e[512];
+    char sql[256], e[256];
     if (load(&f, m, code, err, errlen) < 0 || stop_subscription(&f, m, err, errlen) < 0) goto out;
     snprintf(sql, sizeof sql, "ALTER SUBSCRIPTION %s SET (slot_name = NONE)", f.sub);
     if (step(m, "detaching the slot", sql, 0, NULL, NULL, err, errlen) < 0) goto out;
@@ -800,7 +800,7 @@ int fed_status(db_t *m, fed_status_t *out, int cap, char *err, size_t errlen)
 int fed_slot_missing(db_t *m, const char *code, char *err, size_t errlen)
 {
     fed_t f = {0};
-    char e[512], out[4096];
+    char e[256], out[4096];
     if (!is_code(code, 2, 2)) {
         snprintf(err, errlen, "a province's code is two digits, not '%s'", code);
         return -1;
@@ -837,7 +837,7 @@ int fed_reference(db_t *p, const char *code, const char *conninfo, fed_resync_t 
 {
     memset(r, 0, sizeof *r);
     fed_t f = {0};
-    char e[512], out[4096], sql[1024];
+    char e[256], out[4096], sql[1024];
     if (!is_code(code, 2, 2)) {
         snprintf(err, errlen, "a province's code is two digits, not '%s'", code);
         return -1;

@@ -68,7 +68,7 @@ static void base_of(const it_server_t *s, char *out, size_t cap)
 /* anttd --federation-add CODE=CONNINFO on the Ministry (its output in out) */
 static int federate(const char *code, const char *conninfo, char *out, size_t cap)
 {
-    char arg[700];
+    char arg[1024];
     snprintf(arg, sizeof arg, "%s=%s", code, conninfo);
     const char *add[] = {"--federation-add", arg, NULL};
     return it_anttd(m.dsn, add, out, cap);
@@ -118,7 +118,7 @@ static void province(it_server_t *s, it_db_t *db, const char *node)
  * runs them), so that the keys are theirs and the CA readable by them. */
 static void as_servers_user(const char *cmd)
 {
-    char full[2048];
+    char full[4096];
     snprintf(full, sizeof full,
              "if [ \"$(id -u)\" -eq 0 ]; then runuser -u nobody -- bash -c '%s'; else bash -c '%s';"
              " fi >/dev/null 2>&1",
@@ -505,6 +505,54 @@ static void a_lost_slot_is_resynced_exactly(void)
     expect_sum();
 }
 
+/* A link down longer than the province's max_slot_wal_keep_size allows:
+ * the province drops the Ministry's slot to save its disk (wal_status
+ * 'lost') and goes on; the subscription cannot go on when the link returns,
+ * and a resync brings what the WAL no longer can. */
+static void a_link_down_past_the_wal_kept(void)
+{
+    const long long c0 = occurred(&m, "unit = '01267'");
+    PGconn *c = it_pg(&m), *bc = PQconnectdb(pb.dsn);
+    exec_ok(bc, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
+    exec_ok(bc, "SELECT pg_reload_conf()");
+    exec_ok(c, "ALTER SUBSCRIPTION antt_from_04 DISABLE");
+    crimes(&db_, "cb-040-01267", "01267", "LOST", 6);
+    /* WAL past the bound: a few segments written and switched, then a
+     * checkpoint, which invalidates the slot */
+    exec_ok(bc, "CREATE TABLE IF NOT EXISTS public.junk (x int8)");
+    const char *wal = NULL;
+    for (int i = 0; i < 12 && !(wal && !strcmp(wal, "lost")); i++) {
+        exec_ok(bc, "INSERT INTO public.junk SELECT generate_series(1, 200000)");
+        exec_ok(bc, "SELECT pg_switch_wal()");
+        exec_ok(bc, "CHECKPOINT");
+        PGconn *pc = it_pg(&b);
+        PGresult *r = PQexec(pc, "SELECT wal_status FROM pg_replication_slots"
+                                 " WHERE slot_name = 'antt_from_04'");
+        static char st[16];
+        snprintf(st, sizeof st, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+        wal = st;
+        PQclear(r);
+        PQfinish(pc);
+    }
+    cr_assert_str_eq(wal, "lost", "the province gave up the Ministry's slot");
+    exec_ok(bc, "DROP TABLE public.junk");
+    exec_ok(bc, "ALTER SYSTEM RESET max_slot_wal_keep_size");
+    exec_ok(bc, "SELECT pg_reload_conf()");
+    PQfinish(bc);
+    exec_ok(c, "ALTER SUBSCRIPTION antt_from_04 ENABLE");
+    it_sleep_ms(1000);
+    cr_expect_eq(occurred(&m, "unit = '01267'"), c0, "nothing comes from a lost slot");
+    char out[8192];
+    const char *resync[] = {"--federation-resync", "04", NULL};
+    cr_assert_eq(it_anttd(m.dsn, resync, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "events_added=6 events_removed=0"), "%s", out);
+    cr_expect_eq(ministry_reaches("unit = '01267'", c0 + 6), c0 + 6);
+    crimes(&db_, "cb-040-01267", "01267", "AFTERLOST", 2);
+    cr_expect_eq(ministry_reaches("unit = '01267'", c0 + 8), c0 + 8, "the stream again");
+    PQfinish(c);
+    expect_sum();
+}
+
 /* Rows cannot collide unless a province writes outside its own units: here
  * Lạng Sơn enrols a station for a commune of Cao Bằng (01267) and both
  * report a case of the same reference there. The Ministry sets Lạng Sơn's
@@ -880,12 +928,13 @@ Test(federation, the_way_up_and_down)
 }
 
 /* Faults and the resync: a link cut and back; a slot lost with a phantom
- * batch; a province removed and added again with its history; the
- * Ministry's server down. */
+ * batch; a link down past max_slot_wal_keep_size; a province removed and
+ * added again with its history; the Ministry's server down. */
 Test(federation, faults_and_resyncs)
 {
     a_province_cut_off_goes_on_and_the_ministry_catches_up();
     a_lost_slot_is_resynced_exactly();
+    a_link_down_past_the_wal_kept();
     a_province_added_with_its_history();
     the_ministry_down_leaves_the_provinces_unaffected();
 }
