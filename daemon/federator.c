@@ -40,10 +40,14 @@ static void resync(federator_t *f, db_t *c, const char *code)
     if (missing != 1) return;
     log_warn("federation",
              "province %s: its primary has no slot for the Ministry (a failover, or a slot past "
-             "max_slot_wal_keep_size): resyncing",
+             "max_slot_wal_keep_size), or a resync was left unfinished: resyncing",
              code);
     fed_resync_t r;
     const int rc = fed_resync(c, code, &r, err, sizeof err);
+    if (rc == FED_BUSY) { /* another daemon or an operator is at it */
+        log_info("federation", "province %s: %s", code, err);
+        return;
+    }
     pthread_mutex_lock(&f->mu);
     f->stats.resyncs += rc == 0;
     f->stats.resync_failures += rc != 0;

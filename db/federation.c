@@ -156,10 +156,12 @@ static int copy_between(db_t *from, const char *out_sql, db_t *to, const char *i
 /* ---- the steps of a resync --------------------------------------------- */
 
 typedef struct {
-    char code[8], sub[32], slot[40], conninfo[4096], subid[16];
-    char *units; /* '{...}'::text[] */
-    db_t *p;     /* the province's primary, inside the slot's snapshot */
-    db_t *rep;   /* the replication connection that made the slot (kept open: the snapshot) */
+    char code[8], sub[32], conninfo[4096], subid[16];
+    char family[40]; /* the slots of this subscription's: family and family_N */
+    char slot[48];   /* the one this resync makes */
+    char *units;     /* '{...}'::text[] */
+    db_t *p;         /* the province's primary, inside the slot's snapshot */
+    db_t *rep;       /* the replication connection that made the slot (kept open: the snapshot) */
 } fed_t;
 
 static void fed_free(fed_t *f)
@@ -189,12 +191,13 @@ static void truth_sql(char *out, size_t cap, const char *units, int copy)
 }
 
 /* A digest of each day's events (the day in UTC): their count and the xor
- * of their ids' first 64 bits (random in a v4 UUID). */
+ * of a 64-bit hash of each whole id (stations mint UUIDv7, whose first 64
+ * bits are mostly their millisecond: a batch's ids would cancel out). */
 static void digest_sql(char *out, size_t cap, const char *units)
 {
     snprintf(out, cap,
              "SELECT (logged_at AT TIME ZONE 'UTC')::date::text, count(*)::text,"
-             " bit_xor(('x' || left(replace(id::text, '-', ''), 16))::bit(64)::int8)::text"
+             " bit_xor(hashtextextended(id::text, 7720))::text"
              " FROM antt.events WHERE unit = ANY (%s) GROUP BY 1 ORDER BY 1",
              units);
 }
@@ -231,7 +234,10 @@ static char *days_differing(const digests_t *pd, const digests_t *md, long *ndif
 {
     size_t cap = (size_t)(pd->n + md->n) * 12 + 32;
     char *out = malloc(cap);
-    if (!out) return NULL;
+    if (!out) {
+        *ndiff = -1;
+        return NULL;
+    }
     size_t n = (size_t)snprintf(out, cap, "'{");
     int i = 0, j = 0;
     *ndiff = 0;
@@ -272,7 +278,7 @@ static int columns(db_t *m, const char *table, char *out, char *err, size_t errl
 /* The events of the differing days made equal. */
 static int resync_events(fed_t *f, db_t *m, fed_resync_t *r, char *err, size_t errlen)
 {
-    char sql[8192], e[256];
+    char sql[8192], e[256] = "";
     digests_t pd = {0}, md = {0};
     char *q = malloc(strlen(f->units) + 512);
     if (!q) {
@@ -283,13 +289,14 @@ static int resync_events(fed_t *f, db_t *m, fed_resync_t *r, char *err, size_t e
     int rc = -1;
     if (db_rows(f->p, q, 0, NULL, digest_row, &pd, e, sizeof e) != 0 ||
         db_rows(m, q, 0, NULL, digest_row, &md, e, sizeof e) != 0) {
-        snprintf(err, errlen, "the events' digests: %s", e);
+        snprintf(err, errlen, "the events' digests: %s",
+                 *e ? e : "a day that is not a date, or out of memory");
         goto out;
     }
     r->days = pd.n > md.n ? pd.n : md.n;
     char *days = days_differing(&pd, &md, &r->days_differing);
     if (!days) {
-        rc = r->days_differing ? -1 : 0;
+        rc = r->days_differing == 0 ? 0 : -1;
         if (rc) snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -443,6 +450,36 @@ static int stop_subscription(fed_t *f, db_t *m, char *err, size_t errlen)
     return -1;
 }
 
+/* Every idle slot of this subscription's on the publisher (f->p) dropped:
+ * the one it streamed from, older ones a failback brought back, one a
+ * killed resync left. A walsender may still hold one for a moment after
+ * the subscription's worker stopped: waited for, 10 s at most. */
+static int drop_family(fed_t *f, char *err, size_t errlen)
+{
+    char e[256], out[4096];
+    const char *p[1] = {f->family};
+    for (int i = 0;; i++) {
+        if (value(f->p,
+                  "SELECT coalesce(string_agg(CASE WHEN active THEN 'active'"
+                  " ELSE pg_drop_replication_slot(slot_name)::text END, ','), '')"
+                  " FROM pg_replication_slots WHERE database = current_database()"
+                  " AND (slot_name = $1 OR slot_name LIKE replace($1, '_', '\\_') || '\\_%')",
+                  1, p, out, e, sizeof e) < 0) {
+            snprintf(err, errlen, "the old slots: %s", e);
+            return -1;
+        }
+        if (!strstr(out, "active")) return 0;
+        if (i == 100) {
+            snprintf(err, errlen,
+                     "a slot of %s is in use on the publisher 10 s after the subscription stopped"
+                     " (another server streams from it?)",
+                     f->family);
+            return -1;
+        }
+        sleep_ms(100);
+    }
+}
+
 /* On the province: a new slot (the old one, if any and idle, dropped), and
  * a transaction in the snapshot it exported. */
 static int new_slot(fed_t *f, const char *pubs, int npubs, const char *maker, char *lsn,
@@ -460,20 +497,7 @@ static int new_slot(fed_t *f, const char *pubs, int npubs, const char *maker, ch
                  *out ? "" : e);
         return -1;
     }
-    const char *p[1] = {f->slot};
-    if (value(f->p,
-              "SELECT string_agg(CASE WHEN active THEN 'active'"
-              " ELSE pg_drop_replication_slot(slot_name)::text END, ',')"
-              " FROM pg_replication_slots WHERE slot_name = $1",
-              1, p, out, e, sizeof e) < 0) {
-        snprintf(err, errlen, "the old slot: %s", e);
-        return -1;
-    }
-    if (strstr(out, "active")) {
-        snprintf(err, errlen,
-                 "slot %s is in use on the publisher (another server streams from it?)", f->slot);
-        return -1;
-    }
+    if (drop_family(f, err, errlen) < 0) return -1;
     f->rep = db_connect_replication(f->conninfo, "antt-federation", e, sizeof e);
     if (!f->rep) {
         snprintf(err, errlen, "a replication connection to the province: %s", e);
@@ -505,19 +529,28 @@ static int new_slot(fed_t *f, const char *pubs, int npubs, const char *maker, ch
     return step(f->p, "the province's snapshot", sql, 0, NULL, NULL, err, errlen);
 }
 
-/* Inside the subscriber's transaction: the subscription's origin at the
- * new slot's consistent point, and the subscription enabled: its stream
- * starts where the snapshot ended, once the transaction commits. */
-static int restart_at(fed_t *f, db_t *c, const char *lsn, char *err, size_t errlen)
+/* Inside the subscriber's transaction: the subscription on the new slot,
+ * enabled (its worker starts once the transaction commits). */
+static int point_at_slot(fed_t *f, db_t *c, char *err, size_t errlen)
 {
-    const char *o[2] = {f->subid, lsn};
-    if (step(c, "the subscription's origin",
-             "SELECT pg_replication_origin_advance('pg_' || $1, $2::pg_lsn)", 2, o, NULL, err,
-             errlen) < 0)
-        return -1;
-    char sql[128];
+    char sql[160];
+    snprintf(sql, sizeof sql, "ALTER SUBSCRIPTION %s SET (slot_name = '%s')", f->sub, f->slot);
+    if (step(c, "the subscription's slot", sql, 0, NULL, NULL, err, errlen) < 0) return -1;
     snprintf(sql, sizeof sql, "ALTER SUBSCRIPTION %s ENABLE", f->sub);
     return step(c, "enabling the subscription", sql, 0, NULL, NULL, err, errlen);
+}
+
+/* The subscription's origin at the new slot's consistent point: its stream
+ * starts where the snapshot ended. Last before COMMIT, because an origin's
+ * move is written at once and a ROLLBACK does not take it back (a failed
+ * resync leaves the subscription disabled and pending, and the next one sets
+ * the origin again). */
+static int origin_at(fed_t *f, db_t *c, const char *lsn, char *err, size_t errlen)
+{
+    const char *o[2] = {f->subid, lsn};
+    return step(c, "the subscription's origin",
+                "SELECT pg_replication_origin_advance('pg_' || $1, $2::pg_lsn)", 2, o, NULL, err,
+                errlen);
 }
 
 /* After a failed resync: the slot made for it would be taken for a good one
@@ -547,13 +580,19 @@ static int load(fed_t *f, db_t *m, const char *code, char *err, size_t errlen)
     }
     snprintf(f->code, sizeof f->code, "%s", code);
     snprintf(f->sub, sizeof f->sub, "antt_from_%s", code);
-    snprintf(f->slot, sizeof f->slot, "%s", f->sub);
+    snprintf(f->family, sizeof f->family, "%s", f->sub);
     const char *p[1] = {code};
+    char n[4096];
     if (value(m, "SELECT conninfo FROM antt.federation_provinces WHERE code = $1", 1, p, out, e,
+              sizeof e) < 0 ||
+        value(m, "SELECT resyncs + 1 FROM antt.federation_provinces WHERE code = $1", 1, p, n, e,
               sizeof e) < 0) {
         snprintf(err, errlen, "the Ministry's provinces: %s", e);
         return -1;
     }
+    /* each resync its own slot: a slot a failback or a killed resync left
+     * on a province is never streamed from */
+    snprintf(f->slot, sizeof f->slot, "%s_%.8s", f->sub, n);
     if (!*out) {
         snprintf(err, errlen, "province %s is not one of the Ministry's (anttd --federation-add)",
                  code);
@@ -590,7 +629,7 @@ static int lock(db_t *m, const char *code, int take, char *err, size_t errlen)
     }
     if (take && strcmp(out, "t") != 0) {
         snprintf(err, errlen, "province %s is being resynced or removed by another session", code);
-        return -1;
+        return FED_BUSY;
     }
     return 0;
 }
@@ -603,10 +642,18 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
         snprintf(err, errlen, "a province's code is two digits, not '%s'", code);
         return -1;
     }
-    if (lock(m, code, 1, err, errlen) < 0) return -1;
+    const int locked = lock(m, code, 1, err, errlen);
+    if (locked < 0) return locked;
     int rc = -1;
     char e[256];
-    if (load(&f, m, code, err, errlen) < 0 || stop_subscription(&f, m, err, errlen) < 0 ||
+    const char *c1[1] = {code};
+    if (load(&f, m, code, err, errlen) < 0 ||
+        /* said before anything changes: a resync that fails or is killed
+         * from here on is taken up again by the Ministry's anttd */
+        step(m, "the province's row",
+             "UPDATE antt.federation_provinces SET resync_pending = true WHERE code = $1", 1, c1,
+             NULL, err, errlen) < 0 ||
+        stop_subscription(&f, m, err, errlen) < 0 ||
         new_slot(&f, "'antt_up_log', 'antt_up_state'", 2, "antt.federation_province()", r->lsn,
                  sizeof r->lsn, err, errlen) < 0)
         goto out;
@@ -622,12 +669,13 @@ int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t err
     snprintf(report, sizeof report,
              "keys %ld, days %ld (%ld differing), events +%ld -%ld, case rows %ld", r->keys,
              r->days, r->days_differing, r->events_added, r->events_removed, r->cases);
-    if (restart_at(&f, m, r->lsn, err, errlen) < 0) goto rollback;
     const char *u[3] = {code, r->lsn, report};
-    if (step(m, "the province's row",
+    if (point_at_slot(&f, m, err, errlen) < 0 ||
+        step(m, "the province's row",
              "UPDATE antt.federation_provinces SET resynced_at = now(), resync_lsn = $2::pg_lsn,"
-             " resyncs = resyncs + 1, last_report = $3 WHERE code = $1",
+             " resyncs = resyncs + 1, last_report = $3, resync_pending = false WHERE code = $1",
              3, u, NULL, err, errlen) < 0 ||
+        origin_at(&f, m, r->lsn, err, errlen) < 0 ||
         step(m, "the Ministry's commit", "COMMIT", 0, NULL, NULL, err, errlen) < 0)
         goto rollback;
     rc = 0;
@@ -672,13 +720,9 @@ int fed_add(db_t *m, const char *code, const char *roots, const char *conninfo, 
     const char *p[3] = {code, conninfo, arr};
     char out[4096], e[256], sub[32];
     snprintf(sub, sizeof sub, "antt_from_%s", code);
-    if (step(m, "the province's row",
-             "INSERT INTO antt.federation_provinces (code, conninfo, roots)"
-             " VALUES ($1, $2, $3::text[]) ON CONFLICT (code) DO UPDATE"
-             " SET conninfo = EXCLUDED.conninfo, roots = EXCLUDED.roots",
-             3, p, NULL, err, errlen) < 0)
-        return -1;
-    /* every root a unit the Ministry knows */
+    /* every root a unit the Ministry knows, and no unit another province's:
+     * the provinces' units partition the country (a resync replaces a
+     * province's rows of its units) */
     if (value(m,
               "SELECT string_agg(r, ', ') FROM unnest($1::text[]) r"
               " WHERE NOT EXISTS (SELECT 1 FROM antt.units u WHERE u.code = r)",
@@ -687,9 +731,28 @@ int fed_add(db_t *m, const char *code, const char *roots, const char *conninfo, 
         snprintf(err, errlen, "roots unknown to the Ministry's units: %s", *out ? out : e);
         return -1;
     }
+    const char *q[2] = {code, arr};
+    if (value(m,
+              "SELECT string_agg(DISTINCT f.code, ', ') FROM antt.federation_provinces f,"
+              " unnest(f.roots) fr, antt.subtree(fr) s"
+              " WHERE f.code <> $1 AND s IN (SELECT antt.subtree(x) FROM unnest($2::text[]) x)",
+              2, q, out, e, sizeof e) < 0 ||
+        *out) {
+        snprintf(err, errlen, "units of these roots are province(s) %s's already: %s",
+                 *out ? out : "?", *out ? "a unit belongs to one province" : e);
+        return -1;
+    }
+    if (step(m, "the province's row",
+             "INSERT INTO antt.federation_provinces (code, conninfo, roots)"
+             " VALUES ($1, $2, $3::text[]) ON CONFLICT (code) DO UPDATE"
+             " SET conninfo = EXCLUDED.conninfo, roots = EXCLUDED.roots",
+             3, p, NULL, err, errlen) < 0)
+        return -1;
     const char *s[2] = {sub, conninfo};
-    if (value(m, "SELECT count(*) FROM pg_subscription WHERE subname = $1", 1, s, out, e,
-              sizeof e) < 0) {
+    if (value(m,
+              "SELECT count(*) FROM pg_subscription WHERE subname = $1 AND subdbid ="
+              " (SELECT oid FROM pg_database WHERE datname = current_database())",
+              1, s, out, e, sizeof e) < 0) {
         snprintf(err, errlen, "the subscriptions: %s", e);
         return -1;
     }
@@ -698,8 +761,8 @@ int fed_add(db_t *m, const char *code, const char *roots, const char *conninfo, 
         !strcmp(out, "0")
             ? "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L"
               " PUBLICATION antt_up_log, antt_up_state WITH (enabled = false,"
-              " create_slot = false, slot_name = %L, copy_data = false,"
-              " synchronous_commit = ''on'')', $1::text, $2::text, $1::text)"
+              " create_slot = false, slot_name = NONE, copy_data = false,"
+              " synchronous_commit = ''on'')', $1::text, $2::text)"
             : "SELECT format('ALTER SUBSCRIPTION %I CONNECTION %L', $1::text, $2::text)";
     if (value(m, fmt, 2, s, out, e, sizeof e) < 0 ||
         step(m, "the subscription", out, 0, NULL, NULL, err, errlen) < 0)
@@ -715,7 +778,8 @@ int fed_remove(db_t *m, const char *code, char *warn, size_t warnlen, char *err,
         snprintf(err, errlen, "a province's code is two digits, not '%s'", code);
         return -1;
     }
-    if (lock(m, code, 1, err, errlen) < 0) return -1;
+    const int locked = lock(m, code, 1, err, errlen);
+    if (locked < 0) return locked;
     int rc = -1;
     char sql[256], e[256];
     if (load(&f, m, code, err, errlen) < 0 || stop_subscription(&f, m, err, errlen) < 0) goto out;
@@ -728,17 +792,22 @@ int fed_remove(db_t *m, const char *code, char *warn, size_t warnlen, char *err,
              NULL, err, errlen) < 0)
         goto out;
     rc = 0;
-    /* the province's slot keeps its WAL until dropped: drop it if we can */
-    db_t *pc = db_connect(f.conninfo, "antt-federation", e, sizeof e);
-    const char *s[1] = {f.sub};
-    if (!pc || db_exec(pc,
-                       "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                       " WHERE slot_name = $1",
-                       1, s, NULL, NULL, e, sizeof e) < 0)
+    /* the province's slots keep its WAL until dropped: drop them if we can
+     * (new_slot drops every idle one of the family, waiting for a walsender
+     * that still holds one) */
+    f.p = db_connect(f.conninfo, "antt-federation", e, sizeof e);
+    if (!f.p) {
         snprintf(warn, warnlen,
-                 "slot %s on the province was not dropped (%s): drop it there, or it keeps WAL",
+                 "the slots of %s on the province were not dropped (%s): drop them there, or they"
+                 " keep WAL",
                  f.sub, e);
-    db_close(&pc);
+    } else {
+        if (drop_family(&f, e, sizeof e) < 0)
+            snprintf(warn, warnlen,
+                     "the slots of %s on the province were not dropped (%s): drop them there, or"
+                     " they keep WAL",
+                     f.sub, e);
+    }
 out:
     fed_free(&f);
     lock(m, code, 0, e, sizeof e);
@@ -800,21 +869,27 @@ int fed_status(db_t *m, fed_status_t *out, int cap, char *err, size_t errlen)
 int fed_slot_missing(db_t *m, const char *code, char *err, size_t errlen)
 {
     fed_t f = {0};
-    char e[256], out[4096];
+    char e[256], out[4096], slot[4096], pending[4096];
     if (!is_code(code, 2, 2)) {
         snprintf(err, errlen, "a province's code is two digits, not '%s'", code);
         return -1;
     }
     const char *p[1] = {code};
+    /* the slot the subscription streams from (NULL: none yet), and whether
+     * a resync was begun and not finished */
     if (value(m, "SELECT conninfo FROM antt.federation_provinces WHERE code = $1", 1, p, f.conninfo,
-              err, errlen) < 0)
+              err, errlen) < 0 ||
+        value(m,
+              "SELECT s.subslotname FROM pg_subscription s WHERE s.subname = 'antt_from_' || $1"
+              " AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+              1, p, slot, err, errlen) < 0 ||
+        value(m, "SELECT resync_pending FROM antt.federation_provinces WHERE code = $1", 1, p,
+              pending, err, errlen) < 0)
         return -1;
     if (!f.conninfo[0]) return 0;
     db_t *pc = db_connect(f.conninfo, "antt-federation", e, sizeof e);
     if (!pc) return 0; /* the link is down: wait */
-    char sub[32];
-    snprintf(sub, sizeof sub, "antt_from_%s", code);
-    const char *s[1] = {sub};
+    const char *s[1] = {slot};
     int rc = value(pc,
                    "SELECT CASE WHEN pg_is_in_recovery() THEN 'standby'"
                    " WHEN EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1"
@@ -822,7 +897,8 @@ int fed_slot_missing(db_t *m, const char *code, char *err, size_t errlen)
                    1, s, out, err, errlen);
     db_close(&pc);
     if (rc < 0) return -1;
-    return !strcmp(out, "none");
+    if (!strcmp(out, "standby")) return 0; /* a failover under way: its next check */
+    return !strcmp(out, "none") || !strcmp(pending, "t");
 }
 
 /* ---- the way down: the Ministry's reference data ------------------------ */
@@ -844,13 +920,18 @@ int fed_reference(db_t *p, const char *code, const char *conninfo, fed_resync_t 
     }
     snprintf(f.code, sizeof f.code, "%s", code);
     snprintf(f.sub, sizeof f.sub, "antt_down");
+    snprintf(f.family, sizeof f.family, "antt_down_%s", code);
     snprintf(f.slot, sizeof f.slot, "antt_down_%s", code);
-    if (lock(p, "0", 1, err, errlen) < 0) return -1;
+    const int locked = lock(p, "0", 1, err, errlen);
+    if (locked < 0) return locked;
     int rc = -1;
     if (conninfo && *conninfo) {
         snprintf(f.conninfo, sizeof f.conninfo, "%s", conninfo);
-    } else if (value(p, "SELECT subconninfo FROM pg_subscription WHERE subname = 'antt_down'", 0,
-                     NULL, f.conninfo, err, errlen) < 0) {
+    } else if (value(p,
+                     "SELECT subconninfo FROM pg_subscription WHERE subname = 'antt_down'"
+                     " AND subdbid = (SELECT oid FROM pg_database"
+                     " WHERE datname = current_database())",
+                     0, NULL, f.conninfo, err, errlen) < 0) {
         goto out;
     }
     if (!f.conninfo[0]) {
@@ -858,21 +939,26 @@ int fed_reference(db_t *p, const char *code, const char *conninfo, fed_resync_t 
         goto out;
     }
     const char *s[3] = {f.sub, f.conninfo, f.slot};
-    if (value(p, "SELECT count(*) FROM pg_subscription WHERE subname = $1", 1, s, out, e,
-              sizeof e) < 0) {
+    if (value(p,
+              "SELECT count(*) FROM pg_subscription WHERE subname = $1 AND subdbid ="
+              " (SELECT oid FROM pg_database WHERE datname = current_database())",
+              1, s, out, e, sizeof e) < 0) {
         snprintf(err, errlen, "the subscriptions: %s", e);
         goto out;
     }
     const char *fmt =
         !strcmp(out, "0")
             ? "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION antt_down"
-              " WITH (enabled = false, create_slot = false, slot_name = %L, copy_data = false)',"
+              " WITH (enabled = false, create_slot = false, slot_name = %L, copy_data = false,"
+              " synchronous_commit = ''on'')',"
               " $1::text, $2::text, $3::text)"
             : "SELECT format('ALTER SUBSCRIPTION %I CONNECTION %L', $1::text, $2::text)";
     if (value(p, fmt, !strcmp(out, "0") ? 3 : 2, s, out, e, sizeof e) < 0 ||
         step(p, "the subscription", out, 0, NULL, NULL, err, errlen) < 0 ||
-        value(p, "SELECT oid::text FROM pg_subscription WHERE subname = $1", 1, s, f.subid, e,
-              sizeof e) < 0)
+        value(p,
+              "SELECT oid::text FROM pg_subscription WHERE subname = $1 AND subdbid ="
+              " (SELECT oid FROM pg_database WHERE datname = current_database())",
+              1, s, f.subid, e, sizeof e) < 0)
         goto out;
     if (stop_subscription(&f, p, err, errlen) < 0 ||
         new_slot(&f, "'antt_down'", 1, "antt.federation_ministry()", r->lsn, sizeof r->lsn, err,
@@ -900,7 +986,7 @@ int fed_reference(db_t *p, const char *code, const char *conninfo, fed_resync_t 
         if (c < 0) goto rollback;
         r->cases += n;
     }
-    if (restart_at(&f, p, r->lsn, err, errlen) < 0 ||
+    if (point_at_slot(&f, p, err, errlen) < 0 || origin_at(&f, p, r->lsn, err, errlen) < 0 ||
         step(p, "the province's commit", "COMMIT", 0, NULL, NULL, err, errlen) < 0)
         goto rollback;
     rc = 0;
@@ -917,8 +1003,10 @@ out:
 int fed_reference_owned(db_t *c, char *err, size_t errlen)
 {
     char out[4096];
-    if (value(c, "SELECT count(*) FROM pg_subscription WHERE subname = 'antt_down'", 0, NULL, out,
-              err, errlen) < 0)
+    if (value(c,
+              "SELECT count(*) FROM pg_subscription WHERE subname = 'antt_down' AND subdbid ="
+              " (SELECT oid FROM pg_database WHERE datname = current_database())",
+              0, NULL, out, err, errlen) < 0)
         return -1;
     return atoi(out) > 0;
 }

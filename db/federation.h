@@ -56,9 +56,15 @@ typedef struct {
 int fed_add(db_t *m, const char *code, const char *roots, const char *conninfo, fed_resync_t *r,
             char *err, size_t errlen);
 
-/* Resync a province added before (see above). 0, or -1 with err (nothing
- * of the Ministry changed; the subscription is left disabled, and the next
- * resync starts again). */
+/* Resync a province added before (see above). 0, or -1 with err: the
+ * Ministry's rows are as they were, and the subscription is left disabled
+ * with the province marked as pending a resync (antt.federation_provinces.
+ * resync_pending), which the Ministry's anttd takes up at its next check
+ * (by hand: this again). Each resync streams from a slot of its own
+ * (antt_from_<code>_<n>), so a slot a failback or a killed resync left on a
+ * province is never streamed from; a new resync drops those. FED_BUSY:
+ * another session resyncs or removes this province now. */
+#define FED_BUSY (-2)
 int fed_resync(db_t *m, const char *code, fed_resync_t *r, char *err, size_t errlen);
 
 /* Stop feeding from a province: its subscription dropped, its slot on the
@@ -99,8 +105,9 @@ int fed_status(db_t *m, fed_status_t *out, int cap, char *err, size_t errlen);
 
 /* Whether province code needs a resync: 1 when its primary answers and has
  * no usable slot for the Ministry (none, or one past max_slot_wal_keep_size),
- * 0 when it has one or cannot be reached now (a link down is waited out:
- * its slot keeps what the Ministry has not taken), -1 with err. */
+ * or a resync was begun and not finished (it failed, or was killed); 0 when
+ * its slot is there or it cannot be reached now (a link down is waited out:
+ * its slot keeps what the Ministry has not taken); -1 with err. */
 int fed_slot_missing(db_t *m, const char *code, char *err, size_t errlen);
 
 #endif

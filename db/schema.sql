@@ -1074,6 +1074,7 @@ CREATE TABLE antt.federation_provinces (
     resync_lsn pg_lsn,
     resyncs integer DEFAULT 0 NOT NULL,
     last_report text DEFAULT ''::text NOT NULL,
+    resync_pending boolean DEFAULT false NOT NULL,
     CONSTRAINT federation_provinces_code_check CHECK ((code ~ '^[0-9]{2}$'::text)),
     CONSTRAINT federation_provinces_roots_check CHECK (((cardinality(roots) >= 1) AND (cardinality(roots) <= 16)))
 );

@@ -17,7 +17,9 @@ CREATE TABLE antt.federation_provinces (
     resynced_at timestamptz,
     resync_lsn pg_lsn,
     resyncs int NOT NULL DEFAULT 0,
-    last_report text NOT NULL DEFAULT ''
+    last_report text NOT NULL DEFAULT '',
+    -- a resync began and has not finished: the Ministry's anttd resyncs it
+    resync_pending boolean NOT NULL DEFAULT false
 );
 
 -- The conninfo may hold a password: not for the console's readers.

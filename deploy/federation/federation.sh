@@ -85,8 +85,10 @@ ssl = on
 ssl_cert_file = '$dir/tls/$name.crt'
 ssl_key_file = '$dir/tls/$name.key'
 CONF
-  { printf 'hostssl all %s 127.0.0.1/32 scram-sha-256\nhost all %s 127.0.0.1/32 reject\n' \
-      "$role" "$role"; cat "$dir/$name/data/pg_hba.conf"; } >"$dir/$name/hba.tmp"
+  # the role: logical replication and SQL over TLS with its password, and
+  # never a physical replication connection (a base backup would read all)
+  { printf 'host replication %s 127.0.0.1/32 reject\nhostssl all %s 127.0.0.1/32 scram-sha-256\nhost all %s 127.0.0.1/32 reject\n' \
+      "$role" "$role" "$role"; cat "$dir/$name/data/pg_hba.conf"; } >"$dir/$name/hba.tmp"
   as_pg cp "$dir/$name/hba.tmp" "$dir/$name/data/pg_hba.conf"
   rm -f "$dir/$name/hba.tmp"
   echo "$p" >"$dir/$name/port"
