@@ -18,6 +18,7 @@ struct federator {
     _Atomic int stop;
     pthread_mutex_t mu; /* guards stats */
     federator_stats_t stats;
+    int down_quiet; /* checks in a row this province's reference feed was stalled */
     /* checks in a row each province's worker was not heard from, by code */
     char qcode[FEDERATOR_MAX][4];
     int quiet[FEDERATOR_MAX];
@@ -64,8 +65,41 @@ static void resync(federator_t *f, db_t *c, const char *code)
                  code, r.lsn, r.keys, r.days_differing, r.events_added, r.events_removed, r.cases);
 }
 
+/* On a province's database: its reference feed from the Ministry, taken
+ * again when the Ministry's primary has no slot for it (its failover). */
+static void check_down(federator_t *f, db_t *c)
+{
+    char code[8], err[1024];
+    const int st = fed_reference_stalled(c, code, err, sizeof err);
+    if (st < 0) {
+        log_warn("federation", "the reference feed: %s", err);
+        return;
+    }
+    f->down_quiet = st ? f->down_quiet + 1 : 0;
+    if (st != 1 || f->down_quiet < 2 || !f->auto_resync) return;
+    f->down_quiet = 0;
+    log_warn("federation", "the Ministry's primary has no slot for this province's reference data"
+                           " (the Ministry failed over): taking it again");
+    fed_resync_t r;
+    const int rc = fed_reference(c, code, NULL, &r, err, sizeof err);
+    pthread_mutex_lock(&f->mu);
+    f->stats.resyncs += rc == 0;
+    f->stats.resync_failures += rc != 0;
+    pthread_mutex_unlock(&f->mu);
+    if (rc < 0)
+        log_error("federation",
+                  "the reference data: %s (tried again at the next check; by hand: anttd "
+                  "--federation-reference %s)",
+                  err, code);
+    else
+        log_info("federation",
+                 "reference data taken again from the Ministry stream_from=%s rows=%ld", r.lsn,
+                 r.cases);
+}
+
 static void check(federator_t *f, db_t *c)
 {
+    check_down(f, c);
     fed_status_t now[FEDERATOR_MAX];
     char err[512];
     const int n = fed_status(c, now, FEDERATOR_MAX, err, sizeof err);

@@ -1,4 +1,6 @@
-/* federator.h — a Ministry's daemon watching its provinces' feeds
+/* federator.h — a Ministry's daemon watching its provinces' feeds (and a
+ * province's daemon its reference feed from the Ministry, taken again when
+ * the Ministry's new primary has no slot for it)
  * (docs/design/federation.md): a thread of its own, on a connection of its
  * own, that every check_s seconds reads how each province's subscription
  * is doing (/metrics: streaming, the lag of the last batch applied, how long
@@ -8,7 +10,7 @@
  * slot for the Ministry (after its failover, or a slot past
  * max_slot_wal_keep_size). A province that cannot be reached is waited for:
  * its slot keeps what the Ministry has not taken. On a province's own
- * daemon (no row in antt.federation_provinces) each check is one query. */
+ * daemon (no row in antt.federation_provinces) each check is two queries. */
 #ifndef ANTT_DAEMON_FEDERATOR_H
 #define ANTT_DAEMON_FEDERATOR_H
 

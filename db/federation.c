@@ -1010,3 +1010,58 @@ int fed_reference_owned(db_t *c, char *err, size_t errlen)
         return -1;
     return atoi(out) > 0;
 }
+
+typedef struct {
+    char slot[64], conninfo[4096];
+    int rows, streaming;
+} down_t;
+
+static int down_row(void *ctx, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    down_t *d = ctx;
+    if (ncols < 3 || d->rows++) return 0;
+    snprintf(d->slot, sizeof d->slot, "%s", v[0] ? v[0] : "");
+    snprintf(d->conninfo, sizeof d->conninfo, "%s", v[1] ? v[1] : "");
+    d->streaming = v[2] && v[2][0] == 't';
+    return 0;
+}
+
+int fed_reference_stalled(db_t *p, char code[8], char *err, size_t errlen)
+{
+    down_t d = {0};
+    code[0] = '\0';
+    if (db_rows(p,
+                "SELECT s.subslotname, NULL, st.pid IS NOT NULL"
+                " AND st.last_msg_receipt_time IS NOT NULL"
+                " FROM pg_subscription s"
+                " LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL"
+                " WHERE s.subname = 'antt_down' AND s.subdbid ="
+                "  (SELECT oid FROM pg_database WHERE datname = current_database())",
+                0, NULL, down_row, &d, err, errlen) < 0)
+        return -1;
+    if (!d.rows || d.streaming) return 0;
+    /* antt_down_<code>: the province's code is the slot's suffix */
+    if (strncmp(d.slot, "antt_down_", 10) || !is_code(d.slot + 10, 2, 2)) return 2;
+    /* the conninfo only now: reading it takes a superuser (the
+     * subscription's owner), and a streaming feed needs none of it */
+    if (value(p,
+              "SELECT subconninfo FROM pg_subscription WHERE subname = 'antt_down' AND subdbid ="
+              " (SELECT oid FROM pg_database WHERE datname = current_database())",
+              0, NULL, d.conninfo, err, errlen) < 0)
+        return -1;
+    char e[256], out[4096];
+    db_t *m = db_connect(d.conninfo, "antt-federation", e, sizeof e);
+    if (!m) return 2; /* the Ministry unreachable: wait */
+    const char *s[1] = {d.slot};
+    const int rc = value(m,
+                         "SELECT CASE WHEN pg_is_in_recovery() THEN 'standby'"
+                         " WHEN EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1"
+                         "  AND wal_status IS DISTINCT FROM 'lost') THEN 'slot' ELSE 'none' END",
+                         1, s, out, err, errlen);
+    db_close(&m);
+    if (rc < 0) return -1;
+    if (strcmp(out, "none") != 0) return 2;
+    snprintf(code, 8, "%s", d.slot + 10);
+    return 1;
+}

@@ -83,6 +83,13 @@ int fed_remove(db_t *m, const char *code, char *warn, size_t warnlen, char *err,
 int fed_reference(db_t *p, const char *code, const char *conninfo, fed_resync_t *r, char *err,
                   size_t errlen);
 
+/* On a province's database: how its reference subscription is doing.
+ * 0: none, or streaming; 1: stalled, the Ministry's primary answers and has
+ * no slot for it (the Ministry failed over: its slots stayed on the old
+ * primary), *code set: fed_reference(p, code, NULL, ...) mends it; 2:
+ * stalled otherwise (the Ministry unreachable: waited for). -1 with err. */
+int fed_reference_stalled(db_t *p, char code[8], char *err, size_t errlen);
+
 /* 1 when this database takes its reference data from a Ministry (a load
  * there is refused: the Ministry owns it), 0 when not, -1 with err. */
 int fed_reference_owned(db_t *c, char *err, size_t errlen);

@@ -1074,13 +1074,22 @@ static void up_ministry_failover(void)
     province(&pa, &a, NULL);
     province(&pb, &b, "cb-040-01267=01267");
     province(&ph, &hg, "hg-024-00688=00688");
-    char out[4096];
+    char out[4096], arg[1024];
     cr_assert_eq(federate("20", a.dsn, out, sizeof out), 0, "%s", out);
     cr_assert_eq(federate("04", b.dsn, out, sizeof out), 0, "%s", out);
     cr_assert_eq(federate("02", hg.dsn, out, sizeof out), 0, "%s", out);
-    it_daemon_start(&da, a.dsn, NULL);
-    it_daemon_start(&db_, b.dsn, NULL);
-    it_daemon_start(&dc, hg.dsn, NULL);
+    /* the way down too, each province's daemon watching it */
+    const it_db_t *prov[] = {&a, &b, &hg};
+    const char *codes[] = {"20", "04", "02"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(arg, sizeof arg, "%s=%s", codes[i], m.dsn);
+        const char *down_[] = {"--federation-reference", arg, NULL};
+        cr_assert_eq(it_anttd(prov[i]->dsn, down_, out, sizeof out), 0, "%s", out);
+    }
+    const char *watch[] = {"--federation-check-s", "1", NULL};
+    it_daemon_start(&da, a.dsn, watch);
+    it_daemon_start(&db_, b.dsn, watch);
+    it_daemon_start(&dc, hg.dsn, watch);
     ministry_daemon(1);
 }
 
@@ -1091,7 +1100,9 @@ TestSuite(federation_ministry_failover, .init = up_ministry_failover, .fini = do
  * (the apply workers commit synchronously, so what a province's slot was
  * told is applied is on the secondary too). The apply workers start there
  * and take up from that point, the Ministry's anttd reconnects and folds:
- * no operator's step, nothing lost, nothing twice. */
+ * no operator's step, nothing lost, nothing twice. The way down lost its
+ * slots with the old primary: each province's anttd takes the reference
+ * data again from the new one, by itself. */
 Test(federation_ministry_failover, the_ministrys_primary_killed_mid_stream)
 {
     const char *env = getenv("ANTT_FEDERATION_EVENTS");
@@ -1118,6 +1129,36 @@ Test(federation_ministry_failover, the_ministrys_primary_killed_mid_stream)
     cr_expect_eq(it_scalar(c, "SELECT resyncs FROM antt.federation_provinces WHERE code = '20'"), 1,
                  "no resync was needed");
     PQfinish(c);
+    /* the way down: the reference slots stayed on the old primary; each
+     * province's daemon takes the reference data again from the new one,
+     * and what the Ministry loads next reaches them */
+    const it_daemon_t *pd[] = {&da, &db_, &dc};
+    for (int i = 0; i < 3; i++) {
+        for (int k = 0; k < 300 && !it_log_has(pd[i], "reference data taken again"); k++)
+            it_sleep_ms(100);
+        cr_expect(it_log_has(pd[i], "reference data taken again"), "province %d", i);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/antt-fed-targets.%d.csv", (int)getpid());
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs("unit,year,figure,target,source\n04,2023,tipoff,92.5,federation test\n", f);
+    fclose(f);
+    const char *targets[] = {"--load-targets", path, NULL};
+    cr_assert_eq(it_anttd(m.dsn, targets, NULL, 0), 0);
+    unlink(path);
+    const it_db_t *prov[] = {&a, &b, &hg};
+    for (int i = 0; i < 3; i++) {
+        PGconn *pc = it_pg(prov[i]);
+        long long got = 0;
+        for (int k = 0;
+             k < 300 && (got = it_scalar(pc, "SELECT count(*) FROM antt.targets"
+                                             " WHERE unit = '04' AND target = 92.5")) != 1;
+             k++)
+            it_sleep_ms(100);
+        cr_expect_eq(got, 1, "province %d has the new primary's target", i);
+        PQfinish(pc);
+    }
     it_sender_free(&s);
     free(evs);
 }
