@@ -128,8 +128,12 @@ awk -v b="$backlog" -v s="$outage" -v on="$t_on" -v d="$t_done" -v f="$t_folded"
     (b / (f - on)) / (b / s), 3600 / ((b / (f - on)) / (b / s)) }'
 
 say "3. the Ministry's fold, 34 writers as 34 provinces' apply workers, 20 s"
-sql bo "CREATE TABLE IF NOT EXISTS public.bench_units AS SELECT row_number() OVER () AS i, code
-          FROM antt.units WHERE level = 'commune' AND valid_to IS NULL" >/dev/null
+# communes of the provinces not in this federation (Điện Biên, Lai Châu, Sơn La, Lào Cai): the
+# writers' batches must not touch the three provinces' figures, which phase 4 compares
+sql bo "CREATE TABLE IF NOT EXISTS public.bench_units AS SELECT row_number() OVER () AS i, u.code
+          FROM antt.units u WHERE u.level = 'commune' AND u.valid_to IS NULL
+           AND NOT EXISTS (SELECT 1 FROM antt.federation_provinces f, unnest(f.roots) r, antt.units ru
+                            WHERE ru.code = r AND u.path LIKE ru.path || '.%')" >/dev/null
 n_units=$(sql bo "SELECT count(*) FROM public.bench_units")
 cat >"$dir/batch.sql" <<SQL
 \set u random(1, $n_units)
