@@ -377,6 +377,7 @@ static void publish_metrics(daemon_t *d)
     d->met.held_unsafe = d->unsafe_until_us != 0;
     d->met.registry_stale = regwatch_stale(d->regwatch);
     d->met.registry_failures = regwatch_failures(d->regwatch);
+    d->met.days_off_last_year = reg_days_off_last_year(d->reg);
     d->met.failovers = dblink_failovers(d->link);
     d->met.connected = nodestatus_connected(d->nodes);
     d->met.events_isolated = st->isolated;

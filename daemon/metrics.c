@@ -201,6 +201,11 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         m->registry_stale, (unsigned long long)m->registry_failures,
         (unsigned long long)m->events_isolated);
     put(&o,
+        "# HELP antt_days_off_last_year The last year whose days off are on record (antt.days_off;"
+        " 0: none). Below next year in December: load the new year's holidays.\n"
+        "# TYPE antt_days_off_last_year gauge\nantt_days_off_last_year %d\n",
+        m->days_off_last_year);
+    put(&o,
         "# HELP antt_snapshots_total Snapshot requests by what became of them: served, failed"
         " (database), refused (bad, scope, busy: the queue full, per_peer: one at a time),"
         " dropped (the requester did not read).\n"

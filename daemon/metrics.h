@@ -45,6 +45,7 @@ typedef struct {
     uint64_t failovers; /* reconnections that found another primary */
     int registry_stale; /* the registry failed to load: every station refused */
     uint64_t registry_failures;
+    int days_off_last_year;   /* the last year antt.days_off lists; 0: none */
     uint64_t events_isolated; /* deferred alone: the database refused them, not their batch */
     /* the tally stream's budgets (daemon/snap.h, daemon/stream.h) */
     uint64_t snap_served, snap_failed, snap_bad, snap_scope, snap_busy, snap_peer, snap_dropped;

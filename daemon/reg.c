@@ -899,13 +899,22 @@ int reg_day_off(void *ctx, int32_t day)
     return lawtime_weekend(day);
 }
 
-int reg_days_off_in_year(const reg_t *r, int year)
+int reg_days_off_in_year(const void *reg, int year)
 {
+    const reg_t *r = reg;
     const int32_t from = ts_days_from_civil(year, 1, 1), to = ts_days_from_civil(year + 1, 1, 1);
     int n = 0;
     for (size_t i = 0; i < r->days.n; i++)
         n += r->days.day[i] >= from && r->days.day[i] < to;
     return n;
+}
+
+int reg_days_off_last_year(const reg_t *r)
+{
+    if (!r->days.n) return 0;
+    int y, m, d;
+    ts_civil_from_days(r->days.day[r->days.n - 1], &y, &m, &d);
+    return y;
 }
 
 void reg_ledger_hooks(reg_t *r, ledger_cfg_t *l)

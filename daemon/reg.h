@@ -99,7 +99,9 @@ int reg_is_crime(void *ctx, const char *grp);
 int reg_day_off(void *ctx, int32_t day);
 
 /* How many days of `year` antt.days_off lists (0: only weekends count). */
-int reg_days_off_in_year(const reg_t *r, int year);
+int reg_days_off_in_year(const void *reg, int year); /* a lawtime_year_fn */
+/* The last year antt.days_off lists a day of; 0: none. */
+int reg_days_off_last_year(const reg_t *r);
 
 /* Point l's registry questions (is_crime, heir, node_unit, days off) at r. */
 void reg_ledger_hooks(reg_t *r, ledger_cfg_t *l);

@@ -4,6 +4,7 @@
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "db/verify.h"
+#include "rules/lawtime.h"
 #include "proto/err.h"
 #include "proto/util.h"
 
@@ -142,14 +143,14 @@ static int deadlines_current(regwatch_t *w, int warn, char *err, size_t errlen)
     if (rc == 1)
         log_info("deadlines", "pending tip-offs' deadlines recomputed (%s): %ld changed", rules,
                  changed);
-    time_t t = time(NULL) + w->utc_offset_min * 60;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    if (warn && !reg_days_off_in_year(w->reg, tm.tm_year + 1900))
+    const int32_t today = (int32_t)((time(NULL) + w->utc_offset_min * 60) / 86400);
+    const int gap = lawtime_calendar_gap(today, reg_days_off_in_year, w->reg);
+    if (warn && gap)
         log_warn("deadlines",
-                 "no days off on record for %d: limits in months move past Saturdays and Sundays "
-                 "only; load the year's holidays (anttd --load-days-off FILE)",
-                 tm.tm_year + 1900);
+                 "no days off on record for %d: its limits in months move past Saturdays and "
+                 "Sundays only; load the year's holidays when announced (anttd --load-days-off "
+                 "FILE, data/README.md)",
+                 gap);
     return 0;
 }
 

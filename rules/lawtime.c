@@ -58,3 +58,12 @@ int64_t lawtime_given(const lawtime_t *l, int64_t us)
 {
     return lawtime_day_end(l, lawtime_day(l, us - 1));
 }
+
+int lawtime_calendar_gap(int32_t today, lawtime_year_fn days_in_year, const void *ctx)
+{
+    int y, m, d;
+    ts_civil_from_days(today, &y, &m, &d);
+    if (!days_in_year(ctx, y)) return y;
+    if (m == 12 && !days_in_year(ctx, y + 1)) return y + 1;
+    return 0;
+}

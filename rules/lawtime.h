@@ -57,4 +57,15 @@ int64_t lawtime_months_limit(const lawtime_t *l, int64_t from_us, int months);
  * end). */
 int64_t lawtime_given(const lawtime_t *l, int64_t us);
 
+/* How many days of a year the calendar lists (the registry's copy of
+ * antt.days_off); 0: that year counts Saturdays and Sundays only. */
+typedef int (*lawtime_year_fn)(const void *ctx, int year);
+
+/* The year a deadline may need and whose days off are not on record, as of
+ * the local day `today`: this year, or from 1 December the next one too (a
+ * tip-off received in December may end in January, an extension in months
+ * reaches further, and the government announces a year's days off in the
+ * autumn before). 0: none missing. */
+int lawtime_calendar_gap(int32_t today, lawtime_year_fn days_in_year, const void *ctx);
+
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static it_db_t db;
 static it_daemon_t d;
@@ -282,6 +283,74 @@ Test(deadlines, old_deadlines_are_found_by_verify_and_recomputed)
     cr_expect_eq(deadline_is(c, "OLD2", "2024-02-15 23:59:59.999999+07"), 1,
                  "Tết back: the extension the station gave stands again");
     cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
+    PQfinish(c);
+    d.pid = 0;
+}
+
+/* A database kept since 2024 has no days off for 2025 and 2026: the upgrade
+ * (migration 020) brings them, leaves a year the operator loaded as it is,
+ * and the pending deadlines they touch are recomputed. */
+Test(deadlines, an_upgrade_brings_2025_and_2026_and_moves_the_deadlines_they_touch)
+{
+    /* 17 December 2025 + 2 months = Tuesday 17 February 2026, in Tết (14-22
+     * February 2026): the limit is Monday 23 February */
+    received("TET26", hanoi(2025, 12, 17, 10, 0, 0));
+    ev_t ev;
+    extension(&ev, "TET26", BASIS_COMPLEX, hanoi(2026, 2, 23, 9, 0, 0));
+    ev.time_us = hanoi(2026, 1, 5, 9, 0, 0); /* sent in the new map's time */
+    ACCEPTED(&ev);
+    it_daemon_stop(&d, SIGTERM);
+    PGconn *c = it_pg(&db);
+    cr_expect_eq(deadline_is(c, "TET26", "2026-02-23 23:59:59.999999+07"), 1);
+
+    /* the database as 019 left it, with the operator's own 2025 (one day) */
+    it_exec(c, "DELETE FROM antt.days_off WHERE day >= '2025-01-01'");
+    char path[] = "/tmp/antt-days-off-XXXXXX";
+    int fd = mkstemp(path);
+    dprintf(fd, "day,off,name,source\n2025-01-01,true,Tết Dương lịch,the operator's file\n");
+    close(fd);
+    char out[8192];
+    const char *load[] = {"--load-days-off", path, NULL};
+    cr_expect_eq(it_anttd(db.dsn, load, out, sizeof out), 0, "%s", out);
+    unlink(path);
+    cr_expect_eq(deadline_is(c, "TET26", "2026-02-17 23:59:59.999999+07"), 1,
+                 "no 2026 on record: the month limit ends on Tết's Tuesday");
+    /* a daemon started so says which year is missing, and /metrics the last */
+    char listen[64], body[65536], want[160];
+    const int http = it_free_port();
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", http);
+    const char *with_http[] = {"--http-listen", listen, NULL};
+    it_daemon_restart(&d, db.dsn, with_http);
+    time_t now = time(NULL) + 7 * 3600;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    snprintf(want, sizeof want, "no days off on record for %d", tm.tm_year + 1900);
+    cr_expect(it_log_has(&d, want), "the log says '%s'", want);
+    cr_assert_eq(it_http_get(http, "/metrics", body, sizeof body), 200);
+    cr_expect(strstr(body, "\nantt_days_off_last_year 2025\n"), "%s", body);
+    it_daemon_stop(&d, SIGTERM);
+    it_exec(c, "DELETE FROM antt.schema_migrations WHERE version = 20");
+
+    const char *migrate[] = {"--migrate", NULL};
+    cr_expect_eq(it_anttd(db.dsn, migrate, out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "applied=1 ") && strstr(out, "1 changed"), "%s", out);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.days_off WHERE extract(year FROM day) ="
+                              " 2026"),
+                 25, "2026 as data/days-off.csv lists it");
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.days_off WHERE extract(year FROM day) ="
+                              " 2025 AND source = 'the operator''s file'"),
+                 1);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.days_off WHERE extract(year FROM day) ="
+                              " 2025"),
+                 1, "the operator's 2025 is left as it was");
+    cr_expect_eq(deadline_is(c, "TET26", "2026-02-23 23:59:59.999999+07"), 1,
+                 "Tết 2026 on record: the extension the station gave stands again");
+    const char *verify[] = {"--verify", NULL};
+    cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
+    it_daemon_restart(&d, db.dsn, with_http);
+    cr_assert_eq(it_http_get(http, "/metrics", body, sizeof body), 200);
+    cr_expect(strstr(body, "\nantt_days_off_last_year 2026\n"), "%s", body);
+    it_daemon_stop(&d, SIGTERM);
     PQfinish(c);
     d.pid = 0;
 }

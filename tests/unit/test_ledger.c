@@ -321,6 +321,31 @@ static int days_off_2024(void *ctx, int32_t day)
     return lawtime_weekend(day);
 }
 
+/* A calendar that lists 2024 and 2025 only. */
+static int years_2024_2025(const void *ctx, int year)
+{
+    (void)ctx;
+    return year == 2024 || year == 2025 ? 20 : 0;
+}
+
+/* The year whose days off are missing: this year's at once, the next one's
+ * from 1 December (local days), none when both are on record. */
+Test(ledger, the_calendar_gap_is_this_year_or_from_december_the_next)
+{
+    cr_expect_eq(lawtime_calendar_gap(ts_days_from_civil(2024, 6, 1), years_2024_2025, NULL), 0);
+    cr_expect_eq(lawtime_calendar_gap(ts_days_from_civil(2024, 12, 1), years_2024_2025, NULL), 0);
+    cr_expect_eq(lawtime_calendar_gap(ts_days_from_civil(2025, 11, 30), years_2024_2025, NULL), 0,
+                 "30 November: next year's days off are not yet wanted");
+    cr_expect_eq(lawtime_calendar_gap(ts_days_from_civil(2025, 12, 1), years_2024_2025, NULL), 2026,
+                 "from 1 December next year's are");
+    cr_expect_eq(lawtime_calendar_gap(ts_days_from_civil(2025, 12, 31), years_2024_2025, NULL),
+                 2026);
+    cr_expect_eq(lawtime_calendar_gap(ts_days_from_civil(2026, 1, 1), years_2024_2025, NULL), 2026,
+                 "this year's, all year");
+    cr_expect_eq(lawtime_calendar_gap(ts_days_from_civil(2023, 12, 1), years_2024_2025, NULL),
+                 2023);
+}
+
 /* Art. 134: a limit in months ends on the same date of the month it reaches,
  * or that month's last day; a day off moves it to the next working day. */
 Test(ledger, months_end_on_the_same_date_or_the_months_last_day_or_the_next_working_day)
