@@ -15,25 +15,38 @@
 #include "web/pool.h"
 #include "web/server.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#ifndef ANTTWEB_STATIC_DIR
-#define ANTTWEB_STATIC_DIR "web/static"
-#endif
 #ifndef ANTTWEB_SHARE_DIR
 #define ANTTWEB_SHARE_DIR "/usr/local/share/antt/web"
 #endif
 
+/* The page: the build tree's copy (static/ beside the program) when run
+ * from it, else the installed one. Found from the program's own place, not
+ * from the build's path compiled in: on a server that path is nobody's, and
+ * whoever made it would choose the page. */
+static const char *page_dir(char *buf, size_t cap)
+{
+    char index[PATH_MAX + 32];
+    const ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    char *slash = n > 0 ? memrchr(buf, '/', (size_t)n) : NULL;
+    if (slash && (size_t)(slash - buf) + sizeof "/static" <= cap) {
+        memcpy(slash, "/static", sizeof "/static");
+        snprintf(index, sizeof index, "%s/index.html", buf);
+        if (access(index, R_OK) == 0) return buf;
+    }
+    return ANTTWEB_SHARE_DIR;
+}
+
 int main(int argc, char **argv)
 {
-    /* the page: the build tree's copy when run from it, else the installed one */
-    const char *listen = "127.0.0.1:9730", *dsn = NULL,
-               *dir = access(ANTTWEB_STATIC_DIR "/index.html", R_OK) == 0 ? ANTTWEB_STATIC_DIR
-                                                                          : ANTTWEB_SHARE_DIR,
+    static char own[PATH_MAX];
+    const char *listen = "127.0.0.1:9730", *dsn = NULL, *dir = page_dir(own, sizeof own),
                *stream = NULL, *key = NULL, *server_key = NULL, *cert = NULL, *tls_key = NULL,
                *proxy = NULL;
     long session_hours = 8, silent_hours = 24, pool_size = 4, max_conn = 200, per_addr = 16,
