@@ -30,6 +30,9 @@ PACKAGES=(
   # benchmark times its requests with curl; its TLS test makes a certificate
   # with openssl and talks HTTPS with curl
   iproute2 curl openssl
+  # the Debian packages (deploy/package.sh), lintian, and the clean system the
+  # suite installs them into (mmdebstrap)
+  debhelper dpkg-dev lintian mmdebstrap
   # promtool checks anttd's /metrics in the test suite
   prometheus
   # the console in a real browser: headless Chromium driven by Selenium

@@ -4,7 +4,7 @@
 #
 #   ANTT_FUZZ_SECONDS   how long the fuzzer runs (default 60; 0 skips it)
 #   ANTT_BUILD_DIR      the test build tree (default build-test)
-#   ANTT_RELEASE_DIR    the optimised -Werror tree (default build-release)
+#   ANTT_DEB_DIR        where the Debian packages are built (default build-deb)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -20,19 +20,22 @@ clang-format --dry-run -Werror "${sources[@]}"
 echo "== the store's boundary (no libpq call, no SQL outside db/)"
 bash tests/deploy/boundary_check.sh
 
-# Two trees: an optimised one with -Werror (gcc warns about more at -O2; the
-# suite's install test installs it and builds against it), and the one the
-# tests run in, with sanitizers.
-release=${ANTT_RELEASE_DIR:-$root/build-release}
-echo "== build (Release, -Werror) in $release"
-cmake -S . -B "$release" -DCMAKE_BUILD_TYPE=Release -DANTT_WERROR=ON >/dev/null
-cmake --build "$release" -j"$jobs" 2>&1 | grep -E "warning:|error:" || true
-cmake --build "$release" -j"$jobs" >/dev/null   # fails the script if the build failed
+# Two builds: the Debian packages (deploy/package.sh: Debian's -O2 and
+# hardening flags with -Werror, since gcc warns about more when it optimises;
+# lintian; the suite installs them into a clean Debian, and the install test
+# installs their build tree), and the tree the tests run in, with sanitizers.
+debs=${ANTT_DEB_DIR:-$root/build-deb}
+echo "== Debian packages (Release, -Werror, lintian) in $debs"
+mkdir -p "$debs"
+ANTT_PACKAGE_JOBS=$jobs bash deploy/package.sh "$debs" >"$debs/package.log" 2>&1 ||
+  { tail -80 "$debs/package.log"; echo "deploy/package.sh failed" >&2; exit 1; }
+grep -E "^(package|[IN]: .*override)" "$debs/package.log" || true
+release=$(ls -d "$debs"/src/antt-*/obj-*)
 
 build=${ANTT_BUILD_DIR:-$root/build-test}
 echo "== build (ASan+UBSan, -Werror) in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DANTT_SANITIZE=ON -DANTT_WERROR=ON \
-  -DANTT_INSTALL_BUILD_DIR="$release" >/dev/null
+  -DANTT_INSTALL_BUILD_DIR="$release" -DANTT_PACKAGE_DIR="$debs" >/dev/null
 cmake --build "$build" -j"$jobs" 2>&1 | grep -E "warning:|error:" || true
 cmake --build "$build" -j"$jobs" >/dev/null   # fails the script if the build failed
 

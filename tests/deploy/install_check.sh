@@ -2,8 +2,9 @@
 # tests/deploy/install_check.sh [BUILD_DIR] — `cmake --install` into a temporary
 # prefix puts everything where a user looks for it, and a small program builds
 # against libantt through `pkg-config antt`, shared and static, and runs.
-# BUILD_DIR: a configured build tree (deploy/test.sh passes its Release -Werror
-# tree); without one, build-install/ is configured (Release) and built.
+# BUILD_DIR: a configured build tree (deploy/test.sh passes the Debian
+# packages' -Werror tree, whose libraries go to lib/<multiarch>); without one,
+# build-install/ is configured (Release) and built.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-install}
@@ -16,9 +17,12 @@ trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 fail() { echo "install_check: $*" >&2; exit 1; }
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+# lib/, or lib/<multiarch>/ for a tree configured as Debian's (deploy/package.sh)
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+libdir=${libdir:-lib}
 
-for f in sbin/anttd bin/antt lib/libantt.so lib/libantt.a include/antt/antt.h include/antt/proto/ev.h \
-         include/antt/proto/err.h lib/pkgconfig/antt.pc share/man/man8/anttd.8 share/man/man1/antt.1 \
+for f in sbin/anttd bin/antt $libdir/libantt.so $libdir/libantt.a include/antt/antt.h include/antt/proto/ev.h \
+         include/antt/proto/err.h $libdir/pkgconfig/antt.pc share/man/man8/anttd.8 share/man/man1/antt.1 \
          share/man/man5/anttd.conf.5 share/man/man3/libantt.3 share/man/man8/anttweb.8 \
          share/antt/migrations/001_schema.sql share/antt/units-cluster2.csv share/antt/crime_groups.csv \
          share/antt/clusters.csv lib/systemd/system/anttd.service share/doc/antt/PROTOCOL.md \
@@ -54,7 +58,7 @@ page=$(MANWIDTH=80 man -l "$prefix/share/man/man8/anttweb.8" 2>/dev/null)
 grep -q "EXIT STATUS" <<<"$page" || fail "anttweb(8) has no EXIT STATUS"
 
 # Only the public API leaves the shared library.
-leaked=$(nm -D --defined-only "$prefix/lib/libantt.so" | awk '{print $3}' |
+leaked=$(nm -D --defined-only "$prefix/$libdir/libantt.so" | awk '{print $3}' |
          grep -v -E '^(antt_|ev_|EV_|ack_status_name$)' || true)
 [[ -z "$leaked" ]] || fail "libantt.so exports internals: $leaked"
 
@@ -99,15 +103,15 @@ int main(int argc, char **argv)
     return 0;
 }
 C
-export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
 cc -std=c17 -Wall -Wextra -Werror -o "$work/station" "$work/station.c" $(pkg-config --cflags --libs antt)
-out=$(LD_LIBRARY_PATH=$prefix/lib "$work/station" "$work/spool")
+out=$(LD_LIBRARY_PATH=$prefix/$libdir "$work/station" "$work/spool")
 [[ "$out" == "pending 1; without a case: MISSING_FIELD" ]] || fail "the program said: $out"
-libs=$(LD_LIBRARY_PATH=$prefix/lib ldd "$work/station")
-grep -q "$prefix/lib/libantt.so" <<<"$libs" || fail "not linked against the installed libantt.so: $libs"
+libs=$(LD_LIBRARY_PATH=$prefix/$libdir ldd "$work/station")
+grep -q "$prefix/$libdir/libantt.so" <<<"$libs" || fail "not linked against the installed libantt.so: $libs"
 # static: libantt.a inside the program, its dependencies from pkg-config
 cc -std=c17 -Wall -Werror -o "$work/station-static" "$work/station.c" $(pkg-config --cflags antt) \
-  "$prefix/lib/libantt.a" $(pkg-config --libs libzmq msgpack)
+  "$prefix/$libdir/libantt.a" $(pkg-config --libs libzmq msgpack)
 out=$("$work/station-static" "$work/spool-static")
 [[ "$out" == "pending 1; without a case: MISSING_FIELD" ]] || fail "the static program said: $out"
 libs=$(ldd "$work/station-static")
