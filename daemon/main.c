@@ -7,6 +7,7 @@
 #include "daemon/log.h"
 #include "db/fold.h"
 #include "db/migrate.h"
+#include "daemon/recover.h"
 #include "daemon/reg.h"
 #include "db/verify.h"
 
@@ -58,6 +59,11 @@ static void usage(FILE *f)
             "  --repair                --verify, then write the recomputed figures back (after\n"
             "                          a unit map dissolved units that already had events);\n"
             "                          batches wait while it runs\n"
+            "  --recover-events CONNINFO\n"
+            "                          take the events the database at CONNINFO holds and this\n"
+            "                          one lacks (a database restored to before a mistake: the\n"
+            "                          damaged one, or its secondary), as stations' resent\n"
+            "                          events are taken\n"
             "  --federation-add CODE[,ROOT...]=CONNINFO\n"
             "                          on a Ministry's database: subscribe to province CODE\n"
             "                          (its units: the subtrees of CODE and of each ROOT, e.g.\n"
@@ -112,6 +118,7 @@ static const struct {
     {"add-nodes-under", 1},
     {"verify", 0},
     {"repair", 0},
+    {"recover-events", 1},
     {"print-config", 0},
     {"load-days-off", 1},
     {"recompute-deadlines", 0},
@@ -297,6 +304,23 @@ static int run_command(db_t *c, const cfg_t *cfg, const char *cmd, const char *a
                  " days_differing=%ld events_added=%ld events_removed=%ld case_rows=%ld",
                  code, r.lsn, r.keys, r.days, r.days_differing, r.events_added, r.events_removed,
                  r.cases);
+    } else if (!strcmp(cmd, "recover-events")) {
+        recover_counts_t r;
+        const ledger_cfg_t l = daemon_ledger_cfg(cfg);
+        if (recover_events(&l, cfg->db, (uint32_t)cfg->reject_raw_max, arg, &r, err, sizeof err) <
+            0) {
+            log_error("admin", "--recover-events: %s (%llu events read, %llu stored before it)",
+                      err, (unsigned long long)r.read, (unsigned long long)r.accepted);
+            return 5;
+        }
+        log_info("admin",
+                 "events recovered read=%llu accepted=%llu duplicates=%llu refused=%llu"
+                 " deferred=%llu",
+                 (unsigned long long)r.read, (unsigned long long)r.accepted,
+                 (unsigned long long)r.duplicates, (unsigned long long)r.refused,
+                 (unsigned long long)r.deferred);
+        /* the figures include what was taken: by the daemon that folds, or here */
+        if (fold_settle(c, FOLD_CATCH_UP_MS, err, sizeof err) < 0) goto fail;
     } else if (!strcmp(cmd, "verify") || !strcmp(cmd, "repair")) {
         const int repair = !strcmp(cmd, "repair");
         /* Nothing is folded here: the figures are compared with the

@@ -33,6 +33,8 @@ PACKAGES=(
   # the Debian packages (deploy/package.sh), lintian, and the clean system the
   # suite installs them into (mmdebstrap)
   debhelper dpkg-dev lintian mmdebstrap
+  # backups and point-in-time recovery, and the suite's restore drill
+  pgbackrest
   # promtool checks anttd's /metrics in the test suite
   prometheus
   # the console in a real browser: headless Chromium driven by Selenium

@@ -38,3 +38,14 @@ verify "$work/anttd.service" 'anttd.service: .*Documentation' "Command 'man antt
 cp "$root/deploy/ha/pg-autoctl@.service" "$work/pg-autoctl@.service"
 ln -s "pg-autoctl@.service" "$work/pg-autoctl@node.service"
 verify "$work/pg-autoctl@node.service" 'Documentation' "Command 'man pg_autoctl(1)' failed"
+
+# The backups' template unit and its two timers (deploy/backup/).
+cp "$root/deploy/backup/antt-backup@.service" "$root/deploy/backup/antt-backup-full.timer" \
+  "$root/deploy/backup/antt-backup-diff.timer" "$work/"
+for t in full diff; do
+  verify "$work/antt-backup-$t.timer" 'Documentation' "Command 'man"
+done
+for t in full diff; do
+  grep -q "^Unit=antt-backup@$t.service$" "$work/antt-backup-$t.timer" ||
+    { echo "antt-backup-$t.timer does not start antt-backup@$t.service" >&2; exit 1; }
+done
