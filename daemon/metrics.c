@@ -201,9 +201,9 @@ size_t metrics_render(const metrics_t *m, char *buf, size_t cap)
         m->registry_stale, (unsigned long long)m->registry_failures,
         (unsigned long long)m->events_isolated);
     put(&o,
-        "# HELP antt_days_off_last_year The last year whose days off are on record (antt.days_off;"
+        "# HELP antt_calendar_last_year The last year whose days off are on record (antt.days_off;"
         " 0: none). Below next year in December: load the new year's holidays.\n"
-        "# TYPE antt_days_off_last_year gauge\nantt_days_off_last_year %d\n",
+        "# TYPE antt_calendar_last_year gauge\nantt_calendar_last_year %d\n",
         m->days_off_last_year);
     put(&o,
         "# HELP antt_snapshots_total Snapshot requests by what became of them: served, failed"

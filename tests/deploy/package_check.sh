@@ -151,7 +151,7 @@ procedure calendar
 [[ $(psql -X -At -d "$db" -c "SELECT count(*) FROM antt.days_off WHERE extract(year FROM day) = 2026") == 25 ]] ||
   fail "the calendar of 2026 is not on record"
 metrics=$(curl -fsS "http://127.0.0.1:$http/metrics")
-grep -q "^antt_days_off_last_year 2026$" <<<"$metrics" || fail "/metrics does not give the calendar's last year"
+grep -q "^antt_calendar_last_year 2026$" <<<"$metrics" || fail "/metrics does not give the calendar's last year"
 
 # libantt-dev: a station's program built against the installed headers,
 # pkg-config file and library, run in the chroot.

@@ -327,7 +327,7 @@ Test(deadlines, an_upgrade_brings_2025_and_2026_and_moves_the_deadlines_they_tou
     snprintf(want, sizeof want, "no days off on record for %d", tm.tm_year + 1900);
     cr_expect(it_log_has(&d, want), "the log says '%s'", want);
     cr_assert_eq(it_http_get(http, "/metrics", body, sizeof body), 200);
-    cr_expect(strstr(body, "\nantt_days_off_last_year 2025\n"), "%s", body);
+    cr_expect(strstr(body, "\nantt_calendar_last_year 2025\n"), "%s", body);
     it_daemon_stop(&d, SIGTERM);
     it_exec(c, "DELETE FROM antt.schema_migrations WHERE version = 20");
 
@@ -349,7 +349,7 @@ Test(deadlines, an_upgrade_brings_2025_and_2026_and_moves_the_deadlines_they_tou
     cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
     it_daemon_restart(&d, db.dsn, with_http);
     cr_assert_eq(it_http_get(http, "/metrics", body, sizeof body), 200);
-    cr_expect(strstr(body, "\nantt_days_off_last_year 2026\n"), "%s", body);
+    cr_expect(strstr(body, "\nantt_calendar_last_year 2026\n"), "%s", body);
     it_daemon_stop(&d, SIGTERM);
     PQfinish(c);
     d.pid = 0;
