@@ -56,6 +56,20 @@ int migrate_current(db_t *c, int *version, char *err, size_t errlen)
                    int_row, version, err, errlen);
 }
 
+int migrate_needs(db_t *c, int *needs, char *err, size_t errlen)
+{
+    char latest[16];
+    snprintf(latest, sizeof latest, "%d", migrate_latest());
+    const char *params[1] = {latest};
+    *needs = 0;
+    /* a migration recorded without a mark (all before 021) allows only
+     * binaries that carry it */
+    return db_rows(c,
+                   "SELECT coalesce(max(coalesce(oldest_binary, version)), 0)"
+                   " FROM antt.schema_migrations WHERE version > $1::int",
+                   1, params, int_row, needs, err, errlen);
+}
+
 static void rollback(db_t *c)
 {
     char ignore[8];
@@ -145,8 +159,15 @@ static int apply_version(db_t *c, const migration_t *m, char *err, size_t errlen
     char v[16];
     snprintf(v, sizeof v, "%d", m->version);
     const char *params[2] = {v, m->name};
+    char oldest[16];
+    snprintf(oldest, sizeof oldest, "%d", m->oldest);
+    const char *marks[2] = {oldest, v};
     if (db_exec(c, "INSERT INTO antt.schema_migrations (version, name) VALUES ($1, $2)", 2, params,
                 NULL, NULL, err, errlen) < 0 ||
+        /* which older binaries may still run (the column is 021's) */
+        (m->oldest != m->version &&
+         db_exec(c, "UPDATE antt.schema_migrations SET oldest_binary = $1 WHERE version = $2", 2,
+                 marks, NULL, NULL, err, errlen) < 0) ||
         ask_post_steps(c, m->post, m->name, err, errlen) < 0 || exec0(c, "COMMIT", err, errlen) < 0)
         goto fail;
     return 1;

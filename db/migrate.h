@@ -25,6 +25,9 @@ typedef struct {
     const char *sql;
     size_t len;
     const char *post; /* the post-steps it asks for, space-separated ("": none) */
+    int oldest;       /* the oldest anttd, by the latest version it carries, that may run
+                         once this is applied: its own version (contract, the default), 0
+                         (expand: any anttd that reads this), or another (db/schema/README.md) */
 } migration_t;
 
 typedef struct {
@@ -63,6 +66,13 @@ int migrate_latest(void);
 
 /* The highest version applied (0: none). 0, or -1 with err. */
 int migrate_current(db_t *c, int *version, char *err, size_t errlen);
+
+/* For a database newer than this binary (current > migrate_latest()): the
+ * oldest anttd its migrations beyond this binary's allow (*needs, the
+ * latest version it must carry). This binary may run against it when
+ * *needs <= migrate_latest(): every such migration was an expand, or a
+ * contract of what this binary no longer uses. 0, or -1 with err. */
+int migrate_needs(db_t *c, int *needs, char *err, size_t errlen);
 
 /* Apply every pending migration, every changed repeatable and the post-steps
  * asked for, then hooks (may be NULL). 0, or -1 with err naming the file or

@@ -1188,7 +1188,9 @@ ALTER SEQUENCE antt.rejects_n_seq OWNED BY antt.rejects.n;
 CREATE TABLE antt.schema_migrations (
     version integer NOT NULL,
     name text NOT NULL,
-    applied_at timestamp with time zone DEFAULT now() NOT NULL
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    oldest_binary integer,
+    CONSTRAINT schema_migrations_check CHECK (((oldest_binary >= 0) AND (oldest_binary <= version)))
 );
 
 CREATE TABLE antt.schema_post_steps (

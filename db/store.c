@@ -215,11 +215,15 @@ int store_connect(store_t *s, char *err, size_t errlen)
      * it takes events) */
     if (s->migrate && migrate_apply(s->c, NULL, &applied, err, errlen) < 0) goto fail;
     if (migrate_current(s->c, &current, err, errlen) < 0) goto fail;
-    if (current > migrate_latest()) {
+    /* A newer schema is fine when its newer migrations all allow this
+     * binary: expands during a rolling upgrade (db/schema/README.md). */
+    int needs = 0;
+    if (current > migrate_latest() && migrate_needs(s->c, &needs, err, errlen) < 0) goto fail;
+    if (current > migrate_latest() && needs > migrate_latest()) {
         snprintf(err, errlen,
-                 "the database schema is version %d, newer than this anttd knows (%d): "
-                 "upgrade anttd",
-                 current, migrate_latest());
+                 "the database schema is version %d, and its migrations after %d need an anttd "
+                 "that carries version %d or later: upgrade anttd",
+                 current, migrate_latest(), needs);
         store_disconnect(s);
         return -2;
     }

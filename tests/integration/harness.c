@@ -392,13 +392,15 @@ int it_log_has(const it_daemon_t *d, const char *s)
     return found;
 }
 
+const char *it_anttd_path = ANTTD_PATH;
+
 static void launch(it_daemon_t *d, const char *dsn, const char *const *extra, int append)
 {
     char listen[64], pub[64];
     snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", d->port);
     snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", d->pub_port);
     /* No HTTP unless a test asks for it (with a port of its own, in extra). */
-    const char *argv[64] = {ANTTD_PATH, "--db", dsn, "--listen", listen, "--publish-listen", pub,
+    const char *argv[64] = {it_anttd_path, "--db", dsn, "--listen", listen, "--publish-listen", pub,
                             "--heartbeat-ivl-ms", "1000", "--heartbeat-timeout-ms", "3000",
                             "--http-listen", "", "--tally-publish", "", "--tally-snapshot", "",
                             /* plaintext unless a test passes --insecure=0 and a key */
@@ -483,7 +485,7 @@ int it_anttd(const char *dsn, const char *const *args, char *out, size_t outlen)
 {
     char log[128];
     snprintf(log, sizeof log, "/tmp/anttd-cmd.%d.log", (int)getpid());
-    const char *argv[32] = {ANTTD_PATH, "--db", dsn};
+    const char *argv[32] = {it_anttd_path, "--db", dsn};
     int n = 3;
     for (int i = 0; args[i] && n < 30; i++)
         argv[n++] = args[i];

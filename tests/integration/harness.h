@@ -107,6 +107,10 @@ typedef struct {
     char log[256];
 } it_daemon_t;
 
+/* The anttd binary it_daemon_start, it_daemon_restart and it_anttd run: the
+ * build's, unless a test points it at another (the rolling upgrade test's next builds). */
+extern const char *it_anttd_path;
+
 /* Start anttd on free loopback ports with the database and extra flags
  * (NULL-terminated, may be NULL); wait until it listens. */
 void it_daemon_start(it_daemon_t *d, const char *dsn, const char *const *extra);

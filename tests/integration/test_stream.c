@@ -7,11 +7,14 @@
 #include "proto/ts.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 /* Stopped in the suite's fini, so a failed assertion leaves nothing running. */
@@ -451,6 +454,149 @@ Test(stream, two_daemons_one_stream_survives_the_publishers_death, .timeout = 30
     size_t acc, dup, rej, def;
     it_sender_counts(st, &acc, &dup, &rej, &def);
     cr_expect_eq(acc + dup, total);
+    it_sender_free(&st);
+    free(evs);
+    tview_free(&tv);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+}
+
+/* anttd at `path` with args, in the background (fork and exec); its pid. */
+static pid_t background(const char *path, const char *const *args)
+{
+    const pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        const int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        execv(path, (char *const *)args);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Stations keep sending (and the subscriber following) until the process
+ * pid exits; its exit status. */
+static int send_while(pid_t pid, it_sender_t *st, void *sub, tview_t *tv, size_t *old, size_t *msgs)
+{
+    int status = 0;
+    for (int i = 0; i < 1200; i++) {
+        it_sender_run(st, 100, 8, 3000, 0);
+        *msgs += follow(sub, tv, 1, old);
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    cr_assert_fail("%d did not end in two minutes", (int)pid);
+    return -1;
+}
+
+/* The upgrade of one daemon to the build at path: stopped; the build
+ * migrates while the stations send to the other; started in its place. */
+static void upgrade(it_daemon_t *x, const char *path, const char *pub_ep, const char *snap_ep,
+                    it_sender_t *st, void *sub, tview_t *tv, size_t *old, size_t *msgs)
+{
+    cr_assert_eq(it_daemon_stop(x, SIGTERM), 0);
+    const char *migrate[] = {path, "--db", db.dsn, "--migrate", NULL};
+    cr_assert_eq(send_while(background(path, migrate), st, sub, tv, old, msgs), 0, "%s --migrate",
+                 path);
+    it_anttd_path = path;
+    it_daemon_restart(
+        x, db.dsn, (const char *[]){"--tally-publish", pub_ep, "--tally-snapshot", snap_ep, NULL});
+    it_anttd_path = ANTTD_PATH;
+}
+
+/* Two daemons on one database upgraded one after the other while stations
+ * send to both and a subscriber follows the stream (db/schema/README.md,
+ * "Upgrades without stopping intake"): first to a build whose migration is
+ * an expand (a column on the tip-offs every batch writes, a function), the
+ * other running the first build beside it; then the contract of that build's
+ * successor, while both run. Every event answered, stored once; the stream
+ * without a gap; the first build refused by the contracted schema. */
+Test(stream, a_rolling_upgrade_expand_then_contract, .timeout = 300)
+{
+    const size_t total = 4000;
+    char pa[64], sa[64], pb[64], sb_[64];
+    start(pa, sa);
+    start_another(&d2, pb, sb_);
+    for (int i = 0; i < 100 && !publishing(&d) && !publishing(&d2); i++)
+        it_sleep_ms(100);
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    int hwm = 0;
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "20.", 3);
+    cr_assert_eq(zmq_connect(sub, pa), 0);
+    cr_assert_eq(zmq_connect(sub, pb), 0);
+    await_subscription(sub, d.port);
+    tview_t *tv = snapshot_of_20(ctx, sb_);
+    ev_t *evs = workload(total, "u");
+    it_sender_t *st = it_sender_new(d.port, evs, total, 10);
+    it_sender_also(st, d2.port);
+    size_t done = 0, old = 0, msgs = 0;
+    PGconn *c = it_pg(&db);
+    const char *column = "SELECT count(*) FROM information_schema.columns"
+                         " WHERE table_schema = 'antt' AND table_name = 'tipoffs'"
+                         " AND column_name = 'desk_note'";
+    /* each step once a quarter of the events are answered */
+    for (int step = 0; step < 3; step++) {
+        while (done < total * (size_t)(step + 1) / 4)
+            done = it_sender_run(st, 200, 8, 3000, total * (size_t)(step + 1) / 4);
+        msgs += follow(sub, tv, 1, &old);
+        if (step == 0) { /* d to the expand; d2, the first build, goes on beside it */
+            upgrade(&d, ANTTD_NEXT_PATH, pa, sa, st, sub, tv, &old, &msgs);
+            cr_expect_eq(it_scalar(c, column), 1, "900 added the column");
+            cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.schema_migrations"
+                                      " WHERE version = 900 AND oldest_binary = 0"),
+                         1);
+            /* and the first build still starts against it (a restart, a failover) */
+            cr_assert_eq(it_daemon_stop(&d2, SIGTERM), 0);
+            it_daemon_restart(
+                &d2, db.dsn,
+                (const char *[]){"--tally-publish", pb, "--tally-snapshot", sb_, NULL});
+        } else if (step == 1) { /* then d2 */
+            upgrade(&d2, ANTTD_NEXT_PATH, pb, sb_, st, sub, tv, &old, &msgs);
+        } else { /* the contract of next2, both daemons running next */
+            const char *migrate[] = {ANTTD_NEXT2_PATH, "--db", db.dsn, "--migrate", NULL};
+            cr_assert_eq(
+                send_while(background(ANTTD_NEXT2_PATH, migrate), st, sub, tv, &old, &msgs), 0);
+            cr_expect_eq(it_scalar(c, column), 0, "901 dropped the column");
+            upgrade(&d, ANTTD_NEXT2_PATH, pa, sa, st, sub, tv, &old, &msgs);
+        }
+    }
+    for (int round = 0; round < 3000 && done < total; round++) {
+        done = it_sender_run(st, 200, 8, 3000, 0);
+        msgs += follow(sub, tv, 1, &old);
+    }
+    cr_assert_eq(done, total, "every event answered");
+    msgs += follow(sub, tv, 2000, &old);
+    cr_expect_eq(tview_gaps(tv), 0, "no gap in the stream");
+    expect_view_equals_database(tv);
+    size_t acc, dup, rej, def;
+    it_sender_counts(st, &acc, &dup, &rej, &def);
+    cr_expect_eq(acc + dup, total);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.events WHERE ref LIKE 'u-%'"),
+                 (long long)acc, "each accepted event stored once");
+    cr_log_info("rolling upgrade: %zu events, %zu stream messages, %zu repeated at takeovers",
+                total, msgs, old);
+
+    /* the first build is refused by the contracted schema; next2 verifies */
+    const char *args[] = {"--listen",         "tcp://127.0.0.1:0",
+                          "--publish-listen", "",
+                          "--http-listen",    "",
+                          "--tally-publish",  "",
+                          "--tally-snapshot", "",
+                          "--insecure",       NULL};
+    char out[4096];
+    cr_expect_eq(it_anttd(db.dsn, args, out, sizeof out), 1, "%s", out);
+    cr_expect(strstr(out, "carries version 900 or later"), "%s", out);
+    it_anttd_path = ANTTD_NEXT2_PATH;
+    const char *verify[] = {"--verify", NULL};
+    cr_expect_eq(it_anttd(db.dsn, verify, out, sizeof out), 0, "%s", out);
+    it_anttd_path = ANTTD_PATH;
+    PQfinish(c);
     it_sender_free(&st);
     free(evs);
     tview_free(&tv);
