@@ -3,7 +3,7 @@
 # installed into a clean Debian 12, made here by mmdebstrap from Debian's
 # archive, and used there as docs/operations.md's procedures say, run as
 # written (tests/deploy/procedure.sh): install, configure and start, enrol a
-# station, rotate its key, load the calendar. Then: events submitted with the
+# station, rotate its key, load the calendar, upgrade. Then: events submitted with the
 # packaged antt, reported; a program built against libantt-dev runs; anttweb
 # serves its page with Debian's Chart.js; everything purged.
 #
@@ -72,7 +72,7 @@ chmod 755 "$root/usr/local/sbin/systemctl"
 # in_root [VAR=VALUE...] COMMAND...: as root in the chroot, a clean environment
 in_root() {
   chroot "$root" env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    ANTT_DSN="$dsn" DEBS=/tmp/debs "$@"
+    ANTT_DSN="$dsn" DEBS="${DEBS_DIR:-/tmp/debs}" "$@"
 }
 # procedure NAME: docs/operations.md's block, run as written in the chroot (in /root)
 procedure() {
@@ -152,6 +152,29 @@ procedure calendar
   fail "the calendar of 2026 is not on record"
 metrics=$(curl -fsS "http://127.0.0.1:$http/metrics")
 grep -q "^antt_calendar_last_year 2026$" <<<"$metrics" || fail "/metrics does not give the calendar's last year"
+
+# An upgrade to a newer release, as the procedure says: here the same
+# packages with a higher version (dpkg-deb repacks them), so that dpkg runs
+# an upgrade (maintainer scripts, the operator's edited conffile kept).
+mkdir -p "$root/tmp/debs-next"
+for deb in "$root"/tmp/debs/{anttd,antt,anttweb}_*.deb; do
+  rm -rf "$root/tmp/repack"
+  dpkg-deb -R "$deb" "$root/tmp/repack"
+  sed -i 's/^Version: \(.*\)$/Version: \1+1/' "$root/tmp/repack/DEBIAN/control"
+  dpkg-deb -b "$root/tmp/repack" "$root/tmp/debs-next/" >/dev/null
+done
+rm -rf "$root/tmp/repack"
+before=$(in_root dpkg-query -W -f='${Version}' anttd)
+DEBS_DIR=/tmp/debs-next
+procedure upgrade
+[[ $(in_root dpkg-query -W -f='${Version}' anttd) == "$before+1" ]] || fail "anttd was not upgraded"
+grep -q "^listen = \"tcp://127.0.0.1:$ack\"" "$root/etc/antt/anttd.conf" &&
+  grep -q "dbname=$db\"$" "$root/etc/antt/anttd.conf" || fail "the upgrade lost the operator's settings"
+[[ $(in_root stat -c '%U:%G %a' /etc/antt/anttd.conf) == "root:antt 640" ]] || fail "the upgrade changed the permissions"
+for _ in $(seq 150); do curl -fsS "http://127.0.0.1:$http/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+submit station-2027.key 4/VV-PKG | grep -q "^accepted " || fail "no event taken after the upgrade"
+report=$(in_root antt report --unit 20 --year 2023 --db "$dsn")
+grep -q "Tội phạm: xảy ra 4 vụ" <<<"$report" || { echo "$report"; fail "the report after the upgrade"; }
 
 # libantt-dev: a station's program built against the installed headers,
 # pkg-config file and library, run in the chroot.
