@@ -3,7 +3,7 @@
 # installed into a clean Debian 12, made here by mmdebstrap from Debian's
 # archive, and used there as docs/operations.md's procedures say, run as
 # written (tests/deploy/procedure.sh): install, configure and start, enrol a
-# station, rotate its key, load the calendar, upgrade. Then: events submitted with the
+# station, rotate its key and the server's, load the calendar, upgrade. Then: events submitted with the
 # packaged antt, reported; a program built against libantt-dev runs; anttweb
 # serves its page with Debian's Chart.js; everything purged.
 #
@@ -55,6 +55,7 @@ unit=/lib/systemd/system/$name.service
 case "$1" in
   enable) [ "$2" = --now ] || exit 0 ;;
   start) ;;
+  restart) "$0" stop "$name" ;;
   stop) pid=$(cat /run/$name.pid); kill -TERM "$pid"
         while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; rm -f /run/$name.pid; exit 0 ;;
   is-active) kill -0 "$(cat /run/$name.pid 2>/dev/null)" 2>/dev/null; exit ;;
@@ -147,6 +148,23 @@ report=$(in_root antt report --unit 20 --year 2023 --db "$dsn")
 grep -q "Tội phạm: xảy ra 3 vụ" <<<"$report" ||
   { echo "$report"; fail "the report does not count the three events (the old key's went with the new)"; }
 
+procedure rotate-server-key
+wait_ready() {
+  for _ in $(seq 150); do curl -fsS "http://127.0.0.1:$http/healthz" >/dev/null 2>&1 && return; sleep 0.2; done
+  cat "$root/var/log/anttd.log"; fail "anttd is not ready"
+}
+wait_ready
+submit_pinned() { # submit_pinned SERVER_PUB CASE TIMEOUT: as ls-180-06040 with its 2027 key
+  in_root ANTT_ENDPOINT="tcp://127.0.0.1:$ack" ANTT_SERVER_KEY="$1" ANTT_NODE=ls-180-06040 \
+    ANTT_KEY=/root/station-2027.key antt --timeout "$3" submit incident --unit 06040 --case "$2" \
+    --group social_order --severity "nghiêm trọng" --occurred-at 2023-06-13T10:00:00+07:00
+}
+if out=$(submit_pinned /etc/antt/server.key.pub 5/VV-PKG 3 2>&1); then
+  fail "a station pinning the old server key still submits: $out"
+fi
+submit_pinned /etc/antt/server-2027.key.pub 6/VV-PKG 30 | grep -q "^accepted " ||
+  fail "a station pinning the new server key is not served"
+
 procedure calendar
 [[ $(psql -X -At -d "$db" -c "SELECT count(*) FROM antt.days_off WHERE extract(year FROM day) = 2026") == 25 ]] ||
   fail "the calendar of 2026 is not on record"
@@ -171,10 +189,12 @@ procedure upgrade
 grep -q "^listen = \"tcp://127.0.0.1:$ack\"" "$root/etc/antt/anttd.conf" &&
   grep -q "dbname=$db\"$" "$root/etc/antt/anttd.conf" || fail "the upgrade lost the operator's settings"
 [[ $(in_root stat -c '%U:%G %a' /etc/antt/anttd.conf) == "root:antt 640" ]] || fail "the upgrade changed the permissions"
-for _ in $(seq 150); do curl -fsS "http://127.0.0.1:$http/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-submit station-2027.key 4/VV-PKG | grep -q "^accepted " || fail "no event taken after the upgrade"
+wait_ready
+submit_pinned /etc/antt/server-2027.key.pub 7/VV-PKG 30 | grep -q "^accepted " ||
+  fail "no event taken after the upgrade"
+# 3 before the rotations, the one spooled with the old server key, 6/ and 7/
 report=$(in_root antt report --unit 20 --year 2023 --db "$dsn")
-grep -q "Tội phạm: xảy ra 4 vụ" <<<"$report" || { echo "$report"; fail "the report after the upgrade"; }
+grep -q "Tội phạm: xảy ra 6 vụ" <<<"$report" || { echo "$report"; fail "the report after the upgrade"; }
 
 # libantt-dev: a station's program built against the installed headers,
 # pkg-config file and library, run in the chroot.
