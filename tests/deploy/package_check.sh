@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/deploy/package_check.sh DEBS — the Debian packages (deploy/package.sh)
+# tests/deploy/package_check.sh DEBS [BASE.tar] — the Debian packages (deploy/package.sh)
 # installed into a clean Debian 12, made here by mmdebstrap from Debian's
 # archive, and used there as docs/operations.md's procedures say, run as
 # written (tests/deploy/procedure.sh): install, configure and start, enrol a
@@ -12,7 +12,10 @@
 # No systemd runs in a chroot, so `systemctl` there is this test's stand-in:
 # it starts the unit's ExecStart= as its User= (setpriv), stops it by its PID.
 set -euo pipefail
+# (Outputs are captured before grep -q reads them: under pipefail, a writer
+# that grep -q stops reading fails the pipeline with SIGPIPE.)
 debs=$(cd "$1" && pwd)
+ANTT_PACKAGE_BASE=${2:-${ANTT_PACKAGE_BASE:-}}
 here=$(cd "$(dirname "$0")" && pwd)
 mirror=${ANTT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 fail() { echo "package_check: $*" >&2; exit 1; }
@@ -35,11 +38,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== a clean Debian 12 (mmdebstrap, variant apt) in $root"
 start=$(date +%s)
-mmdebstrap --quiet --variant=apt bookworm "$root" "$mirror" </dev/null >"$root.log" 2>&1 ||
-  { cat "$root.log"; rm -f "$root.log"; fail "mmdebstrap failed"; }
-rm -f "$root.log"
+# The clean system: made here, or the tarball deploy/test.sh made while the
+# builds ran (the same command, its package lists kept: the network's time
+# overlaps the compiler's). Either is unpacked fresh for this run.
+base=${ANTT_PACKAGE_BASE:-}
+if [[ -n "$base" && -f "$base" ]]; then
+  echo "== a clean Debian 12 (mmdebstrap, variant apt, made by deploy/test.sh) in $root"
+  tar -C "$root" -xf "$base"
+else
+  echo "== a clean Debian 12 (mmdebstrap, variant apt) in $root"
+  mmdebstrap --quiet --variant=apt --skip=cleanup/apt/lists bookworm "$root" "$mirror" </dev/null \
+    >"$root.log" 2>&1 || { cat "$root.log"; rm -f "$root.log"; fail "mmdebstrap failed"; }
+  rm -f "$root.log"
+fi
 echo "made in $(( $(date +%s) - start )) s"
 mount -t proc proc "$root/proc"
 mount -t devpts devpts "$root/dev/pts"
@@ -89,15 +101,14 @@ procedure() {
 
 psql -X -q -d postgres -c "CREATE DATABASE $db"
 dsn="host=127.0.0.1 port=$PGPORT user=$PGUSER dbname=$db"
-in_root apt-get update -qq >/dev/null
 
 procedure install
 for p in anttd antt anttweb; do
   [[ $(in_root dpkg-query -W -f='${Status}' "$p") == "install ok installed" ]] || fail "$p is not installed"
 done
-in_root getent passwd antt | grep -q ":/var/lib/antt:/usr/sbin/nologin$" ||
+grep -q ":/var/lib/antt:/usr/sbin/nologin$" <<<"$(in_root getent passwd antt)" ||
   fail "no system user antt: $(in_root getent passwd antt || true)"
-in_root dpkg-query -W -f='${Conffiles}\n' anttd | grep -q "^ /etc/antt/anttd.conf " ||
+grep -q "^ /etc/antt/anttd.conf " <<<"$(in_root dpkg-query -W -f='${Conffiles}\n' anttd)" ||
   fail "/etc/antt/anttd.conf is not a conffile"
 [[ $(in_root stat -c '%U:%G %a' /etc/antt/anttd.conf) == "root:antt 640" ]] ||
   fail "/etc/antt/anttd.conf is $(in_root stat -c '%U:%G %a' /etc/antt/anttd.conf)"
@@ -139,10 +150,10 @@ submit() { # submit KEY CASE [TIMEOUT]: one incident of 2023 from ls-180-06040
     antt --timeout "${3:-30}" submit incident --unit 06040 --case "$2" --group social_order \
     --severity "nghiêm trọng" --occurred-at 2023-06-13T10:00:00+07:00 --summary "Trộm cắp tài sản"
 }
-submit station.key 1/VV-PKG | grep -q "^accepted " || fail "the first event was not accepted"
+grep -q "^accepted " <<<"$(submit station.key 1/VV-PKG)" || fail "the first event was not accepted"
 procedure rotate-station-key
 if out=$(submit station.key 2/VV-PKG 3 2>&1); then fail "the old key still submits: $out"; fi
-submit station-2027.key 3/VV-PKG | grep -q "^accepted " || fail "the new key's event was not accepted"
+grep -q "^accepted " <<<"$(submit station-2027.key 3/VV-PKG)" || fail "the new key's event was not accepted"
 in_root ANTT_DB="$dsn" antt spool --node ls-180-06040 >/dev/null 2>&1 || true
 report=$(in_root antt report --unit 20 --year 2023 --db "$dsn")
 grep -q "Tội phạm: xảy ra 3 vụ" <<<"$report" ||
@@ -162,7 +173,7 @@ submit_pinned() { # submit_pinned SERVER_PUB CASE TIMEOUT: as ls-180-06040 with 
 if out=$(submit_pinned /etc/antt/server.key.pub 5/VV-PKG 3 2>&1); then
   fail "a station pinning the old server key still submits: $out"
 fi
-submit_pinned /etc/antt/server-2027.key.pub 6/VV-PKG 30 | grep -q "^accepted " ||
+grep -q "^accepted " <<<"$(submit_pinned /etc/antt/server-2027.key.pub 6/VV-PKG 30)" ||
   fail "a station pinning the new server key is not served"
 
 procedure calendar
@@ -190,7 +201,7 @@ grep -q "^listen = \"tcp://127.0.0.1:$ack\"" "$root/etc/antt/anttd.conf" &&
   grep -q "dbname=$db\"$" "$root/etc/antt/anttd.conf" || fail "the upgrade lost the operator's settings"
 [[ $(in_root stat -c '%U:%G %a' /etc/antt/anttd.conf) == "root:antt 640" ]] || fail "the upgrade changed the permissions"
 wait_ready
-submit_pinned /etc/antt/server-2027.key.pub 7/VV-PKG 30 | grep -q "^accepted " ||
+grep -q "^accepted " <<<"$(submit_pinned /etc/antt/server-2027.key.pub 7/VV-PKG 30)" ||
   fail "no event taken after the upgrade"
 # 3 before the rotations, the one spooled with the old server key, 6/ and 7/
 report=$(in_root antt report --unit 20 --year 2023 --db "$dsn")
@@ -221,7 +232,7 @@ in_root setpriv --reuid=antt --regid=antt --init-groups -- \
   anttweb --listen "127.0.0.1:$web" --db "$dsn" >"$root/var/log/anttweb.log" 2>&1 &
 echo $! >"$root/run/anttweb.pid"
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$web/" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "http://127.0.0.1:$web/" | grep -q "<html" || { cat "$root/var/log/anttweb.log"; fail "anttweb serves no page"; }
+grep -q "<html" <<<"$(curl -fsS "http://127.0.0.1:$web/")" || { cat "$root/var/log/anttweb.log"; fail "anttweb serves no page"; }
 [[ $(curl -fsS "http://127.0.0.1:$web/static/chart.min.js" | wc -c) -gt 100000 ]] || fail "anttweb does not serve Chart.js"
 kill "$(cat "$root/run/anttweb.pid")"
 rm -f "$root/run/anttweb.pid"

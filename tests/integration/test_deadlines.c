@@ -329,11 +329,16 @@ Test(deadlines, an_upgrade_brings_2025_and_2026_and_moves_the_deadlines_they_tou
     cr_assert_eq(it_http_get(http, "/metrics", body, sizeof body), 200);
     cr_expect(strstr(body, "\nantt_calendar_last_year 2025\n"), "%s", body);
     it_daemon_stop(&d, SIGTERM);
-    it_exec(c, "DELETE FROM antt.schema_migrations WHERE version = 20");
+    /* the schema as 019 left it: 020 and what came after it undone (a later
+     * migration that cannot run twice is undone here too) */
+    it_exec(c, "DELETE FROM antt.schema_migrations WHERE version >= 20");
+    it_exec(c, "ALTER TABLE antt.schema_migrations DROP COLUMN oldest_binary");
 
     const char *migrate[] = {"--migrate", NULL};
     cr_expect_eq(it_anttd(db.dsn, migrate, out, sizeof out), 0, "%s", out);
-    cr_expect(strstr(out, "applied=1 ") && strstr(out, "1 changed"), "%s", out);
+    cr_expect(strstr(out, "1 changed"), "%s", out);
+    cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.schema_migrations WHERE version = 20"), 1,
+                 "020 applied again");
     cr_expect_eq(it_scalar(c, "SELECT count(*) FROM antt.days_off WHERE extract(year FROM day) ="
                               " 2026"),
                  25, "2026 as data/days-off.csv lists it");
