@@ -25,6 +25,7 @@
 # says so: its simulated stations have no keys.
 #
 #   ANTT_CONFIG   an anttd configuration file (see deploy/anttd.conf.example)
+#   ANTT_BUILD    an existing build tree to run from instead of building build/
 #   ANTT_PG_PORT  the private server's port (default: 54320, or the next free one)
 #
 # Ports: anttd's (listen 7720, publish_listen 7721, tally_publish 7722,
@@ -44,12 +45,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bash deploy/deps.sh
-echo "run: building (Release) in build/" >&2
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
-cmake --build build --target anttd antt anttweb -j"$(nproc)" >/dev/null
-anttd=$root/build/daemon/anttd
-antt=$root/build/cli/antt
-anttweb=$root/build/web/anttweb
+# ANTT_BUILD: a build tree of this source already configured (the test
+# suite's, so that its demo test does not build a third tree); else build/.
+build=${ANTT_BUILD:-$root/build}
+if [[ -z "${ANTT_BUILD:-}" ]]; then
+  echo "run: building (Release) in build/" >&2
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTT_TESTS=OFF >/dev/null
+fi
+cmake --build "$build" --target anttd antt anttweb -j"$(nproc)" >/dev/null
+anttd=$build/daemon/anttd
+antt=$build/cli/antt
+anttweb=$build/web/anttweb
 demo=""
 if [[ "${1:-}" == "--demo" ]]; then
   demo=1
@@ -225,7 +231,7 @@ if [[ -z "$demo" ]]; then
   cat >"$state/env" <<EOF
 # Written by deploy/run.sh for the anttd it runs: source it in another shell
 # (. $state/env) to use antt with that daemon.
-export PATH="$root/build/cli:\$PATH"
+export PATH="$build/cli:\$PATH"
 export ANTT_DB='$db'
 export ANTT_ENDPOINT='$(setting listen)'
 export ANTT_SERVER_KEY='$server_pub'

@@ -3,7 +3,7 @@
 # whole suite against a throwaway PostgreSQL. Exits non-zero on any failure.
 #
 #   ANTT_FUZZ_SECONDS   how long the decoder's fuzzer runs, the others a share of it
-#                       (default 45; 0 skips them)
+#                       (default 36; 0 skips them)
 #   ANTT_BUILD_DIR      the test build tree (default build-test)
 #   ANTT_DEB_DIR        where the Debian packages are built (default build-deb)
 set -euo pipefail
@@ -48,7 +48,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DANTT_SANITIZE=ON -DANTT_WERROR
 cmake --build "$build" -j"$jobs" 2>&1 | grep -E "warning:|error:" || true
 cmake --build "$build" -j"$jobs" >/dev/null   # fails the script if the build failed
 
-fuzz_secs=${ANTT_FUZZ_SECONDS:-45}
+fuzz_secs=${ANTT_FUZZ_SECONDS:-36}
 if [[ "$fuzz_secs" != 0 ]]; then
   CC=clang cmake -S . -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANTT_FUZZ=ON \
     -DANTT_WERROR=ON >/dev/null

@@ -142,7 +142,7 @@ PY
 # nothing of ours in the environment.
 work=$state/user
 mkdir -p "$work"
-ln -s "$root/build" "$work/build"
+ln -s "${ANTT_BUILD:-$root/build}" "$work/build"
 ln -s "$state" "$work/state"
 awk '/<!-- node-example/{on=1; next} on && /^```sh/{code=1; next} code && /^```/{exit} code' \
   "$root/README.md" >"$work/example.sh"
@@ -184,7 +184,7 @@ nothing_left "port taken"
 echo "port taken: run.sh exited $rc, naming port $busy and the setting that moves it"
 
 echo "== 5. the main job whose anttd dies at start (a key file others may read)"
-"$root/build/cli/antt" keygen "$state/open.key" >/dev/null
+"${ANTT_BUILD:-$root/build}/cli/antt" keygen "$state/open.key" >/dev/null
 chmod 644 "$state/open.key"
 log=$state/dies.log
 ports=()
