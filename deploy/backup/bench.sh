@@ -100,7 +100,7 @@ python3 - "$gb" "$repo" "$wal" "$br_backup" "$pg_backup" "$br_restore" "$pg_rest
 import sys
 gb, repo, wal, bb, pb, br, pr = (float(x) for x in sys.argv[1:])
 print(f"size {gb} GB; the full backup in pgBackRest's repository {repo / 2**30:.2f} GB"
-      f" ({repo / 2**30 / gb:.0%} of it: the raw events are random bytes), archived WAL"
+      f" ({repo / 2**30 / gb:.0%} of it, zstd; the raw events are random bytes), archived WAL"
       f" {wal / 2**30:.2f} GB")
 print(f"backup:  pgBackRest {bb:.1f} s ({bb / gb:.1f} s/GB), pg_basebackup {pb:.1f} s ({pb / gb:.1f} s/GB);"
       f" ratio {bb / pb:.2f}")
