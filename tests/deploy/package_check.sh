@@ -228,7 +228,10 @@ out=$(in_root /tmp/station) || fail "the program linked against libantt1 does no
 echo "libantt: $out"
 
 # anttweb: its page, and Chart.js from Debian's libjs-chart.js
-in_root setpriv --reuid=antt --regid=antt --init-groups -- \
+# (not through in_root: a function in the background is a subshell, and its
+# PID would not be anttweb's; chroot, env and setpriv each exec the next)
+chroot "$root" env -i LANG=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+  setpriv --reuid=antt --regid=antt --init-groups -- \
   anttweb --listen "127.0.0.1:$web" --db "$dsn" >"$root/var/log/anttweb.log" 2>&1 &
 echo $! >"$root/run/anttweb.pid"
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$web/" >/dev/null 2>&1 && break; sleep 0.1; done
